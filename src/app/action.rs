@@ -1,0 +1,89 @@
+//! The one Action enum: keys, the palette, the CLI and tests all produce it.
+
+use crate::lanes::LaneId;
+
+/// Something the user asked for. Every input path (keymap, palette, CLI, tests) yields one of these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Move the selection down the (filtered) lane list.
+    SelectNext,
+    /// Move the selection up the (filtered) lane list.
+    SelectPrev,
+    /// Select a lane by label.
+    Select { lane: LaneId },
+    /// Focus the selected lane: every key goes to its PTY until `Unfocus`.
+    Focus,
+    /// Leave focus mode.
+    Unfocus,
+    /// Toggle between the single pane and the swarm grid.
+    ToggleGrid,
+    /// Jump to the next lane that needs attention.
+    NextAttention,
+    /// Ask for a label, then create a lane.
+    PromptCreate,
+    /// Create a lane now.
+    CreateLane {
+        label: String,
+        base: Option<String>,
+        cmd: Option<String>,
+    },
+    /// Ask to confirm, then remove the selected lane.
+    PromptRemove,
+    /// Remove a lane now (already confirmed).
+    RemoveLane { lane: LaneId },
+    /// Ask for a line of text, then send it to the selected lane.
+    PromptSend,
+    /// Send a line of text (followed by Enter) to a lane, or to all lanes.
+    SendLine { target: SendTarget, text: String },
+    /// Raw bytes for the focused lane's PTY (keys typed in focus mode, pastes).
+    WriteFocused { bytes: Vec<u8> },
+    /// Scroll the selected lane's scrollback; positive is up (older).
+    Scroll { lines: i32 },
+    /// Replace helios with an attach to the lane's tmux session.
+    Attach { lane: LaneId },
+    /// Open the `:` command palette.
+    OpenPalette,
+    /// Open the `/` filter prompt.
+    OpenFilter,
+    /// Show or hide the help overlay.
+    ToggleHelp,
+    /// Show a panel.
+    ShowPanel { panel: Panel },
+    /// Cycle to the next panel.
+    NextPanel,
+    /// Re-read the lane list now.
+    RefreshLanes,
+    /// Close a dialog, prompt or overlay.
+    Cancel,
+    /// Quit helios; the lanes keep running.
+    Quit,
+    /// NATS panel actions (issue: event spine).
+    Nats(crate::app::nats::NatsAction),
+    /// Temporal panel and triage actions.
+    Temporal(crate::app::temporal::TemporalAction),
+    /// Zellij layouts and lane sharing.
+    Share(crate::app::share::ShareAction),
+}
+
+/// Where a line of text goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendTarget {
+    /// One lane.
+    Lane(LaneId),
+    /// Every lane.
+    All,
+}
+
+/// The main panels of the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Panel {
+    /// The lane list and live pane or grid.
+    #[default]
+    Lanes,
+    /// The audit event journal.
+    Events,
+    /// NATS JetStream health.
+    Nats,
+    /// Temporal workflows.
+    Temporal,
+}

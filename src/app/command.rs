@@ -1,0 +1,157 @@
+//! The command registry: stable dotted names with a one-line description. Keymaps name these; the
+//! help overlay and the palette are generated from them.
+
+use crate::app::Action;
+use crate::app::action::Panel;
+
+/// One named command.
+#[derive(Debug, Clone, Copy)]
+pub struct Command {
+    /// Stable dotted name used in keymap files, like `lane.focus_next`.
+    pub name: &'static str,
+    /// One line for the help overlay.
+    pub description: &'static str,
+}
+
+/// Every command a key can be bound to.
+pub const COMMANDS: &[Command] = &[
+    Command {
+        name: "lane.select_next",
+        description: "select the next lane",
+    },
+    Command {
+        name: "lane.select_prev",
+        description: "select the previous lane",
+    },
+    Command {
+        name: "lane.focus",
+        description: "focus the selected lane (keys go to it)",
+    },
+    Command {
+        name: "lane.unfocus",
+        description: "leave focus",
+    },
+    Command {
+        name: "lane.next_attention",
+        description: "jump to the next lane needing attention",
+    },
+    Command {
+        name: "lane.create",
+        description: "create a lane (asks for a label)",
+    },
+    Command {
+        name: "lane.remove",
+        description: "remove the selected lane (asks first)",
+    },
+    Command {
+        name: "lane.send",
+        description: "send a line of text to the selected lane",
+    },
+    Command {
+        name: "lane.attach",
+        description: "attach to the selected lane's tmux session",
+    },
+    Command {
+        name: "lane.refresh",
+        description: "re-read the lane list",
+    },
+    Command {
+        name: "lane.scroll_up",
+        description: "scroll the lane's scrollback up",
+    },
+    Command {
+        name: "lane.scroll_down",
+        description: "scroll the lane's scrollback down",
+    },
+    Command {
+        name: "view.toggle_grid",
+        description: "toggle the swarm grid and the single pane",
+    },
+    Command {
+        name: "panel.next",
+        description: "show the next panel",
+    },
+    Command {
+        name: "panel.lanes",
+        description: "show the lanes",
+    },
+    Command {
+        name: "panel.events",
+        description: "show the audit events",
+    },
+    Command {
+        name: "panel.nats",
+        description: "show NATS JetStream health",
+    },
+    Command {
+        name: "panel.temporal",
+        description: "show Temporal workflows",
+    },
+    Command {
+        name: "palette.open",
+        description: "open the command palette",
+    },
+    Command {
+        name: "filter.open",
+        description: "filter lanes by text",
+    },
+    Command {
+        name: "help.toggle",
+        description: "show or hide this help",
+    },
+    Command {
+        name: "app.cancel",
+        description: "close a prompt, dialog or overlay",
+    },
+    Command {
+        name: "app.quit",
+        description: "quit helios (lanes keep running)",
+    },
+];
+
+/// The action a command name stands for, when it needs no argument.
+pub fn action_for(name: &str, selected: Option<&crate::lanes::LaneId>) -> Option<Action> {
+    Some(match name {
+        "lane.select_next" => Action::SelectNext,
+        "lane.select_prev" => Action::SelectPrev,
+        "lane.focus" => Action::Focus,
+        "lane.unfocus" => Action::Unfocus,
+        "lane.next_attention" => Action::NextAttention,
+        "lane.create" => Action::PromptCreate,
+        "lane.remove" => Action::PromptRemove,
+        "lane.send" => Action::PromptSend,
+        "lane.attach" => Action::Attach {
+            lane: selected?.clone(),
+        },
+        "lane.refresh" => Action::RefreshLanes,
+        "lane.scroll_up" => Action::Scroll { lines: 5 },
+        "lane.scroll_down" => Action::Scroll { lines: -5 },
+        "lane.share" => Action::Share(crate::app::share::ShareAction::Start {
+            lane: selected?.clone(),
+        }),
+        "zellij.open" => Action::Share(crate::app::share::ShareAction::OpenZellij),
+        "view.toggle_grid" => Action::ToggleGrid,
+        "panel.next" => Action::NextPanel,
+        "panel.lanes" => Action::ShowPanel {
+            panel: Panel::Lanes,
+        },
+        "panel.events" => Action::ShowPanel {
+            panel: Panel::Events,
+        },
+        "panel.nats" => Action::ShowPanel { panel: Panel::Nats },
+        "panel.temporal" => Action::ShowPanel {
+            panel: Panel::Temporal,
+        },
+        "palette.open" => Action::OpenPalette,
+        "filter.open" => Action::OpenFilter,
+        "help.toggle" => Action::ToggleHelp,
+        "app.cancel" => Action::Cancel,
+        "app.quit" => Action::Quit,
+        _ => return None,
+    })
+}
+
+/// Whether a command name exists.
+pub fn is_known(name: &str) -> bool {
+    COMMANDS.iter().any(|c| c.name == name)
+}

@@ -1,0 +1,67 @@
+//! Effects: what the reducer asks the runtime to do. The runtime turns each into IO in a task.
+
+use serde_json::Value;
+
+use crate::app::action::SendTarget;
+use crate::lanes::LaneId;
+
+/// A request for IO, returned by `update` and carried out by the runtime.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Write bytes to a lane's PTY.
+    WriteLane { lane: LaneId, bytes: Vec<u8> },
+    /// Resize every lane's PTY to the given pane and tile sizes.
+    ResizeLanes,
+    /// Make sure every listed lane has a PTY (attach new ones, drop gone ones).
+    SyncPtys,
+    /// Re-read lanes from par or git.
+    DiscoverLanes,
+    /// Create a lane with par.
+    CreateLane {
+        label: String,
+        base: Option<String>,
+        cmd: Option<String>,
+    },
+    /// Remove a lane with par.
+    RemoveLane { lane: LaneId },
+    /// Send a line with par (or to the helios-owned PTY).
+    SendLine { target: SendTarget, text: String },
+    /// Leave the console and attach to the lane's tmux session.
+    Attach { lane: LaneId },
+    /// Append an audit event to the journal.
+    Record {
+        action: String,
+        lane: Option<LaneId>,
+        ok: bool,
+        detail: Value,
+    },
+    /// Stop the runtime.
+    Quit,
+    /// Integration effects, carried out by each integration's task.
+    Nats(NatsEffect),
+    /// Temporal requests.
+    Temporal(TemporalEffect),
+    /// Share and zellij requests.
+    Share(ShareEffect),
+}
+
+/// Requests for the NATS task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NatsEffect {
+    /// Refresh the panel now.
+    Refresh,
+}
+
+/// Requests for the Temporal task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemporalEffect {
+    /// Refresh the panel now.
+    Refresh,
+}
+
+/// Requests for the share task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShareEffect {
+    /// Re-read the list of shares.
+    Refresh,
+}

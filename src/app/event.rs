@@ -1,0 +1,43 @@
+//! Typed events coming back from IO tasks into the reducer.
+
+use std::time::Instant;
+
+use crate::lanes::{LaneId, LaneInfo};
+use crate::store::AuditEvent;
+
+/// Something that happened outside the core. IO tasks send these; `update` applies them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A clock tick (about once a second) so ages and quiet-lane attention can advance.
+    Tick { now: Instant },
+    /// The terminal was resized.
+    Resized { cols: u16, rows: u16 },
+    /// Lane discovery finished: the full current set of lanes.
+    LanesDiscovered { lanes: Vec<LaneInfo> },
+    /// Lane discovery failed.
+    DiscoveryFailed { error: String },
+    /// A lane's screen changed (the bytes are already in its screen model). Repeated notices merge.
+    LaneOutput { lane: LaneId, at: Instant },
+    /// A lane rang the bell.
+    LaneBell { lane: LaneId },
+    /// A lane sent an OSC 9 / OSC 777 notification.
+    LaneNotified { lane: LaneId, text: String },
+    /// A lane's PTY process ended (tmux session gone, or shell exited).
+    LaneExited { lane: LaneId, code: Option<u32> },
+    /// A lane has been quiet; `last_line` is its cursor line, for the prompt heuristic.
+    LaneQuiet { lane: LaneId, last_line: String },
+    /// A lane command (create, remove, send) finished.
+    LaneCommandDone {
+        what: String,
+        lane: Option<LaneId>,
+        result: Result<String, String>,
+    },
+    /// An audit event was journalled (for the events panel).
+    Journalled { event: AuditEvent },
+    /// NATS monitor and forwarder events.
+    Nats(crate::app::nats::NatsEvent),
+    /// Temporal monitor events.
+    Temporal(crate::app::temporal::TemporalEvent),
+    /// Share and zellij events.
+    Share(crate::app::share::ShareEvent),
+}

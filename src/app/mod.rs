@@ -1,0 +1,20 @@
+//! The core: state, actions, events and the pure reducer. No IO, no tokio, no ratatui here.
+
+pub mod action;
+pub mod command;
+pub mod effect;
+pub mod event;
+pub mod keys;
+pub mod nats;
+pub mod on_action;
+pub mod on_event;
+pub mod share;
+pub mod state;
+pub mod temporal;
+pub mod update;
+
+pub use action::Action;
+pub use effect::Effect;
+pub use event::Event;
+pub use state::AppState;
+pub use update::{Msg, update};

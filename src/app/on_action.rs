@@ -1,0 +1,202 @@
+//! How each user action changes the state.
+
+use serde_json::json;
+
+use crate::app::action::{Panel, SendTarget};
+use crate::app::state::{Confirm, Flash, FlashLevel, Mode, Prompt, PromptKind, View};
+use crate::app::{Action, AppState, Effect, nats, share, temporal};
+
+/// Apply one action.
+pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
+    match action {
+        Action::SelectNext => select_step(state, 1),
+        Action::SelectPrev => select_step(state, -1),
+        Action::Select { lane } => {
+            if state.lane(&lane).is_some() {
+                state.selected = Some(lane);
+            }
+            Vec::new()
+        }
+        Action::Focus => focus_selected(state),
+        Action::Unfocus => {
+            state.focused = None;
+            state.mode = Mode::Normal;
+            Vec::new()
+        }
+        Action::ToggleGrid => {
+            state.view = match state.view {
+                View::Single => View::Grid,
+                View::Grid => View::Single,
+            };
+            vec![Effect::ResizeLanes]
+        }
+        Action::NextAttention => {
+            let ids: Vec<_> = state.visible_lanes().map(|l| l.id().clone()).collect();
+            let start = state
+                .selected
+                .as_ref()
+                .and_then(|s| ids.iter().position(|i| i == s));
+            let n = ids.len();
+            let next = (1..=n)
+                .map(|k| (start.map_or(0, |s| s + k)) % n.max(1))
+                .find(|&i| state.lane(&ids[i]).is_some_and(|l| l.attention.is_some()));
+            match next {
+                Some(i) => state.selected = Some(ids[i].clone()),
+                None => flash(state, FlashLevel::Info, "no lane needs attention"),
+            }
+            Vec::new()
+        }
+        Action::PromptCreate => open_prompt(state, PromptKind::CreateLabel),
+        Action::PromptSend => {
+            if state.selected.is_none() {
+                flash(state, FlashLevel::Error, "no lane selected");
+                return Vec::new();
+            }
+            open_prompt(state, PromptKind::SendText)
+        }
+        Action::OpenPalette => open_prompt(state, PromptKind::Palette),
+        Action::OpenFilter => open_prompt(state, PromptKind::Filter),
+        Action::CreateLane { label, base, cmd } => {
+            state.mode = Mode::Normal;
+            flash(state, FlashLevel::Info, &format!("creating lane {label}…"));
+            vec![Effect::CreateLane { label, base, cmd }]
+        }
+        Action::PromptRemove => {
+            let Some(lane) = state.selected.clone() else {
+                flash(state, FlashLevel::Error, "no lane selected");
+                return Vec::new();
+            };
+            state.mode = Mode::Confirm(Confirm {
+                question: format!("remove lane {lane} (worktree, branch and tmux session)? y/n"),
+                on_yes: Box::new(Action::RemoveLane { lane }),
+            });
+            Vec::new()
+        }
+        Action::RemoveLane { lane } => {
+            state.mode = Mode::Normal;
+            flash(state, FlashLevel::Info, &format!("removing lane {lane}…"));
+            vec![Effect::RemoveLane { lane }]
+        }
+        Action::SendLine { target, text } => {
+            state.mode = Mode::Normal;
+            vec![Effect::SendLine { target, text }]
+        }
+        Action::WriteFocused { bytes } => match &state.focused {
+            Some(lane) => vec![Effect::WriteLane {
+                lane: lane.clone(),
+                bytes,
+            }],
+            None => Vec::new(),
+        },
+        Action::Scroll { lines } => {
+            if let Some(l) = state.selected.clone().and_then(|id| state.lane_mut(&id)) {
+                l.scroll = l.scroll.saturating_add_signed(lines as isize);
+            }
+            Vec::new()
+        }
+        Action::Attach { lane } => vec![Effect::Attach { lane }],
+        Action::ToggleHelp => {
+            state.mode = if state.mode == Mode::Help {
+                Mode::Normal
+            } else {
+                Mode::Help
+            };
+            Vec::new()
+        }
+        Action::ShowPanel { panel } => {
+            state.panel = panel;
+            Vec::new()
+        }
+        Action::NextPanel => {
+            state.panel = match state.panel {
+                Panel::Lanes => Panel::Events,
+                Panel::Events => Panel::Nats,
+                Panel::Nats => Panel::Temporal,
+                Panel::Temporal => Panel::Lanes,
+            };
+            Vec::new()
+        }
+        Action::RefreshLanes => vec![Effect::DiscoverLanes],
+        Action::Cancel => {
+            if matches!(
+                state.mode,
+                Mode::Prompt(Prompt {
+                    kind: PromptKind::Filter,
+                    ..
+                })
+            ) {
+                state.filter.clear();
+            }
+            state.mode = Mode::Normal;
+            Vec::new()
+        }
+        Action::Quit => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+        Action::Nats(a) => nats::on_action(state, a),
+        Action::Temporal(a) => temporal::on_action(state, a),
+        Action::Share(a) => share::on_action(state, a),
+    }
+}
+
+fn select_step(state: &mut AppState, step: isize) -> Vec<Effect> {
+    let ids: Vec<_> = state.visible_lanes().map(|l| l.id().clone()).collect();
+    if ids.is_empty() {
+        state.selected = None;
+        return Vec::new();
+    }
+    let cur = state
+        .selected
+        .as_ref()
+        .and_then(|s| ids.iter().position(|i| i == s));
+    let len = isize::try_from(ids.len()).unwrap_or(isize::MAX);
+    let next = match cur {
+        Some(i) => (isize::try_from(i).unwrap_or(0) + step).rem_euclid(len),
+        None => 0,
+    };
+    state.selected = usize::try_from(next).ok().and_then(|i| ids.get(i).cloned());
+    Vec::new()
+}
+
+fn focus_selected(state: &mut AppState) -> Vec<Effect> {
+    let Some(id) = state.selected.clone() else {
+        flash(state, FlashLevel::Error, "no lane selected");
+        return Vec::new();
+    };
+    if let Some(lane) = state.lane_mut(&id) {
+        lane.attention = None;
+        lane.scroll = 0;
+    }
+    state.focused = Some(id.clone());
+    state.mode = Mode::Focus;
+    vec![Effect::Record {
+        action: "lane.focused".into(),
+        lane: Some(id),
+        ok: true,
+        detail: json!({}),
+    }]
+}
+
+fn open_prompt(state: &mut AppState, kind: PromptKind) -> Vec<Effect> {
+    let text = if kind == PromptKind::Filter {
+        state.filter.clone()
+    } else {
+        String::new()
+    };
+    state.mode = Mode::Prompt(Prompt { kind, text });
+    Vec::new()
+}
+
+/// Put a one-line message on the status line.
+pub fn flash(state: &mut AppState, level: FlashLevel, text: &str) {
+    state.flash = Some(Flash {
+        text: text.to_string(),
+        level,
+    });
+}
+
+/// Where `SendLine` from a prompt goes: the selected lane.
+pub fn selected_target(state: &AppState) -> Option<SendTarget> {
+    state.selected.clone().map(SendTarget::Lane)
+}

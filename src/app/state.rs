@@ -1,0 +1,248 @@
+//! AppState: everything the console shows, owned by the runtime and changed only by `update`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::app::action::Panel;
+use crate::lanes::{LaneId, LaneInfo};
+use crate::store::AuditEvent;
+
+/// The whole state of the console.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The repository helios was opened in.
+    pub repo: RepoInfo,
+    /// Every lane, in display order (attention first, then by label).
+    pub lanes: Vec<Lane>,
+    /// The selected lane, if any.
+    pub selected: Option<LaneId>,
+    /// The focused lane: keys go to its PTY.
+    pub focused: Option<LaneId>,
+    /// Single pane or swarm grid.
+    pub view: View,
+    /// Which main panel is shown.
+    pub panel: Panel,
+    /// What the keyboard is doing right now.
+    pub mode: Mode,
+    /// The `/` filter text (empty: no filter).
+    pub filter: String,
+    /// A one-line message for the status line.
+    pub flash: Option<Flash>,
+    /// The newest audit events, for the events panel (newest last).
+    pub recent_events: Vec<AuditEvent>,
+    /// Terminal size in cells (cols, rows).
+    pub size: (u16, u16),
+    /// The time of the last tick or event, for ages; set by events, never read from the clock here.
+    pub now: Instant,
+    /// Set when the user asked to quit.
+    pub quit: bool,
+    /// The narrow side-pane view (`--compact`).
+    pub compact: bool,
+    /// NATS panel state.
+    pub nats: crate::app::nats::NatsState,
+    /// Temporal panel state.
+    pub temporal: crate::app::temporal::TemporalState,
+    /// Active shares and zellij state.
+    pub share: crate::app::share::ShareState,
+}
+
+/// The repository being watched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoInfo {
+    /// Top-level directory of the repo.
+    pub path: PathBuf,
+    /// Short name (directory name), used in subjects and session names.
+    pub name: String,
+}
+
+/// A lane as the console sees it: discovery info plus live status.
+#[derive(Debug, Clone)]
+pub struct Lane {
+    /// What discovery said.
+    pub info: LaneInfo,
+    /// Live status.
+    pub status: LaneStatus,
+    /// When the lane last printed anything.
+    pub last_output: Option<Instant>,
+    /// Why the lane needs a human, if it does.
+    pub attention: Option<Attention>,
+    /// How far the view is scrolled back (0: live).
+    pub scroll: usize,
+}
+
+impl Lane {
+    /// A lane just discovered, with no output yet.
+    pub fn new(info: LaneInfo) -> Self {
+        let status = if info.session_alive {
+            LaneStatus::Idle
+        } else {
+            LaneStatus::Missing
+        };
+        Self {
+            info,
+            status,
+            last_output: None,
+            attention: None,
+            scroll: 0,
+        }
+    }
+
+    /// The lane's id.
+    pub fn id(&self) -> &LaneId {
+        &self.info.id
+    }
+}
+
+/// What a lane is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaneStatus {
+    /// Printed recently.
+    Running,
+    /// Quiet.
+    Idle,
+    /// Its process or tmux session ended.
+    Exited,
+    /// par knows it but its tmux session is gone.
+    Missing,
+}
+
+/// Why a lane needs a human.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attention {
+    /// It rang the terminal bell.
+    Bell,
+    /// It sent an OSC 9 or OSC 777 notification.
+    Notified { text: String },
+    /// Its session or process ended.
+    Exited,
+    /// Quiet for a while with a prompt-like last line.
+    Waiting { prompt: String },
+}
+
+/// Single pane or grid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum View {
+    /// The selected lane's live pane beside the lane list.
+    #[default]
+    Single,
+    /// Up to 25 lanes as tiles.
+    Grid,
+}
+
+/// What keys do right now.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Keys are looked up in the keymap.
+    #[default]
+    Normal,
+    /// Keys go to the focused lane's PTY, except the leave-focus key.
+    Focus,
+    /// A one-line prompt is open.
+    Prompt(Prompt),
+    /// A yes/no question.
+    Confirm(Confirm),
+    /// The help overlay.
+    Help,
+}
+
+/// A one-line text prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    /// What the text is for.
+    pub kind: PromptKind,
+    /// The text typed so far.
+    pub text: String,
+}
+
+/// What a prompt's text is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    /// The `:` command palette.
+    Palette,
+    /// The `/` lane filter.
+    Filter,
+    /// A new lane's label.
+    CreateLabel,
+    /// A line to send to the selected lane.
+    SendText,
+}
+
+/// A question that needs a yes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    /// The question shown.
+    pub question: String,
+    /// What happens on yes.
+    pub on_yes: Box<crate::app::Action>,
+}
+
+/// A status-line message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    /// The text.
+    pub text: String,
+    /// Info or error.
+    pub level: FlashLevel,
+}
+
+/// How a status-line message is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlashLevel {
+    /// Neutral.
+    Info,
+    /// Something failed.
+    Error,
+}
+
+impl AppState {
+    /// A fresh state for a repo, with no lanes yet.
+    pub fn new(repo: RepoInfo, now: Instant) -> Self {
+        Self {
+            repo,
+            lanes: Vec::new(),
+            selected: None,
+            focused: None,
+            view: View::default(),
+            panel: Panel::default(),
+            mode: Mode::default(),
+            filter: String::new(),
+            flash: None,
+            recent_events: Vec::new(),
+            size: (80, 24),
+            now,
+            quit: false,
+            compact: false,
+            nats: crate::app::nats::NatsState::default(),
+            temporal: crate::app::temporal::TemporalState::default(),
+            share: crate::app::share::ShareState::default(),
+        }
+    }
+
+    /// A lane by id.
+    pub fn lane(&self, id: &LaneId) -> Option<&Lane> {
+        self.lanes.iter().find(|l| l.id() == id)
+    }
+
+    /// A lane by id, mutable.
+    pub fn lane_mut(&mut self, id: &LaneId) -> Option<&mut Lane> {
+        self.lanes.iter_mut().find(|l| l.id() == id)
+    }
+
+    /// The lanes that pass the filter, in display order.
+    pub fn visible_lanes(&self) -> impl Iterator<Item = &Lane> {
+        let needle = self.filter.to_lowercase();
+        self.lanes.iter().filter(move |l| {
+            needle.is_empty()
+                || l.id().as_str().to_lowercase().contains(&needle)
+                || l.info
+                    .branch
+                    .as_deref()
+                    .is_some_and(|b| b.to_lowercase().contains(&needle))
+        })
+    }
+
+    /// How many lanes need attention.
+    pub fn attention_count(&self) -> usize {
+        self.lanes.iter().filter(|l| l.attention.is_some()).count()
+    }
+}

@@ -1,0 +1,302 @@
+//! The clap definitions: every subcommand and flag. Handlers live in `commands/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// helios: a keyboard-driven console for a swarm of coding agents (par lanes), NATS JetStream and Temporal.
+#[derive(Debug, Parser)]
+#[command(name = "helios", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Options every subcommand takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do; without one, open the console.
+    #[command(subcommand)]
+    pub command: Option<CommandArgs>,
+}
+
+/// Options shared by every subcommand; each overrides the config files.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// The git repository to work in (default: the one containing the current directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub repo: Option<PathBuf>,
+    /// An extra config file, layered over the user and repo files.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Theme name (from themes/) or path to a theme file.
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    /// Keymap name (from keymaps/) or path to a keymap file.
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub keymap: Option<String>,
+    /// NATS server URL.
+    #[arg(long, global = true, env = "NATS_URL", value_name = "URL")]
+    pub nats: Option<String>,
+    /// NATS credentials file.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub nats_creds: Option<PathBuf>,
+    /// NATS monitoring endpoint, like http://127.0.0.1:8222.
+    #[arg(long, global = true, value_name = "URL")]
+    pub nats_monitor: Option<String>,
+    /// PostgreSQL URL for the system of record (used only when given).
+    #[arg(long, global = true, env = "HELIOS_POSTGRES_URL", value_name = "URL")]
+    pub postgres: Option<String>,
+    /// Temporal frontend address.
+    #[arg(
+        long,
+        global = true,
+        env = "TEMPORAL_ADDRESS",
+        value_name = "HOST:PORT"
+    )]
+    pub temporal: Option<String>,
+    /// Temporal namespace.
+    #[arg(long, global = true, env = "TEMPORAL_NAMESPACE", value_name = "NS")]
+    pub namespace: Option<String>,
+    /// A narrow view for a side pane (30 columns and up).
+    #[arg(long, global = true)]
+    pub compact: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CommandArgs {
+    /// Open the console (the default).
+    Console,
+    /// Create, list, remove, send to and attach to lanes.
+    #[command(subcommand)]
+    Lane(LaneArgs),
+    /// Read the audit events.
+    Events(EventsArgs),
+    /// Check or show the merged configuration.
+    #[command(subcommand)]
+    Config(ConfigArgs),
+    /// One-shot health of lanes, NATS, PostgreSQL and Temporal.
+    Status(StatusArgs),
+    /// Temporal workflows: list, show and triage.
+    #[command(subcommand)]
+    Wf(WfArgs),
+    /// Write zellij layouts for the repo's lanes.
+    #[command(subcommand)]
+    Layout(LayoutArgs),
+    /// Attach to (or create) the repo's zellij session.
+    Zellij(ZellijArgs),
+    /// Share a lane over tmate or upterm.
+    #[command(subcommand)]
+    Share(ShareArgs),
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `helios lane ...`
+#[derive(Debug, Subcommand)]
+pub enum LaneArgs {
+    /// Create a lane (par start).
+    New {
+        /// The lane's label.
+        name: String,
+        /// Branch or commit to start from.
+        #[arg(long, value_name = "REF")]
+        base: Option<String>,
+        /// A command to send into the new lane.
+        #[arg(long, value_name = "CMD")]
+        cmd: Option<String>,
+        /// Start a Temporal workflow of this type tied to the lane.
+        #[arg(long, value_name = "TYPE", requires = "task_queue")]
+        workflow: Option<String>,
+        /// The workflow's task queue.
+        #[arg(long, value_name = "QUEUE")]
+        task_queue: Option<String>,
+    },
+    /// List lanes.
+    Ls {
+        /// One JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a lane (worktree, branch and tmux session).
+    Rm {
+        /// The lane's label.
+        name: String,
+    },
+    /// Send a line of text (and Enter) to a lane, or to all lanes.
+    Send {
+        /// A label, or `all`.
+        target: String,
+        /// The text.
+        #[arg(last = true, required = true)]
+        text: Vec<String>,
+    },
+    /// Attach to a lane's tmux session (switches client inside tmux).
+    Attach {
+        /// The lane's label.
+        name: String,
+    },
+}
+
+/// Where `helios events` reads from.
+#[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
+pub enum EventSource {
+    /// The local SQLite journal.
+    #[default]
+    Local,
+    /// The HELIOS_EVENTS JetStream stream.
+    Nats,
+    /// The PostgreSQL table helios.events.
+    Postgres,
+}
+
+/// `helios events`
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Only this lane's events.
+    #[arg(long)]
+    pub lane: Option<String>,
+    /// Only events newer than this, like 10m or 2h.
+    #[arg(long, value_name = "DURATION")]
+    pub since: Option<String>,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+    /// Keep printing new events.
+    #[arg(long)]
+    pub follow: bool,
+    /// Where to read.
+    #[arg(long, value_enum, default_value_t = EventSource::Local)]
+    pub source: EventSource,
+}
+
+/// `helios config ...`
+#[derive(Debug, Subcommand)]
+pub enum ConfigArgs {
+    /// Validate every config, keymap and theme file without opening the console.
+    Check,
+    /// Print the merged configuration.
+    Show,
+}
+
+/// `helios status`
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `helios wf ...`
+#[derive(Debug, Subcommand)]
+pub enum WfArgs {
+    /// List workflows.
+    Ls {
+        /// A Temporal list filter.
+        #[arg(long, value_name = "QUERY")]
+        query: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one workflow.
+    Show {
+        /// Workflow id.
+        id: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Signal a workflow.
+    Signal {
+        /// Workflow id.
+        id: String,
+        /// Signal name.
+        name: String,
+        /// JSON payload.
+        #[arg(long, value_name = "JSON")]
+        input: Option<String>,
+    },
+    /// Request cancellation.
+    Cancel {
+        /// Workflow id.
+        id: String,
+    },
+    /// Terminate a workflow.
+    Terminate {
+        /// Workflow id.
+        id: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Reset a workflow to its last workflow task.
+    Reset {
+        /// Workflow id.
+        id: String,
+        /// Why.
+        #[arg(long, default_value = "reset from helios")]
+        reason: String,
+    },
+}
+
+/// `helios layout ...`
+#[derive(Debug, Subcommand)]
+pub enum LayoutArgs {
+    /// Write a zellij KDL layout for the repo's lanes.
+    Write {
+        /// grid, triage or focus (or a user template name).
+        #[arg(long, default_value = "grid")]
+        template: String,
+        /// Output file, or - for stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// `helios zellij`
+#[derive(Debug, Args)]
+pub struct ZellijArgs {
+    /// Layout template.
+    #[arg(long, default_value = "grid")]
+    pub template: String,
+}
+
+/// The sharing tools.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ShareVia {
+    /// tmate.
+    Tmate,
+    /// upterm.
+    Upterm,
+}
+
+/// `helios share ...`
+#[derive(Debug, Subcommand)]
+pub enum ShareArgs {
+    /// Start sharing a lane.
+    Start {
+        /// The lane's label.
+        lane: String,
+        /// Which tool.
+        #[arg(long, value_enum, default_value_t = ShareVia::Tmate)]
+        via: ShareVia,
+        /// Read-write (default read-only).
+        #[arg(long)]
+        rw: bool,
+        /// How long the share lives, like 30m.
+        #[arg(long, default_value = "30m")]
+        ttl: String,
+    },
+    /// List active shares.
+    Ls {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop sharing a lane.
+    Stop {
+        /// The lane's label.
+        lane: String,
+    },
+}

@@ -1,0 +1,72 @@
+//! Subcommand handlers. Each returns an exit code; errors print one line naming what, where and
+//! what to do.
+
+use std::process::ExitCode;
+
+use crate::app::state::RepoInfo;
+use crate::cli::{Cli, CommandArgs, GlobalArgs};
+use crate::config::{self, Config, ConfigError};
+
+/// What every handler gets: the flags, the repo (when there is one) and the merged config.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// Global flags.
+    pub global: GlobalArgs,
+    /// The repository, when helios runs in one.
+    pub repo: Result<RepoInfo, String>,
+    /// The merged config.
+    pub config: Config,
+}
+
+impl Context {
+    /// Build the context: find the repo, load the config layers.
+    pub fn load(global: GlobalArgs) -> Result<Self, ConfigError> {
+        let dir = match &global.repo {
+            Some(p) => p.clone(),
+            None => std::env::current_dir().unwrap_or_else(|_| ".".into()),
+        };
+        let repo = crate::lanes::repo::find(&dir);
+        let config = config::load(&global, repo.as_ref().ok().map(|r| r.path.as_path()))?;
+        Ok(Self {
+            global,
+            repo,
+            config,
+        })
+    }
+
+    /// The repo, or the error saying why there is none.
+    pub fn repo(&self) -> anyhow::Result<&RepoInfo> {
+        self.repo.as_ref().map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
+/// Parse done; run the chosen subcommand and turn errors into exit codes.
+pub fn run(cli: Cli) -> ExitCode {
+    if let Some(CommandArgs::Completions { shell }) = &cli.command {
+        let mut cmd = <Cli as clap::CommandFactory>::command();
+        clap_complete::generate(*shell, &mut cmd, "helios", &mut std::io::stdout());
+        return ExitCode::SUCCESS;
+    }
+    let ctx = match Context::load(cli.global) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("helios: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = dispatch(&ctx, cli.command.unwrap_or(CommandArgs::Console));
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("helios: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(_ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
+    match command {
+        CommandArgs::Completions { .. } => Ok(ExitCode::SUCCESS),
+        other => anyhow::bail!("{other:?} is not built yet"),
+    }
+}

@@ -1,0 +1,198 @@
+//! Configuration in layers: embedded defaults < user file < repo file < `--config` file < flags.
+
+pub mod keymap;
+pub mod paths;
+pub mod sections;
+pub mod theme;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use sections::{NatsConfig, PostgresConfig, ShareConfig, TemporalConfig, ZellijConfig};
+
+use crate::cli::GlobalArgs;
+
+/// The merged configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Look and keys.
+    pub ui: UiConfig,
+    /// Lanes.
+    pub lanes: LanesConfig,
+    /// When a lane needs a human.
+    pub attention: AttentionConfig,
+    /// NATS.
+    pub nats: NatsConfig,
+    /// PostgreSQL.
+    pub postgres: PostgresConfig,
+    /// Temporal.
+    pub temporal: TemporalConfig,
+    /// Sharing.
+    pub share: ShareConfig,
+    /// Zellij.
+    pub zellij: ZellijConfig,
+}
+
+/// `[ui]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    /// Theme name or path.
+    pub theme: String,
+    /// Keymap name or path.
+    pub keymap: String,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        Self {
+            theme: "default".into(),
+            keymap: "default".into(),
+        }
+    }
+}
+
+/// `[lanes]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LanesConfig {
+    /// Lines of scrollback helios keeps per lane.
+    pub scrollback: usize,
+    /// Shell for plain worktree lanes (default `$SHELL`, then /bin/sh).
+    pub shell: Option<String>,
+}
+
+impl Default for LanesConfig {
+    fn default() -> Self {
+        Self {
+            scrollback: 2000,
+            shell: None,
+        }
+    }
+}
+
+/// `[attention]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AttentionConfig {
+    /// Seconds of quiet after which a prompt-like last line means "waiting for a human".
+    pub quiet_secs: u64,
+}
+
+impl Default for AttentionConfig {
+    fn default() -> Self {
+        Self { quiet_secs: 20 }
+    }
+}
+
+/// A config, keymap or theme file that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A file could not be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// A file has a bad value.
+    #[error("{path}:{line}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// Something else (a name that matches no shipped file, say).
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Load the layered configuration for a repo.
+pub fn load(global: &GlobalArgs, repo: Option<&Path>) -> Result<Config, ConfigError> {
+    let mut files = vec![paths::config_dir().join("config.toml")];
+    if let Some(r) = repo {
+        files.push(r.join(".helios.toml"));
+    }
+    if let Some(c) = &global.config {
+        files.push(c.clone());
+    }
+    let mut merged = toml::Table::new();
+    for f in &files {
+        if !f.exists() && global.config.as_deref() != Some(f.as_path()) {
+            continue;
+        }
+        let text = std::fs::read_to_string(f).map_err(|source| ConfigError::Read {
+            path: f.clone(),
+            source,
+        })?;
+        let table: toml::Table = toml::from_str(&text).map_err(|e| invalid(f, &text, &e))?;
+        merge(&mut merged, table);
+        let _: Config = Config::deserialize(toml::Value::Table(merged.clone())).map_err(|e| {
+            ConfigError::Invalid {
+                path: f.clone(),
+                line: 1,
+                message: e.message().to_string(),
+            }
+        })?;
+    }
+    let mut cfg: Config = Config::deserialize(toml::Value::Table(merged))
+        .map_err(|e| ConfigError::Other(e.message().to_string()))?;
+    apply_flags(&mut cfg, global);
+    Ok(cfg)
+}
+
+fn invalid(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
+    let line = e.span().map_or(1, |s| {
+        text[..s.start.min(text.len())].lines().count().max(1)
+    });
+    ConfigError::Invalid {
+        path: path.to_path_buf(),
+        line,
+        message: e.message().to_string(),
+    }
+}
+
+/// Deep-merge `over` into `base`: tables merge, everything else replaces.
+pub fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+fn apply_flags(cfg: &mut Config, g: &GlobalArgs) {
+    if let Some(t) = &g.theme {
+        cfg.ui.theme.clone_from(t);
+    }
+    if let Some(k) = &g.keymap {
+        cfg.ui.keymap.clone_from(k);
+    }
+    if let Some(u) = &g.nats {
+        cfg.nats.url.clone_from(u);
+    }
+    if let Some(c) = &g.nats_creds {
+        cfg.nats.creds = Some(c.display().to_string());
+    }
+    if let Some(m) = &g.nats_monitor {
+        cfg.nats.monitor = Some(m.clone());
+    }
+    if let Some(p) = &g.postgres {
+        cfg.postgres.url = Some(p.clone());
+    }
+    if let Some(t) = &g.temporal {
+        cfg.temporal.address.clone_from(t);
+    }
+    if let Some(n) = &g.namespace {
+        cfg.temporal.namespace.clone_from(n);
+    }
+}

@@ -1,0 +1,68 @@
+//! The config sections of the integrations. Each is `[name]` in config.toml.
+
+use serde::{Deserialize, Serialize};
+
+/// `[nats]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NatsConfig {
+    /// Server URL; user/password or token may be in it.
+    pub url: String,
+    /// Credentials file.
+    pub creds: Option<String>,
+    /// Monitoring endpoint, like http://127.0.0.1:8222.
+    pub monitor: Option<String>,
+    /// Panel refresh, seconds.
+    pub refresh_secs: u64,
+}
+
+impl Default for NatsConfig {
+    fn default() -> Self {
+        Self {
+            url: "nats://127.0.0.1:4222".into(),
+            creds: None,
+            monitor: None,
+            refresh_secs: 2,
+        }
+    }
+}
+
+/// `[postgres]`
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PostgresConfig {
+    /// libpq-style URL; PostgreSQL is used only when set.
+    pub url: Option<String>,
+}
+
+/// `[temporal]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TemporalConfig {
+    /// Frontend address.
+    pub address: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Panel refresh, seconds.
+    pub refresh_secs: u64,
+}
+
+impl Default for TemporalConfig {
+    fn default() -> Self {
+        Self {
+            address: "127.0.0.1:7233".into(),
+            namespace: "default".into(),
+            refresh_secs: 2,
+        }
+    }
+}
+
+/// `[share]`
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShareConfig {}
+
+/// `[zellij]`
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ZellijConfig {}

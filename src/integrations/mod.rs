@@ -1,0 +1,34 @@
+//! Clients and monitor tasks for NATS, Temporal, zellij and sharing. Each sends typed events;
+//! none touches AppState.
+
+pub mod nats;
+pub mod share;
+pub mod temporal;
+pub mod zellij;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::app::effect::{NatsEffect, ShareEffect, TemporalEffect};
+use crate::commands::Context;
+use crate::runtime::EventSender;
+use crate::store::journal::JournalHandle;
+
+/// The running integration tasks, each reached through its effect channel.
+#[derive(Debug, Clone)]
+pub struct Integrations {
+    /// NATS monitor and forwarder.
+    pub nats: UnboundedSender<NatsEffect>,
+    /// Temporal monitor.
+    pub temporal: UnboundedSender<TemporalEffect>,
+    /// Shares and zellij.
+    pub share: UnboundedSender<ShareEffect>,
+}
+
+/// Start every integration's tasks on the current tokio runtime. Must not block.
+pub fn start(ctx: &Context, events: &EventSender, journal: &JournalHandle) -> Integrations {
+    Integrations {
+        nats: nats::start(ctx, events.clone(), journal.clone()),
+        temporal: temporal::start(ctx, events.clone(), journal.clone()),
+        share: share::start(ctx, events.clone(), journal.clone()),
+    }
+}

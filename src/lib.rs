@@ -1,0 +1,13 @@
+//! The helios library: the binary in `main.rs` is a thin clap entry over these modules.
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod integrations;
+pub mod lanes;
+pub mod pty;
+pub mod runtime;
+pub mod store;
+pub mod terminal;
+pub mod ui;

@@ -1,0 +1,2 @@
+//! Lane PTYs: the backend trait, the portable-pty implementation, reader/writer tasks and the
+//! per-lane screen model.

@@ -1,0 +1,1 @@
+//! Raw mode and alternate screen guard, with a panic hook and signal handling that restore the terminal.

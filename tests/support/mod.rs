@@ -1,0 +1,115 @@
+//! Shared helpers for integration tests: waiting for conditions, free ports, temporary repos and
+//! isolated environments for tmux and par. Each test binary includes this with `mod support;`.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Poll `pred` until it returns true or `timeout` passes; panics with `what` on timeout.
+pub fn wait_until(what: &str, timeout: Duration, mut pred: impl FnMut() -> bool) {
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(5);
+    while !pred() {
+        assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The built helios binary.
+pub fn helios_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_helios"))
+}
+
+/// A program the test needs; fails (never skips) when it is missing.
+pub fn require(program: &str) -> PathBuf {
+    let out = Command::new("sh").arg("-c").arg(format!("command -v {program}")).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{program} is not on PATH: run the tests with scripts/test.sh, which installs it"
+    );
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
+
+/// An isolated world for one test: a git repo with one commit, and private XDG and tmux dirs.
+pub struct World {
+    /// Holds every directory below.
+    pub root: tempfile::TempDir,
+    /// The git repo.
+    pub repo: PathBuf,
+}
+
+impl World {
+    /// A new world with a repo named `name`.
+    pub fn new(name: &str) -> Self {
+        let root = tempfile::tempdir().unwrap();
+        let repo = root.path().join(name);
+        std::fs::create_dir_all(&repo).unwrap();
+        for d in ["config", "data", "state", "tmux", "home"] {
+            std::fs::create_dir_all(root.path().join(d)).unwrap();
+        }
+        let w = Self { root, repo };
+        w.git(&["init", "-q", "-b", "main"]);
+        std::fs::write(w.repo.join("README.md"), "hello\n").unwrap();
+        w.git(&["add", "."]);
+        w.git(&["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "-m", "init"]);
+        w
+    }
+
+    /// Run git in the repo; panics on failure.
+    pub fn git(&self, args: &[&str]) {
+        let st = Command::new("git").arg("-C").arg(&self.repo).args(args).status().unwrap();
+        assert!(st.success(), "git {args:?} failed");
+    }
+
+    /// Environment variables that isolate helios, par and tmux to this world.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let p = |d: &str| self.root.path().join(d).display().to_string();
+        vec![
+            ("XDG_CONFIG_HOME".into(), p("config")),
+            ("XDG_DATA_HOME".into(), p("data")),
+            ("XDG_STATE_HOME".into(), p("state")),
+            ("TMUX_TMPDIR".into(), p("tmux")),
+            ("HOME".into(), p("home")),
+            ("GIT_AUTHOR_NAME".into(), "t".into()),
+            ("GIT_AUTHOR_EMAIL".into(), "t@t".into()),
+            ("GIT_COMMITTER_NAME".into(), "t".into()),
+            ("GIT_COMMITTER_EMAIL".into(), "t@t".into()),
+        ]
+    }
+
+    /// A `Command` for the helios binary with this world's environment, in the repo.
+    pub fn helios(&self) -> Command {
+        let mut c = Command::new(helios_bin());
+        c.current_dir(&self.repo).envs(self.env()).env_remove("TMUX").env_remove("ZELLIJ");
+        c
+    }
+
+    /// A path inside the world's root.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.path().join(rel)
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        // Stop this world's tmux server so no session outlives the test.
+        let _ = Command::new("tmux")
+            .env("TMUX_TMPDIR", self.root.path().join("tmux"))
+            .env_remove("TMUX")
+            .arg("kill-server")
+            .output();
+    }
+}
+
+/// Read a file to a string, or empty.
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
