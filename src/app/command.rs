@@ -64,12 +64,32 @@ pub const COMMANDS: &[Command] = &[
         description: "scroll the lane's scrollback down",
     },
     Command {
+        name: "lane.select_first",
+        description: "select the first lane",
+    },
+    Command {
+        name: "lane.select_last",
+        description: "select the last lane",
+    },
+    Command {
+        name: "lane.share",
+        description: "share the selected lane over tmate or upterm",
+    },
+    Command {
+        name: "zellij.open",
+        description: "open the repo's lanes in zellij",
+    },
+    Command {
         name: "view.toggle_grid",
         description: "toggle the swarm grid and the single pane",
     },
     Command {
         name: "panel.next",
         description: "show the next panel",
+    },
+    Command {
+        name: "panel.prev",
+        description: "show the previous panel",
     },
     Command {
         name: "panel.lanes",
@@ -124,6 +144,9 @@ pub fn action_for(name: &str, selected: Option<&crate::lanes::LaneId>) -> Option
             lane: selected?.clone(),
         },
         "lane.refresh" => Action::RefreshLanes,
+        "lane.select_first" => Action::SelectFirst,
+        "lane.select_last" => Action::SelectLast,
+        "panel.prev" => Action::PrevPanel,
         "lane.scroll_up" => Action::Scroll { lines: 5 },
         "lane.scroll_down" => Action::Scroll { lines: -5 },
         "lane.share" => Action::Share(crate::app::share::ShareAction::Start {

@@ -1,11 +1,13 @@
 //! Subcommand handlers. Each returns an exit code; errors print one line naming what, where and
 //! what to do.
 
+pub mod config;
+
 use std::process::ExitCode;
 
 use crate::app::state::RepoInfo;
 use crate::cli::{Cli, CommandArgs, GlobalArgs};
-use crate::config::{self, Config, ConfigError};
+use crate::config::{Config, ConfigError};
 
 /// What every handler gets: the flags, the repo (when there is one) and the merged config.
 #[derive(Debug, Clone)]
@@ -26,7 +28,7 @@ impl Context {
             None => std::env::current_dir().unwrap_or_else(|_| ".".into()),
         };
         let repo = crate::lanes::repo::find(&dir);
-        let config = config::load(&global, repo.as_ref().ok().map(|r| r.path.as_path()))?;
+        let config = crate::config::load(&global, repo.as_ref().ok().map(|r| r.path.as_path()))?;
         Ok(Self {
             global,
             repo,
@@ -64,8 +66,9 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn dispatch(_ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
+fn dispatch(ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
     match command {
+        CommandArgs::Config(args) => config::run(ctx, &args),
         CommandArgs::Completions { .. } => Ok(ExitCode::SUCCESS),
         other => anyhow::bail!("{other:?} is not built yet"),
     }
