@@ -164,15 +164,19 @@ pub fn load(global: &GlobalArgs, repo: Option<&Path>) -> Result<Config, ConfigEr
             path: f.clone(),
             source,
         })?;
-        let src = errors::Source { path: f, text: &text };
+        let src = errors::Source {
+            path: f,
+            text: &text,
+        };
         let _: Config = toml::from_str(&text).map_err(|e| src.toml_error(&e, "Configuration"))?;
         let mut table: toml::Table =
             toml::from_str(&text).map_err(|e| src.toml_error(&e, "Configuration"))?;
         anchor_ui_paths(&mut table, f);
         merge(&mut merged, table);
     }
-    let mut cfg: Config = Config::deserialize(toml::Value::Table(merged))
-        .map_err(|e| ConfigError::Other(format!("the merged config is invalid: {}", e.message())))?;
+    let mut cfg: Config = Config::deserialize(toml::Value::Table(merged)).map_err(|e| {
+        ConfigError::Other(format!("the merged config is invalid: {}", e.message()))
+    })?;
     apply_flags(&mut cfg, global);
     Ok(cfg)
 }
@@ -184,11 +188,11 @@ fn anchor_ui_paths(table: &mut toml::Table, file: &Path) {
     };
     let dir = file.parent().unwrap_or(Path::new("."));
     for key in ["keymap", "theme"] {
-        if let Some(toml::Value::String(spec)) = ui.get_mut(key) {
-            let is_path = spec.contains('/') || spec.ends_with(".toml");
-            if is_path && Path::new(spec.as_str()).is_relative() {
-                *spec = dir.join(spec.as_str()).display().to_string();
-            }
+        if let Some(toml::Value::String(spec)) = ui.get_mut(key)
+            && named::is_path(spec)
+            && Path::new(spec.as_str()).is_relative()
+        {
+            *spec = dir.join(spec.as_str()).display().to_string();
         }
     }
 }

@@ -36,35 +36,37 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
     } else {
         theme.border
     };
-    let mut title = vec![Span::raw(" ")];
+    let mut heading = vec![Span::raw(" ")];
     if lane.attention.is_some() {
-        title.push(Span::styled("! ", theme.attention));
+        heading.push(Span::styled("! ", theme.attention));
     }
     let label_style = if selected { theme.title } else { theme.text };
-    title.push(Span::styled(lane.id().to_string(), label_style));
-    if !tile {
-        if let Some(b) = &lane.info.branch {
-            title.push(Span::styled(format!(" · {b}"), theme.dim));
-        }
+    heading.push(Span::styled(lane.id().to_string(), label_style));
+    if let (false, Some(b)) = (tile, &lane.info.branch) {
+        heading.push(Span::styled(format!(" · {b}"), theme.dim));
     }
     if focused {
-        title.push(Span::styled(" · FOCUS", theme.border_active));
+        heading.push(Span::styled(" · FOCUS", theme.border_active));
     }
-    title.push(Span::raw(" "));
+    heading.push(Span::raw(" "));
     let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(border)
-        .title(Line::from(title));
+        .title(Line::from(heading));
     if lane.scroll > 0 {
         block = block.title_bottom(
-            Line::from(Span::styled(format!(" scrolled back {} ", lane.scroll), theme.warn))
-                .right_aligned(),
+            Line::from(Span::styled(
+                format!(" scrolled back {} ", lane.scroll),
+                theme.warn,
+            ))
+            .right_aligned(),
         );
     }
     let mut drawn = false;
     ctx.screens.with_screen(id, &mut |screen| {
         drawn = true;
-        let cursor = Cursor::default().visibility(focused && lane.scroll == 0 && !screen.hide_cursor());
+        let cursor =
+            Cursor::default().visibility(focused && lane.scroll == 0 && !screen.hide_cursor());
         if lane.scroll > 0 {
             let mut scrolled = screen.clone();
             scrolled.set_scrollback(lane.scroll);
@@ -73,7 +75,9 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
                 .cursor(cursor);
             frame.render_widget(term, area);
         } else {
-            let term = PseudoTerminal::new(screen).block(block.clone()).cursor(cursor);
+            let term = PseudoTerminal::new(screen)
+                .block(block.clone())
+                .cursor(cursor);
             frame.render_widget(term, area);
         }
     });
