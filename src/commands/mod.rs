@@ -2,6 +2,8 @@
 //! what to do.
 
 pub mod config;
+pub mod console;
+pub mod lane;
 
 use std::process::ExitCode;
 
@@ -70,6 +72,8 @@ fn dispatch(ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
     match command {
         CommandArgs::Config(args) => config::run(ctx, &args),
         CommandArgs::Completions { .. } => Ok(ExitCode::SUCCESS),
+        CommandArgs::Console => console::run(ctx),
+        CommandArgs::Lane(args) => lane::run(ctx, args),
         other => anyhow::bail!("{other:?} is not built yet"),
     }
 }
