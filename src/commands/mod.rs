@@ -1,6 +1,9 @@
 //! Subcommand handlers. Each returns an exit code; errors print one line naming what, where and
 //! what to do.
 
+pub mod events;
+pub mod status;
+
 use std::process::ExitCode;
 
 use crate::app::state::RepoInfo;
@@ -64,9 +67,11 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn dispatch(_ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
+fn dispatch(ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
     match command {
         CommandArgs::Completions { .. } => Ok(ExitCode::SUCCESS),
+        CommandArgs::Events(a) => events::run(ctx, &a),
+        CommandArgs::Status(a) => status::run(ctx, &a),
         other => anyhow::bail!("{other:?} is not built yet"),
     }
 }
