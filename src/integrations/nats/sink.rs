@@ -44,6 +44,7 @@ pub fn subject(e: &AuditEvent) -> String {
 /// A JetStream context with the stream checked.
 pub struct NatsSink {
     js: jetstream::Context,
+    url: String,
 }
 
 /// Find or create `HELIOS_EVENTS`; refuse (with a clear error) a stream with other subjects.
@@ -105,12 +106,28 @@ impl NatsSink {
     pub async fn open(client: async_nats::Client, cfg: &NatsConfig) -> Result<Self, NatsError> {
         let js = jetstream::new(client);
         ensure_stream(&js, cfg).await?;
-        Ok(Self { js })
+        Ok(Self {
+            js,
+            url: crate::integrations::nats::redact(&cfg.url),
+        })
     }
 
     /// Publish in order; all publishes are sent before the acks are awaited (pipelined).
     /// Returns how many of the first events were acknowledged, and the error that stopped the rest.
     pub async fn publish(&self, events: &[AuditEvent]) -> (usize, Option<String>) {
+        let (n, err) = self.publish_inner(events).await;
+        (
+            n,
+            err.map(|e| {
+                format!(
+                    "NATS at {}: publish to {STREAM} not acknowledged: {e}",
+                    self.url
+                )
+            }),
+        )
+    }
+
+    async fn publish_inner(&self, events: &[AuditEvent]) -> (usize, Option<String>) {
         let mut acks = Vec::with_capacity(events.len());
         for e in events {
             let mut headers = async_nats::HeaderMap::new();
