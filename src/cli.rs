@@ -168,6 +168,10 @@ pub struct EventsArgs {
     /// Where to read.
     #[arg(long, value_enum, default_value_t = EventSource::Local)]
     pub source: EventSource,
+    /// Instead of printing, deliver the journal's backlog to the configured sinks (JetStream,
+    /// PostgreSQL) and exit; with --follow keep delivering (a headless forwarder).
+    #[arg(long, conflicts_with_all = ["json", "lane", "since"])]
+    pub deliver: bool,
 }
 
 /// `helios config ...`

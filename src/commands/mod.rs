@@ -4,6 +4,8 @@
 pub mod config;
 pub mod console;
 pub mod lane;
+pub mod events;
+pub mod status;
 
 use std::process::ExitCode;
 
@@ -74,6 +76,8 @@ fn dispatch(ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
         CommandArgs::Completions { .. } => Ok(ExitCode::SUCCESS),
         CommandArgs::Console => console::run(ctx),
         CommandArgs::Lane(args) => lane::run(ctx, args),
+        CommandArgs::Events(a) => events::run(ctx, &a),
+        CommandArgs::Status(a) => status::run(ctx, &a),
         other => anyhow::bail!("{other:?} is not built yet"),
     }
 }

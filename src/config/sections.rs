@@ -14,6 +14,15 @@ pub struct NatsConfig {
     pub monitor: Option<String>,
     /// Panel refresh, seconds.
     pub refresh_secs: u64,
+    /// Max age of messages in the HELIOS_EVENTS stream when helios creates it, like `30d`.
+    pub stream_max_age: String,
+    /// Max bytes of the HELIOS_EVENTS stream when helios creates it (-1: unlimited).
+    pub stream_max_bytes: i64,
+    /// Duplicate window of the stream when helios creates it, seconds: a resend of an event
+    /// within it (after a crash mid-publish) is dropped by the server.
+    pub duplicate_window_secs: u64,
+    /// Deliver journalled events to JetStream (set false to only monitor).
+    pub forward: bool,
 }
 
 impl Default for NatsConfig {
@@ -23,16 +32,31 @@ impl Default for NatsConfig {
             creds: None,
             monitor: None,
             refresh_secs: 2,
+            stream_max_age: "30d".into(),
+            stream_max_bytes: 1 << 30,
+            duplicate_window_secs: 3600,
+            forward: true,
         }
     }
 }
 
 /// `[postgres]`
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PostgresConfig {
-    /// libpq-style URL; PostgreSQL is used only when set.
+    /// libpq-style URL; PostgreSQL is used only when set (never from DATABASE_URL).
     pub url: Option<String>,
+    /// Events per INSERT.
+    pub batch: usize,
+}
+
+impl Default for PostgresConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            batch: 500,
+        }
+    }
 }
 
 /// `[temporal]`
