@@ -1,6 +1,8 @@
 //! Subcommand handlers. Each returns an exit code; errors print one line naming what, where and
 //! what to do.
 
+pub mod wf;
+
 use std::process::ExitCode;
 
 use crate::app::state::RepoInfo;
@@ -64,9 +66,10 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn dispatch(_ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
+fn dispatch(ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
     match command {
         CommandArgs::Completions { .. } => Ok(ExitCode::SUCCESS),
+        CommandArgs::Wf(args) => wf::run(ctx, args),
         other => anyhow::bail!("{other:?} is not built yet"),
     }
 }
