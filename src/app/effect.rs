@@ -57,6 +57,22 @@ pub enum NatsEffect {
 pub enum TemporalEffect {
     /// Refresh the panel now.
     Refresh,
+    /// List with this filter, lane and page from now on.
+    Query {
+        /// The user's Temporal list filter (empty: all).
+        filter: String,
+        /// Only this lane's workflows.
+        lane: Option<String>,
+        /// Page (0-based).
+        page: usize,
+    },
+    /// Keep the detail of this workflow (id, run id) fresh; `None` stops.
+    Watch { workflow: Option<(String, String)> },
+    /// Run a confirmed triage action, record it, and report back.
+    Triage {
+        /// What to do.
+        request: crate::app::temporal::TriageRequest,
+    },
 }
 
 /// Requests for the share task.

@@ -6,6 +6,7 @@ pub mod console;
 pub mod lane;
 pub mod events;
 pub mod status;
+pub mod wf;
 
 use std::process::ExitCode;
 
@@ -78,6 +79,7 @@ fn dispatch(ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
         CommandArgs::Lane(args) => lane::run(ctx, args),
         CommandArgs::Events(a) => events::run(ctx, &a),
         CommandArgs::Status(a) => status::run(ctx, &a),
+        CommandArgs::Wf(args) => wf::run(ctx, args),
         other => anyhow::bail!("{other:?} is not built yet"),
     }
 }

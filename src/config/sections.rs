@@ -69,6 +69,20 @@ pub struct TemporalConfig {
     pub namespace: String,
     /// Panel refresh, seconds.
     pub refresh_secs: u64,
+    /// Use TLS even without a client certificate or API key (`TEMPORAL_TLS`).
+    pub tls: bool,
+    /// Client certificate (PEM file) for mTLS (`TEMPORAL_TLS_CERT`).
+    pub tls_cert: Option<String>,
+    /// Client private key (PEM file) for mTLS (`TEMPORAL_TLS_KEY`).
+    pub tls_key: Option<String>,
+    /// CA certificate (PEM file) to verify the server with (`TEMPORAL_TLS_CA`).
+    pub tls_ca: Option<String>,
+    /// Server name to verify instead of the address's host (`TEMPORAL_TLS_SERVER_NAME`).
+    pub tls_server_name: Option<String>,
+    /// API key for hosted clusters; turns TLS on (`TEMPORAL_API_KEY`).
+    pub api_key: Option<String>,
+    /// Rows per page in the panel's workflow list.
+    pub page_size: u32,
 }
 
 impl Default for TemporalConfig {
@@ -77,6 +91,13 @@ impl Default for TemporalConfig {
             address: "127.0.0.1:7233".into(),
             namespace: "default".into(),
             refresh_secs: 2,
+            tls: false,
+            tls_cert: None,
+            tls_key: None,
+            tls_ca: None,
+            tls_server_name: None,
+            api_key: None,
+            page_size: 50,
         }
     }
 }
