@@ -1,6 +1,10 @@
 //! Subcommand handlers. Each returns an exit code; errors print one line naming what, where and
 //! what to do.
 
+pub mod layout;
+pub mod share;
+pub mod zellij;
+
 use std::process::ExitCode;
 
 use crate::app::state::RepoInfo;
@@ -64,9 +68,16 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn dispatch(_ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
+fn dispatch(ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
     match command {
         CommandArgs::Completions { .. } => Ok(ExitCode::SUCCESS),
+        CommandArgs::Layout(crate::cli::LayoutArgs::Write {
+            template,
+            out,
+            lane,
+        }) => layout::write(ctx, &template, out, lane.as_deref()),
+        CommandArgs::Zellij(a) => zellij::run(ctx, &a.template, a.lane.as_deref(), a.yes),
+        CommandArgs::Share(a) => share::run(ctx, a),
         other => anyhow::bail!("{other:?} is not built yet"),
     }
 }
