@@ -7,6 +7,9 @@ pub mod lane;
 pub mod events;
 pub mod status;
 pub mod wf;
+pub mod layout;
+pub mod share;
+pub mod zellij;
 
 use std::process::ExitCode;
 
@@ -80,6 +83,13 @@ fn dispatch(ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
         CommandArgs::Events(a) => events::run(ctx, &a),
         CommandArgs::Status(a) => status::run(ctx, &a),
         CommandArgs::Wf(args) => wf::run(ctx, args),
+        CommandArgs::Layout(crate::cli::LayoutArgs::Write {
+            template,
+            out,
+            lane,
+        }) => layout::write(ctx, &template, out, lane.as_deref()),
+        CommandArgs::Zellij(a) => zellij::run(ctx, &a.template, a.lane.as_deref(), a.yes),
+        CommandArgs::Share(a) => share::run(ctx, a),
         other => anyhow::bail!("{other:?} is not built yet"),
     }
 }
