@@ -2,6 +2,14 @@
 //! what to do.
 
 pub mod config;
+pub mod console;
+pub mod events;
+pub mod lane;
+pub mod layout;
+pub mod share;
+pub mod status;
+pub mod wf;
+pub mod zellij;
 
 use std::process::ExitCode;
 
@@ -70,6 +78,17 @@ fn dispatch(ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
     match command {
         CommandArgs::Config(args) => config::run(ctx, &args),
         CommandArgs::Completions { .. } => Ok(ExitCode::SUCCESS),
-        other => anyhow::bail!("{other:?} is not built yet"),
+        CommandArgs::Console => console::run(ctx),
+        CommandArgs::Lane(args) => lane::run(ctx, args),
+        CommandArgs::Events(a) => events::run(ctx, &a),
+        CommandArgs::Status(a) => status::run(ctx, &a),
+        CommandArgs::Wf(args) => wf::run(ctx, args),
+        CommandArgs::Layout(crate::cli::LayoutArgs::Write {
+            template,
+            out,
+            lane,
+        }) => layout::write(ctx, &template, out, lane.as_deref()),
+        CommandArgs::Zellij(a) => zellij::run(ctx, &a.template, a.lane.as_deref(), a.yes),
+        CommandArgs::Share(a) => share::run(ctx, a),
     }
 }

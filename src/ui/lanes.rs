@@ -114,6 +114,7 @@ pub fn attention_text(why: &Attention) -> String {
         Attention::Notified { text } => format!("says: {text}"),
         Attention::Exited => "needs you: exited".into(),
         Attention::Waiting { .. } => "waiting for input".into(),
+        Attention::WorkflowFailed { id } => format!("workflow failed: {id}"),
     }
 }
 
