@@ -9,6 +9,7 @@ pub mod keys;
 pub mod nats;
 pub mod on_action;
 pub mod on_event;
+pub mod palette;
 pub mod share;
 pub mod state;
 pub mod temporal;
