@@ -3,9 +3,9 @@
 //! stream with other subjects, a PostgreSQL role without permission).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
 #[path = "support/servers.rs"]
 mod servers;
+mod support;
 
 use std::time::{Duration, Instant};
 
@@ -19,19 +19,27 @@ use ratatui::backend::TestBackend;
 use servers::{NatsServer, PgCluster};
 
 fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn state() -> AppState {
     AppState::new(
-        helios::app::state::RepoInfo { path: "/r".into(), name: "demo".into() },
+        helios::app::state::RepoInfo {
+            path: "/r".into(),
+            name: "demo".into(),
+        },
         Instant::now(),
     )
 }
 
 fn screen(state: &AppState, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| helios::ui::nats::render(f, f.area(), state, &Theme::default())).unwrap();
+    t.draw(|f| helios::ui::nats::render(f, f.area(), state, &Theme::default()))
+        .unwrap();
     let buf = t.backend().buffer().clone();
     let mut out = String::new();
     for y in 0..h {
@@ -64,7 +72,11 @@ async fn populate(url: &str, more: bool) {
         .await
         .unwrap();
         let kv = js
-            .create_key_value(kv::Config { bucket: "config".into(), history: 5, ..Default::default() })
+            .create_key_value(kv::Config {
+                bucket: "config".into(),
+                history: 5,
+                ..Default::default()
+            })
             .await
             .unwrap();
         for (k, v) in [("a", "1"), ("b", "2"), ("a", "3")] {
@@ -73,14 +85,25 @@ async fn populate(url: &str, more: bool) {
     }
     let n = if more { 5 } else { 10 };
     for i in 0..n {
-        js.publish(format!("orders.new.{i}"), "{\"qty\":1}".into()).await.unwrap().await.unwrap();
+        js.publish(format!("orders.new.{i}"), "{\"qty\":1}".into())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
     }
-    js.publish("logs.app", "hello".into()).await.unwrap().await.unwrap();
+    js.publish("logs.app", "hello".into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
     let s = js.get_stream("ORDERS").await.unwrap();
     let slow = s
         .get_or_create_consumer(
             "slow",
-            consumer::pull::Config { durable_name: Some("slow".into()), ..Default::default() },
+            consumer::pull::Config {
+                durable_name: Some("slow".into()),
+                ..Default::default()
+            },
         )
         .await
         .unwrap();
@@ -92,7 +115,10 @@ async fn populate(url: &str, more: bool) {
         let done = s
             .get_or_create_consumer(
                 "done",
-                consumer::pull::Config { durable_name: Some("done".into()), ..Default::default() },
+                consumer::pull::Config {
+                    durable_name: Some("done".into()),
+                    ..Default::default()
+                },
             )
             .await
             .unwrap();
@@ -103,11 +129,21 @@ async fn populate(url: &str, more: bool) {
     }
 }
 
-async fn take(url: &str, monitor: &str, prev: &mut Option<helios::integrations::nats::monitor::VarzCounters>) -> NatsSnapshot {
-    let cfg = NatsConfig { url: url.into(), monitor: Some(monitor.into()), ..NatsConfig::default() };
+async fn take(
+    url: &str,
+    monitor: &str,
+    prev: &mut Option<helios::integrations::nats::monitor::VarzCounters>,
+) -> NatsSnapshot {
+    let cfg = NatsConfig {
+        url: url.into(),
+        monitor: Some(monitor.into()),
+        ..NatsConfig::default()
+    };
     let client = helios::integrations::nats::connect(&cfg).await.unwrap();
     let http = reqwest::Client::new();
-    helios::integrations::nats::monitor::snapshot(&client, &cfg, Some(&http), prev).await.unwrap()
+    helios::integrations::nats::monitor::snapshot(&client, &cfg, Some(&http), prev)
+        .await
+        .unwrap()
 }
 
 /// Replace what differs between runs (ids, ports, times, rates) with fixed values.
@@ -154,13 +190,31 @@ fn panel_shows_streams_consumers_with_lag_and_kv_buckets() {
     });
     // The real numbers, before normalizing.
     let orders = second.streams.iter().find(|s| s.name == "ORDERS").unwrap();
-    assert_eq!((orders.messages, orders.consumers, orders.first_seq, orders.last_seq), (15, 2, 1, 15));
+    assert_eq!(
+        (
+            orders.messages,
+            orders.consumers,
+            orders.first_seq,
+            orders.last_seq
+        ),
+        (15, 2, 1, 15)
+    );
     let slow = second.consumers.iter().find(|c| c.name == "slow").unwrap();
     assert_eq!((slow.pending, slow.ack_pending), (12, 3));
     assert_eq!(second.kv.len(), 1);
-    assert_eq!((second.kv[0].bucket.as_str(), second.kv[0].values, second.kv[0].history), ("config", 3, 5));
+    assert_eq!(
+        (
+            second.kv[0].bucket.as_str(),
+            second.kv[0].values,
+            second.kv[0].history
+        ),
+        ("config", 3, 5)
+    );
     assert!(second.streams.iter().all(|s| !s.name.starts_with("KV_")));
-    let varz = second.varz.as_ref().expect("varz read from the monitoring port");
+    let varz = second
+        .varz
+        .as_ref()
+        .expect("varz read from the monitoring port");
     assert!(varz.connections >= 1 && varz.in_msgs_per_s.is_some() && !varz.uptime.is_empty());
     let acct = second.account.as_ref().unwrap();
     assert_eq!(acct.streams, 3);
@@ -171,9 +225,25 @@ fn panel_shows_streams_consumers_with_lag_and_kv_buckets() {
     normalize(&mut a);
     normalize(&mut b);
     let now = st.now;
-    nats::on_event(&mut st, NatsEvent::Configured { url: "nats://127.0.0.1:PORT".into(), refresh: Duration::from_secs(2) });
-    nats::on_event(&mut st, NatsEvent::Snapshot { snapshot: Box::new(a) });
-    nats::on_event(&mut st, NatsEvent::Snapshot { snapshot: Box::new(b) });
+    nats::on_event(
+        &mut st,
+        NatsEvent::Configured {
+            url: "nats://127.0.0.1:PORT".into(),
+            refresh: Duration::from_secs(2),
+        },
+    );
+    nats::on_event(
+        &mut st,
+        NatsEvent::Snapshot {
+            snapshot: Box::new(a),
+        },
+    );
+    nats::on_event(
+        &mut st,
+        NatsEvent::Snapshot {
+            snapshot: Box::new(b),
+        },
+    );
     st.now = now;
     nats::on_action(&mut st, nats::NatsAction::NextStream); // LOGS, ORDERS by name
     assert_eq!(st.nats.selected_stream_name().as_deref(), Some("ORDERS"));
@@ -191,7 +261,11 @@ fn panel_shows_streams_consumers_with_lag_and_kv_buckets() {
 fn an_unreachable_server_is_shown_with_the_reason_and_data_age() {
     let port = support::free_port();
     let url = format!("nats://127.0.0.1:{port}");
-    let cfg = NatsConfig { url: url.clone(), refresh_secs: 1, ..NatsConfig::default() };
+    let cfg = NatsConfig {
+        url: url.clone(),
+        refresh_secs: 1,
+        ..NatsConfig::default()
+    };
     let rt = rt();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let (_etx, erx) = tokio::sync::mpsc::unbounded_channel();
@@ -201,7 +275,9 @@ fn an_unreachable_server_is_shown_with_the_reason_and_data_age() {
         loop {
             match rx.recv().await.unwrap() {
                 helios::app::Event::Nats(e @ NatsEvent::Unreachable { .. }) => {
-                    let NatsEvent::Unreachable { reason } = &e else { unreachable!() };
+                    let NatsEvent::Unreachable { reason } = &e else {
+                        unreachable!()
+                    };
                     let r = reason.clone();
                     nats::on_event(&mut st, e);
                     break r;
@@ -213,7 +289,10 @@ fn an_unreachable_server_is_shown_with_the_reason_and_data_age() {
             }
         }
     });
-    assert!(reason.contains(&url) && reason.contains("--nats"), "{reason}");
+    assert!(
+        reason.contains(&url) && reason.contains("--nats"),
+        "{reason}"
+    );
     let text = screen(&st, 100, 12);
     assert!(text.contains("unreachable"), "{text}");
     assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
@@ -233,7 +312,14 @@ fn status_json_reports_nats_postgres_and_backlog() {
     let world = support::World::new("demo");
     let out = world
         .helios()
-        .args(["status", "--json", "--nats", &server.url(), "--postgres", &pg.url()])
+        .args([
+            "status",
+            "--json",
+            "--nats",
+            &server.url(),
+            "--postgres",
+            &pg.url(),
+        ])
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)
@@ -249,13 +335,27 @@ fn status_json_reports_nats_postgres_and_backlog() {
     // Deliver (creates stream and table), then everything is healthy: exit 0.
     let d = world
         .helios()
-        .args(["events", "--deliver", "--nats", &server.url(), "--postgres", &pg.url()])
+        .args([
+            "events",
+            "--deliver",
+            "--nats",
+            &server.url(),
+            "--postgres",
+            &pg.url(),
+        ])
         .output()
         .unwrap();
     assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
     let out = world
         .helios()
-        .args(["status", "--json", "--nats", &server.url(), "--postgres", &pg.url()])
+        .args([
+            "status",
+            "--json",
+            "--nats",
+            &server.url(),
+            "--postgres",
+            &pg.url(),
+        ])
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -263,14 +363,26 @@ fn status_json_reports_nats_postgres_and_backlog() {
     assert_eq!(v["healthy"], true);
     assert_eq!(v["postgres"]["events"], 0);
     assert_eq!(v["backlog"]["nats"], 0);
-    let names: Vec<&str> = v["nats"]["streams"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v["nats"]["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["HELIOS_EVENTS"]);
     // A configured server that is down: exit 1 and the reason.
     let dead = format!("nats://127.0.0.1:{}", support::free_port());
-    let out = world.helios().args(["status", "--nats", &dead]).output().unwrap();
+    let out = world
+        .helios()
+        .args(["status", "--nats", &dead])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("FAIL nats") && text.contains("unreachable"), "{text}");
+    assert!(
+        text.contains("FAIL nats") && text.contains("unreachable"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -279,7 +391,10 @@ fn bad_input_gives_clear_messages() {
     // Wrong URL.
     let dead = format!("nats://127.0.0.1:{}", support::free_port());
     let e = rt
-        .block_on(helios::integrations::nats::connect(&NatsConfig { url: dead.clone(), ..NatsConfig::default() }))
+        .block_on(helios::integrations::nats::connect(&NatsConfig {
+            url: dead.clone(),
+            ..NatsConfig::default()
+        }))
         .unwrap_err()
         .to_string();
     assert!(e.contains(&dead) && e.contains("unreachable"), "{e}");
@@ -287,13 +402,22 @@ fn bad_input_gives_clear_messages() {
     let auth = NatsServer::start(&["--user", "u", "--pass", "secret"]);
     let bad = format!("nats://u:wrong@127.0.0.1:{}", auth.port);
     let e = rt
-        .block_on(helios::integrations::nats::connect(&NatsConfig { url: bad, ..NatsConfig::default() }))
+        .block_on(helios::integrations::nats::connect(&NatsConfig {
+            url: bad,
+            ..NatsConfig::default()
+        }))
         .unwrap_err()
         .to_string();
-    assert!(e.contains("refused the credentials") && !e.contains("wrong"), "{e}");
+    assert!(
+        e.contains("refused the credentials") && !e.contains("wrong"),
+        "{e}"
+    );
     let good = format!("nats://u:secret@127.0.0.1:{}", auth.port);
-    rt.block_on(helios::integrations::nats::connect(&NatsConfig { url: good, ..NatsConfig::default() }))
-        .unwrap();
+    rt.block_on(helios::integrations::nats::connect(&NatsConfig {
+        url: good,
+        ..NatsConfig::default()
+    }))
+    .unwrap();
     // A missing creds file.
     let e = rt
         .block_on(helios::integrations::nats::connect(&NatsConfig {
@@ -316,27 +440,46 @@ fn bad_input_gives_clear_messages() {
         })
         .await
         .unwrap();
-        let cfg = NatsConfig { url: url.clone(), ..NatsConfig::default() };
-        let e = helios::integrations::nats::sink::NatsSink::open(client, &cfg).await.err().unwrap();
+        let cfg = NatsConfig {
+            url: url.clone(),
+            ..NatsConfig::default()
+        };
+        let e = helios::integrations::nats::sink::NatsSink::open(client, &cfg)
+            .await
+            .err()
+            .unwrap();
         let mut s = js.get_stream("HELIOS_EVENTS").await.unwrap();
         assert_eq!(s.info().await.unwrap().config.subjects, ["other.>"]);
         e.to_string()
     });
-    assert!(e.contains("other.>") && e.contains("will not change it"), "{e}");
+    assert!(
+        e.contains("other.>") && e.contains("will not change it"),
+        "{e}"
+    );
     // PostgreSQL: a role without CREATE on the database.
     let pg = PgCluster::start();
     pg.query("CREATE ROLE weak LOGIN PASSWORD 'pw'");
     let e = rt
-        .block_on(helios::store::postgres::PgSink::connect(&pg.url_as("weak", "pw")))
+        .block_on(helios::store::postgres::PgSink::connect(
+            &pg.url_as("weak", "pw"),
+        ))
         .err()
         .unwrap()
         .to_string();
-    assert!(e.contains("permission denied") && e.contains("GRANT") || e.contains("grant"), "{e}");
+    assert!(
+        e.contains("permission denied") && e.contains("GRANT") || e.contains("grant"),
+        "{e}"
+    );
     // Wrong password.
     let e = rt
-        .block_on(helios::store::postgres::PgSink::connect(&pg.url_as("postgres", "nope")))
+        .block_on(helios::store::postgres::PgSink::connect(
+            &pg.url_as("postgres", "nope"),
+        ))
         .err()
         .unwrap()
         .to_string();
-    assert!(e.contains("password authentication failed") && !e.contains("nope"), "{e}");
+    assert!(
+        e.contains("password authentication failed") && !e.contains("nope"),
+        "{e}"
+    );
 }

@@ -223,7 +223,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         } else {
             theme.text
         };
-        let mark = if Some(&st.name) == selected.as_ref() { "› " } else { "  " };
+        let mark = if Some(&st.name) == selected.as_ref() {
+            "› "
+        } else {
+            "  "
+        };
         Row::new(vec![
             format!("{mark}{}", st.name),
             st.subjects.join(","),
@@ -249,8 +253,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             ],
         )
         .header(
-            Row::new(["  STREAM", "SUBJECTS", "MSGS", "BYTES", "CONS", "SEQ", "LAST"])
-                .style(theme.dim),
+            Row::new([
+                "  STREAM", "SUBJECTS", "MSGS", "BYTES", "CONS", "SEQ", "LAST",
+            ])
+            .style(theme.dim),
         )
         .block(Block::default().title(title(format!(
             "streams ({} · sort: {} · :nats.sort :nats.stream_next)",
