@@ -255,6 +255,9 @@ pub enum LayoutArgs {
         /// Output file, or - for stdout.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// The lane the focus template gives most of the screen (default: the first lane).
+        #[arg(long, value_name = "LABEL")]
+        lane: Option<String>,
     },
 }
 
@@ -264,6 +267,12 @@ pub struct ZellijArgs {
     /// Layout template.
     #[arg(long, default_value = "grid")]
     pub template: String,
+    /// The lane the focus template gives most of the screen (default: the first lane).
+    #[arg(long, value_name = "LABEL")]
+    pub lane: Option<String>,
+    /// Add lanes that are new since the session was made without asking.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// The sharing tools.
