@@ -99,6 +99,7 @@ pub async fn snapshot(
     prev: &mut Option<VarzCounters>,
 ) -> Result<NatsSnapshot, NatsError> {
     let url = redact(&cfg.url);
+    let _span = crate::telemetry::span("nats.query", &url);
     let unreachable = |reason: String| NatsError::Unreachable {
         url: url.clone(),
         reason,
