@@ -34,6 +34,7 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme, _screens: &dyn
     let area = frame.area();
     if state.compact {
         compact::render(frame, area, state, theme);
+        share::render_dialog(frame, area, state, theme);
         return;
     }
     match state.panel {
@@ -42,4 +43,5 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme, _screens: &dyn
         crate::app::action::Panel::Temporal => temporal::render(frame, area, state, theme),
         crate::app::action::Panel::Lanes => {}
     }
+    share::render_dialog(frame, area, state, theme);
 }
