@@ -10,18 +10,36 @@ use std::process::Command;
 
 /// Inside zellij (`ZELLIJ` set): open a lane in a new zellij pane instead of nesting a session.
 /// `command` is the argv to run in the pane (for par lanes `tmux attach -t SESSION`); empty
-/// opens the default shell. Runs `zellij action new-pane --name LANE --cwd DIR [-- CMD...]`
-/// against the current session (`ZELLIJ_SESSION_NAME`).
+/// opens the default shell. Runs `zellij --session $ZELLIJ_SESSION_NAME action new-pane --name
+/// LANE --cwd DIR [-- CMD...]`.
 pub fn open_lane_pane(lane: &str, cwd: &Path, command: &[String]) -> anyhow::Result<()> {
+    let session = std::env::var("ZELLIJ_SESSION_NAME").ok();
+    let mut cmd = new_pane_command(session.as_deref(), lane, cwd, command);
+    run_new_pane(&mut cmd, lane)
+}
+
+/// The `zellij action new-pane` command that opens `lane` in session `session` (or the
+/// current one).
+pub fn new_pane_command(
+    session: Option<&str>,
+    lane: &str,
+    cwd: &Path,
+    command: &[String],
+) -> Command {
     let mut cmd = Command::new("zellij");
-    if let Ok(session) = std::env::var("ZELLIJ_SESSION_NAME") {
-        cmd.args(["--session", &session]);
+    if let Some(s) = session {
+        cmd.args(["--session", s]);
     }
     cmd.args(["action", "new-pane", "--name", lane, "--cwd"])
         .arg(cwd);
     if !command.is_empty() {
         cmd.arg("--").args(command);
     }
+    cmd
+}
+
+/// Run a `new_pane_command`; zellij prints the new pane's id (like `terminal_3`), returned here.
+pub fn run_new_pane(cmd: &mut Command, lane: &str) -> anyhow::Result<()> {
     let out = cmd.output().map_err(|e| {
         anyhow::anyhow!("cannot run zellij to open lane {lane} in a pane: {e}; is zellij on PATH?")
     })?;
