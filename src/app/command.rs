@@ -64,12 +64,32 @@ pub const COMMANDS: &[Command] = &[
         description: "scroll the lane's scrollback down",
     },
     Command {
+        name: "lane.select_first",
+        description: "select the first lane",
+    },
+    Command {
+        name: "lane.select_last",
+        description: "select the last lane",
+    },
+    Command {
+        name: "lane.share",
+        description: "share the selected lane over tmate or upterm",
+    },
+    Command {
+        name: "zellij.open",
+        description: "open the repo's lanes in zellij",
+    },
+    Command {
         name: "view.toggle_grid",
         description: "toggle the swarm grid and the single pane",
     },
     Command {
         name: "panel.next",
         description: "show the next panel",
+    },
+    Command {
+        name: "panel.prev",
+        description: "show the previous panel",
     },
     Command {
         name: "panel.lanes",
@@ -107,6 +127,54 @@ pub const COMMANDS: &[Command] = &[
         name: "app.quit",
         description: "quit helios (lanes keep running)",
     },
+    Command {
+        name: "temporal.select_next",
+        description: "select the next workflow",
+    },
+    Command {
+        name: "temporal.select_prev",
+        description: "select the previous workflow",
+    },
+    Command {
+        name: "temporal.detail",
+        description: "show or hide the selected workflow's detail",
+    },
+    Command {
+        name: "temporal.filter",
+        description: "filter workflows with a Temporal list query",
+    },
+    Command {
+        name: "temporal.next_page",
+        description: "next page of workflows",
+    },
+    Command {
+        name: "temporal.prev_page",
+        description: "previous page of workflows",
+    },
+    Command {
+        name: "temporal.refresh",
+        description: "refresh the Temporal panel now",
+    },
+    Command {
+        name: "temporal.signal",
+        description: "signal the selected workflow (asks name and JSON)",
+    },
+    Command {
+        name: "temporal.cancel",
+        description: "request cancellation of the selected workflow (asks first)",
+    },
+    Command {
+        name: "temporal.terminate",
+        description: "terminate the selected workflow (asks a reason)",
+    },
+    Command {
+        name: "temporal.reset",
+        description: "reset the selected workflow to its last workflow task (asks first)",
+    },
+    Command {
+        name: "temporal.lane_workflows",
+        description: "show only the selected lane's workflows (again: all)",
+    },
 ];
 
 /// The action a command name stands for, when it needs no argument.
@@ -124,6 +192,9 @@ pub fn action_for(name: &str, selected: Option<&crate::lanes::LaneId>) -> Option
             lane: selected?.clone(),
         },
         "lane.refresh" => Action::RefreshLanes,
+        "lane.select_first" => Action::SelectFirst,
+        "lane.select_last" => Action::SelectLast,
+        "panel.prev" => Action::PrevPanel,
         "lane.scroll_up" => Action::Scroll { lines: 5 },
         "lane.scroll_down" => Action::Scroll { lines: -5 },
         "lane.share" => Action::Share(crate::app::share::ShareAction::Start {
@@ -147,6 +218,26 @@ pub fn action_for(name: &str, selected: Option<&crate::lanes::LaneId>) -> Option
         "help.toggle" => Action::ToggleHelp,
         "app.cancel" => Action::Cancel,
         "app.quit" => Action::Quit,
+        "temporal.select_next" => {
+            Action::Temporal(crate::app::temporal::TemporalAction::SelectNext)
+        }
+        "temporal.select_prev" => {
+            Action::Temporal(crate::app::temporal::TemporalAction::SelectPrev)
+        }
+        "temporal.detail" => Action::Temporal(crate::app::temporal::TemporalAction::ToggleDetail),
+        "temporal.filter" => Action::Temporal(crate::app::temporal::TemporalAction::PromptFilter),
+        "temporal.next_page" => Action::Temporal(crate::app::temporal::TemporalAction::NextPage),
+        "temporal.prev_page" => Action::Temporal(crate::app::temporal::TemporalAction::PrevPage),
+        "temporal.refresh" => Action::Temporal(crate::app::temporal::TemporalAction::Refresh),
+        "temporal.signal" => Action::Temporal(crate::app::temporal::TemporalAction::PromptSignal),
+        "temporal.cancel" => Action::Temporal(crate::app::temporal::TemporalAction::PromptCancel),
+        "temporal.terminate" => {
+            Action::Temporal(crate::app::temporal::TemporalAction::PromptTerminate)
+        }
+        "temporal.reset" => Action::Temporal(crate::app::temporal::TemporalAction::PromptReset),
+        "temporal.lane_workflows" => {
+            Action::Temporal(crate::app::temporal::TemporalAction::LaneWorkflows)
+        }
         _ => return None,
     })
 }

@@ -57,11 +57,57 @@ pub enum NatsEffect {
 pub enum TemporalEffect {
     /// Refresh the panel now.
     Refresh,
+    /// List with this filter, lane and page from now on.
+    Query {
+        /// The user's Temporal list filter (empty: all).
+        filter: String,
+        /// Only this lane's workflows.
+        lane: Option<String>,
+        /// Page (0-based).
+        page: usize,
+    },
+    /// Keep the detail of this workflow (id, run id) fresh; `None` stops.
+    Watch { workflow: Option<(String, String)> },
+    /// Run a confirmed triage action, record it, and report back.
+    Triage {
+        /// What to do.
+        request: crate::app::temporal::TriageRequest,
+    },
 }
 
 /// Requests for the share task.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ShareEffect {
-    /// Re-read the list of shares.
+    /// Re-read the list of shares (and expire or end the ones that need it).
     Refresh,
+    /// Start sharing a lane.
+    Start {
+        /// The lane, as discovered.
+        lane: crate::lanes::LaneInfo,
+        /// The tool.
+        tool: crate::integrations::share::Tool,
+        /// Read-write.
+        rw: bool,
+        /// Time to live.
+        ttl: std::time::Duration,
+    },
+    /// Stop sharing a lane.
+    Stop {
+        /// The lane's label.
+        lane: String,
+    },
+    /// Copy text to the clipboard with OSC 52.
+    Copy {
+        /// The text (links: never logged).
+        text: String,
+    },
+    /// Write the layout and prepare the zellij session (attach, create, or add panes).
+    OpenZellij {
+        /// Every lane, in display order.
+        lanes: Vec<crate::lanes::LaneInfo>,
+        /// Labels needing attention.
+        attention: Vec<String>,
+        /// The selected lane.
+        selected: Option<String>,
+    },
 }

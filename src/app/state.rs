@@ -117,6 +117,8 @@ pub enum Attention {
     Exited,
     /// Quiet for a while with a prompt-like last line.
     Waiting { prompt: String },
+    /// A Temporal workflow of the lane failed.
+    WorkflowFailed { id: String },
 }
 
 /// Single pane or grid.
