@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -16,25 +17,14 @@ use helios::app::AppState;
 use helios::app::state::{Lane, RepoInfo, View};
 use helios::config::theme::Theme;
 use helios::lanes::{GitCounts, LaneId, LaneInfo, LaneSource};
-use helios::ui::ScreenSource;
+use helios::pty::{LaneScreen, Screens};
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
-use tui_term::vt100;
 
 #[path = "support/stream.rs"]
 mod stream;
 
-/// Screens for every lane, filled with generated coloured output.
-struct Screens(HashMap<LaneId, vt100::Parser>);
-
-impl ScreenSource for Screens {
-    fn with_screen(&self, lane: &LaneId, f: &mut dyn FnMut(&vt100::Screen)) {
-        if let Some(p) = self.0.get(lane) {
-            f(p.screen());
-        }
-    }
-}
 
 fn state(lanes: usize, size: (u16, u16), view: View) -> AppState {
     let mut s = AppState::new(
@@ -71,17 +61,17 @@ fn screens(state: &AppState, seed: u64) -> Screens {
         .map(|(id, rows, cols)| (id, (rows, cols)))
         .collect();
     let (cols, rows) = state.size;
-    let mut map = HashMap::new();
+    let mut out = Screens::default();
     for (i, lane) in state.lanes.iter().enumerate() {
         let (r, c) = sizes
             .get(lane.id())
             .copied()
             .unwrap_or((rows / 5 - 2, cols / 5 - 2));
-        let mut p = vt100::Parser::new(r.max(1), c.max(1), 2000);
-        p.process(&stream::generate(seed * 100 + i as u64, 64 << 10));
-        map.insert(lane.id().clone(), p);
+        let screen = LaneScreen::new(r.max(1), c.max(1), 2000);
+        screen.feed(&stream::generate(seed * 100 + i as u64, 64 << 10));
+        out.insert(lane.id().clone(), Arc::new(screen));
     }
-    Screens(map)
+    out
 }
 
 fn bench_view(c: &mut Criterion, name: &str, state: &AppState) {

@@ -6,6 +6,7 @@
 
 use std::hint::black_box;
 
+use helios::pty::LaneScreen;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 #[path = "support/stream.rs"]
@@ -37,6 +38,7 @@ fn ingest(c: &mut Criterion) {
     });
     for (rows, cols) in [(24u16, 80u16), (50, 200)] {
         let size = format!("{cols}x{rows}");
+        // The bare vt100 screen (what tui-term draws from), without helios around it.
         group.bench_with_input(BenchmarkId::new("vt100_screen", &size), &size, |b, _| {
             b.iter(|| {
                 let mut parser = tui_term::vt100::Parser::new(rows, cols, SCROLLBACK);
@@ -44,6 +46,20 @@ fn ingest(c: &mut Criterion) {
                     parser.process(black_box(chunk));
                 }
                 black_box(parser.screen().cursor_position())
+            });
+        });
+        // helios's lane screen model, fed exactly as the lane's PTY reader feeds it: the
+        // per-lane lock, bell/OSC notice callbacks, and the merged-notice flag per read.
+        group.bench_with_input(BenchmarkId::new("helios_lane_screen", &size), &size, |b, _| {
+            b.iter(|| {
+                let screen = LaneScreen::new(rows, cols, SCROLLBACK);
+                for chunk in bytes.chunks(READ_CHUNK) {
+                    let notices = screen.feed(black_box(chunk));
+                    if notices.bell || notices.notify.is_some() || !screen.mark_pending() {
+                        screen.clear_pending();
+                    }
+                }
+                black_box(screen.with(tui_term::vt100::Screen::cursor_position))
             });
         });
     }
