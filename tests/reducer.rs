@@ -58,7 +58,10 @@ fn focus_types_into_the_lane_until_ctrl_g() {
         .flatten()
         .collect();
     assert_eq!(written, b"ls\r\x03q");
-    assert!(fx.iter().any(|e| matches!(e, Effect::Record { action, .. } if action == "lane.focused")));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Record { action, .. } if action == "lane.focused"))
+    );
 }
 
 #[test]
@@ -192,7 +195,10 @@ fn next_attention_and_help() {
     run_keys(&mut st, &km(), "x");
     assert_eq!(st.mode, Mode::Normal);
     run_keys(&mut st, &km(), "<enter>");
-    assert!(st.lane(&id("c")).unwrap().attention.is_none(), "focusing clears attention");
+    assert!(
+        st.lane(&id("c")).unwrap().attention.is_none(),
+        "focusing clears attention"
+    );
 }
 
 #[test]
@@ -287,7 +293,9 @@ fn paste_is_bracketed_when_the_lane_asks() {
     );
     assert_eq!(
         keys::paste(&st, "x", false),
-        Some(Action::WriteFocused { bytes: b"x".to_vec() })
+        Some(Action::WriteFocused {
+            bytes: b"x".to_vec()
+        })
     );
 }
 
@@ -296,7 +304,12 @@ fn app_cursor_arrows_in_focus_mode() {
     let (mut st, _) = state_with(&["a"], (100, 30));
     run_keys(&mut st, &km(), "<enter>");
     let a = keys::translate(&st, &km(), key(KeyCode::Up, KeyModifiers::NONE), true);
-    assert_eq!(a, Some(Action::WriteFocused { bytes: b"\x1bOA".to_vec() }));
+    assert_eq!(
+        a,
+        Some(Action::WriteFocused {
+            bytes: b"\x1bOA".to_vec()
+        })
+    );
     let fx = update(&mut st, a.unwrap());
     assert_eq!(fx.len(), 1);
 }

@@ -82,7 +82,9 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
                 return Vec::new();
             }
             state.mode = Mode::Confirm(Confirm {
-                question: format!("remove lane {lane}? This deletes its worktree, branch and tmux session."),
+                question: format!(
+                    "remove lane {lane}? This deletes its worktree, branch and tmux session."
+                ),
                 on_yes: Box::new(Action::RemoveLane { lane }),
             });
             Vec::new()
@@ -283,7 +285,10 @@ fn prompt_submit(state: &mut AppState) -> Vec<Effect> {
                 flash(
                     state,
                     FlashLevel::Error,
-                    &format!("a lane label has no spaces: `{text_trim}`; try `{}`", text_trim.replace(char::is_whitespace, "-")),
+                    &format!(
+                        "a lane label has no spaces: `{text_trim}`; try `{}`",
+                        text_trim.replace(char::is_whitespace, "-")
+                    ),
                 );
                 return Vec::new();
             }

@@ -50,8 +50,7 @@ fn panel(panel: Panel) -> Action {
 }
 
 fn parse_lane(line: &str, words: &[&str], state: &AppState) -> Result<Action, String> {
-    const USAGE: &str =
-        "usage: lane new NAME [--base REF] [--cmd CMD] | lane rm NAME | lane send NAME|all TEXT… | lane attach NAME";
+    const USAGE: &str = "usage: lane new NAME [--base REF] [--cmd CMD] | lane rm NAME | lane send NAME|all TEXT… | lane attach NAME";
     let sub = words.get(1).copied().ok_or(USAGE)?;
     let name = words.get(2).copied();
     match sub {
@@ -101,7 +100,9 @@ fn known_lane(name: Option<&str>, state: &AppState, sub: &str) -> Result<LaneId,
     let name = name.ok_or_else(|| format!("usage: lane {sub} NAME"))?;
     let id = LaneId::new(name);
     if state.lane(&id).is_none() {
-        return Err(format!("no lane named `{name}`; press Tab after `lane {sub} ` to list them"));
+        return Err(format!(
+            "no lane named `{name}`; press Tab after `lane {sub} ` to list them"
+        ));
     }
     Ok(id)
 }
@@ -140,7 +141,9 @@ pub fn candidates(line: &str, state: &AppState) -> Vec<String> {
         }
         _ => Vec::new(),
     };
-    pool.into_iter().filter(|c| c.starts_with(partial)).collect()
+    pool.into_iter()
+        .filter(|c| c.starts_with(partial))
+        .collect()
 }
 
 /// The line after pressing Tab: the single candidate (and a space), or the longest common prefix.

@@ -47,7 +47,12 @@ pub fn check(ctx: &Context, env: &TermEnv) -> (String, Result<(), ConfigError>) 
         } else {
             "not found, skipped"
         };
-        let _ = writeln!(out, "config {:<9} {} ({state})", layer.kind, layer.path.display());
+        let _ = writeln!(
+            out,
+            "config {:<9} {} ({state})",
+            layer.kind,
+            layer.path.display()
+        );
     }
     let keymap = match Keymap::load(&ctx.config.ui.keymap) {
         Ok(k) => k,
@@ -69,13 +74,19 @@ pub fn check(ctx: &Context, env: &TermEnv) -> (String, Result<(), ConfigError>) 
         "theme  {:<9} {}{}",
         name,
         source_of("themes", &name),
-        if env.no_color { " (NO_COLOR: colours off)" } else { "" }
+        if env.no_color {
+            " (NO_COLOR: colours off)"
+        } else {
+            ""
+        }
     );
     (out, Ok(()))
 }
 
 fn source_of(dir: &str, spec: &str) -> String {
-    let user = config::paths::config_dir().join(dir).join(format!("{spec}.toml"));
+    let user = config::paths::config_dir()
+        .join(dir)
+        .join(format!("{spec}.toml"));
     if spec.contains('/') || spec.ends_with(".toml") {
         spec.to_string()
     } else if user.exists() {
@@ -88,7 +99,10 @@ fn source_of(dir: &str, spec: &str) -> String {
 /// The merged config as TOML, headed by the resolved keymap and theme.
 pub fn show(ctx: &Context, env: &TermEnv) -> anyhow::Result<String> {
     let mut out = String::new();
-    let _ = writeln!(out, "# merged helios config (defaults < user < repo < --config < flags)");
+    let _ = writeln!(
+        out,
+        "# merged helios config (defaults < user < repo < --config < flags)"
+    );
     let _ = writeln!(
         out,
         "# keymap: {} ({})",

@@ -180,7 +180,17 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for s in ["ctrl-g", "G", "?", "pgdn", "shift-tab", "f5", "alt-enter", "-", "ctrl--"] {
+        for s in [
+            "ctrl-g",
+            "G",
+            "?",
+            "pgdn",
+            "shift-tab",
+            "f5",
+            "alt-enter",
+            "-",
+            "ctrl--",
+        ] {
             let c = KeyChord::parse(s).unwrap();
             assert_eq!(KeyChord::parse(&c.to_string()).unwrap(), c, "{s}");
         }

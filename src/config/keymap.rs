@@ -115,10 +115,7 @@ fn load_depth(spec: &str, depth: usize) -> Result<Keymap, ConfigError> {
 }
 
 fn parse_depth(name: &str, path: PathBuf, text: &str, depth: usize) -> Result<Keymap, ConfigError> {
-    let src = Source {
-        path: &path,
-        text,
-    };
+    let src = Source { path: &path, text };
     let file: KeymapFile = toml::from_str(text).map_err(|e| src.toml_error(&e, "Keymaps"))?;
     let mut map = Keymap {
         name: name.to_string(),
@@ -175,11 +172,10 @@ fn bind_section(
             continue;
         }
         if !command::is_known(name) {
-            let hint = did_you_mean(name, command::COMMANDS.iter().map(|c| c.name))
-                .map_or_else(
-                    || "see the command list in the README or the `?` overlay".to_string(),
-                    |m| format!("did you mean `{m}`?"),
-                );
+            let hint = did_you_mean(name, command::COMMANDS.iter().map(|c| c.name)).map_or_else(
+                || "see the command list in the README or the `?` overlay".to_string(),
+                |m| format!("did you mean `{m}`?"),
+            );
             return Err(src.error(
                 cmd.span(),
                 format!(

@@ -164,15 +164,19 @@ pub fn load(global: &GlobalArgs, repo: Option<&Path>) -> Result<Config, ConfigEr
             path: f.clone(),
             source,
         })?;
-        let src = errors::Source { path: f, text: &text };
+        let src = errors::Source {
+            path: f,
+            text: &text,
+        };
         let _: Config = toml::from_str(&text).map_err(|e| src.toml_error(&e, "Configuration"))?;
         let mut table: toml::Table =
             toml::from_str(&text).map_err(|e| src.toml_error(&e, "Configuration"))?;
         anchor_ui_paths(&mut table, f);
         merge(&mut merged, table);
     }
-    let mut cfg: Config = Config::deserialize(toml::Value::Table(merged))
-        .map_err(|e| ConfigError::Other(format!("the merged config is invalid: {}", e.message())))?;
+    let mut cfg: Config = Config::deserialize(toml::Value::Table(merged)).map_err(|e| {
+        ConfigError::Other(format!("the merged config is invalid: {}", e.message()))
+    })?;
     apply_flags(&mut cfg, global);
     Ok(cfg)
 }

@@ -17,7 +17,10 @@ use crate::config::{ConfigError, named};
 pub const SHIPPED: &[(&str, &str)] = &[
     ("default", include_str!("../../themes/default.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
     ("ansi16", include_str!("../../themes/ansi16.toml")),
 ];
 
@@ -127,7 +130,15 @@ pub fn color_depth(colorterm: Option<&str>, term: Option<&str>) -> ColorDepth {
     if term.contains("256") || term.contains("direct") || term.contains("truecolor") {
         return ColorDepth::Ansi256;
     }
-    let modern = ["kitty", "alacritty", "wezterm", "foot", "ghostty", "tmux", "iterm"];
+    let modern = [
+        "kitty",
+        "alacritty",
+        "wezterm",
+        "foot",
+        "ghostty",
+        "tmux",
+        "iterm",
+    ];
     if modern.iter().any(|m| term.starts_with(m)) {
         return ColorDepth::Ansi256;
     }
@@ -228,10 +239,7 @@ fn load_depth(spec: &str, depth: usize) -> Result<Theme, ConfigError> {
 }
 
 fn parse_depth(path: PathBuf, text: &str, depth: usize) -> Result<Theme, ConfigError> {
-    let src = Source {
-        path: &path,
-        text,
-    };
+    let src = Source { path: &path, text };
     let file: ThemeFile = toml::from_str(text).map_err(|e| src.toml_error(&e, "Themes"))?;
     let mut t = match &file.extends {
         Some(base) => load_depth(base.get_ref(), depth + 1).map_err(|e| {

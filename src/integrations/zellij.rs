@@ -17,7 +17,8 @@ pub fn open_lane_pane(lane: &str, cwd: &Path, command: &[String]) -> anyhow::Res
     if let Ok(session) = std::env::var("ZELLIJ_SESSION_NAME") {
         cmd.args(["--session", &session]);
     }
-    cmd.args(["action", "new-pane", "--name", lane, "--cwd"]).arg(cwd);
+    cmd.args(["action", "new-pane", "--name", lane, "--cwd"])
+        .arg(cwd);
     if !command.is_empty() {
         cmd.arg("--").args(command);
     }

@@ -28,12 +28,13 @@ pub fn tiles(state: &AppState, area: Rect) -> Vec<(LaneId, Rect)> {
     let start = sel / GRID_MAX * GRID_MAX;
     let page = &ids[start..ids.len().min(start + GRID_MAX)];
     let n = side(page.len());
-    let rows = Layout::vertical(vec![Constraint::Ratio(1, u32::from(n)); usize::from(n)]).split(area);
+    let rows =
+        Layout::vertical(vec![Constraint::Ratio(1, u32::from(n)); usize::from(n)]).split(area);
     let mut out = Vec::with_capacity(page.len());
     let mut it = page.iter();
     for row in rows.iter() {
-        let cells =
-            Layout::horizontal(vec![Constraint::Ratio(1, u32::from(n)); usize::from(n)]).split(*row);
+        let cells = Layout::horizontal(vec![Constraint::Ratio(1, u32::from(n)); usize::from(n)])
+            .split(*row);
         for cell in cells.iter() {
             let Some(id) = it.next() else {
                 return out;

@@ -88,7 +88,9 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
         return;
     }
     let cols = if all.len() <= h { 1 } else { 2 };
-    let areas = Layout::horizontal(vec![Constraint::Ratio(1, cols); cols as usize]).spacing(1).split(inner);
+    let areas = Layout::horizontal(vec![Constraint::Ratio(1, cols); cols as usize])
+        .spacing(1)
+        .split(inner);
     for (i, col) in areas.iter().enumerate() {
         let chunk: Vec<Line> = all.iter().skip(i * h).take(h).cloned().collect();
         frame.render_widget(Paragraph::new(chunk), *col);

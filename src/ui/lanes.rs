@@ -52,7 +52,11 @@ fn first_line<'a>(lane: &Lane, theme: &Theme, width: usize) -> Line<'a> {
         (None, LaneStatus::Missing) => ("?", theme.warn),
     };
     // par lanes live in tmux and outlive helios; plain worktree lanes are helios's own shells.
-    let kind = if lane.info.is_durable() { "tmux" } else { "shell" };
+    let kind = if lane.info.is_durable() {
+        "tmux"
+    } else {
+        "shell"
+    };
     let label = lane.id().to_string();
     let room = width.saturating_sub(3 + kind.len());
     let label = truncate(&label, room);
@@ -111,6 +115,7 @@ pub fn attention_text(why: &Attention) -> String {
         Attention::Notified { text } => format!("says: {text}"),
         Attention::Exited => "needs you: exited".into(),
         Attention::Waiting { .. } => "waiting for input".into(),
+        Attention::WorkflowFailed { id } => format!("workflow failed: {id}"),
     }
 }
 

@@ -57,14 +57,18 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
         .title(Line::from(title));
     if lane.scroll > 0 {
         block = block.title_bottom(
-            Line::from(Span::styled(format!(" scrolled back {} ", lane.scroll), theme.warn))
-                .right_aligned(),
+            Line::from(Span::styled(
+                format!(" scrolled back {} ", lane.scroll),
+                theme.warn,
+            ))
+            .right_aligned(),
         );
     }
     let mut drawn = false;
     ctx.screens.with_screen(id, &mut |screen| {
         drawn = true;
-        let cursor = Cursor::default().visibility(focused && lane.scroll == 0 && !screen.hide_cursor());
+        let cursor =
+            Cursor::default().visibility(focused && lane.scroll == 0 && !screen.hide_cursor());
         if lane.scroll > 0 {
             let mut scrolled = screen.clone();
             scrolled.set_scrollback(lane.scroll);
@@ -73,7 +77,9 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
                 .cursor(cursor);
             frame.render_widget(term, area);
         } else {
-            let term = PseudoTerminal::new(screen).block(block.clone()).cursor(cursor);
+            let term = PseudoTerminal::new(screen)
+                .block(block.clone())
+                .cursor(cursor);
             frame.render_widget(term, area);
         }
     });

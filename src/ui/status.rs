@@ -50,16 +50,25 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
     }
     right.push(Span::styled(format!(" {} lanes ", state.lanes.len()), base));
     let right_w: usize = right.iter().map(Span::width).sum();
-    let mut left = vec![Span::styled(badge, base.add_modifier(Modifier::BOLD | Modifier::REVERSED))];
+    let mut left = vec![Span::styled(
+        badge,
+        base.add_modifier(Modifier::BOLD | Modifier::REVERSED),
+    )];
     let room = (area.width as usize).saturating_sub(right_w + left[0].width() + 1);
     match &state.flash {
         Some(f) => {
             let style = match f.level {
                 FlashLevel::Info => base,
-                FlashLevel::Error => theme.error.patch(base).fg(theme.error.fg.unwrap_or_default()),
+                FlashLevel::Error => theme
+                    .error
+                    .patch(base)
+                    .fg(theme.error.fg.unwrap_or_default()),
             };
             left.push(Span::styled(
-                format!(" {}", crate::ui::lanes::truncate(&f.text, room.saturating_sub(1))),
+                format!(
+                    " {}",
+                    crate::ui::lanes::truncate(&f.text, room.saturating_sub(1))
+                ),
                 style,
             ));
         }
@@ -83,7 +92,10 @@ fn hints<'a>(ctx: &Ctx<'_>, room: usize) -> Vec<Span<'a>> {
                 .into_iter()
                 .next()
                 .unwrap_or_else(|| "?".into());
-            vec![(leave, "leave focus; every other key goes to the lane".into())]
+            vec![(
+                leave,
+                "leave focus; every other key goes to the lane".into(),
+            )]
         }
         Mode::Help => vec![("any key".into(), "close".into())],
         Mode::Confirm(_) => vec![("y".into(), "yes".into()), ("n/esc".into(), "no".into())],

@@ -32,9 +32,9 @@ pub fn exists(name: &str) -> anyhow::Result<bool> {
         .map_err(|e| anyhow::anyhow!("cannot run zellij: {e}; install zellij 0.45.1"))?;
     // zellij exits 1 with "No active zellij sessions found." when there are none.
     let text = String::from_utf8_lossy(&out.stdout);
-    Ok(text.lines().any(|l| {
-        l.split_whitespace().next() == Some(name) && !l.contains("EXITED")
-    }))
+    Ok(text
+        .lines()
+        .any(|l| l.split_whitespace().next() == Some(name) && !l.contains("EXITED")))
 }
 
 /// The sidecar that remembers the lane set a session was made (or last extended) with.
