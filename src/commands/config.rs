@@ -88,7 +88,6 @@ fn source_of(dir: &str, spec: &str) -> String {
         .join(dir)
         .join(format!("{spec}.toml"));
     if config::named::is_path(spec) {
-    if spec.contains('/') || spec.ends_with(".toml") {
         spec.to_string()
     } else if user.exists() {
         user.display().to_string()
