@@ -168,6 +168,10 @@ pub struct EventsArgs {
     /// Where to read.
     #[arg(long, value_enum, default_value_t = EventSource::Local)]
     pub source: EventSource,
+    /// Instead of printing, deliver the journal's backlog to the configured sinks (JetStream,
+    /// PostgreSQL) and exit; with --follow keep delivering (a headless forwarder).
+    #[arg(long, conflicts_with_all = ["json", "lane", "since"])]
+    pub deliver: bool,
 }
 
 /// `helios config ...`
@@ -251,6 +255,9 @@ pub enum LayoutArgs {
         /// Output file, or - for stdout.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// The lane the focus template gives most of the screen (default: the first lane).
+        #[arg(long, value_name = "LABEL")]
+        lane: Option<String>,
     },
 }
 
@@ -260,6 +267,12 @@ pub struct ZellijArgs {
     /// Layout template.
     #[arg(long, default_value = "grid")]
     pub template: String,
+    /// The lane the focus template gives most of the screen (default: the first lane).
+    #[arg(long, value_name = "LABEL")]
+    pub lane: Option<String>,
+    /// Add lanes that are new since the session was made without asking.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// The sharing tools.

@@ -9,5 +9,6 @@ pub mod lanes;
 pub mod pty;
 pub mod runtime;
 pub mod store;
+pub mod telemetry;
 pub mod terminal;
 pub mod ui;

@@ -6,5 +6,13 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = helios::cli::Cli::parse();
+    // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; flushed when the guard drops at exit.
+    let _telemetry = match helios::telemetry::init() {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("helios: {e}");
+            None
+        }
+    };
     helios::commands::run(cli)
 }

@@ -1,6 +1,181 @@
 //! The one event loop: input, lane notices, integration events and ticks in; effects out; draw when
 //! something changed.
+//!
+//! Each turn waits for anything (a key, an IO event, the 1 s tick, a signal), then drains
+//! everything else already pending, applies it all with `app::update` (through the [`Engine`]),
+//! and draws once if the state changed — at most 60 frames a second, each wrapped in
+//! synchronized output.
+
+pub mod engine;
+
+use std::io::{Stdout, Write};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use futures::{FutureExt, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::app::{AppState, Event, Msg};
+use crate::config::keymap::Keymap;
+use crate::config::theme::Theme;
+use crate::pty::PtyBackend;
+
+pub use engine::{Engine, EngineCtx, Outcome};
 
 /// Where IO tasks send their typed events. Unbounded because every producer coalesces first
 /// (lane output is a merged notice, monitors send at most one snapshot per refresh).
 pub type EventSender = tokio::sync::mpsc::UnboundedSender<crate::app::Event>;
+
+/// The receiving end of [`EventSender`].
+pub type EventReceiver = tokio::sync::mpsc::UnboundedReceiver<crate::app::Event>;
+
+/// The shortest time between two frames (60 fps).
+const FRAME: Duration = Duration::from_millis(16);
+/// How often lanes are re-read from par and git.
+const DISCOVER_EVERY: u32 = 5;
+
+/// `$USER@host`, the actor of every event the console records.
+pub fn actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into());
+    format!("{user}@{host}")
+}
+
+/// What the loop needs to draw and read keys.
+pub struct Ui {
+    /// The ratatui terminal.
+    pub terminal: Terminal<CrosstermBackend<Stdout>>,
+    /// Styles.
+    pub theme: Theme,
+    /// Key bindings.
+    pub keymap: Keymap,
+}
+
+/// Run the console until the user quits, a signal arrives, or an attach is asked for.
+/// The caller holds the terminal guard and starts discovery (`engine.discover()`).
+pub async fn run<B: PtyBackend>(
+    engine: &mut Engine<B>,
+    ui: &mut Ui,
+    mut events: EventReceiver,
+) -> anyhow::Result<Outcome> {
+    let mut input = EventStream::new();
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticks: u32 = 0;
+    let mut last_draw: Option<Instant> = None;
+
+    if let Ok((cols, rows)) = crossterm::terminal::size() {
+        engine.handle(Event::Resized { cols, rows });
+    }
+    loop {
+        let mut batch: Vec<Msg> = Vec::new();
+        let next_frame = last_draw.map_or_else(tokio::time::Instant::now, |t| {
+            tokio::time::Instant::from_std(t + FRAME)
+        });
+        tokio::select! {
+            biased;
+            _ = sigterm.recv() => return Ok(Outcome::Quit),
+            _ = sighup.recv() => return Ok(Outcome::Quit),
+            _ = sigint.recv() => return Ok(Outcome::Quit),
+            term = input.next() => match term {
+                Some(Ok(t)) => batch.extend(translate(engine, ui, t)),
+                Some(Err(e)) => anyhow::bail!("reading the terminal failed: {e}"),
+                None => return Ok(Outcome::Quit),
+            },
+            ev = events.recv() => match ev {
+                Some(e) => batch.push(Msg::Event(e)),
+                None => return Ok(Outcome::Quit),
+            },
+            now = tick.tick() => {
+                ticks = ticks.wrapping_add(1);
+                engine.tick(now.into_std());
+                if ticks.is_multiple_of(DISCOVER_EVERY) {
+                    engine.discover();
+                }
+            },
+            () = tokio::time::sleep_until(next_frame), if engine.dirty => {},
+        }
+        // Drain what is already waiting, keys first: a flooding lane must not delay an echo.
+        while let Some(Some(Ok(t))) = input.next().now_or_never() {
+            batch.extend(translate(engine, ui, t));
+        }
+        let mut io = Vec::new();
+        while let Ok(e) = events.try_recv() {
+            io.push(e);
+        }
+        // The focused lane's notice goes first among the IO events.
+        let focused = engine.state.focused.clone();
+        io.sort_by_key(
+            |e| !matches!(e, Event::LaneOutput { lane, .. } if Some(lane) == focused.as_ref()),
+        );
+        batch.extend(io.into_iter().map(Msg::Event));
+        for msg in batch {
+            engine.handle(msg);
+            if engine.outcome.is_some() {
+                break;
+            }
+        }
+        if let Some(outcome) = engine.outcome.take() {
+            return Ok(outcome);
+        }
+        if engine.dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
+            draw(engine, ui)?;
+            engine.dirty = false;
+            last_draw = Some(Instant::now());
+        }
+    }
+}
+
+/// Draw one frame inside synchronized output so the terminal never shows half a frame.
+fn draw<B: PtyBackend>(engine: &Engine<B>, ui: &mut Ui) -> anyhow::Result<()> {
+    crossterm::queue!(ui.terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    let state = &engine.state;
+    let screens = engine.ptys.screens();
+    let (theme, keymap) = (&ui.theme, &ui.keymap);
+    ui.terminal.draw(|frame| {
+        crate::ui::render_with_keymap(frame, state, theme, keymap, screens);
+    })?;
+    crossterm::queue!(ui.terminal.backend_mut(), EndSynchronizedUpdate)?;
+    ui.terminal.backend_mut().flush()?;
+    Ok(())
+}
+
+/// Turn one terminal event into messages for the reducer.
+fn translate<B: PtyBackend>(engine: &Engine<B>, ui: &Ui, ev: TermEvent) -> Option<Msg> {
+    let state: &AppState = &engine.state;
+    match ev {
+        TermEvent::Key(key) if key.kind != KeyEventKind::Release => {
+            let modes = focused_modes(engine);
+            crate::app::keys::translate(state, &ui.keymap, key, modes.app_cursor).map(Msg::Action)
+        }
+        TermEvent::Paste(text) => {
+            let modes = focused_modes(engine);
+            crate::app::keys::paste(state, &text, modes.bracketed_paste).map(Msg::Action)
+        }
+        TermEvent::Mouse(m) => crate::app::keys::mouse(state, m).map(Msg::Action),
+        TermEvent::Resize(cols, rows) => Some(Msg::Event(Event::Resized { cols, rows })),
+        _ => None,
+    }
+}
+
+fn focused_modes<B: PtyBackend>(engine: &Engine<B>) -> crate::pty::InputModes {
+    engine
+        .state
+        .focused
+        .as_ref()
+        .map(|l| engine.ptys.input_modes(l))
+        .unwrap_or_default()
+}

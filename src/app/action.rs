@@ -63,6 +63,35 @@ pub enum Action {
     Temporal(crate::app::temporal::TemporalAction),
     /// Zellij layouts and lane sharing.
     Share(crate::app::share::ShareAction),
+    /// Select the first lane of the (filtered) list.
+    SelectFirst,
+    /// Select the last lane of the (filtered) list.
+    SelectLast,
+    /// Cycle to the previous panel.
+    PrevPanel,
+    /// Edit the open prompt's text.
+    PromptInput { edit: PromptEdit },
+    /// Submit the open prompt (run the palette command, apply the filter, create, send).
+    PromptSubmit,
+    /// Answer yes to the open confirm dialog: run its stored action.
+    ConfirmYes,
+    /// Ask to confirm, then remove this lane.
+    AskRemove { lane: LaneId },
+}
+
+/// An edit to the open prompt's text (the cursor is always at the end).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptEdit {
+    /// Type text.
+    Insert { text: String },
+    /// Delete the last character.
+    Backspace,
+    /// Delete the last word (Ctrl-W).
+    DeleteWord,
+    /// Delete everything (Ctrl-U).
+    Clear,
+    /// Complete the palette command or lane name (Tab).
+    Complete,
 }
 
 /// Where a line of text goes.

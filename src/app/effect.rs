@@ -78,6 +78,36 @@ pub enum TemporalEffect {
 /// Requests for the share task.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ShareEffect {
-    /// Re-read the list of shares.
+    /// Re-read the list of shares (and expire or end the ones that need it).
     Refresh,
+    /// Start sharing a lane.
+    Start {
+        /// The lane, as discovered.
+        lane: crate::lanes::LaneInfo,
+        /// The tool.
+        tool: crate::integrations::share::Tool,
+        /// Read-write.
+        rw: bool,
+        /// Time to live.
+        ttl: std::time::Duration,
+    },
+    /// Stop sharing a lane.
+    Stop {
+        /// The lane's label.
+        lane: String,
+    },
+    /// Copy text to the clipboard with OSC 52.
+    Copy {
+        /// The text (links: never logged).
+        text: String,
+    },
+    /// Write the layout and prepare the zellij session (attach, create, or add panes).
+    OpenZellij {
+        /// Every lane, in display order.
+        lanes: Vec<crate::lanes::LaneInfo>,
+        /// Labels needing attention.
+        attention: Vec<String>,
+        /// The selected lane.
+        selected: Option<String>,
+    },
 }

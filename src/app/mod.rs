@@ -1,6 +1,7 @@
 //! The core: state, actions, events and the pure reducer. No IO, no tokio, no ratatui here.
 
 pub mod action;
+pub mod attention;
 pub mod command;
 pub mod effect;
 pub mod event;
@@ -8,6 +9,7 @@ pub mod keys;
 pub mod nats;
 pub mod on_action;
 pub mod on_event;
+pub mod palette;
 pub mod share;
 pub mod state;
 pub mod temporal;

@@ -2,12 +2,19 @@
 
 use serde_json::json;
 
-use crate::app::action::{Panel, SendTarget};
+use crate::app::action::{Panel, PromptEdit, SendTarget};
 use crate::app::state::{Confirm, Flash, FlashLevel, Mode, Prompt, PromptKind, View};
-use crate::app::{Action, AppState, Effect, nats, share, temporal};
+use crate::app::{Action, AppState, Effect, nats, palette, share, temporal};
 
 /// Apply one action.
 pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
+    // A new keystroke replaces the last message; typing into a lane or a prompt keeps it readable.
+    if !matches!(
+        action,
+        Action::WriteFocused { .. } | Action::PromptInput { .. } | Action::Scroll { .. }
+    ) {
+        state.flash = None;
+    }
     match action {
         Action::SelectNext => select_step(state, 1),
         Action::SelectPrev => select_step(state, -1),
@@ -66,8 +73,18 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
                 flash(state, FlashLevel::Error, "no lane selected");
                 return Vec::new();
             };
+            apply(state, Action::AskRemove { lane })
+        }
+        Action::AskRemove { lane } => {
+            if state.lane(&lane).is_none() {
+                flash(state, FlashLevel::Error, &format!("no lane named {lane}"));
+                state.mode = Mode::Normal;
+                return Vec::new();
+            }
             state.mode = Mode::Confirm(Confirm {
-                question: format!("remove lane {lane} (worktree, branch and tmux session)? y/n"),
+                question: format!(
+                    "remove lane {lane}? This deletes its worktree, branch and tmux session."
+                ),
                 on_yes: Box::new(Action::RemoveLane { lane }),
             });
             Vec::new()
@@ -81,11 +98,14 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.mode = Mode::Normal;
             vec![Effect::SendLine { target, text }]
         }
-        Action::WriteFocused { bytes } => match &state.focused {
-            Some(lane) => vec![Effect::WriteLane {
-                lane: lane.clone(),
-                bytes,
-            }],
+        Action::WriteFocused { bytes } => match state.focused.clone() {
+            Some(lane) => {
+                // Typing into a lane shows its live screen again.
+                if let Some(l) = state.lane_mut(&lane) {
+                    l.scroll = 0;
+                }
+                vec![Effect::WriteLane { lane, bytes }]
+            }
             None => Vec::new(),
         },
         Action::Scroll { lines } => {
@@ -117,6 +137,31 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::RefreshLanes => vec![Effect::DiscoverLanes],
+        Action::SelectFirst => select_edge(state, false),
+        Action::SelectLast => select_edge(state, true),
+        Action::PrevPanel => {
+            state.panel = match state.panel {
+                Panel::Lanes => Panel::Temporal,
+                Panel::Events => Panel::Lanes,
+                Panel::Nats => Panel::Events,
+                Panel::Temporal => Panel::Nats,
+            };
+            Vec::new()
+        }
+        Action::PromptInput { edit } => prompt_edit(state, edit),
+        Action::PromptSubmit => prompt_submit(state),
+        Action::ConfirmYes => match std::mem::take(&mut state.mode) {
+            Mode::Confirm(c) => apply(state, *c.on_yes),
+            other => {
+                state.mode = other;
+                Vec::new()
+            }
+        },
+        Action::Cancel if state.mode == Mode::Normal => {
+            // Esc in the console clears a filter that is still applied.
+            state.filter.clear();
+            Vec::new()
+        }
         Action::Cancel => {
             if matches!(
                 state.mode,
@@ -157,6 +202,114 @@ fn select_step(state: &mut AppState, step: isize) -> Vec<Effect> {
     };
     state.selected = usize::try_from(next).ok().and_then(|i| ids.get(i).cloned());
     Vec::new()
+}
+
+fn select_edge(state: &mut AppState, last: bool) -> Vec<Effect> {
+    let pick = if last {
+        state.visible_lanes().last()
+    } else {
+        state.visible_lanes().next()
+    };
+    state.selected = pick.map(|l| l.id().clone());
+    Vec::new()
+}
+
+/// Keep the selection on a visible lane after the filter changed.
+fn reselect_visible(state: &mut AppState) {
+    let visible = state
+        .selected
+        .as_ref()
+        .is_some_and(|s| state.visible_lanes().any(|l| l.id() == s));
+    if !visible {
+        let first = state.visible_lanes().next().map(|l| l.id().clone());
+        if first.is_some() {
+            state.selected = first;
+        }
+    }
+}
+
+fn prompt_edit(state: &mut AppState, edit: PromptEdit) -> Vec<Effect> {
+    let Mode::Prompt(prompt) = &state.mode else {
+        return Vec::new();
+    };
+    let kind = prompt.kind;
+    let mut text = prompt.text.clone();
+    match edit {
+        PromptEdit::Insert { text: t } => text.push_str(&t),
+        PromptEdit::Backspace => {
+            text.pop();
+        }
+        PromptEdit::DeleteWord => {
+            let keep = text
+                .trim_end()
+                .rfind(char::is_whitespace)
+                .map_or(0, |i| i + 1);
+            text.truncate(keep);
+        }
+        PromptEdit::Clear => text.clear(),
+        PromptEdit::Complete if kind == PromptKind::Palette => {
+            text = palette::complete(&text, state);
+        }
+        PromptEdit::Complete => {}
+    }
+    if kind == PromptKind::Filter {
+        state.filter.clone_from(&text);
+        reselect_visible(state);
+    }
+    state.mode = Mode::Prompt(Prompt { kind, text });
+    Vec::new()
+}
+
+fn prompt_submit(state: &mut AppState) -> Vec<Effect> {
+    let Mode::Prompt(Prompt { kind, text }) = std::mem::take(&mut state.mode) else {
+        return Vec::new();
+    };
+    let text_trim = text.trim().to_string();
+    match kind {
+        PromptKind::Filter => {
+            state.filter = text_trim;
+            reselect_visible(state);
+            Vec::new()
+        }
+        PromptKind::Palette => match palette::parse(&text, state) {
+            Ok(Some(action)) => apply(state, action),
+            Ok(None) => Vec::new(),
+            Err(e) => {
+                flash(state, FlashLevel::Error, &e);
+                Vec::new()
+            }
+        },
+        PromptKind::CreateLabel if text_trim.is_empty() => Vec::new(),
+        PromptKind::CreateLabel => {
+            if text_trim.contains(char::is_whitespace) {
+                flash(
+                    state,
+                    FlashLevel::Error,
+                    &format!(
+                        "a lane label has no spaces: `{text_trim}`; try `{}`",
+                        text_trim.replace(char::is_whitespace, "-")
+                    ),
+                );
+                return Vec::new();
+            }
+            apply(
+                state,
+                Action::CreateLane {
+                    label: text_trim,
+                    base: None,
+                    cmd: None,
+                },
+            )
+        }
+        PromptKind::SendText => {
+            if let Some(target) = selected_target(state) {
+                apply(state, Action::SendLine { target, text })
+            } else {
+                flash(state, FlashLevel::Error, "no lane selected");
+                Vec::new()
+            }
+        }
+    }
 }
 
 fn focus_selected(state: &mut AppState) -> Vec<Effect> {

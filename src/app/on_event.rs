@@ -1,5 +1,6 @@
 //! How each IO event changes the state.
 
+use crate::app::attention;
 use crate::app::on_action::flash;
 use crate::app::state::{Attention, FlashLevel, Lane, LaneStatus, Mode};
 use crate::app::{AppState, Effect, Event, nats, share, temporal};
@@ -26,6 +27,8 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
                         let mut l = old.clone();
                         if !info.session_alive {
                             l.status = LaneStatus::Missing;
+                        } else if l.status == LaneStatus::Missing {
+                            l.status = LaneStatus::Idle;
                         }
                         l.info = info;
                         l
@@ -59,9 +62,8 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
         Event::LaneOutput { lane, at } => {
             if let Some(l) = state.lane_mut(&lane) {
                 l.last_output = Some(at);
-                if l.status != LaneStatus::Exited {
-                    l.status = LaneStatus::Running;
-                }
+                // Output means something runs again (a restarted attach or shell).
+                l.status = LaneStatus::Running;
             }
             Vec::new()
         }
@@ -69,20 +71,37 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
         Event::LaneNotified { lane, text } => {
             set_attention(state, &lane, Attention::Notified { text })
         }
-        Event::LaneExited { lane, .. } => {
-            if let Some(l) = state.lane_mut(&lane) {
-                l.status = LaneStatus::Exited;
+        Event::LaneExited { lane, code } => {
+            let Some(l) = state.lane_mut(&lane) else {
+                return Vec::new();
+            };
+            l.status = LaneStatus::Exited;
+            if state.focused.as_ref() == Some(&lane) {
+                // Keys have nowhere to go: leave focus so the keymap works again.
+                state.focused = None;
+                state.mode = Mode::Normal;
             }
-            set_attention(state, &lane, Attention::Exited)
+            let how = code.map_or_else(String::new, |c| format!(" (exit {c})"));
+            flash(state, FlashLevel::Info, &format!("lane {lane} ended{how}"));
+            let mut effects = set_attention(state, &lane, Attention::Exited);
+            // Find out whether the session is gone or only our attach ended (it is re-attached).
+            effects.push(Effect::DiscoverLanes);
+            effects
         }
         Event::LaneQuiet { lane, last_line } => {
-            if let Some(l) = state
-                .lane_mut(&lane)
-                .filter(|l| l.status == LaneStatus::Running)
-            {
+            let Some(l) = state.lane_mut(&lane) else {
+                return Vec::new();
+            };
+            if l.status == LaneStatus::Running {
                 l.status = LaneStatus::Idle;
             }
-            set_attention(state, &lane, Attention::Waiting { prompt: last_line })
+            let tail: Vec<String> = last_line.lines().map(str::to_string).collect();
+            if attention::looks_like_prompt(&tail) && l.attention.is_none() {
+                let prompt = attention::prompt_text(&tail);
+                set_attention(state, &lane, Attention::Waiting { prompt })
+            } else {
+                Vec::new()
+            }
         }
         Event::LaneCommandDone { what, lane, result } => {
             match &result {
@@ -126,4 +145,197 @@ pub fn sort_lanes(lanes: &mut [Lane]) {
             .cmp(&a.attention.is_some())
             .then_with(|| a.id().cmp(b.id()))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::path::PathBuf;
+    use std::time::Instant;
+
+    use super::*;
+    use crate::app::state::RepoInfo;
+    use crate::app::{Action, update};
+    use crate::lanes::{GitCounts, LaneId, LaneInfo, LaneSource};
+
+    fn info(label: &str, alive: bool) -> LaneInfo {
+        LaneInfo {
+            id: LaneId::new(label),
+            branch: Some(label.into()),
+            worktree: PathBuf::from(format!("/w/{label}")),
+            source: LaneSource::Par {
+                session: format!("par-r-1234-{label}"),
+            },
+            session_alive: alive,
+            git: GitCounts::default(),
+        }
+    }
+
+    fn state_with(labels: &[&str]) -> AppState {
+        let mut s = AppState::new(
+            RepoInfo {
+                path: "/r".into(),
+                name: "r".into(),
+            },
+            Instant::now(),
+        );
+        let lanes = labels.iter().map(|l| info(l, true)).collect();
+        update(&mut s, Event::LanesDiscovered { lanes });
+        s
+    }
+
+    fn order(s: &AppState) -> Vec<&str> {
+        s.lanes.iter().map(|l| l.id().as_str()).collect()
+    }
+
+    fn id(s: &str) -> LaneId {
+        LaneId::new(s)
+    }
+
+    #[test]
+    fn discovery_selects_first_and_asks_for_ptys() {
+        let mut s = AppState::new(
+            RepoInfo {
+                path: "/r".into(),
+                name: "r".into(),
+            },
+            Instant::now(),
+        );
+        let fx = update(
+            &mut s,
+            Event::LanesDiscovered {
+                lanes: vec![info("b", true), info("a", false)],
+            },
+        );
+        assert_eq!(fx, vec![Effect::SyncPtys, Effect::ResizeLanes]);
+        assert_eq!(order(&s), ["a", "b"]);
+        assert_eq!(s.selected, Some(id("a")));
+        assert_eq!(s.lane(&id("a")).unwrap().status, LaneStatus::Missing);
+    }
+
+    #[test]
+    fn bell_notify_and_exit_sort_attention_first() {
+        let mut s = state_with(&["a", "b", "c", "d"]);
+        update(&mut s, Event::LaneBell { lane: id("c") });
+        assert_eq!(order(&s), ["c", "a", "b", "d"]);
+        update(
+            &mut s,
+            Event::LaneNotified {
+                lane: id("d"),
+                text: "done".into(),
+            },
+        );
+        assert_eq!(order(&s), ["c", "d", "a", "b"]);
+        let fx = update(
+            &mut s,
+            Event::LaneExited {
+                lane: id("b"),
+                code: Some(0),
+            },
+        );
+        assert!(fx.contains(&Effect::DiscoverLanes));
+        assert_eq!(s.lane(&id("b")).unwrap().attention, Some(Attention::Exited));
+        assert_eq!(s.lane(&id("b")).unwrap().status, LaneStatus::Exited);
+        assert_eq!(s.attention_count(), 3);
+    }
+
+    #[test]
+    fn quiet_prompt_needs_attention_quiet_output_does_not() {
+        let mut s = state_with(&["a", "b"]);
+        let at = Instant::now();
+        for l in ["a", "b"] {
+            update(&mut s, Event::LaneOutput { lane: id(l), at });
+        }
+        assert_eq!(s.lane(&id("a")).unwrap().status, LaneStatus::Running);
+        update(
+            &mut s,
+            Event::LaneQuiet {
+                lane: id("a"),
+                last_line: "Compiling x\nDo you want to proceed?\n❯ 1. Yes".into(),
+            },
+        );
+        update(
+            &mut s,
+            Event::LaneQuiet {
+                lane: id("b"),
+                last_line: "   Compiling serde".into(),
+            },
+        );
+        let a = s.lane(&id("a")).unwrap();
+        assert_eq!(a.status, LaneStatus::Idle);
+        assert_eq!(
+            a.attention,
+            Some(Attention::Waiting {
+                prompt: "❯ 1. Yes".into()
+            })
+        );
+        let b = s.lane(&id("b")).unwrap();
+        assert_eq!((b.status, b.attention.clone()), (LaneStatus::Idle, None));
+    }
+
+    #[test]
+    fn focused_lane_gets_no_attention_and_focus_clears_it() {
+        let mut s = state_with(&["a", "b"]);
+        update(&mut s, Event::LaneBell { lane: id("b") });
+        update(&mut s, Action::Select { lane: id("b") });
+        update(&mut s, Action::Focus);
+        assert_eq!(s.lane(&id("b")).unwrap().attention, None);
+        update(&mut s, Event::LaneBell { lane: id("b") });
+        assert_eq!(s.attention_count(), 0);
+    }
+
+    #[test]
+    fn focused_lane_exiting_leaves_focus() {
+        let mut s = state_with(&["a"]);
+        update(&mut s, Action::Focus);
+        assert_eq!(s.mode, Mode::Focus);
+        update(
+            &mut s,
+            Event::LaneExited {
+                lane: id("a"),
+                code: None,
+            },
+        );
+        assert_eq!((s.focused.clone(), s.mode.clone()), (None, Mode::Normal));
+        assert_eq!(s.lane(&id("a")).unwrap().status, LaneStatus::Exited);
+    }
+
+    #[test]
+    fn rediscovery_revives_missing_and_drops_gone_lanes() {
+        let mut s = state_with(&["a", "b"]);
+        update(
+            &mut s,
+            Event::LanesDiscovered {
+                lanes: vec![info("a", false)],
+            },
+        );
+        assert_eq!(s.lane(&id("a")).unwrap().status, LaneStatus::Missing);
+        assert!(s.lane(&id("b")).is_none());
+        update(
+            &mut s,
+            Event::LanesDiscovered {
+                lanes: vec![info("a", true)],
+            },
+        );
+        assert_eq!(s.lane(&id("a")).unwrap().status, LaneStatus::Idle);
+    }
+
+    #[test]
+    fn events_for_unknown_lanes_are_ignored() {
+        let mut s = state_with(&["a"]);
+        let ghost = id("ghost");
+        assert!(
+            update(
+                &mut s,
+                Event::LaneExited {
+                    lane: ghost.clone(),
+                    code: None
+                }
+            )
+            .is_empty()
+        );
+        update(&mut s, Event::LaneBell { lane: ghost });
+        assert_eq!(s.attention_count(), 0);
+    }
 }

@@ -1,13 +1,21 @@
 //! Subcommand handlers. Each returns an exit code; errors print one line naming what, where and
 //! what to do.
 
+pub mod config;
+pub mod console;
+pub mod events;
+pub mod lane;
+pub mod layout;
+pub mod share;
+pub mod status;
 pub mod wf;
+pub mod zellij;
 
 use std::process::ExitCode;
 
 use crate::app::state::RepoInfo;
 use crate::cli::{Cli, CommandArgs, GlobalArgs};
-use crate::config::{self, Config, ConfigError};
+use crate::config::{Config, ConfigError};
 
 /// What every handler gets: the flags, the repo (when there is one) and the merged config.
 #[derive(Debug, Clone)]
@@ -28,7 +36,7 @@ impl Context {
             None => std::env::current_dir().unwrap_or_else(|_| ".".into()),
         };
         let repo = crate::lanes::repo::find(&dir);
-        let config = config::load(&global, repo.as_ref().ok().map(|r| r.path.as_path()))?;
+        let config = crate::config::load(&global, repo.as_ref().ok().map(|r| r.path.as_path()))?;
         Ok(Self {
             global,
             repo,
@@ -68,8 +76,19 @@ pub fn run(cli: Cli) -> ExitCode {
 
 fn dispatch(ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
     match command {
+        CommandArgs::Config(args) => config::run(ctx, &args),
         CommandArgs::Completions { .. } => Ok(ExitCode::SUCCESS),
+        CommandArgs::Console => console::run(ctx),
+        CommandArgs::Lane(args) => lane::run(ctx, args),
+        CommandArgs::Events(a) => events::run(ctx, &a),
+        CommandArgs::Status(a) => status::run(ctx, &a),
         CommandArgs::Wf(args) => wf::run(ctx, args),
-        other => anyhow::bail!("{other:?} is not built yet"),
+        CommandArgs::Layout(crate::cli::LayoutArgs::Write {
+            template,
+            out,
+            lane,
+        }) => layout::write(ctx, &template, out, lane.as_deref()),
+        CommandArgs::Zellij(a) => zellij::run(ctx, &a.template, a.lane.as_deref(), a.yes),
+        CommandArgs::Share(a) => share::run(ctx, a),
     }
 }

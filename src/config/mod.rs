@@ -1,6 +1,9 @@
 //! Configuration in layers: embedded defaults < user file < repo file < `--config` file < flags.
 
+pub mod chord;
+pub mod errors;
 pub mod keymap;
+pub mod named;
 pub mod paths;
 pub mod sections;
 pub mod theme;
@@ -91,7 +94,7 @@ impl Default for AttentionConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// A file could not be read.
-    #[error("{path}: {source}")]
+    #[error("{path}: cannot read: {source}; check the path and its permissions")]
     Read {
         /// The file.
         path: PathBuf,
@@ -113,48 +116,84 @@ pub enum ConfigError {
     Other(String),
 }
 
-/// Load the layered configuration for a repo.
-pub fn load(global: &GlobalArgs, repo: Option<&Path>) -> Result<Config, ConfigError> {
-    let mut files = vec![paths::config_dir().join("config.toml")];
+/// One config file layer, lowest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layer {
+    /// What the layer is: `user`, `repo` or `--config`.
+    pub kind: &'static str,
+    /// The file.
+    pub path: PathBuf,
+    /// Whether it must exist (the `--config` file must; the others are optional).
+    pub required: bool,
+}
+
+/// The config files helios reads for a repo, lowest first (flags go over all of them).
+pub fn layers(global: &GlobalArgs, repo: Option<&Path>) -> Vec<Layer> {
+    let mut out = vec![Layer {
+        kind: "user",
+        path: paths::config_dir().join("config.toml"),
+        required: false,
+    }];
     if let Some(r) = repo {
-        files.push(r.join(".helios.toml"));
+        out.push(Layer {
+            kind: "repo",
+            path: r.join(".helios.toml"),
+            required: false,
+        });
     }
     if let Some(c) = &global.config {
-        files.push(c.clone());
+        out.push(Layer {
+            kind: "--config",
+            path: c.clone(),
+            required: true,
+        });
     }
+    out
+}
+
+/// Load the layered configuration for a repo: embedded defaults, then each file of `layers`,
+/// then the flags. Each file is checked on its own first, so an error names its own line.
+pub fn load(global: &GlobalArgs, repo: Option<&Path>) -> Result<Config, ConfigError> {
     let mut merged = toml::Table::new();
-    for f in &files {
-        if !f.exists() && global.config.as_deref() != Some(f.as_path()) {
+    for layer in layers(global, repo) {
+        let f = &layer.path;
+        if !layer.required && !f.exists() {
             continue;
         }
         let text = std::fs::read_to_string(f).map_err(|source| ConfigError::Read {
             path: f.clone(),
             source,
         })?;
-        let table: toml::Table = toml::from_str(&text).map_err(|e| invalid(f, &text, &e))?;
+        let src = errors::Source {
+            path: f,
+            text: &text,
+        };
+        let _: Config = toml::from_str(&text).map_err(|e| src.toml_error(&e, "Configuration"))?;
+        let mut table: toml::Table =
+            toml::from_str(&text).map_err(|e| src.toml_error(&e, "Configuration"))?;
+        anchor_ui_paths(&mut table, f);
         merge(&mut merged, table);
-        let _: Config = Config::deserialize(toml::Value::Table(merged.clone())).map_err(|e| {
-            ConfigError::Invalid {
-                path: f.clone(),
-                line: 1,
-                message: e.message().to_string(),
-            }
-        })?;
     }
-    let mut cfg: Config = Config::deserialize(toml::Value::Table(merged))
-        .map_err(|e| ConfigError::Other(e.message().to_string()))?;
+    let mut cfg: Config = Config::deserialize(toml::Value::Table(merged)).map_err(|e| {
+        ConfigError::Other(format!("the merged config is invalid: {}", e.message()))
+    })?;
     apply_flags(&mut cfg, global);
     Ok(cfg)
 }
 
-fn invalid(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
-    let line = e.span().map_or(1, |s| {
-        text[..s.start.min(text.len())].lines().count().max(1)
-    });
-    ConfigError::Invalid {
-        path: path.to_path_buf(),
-        line,
-        message: e.message().to_string(),
+/// A keymap or theme given as a relative path is relative to the file that names it.
+fn anchor_ui_paths(table: &mut toml::Table, file: &Path) {
+    let Some(toml::Value::Table(ui)) = table.get_mut("ui") else {
+        return;
+    };
+    let dir = file.parent().unwrap_or(Path::new("."));
+    for key in ["keymap", "theme"] {
+        if let Some(toml::Value::String(spec)) = ui.get_mut(key)
+            && named::is_path(spec)
+            && Path::new(spec.as_str()).is_relative()
+        {
+            *spec = dir.join(spec.as_str()).display().to_string();
+        }
     }
 }
 

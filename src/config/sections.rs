@@ -14,6 +14,15 @@ pub struct NatsConfig {
     pub monitor: Option<String>,
     /// Panel refresh, seconds.
     pub refresh_secs: u64,
+    /// Max age of messages in the HELIOS_EVENTS stream when helios creates it, like `30d`.
+    pub stream_max_age: String,
+    /// Max bytes of the HELIOS_EVENTS stream when helios creates it (-1: unlimited).
+    pub stream_max_bytes: i64,
+    /// Duplicate window of the stream when helios creates it, seconds: a resend of an event
+    /// within it (after a crash mid-publish) is dropped by the server.
+    pub duplicate_window_secs: u64,
+    /// Deliver journalled events to JetStream (set false to only monitor).
+    pub forward: bool,
 }
 
 impl Default for NatsConfig {
@@ -23,16 +32,31 @@ impl Default for NatsConfig {
             creds: None,
             monitor: None,
             refresh_secs: 2,
+            stream_max_age: "30d".into(),
+            stream_max_bytes: 1 << 30,
+            duplicate_window_secs: 3600,
+            forward: true,
         }
     }
 }
 
 /// `[postgres]`
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PostgresConfig {
-    /// libpq-style URL; PostgreSQL is used only when set.
+    /// libpq-style URL; PostgreSQL is used only when set (never from DATABASE_URL).
     pub url: Option<String>,
+    /// Events per INSERT.
+    pub batch: usize,
+}
+
+impl Default for PostgresConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            batch: 500,
+        }
+    }
 }
 
 /// `[temporal]`
@@ -78,12 +102,55 @@ impl Default for TemporalConfig {
     }
 }
 
-/// `[share]`
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// `[share]`: lane handoff over tmate or upterm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct ShareConfig {}
+pub struct ShareConfig {
+    /// Self-hosted tmate server host (tmate option `tmate-server-host`); unset: tmate's default.
+    pub tmate_host: Option<String>,
+    /// Its port (`tmate-server-port`).
+    pub tmate_port: Option<u16>,
+    /// Its RSA key fingerprint (`tmate-server-rsa-fingerprint`).
+    pub tmate_rsa_fingerprint: Option<String>,
+    /// Its ed25519 key fingerprint (`tmate-server-ed25519-fingerprint`).
+    pub tmate_ed25519_fingerprint: Option<String>,
+    /// upterm server (`upterm host --server`).
+    pub upterm_server: String,
+    /// An authorized_keys file for upterm (`--authorized-keys`).
+    pub upterm_authorized_keys: Option<String>,
+    /// GitHub users allowed to join an upterm share (`--github-user`).
+    pub upterm_github_users: Vec<String>,
+    /// Seconds to wait for the tool to report its links before giving up.
+    pub ready_timeout_secs: u64,
+}
+
+impl Default for ShareConfig {
+    fn default() -> Self {
+        Self {
+            tmate_host: None,
+            tmate_port: None,
+            tmate_rsa_fingerprint: None,
+            tmate_ed25519_fingerprint: None,
+            upterm_server: "ssh://uptermd.upterm.dev:22".into(),
+            upterm_authorized_keys: None,
+            upterm_github_users: Vec::new(),
+            ready_timeout_secs: 20,
+        }
+    }
+}
 
 /// `[zellij]`
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct ZellijConfig {}
+pub struct ZellijConfig {
+    /// The layout template the `L` key uses (grid, triage, focus, or a user template).
+    pub template: String,
+}
+
+impl Default for ZellijConfig {
+    fn default() -> Self {
+        Self {
+            template: "grid".into(),
+        }
+    }
+}

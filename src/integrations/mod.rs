@@ -26,6 +26,8 @@ pub struct Integrations {
 
 /// Start every integration's tasks on the current tokio runtime. Must not block.
 pub fn start(ctx: &Context, events: &EventSender, journal: &JournalHandle) -> Integrations {
+    // The outbox forwarders (JetStream, PostgreSQL) run for as long as the runtime does.
+    drop(crate::store::forwarder::start(&ctx.config, events, journal));
     Integrations {
         nats: nats::start(ctx, events.clone(), journal.clone()),
         temporal: temporal::start(ctx, events.clone(), journal.clone()),

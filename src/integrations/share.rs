@@ -1,18 +1,386 @@
-//! Share client and monitor task.
+//! Lane handoff: share a lane's tmux session over tmate or upterm, as an audited, revocable,
+//! time-limited grant. Each share runs detached on its own socket (a tmate server, or a private
+//! tmux server hosting `upterm host`), so it outlives the helios process that started it; the
+//! `shares` table remembers it and `reconcile` finds it again, expires it or marks it ended.
 
-use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+pub mod manage;
+pub mod proc;
+pub mod store;
+pub mod task;
+pub mod tmate;
+pub mod upterm;
 
-use crate::app::effect::ShareEffect;
-use crate::commands::Context;
-use crate::runtime::EventSender;
-use crate::store::journal::JournalHandle;
+use std::path::PathBuf;
+use std::time::Duration;
 
-/// Start the share task; returns the channel its effects go to.
-pub fn start(
-    _ctx: &Context,
-    _events: EventSender,
-    _journal: JournalHandle,
-) -> UnboundedSender<ShareEffect> {
-    let (tx, _rx) = unbounded_channel();
-    tx
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::config::ShareConfig;
+use crate::lanes::LaneInfo;
+use crate::store::AuditEvent;
+
+pub use task::start;
+
+/// Which tool carries a share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tool {
+    /// tmate 2.4.
+    Tmate,
+    /// upterm.
+    Upterm,
+}
+
+impl Tool {
+    /// The program name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tmate => "tmate",
+            Self::Upterm => "upterm",
+        }
+    }
+
+    /// Parse `tmate` / `upterm`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "tmate" => Some(Self::Tmate),
+            "upterm" => Some(Self::Upterm),
+            _ => None,
+        }
+    }
+}
+
+/// One link a share hands out. Links are credentials: never log them unredacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareLink {
+    /// `ssh` or `web`.
+    pub kind: String,
+    /// The link or command.
+    pub url: String,
+}
+
+/// A share, running or ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Share {
+    /// ULID.
+    pub id: String,
+    /// Repository short name.
+    pub repo: String,
+    /// The lane's label.
+    pub lane: String,
+    /// The tool.
+    pub tool: Tool,
+    /// Read-write (else read-only).
+    pub rw: bool,
+    /// What to hand out.
+    pub links: Vec<ShareLink>,
+    /// When it started.
+    #[serde(with = "time::serde::rfc3339")]
+    pub started: OffsetDateTime,
+    /// When the TTL ends it.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires: OffsetDateTime,
+    /// The server process (tmate, or the private tmux hosting upterm).
+    pub pid: Option<u32>,
+    /// The server's socket.
+    pub socket: PathBuf,
+    /// The share's private directory (scripts, logs, sockets).
+    pub dir: PathBuf,
+    /// The detached TTL watchdog.
+    pub watchdog_pid: Option<u32>,
+    /// Who is attached, where the tool reports it (refreshed, not stored).
+    #[serde(default)]
+    pub clients: Vec<String>,
+}
+
+impl Share {
+    /// `ro` or `rw`.
+    pub fn mode(&self) -> &'static str {
+        if self.rw { "rw" } else { "ro" }
+    }
+
+    /// The links with their secret parts replaced, for events and logs.
+    pub fn redacted_links(&self) -> Vec<String> {
+        self.links
+            .iter()
+            .map(|l| format!("{}: {}", l.kind, redact(&l.url)))
+            .collect()
+    }
+}
+
+/// Why a share could not start. Each says what failed and what to do; nothing is left running.
+#[derive(Debug, thiserror::Error)]
+pub enum ShareError {
+    /// The program is not installed.
+    #[error("{tool} is not installed (not on PATH): {hint}")]
+    ToolMissing {
+        /// tmate or upterm.
+        tool: &'static str,
+        /// How to get it.
+        hint: &'static str,
+    },
+    /// The lane has no tmux session to share.
+    #[error("lane {lane} has no tmux session to share ({why}); only live par lanes can be shared")]
+    NoSession {
+        /// The lane.
+        lane: String,
+        /// Why.
+        why: String,
+    },
+    /// The lane does not exist.
+    #[error("no lane {lane} in this repo; see helios lane ls")]
+    NoLane {
+        /// The label.
+        lane: String,
+    },
+    /// Already shared.
+    #[error(
+        "lane {lane} is already shared over {tool} until {until}; stop it first: helios share stop {lane}"
+    )]
+    AlreadyShared {
+        /// The lane.
+        lane: String,
+        /// The tool.
+        tool: &'static str,
+        /// Expiry, RFC 3339.
+        until: String,
+    },
+    /// The tool never reported its links in time.
+    #[error(
+        "{tool} did not report its links within {secs}s (server {server} unreachable?); nothing was left running{detail}"
+    )]
+    Timeout {
+        /// The tool.
+        tool: &'static str,
+        /// Seconds waited.
+        secs: u64,
+        /// The server it tried.
+        server: String,
+        /// What the tool said, if anything.
+        detail: String,
+    },
+    /// The tool failed.
+    #[error("{tool} failed: {message}; nothing was left running")]
+    Failed {
+        /// The tool.
+        tool: &'static str,
+        /// What happened.
+        message: String,
+    },
+    /// A bad TTL.
+    #[error("bad --ttl {ttl:?}: {why}; use a duration like 30m or 2h")]
+    BadTtl {
+        /// What was given.
+        ttl: String,
+        /// Why it is bad.
+        why: String,
+    },
+    /// The share table.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// What starting a share needs.
+#[derive(Debug, Clone)]
+pub struct StartRequest<'a> {
+    /// Repository short name.
+    pub repo: &'a str,
+    /// The lane.
+    pub lane: &'a LaneInfo,
+    /// The tool.
+    pub tool: Tool,
+    /// Read-write.
+    pub rw: bool,
+    /// How long it lives.
+    pub ttl: Duration,
+    /// `[share]`.
+    pub config: &'a ShareConfig,
+}
+
+/// Parse a TTL like `30m`; between one minute and a week.
+pub fn parse_ttl(ttl: &str) -> Result<Duration, ShareError> {
+    let d = humantime::parse_duration(ttl).map_err(|e| ShareError::BadTtl {
+        ttl: ttl.to_string(),
+        why: e.to_string(),
+    })?;
+    if d < Duration::from_secs(60) || d > Duration::from_secs(7 * 24 * 3600) {
+        return Err(ShareError::BadTtl {
+            ttl: ttl.to_string(),
+            why: "must be between 1m and 7d".into(),
+        });
+    }
+    Ok(d)
+}
+
+/// Start a share: the tool's server on its own socket, wait for its links, start the TTL
+/// watchdog. On any failure everything started is stopped again.
+pub fn start_share(req: &StartRequest<'_>) -> Result<Share, ShareError> {
+    let session = match (req.lane.session(), req.lane.session_alive) {
+        (Some(s), true) => s.to_string(),
+        (Some(s), false) => {
+            return Err(ShareError::NoSession {
+                lane: req.lane.id.to_string(),
+                why: format!("tmux session {s} is gone"),
+            });
+        }
+        (None, _) => {
+            return Err(ShareError::NoSession {
+                lane: req.lane.id.to_string(),
+                why: "it is a plain worktree lane".into(),
+            });
+        }
+    };
+    let id = ulid::Ulid::new().to_string();
+    let dir = share_dir(&id);
+    std::fs::create_dir_all(&dir).map_err(|e| ShareError::Failed {
+        tool: req.tool.as_str(),
+        message: format!("cannot create {}: {e}", dir.display()),
+    })?;
+    private_dir(&dir);
+    let started = OffsetDateTime::now_utc();
+    let ttl = time::Duration::try_from(req.ttl).unwrap_or(time::Duration::MINUTE * 30);
+    let mut share = Share {
+        id,
+        repo: req.repo.to_string(),
+        lane: req.lane.id.to_string(),
+        tool: req.tool,
+        rw: req.rw,
+        links: Vec::new(),
+        started,
+        expires: started + ttl,
+        pid: None,
+        socket: dir.join("server.sock"),
+        dir,
+        watchdog_pid: None,
+        clients: Vec::new(),
+    };
+    let result = match req.tool {
+        Tool::Tmate => tmate::start(&mut share, &session, req.config),
+        Tool::Upterm => upterm::start(&mut share, &session, req.config),
+    };
+    if let Err(e) = result {
+        stop_share(&share);
+        return Err(e);
+    }
+    share.watchdog_pid = proc::watchdog(&share, req.ttl).ok();
+    Ok(share)
+}
+
+/// Stop a share's processes and remove its directory. Idempotent.
+pub fn stop_share(share: &Share) {
+    if let Some(pid) = share.watchdog_pid {
+        proc::kill_group(pid);
+    }
+    let prog = match share.tool {
+        Tool::Tmate => "tmate",
+        Tool::Upterm => "tmux",
+    };
+    proc::kill_server(prog, &share.socket);
+    if let Some(pid) = share.pid {
+        proc::kill_pid(pid);
+    }
+    let _ = std::fs::remove_dir_all(&share.dir);
+}
+
+/// Whether the share's server still runs.
+pub fn is_alive(share: &Share) -> bool {
+    let prog = match share.tool {
+        Tool::Tmate => "tmate",
+        Tool::Upterm => "tmux",
+    };
+    proc::has_session(prog, &share.socket)
+}
+
+/// Who is attached, as the tool reports it.
+pub fn clients(share: &Share) -> Vec<String> {
+    match share.tool {
+        Tool::Tmate => tmate::clients(share),
+        Tool::Upterm => upterm::clients(share),
+    }
+}
+
+/// `$XDG_STATE_HOME/helios/shares/<id>`.
+pub fn share_dir(id: &str) -> PathBuf {
+    crate::config::paths::state_dir().join("shares").join(id)
+}
+
+#[cfg(unix)]
+fn private_dir(dir: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+}
+
+#[cfg(not(unix))]
+fn private_dir(_dir: &std::path::Path) {}
+
+/// Replace the secret parts of a link: the user part of `user@host` (tmate and upterm tokens)
+/// and the path of a web URL.
+pub fn redact(link: &str) -> String {
+    link.split(' ')
+        .map(|w| {
+            if let Some(rest) = w
+                .strip_prefix("https://")
+                .or_else(|| w.strip_prefix("http://"))
+            {
+                let scheme = &w[..w.len() - rest.len()];
+                let host = rest.split('/').next().unwrap_or("");
+                format!("{scheme}{host}/****")
+            } else if let Some((_, host)) = w.rsplit_once('@') {
+                format!("****@{host}")
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `user@host` of whoever runs helios, for audit events.
+pub fn actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into());
+    format!("{user}@{host}")
+}
+
+/// The audit event for a share action, links redacted.
+pub fn event(action: &str, share: &Share, ok: bool, extra: serde_json::Value) -> AuditEvent {
+    let mut detail = serde_json::json!({
+        "share": share.id,
+        "tool": share.tool.as_str(),
+        "mode": share.mode(),
+        "links": share.redacted_links(),
+        "expires": share.expires.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+    });
+    if let (Some(d), serde_json::Value::Object(x)) = (detail.as_object_mut(), extra) {
+        d.extend(x);
+    }
+    AuditEvent::new(&actor(), &share.repo, action, Some(&share.lane), ok, detail)
+}
+
+/// The OSC 52 sequence that puts `text` on the clipboard of the terminal helios runs in (also
+/// over SSH); wrapped for tmux passthrough when inside tmux.
+pub fn osc52(text: &str) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+    let seq = format!("\x1b]52;c;{b64}\x07");
+    if std::env::var_os("TMUX").is_some() {
+        format!("\x1bPtmux;\x1b{seq}\x1b\\")
+    } else {
+        seq
+    }
+}
+
+/// Write the OSC 52 sequence for `text` to the controlling terminal, when there is one.
+pub fn copy_to_clipboard(text: &str) -> bool {
+    use std::io::Write as _;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/tty")
+        .and_then(|mut tty| tty.write_all(osc52(text).as_bytes()))
+        .is_ok()
 }

@@ -1,11 +1,58 @@
-//! zellij: layouts, sessions, and opening lanes as zellij panes.
+//! zellij: layouts, the repo's session (`helios-<repo>`), and opening lanes as zellij panes.
+//! Commands follow zellij 0.45.1's CLI.
+
+pub mod lanes;
+pub mod layout;
+pub mod session;
+
+use std::path::Path;
+use std::process::Command;
 
 /// Inside zellij (`ZELLIJ` set): open a lane in a new zellij pane instead of nesting a session.
-/// `command` is the argv to run in the pane (for par lanes `tmux attach -t SESSION`).
-pub fn open_lane_pane(
+/// `command` is the argv to run in the pane (for par lanes `tmux attach -t SESSION`); empty
+/// opens the default shell. Runs `zellij --session $ZELLIJ_SESSION_NAME action new-pane --name
+/// LANE --cwd DIR [-- CMD...]`.
+pub fn open_lane_pane(lane: &str, cwd: &Path, command: &[String]) -> anyhow::Result<()> {
+    let session = std::env::var("ZELLIJ_SESSION_NAME").ok();
+    let mut cmd = new_pane_command(session.as_deref(), lane, cwd, command);
+    run_new_pane(&mut cmd, lane)
+}
+
+/// The `zellij action new-pane` command that opens `lane` in session `session` (or the
+/// current one).
+pub fn new_pane_command(
+    session: Option<&str>,
     lane: &str,
-    _cwd: &std::path::Path,
-    _command: &[String],
-) -> anyhow::Result<()> {
-    anyhow::bail!("opening lane {lane} in a zellij pane is not built yet")
+    cwd: &Path,
+    command: &[String],
+) -> Command {
+    let mut cmd = Command::new("zellij");
+    if let Some(s) = session {
+        cmd.args(["--session", s]);
+    }
+    cmd.args(["action", "new-pane", "--name", lane, "--cwd"])
+        .arg(cwd);
+    if !command.is_empty() {
+        cmd.arg("--").args(command);
+    }
+    cmd
+}
+
+/// Run a `new_pane_command`; zellij prints the new pane's id (like `terminal_3`), returned here.
+pub fn run_new_pane(cmd: &mut Command, lane: &str) -> anyhow::Result<()> {
+    let out = cmd.output().map_err(|e| {
+        anyhow::anyhow!("cannot run zellij to open lane {lane} in a pane: {e}; is zellij on PATH?")
+    })?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "zellij action new-pane for lane {lane} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+/// Whether helios runs inside a zellij session.
+pub fn inside_zellij() -> bool {
+    std::env::var_os("ZELLIJ").is_some()
 }

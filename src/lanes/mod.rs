@@ -1,6 +1,12 @@
 //! The lane model and its sources: par (state file and CLI), or plain git worktrees when par is absent.
 
+pub mod discover;
+pub mod git;
+pub mod par;
 pub mod repo;
+pub mod worktree;
+
+pub use discover::discover;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -81,4 +87,73 @@ pub struct GitCounts {
     pub ahead: u32,
     /// Commits behind.
     pub behind: u32,
+}
+
+/// Why a lane operation failed. Each message says what failed and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LaneError {
+    /// par is not on PATH.
+    #[error("par is not installed: pip install par-cli (or use plain git worktrees)")]
+    ParMissing,
+    /// tmux is not on PATH.
+    #[error("tmux is not installed: install it (apt install tmux / brew install tmux)")]
+    TmuxMissing,
+    /// par refused a label that another lane (in any repo) already has.
+    #[error(
+        "lane label {label} is taken (par labels are unique across all repositories): choose another name"
+    )]
+    LabelTaken {
+        /// The label.
+        label: String,
+    },
+    /// par was run outside a git repository.
+    #[error("{} is not a git repository: run helios inside a repo or pass --repo PATH", path.display())]
+    NotARepo {
+        /// Where par was run.
+        path: PathBuf,
+    },
+    /// No such par lane.
+    #[error("no lane {label} in this repository: see `helios lane ls`")]
+    NoSuchLane {
+        /// The label.
+        label: String,
+    },
+    /// The lane is a plain worktree, which par cannot reach.
+    #[error(
+        "lane {label} is a plain git worktree without a par session: {what} needs a par lane (create one with `helios lane new`)"
+    )]
+    NotPar {
+        /// The label.
+        label: String,
+        /// What was attempted.
+        what: String,
+    },
+    /// par's state file could not be read.
+    #[error("{}:{line}: par state file is unreadable ({reason}); fix or move it aside, par recreates it", path.display())]
+    ParState {
+        /// The state file.
+        path: PathBuf,
+        /// 1-based line, 0 when unknown.
+        line: usize,
+        /// What was wrong.
+        reason: String,
+    },
+    /// Any other par failure, with par's own first line.
+    #[error("{what} failed: {message}")]
+    Par {
+        /// The par command line.
+        what: String,
+        /// par's message.
+        message: String,
+    },
+    /// git failed.
+    #[error("git {what} in {} failed: {message}", dir.display())]
+    Git {
+        /// The git subcommand.
+        what: String,
+        /// Where.
+        dir: PathBuf,
+        /// git's message.
+        message: String,
+    },
 }

@@ -1,2 +1,61 @@
-//! Lane PTYs: the backend trait, the portable-pty implementation, reader/writer tasks and the
+//! Lane PTYs: the backend trait, the portable-pty implementation, reader/writer threads and the
 //! per-lane screen model.
+
+pub mod portable;
+pub mod screen;
+
+use crate::lanes::{LaneId, LaneInfo};
+use crate::ui::ScreenSource;
+
+pub use portable::{PortablePtys, PtyConfig};
+pub use screen::{InputModes, LaneScreen, Notices, Screens};
+
+/// Rows and columns a lane's PTY gets before the UI has sized it (and keeps while not visible).
+pub const DEFAULT_SIZE: (u16, u16) = (24, 80);
+
+/// Why a lane's PTY could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PtyError {
+    /// The PTY or its process could not be started.
+    #[error("lane {lane}: cannot start {program}: {message}")]
+    Spawn {
+        /// The lane.
+        lane: LaneId,
+        /// The program (tmux or the shell).
+        program: String,
+        /// What the OS said.
+        message: String,
+    },
+    /// The lane has no live PTY (its session or process ended).
+    #[error(
+        "lane {lane} has no running terminal: its session or process ended; press r to re-read lanes"
+    )]
+    NotRunning {
+        /// The lane.
+        lane: LaneId,
+    },
+}
+
+/// The OS boundary for lane terminals, so the runtime can be tested with a double.
+pub trait PtyBackend {
+    /// Make sure every listed lane has a live PTY (attach new ones, restart ones whose process
+    /// ended while their session is alive) and drop the PTYs of lanes no longer listed.
+    /// Returns the lanes whose PTY could not be started.
+    fn sync(&mut self, lanes: &[LaneInfo]) -> Vec<PtyError>;
+    /// Queue bytes for a lane's PTY; never blocks.
+    fn write(&mut self, lane: &LaneId, bytes: Vec<u8>) -> Result<(), PtyError>;
+    /// Resize a lane's PTY and screen model (no-op when unchanged).
+    fn resize(&mut self, lane: &LaneId, rows: u16, cols: u16);
+    /// Scroll a lane's view back `rows` lines (0: live).
+    fn set_scroll(&mut self, lane: &LaneId, rows: usize);
+    /// The runtime handled a lane's output notice; the next output sends a new one.
+    fn notice_handled(&self, lane: &LaneId);
+    /// Up to `n` non-empty lines ending at the lane's cursor row (for the quiet check).
+    fn tail(&self, lane: &LaneId, n: usize) -> Vec<String>;
+    /// The lane's input modes (DECCKM, bracketed paste).
+    fn input_modes(&self, lane: &LaneId) -> InputModes;
+    /// Read access to every lane's screen, for the renderer.
+    fn screens(&self) -> &dyn ScreenSource;
+    /// Close every PTY (par lanes keep running in tmux; helios-owned shells end).
+    fn shutdown(&mut self);
+}

@@ -1,7 +1,10 @@
 //! The audit event and the stores that keep it: the local SQLite journal always, NATS and
 //! PostgreSQL as forwarded sinks.
 
+pub mod forwarder;
 pub mod journal;
+pub mod outbox;
+pub mod postgres;
 pub mod sqlite;
 
 use serde::{Deserialize, Serialize};

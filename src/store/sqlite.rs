@@ -7,7 +7,8 @@ use rusqlite::{Connection, params};
 use crate::store::{AuditEvent, EventQuery, EventStore, StoreError};
 
 /// Versioned migrations; each runs once, in order, recorded in `PRAGMA user_version`.
-const MIGRATIONS: &[&str] = &["CREATE TABLE events (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE events (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
         id TEXT NOT NULL UNIQUE,
         at TEXT NOT NULL,
@@ -19,7 +20,14 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE events (
         detail TEXT NOT NULL
     );
     CREATE INDEX events_lane_at ON events(lane, at);
-    CREATE INDEX events_at ON events(at);"];
+    CREATE INDEX events_at ON events(at);",
+    // The outbox: how far each sink (nats, postgres) has been delivered, in journal order.
+    "CREATE TABLE deliveries (
+        sink TEXT PRIMARY KEY,
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT
+    );",
+];
 
 /// The journal at `$XDG_STATE_HOME/helios/helios.db` (or any path).
 pub struct SqliteStore {
@@ -135,63 +143,113 @@ impl EventStore for SqliteStore {
         Ok(())
     }
 
+    /// Reads events, skipping (not failing on) rows this helios cannot decode.
     fn query(&self, q: &EventQuery) -> Result<Vec<AuditEvent>, StoreError> {
+        Ok(self.query_lenient(q)?.0)
+    }
+}
+
+/// The raw columns of one journal row, before decoding.
+pub(crate) struct RawRow {
+    pub seq: i64,
+    id: String,
+    at: String,
+    actor: String,
+    repo: String,
+    action: String,
+    lane: Option<String>,
+    result: String,
+    detail: String,
+}
+
+/// The column list every reader selects, matching [`RawRow::from_row`].
+pub(crate) const COLUMNS: &str = "seq, id, at, actor, repo, action, lane, result, detail";
+
+impl RawRow {
+    /// Read the columns listed in [`COLUMNS`]; text columns a newer helios left NULL read as "".
+    pub fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        let text = |i: usize| -> rusqlite::Result<String> {
+            Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default())
+        };
+        Ok(Self {
+            seq: r.get(0)?,
+            id: text(1)?,
+            at: text(2)?,
+            actor: text(3)?,
+            repo: text(4)?,
+            action: text(5)?,
+            lane: r.get(6)?,
+            result: text(7)?,
+            detail: text(8)?,
+        })
+    }
+
+    /// Decode into an event; a row from a newer helios with unknown detail fields decodes fine,
+    /// a row with a bad time, result or detail is `Corrupt`.
+    pub fn decode(self, path: &Path) -> Result<AuditEvent, StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt {
+            path: path.display().to_string(),
+            id: if self.id.is_empty() {
+                format!("at seq {}", self.seq)
+            } else {
+                self.id.clone()
+            },
+            reason,
+        };
+        let at =
+            time::OffsetDateTime::parse(&self.at, &time::format_description::well_known::Rfc3339)
+                .map_err(|e| corrupt(format!("bad time {:?}: {e}", self.at)))?;
+        let result = serde_json::from_value(serde_json::Value::String(self.result.clone()))
+            .map_err(|_| corrupt(format!("bad result {:?}", self.result)))?;
+        let detail =
+            serde_json::from_str(&self.detail).map_err(|e| corrupt(format!("bad detail: {e}")))?;
+        if self.id.is_empty() {
+            return Err(corrupt("empty id".into()));
+        }
+        Ok(AuditEvent {
+            id: self.id,
+            at,
+            actor: self.actor,
+            repo: self.repo,
+            action: self.action,
+            lane: self.lane,
+            result,
+            detail,
+        })
+    }
+}
+
+impl SqliteStore {
+    /// Read events in journal order; rows that cannot be decoded are returned apart, as errors
+    /// naming the row, so one bad row never hides the rest.
+    pub fn query_lenient(
+        &self,
+        q: &EventQuery,
+    ) -> Result<(Vec<AuditEvent>, Vec<StoreError>), StoreError> {
         let since = q.since.and_then(|t| {
             t.format(&time::format_description::well_known::Rfc3339)
                 .ok()
         });
         let limit = q.limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT id, at, actor, repo, action, lane, result, detail FROM (
-                   SELECT seq, id, at, actor, repo, action, lane, result, detail FROM events
-                   WHERE (?1 IS NULL OR lane = ?1) AND (?2 IS NULL OR at >= ?2)
-                     AND (?3 IS NULL OR seq > (SELECT seq FROM events WHERE id = ?3))
-                   ORDER BY seq DESC LIMIT ?4) ORDER BY seq ASC",
-            )
-            .map_err(|s| self.err(s))?;
+        let sql = format!(
+            "SELECT {COLUMNS} FROM (
+               SELECT {COLUMNS} FROM events
+               WHERE (?1 IS NULL OR lane = ?1) AND (?2 IS NULL OR at >= ?2)
+                 AND (?3 IS NULL OR seq > (SELECT seq FROM events WHERE id = ?3))
+               ORDER BY seq DESC LIMIT ?4) ORDER BY seq ASC"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|s| self.err(s))?;
         let rows = stmt
-            .query_map(params![q.lane, since, q.after_id, limit], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, String>(7)?,
-                ))
-            })
+            .query_map(params![q.lane, since, q.after_id, limit], RawRow::from_row)
             .map_err(|s| self.err(s))?;
         let mut out = Vec::new();
+        let mut bad = Vec::new();
         for row in rows {
-            let (id, at, actor, repo, action, lane, result, detail) =
-                row.map_err(|s| self.err(s))?;
-            let corrupt = |reason: String| StoreError::Corrupt {
-                path: self.path.display().to_string(),
-                id: id.clone(),
-                reason,
-            };
-            let at =
-                time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339)
-                    .map_err(|e| corrupt(format!("bad time {at:?}: {e}")))?;
-            let result = serde_json::from_value(serde_json::Value::String(result.clone()))
-                .map_err(|_| corrupt(format!("bad result {result:?}")))?;
-            let detail =
-                serde_json::from_str(&detail).map_err(|e| corrupt(format!("bad detail: {e}")))?;
-            out.push(AuditEvent {
-                id: id.clone(),
-                at,
-                actor,
-                repo,
-                action,
-                lane,
-                result,
-                detail,
-            });
+            match row.map_err(|s| self.err(s))?.decode(&self.path) {
+                Ok(e) => out.push(e),
+                Err(e) => bad.push(e),
+            }
         }
-        Ok(out)
+        Ok((out, bad))
     }
 }

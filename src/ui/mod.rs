@@ -1,16 +1,37 @@
 //! Pure drawing: `render(&AppState, ...)` into a ratatui frame. One file per panel or widget.
+//!
+//! The screen is the main area (lane list and live pane, the swarm grid, or another panel) over
+//! a one-line status bar; prompts replace the status bar; help and confirm are overlays. The
+//! geometry lives in [`layout`], shared by drawing and by [`pane_sizes`], so every lane's PTY is
+//! sized to exactly the cells it is drawn into.
 
 pub mod compact;
+pub mod confirm;
 pub mod events;
+pub mod grid;
+pub mod help;
+pub mod lanes;
 pub mod nats;
+pub mod pane;
+pub mod prompt;
 pub mod share;
+pub mod status;
 pub mod temporal;
 
+use std::sync::LazyLock;
+
 use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
 
 use crate::app::AppState;
+use crate::app::action::Panel;
+use crate::app::state::{Mode, View};
+use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
 use crate::lanes::LaneId;
+
+/// Lanes the swarm grid shows at once (5x5).
+pub const GRID_MAX: usize = 25;
 
 /// Gives the renderer read access to each lane's screen model without the UI owning the PTYs.
 pub trait ScreenSource {
@@ -18,28 +39,167 @@ pub trait ScreenSource {
     fn with_screen(&self, lane: &LaneId, f: &mut dyn FnMut(&tui_term::vt100::Screen));
 }
 
+/// Everything a widget needs to draw.
+pub struct Ctx<'a> {
+    /// The state.
+    pub state: &'a AppState,
+    /// Styles.
+    pub theme: &'a Theme,
+    /// The active keymap, for hints and help.
+    pub keymap: &'a Keymap,
+    /// The lanes' screens.
+    pub screens: &'a dyn ScreenSource,
+}
+
+/// Where everything goes for the current state and terminal size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScreenLayout {
+    /// The main area above the status line.
+    pub main: Rect,
+    /// The lane list (single view only).
+    pub list: Option<Rect>,
+    /// Each visible lane's pane, outer rect including its border.
+    pub panes: Vec<(LaneId, Rect)>,
+    /// The status (or prompt) line.
+    pub status: Rect,
+}
+
+/// The lane list's width for a terminal width: about 30%, between 26 and 40 columns.
+pub fn list_width(cols: u16) -> u16 {
+    (cols.saturating_mul(3) / 10).clamp(26, 40).min(cols)
+}
+
+/// Compute the layout from the state alone.
+pub fn layout(state: &AppState) -> ScreenLayout {
+    let (cols, rows) = state.size;
+    let area = Rect::new(0, 0, cols, rows);
+    let [main, status] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    let mut out = ScreenLayout {
+        main,
+        list: None,
+        panes: Vec::new(),
+        status,
+    };
+    if state.compact || state.panel != Panel::Lanes {
+        return out;
+    }
+    match state.view {
+        View::Single => {
+            let [list, pane] =
+                Layout::horizontal([Constraint::Length(list_width(cols)), Constraint::Min(0)])
+                    .areas(main);
+            out.list = Some(list);
+            if let (Some(sel), true) = (&state.selected, pane.width > 2 && pane.height > 2) {
+                out.panes.push((sel.clone(), pane));
+            }
+        }
+        View::Grid => out.panes = grid::tiles(state, main),
+    }
+    out
+}
+
 /// The size in cells (rows, cols) each visible lane's PTY should have for the current view, so
 /// the runtime can resize them. Pure: derived from the state alone.
 pub fn pane_sizes(state: &AppState) -> Vec<(LaneId, u16, u16)> {
-    let (cols, rows) = state.size;
-    state
-        .selected
-        .iter()
-        .map(|l| (l.clone(), rows.saturating_sub(3), cols.saturating_sub(32)))
+    layout(state)
+        .panes
+        .into_iter()
+        .map(|(id, r)| {
+            let inner = pane::inner(r);
+            (id, inner.height, inner.width)
+        })
         .collect()
 }
 
-/// Draw the whole screen.
-pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme, _screens: &dyn ScreenSource) {
+static DEFAULT_KEYMAP: LazyLock<Keymap> = LazyLock::new(Keymap::builtin_default);
+
+/// Draw the whole screen with the default keymap's hints. Prefer [`render_with_keymap`].
+pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme, screens: &dyn ScreenSource) {
+    render_with_keymap(frame, state, theme, &DEFAULT_KEYMAP, screens);
+}
+
+/// Draw the whole screen; hints and help show the keys of `keymap`.
+pub fn render_with_keymap(
+    frame: &mut Frame,
+    state: &AppState,
+    theme: &Theme,
+    keymap: &Keymap,
+    screens: &dyn ScreenSource,
+) {
     let area = frame.area();
     if state.compact {
         compact::render(frame, area, state, theme);
+        share::render_dialog(frame, area, state, theme);
         return;
     }
+    let ctx = Ctx {
+        state,
+        theme,
+        keymap,
+        screens,
+    };
+    let lay = layout(state);
     match state.panel {
-        crate::app::action::Panel::Events => events::render(frame, area, state, theme),
-        crate::app::action::Panel::Nats => nats::render(frame, area, state, theme),
-        crate::app::action::Panel::Temporal => temporal::render(frame, area, state, theme),
-        crate::app::action::Panel::Lanes => {}
+        Panel::Events => events::render(frame, lay.main, state, theme),
+        Panel::Nats => nats::render(frame, lay.main, state, theme),
+        Panel::Temporal => temporal::render(frame, lay.main, state, theme),
+        Panel::Lanes => {
+            if let Some(list) = lay.list {
+                lanes::render(frame, list, &ctx);
+            }
+            match state.view {
+                View::Single => match lay.panes.first() {
+                    Some((id, rect)) => pane::render(frame, *rect, &ctx, id, false),
+                    None => pane::render_empty(frame, lay.main_right(), &ctx),
+                },
+                View::Grid => grid::render(frame, lay.main, &ctx, &lay.panes),
+            }
+        }
     }
+    match &state.mode {
+        Mode::Prompt(p) => prompt::render(frame, lay.status, &ctx, p),
+        _ => status::render(frame, lay.status, &ctx),
+    }
+    match &state.mode {
+        Mode::Help => help::render(frame, lay.main, &ctx),
+        Mode::Confirm(c) => confirm::render(frame, lay.main, &ctx, &c.question),
+        _ => {}
+    }
+}
+
+impl ScreenLayout {
+    /// The main area right of the lane list (where the single pane goes).
+    pub fn main_right(&self) -> Rect {
+        match self.list {
+            Some(l) => Rect {
+                x: l.right(),
+                width: self.main.width.saturating_sub(l.width),
+                ..self.main
+            },
+            None => self.main,
+        }
+    }
+}
+
+/// A rect of at most `w` x `h` centred in `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// A short age like `4s`, `3m`, `2h`, `5d`.
+pub fn age(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m", secs / 60),
+        3600..86_400 => format!("{}h", secs / 3600),
+        _ => format!("{}d", secs / 86_400),
+    }
+    share::render_dialog(frame, area, state, theme);
 }

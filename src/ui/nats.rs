@@ -1,17 +1,341 @@
-//! The nats panel.
+//! The NATS panel: server, traffic (from `/varz`), JetStream account, streams (sortable),
+//! consumers of the selected stream (growing lag or redeliveries flagged) and KV buckets.
+//! Also the status-line text for the outbox backlog.
+
+use std::time::Duration;
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
 
 use crate::app::AppState;
+use crate::app::nats::{Link, NatsSnapshot};
 use crate::config::theme::Theme;
 
-/// Draw the nats panel into `area`.
-pub fn render(frame: &mut Frame, area: Rect, _state: &AppState, _theme: &Theme) {
+/// Bytes as B, KiB, MiB, GiB.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    #[allow(clippy::cast_precision_loss)] // display only
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// A short age: 4s, 3m, 2h, 5d.
+pub fn age(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86400 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86400),
+    }
+}
+
+fn since(snap: &NatsSnapshot, t: Option<time::OffsetDateTime>) -> String {
+    match (snap.taken_at, t) {
+        (Some(now), Some(t)) => {
+            let d = (now - t).max(time::Duration::ZERO);
+            age(Duration::try_from(d).unwrap_or_default())
+        }
+        _ => "-".into(),
+    }
+}
+
+fn limit(used: u64, max: Option<u64>) -> String {
+    match max {
+        Some(m) => format!("{} / {}", bytes(used), bytes(m)),
+        None => format!("{} / unlimited", bytes(used)),
+    }
+}
+
+/// The status-line text for the outbox: shown only while a sink has a backlog or an error.
+pub fn status_text(state: &AppState) -> Option<String> {
+    let parts: Vec<String> = state
+        .nats
+        .backlog
+        .iter()
+        .filter(|b| b.pending > 0 || b.error.is_some())
+        .map(|b| match &b.error {
+            Some(_) => format!("{} {} waiting (down)", b.sink, b.pending),
+            None => format!("{} {} waiting", b.sink, b.pending),
+        })
+        .collect();
+    (!parts.is_empty()).then(|| format!("outbox: {}", parts.join(", ")))
+}
+
+/// Draw the NATS panel into `area`.
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let n = &state.nats;
+    let (link, link_style) = match &n.link {
+        Link::Connecting => ("connecting".to_string(), theme.dim),
+        Link::Up if n.is_stale(state.now) => ("stale".to_string(), theme.warn),
+        Link::Up => ("connected".to_string(), theme.ok),
+        Link::Down { .. } => ("unreachable".to_string(), theme.error),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(Line::from(vec![
+            Span::styled(" nats ", theme.title),
+            Span::styled(format!("{} ", n.url), theme.dim),
+            Span::styled(format!("{link} "), link_style),
+        ]));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let mut head: Vec<Line> = Vec::new();
+    if let Link::Down { reason } = &n.link {
+        head.push(Line::styled(reason.clone(), theme.error));
+        let fresh = n.fresh_at.map_or_else(
+            || "no data yet".to_string(),
+            |t| {
+                format!(
+                    "last data {} ago (stale)",
+                    age(state.now.saturating_duration_since(t))
+                )
+            },
+        );
+        head.push(Line::styled(
+            format!("{fresh}; reconnecting with backoff"),
+            theme.dim,
+        ));
+    } else if n.is_stale(state.now)
+        && let Some(t) = n.fresh_at
+    {
+        head.push(Line::styled(
+            format!(
+                "data is {} old (stale): refresh is overdue",
+                age(state.now.saturating_duration_since(t))
+            ),
+            theme.warn,
+        ));
+    }
+    let Some(snap) = &n.snapshot else {
+        if head.is_empty() {
+            head.push(Line::styled("waiting for the first refresh…", theme.dim));
+        }
+        frame.render_widget(Paragraph::new(head), inner);
+        return;
+    };
+    head.push(Line::from(vec![
+        Span::styled("server    ", theme.dim),
+        Span::styled(
+            format!(
+                "{}  v{}  {}  rtt {}  up {}",
+                snap.server_name,
+                snap.version,
+                snap.connected_url,
+                snap.rtt_us
+                    .map_or_else(|| "-".into(), |us| format!("{:.1} ms", us as f64 / 1000.0)),
+                snap.varz.as_ref().map_or("-", |v| v.uptime.as_str()),
+            ),
+            theme.text,
+        ),
+    ]));
+    if let Some(v) = &snap.varz {
+        let rate = |r: Option<f64>| r.map_or_else(|| "…".to_string(), |x| format!("{x:.0}"));
+        let brate = |r: Option<f64>| {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // display only
+            r.map_or_else(
+                || "…".to_string(),
+                |x| format!("{}/s", bytes(x.max(0.0) as u64)),
+            )
+        };
+        head.push(Line::from(vec![
+            Span::styled("traffic   ", theme.dim),
+            Span::styled(
+                format!(
+                    "{} conns  in {} msg/s {}  out {} msg/s {}  slow consumers {}",
+                    v.connections,
+                    rate(v.in_msgs_per_s),
+                    brate(v.in_bytes_per_s),
+                    rate(v.out_msgs_per_s),
+                    brate(v.out_bytes_per_s),
+                    v.slow_consumers
+                ),
+                if v.slow_consumers > 0 {
+                    theme.warn
+                } else {
+                    theme.text
+                },
+            ),
+        ]));
+    } else if let Some(e) = &snap.varz_error {
+        head.push(Line::styled(e.clone(), theme.warn));
+    }
+    match &snap.account {
+        Some(a) => head.push(Line::from(vec![
+            Span::styled("jetstream ", theme.dim),
+            Span::styled(
+                format!(
+                    "storage {}  memory {}  {} streams  {} consumers  api errors {}",
+                    limit(a.storage, a.max_storage),
+                    limit(a.memory, a.max_memory),
+                    a.streams,
+                    a.consumers,
+                    a.api_errors
+                ),
+                if a.api_errors > 0 {
+                    theme.warn
+                } else {
+                    theme.text
+                },
+            ),
+        ])),
+        None => head.push(Line::styled(
+            "jetstream off on this server (start nats-server with -js)",
+            theme.warn,
+        )),
+    }
+    let head_h = u16::try_from(head.len()).unwrap_or(u16::MAX);
+    let streams = n.sorted_streams();
+    let selected = n.selected_stream_name();
+    let consumers: Vec<_> = snap
+        .consumers
+        .iter()
+        .filter(|c| Some(&c.stream) == selected.as_ref())
+        .collect();
+    let rows_of = |k: usize| u16::try_from(k.max(1) + 2).unwrap_or(u16::MAX);
+    let [h, s, c, kv, _] = Layout::vertical([
+        Constraint::Length(head_h),
+        Constraint::Length(rows_of(streams.len()).min(12)),
+        Constraint::Length(rows_of(consumers.len()).min(8)),
+        Constraint::Length(rows_of(snap.kv.len()).min(6)),
+        Constraint::Fill(1),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new(head), h);
+
+    let title = |t: String| Line::styled(t, theme.title);
+    let stream_rows = streams.iter().map(|st| {
+        let style = if Some(&st.name) == selected.as_ref() {
+            theme.selected
+        } else {
+            theme.text
+        };
+        let mark = if Some(&st.name) == selected.as_ref() {
+            "› "
+        } else {
+            "  "
+        };
+        Row::new(vec![
+            format!("{mark}{}", st.name),
+            st.subjects.join(","),
+            st.messages.to_string(),
+            bytes(st.bytes),
+            st.consumers.to_string(),
+            format!("{}..{}", st.first_seq, st.last_seq),
+            since(snap, st.last_at),
+        ])
+        .style(style)
+    });
     frame.render_widget(
-        Paragraph::new("nats: not connected")
-            .block(Block::default().borders(Borders::ALL).title(" nats ")),
-        area,
+        Table::new(
+            stream_rows,
+            [
+                Constraint::Fill(2),
+                Constraint::Fill(2),
+                Constraint::Length(8),
+                Constraint::Length(10),
+                Constraint::Length(4),
+                Constraint::Length(12),
+                Constraint::Length(6),
+            ],
+        )
+        .header(
+            Row::new([
+                "  STREAM", "SUBJECTS", "MSGS", "BYTES", "CONS", "SEQ", "LAST",
+            ])
+            .style(theme.dim),
+        )
+        .block(Block::default().title(title(format!(
+            "streams ({} · sort: {} · :nats.sort :nats.stream_next)",
+            streams.len(),
+            n.sort.label()
+        )))),
+        s,
+    );
+
+    let consumer_rows = consumers.iter().map(|cr| {
+        let mut flags = Vec::new();
+        if cr.lag_growing {
+            flags.push("lag growing");
+        }
+        if cr.redeliveries_growing {
+            flags.push("redelivering");
+        }
+        let style = if flags.is_empty() {
+            theme.text
+        } else {
+            theme.warn
+        };
+        Row::new(vec![
+            cr.name.clone(),
+            cr.pending.to_string(),
+            cr.ack_pending.to_string(),
+            cr.redelivered.to_string(),
+            cr.waiting.to_string(),
+            since(snap, cr.last_active),
+            flags.join(", "),
+        ])
+        .style(style)
+    });
+    frame.render_widget(
+        Table::new(
+            consumer_rows,
+            [
+                Constraint::Fill(2),
+                Constraint::Length(8),
+                Constraint::Length(8),
+                Constraint::Length(8),
+                Constraint::Length(7),
+                Constraint::Length(6),
+                Constraint::Fill(2),
+            ],
+        )
+        .header(
+            Row::new([
+                "CONSUMER", "PENDING", "ACK PND", "REDELIV", "WAITING", "ACTIVE", "",
+            ])
+            .style(theme.dim),
+        )
+        .block(Block::default().title(title(format!(
+            "consumers of {}",
+            selected.as_deref().unwrap_or("-")
+        )))),
+        c,
+    );
+
+    let kv_rows = snap.kv.iter().map(|k| {
+        Row::new(vec![
+            k.bucket.clone(),
+            k.values.to_string(),
+            k.history.to_string(),
+            bytes(k.bytes),
+        ])
+    });
+    frame.render_widget(
+        Table::new(
+            kv_rows,
+            [
+                Constraint::Fill(1),
+                Constraint::Length(8),
+                Constraint::Length(8),
+                Constraint::Length(10),
+            ],
+        )
+        .header(Row::new(["KV BUCKET", "VALUES", "HISTORY", "BYTES"]).style(theme.dim))
+        .block(Block::default().title(title(format!("kv buckets ({})", snap.kv.len())))),
+        kv,
     );
 }

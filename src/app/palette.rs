@@ -1,0 +1,178 @@
+//! The `:` command palette: parsing a line into an Action, and completion candidates. Pure.
+//!
+//! The commands mirror the CLI (`lane new NAME [--base REF] [--cmd CMD]`, `lane rm NAME`,
+//! `lane send NAME|all TEXT…`, `lane attach NAME`), plus the panels (`grid`, `lanes`, `events`,
+//! `nats`, `temporal`), `help`, `quit`, and every dotted command name of the registry.
+
+use crate::app::action::{Panel, SendTarget};
+use crate::app::{Action, AppState, command};
+use crate::lanes::LaneId;
+
+/// The words a palette line can start with, besides the registry names.
+pub const TOP_WORDS: &[&str] = &[
+    "lane", "grid", "lanes", "events", "nats", "temporal", "help", "quit",
+];
+
+/// The `lane` subcommands.
+pub const LANE_WORDS: &[&str] = &["new", "rm", "send", "attach"];
+
+/// Parse a palette line. `Ok(None)` for an empty line; `Err` is the one-line message to flash.
+pub fn parse(line: &str, state: &AppState) -> Result<Option<Action>, String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let Some(&first) = words.first() else {
+        return Ok(None);
+    };
+    let action = match first {
+        "lane" => parse_lane(line, &words, state)?,
+        "grid" => Action::ToggleGrid,
+        "lanes" => panel(Panel::Lanes),
+        "events" => panel(Panel::Events),
+        "nats" => panel(Panel::Nats),
+        "temporal" => panel(Panel::Temporal),
+        "help" => Action::ToggleHelp,
+        "quit" | "q" => Action::Quit,
+        name if command::is_known(name) => command::action_for(name, state.selected.as_ref())
+            .ok_or_else(|| format!("`{name}` needs a selected lane; select one first"))?,
+        other => {
+            return Err(format!(
+                "unknown command `{other}`; press Tab to complete, or see `help`"
+            ));
+        }
+    };
+    if words.len() > 1 && first != "lane" {
+        return Err(format!("`{first}` takes no arguments"));
+    }
+    Ok(Some(action))
+}
+
+fn panel(panel: Panel) -> Action {
+    Action::ShowPanel { panel }
+}
+
+fn parse_lane(line: &str, words: &[&str], state: &AppState) -> Result<Action, String> {
+    const USAGE: &str = "usage: lane new NAME [--base REF] [--cmd CMD] | lane rm NAME | lane send NAME|all TEXT… | lane attach NAME";
+    let sub = words.get(1).copied().ok_or(USAGE)?;
+    let name = words.get(2).copied();
+    match sub {
+        "new" => {
+            let label = name.ok_or("usage: lane new NAME [--base REF] [--cmd CMD]")?;
+            let (mut base, mut cmd) = (None, None);
+            let mut i = 3;
+            while i < words.len() {
+                match words[i] {
+                    "--base" => {
+                        base = Some(words.get(i + 1).ok_or("--base needs a REF")?.to_string());
+                        i += 2;
+                    }
+                    "--cmd" => {
+                        // The command is the rest of the line, spaces kept.
+                        cmd = Some(rest_after(line, i + 1).ok_or("--cmd needs a command")?);
+                        break;
+                    }
+                    other => return Err(format!("unexpected `{other}` after lane new {label}")),
+                }
+            }
+            Ok(Action::CreateLane {
+                label: label.to_string(),
+                base,
+                cmd,
+            })
+        }
+        "rm" => Ok(Action::AskRemove {
+            lane: known_lane(name, state, "rm")?,
+        }),
+        "attach" => Ok(Action::Attach {
+            lane: known_lane(name, state, "attach")?,
+        }),
+        "send" => {
+            let target = match name {
+                Some("all") => SendTarget::All,
+                _ => SendTarget::Lane(known_lane(name, state, "send")?),
+            };
+            let text = rest_after(line, 3).ok_or("usage: lane send NAME|all TEXT…")?;
+            Ok(Action::SendLine { target, text })
+        }
+        other => Err(format!("unknown lane command `{other}`; {USAGE}")),
+    }
+}
+
+fn known_lane(name: Option<&str>, state: &AppState, sub: &str) -> Result<LaneId, String> {
+    let name = name.ok_or_else(|| format!("usage: lane {sub} NAME"))?;
+    let id = LaneId::new(name);
+    if state.lane(&id).is_none() {
+        return Err(format!(
+            "no lane named `{name}`; press Tab after `lane {sub} ` to list them"
+        ));
+    }
+    Ok(id)
+}
+
+/// The text of `line` from its `n`th word (0-based) to the end, inner spacing kept.
+fn rest_after(line: &str, n: usize) -> Option<String> {
+    let mut rest = line.trim_start();
+    for _ in 0..n {
+        let end = rest.find(char::is_whitespace)?;
+        rest = rest[end..].trim_start();
+    }
+    (!rest.is_empty()).then(|| rest.trim_end().to_string())
+}
+
+/// Completion candidates for the word being typed (the last one; empty after a space).
+pub fn candidates(line: &str, state: &AppState) -> Vec<String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let typing_new = line.is_empty() || line.ends_with(char::is_whitespace);
+    let (done, partial) = if typing_new {
+        (&words[..], "")
+    } else {
+        (&words[..words.len() - 1], words[words.len() - 1])
+    };
+    let lanes = || state.lanes.iter().map(|l| l.id().as_str().to_string());
+    let pool: Vec<String> = match done {
+        [] => TOP_WORDS
+            .iter()
+            .map(|w| (*w).to_string())
+            .chain(command::COMMANDS.iter().map(|c| c.name.to_string()))
+            .collect(),
+        ["lane"] => LANE_WORDS.iter().map(|w| (*w).to_string()).collect(),
+        ["lane", "rm" | "attach"] => lanes().collect(),
+        ["lane", "send"] => std::iter::once("all".to_string()).chain(lanes()).collect(),
+        ["lane", "new", _, ..] if !done.contains(&"--cmd") => {
+            vec!["--base".to_string(), "--cmd".to_string()]
+        }
+        _ => Vec::new(),
+    };
+    pool.into_iter()
+        .filter(|c| c.starts_with(partial))
+        .collect()
+}
+
+/// The line after pressing Tab: the single candidate (and a space), or the longest common prefix.
+pub fn complete(line: &str, state: &AppState) -> String {
+    let cands = candidates(line, state);
+    let stem_len = if line.is_empty() || line.ends_with(char::is_whitespace) {
+        line.len()
+    } else {
+        line.rfind(char::is_whitespace).map_or(0, |i| i + 1)
+    };
+    let stem = &line[..stem_len];
+    match cands.as_slice() {
+        [] => line.to_string(),
+        [one] => format!("{stem}{one} "),
+        many => {
+            let mut prefix = many[0].clone();
+            for c in &many[1..] {
+                let common = prefix
+                    .chars()
+                    .zip(c.chars())
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                prefix = prefix.chars().take(common).collect();
+            }
+            if prefix.len() > line.len() - stem_len {
+                format!("{stem}{prefix}")
+            } else {
+                line.to_string()
+            }
+        }
+    }
+}

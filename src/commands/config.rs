@@ -1,0 +1,116 @@
+//! `helios config check` and `helios config show`.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use crate::cli::ConfigArgs;
+use crate::commands::Context;
+use crate::config::keymap::Keymap;
+use crate::config::theme::{self, TermEnv, Theme};
+use crate::config::{self, ConfigError};
+
+/// Run `helios config check|show`. The config layers were already loaded (and checked) by
+/// `Context::load`; this checks the keymap and theme they name.
+pub fn run(ctx: &Context, args: &ConfigArgs) -> anyhow::Result<ExitCode> {
+    let env = TermEnv::from_env();
+    let (report, result) = check(ctx, &env);
+    match args {
+        ConfigArgs::Check => match result {
+            Ok(()) => {
+                print!("{report}");
+                println!("ok");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("helios: {e}");
+                Ok(ExitCode::from(2))
+            }
+        },
+        ConfigArgs::Show => {
+            if let Err(e) = result {
+                eprintln!("helios: {e}");
+                return Ok(ExitCode::from(2));
+            }
+            print!("{}", show(ctx, &env)?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// What `check` looked at, one line each, and the first error.
+pub fn check(ctx: &Context, env: &TermEnv) -> (String, Result<(), ConfigError>) {
+    let mut out = String::new();
+    let repo = ctx.repo.as_ref().ok().map(|r| r.path.as_path());
+    for layer in config::layers(&ctx.global, repo) {
+        let state = if layer.path.exists() {
+            "ok"
+        } else {
+            "not found, skipped"
+        };
+        let _ = writeln!(
+            out,
+            "config {:<9} {} ({state})",
+            layer.kind,
+            layer.path.display()
+        );
+    }
+    let keymap = match Keymap::load(&ctx.config.ui.keymap) {
+        Ok(k) => k,
+        Err(e) => return (out, Err(e)),
+    };
+    let _ = writeln!(
+        out,
+        "keymap {:<9} {} ({} bindings)",
+        keymap.name,
+        source_of("keymaps", &ctx.config.ui.keymap),
+        keymap.len()
+    );
+    let name = theme::resolved_name(&ctx.config.ui.theme, env);
+    if let Err(e) = Theme::load(&ctx.config.ui.theme, env) {
+        return (out, Err(e));
+    }
+    let _ = writeln!(
+        out,
+        "theme  {:<9} {}{}",
+        name,
+        source_of("themes", &name),
+        if env.no_color {
+            " (NO_COLOR: colours off)"
+        } else {
+            ""
+        }
+    );
+    (out, Ok(()))
+}
+
+fn source_of(dir: &str, spec: &str) -> String {
+    let user = config::paths::config_dir()
+        .join(dir)
+        .join(format!("{spec}.toml"));
+    if config::named::is_path(spec) {
+        spec.to_string()
+    } else if user.exists() {
+        user.display().to_string()
+    } else {
+        format!("built in: {dir}/{spec}.toml")
+    }
+}
+
+/// The merged config as TOML, headed by the resolved keymap and theme.
+pub fn show(ctx: &Context, env: &TermEnv) -> anyhow::Result<String> {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# merged helios config (defaults < user < repo < --config < flags)"
+    );
+    let _ = writeln!(
+        out,
+        "# keymap: {} ({})",
+        ctx.config.ui.keymap,
+        source_of("keymaps", &ctx.config.ui.keymap)
+    );
+    let theme = theme::resolved_name(&ctx.config.ui.theme, env);
+    let _ = writeln!(out, "# theme: {theme} ({})", source_of("themes", &theme));
+    out.push_str(&toml::to_string(&ctx.config)?);
+    Ok(out)
+}

@@ -1,0 +1,122 @@
+//! `helios` / `helios console`: open the full-screen console over the repo's lanes.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use serde_json::json;
+
+use crate::app::{AppState, Event};
+use crate::commands::Context;
+use crate::pty::{PortablePtys, PtyBackend as _, PtyConfig};
+use crate::runtime::{Engine, EngineCtx, Outcome, Ui};
+use crate::store::sqlite::SqliteStore;
+
+/// Run the console; on an attach request, replace helios with `tmux attach` once the terminal
+/// is restored.
+pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
+    let repo = ctx.repo()?.clone();
+    let (keymap, theme) = match look_and_keys(ctx) {
+        Ok(k) => k,
+        Err(e) => {
+            // A bad keymap or theme file is a config error: exit status 2, like `config check`.
+            eprintln!("helios: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let journal_tx = tx.clone();
+    let db = SqliteStore::default_path();
+    let (journal, journal_thread) = crate::store::journal::spawn(db, move |r| {
+        if let Ok(ev) = r {
+            let _ = journal_tx.send(Event::Journalled { event: ev.clone() });
+        }
+    })?;
+    let actor = crate::runtime::actor();
+
+    let outcome = rt.block_on(async {
+        let integrations = crate::integrations::start(ctx, &tx, &journal);
+        let mut state = AppState::new(repo.clone(), Instant::now());
+        state.compact = ctx.global.compact;
+        let ptys = PortablePtys::new(PtyConfig::from_config(&ctx.config.lanes), tx.clone());
+        let engine_ctx = EngineCtx {
+            events: tx.clone(),
+            journal: journal.clone(),
+            actor,
+            quiet: std::time::Duration::from_secs(ctx.config.attention.quiet_secs.max(1)),
+            integrations: Some(integrations),
+        };
+        drop(tx);
+        let mut engine = Engine::new(state, ptys, engine_ctx);
+        engine.record(
+            "config.loaded",
+            None,
+            true,
+            json!({
+                "theme": ctx.config.ui.theme,
+                "keymap": ctx.config.ui.keymap,
+                "repo": repo.path.display().to_string(),
+            }),
+        );
+        engine.discover();
+        let guard = crate::terminal::TerminalGuard::enter().context(
+            "cannot put the terminal in raw mode: run helios in an interactive terminal",
+        )?;
+        let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
+        let terminal = ratatui::Terminal::new(backend)?;
+        let mut ui = Ui {
+            terminal,
+            theme,
+            keymap,
+        };
+        let result = crate::runtime::run(&mut engine, &mut ui, rx).await;
+        if let Err(e) = &result {
+            engine.record(
+                "console.failed",
+                None,
+                false,
+                json!({"error": format!("{e:#}")}),
+            );
+        }
+        engine.ptys.shutdown();
+        drop(ui);
+        drop(guard);
+        result
+    });
+    // Stop the integration tasks so every journal handle is gone, then let the journal finish.
+    rt.shutdown_timeout(std::time::Duration::from_secs(2));
+    drop(journal);
+    let _ = journal_thread.join();
+    match outcome? {
+        Outcome::Quit => Ok(ExitCode::SUCCESS),
+        Outcome::Attach { lane, session } => exec_attach(lane.as_str(), &session),
+    }
+}
+
+/// The keymap and theme the config names.
+fn look_and_keys(
+    ctx: &Context,
+) -> Result<(crate::config::keymap::Keymap, crate::config::theme::Theme), crate::config::ConfigError>
+{
+    let keymap = crate::config::keymap::Keymap::load(&ctx.config.ui.keymap)?;
+    let env = crate::config::theme::TermEnv::from_env();
+    let theme = crate::config::theme::Theme::load(&ctx.config.ui.theme, &env)?;
+    Ok((keymap, theme))
+}
+
+/// Replace helios with `tmux attach -t SESSION` (only returns on failure).
+pub fn exec_attach(lane: &str, session: &str) -> anyhow::Result<ExitCode> {
+    use std::os::unix::process::CommandExt as _;
+    let err = std::process::Command::new("tmux")
+        .args(["attach-session", "-t", &format!("={session}")])
+        .env_remove("TMUX")
+        .exec();
+    anyhow::bail!(
+        "attaching to lane {lane} (tmux session {session}) failed: {err}; is tmux installed?"
+    )
+}

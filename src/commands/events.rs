@@ -1,0 +1,252 @@
+//! `helios events`: read audit events from the local journal, the HELIOS_EVENTS stream or
+//! PostgreSQL (table or JSON lines, optionally following), or deliver the journal's backlog.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use futures::StreamExt;
+
+use crate::cli::{EventSource, EventsArgs};
+use crate::commands::Context;
+use crate::store::forwarder::{self, Mode, SinkSpec};
+use crate::store::sqlite::SqliteStore;
+use crate::store::{AuditEvent, EventQuery, EventResult};
+
+/// Run `helios events`.
+pub fn run(ctx: &Context, args: &EventsArgs) -> anyhow::Result<ExitCode> {
+    let since = match &args.since {
+        Some(s) => {
+            let d = humantime::parse_duration(s)
+                .with_context(|| format!("--since {s:?}: use a duration like 10m, 2h or 1d"))?;
+            let d = time::Duration::try_from(d).unwrap_or(time::Duration::MAX);
+            Some(time::OffsetDateTime::now_utc() - d)
+        }
+        None => None,
+    };
+    let query = EventQuery {
+        lane: args.lane.clone(),
+        since,
+        after_id: None,
+        limit: None,
+    };
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    if args.deliver {
+        return rt.block_on(deliver(ctx, args.follow));
+    }
+    let mut out = Printer::new(args.json);
+    match args.source {
+        EventSource::Local => local(&query, args.follow, &mut out),
+        EventSource::Nats => rt.block_on(from_nats(ctx, &query, args.follow, &mut out)),
+        EventSource::Postgres => rt.block_on(from_postgres(ctx, &query, args.follow, &mut out)),
+    }
+}
+
+/// Prints events as a table or as JSON lines; a closed stdout (`| head`) ends quietly.
+struct Printer {
+    json: bool,
+    header: bool,
+}
+
+impl Printer {
+    fn new(json: bool) -> Self {
+        Self {
+            json,
+            header: false,
+        }
+    }
+
+    fn print(&mut self, events: &[AuditEvent]) -> anyhow::Result<()> {
+        let mut w = std::io::stdout().lock();
+        let r = (|| -> std::io::Result<()> {
+            for e in events {
+                if self.json {
+                    writeln!(w, "{}", serde_json::to_string(e).unwrap_or_default())?;
+                    continue;
+                }
+                if !self.header {
+                    self.header = true;
+                    writeln!(
+                        w,
+                        "{:<20} {:<22} {:<16} {:<6} {:<16} DETAIL",
+                        "TIME (UTC)", "ACTION", "LANE", "RESULT", "ACTOR"
+                    )?;
+                }
+                writeln!(w, "{}", row(e))?;
+            }
+            w.flush()
+        })();
+        match r {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+            other => other.context("writing to stdout"),
+        }
+    }
+}
+
+/// One human table row.
+pub fn row(e: &AuditEvent) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    let detail = match &e.detail {
+        serde_json::Value::Object(m) if m.is_empty() => String::new(),
+        serde_json::Value::Null => String::new(),
+        d => d.to_string(),
+    };
+    format!(
+        "{:<20} {:<22} {:<16} {:<6} {:<16} {}",
+        e.at.format(&fmt).unwrap_or_default(),
+        e.action,
+        e.lane.as_deref().unwrap_or("-"),
+        match e.result {
+            EventResult::Ok => "ok",
+            EventResult::Error => "error",
+        },
+        e.actor,
+        detail
+    )
+}
+
+fn local(query: &EventQuery, follow: bool, out: &mut Printer) -> anyhow::Result<ExitCode> {
+    let path = SqliteStore::default_path();
+    let store = SqliteStore::open(&path)?;
+    let mut q = query.clone();
+    loop {
+        let (events, bad) = store.query_lenient(&q)?;
+        for b in &bad {
+            eprintln!("helios: {b}; skipped");
+        }
+        out.print(&events)?;
+        if !follow {
+            return Ok(ExitCode::SUCCESS);
+        }
+        if let Some(last) = events.last() {
+            q.after_id = Some(last.id.clone());
+        } else if q.after_id.is_none() {
+            // Nothing yet: follow from whatever arrives next.
+            q.since = Some(time::OffsetDateTime::now_utc());
+        }
+        // Other processes append to this file; polling is how SQLite readers follow.
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+async fn from_nats(
+    ctx: &Context,
+    query: &EventQuery,
+    follow: bool,
+    out: &mut Printer,
+) -> anyhow::Result<ExitCode> {
+    use async_nats::jetstream::{self, consumer};
+    let cfg = &ctx.config.nats;
+    let client = crate::integrations::nats::connect(cfg).await?;
+    let js = jetstream::new(client);
+    let stream = js.get_stream(crate::integrations::nats::sink::STREAM).await.map_err(|e| {
+        anyhow::anyhow!(
+            "NATS at {}: stream HELIOS_EVENTS: {e}; nothing was delivered yet (run the console or `helios events --deliver`)",
+            crate::integrations::nats::redact(&cfg.url)
+        )
+    })?;
+    let deliver_policy = match query.since {
+        Some(start_time) => consumer::DeliverPolicy::ByStartTime { start_time },
+        None => consumer::DeliverPolicy::All,
+    };
+    let c = stream
+        .create_consumer(consumer::pull::OrderedConfig {
+            deliver_policy,
+            ..Default::default()
+        })
+        .await
+        .context("creating an ordered consumer on HELIOS_EVENTS")?;
+    let mut pending = c.cached_info().num_pending;
+    let mut msgs = c.messages().await.context("reading HELIOS_EVENTS")?;
+    if pending == 0 && !follow {
+        return Ok(ExitCode::SUCCESS);
+    }
+    while let Some(m) = msgs.next().await {
+        let m = m.context("reading HELIOS_EVENTS")?;
+        if let Ok(info) = m.info() {
+            pending = info.pending;
+        }
+        match serde_json::from_slice::<AuditEvent>(&m.payload) {
+            Ok(e) if query.lane.is_none() || e.lane == query.lane => out.print(&[e])?,
+            Ok(_) => {}
+            Err(err) => eprintln!("helios: {}: not an audit event ({err}); skipped", m.subject),
+        }
+        if pending == 0 && !follow {
+            break;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn from_postgres(
+    ctx: &Context,
+    query: &EventQuery,
+    follow: bool,
+    out: &mut Printer,
+) -> anyhow::Result<ExitCode> {
+    let url = ctx.config.postgres.url.as_deref().ok_or_else(|| {
+        anyhow::anyhow!(
+            "--source postgres needs a URL: --postgres URL, HELIOS_POSTGRES_URL or [postgres] url"
+        )
+    })?;
+    let pg = crate::store::postgres::PgSink::connect_readonly(url).await?;
+    let mut q = query.clone();
+    loop {
+        let events = pg.query(&q).await?;
+        out.print(&events)?;
+        if !follow {
+            return Ok(ExitCode::SUCCESS);
+        }
+        if let Some(last) = events.last() {
+            q.after_id = Some(last.id.clone());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Deliver the backlog to every configured sink; report per sink on stderr.
+async fn deliver(ctx: &Context, follow: bool) -> anyhow::Result<ExitCode> {
+    let path = SqliteStore::default_path();
+    let specs = SinkSpec::from_config(&ctx.config);
+    if specs.is_empty() {
+        anyhow::bail!(
+            "no sink configured: NATS forwarding is off ([nats] forward = false) and no PostgreSQL URL was given"
+        );
+    }
+    let mode = if follow { Mode::Follow } else { Mode::Drain };
+    let tasks: Vec<_> = specs
+        .into_iter()
+        .map(|spec| {
+            let name = spec.name();
+            let report = move |b: crate::app::nats::SinkBacklog| {
+                if let Some(e) = b.error {
+                    eprintln!("helios: {name}: {e} ({} waiting)", b.pending);
+                }
+            };
+            (
+                name,
+                tokio::spawn(forwarder::run(spec, path.clone(), None, report, mode)),
+            )
+        })
+        .collect();
+    let mut ok = true;
+    for (name, t) in tasks {
+        match t.await {
+            Ok(Ok(n)) => eprintln!("helios: {name}: delivered {n} events"),
+            Ok(Err(e)) => {
+                ok = false;
+                eprintln!("helios: {name}: {e}");
+            }
+            Err(e) => {
+                ok = false;
+                eprintln!("helios: {name}: {e}");
+            }
+        }
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

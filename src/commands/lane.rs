@@ -1,0 +1,265 @@
+//! `helios lane new|ls|rm|send|attach`: the lane lifecycle from the shell, through the real par CLI.
+//! Every command records an audit event (ok or error) in the journal.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use serde_json::{Value, json};
+
+use crate::cli::LaneArgs;
+use crate::commands::Context;
+use crate::lanes::{LaneError, LaneInfo, LaneSource, discover, par};
+use crate::store::sqlite::SqliteStore;
+use crate::store::{AuditEvent, EventStore};
+
+/// Run one `helios lane` subcommand.
+pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
+    // Open the journal first: an action that cannot be recorded is not taken.
+    let mut store = SqliteStore::open(&SqliteStore::default_path())?;
+    let repo = match ctx.repo() {
+        Ok(r) => r.clone(),
+        Err(e) => {
+            let (action, lane) = action_of(&args);
+            let dir = ctx
+                .global
+                .repo
+                .clone()
+                .or_else(|| std::env::current_dir().ok())
+                .unwrap_or_default();
+            let ev = AuditEvent::new(
+                &crate::runtime::actor(),
+                &dir.display().to_string(),
+                action,
+                lane,
+                false,
+                json!({"error": e.to_string()}),
+            );
+            store.append(&ev)?;
+            return Err(e);
+        }
+    };
+    let actor = crate::runtime::actor();
+    let mut record = |action: &str, lane: Option<&str>, result: &Result<Value, String>| {
+        let (ok, detail) = match result {
+            Ok(d) => (true, d.clone()),
+            Err(e) => (false, json!({ "error": e })),
+        };
+        store.append(&AuditEvent::new(
+            &actor, &repo.name, action, lane, ok, detail,
+        ))
+    };
+    match args {
+        LaneArgs::Ls { json } => {
+            let lanes = discover(&repo.path).map_err(|e| anyhow::anyhow!("{e}"))?;
+            print_lanes(&lanes, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        LaneArgs::New {
+            name,
+            base,
+            cmd,
+            workflow,
+            task_queue,
+        } => {
+            let result = new_lane(&repo.path, &name, base.as_deref(), cmd.as_deref());
+            record("lane.created", Some(&name), &result)?;
+            let detail = result.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "lane {name} created: branch {name}, tmux session {}",
+                detail["session"].as_str().unwrap_or("?")
+            );
+            if let (Some(wf), Some(q)) = (workflow, task_queue) {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                let started = rt.block_on(crate::integrations::temporal::start_lane_workflow(
+                    ctx, &name, &wf, &q,
+                ));
+                let r = started
+                    .as_ref()
+                    .map(|id| json!({"workflow_id": id, "type": wf, "task_queue": q}))
+                    .map_err(|e| format!("{e:#}"));
+                record("lane.workflow_started", Some(&name), &r)?;
+                match started {
+                    Ok(id) => println!("workflow {id} started for lane {name}"),
+                    Err(e) => anyhow::bail!(
+                        "lane {name} was created, but starting its workflow failed: {e:#}"
+                    ),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        LaneArgs::Rm { name } => {
+            let result = par_lane(&repo.path, &name, "remove")
+                .and_then(|_| par::remove(&repo.path, &name))
+                .map(|()| json!({}))
+                .map_err(|e| e.to_string());
+            record("lane.removed", Some(&name), &result)?;
+            result.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("lane {name} removed (worktree, branch and tmux session)");
+            Ok(ExitCode::SUCCESS)
+        }
+        LaneArgs::Send { target, text } => {
+            let text = text.join(" ");
+            let result = if target == "all" {
+                match par::read_state(&repo.path) {
+                    Err(e) => Err(e.to_string()),
+                    Ok(l) if l.is_empty() => Err(format!(
+                        "no par lanes in {}: nothing to send to (create one with `helios lane new`)",
+                        repo.path.display()
+                    )),
+                    Ok(_) => par::send(&repo.path, "all", &text).map_err(|e| e.to_string()),
+                }
+            } else {
+                par_lane(&repo.path, &target, "send")
+                    .and_then(|_| par::send(&repo.path, &target, &text))
+                    .map_err(|e| e.to_string())
+            }
+            .map(|()| json!({ "text": text, "via": "par" }));
+            record("lane.text_sent", Some(&target), &result)?;
+            result.map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        LaneArgs::Attach { name } => {
+            let session = par_lane(&repo.path, &name, "attach").map_err(|e| e.to_string());
+            let inside_tmux = std::env::var_os("TMUX").is_some();
+            let detail = session.clone().map(|s| {
+                json!({"session": s, "via": if inside_tmux { "switch-client" } else { "exec" }})
+            });
+            if !inside_tmux || detail.is_err() {
+                record("lane.attached", Some(&name), &detail)?;
+            }
+            let session = session.map_err(|e| anyhow::anyhow!("{e}"))?;
+            if inside_tmux {
+                let out = std::process::Command::new("tmux")
+                    .args(["switch-client", "-t", &format!("={session}")])
+                    .output()?;
+                let result = if out.status.success() {
+                    detail
+                } else {
+                    Err(format!(
+                        "tmux switch-client -t {session} failed: {}",
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    ))
+                };
+                record("lane.attached", Some(&name), &result)?;
+                result.map_err(|e| anyhow::anyhow!("{e}"))?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            drop(store);
+            crate::commands::console::exec_attach(&name, &session)
+        }
+    }
+}
+
+/// The audit action and lane a subcommand records.
+fn action_of(args: &LaneArgs) -> (&'static str, Option<&str>) {
+    match args {
+        LaneArgs::New { name, .. } => ("lane.created", Some(name)),
+        LaneArgs::Ls { .. } => ("lane.listed", None),
+        LaneArgs::Rm { name } => ("lane.removed", Some(name)),
+        LaneArgs::Send { target, .. } => ("lane.text_sent", Some(target)),
+        LaneArgs::Attach { name } => ("lane.attached", Some(name)),
+    }
+}
+
+/// `par start`, then `par send` of `cmd`. When the send fails the lane exists: say so.
+fn new_lane(
+    repo: &std::path::Path,
+    name: &str,
+    base: Option<&str>,
+    cmd: Option<&str>,
+) -> Result<Value, String> {
+    let session = par::start(repo, name, base).map_err(|e| e.to_string())?;
+    if let Some(cmd) = cmd.filter(|c| !c.is_empty()) {
+        par::send(repo, name, cmd).map_err(|e| {
+            format!(
+                "lane {name} was created (tmux session {session}), but sending --cmd failed: {e}; retry with `helios lane send {name} -- {cmd}`"
+            )
+        })?;
+    }
+    Ok(json!({ "session": session, "base": base, "cmd": cmd }))
+}
+
+/// The par session of lane `name`, or the error saying why `what` cannot reach it.
+fn par_lane(repo: &std::path::Path, name: &str, what: &str) -> Result<String, LaneError> {
+    if !par::installed() {
+        return Err(LaneError::ParMissing);
+    }
+    let lane = crate::lanes::discover::find(repo, name)?;
+    match lane.source {
+        LaneSource::Par { session } => Ok(session),
+        LaneSource::Worktree => Err(LaneError::NotPar {
+            label: name.to_string(),
+            what: what.to_string(),
+        }),
+    }
+}
+
+/// The `lane ls` status word: `alive` (tmux session running), `missing` (par knows the lane but
+/// its session is gone) or `worktree` (a plain worktree; its shell lives only in the console).
+pub fn status_word(lane: &LaneInfo) -> &'static str {
+    match (&lane.source, lane.session_alive) {
+        (LaneSource::Worktree, _) => "worktree",
+        (LaneSource::Par { .. }, true) => "alive",
+        (LaneSource::Par { .. }, false) => "missing",
+    }
+}
+
+/// One lane as `lane ls --json` prints it.
+pub fn lane_json(lane: &LaneInfo) -> Value {
+    json!({
+        "label": lane.id.as_str(),
+        "branch": lane.branch,
+        "worktree": lane.worktree.display().to_string(),
+        "session": lane.session(),
+        "status": status_word(lane),
+        "durable": lane.is_durable(),
+        "dirty": lane.git.dirty,
+        "ahead": lane.git.ahead,
+        "behind": lane.git.behind,
+    })
+}
+
+fn print_lanes(lanes: &[LaneInfo], as_json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if as_json {
+        let arr: Vec<Value> = lanes.iter().map(lane_json).collect();
+        writeln!(out, "{}", serde_json::to_string_pretty(&arr)?)?;
+        return Ok(());
+    }
+    if lanes.is_empty() {
+        writeln!(out, "no lanes: create one with `helios lane new NAME`")?;
+        return Ok(());
+    }
+    let w = lanes
+        .iter()
+        .map(|l| l.id.as_str().len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let bw = lanes
+        .iter()
+        .map(|l| l.branch.as_deref().unwrap_or("-").len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    writeln!(
+        out,
+        "{:w$}  {:bw$}  {:8}  {:>5}  {:>9}  WORKTREE",
+        "LABEL", "BRANCH", "STATUS", "DIRTY", "AHEAD/BEH"
+    )?;
+    for l in lanes {
+        writeln!(
+            out,
+            "{:w$}  {:bw$}  {:8}  {:>5}  {:>9}  {}",
+            l.id.as_str(),
+            l.branch.as_deref().unwrap_or("-"),
+            status_word(l),
+            l.git.dirty,
+            format!("+{}/-{}", l.git.ahead, l.git.behind),
+            l.worktree.display()
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,321 @@
+//! The NATS monitor task: a snapshot of server, JetStream account, streams, consumers and KV
+//! buckets every refresh, `/varz` rates when a monitoring URL is given, and a live tail of
+//! HELIOS_EVENTS for the events panel. Sends typed events; never touches AppState.
+
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::{self, consumer};
+use futures::StreamExt;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::app::Event;
+use crate::app::effect::NatsEffect;
+use crate::app::nats::{ConsumerRow, JsAccount, KvRow, NatsEvent, NatsSnapshot, StreamRow, Varz};
+use crate::config::NatsConfig;
+use crate::integrations::nats::{NatsError, connect, redact, sink};
+use crate::runtime::EventSender;
+use crate::store::AuditEvent;
+
+/// The previous `/varz` counters, for per-second rates.
+#[derive(Debug, Clone, Copy)]
+pub struct VarzCounters {
+    at: Instant,
+    in_msgs: u64,
+    out_msgs: u64,
+    in_bytes: u64,
+    out_bytes: u64,
+}
+
+fn send(events: &EventSender, e: NatsEvent) -> bool {
+    events.send(Event::Nats(e)).is_ok()
+}
+
+/// Run until the app goes away: connect (with backoff), refresh, report.
+pub async fn run(cfg: NatsConfig, events: EventSender, mut rx: UnboundedReceiver<NatsEffect>) {
+    let refresh = Duration::from_secs(cfg.refresh_secs.max(1));
+    if !send(
+        &events,
+        NatsEvent::Configured {
+            url: redact(&cfg.url),
+            refresh,
+        },
+    ) {
+        return;
+    }
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(3))
+        .build()
+        .ok();
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        let client = match connect(&cfg).await {
+            Ok(c) => c,
+            Err(e) => {
+                if !send(
+                    &events,
+                    NatsEvent::Unreachable {
+                        reason: e.to_string(),
+                    },
+                ) {
+                    return;
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    got = rx.recv() => if got.is_none() { return },
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(30));
+                continue;
+            }
+        };
+        let tail = tokio::spawn(tail_swarm(client.clone(), events.clone(), refresh));
+        let mut prev = None;
+        loop {
+            let msg = match snapshot(&client, &cfg, http.as_ref(), &mut prev).await {
+                Ok(s) => NatsEvent::Snapshot {
+                    snapshot: Box::new(s),
+                },
+                Err(e) => NatsEvent::Unreachable {
+                    reason: e.to_string(),
+                },
+            };
+            if !send(&events, msg) {
+                tail.abort();
+                return;
+            }
+            tokio::select! {
+                () = tokio::time::sleep(refresh) => {}
+                got = rx.recv() => if got.is_none() { tail.abort(); return },
+            }
+        }
+    }
+}
+
+/// Gather one snapshot. The client reconnects by itself; while it is away this fails with
+/// "unreachable" and the panel marks the old data stale.
+pub async fn snapshot(
+    client: &async_nats::Client,
+    cfg: &NatsConfig,
+    http: Option<&reqwest::Client>,
+    prev: &mut Option<VarzCounters>,
+) -> Result<NatsSnapshot, NatsError> {
+    let url = redact(&cfg.url);
+    let _span = crate::telemetry::span("nats.query", &url);
+    let unreachable = |reason: String| NatsError::Unreachable {
+        url: url.clone(),
+        reason,
+    };
+    let t0 = Instant::now();
+    tokio::time::timeout(Duration::from_secs(5), client.flush())
+        .await
+        .map_err(|_| unreachable("no PONG within 5s".into()))?
+        .map_err(|e| unreachable(e.to_string()))?;
+    if client.connection_state() != async_nats::connection::State::Connected {
+        return Err(unreachable("disconnected; reconnecting".into()));
+    }
+    let rtt = t0.elapsed();
+    let info = client.server_info();
+    let mut snap = NatsSnapshot {
+        server_name: info.server_name.clone(),
+        version: info.version.clone(),
+        connected_url: format!("{}:{}", info.host, info.port),
+        rtt_us: u64::try_from(rtt.as_micros()).ok(),
+        taken_at: Some(time::OffsetDateTime::now_utc()),
+        ..NatsSnapshot::default()
+    };
+    if let (Some(mon), Some(http)) = (&cfg.monitor, http) {
+        match read_varz(http, mon, prev).await {
+            Ok(v) => snap.varz = Some(v),
+            Err(e) => snap.varz_error = Some(e),
+        }
+    }
+    let js = jetstream::new(client.clone());
+    let js_err = |e: &dyn std::fmt::Display| NatsError::JetStream {
+        url: url.clone(),
+        reason: e.to_string(),
+    };
+    let acct = match js.query_account().await {
+        Ok(a) => a,
+        // JetStream off: the server part still shows.
+        Err(_) => return Ok(snap),
+    };
+    let as_u64 = |v: Option<i64>| v.and_then(|x| u64::try_from(x).ok()).filter(|x| *x > 0);
+    snap.account = Some(JsAccount {
+        memory: acct.memory,
+        max_memory: as_u64(acct.limits.max_memory),
+        storage: acct.storage,
+        max_storage: as_u64(acct.limits.max_storage),
+        streams: acct.streams,
+        consumers: acct.consumers,
+        api_total: acct.requests.total,
+        api_errors: acct.requests.errors,
+    });
+    let mut streams = js.streams();
+    while let Some(s) = streams.next().await {
+        let s = s.map_err(|e| js_err(&e))?;
+        let st = &s.state;
+        if let Some(bucket) = s.config.name.strip_prefix("KV_") {
+            snap.kv.push(KvRow {
+                bucket: bucket.to_string(),
+                values: st.messages,
+                history: s.config.max_messages_per_subject,
+                bytes: st.bytes,
+            });
+            continue;
+        }
+        snap.streams.push(StreamRow {
+            name: s.config.name.clone(),
+            subjects: s.config.subjects.clone(),
+            messages: st.messages,
+            bytes: st.bytes,
+            consumers: st.consumer_count,
+            first_seq: st.first_sequence,
+            last_seq: st.last_sequence,
+            last_at: (st.messages > 0).then_some(st.last_timestamp),
+        });
+    }
+    for name in snap
+        .streams
+        .iter()
+        .map(|s| s.name.clone())
+        .collect::<Vec<_>>()
+    {
+        let Ok(stream) = js.get_stream(&name).await else {
+            continue;
+        };
+        let mut consumers = stream.consumers();
+        while let Some(c) = consumers.next().await {
+            let Ok(c) = c else { break };
+            snap.consumers.push(ConsumerRow {
+                stream: name.clone(),
+                name: c.name.clone(),
+                pending: c.num_pending,
+                ack_pending: c.num_ack_pending as u64,
+                redelivered: c.num_redelivered as u64,
+                waiting: c.num_waiting as u64,
+                last_active: c.delivered.last_active,
+                ..ConsumerRow::default()
+            });
+        }
+    }
+    Ok(snap)
+}
+
+async fn read_varz(
+    http: &reqwest::Client,
+    base: &str,
+    prev: &mut Option<VarzCounters>,
+) -> Result<Varz, String> {
+    let url = format!("{}/varz", base.trim_end_matches('/'));
+    let v: serde_json::Value = http
+        .get(&url)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| format!("monitoring endpoint {url}: {e}"))?
+        .json()
+        .await
+        .map_err(|e| format!("monitoring endpoint {url}: {e}"))?;
+    let n = |k: &str| v.get(k).and_then(serde_json::Value::as_u64).unwrap_or(0);
+    let now = VarzCounters {
+        at: Instant::now(),
+        in_msgs: n("in_msgs"),
+        out_msgs: n("out_msgs"),
+        in_bytes: n("in_bytes"),
+        out_bytes: n("out_bytes"),
+    };
+    let rate = |f: fn(&VarzCounters) -> u64| {
+        prev.map(|p| {
+            let dt = now.at.duration_since(p.at).as_secs_f64().max(1e-3);
+            #[allow(clippy::cast_precision_loss)] // counters far below 2^52
+            let d = f(&now).saturating_sub(f(&p)) as f64;
+            d / dt
+        })
+    };
+    let out = Varz {
+        uptime: v
+            .get("uptime")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        connections: n("connections"),
+        in_msgs_per_s: rate(|c| c.in_msgs),
+        out_msgs_per_s: rate(|c| c.out_msgs),
+        in_bytes_per_s: rate(|c| c.in_bytes),
+        out_bytes_per_s: rate(|c| c.out_bytes),
+        slow_consumers: n("slow_consumers"),
+    };
+    *prev = Some(now);
+    Ok(out)
+}
+
+/// Follow HELIOS_EVENTS with an ephemeral ordered consumer (the last 200 events, then live),
+/// sending events in small batches. Retries each refresh while the stream is missing.
+async fn tail_swarm(client: async_nats::Client, events: EventSender, refresh: Duration) {
+    let js = jetstream::new(client);
+    loop {
+        if let Ok(mut stream) = js.get_stream(sink::STREAM).await {
+            let last = stream
+                .info()
+                .await
+                .map(|i| i.state.last_sequence)
+                .unwrap_or(0);
+            let start = last.saturating_sub(199).max(1);
+            let made = stream
+                .create_consumer(consumer::pull::OrderedConfig {
+                    deliver_policy: consumer::DeliverPolicy::ByStartSequence {
+                        start_sequence: start,
+                    },
+                    ..Default::default()
+                })
+                .await;
+            if let Ok(c) = made
+                && let Ok(mut msgs) = c.messages().await
+            {
+                let mut batch: Vec<AuditEvent> = Vec::new();
+                loop {
+                    let next = if batch.is_empty() {
+                        msgs.next().await
+                    } else {
+                        match tokio::time::timeout(Duration::from_millis(50), msgs.next()).await {
+                            Ok(m) => m,
+                            Err(_) => {
+                                if !send(
+                                    &events,
+                                    NatsEvent::Swarm {
+                                        events: std::mem::take(&mut batch),
+                                    },
+                                ) {
+                                    return;
+                                }
+                                continue;
+                            }
+                        }
+                    };
+                    match next {
+                        Some(Ok(m)) => {
+                            // Anything on helios.events.> that is not an audit event is skipped.
+                            if let Ok(e) = serde_json::from_slice::<AuditEvent>(&m.payload) {
+                                batch.push(e);
+                            }
+                            if batch.len() >= 200
+                                && !send(
+                                    &events,
+                                    NatsEvent::Swarm {
+                                        events: std::mem::take(&mut batch),
+                                    },
+                                )
+                            {
+                                return;
+                            }
+                        }
+                        Some(Err(_)) | None => break,
+                    }
+                }
+            }
+        }
+        if events.is_closed() {
+            return;
+        }
+        tokio::time::sleep(refresh).await;
+    }
+}

@@ -1,0 +1,169 @@
+//! The `shares` table in the helios journal database. Kept out of the journal's numbered
+//! migrations on purpose: this module creates its own table (`CREATE TABLE IF NOT EXISTS`) when
+//! opened, so the share work never conflicts with the journal's migration list.
+
+use std::path::PathBuf;
+
+use rusqlite::{OptionalExtension, params};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::integrations::share::{Share, Tool};
+use crate::store::sqlite::SqliteStore;
+use crate::store::{AuditEvent, EventStore, StoreError};
+
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS shares (
+    id TEXT PRIMARY KEY,
+    repo TEXT NOT NULL,
+    lane TEXT NOT NULL,
+    tool TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    links TEXT NOT NULL,
+    started TEXT NOT NULL,
+    expires TEXT NOT NULL,
+    pid INTEGER,
+    socket TEXT NOT NULL,
+    dir TEXT NOT NULL,
+    watchdog_pid INTEGER,
+    ended TEXT,
+    end_reason TEXT
+);
+CREATE INDEX IF NOT EXISTS shares_active ON shares(repo, ended);";
+
+/// The share table (and the journal, for audit events), over one SQLite connection.
+pub struct ShareStore {
+    db: SqliteStore,
+}
+
+fn ts(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+impl ShareStore {
+    /// Open the journal at its default path and make sure the table exists.
+    pub fn open_default() -> Result<Self, StoreError> {
+        Self::open(SqliteStore::default_path())
+    }
+
+    /// Open the journal at `path` and make sure the table exists.
+    pub fn open(path: PathBuf) -> Result<Self, StoreError> {
+        let db = SqliteStore::open(&path)?;
+        db.conn()
+            .execute_batch(SCHEMA)
+            .map_err(|source| StoreError::Sqlite {
+                path: path.display().to_string(),
+                source,
+            })?;
+        Ok(Self { db })
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.db.path().display().to_string(),
+            source,
+        }
+    }
+
+    /// Append an audit event to the journal.
+    pub fn audit(&mut self, event: &AuditEvent) -> Result<(), StoreError> {
+        self.db.append(event)
+    }
+
+    /// Remember a started share.
+    pub fn insert(&self, s: &Share) -> Result<(), StoreError> {
+        self.db
+            .conn()
+            .execute(
+                "INSERT INTO shares (id, repo, lane, tool, mode, links, started, expires, pid, socket, dir, watchdog_pid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    s.id,
+                    s.repo,
+                    s.lane,
+                    s.tool.as_str(),
+                    s.mode(),
+                    serde_json::to_string(&s.links).unwrap_or_default(),
+                    ts(s.started),
+                    ts(s.expires),
+                    s.pid,
+                    s.socket.display().to_string(),
+                    s.dir.display().to_string(),
+                    s.watchdog_pid,
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Mark a share ended, with why (`stopped`, `expired`, `died`).
+    pub fn end(&self, id: &str, reason: &str) -> Result<(), StoreError> {
+        self.db
+            .conn()
+            .execute(
+                "UPDATE shares SET ended = ?2, end_reason = ?3 WHERE id = ?1 AND ended IS NULL",
+                params![id, ts(OffsetDateTime::now_utc()), reason],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// The shares of `repo` not yet ended, oldest first.
+    pub fn active(&self, repo: &str) -> Result<Vec<Share>, StoreError> {
+        let mut stmt = self
+            .db
+            .conn()
+            .prepare_cached(
+                "SELECT id, repo, lane, tool, mode, links, started, expires, pid, socket, dir, watchdog_pid
+                 FROM shares WHERE repo = ?1 AND ended IS NULL ORDER BY started",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![repo], |r| {
+                let tool: String = r.get(3)?;
+                let mode: String = r.get(4)?;
+                let links: String = r.get(5)?;
+                let started: String = r.get(6)?;
+                let expires: String = r.get(7)?;
+                let socket: String = r.get(9)?;
+                let dir: String = r.get(10)?;
+                Ok(Share {
+                    id: r.get(0)?,
+                    repo: r.get(1)?,
+                    lane: r.get(2)?,
+                    tool: Tool::parse(&tool).unwrap_or(Tool::Tmate),
+                    rw: mode == "rw",
+                    links: serde_json::from_str(&links).unwrap_or_default(),
+                    started: OffsetDateTime::parse(&started, &Rfc3339)
+                        .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                    expires: OffsetDateTime::parse(&expires, &Rfc3339)
+                        .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                    pid: r.get(8)?,
+                    socket: PathBuf::from(socket),
+                    dir: PathBuf::from(dir),
+                    watchdog_pid: r.get(11)?,
+                    clients: Vec::new(),
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The active share of a lane, if any.
+    pub fn active_for(&self, repo: &str, lane: &str) -> Result<Option<Share>, StoreError> {
+        Ok(self.active(repo)?.into_iter().find(|s| s.lane == lane))
+    }
+
+    /// Whether a share id is known.
+    pub fn exists(&self, id: &str) -> Result<bool, StoreError> {
+        self.db
+            .conn()
+            .query_row(
+                "SELECT 1 FROM shares WHERE id = ?1",
+                params![id],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|o| o.is_some())
+            .map_err(|e| self.err(e))
+    }
+}

@@ -1,0 +1,372 @@
+//! The portable-pty backend: per lane a PTY running `tmux attach` (par lanes) or a shell in the
+//! worktree (plain lanes), a reader thread feeding the lane's screen and sending merged notices,
+//! and a writer thread so the UI never blocks on a full PTY.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Instant;
+
+use portable_pty::{ChildKiller, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+use crate::app::Event;
+use crate::lanes::{LaneId, LaneInfo, LaneSource};
+use crate::pty::screen::{InputModes, LaneScreen, Screens};
+use crate::pty::{DEFAULT_SIZE, PtyBackend, PtyError};
+use crate::runtime::EventSender;
+use crate::ui::ScreenSource;
+
+/// How lane terminals are made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PtyConfig {
+    /// Scrollback lines kept per lane (`[lanes] scrollback`).
+    pub scrollback: usize,
+    /// Shell for plain worktree lanes (`[lanes] shell`, else `$SHELL`, else /bin/sh).
+    pub shell: String,
+    /// Extra environment for every lane process (an isolated `TMUX_TMPDIR`, say).
+    pub env: Vec<(String, String)>,
+}
+
+impl PtyConfig {
+    /// From the `[lanes]` config section and the environment.
+    pub fn from_config(lanes: &crate::config::LanesConfig) -> Self {
+        let shell = lanes
+            .shell
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .or_else(|| std::env::var("SHELL").ok().filter(|s| !s.is_empty()))
+            .unwrap_or_else(|| "/bin/sh".into());
+        Self {
+            scrollback: lanes.scrollback,
+            shell,
+            env: Vec::new(),
+        }
+    }
+}
+
+/// One lane's live PTY.
+struct LanePty {
+    /// What it was started for, to notice a changed session.
+    source: LaneSource,
+    master: Box<dyn MasterPty + Send>,
+    killer: Box<dyn ChildKiller + Send + Sync>,
+    input: mpsc::Sender<Vec<u8>>,
+    /// Set by the reader when the process ended.
+    exited: Arc<AtomicBool>,
+    /// Set when helios drops the PTY, so the reader does not report the exit it caused.
+    detached: Arc<AtomicBool>,
+    size: (u16, u16),
+}
+
+impl LanePty {
+    fn close(&mut self) {
+        self.detached.store(true, Ordering::Release);
+        // The process may already be gone; nothing more to do then.
+        let _ = self.killer.kill();
+    }
+}
+
+/// Every lane's PTY; implements [`PtyBackend`].
+pub struct PortablePtys {
+    config: PtyConfig,
+    events: EventSender,
+    ptys: HashMap<LaneId, LanePty>,
+    screens: Screens,
+}
+
+impl std::fmt::Debug for PortablePtys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PortablePtys")
+            .field("lanes", &self.ptys.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PortablePtys {
+    /// No lanes yet; notices go to `events`.
+    pub fn new(config: PtyConfig, events: EventSender) -> Self {
+        Self {
+            config,
+            events,
+            ptys: HashMap::new(),
+            screens: Screens::default(),
+        }
+    }
+
+    /// The screens, owned (cheap `Arc` clones), for tests that watch a lane.
+    pub fn screen(&self, lane: &LaneId) -> Option<Arc<LaneScreen>> {
+        self.screens.get(lane).cloned()
+    }
+
+    /// The command a lane's PTY runs.
+    pub fn command_for(&self, lane: &LaneInfo) -> CommandBuilder {
+        let mut cmd = match &lane.source {
+            LaneSource::Par { session } => {
+                let mut c = CommandBuilder::new("tmux");
+                c.args(["attach-session", "-t", &format!("={session}")]);
+                c
+            }
+            LaneSource::Worktree => CommandBuilder::new(&self.config.shell),
+        };
+        // Never nest: the attach must be a fresh client even when helios runs inside tmux.
+        cmd.env_remove("TMUX");
+        cmd.env_remove("TMUX_PANE");
+        // What the vt100 screen model understands.
+        cmd.env("TERM", "xterm-256color");
+        for (k, v) in &self.config.env {
+            cmd.env(k, v);
+        }
+        cmd.cwd(&lane.worktree);
+        cmd
+    }
+
+    /// Start a lane's PTY.
+    pub fn spawn(&mut self, lane: &LaneInfo) -> Result<(), PtyError> {
+        let size = self.ptys.get(&lane.id).map_or(DEFAULT_SIZE, |p| p.size);
+        if let Some(mut old) = self.ptys.remove(&lane.id) {
+            old.close();
+        }
+        let program = match &lane.source {
+            LaneSource::Par { .. } => "tmux attach".to_string(),
+            LaneSource::Worktree => self.config.shell.clone(),
+        };
+        let err = |message: String| PtyError::Spawn {
+            lane: lane.id.clone(),
+            program: program.clone(),
+            message,
+        };
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: size.0,
+                cols: size.1,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .map_err(|e| err(e.to_string()))?;
+        let mut child = pair
+            .slave
+            .spawn_command(self.command_for(lane))
+            .map_err(|e| err(e.to_string()))?;
+        drop(pair.slave);
+        let killer = child.clone_killer();
+        let reader = pair
+            .master
+            .try_clone_reader()
+            .map_err(|e| err(e.to_string()))?;
+        let mut writer = pair.master.take_writer().map_err(|e| err(e.to_string()))?;
+
+        let screen = Arc::new(LaneScreen::new(size.0, size.1, self.config.scrollback));
+        self.screens.insert(lane.id.clone(), screen.clone());
+        let exited = Arc::new(AtomicBool::new(false));
+        let detached = Arc::new(AtomicBool::new(false));
+
+        let (input, rx) = mpsc::channel::<Vec<u8>>();
+        let (ended_tx, ended_rx) = mpsc::channel::<()>();
+        let name = lane.id.as_str();
+        std::thread::Builder::new()
+            .name(format!("pty-write-{name}"))
+            .spawn(move || {
+                write_loop(&mut writer, &rx);
+                // portable-pty's writer sends "\n" and ^D when dropped. Through a live
+                // `tmux attach` that would reach the lane's shell and end the agent's session,
+                // so keep the writer until the process is gone (or has had time to go).
+                let _ = ended_rx.recv_timeout(std::time::Duration::from_secs(5));
+                drop(writer);
+            })
+            .map_err(|e| err(e.to_string()))?;
+        let ctx = ReaderCtx {
+            lane: lane.id.clone(),
+            screen,
+            events: self.events.clone(),
+            exited: exited.clone(),
+            detached: detached.clone(),
+        };
+        std::thread::Builder::new()
+            .name(format!("pty-read-{name}"))
+            .spawn(move || {
+                read_loop(reader, &ctx);
+                let code = child.wait().ok().map(|s| s.exit_code());
+                ctx.exited.store(true, Ordering::Release);
+                let _ = ended_tx.send(());
+                if !ctx.detached.load(Ordering::Acquire) {
+                    let _ = ctx.events.send(Event::LaneExited {
+                        lane: ctx.lane.clone(),
+                        code,
+                    });
+                }
+            })
+            .map_err(|e| err(e.to_string()))?;
+        self.ptys.insert(
+            lane.id.clone(),
+            LanePty {
+                source: lane.source.clone(),
+                master: pair.master,
+                killer,
+                input,
+                exited,
+                detached,
+                size,
+            },
+        );
+        Ok(())
+    }
+}
+
+struct ReaderCtx {
+    lane: LaneId,
+    screen: Arc<LaneScreen>,
+    events: EventSender,
+    exited: Arc<AtomicBool>,
+    detached: Arc<AtomicBool>,
+}
+
+/// Read into one reusable buffer, feed the screen, and send at most one pending notice.
+fn read_loop(mut reader: Box<dyn Read + Send>, ctx: &ReaderCtx) {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            // EIO is how Linux reports that the other side of the PTY closed.
+            Err(_) => return,
+        };
+        let notices = ctx.screen.feed(&buf[..n]);
+        if ctx.detached.load(Ordering::Acquire) {
+            return;
+        }
+        let lane = || ctx.lane.clone();
+        if notices.bell {
+            let _ = ctx.events.send(Event::LaneBell { lane: lane() });
+        }
+        if let Some(text) = notices.notify {
+            let _ = ctx.events.send(Event::LaneNotified { lane: lane(), text });
+        }
+        if !ctx.screen.mark_pending()
+            && ctx
+                .events
+                .send(Event::LaneOutput {
+                    lane: lane(),
+                    at: Instant::now(),
+                })
+                .is_err()
+        {
+            // The runtime is gone.
+            return;
+        }
+    }
+}
+
+fn write_loop(writer: &mut Box<dyn Write + Send>, rx: &mpsc::Receiver<Vec<u8>>) {
+    while let Ok(bytes) = rx.recv() {
+        if writer
+            .write_all(&bytes)
+            .and_then(|()| writer.flush())
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+impl PtyBackend for PortablePtys {
+    fn sync(&mut self, lanes: &[LaneInfo]) -> Vec<PtyError> {
+        let gone: Vec<LaneId> = self
+            .ptys
+            .keys()
+            .filter(|id| !lanes.iter().any(|l| &l.id == *id))
+            .cloned()
+            .collect();
+        for id in gone {
+            if let Some(mut p) = self.ptys.remove(&id) {
+                p.close();
+            }
+            self.screens.remove(&id);
+        }
+        let mut errors = Vec::new();
+        for lane in lanes.iter().filter(|l| l.session_alive) {
+            let needs = self
+                .ptys
+                .get(&lane.id)
+                .is_none_or(|p| p.exited.load(Ordering::Acquire) || p.source != lane.source);
+            if needs && let Err(e) = self.spawn(lane) {
+                errors.push(e);
+            }
+        }
+        errors
+    }
+
+    fn write(&mut self, lane: &LaneId, bytes: Vec<u8>) -> Result<(), PtyError> {
+        let not_running = || PtyError::NotRunning { lane: lane.clone() };
+        let p = self.ptys.get(lane).ok_or_else(not_running)?;
+        if p.exited.load(Ordering::Acquire) {
+            return Err(not_running());
+        }
+        p.input.send(bytes).map_err(|_| not_running())
+    }
+
+    fn resize(&mut self, lane: &LaneId, rows: u16, cols: u16) {
+        let (rows, cols) = (rows.max(2), cols.max(2));
+        let Some(p) = self.ptys.get_mut(lane) else {
+            return;
+        };
+        if p.size == (rows, cols) {
+            return;
+        }
+        p.size = (rows, cols);
+        // A failed resize leaves the old size; the next resize tries again.
+        let _ = p.master.resize(PtySize {
+            rows,
+            cols,
+            pixel_width: 0,
+            pixel_height: 0,
+        });
+        if let Some(s) = self.screens.get(lane) {
+            s.set_size(rows, cols);
+        }
+    }
+
+    fn set_scroll(&mut self, lane: &LaneId, rows: usize) {
+        if let Some(s) = self.screens.get(lane) {
+            s.set_scroll(rows);
+        }
+    }
+
+    fn notice_handled(&self, lane: &LaneId) {
+        if let Some(s) = self.screens.get(lane) {
+            s.clear_pending();
+        }
+    }
+
+    fn tail(&self, lane: &LaneId, n: usize) -> Vec<String> {
+        self.screens
+            .get(lane)
+            .map(|s| s.tail_at_cursor(n))
+            .unwrap_or_default()
+    }
+
+    fn input_modes(&self, lane: &LaneId) -> InputModes {
+        self.screens
+            .get(lane)
+            .map(|s| s.input_modes())
+            .unwrap_or_default()
+    }
+
+    fn screens(&self) -> &dyn ScreenSource {
+        &self.screens
+    }
+
+    fn shutdown(&mut self) {
+        for (_, mut p) in self.ptys.drain() {
+            p.close();
+        }
+    }
+}
+
+impl Drop for PortablePtys {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

@@ -1,0 +1,249 @@
+//! A lane's screen model: a vt100 parser behind its own mutex (locked briefly by the lane's
+//! reader and by the renderer, never one lock over all lanes), the merged-notice flag, and the
+//! callbacks that catch the bell and OSC 9 / OSC 777 notifications.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tui_term::vt100::{Callbacks, Parser, Screen};
+
+use crate::lanes::LaneId;
+use crate::ui::ScreenSource;
+
+/// What the parser saw in one chunk of output that needs a human.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Notices {
+    /// The lane rang the bell (BEL outside an escape sequence).
+    pub bell: bool,
+    /// The text of the last OSC 9 / OSC 777 notification.
+    pub notify: Option<String>,
+}
+
+impl Callbacks for Notices {
+    fn audible_bell(&mut self, _: &mut Screen) {
+        self.bell = true;
+    }
+
+    fn unhandled_osc(&mut self, _: &mut Screen, params: &[&[u8]]) {
+        if let Some(text) = notification(params) {
+            self.notify = Some(text);
+        }
+    }
+}
+
+/// The text of an OSC 9 (iTerm2/Windows Terminal: `9;TEXT`) or OSC 777 (urxvt/Ghostty:
+/// `777;notify;TITLE;BODY`) notification. ConEmu's `9;N;...` subcommands (progress bars and
+/// the like) are not notifications.
+pub fn notification(params: &[&[u8]]) -> Option<String> {
+    let text = |p: &[u8]| String::from_utf8_lossy(p).into_owned();
+    match params {
+        [b"9", rest @ ..] if !rest.is_empty() => {
+            let first = rest[0];
+            if rest.len() > 1 && !first.is_empty() && first.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            Some(rest.iter().map(|p| text(p)).collect::<Vec<_>>().join(";"))
+        }
+        [b"777", b"notify", title, body @ ..] => {
+            let body = body.iter().map(|p| text(p)).collect::<Vec<_>>().join(";");
+            let title = text(title);
+            Some(match (title.is_empty(), body.is_empty()) {
+                (_, true) => title,
+                (true, false) => body,
+                (false, false) => format!("{title}: {body}"),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// One lane's screen and its pending-notice flag.
+pub struct LaneScreen {
+    parser: Mutex<Parser<Notices>>,
+    pending: AtomicBool,
+}
+
+impl std::fmt::Debug for LaneScreen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LaneScreen")
+            .field("pending", &self.pending.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl LaneScreen {
+    /// A blank screen of `rows` x `cols` keeping `scrollback` lines.
+    pub fn new(rows: u16, cols: u16, scrollback: usize) -> Self {
+        Self {
+            parser: Mutex::new(Parser::new_with_callbacks(
+                rows.max(1),
+                cols.max(1),
+                scrollback,
+                Notices::default(),
+            )),
+            pending: AtomicBool::new(false),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Parser<Notices>> {
+        self.parser.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Feed output bytes; returns what needs a human in them.
+    pub fn feed(&self, bytes: &[u8]) -> Notices {
+        let mut p = self.lock();
+        p.process(bytes);
+        std::mem::take(p.callbacks_mut())
+    }
+
+    /// Mark a notice as sent; returns true when one was already pending (so this one merges).
+    pub fn mark_pending(&self) -> bool {
+        self.pending.swap(true, Ordering::AcqRel)
+    }
+
+    /// The runtime handled the lane's notice: the next output sends a new one.
+    pub fn clear_pending(&self) {
+        self.pending.store(false, Ordering::Release);
+    }
+
+    /// Run `f` on the current screen, holding this lane's lock only for the call.
+    pub fn with<R>(&self, f: impl FnOnce(&Screen) -> R) -> R {
+        f(self.lock().screen())
+    }
+
+    /// Resize the screen model (the PTY is resized by the caller).
+    pub fn set_size(&self, rows: u16, cols: u16) {
+        self.lock().screen_mut().set_size(rows.max(1), cols.max(1));
+    }
+
+    /// Scroll the view back `rows` lines (0: live).
+    pub fn set_scroll(&self, rows: usize) {
+        self.lock().screen_mut().set_scrollback(rows);
+    }
+
+    /// The whole visible text (for tests and the quiet check).
+    pub fn contents(&self) -> String {
+        self.with(Screen::contents)
+    }
+
+    /// Up to `n` non-empty lines ending at the cursor row, oldest first: what the quiet-lane
+    /// prompt heuristic looks at.
+    pub fn tail_at_cursor(&self, n: usize) -> Vec<String> {
+        self.with(|s| {
+            let (row, _) = s.cursor_position();
+            let (_, cols) = s.size();
+            let rows: Vec<String> = s.rows(0, cols).take(usize::from(row) + 1).collect();
+            let mut tail: Vec<String> = rows
+                .into_iter()
+                .rev()
+                .map(|l| l.trim_end().to_string())
+                .filter(|l| !l.trim().is_empty())
+                .take(n)
+                .collect();
+            tail.reverse();
+            tail
+        })
+    }
+
+    /// The lane's input modes, for key and paste encoding.
+    pub fn input_modes(&self) -> InputModes {
+        self.with(|s| InputModes {
+            app_cursor: s.application_cursor(),
+            bracketed_paste: s.bracketed_paste(),
+        })
+    }
+}
+
+/// Terminal input modes the focused lane asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InputModes {
+    /// DECCKM: arrows send `ESC O A`.
+    pub app_cursor: bool,
+    /// The lane wants pastes wrapped in `ESC [200~ … ESC [201~`.
+    pub bracketed_paste: bool,
+}
+
+/// Every lane's screen, by lane. The renderer reads it through [`ScreenSource`].
+#[derive(Debug, Default, Clone)]
+pub struct Screens {
+    map: HashMap<LaneId, Arc<LaneScreen>>,
+}
+
+impl Screens {
+    /// A lane's screen.
+    pub fn get(&self, lane: &LaneId) -> Option<&Arc<LaneScreen>> {
+        self.map.get(lane)
+    }
+
+    /// Add or replace a lane's screen.
+    pub fn insert(&mut self, lane: LaneId, screen: Arc<LaneScreen>) {
+        self.map.insert(lane, screen);
+    }
+
+    /// Forget a lane's screen.
+    pub fn remove(&mut self, lane: &LaneId) {
+        self.map.remove(lane);
+    }
+}
+
+impl ScreenSource for Screens {
+    fn with_screen(&self, lane: &LaneId, f: &mut dyn FnMut(&Screen)) {
+        if let Some(s) = self.map.get(lane) {
+            s.with(|screen| f(screen));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    #[test]
+    fn bell_and_osc_notifications_are_caught() {
+        let s = LaneScreen::new(5, 40, 100);
+        assert_eq!(s.feed(b"hello"), Notices::default());
+        assert!(s.feed(b"ding\x07").bell);
+        assert_eq!(
+            s.feed(b"\x1b]9;build done\x07").notify.as_deref(),
+            Some("build done")
+        );
+        assert_eq!(
+            s.feed(b"\x1b]777;notify;Claude;needs input\x1b\\")
+                .notify
+                .as_deref(),
+            Some("Claude: needs input")
+        );
+        // ConEmu progress (OSC 9;4) is not a notification, and the OSC's BEL is not a bell.
+        assert_eq!(s.feed(b"\x1b]9;4;1;50\x07"), Notices::default());
+        assert!(s.contents().contains("hello"));
+    }
+
+    #[test]
+    fn pending_flag_merges_notices() {
+        let s = LaneScreen::new(5, 40, 0);
+        assert!(!s.mark_pending());
+        assert!(s.mark_pending());
+        s.clear_pending();
+        assert!(!s.mark_pending());
+    }
+
+    #[test]
+    fn tail_at_cursor_skips_blank_lines() {
+        let s = LaneScreen::new(6, 40, 0);
+        s.feed(b"one\r\n\r\ntwo\r\nDo you want to proceed?\r\n\r\n> ");
+        assert_eq!(s.tail_at_cursor(3), ["two", "Do you want to proceed?", ">"]);
+    }
+
+    #[test]
+    fn scrollback_is_capped() {
+        let s = LaneScreen::new(2, 10, 3);
+        for i in 0..20 {
+            s.feed(format!("{i}\r\n").as_bytes());
+        }
+        s.set_scroll(100);
+        assert_eq!(s.with(Screen::scrollback), 3);
+    }
+}

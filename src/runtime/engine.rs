@@ -1,0 +1,449 @@
+//! The runtime's core without the terminal: applies messages with `app::update`, carries out the
+//! effects (PTYs, par commands in blocking tasks, the journal, integrations) and runs the 1 s
+//! quiet check. Generic over [`PtyBackend`] so it is tested with a double.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::app::action::SendTarget;
+use crate::app::state::LaneStatus;
+use crate::app::{AppState, Effect, Event, Msg, update};
+use crate::integrations::Integrations;
+use crate::lanes::{LaneError, LaneId, LaneInfo, LaneSource, par};
+use crate::pty::PtyBackend;
+use crate::runtime::EventSender;
+use crate::store::AuditEvent;
+use crate::store::journal::JournalHandle;
+
+/// How the console ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The user quit (or a signal asked to).
+    Quit,
+    /// Leave the console and replace helios with `tmux attach -t SESSION`.
+    Attach {
+        /// The lane.
+        lane: LaneId,
+        /// Its tmux session.
+        session: String,
+    },
+}
+
+/// Everything the engine needs besides the state and the PTYs.
+#[derive(Debug, Clone)]
+pub struct EngineCtx {
+    /// Where IO tasks report back.
+    pub events: EventSender,
+    /// The audit journal.
+    pub journal: JournalHandle,
+    /// `user@host`.
+    pub actor: String,
+    /// `[attention] quiet_secs`.
+    pub quiet: Duration,
+    /// The integration tasks (absent in tests).
+    pub integrations: Option<Integrations>,
+}
+
+/// State, PTYs and the effect interpreter.
+pub struct Engine<B: PtyBackend> {
+    /// The console state; changed only through `update`.
+    pub state: AppState,
+    /// The lane terminals.
+    pub ptys: B,
+    ctx: EngineCtx,
+    /// Set when the state changed since the last draw.
+    pub dirty: bool,
+    /// Set once the loop should end.
+    pub outcome: Option<Outcome>,
+    discovering: Arc<AtomicBool>,
+    discover_again: bool,
+    scroll_applied: HashMap<LaneId, usize>,
+    /// The lines last reported quiet per lane, so one unchanged prompt raises attention once.
+    quiet_reported: HashMap<LaneId, String>,
+}
+
+impl<B: PtyBackend> Engine<B> {
+    /// A new engine over a state and a PTY backend.
+    pub fn new(state: AppState, ptys: B, ctx: EngineCtx) -> Self {
+        Self {
+            state,
+            ptys,
+            ctx,
+            dirty: true,
+            outcome: None,
+            discovering: Arc::new(AtomicBool::new(false)),
+            discover_again: false,
+            scroll_applied: HashMap::new(),
+            quiet_reported: HashMap::new(),
+        }
+    }
+
+    /// Apply one message and carry out its effects.
+    pub fn handle(&mut self, msg: impl Into<Msg>) {
+        let msg = msg.into();
+        match &msg {
+            Msg::Event(Event::LaneOutput { lane, .. }) => self.ptys.notice_handled(lane),
+            Msg::Event(Event::LanesDiscovered { .. } | Event::DiscoveryFailed { .. })
+                if std::mem::take(&mut self.discover_again) =>
+            {
+                self.discover();
+            }
+            _ => {}
+        }
+        let effects = update(&mut self.state, msg);
+        self.dirty = true;
+        for e in effects {
+            self.execute(e);
+        }
+        self.apply_scroll();
+    }
+
+    /// The 1 s tick: report quiet lanes, then advance the clock.
+    pub fn tick(&mut self, now: Instant) {
+        let quiet: Vec<LaneId> = self
+            .state
+            .lanes
+            .iter()
+            .filter(|l| l.status == LaneStatus::Running)
+            .filter(|l| {
+                l.last_output
+                    .is_some_and(|t| now.saturating_duration_since(t) >= self.ctx.quiet)
+            })
+            .map(|l| l.id().clone())
+            .collect();
+        for lane in quiet {
+            let tail = self.ptys.tail(&lane, 3).join("\n");
+            // The same prompt again (a clock redraw, say) is not news.
+            let repeat = self.quiet_reported.get(&lane) == Some(&tail);
+            self.quiet_reported.insert(lane.clone(), tail.clone());
+            let last_line = if repeat { String::new() } else { tail };
+            self.handle(Event::LaneQuiet { lane, last_line });
+        }
+        self.handle(Event::Tick { now });
+    }
+
+    fn apply_scroll(&mut self) {
+        for lane in &self.state.lanes {
+            let id = lane.id();
+            if self.scroll_applied.get(id).copied().unwrap_or(0) != lane.scroll {
+                self.ptys.set_scroll(id, lane.scroll);
+                self.scroll_applied.insert(id.clone(), lane.scroll);
+            }
+        }
+    }
+
+    /// Record an audit event.
+    pub fn record(&self, action: &str, lane: Option<&LaneId>, ok: bool, detail: serde_json::Value) {
+        self.ctx.journal.record(AuditEvent::new(
+            &self.ctx.actor,
+            &self.state.repo.name,
+            action,
+            lane.map(LaneId::as_str),
+            ok,
+            detail,
+        ));
+    }
+
+    /// Start lane discovery on a blocking thread (at most one at a time; a request during a
+    /// run queues one more).
+    pub fn discover(&mut self) {
+        if self.discovering.swap(true, Ordering::AcqRel) {
+            self.discover_again = true;
+            return;
+        }
+        let repo = self.state.repo.path.clone();
+        let events = self.ctx.events.clone();
+        let flag = self.discovering.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = crate::lanes::discover(&repo);
+            flag.store(false, Ordering::Release);
+            let _ = events.send(match result {
+                Ok(lanes) => Event::LanesDiscovered { lanes },
+                Err(e) => Event::DiscoveryFailed {
+                    error: e.to_string(),
+                },
+            });
+        });
+    }
+
+    fn lane_info(&self, lane: &LaneId) -> Option<LaneInfo> {
+        self.state.lane(lane).map(|l| l.info.clone())
+    }
+
+    fn fail(&mut self, action: &str, lane: Option<&LaneId>, error: &str) {
+        self.record(action, lane, false, json!({ "error": error }));
+        self.handle(Event::LaneCommandDone {
+            what: action.to_string(),
+            lane: lane.cloned(),
+            result: Err(error.to_string()),
+        });
+    }
+
+    /// Carry out one effect. Anything that can block runs on a blocking thread and reports back
+    /// with an event.
+    pub fn execute(&mut self, effect: Effect) {
+        match effect {
+            Effect::WriteLane { lane, bytes } => {
+                if let Err(e) = self.ptys.write(&lane, bytes) {
+                    self.fail("lane.write", Some(&lane), &e.to_string());
+                }
+            }
+            Effect::ResizeLanes => {
+                for (lane, rows, cols) in crate::ui::pane_sizes(&self.state) {
+                    self.ptys.resize(&lane, rows, cols);
+                }
+            }
+            Effect::SyncPtys => {
+                let infos: Vec<LaneInfo> =
+                    self.state.lanes.iter().map(|l| l.info.clone()).collect();
+                for e in self.ptys.sync(&infos) {
+                    let lane = match &e {
+                        crate::pty::PtyError::Spawn { lane, .. }
+                        | crate::pty::PtyError::NotRunning { lane } => lane.clone(),
+                    };
+                    self.record(
+                        "lane.terminal",
+                        Some(&lane),
+                        false,
+                        json!({"error": e.to_string()}),
+                    );
+                    crate::app::on_action::flash(
+                        &mut self.state,
+                        crate::app::state::FlashLevel::Error,
+                        &e.to_string(),
+                    );
+                }
+                // New PTYs start at the default size: give the visible ones their pane size.
+                self.execute(Effect::ResizeLanes);
+            }
+            Effect::DiscoverLanes => self.discover(),
+            Effect::CreateLane { label, base, cmd } => self.create_lane(label, base, cmd),
+            Effect::RemoveLane { lane } => self.remove_lane(lane),
+            Effect::SendLine { target, text } => self.send_line(target, text),
+            Effect::Attach { lane } => self.attach(lane),
+            Effect::Record {
+                action,
+                lane,
+                ok,
+                detail,
+            } => self.record(&action, lane.as_ref(), ok, detail),
+            Effect::Quit => {
+                if self.outcome.is_none() {
+                    self.outcome = Some(Outcome::Quit);
+                }
+            }
+            Effect::Nats(e) => {
+                if let Some(i) = &self.ctx.integrations {
+                    let _ = i.nats.send(e);
+                }
+            }
+            Effect::Temporal(e) => {
+                if let Some(i) = &self.ctx.integrations {
+                    let _ = i.temporal.send(e);
+                }
+            }
+            Effect::Share(e) => {
+                if let Some(i) = &self.ctx.integrations {
+                    let _ = i.share.send(e);
+                }
+            }
+        }
+    }
+
+    /// Run a par command on a blocking thread; record it and report back.
+    fn par_task(
+        &self,
+        action: &'static str,
+        lane: LaneId,
+        detail: serde_json::Value,
+        run: impl FnOnce(&Path) -> Result<String, LaneError> + Send + 'static,
+    ) {
+        let repo = self.state.repo.path.clone();
+        let events = self.ctx.events.clone();
+        let journal = self.ctx.journal.clone();
+        let actor = self.ctx.actor.clone();
+        let repo_name = self.state.repo.name.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = run(&repo).map_err(|e| e.to_string());
+            let mut detail = detail;
+            if let (Err(e), Some(map)) = (&result, detail.as_object_mut()) {
+                map.insert("error".into(), json!(e));
+            }
+            journal.record(AuditEvent::new(
+                &actor,
+                &repo_name,
+                action,
+                Some(lane.as_str()),
+                result.is_ok(),
+                detail,
+            ));
+            let _ = events.send(Event::LaneCommandDone {
+                what: action.to_string(),
+                lane: Some(lane),
+                result,
+            });
+        });
+    }
+
+    fn create_lane(&mut self, label: String, base: Option<String>, cmd: Option<String>) {
+        let lane = LaneId::new(label.clone());
+        let detail = json!({ "base": base, "cmd": cmd });
+        self.par_task("lane.created", lane, detail, move |repo| {
+            let session = par::start(repo, &label, base.as_deref())?;
+            if let Some(cmd) = cmd.filter(|c| !c.is_empty()) {
+                par::send(repo, &label, &cmd).map_err(|e| LaneError::Par {
+                    what: format!(
+                        "lane {label} was created (session {session}), but sending --cmd"
+                    ),
+                    message: e.to_string(),
+                })?;
+            }
+            Ok(format!("lane {label} created (tmux session {session})"))
+        });
+    }
+
+    fn remove_lane(&mut self, lane: LaneId) {
+        match self.lane_info(&lane).map(|i| i.source) {
+            Some(LaneSource::Par { .. }) => {
+                let label = lane.to_string();
+                self.par_task("lane.removed", lane, json!({}), move |repo| {
+                    par::remove(repo, &label)?;
+                    Ok(format!("lane {label} removed"))
+                });
+            }
+            Some(LaneSource::Worktree) => {
+                let e = LaneError::NotPar {
+                    label: lane.to_string(),
+                    what: "remove (use `git worktree remove`)".into(),
+                };
+                self.fail("lane.removed", Some(&lane), &e.to_string());
+            }
+            None => self.fail(
+                "lane.removed",
+                Some(&lane),
+                &LaneError::NoSuchLane {
+                    label: lane.to_string(),
+                }
+                .to_string(),
+            ),
+        }
+    }
+
+    fn send_line(&mut self, target: SendTarget, text: String) {
+        let lanes: Vec<LaneInfo> = match &target {
+            SendTarget::Lane(l) => self.lane_info(l).into_iter().collect(),
+            SendTarget::All => self.state.lanes.iter().map(|l| l.info.clone()).collect(),
+        };
+        if let SendTarget::Lane(l) = &target
+            && lanes.is_empty()
+        {
+            let e = LaneError::NoSuchLane {
+                label: l.to_string(),
+            };
+            return self.fail("lane.text_sent", Some(l), &e.to_string());
+        }
+        // helios owns plain lanes' shells: type into them directly.
+        for info in lanes.iter().filter(|i| !i.is_durable()) {
+            let mut bytes = text.clone().into_bytes();
+            bytes.push(b'\r');
+            let ok = self.ptys.write(&info.id, bytes);
+            let detail = json!({ "text": text, "via": "pty" });
+            match ok {
+                Ok(()) => self.record("lane.text_sent", Some(&info.id), true, detail),
+                Err(e) => self.fail("lane.text_sent", Some(&info.id), &e.to_string()),
+            }
+        }
+        let par_lanes: Vec<LaneId> = lanes
+            .iter()
+            .filter(|i| i.is_durable())
+            .map(|i| i.id.clone())
+            .collect();
+        if par_lanes.is_empty() {
+            return;
+        }
+        let (lane, par_target) = match target {
+            SendTarget::Lane(l) => (l.clone(), l.to_string()),
+            SendTarget::All => (LaneId::new("all"), "all".to_string()),
+        };
+        let detail = json!({ "text": text, "via": "par" });
+        self.par_task("lane.text_sent", lane, detail, move |repo| {
+            par::send(repo, &par_target, &text)?;
+            Ok(format!("sent to {par_target}"))
+        });
+    }
+
+    fn attach(&mut self, lane: LaneId) {
+        let Some(info) = self.lane_info(&lane) else {
+            let e = LaneError::NoSuchLane {
+                label: lane.to_string(),
+            };
+            return self.fail("lane.attached", Some(&lane), &e.to_string());
+        };
+        let Some(session) = info.session().map(str::to_string) else {
+            let e = LaneError::NotPar {
+                label: lane.to_string(),
+                what: "attach (press Enter to focus it instead)".into(),
+            };
+            return self.fail("lane.attached", Some(&lane), &e.to_string());
+        };
+        if std::env::var_os("TMUX").is_some() {
+            let s = session.clone();
+            self.par_task(
+                "lane.attached",
+                lane,
+                json!({"session": session, "via": "switch-client"}),
+                move |_| {
+                    let out = std::process::Command::new("tmux")
+                        .args(["switch-client", "-t", &format!("={s}")])
+                        .output()
+                        .map_err(|e| LaneError::Par {
+                            what: "tmux switch-client".into(),
+                            message: e.to_string(),
+                        })?;
+                    if out.status.success() {
+                        Ok(format!("switched to {s}"))
+                    } else {
+                        Err(LaneError::Par {
+                            what: format!("tmux switch-client -t {s}"),
+                            message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                        })
+                    }
+                },
+            );
+        } else if std::env::var_os("ZELLIJ").is_some() {
+            let argv = vec![
+                "tmux".to_string(),
+                "attach-session".into(),
+                "-t".into(),
+                format!("={session}"),
+            ];
+            let l = lane.clone();
+            self.par_task(
+                "lane.attached",
+                lane,
+                json!({"session": session, "via": "zellij"}),
+                move |_| {
+                    crate::integrations::zellij::open_lane_pane(l.as_str(), &info.worktree, &argv)
+                        .map_err(|e| LaneError::Par {
+                            what: "opening a zellij pane".into(),
+                            message: format!("{e:#}"),
+                        })?;
+                    Ok(format!("opened {l} in a zellij pane"))
+                },
+            );
+        } else {
+            self.record(
+                "lane.attached",
+                Some(&lane),
+                true,
+                json!({"session": session, "via": "exec"}),
+            );
+            self.outcome = Some(Outcome::Attach { lane, session });
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! The outbox: per-sink delivery state kept in the journal itself (table `deliveries`), so what
+//! was journalled but not yet delivered survives any crash and is sent, in journal order, later.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::store::sqlite::{COLUMNS, RawRow, SqliteStore};
+use crate::store::{AuditEvent, StoreError};
+
+/// One journal row waiting for a sink: its sequence and the event, or why it cannot be read.
+#[derive(Debug)]
+pub struct Pending {
+    /// The journal sequence number (delivery order).
+    pub seq: i64,
+    /// The event, or the error naming the unreadable row (skipped, never retried forever).
+    pub event: Result<AuditEvent, StoreError>,
+}
+
+/// A connection to the journal used only for delivery bookkeeping. Each forwarder has its own,
+/// so the writer thread never waits on a sink.
+pub struct Outbox {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Outbox {
+    /// Open the journal at `path` (migrating it when needed) for delivery bookkeeping.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        // Opening through SqliteStore runs the migrations (which create `deliveries`).
+        let store = SqliteStore::open(path)?;
+        drop(store);
+        let conn = Connection::open(path).map_err(|source| StoreError::Sqlite {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let out = Self {
+            conn,
+            path: path.to_path_buf(),
+        };
+        out.conn
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|s| out.err(s))?;
+        Ok(out)
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.display().to_string(),
+            source,
+        }
+    }
+
+    /// The last journal sequence delivered to `sink` (0 when nothing was).
+    pub fn delivered(&self, sink: &str) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT last_seq FROM deliveries WHERE sink = ?1",
+                params![sink],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(|s| self.err(s))
+    }
+
+    /// Up to `limit` rows after what `sink` has been delivered, oldest first.
+    pub fn pending(&self, sink: &str, limit: usize) -> Result<Vec<Pending>, StoreError> {
+        let after = self.delivered(sink)?;
+        let sql = format!("SELECT {COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|s| self.err(s))?;
+        let rows = stmt
+            .query_map(
+                params![after, i64::try_from(limit).unwrap_or(i64::MAX)],
+                RawRow::from_row,
+            )
+            .map_err(|s| self.err(s))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let row = row.map_err(|s| self.err(s))?;
+            let seq = row.seq;
+            out.push(Pending {
+                seq,
+                event: row.decode(&self.path),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Record that everything up to and including `seq` reached `sink`. Never moves backwards.
+    pub fn mark(&self, sink: &str, seq: i64) -> Result<(), StoreError> {
+        let now = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        self.conn
+            .execute(
+                "INSERT INTO deliveries (sink, last_seq, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(sink) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq),
+                   updated_at = excluded.updated_at",
+                params![sink, seq, now],
+            )
+            .map(|_| ())
+            .map_err(|s| self.err(s))
+    }
+
+    /// How many journalled events `sink` has not received yet.
+    pub fn backlog(&self, sink: &str) -> Result<u64, StoreError> {
+        let after = self.delivered(sink)?;
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM events WHERE seq > ?1",
+                params![after],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| u64::try_from(n).unwrap_or_default())
+            .map_err(|s| self.err(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::store::EventStore;
+
+    #[test]
+    fn pending_mark_and_backlog_follow_journal_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        let mut store = SqliteStore::open(&path).unwrap();
+        for i in 0..5 {
+            let e = AuditEvent::new("t", "r", "x.y", None, true, serde_json::json!({ "i": i }));
+            store.append(&e).unwrap();
+        }
+        let ob = Outbox::open(&path).unwrap();
+        assert_eq!(ob.backlog("nats").unwrap(), 5);
+        let p = ob.pending("nats", 2).unwrap();
+        assert_eq!(p.len(), 2);
+        ob.mark("nats", p[1].seq).unwrap();
+        ob.mark("nats", p[0].seq).unwrap(); // never backwards
+        assert_eq!(ob.backlog("nats").unwrap(), 3);
+        assert_eq!(ob.backlog("postgres").unwrap(), 5);
+        let rest = ob.pending("nats", 10).unwrap();
+        assert_eq!(rest[0].event.as_ref().unwrap().detail["i"], 2);
+    }
+
+    #[test]
+    fn a_row_from_a_newer_helios_is_read_or_reported_not_fatal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        let mut store = SqliteStore::open(&path).unwrap();
+        store
+            .conn()
+            .execute_batch(
+                "INSERT INTO events (id, at, actor, repo, action, lane, result, detail) VALUES
+                 ('01A', '2026-01-01T00:00:00Z', 'a', 'r', 'x', NULL, 'ok', '{\"new_field\":{\"deep\":1}}'),
+                 ('01B', 'yesterday', 'a', 'r', 'x', NULL, 'ok', '{}'),
+                 ('01C', '2026-01-01T00:00:01Z', 'a', 'r', 'x', NULL, 'partial', '{}');",
+            )
+            .unwrap();
+        store
+            .append(&AuditEvent::new(
+                "t",
+                "r",
+                "x",
+                None,
+                true,
+                serde_json::json!({}),
+            ))
+            .unwrap();
+        let ob = Outbox::open(&path).unwrap();
+        let p = ob.pending("nats", 10).unwrap();
+        assert_eq!(p.len(), 4);
+        assert!(p[0].event.is_ok());
+        let msg = p[1].event.as_ref().unwrap_err().to_string();
+        assert!(msg.contains("01B") && msg.contains("bad time"), "{msg}");
+        assert!(p[2].event.is_err());
+        assert!(p[3].event.is_ok());
+        let (ok, bad) = store
+            .query_lenient(&crate::store::EventQuery::default())
+            .unwrap();
+        assert_eq!((ok.len(), bad.len()), (2, 2));
+    }
+}

@@ -1,0 +1,123 @@
+//! A lane's live screen in a bordered pane (the single view, and each grid tile).
+//!
+//! Scrollback: the screen model is shared read-only with the runtime (`ScreenSource`), and
+//! vt100 scrolls by mutating the screen, so when a lane is scrolled back this draws from a clone
+//! with `set_scrollback` applied. The clone costs one copy of the screen per frame, and only
+//! while the user is looking at history; the live view draws straight from the shared screen.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use tui_term::widget::{Cursor, PseudoTerminal};
+
+use crate::app::state::{Lane, LaneStatus};
+use crate::lanes::LaneId;
+use crate::ui::Ctx;
+
+/// The cells inside a pane's border: what the lane's PTY is sized to.
+pub fn inner(outer: Rect) -> Rect {
+    Block::default().borders(Borders::ALL).inner(outer)
+}
+
+/// Draw lane `id` into `area`; `tile` makes the title short (grid tiles).
+pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: bool) {
+    let Some(lane) = ctx.state.lane(id) else {
+        return;
+    };
+    let theme = ctx.theme;
+    let focused = ctx.state.focused.as_ref() == Some(id);
+    let selected = ctx.state.selected.as_ref() == Some(id);
+    let border = if lane.attention.is_some() && !focused {
+        theme.attention
+    } else if focused || (tile && selected) {
+        theme.border_active
+    } else {
+        theme.border
+    };
+    let mut heading = vec![Span::raw(" ")];
+    if lane.attention.is_some() {
+        heading.push(Span::styled("! ", theme.attention));
+    }
+    let label_style = if selected { theme.title } else { theme.text };
+    heading.push(Span::styled(lane.id().to_string(), label_style));
+    if let (false, Some(b)) = (tile, &lane.info.branch) {
+        heading.push(Span::styled(format!(" · {b}"), theme.dim));
+    }
+    if focused {
+        heading.push(Span::styled(" · FOCUS", theme.border_active));
+    }
+    heading.push(Span::raw(" "));
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .title(Line::from(heading));
+    if lane.scroll > 0 {
+        block = block.title_bottom(
+            Line::from(Span::styled(
+                format!(" scrolled back {} ", lane.scroll),
+                theme.warn,
+            ))
+            .right_aligned(),
+        );
+    }
+    let mut drawn = false;
+    ctx.screens.with_screen(id, &mut |screen| {
+        drawn = true;
+        let cursor =
+            Cursor::default().visibility(focused && lane.scroll == 0 && !screen.hide_cursor());
+        if lane.scroll > 0 {
+            let mut scrolled = screen.clone();
+            scrolled.set_scrollback(lane.scroll);
+            let term = PseudoTerminal::new(&scrolled)
+                .block(block.clone())
+                .cursor(cursor);
+            frame.render_widget(term, area);
+        } else {
+            let term = PseudoTerminal::new(screen)
+                .block(block.clone())
+                .cursor(cursor);
+            frame.render_widget(term, area);
+        }
+    });
+    if !drawn {
+        let why = no_screen_reason(lane);
+        frame.render_widget(
+            Paragraph::new(Line::from(Span::styled(why, theme.dim))).block(block),
+            area,
+        );
+    }
+}
+
+fn no_screen_reason(lane: &Lane) -> &'static str {
+    match lane.status {
+        LaneStatus::Missing => "tmux session is gone; press r to re-read lanes",
+        LaneStatus::Exited => "the lane's process has exited",
+        LaneStatus::Running | LaneStatus::Idle => "connecting…",
+    }
+}
+
+/// The pane area when no lane is selected.
+pub fn render_empty(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
+    let create = ctx
+        .keymap
+        .keys_for(crate::config::keymap::KeyMode::Normal, "lane.create")
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| ":lane new NAME".into());
+    let text = if ctx.state.lanes.is_empty() {
+        format!("no lanes yet: press {create} to create one")
+    } else {
+        "no lane matches the filter (esc clears it)".to_string()
+    };
+    frame.render_widget(
+        Paragraph::new(Line::from(Span::styled(text, ctx.theme.dim))).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(ctx.theme.border)
+                .style(Style::default()),
+        ),
+        area,
+    );
+}

@@ -1,0 +1,149 @@
+//! The status line: mode, a flash message or key hints, and the attention and lane counts.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::state::{FlashLevel, Mode, View};
+use crate::config::keymap::KeyMode;
+use crate::ui::Ctx;
+
+/// The hints shown in normal mode, in order, while they fit: (commands, label).
+const HINTS: &[(&[&str], &str)] = &[
+    (&["lane.select_next", "lane.select_prev"], "select"),
+    (&["lane.focus"], "focus"),
+    (&["lane.create"], "new"),
+    (&["lane.remove"], "rm"),
+    (&["lane.send"], "send"),
+    (&["view.toggle_grid"], "grid"),
+    (&["lane.next_attention"], "next!"),
+    (&["palette.open"], "cmd"),
+    (&["filter.open"], "filter"),
+];
+
+/// Hints that always stay, at the end, however narrow the terminal.
+const LAST_HINTS: &[(&[&str], &str)] = &[(&["help.toggle"], "help"), (&["app.quit"], "quit")];
+
+/// Draw the status line into `area`.
+pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
+    let state = ctx.state;
+    let theme = ctx.theme;
+    let base = theme.status;
+    let badge = match (&state.mode, state.view) {
+        (Mode::Focus, _) => format!(
+            " FOCUS {} ",
+            state.focused.as_ref().map_or("", |l| l.as_str())
+        ),
+        (Mode::Help, _) => " HELP ".into(),
+        (Mode::Confirm(_), _) => " CONFIRM ".into(),
+        (_, View::Grid) => " GRID ".into(),
+        _ => " LANES ".into(),
+    };
+    let mut right = Vec::new();
+    let attention = state.attention_count();
+    if attention > 0 {
+        right.push(Span::styled(
+            format!(" {attention} need you "),
+            theme.attention.patch(base).add_modifier(Modifier::BOLD),
+        ));
+    }
+    right.push(Span::styled(format!(" {} lanes ", state.lanes.len()), base));
+    let right_w: usize = right.iter().map(Span::width).sum();
+    let mut left = vec![Span::styled(
+        badge,
+        base.add_modifier(Modifier::BOLD | Modifier::REVERSED),
+    )];
+    let room = (area.width as usize).saturating_sub(right_w + left[0].width() + 1);
+    match &state.flash {
+        Some(f) => {
+            let style = match f.level {
+                FlashLevel::Info => base,
+                FlashLevel::Error => theme
+                    .error
+                    .patch(base)
+                    .fg(theme.error.fg.unwrap_or_default()),
+            };
+            left.push(Span::styled(
+                format!(
+                    " {}",
+                    crate::ui::lanes::truncate(&f.text, room.saturating_sub(1))
+                ),
+                style,
+            ));
+        }
+        None => left.extend(hints(ctx, room)),
+    }
+    let left_w: usize = left.iter().map(Span::width).sum();
+    let pad = (area.width as usize).saturating_sub(left_w + right_w);
+    left.push(Span::styled(" ".repeat(pad), base));
+    left.extend(right);
+    frame.render_widget(Paragraph::new(Line::from(left)).style(base), area);
+}
+
+fn hints<'a>(ctx: &Ctx<'_>, room: usize) -> Vec<Span<'a>> {
+    let base = ctx.theme.status;
+    let key = ctx.theme.key.patch(base);
+    let pairs: Vec<(String, String)> = match &ctx.state.mode {
+        Mode::Focus => {
+            let leave = ctx
+                .keymap
+                .keys_for(KeyMode::Focus, "lane.unfocus")
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| "?".into());
+            vec![(
+                leave,
+                "leave focus; every other key goes to the lane".into(),
+            )]
+        }
+        Mode::Help => vec![("any key".into(), "closes help".into())],
+        Mode::Confirm(_) => vec![("y".into(), "yes".into()), ("n/esc".into(), "no".into())],
+        _ => {
+            let last = key_hints(ctx, LAST_HINTS);
+            let reserved: usize = last.iter().map(|(k, l)| hint_width(k, l)).sum();
+            let mut used = reserved;
+            let mut pairs: Vec<(String, String)> = key_hints(ctx, HINTS)
+                .into_iter()
+                .take_while(|(k, l)| {
+                    used += hint_width(k, l);
+                    used <= room
+                })
+                .collect();
+            pairs.extend(last);
+            pairs
+        }
+    };
+    let mut out = Vec::new();
+    let mut used = 0;
+    for (k, label) in pairs {
+        let w = hint_width(&k, &label);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        out.push(Span::styled(" ", base));
+        out.push(Span::styled(k, key));
+        out.push(Span::styled(format!(" {label}"), base));
+    }
+    out
+}
+
+fn hint_width(key: &str, label: &str) -> usize {
+    1 + key.chars().count() + 1 + label.chars().count()
+}
+
+/// The first key of each hint's commands in the active keymap; hints with no key are left out.
+fn key_hints(ctx: &Ctx<'_>, hints: &[(&[&str], &str)]) -> Vec<(String, String)> {
+    hints
+        .iter()
+        .filter_map(|(cmds, label)| {
+            let keys: Vec<String> = cmds
+                .iter()
+                .filter_map(|c| ctx.keymap.keys_for(KeyMode::Normal, c).into_iter().next())
+                .collect();
+            (!keys.is_empty()).then(|| (keys.join("/"), (*label).to_string()))
+        })
+        .collect()
+}

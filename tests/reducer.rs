@@ -1,0 +1,333 @@
+//! The reducer and the keyboard: table tests of actions in, state and effects out; xterm key
+//! encoding; key scripts run through `keys::translate` and `update` with the screen asserted.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod fixture;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use fixture::{FakeScreens, attention, draw, run_keys, state_with};
+use helios::app::action::{Panel, SendTarget};
+use helios::app::state::{Mode, PromptKind, View};
+use helios::app::{Action, Effect, keys, update};
+use helios::config::keymap::Keymap;
+use helios::lanes::LaneId;
+use rstest::rstest;
+
+fn km() -> Keymap {
+    Keymap::load("default").unwrap()
+}
+
+fn id(s: &str) -> LaneId {
+    LaneId::new(s)
+}
+
+#[rstest]
+#[case::down_moves("j", "b")]
+#[case::wraps("jjj", "a")]
+#[case::up_wraps("k", "c")]
+#[case::arrows("<down><down><up>", "b")]
+fn selection(#[case] script: &str, #[case] want: &str) {
+    let (mut st, _) = state_with(&["a", "b", "c"], (100, 30));
+    run_keys(&mut st, &km(), script);
+    assert_eq!(st.selected, Some(id(want)));
+}
+
+#[rstest]
+#[case::grid("z", View::Grid)]
+#[case::back("zz", View::Single)]
+fn grid_toggle(#[case] script: &str, #[case] want: View) {
+    let (mut st, _) = state_with(&["a"], (100, 30));
+    let fx = run_keys(&mut st, &km(), script);
+    assert_eq!(st.view, want);
+    assert!(fx.contains(&Effect::ResizeLanes));
+}
+
+#[test]
+fn focus_types_into_the_lane_until_ctrl_g() {
+    let (mut st, _) = state_with(&["a", "b"], (100, 30));
+    let fx = run_keys(&mut st, &km(), "j<enter>ls<enter><C-c>q<c-g>");
+    assert_eq!(st.mode, Mode::Normal);
+    assert_eq!(st.focused, None);
+    assert!(!st.quit, "q in focus mode goes to the lane, not to helios");
+    let written: Vec<u8> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::WriteLane { lane, bytes } if *lane == id("b") => Some(bytes.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(written, b"ls\r\x03q");
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Record { action, .. } if action == "lane.focused"))
+    );
+}
+
+#[test]
+fn create_asks_for_a_label() {
+    let (mut st, _) = state_with(&["a"], (100, 30));
+    let fx = run_keys(&mut st, &km(), "cfix-login<enter>");
+    assert_eq!(
+        fx,
+        vec![Effect::CreateLane {
+            label: "fix-login".into(),
+            base: None,
+            cmd: None
+        }]
+    );
+    assert_eq!(st.mode, Mode::Normal);
+}
+
+#[test]
+fn create_rejects_spaces_and_escape_cancels() {
+    let (mut st, _) = state_with(&["a"], (100, 30));
+    assert!(run_keys(&mut st, &km(), "cfix login<enter>").is_empty());
+    assert!(st.flash.as_ref().unwrap().text.contains("fix-login"));
+    assert!(run_keys(&mut st, &km(), "cabc<esc>").is_empty());
+    assert_eq!(st.mode, Mode::Normal);
+}
+
+#[rstest]
+#[case::yes("dy", true)]
+#[case::upper_yes("dY", true)]
+#[case::no("dn", false)]
+#[case::esc("d<esc>", false)]
+fn remove_asks_first(#[case] script: &str, #[case] removed: bool) {
+    let (mut st, _) = state_with(&["a", "b"], (100, 30));
+    let fx = run_keys(&mut st, &km(), script);
+    assert_eq!(fx.contains(&Effect::RemoveLane { lane: id("a") }), removed);
+    assert_eq!(st.mode, Mode::Normal);
+}
+
+#[test]
+fn send_prompts_then_sends_to_the_selected_lane() {
+    let (mut st, _) = state_with(&["a", "b"], (100, 30));
+    let fx = run_keys(&mut st, &km(), "jsmake test<enter>");
+    assert_eq!(
+        fx,
+        vec![Effect::SendLine {
+            target: SendTarget::Lane(id("b")),
+            text: "make test".into()
+        }]
+    );
+}
+
+#[test]
+fn filter_updates_live_and_esc_clears() {
+    let (mut st, _) = state_with(&["api", "auth", "docs"], (100, 30));
+    run_keys(&mut st, &km(), "/do");
+    assert_eq!(st.filter, "do");
+    assert_eq!(st.selected, Some(id("docs")));
+    run_keys(&mut st, &km(), "<enter>");
+    assert_eq!(st.filter, "do");
+    assert_eq!(st.mode, Mode::Normal);
+    run_keys(&mut st, &km(), "<esc>");
+    assert_eq!(st.filter, "");
+    run_keys(&mut st, &km(), "/a<bs>x<c-u>au<esc>");
+    assert_eq!(st.filter, "");
+}
+
+#[rstest]
+#[case::new_with_base(":lane new web --base main<enter>", Some(Effect::CreateLane { label: "web".into(), base: Some("main".into()), cmd: None }))]
+#[case::new_with_cmd(":lane new web --cmd claude  -p hi<enter>", Some(Effect::CreateLane { label: "web".into(), base: None, cmd: Some("claude  -p hi".into()) }))]
+#[case::send(":lane send b echo  hi<enter>", Some(Effect::SendLine { target: SendTarget::Lane(LaneId::new("b")), text: "echo  hi".into() }))]
+#[case::send_all(":lane send all hi<enter>", Some(Effect::SendLine { target: SendTarget::All, text: "hi".into() }))]
+#[case::quit(":quit<enter>", Some(Effect::Quit))]
+#[case::registry_name(":lane.refresh<enter>", Some(Effect::DiscoverLanes))]
+fn palette_runs_commands(#[case] script: &str, #[case] want: Option<Effect>) {
+    let (mut st, _) = state_with(&["a", "b"], (100, 30));
+    let fx = run_keys(&mut st, &km(), script);
+    assert_eq!(fx.first().cloned(), want, "{script}: {:?}", st.flash);
+}
+
+#[test]
+fn palette_rm_confirms_and_panels_switch() {
+    let (mut st, _) = state_with(&["a", "b"], (100, 30));
+    run_keys(&mut st, &km(), ":lane rm b<enter>");
+    assert!(matches!(st.mode, Mode::Confirm(_)));
+    let fx = run_keys(&mut st, &km(), "y");
+    assert_eq!(fx, vec![Effect::RemoveLane { lane: id("b") }]);
+    run_keys(&mut st, &km(), ":events<enter>");
+    assert_eq!(st.panel, Panel::Events);
+    run_keys(&mut st, &km(), "<tab><tab><tab>");
+    assert_eq!(st.panel, Panel::Lanes);
+}
+
+#[rstest]
+#[case::unknown(":frobnicate<enter>", "unknown command `frobnicate`")]
+#[case::no_lane(":lane rm zzz<enter>", "no lane named `zzz`")]
+#[case::args(":grid 3<enter>", "`grid` takes no arguments")]
+fn palette_errors_flash(#[case] script: &str, #[case] want: &str) {
+    let (mut st, _) = state_with(&["a"], (100, 30));
+    assert!(run_keys(&mut st, &km(), script).is_empty());
+    let flash = st.flash.expect("an error message");
+    assert!(flash.text.contains(want), "{}", flash.text);
+    assert_eq!(st.mode, Mode::Normal);
+}
+
+#[rstest]
+#[case::top(":la<tab>", ":lane")]
+#[case::sub(":lane <tab>", ":lane ")]
+#[case::sub_unique(":lane s<tab>", ":lane send ")]
+#[case::lane_name(":lane rm au<tab>", ":lane rm auth-fix ")]
+#[case::registry(":lane.sel<tab>", ":lane.select_")]
+fn palette_completes(#[case] script: &str, #[case] want: &str) {
+    let (mut st, _) = state_with(&["api", "auth-fix"], (100, 30));
+    run_keys(&mut st, &km(), script);
+    match &st.mode {
+        Mode::Prompt(p) => {
+            assert_eq!(p.kind, PromptKind::Palette);
+            assert_eq!(format!(":{}", p.text), want);
+        }
+        other => panic!("palette closed: {other:?}"),
+    }
+}
+
+#[test]
+fn next_attention_and_help() {
+    let (mut st, _) = state_with(&["a", "b", "c"], (100, 30));
+    attention(&mut st, "c");
+    run_keys(&mut st, &km(), "n");
+    assert_eq!(st.selected, Some(id("c")));
+    run_keys(&mut st, &km(), "?");
+    assert_eq!(st.mode, Mode::Help);
+    run_keys(&mut st, &km(), "x");
+    assert_eq!(st.mode, Mode::Normal);
+    run_keys(&mut st, &km(), "<enter>");
+    assert!(
+        st.lane(&id("c")).unwrap().attention.is_none(),
+        "focusing clears attention"
+    );
+}
+
+#[test]
+fn vim_keymap_adds_motions() {
+    let vim = Keymap::load("vim").unwrap();
+    let (mut st, _) = state_with(&["a", "b", "c"], (100, 30));
+    run_keys(&mut st, &vim, "G");
+    assert_eq!(st.selected, Some(id("c")));
+    run_keys(&mut st, &vim, "g");
+    assert_eq!(st.selected, Some(id("a")));
+    run_keys(&mut st, &vim, "l");
+    assert_eq!(st.panel, Panel::Events);
+    run_keys(&mut st, &vim, "h");
+    assert_eq!(st.panel, Panel::Lanes);
+    run_keys(&mut st, &vim, "j");
+    assert_eq!(st.selected, Some(id("b")), "the default keys are inherited");
+}
+
+#[test]
+fn scroll_and_typing_returns_to_live() {
+    let (mut st, _) = state_with(&["a"], (100, 30));
+    run_keys(&mut st, &km(), "<pgup><pgup>");
+    assert_eq!(st.lanes[0].scroll, 10);
+    run_keys(&mut st, &km(), "<pgdn><pgdn><pgdn>");
+    assert_eq!(st.lanes[0].scroll, 0);
+    run_keys(&mut st, &km(), "<pgup><enter>x");
+    assert_eq!(st.lanes[0].scroll, 0);
+}
+
+#[test]
+fn quit() {
+    let (mut st, _) = state_with(&["a"], (100, 30));
+    assert_eq!(run_keys(&mut st, &km(), "q"), vec![Effect::Quit]);
+    assert!(st.quit);
+}
+
+fn key(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+    KeyEvent::new(code, mods)
+}
+
+#[rstest]
+#[case::char(KeyCode::Char('a'), KeyModifiers::NONE, false, b"a".to_vec())]
+#[case::utf8(KeyCode::Char('é'), KeyModifiers::NONE, false, "é".as_bytes().to_vec())]
+#[case::shifted(KeyCode::Char('A'), KeyModifiers::SHIFT, false, b"A".to_vec())]
+#[case::enter(KeyCode::Enter, KeyModifiers::NONE, false, b"\r".to_vec())]
+#[case::tab(KeyCode::Tab, KeyModifiers::NONE, false, b"\t".to_vec())]
+#[case::backtab(KeyCode::BackTab, KeyModifiers::SHIFT, false, b"\x1b[Z".to_vec())]
+#[case::backspace(KeyCode::Backspace, KeyModifiers::NONE, false, b"\x7f".to_vec())]
+#[case::esc(KeyCode::Esc, KeyModifiers::NONE, false, b"\x1b".to_vec())]
+#[case::ctrl_c(KeyCode::Char('c'), KeyModifiers::CONTROL, false, b"\x03".to_vec())]
+#[case::ctrl_d(KeyCode::Char('d'), KeyModifiers::CONTROL, false, b"\x04".to_vec())]
+#[case::ctrl_space(KeyCode::Char(' '), KeyModifiers::CONTROL, false, b"\x00".to_vec())]
+#[case::ctrl_bracket(KeyCode::Char('['), KeyModifiers::CONTROL, false, b"\x1b".to_vec())]
+#[case::alt_x(KeyCode::Char('x'), KeyModifiers::ALT, false, b"\x1bx".to_vec())]
+#[case::alt_enter(KeyCode::Enter, KeyModifiers::ALT, false, b"\x1b\r".to_vec())]
+#[case::up(KeyCode::Up, KeyModifiers::NONE, false, b"\x1b[A".to_vec())]
+#[case::up_app(KeyCode::Up, KeyModifiers::NONE, true, b"\x1bOA".to_vec())]
+#[case::left_app(KeyCode::Left, KeyModifiers::NONE, true, b"\x1bOD".to_vec())]
+#[case::ctrl_up(KeyCode::Up, KeyModifiers::CONTROL, false, b"\x1b[1;5A".to_vec())]
+#[case::shift_right(KeyCode::Right, KeyModifiers::SHIFT, true, b"\x1b[1;2C".to_vec())]
+#[case::alt_down(KeyCode::Down, KeyModifiers::ALT, false, b"\x1b[1;3B".to_vec())]
+#[case::home(KeyCode::Home, KeyModifiers::NONE, false, b"\x1b[H".to_vec())]
+#[case::end_app(KeyCode::End, KeyModifiers::NONE, true, b"\x1bOF".to_vec())]
+#[case::pgup(KeyCode::PageUp, KeyModifiers::NONE, false, b"\x1b[5~".to_vec())]
+#[case::pgdn(KeyCode::PageDown, KeyModifiers::NONE, false, b"\x1b[6~".to_vec())]
+#[case::ins(KeyCode::Insert, KeyModifiers::NONE, false, b"\x1b[2~".to_vec())]
+#[case::del(KeyCode::Delete, KeyModifiers::NONE, false, b"\x1b[3~".to_vec())]
+#[case::ctrl_del(KeyCode::Delete, KeyModifiers::CONTROL, false, b"\x1b[3;5~".to_vec())]
+#[case::f1(KeyCode::F(1), KeyModifiers::NONE, false, b"\x1bOP".to_vec())]
+#[case::f4(KeyCode::F(4), KeyModifiers::NONE, false, b"\x1bOS".to_vec())]
+#[case::f5(KeyCode::F(5), KeyModifiers::NONE, false, b"\x1b[15~".to_vec())]
+#[case::f12(KeyCode::F(12), KeyModifiers::NONE, false, b"\x1b[24~".to_vec())]
+#[case::shift_f1(KeyCode::F(1), KeyModifiers::SHIFT, false, b"\x1b[1;2P".to_vec())]
+fn xterm_encoding(
+    #[case] code: KeyCode,
+    #[case] mods: KeyModifiers,
+    #[case] app_cursor: bool,
+    #[case] want: Vec<u8>,
+) {
+    assert_eq!(keys::encode_key(key(code, mods), app_cursor), Some(want));
+}
+
+#[test]
+fn paste_is_bracketed_when_the_lane_asks() {
+    let (mut st, _) = state_with(&["a"], (100, 30));
+    run_keys(&mut st, &km(), "<enter>");
+    assert_eq!(
+        keys::paste(&st, "a\nb", true),
+        Some(Action::WriteFocused {
+            bytes: b"\x1b[200~a\rb\x1b[201~".to_vec()
+        })
+    );
+    assert_eq!(
+        keys::paste(&st, "x", false),
+        Some(Action::WriteFocused {
+            bytes: b"x".to_vec()
+        })
+    );
+}
+
+#[test]
+fn app_cursor_arrows_in_focus_mode() {
+    let (mut st, _) = state_with(&["a"], (100, 30));
+    run_keys(&mut st, &km(), "<enter>");
+    let a = keys::translate(&st, &km(), key(KeyCode::Up, KeyModifiers::NONE), true);
+    assert_eq!(
+        a,
+        Some(Action::WriteFocused {
+            bytes: b"\x1bOA".to_vec()
+        })
+    );
+    let fx = update(&mut st, a.unwrap());
+    assert_eq!(fx.len(), 1);
+}
+
+#[test]
+fn key_script_drives_the_screen() {
+    let (mut st, _) = state_with(&["api", "auth-fix", "docs"], (100, 30));
+    run_keys(&mut st, &km(), "j<enter>");
+    let screens = FakeScreens::for_state(&st);
+    let screen = draw(&st, &km(), &screens);
+    assert!(screen.contains("FOCUS auth-fix"), "{screen}");
+    assert!(screen.contains("auth-fix $ cargo test"), "{screen}");
+    run_keys(&mut st, &km(), "<c-g>z");
+    let screens = FakeScreens::for_state(&st);
+    let screen = draw(&st, &km(), &screens);
+    assert!(screen.contains("GRID"), "{screen}");
+    assert!(screen.contains("docs $ cargo test"), "{screen}");
+    run_keys(&mut st, &km(), ":lane rm docs<enter>");
+    let screen = draw(&st, &km(), &screens);
+    assert!(screen.contains("remove lane docs?"), "{screen}");
+}

@@ -1,0 +1,251 @@
+//! Real servers for the spine tests: nats-server with JetStream and a throwaway PostgreSQL 15
+//! cluster, each on free loopback ports in a temp dir, stopped in Drop (also when a test fails).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::support::{free_port, require, wait_until};
+
+/// A running nats-server with JetStream.
+pub struct NatsServer {
+    /// Client port.
+    pub port: u16,
+    /// Monitoring port.
+    pub monitor_port: u16,
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+    extra: Vec<String>,
+}
+
+fn port_open(port: u16) -> bool {
+    TcpStream::connect(("127.0.0.1", port)).is_ok()
+}
+
+impl NatsServer {
+    /// Start one; `extra` are more server flags (like `--user u --pass p`).
+    pub fn start(extra: &[&str]) -> Self {
+        require("nats-server");
+        let mut s = Self {
+            port: free_port(),
+            monitor_port: free_port(),
+            dir: tempfile::tempdir().unwrap(),
+            child: None,
+            extra: extra.iter().map(|s| (*s).to_string()).collect(),
+        };
+        s.restart();
+        s
+    }
+
+    /// The client URL.
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// The monitoring URL.
+    pub fn monitor_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.monitor_port)
+    }
+
+    /// Stop it (SIGKILL, like a crash); its JetStream store stays for `restart`.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        wait_until("nats-server port to close", Duration::from_secs(10), || {
+            !port_open(self.port)
+        });
+    }
+
+    /// Start it again on the same ports and store.
+    pub fn restart(&mut self) {
+        let log = std::fs::File::create(self.dir.path().join("nats.log")).unwrap();
+        let child = Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(["-m", &self.monitor_port.to_string(), "-js", "-sd"])
+            .arg(self.dir.path().join("js"))
+            .args(&self.extra)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let port = self.port;
+        let mon = self.monitor_port;
+        wait_until("nats-server to listen", Duration::from_secs(20), || {
+            port_open(port) && port_open(mon)
+        });
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+
+/// A throwaway PostgreSQL cluster run as the `postgres` OS user. Superuser `postgres`,
+/// password `pw`; password auth over TCP.
+pub struct PgCluster {
+    /// TCP port on 127.0.0.1.
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+fn as_postgres(program: &str) -> Command {
+    let mut c = Command::new("runuser");
+    c.args(["-u", "postgres", "--"])
+        .arg(Path::new(PG_BIN).join(program));
+    c
+}
+
+impl PgCluster {
+    /// initdb and start a cluster.
+    pub fn start() -> Self {
+        assert!(
+            Path::new(PG_BIN).join("initdb").exists(),
+            "PostgreSQL 15 is not installed at {PG_BIN}: run scripts/test.sh, which installs it"
+        );
+        require("runuser");
+        let dir = tempfile::Builder::new()
+            .prefix("helios-pg")
+            .tempdir()
+            .unwrap();
+        let chown = Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        assert!(chown.success(), "chown of the PostgreSQL temp dir failed");
+        let pw = dir.path().join("pw");
+        std::fs::write(&pw, "pw\n").unwrap();
+        Command::new("chown")
+            .args(["postgres:postgres"])
+            .arg(&pw)
+            .status()
+            .unwrap();
+        let out = as_postgres("initdb")
+            .arg("-D")
+            .arg(dir.path().join("data"))
+            .args([
+                "-U",
+                "postgres",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+            ])
+            .arg(format!("--pwfile={}", pw.display()))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let c = Self {
+            port: free_port(),
+            dir,
+        };
+        c.pg_start();
+        c
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn pg_start(&self) {
+        let opts = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            self.dir.path().display()
+        );
+        let out = as_postgres("pg_ctl")
+            .arg("-D")
+            .arg(self.data())
+            .args(["-o", &opts, "-l"])
+            .arg(self.dir.path().join("pg.log"))
+            .args(["-w", "-t", "60", "start"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "pg_ctl start failed: {}{}",
+            String::from_utf8_lossy(&out.stderr),
+            std::fs::read_to_string(self.dir.path().join("pg.log")).unwrap_or_default()
+        );
+    }
+
+    /// Stop the server (fast shutdown).
+    pub fn stop(&self) {
+        let _ = as_postgres("pg_ctl")
+            .arg("-D")
+            .arg(self.data())
+            .args(["-m", "fast", "-w", "stop"])
+            .output();
+    }
+
+    /// Start it again on the same port.
+    pub fn restart(&self) {
+        self.pg_start();
+    }
+
+    /// The superuser URL.
+    pub fn url(&self) -> String {
+        self.url_as("postgres", "pw")
+    }
+
+    /// A URL for another role.
+    pub fn url_as(&self, user: &str, password: &str) -> String {
+        format!(
+            "postgres://{user}:{password}@127.0.0.1:{}/postgres",
+            self.port
+        )
+    }
+
+    /// Run SQL as the superuser; returns every row's first column as text.
+    pub fn query(&self, sql: &str) -> Vec<String> {
+        let url = self.url();
+        let sql = sql.to_string();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                tokio::spawn(conn);
+                let rows = client.simple_query(&sql).await.unwrap();
+                rows.into_iter()
+                    .filter_map(|m| match m {
+                        tokio_postgres::SimpleQueryMessage::Row(r) => {
+                            Some(r.get(0).unwrap_or("").to_string())
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            })
+        })
+        .join()
+        .unwrap()
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        let _ = as_postgres("pg_ctl")
+            .arg("-D")
+            .arg(self.data())
+            .args(["-m", "immediate", "-w", "stop"])
+            .output();
+    }
+}
