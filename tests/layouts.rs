@@ -58,20 +58,32 @@ fn shipped_templates_parse(
     #[values("grid", "triage", "focus")] name: &str,
     #[values(0, 1, 7, 25)] n: usize,
 ) {
-    for attention in [vec![], vec!["lane-00".to_string()], (0..n).map(|i| format!("lane-{i:02}")).collect()] {
+    for attention in [
+        vec![],
+        vec!["lane-00".to_string()],
+        (0..n).map(|i| format!("lane-{i:02}")).collect(),
+    ] {
         let text = render(name, n, &attention);
         // Independently re-parse what was written, as zellij would read the file.
         check(&text, "again.kdl").unwrap();
         for i in 0..n {
-            assert!(text.contains(&format!("name=\"lane-{i:02}\"")), "{name}/{n}: lane {i} missing");
+            assert!(
+                text.contains(&format!("name=\"lane-{i:02}\"")),
+                "{name}/{n}: lane {i} missing"
+            );
             if i % 3 != 2 {
                 assert!(
-                    text.contains(&format!("args \"attach\" \"-t\" \"par-repo-ab12-lane-{i:02}\"")),
+                    text.contains(&format!(
+                        "args \"attach\" \"-t\" \"par-repo-ab12-lane-{i:02}\""
+                    )),
                     "{name}/{n}: lane {i} does not attach to its tmux session"
                 );
             }
         }
-        assert!(text.contains("args \"--compact\""), "{name}: helios pane missing");
+        assert!(
+            text.contains("args \"--compact\""),
+            "{name}: helios pane missing"
+        );
     }
 }
 
@@ -95,34 +107,71 @@ fn user_template(world: &support::World, name: &str, text: &str) -> PathBuf {
 fn bad_user_template_reports_zellij_message_with_line_and_column() {
     let world = support::World::new("repo");
     // Line 3: a node without its terminator, the mistake zellij's parser explains.
-    let file = user_template(&world, "mine", "layout {\n    pane split_direction=\"vertical\" {\n        pane pane\n    }\n}\n");
-    let out = world.helios().args(["layout", "write", "--template", "mine", "--out", "-"]).output().unwrap();
+    let file = user_template(
+        &world,
+        "mine",
+        "layout {\n    pane split_direction=\"vertical\" {\n        pane pane\n    }\n}\n",
+    );
+    let out = world
+        .helios()
+        .args(["layout", "write", "--template", "mine", "--out", "-"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("{}:3:", file.display())), "{err}");
     assert!(err.contains("zellij rejects this layout"), "{err}");
-    assert!(out.stdout.is_empty(), "nothing may be written: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.stdout.is_empty(),
+        "nothing may be written: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
 fn semantic_error_inside_an_expansion_names_the_placeholder() {
     let world = support::World::new("repo");
-    let file = user_template(&world, "weird", "layout {\n    pane split_direction=\"diagonal\" {\n        {{helios}}\n    }\n}\n");
-    let out = world.helios().args(["layout", "write", "--template", "weird", "--out", "-"]).output().unwrap();
+    let file = user_template(
+        &world,
+        "weird",
+        "layout {\n    pane split_direction=\"diagonal\" {\n        {{helios}}\n    }\n}\n",
+    );
+    let out = world
+        .helios()
+        .args(["layout", "write", "--template", "weird", "--out", "-"])
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
     assert!(err.contains(&format!("{}:2:", file.display())), "{err}");
-    assert!(err.to_lowercase().contains("split"), "zellij's own message expected: {err}");
+    assert!(
+        err.to_lowercase().contains("split"),
+        "zellij's own message expected: {err}"
+    );
 }
 
 #[test]
 fn unknown_placeholder_and_unknown_template_are_named() {
     let world = support::World::new("repo");
     let file = user_template(&world, "typo", "layout {\n    {{lanez}}\n}\n");
-    let out = world.helios().args(["layout", "write", "--template", "typo", "--out", "-"]).output().unwrap();
+    let out = world
+        .helios()
+        .args(["layout", "write", "--template", "typo", "--out", "-"])
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(&format!("{}:2:5: unknown placeholder {{{{lanez}}}}", file.display())), "{err}");
-    let out = world.helios().args(["layout", "write", "--template", "nope"]).output().unwrap();
+    assert!(
+        err.contains(&format!(
+            "{}:2:5: unknown placeholder {{{{lanez}}}}",
+            file.display()
+        )),
+        "{err}"
+    );
+    let out = world
+        .helios()
+        .args(["layout", "write", "--template", "nope"])
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no layout template \"nope\""), "{err}");
 }
@@ -131,13 +180,28 @@ fn unknown_placeholder_and_unknown_template_are_named() {
 fn layout_write_defaults_to_the_config_dir_and_user_templates_override() {
     let world = support::World::new("repo");
     let out = world.helios().args(["layout", "write"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let file = world.path("config/helios/layouts/repo.kdl");
     let text = std::fs::read_to_string(&file).unwrap();
     check(&text, "repo.kdl").unwrap();
     assert!(text.contains("no lanes yet"), "{text}");
-    user_template(&world, "grid", "layout {\n    pane name=\"mine\"\n    {{helios}}\n}\n");
-    let out = world.helios().args(["layout", "write", "--out", "-"]).output().unwrap();
+    user_template(
+        &world,
+        "grid",
+        "layout {\n    pane name=\"mine\"\n    {{helios}}\n}\n",
+    );
+    let out = world
+        .helios()
+        .args(["layout", "write", "--out", "-"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("name=\"mine\""));
-    let _ = LayoutError::UnknownTemplate { name: String::new(), dir: String::new() };
+    let _ = LayoutError::UnknownTemplate {
+        name: String::new(),
+        dir: String::new(),
+    };
 }

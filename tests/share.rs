@@ -18,7 +18,11 @@ fn fixtures() -> PathBuf {
 }
 
 fn standin_path() -> String {
-    format!("{}:{}", fixtures().display(), std::env::var("PATH").unwrap())
+    format!(
+        "{}:{}",
+        fixtures().display(),
+        std::env::var("PATH").unwrap()
+    )
 }
 
 /// A world with one real par lane `alpha` and a config with a short readiness timeout.
@@ -33,21 +37,37 @@ fn world_with_lane(config: &str) -> World {
         .args(["start", "alpha"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "par start: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "par start: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let dir = w.path("config/helios");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config.toml"), format!("[share]\nready_timeout_secs = 3\n{config}")).unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        format!("[share]\nready_timeout_secs = 3\n{config}"),
+    )
+    .unwrap();
     w
 }
 
 fn lane_session(w: &World) -> String {
     let state = std::fs::read_to_string(w.path("data/par/global_state.json")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&state).unwrap();
-    v["sessions"]["alpha"]["tmux_session_name"].as_str().unwrap().to_string()
+    v["sessions"]["alpha"]["tmux_session_name"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 fn tmux(w: &World, args: &[&str]) -> String {
-    let out = Command::new("tmux").envs(w.env()).env_remove("TMUX").args(args).output().unwrap();
+    let out = Command::new("tmux")
+        .envs(w.env())
+        .env_remove("TMUX")
+        .args(args)
+        .output()
+        .unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -71,7 +91,9 @@ fn stdout(o: &Output) -> String {
 /// (action, result, detail) of every journalled event.
 fn events(w: &World) -> Vec<(String, String, String)> {
     let db = rusqlite::Connection::open(w.path("state/helios/helios.db")).unwrap();
-    let mut stmt = db.prepare("SELECT action, result, detail FROM events ORDER BY seq").unwrap();
+    let mut stmt = db
+        .prepare("SELECT action, result, detail FROM events ORDER BY seq")
+        .unwrap();
     stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .unwrap()
         .map(Result::unwrap)
@@ -91,7 +113,10 @@ fn processes_of(w: &World) -> Vec<String> {
         let cmd = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
         let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
         let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
-        let zombie = stat.rsplit(')').next().is_some_and(|s| s.trim_start().starts_with('Z'));
+        let zombie = stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|s| s.trim_start().starts_with('Z'));
         if cmd.contains(&root) && !zombie && !cmd.contains("tmux/tmux-") {
             found.push(format!("{name}: {cmd}"));
         }
@@ -102,14 +127,23 @@ fn processes_of(w: &World) -> Vec<String> {
 fn share_processes(w: &World) -> Vec<String> {
     processes_of(w)
         .into_iter()
-        .filter(|p| p.contains("tmate") || p.contains("upterm") || p.contains("helios-share") || p.contains("/shares/"))
+        .filter(|p| {
+            p.contains("tmate")
+                || p.contains("upterm")
+                || p.contains("helios-share")
+                || p.contains("/shares/")
+        })
         .collect()
 }
 
 fn assert_nothing_left(w: &World) {
-    support::wait_until("share processes to end", Duration::from_secs(10), || share_processes(w).is_empty());
+    support::wait_until("share processes to end", Duration::from_secs(10), || {
+        share_processes(w).is_empty()
+    });
     let shares = w.path("state/helios/shares");
-    let left: Vec<_> = std::fs::read_dir(&shares).map(|d| d.flatten().collect()).unwrap_or_default();
+    let left: Vec<_> = std::fs::read_dir(&shares)
+        .map(|d| d.flatten().collect())
+        .unwrap_or_default();
     assert!(left.is_empty(), "share directories left: {left:?}");
 }
 
@@ -117,12 +151,16 @@ fn assert_nothing_left(w: &World) {
 fn real_tmate_with_unreachable_self_hosted_server_times_out_cleanly() {
     support::require("tmate");
     let port = support::free_port();
-    let w = world_with_lane(&format!("tmate_host = \"127.0.0.1\"\ntmate_port = {port}\n"));
+    let w = world_with_lane(&format!(
+        "tmate_host = \"127.0.0.1\"\ntmate_port = {port}\n"
+    ));
     let out = helios(&w, None, &["share", "start", "alpha", "--via", "tmate"]);
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(
-        err.contains(&format!("tmate did not report its links within 3s (server 127.0.0.1:{port} unreachable?)")),
+        err.contains(&format!(
+            "tmate did not report its links within 3s (server 127.0.0.1:{port} unreachable?)"
+        )),
         "{err}"
     );
     assert!(err.contains("nothing was left running"), "{err}");
@@ -130,16 +168,28 @@ fn real_tmate_with_unreachable_self_hosted_server_times_out_cleanly() {
     let ls = helios(&w, None, &["share", "ls", "--json"]);
     assert_eq!(stdout(&ls).trim(), "[]");
     let ev = events(&w);
-    assert!(ev.iter().any(|(a, r, d)| a == "share.failed" && r == "error" && d.contains("within 3s")), "{ev:?}");
+    assert!(
+        ev.iter()
+            .any(|(a, r, d)| a == "share.failed" && r == "error" && d.contains("within 3s")),
+        "{ev:?}"
+    );
 }
 
 #[test]
 fn real_tmate_with_default_server_times_out_cleanly() {
     support::require("tmate");
     let w = world_with_lane("");
-    let out = helios(&w, None, &["share", "start", "alpha", "--via", "tmate", "--rw"]);
+    let out = helios(
+        &w,
+        None,
+        &["share", "start", "alpha", "--via", "tmate", "--rw"],
+    );
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("within 3s (server ssh.tmate.io:22 unreachable?)"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("within 3s (server ssh.tmate.io:22 unreachable?)"),
+        "{}",
+        stderr(&out)
+    );
     assert_nothing_left(&w);
 }
 
@@ -152,32 +202,70 @@ fn missing_tool_says_so_and_records_the_failure() {
     for p in ["tmux", "sh", "git"] {
         std::os::unix::fs::symlink(support::require(p), bin.join(p)).unwrap();
     }
-    let out = helios(&w, Some(&bin.display().to_string()), &["share", "start", "alpha", "--via", "upterm"]);
-    assert!(stderr(&out).contains("upterm is not installed (not on PATH)"), "{}", stderr(&out));
+    let out = helios(
+        &w,
+        Some(&bin.display().to_string()),
+        &["share", "start", "alpha", "--via", "upterm"],
+    );
+    assert!(
+        stderr(&out).contains("upterm is not installed (not on PATH)"),
+        "{}",
+        stderr(&out)
+    );
     let ev = events(&w);
-    assert!(ev.iter().any(|(a, _, d)| a == "share.failed" && d.contains("not installed")));
+    assert!(
+        ev.iter()
+            .any(|(a, _, d)| a == "share.failed" && d.contains("not installed"))
+    );
     assert_nothing_left(&w);
 }
 
 #[test]
 fn tmate_standin_read_only_share_attaches_read_only_and_stops() {
-    let w = world_with_lane("tmate_host = \"tmate.example.org\"\ntmate_port = 2222\ntmate_ed25519_fingerprint = \"SHA256:abc\"\n");
+    let w = world_with_lane(
+        "tmate_host = \"tmate.example.org\"\ntmate_port = 2222\ntmate_ed25519_fingerprint = \"SHA256:abc\"\n",
+    );
     let session = lane_session(&w);
     let path = standin_path();
-    let out = helios(&w, Some(&path), &["share", "start", "alpha", "--via", "tmate", "--ttl", "10m"]);
+    let out = helios(
+        &w,
+        Some(&path),
+        &["share", "start", "alpha", "--via", "tmate", "--ttl", "10m"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("sharing lane alpha over tmate (read-only)"), "{text}");
+    assert!(
+        text.contains("sharing lane alpha over tmate (read-only)"),
+        "{text}"
+    );
     assert!(text.contains("ssh ro-standintoken"), "{text}");
-    assert!(text.contains("https://tmate.invalid/t/ro-standintoken"), "{text}");
+    assert!(
+        text.contains("https://tmate.invalid/t/ro-standintoken"),
+        "{text}"
+    );
     // The lane's real tmux server has one read-only client: the share.
-    support::wait_until("the share to attach to the lane", Duration::from_secs(10), || {
-        tmux(&w, &["list-clients", "-t", &session, "-F", "#{client_readonly}"]).trim() == "1"
-    });
+    support::wait_until(
+        "the share to attach to the lane",
+        Duration::from_secs(10),
+        || {
+            tmux(
+                &w,
+                &["list-clients", "-t", &session, "-F", "#{client_readonly}"],
+            )
+            .trim()
+                == "1"
+        },
+    );
     let log = std::fs::read_to_string(w.path("standin.log")).unwrap();
-    assert!(log.contains("set -g tmate-server-host 'tmate.example.org'"), "{log}");
+    assert!(
+        log.contains("set -g tmate-server-host 'tmate.example.org'"),
+        "{log}"
+    );
     assert!(log.contains("set -g tmate-server-port '2222'"), "{log}");
-    assert!(log.contains("set -g tmate-server-ed25519-fingerprint 'SHA256:abc'"), "{log}");
+    assert!(
+        log.contains("set -g tmate-server-ed25519-fingerprint 'SHA256:abc'"),
+        "{log}"
+    );
     let ls = helios(&w, Some(&path), &["share", "ls", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&ls)).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 1);
@@ -185,24 +273,48 @@ fn tmate_standin_read_only_share_attaches_read_only_and_stops() {
     assert_eq!(v[0]["rw"], false);
     // The share's server and its TTL watchdog run (so the "nothing left" checks can see them).
     let running = share_processes(&w);
-    assert!(running.iter().any(|p| p.contains("helios-share-ttl")), "{running:?}");
-    assert!(running.iter().any(|p| p.contains("server.sock")), "{running:?}");
+    assert!(
+        running.iter().any(|p| p.contains("helios-share-ttl")),
+        "{running:?}"
+    );
+    assert!(
+        running.iter().any(|p| p.contains("server.sock")),
+        "{running:?}"
+    );
     // Starting again is refused while the share runs.
     let again = helios(&w, Some(&path), &["share", "start", "alpha"]);
-    assert!(stderr(&again).contains("already shared over tmate"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("already shared over tmate"),
+        "{}",
+        stderr(&again)
+    );
     let stop = helios(&w, Some(&path), &["share", "stop", "alpha"]);
     assert!(stop.status.success(), "{}", stderr(&stop));
     support::wait_until("the share to detach", Duration::from_secs(10), || {
-        tmux(&w, &["list-clients", "-t", &session, "-F", "#{client_readonly}"]).trim().is_empty()
+        tmux(
+            &w,
+            &["list-clients", "-t", &session, "-F", "#{client_readonly}"],
+        )
+        .trim()
+        .is_empty()
     });
     assert_nothing_left(&w);
     let ev = events(&w);
     let actions: Vec<&str> = ev.iter().map(|(a, _, _)| a.as_str()).collect();
-    assert!(actions.contains(&"share.started") && actions.contains(&"share.stopped"), "{actions:?}");
+    assert!(
+        actions.contains(&"share.started") && actions.contains(&"share.stopped"),
+        "{actions:?}"
+    );
     for (_, _, d) in &ev {
-        assert!(!d.contains("standintoken"), "a link leaked into an event: {d}");
+        assert!(
+            !d.contains("standintoken"),
+            "a link leaked into an event: {d}"
+        );
     }
-    assert!(ev.iter().any(|(a, _, d)| a == "share.started" && d.contains("****@lon1.tmate.invalid")));
+    assert!(
+        ev.iter()
+            .any(|(a, _, d)| a == "share.started" && d.contains("****@lon1.tmate.invalid"))
+    );
 }
 
 #[test]
@@ -215,7 +327,12 @@ fn tmate_standin_read_write_share_attaches_read_write() {
     assert!(stdout(&out).contains("(read-write)"));
     assert!(!stdout(&out).contains("ro-standintoken"));
     support::wait_until("a read-write client", Duration::from_secs(10), || {
-        tmux(&w, &["list-clients", "-t", &session, "-F", "#{client_readonly}"]).trim() == "0"
+        tmux(
+            &w,
+            &["list-clients", "-t", &session, "-F", "#{client_readonly}"],
+        )
+        .trim()
+            == "0"
     });
     helios(&w, Some(&path), &["share", "stop", "alpha"]);
     assert_nothing_left(&w);
@@ -225,9 +342,14 @@ fn tmate_standin_read_write_share_attaches_read_write() {
 fn tmate_standin_that_never_gets_ready_times_out_cleanly() {
     let w = world_with_lane("");
     let mut c = w.helios();
-    c.env("PATH", standin_path()).env("HELIOS_STANDIN_TMATE_HANG", "1");
+    c.env("PATH", standin_path())
+        .env("HELIOS_STANDIN_TMATE_HANG", "1");
     let out = c.args(["share", "start", "alpha"]).output().unwrap();
-    assert!(stderr(&out).contains("did not report its links within 3s"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did not report its links within 3s"),
+        "{}",
+        stderr(&out)
+    );
     assert_nothing_left(&w);
 }
 
@@ -239,7 +361,8 @@ fn expired_and_dead_shares_are_found_again_and_ended() {
     assert!(out.status.success(), "{}", stderr(&out));
     // Pretend the TTL passed while no helios ran: the next helios expires it.
     let db = rusqlite::Connection::open(w.path("state/helios/helios.db")).unwrap();
-    db.execute("UPDATE shares SET expires = '2000-01-01T00:00:00Z'", []).unwrap();
+    db.execute("UPDATE shares SET expires = '2000-01-01T00:00:00Z'", [])
+        .unwrap();
     let ls = helios(&w, Some(&path), &["share", "ls", "--json"]);
     assert_eq!(stdout(&ls).trim(), "[]");
     assert_nothing_left(&w);
@@ -247,24 +370,45 @@ fn expired_and_dead_shares_are_found_again_and_ended() {
     // A share whose server died is marked ended.
     let out = helios(&w, Some(&path), &["share", "start", "alpha", "--ttl", "5m"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let socket: String = db.query_row("SELECT socket FROM shares WHERE ended IS NULL", [], |r| r.get(0)).unwrap();
-    Command::new("tmux").args(["-S", &socket, "kill-server"]).status().unwrap();
+    let socket: String = db
+        .query_row("SELECT socket FROM shares WHERE ended IS NULL", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    Command::new("tmux")
+        .args(["-S", &socket, "kill-server"])
+        .status()
+        .unwrap();
     let ls = helios(&w, Some(&path), &["share", "ls", "--json"]);
     assert_eq!(stdout(&ls).trim(), "[]");
     let reason: String = db
-        .query_row("SELECT end_reason FROM shares ORDER BY started DESC LIMIT 1", [], |r| r.get(0))
+        .query_row(
+            "SELECT end_reason FROM shares ORDER BY started DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(reason, "died");
-    assert!(events(&w).iter().any(|(a, r, _)| a == "share.ended" && r == "error"));
+    assert!(
+        events(&w)
+            .iter()
+            .any(|(a, r, _)| a == "share.ended" && r == "error")
+    );
     assert_nothing_left(&w);
 }
 
 #[test]
 fn upterm_standin_read_only_share_and_clients() {
-    let w = world_with_lane("upterm_server = \"ssh://upterm.example.org:22\"\nupterm_github_users = [\"octocat\"]\n");
+    let w = world_with_lane(
+        "upterm_server = \"ssh://upterm.example.org:22\"\nupterm_github_users = [\"octocat\"]\n",
+    );
     let session = lane_session(&w);
     let path = standin_path();
-    let out = helios(&w, Some(&path), &["share", "start", "alpha", "--via", "upterm"]);
+    let out = helios(
+        &w,
+        Some(&path),
+        &["share", "start", "alpha", "--via", "upterm"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("over upterm (read-only)"), "{text}");
@@ -274,12 +418,27 @@ fn upterm_standin_read_only_share_and_clients() {
         log.contains("upterm host --accept --server ssh://upterm.example.org:22 --read-only --github-user octocat -- sh"),
         "{log}"
     );
-    support::wait_until("the upterm share to attach", Duration::from_secs(10), || {
-        tmux(&w, &["list-clients", "-t", &session, "-F", "#{client_readonly}"]).trim() == "1"
-    });
+    support::wait_until(
+        "the upterm share to attach",
+        Duration::from_secs(10),
+        || {
+            tmux(
+                &w,
+                &["list-clients", "-t", &session, "-F", "#{client_readonly}"],
+            )
+            .trim()
+                == "1"
+        },
+    );
     // Who is attached, as upterm's session command reports it.
     let admin = std::fs::read_to_string(
-        std::fs::read_dir(w.path("state/helios/shares")).unwrap().next().unwrap().unwrap().path().join("admin-socket"),
+        std::fs::read_dir(w.path("state/helios/shares"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path()
+            .join("admin-socket"),
     )
     .unwrap();
     std::fs::write(format!("{admin}.clients"), "octocat 203.0.113.7\n").unwrap();
@@ -295,7 +454,11 @@ fn upterm_standin_read_only_share_and_clients() {
 #[test]
 fn upterm_standin_unreachable_server_fails_with_its_message() {
     let w = world_with_lane("upterm_server = \"ssh://unreachable.invalid:22\"\n");
-    let out = helios(&w, Some(&standin_path()), &["share", "start", "alpha", "--via", "upterm"]);
+    let out = helios(
+        &w,
+        Some(&standin_path()),
+        &["share", "start", "alpha", "--via", "upterm"],
+    );
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("upterm host ended before sharing"), "{err}");
@@ -308,9 +471,26 @@ fn plain_worktree_lanes_and_bad_ttls_are_refused() {
     let w = world_with_lane("");
     w.git(&["worktree", "add", "-q", "../plain", "-b", "plain"]);
     let out = helios(&w, Some(&standin_path()), &["share", "start", "plain"]);
-    assert!(stderr(&out).contains("lane plain has no tmux session to share (it is a plain worktree lane)"), "{}", stderr(&out));
-    let out = helios(&w, Some(&standin_path()), &["share", "start", "alpha", "--ttl", "forever"]);
-    assert!(stderr(&out).contains("bad --ttl \"forever\""), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("lane plain has no tmux session to share (it is a plain worktree lane)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = helios(
+        &w,
+        Some(&standin_path()),
+        &["share", "start", "alpha", "--ttl", "forever"],
+    );
+    assert!(
+        stderr(&out).contains("bad --ttl \"forever\""),
+        "{}",
+        stderr(&out)
+    );
     let out = helios(&w, Some(&standin_path()), &["share", "stop", "alpha"]);
-    assert!(stderr(&out).contains("lane alpha is not shared"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("lane alpha is not shared"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::app::state::FlashLevel;
-use crate::app::{AppState, Effect};
 use crate::app::effect::ShareEffect;
 use crate::app::on_action::flash;
+use crate::app::state::FlashLevel;
+use crate::app::{AppState, Effect};
 use crate::integrations::share::{Share, Tool};
 use crate::lanes::LaneId;
 
@@ -203,7 +203,11 @@ pub fn on_action(state: &mut AppState, action: ShareAction) -> Vec<Effect> {
         }
         ShareAction::Stop { lane } => {
             state.share.dialog = None;
-            flash(state, FlashLevel::Info, &format!("stopping the share of {lane}…"));
+            flash(
+                state,
+                FlashLevel::Info,
+                &format!("stopping the share of {lane}…"),
+            );
             vec![Effect::Share(ShareEffect::Stop {
                 lane: lane.to_string(),
             })]
@@ -243,7 +247,10 @@ fn confirm(state: &mut AppState) -> Vec<Effect> {
         return Vec::new();
     }
     let Some(lane) = state.lane(&d.lane).map(|l| l.info.clone()) else {
-        set_step(state, DialogStep::Failed(format!("lane {} is gone", d.lane)));
+        set_step(
+            state,
+            DialogStep::Failed(format!("lane {} is gone", d.lane)),
+        );
         return Vec::new();
     };
     set_step(state, DialogStep::Starting);
@@ -286,14 +293,28 @@ pub fn on_event(state: &mut AppState, event: ShareEvent) -> Vec<Effect> {
                 .join("\n");
             state.share.shares.retain(|s| s.lane != lane);
             state.share.shares.push(share);
-            if let Some(d) = state.share.dialog.as_mut().filter(|d| d.lane.as_str() == lane) {
+            if let Some(d) = state
+                .share
+                .dialog
+                .as_mut()
+                .filter(|d| d.lane.as_str() == lane)
+            {
                 d.step = DialogStep::Showing;
             }
-            flash(state, FlashLevel::Info, &format!("sharing {lane}; links copied (OSC 52)"));
+            flash(
+                state,
+                FlashLevel::Info,
+                &format!("sharing {lane}; links copied (OSC 52)"),
+            );
             vec![Effect::Share(ShareEffect::Copy { text })]
         }
         ShareEvent::StartFailed { lane, error } => {
-            if let Some(d) = state.share.dialog.as_mut().filter(|d| d.lane.as_str() == lane) {
+            if let Some(d) = state
+                .share
+                .dialog
+                .as_mut()
+                .filter(|d| d.lane.as_str() == lane)
+            {
                 d.step = DialogStep::Failed(error.clone());
             }
             flash(state, FlashLevel::Error, &error);

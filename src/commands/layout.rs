@@ -16,8 +16,8 @@ pub fn default_out(repo: &str) -> PathBuf {
 
 /// The helios pane's argv: this binary, pointed at the repo, in compact mode.
 pub fn helios_argv(repo: &Path) -> Vec<String> {
-    let exe = std::env::current_exe()
-        .map_or_else(|_| "helios".to_string(), |p| p.display().to_string());
+    let exe =
+        std::env::current_exe().map_or_else(|_| "helios".to_string(), |p| p.display().to_string());
     vec![
         exe,
         "--repo".into(),

@@ -100,10 +100,7 @@ pub fn prepare_for(
     let message = if added.is_empty() {
         format!("attaching to zellij session {name}")
     } else {
-        format!(
-            "added {} to zellij session {name}",
-            added.join(", ")
-        )
+        format!("added {} to zellij session {name}", added.join(", "))
     };
     Ok(Plan {
         session: name,
@@ -135,7 +132,12 @@ fn ask(labels: &[String]) -> bool {
 }
 
 /// `helios zellij [--template T] [--lane L] [--yes]`.
-pub fn run(ctx: &Context, template: &str, lane: Option<&str>, yes: bool) -> anyhow::Result<ExitCode> {
+pub fn run(
+    ctx: &Context,
+    template: &str,
+    lane: Option<&str>,
+    yes: bool,
+) -> anyhow::Result<ExitCode> {
     let mut decide = |labels: &[String]| yes || ask(labels);
     let plan = prepare(ctx, template, lane, &mut decide)?;
     record(ctx, &plan);
@@ -170,5 +172,8 @@ fn exec(argv: &[String]) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let err = std::process::Command::new(prog).args(args).exec();
-    anyhow::bail!("cannot run {}: {err}; is zellij 0.45.1 on PATH?", argv.join(" "))
+    anyhow::bail!(
+        "cannot run {}: {err}; is zellij 0.45.1 on PATH?",
+        argv.join(" ")
+    )
 }

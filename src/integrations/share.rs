@@ -135,7 +135,9 @@ pub enum ShareError {
         lane: String,
     },
     /// Already shared.
-    #[error("lane {lane} is already shared over {tool} until {until}; stop it first: helios share stop {lane}")]
+    #[error(
+        "lane {lane} is already shared over {tool} until {until}; stop it first: helios share stop {lane}"
+    )]
     AlreadyShared {
         /// The lane.
         lane: String,
@@ -145,7 +147,9 @@ pub enum ShareError {
         until: String,
     },
     /// The tool never reported its links in time.
-    #[error("{tool} did not report its links within {secs}s (server {server} unreachable?); nothing was left running{detail}")]
+    #[error(
+        "{tool} did not report its links within {secs}s (server {server} unreachable?); nothing was left running{detail}"
+    )]
     Timeout {
         /// The tool.
         tool: &'static str,
@@ -315,7 +319,10 @@ fn private_dir(_dir: &std::path::Path) {}
 pub fn redact(link: &str) -> String {
     link.split(' ')
         .map(|w| {
-            if let Some(rest) = w.strip_prefix("https://").or_else(|| w.strip_prefix("http://")) {
+            if let Some(rest) = w
+                .strip_prefix("https://")
+                .or_else(|| w.strip_prefix("http://"))
+            {
                 let scheme = &w[..w.len() - rest.len()];
                 let host = rest.split('/').next().unwrap_or("");
                 format!("{scheme}{host}/****")

@@ -12,7 +12,10 @@ pub fn wait_until(what: &str, timeout: Duration, mut pred: impl FnMut() -> bool)
     let start = Instant::now();
     let mut pause = Duration::from_millis(5);
     while !pred() {
-        assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            start.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         std::thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(100));
     }
@@ -20,7 +23,11 @@ pub fn wait_until(what: &str, timeout: Duration, mut pred: impl FnMut() -> bool)
 
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// The built helios binary.
@@ -30,7 +37,11 @@ pub fn helios_bin() -> PathBuf {
 
 /// A program the test needs; fails (never skips) when it is missing.
 pub fn require(program: &str) -> PathBuf {
-    let out = Command::new("sh").arg("-c").arg(format!("command -v {program}")).output().unwrap();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {program}"))
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{program} is not on PATH: run the tests with scripts/test.sh, which installs it"
@@ -59,13 +70,27 @@ impl World {
         w.git(&["init", "-q", "-b", "main"]);
         std::fs::write(w.repo.join("README.md"), "hello\n").unwrap();
         w.git(&["add", "."]);
-        w.git(&["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "-m", "init"]);
+        w.git(&[
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "user.name=t",
+            "commit",
+            "-q",
+            "-m",
+            "init",
+        ]);
         w
     }
 
     /// Run git in the repo; panics on failure.
     pub fn git(&self, args: &[&str]) {
-        let st = Command::new("git").arg("-C").arg(&self.repo).args(args).status().unwrap();
+        let st = Command::new("git")
+            .arg("-C")
+            .arg(&self.repo)
+            .args(args)
+            .status()
+            .unwrap();
         assert!(st.success(), "git {args:?} failed");
     }
 
@@ -88,7 +113,10 @@ impl World {
     /// A `Command` for the helios binary with this world's environment, in the repo.
     pub fn helios(&self) -> Command {
         let mut c = Command::new(helios_bin());
-        c.current_dir(&self.repo).envs(self.env()).env_remove("TMUX").env_remove("ZELLIJ");
+        c.current_dir(&self.repo)
+            .envs(self.env())
+            .env_remove("TMUX")
+            .env_remove("ZELLIJ");
         c
     }
 

@@ -157,7 +157,11 @@ impl ShareStore {
     pub fn exists(&self, id: &str) -> Result<bool, StoreError> {
         self.db
             .conn()
-            .query_row("SELECT 1 FROM shares WHERE id = ?1", params![id], |_| Ok(()))
+            .query_row(
+                "SELECT 1 FROM shares WHERE id = ?1",
+                params![id],
+                |_| Ok(()),
+            )
             .optional()
             .map(|o| o.is_some())
             .map_err(|e| self.err(e))

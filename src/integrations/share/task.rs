@@ -19,7 +19,11 @@ use crate::store::journal::JournalHandle;
 const RECONCILE_EVERY: Duration = Duration::from_secs(5);
 
 /// Start the share task; returns the channel its effects go to.
-pub fn start(ctx: &Context, events: EventSender, _journal: JournalHandle) -> UnboundedSender<ShareEffect> {
+pub fn start(
+    ctx: &Context,
+    events: EventSender,
+    _journal: JournalHandle,
+) -> UnboundedSender<ShareEffect> {
     let (tx, mut rx) = unbounded_channel::<ShareEffect>();
     let ctx = ctx.clone();
     tokio::spawn(async move {
@@ -48,12 +52,20 @@ pub fn start(ctx: &Context, events: EventSender, _journal: JournalHandle) -> Unb
 pub fn handle(ctx: &Context, effect: ShareEffect) -> Vec<ShareEvent> {
     let repo = match ctx.repo() {
         Ok(r) => r.clone(),
-        Err(e) => return vec![ShareEvent::Failed { error: e.to_string() }],
+        Err(e) => {
+            return vec![ShareEvent::Failed {
+                error: e.to_string(),
+            }];
+        }
     };
     let store = ShareStore::open_default();
     let mut store = match store {
         Ok(s) => s,
-        Err(e) => return vec![ShareEvent::Failed { error: e.to_string() }],
+        Err(e) => {
+            return vec![ShareEvent::Failed {
+                error: e.to_string(),
+            }];
+        }
     };
     let listed = |store: &mut ShareStore| match manage::reconcile(store, &repo.name) {
         Ok(mut shares) => {
@@ -62,11 +74,18 @@ pub fn handle(ctx: &Context, effect: ShareEffect) -> Vec<ShareEvent> {
             }
             ShareEvent::Listed { shares }
         }
-        Err(e) => ShareEvent::Failed { error: e.to_string() },
+        Err(e) => ShareEvent::Failed {
+            error: e.to_string(),
+        },
     };
     match effect {
         ShareEffect::Refresh => vec![listed(&mut store)],
-        ShareEffect::Start { lane, tool, rw, ttl } => {
+        ShareEffect::Start {
+            lane,
+            tool,
+            rw,
+            ttl,
+        } => {
             let req = StartRequest {
                 repo: &repo.name,
                 lane: &lane,
@@ -85,7 +104,9 @@ pub fn handle(ctx: &Context, effect: ShareEffect) -> Vec<ShareEvent> {
         }
         ShareEffect::Stop { lane } => match manage::stop(&mut store, &repo.name, &lane) {
             Ok(_) => vec![ShareEvent::Stopped { lane }, listed(&mut store)],
-            Err(e) => vec![ShareEvent::Failed { error: e.to_string() }],
+            Err(e) => vec![ShareEvent::Failed {
+                error: e.to_string(),
+            }],
         },
         ShareEffect::Copy { text } => {
             share::copy_to_clipboard(&text);

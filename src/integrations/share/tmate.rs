@@ -74,7 +74,10 @@ pub fn start(share: &mut Share, session: &str, cfg: &ShareConfig) -> Result<(), 
     // tmate sets TMUX to its own socket in its panes; the lane's tmux must not see it.
     write(
         &attach,
-        format!("unset TMUX\nexec tmux attach{ro} -t {}\n", sh_quote(session)),
+        format!(
+            "unset TMUX\nexec tmux attach{ro} -t {}\n",
+            sh_quote(session)
+        ),
     )?;
     let out = proc::run_with_timeout(
         tmate(share)
@@ -97,8 +100,8 @@ pub fn start(share: &mut Share, session: &str, cfg: &ShareConfig) -> Result<(), 
             ),
         });
     }
-    share.pid = proc::query(TOOL, &share.socket, &["display", "-p", "#{pid}"])
-        .and_then(|p| p.parse().ok());
+    share.pid =
+        proc::query(TOOL, &share.socket, &["display", "-p", "#{pid}"]).and_then(|p| p.parse().ok());
     let secs = cfg.ready_timeout_secs;
     let ready = proc::run_with_timeout(
         tmate(share).args(["wait", "tmate-ready"]),
@@ -122,8 +125,8 @@ pub fn start(share: &mut Share, session: &str, cfg: &ShareConfig) -> Result<(), 
         ("#{tmate_ssh_ro}", "#{tmate_web_ro}")
     };
     for (kind, fmt) in [("ssh", ssh), ("web", web)] {
-        if let Some(url) = proc::query(TOOL, &share.socket, &["display", "-p", fmt])
-            .filter(|u| !u.is_empty())
+        if let Some(url) =
+            proc::query(TOOL, &share.socket, &["display", "-p", fmt]).filter(|u| !u.is_empty())
         {
             share.links.push(ShareLink {
                 kind: kind.into(),

@@ -57,7 +57,10 @@ pub fn start(share: &mut Share, session: &str, cfg: &ShareConfig) -> Result<(), 
     let runner = share.dir.join("runner.sh");
     let ro = if share.rw { "" } else { " -r" };
     let q = |p: &std::path::Path| sh_quote(&p.display().to_string());
-    let host: Vec<String> = host_args(share.rw, cfg).iter().map(|a| sh_quote(a)).collect();
+    let host: Vec<String> = host_args(share.rw, cfg)
+        .iter()
+        .map(|a| sh_quote(a))
+        .collect();
     let scripts = [
         (
             &inner,
@@ -88,7 +91,16 @@ pub fn start(share: &mut Share, session: &str, cfg: &ShareConfig) -> Result<(), 
         Command::new("tmux")
             .arg("-S")
             .arg(&share.socket)
-            .args(["-f", "/dev/null", "new-session", "-d", "-x", "200", "-y", "50"])
+            .args([
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "200",
+                "-y",
+                "50",
+            ])
             .arg(format!("sh {}", q(&runner)))
             .env_remove("TMUX"),
         Duration::from_secs(10),
@@ -122,7 +134,10 @@ pub fn start(share: &mut Share, session: &str, cfg: &ShareConfig) -> Result<(), 
                 tool: TOOL,
                 message: format!(
                     "upterm host ended before sharing: {}",
-                    said.lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" / ")
+                    said.lines()
+                        .filter(|l| !l.trim().is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" / ")
                 ),
             });
         }

@@ -15,9 +15,10 @@ pub fn discover(repo: &Path) -> anyhow::Result<Vec<LaneInfo>> {
         if same_path(&path, repo) || lanes.iter().any(|l| same_path(&l.worktree, &path)) {
             continue;
         }
-        let label = path
-            .file_name()
-            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let label = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         lanes.push(LaneInfo {
             id: LaneId::new(label),
             branch,

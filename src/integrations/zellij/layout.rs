@@ -142,7 +142,7 @@ pub fn kdl_str(s: &str) -> String {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
             }
             c => out.push(c),
         }
@@ -208,7 +208,9 @@ fn indent(text: &str, by: &str) -> String {
 
 /// Lanes tiled in rows of about sqrt(n) columns, inside one container pane.
 fn grid(lanes: &[&LaneInfo], props: &str) -> String {
-    let cols = (1..=lanes.len()).find(|c| c * c >= lanes.len()).unwrap_or(1);
+    let cols = (1..=lanes.len())
+        .find(|c| c * c >= lanes.len())
+        .unwrap_or(1);
     let mut rows = String::new();
     for row in lanes.chunks(cols) {
         let panes: String = row.iter().map(|l| lane_pane(l, "")).collect();
@@ -387,10 +389,13 @@ pub fn render(
         });
     }
     check(&text, file_name).map_err(|(message, line, col)| {
-        let origin = origins.get(line.saturating_sub(1)).cloned().unwrap_or(Origin {
-            line,
-            placeholder: None,
-        });
+        let origin = origins
+            .get(line.saturating_sub(1))
+            .cloned()
+            .unwrap_or(Origin {
+                line,
+                placeholder: None,
+            });
         let context = match origin.placeholder {
             Some(p) => {
                 format!(" (in what {{{{{p}}}}} became: rendered line {line}, column {col})")
