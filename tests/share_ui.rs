@@ -62,7 +62,8 @@ fn share(lane: &str, rw: bool) -> Share {
 }
 
 fn key(s: &mut AppState, c: char) -> Vec<Effect> {
-    let a = dialog_key(&s.share, c).unwrap_or_else(|| panic!("key {c:?} does nothing in {:?}", s.share.dialog));
+    let a = dialog_key(&s.share, c)
+        .unwrap_or_else(|| panic!("key {c:?} does nothing in {:?}", s.share.dialog));
     update(s, a)
 }
 
@@ -70,19 +71,47 @@ fn key(s: &mut AppState, c: char) -> Vec<Effect> {
 fn read_only_share_starts_on_enter() {
     let mut s = state(2);
     let lane = s.lanes[0].id().clone();
-    assert!(update(&mut s, Action::Share(ShareAction::Start { lane: lane.clone() })).is_empty());
+    assert!(
+        update(
+            &mut s,
+            Action::Share(ShareAction::Start { lane: lane.clone() })
+        )
+        .is_empty()
+    );
     assert_eq!(s.share.dialog.as_ref().unwrap().step, DialogStep::Choose);
     key(&mut s, 'u');
     key(&mut s, 't');
     let fx = key(&mut s, '\r');
-    assert!(fx.iter().any(|e| matches!(e, Effect::Share(ShareEffect::Start { tool: Tool::Tmate, rw: false, .. }))), "{fx:?}");
-    assert!(fx.iter().any(|e| matches!(e, Effect::Record { action, .. } if action == "share.requested")));
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Share(ShareEffect::Start {
+                tool: Tool::Tmate,
+                rw: false,
+                ..
+            })
+        )),
+        "{fx:?}"
+    );
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Record { action, .. } if action == "share.requested"))
+    );
     assert_eq!(s.share.dialog.as_ref().unwrap().step, DialogStep::Starting);
-    let fx = update(&mut s, Event::Share(ShareEvent::Started { share: share(lane.as_str(), false) }));
-    assert!(matches!(&fx[..], [Effect::Share(ShareEffect::Copy { text })] if text == "ssh ro-secret@lon1.tmate.io"));
+    let fx = update(
+        &mut s,
+        Event::Share(ShareEvent::Started {
+            share: share(lane.as_str(), false),
+        }),
+    );
+    assert!(
+        matches!(&fx[..], [Effect::Share(ShareEffect::Copy { text })] if text == "ssh ro-secret@lon1.tmate.io")
+    );
     assert_eq!(s.share.dialog.as_ref().unwrap().step, DialogStep::Showing);
     let fx = key(&mut s, 'x');
-    assert!(matches!(&fx[..], [Effect::Share(ShareEffect::Stop { lane: l })] if l == lane.as_str()));
+    assert!(
+        matches!(&fx[..], [Effect::Share(ShareEffect::Stop { lane: l })] if l == lane.as_str())
+    );
     assert!(s.share.dialog.is_none());
 }
 
@@ -92,23 +121,41 @@ fn read_write_needs_a_second_yes() {
     let lane = s.lanes[0].id().clone();
     update(&mut s, Action::Share(ShareAction::Start { lane }));
     key(&mut s, 'r');
-    assert!(key(&mut s, '\r').is_empty(), "read-write must not start without confirmation");
+    assert!(
+        key(&mut s, '\r').is_empty(),
+        "read-write must not start without confirmation"
+    );
     assert_eq!(s.share.dialog.as_ref().unwrap().step, DialogStep::ConfirmRw);
     key(&mut s, 'n');
     assert_eq!(s.share.dialog.as_ref().unwrap().step, DialogStep::Choose);
     key(&mut s, '\r');
     let fx = key(&mut s, 'y');
-    assert!(fx.iter().any(|e| matches!(e, Effect::Share(ShareEffect::Start { rw: true, .. }))), "{fx:?}");
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Share(ShareEffect::Start { rw: true, .. }))),
+        "{fx:?}"
+    );
 }
 
 #[test]
 fn failure_is_shown_and_can_be_retried() {
     let mut s = state(1);
     let lane = s.lanes[0].id().clone();
-    update(&mut s, Action::Share(ShareAction::Start { lane: lane.clone() }));
+    update(
+        &mut s,
+        Action::Share(ShareAction::Start { lane: lane.clone() }),
+    );
     key(&mut s, '\r');
-    update(&mut s, Event::Share(ShareEvent::StartFailed { lane: lane.to_string(), error: "tmate did not report its links within 20s".into() }));
-    assert!(matches!(&s.share.dialog.as_ref().unwrap().step, DialogStep::Failed(e) if e.contains("20s")));
+    update(
+        &mut s,
+        Event::Share(ShareEvent::StartFailed {
+            lane: lane.to_string(),
+            error: "tmate did not report its links within 20s".into(),
+        }),
+    );
+    assert!(
+        matches!(&s.share.dialog.as_ref().unwrap().step, DialogStep::Failed(e) if e.contains("20s"))
+    );
     assert!(s.flash.as_ref().unwrap().text.contains("20s"));
     key(&mut s, '\r');
     assert_eq!(s.share.dialog.as_ref().unwrap().step, DialogStep::Choose);
@@ -121,19 +168,32 @@ fn open_zellij_outside_zellij_quits_and_hands_over() {
     let mut s = state(3);
     s.lanes[1].attention = Some(Attention::Bell);
     let fx = update(&mut s, Action::Share(ShareAction::OpenZellij));
-    assert!(matches!(&fx[..], [Effect::Share(ShareEffect::OpenZellij { lanes, attention, .. })] if lanes.len() == 3 && attention.len() == 1));
+    assert!(
+        matches!(&fx[..], [Effect::Share(ShareEffect::OpenZellij { lanes, attention, .. })] if lanes.len() == 3 && attention.len() == 1)
+    );
     let argv = vec!["zellij".to_string(), "attach".into(), "helios-repo".into()];
-    let fx = update(&mut s, Event::Share(ShareEvent::ZellijReady { argv: Some(argv.clone()), message: "attaching".into() }));
+    let fx = update(
+        &mut s,
+        Event::Share(ShareEvent::ZellijReady {
+            argv: Some(argv.clone()),
+            message: "attaching".into(),
+        }),
+    );
     assert_eq!(fx, vec![Effect::Quit]);
     assert_eq!(s.share.exec_after_quit, Some(argv));
 }
 
 fn screen(s: &AppState, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| helios::ui::compact::render(f, f.area(), s, &Theme::default())).unwrap();
+    t.draw(|f| helios::ui::compact::render(f, f.area(), s, &Theme::default()))
+        .unwrap();
     let buf = t.backend().buffer().clone();
     (0..h)
-        .map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>())
+        .map(|y| {
+            (0..w)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -146,7 +206,10 @@ fn compact_view_fits_thirty_columns() {
     let text = screen(&s, 30, 12);
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].contains(" repo · 1! "), "{text}");
-    assert!(lines[1].starts_with("│▶ ○ lane-with-a-long-name-0"), "{text}");
+    assert!(
+        lines[1].starts_with("│▶ ○ lane-with-a-long-name-0"),
+        "{text}"
+    );
     assert!(lines[2].contains("!wait"), "{text}");
     assert!(lines[3].contains('⇄'), "{text}");
     assert!(text.contains("nats     ● no status yet"), "{text}");

@@ -7,6 +7,10 @@ pub mod session;
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
+
+/// How long a zellij CLI call may take before helios gives up on it.
+pub const ZELLIJ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Inside zellij (`ZELLIJ` set): open a lane in a new zellij pane instead of nesting a session.
 /// `command` is the argv to run in the pane (for par lanes `tmux attach -t SESSION`); empty
@@ -40,9 +44,18 @@ pub fn new_pane_command(
 
 /// Run a `new_pane_command`; zellij prints the new pane's id (like `terminal_3`), returned here.
 pub fn run_new_pane(cmd: &mut Command, lane: &str) -> anyhow::Result<()> {
-    let out = cmd.output().map_err(|e| {
-        anyhow::anyhow!("cannot run zellij to open lane {lane} in a pane: {e}; is zellij on PATH?")
-    })?;
+    if crate::integrations::share::proc::which("zellij").is_none() {
+        anyhow::bail!("cannot open lane {lane} in a zellij pane: zellij is not on PATH");
+    }
+    // A zellij client can hang on a session that is still starting; never wait forever.
+    let out = crate::integrations::share::proc::run_with_timeout(cmd, ZELLIJ_TIMEOUT).ok_or_else(
+        || {
+            anyhow::anyhow!(
+                "zellij action new-pane for lane {lane} did not answer within {}s",
+                ZELLIJ_TIMEOUT.as_secs()
+            )
+        },
+    )?;
     if !out.status.success() {
         anyhow::bail!(
             "zellij action new-pane for lane {lane} failed: {}",

@@ -211,7 +211,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             },
         ),
         None => Line::styled(
-            truncate(&format!("{} lanes, {} shared", state.lanes.len(), state.share.shares.len()), width),
+            truncate(
+                &format!(
+                    "{} lanes, {} shared",
+                    state.lanes.len(),
+                    state.share.shares.len()
+                ),
+                width,
+            ),
             theme.dim,
         ),
     };

@@ -12,18 +12,17 @@ use crate::config::theme::Theme;
 use crate::integrations::share::{Share, Tool};
 
 fn until(s: &Share) -> String {
-    format!(
-        "{:02}:{:02} UTC",
-        s.expires.hour(),
-        s.expires.minute()
-    )
+    format!("{:02}:{:02} UTC", s.expires.hour(), s.expires.minute())
 }
 
 /// Draw the share panel (every active share) into `area`.
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let mut lines = Vec::new();
     if state.share.shares.is_empty() {
-        lines.push(Line::styled("no active shares (S on a lane starts one)", theme.dim));
+        lines.push(Line::styled(
+            "no active shares (S on a lane starts one)",
+            theme.dim,
+        ));
     }
     for s in &state.share.shares {
         lines.push(Line::from(vec![
@@ -112,7 +111,11 @@ pub fn render_dialog(frame: &mut Frame, area: Rect, state: &AppState, theme: &Th
             Some(s) => {
                 lines.push(Line::from(vec![
                     Span::styled(
-                        format!("{} {} ", s.tool.as_str(), if s.rw { "read-write" } else { "read-only" }),
+                        format!(
+                            "{} {} ",
+                            s.tool.as_str(),
+                            if s.rw { "read-write" } else { "read-only" }
+                        ),
                         if s.rw { theme.warn } else { theme.ok },
                     ),
                     Span::styled(format!("until {}", until(s)), theme.dim),
