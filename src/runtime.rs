@@ -147,8 +147,10 @@ fn draw<B: PtyBackend>(engine: &Engine<B>, ui: &mut Ui) -> anyhow::Result<()> {
     let state = &engine.state;
     let screens = engine.ptys.screens();
     let theme = &ui.theme;
-    ui.terminal
-        .draw(|frame| crate::ui::render(frame, state, theme, screens))?;
+    let keymap = &ui.keymap;
+    ui.terminal.draw(|frame| {
+        crate::ui::render_with_keymap(frame, state, theme, keymap, screens);
+    })?;
     crossterm::queue!(ui.terminal.backend_mut(), EndSynchronizedUpdate)?;
     ui.terminal.backend_mut().flush()?;
     Ok(())
