@@ -120,6 +120,22 @@ pub const COMMANDS: &[Command] = &[
         description: "show or hide this help",
     },
     Command {
+        name: "nats.refresh",
+        description: "refresh the NATS panel now",
+    },
+    Command {
+        name: "nats.stream_next",
+        description: "select the next stream in the NATS panel",
+    },
+    Command {
+        name: "nats.stream_prev",
+        description: "select the previous stream in the NATS panel",
+    },
+    Command {
+        name: "nats.sort",
+        description: "cycle the NATS panel's stream sort (name, messages, bytes, recent)",
+    },
+    Command {
         name: "app.cancel",
         description: "close a prompt or dialog",
     },
@@ -213,6 +229,10 @@ pub fn action_for(name: &str, selected: Option<&crate::lanes::LaneId>) -> Option
         "panel.temporal" => Action::ShowPanel {
             panel: Panel::Temporal,
         },
+        "nats.refresh" => Action::Nats(crate::app::nats::NatsAction::Refresh),
+        "nats.stream_next" => Action::Nats(crate::app::nats::NatsAction::NextStream),
+        "nats.stream_prev" => Action::Nats(crate::app::nats::NatsAction::PrevStream),
+        "nats.sort" => Action::Nats(crate::app::nats::NatsAction::CycleSort),
         "palette.open" => Action::OpenPalette,
         "filter.open" => Action::OpenFilter,
         "help.toggle" => Action::ToggleHelp,

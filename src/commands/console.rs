@@ -17,9 +17,9 @@ use crate::store::sqlite::SqliteStore;
 pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
     let repo = ctx.repo()?.clone();
     let (keymap, theme) = match look_and_keys(ctx) {
-        Ok(v) => v,
+        Ok(k) => k,
         Err(e) => {
-            // A bad keymap or theme file is a config error: one line, exit status 2.
+            // A bad keymap or theme file is a config error: exit status 2, like `config check`.
             eprintln!("helios: {e}");
             return Ok(ExitCode::from(2));
         }
@@ -103,9 +103,9 @@ fn look_and_keys(
     ctx: &Context,
 ) -> Result<(crate::config::keymap::Keymap, crate::config::theme::Theme), crate::config::ConfigError>
 {
-    use crate::config::theme::{TermEnv, Theme};
     let keymap = crate::config::keymap::Keymap::load(&ctx.config.ui.keymap)?;
-    let theme = Theme::load(&ctx.config.ui.theme, &TermEnv::from_env())?;
+    let env = crate::config::theme::TermEnv::from_env();
+    let theme = crate::config::theme::Theme::load(&ctx.config.ui.theme, &env)?;
     Ok((keymap, theme))
 }
 

@@ -129,6 +129,7 @@ pub fn render_with_keymap(
     let area = frame.area();
     if state.compact {
         compact::render(frame, area, state, theme);
+        share::render_dialog(frame, area, state, theme);
         return;
     }
     let ctx = Ctx {
@@ -200,4 +201,5 @@ pub fn age(secs: u64) -> String {
         3600..86_400 => format!("{}h", secs / 3600),
         _ => format!("{}d", secs / 86_400),
     }
+    share::render_dialog(frame, area, state, theme);
 }
