@@ -23,6 +23,10 @@ pub fn translate(
         return None;
     }
     let chord = KeyChord::from_event(key);
+    // Panels with their own keys see them first (the Temporal panel's list and input line).
+    if let Some(action) = crate::app::temporal::keys::translate(state, &key) {
+        return Some(action);
+    }
     match &state.mode {
         Mode::Normal => keymap
             .command(KeyMode::Normal, chord)

@@ -34,6 +34,19 @@ pub fn lines<'a>(ctx: &Ctx<'_>) -> Vec<Line<'a>> {
         }
     }
     out.push(entry("wheel", "scroll the lane's scrollback", theme));
+    out.push(heading("temporal panel", theme));
+    let panel = crate::app::temporal::keys::DEFAULT_BINDINGS;
+    for c in COMMANDS {
+        let keys: Vec<String> = panel
+            .iter()
+            .filter(|(_, name)| *name == c.name)
+            .map(|(k, _)| (*k).to_string())
+            .collect();
+        if !keys.is_empty() {
+            out.push(entry(&two(&keys), c.description, theme));
+        }
+    }
+    unbound.retain(|c| !panel.iter().any(|(_, name)| *name == c.name));
     out.push(heading("prompts", theme));
     out.push(entry("tab", "complete a command or lane", theme));
     out.push(entry("enter esc", "run / cancel", theme));
