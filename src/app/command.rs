@@ -25,7 +25,7 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "lane.focus",
-        description: "focus the selected lane (keys go to it)",
+        description: "focus the lane (keys go to it)",
     },
     Command {
         name: "lane.unfocus",
@@ -33,23 +33,23 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "lane.next_attention",
-        description: "jump to the next lane needing attention",
+        description: "next lane that needs you",
     },
     Command {
         name: "lane.create",
-        description: "create a lane (asks for a label)",
+        description: "create a lane",
     },
     Command {
         name: "lane.remove",
-        description: "remove the selected lane (asks first)",
+        description: "remove the lane (asks first)",
     },
     Command {
         name: "lane.send",
-        description: "send a line of text to the selected lane",
+        description: "send a line to the lane",
     },
     Command {
         name: "lane.attach",
-        description: "attach to the selected lane's tmux session",
+        description: "attach to its tmux session",
     },
     Command {
         name: "lane.refresh",
@@ -57,11 +57,11 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "lane.scroll_up",
-        description: "scroll the lane's scrollback up",
+        description: "scroll back",
     },
     Command {
         name: "lane.scroll_down",
-        description: "scroll the lane's scrollback down",
+        description: "scroll forward",
     },
     Command {
         name: "lane.select_first",
@@ -73,15 +73,15 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "lane.share",
-        description: "share the selected lane over tmate or upterm",
+        description: "share the lane (tmate/upterm)",
     },
     Command {
         name: "zellij.open",
-        description: "open the repo's lanes in zellij",
+        description: "open the lanes in zellij",
     },
     Command {
         name: "view.toggle_grid",
-        description: "toggle the swarm grid and the single pane",
+        description: "toggle grid / single pane",
     },
     Command {
         name: "panel.next",
@@ -101,7 +101,7 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "panel.nats",
-        description: "show NATS JetStream health",
+        description: "show NATS health",
     },
     Command {
         name: "panel.temporal",
@@ -137,11 +137,11 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "app.cancel",
-        description: "close a prompt, dialog or overlay",
+        description: "close a prompt or dialog",
     },
     Command {
         name: "app.quit",
-        description: "quit helios (lanes keep running)",
+        description: "quit (lanes keep running)",
     },
     Command {
         name: "temporal.select_next",

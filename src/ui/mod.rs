@@ -89,10 +89,8 @@ pub fn layout(state: &AppState) -> ScreenLayout {
                 Layout::horizontal([Constraint::Length(list_width(cols)), Constraint::Min(0)])
                     .areas(main);
             out.list = Some(list);
-            if let Some(sel) = &state.selected {
-                if pane.width > 2 && pane.height > 2 {
-                    out.panes.push((sel.clone(), pane));
-                }
+            if let (Some(sel), true) = (&state.selected, pane.width > 2 && pane.height > 2) {
+                out.panes.push((sel.clone(), pane));
             }
         }
         View::Grid => out.panes = grid::tiles(state, main),
@@ -131,6 +129,7 @@ pub fn render_with_keymap(
     let area = frame.area();
     if state.compact {
         compact::render(frame, area, state, theme);
+        share::render_dialog(frame, area, state, theme);
         return;
     }
     let ctx = Ctx {
@@ -166,6 +165,7 @@ pub fn render_with_keymap(
         Mode::Confirm(c) => confirm::render(frame, lay.main, &ctx, &c.question),
         _ => {}
     }
+    share::render_dialog(frame, area, state, theme);
 }
 
 impl ScreenLayout {

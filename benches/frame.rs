@@ -1,0 +1,112 @@
+//! Frame: the time to build one frame with `helios::ui::render` and diff it against the previous
+//! one (ratatui's double buffer), then encode the changed cells as escape sequences into a sink:
+//! the whole per-frame cost of the render loop except the write(2). Two cases: the swarm grid
+//! with 25 live tiles at 250x80, and a single 200x50 pane. Every frame shows different screen
+//! contents than the one before, so the diff is never empty. Run: `cargo bench --bench frame`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use helios::app::AppState;
+use helios::app::state::{Lane, RepoInfo, View};
+use helios::config::theme::Theme;
+use helios::lanes::{GitCounts, LaneId, LaneInfo, LaneSource};
+use helios::pty::{LaneScreen, Screens};
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+
+#[path = "support/stream.rs"]
+mod stream;
+
+fn state(lanes: usize, size: (u16, u16), view: View) -> AppState {
+    let mut s = AppState::new(
+        RepoInfo {
+            path: PathBuf::from("/tmp/bench-repo"),
+            name: "bench-repo".into(),
+        },
+        Instant::now(),
+    );
+    for i in 0..lanes {
+        let label = format!("agent-{i:02}");
+        s.lanes.push(Lane::new(LaneInfo {
+            id: LaneId::new(&label),
+            branch: Some(label.clone()),
+            worktree: PathBuf::from(format!("/tmp/bench-repo/{label}")),
+            source: LaneSource::Par {
+                session: format!("par-bench-{label}"),
+            },
+            session_alive: true,
+            git: GitCounts::default(),
+        }));
+    }
+    s.selected = s.lanes.first().map(|l| l.id().clone());
+    s.size = size;
+    s.view = view;
+    s
+}
+
+/// Screens sized as helios sizes them for this state; lanes helios does not size get a tile's
+/// share of the terminal. `seed` changes the contents.
+fn screens(state: &AppState, seed: u64) -> Screens {
+    let sizes: HashMap<LaneId, (u16, u16)> = helios::ui::pane_sizes(state)
+        .into_iter()
+        .map(|(id, rows, cols)| (id, (rows, cols)))
+        .collect();
+    let (cols, rows) = state.size;
+    let mut out = Screens::default();
+    for (i, lane) in state.lanes.iter().enumerate() {
+        let (r, c) = sizes
+            .get(lane.id())
+            .copied()
+            .unwrap_or((rows / 5 - 2, cols / 5 - 2));
+        let screen = LaneScreen::new(r.max(1), c.max(1), 2000);
+        screen.feed(&stream::generate(seed * 100 + i as u64, 64 << 10));
+        out.insert(lane.id().clone(), Arc::new(screen));
+    }
+    out
+}
+
+fn bench_view(c: &mut Criterion, name: &str, state: &AppState) {
+    let theme = Theme::default();
+    let sets = [screens(state, 1), screens(state, 2)];
+    let (cols, rows) = state.size;
+    let mut term = Terminal::with_options(
+        CrosstermBackend::new(std::io::sink()),
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, cols, rows)),
+        },
+    )
+    .unwrap();
+    let mut n = 0usize;
+    c.bench_function(name, |b| {
+        b.iter(|| {
+            n += 1;
+            let screens = &sets[n % 2];
+            term.draw(|f| helios::ui::render(f, black_box(state), &theme, screens))
+                .unwrap();
+        });
+    });
+}
+
+fn frame(c: &mut Criterion) {
+    let grid = state(25, (250, 80), View::Grid);
+    bench_view(c, "frame/grid_25_tiles_250x80", &grid);
+    // The single view: the terminal is sized so the selected lane's pane is 200x50.
+    let mut single = state(25, (232, 53), View::Single);
+    if let Some((_, rows, cols)) = helios::ui::pane_sizes(&single).first().cloned() {
+        let (tc, tr) = single.size;
+        // Keep the chrome (lane list, borders, status line) and make the pane itself 200x50.
+        single.size = (tc.saturating_sub(cols) + 200, tr.saturating_sub(rows) + 50);
+    }
+    bench_view(c, "frame/single_pane_200x50", &single);
+}
+
+criterion_group!(benches, frame);
+criterion_main!(benches);

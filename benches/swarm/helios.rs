@@ -1,0 +1,142 @@
+//! helios under test: 25 real par lanes (par + tmux in the world's private tmux server), helios
+//! in grid view on the driver's 250x80 PTY with the interactive lane focused; and a plain
+//! worktree lane (helios owns its shell PTY, no tmux) for the `cat` test.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::driver::{self, Accounting};
+use crate::stats::summarize;
+use crate::term::{self, Term};
+use crate::world::World;
+use crate::{Config, Row};
+
+/// The release helios binary cargo built for this bench.
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_helios"))
+}
+
+/// Lane labels: lane-00 is the interactive one and sorts first.
+fn label(i: usize) -> String {
+    format!("lane-{i:02}")
+}
+
+/// Create the par lanes and start their programs (generators idle until the go file exists).
+fn setup(w: &World, cfg: &Config) -> Result<()> {
+    let repo = w.path("repo");
+    let t0 = Instant::now();
+    for i in 0..cfg.lanes {
+        let out = w
+            .command("par")
+            .current_dir(&repo)
+            .args(["start", &label(i)])
+            .output()
+            .context("run par (install it: scripts/test.sh makes .venv with par-cli)")?;
+        if !out.status.success() {
+            bail!("par start {}: {}", label(i), String::from_utf8_lossy(&out.stderr).trim());
+        }
+    }
+    eprintln!("swarm: {} par lanes in {:.1} s", cfg.lanes, t0.elapsed().as_secs_f64());
+    let sessions = w.tmux("tmux-par", &["ls", "-F", "#{session_name}"])?;
+    let go = w.path("go-helios");
+    for i in 0..cfg.lanes {
+        let suffix = format!("-{}", label(i));
+        let Some(s) = sessions.lines().find(|s| s.ends_with(&suffix)) else {
+            bail!("no tmux session for {} in {sessions:?}", label(i));
+        };
+        let cmd = if i == 0 {
+            format!("exec {}", crate::probe_shell())
+        } else {
+            format!("clear; exec {}", crate::gen_command(&go, cfg.rate))
+        };
+        w.tmux("tmux-par", &["send-keys", "-t", s, "-l", &cmd])?;
+        w.tmux("tmux-par", &["send-keys", "-t", s, "Enter"])?;
+    }
+    Ok(())
+}
+
+fn spawn(w: &World, cfg: &Config) -> Result<Term> {
+    let mut cmd = w.pty_command(&bin(), "tmux-par");
+    cmd.cwd(w.path("repo"));
+    Term::spawn(cmd, cfg.size.0, cfg.size.1)
+}
+
+/// Everything on the screen that says the first full frame is drawn: every lane's label and
+/// the interactive lane's prompt.
+fn first_frame(cfg: &Config) -> term::Probe {
+    let mut needles: Vec<String> = (0..cfg.lanes).map(label).collect();
+    needles.push(driver::PROMPT.to_string());
+    term::all_visible(needles)
+}
+
+/// Switch to the grid and focus the selected (interactive) lane.
+fn grid_and_focus(t: &mut Term) -> Result<()> {
+    t.send(b"z")?;
+    std::thread::sleep(Duration::from_millis(300));
+    t.send(b"\r")?;
+    std::thread::sleep(Duration::from_millis(300));
+    Ok(())
+}
+
+/// All helios measurements.
+pub fn run(w: &World, cfg: &Config) -> Result<Row> {
+    setup(w, cfg)?;
+    // Let every lane's program start before measuring start-up.
+    std::thread::sleep(Duration::from_secs(2));
+    let mut startups = Vec::new();
+    for _ in 0..cfg.startups {
+        let t0 = Instant::now();
+        let t = spawn(w, cfg)?;
+        t.arm(first_frame(cfg));
+        match t.wait(Duration::from_secs(30)) {
+            Some(at) => startups.push(at - t0),
+            None => bail!("helios never drew a full first frame:\n{}", t.contents()),
+        }
+        drop(t);
+    }
+    let mut t = spawn(w, cfg)?;
+    t.arm(first_frame(cfg));
+    t.wait(Duration::from_secs(30));
+    grid_and_focus(&mut t)?;
+    let helios = t.pid;
+    let server: u32 = w.tmux("tmux-par", &["display", "-p", "#{pid}"])?.trim().parse()?;
+    let acct = Accounting {
+        console: Box::new(move || vec![helios]),
+        helpers: Box::new(move || {
+            let mut v = crate::procs::children(helios);
+            v.push(server);
+            v
+        }),
+        go: w.path("go-helios"),
+    };
+    let echoes = driver::measure(&mut t, &acct, cfg.idle_samples, cfg.samples)?;
+    drop(t);
+    let _ = w.tmux("tmux-par", &["kill-server"]);
+    let cat = cat(w, cfg)?;
+    Ok(Row {
+        startup: Some(summarize(&startups)),
+        echoes: Some(echoes),
+        cat: Some(summarize(&cat)),
+        notes: vec![],
+    })
+}
+
+/// `cat` in a helios-owned lane: the `plain` repo, par off the PATH, so its one worktree is a
+/// lane whose shell PTY helios owns.
+fn cat(w: &World, cfg: &Config) -> Result<Vec<Duration>> {
+    let shell = w.path("probe-shell");
+    std::fs::write(&shell, format!("#!/bin/sh\nexec {}\n", crate::probe_shell()))?;
+    std::fs::set_permissions(&shell, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+    let mut cmd = w.pty_command(&bin(), "tmux-cat");
+    cmd.cwd(w.path("plain"));
+    cmd.env("SHELL", &shell);
+    cmd.env("PATH", std::env::var("PATH").unwrap_or_default().split(':').filter(|d| !d.contains(".venv")).collect::<Vec<_>>().join(":"));
+    let mut t = Term::spawn(cmd, cfg.cat_size.0, cfg.cat_size.1)?;
+    // The lane's prompt shows in the pane once helios is up; Enter then focuses the lane.
+    driver::locate_prompt(&t, Duration::from_secs(30))?;
+    t.send(b"\r")?;
+    std::thread::sleep(Duration::from_millis(300));
+    crate::cat_runs(w, &mut t, cfg)
+}

@@ -1,0 +1,231 @@
+//! The swarm benchmark: helios, tmux and zellij side by side in one run on this machine.
+//!
+//! `cargo bench --bench swarm` builds helios in release mode and runs every measurement of
+//! issue 6's swarm table (echo latency idle and under a 24-lane flood, CPU, peak RSS, start-up
+//! to the first full frame, `cat` of 50 MB), then prints a markdown table with ratios to tmux.
+//! Knobs (environment): SWARM_LANES (25), SWARM_SAMPLES (120 loaded echoes), SWARM_IDLE (60),
+//! SWARM_RATE (2000000 bytes/s per flooding lane), SWARM_SYSTEMS (helios,tmux,zellij),
+//! SWARM_CAT_MB (50), SWARM_STARTUPS (5), SWARM_OUT (write the table to this file too).
+//! Everything runs in a temporary world (git repo, XDG dirs, private tmux and zellij sockets)
+//! that is torn down, with every process in it, when the run ends or fails.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod driver;
+mod gen;
+mod helios;
+mod procs;
+mod stats;
+mod term;
+mod tmux;
+mod world;
+mod zellij;
+
+#[path = "../support/stream.rs"]
+mod stream;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+
+use crate::driver::Echoes;
+use crate::stats::{Summary, ms, ratio, summarize};
+use crate::term::Term;
+use crate::world::World;
+
+/// What to run.
+pub struct Config {
+    /// Lanes in the grid (one interactive, the rest flooding).
+    pub lanes: usize,
+    /// Loaded echo samples.
+    pub samples: usize,
+    /// Idle echo samples.
+    pub idle_samples: usize,
+    /// Bytes per second per flooding lane.
+    pub rate: u64,
+    /// Which systems.
+    pub systems: Vec<String>,
+    /// Size of the `cat` file in MB.
+    pub cat_mb: usize,
+    /// Start-up repeats.
+    pub startups: usize,
+    /// `cat` repeats.
+    pub cat_runs: usize,
+    /// The terminal for the grid (cols, rows).
+    pub size: (u16, u16),
+    /// The terminal for the `cat` test (helios's single pane is then 200x50).
+    pub cat_size: (u16, u16),
+}
+
+fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
+    std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+impl Config {
+    fn from_env() -> Self {
+        Self {
+            lanes: env_or("SWARM_LANES", 25),
+            samples: env_or("SWARM_SAMPLES", 120),
+            idle_samples: env_or("SWARM_IDLE", 60),
+            rate: env_or("SWARM_RATE", 2_000_000),
+            systems: env_or("SWARM_SYSTEMS", "helios,tmux,zellij".to_string())
+                .split(',')
+                .map(str::to_string)
+                .collect(),
+            cat_mb: env_or("SWARM_CAT_MB", 50),
+            startups: env_or("SWARM_STARTUPS", 5),
+            cat_runs: env_or("SWARM_CAT_RUNS", 3),
+            size: (250, 80),
+            cat_size: (232, 53),
+        }
+    }
+
+    fn wants(&self, system: &str) -> bool {
+        self.systems.iter().any(|s| s == system)
+    }
+}
+
+/// The interactive lane's shell: bash without rc files, with the probe prompt.
+pub fn probe_shell() -> String {
+    format!("env 'PS1={}' /bin/bash --norc --noprofile", driver::PROMPT)
+}
+
+/// The command a flooding pane runs: this binary in its generator role.
+pub fn gen_command(go: &Path, rate: u64) -> String {
+    let exe = std::env::current_exe().unwrap_or_default();
+    format!("'{}' --gen {rate} '{}'", exe.display(), go.display())
+}
+
+/// Type `cat FILE` at the prompt and time until the end marker is drawn; `cat_runs` times.
+pub fn cat_runs(w: &World, t: &mut Term, cfg: &Config) -> Result<Vec<Duration>> {
+    let file = w.path("cat.txt");
+    if !file.exists() {
+        std::fs::write(&file, stream::generate(50, cfg.cat_mb << 20))?;
+    }
+    let mut out = Vec::new();
+    for i in 0..cfg.cat_runs {
+        driver::locate_prompt(t, Duration::from_secs(30))?;
+        let marker = format!("CATDONE{i}");
+        // The typed line shows CATDONE''N, only the output shows CATDONEN.
+        let line = format!("cat '{}'; echo CATDONE''{i}", file.display());
+        t.send(line.as_bytes())?;
+        std::thread::sleep(Duration::from_millis(300));
+        match t.time(term::near_cursor(marker), b"\r", Duration::from_secs(120))? {
+            Some(d) => out.push(d),
+            None => bail!("cat never finished:\n{}", t.contents()),
+        }
+        t.send(b"clear\r")?;
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    Ok(out)
+}
+
+/// One system's results.
+#[derive(Default)]
+struct Row {
+    startup: Option<Summary>,
+    echoes: Option<Echoes>,
+    cat: Option<Summary>,
+    notes: Vec<String>,
+}
+
+fn run_system(name: &str, f: impl FnOnce() -> Result<Row>) -> Row {
+    eprintln!("swarm: measuring {name}…");
+    let t0 = Instant::now();
+    let row = f().unwrap_or_else(|e| Row {
+        notes: vec![format!("{name} failed: {e:#}")],
+        ..Row::default()
+    });
+    eprintln!("swarm: {name} done in {:.0} s", t0.elapsed().as_secs_f64());
+    for n in &row.notes {
+        eprintln!("swarm: {n}");
+    }
+    row
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--gen") {
+        let rate = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(2_000_000);
+        let go = args.get(3).cloned().unwrap_or_default();
+        gen::run(rate, Path::new(&go));
+    }
+    // `cargo bench` passes --bench; a filter argument other than ours means "not me".
+    if args.iter().skip(1).any(|a| !a.starts_with('-') && a != "swarm") {
+        return Ok(());
+    }
+    let cfg = Config::from_env();
+    let world = World::new()?;
+    let mut rows: Vec<(String, Row)> = Vec::new();
+    if cfg.wants("tmux") {
+        rows.push(("tmux".into(), run_system("tmux", || {
+            tmux::setup(&world, &cfg)?;
+            let startup = tmux::startup(&world, &cfg)?;
+            let echoes = tmux::echoes(&world, &cfg)?;
+            let _ = world.tmux("tmux-plain", &["kill-server"]);
+            let cat = summarize(&tmux::cat(&world, &cfg)?);
+            Ok(Row { startup: Some(startup), echoes: Some(echoes), cat: Some(cat), notes: vec![] })
+        })));
+    }
+    if cfg.wants("helios") {
+        rows.push(("helios".into(), run_system("helios", || helios::run(&world, &cfg))));
+    }
+    if cfg.wants("zellij") {
+        rows.push(("zellij".into(), run_system("zellij", || zellij::run(&world, &cfg))));
+    }
+    let report = report(&cfg, &rows);
+    println!("{report}");
+    if let Ok(path) = std::env::var("SWARM_OUT") {
+        std::fs::write(path, &report)?;
+    }
+    drop(world);
+    Ok(())
+}
+
+fn report(cfg: &Config, rows: &[(String, Row)]) -> String {
+    let tmux = rows.iter().find(|(n, _)| n == "tmux").map(|(_, r)| r);
+    let mut s = format!(
+        "Swarm run: {} lanes ({} flooding at {:.1} MB/s each), terminal {}x{}, {} loaded and {} idle echo samples, `cat` of {} MB at {}x{} ({} runs), {} start-ups.\n\n",
+        cfg.lanes,
+        cfg.lanes - 1,
+        cfg.rate as f64 / 1e6,
+        cfg.size.0,
+        cfg.size.1,
+        cfg.samples,
+        cfg.idle_samples,
+        cfg.cat_mb,
+        cfg.cat_size.0,
+        cfg.cat_size.1,
+        cfg.cat_runs,
+        cfg.startups
+    );
+    s.push_str("| system | echo idle p50 / p99 ms | echo loaded p50 / p90 / p99 / max ms | lost | loaded p99 vs tmux | CPU console / total % | peak RSS console / total MiB | generators MB/s | start-up p50 (min–max) ms | cat p50 (min–max) s | cat vs tmux |\n");
+    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (name, r) in rows {
+        let e = r.echoes.clone().unwrap_or_default();
+        let tm = tmux.and_then(|t| t.echoes.clone()).unwrap_or_default();
+        let (st, cat) = (r.startup.unwrap_or_default(), r.cat.unwrap_or_default());
+        let tcat = tmux.and_then(|t| t.cat).unwrap_or_default();
+        s.push_str(&format!(
+            "| {name} | {} / {} | {} / {} / {} / {} | {} | {} | {:.0} / {:.0} | {:.1} / {:.1} | {:.1} | {} ({}–{}) | {:.2} ({:.2}–{:.2}) | {} |\n",
+            ms(e.idle.p50), ms(e.idle.p99),
+            ms(e.loaded.p50), ms(e.loaded.p90), ms(e.loaded.p99), ms(e.loaded.max),
+            e.lost,
+            ratio(e.loaded.p99, tm.loaded.p99),
+            e.cpu_console, e.cpu_total,
+            e.rss_console, e.rss_total,
+            e.gen_mbps,
+            ms(st.p50), ms(st.min), ms(st.max),
+            cat.p50.as_secs_f64(), cat.min.as_secs_f64(), cat.max.as_secs_f64(),
+            ratio(cat.p50, tcat.p50),
+        ));
+    }
+    for (name, r) in rows {
+        for n in &r.notes {
+            s.push_str(&format!("\n- {name}: {n}"));
+        }
+    }
+    s.push('\n');
+    s
+}

@@ -1,0 +1,55 @@
+//! Percentiles and formatting for the report.
+
+use std::time::Duration;
+
+/// Summary of a set of timings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Summary {
+    /// How many samples.
+    pub n: usize,
+    /// Median.
+    pub p50: Duration,
+    /// 90th percentile.
+    pub p90: Duration,
+    /// 99th percentile.
+    pub p99: Duration,
+    /// Smallest.
+    pub min: Duration,
+    /// Largest.
+    pub max: Duration,
+}
+
+/// Nearest-rank percentiles of `samples`.
+pub fn summarize(samples: &[Duration]) -> Summary {
+    if samples.is_empty() {
+        return Summary::default();
+    }
+    let mut s = samples.to_vec();
+    s.sort();
+    let at = |p: f64| {
+        let rank = ((p / 100.0) * s.len() as f64).ceil() as usize;
+        s[rank.clamp(1, s.len()) - 1]
+    };
+    Summary {
+        n: s.len(),
+        p50: at(50.0),
+        p90: at(90.0),
+        p99: at(99.0),
+        min: s[0],
+        max: s[s.len() - 1],
+    }
+}
+
+/// Milliseconds with two decimals.
+pub fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+/// `a / b` as a ratio string, or `–` when b is zero.
+pub fn ratio(a: Duration, b: Duration) -> String {
+    if b.is_zero() {
+        "–".into()
+    } else {
+        format!("{:.2}x", a.as_secs_f64() / b.as_secs_f64())
+    }
+}

@@ -1,0 +1,79 @@
+//! tmux as the reference: the same lanes as panes tiled in one window, one client attached in
+//! the driver's PTY; and one pane for the `cat` test.
+
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+
+use crate::driver::{self, Accounting, Echoes};
+use crate::stats::{Summary, summarize};
+use crate::term::{self, Term};
+use crate::world::World;
+use crate::Config;
+
+const DIR: &str = "tmux-plain";
+
+/// Build the session: pane 0 the interactive shell, the others generators, tiled.
+pub fn setup(w: &World, cfg: &Config) -> Result<()> {
+    let (cols, rows) = cfg.size;
+    w.tmux(DIR, &["new-session", "-d", "-s", "swarm", "-x", &cols.to_string(), "-y", &rows.to_string(), &crate::probe_shell()])?;
+    let go = w.path("go-tmux");
+    for _ in 1..cfg.lanes {
+        w.tmux(DIR, &["split-window", "-d", "-t", "swarm:0.0", &crate::gen_command(&go, cfg.rate)])?;
+        w.tmux(DIR, &["select-layout", "-t", "swarm:0", "tiled"])?;
+    }
+    w.tmux(DIR, &["select-pane", "-t", "swarm:0.0"])?;
+    Ok(())
+}
+
+fn attach(w: &World, cfg: &Config, session: &str, dir: &str) -> Result<Term> {
+    let mut cmd = w.pty_command(std::path::Path::new("tmux"), dir);
+    cmd.args(["attach", "-t", session]);
+    Term::spawn(cmd, cfg.size.0, cfg.size.1)
+}
+
+/// Time from starting a client to a complete first frame (prompt and status line drawn).
+pub fn startup(w: &World, cfg: &Config) -> Result<Summary> {
+    let mut times = Vec::new();
+    for _ in 0..cfg.startups {
+        let t0 = std::time::Instant::now();
+        let t = attach(w, cfg, "swarm", DIR)?;
+        t.arm(term::all_visible(vec![driver::PROMPT.into(), "[swarm]".into()]));
+        match t.wait(Duration::from_secs(30)) {
+            Some(at) => times.push(at - t0),
+            None => bail!("tmux client never drew its first frame:\n{}", t.contents()),
+        }
+    }
+    Ok(summarize(&times))
+}
+
+/// Echo latency idle and under the flood, CPU and memory of the tmux server and client.
+pub fn echoes(w: &World, cfg: &Config) -> Result<Echoes> {
+    let mut t = attach(w, cfg, "swarm", DIR)?;
+    let server: u32 = w.tmux(DIR, &["display", "-p", "#{pid}"])?.trim().parse()?;
+    let client = t.pid;
+    let acct = Accounting {
+        console: Box::new(move || vec![server, client]),
+        helpers: Box::new(Vec::new),
+        go: w.path("go-tmux"),
+    };
+    driver::measure(&mut t, &acct, cfg.idle_samples, cfg.samples)
+}
+
+/// `cat` of the big file in one tmux pane: seconds for each repeat.
+pub fn cat(w: &World, cfg: &Config) -> Result<Vec<Duration>> {
+    let (cols, rows) = cfg.cat_size;
+    w.tmux("tmux-cat", &["new-session", "-d", "-s", "cat", "-x", &cols.to_string(), "-y", &rows.to_string(), &crate::probe_shell()])?;
+    let mut t = Term::spawn(
+        {
+            let mut c = w.pty_command(std::path::Path::new("tmux"), "tmux-cat");
+            c.args(["attach", "-t", "cat"]);
+            c
+        },
+        cols,
+        rows,
+    )?;
+    let out = crate::cat_runs(w, &mut t, cfg);
+    let _ = w.tmux("tmux-cat", &["kill-server"]);
+    out
+}
