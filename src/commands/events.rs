@@ -168,7 +168,13 @@ async fn from_nats(
             pending = info.pending;
         }
         match serde_json::from_slice::<AuditEvent>(&m.payload) {
-            Ok(e) if query.lane.is_none() || e.lane == query.lane => out.print(&[e])?,
+            // The stream's own time is when the event was delivered; filter on the event's.
+            Ok(e)
+                if (query.lane.is_none() || e.lane == query.lane)
+                    && query.since.is_none_or(|t| e.at >= t) =>
+            {
+                out.print(&[e])?;
+            }
             Ok(_) => {}
             Err(err) => eprintln!("helios: {}: not an audit event ({err}); skipped", m.subject),
         }

@@ -3,7 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -90,7 +90,21 @@ impl Drop for NatsServer {
     }
 }
 
-const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+/// Where initdb and pg_ctl live (`HELIOS_PG_BIN`, set by scripts/test.sh, or Debian's path).
+fn pg_bin() -> PathBuf {
+    std::env::var_os("HELIOS_PG_BIN").map_or_else(
+        || PathBuf::from("/usr/lib/postgresql/15/bin"),
+        PathBuf::from,
+    )
+}
+
+/// PostgreSQL refuses to run as root: as root, run it as the `postgres` OS user.
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+}
 
 /// A throwaway PostgreSQL cluster run as the `postgres` OS user. Superuser `postgres`,
 /// password `pw`; password auth over TCP.
@@ -101,37 +115,38 @@ pub struct PgCluster {
 }
 
 fn as_postgres(program: &str) -> Command {
+    if !is_root() {
+        return Command::new(pg_bin().join(program));
+    }
     let mut c = Command::new("runuser");
-    c.args(["-u", "postgres", "--"])
-        .arg(Path::new(PG_BIN).join(program));
+    c.args(["-u", "postgres", "--"]).arg(pg_bin().join(program));
     c
 }
 
 impl PgCluster {
     /// initdb and start a cluster.
     pub fn start() -> Self {
+        let bin = pg_bin();
         assert!(
-            Path::new(PG_BIN).join("initdb").exists(),
-            "PostgreSQL 15 is not installed at {PG_BIN}: run scripts/test.sh, which installs it"
+            bin.join("initdb").exists(),
+            "PostgreSQL is not installed at {}: run scripts/test.sh, which installs it",
+            bin.display()
         );
-        require("runuser");
         let dir = tempfile::Builder::new()
             .prefix("helios-pg")
             .tempdir()
             .unwrap();
-        let chown = Command::new("chown")
-            .args(["-R", "postgres:postgres"])
-            .arg(dir.path())
-            .status()
-            .unwrap();
-        assert!(chown.success(), "chown of the PostgreSQL temp dir failed");
         let pw = dir.path().join("pw");
         std::fs::write(&pw, "pw\n").unwrap();
-        Command::new("chown")
-            .args(["postgres:postgres"])
-            .arg(&pw)
-            .status()
-            .unwrap();
+        if is_root() {
+            require("runuser");
+            let chown = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path())
+                .status()
+                .unwrap();
+            assert!(chown.success(), "chown of the PostgreSQL temp dir failed");
+        }
         let out = as_postgres("initdb")
             .arg("-D")
             .arg(dir.path().join("data"))
