@@ -55,7 +55,7 @@ impl DevServer {
         };
         wait_until(
             "the Temporal dev server to answer",
-            Duration::from_secs(60),
+            Duration::from_mins(1),
             || srv.cli(&["workflow", "count"]).status.success(),
         );
         srv
