@@ -162,10 +162,10 @@ fn helios_zellij_creates_the_session_with_every_lane_then_adds_new_lanes() {
         .spawn()
         .unwrap();
     let session = "helios-repo";
-    support::wait_until("the zellij session", Duration::from_secs(60), || {
+    support::wait_until("the zellij session", Duration::from_mins(1), || {
         z.listed(session)
     });
-    support::wait_until("every lane pane in zellij", Duration::from_secs(60), || {
+    support::wait_until("every lane pane in zellij", Duration::from_mins(1), || {
         let panes = z.panes(session);
         ["alpha", "beta", "gamma", "helios"]
             .iter()
