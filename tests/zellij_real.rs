@@ -85,6 +85,16 @@ impl Zellij {
     }
 }
 
+/// Kills the `script` terminal (and so its zellij client) even when the test fails.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Run a zellij client, killed after 10 s so a hung client cannot hang the test.
 fn run(cmd: &mut Command) -> Option<std::process::Output> {
     helios::integrations::share::proc::run_with_timeout(cmd, Duration::from_secs(10))
@@ -145,7 +155,7 @@ fn helios_zellij_creates_the_session_with_every_lane_then_adds_new_lanes() {
     // The terminal is util-linux `script` (zellij did not start its session under a bare
     // portable-pty PTY here; under `script` it does, as under a real terminal).
     support::require("script");
-    let mut child = Command::new("script")
+    let child = Command::new("script")
         .args([
             "-qfec",
             &format!("{} zellij", support::helios_bin().display()),
@@ -161,11 +171,13 @@ fn helios_zellij_creates_the_session_with_every_lane_then_adds_new_lanes() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    // Declared after `z`, so it is dropped first: the terminal goes before the sessions.
+    let _terminal = KillOnDrop(child);
     let session = "helios-repo";
-    support::wait_until("the zellij session", Duration::from_secs(60), || {
+    support::wait_until("the zellij session", Duration::from_mins(2), || {
         z.listed(session)
     });
-    support::wait_until("every lane pane in zellij", Duration::from_secs(60), || {
+    support::wait_until("every lane pane in zellij", Duration::from_mins(1), || {
         let panes = z.panes(session);
         ["alpha", "beta", "gamma", "helios"]
             .iter()
@@ -245,9 +257,6 @@ fn helios_zellij_creates_the_session_with_every_lane_then_adds_new_lanes() {
     support::wait_until("the opened pane", Duration::from_secs(30), || {
         z.panes(session).iter().any(|(t, _)| t == "gamma-again")
     });
-
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[test]

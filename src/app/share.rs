@@ -13,7 +13,7 @@ use crate::integrations::share::{Share, Tool};
 use crate::lanes::LaneId;
 
 /// Default time to live of a share started from the console.
-pub const DEFAULT_TTL: Duration = Duration::from_secs(30 * 60);
+pub const DEFAULT_TTL: Duration = Duration::from_mins(30);
 
 /// The share dialog's step.
 #[derive(Debug, Clone, PartialEq, Eq)]

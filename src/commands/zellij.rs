@@ -168,10 +168,10 @@ fn record(ctx: &Context, plan: &Plan) {
 /// Replace this process with `argv` (zellij owns the terminal from here).
 fn exec(argv: &[String]) -> anyhow::Result<ExitCode> {
     use std::os::unix::process::CommandExt;
-    let Some((prog, args)) = argv.split_first() else {
+    let Some((program, rest)) = argv.split_first() else {
         return Ok(ExitCode::SUCCESS);
     };
-    let err = std::process::Command::new(prog).args(args).exec();
+    let err = std::process::Command::new(program).args(rest).exec();
     anyhow::bail!(
         "cannot run {}: {err}; is zellij 0.45.1 on PATH?",
         argv.join(" ")

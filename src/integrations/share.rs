@@ -204,7 +204,7 @@ pub fn parse_ttl(ttl: &str) -> Result<Duration, ShareError> {
         ttl: ttl.to_string(),
         why: e.to_string(),
     })?;
-    if d < Duration::from_secs(60) || d > Duration::from_secs(7 * 24 * 3600) {
+    if d < Duration::from_mins(1) || d > Duration::from_hours(7 * 24) {
         return Err(ShareError::BadTtl {
             ttl: ttl.to_string(),
             why: "must be between 1m and 7d".into(),
@@ -342,8 +342,7 @@ pub fn actor() -> String {
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "unknown".into());
     let host = std::fs::read_to_string("/etc/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "localhost".into());
+        .map_or_else(|_| "localhost".into(), |h| h.trim().to_string());
     format!("{user}@{host}")
 }
 

@@ -118,11 +118,11 @@ fn lane_line(state: &AppState, lane: &Lane, width: usize, theme: &Theme) -> Line
     if shared {
         spans.push(Span::styled(" ⇄", theme.warn));
     }
-    let line = Line::from(spans);
+    let row = Line::from(spans);
     if selected {
-        line.style(theme.selected)
+        row.style(theme.selected)
     } else {
-        line
+        row
     }
 }
 

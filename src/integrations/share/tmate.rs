@@ -9,6 +9,7 @@
 //! tmate -S SOCK kill-server
 //! ```
 
+use std::fmt::Write as _;
 use std::process::Command;
 use std::time::Duration;
 
@@ -22,7 +23,7 @@ const TOOL: &str = "tmate";
 pub fn config_text(cfg: &ShareConfig) -> String {
     let mut text = String::from("# written by helios for one share\n");
     let mut set = |k: &str, v: &str| {
-        text.push_str(&format!("set -g {k} {}\n", sh_quote(v)));
+        let _ = writeln!(text, "set -g {k} {}", sh_quote(v));
     };
     if let Some(h) = &cfg.tmate_host {
         set("tmate-server-host", h);
@@ -163,10 +164,10 @@ pub fn parse_clients(messages: &str) -> Vec<String> {
         let Some(addr) = addr else { continue };
         if line.contains("has joined") {
             who.push(addr);
-        } else if line.contains("has left") {
-            if let Some(i) = who.iter().position(|w| *w == addr) {
-                who.remove(i);
-            }
+        } else if line.contains("has left")
+            && let Some(i) = who.iter().position(|w| *w == addr)
+        {
+            who.remove(i);
         }
     }
     who

@@ -110,7 +110,11 @@ pub fn load_template(name: &str) -> Result<Template, LayoutError> {
                 source,
             })
     };
-    if name.contains('/') || name.ends_with(".kdl") {
+    let is_path = name.contains('/')
+        || Path::new(name)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("kdl"));
+    if is_path {
         return read(Path::new(name));
     }
     let user = user_template_dir().join(format!("{name}.kdl"));
@@ -176,13 +180,13 @@ fn command_pane(name: &str, cwd: &Path, argv: Option<&[String]>, props: &str) ->
         node.push_str(props);
     }
     match argv {
-        Some([cmd, args @ ..]) => {
-            let _ = write!(node, " command={}", kdl_str(cmd));
-            if args.is_empty() {
+        Some([program, rest @ ..]) => {
+            let _ = write!(node, " command={}", kdl_str(program));
+            if rest.is_empty() {
                 node.push('\n');
             } else {
-                let args: Vec<String> = args.iter().map(|a| kdl_str(a)).collect();
-                let _ = writeln!(node, " {{\n    args {}\n}}", args.join(" "));
+                let quoted: Vec<String> = rest.iter().map(|a| kdl_str(a)).collect();
+                let _ = writeln!(node, " {{\n    args {}\n}}", quoted.join(" "));
             }
         }
         _ => node.push('\n'),
@@ -265,10 +269,9 @@ impl LayoutInput<'_> {
             }
         };
         Some(match name {
-            "lanes" if all.is_empty() => self.no_lanes(props),
+            "lanes" | "quiet" if all.is_empty() => self.no_lanes(props),
             "lanes" => grid(&all, props),
             "attention" => some(&hot, grid),
-            "quiet" if all.is_empty() => self.no_lanes(props),
             "quiet" => some(&cold, stacked),
             "focus" => match self.focus_lane() {
                 Some(l) => lane_pane(l, props),
