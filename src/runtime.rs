@@ -11,14 +11,14 @@ pub mod engine;
 use std::io::{Stdout, Write};
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind, MouseEventKind};
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures::{FutureExt, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::app::{Action, AppState, Event, Msg};
+use crate::app::{AppState, Event, Msg};
 use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
 use crate::pty::PtyBackend;
@@ -36,8 +36,6 @@ pub type EventReceiver = tokio::sync::mpsc::UnboundedReceiver<crate::app::Event>
 const FRAME: Duration = Duration::from_millis(16);
 /// How often lanes are re-read from par and git.
 const DISCOVER_EVERY: u32 = 5;
-/// Lines the mouse wheel scrolls.
-const WHEEL_LINES: i32 = 3;
 
 /// `$USER@host`, the actor of every event the console records.
 pub fn actor() -> String {
@@ -146,9 +144,10 @@ fn draw<B: PtyBackend>(engine: &Engine<B>, ui: &mut Ui) -> anyhow::Result<()> {
     crossterm::queue!(ui.terminal.backend_mut(), BeginSynchronizedUpdate)?;
     let state = &engine.state;
     let screens = engine.ptys.screens();
-    let theme = &ui.theme;
-    ui.terminal
-        .draw(|frame| crate::ui::render(frame, state, theme, screens))?;
+    let (theme, keymap) = (&ui.theme, &ui.keymap);
+    ui.terminal.draw(|frame| {
+        crate::ui::render_with_keymap(frame, state, theme, keymap, screens);
+    })?;
     crossterm::queue!(ui.terminal.backend_mut(), EndSynchronizedUpdate)?;
     ui.terminal.backend_mut().flush()?;
     Ok(())
@@ -166,13 +165,7 @@ fn translate<B: PtyBackend>(engine: &Engine<B>, ui: &Ui, ev: TermEvent) -> Optio
             let modes = focused_modes(engine);
             crate::app::keys::paste(state, &text, modes.bracketed_paste).map(Msg::Action)
         }
-        TermEvent::Mouse(m) => match m.kind {
-            MouseEventKind::ScrollUp => Some(Msg::Action(Action::Scroll { lines: WHEEL_LINES })),
-            MouseEventKind::ScrollDown => Some(Msg::Action(Action::Scroll {
-                lines: -WHEEL_LINES,
-            })),
-            _ => None,
-        },
+        TermEvent::Mouse(m) => crate::app::keys::mouse(state, m).map(Msg::Action),
         TermEvent::Resize(cols, rows) => Some(Msg::Event(Event::Resized { cols, rows })),
         _ => None,
     }

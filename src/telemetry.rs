@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Counter, Gauge, Histogram};
 use opentelemetry::trace::{Span as _, Tracer as _};
+use opentelemetry_otlp::WithExportConfig as _;
 
 /// The instruments, made once when export starts. OpenTelemetry's own providers are process
 /// globals too; these are just handles to them.
@@ -44,10 +45,10 @@ pub fn init() -> Result<Option<TelemetryGuard>, String> {
     let Some(endpoint) = std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT") else {
         return Ok(None);
     };
+    let endpoint = endpoint.to_string_lossy().into_owned();
     if endpoint.is_empty() {
         return Ok(None);
     }
-    use opentelemetry_otlp::WithExportConfig as _;
     let resource = opentelemetry_sdk::Resource::builder()
         .with_service_name("helios")
         .with_attribute(KeyValue::new("service.version", env!("CARGO_PKG_VERSION")))
@@ -57,14 +58,14 @@ pub fn init() -> Result<Option<TelemetryGuard>, String> {
         .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
         .build()
         .map_err(|e| {
-            format!("OpenTelemetry traces to {endpoint:?}: {e}; check OTEL_EXPORTER_OTLP_ENDPOINT")
+            format!("OpenTelemetry traces to {endpoint}: {e}; check OTEL_EXPORTER_OTLP_ENDPOINT")
         })?;
     let metrics = opentelemetry_otlp::MetricExporter::builder()
         .with_http()
         .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
         .build()
         .map_err(|e| {
-            format!("OpenTelemetry metrics to {endpoint:?}: {e}; check OTEL_EXPORTER_OTLP_ENDPOINT")
+            format!("OpenTelemetry metrics to {endpoint}: {e}; check OTEL_EXPORTER_OTLP_ENDPOINT")
         })?;
     let tracer = opentelemetry_sdk::trace::SdkTracerProvider::builder()
         .with_batch_exporter(spans)

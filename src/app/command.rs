@@ -25,7 +25,7 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "lane.focus",
-        description: "focus the selected lane (keys go to it)",
+        description: "focus the lane (keys go to it)",
     },
     Command {
         name: "lane.unfocus",
@@ -33,23 +33,23 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "lane.next_attention",
-        description: "jump to the next lane needing attention",
+        description: "next lane that needs you",
     },
     Command {
         name: "lane.create",
-        description: "create a lane (asks for a label)",
+        description: "create a lane",
     },
     Command {
         name: "lane.remove",
-        description: "remove the selected lane (asks first)",
+        description: "remove the lane (asks first)",
     },
     Command {
         name: "lane.send",
-        description: "send a line of text to the selected lane",
+        description: "send a line to the lane",
     },
     Command {
         name: "lane.attach",
-        description: "attach to the selected lane's tmux session",
+        description: "attach to its tmux session",
     },
     Command {
         name: "lane.refresh",
@@ -57,11 +57,11 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "lane.scroll_up",
-        description: "scroll the lane's scrollback up",
+        description: "scroll back",
     },
     Command {
         name: "lane.scroll_down",
-        description: "scroll the lane's scrollback down",
+        description: "scroll forward",
     },
     Command {
         name: "lane.select_first",
@@ -73,15 +73,15 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "lane.share",
-        description: "share the selected lane over tmate or upterm",
+        description: "share the lane (tmate/upterm)",
     },
     Command {
         name: "zellij.open",
-        description: "open the repo's lanes in zellij",
+        description: "open the lanes in zellij",
     },
     Command {
         name: "view.toggle_grid",
-        description: "toggle the swarm grid and the single pane",
+        description: "toggle grid / single pane",
     },
     Command {
         name: "panel.next",
@@ -101,7 +101,7 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "panel.nats",
-        description: "show NATS JetStream health",
+        description: "show NATS health",
     },
     Command {
         name: "panel.temporal",
@@ -120,12 +120,28 @@ pub const COMMANDS: &[Command] = &[
         description: "show or hide this help",
     },
     Command {
+        name: "nats.refresh",
+        description: "refresh the NATS panel now",
+    },
+    Command {
+        name: "nats.stream_next",
+        description: "select the next stream in the NATS panel",
+    },
+    Command {
+        name: "nats.stream_prev",
+        description: "select the previous stream in the NATS panel",
+    },
+    Command {
+        name: "nats.sort",
+        description: "cycle the NATS panel's stream sort (name, messages, bytes, recent)",
+    },
+    Command {
         name: "app.cancel",
-        description: "close a prompt, dialog or overlay",
+        description: "close a prompt or dialog",
     },
     Command {
         name: "app.quit",
-        description: "quit helios (lanes keep running)",
+        description: "quit (lanes keep running)",
     },
     Command {
         name: "temporal.select_next",
@@ -213,6 +229,10 @@ pub fn action_for(name: &str, selected: Option<&crate::lanes::LaneId>) -> Option
         "panel.temporal" => Action::ShowPanel {
             panel: Panel::Temporal,
         },
+        "nats.refresh" => Action::Nats(crate::app::nats::NatsAction::Refresh),
+        "nats.stream_next" => Action::Nats(crate::app::nats::NatsAction::NextStream),
+        "nats.stream_prev" => Action::Nats(crate::app::nats::NatsAction::PrevStream),
+        "nats.sort" => Action::Nats(crate::app::nats::NatsAction::CycleSort),
         "palette.open" => Action::OpenPalette,
         "filter.open" => Action::OpenFilter,
         "help.toggle" => Action::ToggleHelp,

@@ -308,9 +308,9 @@ impl NatsState {
         let mut v: Vec<&StreamRow> = s.streams.iter().collect();
         match self.sort {
             StreamSort::Name => v.sort_by(|a, b| a.name.cmp(&b.name)),
-            StreamSort::Messages => v.sort_by(|a, b| b.messages.cmp(&a.messages)),
-            StreamSort::Bytes => v.sort_by(|a, b| b.bytes.cmp(&a.bytes)),
-            StreamSort::Recent => v.sort_by(|a, b| b.last_at.cmp(&a.last_at)),
+            StreamSort::Messages => v.sort_by_key(|s| std::cmp::Reverse(s.messages)),
+            StreamSort::Bytes => v.sort_by_key(|s| std::cmp::Reverse(s.bytes)),
+            StreamSort::Recent => v.sort_by_key(|s| std::cmp::Reverse(s.last_at)),
         }
         v
     }

@@ -301,13 +301,14 @@ fn prompt_submit(state: &mut AppState) -> Vec<Effect> {
                 },
             )
         }
-        PromptKind::SendText => match selected_target(state) {
-            Some(target) => apply(state, Action::SendLine { target, text }),
-            None => {
+        PromptKind::SendText => {
+            if let Some(target) = selected_target(state) {
+                apply(state, Action::SendLine { target, text })
+            } else {
                 flash(state, FlashLevel::Error, "no lane selected");
                 Vec::new()
             }
-        },
+        }
     }
 }
 

@@ -87,7 +87,7 @@ fn source_of(dir: &str, spec: &str) -> String {
     let user = config::paths::config_dir()
         .join(dir)
         .join(format!("{spec}.toml"));
-    if spec.contains('/') || spec.ends_with(".toml") {
+    if config::named::is_path(spec) {
         spec.to_string()
     } else if user.exists() {
         user.display().to_string()

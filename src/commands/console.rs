@@ -16,7 +16,14 @@ use crate::store::sqlite::SqliteStore;
 /// is restored.
 pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
     let repo = ctx.repo()?.clone();
-    let (keymap, theme) = look_and_keys(ctx);
+    let (keymap, theme) = match look_and_keys(ctx) {
+        Ok(k) => k,
+        Err(e) => {
+            // A bad keymap or theme file is a config error: exit status 2, like `config check`.
+            eprintln!("helios: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -92,11 +99,14 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
 }
 
 /// The keymap and theme the config names.
-fn look_and_keys(_ctx: &Context) -> (crate::config::keymap::Keymap, crate::config::theme::Theme) {
-    // The keymap and theme loaders come with the config work; until then the built-in ones.
-    let keymap = crate::config::keymap::Keymap::default();
-    let theme = crate::config::theme::Theme::default();
-    (keymap, theme)
+fn look_and_keys(
+    ctx: &Context,
+) -> Result<(crate::config::keymap::Keymap, crate::config::theme::Theme), crate::config::ConfigError>
+{
+    let keymap = crate::config::keymap::Keymap::load(&ctx.config.ui.keymap)?;
+    let env = crate::config::theme::TermEnv::from_env();
+    let theme = crate::config::theme::Theme::load(&ctx.config.ui.theme, &env)?;
+    Ok((keymap, theme))
 }
 
 /// Replace helios with `tmux attach -t SESSION` (only returns on failure).

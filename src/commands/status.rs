@@ -1,6 +1,7 @@
 //! `helios status [--json]`: one-shot health of lanes, NATS, PostgreSQL, each sink's backlog and
 //! Temporal. Exit 0 when everything configured is healthy, 1 otherwise.
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -191,15 +192,17 @@ fn human(v: &Value) -> String {
     let mut out = String::new();
     let mark = |ok: bool| if ok { "ok  " } else { "FAIL" };
     let l = &v["lanes"];
-    out += &format!(
-        "lanes      {} in {}\n",
+    let _ = writeln!(
+        out,
+        "lanes      {} in {}",
         l["count"],
         l["repo"].as_str().unwrap_or("(no repo)")
     );
     let n = &v["nats"];
     if n["connected"] == true {
-        out += &format!(
-            "{} nats     {} ({} {}), rtt {} µs\n",
+        let _ = writeln!(
+            out,
+            "{} nats     {} ({} {}), rtt {} µs",
             mark(n.get("error").is_none()),
             n["url"].as_str().unwrap_or(""),
             n["server_name"].as_str().unwrap_or(""),
@@ -207,8 +210,9 @@ fn human(v: &Value) -> String {
             n["rtt_us"]
         );
         if let Some(js) = n["jetstream"].as_object() {
-            out += &format!(
-                "           jetstream: storage {} / {}, memory {} / {}, {} streams, {} consumers\n",
+            let _ = writeln!(
+                out,
+                "           jetstream: storage {} / {}, memory {} / {}, {} streams, {} consumers",
                 js["storage"],
                 js["max_storage"],
                 js["memory"],
@@ -218,29 +222,32 @@ fn human(v: &Value) -> String {
             );
         }
         for s in n["streams"].as_array().into_iter().flatten() {
-            out += &format!(
-                "           stream {} {} msgs\n",
+            let _ = writeln!(
+                out,
+                "           stream {} {} msgs",
                 s["name"].as_str().unwrap_or(""),
                 s["messages"]
             );
         }
     }
     if let Some(e) = n["error"].as_str() {
-        out += &format!("{} nats     {e}\n", mark(false));
+        let _ = writeln!(out, "{} nats     {e}", mark(false));
     }
     let p = &v["postgres"];
     if p["configured"] == true {
         if p["connected"] == true && p.get("error").is_none() {
-            out += &format!(
-                "{} postgres {} (PostgreSQL {}), {} events\n",
+            let _ = writeln!(
+                out,
+                "{} postgres {} (PostgreSQL {}), {} events",
                 mark(true),
                 p["target"].as_str().unwrap_or(""),
                 p["version"].as_str().unwrap_or(""),
                 p["events"]
             );
         } else {
-            out += &format!(
-                "{} postgres {}\n",
+            let _ = writeln!(
+                out,
+                "{} postgres {}",
                 mark(false),
                 p["error"].as_str().unwrap_or("")
             );
@@ -250,9 +257,9 @@ fn human(v: &Value) -> String {
     }
     if let Some(b) = v["backlog"].as_object() {
         for (k, n) in b {
-            out += &format!("     backlog  {k}: {n} waiting\n");
+            let _ = writeln!(out, "     backlog  {k}: {n} waiting");
         }
     }
-    out += &format!("     temporal {}\n", v["temporal"]);
+    let _ = writeln!(out, "     temporal {}", v["temporal"]);
     out
 }

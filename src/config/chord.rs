@@ -49,7 +49,7 @@ impl KeyChord {
 
     /// Parse `j`, `G`, `ctrl-g`, `C-g`, `<C-g>`, `alt-x`, `M-x`, `shift-tab`, `enter`, `f5`, `?`.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let s = text.trim();
+        let s = if text == " " { text } else { text.trim() };
         let s = if s.len() > 2 && s.starts_with('<') && s.ends_with('>') {
             &s[1..s.len() - 1]
         } else {
@@ -60,10 +60,7 @@ impl KeyChord {
         }
         let mut mods = KeyModifiers::NONE;
         let mut rest = s;
-        loop {
-            let Some(pos) = rest.find(['-', '+']) else {
-                break;
-            };
+        while let Some(pos) = rest.find(['-', '+']) {
             // A trailing `-` or `+` is the key itself (`ctrl--`, `-`).
             if pos == 0 || pos + 1 == rest.len() {
                 break;

@@ -19,9 +19,10 @@ impl Source<'_> {
     /// The 1-based line of a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
         let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
+        self.text
+            .get(..end)
+            .unwrap_or(self.text)
+            .matches('\n')
             .count()
             + 1
     }

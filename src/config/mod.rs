@@ -188,11 +188,11 @@ fn anchor_ui_paths(table: &mut toml::Table, file: &Path) {
     };
     let dir = file.parent().unwrap_or(Path::new("."));
     for key in ["keymap", "theme"] {
-        if let Some(toml::Value::String(spec)) = ui.get_mut(key) {
-            let is_path = spec.contains('/') || spec.ends_with(".toml");
-            if is_path && Path::new(spec.as_str()).is_relative() {
-                *spec = dir.join(spec.as_str()).display().to_string();
-            }
+        if let Some(toml::Value::String(spec)) = ui.get_mut(key)
+            && named::is_path(spec)
+            && Path::new(spec.as_str()).is_relative()
+        {
+            *spec = dir.join(spec.as_str()).display().to_string();
         }
     }
 }

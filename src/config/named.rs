@@ -22,7 +22,7 @@ pub struct NamedFile {
 /// Find `spec` among paths, the user's `<dir>` and the `shipped` files.
 pub fn find(dir: &str, spec: &str, shipped: &[(&str, &str)]) -> Result<NamedFile, ConfigError> {
     let kind = dir.trim_end_matches('s');
-    let as_path = spec.contains('/') || spec.ends_with(".toml");
+    let as_path = is_path(spec);
     let path = if as_path {
         PathBuf::from(spec)
     } else {
@@ -40,20 +40,26 @@ pub fn find(dir: &str, spec: &str, shipped: &[(&str, &str)]) -> Result<NamedFile
             text,
         });
     }
-    match shipped.iter().find(|(n, _)| *n == spec) {
-        Some((n, text)) => Ok(NamedFile {
+    if let Some((n, text)) = shipped.iter().find(|(n, _)| *n == spec) {
+        return Ok(NamedFile {
             name: (*n).to_string(),
             path: builtin_path(dir, n),
             builtin: true,
             text: (*text).to_string(),
-        }),
-        None => {
-            let names: Vec<&str> = shipped.iter().map(|(n, _)| *n).collect();
-            Err(ConfigError::Other(format!(
-                "no {kind} named `{spec}`: the shipped {dir} are {}; or put {} there, or give a path to a .toml file",
-                names.join(", "),
-                path.display()
-            )))
-        }
+        });
     }
+    let names: Vec<&str> = shipped.iter().map(|(n, _)| *n).collect();
+    Err(ConfigError::Other(format!(
+        "no {kind} named `{spec}`: the shipped {dir} are {}; or put {} there, or give a path to a .toml file",
+        names.join(", "),
+        path.display()
+    )))
+}
+
+/// Whether a keymap or theme spec is a path (has a `/` or ends in `.toml`) rather than a name.
+pub fn is_path(spec: &str) -> bool {
+    spec.contains('/')
+        || std::path::Path::new(spec)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
 }

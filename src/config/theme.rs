@@ -201,6 +201,7 @@ impl Theme {
 
     /// The same theme with every colour removed; styles that had a background become reversed
     /// so the status line and selection stay visible.
+    #[must_use]
     pub fn without_colors(&self) -> Self {
         let strip = |s: Style| {
             let mut out = Style::default()

@@ -92,6 +92,18 @@ pub async fn connect(cfg: &NatsConfig) -> Result<async_nats::Client, NatsError> 
             })?,
         None => async_nats::ConnectOptions::new(),
     };
+    // async-nats does not apply credentials written in the URL; NATS convention is that
+    // `nats://user:pass@host` means user/password and `nats://token@host` a token.
+    let first = cfg.url.split(',').next().unwrap_or_default().trim();
+    if cfg.creds.is_none()
+        && let Ok(addr) = first.parse::<async_nats::ServerAddr>()
+    {
+        match (addr.username(), addr.password()) {
+            (Some(u), Some(p)) => opts = opts.user_and_password(u.to_string(), p.to_string()),
+            (Some(t), None) => opts = opts.token(t.to_string()),
+            _ => {}
+        }
+    }
     opts = opts
         .name("helios")
         .connection_timeout(Duration::from_secs(5))

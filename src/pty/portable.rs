@@ -25,6 +25,8 @@ pub struct PtyConfig {
     pub scrollback: usize,
     /// Shell for plain worktree lanes (`[lanes] shell`, else `$SHELL`, else /bin/sh).
     pub shell: String,
+    /// Extra environment for every lane process (an isolated `TMUX_TMPDIR`, say).
+    pub env: Vec<(String, String)>,
 }
 
 impl PtyConfig {
@@ -39,6 +41,7 @@ impl PtyConfig {
         Self {
             scrollback: lanes.scrollback,
             shell,
+            env: Vec::new(),
         }
     }
 }
@@ -112,6 +115,9 @@ impl PortablePtys {
         cmd.env_remove("TMUX_PANE");
         // What the vt100 screen model understands.
         cmd.env("TERM", "xterm-256color");
+        for (k, v) in &self.config.env {
+            cmd.env(k, v);
+        }
         cmd.cwd(&lane.worktree);
         cmd
     }
@@ -149,7 +155,7 @@ impl PortablePtys {
             .master
             .try_clone_reader()
             .map_err(|e| err(e.to_string()))?;
-        let writer = pair.master.take_writer().map_err(|e| err(e.to_string()))?;
+        let mut writer = pair.master.take_writer().map_err(|e| err(e.to_string()))?;
 
         let screen = Arc::new(LaneScreen::new(size.0, size.1, self.config.scrollback));
         self.screens.insert(lane.id.clone(), screen.clone());
@@ -157,10 +163,18 @@ impl PortablePtys {
         let detached = Arc::new(AtomicBool::new(false));
 
         let (input, rx) = mpsc::channel::<Vec<u8>>();
+        let (ended_tx, ended_rx) = mpsc::channel::<()>();
         let name = lane.id.as_str();
         std::thread::Builder::new()
             .name(format!("pty-write-{name}"))
-            .spawn(move || write_loop(writer, &rx))
+            .spawn(move || {
+                write_loop(&mut writer, &rx);
+                // portable-pty's writer sends "\n" and ^D when dropped. Through a live
+                // `tmux attach` that would reach the lane's shell and end the agent's session,
+                // so keep the writer until the process is gone (or has had time to go).
+                let _ = ended_rx.recv_timeout(std::time::Duration::from_secs(5));
+                drop(writer);
+            })
             .map_err(|e| err(e.to_string()))?;
         let ctx = ReaderCtx {
             lane: lane.id.clone(),
@@ -175,6 +189,7 @@ impl PortablePtys {
                 read_loop(reader, &ctx);
                 let code = child.wait().ok().map(|s| s.exit_code());
                 ctx.exited.store(true, Ordering::Release);
+                let _ = ended_tx.send(());
                 if !ctx.detached.load(Ordering::Acquire) {
                     let _ = ctx.events.send(Event::LaneExited {
                         lane: ctx.lane.clone(),
@@ -244,7 +259,7 @@ fn read_loop(mut reader: Box<dyn Read + Send>, ctx: &ReaderCtx) {
     }
 }
 
-fn write_loop(mut writer: Box<dyn Write + Send>, rx: &mpsc::Receiver<Vec<u8>>) {
+fn write_loop(writer: &mut Box<dyn Write + Send>, rx: &mpsc::Receiver<Vec<u8>>) {
     while let Ok(bytes) = rx.recv() {
         if writer
             .write_all(&bytes)

@@ -184,7 +184,7 @@ pub async fn run(
     let mut sink: Option<Sink> = None;
     let mut backoff = Duration::from_millis(500);
     let mut delivered = 0u64;
-    let mut last_report = Instant::now() - Duration::from_secs(1);
+    let mut last_report: Option<Instant> = None;
     loop {
         let Some(s) = &sink else {
             match Sink::open(&spec).await {
@@ -262,8 +262,8 @@ pub async fn run(
             backoff = (backoff * 2).min(Duration::from_secs(30));
             continue;
         }
-        if last_report.elapsed() >= Duration::from_millis(250) {
-            last_report = Instant::now();
+        if last_report.is_none_or(|t| t.elapsed() >= Duration::from_millis(250)) {
+            last_report = Some(Instant::now());
             report(backlog(None).await);
         }
     }

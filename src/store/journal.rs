@@ -81,6 +81,7 @@ pub fn spawn(
                 }
                 let n = done.len() as u64;
                 if n > 0 {
+                    crate::telemetry::journalled(n);
                     appended_tx.send_modify(|c| *c += n);
                 }
                 pending = kept;

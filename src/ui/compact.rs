@@ -1,17 +1,233 @@
-//! The compact panel.
+//! The compact view (`helios --compact`) for a narrow zellij side pane, 30 columns and up: the
+//! lanes with status and attention badges, one health line each for NATS and Temporal, the
+//! status line and a key hint. Same keys as the full console.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::app::AppState;
+use crate::app::state::{Attention, FlashLevel, Lane, LaneStatus};
 use crate::config::theme::Theme;
 
+/// How healthy an integration looks, for one line of the compact view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HealthLevel {
+    /// Connected and fine.
+    Ok,
+    /// Worth a look.
+    Warn,
+    /// Broken.
+    Error,
+    /// Not configured or not heard from yet.
+    Unknown,
+}
+
+/// One health line: `name ● text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthLine {
+    /// `nats`, `temporal`.
+    pub name: &'static str,
+    /// The dot's colour.
+    pub level: HealthLevel,
+    /// A few words.
+    pub text: String,
+}
+
+/// What an integration's state says about its health in one line. The NATS and Temporal
+/// owners extend these impls as their states grow; the compact view only calls `health()`.
+pub trait Health {
+    /// The one line.
+    fn health(&self) -> HealthLine;
+}
+
+impl Health for crate::app::nats::NatsState {
+    fn health(&self) -> HealthLine {
+        HealthLine {
+            name: "nats",
+            level: HealthLevel::Unknown,
+            text: "no status yet".into(),
+        }
+    }
+}
+
+impl Health for crate::app::temporal::TemporalState {
+    fn health(&self) -> HealthLine {
+        HealthLine {
+            name: "temporal",
+            level: HealthLevel::Unknown,
+            text: "no status yet".into(),
+        }
+    }
+}
+
+/// The one- to four-letter word for why a lane needs a human.
+pub fn attention_word(a: &Attention) -> &'static str {
+    match a {
+        Attention::Bell => "bell",
+        Attention::Notified { .. } => "note",
+        Attention::Exited => "exit",
+        Attention::Waiting { .. } => "wait",
+    }
+}
+
+fn status_mark(s: LaneStatus, theme: &Theme) -> Span<'static> {
+    match s {
+        LaneStatus::Running => Span::styled("●", theme.ok),
+        LaneStatus::Idle => Span::styled("○", theme.dim),
+        LaneStatus::Exited => Span::styled("✗", theme.error),
+        LaneStatus::Missing => Span::styled("?", theme.warn),
+    }
+}
+
+fn truncate(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn lane_line(state: &AppState, lane: &Lane, width: usize, theme: &Theme) -> Line<'static> {
+    let selected = state.selected.as_ref() == Some(lane.id());
+    let shared = state.share.for_lane(lane.id().as_str()).is_some();
+    let badge = lane.attention.as_ref().map(attention_word);
+    // "▶ ● label … ! bell ⇄": marker, status, label, badge, share mark.
+    let tail = badge.map_or(0, |_| 6) + usize::from(shared) * 2;
+    let label_w = width.saturating_sub(4 + tail).max(4);
+    let mut spans = vec![
+        Span::raw(if selected { "▶ " } else { "  " }),
+        status_mark(lane.status, theme),
+        Span::raw(" "),
+        Span::styled(
+            format!("{:<label_w$}", truncate(lane.id().as_str(), label_w)),
+            if lane.attention.is_some() {
+                theme.attention
+            } else {
+                theme.text
+            },
+        ),
+    ];
+    if let Some(b) = badge {
+        spans.push(Span::styled(format!(" !{b:<4}"), theme.attention));
+    }
+    if shared {
+        spans.push(Span::styled(" ⇄", theme.warn));
+    }
+    let line = Line::from(spans);
+    if selected {
+        line.style(theme.selected)
+    } else {
+        line
+    }
+}
+
+fn health_line(h: &HealthLine, width: usize, theme: &Theme) -> Line<'static> {
+    let style: Style = match h.level {
+        HealthLevel::Ok => theme.ok,
+        HealthLevel::Warn => theme.warn,
+        HealthLevel::Error => theme.error,
+        HealthLevel::Unknown => theme.dim,
+    };
+    Line::from(vec![
+        Span::styled(format!("{:<9}", h.name), theme.text),
+        Span::styled("● ", style),
+        Span::styled(truncate(&h.text, width.saturating_sub(11)), style),
+    ])
+}
+
 /// Draw the compact side-pane view (`--compact`) into `area`.
-pub fn render(frame: &mut Frame, area: Rect, _state: &AppState, _theme: &Theme) {
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let attention = state.attention_count();
+    let title = if attention > 0 {
+        format!(" {} · {attention}! ", state.repo.name)
+    } else {
+        format!(" {} ", state.repo.name)
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(Span::styled(title, theme.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [lanes_area, health_area, status_area, hint_area] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(2),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    let width = usize::from(inner.width);
+
+    let visible: Vec<&Lane> = state.visible_lanes().collect();
+    let rows = usize::from(lanes_area.height);
+    let sel = state
+        .selected
+        .as_ref()
+        .and_then(|s| visible.iter().position(|l| l.id() == s))
+        .unwrap_or(0);
+    // Keep the selected lane in view.
+    let first = sel.saturating_sub(rows.saturating_sub(1));
+    let lines: Vec<Line> = if visible.is_empty() {
+        vec![Line::styled(
+            if state.filter.is_empty() {
+                "no lanes yet (c: new lane)"
+            } else {
+                "no lane matches the filter"
+            },
+            theme.dim,
+        )]
+    } else {
+        visible
+            .iter()
+            .skip(first)
+            .take(rows)
+            .map(|l| lane_line(state, l, width, theme))
+            .collect()
+    };
+    frame.render_widget(Paragraph::new(lines), lanes_area);
+
+    let health = [state.nats.health(), state.temporal.health()];
     frame.render_widget(
-        Paragraph::new("compact: not connected")
-            .block(Block::default().borders(Borders::ALL).title(" compact ")),
-        area,
+        Paragraph::new(
+            health
+                .iter()
+                .map(|h| health_line(h, width, theme))
+                .collect::<Vec<_>>(),
+        ),
+        health_area,
+    );
+
+    let status = match &state.flash {
+        Some(f) => Line::styled(
+            truncate(&f.text, width),
+            if f.level == FlashLevel::Error {
+                theme.error
+            } else {
+                theme.text
+            },
+        ),
+        None => Line::styled(
+            truncate(
+                &format!(
+                    "{} lanes, {} shared",
+                    state.lanes.len(),
+                    state.share.shares.len()
+                ),
+                width,
+            ),
+            theme.dim,
+        ),
+    };
+    frame.render_widget(Paragraph::new(status), status_area);
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            truncate("j/k ⏎ open  S share  L zellij  ? help", width),
+            theme.dim,
+        )),
+        hint_area,
     );
 }

@@ -11,7 +11,7 @@ use crate::config::theme::Theme;
 use crate::ui::{Ctx, centered};
 
 /// Width of the key column.
-const KEY_W: usize = 11;
+const KEY_W: usize = 10;
 
 /// The help lines: every command with its keys, then focus, prompt and palette keys.
 pub fn lines<'a>(ctx: &Ctx<'_>) -> Vec<Line<'a>> {
@@ -24,36 +24,43 @@ pub fn lines<'a>(ctx: &Ctx<'_>) -> Vec<Line<'a>> {
             unbound.push(c);
             continue;
         }
-        out.push(entry(&keys.join(" "), c.description, theme));
+        out.push(entry(&two(&keys), c.description, theme));
     }
     out.push(heading("focus mode", theme));
     for c in COMMANDS {
         let keys = ctx.keymap.keys_for(KeyMode::Focus, c.name);
         if !keys.is_empty() {
-            out.push(entry(&keys.join(" "), c.description, theme));
+            out.push(entry(&two(&keys), c.description, theme));
         }
     }
     out.push(entry("wheel", "scroll the lane's scrollback", theme));
     out.push(heading("prompts", theme));
     out.push(entry("tab", "complete a command or lane", theme));
     out.push(entry("enter esc", "run / cancel", theme));
-    out.push(entry("ctrl-u ctrl-w", "clear line / delete word", theme));
+    out.push(entry("ctrl-u", "clear the line", theme));
+    out.push(entry("ctrl-w", "delete a word", theme));
     out.push(heading("palette (:)", theme));
-    for (cmd, what) in [
-        ("lane new NAME", "[--base REF] [--cmd CMD]"),
-        ("lane rm NAME", "remove (asks first)"),
-        ("lane send NAME|all TEXT", "send a line"),
-        ("grid events nats", "temporal lanes help quit"),
+    for cmd in [
+        "lane new NAME [--base REF]",
+        "lane rm|attach NAME",
+        "lane send NAME|all TEXT",
+        "grid lanes events nats",
+        "temporal help quit",
     ] {
-        out.push(Line::from(vec![
-            Span::styled(format!("{cmd} "), theme.key),
-            Span::styled(what.to_string(), theme.dim),
-        ]));
+        out.push(Line::from(Span::styled(cmd, theme.key)));
     }
     for c in unbound {
-        out.push(entry(&format!(":{}", c.name), c.description, theme));
+        out.push(Line::from(vec![
+            Span::styled(c.name, theme.key),
+            Span::styled(format!(" {}", c.description), theme.dim),
+        ]));
     }
     out
+}
+
+/// At most two keys, so the column stays narrow.
+fn two(keys: &[String]) -> String {
+    keys.iter().take(2).cloned().collect::<Vec<_>>().join(" ")
 }
 
 fn heading<'a>(text: &str, theme: &Theme) -> Line<'a> {
@@ -75,7 +82,7 @@ fn entry<'a>(keys: &str, what: &str, theme: &Theme) -> Line<'a> {
 /// Draw the overlay over `area`, in two columns when one does not fit.
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
     let all = lines(ctx);
-    let rect = centered(area, area.width.saturating_sub(2).min(110), area.height);
+    let rect = centered(area, area.width.min(110), area.height);
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)

@@ -72,17 +72,16 @@ fn first_line<'a>(lane: &Lane, theme: &Theme, width: usize) -> Line<'a> {
 fn second_line<'a>(lane: &Lane, ctx: &Ctx<'_>) -> Line<'a> {
     let theme = ctx.theme;
     let mut spans = vec![Span::raw("  ")];
-    match &lane.attention {
-        Some(why) => spans.push(Span::styled(attention_text(why), theme.attention)),
-        None => {
-            let (word, style) = match lane.status {
-                LaneStatus::Running => ("running", theme.ok),
-                LaneStatus::Idle => ("idle", theme.dim),
-                LaneStatus::Exited => ("exited", theme.error),
-                LaneStatus::Missing => ("no session", theme.warn),
-            };
-            spans.push(Span::styled(word, style));
-        }
+    if let Some(why) = &lane.attention {
+        spans.push(Span::styled(attention_text(why), theme.attention));
+    } else {
+        let (word, style) = match lane.status {
+            LaneStatus::Running => ("running", theme.ok),
+            LaneStatus::Idle => ("idle", theme.dim),
+            LaneStatus::Exited => ("exited", theme.error),
+            LaneStatus::Missing => ("no session", theme.warn),
+        };
+        spans.push(Span::styled(word, style));
     }
     if let Some(at) = lane.last_output {
         let secs = ctx.state.now.saturating_duration_since(at).as_secs();

@@ -89,10 +89,8 @@ pub fn layout(state: &AppState) -> ScreenLayout {
                 Layout::horizontal([Constraint::Length(list_width(cols)), Constraint::Min(0)])
                     .areas(main);
             out.list = Some(list);
-            if let Some(sel) = &state.selected {
-                if pane.width > 2 && pane.height > 2 {
-                    out.panes.push((sel.clone(), pane));
-                }
+            if let (Some(sel), true) = (&state.selected, pane.width > 2 && pane.height > 2) {
+                out.panes.push((sel.clone(), pane));
             }
         }
         View::Grid => out.panes = grid::tiles(state, main),
@@ -131,6 +129,7 @@ pub fn render_with_keymap(
     let area = frame.area();
     if state.compact {
         compact::render(frame, area, state, theme);
+        share::render_dialog(frame, area, state, theme);
         return;
     }
     let ctx = Ctx {
@@ -202,4 +201,5 @@ pub fn age(secs: u64) -> String {
         3600..86_400 => format!("{}h", secs / 3600),
         _ => format!("{}d", secs / 86_400),
     }
+    share::render_dialog(frame, area, state, theme);
 }

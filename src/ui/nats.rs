@@ -206,11 +206,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .filter(|c| Some(&c.stream) == selected.as_ref())
         .collect();
     let rows_of = |k: usize| u16::try_from(k.max(1) + 2).unwrap_or(u16::MAX);
-    let [h, s, c, kv] = Layout::vertical([
+    let [h, s, c, kv, _] = Layout::vertical([
         Constraint::Length(head_h),
-        Constraint::Min(rows_of(streams.len()).min(8)),
+        Constraint::Length(rows_of(streams.len()).min(12)),
         Constraint::Length(rows_of(consumers.len()).min(8)),
         Constraint::Length(rows_of(snap.kv.len()).min(6)),
+        Constraint::Fill(1),
     ])
     .areas(inner);
     frame.render_widget(Paragraph::new(head), h);
@@ -222,8 +223,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         } else {
             theme.text
         };
+        let mark = if Some(&st.name) == selected.as_ref() {
+            "› "
+        } else {
+            "  "
+        };
         Row::new(vec![
-            st.name.clone(),
+            format!("{mark}{}", st.name),
             st.subjects.join(","),
             st.messages.to_string(),
             bytes(st.bytes),
@@ -247,11 +253,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             ],
         )
         .header(
-            Row::new(["STREAM", "SUBJECTS", "MSGS", "BYTES", "CONS", "SEQ", "LAST"])
-                .style(theme.dim),
+            Row::new([
+                "  STREAM", "SUBJECTS", "MSGS", "BYTES", "CONS", "SEQ", "LAST",
+            ])
+            .style(theme.dim),
         )
         .block(Block::default().title(title(format!(
-            "streams ({} · sort: {} · j/k select, s sort)",
+            "streams ({} · sort: {} · :nats.sort :nats.stream_next)",
             streams.len(),
             n.sort.label()
         )))),

@@ -36,25 +36,23 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
     } else {
         theme.border
     };
-    let mut title = vec![Span::raw(" ")];
+    let mut heading = vec![Span::raw(" ")];
     if lane.attention.is_some() {
-        title.push(Span::styled("! ", theme.attention));
+        heading.push(Span::styled("! ", theme.attention));
     }
     let label_style = if selected { theme.title } else { theme.text };
-    title.push(Span::styled(lane.id().to_string(), label_style));
-    if !tile {
-        if let Some(b) = &lane.info.branch {
-            title.push(Span::styled(format!(" · {b}"), theme.dim));
-        }
+    heading.push(Span::styled(lane.id().to_string(), label_style));
+    if let (false, Some(b)) = (tile, &lane.info.branch) {
+        heading.push(Span::styled(format!(" · {b}"), theme.dim));
     }
     if focused {
-        title.push(Span::styled(" · FOCUS", theme.border_active));
+        heading.push(Span::styled(" · FOCUS", theme.border_active));
     }
-    title.push(Span::raw(" "));
+    heading.push(Span::raw(" "));
     let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(border)
-        .title(Line::from(title));
+        .title(Line::from(heading));
     if lane.scroll > 0 {
         block = block.title_bottom(
             Line::from(Span::styled(

@@ -14,16 +14,17 @@ use crate::ui::Ctx;
 const HINTS: &[(&[&str], &str)] = &[
     (&["lane.select_next", "lane.select_prev"], "select"),
     (&["lane.focus"], "focus"),
-    (&["view.toggle_grid"], "grid"),
     (&["lane.create"], "new"),
     (&["lane.remove"], "rm"),
     (&["lane.send"], "send"),
+    (&["view.toggle_grid"], "grid"),
     (&["lane.next_attention"], "next!"),
     (&["palette.open"], "cmd"),
     (&["filter.open"], "filter"),
-    (&["help.toggle"], "help"),
-    (&["app.quit"], "quit"),
 ];
+
+/// Hints that always stay, at the end, however narrow the terminal.
+const LAST_HINTS: &[(&[&str], &str)] = &[(&["help.toggle"], "help"), (&["app.quit"], "quit")];
 
 /// Draw the status line into `area`.
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
@@ -97,23 +98,27 @@ fn hints<'a>(ctx: &Ctx<'_>, room: usize) -> Vec<Span<'a>> {
                 "leave focus; every other key goes to the lane".into(),
             )]
         }
-        Mode::Help => vec![("any key".into(), "close".into())],
+        Mode::Help => vec![("any key".into(), "closes help".into())],
         Mode::Confirm(_) => vec![("y".into(), "yes".into()), ("n/esc".into(), "no".into())],
-        _ => HINTS
-            .iter()
-            .filter_map(|(cmds, label)| {
-                let keys: Vec<String> = cmds
-                    .iter()
-                    .filter_map(|c| ctx.keymap.keys_for(KeyMode::Normal, c).into_iter().next())
-                    .collect();
-                (!keys.is_empty()).then(|| (keys.join("/"), (*label).to_string()))
-            })
-            .collect(),
+        _ => {
+            let last = key_hints(ctx, LAST_HINTS);
+            let reserved: usize = last.iter().map(|(k, l)| hint_width(k, l)).sum();
+            let mut used = reserved;
+            let mut pairs: Vec<(String, String)> = key_hints(ctx, HINTS)
+                .into_iter()
+                .take_while(|(k, l)| {
+                    used += hint_width(k, l);
+                    used <= room
+                })
+                .collect();
+            pairs.extend(last);
+            pairs
+        }
     };
     let mut out = Vec::new();
     let mut used = 0;
     for (k, label) in pairs {
-        let w = 1 + k.chars().count() + 1 + label.chars().count();
+        let w = hint_width(&k, &label);
         if used + w > room {
             break;
         }
@@ -123,4 +128,22 @@ fn hints<'a>(ctx: &Ctx<'_>, room: usize) -> Vec<Span<'a>> {
         out.push(Span::styled(format!(" {label}"), base));
     }
     out
+}
+
+fn hint_width(key: &str, label: &str) -> usize {
+    1 + key.chars().count() + 1 + label.chars().count()
+}
+
+/// The first key of each hint's commands in the active keymap; hints with no key are left out.
+fn key_hints(ctx: &Ctx<'_>, hints: &[(&[&str], &str)]) -> Vec<(String, String)> {
+    hints
+        .iter()
+        .filter_map(|(cmds, label)| {
+            let keys: Vec<String> = cmds
+                .iter()
+                .filter_map(|c| ctx.keymap.keys_for(KeyMode::Normal, c).into_iter().next())
+                .collect();
+            (!keys.is_empty()).then(|| (keys.join("/"), (*label).to_string()))
+        })
+        .collect()
 }

@@ -27,15 +27,24 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let age = t.updated_at.map(|u| state.now.saturating_duration_since(u));
     let queue_rows = t.snapshot.as_ref().map_or(0, |s| s.queues.len().min(6));
     let bottom = u16::from(t.editor.is_some()) * 2;
+    // An unreachable server's reason is long; give it room to wrap.
+    let head_rows = if matches!(t.conn, ConnState::Unreachable { .. }) {
+        3
+    } else {
+        2
+    };
     let [head, counts, table_area, queues_area, input_area] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(head_rows),
         Constraint::Length(1),
         Constraint::Min(3),
         Constraint::Length(u16::try_from(queue_rows).unwrap_or(6) + 1),
         Constraint::Length(bottom),
     ])
     .areas(inner);
-    frame.render_widget(Paragraph::new(header(t, age, theme)), head);
+    frame.render_widget(
+        Paragraph::new(header(t, age, theme)).wrap(Wrap { trim: false }),
+        head,
+    );
     let Some(snap) = &t.snapshot else {
         frame.render_widget(
             Paragraph::new(Line::styled("no data yet", theme.dim)),
@@ -104,11 +113,11 @@ fn header(t: &TemporalState, age: Option<Duration>, theme: &Theme) -> Vec<Line<'
             reason, retry_secs, ..
         } => {
             let data = match age {
-                Some(a) => format!(" — showing data from {} ago", fmt_age(a)),
-                None => String::new(),
+                Some(a) => format!("showing data from {} ago · ", fmt_age(a)),
+                None => "no data yet · ".to_string(),
             };
             Line::styled(
-                format!("{reason}; retrying in {retry_secs} s{data}"),
+                format!("{data}retrying in {retry_secs} s · {reason}"),
                 theme.error,
             )
         }
@@ -185,8 +194,9 @@ fn draw_table(
         } else {
             theme.text
         };
+        let mark = if Some(i) == selected { "›" } else { " " };
         Row::new(vec![
-            Cell::from(w.id.clone()),
+            Cell::from(format!("{mark}{}", w.id)),
             Cell::from(w.workflow_type.clone()),
             Cell::from(Span::styled(
                 w.status.as_str(),

@@ -30,9 +30,13 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// The built helios binary.
+/// The built helios binary; `HELIOS_BIN` overrides it (a private copy when several worktrees
+/// share one target dir and overwrite each other's binary).
 pub fn helios_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_helios"))
+    std::env::var_os("HELIOS_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_helios")),
+        PathBuf::from,
+    )
 }
 
 /// A program the test needs; fails (never skips) when it is missing.

@@ -99,6 +99,7 @@ pub async fn snapshot(
     prev: &mut Option<VarzCounters>,
 ) -> Result<NatsSnapshot, NatsError> {
     let url = redact(&cfg.url);
+    let _span = crate::telemetry::span("nats.query", &url);
     let unreachable = |reason: String| NatsError::Unreachable {
         url: url.clone(),
         reason,
@@ -132,10 +133,9 @@ pub async fn snapshot(
         url: url.clone(),
         reason: e.to_string(),
     };
-    let acct = match js.query_account().await {
-        Ok(a) => a,
-        // JetStream off: the server part still shows.
-        Err(_) => return Ok(snap),
+    // JetStream off: the server part still shows.
+    let Ok(acct) = js.query_account().await else {
+        return Ok(snap);
     };
     let as_u64 = |v: Option<i64>| v.and_then(|x| u64::try_from(x).ok()).filter(|x| *x > 0);
     snap.account = Some(JsAccount {
@@ -253,11 +253,7 @@ async fn tail_swarm(client: async_nats::Client, events: EventSender, refresh: Du
     let js = jetstream::new(client);
     loop {
         if let Ok(mut stream) = js.get_stream(sink::STREAM).await {
-            let last = stream
-                .info()
-                .await
-                .map(|i| i.state.last_sequence)
-                .unwrap_or(0);
+            let last = stream.info().await.map_or(0, |i| i.state.last_sequence);
             let start = last.saturating_sub(199).max(1);
             let made = stream
                 .create_consumer(consumer::pull::OrderedConfig {
@@ -274,21 +270,16 @@ async fn tail_swarm(client: async_nats::Client, events: EventSender, refresh: Du
                 loop {
                     let next = if batch.is_empty() {
                         msgs.next().await
+                    } else if let Ok(m) =
+                        tokio::time::timeout(Duration::from_millis(50), msgs.next()).await
+                    {
+                        m
                     } else {
-                        match tokio::time::timeout(Duration::from_millis(50), msgs.next()).await {
-                            Ok(m) => m,
-                            Err(_) => {
-                                if !send(
-                                    &events,
-                                    NatsEvent::Swarm {
-                                        events: std::mem::take(&mut batch),
-                                    },
-                                ) {
-                                    return;
-                                }
-                                continue;
-                            }
+                        let events_now = std::mem::take(&mut batch);
+                        if !send(&events, NatsEvent::Swarm { events: events_now }) {
+                            return;
                         }
+                        continue;
                     };
                     match next {
                         Some(Ok(m)) => {

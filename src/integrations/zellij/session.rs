@@ -26,10 +26,16 @@ pub fn session_name(repo: &str) -> String {
 /// Whether a live (not exited) zellij session of that name exists. `zellij list-sessions -n`
 /// prints one session a line, with "EXITED" on the ones that only can be resurrected.
 pub fn exists(name: &str) -> anyhow::Result<bool> {
-    let out = Command::new("zellij")
-        .args(["list-sessions", "--no-formatting"])
-        .output()
-        .map_err(|e| anyhow::anyhow!("cannot run zellij: {e}; install zellij 0.45.1"))?;
+    if crate::integrations::share::proc::which("zellij").is_none() {
+        anyhow::bail!(
+            "zellij is not on PATH: install zellij 0.45.1 (cargo install --locked zellij@0.45.1)"
+        );
+    }
+    let out = crate::integrations::share::proc::run_with_timeout(
+        Command::new("zellij").args(["list-sessions", "--no-formatting"]),
+        crate::integrations::zellij::ZELLIJ_TIMEOUT,
+    )
+    .ok_or_else(|| anyhow::anyhow!("zellij list-sessions did not answer within 10s"))?;
     // zellij exits 1 with "No active zellij sessions found." when there are none.
     let text = String::from_utf8_lossy(&out.stdout);
     Ok(text
@@ -76,25 +82,14 @@ pub fn new_lanes<'a>(name: &str, lanes: &'a [LaneInfo]) -> Vec<&'a LaneInfo> {
 /// Add one lane as a pane of session `name` from outside it:
 /// `zellij --session NAME action new-pane --name LABEL --cwd DIR [-- tmux attach -t S]`.
 pub fn add_lane_pane(name: &str, lane: &LaneInfo) -> anyhow::Result<()> {
-    let mut cmd = Command::new("zellij");
-    cmd.args(["--session", name, "action", "new-pane", "--name"])
-        .arg(lane.id.as_str())
-        .arg("--cwd")
-        .arg(&lane.worktree);
-    if let Some(argv) = lane_command(lane) {
-        cmd.arg("--").args(argv);
-    }
-    let out = cmd
-        .output()
-        .map_err(|e| anyhow::anyhow!("cannot run zellij: {e}; install zellij 0.45.1"))?;
-    if !out.status.success() {
-        anyhow::bail!(
-            "adding lane {} to zellij session {name} failed: {}",
-            lane.id,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(())
+    let argv = lane_command(lane).unwrap_or_default();
+    let mut cmd = crate::integrations::zellij::new_pane_command(
+        Some(name),
+        lane.id.as_str(),
+        &lane.worktree,
+        &argv,
+    );
+    crate::integrations::zellij::run_new_pane(&mut cmd, lane.id.as_str())
 }
 
 /// The argv that attaches to an existing session.

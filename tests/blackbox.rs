@@ -1,0 +1,273 @@
+//! The built helios binary in a PTY, driven with keys like a user: the screen is read through a
+//! vt100 parser, lanes are real par/tmux lanes or plain git worktrees.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use helios::store::sqlite::SqliteStore;
+use helios::store::{EventQuery, EventStore};
+use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
+use support::{World, require, wait_until};
+use tui_term::vt100::Parser;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// helios running in a PTY of its own, with a screen model of what it draws.
+struct Tui {
+    screen: Arc<Mutex<Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+}
+
+impl Tui {
+    /// Run `sh -c 'helios; stty -a'` so the tty's modes after helios are printed too.
+    fn start(world: &World, env: &[(&str, &str)]) -> Self {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 30,
+                cols: 110,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new("sh");
+        let bin = support::helios_bin();
+        cmd.args([
+            "-c",
+            &format!("'{}'; echo \"helios-exit=$?\"; stty -a", bin.display()),
+        ]);
+        cmd.cwd(&world.repo);
+        for (k, v) in world.env() {
+            cmd.env(k, v);
+        }
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("TMUX");
+        cmd.env_remove("ZELLIJ");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(Parser::new(30, 110, 0)));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let (s, r) = (screen.clone(), raw.clone());
+        std::thread::spawn(move || {
+            let _master = pair.master;
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                s.lock().unwrap().process(&buf[..n]);
+                r.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Self {
+            screen,
+            raw,
+            writer,
+            child,
+        }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn raw(&self) -> String {
+        String::from_utf8_lossy(&self.raw.lock().unwrap()).into_owned()
+    }
+
+    fn keys(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    fn wait_for(&self, what: &str, needle: &str) {
+        wait_until(what, WAIT, || self.contents().contains(needle));
+    }
+
+    /// Wait for helios to exit; returns everything the tty showed.
+    fn wait_exit(&mut self) -> String {
+        wait_until("helios to exit and stty to run", WAIT, || {
+            self.raw().contains("helios-exit=") && self.raw().contains("speed")
+        });
+        let _ = self.child.wait();
+        self.raw()
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+/// The terminal was given back: alternate screen left, and `stty -a` run afterwards shows
+/// canonical mode and echo back on (raw mode off).
+fn assert_restored(out: &str) {
+    assert!(out.contains("\x1b[?1049l"), "alternate screen never left");
+    let stty = &out[out.rfind("speed").unwrap()..];
+    let words: Vec<&str> = stty.split_whitespace().collect();
+    assert!(words.contains(&"icanon"), "raw mode still on: {stty}");
+    assert!(words.contains(&"echo"), "echo still off: {stty}");
+}
+
+fn capture_pane(world: &World, session: &str) -> String {
+    let out = std::process::Command::new("tmux")
+        .args(["capture-pane", "-p", "-t", &format!("={session}")])
+        .envs(world.env())
+        .env_remove("TMUX")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn session_of(world: &World, label: &str) -> String {
+    let out = world
+        .helios()
+        .args(["lane", "ls", "--json"])
+        .output()
+        .unwrap();
+    let lanes: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    lanes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["label"] == label)
+        .unwrap()["session"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn focus_a_par_lane_type_a_command_and_quit() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    for name in ["one", "two"] {
+        let st = world.helios().args(["lane", "new", name]).output().unwrap();
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+    }
+    let two = session_of(&world, "two");
+
+    let mut tui = Tui::start(&world, &[]);
+    tui.wait_for("the lane list", "two");
+    tui.wait_for("the lane list", "one");
+    // Select the second lane, focus it, and type into its real tmux session.
+    tui.keys(b"j");
+    tui.keys(b"\r");
+    wait_until("focus to be recorded", WAIT, || {
+        SqliteStore::open(&world.path("state/helios/helios.db"))
+            .and_then(|s| s.query(&EventQuery::default()))
+            .is_ok_and(|evs| evs.iter().any(|e| e.action == "lane.focused"))
+    });
+    tui.keys(b"echo bb-$((3*4))\r");
+    wait_until("the command ran in lane two's tmux session", WAIT, || {
+        capture_pane(&world, &two).contains("bb-12")
+    });
+    tui.wait_for("the output in helios's pane", "bb-12");
+    // Leave focus, then q quits helios (the lanes keep running).
+    tui.keys(b"\x07");
+    tui.keys(b"q");
+    let out = tui.wait_exit();
+    assert!(out.contains("helios-exit=0"), "helios did not exit cleanly");
+    assert_restored(&out);
+    assert!(
+        capture_pane(&world, &two).contains("bb-12"),
+        "lane two's session is gone"
+    );
+
+    let store = SqliteStore::open(&world.path("state/helios/helios.db")).unwrap();
+    let events = store.query(&EventQuery::default()).unwrap();
+    let focused = events.iter().find(|e| e.action == "lane.focused").unwrap();
+    assert_eq!(focused.lane.as_deref(), Some("two"));
+    assert!(events.iter().any(|e| e.action == "config.loaded"));
+}
+
+#[test]
+fn plain_worktree_without_par_gets_a_shell_and_sigterm_restores() {
+    require("git");
+    let world = World::new("app");
+    let wt = world.path("feature-x");
+    world.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "feature-x",
+        wt.to_str().unwrap(),
+    ]);
+
+    let mut tui = Tui::start(&world, &[("PATH", "/usr/bin:/bin"), ("SHELL", "/bin/sh")]);
+    tui.wait_for("the worktree lane", "feature-x");
+    // Lanes sort by label: app, feature-x.
+    tui.keys(b"j");
+    tui.keys(b"\r");
+    // Wait for focus before typing: keys typed earlier go to the keymap.
+    wait_until("focus to be recorded", WAIT, || {
+        SqliteStore::open(&world.path("state/helios/helios.db"))
+            .and_then(|s| s.query(&EventQuery::default()))
+            .is_ok_and(|evs| evs.iter().any(|e| e.action == "lane.focused"))
+    });
+    tui.keys(b"echo in-$(basename \"$PWD\")-$((2*3))\r");
+    tui.wait_for("the shell runs in the worktree", "in-feature-x-6");
+
+    // SIGTERM: helios quits and gives the terminal back.
+    let pid = helios_pid(&world);
+    let st = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let out = tui.wait_exit();
+    assert_restored(&out);
+}
+
+#[test]
+fn corrupt_par_state_still_opens_the_console() {
+    require("par");
+    let world = World::new("app");
+    let state = world.path("data/par/global_state.json");
+    std::fs::create_dir_all(state.parent().unwrap()).unwrap();
+    std::fs::write(&state, "not json").unwrap();
+    let mut tui = Tui::start(&world, &[]);
+    tui.wait_for(
+        "the error on the status line",
+        "par state file is unreadable",
+    );
+    tui.keys(b"q");
+    let out = tui.wait_exit();
+    assert!(out.contains("helios-exit=0"));
+    assert_restored(&out);
+}
+
+/// The pid of the helios process running for `world` (its cwd is the world's repo).
+fn helios_pid(world: &World) -> String {
+    let mut found = String::new();
+    wait_until("helios's pid", WAIT, || {
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let p = entry.path();
+            let exe = std::fs::read_link(p.join("exe")).unwrap_or_default();
+            let cwd = std::fs::read_link(p.join("cwd")).unwrap_or_default();
+            if exe == support::helios_bin() && cwd == world.repo {
+                found = entry.file_name().to_string_lossy().into_owned();
+                return true;
+            }
+        }
+        false
+    });
+    found
+}

@@ -1,0 +1,351 @@
+//! Config, keymap and theme files: every shipped file parses; every bad file gives one message
+//! naming file, line and the bad value; layering order; `helios config check` exit statuses.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use helios::config::ConfigError;
+use helios::config::keymap::{self, Keymap};
+use helios::config::theme::{self, ColorDepth, TermEnv, Theme, color_depth};
+use ratatui::style::{Color, Modifier};
+use rstest::rstest;
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn every_shipped_keymap_parses() {
+    for (name, _) in keymap::SHIPPED {
+        let k = Keymap::load(name).unwrap_or_else(|e| panic!("keymap {name}: {e}"));
+        assert!(k.len() > 20, "{name} binds the core keys");
+        assert!(
+            !k.keys_for(keymap::KeyMode::Focus, "lane.unfocus")
+                .is_empty()
+        );
+    }
+}
+
+#[test]
+fn every_shipped_theme_parses() {
+    for (name, _) in theme::SHIPPED {
+        Theme::load(name, &TermEnv::default()).unwrap_or_else(|e| panic!("theme {name}: {e}"));
+    }
+}
+
+#[test]
+fn ansi16_file_matches_the_fallback_theme() {
+    let env = TermEnv::default();
+    assert_eq!(Theme::load("ansi16", &env).unwrap(), Theme::default());
+}
+
+#[rstest]
+#[case(Some("truecolor"), Some("xterm"), ColorDepth::TrueColor)]
+#[case(Some("24bit"), None, ColorDepth::TrueColor)]
+#[case(None, Some("xterm-256color"), ColorDepth::Ansi256)]
+#[case(None, Some("tmux-256color"), ColorDepth::Ansi256)]
+#[case(None, Some("alacritty"), ColorDepth::Ansi256)]
+#[case(None, Some("xterm"), ColorDepth::Ansi16)]
+#[case(None, Some("linux"), ColorDepth::Ansi16)]
+#[case(None, Some("screen"), ColorDepth::Ansi16)]
+#[case(None, None, ColorDepth::Ansi16)]
+fn colour_depth_heuristic(
+    #[case] colorterm: Option<&str>,
+    #[case] term: Option<&str>,
+    #[case] want: ColorDepth,
+) {
+    assert_eq!(color_depth(colorterm, term), want);
+}
+
+#[test]
+fn small_terminals_get_ansi16_unless_a_theme_was_chosen() {
+    let small = TermEnv {
+        term: Some("xterm".into()),
+        ..TermEnv::default()
+    };
+    let big = TermEnv {
+        term: Some("xterm-256color".into()),
+        ..TermEnv::default()
+    };
+    assert_eq!(theme::resolved_name("default", &small), "ansi16");
+    assert_eq!(theme::resolved_name("default", &big), "default");
+    assert_eq!(theme::resolved_name("light", &small), "light");
+}
+
+#[test]
+fn no_color_keeps_modifiers_only() {
+    let env = TermEnv {
+        no_color: true,
+        term: Some("xterm-256color".into()),
+        ..TermEnv::default()
+    };
+    let t = Theme::load("default", &env).unwrap();
+    for s in [t.text, t.title, t.status, t.selected, t.attention, t.error] {
+        assert_eq!(s.fg, None);
+        assert_eq!(s.bg, None);
+    }
+    assert!(t.title.add_modifier.contains(Modifier::BOLD));
+    assert!(
+        t.status.add_modifier.contains(Modifier::REVERSED),
+        "filled styles become reversed"
+    );
+}
+
+#[test]
+fn colours_by_name_hex_and_index() {
+    assert_eq!(theme::parse_color("LightBlue"), Some(Color::LightBlue));
+    assert_eq!(theme::parse_color("dark_grey"), Some(Color::DarkGray));
+    assert_eq!(theme::parse_color("#ff8000"), Some(Color::Rgb(255, 128, 0)));
+    assert_eq!(theme::parse_color("208"), Some(Color::Indexed(208)));
+    assert_eq!(theme::parse_color("#ff80"), None);
+    assert_eq!(theme::parse_color("256"), None);
+}
+
+#[test]
+fn user_keymap_extends_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "mine.toml",
+        "extends = \"default\"\n[normal]\nq = \"none\"\nx = \"app.quit\"\n[focus]\n\"ctrl-]\" = \"lane.unfocus\"\n",
+    );
+    let k = Keymap::load(p.to_str().unwrap()).unwrap();
+    assert_eq!(
+        k.keys_for(keymap::KeyMode::Normal, "app.quit"),
+        vec!["x", "ctrl-c"]
+    );
+    assert_eq!(
+        k.keys_for(keymap::KeyMode::Normal, "lane.focus"),
+        vec!["enter"]
+    );
+    assert_eq!(
+        k.keys_for(keymap::KeyMode::Focus, "lane.unfocus"),
+        vec!["ctrl-]", "ctrl-g"]
+    );
+}
+
+fn err_text(e: ConfigError) -> String {
+    e.to_string()
+}
+
+fn keymap_err(text: &str) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "bad.toml", text);
+    let e = Keymap::load(p.to_str().unwrap()).expect_err("a bad keymap");
+    (err_text(e), p.display().to_string())
+}
+
+fn theme_err(text: &str) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "bad.toml", text);
+    let e = Theme::load(p.to_str().unwrap(), &TermEnv::default()).expect_err("a bad theme");
+    (err_text(e), p.display().to_string())
+}
+
+#[rstest]
+#[case::syntax("[normal]\nj = \"lane.select_next\n", 2, "fix the TOML syntax")]
+#[case::unknown_section(
+    "[normal]\nj = \"app.quit\"\n\n[insert]\nx = \"app.quit\"\n",
+    4,
+    "unknown field `insert`"
+)]
+#[case::unknown_action(
+    "[normal]\nj = \"lane.select_next\"\nx = \"lane.fcus\"\n",
+    3,
+    "unknown action `lane.fcus` for key `x` in [normal]; did you mean `lane.focus`?"
+)]
+#[case::twice_ctrl(
+    "[focus]\nctrl-g = \"lane.unfocus\"\nC-g = \"app.quit\"\n",
+    3,
+    "key `C-g` is bound twice in [focus] (also as `ctrl-g` on line 2)"
+)]
+#[case::twice_case(
+    "[normal]\ndown = \"lane.select_next\"\nDown = \"lane.select_prev\"\n",
+    3,
+    "key `Down` is bound twice in [normal] (also as `down` on line 2)"
+)]
+#[case::bad_key(
+    "[normal]\nhyper-x = \"app.quit\"\n",
+    2,
+    "bad key `hyper-x` in [normal]: unknown modifier `hyper`"
+)]
+#[case::bad_extends("extends = \"nope\"\n", 1, "cannot extend keymap `nope`")]
+fn bad_keymaps(#[case] text: &str, #[case] line: usize, #[case] what: &str) {
+    let (msg, path) = keymap_err(text);
+    assert!(msg.starts_with(&format!("{path}:{line}: ")), "{msg}");
+    assert!(msg.contains(what), "{msg}");
+}
+
+#[rstest]
+#[case::syntax("text = { fg = \"red\"\n", 1, "fix the TOML syntax")]
+#[case::unknown_style(
+    "text = {}\nborder_colour = { fg = \"red\" }\n",
+    2,
+    "unknown field `border_colour`"
+)]
+#[case::unknown_attr(
+    "text = { fg = \"red\", underline = true }\n",
+    1,
+    "unknown field `underline`"
+)]
+#[case::bad_name(
+    "dim = { fg = 244 }\ntext = { fg = \"purplish\" }\n",
+    2,
+    "bad colour `purplish` for text.fg"
+)]
+#[case::bad_hex("title = { bg = \"#12345\" }\n", 1, "bad colour `#12345` for title.bg")]
+#[case::bad_index("ok = { fg = 300 }\n", 1, "bad colour `300` for ok.fg")]
+#[case::bad_modifier(
+    "ok = { modifiers = [\"bold\", \"sparkly\"] }\n",
+    1,
+    "unknown modifier `sparkly` in ok"
+)]
+fn bad_themes(#[case] text: &str, #[case] line: usize, #[case] what: &str) {
+    let (msg, path) = theme_err(text);
+    assert!(msg.starts_with(&format!("{path}:{line}: ")), "{msg}");
+    assert!(msg.contains(what), "{msg}");
+}
+
+#[test]
+fn unknown_names_list_the_shipped_files() {
+    let e = Keymap::load("emacs").unwrap_err().to_string();
+    assert!(
+        e.contains("no keymap named `emacs`: the shipped keymaps are default, vim"),
+        "{e}"
+    );
+    let e = Theme::load("solarized", &TermEnv::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no theme named `solarized`"), "{e}");
+}
+
+#[test]
+fn config_layers_in_order_and_errors_name_their_line() {
+    let w = support::World::new("layers");
+    let cfg_dir = w.path("config/helios");
+    std::fs::create_dir_all(&cfg_dir).unwrap();
+    write(
+        &cfg_dir,
+        "config.toml",
+        "[ui]\ntheme = \"light\"\nkeymap = \"vim\"\n[lanes]\nscrollback = 10\n",
+    );
+    write(&w.repo, ".helios.toml", "[lanes]\nscrollback = 20\n");
+    let extra = write(w.root.path(), "extra.toml", "[ui]\nkeymap = \"default\"\n");
+    // config::load reads XDG_CONFIG_HOME; run it through the binary so the env stays per process.
+    let out = w
+        .helios()
+        .args([
+            "--config",
+            extra.to_str().unwrap(),
+            "--theme",
+            "high-contrast",
+            "config",
+            "show",
+        ])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{shown}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        shown.contains("theme = \"high-contrast\""),
+        "flags win: {shown}"
+    );
+    assert!(
+        shown.contains("keymap = \"default\""),
+        "--config beats user: {shown}"
+    );
+    assert!(
+        shown.contains("scrollback = 20"),
+        "repo beats user: {shown}"
+    );
+    assert!(shown.contains("# keymap: default"), "{shown}");
+
+    write(
+        &w.repo,
+        ".helios.toml",
+        "[lanes]\nscrollback = 20\n\n[ui]\nthemee = \"x\"\n",
+    );
+    let out = w.helios().args(["config", "check"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let want = format!(
+        "helios: {}:5: unknown field `themee`, expected `theme` or `keymap`",
+        w.repo.join(".helios.toml").display()
+    );
+    assert!(err.starts_with(&want), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+}
+
+#[test]
+fn config_check_passes_and_fails_with_status_2() {
+    let w = support::World::new("check");
+    let out = w.helios().args(["config", "check"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("keymap default"), "{text}");
+    assert!(text.contains("(not found, skipped)"), "{text}");
+    assert!(text.trim_end().ends_with("ok"), "{text}");
+
+    // A keymap path relative to the repo file that names it.
+    write(&w.repo, ".helios.toml", "[ui]\nkeymap = \"keys.toml\"\n");
+    write(
+        &w.repo,
+        "keys.toml",
+        "[normal]\nx = \"app.quit\"\ny = \"lane.explode\"\n",
+    );
+    let out = w.helios().args(["config", "check"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "helios: {}:3: unknown action `lane.explode`",
+            w.repo.join("keys.toml").display()
+        )),
+        "{err}"
+    );
+
+    write(&w.repo, ".helios.toml", "[ui]\ntheme = \"t.toml\"\n");
+    write(
+        &w.repo,
+        "t.toml",
+        "extends = \"default\"\ntitle = { fg = \"chartreuse\" }\n",
+    );
+    let out = w.helios().args(["config", "check"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("t.toml:2: bad colour `chartreuse` for title.fg"),
+        "{err}"
+    );
+
+    let out = w
+        .helios()
+        .args(["--keymap", "nope", "config", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    let out = w
+        .helios()
+        .args(["--config", "/nonexistent/helios.toml", "config", "check"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("/nonexistent/helios.toml: cannot read"),
+        "{err}"
+    );
+}

@@ -1,0 +1,349 @@
+//! Real par and real tmux, isolated per test: the lane CLI end to end, a lane's output seen in
+//! helios's own screen model of that lane, par's failures as one clear line, and the journal.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use helios::app::Event;
+use helios::lanes::{GitCounts, LaneId, LaneInfo, LaneSource};
+use helios::pty::{PortablePtys, PtyBackend, PtyConfig};
+use helios::store::sqlite::SqliteStore;
+use helios::store::{EventQuery, EventResult, EventStore};
+use serde_json::Value;
+use support::{World, require, wait_until};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn helios(world: &World, args: &[&str]) -> Output {
+    world.helios().args(args).output().unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "helios failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A failure: non-zero exit and exactly one line on stderr.
+fn one_line_error(out: &Output) -> String {
+    assert!(!out.status.success(), "expected a failure, got success");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err:?}");
+    err
+}
+
+fn ls(world: &World) -> Vec<Value> {
+    let out = ok(&helios(world, &["lane", "ls", "--json"]));
+    serde_json::from_str::<Value>(&out)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn labels(lanes: &[Value]) -> Vec<String> {
+    lanes
+        .iter()
+        .map(|l| l["label"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn tmux_sessions(world: &World) -> String {
+    let out = std::process::Command::new("tmux")
+        .args(["list-sessions", "-F", "#{session_name}"])
+        .envs(world.env())
+        .env_remove("TMUX")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn tmux_clients(world: &World) -> String {
+    let out = std::process::Command::new("tmux")
+        .args(["list-clients", "-F", "#{client_name}"])
+        .envs(world.env())
+        .env_remove("TMUX")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn lane_lifecycle_with_real_par_and_tmux() {
+    require("tmux");
+    require("par");
+    require("git");
+    let world = World::new("app");
+
+    let t = Instant::now();
+    for name in ["alpha", "beta", "gamma"] {
+        let out = ok(&helios(&world, &["lane", "new", name]));
+        assert!(out.contains(&format!("lane {name} created")), "{out}");
+    }
+    eprintln!("3 x lane new: {:?}", t.elapsed());
+
+    let t = Instant::now();
+    let lanes = ls(&world);
+    eprintln!("lane ls --json (3 lanes): {:?}", t.elapsed());
+    assert_eq!(labels(&lanes), ["alpha", "beta", "gamma"]);
+    for l in &lanes {
+        assert_eq!(l["durable"], true);
+        assert_eq!(l["status"], "alive");
+        assert_eq!(l["branch"], l["label"]);
+        assert!(
+            l["session"]
+                .as_str()
+                .unwrap()
+                .ends_with(l["label"].as_str().unwrap())
+        );
+        assert!(PathBuf::from(l["worktree"].as_str().unwrap()).is_dir());
+    }
+    let human = ok(&helios(&world, &["lane", "ls"]));
+    assert!(human.starts_with("LABEL"), "{human}");
+    assert!(human.contains("beta") && human.contains("alive"), "{human}");
+
+    // Attach helios's own PTY to beta's real tmux session and watch its screen model.
+    let beta = &lanes[1];
+    let info = LaneInfo {
+        id: LaneId::new("beta"),
+        branch: Some("beta".into()),
+        worktree: PathBuf::from(beta["worktree"].as_str().unwrap()),
+        source: LaneSource::Par {
+            session: beta["session"].as_str().unwrap().to_string(),
+        },
+        session_alive: true,
+        git: GitCounts::default(),
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let config = PtyConfig {
+        scrollback: 500,
+        shell: "/bin/sh".into(),
+        env: world.env(),
+    };
+    let mut ptys = PortablePtys::new(config, tx);
+    assert!(ptys.sync(std::slice::from_ref(&info)).is_empty());
+    ptys.resize(&info.id, 30, 100);
+    let screen = ptys.screen(&info.id).unwrap();
+
+    // The shell expands $((6*7)); seeing 42 proves it ran, not that the line was echoed.
+    ok(&helios(
+        &world,
+        &["lane", "send", "beta", "--", "echo", "out-$((6*7))"],
+    ));
+    wait_until("beta's output in helios's screen model", WAIT, || {
+        screen.contents().contains("out-42")
+    });
+    let mut notices = 0;
+    while let Ok(ev) = rx.try_recv() {
+        if let Event::LaneOutput { lane, .. } = ev {
+            assert_eq!(lane, info.id);
+            notices += 1;
+        }
+    }
+    // Notices merge: until the runtime handles one, no second is sent.
+    assert_eq!(notices, 1);
+    ptys.notice_handled(&info.id);
+
+    // Typing into the PTY reaches the real session too.
+    ptys.write(&info.id, b"echo typed-$((7*6))\r".to_vec())
+        .unwrap();
+    wait_until("typed command's output", WAIT, || {
+        screen.contents().contains("typed-42")
+    });
+    // Closing helios's PTY leaves the lane's session running (par lanes are durable): wait for
+    // the attach client to be gone, then the session must still be there.
+    ptys.shutdown();
+    wait_until("helios's tmux client to go", WAIT, || {
+        tmux_clients(&world).is_empty()
+    });
+    assert!(tmux_sessions(&world).contains("beta"));
+
+    let out = ok(&helios(&world, &["lane", "rm", "gamma"]));
+    assert!(out.contains("removed"), "{out}");
+    assert_eq!(labels(&ls(&world)), ["alpha", "beta"]);
+    assert!(!tmux_sessions(&world).contains("gamma"));
+
+    // par failures: one line naming the fix, non-zero exit, nothing half-made.
+    let taken = one_line_error(&helios(&world, &["lane", "new", "alpha"]));
+    assert!(taken.contains("lane label alpha is taken"), "{taken}");
+    let gone = one_line_error(&helios(&world, &["lane", "rm", "nope"]));
+    assert!(gone.contains("no lane nope"), "{gone}");
+    let not_repo = one_line_error(
+        &world
+            .helios()
+            .current_dir(world.path("home"))
+            .args(["lane", "new", "zeta"])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        not_repo.contains("not inside a git repository"),
+        "{not_repo}"
+    );
+    let no_par = one_line_error(
+        &world
+            .helios()
+            .env("PATH", "/usr/bin:/bin")
+            .args(["lane", "new", "zeta"])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        no_par.contains("par is not installed: pip install par-cli"),
+        "{no_par}"
+    );
+    assert_eq!(labels(&ls(&world)), ["alpha", "beta"]);
+
+    // --cmd is sent into the new lane.
+    ok(&helios(
+        &world,
+        &["lane", "new", "delta", "--cmd", "echo from-cmd > made.txt"],
+    ));
+    let delta = ls(&world)
+        .into_iter()
+        .find(|l| l["label"] == "delta")
+        .unwrap();
+    let made = PathBuf::from(delta["worktree"].as_str().unwrap()).join("made.txt");
+    wait_until("--cmd ran in the new lane", WAIT, || {
+        support::read(&made).contains("from-cmd")
+    });
+
+    // The journal has every action, failures included.
+    let store = SqliteStore::open(&world.path("state/helios/helios.db")).unwrap();
+    let events = store.query(&EventQuery::default()).unwrap();
+    let seen: Vec<(String, Option<String>, EventResult)> = events
+        .iter()
+        .map(|e| (e.action.clone(), e.lane.clone(), e.result))
+        .collect();
+    let has = |action: &str, lane: &str, result: EventResult| {
+        seen.iter()
+            .any(|(a, l, r)| a == action && l.as_deref() == Some(lane) && *r == result)
+    };
+    for lane in ["alpha", "beta", "gamma", "delta"] {
+        assert!(
+            has("lane.created", lane, EventResult::Ok),
+            "{lane}: {seen:?}"
+        );
+    }
+    assert!(has("lane.text_sent", "beta", EventResult::Ok), "{seen:?}");
+    assert!(has("lane.removed", "gamma", EventResult::Ok), "{seen:?}");
+    assert!(has("lane.created", "alpha", EventResult::Error), "{seen:?}");
+    assert!(has("lane.removed", "nope", EventResult::Error), "{seen:?}");
+    assert!(has("lane.created", "zeta", EventResult::Error), "{seen:?}");
+    assert!(events.iter().all(|e| e.actor.contains('@')));
+}
+
+#[test]
+fn corrupt_par_state_is_one_clear_line() {
+    require("par");
+    let world = World::new("app");
+    let state = world.path("data/par/global_state.json");
+    std::fs::create_dir_all(state.parent().unwrap()).unwrap();
+    std::fs::write(&state, "{\n  \"sessions\": {\n    broken").unwrap();
+    let err = one_line_error(&helios(&world, &["lane", "ls"]));
+    assert!(err.contains(&format!("{}:3", state.display())), "{err}");
+    assert!(err.contains("move it aside"), "{err}");
+}
+
+#[test]
+fn plain_worktrees_without_par() {
+    require("git");
+    let world = World::new("app");
+    let wt = world.path("feature-x");
+    world.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "feature-x",
+        wt.to_str().unwrap(),
+    ]);
+    std::fs::write(wt.join("new.txt"), "x").unwrap();
+    let out = world
+        .helios()
+        .env("PATH", "/usr/bin:/bin")
+        .args(["lane", "ls", "--json"])
+        .output()
+        .unwrap();
+    let lanes: Vec<Value> = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(labels(&lanes), ["app", "feature-x"]);
+    let fx = &lanes[1];
+    assert_eq!(fx["durable"], false);
+    assert_eq!(fx["status"], "worktree");
+    assert_eq!(fx["branch"], "feature-x");
+    assert_eq!(fx["dirty"], 1);
+    assert_eq!(fx["session"], Value::Null);
+    // par cannot reach a plain worktree: say so.
+    let err = one_line_error(
+        &world
+            .helios()
+            .env("PATH", "/usr/bin:/bin")
+            .args(["lane", "send", "feature-x", "--", "ls"])
+            .output()
+            .unwrap(),
+    );
+    assert!(err.contains("par is not installed"), "{err}");
+    if support::require("par").exists() {
+        let err = one_line_error(&helios(&world, &["lane", "send", "feature-x", "--", "ls"]));
+        assert!(err.contains("feature-x is a plain git worktree"), "{err}");
+    }
+}
+
+#[test]
+fn shell_pty_runs_in_a_plain_worktree() {
+    let world = World::new("app");
+    let wt = world.path("feature-y");
+    world.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "feature-y",
+        wt.to_str().unwrap(),
+    ]);
+    let info = LaneInfo {
+        id: LaneId::new("feature-y"),
+        branch: Some("feature-y".into()),
+        worktree: wt.clone(),
+        source: LaneSource::Worktree,
+        session_alive: true,
+        git: GitCounts::default(),
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let config = PtyConfig {
+        scrollback: 100,
+        shell: "/bin/sh".into(),
+        env: world.env(),
+    };
+    let mut ptys = PortablePtys::new(config, tx);
+    assert!(ptys.sync(std::slice::from_ref(&info)).is_empty());
+    let screen = ptys.screen(&info.id).unwrap();
+    ptys.write(&info.id, b"pwd; printf 'bell\\a'; exit 3\r".to_vec())
+        .unwrap();
+    wait_until("the shell prints its worktree", WAIT, || {
+        screen.contents().contains(wt.to_str().unwrap())
+    });
+    let mut bell = false;
+    let mut exited = None;
+    wait_until("the shell exits", WAIT, || {
+        while let Ok(ev) = rx.try_recv() {
+            match ev {
+                Event::LaneBell { .. } => bell = true,
+                Event::LaneExited { code, .. } => exited = Some(code),
+                _ => {}
+            }
+        }
+        exited.is_some()
+    });
+    assert!(bell, "the bell was not reported");
+    assert_eq!(exited, Some(Some(3)));
+    assert!(ptys.write(&info.id, b"x".to_vec()).is_err());
+}

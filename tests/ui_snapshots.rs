@@ -1,0 +1,118 @@
+//! Snapshots of whole screens drawn into ratatui's TestBackend: the lane list with the single
+//! pane, the grid with 4 and 9 lanes, help, palette, confirm and the 80x24 layout.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod fixture;
+
+use fixture::{FakeScreens, busy_state, draw, run_keys, state_with};
+use helios::config::keymap::Keymap;
+use helios::ui;
+
+fn km() -> Keymap {
+    Keymap::load("default").unwrap()
+}
+
+#[test]
+fn lanes_and_single_pane() {
+    let st = busy_state((100, 30));
+    let screens = FakeScreens::for_state(&st);
+    insta::assert_snapshot!(draw(&st, &km(), &screens));
+}
+
+#[test]
+fn focused_and_scrolled() {
+    let mut st = busy_state((100, 30));
+    run_keys(&mut st, &km(), "<enter>");
+    let mut screens = FakeScreens::default();
+    let (_, rows, cols) = ui::pane_sizes(&st)[0].clone();
+    let mut bytes = Vec::new();
+    for i in 1..=60 {
+        bytes.extend_from_slice(format!("line {i}\r\n").as_bytes());
+    }
+    screens.feed(st.selected.as_ref().unwrap().as_str(), rows, cols, &bytes);
+    insta::assert_snapshot!("focused", draw(&st, &km(), &screens));
+    run_keys(&mut st, &km(), "<c-g><pgup>");
+    insta::assert_snapshot!("scrolled", draw(&st, &km(), &screens));
+}
+
+#[test]
+fn grid_of_4() {
+    let (mut st, _) = state_with(&["a1", "b2", "c3", "d4"], (100, 30));
+    run_keys(&mut st, &km(), "jz");
+    let screens = FakeScreens::for_state(&st);
+    insta::assert_snapshot!(draw(&st, &km(), &screens));
+}
+
+#[test]
+fn grid_of_9() {
+    let labels: Vec<String> = (1..=9).map(|i| format!("lane-{i}")).collect();
+    let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+    let (mut st, _) = state_with(&refs, (100, 30));
+    fixture::attention(&mut st, "lane-5");
+    run_keys(&mut st, &km(), "z");
+    let screens = FakeScreens::for_state(&st);
+    insta::assert_snapshot!(draw(&st, &km(), &screens));
+}
+
+#[test]
+fn help_overlay() {
+    let mut st = busy_state((100, 30));
+    run_keys(&mut st, &km(), "?");
+    insta::assert_snapshot!(draw(&st, &km(), &FakeScreens::default()));
+}
+
+#[test]
+fn palette_with_completions() {
+    let mut st = busy_state((100, 30));
+    run_keys(&mut st, &km(), ":lane rm ");
+    insta::assert_snapshot!(draw(&st, &km(), &FakeScreens::for_state(&st)));
+}
+
+#[test]
+fn confirm_dialog() {
+    let mut st = busy_state((100, 30));
+    run_keys(&mut st, &km(), "jd");
+    insta::assert_snapshot!(draw(&st, &km(), &FakeScreens::for_state(&st)));
+}
+
+#[test]
+fn small_terminal_80x24() {
+    let mut st = busy_state((80, 24));
+    run_keys(&mut st, &km(), "/a");
+    insta::assert_snapshot!(
+        "80x24_filter",
+        draw(&st, &km(), &FakeScreens::for_state(&st))
+    );
+    run_keys(&mut st, &km(), "<esc>");
+    insta::assert_snapshot!("80x24", draw(&st, &km(), &FakeScreens::for_state(&st)));
+    run_keys(&mut st, &km(), "?");
+    insta::assert_snapshot!("80x24_help", draw(&st, &km(), &FakeScreens::default()));
+}
+
+#[test]
+fn empty_repo() {
+    let (st, _) = state_with(&[], (80, 24));
+    insta::assert_snapshot!(draw(&st, &km(), &FakeScreens::default()));
+}
+
+#[test]
+fn pane_sizes_match_the_drawn_panes() {
+    let (mut st, _) = state_with(&["a", "b", "c", "d", "e"], (100, 30));
+    assert_eq!(
+        ui::pane_sizes(&st),
+        vec![(helios::lanes::LaneId::new("a"), 27, 68)]
+    );
+    run_keys(&mut st, &km(), "z");
+    let sizes = ui::pane_sizes(&st);
+    assert_eq!(sizes.len(), 5);
+    // 3x3 tiles over 100x29: 33/33/34 columns and 9/10/10 rows, minus borders.
+    let total_cols: u16 = sizes.iter().take(3).map(|(_, _, c)| c + 2).sum();
+    assert_eq!(total_cols, 100);
+    for n in [1usize, 2, 4, 5, 9, 10, 16, 17, 25, 26] {
+        let labels: Vec<String> = (0..n).map(|i| format!("l{i:02}")).collect();
+        let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+        let (mut st, _) = state_with(&refs, (120, 40));
+        run_keys(&mut st, &km(), "z");
+        assert_eq!(ui::pane_sizes(&st).len(), n.min(25), "{n} lanes");
+    }
+}

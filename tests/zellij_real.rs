@@ -1,0 +1,272 @@
+//! Real zellij 0.45.1: `helios zellij` (in a terminal, as a user runs it) creates the repo's session
+//! from the written layout; `zellij action list-panes` shows every lane pane, each running its
+//! attach command, and the lanes' real tmux sessions get a client. Then, inside that session,
+//! new lanes are added as panes and `open_lane_pane`'s command opens a lane in a new pane.
+//! Every session is killed at the end, also when the test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::process::Command;
+use std::time::Duration;
+
+use support::World;
+
+/// Isolated zellij dirs for one test, and the session killed on drop.
+struct Zellij {
+    env: Vec<(String, String)>,
+}
+
+impl Zellij {
+    fn new(w: &World) -> Self {
+        let cfg = w.path("zellij-config");
+        for d in ["zellij-config", "zellij-sock", "zellij-tmp"] {
+            std::fs::create_dir_all(w.path(d)).unwrap();
+        }
+        std::fs::write(
+            cfg.join("config.kdl"),
+            "show_startup_tips false\nshow_release_notes false\n",
+        )
+        .unwrap();
+        let mut env = w.env();
+        env.push(("ZELLIJ_CONFIG_DIR".into(), cfg.display().to_string()));
+        env.push((
+            "ZELLIJ_SOCKET_DIR".into(),
+            w.path("zellij-sock").display().to_string(),
+        ));
+        env.push(("TMPDIR".into(), w.path("zellij-tmp").display().to_string()));
+        Self { env }
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::new("zellij");
+        c.envs(self.env.clone())
+            .env_remove("ZELLIJ")
+            .env_remove("ZELLIJ_SESSION_NAME")
+            .env_remove("TMUX");
+        c
+    }
+
+    /// Whether the session is listed (a client asking a session that is still starting can hang).
+    fn listed(&self, session: &str) -> bool {
+        run(self.cmd().args(["list-sessions", "--no-formatting"])).is_some_and(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.starts_with(session))
+        })
+    }
+
+    /// (title, command) of every terminal pane of the session.
+    fn panes(&self, session: &str) -> Vec<(String, String)> {
+        let Some(out) = run(self.cmd().args([
+            "--session",
+            session,
+            "action",
+            "list-panes",
+            "--json",
+            "--all",
+        ])) else {
+            return Vec::new();
+        };
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(&out.stdout) else {
+            return Vec::new();
+        };
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["is_plugin"] == false)
+            .map(|p| {
+                (
+                    p["title"].as_str().unwrap_or("").to_string(),
+                    p["terminal_command"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Run a zellij client, killed after 10 s so a hung client cannot hang the test.
+fn run(cmd: &mut Command) -> Option<std::process::Output> {
+    helios::integrations::share::proc::run_with_timeout(cmd, Duration::from_secs(10))
+}
+
+impl Drop for Zellij {
+    fn drop(&mut self) {
+        let _ = run(self.cmd().args(["kill-all-sessions", "--yes"]));
+        let _ = run(self.cmd().args(["delete-all-sessions", "--yes", "--force"]));
+    }
+}
+
+fn par_start(w: &World, label: &str) -> String {
+    let out = Command::new("par")
+        .current_dir(&w.repo)
+        .envs(w.env())
+        .env_remove("TMUX")
+        .args(["start", label])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "par start {label}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(w.path("data/par/global_state.json")).unwrap(),
+    )
+    .unwrap();
+    state["sessions"][label]["tmux_session_name"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn tmux_clients(w: &World, session: &str) -> usize {
+    let out = Command::new("tmux")
+        .envs(w.env())
+        .env_remove("TMUX")
+        .args(["list-clients", "-t", session])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().count()
+}
+
+#[test]
+fn helios_zellij_creates_the_session_with_every_lane_then_adds_new_lanes() {
+    support::require("zellij");
+    support::require("par");
+    support::require("tmux");
+    let w = World::new("repo");
+    let z = Zellij::new(&w);
+    let alpha = par_start(&w, "alpha");
+    let beta = par_start(&w, "beta");
+    w.git(&["worktree", "add", "-q", "../gamma", "-b", "gamma"]);
+
+    // `helios zellij` in a terminal, as a user runs it: it writes the layout and execs zellij.
+    // The terminal is util-linux `script` (zellij did not start its session under a bare
+    // portable-pty PTY here; under `script` it does, as under a real terminal).
+    support::require("script");
+    let mut child = Command::new("script")
+        .args([
+            "-qfec",
+            &format!("{} zellij", support::helios_bin().display()),
+            "/dev/null",
+        ])
+        .current_dir(&w.repo)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("TERM", "xterm-256color")
+        .envs(z.env.clone())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let session = "helios-repo";
+    support::wait_until("the zellij session", Duration::from_secs(60), || {
+        z.listed(session)
+    });
+    support::wait_until("every lane pane in zellij", Duration::from_secs(60), || {
+        let panes = z.panes(session);
+        ["alpha", "beta", "gamma", "helios"]
+            .iter()
+            .all(|t| panes.iter().any(|(title, _)| title == t))
+    });
+    let panes = z.panes(session);
+    let cmd_of = |t: &str| {
+        panes
+            .iter()
+            .find(|(title, _)| title == t)
+            .unwrap()
+            .1
+            .clone()
+    };
+    assert_eq!(cmd_of("alpha"), format!("tmux attach -t {alpha}"));
+    assert_eq!(cmd_of("beta"), format!("tmux attach -t {beta}"));
+    assert!(cmd_of("helios").ends_with(" --compact"), "{panes:?}");
+    // The par lanes' real tmux sessions each got a client: the zellij panes attached to them.
+    support::wait_until(
+        "zellij panes to attach to the lanes",
+        Duration::from_secs(30),
+        || tmux_clients(&w, &alpha) == 1 && tmux_clients(&w, &beta) == 1,
+    );
+    let layout = std::fs::read_to_string(w.path("config/helios/layouts/repo.kdl")).unwrap();
+    helios::integrations::zellij::layout::check(&layout, "repo.kdl").unwrap();
+
+    // A new lane appears; from inside the session, `helios zellij --yes` adds it as a pane
+    // instead of nesting zellij.
+    let delta = par_start(&w, "delta");
+    let out = w
+        .helios()
+        .envs(z.env.clone())
+        .env("ZELLIJ", "0")
+        .env("ZELLIJ_SESSION_NAME", session)
+        .args(["zellij", "--yes"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("added delta to zellij session helios-repo")
+    );
+    support::wait_until("the new lane's pane", Duration::from_secs(30), || {
+        z.panes(session)
+            .iter()
+            .any(|(t, c)| t == "delta" && *c == format!("tmux attach -t {delta}"))
+    });
+    support::wait_until(
+        "the new pane to attach to its lane",
+        Duration::from_secs(30),
+        || tmux_clients(&w, &delta) == 1,
+    );
+    // Nothing new: running it again adds nothing.
+    let out = w
+        .helios()
+        .envs(z.env.clone())
+        .env("ZELLIJ", "0")
+        .env("ZELLIJ_SESSION_NAME", session)
+        .args(["zellij", "--yes"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("attaching to zellij session"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // open_lane_pane's command (what the runtime runs inside zellij on attach).
+    let gamma = w.root.path().join("gamma");
+    let mut open =
+        helios::integrations::zellij::new_pane_command(Some(session), "gamma-again", &gamma, &[]);
+    open.envs(z.env.clone()).env_remove("ZELLIJ");
+    helios::integrations::zellij::run_new_pane(&mut open, "gamma-again").unwrap();
+    support::wait_until("the opened pane", Duration::from_secs(30), || {
+        z.panes(session).iter().any(|(t, _)| t == "gamma-again")
+    });
+
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn helios_zellij_inside_another_zellij_session_refuses_to_nest() {
+    support::require("zellij");
+    let w = World::new("repo");
+    let z = Zellij::new(&w);
+    let out = w
+        .helios()
+        .envs(z.env.clone())
+        .env("ZELLIJ", "0")
+        .env("ZELLIJ_SESSION_NAME", "elsewhere")
+        .args(["zellij"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("already inside zellij session elsewhere: detach first"),
+        "{err}"
+    );
+}
