@@ -92,14 +92,16 @@ pub fn run(w: &World, cfg: &Config) -> Result<Row> {
         t.arm(first_frame(cfg));
         match t.wait(Duration::from_secs(30)) {
             Some(at) => startups.push(at - t0),
-            None => bail!("helios never drew a full first frame:\n{}", t.contents()),
+            None => bail!("helios never drew a full first frame (every lane label and {:?}):\n{}", driver::PROMPT, t.contents()),
         }
         drop(t);
     }
+    eprintln!("swarm: helios start-up p50 {:?}", summarize(&startups).p50);
     let mut t = spawn(w, cfg)?;
     t.arm(first_frame(cfg));
     t.wait(Duration::from_secs(30));
     grid_and_focus(&mut t)?;
+    eprintln!("swarm: helios in grid view, lane focused");
     let helios = t.pid;
     let server: u32 = w.tmux("tmux-par", &["display", "-p", "#{pid}"])?.trim().parse()?;
     let acct = Accounting {
@@ -112,6 +114,7 @@ pub fn run(w: &World, cfg: &Config) -> Result<Row> {
         go: w.path("go-helios"),
     };
     let echoes = driver::measure(&mut t, &acct, cfg.idle_samples, cfg.samples)?;
+    eprintln!("swarm: helios echoes measured");
     drop(t);
     let _ = w.tmux("tmux-par", &["kill-server"]);
     let cat = cat(w, cfg)?;

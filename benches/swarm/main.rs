@@ -12,7 +12,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod driver;
-mod gen;
+mod generator;
 mod helios;
 mod procs;
 mod stats;
@@ -149,7 +149,7 @@ fn main() -> Result<()> {
     if args.get(1).map(String::as_str) == Some("--gen") {
         let rate = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(2_000_000);
         let go = args.get(3).cloned().unwrap_or_default();
-        gen::run(rate, Path::new(&go));
+        generator::run(rate, Path::new(&go));
     }
     // `cargo bench` passes --bench; a filter argument other than ours means "not me".
     if args.iter().skip(1).any(|a| !a.starts_with('-') && a != "swarm") {

@@ -157,7 +157,16 @@ impl Term {
 
 impl Drop for Term {
     fn drop(&mut self) {
+        // SIGHUP first (a terminal closing), then SIGKILL if it is still there after 2 s.
         let _ = self.child.kill();
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = std::process::Command::new("kill").args(["-9", &self.pid.to_string()]).status();
         let _ = self.child.wait();
     }
 }
