@@ -25,7 +25,11 @@ fn event(i: usize, at: OffsetDateTime) -> AuditEvent {
     let mut e = AuditEvent::new(
         "bench@host",
         "repo",
-        if i % 7 == 0 { "lane.sent" } else { "lane.focused" },
+        if i % 7 == 0 {
+            "lane.sent"
+        } else {
+            "lane.focused"
+        },
         Some(&lane),
         i % 50 != 0,
         serde_json::json!({ "n": i, "text": "cargo test --all" }),
@@ -43,7 +47,9 @@ fn append(c: &mut Criterion) {
     group.bench_function("append_one_event", |b| {
         b.iter(|| {
             i += 1;
-            store.append(black_box(&event(i, OffsetDateTime::now_utc()))).unwrap();
+            store
+                .append(black_box(&event(i, OffsetDateTime::now_utc())))
+                .unwrap();
         });
     });
     group.finish();
@@ -69,14 +75,20 @@ fn query(c: &mut Criterion) {
         limit: None,
     };
     let expected = store.query(&q).unwrap().len();
-    assert!(expected > 1000, "the query should match about 1/600 of the events, got {expected}");
+    assert!(
+        expected > 1000,
+        "the query should match about 1/600 of the events, got {expected}"
+    );
     let mut group = c.benchmark_group("journal");
     group.sample_size(20);
     group.bench_function("events_lane_since_1h_of_1M", |b| {
         b.iter(|| {
             let got = store.query(black_box(&q)).unwrap();
             assert_eq!(got.len(), expected);
-            assert!(got.iter().all(|e| e.result == EventResult::Ok || e.result == EventResult::Error));
+            assert!(
+                got.iter()
+                    .all(|e| e.result == EventResult::Ok || e.result == EventResult::Error)
+            );
         });
     });
     group.finish();

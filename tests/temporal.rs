@@ -12,14 +12,14 @@ use std::time::{Duration, Instant};
 
 use helios::app::effect::TemporalEffect;
 use helios::app::state::{Attention, Lane, RepoInfo};
-use helios::app::temporal::{ConnState, TemporalAction, TemporalEvent, WfStatus, lane_counts};
 use helios::app::temporal::model::{TriageOp, TriageRequest};
+use helios::app::temporal::{ConnState, TemporalAction, TemporalEvent, WfStatus, lane_counts};
 use helios::app::update::update;
 use helios::app::{Action, AppState, Effect, Event};
 use helios::config::TemporalConfig;
+use helios::integrations::temporal::TemporalClient;
 use helios::integrations::temporal::monitor::{ListSpec, TemporalMonitor, collect};
 use helios::integrations::temporal::triage::AuditContext;
-use helios::integrations::temporal::TemporalClient;
 use helios::lanes::{GitCounts, LaneId, LaneInfo, LaneSource};
 use helios::store::journal::{self, JournalHandle};
 use helios::store::sqlite::SqliteStore;
@@ -116,7 +116,11 @@ impl Panel {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "timed out waiting for {what}: {:?}", self.state.temporal.conn);
+            assert!(
+                !left.is_zero(),
+                "timed out waiting for {what}: {:?}",
+                self.state.temporal.conn
+            );
             let events = &mut self.events;
             let ev = self
                 .rt
@@ -152,25 +156,53 @@ fn real_server_counts_list_detail_triage_and_lanes() {
     // Known states: completed and failed by the real Python worker, one running with a completed
     // workflow task (for reset), running ones with no worker, terminated, timed out.
     srv.python_worker(&["workers-q", "run"]);
-    for id in ["lane-b/stuck-1", "sig-1", "cancel-1", "kill-1", "race-1", "panel-kill-1"] {
+    for id in [
+        "lane-b/stuck-1",
+        "sig-1",
+        "cancel-1",
+        "kill-1",
+        "race-1",
+        "panel-kill-1",
+    ] {
         srv.start_idle(id, "Deploy", "nobody-q", &[]);
     }
     srv.start_idle("term-1", "Deploy", "nobody-q", &[]);
-    srv.cli_ok(&["workflow", "terminate", "-w", "term-1", "--reason", "test setup"]);
-    srv.start_idle("timeout-1", "Deploy", "nobody-q", &["--execution-timeout", "1s"]);
+    srv.cli_ok(&[
+        "workflow",
+        "terminate",
+        "-w",
+        "term-1",
+        "--reason",
+        "test setup",
+    ]);
+    srv.start_idle(
+        "timeout-1",
+        "Deploy",
+        "nobody-q",
+        &["--execution-timeout", "1s"],
+    );
     wait_until("timeout-1 to time out", Duration::from_secs(60), || {
         srv.status("timeout-1") == "WORKFLOW_EXECUTION_STATUS_TIMED_OUT"
     });
-    wait_until("visibility to see every workflow", Duration::from_secs(30), || {
-        srv.count("ExecutionStatus=\"TimedOut\"") == 1 && srv.count("") == 11
-    });
+    wait_until(
+        "visibility to see every workflow",
+        Duration::from_secs(30),
+        || srv.count("ExecutionStatus=\"TimedOut\"") == 1 && srv.count("") == 11,
+    );
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let client = rt.block_on(TemporalClient::connect(&cfg(&addr))).unwrap();
 
     // Counts per status and the total match what `temporal workflow count` says.
     let snap = rt
-        .block_on(collect(&client, "v", true, &ListSpec::default(), &mut vec![Vec::new()], 50))
+        .block_on(collect(
+            &client,
+            "v",
+            true,
+            &ListSpec::default(),
+            &mut vec![Vec::new()],
+            50,
+        ))
         .unwrap();
     for st in WfStatus::ALL {
         let want = srv.count(&format!("ExecutionStatus=\"{st}\""));
@@ -193,7 +225,14 @@ fn real_server_counts_list_detail_triage_and_lanes() {
         ..ListSpec::default()
     };
     let s = rt
-        .block_on(collect(&client, "v", true, &failed, &mut vec![Vec::new()], 50))
+        .block_on(collect(
+            &client,
+            "v",
+            true,
+            &failed,
+            &mut vec![Vec::new()],
+            50,
+        ))
         .unwrap();
     let ids: Vec<_> = s.workflows.iter().map(|w| w.id.as_str()).collect();
     assert_eq!(ids, ["boom-1"]);
@@ -205,7 +244,11 @@ fn real_server_counts_list_detail_triage_and_lanes() {
         .block_on(collect(&client, "v", true, &bad, &mut vec![Vec::new()], 50))
         .unwrap();
     assert!(s.workflows.is_empty());
-    assert!(s.query_error.as_deref().unwrap().contains("Faild"), "{:?}", s.query_error);
+    assert!(
+        s.query_error.as_deref().unwrap().contains("Faild"),
+        "{:?}",
+        s.query_error
+    );
 
     // Lane linkage: by id prefix and by the HeliosLane attribute.
     let lane_a = ListSpec {
@@ -213,7 +256,14 @@ fn real_server_counts_list_detail_triage_and_lanes() {
         ..ListSpec::default()
     };
     let s = rt
-        .block_on(collect(&client, "v", true, &lane_a, &mut vec![Vec::new()], 50))
+        .block_on(collect(
+            &client,
+            "v",
+            true,
+            &lane_a,
+            &mut vec![Vec::new()],
+            50,
+        ))
         .unwrap();
     let mut ids: Vec<_> = s.workflows.iter().map(|w| w.id.as_str()).collect();
     ids.sort_unstable();
@@ -237,8 +287,18 @@ fn real_server_counts_list_detail_triage_and_lanes() {
             .output()
             .unwrap()
     };
-    let out = helios(&["wf", "ls", "--json", "--query", "ExecutionStatus=\"Failed\""]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = helios(&[
+        "wf",
+        "ls",
+        "--json",
+        "--query",
+        "ExecutionStatus=\"Failed\"",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 1);
     assert_eq!(rows[0]["id"], "boom-1");
@@ -249,17 +309,38 @@ fn real_server_counts_list_detail_triage_and_lanes() {
     let out = helios(&["wf", "signal", "sig-1", "go", "--input", "{bad"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not JSON"));
-    assert!(!srv.history("sig-1").contains("EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED"));
+    assert!(
+        !srv.history("sig-1")
+            .contains("EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED")
+    );
     let out = helios(&["wf", "signal", "sig-1", "go", "--input", "{\"n\":1}"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(srv.history("sig-1").contains("EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        srv.history("sig-1")
+            .contains("EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED")
+    );
 
     let out = helios(&["wf", "cancel", "cancel-1"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(srv.history("cancel-1").contains("EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        srv.history("cancel-1")
+            .contains("EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED")
+    );
 
     let out = helios(&["wf", "terminate", "kill-1", "--reason", "stuck"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(srv.status("kill-1"), "WORKFLOW_EXECUTION_STATUS_TERMINATED");
     // Not applied twice: the second says so and fails.
     let out = helios(&["wf", "terminate", "kill-1", "--reason", "stuck"]);
@@ -268,14 +349,24 @@ fn real_server_counts_list_detail_triage_and_lanes() {
 
     let before = srv.run_id("lane-b/waiter-1");
     let out = helios(&["wf", "reset", "lane-b/waiter-1"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_ne!(srv.run_id("lane-b/waiter-1"), before);
 
     let journal_path = world.path("state/helios/helios.db");
     let evs = audit_events(&journal_path);
     let summary: Vec<_> = evs
         .iter()
-        .map(|e| (e.action.as_str(), e.result, e.detail["workflow_id"].as_str().unwrap()))
+        .map(|e| {
+            (
+                e.action.as_str(),
+                e.result,
+                e.detail["workflow_id"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         summary,
@@ -295,11 +386,19 @@ fn real_server_counts_list_detail_triage_and_lanes() {
     p.until("the first refresh", |s, _| s.temporal.snapshot.is_some());
     assert_eq!(p.state.temporal.conn, ConnState::Connected);
     // Lane counts and attention: lane-a has the failed boom-1 (by attribute).
-    assert_eq!(lane_counts(&p.state.temporal, &LaneId::new("lane-a")), (0, 1));
-    assert_eq!(lane_counts(&p.state.temporal, &LaneId::new("lane-b")), (2, 0));
+    assert_eq!(
+        lane_counts(&p.state.temporal, &LaneId::new("lane-a")),
+        (0, 1)
+    );
+    assert_eq!(
+        lane_counts(&p.state.temporal, &LaneId::new("lane-b")),
+        (2, 0)
+    );
     assert_eq!(
         p.state.lane(&LaneId::new("lane-a")).unwrap().attention,
-        Some(Attention::WorkflowFailed { id: "boom-1".into() })
+        Some(Attention::WorkflowFailed {
+            id: "boom-1".into()
+        })
     );
     // `w` on lane-b shows only its workflows.
     p.state.selected = Some(LaneId::new("lane-b"));
@@ -307,7 +406,10 @@ fn real_server_counts_list_detail_triage_and_lanes() {
     p.until("lane-b's workflows", |s, e| {
         matches!(e, TemporalEvent::Refreshed { .. })
             && s.temporal.rows().iter().any(|r| r.id == "lane-b/stuck-1")
-            && s.temporal.rows().iter().all(|r| r.id.starts_with("lane-b/"))
+            && s.temporal
+                .rows()
+                .iter()
+                .all(|r| r.id.starts_with("lane-b/"))
     });
     p.act(TemporalAction::LaneWorkflows);
 
@@ -327,13 +429,25 @@ fn real_server_counts_list_detail_triage_and_lanes() {
     };
     let fx = update(&mut p.state, *c.on_yes);
     p.send(fx);
-    p.until("the terminate result", |_, e| matches!(e, TemporalEvent::TriageDone { .. }));
+    p.until("the terminate result", |_, e| {
+        matches!(e, TemporalEvent::TriageDone { .. })
+    });
     assert_eq!(p.state.temporal.last_result.as_ref().unwrap().0, true);
-    assert_eq!(srv.status("panel-kill-1"), "WORKFLOW_EXECUTION_STATUS_TERMINATED");
+    assert_eq!(
+        srv.status("panel-kill-1"),
+        "WORKFLOW_EXECUTION_STATUS_TERMINATED"
+    );
 
     // A workflow that finished between the list and the action: clear message, nothing done.
     let race_run = srv.run_id("race-1");
-    srv.cli_ok(&["workflow", "terminate", "-w", "race-1", "--reason", "elsewhere"]);
+    srv.cli_ok(&[
+        "workflow",
+        "terminate",
+        "-w",
+        "race-1",
+        "--reason",
+        "elsewhere",
+    ]);
     p.act(TemporalAction::Execute {
         request: TriageRequest {
             id: "race-1".into(),
@@ -341,7 +455,9 @@ fn real_server_counts_list_detail_triage_and_lanes() {
             op: TriageOp::Cancel,
         },
     });
-    p.until("the cancel result", |_, e| matches!(e, TemporalEvent::TriageDone { .. }));
+    p.until("the cancel result", |_, e| {
+        matches!(e, TemporalEvent::TriageDone { .. })
+    });
     let (ok, msg) = p.state.temporal.last_result.clone().unwrap();
     assert!(!ok);
     assert!(msg.contains("already Terminated"), "{msg}");
@@ -383,7 +499,9 @@ fn unreachable_server_is_reported_then_reconnects() {
     assert!(err.contains("unreachable"), "{err}");
     // The server comes up on that port: the monitor reconnects on its own.
     let _srv = DevServer::start_on(port);
-    p.until("the reconnect", |s, _| s.temporal.conn == ConnState::Connected);
+    p.until("the reconnect", |s, _| {
+        s.temporal.conn == ConnState::Connected
+    });
     assert_eq!(p.state.temporal.snapshot.as_ref().unwrap().total, 0);
 }
 
@@ -393,24 +511,34 @@ fn unreachable_server_is_reported_then_reconnects() {
 fn thousand_workflows_refresh_and_paging() {
     let srv = DevServer::start();
     srv.python_worker(&["bulk-q", "bulk", "1000"]);
-    wait_until("visibility to see 1,000 workflows", Duration::from_secs(60), || {
-        srv.count("") == 1000
-    });
+    wait_until(
+        "visibility to see 1,000 workflows",
+        Duration::from_secs(60),
+        || srv.count("") == 1000,
+    );
     let mut p = Panel::start(&srv.address(), &srv.dir.path().join("j.db"), &["bulk"]);
     p.until("a refresh with 1,000 workflows", |s, _| {
-        s.temporal.snapshot.as_ref().is_some_and(|s| s.total == 1000)
+        s.temporal
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| s.total == 1000)
     });
     let mut times = Vec::new();
     for _ in 0..5 {
         p.act(TemporalAction::Refresh);
-        p.until("a refresh", |_, e| matches!(e, TemporalEvent::Refreshed { .. }));
+        p.until("a refresh", |_, e| {
+            matches!(e, TemporalEvent::Refreshed { .. })
+        });
         times.push(p.state.temporal.snapshot.as_ref().unwrap().refresh_ms);
     }
     let s = p.state.temporal.snapshot.clone().unwrap();
     assert_eq!(s.count(WfStatus::Running), 1000);
     assert_eq!(s.workflows.len(), 50);
     assert!(s.has_next_page);
-    assert_eq!(lane_counts(&p.state.temporal, &LaneId::new("bulk")), (1000, 0));
+    assert_eq!(
+        lane_counts(&p.state.temporal, &LaneId::new("bulk")),
+        (1000, 0)
+    );
     let q = s.queues.iter().find(|q| q.name == "bulk-q").unwrap();
     assert!(q.needs_attention());
     times.sort_unstable();
@@ -418,7 +546,9 @@ fn thousand_workflows_refresh_and_paging() {
     // Paging: the second page is another 50.
     let first: Vec<_> = s.workflows.iter().map(|w| w.id.clone()).collect();
     p.act(TemporalAction::NextPage);
-    p.until("page 2", |s, _| s.temporal.snapshot.as_ref().is_some_and(|s| s.page == 1));
+    p.until("page 2", |s, _| {
+        s.temporal.snapshot.as_ref().is_some_and(|s| s.page == 1)
+    });
     let second = &p.state.temporal.snapshot.as_ref().unwrap().workflows;
     assert_eq!(second.len(), 50);
     assert!(second.iter().all(|w| !first.contains(&w.id)));

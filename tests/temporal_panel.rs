@@ -35,9 +35,27 @@ fn row(id: &str, ty: &str, status: WfStatus, queue: &str, hist: i64) -> Workflow
 
 fn snapshot() -> Snapshot {
     let workflows = vec![
-        row("lane-a/deploy-01J", "Deploy", WfStatus::Running, "deploys", 12),
-        row("lane-a/review-01J", "Review", WfStatus::Failed, "reviews", 9),
-        row("lane-b/test-01J", "RunTests", WfStatus::Completed, "tests", 31),
+        row(
+            "lane-a/deploy-01J",
+            "Deploy",
+            WfStatus::Running,
+            "deploys",
+            12,
+        ),
+        row(
+            "lane-a/review-01J",
+            "Review",
+            WfStatus::Failed,
+            "reviews",
+            9,
+        ),
+        row(
+            "lane-b/test-01J",
+            "RunTests",
+            WfStatus::Completed,
+            "tests",
+            31,
+        ),
         row("nightly-build", "Build", WfStatus::TimedOut, "builds", 7),
     ];
     Snapshot {
@@ -119,7 +137,13 @@ fn panel_detail_of_failed_workflow() {
     let mut s = state();
     s.temporal.detail_open = true;
     s.temporal.detail = Some(WorkflowDetail {
-        row: row("lane-a/review-01J", "Review", WfStatus::Failed, "reviews", 9),
+        row: row(
+            "lane-a/review-01J",
+            "Review",
+            WfStatus::Failed,
+            "reviews",
+            9,
+        ),
         pending_activities: vec![PendingActivity {
             id: "3".into(),
             activity_type: "RunLinter".into(),

@@ -70,6 +70,7 @@ pub fn attention_word(a: &Attention) -> &'static str {
         Attention::Notified { .. } => "note",
         Attention::Exited => "exit",
         Attention::Waiting { .. } => "wait",
+        Attention::WorkflowFailed { .. } => "wf",
     }
 }
 

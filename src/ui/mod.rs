@@ -165,6 +165,8 @@ pub fn render_with_keymap(
         Mode::Confirm(c) => confirm::render(frame, lay.main, &ctx, &c.question),
         _ => {}
     }
+    // The share dialog (when one is open) sits over everything.
+    share::render_dialog(frame, area, state, theme);
 }
 
 impl ScreenLayout {
@@ -201,5 +203,4 @@ pub fn age(secs: u64) -> String {
         3600..86_400 => format!("{}h", secs / 3600),
         _ => format!("{}d", secs / 86_400),
     }
-    share::render_dialog(frame, area, state, theme);
 }

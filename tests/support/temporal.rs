@@ -53,9 +53,11 @@ impl DevServer {
             http_port,
             dir,
         };
-        wait_until("the Temporal dev server to answer", Duration::from_secs(60), || {
-            srv.cli(&["workflow", "count"]).status.success()
-        });
+        wait_until(
+            "the Temporal dev server to answer",
+            Duration::from_secs(60),
+            || srv.cli(&["workflow", "count"]).status.success(),
+        );
         srv
     }
 
@@ -97,7 +99,10 @@ impl DevServer {
     pub fn status(&self, id: &str) -> String {
         let out = self.cli_ok(&["workflow", "describe", "-w", id, "-o", "json"]);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-        v["workflowExecutionInfo"]["status"].as_str().unwrap().to_string()
+        v["workflowExecutionInfo"]["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     /// The current run id of a workflow.
