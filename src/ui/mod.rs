@@ -165,6 +165,7 @@ pub fn render_with_keymap(
         Mode::Confirm(c) => confirm::render(frame, lay.main, &ctx, &c.question),
         _ => {}
     }
+    // The share dialog (when one is open) sits over everything.
     share::render_dialog(frame, area, state, theme);
 }
 
