@@ -76,12 +76,15 @@ pub async fn run<B: PtyBackend>(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut ticks: u32 = 0;
     let mut last_draw: Option<Instant> = None;
+    let mut engine_first: Vec<Event> = Vec::new();
 
     if let Ok((cols, rows)) = crossterm::terminal::size() {
         engine.handle(Event::Resized { cols, rows });
     }
     loop {
-        let mut batch: Vec<Msg> = Vec::new();
+        // Terminal events are translated one at a time against the current state: a key that
+        // leaves focus changes what the next key means.
+        let mut keys: Vec<TermEvent> = Vec::new();
         let next_frame = last_draw.map_or_else(tokio::time::Instant::now, |t| {
             tokio::time::Instant::from_std(t + FRAME)
         });
@@ -91,12 +94,12 @@ pub async fn run<B: PtyBackend>(
             _ = sighup.recv() => return Ok(Outcome::Quit),
             _ = sigint.recv() => return Ok(Outcome::Quit),
             term = input.next() => match term {
-                Some(Ok(t)) => batch.extend(translate(engine, ui, t)),
+                Some(Ok(t)) => keys.push(t),
                 Some(Err(e)) => anyhow::bail!("reading the terminal failed: {e}"),
                 None => return Ok(Outcome::Quit),
             },
             ev = events.recv() => match ev {
-                Some(e) => batch.push(Msg::Event(e)),
+                Some(e) => engine_first.push(e),
                 None => return Ok(Outcome::Quit),
             },
             now = tick.tick() => {
@@ -110,9 +113,17 @@ pub async fn run<B: PtyBackend>(
         }
         // Drain what is already waiting, keys first: a flooding lane must not delay an echo.
         while let Some(Some(Ok(t))) = input.next().now_or_never() {
-            batch.extend(translate(engine, ui, t));
+            keys.push(t);
         }
-        let mut io = Vec::new();
+        for t in keys {
+            if let Some(msg) = translate(engine, ui, t) {
+                engine.handle(msg);
+            }
+            if engine.outcome.is_some() {
+                break;
+            }
+        }
+        let mut io = std::mem::take(&mut engine_first);
         while let Ok(e) = events.try_recv() {
             io.push(e);
         }
@@ -121,12 +132,11 @@ pub async fn run<B: PtyBackend>(
         io.sort_by_key(
             |e| !matches!(e, Event::LaneOutput { lane, .. } if Some(lane) == focused.as_ref()),
         );
-        batch.extend(io.into_iter().map(Msg::Event));
-        for msg in batch {
-            engine.handle(msg);
+        for e in io {
             if engine.outcome.is_some() {
                 break;
             }
+            engine.handle(e);
         }
         if let Some(outcome) = engine.outcome.take() {
             return Ok(outcome);

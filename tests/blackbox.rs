@@ -96,9 +96,15 @@ impl Tui {
 
     /// Wait for helios to exit; returns everything the tty showed.
     fn wait_exit(&mut self) -> String {
-        wait_until("helios to exit and stty to run", WAIT, || {
-            self.raw().contains("helios-exit=") && self.raw().contains("speed")
-        });
+        let start = std::time::Instant::now();
+        while !(self.raw().contains("helios-exit=") && self.raw().contains("speed")) {
+            assert!(
+                start.elapsed() < WAIT,
+                "helios did not exit; it shows:\n{}",
+                self.contents()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.child.wait();
         self.raw()
     }
@@ -122,7 +128,7 @@ fn assert_restored(out: &str) {
 
 fn capture_pane(world: &World, session: &str) -> String {
     let out = std::process::Command::new("tmux")
-        .args(["capture-pane", "-p", "-t", &format!("={session}")])
+        .args(["capture-pane", "-p", "-t", &format!("={session}:")])
         .envs(world.env())
         .env_remove("TMUX")
         .output()
@@ -175,9 +181,16 @@ fn focus_a_par_lane_type_a_command_and_quit() {
             .is_ok_and(|evs| evs.iter().any(|e| e.action == "lane.focused"))
     });
     tui.keys(b"echo bb-$((3*4))\r");
-    wait_until("the command ran in lane two's tmux session", WAIT, || {
-        capture_pane(&world, &two).contains("bb-12")
-    });
+    let ran = std::time::Instant::now();
+    while !capture_pane(&world, &two).contains("bb-12") {
+        assert!(
+            ran.elapsed() < WAIT,
+            "the command never ran in lane two's tmux session; helios shows:\n{}\npane:\n{}",
+            tui.contents(),
+            capture_pane(&world, &two)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     tui.wait_for("the output in helios's pane", "bb-12");
     // Leave focus, then q quits helios (the lanes keep running).
     tui.keys(b"\x07");
