@@ -25,7 +25,6 @@ use ratatui::{Terminal, TerminalOptions, Viewport};
 #[path = "support/stream.rs"]
 mod stream;
 
-
 fn state(lanes: usize, size: (u16, u16), view: View) -> AppState {
     let mut s = AppState::new(
         RepoInfo {

@@ -6,8 +6,8 @@
 
 use std::hint::black_box;
 
-use helios::pty::LaneScreen;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use helios::pty::LaneScreen;
 
 #[path = "support/stream.rs"]
 mod stream;
@@ -50,18 +50,22 @@ fn ingest(c: &mut Criterion) {
         });
         // helios's lane screen model, fed exactly as the lane's PTY reader feeds it: the
         // per-lane lock, bell/OSC notice callbacks, and the merged-notice flag per read.
-        group.bench_with_input(BenchmarkId::new("helios_lane_screen", &size), &size, |b, _| {
-            b.iter(|| {
-                let screen = LaneScreen::new(rows, cols, SCROLLBACK);
-                for chunk in bytes.chunks(READ_CHUNK) {
-                    let notices = screen.feed(black_box(chunk));
-                    if notices.bell || notices.notify.is_some() || !screen.mark_pending() {
-                        screen.clear_pending();
+        group.bench_with_input(
+            BenchmarkId::new("helios_lane_screen", &size),
+            &size,
+            |b, _| {
+                b.iter(|| {
+                    let screen = LaneScreen::new(rows, cols, SCROLLBACK);
+                    for chunk in bytes.chunks(READ_CHUNK) {
+                        let notices = screen.feed(black_box(chunk));
+                        if notices.bell || notices.notify.is_some() || !screen.mark_pending() {
+                            screen.clear_pending();
+                        }
                     }
-                }
-                black_box(screen.with(tui_term::vt100::Screen::cursor_position))
-            });
-        });
+                    black_box(screen.with(tui_term::vt100::Screen::cursor_position))
+                });
+            },
+        );
     }
     group.finish();
 }

@@ -18,16 +18,20 @@ const EVENTS: usize = 1_000_000;
 /// Lanes the events are spread over.
 const LANES: usize = 25;
 /// The time span the events cover, ending now (so `--since 1h` keeps 1/24 of them).
-const SPAN: Duration = Duration::from_secs(24 * 3600);
+const SPAN: Duration = Duration::from_hours(24);
 
 fn event(i: usize, at: OffsetDateTime) -> AuditEvent {
     let lane = format!("lane-{:02}", i % LANES);
     let mut e = AuditEvent::new(
         "bench@host",
         "repo",
-        if i % 7 == 0 { "lane.sent" } else { "lane.focused" },
+        if i.is_multiple_of(7) {
+            "lane.sent"
+        } else {
+            "lane.focused"
+        },
         Some(&lane),
-        i % 50 != 0,
+        !i.is_multiple_of(50),
         serde_json::json!({ "n": i, "text": "cargo test --all" }),
     );
     e.at = at;
@@ -43,7 +47,9 @@ fn append(c: &mut Criterion) {
     group.bench_function("append_one_event", |b| {
         b.iter(|| {
             i += 1;
-            store.append(black_box(&event(i, OffsetDateTime::now_utc()))).unwrap();
+            store
+                .append(black_box(&event(i, OffsetDateTime::now_utc())))
+                .unwrap();
         });
     });
     group.finish();
@@ -64,19 +70,25 @@ fn query(c: &mut Criterion) {
     store.conn().execute_batch("COMMIT").unwrap();
     let q = EventQuery {
         lane: Some("lane-07".into()),
-        since: Some(now - Duration::from_secs(3600)),
+        since: Some(now - Duration::from_hours(1)),
         after_id: None,
         limit: None,
     };
     let expected = store.query(&q).unwrap().len();
-    assert!(expected > 1000, "the query should match about 1/600 of the events, got {expected}");
+    assert!(
+        expected > 1000,
+        "the query should match about 1/600 of the events, got {expected}"
+    );
     let mut group = c.benchmark_group("journal");
     group.sample_size(20);
     group.bench_function("events_lane_since_1h_of_1M", |b| {
         b.iter(|| {
             let got = store.query(black_box(&q)).unwrap();
             assert_eq!(got.len(), expected);
-            assert!(got.iter().all(|e| e.result == EventResult::Ok || e.result == EventResult::Error));
+            assert!(
+                got.iter()
+                    .all(|e| e.result == EventResult::Ok || e.result == EventResult::Error)
+            );
         });
     });
     group.finish();

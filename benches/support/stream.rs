@@ -27,10 +27,41 @@ impl Lcg {
 }
 
 const WORDS: &[&str] = &[
-    "compiling", "helios", "lane", "worktree", "running", "test", "ok", "FAILED", "warning:",
-    "src/pty/mod.rs", "fn", "let", "match", "=>", "Ok(())", "tokio", "ratatui", "agent", "diff",
-    "+++", "---", "@@", "cargo", "build", "finished", "in", "0.42s", "thinking…", "tool_call",
-    "read_file", "édition", "résumé", "→", "✓", "✗",
+    "compiling",
+    "helios",
+    "lane",
+    "worktree",
+    "running",
+    "test",
+    "ok",
+    "FAILED",
+    "warning:",
+    "src/pty/mod.rs",
+    "fn",
+    "let",
+    "match",
+    "=>",
+    "Ok(())",
+    "tokio",
+    "ratatui",
+    "agent",
+    "diff",
+    "+++",
+    "---",
+    "@@",
+    "cargo",
+    "build",
+    "finished",
+    "in",
+    "0.42s",
+    "thinking…",
+    "tool_call",
+    "read_file",
+    "édition",
+    "résumé",
+    "→",
+    "✓",
+    "✗",
 ];
 
 /// Append one "chunk" of output (a few lines) to `out`.
@@ -53,8 +84,11 @@ pub fn chunk(rng: &mut Lcg, out: &mut Vec<u8>) {
             let row = 1 + rng.below(5);
             let col = 1 + rng.below(40);
             out.extend_from_slice(
-                format!("\x1b7\x1b[{row};{col}H\x1b[7m status {} \x1b[0m\x1b8", rng.next() % 1000)
-                    .as_bytes(),
+                format!(
+                    "\x1b7\x1b[{row};{col}H\x1b[7m status {} \x1b[0m\x1b8",
+                    rng.next() % 1000
+                )
+                .as_bytes(),
             );
         }
         // A scroll region with reverse index, like a pager or an editor.
