@@ -18,20 +18,20 @@ const EVENTS: usize = 1_000_000;
 /// Lanes the events are spread over.
 const LANES: usize = 25;
 /// The time span the events cover, ending now (so `--since 1h` keeps 1/24 of them).
-const SPAN: Duration = Duration::from_secs(24 * 3600);
+const SPAN: Duration = Duration::from_hours(24);
 
 fn event(i: usize, at: OffsetDateTime) -> AuditEvent {
     let lane = format!("lane-{:02}", i % LANES);
     let mut e = AuditEvent::new(
         "bench@host",
         "repo",
-        if i % 7 == 0 {
+        if i.is_multiple_of(7) {
             "lane.sent"
         } else {
             "lane.focused"
         },
         Some(&lane),
-        i % 50 != 0,
+        !i.is_multiple_of(50),
         serde_json::json!({ "n": i, "text": "cargo test --all" }),
     );
     e.at = at;
@@ -70,7 +70,7 @@ fn query(c: &mut Criterion) {
     store.conn().execute_batch("COMMIT").unwrap();
     let q = EventQuery {
         lane: Some("lane-07".into()),
-        since: Some(now - Duration::from_secs(3600)),
+        since: Some(now - Duration::from_hours(1)),
         after_id: None,
         limit: None,
     };

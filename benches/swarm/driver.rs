@@ -52,7 +52,10 @@ pub struct Accounting {
 pub fn locate_prompt(term: &Term, timeout: Duration) -> Result<(u16, u16)> {
     term.arm(term::all_visible(vec![PROMPT.to_string()]));
     if term.wait(timeout).is_none() {
-        bail!("the prompt {PROMPT:?} never showed; screen:\n{}", term.contents());
+        bail!(
+            "the prompt {PROMPT:?} never showed; screen:\n{}",
+            term.contents()
+        );
     }
     match term.with_screen(|s| term::find_text(s, PROMPT)) {
         Some((r, c)) => Ok((r, c + PROMPT.len() as u16)),
@@ -61,7 +64,12 @@ pub fn locate_prompt(term: &Term, timeout: Duration) -> Result<(u16, u16)> {
 }
 
 /// Type `n` characters one at a time and time each echo at `pos`.
-pub fn echo_samples(term: &mut Term, pos: (u16, u16), n: usize, seed: u64) -> Result<(Vec<Duration>, usize)> {
+pub fn echo_samples(
+    term: &mut Term,
+    pos: (u16, u16),
+    n: usize,
+    seed: u64,
+) -> Result<(Vec<Duration>, usize)> {
     let (row, col) = pos;
     let mut rng = Lcg::new(seed);
     let mut typed = String::new();
@@ -77,14 +85,13 @@ pub fn echo_samples(term: &mut Term, pos: (u16, u16), n: usize, seed: u64) -> Re
         }
         let ch = char::from(b'a' + (i % 26) as u8);
         typed.push(ch);
-        match term.time(term::text_at(row, col, &typed), &[ch as u8], ECHO_TIMEOUT)? {
-            Some(d) => out.push(d),
-            None => {
-                lost += 1;
-                out.push(ECHO_TIMEOUT);
-                term.time(term::text_at(row, col, ""), b"\x15", ECHO_TIMEOUT)?;
-                typed.clear();
-            }
+        if let Some(d) = term.time(term::text_at(row, col, &typed), &[ch as u8], ECHO_TIMEOUT)? {
+            out.push(d);
+        } else {
+            lost += 1;
+            out.push(ECHO_TIMEOUT);
+            term.time(term::text_at(row, col, ""), b"\x15", ECHO_TIMEOUT)?;
+            typed.clear();
         }
         // Irregular gaps, so the keystrokes do not lock onto a frame clock.
         std::thread::sleep(Duration::from_millis(10 + rng.below(30)));
@@ -102,7 +109,12 @@ fn hwm(pids: &[u32]) -> f64 {
 }
 
 /// Idle echoes, then start the flood, warm up, loaded echoes with CPU and memory, stop the flood.
-pub fn measure(term: &mut Term, acct: &Accounting, idle_n: usize, loaded_n: usize) -> Result<Echoes> {
+pub fn measure(
+    term: &mut Term,
+    acct: &Accounting,
+    idle_n: usize,
+    loaded_n: usize,
+) -> Result<Echoes> {
     let pos = locate_prompt(term, Duration::from_secs(30))?;
     let (idle, lost_idle) = echo_samples(term, pos, idle_n, 1)?;
     let gens = || procs::find_cmdline(&acct.go.display().to_string());

@@ -21,7 +21,9 @@ pub fn run(rate: u64, go: &Path) -> ! {
     let dir = go.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut pos = 0usize;
     let mut next = Instant::now();
-    let mut checked = Instant::now() - Duration::from_secs(1);
+    let mut checked = Instant::now()
+        .checked_sub(Duration::from_secs(1))
+        .unwrap_or_else(Instant::now);
     let mut going = false;
     loop {
         if checked.elapsed() >= Duration::from_millis(100) {

@@ -35,10 +35,18 @@ fn setup(w: &World, cfg: &Config) -> Result<()> {
             .output()
             .context("run par (install it: scripts/test.sh makes .venv with par-cli)")?;
         if !out.status.success() {
-            bail!("par start {}: {}", label(i), String::from_utf8_lossy(&out.stderr).trim());
+            bail!(
+                "par start {}: {}",
+                label(i),
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
         }
     }
-    eprintln!("swarm: {} par lanes in {:.1} s", cfg.lanes, t0.elapsed().as_secs_f64());
+    eprintln!(
+        "swarm: {} par lanes in {:.1} s",
+        cfg.lanes,
+        t0.elapsed().as_secs_f64()
+    );
     let sessions = w.tmux("tmux-par", &["ls", "-F", "#{session_name}"])?;
     let go = w.path("go-helios");
     for i in 0..cfg.lanes {
@@ -92,7 +100,11 @@ pub fn run(w: &World, cfg: &Config) -> Result<Row> {
         t.arm(first_frame(cfg));
         match t.wait(Duration::from_secs(30)) {
             Some(at) => startups.push(at - t0),
-            None => bail!("helios never drew a full first frame (every lane label and {:?}):\n{}", driver::PROMPT, t.contents()),
+            None => bail!(
+                "helios never drew a full first frame (every lane label and {:?}):\n{}",
+                driver::PROMPT,
+                t.contents()
+            ),
         }
         drop(t);
     }
@@ -103,7 +115,10 @@ pub fn run(w: &World, cfg: &Config) -> Result<Row> {
     grid_and_focus(&mut t)?;
     eprintln!("swarm: helios in grid view, lane focused");
     let helios = t.pid;
-    let server: u32 = w.tmux("tmux-par", &["display", "-p", "#{pid}"])?.trim().parse()?;
+    let server: u32 = w
+        .tmux("tmux-par", &["display", "-p", "#{pid}"])?
+        .trim()
+        .parse()?;
     let acct = Accounting {
         console: Box::new(move || vec![helios]),
         helpers: Box::new(move || {
@@ -130,12 +145,23 @@ pub fn run(w: &World, cfg: &Config) -> Result<Row> {
 /// lane whose shell PTY helios owns.
 fn cat(w: &World, cfg: &Config) -> Result<Vec<Duration>> {
     let shell = w.path("probe-shell");
-    std::fs::write(&shell, format!("#!/bin/sh\nexec {}\n", crate::probe_shell()))?;
+    std::fs::write(
+        &shell,
+        format!("#!/bin/sh\nexec {}\n", crate::probe_shell()),
+    )?;
     std::fs::set_permissions(&shell, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
     let mut cmd = w.pty_command(&bin(), "tmux-cat");
     cmd.cwd(w.path("plain"));
     cmd.env("SHELL", &shell);
-    cmd.env("PATH", std::env::var("PATH").unwrap_or_default().split(':').filter(|d| !d.contains(".venv")).collect::<Vec<_>>().join(":"));
+    cmd.env(
+        "PATH",
+        std::env::var("PATH")
+            .unwrap_or_default()
+            .split(':')
+            .filter(|d| !d.contains(".venv"))
+            .collect::<Vec<_>>()
+            .join(":"),
+    );
     let mut t = Term::spawn(cmd, cfg.cat_size.0, cfg.cat_size.1)?;
     // The lane's prompt shows in the pane once helios is up; Enter then focuses the lane.
     driver::locate_prompt(&t, Duration::from_secs(30))?;

@@ -24,6 +24,7 @@ mod zellij;
 #[path = "../support/stream.rs"]
 mod stream;
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -59,7 +60,10 @@ pub struct Config {
 }
 
 fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
-    std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 impl Config {
@@ -111,7 +115,7 @@ pub fn cat_runs(w: &World, t: &mut Term, cfg: &Config) -> Result<Vec<Duration>> 
         let line = format!("cat '{}'; echo CATDONE''{i}", file.display());
         t.send(line.as_bytes())?;
         std::thread::sleep(Duration::from_millis(300));
-        match t.time(term::near_cursor(marker), b"\r", Duration::from_secs(120))? {
+        match t.time(term::near_cursor(marker), b"\r", Duration::from_mins(2))? {
             Some(d) => out.push(d),
             None => bail!("cat never finished:\n{}", t.contents()),
         }
@@ -147,32 +151,53 @@ fn run_system(name: &str, f: impl FnOnce() -> Result<Row>) -> Row {
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--gen") {
-        let rate = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(2_000_000);
+        let rate = args
+            .get(2)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(2_000_000);
         let go = args.get(3).cloned().unwrap_or_default();
         generator::run(rate, Path::new(&go));
     }
     // `cargo bench` passes --bench; a filter argument other than ours means "not me".
-    if args.iter().skip(1).any(|a| !a.starts_with('-') && a != "swarm") {
+    if args
+        .iter()
+        .skip(1)
+        .any(|a| !a.starts_with('-') && a != "swarm")
+    {
         return Ok(());
     }
     let cfg = Config::from_env();
     let world = World::new()?;
     let mut rows: Vec<(String, Row)> = Vec::new();
     if cfg.wants("tmux") {
-        rows.push(("tmux".into(), run_system("tmux", || {
-            tmux::setup(&world, &cfg)?;
-            let startup = tmux::startup(&world, &cfg)?;
-            let echoes = tmux::echoes(&world, &cfg)?;
-            let _ = world.tmux("tmux-plain", &["kill-server"]);
-            let cat = summarize(&tmux::cat(&world, &cfg)?);
-            Ok(Row { startup: Some(startup), echoes: Some(echoes), cat: Some(cat), notes: vec![] })
-        })));
+        rows.push((
+            "tmux".into(),
+            run_system("tmux", || {
+                tmux::setup(&world, &cfg)?;
+                let startup = tmux::startup(&world, &cfg)?;
+                let echoes = tmux::echoes(&world, &cfg)?;
+                let _ = world.tmux("tmux-plain", &["kill-server"]);
+                let cat = summarize(&tmux::cat(&world, &cfg)?);
+                Ok(Row {
+                    startup: Some(startup),
+                    echoes: Some(echoes),
+                    cat: Some(cat),
+                    notes: vec![],
+                })
+            }),
+        ));
     }
     if cfg.wants("helios") {
-        rows.push(("helios".into(), run_system("helios", || helios::run(&world, &cfg))));
+        rows.push((
+            "helios".into(),
+            run_system("helios", || helios::run(&world, &cfg)),
+        ));
     }
     if cfg.wants("zellij") {
-        rows.push(("zellij".into(), run_system("zellij", || zellij::run(&world, &cfg))));
+        rows.push((
+            "zellij".into(),
+            run_system("zellij", || zellij::run(&world, &cfg)),
+        ));
     }
     let report = report(&cfg, &rows);
     println!("{report}");
@@ -207,23 +232,34 @@ fn report(cfg: &Config, rows: &[(String, Row)]) -> String {
         let tm = tmux.and_then(|t| t.echoes.clone()).unwrap_or_default();
         let (st, cat) = (r.startup.unwrap_or_default(), r.cat.unwrap_or_default());
         let tcat = tmux.and_then(|t| t.cat).unwrap_or_default();
-        s.push_str(&format!(
-            "| {name} | {} / {} | {} / {} / {} / {} | {} | {} | {:.0} / {:.0} | {:.1} / {:.1} | {:.1} | {} ({}–{}) | {:.2} ({:.2}–{:.2}) | {} |\n",
-            ms(e.idle.p50), ms(e.idle.p99),
-            ms(e.loaded.p50), ms(e.loaded.p90), ms(e.loaded.p99), ms(e.loaded.max),
+        let _ = writeln!(
+            s,
+            "| {name} | {} / {} | {} / {} / {} / {} | {} | {} | {:.0} / {:.0} | {:.1} / {:.1} | {:.1} | {} ({}–{}) | {:.2} ({:.2}–{:.2}) | {} |",
+            ms(e.idle.p50),
+            ms(e.idle.p99),
+            ms(e.loaded.p50),
+            ms(e.loaded.p90),
+            ms(e.loaded.p99),
+            ms(e.loaded.max),
             e.lost,
             ratio(e.loaded.p99, tm.loaded.p99),
-            e.cpu_console, e.cpu_total,
-            e.rss_console, e.rss_total,
+            e.cpu_console,
+            e.cpu_total,
+            e.rss_console,
+            e.rss_total,
             e.gen_mbps,
-            ms(st.p50), ms(st.min), ms(st.max),
-            cat.p50.as_secs_f64(), cat.min.as_secs_f64(), cat.max.as_secs_f64(),
+            ms(st.p50),
+            ms(st.min),
+            ms(st.max),
+            cat.p50.as_secs_f64(),
+            cat.min.as_secs_f64(),
+            cat.max.as_secs_f64(),
             ratio(cat.p50, tcat.p50),
-        ));
+        );
     }
     for (name, r) in rows {
         for n in &r.notes {
-            s.push_str(&format!("\n- {name}: {n}"));
+            let _ = write!(s, "\n- {name}: {n}");
         }
     }
     s.push('\n');

@@ -27,7 +27,14 @@ pub fn status_mib(pid: u32, key: &str) -> f64 {
     };
     s.lines()
         .find_map(|l| l.strip_prefix(key))
-        .and_then(|v| v.trim_start_matches(':').trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .and_then(|v| {
+            v.trim_start_matches(':')
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
@@ -46,13 +53,18 @@ pub fn find(marker: &str, name: &str) -> Vec<u32> {
         return out;
     };
     for entry in dir.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
             continue;
         };
         if comm(pid) != name {
             continue;
         }
-        let env = std::fs::read(Path::new("/proc").join(pid.to_string()).join("environ")).unwrap_or_default();
+        let env = std::fs::read(Path::new("/proc").join(pid.to_string()).join("environ"))
+            .unwrap_or_default();
         if env.split(|b| *b == 0).any(|kv| kv == marker.as_bytes()) {
             out.push(pid);
         }
@@ -64,7 +76,10 @@ pub fn find(marker: &str, name: &str) -> Vec<u32> {
 pub fn written(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/io"))
         .ok()
-        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("wchar:").and_then(|v| v.trim().parse().ok())))
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("wchar:").and_then(|v| v.trim().parse().ok()))
+        })
         .unwrap_or(0)
 }
 
@@ -76,7 +91,11 @@ pub fn find_cmdline(needle: &str) -> Vec<u32> {
     };
     let me = std::process::id();
     for entry in dir.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
             continue;
         };
         if pid == me {

@@ -5,8 +5,6 @@ use std::time::Duration;
 /// Summary of a set of timings.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Summary {
-    /// How many samples.
-    pub n: usize,
     /// Median.
     pub p50: Duration,
     /// 90th percentile.
@@ -31,7 +29,6 @@ pub fn summarize(samples: &[Duration]) -> Summary {
         s[rank.clamp(1, s.len()) - 1]
     };
     Summary {
-        n: s.len(),
         p50: at(50.0),
         p90: at(90.0),
         p99: at(99.0),

@@ -42,7 +42,12 @@ impl Term {
     /// Start `cmd` in a new PTY of `cols` x `rows`.
     pub fn spawn(cmd: CommandBuilder, cols: u16, rows: u16) -> Result<Self> {
         let pair = native_pty_system()
-            .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
             .context("openpty")?;
         let child = pair.slave.spawn_command(cmd).context("spawn in pty")?;
         drop(pair.slave);
@@ -71,7 +76,10 @@ impl Term {
                 };
                 let now = Instant::now();
                 let data = &buf[..n];
-                let mut st = sh.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut st = sh
+                    .state
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 st.parser.process(data);
                 st.bytes += n as u64;
                 if let Some(w) = answers.as_mut() {
@@ -79,26 +87,37 @@ impl Term {
                 }
                 if st.hit.is_none() {
                     let State { parser, probe, .. } = &mut *st;
-                    if let Some(p) = probe.as_mut() {
-                        if p(parser.screen()) {
-                            st.hit = Some(now);
-                            sh.changed.notify_all();
-                        }
+                    if probe.as_mut().is_some_and(|p| p(parser.screen())) {
+                        st.hit = Some(now);
+                        sh.changed.notify_all();
                     }
                 }
             }
-            let mut st = sh.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut st = sh
+                .state
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             st.eof = true;
             sh.changed.notify_all();
         });
-        Ok(Self { shared, writer, child, _master: pair.master, pid })
+        Ok(Self {
+            shared,
+            writer,
+            child,
+            _master: pair.master,
+            pid,
+        })
     }
 
     /// Arm a probe; `wait` then returns when it first holds. Checked at once against the
     /// current screen too.
     pub fn arm(&self, mut probe: Probe) {
         let mut st = self.lock();
-        st.hit = if probe(st.parser.screen()) { Some(Instant::now()) } else { None };
+        st.hit = if probe(st.parser.screen()) {
+            Some(Instant::now())
+        } else {
+            None
+        };
         st.probe = Some(probe);
     }
 
@@ -127,13 +146,17 @@ impl Term {
                 .shared
                 .changed
                 .wait_timeout(st, deadline - now)
-                .map(|(g, _)| g)
-                .unwrap_or_else(|e| e.into_inner().0);
+                .map_or_else(|e| e.into_inner().0, |(g, _)| g);
         }
     }
 
     /// Arm `probe`, send `keys`, and return how long until the probe held.
-    pub fn time(&mut self, probe: Probe, keys: &[u8], timeout: Duration) -> Result<Option<Duration>> {
+    pub fn time(
+        &mut self,
+        probe: Probe,
+        keys: &[u8],
+        timeout: Duration,
+    ) -> Result<Option<Duration>> {
         self.arm(probe);
         let t0 = Instant::now();
         self.send(keys)?;
@@ -151,7 +174,10 @@ impl Term {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.shared.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -166,7 +192,9 @@ impl Drop for Term {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = std::process::Command::new("kill").args(["-9", &self.pid.to_string()]).status();
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &self.pid.to_string()])
+            .status();
         let _ = self.child.wait();
     }
 }
@@ -245,6 +273,7 @@ pub fn near_cursor(needle: String) -> Probe {
     Box::new(move |screen: &vt100::Screen| {
         let (_, cols) = screen.size();
         let (row, _) = screen.cursor_position();
-        (row.saturating_sub(3)..=row).any(|r| screen.contents_between(r, 0, r, cols).contains(&needle))
+        (row.saturating_sub(3)..=row)
+            .any(|r| screen.contents_between(r, 0, r, cols).contains(&needle))
     })
 }

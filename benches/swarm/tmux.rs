@@ -5,21 +5,43 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 
+use crate::Config;
 use crate::driver::{self, Accounting, Echoes};
 use crate::stats::{Summary, summarize};
 use crate::term::{self, Term};
 use crate::world::World;
-use crate::Config;
 
 const DIR: &str = "tmux-plain";
 
 /// Build the session: pane 0 the interactive shell, the others generators, tiled.
 pub fn setup(w: &World, cfg: &Config) -> Result<()> {
     let (cols, rows) = cfg.size;
-    w.tmux(DIR, &["new-session", "-d", "-s", "swarm", "-x", &cols.to_string(), "-y", &rows.to_string(), &crate::probe_shell()])?;
+    w.tmux(
+        DIR,
+        &[
+            "new-session",
+            "-d",
+            "-s",
+            "swarm",
+            "-x",
+            &cols.to_string(),
+            "-y",
+            &rows.to_string(),
+            &crate::probe_shell(),
+        ],
+    )?;
     let go = w.path("go-tmux");
     for _ in 1..cfg.lanes {
-        w.tmux(DIR, &["split-window", "-d", "-t", "swarm:0.0", &crate::gen_command(&go, cfg.rate)])?;
+        w.tmux(
+            DIR,
+            &[
+                "split-window",
+                "-d",
+                "-t",
+                "swarm:0.0",
+                &crate::gen_command(&go, cfg.rate),
+            ],
+        )?;
         w.tmux(DIR, &["select-layout", "-t", "swarm:0", "tiled"])?;
     }
     w.tmux(DIR, &["select-pane", "-t", "swarm:0.0"])?;
@@ -38,7 +60,10 @@ pub fn startup(w: &World, cfg: &Config) -> Result<Summary> {
     for _ in 0..cfg.startups {
         let t0 = std::time::Instant::now();
         let t = attach(w, cfg, "swarm", DIR)?;
-        t.arm(term::all_visible(vec![driver::PROMPT.into(), "[swarm]".into()]));
+        t.arm(term::all_visible(vec![
+            driver::PROMPT.into(),
+            "[swarm]".into(),
+        ]));
         match t.wait(Duration::from_secs(30)) {
             Some(at) => times.push(at - t0),
             None => bail!("tmux client never drew its first frame:\n{}", t.contents()),
@@ -63,7 +88,20 @@ pub fn echoes(w: &World, cfg: &Config) -> Result<Echoes> {
 /// `cat` of the big file in one tmux pane: seconds for each repeat.
 pub fn cat(w: &World, cfg: &Config) -> Result<Vec<Duration>> {
     let (cols, rows) = cfg.cat_size;
-    w.tmux("tmux-cat", &["new-session", "-d", "-s", "cat", "-x", &cols.to_string(), "-y", &rows.to_string(), &crate::probe_shell()])?;
+    w.tmux(
+        "tmux-cat",
+        &[
+            "new-session",
+            "-d",
+            "-s",
+            "cat",
+            "-x",
+            &cols.to_string(),
+            "-y",
+            &rows.to_string(),
+            &crate::probe_shell(),
+        ],
+    )?;
     let mut t = Term::spawn(
         {
             let mut c = w.pty_command(std::path::Path::new("tmux"), "tmux-cat");

@@ -26,9 +26,24 @@ impl World {
     /// Create the world and a repo named `repo` with one commit.
     pub fn new() -> Result<Self> {
         let root = tempfile::Builder::new().prefix("helios-swarm-").tempdir()?;
-        let token = format!("{}-{}", std::process::id(), root.path().display().to_string().len());
+        let token = format!(
+            "{}-{}",
+            std::process::id(),
+            root.path().display().to_string().len()
+        );
         let w = Self { root, token };
-        for d in ["config", "data", "state", "home", "tmux-par", "tmux-plain", "tmux-cat", "zellij", "repo", "plain"] {
+        for d in [
+            "config",
+            "data",
+            "state",
+            "home",
+            "tmux-par",
+            "tmux-plain",
+            "tmux-cat",
+            "zellij",
+            "repo",
+            "plain",
+        ] {
             std::fs::create_dir_all(w.path(d))?;
         }
         for repo in ["repo", "plain"] {
@@ -51,7 +66,12 @@ impl World {
     }
 
     fn git(&self, repo: &str, args: &[&str]) -> Result<()> {
-        let st = self.command("git").arg("-C").arg(self.path(repo)).args(args).status()?;
+        let st = self
+            .command("git")
+            .arg("-C")
+            .arg(self.path(repo))
+            .args(args)
+            .status()?;
         if !st.success() {
             bail!("git {args:?} failed in {repo}");
         }
@@ -89,7 +109,10 @@ impl World {
     /// A std Command with the world's environment (default tmux server: the par one).
     pub fn command(&self, program: &str) -> Command {
         let mut c = Command::new(program);
-        c.envs(self.env("tmux-par")).env_remove("TMUX").env_remove("ZELLIJ").env_remove("ZELLIJ_SESSION_NAME");
+        c.envs(self.env("tmux-par"))
+            .env_remove("TMUX")
+            .env_remove("ZELLIJ")
+            .env_remove("ZELLIJ_SESSION_NAME");
         c
     }
 
@@ -113,7 +136,10 @@ impl World {
             .output()
             .context("run tmux")?;
         if !out.status.success() {
-            bail!("tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr).trim());
+            bail!(
+                "tmux {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
@@ -133,7 +159,11 @@ impl Drop for World {
         for d in ["tmux-par", "tmux-plain", "tmux-cat"] {
             let _ = self.tmux(d, &["kill-server"]);
         }
-        let _ = self.command("zellij").arg("kill-all-sessions").arg("--yes").output();
+        let _ = self
+            .command("zellij")
+            .arg("kill-all-sessions")
+            .arg("--yes")
+            .output();
         // Anything of this run still alive (a zellij server, a stuck client): end it by pid.
         let marker = self.marker();
         for name in ["zellij", "tmux: server", "tmux: client", "helios", "bash"] {

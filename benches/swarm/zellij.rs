@@ -1,6 +1,7 @@
 //! zellij under test (when installed): the same lanes as 25 panes of one tab from a layout, a
 //! new session started in the driver's 250x80 PTY with the interactive pane focused.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -40,17 +41,19 @@ fn layout(w: &World, cfg: &Config) -> String {
         s.push_str("        pane split_direction=\"vertical\" {\n");
         for _ in 0..per_row.min(cfg.lanes - i) {
             if i == 0 {
-                s.push_str(&format!(
+                let _ = write!(
+                    s,
                     "            pane command=\"env\" focus=true {{\n                args {} \"/bin/bash\" \"--norc\" \"--noprofile\"\n            }}\n",
                     kdl_str(&format!("PS1={}", driver::PROMPT))
-                ));
+                );
             } else {
-                s.push_str(&format!(
+                let _ = write!(
+                    s,
                     "            pane command={} {{\n                args \"--gen\" \"{}\" {}\n            }}\n",
                     kdl_str(&exe.display().to_string()),
                     cfg.rate,
                     kdl_str(&go.display().to_string())
-                ));
+                );
             }
             i += 1;
         }
@@ -64,24 +67,42 @@ fn layout(w: &World, cfg: &Config) -> String {
 pub fn run(w: &World, cfg: &Config) -> Result<Row> {
     let Some(zellij) = bin() else {
         return Ok(Row {
-            notes: vec!["not installed (cargo install --locked zellij@0.45.1): not measured".into()],
+            notes: vec![
+                "not installed (cargo install --locked zellij@0.45.1): not measured".into(),
+            ],
             ..Row::default()
         });
     };
     let dir = w.path("zellij");
     let config = dir.join("config.kdl");
-    std::fs::write(&config, "show_startup_tips false\nshow_release_notes false\n")?;
+    std::fs::write(
+        &config,
+        "show_startup_tips false\nshow_release_notes false\n",
+    )?;
     let layout_path = dir.join("swarm.kdl");
     std::fs::write(&layout_path, layout(w, cfg))?;
     let start = |name: &str| -> Result<Term> {
         let mut cmd = w.pty_command(&zellij, "tmux-plain");
-        cmd.args(["--config", &config.display().to_string(), "-s", name, "-n", &layout_path.display().to_string()]);
+        cmd.args([
+            "--config",
+            &config.display().to_string(),
+            "-s",
+            name,
+            "-n",
+            &layout_path.display().to_string(),
+        ]);
         cmd.cwd(w.path("repo"));
         Term::spawn(cmd, cfg.size.0, cfg.size.1)
     };
     let kill = |name: &str| {
-        let _ = w.command(&zellij.display().to_string()).args(["kill-session", name]).output();
-        let _ = w.command(&zellij.display().to_string()).args(["delete-session", "--force", name]).output();
+        let _ = w
+            .command(&zellij.display().to_string())
+            .args(["kill-session", name])
+            .output();
+        let _ = w
+            .command(&zellij.display().to_string())
+            .args(["delete-session", "--force", name])
+            .output();
     };
     let mut startups = Vec::new();
     for i in 0..cfg.startups.min(3) {
@@ -89,7 +110,7 @@ pub fn run(w: &World, cfg: &Config) -> Result<Row> {
         let t0 = Instant::now();
         let t = start(&name)?;
         t.arm(term::all_visible(vec![driver::PROMPT.into()]));
-        let hit = t.wait(Duration::from_secs(60));
+        let hit = t.wait(Duration::from_mins(1));
         drop(t);
         kill(&name);
         match hit {

@@ -115,7 +115,6 @@ pub fn attention_text(why: &Attention) -> String {
         Attention::Exited => "needs you: exited".into(),
         Attention::Waiting { .. } => "waiting for input".into(),
         Attention::WorkflowFailed { id } => format!("workflow failed: {id}"),
-        Attention::WorkflowFailed { id } => format!("workflow failed: {id}"),
     }
 }
 
