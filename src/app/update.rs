@@ -40,5 +40,11 @@ pub fn update(state: &mut AppState, msg: impl Into<Msg>) -> Vec<Effect> {
 
 /// What decides which lanes are drawn and at what size.
 fn visible_key(state: &AppState) -> impl PartialEq + use<> {
-    (state.selected.clone(), state.view, state.panel, state.filter.clone(), state.compact)
+    (
+        state.selected.clone(),
+        state.view,
+        state.panel,
+        state.filter.clone(),
+        state.compact,
+    )
 }
