@@ -201,7 +201,7 @@ fn events_panel_shows_what_other_instances_publish_live() {
     let draw = |st: &helios::app::AppState| {
         let mut t = Terminal::new(TestBackend::new(100, 8)).unwrap();
         t.draw(|f| {
-            helios::ui::events::render(f, f.area(), st, &helios::config::theme::Theme::default())
+            helios::ui::events::render(f, f.area(), st, &helios::config::theme::Theme::default());
         })
         .unwrap();
         let buf = t.backend().buffer().clone();

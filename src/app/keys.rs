@@ -27,6 +27,16 @@ pub fn translate(
     if let Some(action) = crate::app::temporal::keys::translate(state, &key) {
         return Some(action);
     }
+    // The share dialog takes every key while it is open.
+    if state.share.dialog.is_some() {
+        let c = match key.code {
+            KeyCode::Char(c) => c,
+            KeyCode::Enter => '\n',
+            KeyCode::Esc => '\x1b',
+            _ => return None,
+        };
+        return crate::app::share::dialog_key(&state.share, c);
+    }
     match &state.mode {
         Mode::Normal => keymap
             .command(KeyMode::Normal, chord)

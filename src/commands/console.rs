@@ -86,15 +86,17 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         engine.ptys.shutdown();
         drop(ui);
         drop(guard);
-        result
+        // `L` outside zellij asks to leave the console and run zellij in its place.
+        result.map(|o| (o, engine.state.share.exec_after_quit.take()))
     });
     // Stop the integration tasks so every journal handle is gone, then let the journal finish.
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
     drop(journal);
     let _ = journal_thread.join();
     match outcome? {
-        Outcome::Quit => Ok(ExitCode::SUCCESS),
-        Outcome::Attach { lane, session } => exec_attach(lane.as_str(), &session),
+        (Outcome::Quit, Some(argv)) => exec_argv(&argv),
+        (Outcome::Quit, None) => Ok(ExitCode::SUCCESS),
+        (Outcome::Attach { lane, session }, _) => exec_attach(lane.as_str(), &session),
     }
 }
 
@@ -107,6 +109,16 @@ fn look_and_keys(
     let env = crate::config::theme::TermEnv::from_env();
     let theme = crate::config::theme::Theme::load(&ctx.config.ui.theme, &env)?;
     Ok((keymap, theme))
+}
+
+/// Replace helios with `argv` (only returns on failure).
+fn exec_argv(argv: &[String]) -> anyhow::Result<ExitCode> {
+    use std::os::unix::process::CommandExt as _;
+    let Some((prog, args)) = argv.split_first() else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let err = std::process::Command::new(prog).args(args).exec();
+    anyhow::bail!("running {} failed: {err}; is it installed?", argv.join(" "))
 }
 
 /// Replace helios with `tmux attach -t SESSION` (only returns on failure).

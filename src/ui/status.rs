@@ -49,6 +49,9 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
             theme.attention.patch(base).add_modifier(Modifier::BOLD),
         ));
     }
+    if let Some(t) = crate::ui::nats::status_text(state) {
+        right.push(Span::styled(format!(" {t} "), theme.warn.patch(base)));
+    }
     right.push(Span::styled(format!(" {} lanes ", state.lanes.len()), base));
     let right_w: usize = right.iter().map(Span::width).sum();
     let mut left = vec![Span::styled(
