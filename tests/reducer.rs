@@ -106,11 +106,25 @@ fn send_prompts_then_sends_to_the_selected_lane() {
     let fx = run_keys(&mut st, &km(), "jsmake test<enter>");
     assert_eq!(
         fx,
-        vec![Effect::SendLine {
-            target: SendTarget::Lane(id("b")),
-            text: "make test".into()
-        }]
+        vec![
+            // `j` shows another lane in the single pane, so its PTY takes the pane's size.
+            Effect::ResizeLanes,
+            Effect::SendLine {
+                target: SendTarget::Lane(id("b")),
+                text: "make test".into()
+            }
+        ]
     );
+}
+
+#[rstest]
+#[case::select("j", true)]
+#[case::grid("z", true)]
+#[case::help("?", false)]
+fn a_change_of_visible_lanes_resizes_them(#[case] script: &str, #[case] resized: bool) {
+    let (mut st, _) = state_with(&["a", "b"], (100, 30));
+    let fx = run_keys(&mut st, &km(), script);
+    assert_eq!(fx.contains(&Effect::ResizeLanes), resized);
 }
 
 #[test]

@@ -158,12 +158,16 @@ fn main() -> Result<()> {
         let go = args.get(3).cloned().unwrap_or_default();
         generator::run(rate, Path::new(&go));
     }
-    // `cargo bench` passes --bench; a filter argument other than ours means "not me".
-    if args
-        .iter()
-        .skip(1)
-        .any(|a| !a.starts_with('-') && a != "swarm")
+    // Only `cargo bench` (which passes --bench) runs the swarm; `cargo test --all-targets` builds
+    // and starts this binary too, and must not flood the machine. A filter other than ours means
+    // "not me".
+    if !args.iter().any(|a| a == "--bench")
+        || args
+            .iter()
+            .skip(1)
+            .any(|a| !a.starts_with('-') && a != "swarm")
     {
+        println!("swarm: not run (use `cargo bench --bench swarm`)");
         return Ok(());
     }
     let cfg = Config::from_env();

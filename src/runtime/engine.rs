@@ -198,6 +198,9 @@ impl<B: PtyBackend> Engine<B> {
                     self.ptys.resize(&lane, rows, cols);
                 }
             }
+            // The compact view is the side pane of a zellij layout whose own panes already attach
+            // every lane; a second tmux client per lane would only fight over window sizes.
+            Effect::SyncPtys if self.state.compact => {}
             Effect::SyncPtys => {
                 let infos: Vec<LaneInfo> =
                     self.state.lanes.iter().map(|l| l.info.clone()).collect();
