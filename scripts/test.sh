@@ -63,4 +63,6 @@ cargo fmt --check
 say "cargo clippy"
 cargo clippy --locked --all-targets -- -D warnings
 say "cargo test"
-cargo test --locked --all-targets --no-fail-fast -- --test-threads=2
+# Two test threads through the environment: the criterion benches (run once each in test mode)
+# reject libtest flags such as --test-threads.
+RUST_TEST_THREADS=2 cargo test --locked --all-targets --no-fail-fast

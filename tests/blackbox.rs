@@ -11,7 +11,7 @@ use std::time::Duration;
 use helios::store::sqlite::SqliteStore;
 use helios::store::{EventQuery, EventStore};
 use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
-use support::{World, require, wait_until};
+use support::{World, require, wait_until, wait_until_or};
 use tui_term::vt100::Parser;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -25,7 +25,8 @@ struct Tui {
 }
 
 impl Tui {
-    /// Run `sh -c 'helios; stty -a'` so the tty's modes after helios are printed too.
+    /// Run `sh -c 'helios; stty -a'` so the tty's modes after helios are printed too; `stty-done`
+    /// marks the end of that output.
     fn start(world: &World, env: &[(&str, &str)]) -> Self {
         let pair = native_pty_system()
             .openpty(PtySize {
@@ -39,7 +40,10 @@ impl Tui {
         let bin = support::helios_bin();
         cmd.args([
             "-c",
-            &format!("'{}'; echo \"helios-exit=$?\"; stty -a", bin.display()),
+            &format!(
+                "'{}'; echo \"helios-exit=$?\"; stty -a; echo stty-done",
+                bin.display()
+            ),
         ]);
         cmd.cwd(&world.repo);
         for (k, v) in world.env() {
@@ -91,20 +95,25 @@ impl Tui {
     }
 
     fn wait_for(&self, what: &str, needle: &str) {
-        wait_until(what, WAIT, || self.contents().contains(needle));
+        wait_until_or(
+            what,
+            WAIT,
+            || self.contents().contains(needle),
+            || format!("helios shows:\n{}", self.contents()),
+        );
     }
 
     /// Wait for helios to exit; returns everything the tty showed.
     fn wait_exit(&mut self) -> String {
-        let start = std::time::Instant::now();
-        while !(self.raw().contains("helios-exit=") && self.raw().contains("speed")) {
-            assert!(
-                start.elapsed() < WAIT,
-                "helios did not exit; it shows:\n{}",
-                self.contents()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_until_or(
+            "helios to exit",
+            WAIT,
+            || {
+                let raw = self.raw();
+                raw.contains("helios-exit=") && raw.contains("stty-done")
+            },
+            || format!("helios shows:\n{}", self.contents()),
+        );
         let _ = self.child.wait();
         self.raw()
     }
@@ -181,16 +190,18 @@ fn focus_a_par_lane_type_a_command_and_quit() {
             .is_ok_and(|evs| evs.iter().any(|e| e.action == "lane.focused"))
     });
     tui.keys(b"echo bb-$((3*4))\r");
-    let ran = std::time::Instant::now();
-    while !capture_pane(&world, &two).contains("bb-12") {
-        assert!(
-            ran.elapsed() < WAIT,
-            "the command never ran in lane two's tmux session; helios shows:\n{}\npane:\n{}",
-            tui.contents(),
-            capture_pane(&world, &two)
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until_or(
+        "the command to run in lane two's tmux session",
+        WAIT,
+        || capture_pane(&world, &two).contains("bb-12"),
+        || {
+            format!(
+                "helios shows:\n{}\npane:\n{}",
+                tui.contents(),
+                capture_pane(&world, &two)
+            )
+        },
+    );
     tui.wait_for("the output in helios's pane", "bb-12");
     // Leave focus, then q quits helios (the lanes keep running).
     tui.keys(b"\x07");

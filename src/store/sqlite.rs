@@ -134,11 +134,14 @@ impl EventStore for SqliteStore {
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
+        // A cached statement: the journal thread appends bursts, so parse the INSERT once.
         self.conn
-            .execute(
+            .prepare_cached(
                 "INSERT INTO events (id, at, actor, repo, action, lane, result, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![e.id, at, e.actor, e.repo, e.action, e.lane, result, e.detail.to_string()],
             )
+            .and_then(|mut st| {
+                st.execute(params![e.id, at, e.actor, e.repo, e.action, e.lane, result, e.detail.to_string()])
+            })
             .map_err(|s| self.err(s))?;
         Ok(())
     }
@@ -231,16 +234,36 @@ impl SqliteStore {
                 .ok()
         });
         let limit = q.limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+        // Only the filters that are set go into the WHERE clause: `(?1 IS NULL OR lane = ?1)`
+        // would make SQLite scan every row instead of using the (lane, at) index.
+        let mut conds: Vec<&str> = Vec::new();
+        let mut args: Vec<&dyn rusqlite::ToSql> = Vec::new();
+        if let Some(lane) = &q.lane {
+            conds.push("lane = ?");
+            args.push(lane);
+        }
+        if let Some(since) = &since {
+            conds.push("at >= ?");
+            args.push(since);
+        }
+        if let Some(after) = &q.after_id {
+            conds.push("seq > (SELECT seq FROM events WHERE id = ?)");
+            args.push(after);
+        }
+        args.push(&limit);
+        let filter = if conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conds.join(" AND "))
+        };
         let sql = format!(
             "SELECT {COLUMNS} FROM (
-               SELECT {COLUMNS} FROM events
-               WHERE (?1 IS NULL OR lane = ?1) AND (?2 IS NULL OR at >= ?2)
-                 AND (?3 IS NULL OR seq > (SELECT seq FROM events WHERE id = ?3))
-               ORDER BY seq DESC LIMIT ?4) ORDER BY seq ASC"
+               SELECT {COLUMNS} FROM events {filter}
+               ORDER BY seq DESC LIMIT ?) ORDER BY seq ASC"
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|s| self.err(s))?;
         let rows = stmt
-            .query_map(params![q.lane, since, q.after_id, limit], RawRow::from_row)
+            .query_map(args.as_slice(), RawRow::from_row)
             .map_err(|s| self.err(s))?;
         let mut out = Vec::new();
         let mut bad = Vec::new();
@@ -251,5 +274,64 @@ impl SqliteStore {
             }
         }
         Ok((out, bad))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+    use time::{Duration, OffsetDateTime};
+
+    fn event(lane: Option<&str>, mins_ago: i64) -> AuditEvent {
+        let mut e = AuditEvent::new("t@h", "app", "lane.focused", lane, true, Value::Null);
+        e.at -= Duration::minutes(mins_ago);
+        e
+    }
+
+    fn ids(store: &SqliteStore, q: &EventQuery) -> Vec<String> {
+        store.query(q).unwrap().into_iter().map(|e| e.id).collect()
+    }
+
+    #[test]
+    fn each_filter_alone_and_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("j.db")).unwrap();
+        let evs = [
+            event(Some("a"), 120),
+            event(Some("b"), 90),
+            event(Some("a"), 30),
+            event(None, 20),
+            event(Some("a"), 10),
+        ];
+        for e in &evs {
+            store.append(e).unwrap();
+        }
+        let id = |i: usize| evs[i].id.clone();
+        let hour_ago = OffsetDateTime::now_utc() - Duration::hours(1);
+        assert_eq!(ids(&store, &EventQuery::default()).len(), 5);
+        let lane_a = EventQuery {
+            lane: Some("a".into()),
+            ..EventQuery::default()
+        };
+        assert_eq!(ids(&store, &lane_a), [id(0), id(2), id(4)]);
+        let since = EventQuery {
+            since: Some(hour_ago),
+            ..EventQuery::default()
+        };
+        assert_eq!(ids(&store, &since), [id(2), id(3), id(4)]);
+        let both = EventQuery {
+            since: Some(hour_ago),
+            ..lane_a.clone()
+        };
+        assert_eq!(ids(&store, &both), [id(2), id(4)]);
+        let after = EventQuery {
+            after_id: Some(id(1)),
+            limit: Some(2),
+            ..EventQuery::default()
+        };
+        // The newest two after event 1, oldest first.
+        assert_eq!(ids(&store, &after), [id(3), id(4)]);
     }
 }

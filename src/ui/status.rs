@@ -53,11 +53,21 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
         right.push(Span::styled(format!(" {t} "), theme.warn.patch(base)));
     }
     right.push(Span::styled(format!(" {} lanes ", state.lanes.len()), base));
-    let right_w: usize = right.iter().map(Span::width).sum();
     let mut left = vec![Span::styled(
         badge,
         base.add_modifier(Modifier::BOLD | Modifier::REVERSED),
     )];
+    // A flash is what the user must read now: the counts on the right give way to it, the
+    // lane count and outbox first, the attention count last.
+    if let Some(f) = &state.flash {
+        let need = left[0].width() + 2 + f.text.chars().count();
+        while right.len() > usize::from(attention > 0)
+            && need + right.iter().map(Span::width).sum::<usize>() > area.width as usize
+        {
+            right.pop();
+        }
+    }
+    let right_w: usize = right.iter().map(Span::width).sum();
     let room = (area.width as usize).saturating_sub(right_w + left[0].width() + 1);
     match &state.flash {
         Some(f) => {

@@ -8,13 +8,25 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Poll `pred` until it returns true or `timeout` passes; panics with `what` on timeout.
-pub fn wait_until(what: &str, timeout: Duration, mut pred: impl FnMut() -> bool) {
+pub fn wait_until(what: &str, timeout: Duration, pred: impl FnMut() -> bool) {
+    wait_until_or(what, timeout, pred, String::new);
+}
+
+/// Like [`wait_until`], and on timeout the panic message adds what `show` returns (the screen,
+/// a log) so a failure says what was there instead.
+pub fn wait_until_or(
+    what: &str,
+    timeout: Duration,
+    mut pred: impl FnMut() -> bool,
+    show: impl Fn() -> String,
+) {
     let start = Instant::now();
     let mut pause = Duration::from_millis(5);
     while !pred() {
         assert!(
             start.elapsed() < timeout,
-            "timed out after {timeout:?} waiting for {what}"
+            "timed out after {timeout:?} waiting for {what}\n{}",
+            show()
         );
         std::thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(100));

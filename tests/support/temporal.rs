@@ -129,16 +129,37 @@ impl DevServer {
     }
 
     /// Run the Python test worker (tests/fixtures/temporal/worker.py) with `args`.
+    /// It is killed and the test fails when it has not exited within two minutes.
     pub fn python_worker(&self, args: &[&str]) -> String {
-        let out = Command::new(python())
+        let mut child = Command::new(python())
             .arg(worker_script())
             .arg(self.address())
             .args(args)
-            .output()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .unwrap();
+        let start = std::time::Instant::now();
+        let mut pause = Duration::from_millis(5);
+        while child.try_wait().unwrap().is_none() {
+            if start.elapsed() > Duration::from_mins(2) {
+                let _ = child.kill();
+                let out = child.wait_with_output().unwrap();
+                panic!(
+                    "the Python test worker {args:?} did not exit within 2 minutes: {}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(100));
+        }
+        let out = child.wait_with_output().unwrap();
         assert!(
             out.status.success(),
-            "the Python test worker failed: {}",
+            "the Python test worker {args:?} failed ({}): {}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
