@@ -151,6 +151,7 @@ pub async fn run<B: PtyBackend>(
 
 /// Draw one frame inside synchronized output so the terminal never shows half a frame.
 fn draw<B: PtyBackend>(engine: &Engine<B>, ui: &mut Ui) -> anyhow::Result<()> {
+    let start = Instant::now();
     crossterm::queue!(ui.terminal.backend_mut(), BeginSynchronizedUpdate)?;
     let state = &engine.state;
     let screens = engine.ptys.screens();
@@ -160,6 +161,7 @@ fn draw<B: PtyBackend>(engine: &Engine<B>, ui: &mut Ui) -> anyhow::Result<()> {
     })?;
     crossterm::queue!(ui.terminal.backend_mut(), EndSynchronizedUpdate)?;
     ui.terminal.backend_mut().flush()?;
+    crate::telemetry::frame_time(start.elapsed());
     Ok(())
 }
 

@@ -188,7 +188,9 @@ fn layout_write_defaults_to_the_config_dir_and_user_templates_override() {
     let file = world.path("config/helios/layouts/repo.kdl");
     let text = std::fs::read_to_string(&file).unwrap();
     check(&text, "repo.kdl").unwrap();
-    assert!(text.contains("no lanes yet"), "{text}");
+    // Without par lanes the lanes are the repo's worktrees, as in the console: here the main
+    // checkout, as a shell pane.
+    assert!(text.contains("pane name=\"repo\" cwd="), "{text}");
     user_template(
         &world,
         "grid",

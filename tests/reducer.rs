@@ -7,10 +7,12 @@ mod fixture;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use fixture::{FakeScreens, attention, draw, run_keys, state_with};
 use helios::app::action::{Panel, SendTarget};
+use helios::app::nats::EventsFilter;
 use helios::app::state::{Mode, PromptKind, View};
 use helios::app::{Action, Effect, keys, update};
 use helios::config::keymap::Keymap;
 use helios::lanes::LaneId;
+use helios::store::EventResult;
 use rstest::rstest;
 
 fn km() -> Keymap {
@@ -168,8 +170,30 @@ fn palette_rm_confirms_and_panels_switch() {
     assert_eq!(st.panel, Panel::Lanes);
 }
 
+#[test]
+fn palette_sets_the_events_filter_and_shows_the_panel() {
+    let (mut st, _) = state_with(&["a", "b"], (100, 30));
+    run_keys(
+        &mut st,
+        &km(),
+        ":events lane=b action=lane. result=error<enter>",
+    );
+    assert_eq!(st.panel, Panel::Events);
+    assert_eq!(
+        st.nats.filter,
+        EventsFilter {
+            lane: Some("b".into()),
+            action: Some("lane.".into()),
+            result: Some(EventResult::Error),
+        }
+    );
+    run_keys(&mut st, &km(), ":events -<enter>");
+    assert_eq!(st.nats.filter, EventsFilter::default());
+}
+
 #[rstest]
 #[case::unknown(":frobnicate<enter>", "unknown command `frobnicate`")]
+#[case::events_arg(":events colour=red<enter>", "usage: events [lane=LANE]")]
 #[case::no_lane(":lane rm zzz<enter>", "no lane named `zzz`")]
 #[case::args(":grid 3<enter>", "`grid` takes no arguments")]
 fn palette_errors_flash(#[case] script: &str, #[case] want: &str) {
@@ -186,6 +210,7 @@ fn palette_errors_flash(#[case] script: &str, #[case] want: &str) {
 #[case::sub_unique(":lane s<tab>", ":lane send ")]
 #[case::lane_name(":lane rm au<tab>", ":lane rm auth-fix ")]
 #[case::registry(":lane.sel<tab>", ":lane.select_")]
+#[case::events_lane(":events lane=au<tab>", ":events lane=auth-fix ")]
 fn palette_completes(#[case] script: &str, #[case] want: &str) {
     let (mut st, _) = state_with(&["api", "auth-fix"], (100, 30));
     run_keys(&mut st, &km(), script);

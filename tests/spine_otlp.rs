@@ -1,5 +1,6 @@
 //! OpenTelemetry export: a local OTLP/HTTP receiver decodes the protobuf the built binary sends
-//! while delivering events, and finds the delivery span and the delivery counter.
+//! while delivering events and creating a lane, and finds the delivery and lane spans and the
+//! delivery counters.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "support/servers.rs"]
@@ -80,20 +81,27 @@ fn traces_and_metrics_reach_an_otlp_http_receiver() {
             .unwrap();
         }
     }
-    let out = world
-        .helios()
-        .args(["events", "--deliver", "--nats", &nats.url()])
-        .env(
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-            format!("http://127.0.0.1:{port}"),
-        )
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // helios with OTLP export on; it must succeed.
+    let run = |args: &[&str]| {
+        let out = world
+            .helios()
+            .args(args)
+            .env(
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                format!("http://127.0.0.1:{port}"),
+            )
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "helios {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["events", "--deliver", "--nats", &nats.url()]);
+    // A lane action through the CLI: its span is exported too.
+    support::require("par");
+    run(&["lane", "new", "otel-lane"]);
     // The exporters flush when helios exits, so everything has arrived by now.
     let seen = seen.lock().unwrap();
     let mut spans = Vec::new();
@@ -119,10 +127,12 @@ fn traces_and_metrics_reach_an_otlp_http_receiver() {
             other => panic!("unexpected OTLP path {other}"),
         }
     }
-    assert!(
-        spans.iter().any(|s| s == "sink.publish"),
-        "spans: {spans:?}"
-    );
+    for name in ["sink.publish", "lane.create"] {
+        assert!(
+            spans.iter().any(|s| s == name),
+            "no {name} in spans: {spans:?}"
+        );
+    }
     assert!(
         metrics.iter().any(|m| m == "helios.events.delivered"),
         "metrics: {metrics:?}"

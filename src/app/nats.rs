@@ -353,7 +353,11 @@ pub fn on_action(state: &mut AppState, action: NatsAction) -> Vec<Effect> {
                 .and_then(|k| n.sorted_streams().iter().position(|s| s.name == k))
                 .unwrap_or(0);
         }
-        NatsAction::SetFilter { filter } => n.filter = filter,
+        NatsAction::SetFilter { filter } => {
+            n.filter = filter;
+            // Filtering is for looking: show the events panel the filter applies to.
+            state.panel = crate::app::action::Panel::Events;
+        }
     }
     Vec::new()
 }

@@ -2,11 +2,14 @@
 //!
 //! The commands mirror the CLI (`lane new NAME [--base REF] [--cmd CMD]`, `lane rm NAME`,
 //! `lane send NAME|all TEXT…`, `lane attach NAME`), plus the panels (`grid`, `lanes`, `events`,
-//! `nats`, `temporal`), `help`, `quit`, and every dotted command name of the registry.
+//! `nats`, `temporal`), the events filter (`events lane=L action=P result=ok|error`), `help`,
+//! `quit`, and every dotted command name of the registry.
 
 use crate::app::action::{Panel, SendTarget};
+use crate::app::nats::{EventsFilter, NatsAction};
 use crate::app::{Action, AppState, command};
 use crate::lanes::LaneId;
+use crate::store::EventResult;
 
 /// The words a palette line can start with, besides the registry names.
 pub const TOP_WORDS: &[&str] = &[
@@ -26,6 +29,7 @@ pub fn parse(line: &str, state: &AppState) -> Result<Option<Action>, String> {
         "lane" => parse_lane(line, &words, state)?,
         "grid" => Action::ToggleGrid,
         "lanes" => panel(Panel::Lanes),
+        "events" if words.len() > 1 => return parse_events(&words[1..]).map(Some),
         "events" => panel(Panel::Events),
         "nats" => panel(Panel::Nats),
         "temporal" => panel(Panel::Temporal),
@@ -43,6 +47,24 @@ pub fn parse(line: &str, state: &AppState) -> Result<Option<Action>, String> {
         return Err(format!("`{first}` takes no arguments"));
     }
     Ok(Some(action))
+}
+
+/// `events lane=L action=PREFIX result=ok|error` (any subset, `-` clears): the events filter.
+fn parse_events(args: &[&str]) -> Result<Action, String> {
+    const USAGE: &str =
+        "usage: events [lane=LANE] [action=PREFIX] [result=ok|error], or events - to clear";
+    let mut filter = EventsFilter::default();
+    for arg in args {
+        match arg.split_once('=') {
+            Some(("lane", v)) if !v.is_empty() => filter.lane = Some(v.to_string()),
+            Some(("action", v)) if !v.is_empty() => filter.action = Some(v.to_string()),
+            Some(("result", "ok")) => filter.result = Some(EventResult::Ok),
+            Some(("result", "error")) => filter.result = Some(EventResult::Error),
+            None if *arg == "-" => filter = EventsFilter::default(),
+            _ => return Err(format!("`{arg}`: {USAGE}")),
+        }
+    }
+    Ok(Action::Nats(NatsAction::SetFilter { filter }))
 }
 
 fn panel(panel: Panel) -> Action {
@@ -136,6 +158,11 @@ pub fn candidates(line: &str, state: &AppState) -> Vec<String> {
         ["lane"] => LANE_WORDS.iter().map(|w| (*w).to_string()).collect(),
         ["lane", "rm" | "attach"] => lanes().collect(),
         ["lane", "send"] => std::iter::once("all".to_string()).chain(lanes()).collect(),
+        ["events", ..] => ["lane=", "action=", "result=ok", "result=error"]
+            .iter()
+            .map(|w| (*w).to_string())
+            .chain(lanes().map(|l| format!("lane={l}")))
+            .collect(),
         ["lane", "new", _, ..] if !done.contains(&"--cmd") => {
             vec!["--base".to_string(), "--cmd".to_string()]
         }

@@ -38,6 +38,8 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
             return Err(e);
         }
     };
+    let (action, lane) = action_of(&args);
+    let _span = crate::telemetry::span(crate::telemetry::action_span(action), lane.unwrap_or(""));
     let actor = crate::runtime::actor();
     let mut record = |action: &str, lane: Option<&str>, result: &Result<Value, String>| {
         let (ok, detail) = match result {

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::commands::Context;
-use crate::integrations::zellij::{lanes, layout};
-use crate::lanes::LaneInfo;
+use crate::integrations::zellij::layout;
+use crate::lanes::{self, LaneInfo};
 
 /// `$XDG_CONFIG_HOME/helios/layouts/<repo>.kdl`.
 pub fn default_out(repo: &str) -> PathBuf {

@@ -9,7 +9,7 @@ use crate::cli::{ShareArgs, ShareVia};
 use crate::commands::Context;
 use crate::integrations::share::store::ShareStore;
 use crate::integrations::share::{self, Share, StartRequest, Tool, manage};
-use crate::integrations::zellij::lanes;
+use crate::lanes;
 
 /// Run one `helios share` subcommand.
 pub fn run(ctx: &Context, args: ShareArgs) -> anyhow::Result<ExitCode> {

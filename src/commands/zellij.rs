@@ -5,8 +5,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use crate::commands::{Context, layout as layout_cmd};
-use crate::integrations::zellij::{inside_zellij, lanes, session};
-use crate::lanes::LaneInfo;
+use crate::integrations::zellij::{inside_zellij, session};
+use crate::lanes::{self, LaneInfo};
 use crate::store::AuditEvent;
 
 /// What `helios zellij` decided to do; the caller runs `argv` (attach or create) when set.

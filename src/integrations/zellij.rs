@@ -1,7 +1,6 @@
 //! zellij: layouts, the repo's session (`helios-<repo>`), and opening lanes as zellij panes.
 //! Commands follow zellij 0.45.1's CLI.
 
-pub mod lanes;
 pub mod layout;
 pub mod session;
 

@@ -1,52 +1,64 @@
-//! Lane discovery: par lanes of the repo when par is installed and has some, else the repo's
-//! git worktrees. Does IO (files, git, tmux): run it off the render path.
+//! Lane discovery: the repo's par lanes and its other git worktrees. Does IO (files, git,
+//! tmux): run it off the render path.
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::lanes::{GitCounts, LaneError, LaneId, LaneInfo, LaneSource, git, par, worktree};
 
 /// Every lane of the repo at `repo`, sorted by label, with tmux liveness and git counts.
 ///
-/// par lanes win when par is installed and its state file has lanes for this repo; otherwise
-/// the lanes are the repo's git worktrees (helios runs a shell in each). A corrupt par state
-/// file is an error, not a silent fallback: showing plain shells in par's worktrees would
-/// hide the agents' real sessions.
+/// The lanes are par's lanes of this repo (from its state file, whether or not the par program
+/// is on PATH: the tmux sessions are real either way) plus every other git worktree, each a
+/// shell helios runs. The main checkout is a lane only when par has none: beside par lanes it
+/// is where the operator works, not an agent. A corrupt par state file is an error, not a
+/// silent fallback: showing plain shells in par's worktrees would hide the agents' sessions.
 pub fn discover(repo: &Path) -> Result<Vec<LaneInfo>, LaneError> {
-    let sessions = if par::installed() {
-        par::read_state(repo)?
+    let sessions = par::read_state(repo)?;
+    let alive = if sessions.is_empty() {
+        HashSet::new()
     } else {
-        Vec::new()
+        tmux_sessions()
     };
-    let mut lanes: Vec<LaneInfo> = if sessions.is_empty() {
-        worktree::list(repo)?
-            .into_iter()
-            .map(|w| LaneInfo {
-                id: LaneId::new(w.label),
-                branch: w.branch,
-                worktree: w.path,
-                source: LaneSource::Worktree,
-                session_alive: true,
-                git: GitCounts::default(),
-            })
-            .collect()
-    } else {
-        let alive = tmux_sessions();
-        sessions
-            .into_iter()
-            .map(|s| LaneInfo {
-                id: LaneId::new(s.label),
-                branch: s.branch_name,
-                worktree: s.worktree_path,
-                session_alive: alive.contains(&s.tmux_session_name),
-                source: LaneSource::Par {
-                    session: s.tmux_session_name,
-                },
-                git: GitCounts::default(),
-            })
-            .collect()
-    };
+    let par_paths: Vec<PathBuf> = sessions
+        .iter()
+        .map(|s| canonical(&s.worktree_path))
+        .collect();
+    let main = canonical(repo);
+    let mut lanes: Vec<LaneInfo> = sessions
+        .into_iter()
+        .map(|s| LaneInfo {
+            id: LaneId::new(s.label),
+            branch: s.branch_name,
+            worktree: s.worktree_path,
+            session_alive: alive.contains(&s.tmux_session_name),
+            source: LaneSource::Par {
+                session: s.tmux_session_name,
+            },
+            git: GitCounts::default(),
+        })
+        .collect();
+    let with_par = !lanes.is_empty();
+    for w in worktree::list(repo)? {
+        let path = canonical(&w.path);
+        if par_paths.contains(&path) || (with_par && path == main) {
+            continue;
+        }
+        // A worktree named like a par lane keeps its own, distinct label.
+        let mut label = w.label;
+        while lanes.iter().any(|l| l.id.as_str() == label) {
+            label.push_str("-wt");
+        }
+        lanes.push(LaneInfo {
+            id: LaneId::new(label),
+            branch: w.branch,
+            worktree: w.path,
+            source: LaneSource::Worktree,
+            session_alive: true,
+            git: GitCounts::default(),
+        });
+    }
     // One git process per lane, run side by side: 25 lanes cost about one git status.
     std::thread::scope(|scope| {
         for lane in &mut lanes {
@@ -90,4 +102,8 @@ pub fn find(repo: &Path, label: &str) -> Result<LaneInfo, LaneError> {
         .ok_or_else(|| LaneError::NoSuchLane {
             label: label.to_string(),
         })
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }

@@ -1,4 +1,4 @@
-//! The par-less fallback: the repo's git worktrees as lanes, each with a shell helios owns.
+//! Plain git worktrees as lanes (every worktree par does not own), each with a shell helios owns.
 //! Labels are worktree directory names, de-duplicated with `-2`, `-3`…; these lanes are not
 //! durable (their shells end when helios quits).
 

@@ -234,6 +234,7 @@ fn read_loop(mut reader: Box<dyn Read + Send>, ctx: &ReaderCtx) {
             Err(_) => return,
         };
         let notices = ctx.screen.feed(&buf[..n]);
+        crate::telemetry::lane_bytes(ctx.lane.as_str(), n as u64);
         if ctx.detached.load(Ordering::Acquire) {
             return;
         }

@@ -272,7 +272,9 @@ impl<B: PtyBackend> Engine<B> {
         let actor = self.ctx.actor.clone();
         let repo_name = self.state.repo.name.clone();
         tokio::task::spawn_blocking(move || {
+            let span = crate::telemetry::span(crate::telemetry::action_span(action), lane.as_str());
             let result = run(&repo).map_err(|e| e.to_string());
+            drop(span);
             let mut detail = detail;
             if let (Err(e), Some(map)) = (&result, detail.as_object_mut()) {
                 map.insert("error".into(), json!(e));
