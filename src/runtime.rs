@@ -3,8 +3,9 @@
 //!
 //! Each turn waits for anything (a key, an IO event, the 1 s tick, a signal), then drains
 //! everything else already pending, applies it all with `app::update` (through the [`Engine`]),
-//! and draws once if the state changed — at most 60 frames a second, each wrapped in
-//! synchronized output.
+//! and draws once if the state changed, each frame wrapped in synchronized output: at most 120
+//! frames a second when a key or the lane in front changed something, 30 (or fewer when frames
+//! are expensive) when only background lanes printed.
 
 pub mod engine;
 
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{SignalKind, signal};
@@ -32,8 +33,23 @@ pub type EventSender = tokio::sync::mpsc::UnboundedSender<crate::app::Event>;
 /// The receiving end of [`EventSender`].
 pub type EventReceiver = tokio::sync::mpsc::UnboundedReceiver<crate::app::Event>;
 
-/// The shortest time between two frames (60 fps).
-const FRAME: Duration = Duration::from_millis(16);
+/// The shortest time between two frames when the user's own lane or a key changed something
+/// (120 fps): an echo waits at most this long behind the previous frame.
+const FRAME: Duration = Duration::from_millis(8);
+/// The shortest time between two frames when only background lanes printed (30 fps).
+const BACKGROUND_FRAME: Duration = Duration::from_millis(33);
+
+/// How long after the last frame the next may be drawn. Background-only changes wait longer,
+/// and longer still when frames get expensive (a saturated machine): at most a fifth of the
+/// time goes to drawing lanes nobody is typing into. Their screens keep parsing meanwhile, so
+/// nothing is lost, only drawn later.
+pub fn frame_gap(urgent: bool, last_cost: Duration) -> Duration {
+    if urgent {
+        FRAME
+    } else {
+        BACKGROUND_FRAME.max(last_cost * 5)
+    }
+}
 /// How often lanes are re-read from par and git.
 const DISCOVER_EVERY: u32 = 5;
 
@@ -76,6 +92,7 @@ pub async fn run<B: PtyBackend>(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut ticks: u32 = 0;
     let mut last_draw: Option<Instant> = None;
+    let mut last_cost = Duration::ZERO;
     let mut engine_first: Vec<Event> = Vec::new();
 
     if let Ok((cols, rows)) = crossterm::terminal::size() {
@@ -86,7 +103,7 @@ pub async fn run<B: PtyBackend>(
         // leaves focus changes what the next key means.
         let mut keys: Vec<TermEvent> = Vec::new();
         let next_frame = last_draw.map_or_else(tokio::time::Instant::now, |t| {
-            tokio::time::Instant::from_std(t + FRAME)
+            tokio::time::Instant::from_std(t + frame_gap(engine.urgent, last_cost))
         });
         tokio::select! {
             biased;
@@ -112,7 +129,10 @@ pub async fn run<B: PtyBackend>(
             () = tokio::time::sleep_until(next_frame), if engine.dirty => {},
         }
         // Drain what is already waiting, keys first: a flooding lane must not delay an echo.
-        while let Some(Some(Ok(t))) = input.next().now_or_never() {
+        // Polled with this task's own waker (`poll!`), not `now_or_never`'s no-op one: crossterm's
+        // EventStream starts one wake-up thread per waker it is given, and one started for a no-op
+        // waker left later keys unread until something else woke the loop (the 1 s tick).
+        while let std::task::Poll::Ready(Some(Ok(t))) = futures::poll!(input.next()) {
             keys.push(t);
         }
         for t in keys {
@@ -141,9 +161,13 @@ pub async fn run<B: PtyBackend>(
         if let Some(outcome) = engine.outcome.take() {
             return Ok(outcome);
         }
-        if engine.dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
+        let gap = frame_gap(engine.urgent, last_cost);
+        if engine.dirty && last_draw.is_none_or(|t| t.elapsed() >= gap) {
+            let start = Instant::now();
             draw(engine, ui)?;
             engine.dirty = false;
+            engine.urgent = false;
+            last_cost = start.elapsed();
             last_draw = Some(Instant::now());
         }
     }
@@ -190,4 +214,21 @@ fn focused_modes<B: PtyBackend>(engine: &Engine<B>) -> crate::pty::InputModes {
         .as_ref()
         .map(|l| engine.ptys.input_modes(l))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn background_frames_wait_longer_and_back_off_when_frames_are_slow() {
+        let cheap = Duration::from_millis(2);
+        assert_eq!(frame_gap(true, cheap), FRAME);
+        assert_eq!(frame_gap(true, Duration::from_millis(40)), FRAME);
+        assert_eq!(frame_gap(false, cheap), BACKGROUND_FRAME);
+        assert_eq!(
+            frame_gap(false, Duration::from_millis(20)),
+            Duration::from_millis(100)
+        );
+    }
 }

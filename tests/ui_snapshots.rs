@@ -31,8 +31,23 @@ fn focused_and_scrolled() {
     }
     screens.feed(st.selected.as_ref().unwrap().as_str(), rows, cols, &bytes);
     insta::assert_snapshot!("focused", draw(&st, &km(), &screens));
+    // The lane's cursor is the terminal's cursor, at the lane's cursor inside the pane's border
+    // (after 60 lines it sits at the start of the last row).
+    let (x, y) = fixture::cursor(&st, &km(), &screens).expect("a visible cursor");
+    let text = draw(&st, &km(), &screens);
+    let row: Vec<&str> = text.lines().collect();
+    assert!(
+        row[usize::from(y) - 1].contains("line 60"),
+        "cursor at {x},{y}:\n{text}"
+    );
+    assert_eq!(
+        row[usize::from(y)].chars().nth(usize::from(x) - 1),
+        Some('│')
+    );
     run_keys(&mut st, &km(), "<c-g><pgup>");
     insta::assert_snapshot!("scrolled", draw(&st, &km(), &screens));
+    // Scrolled back and unfocused: no cursor.
+    assert_eq!(fixture::cursor(&st, &km(), &screens), None);
 }
 
 #[test]

@@ -55,7 +55,8 @@ fn setup(w: &World, cfg: &Config) -> Result<()> {
             bail!("no tmux session for {} in {sessions:?}", label(i));
         };
         let cmd = if i == 0 {
-            format!("exec {}", crate::probe_shell())
+            // `clear` first: the typed command line holds the prompt text too.
+            format!("clear; exec {}", crate::probe_shell())
         } else {
             format!("clear; exec {}", crate::gen_command(&go, cfg.rate))
         };

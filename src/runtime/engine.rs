@@ -58,6 +58,10 @@ pub struct Engine<B: PtyBackend> {
     ctx: EngineCtx,
     /// Set when the state changed since the last draw.
     pub dirty: bool,
+    /// Set when something the user is looking at changed since the last draw (a key, the
+    /// focused or selected lane's output, any other event): drawn at the full frame rate.
+    /// Output of the other lanes alone leaves it unset and is drawn at the background rate.
+    pub urgent: bool,
     /// Set once the loop should end.
     pub outcome: Option<Outcome>,
     discovering: Arc<AtomicBool>,
@@ -75,6 +79,7 @@ impl<B: PtyBackend> Engine<B> {
             ptys,
             ctx,
             dirty: true,
+            urgent: true,
             outcome: None,
             discovering: Arc::new(AtomicBool::new(false)),
             discover_again: false,
@@ -86,6 +91,14 @@ impl<B: PtyBackend> Engine<B> {
     /// Apply one message and carry out its effects.
     pub fn handle(&mut self, msg: impl Into<Msg>) {
         let msg = msg.into();
+        self.urgent |= match &msg {
+            Msg::Event(Event::LaneOutput { lane, .. }) => {
+                self.state.focused.as_ref() == Some(lane)
+                    || self.state.selected.as_ref() == Some(lane)
+            }
+            Msg::Event(Event::Tick { .. }) => false,
+            _ => true,
+        };
         match &msg {
             Msg::Event(Event::LaneOutput { lane, .. }) => self.ptys.notice_handled(lane),
             Msg::Event(Event::LanesDiscovered { .. } | Event::DiscoveryFailed { .. })

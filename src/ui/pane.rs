@@ -65,8 +65,16 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
     let mut drawn = false;
     ctx.screens.with_screen(id, &mut |screen| {
         drawn = true;
-        let cursor =
-            Cursor::default().visibility(focused && lane.scroll == 0 && !screen.hide_cursor());
+        // The focused lane's cursor is the terminal's own cursor (it blinks, keeps the user's
+        // shape, and is not a glyph in the copied text), like tmux and zellij show it.
+        let cursor = Cursor::default().visibility(false);
+        if focused && lane.scroll == 0 && !screen.hide_cursor() {
+            let inner = block.inner(area);
+            let (row, col) = screen.cursor_position();
+            if row < inner.height && col < inner.width {
+                frame.set_cursor_position((inner.x + col, inner.y + row));
+            }
+        }
         if lane.scroll > 0 {
             let mut scrolled = screen.clone();
             scrolled.set_scrollback(lane.scroll);
