@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::app::action::SendTarget;
 use crate::app::state::LaneStatus;
-use crate::app::{AppState, Effect, Event, Msg, update};
+use crate::app::{Action, AppState, Effect, Event, Msg, update};
 use crate::integrations::Integrations;
 use crate::lanes::{LaneError, LaneId, LaneInfo, LaneSource, par};
 use crate::pty::PtyBackend;
@@ -91,14 +91,24 @@ impl<B: PtyBackend> Engine<B> {
     /// Apply one message and carry out its effects.
     pub fn handle(&mut self, msg: impl Into<Msg>) {
         let msg = msg.into();
-        self.urgent |= match &msg {
-            Msg::Event(Event::LaneOutput { lane, .. }) => {
-                self.state.focused.as_ref() == Some(lane)
-                    || self.state.selected.as_ref() == Some(lane)
-            }
-            Msg::Event(Event::Tick { .. }) => false,
-            _ => true,
-        };
+        // A keystroke passed to the focused lane changes nothing helios draws (its echo does,
+        // as that lane's output): drawing for it would only delay the echo's frame.
+        let passthrough = matches!(&msg, Msg::Action(Action::WriteFocused { .. }))
+            && self
+                .state
+                .focused
+                .as_ref()
+                .and_then(|l| self.state.lane(l))
+                .is_some_and(|l| l.scroll == 0);
+        self.urgent |= !passthrough
+            && match &msg {
+                Msg::Event(Event::LaneOutput { lane, .. }) => {
+                    self.state.focused.as_ref() == Some(lane)
+                        || self.state.selected.as_ref() == Some(lane)
+                }
+                Msg::Event(Event::Tick { .. }) => false,
+                _ => true,
+            };
         match &msg {
             Msg::Event(Event::LaneOutput { lane, .. }) => self.ptys.notice_handled(lane),
             Msg::Event(Event::LanesDiscovered { .. } | Event::DiscoveryFailed { .. })
@@ -109,7 +119,7 @@ impl<B: PtyBackend> Engine<B> {
             _ => {}
         }
         let effects = update(&mut self.state, msg);
-        self.dirty = true;
+        self.dirty |= !passthrough;
         for e in effects {
             self.execute(e);
         }
