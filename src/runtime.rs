@@ -50,6 +50,7 @@ pub fn frame_gap(urgent: bool, last_cost: Duration) -> Duration {
         BACKGROUND_FRAME.max(last_cost * 5)
     }
 }
+
 /// How often lanes are re-read from par and git.
 const DISCOVER_EVERY: u32 = 5;
 
