@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::support::{free_port, require, wait_until};
+use crate::support::{free_port, require, wait_until, wait_until_or};
 
 /// A running dev server; killed (process group and all) when dropped.
 pub struct DevServer {
@@ -131,7 +131,7 @@ impl DevServer {
     /// Run the Python test worker (tests/fixtures/temporal/worker.py) with `args`.
     /// It is killed and the test fails when it has not exited within two minutes.
     pub fn python_worker(&self, args: &[&str]) -> String {
-        let mut child = Command::new(python())
+        let child = Command::new(python())
             .arg(worker_script())
             .arg(self.address())
             .args(args)
@@ -139,21 +139,17 @@ impl DevServer {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let start = std::time::Instant::now();
-        let mut pause = Duration::from_millis(5);
-        while child.try_wait().unwrap().is_none() {
-            if start.elapsed() > Duration::from_mins(2) {
-                let _ = child.kill();
-                let out = child.wait_with_output().unwrap();
-                panic!(
-                    "the Python test worker {args:?} did not exit within 2 minutes: {}{}",
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            }
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_millis(100));
-        }
+        let child = std::cell::RefCell::new(child);
+        wait_until_or(
+            &format!("the Python test worker {args:?} to exit"),
+            Duration::from_mins(2),
+            || child.borrow_mut().try_wait().unwrap().is_some(),
+            || {
+                let _ = child.borrow_mut().kill();
+                "it was killed".to_string()
+            },
+        );
+        let child = child.into_inner();
         let out = child.wait_with_output().unwrap();
         assert!(
             out.status.success(),
