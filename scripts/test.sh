@@ -58,6 +58,13 @@ for p in tmux tmate git par nats-server temporal zellij; do
 done
 export HELIOS_PG_BIN=/usr/lib/postgresql/15/bin
 
+# A clean build of every test binary takes about 3.5 GB under target/ (debug info is trimmed in
+# Cargo.toml); a full disk shows up as the linker dying with SIGBUS, so say it plainly first.
+target_dir=${CARGO_TARGET_DIR:-$here/target}
+mkdir -p "$target_dir"
+free_gb=$(df -Pk "$target_dir" | awk 'NR==2 { print int($4 / 1048576) }')
+[ "$free_gb" -ge 5 ] || die "only ${free_gb} GB free on the disk of $target_dir; the build needs about 5 GB: free some space (cargo clean) and run again"
+
 say "cargo fmt --check"
 cargo fmt --check
 say "cargo clippy"
