@@ -9,6 +9,7 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use helios::app::Event;
+use helios::config::TmuxClient;
 use helios::lanes::{GitCounts, LaneId, LaneInfo, LaneSource};
 use helios::pty::{PortablePtys, PtyBackend, PtyConfig};
 use helios::store::sqlite::SqliteStore;
@@ -122,49 +123,9 @@ fn lane_lifecycle_with_real_par_and_tmux() {
         session_alive: true,
         git: GitCounts::default(),
     };
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
-    let config = PtyConfig {
-        scrollback: 500,
-        shell: "/bin/sh".into(),
-        env: world.env(),
-    };
-    let mut ptys = PortablePtys::new(config, tx);
-    assert!(ptys.sync(std::slice::from_ref(&info)).is_empty());
-    ptys.resize(&info.id, 30, 100);
-    let screen = ptys.screen(&info.id).unwrap();
-
-    // The shell expands $((6*7)); seeing 42 proves it ran, not that the line was echoed.
-    ok(&helios(
-        &world,
-        &["lane", "send", "beta", "--", "echo", "out-$((6*7))"],
-    ));
-    wait_until("beta's output in helios's screen model", WAIT, || {
-        screen.contents().contains("out-42")
-    });
-    let mut notices = 0;
-    while let Ok(ev) = rx.try_recv() {
-        if let Event::LaneOutput { lane, .. } = ev {
-            assert_eq!(lane, info.id);
-            notices += 1;
-        }
+    for mode in [TmuxClient::Control, TmuxClient::Attach] {
+        watch_lane(&world, &info, mode);
     }
-    // Notices merge: until the runtime handles one, no second is sent.
-    assert_eq!(notices, 1);
-    ptys.notice_handled(&info.id);
-
-    // Typing into the PTY reaches the real session too.
-    ptys.write(&info.id, b"echo typed-$((7*6))\r".to_vec())
-        .unwrap();
-    wait_until("typed command's output", WAIT, || {
-        screen.contents().contains("typed-42")
-    });
-    // Closing helios's PTY leaves the lane's session running (par lanes are durable): wait for
-    // the attach client to be gone, then the session must still be there.
-    ptys.shutdown();
-    wait_until("helios's tmux client to go", WAIT, || {
-        tmux_clients(&world).is_empty()
-    });
-    assert!(tmux_sessions(&world).contains("beta"));
 
     let out = ok(&helios(&world, &["lane", "rm", "gamma"]));
     assert!(out.contains("removed"), "{out}");
@@ -239,6 +200,82 @@ fn lane_lifecycle_with_real_par_and_tmux() {
     assert!(has("lane.removed", "nope", EventResult::Error), "{seen:?}");
     assert!(has("lane.created", "zeta", EventResult::Error), "{seen:?}");
     assert!(events.iter().all(|e| e.actor.contains('@')));
+}
+
+/// Attach helios's own client to a par lane's real tmux session (in `mode`), watch its screen
+/// model, type into it and let go: the session keeps running.
+fn watch_lane(world: &World, info: &LaneInfo, mode: TmuxClient) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let config = PtyConfig {
+        scrollback: 500,
+        shell: "/bin/sh".into(),
+        env: world.env(),
+        tmux_client: mode,
+    };
+    let mut ptys = PortablePtys::new(config, tx);
+    assert!(ptys.sync(std::slice::from_ref(info)).is_empty());
+    ptys.resize(&info.id, 30, 100);
+    let screen = ptys.screen(&info.id).unwrap();
+
+    // The shell expands $((6*7)); seeing 42 proves it ran, not that the line was echoed.
+    ok(&helios(
+        world,
+        &[
+            "lane",
+            "send",
+            "beta",
+            "--",
+            "echo",
+            &format!("out-{mode:?}-$((6*7))"),
+        ],
+    ));
+    wait_until("beta's output in helios's screen model", WAIT, || {
+        screen.contents().contains(&format!("out-{mode:?}-42"))
+    });
+    let mut notices = 0;
+    while let Ok(ev) = rx.try_recv() {
+        if let Event::LaneOutput { lane, .. } = ev {
+            assert_eq!(lane, info.id);
+            notices += 1;
+        }
+    }
+    // Notices merge: until the runtime handles one, no second is sent.
+    assert_eq!(notices, 1);
+    ptys.notice_handled(&info.id);
+
+    // Typing into the PTY reaches the real session too.
+    ptys.write(
+        &info.id,
+        format!("echo typed-{mode:?}-$((7*6))\r").into_bytes(),
+    )
+    .unwrap();
+    wait_until("typed command's output", WAIT, || {
+        screen.contents().contains(&format!("typed-{mode:?}-42"))
+    });
+    // The screen model has the size helios asked for (in control mode, from tmux's layout).
+    wait_until("the lane's screen at 30x100", WAIT, || {
+        screen.with(tui_term::vt100::Screen::size) == (30, 100)
+    });
+    if mode == TmuxClient::Control {
+        // The pane's own output reaches helios: an OSC 9 notification, which tmux 3.3 does not
+        // pass on to attached clients.
+        ptys.write(&info.id, b"printf '\\033]9;%s\\007' build-done\r".to_vec())
+            .unwrap();
+        let mut seen = false;
+        wait_until("the lane's OSC 9 notification", WAIT, || {
+            while let Ok(ev) = rx.try_recv() {
+                seen |= matches!(ev, Event::LaneNotified { ref text, .. } if text == "build-done");
+            }
+            seen
+        });
+    }
+    // Closing helios's PTY leaves the lane's session running (par lanes are durable): wait for
+    // the attach client to be gone, then the session must still be there.
+    ptys.shutdown();
+    wait_until("helios's tmux client to go", WAIT, || {
+        tmux_clients(world).is_empty()
+    });
+    assert!(tmux_sessions(world).contains("beta"));
 }
 
 #[test]
@@ -322,6 +359,7 @@ fn shell_pty_runs_in_a_plain_worktree() {
         scrollback: 100,
         shell: "/bin/sh".into(),
         env: world.env(),
+        tmux_client: TmuxClient::Control,
     };
     let mut ptys = PortablePtys::new(config, tx);
     assert!(ptys.sync(std::slice::from_ref(&info)).is_empty());

@@ -66,8 +66,9 @@ fn setup(w: &World, cfg: &Config) -> Result<()> {
     Ok(())
 }
 
-fn spawn(w: &World, cfg: &Config) -> Result<Term> {
+fn spawn(w: &World, cfg: &Config, args: &[String]) -> Result<Term> {
     let mut cmd = w.pty_command(&bin(), "tmux-par");
+    cmd.args(args);
     cmd.cwd(w.path("repo"));
     Term::spawn(cmd, cfg.size.0, cfg.size.1)
 }
@@ -89,15 +90,32 @@ fn grid_and_focus(t: &mut Term) -> Result<()> {
     Ok(())
 }
 
-/// All helios measurements.
-pub fn run(w: &World, cfg: &Config) -> Result<Row> {
+/// All helios measurements: par lanes read through tmux control mode (the default), and with
+/// `helios-attach` in SWARM_SYSTEMS also through `tmux attach` clients, on the same lanes.
+pub fn run(w: &World, cfg: &Config) -> Result<(Row, Option<Row>)> {
     setup(w, cfg)?;
     // Let every lane's program start before measuring start-up.
     std::thread::sleep(Duration::from_secs(2));
+    let mut row = measure(w, cfg, &[])?;
+    let attach = if cfg.wants("helios-attach") {
+        let conf = w.path("attach.toml");
+        std::fs::write(&conf, "[lanes]\ntmux_client = \"attach\"\n")?;
+        let args = ["--config".to_string(), conf.display().to_string()];
+        Some(measure(w, cfg, &args)?)
+    } else {
+        None
+    };
+    let _ = w.tmux("tmux-par", &["kill-server"]);
+    row.cat = Some(summarize(&cat(w, cfg)?));
+    Ok((row, attach))
+}
+
+/// Start-ups and echoes of helios started with `args` on the world's par lanes.
+fn measure(w: &World, cfg: &Config, args: &[String]) -> Result<Row> {
     let mut startups = Vec::new();
     for _ in 0..cfg.startups {
         let t0 = Instant::now();
-        let t = spawn(w, cfg)?;
+        let t = spawn(w, cfg, args)?;
         t.arm(first_frame(cfg));
         match t.wait(Duration::from_secs(30)) {
             Some(at) => startups.push(at - t0),
@@ -109,8 +127,11 @@ pub fn run(w: &World, cfg: &Config) -> Result<Row> {
         }
         drop(t);
     }
-    eprintln!("swarm: helios start-up p50 {:?}", summarize(&startups).p50);
-    let mut t = spawn(w, cfg)?;
+    eprintln!(
+        "swarm: helios {args:?} start-up p50 {:?}",
+        summarize(&startups).p50
+    );
+    let mut t = spawn(w, cfg, args)?;
     t.arm(first_frame(cfg));
     t.wait(Duration::from_secs(30));
     grid_and_focus(&mut t)?;
@@ -132,12 +153,10 @@ pub fn run(w: &World, cfg: &Config) -> Result<Row> {
     let echoes = driver::measure(&mut t, &acct, cfg.idle_samples, cfg.samples)?;
     eprintln!("swarm: helios echoes measured");
     drop(t);
-    let _ = w.tmux("tmux-par", &["kill-server"]);
-    let cat = cat(w, cfg)?;
     Ok(Row {
         startup: Some(summarize(&startups)),
         echoes: Some(echoes),
-        cat: Some(summarize(&cat)),
+        cat: None,
         notes: vec![],
     })
 }

@@ -65,6 +65,19 @@ pub struct LanesConfig {
     pub scrollback: usize,
     /// Shell for plain worktree lanes (default `$SHELL`, then /bin/sh).
     pub shell: Option<String>,
+    /// How par lanes' tmux sessions are read.
+    pub tmux_client: TmuxClient,
+}
+
+/// `[lanes] tmux_client`: how helios reads a par lane's tmux session.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TmuxClient {
+    /// `tmux -C attach`: the pane's own output, no re-rendering by the tmux server.
+    #[default]
+    Control,
+    /// `tmux attach` in a PTY: what tmux draws for a terminal client.
+    Attach,
 }
 
 impl Default for LanesConfig {
@@ -72,6 +85,7 @@ impl Default for LanesConfig {
         Self {
             scrollback: 2000,
             shell: None,
+            tmux_client: TmuxClient::Control,
         }
     }
 }

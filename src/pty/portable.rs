@@ -1,6 +1,7 @@
-//! The portable-pty backend: per lane a PTY running `tmux attach` (par lanes) or a shell in the
-//! worktree (plain lanes), a reader thread feeding the lane's screen and sending merged notices,
-//! and a writer thread so the UI never blocks on a full PTY.
+//! The lane terminal backend: per par lane a tmux control-mode client (`control.rs`, the
+//! default) or a PTY running `tmux attach` (`[lanes] tmux_client = "attach"`); per plain lane a
+//! PTY running a shell in the worktree. Each has a reader thread feeding the lane's screen and
+//! sending merged notices, and a writer thread so the UI never blocks on a full pipe.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -12,8 +13,10 @@ use std::time::Instant;
 use portable_pty::{ChildKiller, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 use crate::app::Event;
+use crate::config::TmuxClient;
 use crate::lanes::{LaneId, LaneInfo, LaneSource};
-use crate::pty::screen::{InputModes, LaneScreen, Screens};
+use crate::pty::control::{self, Ctl};
+use crate::pty::screen::{InputModes, LaneScreen, Notices, Screens};
 use crate::pty::{DEFAULT_SIZE, PtyBackend, PtyError};
 use crate::runtime::EventSender;
 use crate::ui::ScreenSource;
@@ -27,6 +30,8 @@ pub struct PtyConfig {
     pub shell: String,
     /// Extra environment for every lane process (an isolated `TMUX_TMPDIR`, say).
     pub env: Vec<(String, String)>,
+    /// How par lanes are read (`[lanes] tmux_client`).
+    pub tmux_client: TmuxClient,
 }
 
 impl PtyConfig {
@@ -42,17 +47,28 @@ impl PtyConfig {
             scrollback: lanes.scrollback,
             shell,
             env: Vec::new(),
+            tmux_client: lanes.tmux_client,
         }
     }
 }
 
-/// One lane's live PTY.
+/// How helios talks to a lane's process.
+enum Link {
+    /// A PTY: a shell, or a `tmux attach` client.
+    Pty {
+        master: Box<dyn MasterPty + Send>,
+        killer: Box<dyn ChildKiller + Send + Sync>,
+        input: mpsc::Sender<Vec<u8>>,
+    },
+    /// A tmux control-mode client.
+    Control(mpsc::Sender<Ctl>),
+}
+
+/// One lane's live terminal.
 struct LanePty {
     /// What it was started for, to notice a changed session.
     source: LaneSource,
-    master: Box<dyn MasterPty + Send>,
-    killer: Box<dyn ChildKiller + Send + Sync>,
-    input: mpsc::Sender<Vec<u8>>,
+    link: Link,
     /// Set by the reader when the process ended.
     exited: Arc<AtomicBool>,
     /// Set when helios drops the PTY, so the reader does not report the exit it caused.
@@ -64,7 +80,15 @@ impl LanePty {
     fn close(&mut self) {
         self.detached.store(true, Ordering::Release);
         // The process may already be gone; nothing more to do then.
-        let _ = self.killer.kill();
+        match &mut self.link {
+            Link::Pty { killer, .. } => {
+                let _ = killer.kill();
+            }
+            // Closing the client's stdin detaches it; the session keeps running.
+            Link::Control(tx) => {
+                let _ = tx.send(Ctl::Close);
+            }
+        }
     }
 }
 
@@ -128,7 +152,14 @@ impl PortablePtys {
         if let Some(mut old) = self.ptys.remove(&lane.id) {
             old.close();
         }
+        let control = match &lane.source {
+            LaneSource::Par { session } if self.config.tmux_client == TmuxClient::Control => {
+                Some(session.clone())
+            }
+            _ => None,
+        };
         let program = match &lane.source {
+            LaneSource::Par { .. } if control.is_some() => "tmux -C attach".to_string(),
             LaneSource::Par { .. } => "tmux attach".to_string(),
             LaneSource::Worktree => self.config.shell.clone(),
         };
@@ -137,6 +168,40 @@ impl PortablePtys {
             program: program.clone(),
             message,
         };
+        let screen = Arc::new(LaneScreen::new(size.0, size.1, self.config.scrollback));
+        let exited = Arc::new(AtomicBool::new(false));
+        let detached = Arc::new(AtomicBool::new(false));
+        let ctx = ReaderCtx {
+            lane: lane.id.clone(),
+            screen: screen.clone(),
+            events: self.events.clone(),
+            exited: exited.clone(),
+            detached: detached.clone(),
+        };
+        let link = if let Some(session) = control {
+            let tx = control::spawn(&self.config, lane, &session, size, ctx)
+                .map_err(|e| err(e.to_string()))?;
+            Link::Control(tx)
+        } else {
+            self.spawn_pty(lane, size, ctx).map_err(err)?
+        };
+        self.screens.insert(lane.id.clone(), screen);
+        self.ptys.insert(
+            lane.id.clone(),
+            LanePty {
+                source: lane.source.clone(),
+                link,
+                exited,
+                detached,
+                size,
+            },
+        );
+        Ok(())
+    }
+
+    /// A PTY running the lane's command, with its reader and writer threads.
+    fn spawn_pty(&self, lane: &LaneInfo, size: (u16, u16), ctx: ReaderCtx) -> Result<Link, String> {
+        let err = |e: &dyn std::fmt::Display| e.to_string();
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: size.0,
@@ -144,23 +209,15 @@ impl PortablePtys {
                 pixel_width: 0,
                 pixel_height: 0,
             })
-            .map_err(|e| err(e.to_string()))?;
+            .map_err(|e| err(&e))?;
         let mut child = pair
             .slave
             .spawn_command(self.command_for(lane))
-            .map_err(|e| err(e.to_string()))?;
+            .map_err(|e| err(&e))?;
         drop(pair.slave);
         let killer = child.clone_killer();
-        let reader = pair
-            .master
-            .try_clone_reader()
-            .map_err(|e| err(e.to_string()))?;
-        let mut writer = pair.master.take_writer().map_err(|e| err(e.to_string()))?;
-
-        let screen = Arc::new(LaneScreen::new(size.0, size.1, self.config.scrollback));
-        self.screens.insert(lane.id.clone(), screen.clone());
-        let exited = Arc::new(AtomicBool::new(false));
-        let detached = Arc::new(AtomicBool::new(false));
+        let reader = pair.master.try_clone_reader().map_err(|e| err(&e))?;
+        let mut writer = pair.master.take_writer().map_err(|e| err(&e))?;
 
         let (input, rx) = mpsc::channel::<Vec<u8>>();
         let (ended_tx, ended_rx) = mpsc::channel::<()>();
@@ -175,51 +232,67 @@ impl PortablePtys {
                 let _ = ended_rx.recv_timeout(std::time::Duration::from_secs(5));
                 drop(writer);
             })
-            .map_err(|e| err(e.to_string()))?;
-        let ctx = ReaderCtx {
-            lane: lane.id.clone(),
-            screen,
-            events: self.events.clone(),
-            exited: exited.clone(),
-            detached: detached.clone(),
-        };
+            .map_err(|e| err(&e))?;
         std::thread::Builder::new()
             .name(format!("pty-read-{name}"))
             .spawn(move || {
                 read_loop(reader, &ctx);
                 let code = child.wait().ok().map(|s| s.exit_code());
-                ctx.exited.store(true, Ordering::Release);
                 let _ = ended_tx.send(());
-                if !ctx.detached.load(Ordering::Acquire) {
-                    let _ = ctx.events.send(Event::LaneExited {
-                        lane: ctx.lane.clone(),
-                        code,
-                    });
-                }
+                ctx.finish(code);
             })
-            .map_err(|e| err(e.to_string()))?;
-        self.ptys.insert(
-            lane.id.clone(),
-            LanePty {
-                source: lane.source.clone(),
-                master: pair.master,
-                killer,
-                input,
-                exited,
-                detached,
-                size,
-            },
-        );
-        Ok(())
+            .map_err(|e| err(&e))?;
+        Ok(Link::Pty {
+            master: pair.master,
+            killer,
+            input,
+        })
     }
 }
 
-struct ReaderCtx {
-    lane: LaneId,
-    screen: Arc<LaneScreen>,
-    events: EventSender,
-    exited: Arc<AtomicBool>,
-    detached: Arc<AtomicBool>,
+/// What a lane's reader thread needs.
+pub(crate) struct ReaderCtx {
+    pub(crate) lane: LaneId,
+    pub(crate) screen: Arc<LaneScreen>,
+    pub(crate) events: EventSender,
+    pub(crate) exited: Arc<AtomicBool>,
+    pub(crate) detached: Arc<AtomicBool>,
+}
+
+impl ReaderCtx {
+    /// The lane's process ended: mark it, and report it unless helios let go of it.
+    pub(crate) fn finish(&self, code: Option<u32>) {
+        self.exited.store(true, Ordering::Release);
+        if !self.detached.load(Ordering::Acquire) {
+            let _ = self.events.send(Event::LaneExited {
+                lane: self.lane.clone(),
+                code,
+            });
+        }
+    }
+}
+
+/// After new output was fed to the screen: send its bell and notification, and one merged
+/// output notice. False when the reader should stop (helios let go, or the runtime is gone).
+pub(crate) fn after_feed(ctx: &ReaderCtx, notices: Notices) -> bool {
+    if ctx.detached.load(Ordering::Acquire) {
+        return false;
+    }
+    let lane = || ctx.lane.clone();
+    if notices.bell {
+        let _ = ctx.events.send(Event::LaneBell { lane: lane() });
+    }
+    if let Some(text) = notices.notify {
+        let _ = ctx.events.send(Event::LaneNotified { lane: lane(), text });
+    }
+    ctx.screen.mark_pending()
+        || ctx
+            .events
+            .send(Event::LaneOutput {
+                lane: lane(),
+                at: Instant::now(),
+            })
+            .is_ok()
 }
 
 /// Read into one reusable buffer, feed the screen, and send at most one pending notice.
@@ -235,26 +308,7 @@ fn read_loop(mut reader: Box<dyn Read + Send>, ctx: &ReaderCtx) {
         };
         let notices = ctx.screen.feed(&buf[..n]);
         crate::telemetry::lane_bytes(ctx.lane.as_str(), n as u64);
-        if ctx.detached.load(Ordering::Acquire) {
-            return;
-        }
-        let lane = || ctx.lane.clone();
-        if notices.bell {
-            let _ = ctx.events.send(Event::LaneBell { lane: lane() });
-        }
-        if let Some(text) = notices.notify {
-            let _ = ctx.events.send(Event::LaneNotified { lane: lane(), text });
-        }
-        if !ctx.screen.mark_pending()
-            && ctx
-                .events
-                .send(Event::LaneOutput {
-                    lane: lane(),
-                    at: Instant::now(),
-                })
-                .is_err()
-        {
-            // The runtime is gone.
+        if !after_feed(ctx, notices) {
             return;
         }
     }
@@ -305,7 +359,10 @@ impl PtyBackend for PortablePtys {
         if p.exited.load(Ordering::Acquire) {
             return Err(not_running());
         }
-        p.input.send(bytes).map_err(|_| not_running())
+        match &p.link {
+            Link::Pty { input, .. } => input.send(bytes).map_err(|_| not_running()),
+            Link::Control(tx) => tx.send(Ctl::Keys(bytes)).map_err(|_| not_running()),
+        }
     }
 
     fn resize(&mut self, lane: &LaneId, rows: u16, cols: u16) {
@@ -317,15 +374,23 @@ impl PtyBackend for PortablePtys {
             return;
         }
         p.size = (rows, cols);
-        // A failed resize leaves the old size; the next resize tries again.
-        let _ = p.master.resize(PtySize {
-            rows,
-            cols,
-            pixel_width: 0,
-            pixel_height: 0,
-        });
-        if let Some(s) = self.screens.get(lane) {
-            s.set_size(rows, cols);
+        match &p.link {
+            Link::Pty { master, .. } => {
+                // A failed resize leaves the old size; the next resize tries again.
+                let _ = master.resize(PtySize {
+                    rows,
+                    cols,
+                    pixel_width: 0,
+                    pixel_height: 0,
+                });
+                if let Some(s) = self.screens.get(lane) {
+                    s.set_size(rows, cols);
+                }
+            }
+            // The screen follows the window's real size from `%layout-change`.
+            Link::Control(tx) => {
+                let _ = tx.send(Ctl::Resize(rows, cols));
+            }
         }
     }
 

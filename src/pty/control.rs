@@ -1,0 +1,416 @@
+//! par lanes through tmux control mode (`tmux -C attach-session`), the default.
+//!
+//! A `tmux attach` client makes the tmux server re-render the lane for that client, and helios
+//! then parses the re-rendered screen a second time; with 25 lanes that server-side rendering was
+//! the largest cost of a flooding swarm (BENCHMARKS.md). A control-mode client gets the pane's
+//! own output as `%output` lines instead, which helios feeds straight into the lane's screen; the
+//! agent's bells and OSC 9/777 notifications then reach helios unchanged, too.
+//!
+//! Protocol (tmux 3.3a manual, CONTROL MODE): commands on stdin, one reply block each
+//! (`%begin` ... `%end`/`%error`), notifications between blocks. On attach helios waits for
+//! `%session-changed`, sizes the client (`refresh-client -C WxH`), asks for the pane id, cursor
+//! and alternate-screen flag, and captures the pane with its history to seed the screen. Output
+//! before the capture's reply is already in the capture and is dropped. Keys go in as
+//! `send-keys -H` (raw bytes); `%layout-change` carries the window's real size, which the screen
+//! follows (another client may make the window larger than helios asked).
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+
+use crate::lanes::LaneInfo;
+use crate::pty::Notices;
+use crate::pty::portable::{PtyConfig, ReaderCtx, after_feed};
+
+/// What the lane's writer thread is asked to do.
+#[derive(Debug)]
+pub enum Ctl {
+    /// The client is attached (from the reader): send the setup commands.
+    Ready,
+    /// Bytes typed into the lane.
+    Keys(Vec<u8>),
+    /// The lane's pane was resized to rows x cols.
+    Resize(u16, u16),
+    /// helios lets go of the lane: end the client (the session keeps running).
+    Close,
+}
+
+/// Start `tmux -C attach-session` for a par session; returns the writer's channel.
+pub(crate) fn spawn(
+    config: &PtyConfig,
+    lane: &LaneInfo,
+    session: &str,
+    size: (u16, u16),
+    ctx: ReaderCtx,
+) -> std::io::Result<mpsc::Sender<Ctl>> {
+    let mut cmd = Command::new("tmux");
+    cmd.args(["-C", "attach-session", "-t", &format!("={session}")])
+        .env_remove("TMUX")
+        .env_remove("TMUX_PANE")
+        .current_dir(&lane.worktree)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (k, v) in &config.env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn()?;
+    let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        let _ = child.kill();
+        return Err(std::io::Error::other("tmux -C gave no stdin/stdout"));
+    };
+    let (tx, rx) = mpsc::channel();
+    let target = format!("{}:", quote(&format!("={session}")));
+    let scrollback = config.scrollback;
+    let name = lane.id.as_str();
+    std::thread::Builder::new()
+        .name(format!("tmux-write-{name}"))
+        .spawn(move || write_loop(stdin, &rx, &target, size, scrollback))?;
+    let ready = tx.clone();
+    std::thread::Builder::new()
+        .name(format!("tmux-read-{name}"))
+        .spawn(move || {
+            read_loop(stdout, &ctx, &ready);
+            drop(ready);
+            let code = child.wait().ok().and_then(|s| s.code()).map(|c| c as u32);
+            ctx.finish(code);
+        })?;
+    Ok(tx)
+}
+
+/// Quote for tmux's command parser: single quotes, with a single quote itself in double quotes.
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r#"'"'"'"#))
+}
+
+/// The commands that size the client, describe the pane and capture it.
+fn setup(target: &str, size: (u16, u16), scrollback: usize) -> String {
+    format!(
+        "{}display-message -p -t {target} '#{{pane_id}} #{{cursor_x}} #{{cursor_y}} #{{alternate_on}} #{{pane_width}} #{{pane_height}}'\n\
+         capture-pane -p -e -t {target} -S -{scrollback}\n",
+        resize(size)
+    )
+}
+
+/// The command that sizes the control client (and so the window, with `window-size latest`).
+fn resize((rows, cols): (u16, u16)) -> String {
+    format!("refresh-client -C {cols}x{rows}\n")
+}
+
+/// `send-keys -H` lines for raw bytes, in chunks that keep each command line short.
+pub fn keys(target: &str, bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len() * 3 + 32);
+    for chunk in bytes.chunks(128) {
+        let _ = write!(out, "send-keys -t {target} -H");
+        for b in chunk {
+            let _ = write!(out, " {b:02x}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn write_loop(
+    mut stdin: ChildStdin,
+    rx: &mpsc::Receiver<Ctl>,
+    target: &str,
+    mut size: (u16, u16),
+    scrollback: usize,
+) {
+    // Until tmux has attached, commands would fail ("no current client"): hold keys back.
+    let mut held = Vec::new();
+    let mut ready = false;
+    while let Ok(msg) = rx.recv() {
+        let mut out = String::new();
+        let mut next = Some(msg);
+        while let Some(msg) = next {
+            match msg {
+                Ctl::Close => return,
+                Ctl::Ready if !ready => {
+                    ready = true;
+                    out.push_str(&setup(target, size, scrollback));
+                    out.push_str(&keys(target, &held));
+                    held = Vec::new();
+                }
+                Ctl::Ready => {}
+                Ctl::Keys(b) if ready => out.push_str(&keys(target, &b)),
+                Ctl::Keys(b) => held.extend(b),
+                Ctl::Resize(rows, cols) => {
+                    size = (rows, cols);
+                    if ready {
+                        out.push_str(&resize(size));
+                    }
+                }
+            }
+            // Batch what is already queued into one write.
+            next = rx.try_recv().ok();
+        }
+        if !out.is_empty() && stdin.write_all(out.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+/// Where the reader is in the attach sequence.
+enum Phase {
+    /// Waiting for `%session-changed`.
+    Attaching,
+    /// Setup sent; counting its reply blocks (refresh, describe, capture).
+    Setup { replies: u8 },
+    /// Feeding the pane's output.
+    Live,
+}
+
+/// What `display-message` said about the pane.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PaneInfo {
+    /// `%N`.
+    pub id: String,
+    /// Cursor column and row, 0-based.
+    pub cursor: (u16, u16),
+    /// The alternate screen is on.
+    pub alternate: bool,
+    /// Columns and rows.
+    pub size: (u16, u16),
+}
+
+impl PaneInfo {
+    /// Parse `%0 10 2 0 80 24`.
+    pub fn parse(line: &str) -> Option<Self> {
+        let mut it = line.split_whitespace();
+        let id = it.next().filter(|s| s.starts_with('%'))?.to_string();
+        let mut num = || it.next()?.parse::<u16>().ok();
+        let (x, y, alt, w, h) = (num()?, num()?, num()?, num()?, num()?);
+        Some(Self {
+            id,
+            cursor: (x, y),
+            alternate: alt == 1,
+            size: (w, h),
+        })
+    }
+}
+
+/// The bytes that put a captured pane into a fresh screen: the history and visible lines
+/// (the last `rows` end up visible, the rest in scrollback), then the cursor.
+pub fn seed(info: &PaneInfo, capture: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(capture.len() + 64);
+    if info.alternate {
+        out.extend_from_slice(b"\x1b[?1049h");
+    }
+    out.extend_from_slice(b"\x1b[H\x1b[2J");
+    let text = capture.strip_suffix(b"\n").unwrap_or(capture);
+    for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b"\x1b[0m\r\n");
+        }
+        out.extend_from_slice(line);
+    }
+    out.extend_from_slice(
+        format!("\x1b[0m\x1b[{};{}H", info.cursor.1 + 1, info.cursor.0 + 1).as_bytes(),
+    );
+    out
+}
+
+/// Decode a `%output` value: `\ooo` octal escapes for control bytes and backslash.
+pub fn unescape(value: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let mut rest = value;
+    while let Some(at) = rest.iter().position(|&b| b == b'\\') {
+        out.extend_from_slice(&rest[..at]);
+        let digits = rest
+            .get(at + 1..at + 4)
+            .filter(|d| d.iter().all(|d| (b'0'..=b'7').contains(d)));
+        if let Some(d) = digits {
+            let v = d.iter().fold(0u16, |acc, d| acc * 8 + u16::from(d - b'0'));
+            out.push(v as u8);
+            rest = &rest[at + 4..];
+        } else {
+            out.push(b'\\');
+            rest = &rest[at + 1..];
+        }
+    }
+    out.extend_from_slice(rest);
+}
+
+/// The window size in a `%layout-change @W LAYOUT ...` line: `csum,WxH,...`.
+pub fn layout_size(rest: &[u8]) -> Option<(u16, u16)> {
+    let rest = std::str::from_utf8(rest).ok()?;
+    let layout = rest.split_whitespace().nth(1)?;
+    let (w, h) = layout.split(',').nth(1)?.split_once('x')?;
+    Some((w.parse().ok()?, h.parse().ok()?))
+}
+
+/// The reader's state: where it is in the attach sequence and which pane it follows.
+struct Reader<'a> {
+    ctx: &'a ReaderCtx,
+    writer: &'a mpsc::Sender<Ctl>,
+    phase: Phase,
+    pane: PaneInfo,
+    bytes: Vec<u8>,
+}
+
+impl Reader<'_> {
+    /// A reply block ended. False when the reader should stop.
+    fn on_reply(&mut self, body: &[u8]) -> bool {
+        let Phase::Setup { replies } = &mut self.phase else {
+            return true;
+        };
+        *replies += 1;
+        match *replies {
+            2 => self.pane = PaneInfo::parse(&String::from_utf8_lossy(body)).unwrap_or_default(),
+            3 => {
+                if self.pane.size.0 > 0 {
+                    self.ctx.screen.set_size(self.pane.size.1, self.pane.size.0);
+                }
+                // Old bells in the capture are not news.
+                let _ = self.ctx.screen.feed(&seed(&self.pane, body));
+                self.phase = Phase::Live;
+                return after_feed(self.ctx, Notices::default());
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// A notification line. False when the reader should stop.
+    fn on_notice(&mut self, line: &[u8]) -> bool {
+        let live = matches!(self.phase, Phase::Live);
+        if let Some(rest) = line.strip_prefix(b"%output ") {
+            let Some((pane, value)) = rest
+                .iter()
+                .position(|&b| b == b' ')
+                .map(|at| (&rest[..at], &rest[at + 1..]))
+            else {
+                return true;
+            };
+            // Before the capture's reply, output is already in the capture.
+            if !live || pane != self.pane.id.as_bytes() {
+                return true;
+            }
+            unescape(value, &mut self.bytes);
+            let notices = self.ctx.screen.feed(&self.bytes);
+            crate::telemetry::lane_bytes(self.ctx.lane.as_str(), self.bytes.len() as u64);
+            return after_feed(self.ctx, notices);
+        }
+        if let Some(rest) = line.strip_prefix(b"%layout-change ") {
+            if let (true, Some((w, h))) = (live, layout_size(rest)) {
+                self.ctx.screen.set_size(h, w);
+            }
+        } else if line.starts_with(b"%session-changed ") {
+            if let Phase::Attaching = self.phase {
+                self.phase = Phase::Setup { replies: 0 };
+                return self.writer.send(Ctl::Ready).is_ok();
+            }
+        } else if line.starts_with(b"%exit") {
+            return false;
+        }
+        !self.ctx.detached.load(Ordering::Acquire)
+    }
+}
+
+fn read_loop(stdout: ChildStdout, ctx: &ReaderCtx, writer: &mpsc::Sender<Ctl>) {
+    let mut input = BufReader::with_capacity(64 * 1024, stdout);
+    let mut line = Vec::with_capacity(8 * 1024);
+    let mut block: Option<Vec<u8>> = None;
+    let mut reader = Reader {
+        ctx,
+        writer,
+        phase: Phase::Attaching,
+        pane: PaneInfo::default(),
+        bytes: Vec::with_capacity(8 * 1024),
+    };
+    loop {
+        line.clear();
+        match input.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        let go_on = match block.as_mut() {
+            Some(_) if line.starts_with(b"%end ") || line.starts_with(b"%error ") => {
+                let body = block.take().unwrap_or_default();
+                reader.on_reply(&body)
+            }
+            Some(body) => {
+                body.extend_from_slice(&line);
+                body.push(b'\n');
+                true
+            }
+            None if line.starts_with(b"%begin ") => {
+                block = Some(Vec::new());
+                true
+            }
+            None => reader.on_notice(&line),
+        };
+        if !go_on {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unescapes_octal_and_keeps_the_rest() {
+        let mut out = Vec::new();
+        unescape(br"echo hi\015\012\033[?2004h\134x \07", &mut out);
+        assert_eq!(out, b"echo hi\r\n\x1b[?2004h\\x \\07");
+    }
+
+    #[test]
+    fn keys_become_hex_send_keys_in_chunks() {
+        assert_eq!(keys("'=s':", b"a\x1b"), "send-keys -t '=s': -H 61 1b\n");
+        let long = keys("t", &[b'x'; 300]);
+        assert_eq!(long.lines().count(), 3);
+        assert!(long.lines().all(|l| l.starts_with("send-keys -t t -H")));
+    }
+
+    #[test]
+    fn pane_info_and_layout_size_parse() {
+        assert_eq!(
+            PaneInfo::parse("%3 10 2 1 80 24\n"),
+            Some(PaneInfo {
+                id: "%3".into(),
+                cursor: (10, 2),
+                alternate: true,
+                size: (80, 24)
+            })
+        );
+        assert_eq!(PaneInfo::parse("no current client"), None);
+        assert_eq!(
+            layout_size(b"@0 a1dd,60x20,0,0,0 a1dd,60x20,0,0,0 *"),
+            Some((60, 20))
+        );
+        assert_eq!(layout_size(b"@0 junk"), None);
+    }
+
+    #[test]
+    fn quote_survives_single_quotes() {
+        assert_eq!(quote("=a'b"), r#"'=a'"'"'b'"#);
+    }
+
+    #[test]
+    fn seed_puts_history_above_and_the_cursor_back() {
+        let info = PaneInfo {
+            id: "%0".into(),
+            cursor: (2, 1),
+            alternate: false,
+            size: (10, 2),
+        };
+        let screen = crate::pty::LaneScreen::new(2, 10, 10);
+        let _ = screen.feed(&seed(&info, b"old\nab\ncd\n"));
+        assert_eq!(screen.contents(), "ab\ncd");
+        assert_eq!(
+            screen.with(tui_term::vt100::Screen::cursor_position),
+            (1, 2)
+        );
+        screen.set_scroll(1);
+        assert!(screen.contents().starts_with("old"));
+    }
+}
