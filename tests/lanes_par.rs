@@ -268,6 +268,24 @@ fn watch_lane(world: &World, info: &LaneInfo, mode: TmuxClient) {
             }
             seen
         });
+        // A split gives the session a new active pane: helios follows it, keys and output.
+        let LaneSource::Par { session } = &info.source else {
+            unreachable!()
+        };
+        let out = std::process::Command::new("tmux")
+            .args(["split-window", "-v", "-t", &format!("={session}:")])
+            .envs(world.env())
+            .env_remove("TMUX")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        // Keys go to the active pane at once; its output is either in helios's fresh capture
+        // of the new pane or arrives after it.
+        ptys.write(&info.id, b"echo split-$((2*21))\r".to_vec())
+            .unwrap();
+        wait_until("the new pane's output", WAIT, || {
+            screen.contents().contains("split-42")
+        });
     }
     // Closing helios's PTY leaves the lane's session running (par lanes are durable): wait for
     // the attach client to be gone, then the session must still be there.

@@ -26,7 +26,8 @@ use crate::pty::portable::{PtyConfig, ReaderCtx, after_feed};
 /// What the lane's writer thread is asked to do.
 #[derive(Debug)]
 pub enum Ctl {
-    /// The client is attached (from the reader): send the setup commands.
+    /// The client is attached, or the session's active pane changed (from the reader): send
+    /// the setup commands.
     Ready,
     /// Bytes typed into the lane.
     Keys(Vec<u8>),
@@ -87,11 +88,15 @@ fn quote(s: &str) -> String {
 /// The commands that size the client, describe the pane and capture it.
 fn setup(target: &str, size: (u16, u16), scrollback: usize) -> String {
     format!(
-        "{}display-message -p -t {target} '#{{pane_id}} #{{cursor_x}} #{{cursor_y}} #{{alternate_on}} #{{pane_width}} #{{pane_height}}'\n\
+        "display-message -p {SETUP}\n{}display-message -p -t {target} '#{{pane_id}} #{{cursor_x}} #{{cursor_y}} #{{alternate_on}} #{{pane_width}} #{{pane_height}}'\n\
          capture-pane -p -e -t {target} -S -{scrollback}\n",
         resize(size)
     )
 }
+
+/// The reply that starts the setup's replies. Replies carry no tag of their own, and keys typed
+/// before a re-setup still have replies in flight, so the reader counts from this one.
+const SETUP: &str = "helios-setup";
 
 /// The command that sizes the control client (and so the window, with `window-size latest`).
 fn resize((rows, cols): (u16, u16)) -> String {
@@ -128,13 +133,14 @@ fn write_loop(
         while let Some(msg) = next {
             match msg {
                 Ctl::Close => return,
-                Ctl::Ready if !ready => {
-                    ready = true;
+                Ctl::Ready => {
                     out.push_str(&setup(target, size, scrollback));
-                    out.push_str(&keys(target, &held));
-                    held = Vec::new();
+                    if !ready {
+                        ready = true;
+                        out.push_str(&keys(target, &held));
+                        held = Vec::new();
+                    }
                 }
-                Ctl::Ready => {}
                 Ctl::Keys(b) if ready => out.push_str(&keys(target, &b)),
                 Ctl::Keys(b) => held.extend(b),
                 Ctl::Resize(rows, cols) => {
@@ -157,8 +163,9 @@ fn write_loop(
 enum Phase {
     /// Waiting for `%session-changed`.
     Attaching,
-    /// Setup sent; counting its reply blocks (refresh, describe, capture).
-    Setup { replies: u8 },
+    /// Setup sent; counting its reply blocks from the [`SETUP`] marker on (refresh, describe,
+    /// capture).
+    Setup { replies: Option<u8> },
     /// Feeding the pane's output.
     Live,
 }
@@ -196,10 +203,11 @@ impl PaneInfo {
 /// (the last `rows` end up visible, the rest in scrollback), then the cursor.
 pub fn seed(info: &PaneInfo, capture: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(capture.len() + 64);
+    // A full reset first: a re-setup (the active pane changed) starts from a blank screen too.
+    out.extend_from_slice(b"\x1bc");
     if info.alternate {
         out.extend_from_slice(b"\x1b[?1049h");
     }
-    out.extend_from_slice(b"\x1b[H\x1b[2J");
     let text = capture.strip_suffix(b"\n").unwrap_or(capture);
     for (i, line) in text.split(|&b| b == b'\n').enumerate() {
         if i > 0 {
@@ -257,8 +265,14 @@ impl Reader<'_> {
         let Phase::Setup { replies } = &mut self.phase else {
             return true;
         };
-        *replies += 1;
-        match *replies {
+        let Some(n) = replies.as_mut() else {
+            if body.strip_suffix(b"\n") == Some(SETUP.as_bytes()) {
+                *replies = Some(0);
+            }
+            return true;
+        };
+        *n += 1;
+        match *n {
             2 => self.pane = PaneInfo::parse(&String::from_utf8_lossy(body)).unwrap_or_default(),
             3 => {
                 if self.pane.size.0 > 0 {
@@ -272,6 +286,12 @@ impl Reader<'_> {
             _ => {}
         }
         true
+    }
+
+    /// Ask the writer for the setup commands and wait for their replies.
+    fn setup(&mut self) -> bool {
+        self.phase = Phase::Setup { replies: None };
+        self.writer.send(Ctl::Ready).is_ok()
     }
 
     /// A notification line. False when the reader should stop.
@@ -300,8 +320,14 @@ impl Reader<'_> {
             }
         } else if line.starts_with(b"%session-changed ") {
             if let Phase::Attaching = self.phase {
-                self.phase = Phase::Setup { replies: 0 };
-                return self.writer.send(Ctl::Ready).is_ok();
+                return self.setup();
+            }
+        } else if line.starts_with(b"%session-window-changed ")
+            || line.starts_with(b"%window-pane-changed ")
+        {
+            // Keys go to the session's active pane: follow it, from a fresh capture.
+            if !matches!(self.phase, Phase::Attaching) {
+                return self.setup();
             }
         } else if line.starts_with(b"%exit") {
             return false;
@@ -404,13 +430,18 @@ mod tests {
             size: (10, 2),
         };
         let screen = crate::pty::LaneScreen::new(2, 10, 10);
+        let _ = screen.feed(b"gone1\r\ngone2\r\ngone3\r\n");
         let _ = screen.feed(&seed(&info, b"old\nab\ncd\n"));
         assert_eq!(screen.contents(), "ab\ncd");
         assert_eq!(
             screen.with(tui_term::vt100::Screen::cursor_position),
             (1, 2)
         );
-        screen.set_scroll(1);
-        assert!(screen.contents().starts_with("old"));
+        screen.set_scroll(10);
+        assert_eq!(
+            screen.contents(),
+            "old\nab",
+            "only the capture's history is scrollback"
+        );
     }
 }
