@@ -370,3 +370,85 @@ fn key_script_drives_the_screen() {
     let screen = draw(&st, &km(), &screens);
     assert!(screen.contains("remove lane docs?"), "{screen}");
 }
+
+/// A PTY backend that records what the engine writes and sizes.
+#[derive(Default)]
+struct Recorder {
+    writes: Vec<(LaneId, Vec<u8>)>,
+    screens: helios::pty::Screens,
+}
+
+impl helios::pty::PtyBackend for Recorder {
+    fn sync(&mut self, _: &[helios::lanes::LaneInfo]) -> Vec<helios::pty::PtyError> {
+        Vec::new()
+    }
+    fn write(&mut self, lane: &LaneId, bytes: Vec<u8>) -> Result<(), helios::pty::PtyError> {
+        self.writes.push((lane.clone(), bytes));
+        Ok(())
+    }
+    fn resize(&mut self, _: &LaneId, _: u16, _: u16) {}
+    fn set_scroll(&mut self, _: &LaneId, _: usize) {}
+    fn notice_handled(&self, _: &LaneId) {}
+    fn tail(&self, _: &LaneId, _: usize) -> Vec<String> {
+        Vec::new()
+    }
+    fn input_modes(&self, _: &LaneId) -> helios::pty::InputModes {
+        helios::pty::InputModes::default()
+    }
+    fn screens(&self) -> &dyn helios::ui::ScreenSource {
+        &self.screens
+    }
+    fn shutdown(&mut self) {}
+}
+
+/// A keystroke passed to the focused lane draws no frame of its own (its echo, the lane's
+/// output, does, at the urgent rate); background output is drawn, but not urgently.
+#[tokio::test]
+async fn keystrokes_in_focus_wait_for_their_echo_to_draw() {
+    use helios::app::Event;
+    use helios::runtime::{Engine, EngineCtx};
+    let (state, _) = state_with(&["a", "b"], (120, 40));
+    let dir = tempfile::tempdir().unwrap();
+    let (journal, _join) =
+        helios::store::journal::spawn(dir.path().join("journal.sqlite"), |_| {}).unwrap();
+    let (events, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let ctx = EngineCtx {
+        events,
+        journal,
+        actor: "test@host".into(),
+        quiet: std::time::Duration::from_secs(20),
+        integrations: None,
+    };
+    let mut engine = Engine::new(state, Recorder::default(), ctx);
+    engine.handle(Action::Focus);
+    let drawn = |e: &mut Engine<Recorder>| {
+        let seen = (e.dirty, e.urgent);
+        (e.dirty, e.urgent) = (false, false);
+        seen
+    };
+    drawn(&mut engine);
+
+    engine.handle(Action::WriteFocused {
+        bytes: b"x".to_vec(),
+    });
+    assert_eq!(drawn(&mut engine), (false, false), "a passed-through key");
+    assert_eq!(engine.ptys.writes, [(id("a"), b"x".to_vec())]);
+
+    let at = std::time::Instant::now();
+    engine.handle(Event::LaneOutput { lane: id("a"), at });
+    assert_eq!(drawn(&mut engine), (true, true), "the focused lane's echo");
+    engine.handle(Event::LaneOutput { lane: id("b"), at });
+    assert_eq!(drawn(&mut engine), (true, false), "another lane's output");
+
+    // Scrolled back, a key returns the lane to live: that changes the view, so it draws.
+    engine.handle(Action::Scroll { lines: 5 });
+    drawn(&mut engine);
+    engine.handle(Action::WriteFocused {
+        bytes: b"y".to_vec(),
+    });
+    assert_eq!(
+        drawn(&mut engine),
+        (true, true),
+        "a key that ends scrollback"
+    );
+}
