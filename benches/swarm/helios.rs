@@ -90,16 +90,16 @@ fn grid_and_focus(t: &mut Term) -> Result<()> {
     Ok(())
 }
 
-/// All helios measurements: par lanes read through tmux control mode (the default), and with
-/// `helios-attach` in SWARM_SYSTEMS also through `tmux attach` clients, on the same lanes.
+/// All helios measurements: par lanes read through `tmux attach` clients (the default), and with
+/// `helios-control` in SWARM_SYSTEMS also through tmux control-mode clients, on the same lanes.
 pub fn run(w: &World, cfg: &Config) -> Result<(Row, Option<Row>)> {
     setup(w, cfg)?;
     // Let every lane's program start before measuring start-up.
     std::thread::sleep(Duration::from_secs(2));
     let mut row = measure(w, cfg, &[])?;
-    let attach = if cfg.wants("helios-attach") {
-        let conf = w.path("attach.toml");
-        std::fs::write(&conf, "[lanes]\ntmux_client = \"attach\"\n")?;
+    let control = if cfg.wants("helios-control") {
+        let conf = w.path("control.toml");
+        std::fs::write(&conf, "[lanes]\ntmux_client = \"control\"\n")?;
         let args = ["--config".to_string(), conf.display().to_string()];
         Some(measure(w, cfg, &args)?)
     } else {
@@ -107,7 +107,7 @@ pub fn run(w: &World, cfg: &Config) -> Result<(Row, Option<Row>)> {
     };
     let _ = w.tmux("tmux-par", &["kill-server"]);
     row.cat = Some(summarize(&cat(w, cfg)?));
-    Ok((row, attach))
+    Ok((row, control))
 }
 
 /// Start-ups and echoes of helios started with `args` on the world's par lanes.

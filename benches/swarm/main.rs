@@ -4,7 +4,7 @@
 //! issue 6's swarm table (echo latency idle and under a 24-lane flood, CPU, peak RSS, start-up
 //! to the first full frame, `cat` of 50 MB), then prints a markdown table with ratios to tmux.
 //! Knobs (environment): SWARM_LANES (25), SWARM_SAMPLES (120 loaded echoes), SWARM_IDLE (60),
-//! SWARM_RATE (2000000 bytes/s per flooding lane), SWARM_SYSTEMS (helios,tmux,zellij; add helios-attach for par lanes read through `tmux attach`),
+//! SWARM_RATE (2000000 bytes/s per flooding lane), SWARM_SYSTEMS (helios,tmux,zellij; add helios-control for par lanes read through tmux control mode),
 //! SWARM_CAT_MB (50), SWARM_STARTUPS (5), SWARM_OUT (write the table to this file too).
 //! Everything runs in a temporary world (git repo, XDG dirs, private tmux and zellij sockets)
 //! that is torn down, with every process in it, when the run ends or fails.
@@ -192,15 +192,15 @@ fn main() -> Result<()> {
         ));
     }
     if cfg.wants("helios") {
-        let mut attach = None;
+        let mut control = None;
         let row = run_system("helios", || {
-            let (row, a) = helios::run(&world, &cfg)?;
-            attach = a;
+            let (row, c) = helios::run(&world, &cfg)?;
+            control = c;
             Ok(row)
         });
         rows.push(("helios".into(), row));
-        if let Some(a) = attach {
-            rows.push(("helios (tmux attach)".into(), a));
+        if let Some(c) = control {
+            rows.push(("helios (tmux -C)".into(), c));
         }
     }
     if cfg.wants("zellij") {

@@ -73,11 +73,12 @@ pub struct LanesConfig {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TmuxClient {
-    /// `tmux -C attach`: the pane's own output, no re-rendering by the tmux server.
-    #[default]
-    Control,
     /// `tmux attach` in a PTY: what tmux draws for a terminal client.
+    #[default]
     Attach,
+    /// `tmux -C attach`: the pane's own output, no re-rendering by the tmux server. Opt-in:
+    /// tmux releases up to 3.5a can crash on control clients (see `pty/control.rs`).
+    Control,
 }
 
 impl Default for LanesConfig {
@@ -85,7 +86,7 @@ impl Default for LanesConfig {
         Self {
             scrollback: 2000,
             shell: None,
-            tmux_client: TmuxClient::Control,
+            tmux_client: TmuxClient::Attach,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! par lanes through tmux control mode (`tmux -C attach-session`), the default.
+//! par lanes through tmux control mode (`tmux -C attach-session`), with
+//! `[lanes] tmux_client = "control"`.
 //!
 //! A `tmux attach` client makes the tmux server re-render the lane for that client, and helios
 //! then parses the re-rendered screen a second time; with 25 lanes that server-side rendering was
@@ -17,7 +18,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::Ordering;
-use std::sync::mpsc;
+use std::sync::{Mutex, MutexGuard, PoisonError, mpsc};
 
 use crate::lanes::LaneInfo;
 use crate::pty::Notices;
@@ -37,7 +38,16 @@ pub enum Ctl {
     Close,
 }
 
-/// Start `tmux -C attach-session` for a par session; returns the writer's channel.
+/// One control client at a time between its start and `%session-changed`. tmux up to 3.5a
+/// writes notifications to every control client, including one whose identify messages are
+/// still arriving and whose control state is not set up yet: a NULL dereference that kills the
+/// whole server and every session in it (tmux PR #4980, 2026). Another control client attaching
+/// is such a notification, so helios never starts the next client before the last one attached.
+/// Seen here with 25 lanes on tmux 3.3a: the server died on every start of the console.
+static ATTACHING: Mutex<()> = Mutex::new(());
+
+/// Start `tmux -C attach-session` for a par session in the lane's reader thread; returns the
+/// writer's channel.
 pub(crate) fn spawn(
     config: &PtyConfig,
     lane: &LaneInfo,
@@ -56,23 +66,35 @@ pub(crate) fn spawn(
     for (k, v) in &config.env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn()?;
-    let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-        let _ = child.kill();
-        return Err(std::io::Error::other("tmux -C gave no stdin/stdout"));
-    };
     let (tx, rx) = mpsc::channel();
     let target = format!("{}:", quote(&format!("={session}")));
     let scrollback = config.scrollback;
-    let name = lane.id.as_str();
-    std::thread::Builder::new()
-        .name(format!("tmux-write-{name}"))
-        .spawn(move || write_loop(stdin, &rx, &target, size, scrollback))?;
+    let name = lane.id.as_str().to_string();
     let ready = tx.clone();
     std::thread::Builder::new()
         .name(format!("tmux-read-{name}"))
         .spawn(move || {
-            read_loop(stdout, &ctx, &ready);
+            let gate = ATTACHING.lock().unwrap_or_else(PoisonError::into_inner);
+            // Piped stdin and stdout are always there; the error is for the type's sake.
+            let started = cmd.spawn().and_then(|mut child| {
+                let pipes = child.stdin.take().zip(child.stdout.take());
+                pipes
+                    .map(|(stdin, stdout)| (child, stdin, stdout))
+                    .ok_or_else(|| std::io::Error::other("tmux -C gave no stdin/stdout"))
+            });
+            let Ok((mut child, stdin, stdout)) = started else {
+                drop(gate);
+                ctx.finish(None);
+                return;
+            };
+            let writer = std::thread::Builder::new()
+                .name(format!("tmux-write-{name}"))
+                .spawn(move || write_loop(stdin, &rx, &target, size, scrollback));
+            if writer.is_ok() {
+                read_loop(stdout, &ctx, &ready, gate);
+            }
+            // The client ends when its stdin closes (the writer lets go); killing it could
+            // catch it mid-identify, which crashes tmux < 3.6 as well (tmux PR #5004).
             drop(ready);
             let code = child.wait().ok().and_then(|s| s.code()).map(|c| c as u32);
             ctx.finish(code);
@@ -253,6 +275,8 @@ pub fn layout_size(rest: &[u8]) -> Option<(u16, u16)> {
 /// The reader's state: where it is in the attach sequence and which pane it follows.
 struct Reader<'a> {
     ctx: &'a ReaderCtx,
+    /// Held from the client's start until it attached ([`ATTACHING`]).
+    gate: Option<MutexGuard<'static, ()>>,
     writer: &'a mpsc::Sender<Ctl>,
     phase: Phase,
     pane: PaneInfo,
@@ -320,6 +344,7 @@ impl Reader<'_> {
             }
         } else if line.starts_with(b"%session-changed ") {
             if let Phase::Attaching = self.phase {
+                self.gate = None;
                 return self.setup();
             }
         } else if line.starts_with(b"%session-window-changed ")
@@ -336,12 +361,18 @@ impl Reader<'_> {
     }
 }
 
-fn read_loop(stdout: ChildStdout, ctx: &ReaderCtx, writer: &mpsc::Sender<Ctl>) {
+fn read_loop(
+    stdout: ChildStdout,
+    ctx: &ReaderCtx,
+    writer: &mpsc::Sender<Ctl>,
+    gate: MutexGuard<'static, ()>,
+) {
     let mut input = BufReader::with_capacity(64 * 1024, stdout);
     let mut line = Vec::with_capacity(8 * 1024);
     let mut block: Option<Vec<u8>> = None;
     let mut reader = Reader {
         ctx,
+        gate: Some(gate),
         writer,
         phase: Phase::Attaching,
         pane: PaneInfo::default(),

@@ -1,6 +1,6 @@
-//! The lane terminal backend: per par lane a tmux control-mode client (`control.rs`, the
-//! default) or a PTY running `tmux attach` (`[lanes] tmux_client = "attach"`); per plain lane a
-//! PTY running a shell in the worktree. Each has a reader thread feeding the lane's screen and
+//! The lane terminal backend: per par lane a PTY running `tmux attach` (the default) or a tmux
+//! control-mode client (`control.rs`, `[lanes] tmux_client = "control"`); per plain lane a PTY
+//! running a shell in the worktree. Each has a reader thread feeding the lane's screen and
 //! sending merged notices, and a writer thread so the UI never blocks on a full pipe.
 
 use std::collections::HashMap;
