@@ -15,7 +15,7 @@ use helios::pty::{PortablePtys, PtyBackend, PtyConfig};
 use helios::store::sqlite::SqliteStore;
 use helios::store::{EventQuery, EventResult, EventStore};
 use serde_json::Value;
-use support::{World, require, wait_until};
+use support::{World, require, wait_until, wait_until_or};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -57,24 +57,40 @@ fn labels(lanes: &[Value]) -> Vec<String> {
         .collect()
 }
 
-fn tmux_sessions(world: &World) -> String {
-    let out = std::process::Command::new("tmux")
-        .args(["list-sessions", "-F", "#{session_name}"])
+/// Run tmux against the world's private server.
+fn tmux(world: &World, args: &[&str]) -> Output {
+    std::process::Command::new("tmux")
+        .args(args)
         .envs(world.env())
         .env_remove("TMUX")
         .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
+        .unwrap()
+}
+
+fn tmux_sessions(world: &World) -> String {
+    String::from_utf8_lossy(&tmux(world, &["list-sessions", "-F", "#{session_name}"]).stdout)
+        .into_owned()
 }
 
 fn tmux_clients(world: &World) -> String {
-    let out = std::process::Command::new("tmux")
-        .args(["list-clients", "-F", "#{client_name}"])
-        .envs(world.env())
-        .env_remove("TMUX")
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    String::from_utf8_lossy(&tmux(world, &["list-clients", "-F", "#{client_name}"]).stdout)
+        .into_owned()
+}
+
+/// helios's lane terminals in the world, reading par lanes in `mode`, and their events.
+fn ptys(
+    world: &World,
+    scrollback: usize,
+    mode: TmuxClient,
+) -> (PortablePtys, tokio::sync::mpsc::UnboundedReceiver<Event>) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let config = PtyConfig {
+        scrollback,
+        shell: "/bin/sh".into(),
+        env: world.env(),
+        tmux_client: mode,
+    };
+    (PortablePtys::new(config, tx), rx)
 }
 
 #[test]
@@ -205,14 +221,7 @@ fn lane_lifecycle_with_real_par_and_tmux() {
 /// Attach helios's own client to a par lane's real tmux session (in `mode`), watch its screen
 /// model, type into it and let go: the session keeps running.
 fn watch_lane(world: &World, info: &LaneInfo, mode: TmuxClient) {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
-    let config = PtyConfig {
-        scrollback: 500,
-        shell: "/bin/sh".into(),
-        env: world.env(),
-        tmux_client: mode,
-    };
-    let mut ptys = PortablePtys::new(config, tx);
+    let (mut ptys, mut rx) = ptys(world, 500, mode);
     assert!(ptys.sync(std::slice::from_ref(info)).is_empty());
     ptys.resize(&info.id, 30, 100);
     let screen = ptys.screen(&info.id).unwrap();
@@ -272,12 +281,10 @@ fn watch_lane(world: &World, info: &LaneInfo, mode: TmuxClient) {
         let LaneSource::Par { session } = &info.source else {
             unreachable!()
         };
-        let out = std::process::Command::new("tmux")
-            .args(["split-window", "-v", "-t", &format!("={session}:")])
-            .envs(world.env())
-            .env_remove("TMUX")
-            .output()
-            .unwrap();
+        let out = tmux(
+            world,
+            &["split-window", "-v", "-t", &format!("={session}:")],
+        );
         assert!(out.status.success(), "{out:?}");
         // Keys go to the active pane at once; its output is either in helios's fresh capture
         // of the new pane or arrives after it.
@@ -372,14 +379,7 @@ fn shell_pty_runs_in_a_plain_worktree() {
         session_alive: true,
         git: GitCounts::default(),
     };
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
-    let config = PtyConfig {
-        scrollback: 100,
-        shell: "/bin/sh".into(),
-        env: world.env(),
-        tmux_client: TmuxClient::Control,
-    };
-    let mut ptys = PortablePtys::new(config, tx);
+    let (mut ptys, mut rx) = ptys(&world, 100, TmuxClient::Attach);
     assert!(ptys.sync(std::slice::from_ref(&info)).is_empty());
     let screen = ptys.screen(&info.id).unwrap();
     ptys.write(&info.id, b"pwd; printf 'bell\\a'; exit 3\r".to_vec())
@@ -402,4 +402,43 @@ fn shell_pty_runs_in_a_plain_worktree() {
     assert!(bell, "the bell was not reported");
     assert_eq!(exited, Some(Some(3)));
     assert!(ptys.write(&info.id, b"x".to_vec()).is_err());
+}
+
+/// 25 control-mode clients attaching at once, as the console does on start: every lane shows
+/// its screen and the tmux server is still there.
+#[test]
+fn twenty_five_control_clients_attach_and_tmux_survives() {
+    require("tmux");
+    let world = World::new("app");
+    let lanes: Vec<LaneInfo> = (0..25)
+        .map(|i| {
+            let session = format!("cc-{i:02}");
+            let program = format!("printf 'ready-{i:02}\\n'; exec cat");
+            let out = tmux(&world, &["new-session", "-d", "-s", &session, &program]);
+            assert!(out.status.success(), "{out:?}");
+            LaneInfo {
+                id: LaneId::new(&session),
+                branch: None,
+                worktree: world.repo.clone(),
+                source: LaneSource::Par { session },
+                session_alive: true,
+                git: GitCounts::default(),
+            }
+        })
+        .collect();
+    let (mut ptys, _rx) = ptys(&world, 100, TmuxClient::Control);
+    assert!(ptys.sync(&lanes).is_empty());
+    for (i, lane) in lanes.iter().enumerate() {
+        let screen = ptys.screen(&lane.id).unwrap();
+        wait_until_or(
+            &format!("lane {i}'s screen"),
+            WAIT,
+            || screen.contents().contains(&format!("ready-{i:02}")),
+            || String::from_utf8_lossy(&tmux(&world, &["ls"]).stderr).into_owned(),
+        );
+    }
+    let listed = tmux(&world, &["ls"]);
+    assert!(listed.status.success(), "the tmux server died: {listed:?}");
+    assert_eq!(String::from_utf8_lossy(&listed.stdout).lines().count(), 25);
+    ptys.shutdown();
 }

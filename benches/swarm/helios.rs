@@ -110,6 +110,18 @@ pub fn run(w: &World, cfg: &Config) -> Result<(Row, Option<Row>)> {
     Ok((row, control))
 }
 
+/// Wait until the last helios's tmux clients have gone, so start-ups do not overlap.
+fn clients_gone(w: &World) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !w.tmux("tmux-par", &["list-clients"])?.trim().is_empty() {
+        if Instant::now() > deadline {
+            bail!("helios's tmux clients were still attached 10 s after it quit");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
 /// Start-ups and echoes of helios started with `args` on the world's par lanes.
 fn measure(w: &World, cfg: &Config, args: &[String]) -> Result<Row> {
     let mut startups = Vec::new();
@@ -153,6 +165,7 @@ fn measure(w: &World, cfg: &Config, args: &[String]) -> Result<Row> {
     let echoes = driver::measure(&mut t, &acct, cfg.idle_samples, cfg.samples)?;
     eprintln!("swarm: helios echoes measured");
     drop(t);
+    clients_gone(w)?;
     Ok(Row {
         startup: Some(summarize(&startups)),
         echoes: Some(echoes),

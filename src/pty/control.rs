@@ -18,7 +18,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::Ordering;
-use std::sync::{Mutex, MutexGuard, PoisonError, mpsc};
+use std::sync::mpsc;
 
 use crate::lanes::LaneInfo;
 use crate::pty::Notices;
@@ -38,16 +38,13 @@ pub enum Ctl {
     Close,
 }
 
-/// One control client at a time between its start and `%session-changed`. tmux up to 3.5a
-/// writes notifications to every control client, including one whose identify messages are
-/// still arriving and whose control state is not set up yet: a NULL dereference that kills the
-/// whole server and every session in it (tmux PR #4980, 2026). Another control client attaching
-/// is such a notification, so helios never starts the next client before the last one attached.
-/// Seen here with 25 lanes on tmux 3.3a: the server died on every start of the console.
-static ATTACHING: Mutex<()> = Mutex::new(());
-
-/// Start `tmux -C attach-session` for a par session in the lane's reader thread; returns the
-/// writer's channel.
+/// Start `tmux -C attach-session` for a par session; returns the writer's channel.
+///
+/// Opt-in because of tmux itself: the swarm bench (25 lanes) crashed tmux 3.3a's server on
+/// helios's start-ups, every run: SIGSEGV at 0x20 in `control_write` (found with a debug build
+/// of Debian's tmux 3.3a source), a client whose control state is NULL. Releases up to 3.5a
+/// notify control clients without checking that state (fixed upstream in 2026, tmux PRs #4980
+/// and #5004). Which sequence of helios's 25 clients opens the window was not pinned down.
 pub(crate) fn spawn(
     config: &PtyConfig,
     lane: &LaneInfo,
@@ -74,7 +71,6 @@ pub(crate) fn spawn(
     std::thread::Builder::new()
         .name(format!("tmux-read-{name}"))
         .spawn(move || {
-            let gate = ATTACHING.lock().unwrap_or_else(PoisonError::into_inner);
             // Piped stdin and stdout are always there; the error is for the type's sake.
             let started = cmd.spawn().and_then(|mut child| {
                 let pipes = child.stdin.take().zip(child.stdout.take());
@@ -83,7 +79,6 @@ pub(crate) fn spawn(
                     .ok_or_else(|| std::io::Error::other("tmux -C gave no stdin/stdout"))
             });
             let Ok((mut child, stdin, stdout)) = started else {
-                drop(gate);
                 ctx.finish(None);
                 return;
             };
@@ -91,10 +86,10 @@ pub(crate) fn spawn(
                 .name(format!("tmux-write-{name}"))
                 .spawn(move || write_loop(stdin, &rx, &target, size, scrollback));
             if writer.is_ok() {
-                read_loop(stdout, &ctx, &ready, gate);
+                read_loop(stdout, &ctx, &ready);
             }
             // The client ends when its stdin closes (the writer lets go); killing it could
-            // catch it mid-identify, which crashes tmux < 3.6 as well (tmux PR #5004).
+            // catch it mid-identify, which crashes tmux up to 3.5a as well (tmux PR #5004).
             drop(ready);
             let code = child.wait().ok().and_then(|s| s.code()).map(|c| c as u32);
             ctx.finish(code);
@@ -275,8 +270,6 @@ pub fn layout_size(rest: &[u8]) -> Option<(u16, u16)> {
 /// The reader's state: where it is in the attach sequence and which pane it follows.
 struct Reader<'a> {
     ctx: &'a ReaderCtx,
-    /// Held from the client's start until it attached ([`ATTACHING`]).
-    gate: Option<MutexGuard<'static, ()>>,
     writer: &'a mpsc::Sender<Ctl>,
     phase: Phase,
     pane: PaneInfo,
@@ -344,7 +337,6 @@ impl Reader<'_> {
             }
         } else if line.starts_with(b"%session-changed ") {
             if let Phase::Attaching = self.phase {
-                self.gate = None;
                 return self.setup();
             }
         } else if line.starts_with(b"%session-window-changed ")
@@ -361,18 +353,12 @@ impl Reader<'_> {
     }
 }
 
-fn read_loop(
-    stdout: ChildStdout,
-    ctx: &ReaderCtx,
-    writer: &mpsc::Sender<Ctl>,
-    gate: MutexGuard<'static, ()>,
-) {
+fn read_loop(stdout: ChildStdout, ctx: &ReaderCtx, writer: &mpsc::Sender<Ctl>) {
     let mut input = BufReader::with_capacity(64 * 1024, stdout);
     let mut line = Vec::with_capacity(8 * 1024);
     let mut block: Option<Vec<u8>> = None;
     let mut reader = Reader {
         ctx,
-        gate: Some(gate),
         writer,
         phase: Phase::Attaching,
         pane: PaneInfo::default(),
