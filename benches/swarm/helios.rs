@@ -138,6 +138,7 @@ fn measure(w: &World, cfg: &Config, args: &[String]) -> Result<Row> {
             ),
         }
         drop(t);
+        clients_gone(w)?;
     }
     eprintln!(
         "swarm: helios {args:?} start-up p50 {:?}",

@@ -18,7 +18,8 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::Ordering;
-use std::sync::mpsc;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError, mpsc};
+use std::time::Duration;
 
 use crate::lanes::LaneInfo;
 use crate::pty::Notices;
@@ -38,13 +39,46 @@ pub enum Ctl {
     Close,
 }
 
-/// Start `tmux -C attach-session` for a par session; returns the writer's channel.
+/// helios's control clients attach and detach one at a time: held from a client's start until
+/// `%session-changed`, and from its close until its process is gone.
 ///
-/// Opt-in because of tmux itself: the swarm bench (25 lanes) crashed tmux 3.3a's server on
-/// helios's start-ups, every run: SIGSEGV at 0x20 in `control_write` (found with a debug build
-/// of Debian's tmux 3.3a source), a client whose control state is NULL. Releases up to 3.5a
-/// notify control clients without checking that state (fixed upstream in 2026, tmux PRs #4980
-/// and #5004). Which sequence of helios's 25 clients opens the window was not pinned down.
+/// tmux up to 3.5a writes `%client-detached` (and other notifications) to every control client,
+/// including one still identifying, whose control state is NULL: SIGSEGV at 0x20 in
+/// `control_write`, and the server dies with every session in it (fixed upstream in 2026, tmux
+/// PRs #4980 and #5004). Found with a debug build of Debian's tmux 3.3a source and the swarm
+/// bench: helios quit right after its first frame while its last clients were still starting,
+/// and the first ones' detaches hit them (backtrace: `control_notify_client_detached` ->
+/// `control_write`, the victim with pid 0 and no state; 8 and 25 lanes crashed on every run).
+/// With this gate the same runs passed on a debug build of tmux 3.3a and with 8 lanes on
+/// Debian's; with 25 lanes on Debian's build one run still ended with the tmux server gone
+/// (no segfault logged; not diagnosed). A detach by another program's client can still hit the
+/// window, so control mode is opt-in and experimental.
+static GATE: Mutex<()> = Mutex::new(());
+
+/// How many control clients are alive, so shutdown can wait for their detaches.
+static LIVE: (Mutex<usize>, Condvar) = (Mutex::new(0), Condvar::new());
+
+fn gate() -> MutexGuard<'static, ()> {
+    GATE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn live_add(n: isize) {
+    let mut live = LIVE.0.lock().unwrap_or_else(PoisonError::into_inner);
+    *live = live.saturating_add_signed(n);
+    LIVE.1.notify_all();
+}
+
+/// Wait (at most `limit`) until every control client helios started has gone: exiting before
+/// would close their stdin all at once, detaching them together.
+pub fn wait_all_gone(limit: Duration) {
+    let live = LIVE.0.lock().unwrap_or_else(PoisonError::into_inner);
+    let _ = LIVE
+        .1
+        .wait_timeout_while(live, limit, |n| *n > 0)
+        .map_err(|_| ());
+}
+
+/// Start `tmux -C attach-session` for a par session; returns the writer's channel.
 pub(crate) fn spawn(
     config: &PtyConfig,
     lane: &LaneInfo,
@@ -68,9 +102,11 @@ pub(crate) fn spawn(
     let scrollback = config.scrollback;
     let name = lane.id.as_str().to_string();
     let ready = tx.clone();
-    std::thread::Builder::new()
+    live_add(1);
+    let reader = std::thread::Builder::new()
         .name(format!("tmux-read-{name}"))
         .spawn(move || {
+            let attaching = gate();
             // Piped stdin and stdout are always there; the error is for the type's sake.
             let started = cmd.spawn().and_then(|mut child| {
                 let pipes = child.stdin.take().zip(child.stdout.take());
@@ -79,21 +115,36 @@ pub(crate) fn spawn(
                     .ok_or_else(|| std::io::Error::other("tmux -C gave no stdin/stdout"))
             });
             let Ok((mut child, stdin, stdout)) = started else {
+                drop(attaching);
+                live_add(-1);
                 ctx.finish(None);
                 return;
             };
+            let (gone_tx, gone_rx) = mpsc::channel::<()>();
             let writer = std::thread::Builder::new()
                 .name(format!("tmux-write-{name}"))
-                .spawn(move || write_loop(stdin, &rx, &target, size, scrollback));
+                .spawn(move || {
+                    write_loop(&stdin, &rx, &target, size, scrollback);
+                    // Detach under the gate: close stdin, wait for the client to be gone.
+                    let _detaching = gate();
+                    drop(stdin);
+                    let _ = gone_rx.recv_timeout(Duration::from_secs(2));
+                });
             if writer.is_ok() {
-                read_loop(stdout, &ctx, &ready);
+                read_loop(stdout, &ctx, &ready, attaching);
             }
             // The client ends when its stdin closes (the writer lets go); killing it could
             // catch it mid-identify, which crashes tmux up to 3.5a as well (tmux PR #5004).
             drop(ready);
             let code = child.wait().ok().and_then(|s| s.code()).map(|c| c as u32);
+            let _ = gone_tx.send(());
+            live_add(-1);
             ctx.finish(code);
-        })?;
+        });
+    if let Err(e) = reader {
+        live_add(-1);
+        return Err(e);
+    }
     Ok(tx)
 }
 
@@ -135,7 +186,7 @@ pub fn keys(target: &str, bytes: &[u8]) -> String {
 }
 
 fn write_loop(
-    mut stdin: ChildStdin,
+    mut stdin: &ChildStdin,
     rx: &mpsc::Receiver<Ctl>,
     target: &str,
     mut size: (u16, u16),
@@ -270,6 +321,8 @@ pub fn layout_size(rest: &[u8]) -> Option<(u16, u16)> {
 /// The reader's state: where it is in the attach sequence and which pane it follows.
 struct Reader<'a> {
     ctx: &'a ReaderCtx,
+    /// The [`GATE`], held until the client attached.
+    attaching: Option<MutexGuard<'static, ()>>,
     writer: &'a mpsc::Sender<Ctl>,
     phase: Phase,
     pane: PaneInfo,
@@ -337,6 +390,7 @@ impl Reader<'_> {
             }
         } else if line.starts_with(b"%session-changed ") {
             if let Phase::Attaching = self.phase {
+                self.attaching = None;
                 return self.setup();
             }
         } else if line.starts_with(b"%session-window-changed ")
@@ -353,12 +407,19 @@ impl Reader<'_> {
     }
 }
 
-fn read_loop(stdout: ChildStdout, ctx: &ReaderCtx, writer: &mpsc::Sender<Ctl>) {
+fn read_loop(
+    stdout: ChildStdout,
+    ctx: &ReaderCtx,
+    writer: &mpsc::Sender<Ctl>,
+    attaching: MutexGuard<'static, ()>,
+) {
     let mut input = BufReader::with_capacity(64 * 1024, stdout);
     let mut line = Vec::with_capacity(8 * 1024);
     let mut block: Option<Vec<u8>> = None;
+    let mut stopped = false;
     let mut reader = Reader {
         ctx,
+        attaching: Some(attaching),
         writer,
         phase: Phase::Attaching,
         pane: PaneInfo::default(),
@@ -372,6 +433,11 @@ fn read_loop(stdout: ChildStdout, ctx: &ReaderCtx, writer: &mpsc::Sender<Ctl>) {
         }
         if line.last() == Some(&b'\n') {
             line.pop();
+        }
+        // Once stopped (helios let go, `%exit`), keep draining to EOF without parsing: a client
+        // whose stdout is not read cannot finish writing and never exits.
+        if stopped {
+            continue;
         }
         let go_on = match block.as_mut() {
             Some(_) if line.starts_with(b"%end ") || line.starts_with(b"%error ") => {
@@ -390,7 +456,9 @@ fn read_loop(stdout: ChildStdout, ctx: &ReaderCtx, writer: &mpsc::Sender<Ctl>) {
             None => reader.on_notice(&line),
         };
         if !go_on {
-            return;
+            stopped = true;
+            // Stop holding the gate too, in case the client never attached.
+            reader.attaching = None;
         }
     }
 }

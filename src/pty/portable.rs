@@ -425,8 +425,13 @@ impl PtyBackend for PortablePtys {
     }
 
     fn shutdown(&mut self) {
+        let mut control = false;
         for (_, mut p) in self.ptys.drain() {
+            control |= matches!(p.link, Link::Control(_));
             p.close();
+        }
+        if control {
+            control::wait_all_gone(std::time::Duration::from_secs(3));
         }
     }
 }
