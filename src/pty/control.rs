@@ -27,7 +27,7 @@ use crate::pty::portable::{PtyConfig, ReaderCtx, after_feed};
 
 /// What the lane's writer thread is asked to do.
 #[derive(Debug)]
-pub enum Ctl {
+pub(crate) enum Ctl {
     /// The client is attached, or the session's active pane changed (from the reader): send
     /// the setup commands.
     Ready,
@@ -70,7 +70,7 @@ fn live_add(n: isize) {
 
 /// Wait (at most `limit`) until every control client helios started has gone: exiting before
 /// would close their stdin all at once, detaching them together.
-pub fn wait_all_gone(limit: Duration) {
+pub(crate) fn wait_all_gone(limit: Duration) {
     let live = LIVE.0.lock().unwrap_or_else(PoisonError::into_inner);
     let _ = LIVE
         .1
@@ -172,7 +172,7 @@ fn resize((rows, cols): (u16, u16)) -> String {
 }
 
 /// `send-keys -H` lines for raw bytes, in chunks that keep each command line short.
-pub fn keys(target: &str, bytes: &[u8]) -> String {
+fn keys(target: &str, bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     let mut out = String::with_capacity(bytes.len() * 3 + 32);
     for chunk in bytes.chunks(128) {
@@ -240,20 +240,20 @@ enum Phase {
 
 /// What `display-message` said about the pane.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct PaneInfo {
+struct PaneInfo {
     /// `%N`.
-    pub id: String,
+    id: String,
     /// Cursor column and row, 0-based.
-    pub cursor: (u16, u16),
+    cursor: (u16, u16),
     /// The alternate screen is on.
-    pub alternate: bool,
+    alternate: bool,
     /// Columns and rows.
-    pub size: (u16, u16),
+    size: (u16, u16),
 }
 
 impl PaneInfo {
     /// Parse `%0 10 2 0 80 24`.
-    pub fn parse(line: &str) -> Option<Self> {
+    fn parse(line: &str) -> Option<Self> {
         let mut it = line.split_whitespace();
         let id = it.next().filter(|s| s.starts_with('%'))?.to_string();
         let mut num = || it.next()?.parse::<u16>().ok();
@@ -269,7 +269,7 @@ impl PaneInfo {
 
 /// The bytes that put a captured pane into a fresh screen: the history and visible lines
 /// (the last `rows` end up visible, the rest in scrollback), then the cursor.
-pub fn seed(info: &PaneInfo, capture: &[u8]) -> Vec<u8> {
+fn seed(info: &PaneInfo, capture: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(capture.len() + 64);
     // A full reset first: a re-setup (the active pane changed) starts from a blank screen too.
     out.extend_from_slice(b"\x1bc");
@@ -290,7 +290,7 @@ pub fn seed(info: &PaneInfo, capture: &[u8]) -> Vec<u8> {
 }
 
 /// Decode a `%output` value: `\ooo` octal escapes for control bytes and backslash.
-pub fn unescape(value: &[u8], out: &mut Vec<u8>) {
+fn unescape(value: &[u8], out: &mut Vec<u8>) {
     out.clear();
     let mut rest = value;
     while let Some(at) = rest.iter().position(|&b| b == b'\\') {
@@ -311,7 +311,7 @@ pub fn unescape(value: &[u8], out: &mut Vec<u8>) {
 }
 
 /// The window size in a `%layout-change @W LAYOUT ...` line: `csum,WxH,...`.
-pub fn layout_size(rest: &[u8]) -> Option<(u16, u16)> {
+fn layout_size(rest: &[u8]) -> Option<(u16, u16)> {
     let rest = std::str::from_utf8(rest).ok()?;
     let layout = rest.split_whitespace().nth(1)?;
     let (w, h) = layout.split(',').nth(1)?.split_once('x')?;

@@ -1,7 +1,7 @@
 //! Lane PTYs: the backend trait, the portable-pty implementation, reader/writer threads and the
 //! per-lane screen model.
 
-pub mod control;
+mod control;
 pub mod portable;
 pub mod screen;
 

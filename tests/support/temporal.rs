@@ -53,10 +53,20 @@ impl DevServer {
             http_port,
             dir,
         };
+        // Ready means the `default` namespace is loaded by the services a start goes through:
+        // a fresh dev server answers `workflow count` while a start still fails with NOT_FOUND
+        // "Namespace default is not found". Describing a workflow that was never started takes
+        // the same path (frontend, then history) and creates nothing: it says "workflow not
+        // found" once the namespace is there.
         wait_until(
-            "the Temporal dev server to answer",
+            "the Temporal dev server to load the default namespace",
             Duration::from_mins(1),
-            || srv.cli(&["workflow", "count"]).status.success(),
+            || {
+                let out = srv.cli(&["workflow", "describe", "-w", "helios-readiness-probe"]);
+                let text = String::from_utf8_lossy(&out.stderr).to_lowercase()
+                    + &String::from_utf8_lossy(&out.stdout).to_lowercase();
+                text.contains("workflow not found") && !text.contains("namespace")
+            },
         );
         srv
     }
@@ -139,17 +149,33 @@ impl DevServer {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let child = std::cell::RefCell::new(child);
+        // `show` runs once, right before the timeout panic: it kills the worker and says what
+        // it printed.
+        let child = std::cell::RefCell::new(Some(child));
         wait_until_or(
             &format!("the Python test worker {args:?} to exit"),
             Duration::from_mins(2),
-            || child.borrow_mut().try_wait().unwrap().is_some(),
             || {
-                let _ = child.borrow_mut().kill();
-                "it was killed".to_string()
+                child
+                    .borrow_mut()
+                    .as_mut()
+                    .unwrap()
+                    .try_wait()
+                    .unwrap()
+                    .is_some()
+            },
+            || {
+                let mut c = child.borrow_mut().take().unwrap();
+                let _ = c.kill();
+                let out = c.wait_with_output().unwrap();
+                format!(
+                    "killed; it printed: {}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                )
             },
         );
-        let child = child.into_inner();
+        let child = child.into_inner().unwrap();
         let out = child.wait_with_output().unwrap();
         assert!(
             out.status.success(),
