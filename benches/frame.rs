@@ -1,8 +1,10 @@
 //! Frame: the time to build one frame with `helios::ui::render` and diff it against the previous
 //! one (ratatui's double buffer), then encode the changed cells as escape sequences into a sink:
-//! the whole per-frame cost of the render loop except the write(2). Two cases: the swarm grid
-//! with 25 live tiles at 250x80, and a single 200x50 pane. Every frame shows different screen
-//! contents than the one before, so the diff is never empty. Run: `cargo bench --bench frame`.
+//! the whole per-frame cost of the render loop except the write(2). Three cases: the swarm grid
+//! with 25 live tiles at 250x80 and every tile changed, the same grid with one tile changed (a
+//! keystroke's echo; the other 24 come from the runtime's tile cache), and a single 200x50 pane.
+//! Every frame shows different screen contents than the one before, so the diff is never empty.
+//! Run: `cargo bench --bench frame`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -15,9 +17,11 @@ use std::time::Instant;
 use criterion::{Criterion, criterion_group, criterion_main};
 use helios::app::AppState;
 use helios::app::state::{Lane, RepoInfo, View};
+use helios::config::keymap::Keymap;
 use helios::config::theme::Theme;
 use helios::lanes::{GitCounts, LaneId, LaneInfo, LaneSource};
 use helios::pty::{LaneScreen, Screens};
+use helios::ui::cache::TileCache;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
@@ -95,9 +99,38 @@ fn bench_view(c: &mut Criterion, name: &str, state: &AppState) {
     });
 }
 
+/// A keystroke's echo in the grid: one tile changed, 24 reused from the runtime's tile cache.
+fn bench_echo(c: &mut Criterion, name: &str, state: &AppState) {
+    let theme = Theme::default();
+    let keymap = Keymap::builtin_default();
+    let cache = TileCache::default();
+    let screens = screens(state, 1);
+    let first = state.lanes[0].id().clone();
+    let (cols, rows) = state.size;
+    let mut term = Terminal::with_options(
+        CrosstermBackend::new(std::io::sink()),
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, cols, rows)),
+        },
+    )
+    .unwrap();
+    c.bench_function(name, |b| {
+        b.iter(|| {
+            if let Some(s) = screens.get(&first) {
+                s.feed(b"x");
+            }
+            term.draw(|f| {
+                helios::ui::render_cached(f, state, &theme, &keymap, &screens, Some(&cache));
+            })
+            .unwrap();
+        });
+    });
+}
+
 fn frame(c: &mut Criterion) {
     let grid = state(25, (250, 80), View::Grid);
     bench_view(c, "frame/grid_25_tiles_250x80", &grid);
+    bench_echo(c, "frame/grid_25_tiles_250x80_one_changed", &grid);
     // The single view: the terminal is sized so the selected lane's pane is 200x50.
     let mut single = state(25, (232, 53), View::Single);
     if let Some((_, rows, cols)) = helios::ui::pane_sizes(&single).first().cloned() {

@@ -8,13 +8,13 @@
 //! are expensive) when only background lanes printed.
 
 pub mod engine;
+mod input;
 
 use std::io::{Stdout, Write};
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use crossterm::event::{Event as TermEvent, KeyEventKind};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
-use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{SignalKind, signal};
@@ -76,6 +76,8 @@ pub struct Ui {
     pub theme: Theme,
     /// Key bindings.
     pub keymap: Keymap,
+    /// Lane screens drawn in earlier frames, reused while they do not change.
+    pub tiles: crate::ui::cache::TileCache,
 }
 
 /// Run the console until the user quits, a signal arrives, or an attach is asked for.
@@ -85,7 +87,7 @@ pub async fn run<B: PtyBackend>(
     ui: &mut Ui,
     mut events: EventReceiver,
 ) -> anyhow::Result<Outcome> {
-    let mut input = EventStream::new();
+    let mut input = input::spawn()?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
@@ -111,7 +113,7 @@ pub async fn run<B: PtyBackend>(
             _ = sigterm.recv() => return Ok(Outcome::Quit),
             _ = sighup.recv() => return Ok(Outcome::Quit),
             _ = sigint.recv() => return Ok(Outcome::Quit),
-            term = input.next() => match term {
+            term = input.recv() => match term {
                 Some(Ok(t)) => keys.push(t),
                 Some(Err(e)) => anyhow::bail!("reading the terminal failed: {e}"),
                 None => return Ok(Outcome::Quit),
@@ -130,11 +132,11 @@ pub async fn run<B: PtyBackend>(
             () = tokio::time::sleep_until(next_frame), if engine.dirty => {},
         }
         // Drain what is already waiting, keys first: a flooding lane must not delay an echo.
-        // Polled with this task's own waker (`poll!`), not `now_or_never`'s no-op one: crossterm's
-        // EventStream starts one wake-up thread per waker it is given, and one started for a no-op
-        // waker left later keys unread until something else woke the loop (the 1 s tick).
-        while let std::task::Poll::Ready(Some(Ok(t))) = futures::poll!(input.next()) {
-            keys.push(t);
+        while let Ok(term) = input.try_recv() {
+            match term {
+                Ok(t) => keys.push(t),
+                Err(e) => anyhow::bail!("reading the terminal failed: {e}"),
+            }
         }
         for t in keys {
             if let Some(msg) = translate(engine, ui, t) {
@@ -180,9 +182,9 @@ fn draw<B: PtyBackend>(engine: &Engine<B>, ui: &mut Ui) -> anyhow::Result<()> {
     crossterm::queue!(ui.terminal.backend_mut(), BeginSynchronizedUpdate)?;
     let state = &engine.state;
     let screens = engine.ptys.screens();
-    let (theme, keymap) = (&ui.theme, &ui.keymap);
+    let (theme, keymap, tiles) = (&ui.theme, &ui.keymap, &ui.tiles);
     ui.terminal.draw(|frame| {
-        crate::ui::render_with_keymap(frame, state, theme, keymap, screens);
+        crate::ui::render_cached(frame, state, theme, keymap, screens, Some(tiles));
     })?;
     crossterm::queue!(ui.terminal.backend_mut(), EndSynchronizedUpdate)?;
     ui.terminal.backend_mut().flush()?;

@@ -131,3 +131,60 @@ fn pane_sizes_match_the_drawn_panes() {
         assert_eq!(ui::pane_sizes(&st).len(), n.min(25), "{n} lanes");
     }
 }
+
+/// The runtime reuses lane screens that did not change between frames (`ui::cache`). Frames
+/// drawn that way must equal frames drawn from scratch while lanes print, resize, scroll back
+/// and change focus, with some tiles unchanged in every step.
+#[test]
+fn cached_frames_equal_fresh_ones() {
+    use std::sync::Arc;
+
+    use helios::config::theme::Theme;
+    use helios::pty::{LaneScreen, Screens};
+    use helios::ui::cache::TileCache;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    let labels = ["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8"];
+    let (mut st, _) = state_with(&labels, (120, 40));
+    run_keys(&mut st, &km(), "z");
+    let mut screens = Screens::default();
+    for (id, rows, cols) in ui::pane_sizes(&st) {
+        let s = LaneScreen::new(rows, cols, 100);
+        s.feed(format!("\x1b[1;3{}m{id}\x1b[0m $ ", id.as_str().len() % 8).as_bytes());
+        screens.insert(id, Arc::new(s));
+    }
+    let theme = Theme::default();
+    let keymap = km();
+    let (cols, rows) = st.size;
+    let cache = TileCache::default();
+    let mut kept = Terminal::new(TestBackend::new(cols, rows)).unwrap();
+    let frame = |kept: &mut Terminal<TestBackend>, st: &helios::app::AppState| {
+        kept.draw(|f| ui::render_cached(f, st, &theme, &keymap, &screens, Some(&cache)))
+            .unwrap();
+        let mut fresh = Terminal::new(TestBackend::new(cols, rows)).unwrap();
+        fresh
+            .draw(|f| ui::render_with_keymap(f, st, &theme, &keymap, &screens))
+            .unwrap();
+        assert_eq!(kept.backend().buffer(), fresh.backend().buffer());
+    };
+    let lane = |i: usize| screens.get(&helios::lanes::LaneId::new(labels[i])).unwrap();
+
+    frame(&mut kept, &st);
+    frame(&mut kept, &st);
+    lane(0).feed(b"cargo test\r\n\x1b[32mok\x1b[0m\r\n$ ");
+    frame(&mut kept, &st);
+    for i in 0..30 {
+        lane(4).feed(format!("line {i}\r\n").as_bytes());
+    }
+    frame(&mut kept, &st);
+    lane(2).set_size(5, 20);
+    frame(&mut kept, &st);
+    run_keys(&mut st, &km(), "j<enter>");
+    frame(&mut kept, &st);
+    run_keys(&mut st, &km(), "<c-g>k<pgup>");
+    frame(&mut kept, &st);
+    run_keys(&mut st, &km(), "<pgdn><pgdn>");
+    lane(0).feed(b"x");
+    frame(&mut kept, &st);
+}

@@ -73,6 +73,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
             terminal,
             theme,
             keymap,
+            tiles: crate::ui::cache::TileCache::default(),
         };
         let result = crate::runtime::run(&mut engine, &mut ui, rx).await;
         if let Err(e) = &result {

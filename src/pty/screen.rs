@@ -3,7 +3,7 @@
 //! callbacks that catch the bell and OSC 9 / OSC 777 notifications.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tui_term::vt100::{Callbacks, Parser, Screen};
@@ -58,10 +58,15 @@ pub fn notification(params: &[&[u8]]) -> Option<String> {
     }
 }
 
-/// One lane's screen and its pending-notice flag.
+/// Where screen versions come from: one counter for all screens, so a lane's new screen never
+/// repeats a version its old one had.
+static VERSIONS: AtomicU64 = AtomicU64::new(1);
+
+/// One lane's screen, its pending-notice flag, and its version.
 pub struct LaneScreen {
     parser: Mutex<Parser<Notices>>,
     pending: AtomicBool,
+    version: AtomicU64,
 }
 
 impl std::fmt::Debug for LaneScreen {
@@ -83,7 +88,19 @@ impl LaneScreen {
                 Notices::default(),
             )),
             pending: AtomicBool::new(false),
+            version: AtomicU64::new(VERSIONS.fetch_add(1, Ordering::Relaxed)),
         }
+    }
+
+    /// Changes after every change to the screen (set while the lock is still held, after the
+    /// change, so a reader that saw a version sees at least that screen).
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    fn bump(&self) {
+        let v = VERSIONS.fetch_add(1, Ordering::Relaxed);
+        self.version.store(v, Ordering::Release);
     }
 
     fn lock(&self) -> MutexGuard<'_, Parser<Notices>> {
@@ -94,6 +111,7 @@ impl LaneScreen {
     pub fn feed(&self, bytes: &[u8]) -> Notices {
         let mut p = self.lock();
         p.process(bytes);
+        self.bump();
         std::mem::take(p.callbacks_mut())
     }
 
@@ -114,12 +132,16 @@ impl LaneScreen {
 
     /// Resize the screen model (the PTY is resized by the caller).
     pub fn set_size(&self, rows: u16, cols: u16) {
-        self.lock().screen_mut().set_size(rows.max(1), cols.max(1));
+        let mut p = self.lock();
+        p.screen_mut().set_size(rows.max(1), cols.max(1));
+        self.bump();
     }
 
     /// Scroll the view back `rows` lines (0: live).
     pub fn set_scroll(&self, rows: usize) {
-        self.lock().screen_mut().set_scrollback(rows);
+        let mut p = self.lock();
+        p.screen_mut().set_scrollback(rows);
+        self.bump();
     }
 
     /// The whole visible text (for tests and the quiet check).
@@ -192,6 +214,10 @@ impl ScreenSource for Screens {
         if let Some(s) = self.map.get(lane) {
             s.with(|screen| f(screen));
         }
+    }
+
+    fn version(&self, lane: &LaneId) -> Option<u64> {
+        self.map.get(lane).map(|s| s.version())
     }
 }
 

@@ -5,6 +5,7 @@
 //! geometry lives in [`layout`], shared by drawing and by [`pane_sizes`], so every lane's PTY is
 //! sized to exactly the cells it is drawn into.
 
+pub mod cache;
 pub mod compact;
 pub mod confirm;
 pub mod events;
@@ -29,6 +30,7 @@ use crate::app::state::{Mode, View};
 use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
 use crate::lanes::LaneId;
+use crate::ui::cache::TileCache;
 
 /// Lanes the swarm grid shows at once (5x5).
 pub const GRID_MAX: usize = 25;
@@ -37,6 +39,12 @@ pub const GRID_MAX: usize = 25;
 pub trait ScreenSource {
     /// Call `f` with the lane's current screen, if the lane has one.
     fn with_screen(&self, lane: &LaneId, f: &mut dyn FnMut(&tui_term::vt100::Screen));
+
+    /// A number that changes whenever the lane's screen does (never the same for two
+    /// screens), so a drawn screen can be reused; `None` draws it afresh every frame.
+    fn version(&self, _lane: &LaneId) -> Option<u64> {
+        None
+    }
 }
 
 /// Everything a widget needs to draw.
@@ -49,6 +57,8 @@ pub struct Ctx<'a> {
     pub keymap: &'a Keymap,
     /// The lanes' screens.
     pub screens: &'a dyn ScreenSource,
+    /// Drawn screens kept across frames, when the caller keeps one.
+    pub cache: Option<&'a TileCache>,
 }
 
 /// Where everything goes for the current state and terminal size.
@@ -126,6 +136,22 @@ pub fn render_with_keymap(
     keymap: &Keymap,
     screens: &dyn ScreenSource,
 ) {
+    render_cached(frame, state, theme, keymap, screens, None);
+}
+
+/// [`render_with_keymap`], reusing the lane screens in `cache` that did not change since it
+/// was filled (the runtime keeps one across frames; the result is the same without it).
+pub fn render_cached(
+    frame: &mut Frame,
+    state: &AppState,
+    theme: &Theme,
+    keymap: &Keymap,
+    screens: &dyn ScreenSource,
+    cache: Option<&TileCache>,
+) {
+    if let Some(c) = cache {
+        c.retain(|id| state.lane(id).is_some());
+    }
     let area = frame.area();
     if state.compact {
         compact::render(frame, area, state, theme);
@@ -137,6 +163,7 @@ pub fn render_with_keymap(
         theme,
         keymap,
         screens,
+        cache,
     };
     let lay = layout(state);
     match state.panel {

@@ -62,31 +62,37 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
             .right_aligned(),
         );
     }
+    // Read before the screen: output that lands in between only makes the next frame redraw.
+    let version = ctx.screens.version(id).filter(|_| lane.scroll == 0);
     let mut drawn = false;
     ctx.screens.with_screen(id, &mut |screen| {
         drawn = true;
+        let inner = block.inner(area);
         // The focused lane's cursor is the terminal's own cursor (it blinks, keeps the user's
         // shape, and is not a glyph in the copied text), like tmux and zellij show it.
-        let cursor = Cursor::default().visibility(false);
         if focused && lane.scroll == 0 && !screen.hide_cursor() {
-            let inner = block.inner(area);
             let (row, col) = screen.cursor_position();
             if row < inner.height && col < inner.width {
                 frame.set_cursor_position((inner.x + col, inner.y + row));
             }
         }
+        frame.render_widget(&block, area);
+        let cache = ctx.cache.zip(version);
+        if let Some((cache, v)) = cache
+            && cache.restore(id, v, inner, frame.buffer_mut())
+        {
+            return;
+        }
+        let cursor = Cursor::default().visibility(false);
         if lane.scroll > 0 {
             let mut scrolled = screen.clone();
             scrolled.set_scrollback(lane.scroll);
-            let term = PseudoTerminal::new(&scrolled)
-                .block(block.clone())
-                .cursor(cursor);
-            frame.render_widget(term, area);
+            frame.render_widget(PseudoTerminal::new(&scrolled).cursor(cursor), inner);
         } else {
-            let term = PseudoTerminal::new(screen)
-                .block(block.clone())
-                .cursor(cursor);
-            frame.render_widget(term, area);
+            frame.render_widget(PseudoTerminal::new(screen).cursor(cursor), inner);
+        }
+        if let Some((cache, v)) = cache {
+            cache.store(id, v, inner, frame.buffer_mut());
         }
     });
     if !drawn {

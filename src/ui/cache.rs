@@ -1,0 +1,81 @@
+//! Memo of each lane's drawn screen, so a frame copies the tiles whose lane printed nothing
+//! since the last frame instead of converting their vt100 screens cell by cell again.
+//!
+//! Why: ratatui rebuilds the whole buffer every frame, and converting a vt100 screen costs far
+//! more than copying cells (vt100 finds each cell's row afresh). A keystroke's echo changes one
+//! tile, yet the grid redrew 25. The drawing stays a pure function of the state and the
+//! screens: an entry is used only when the screen's version and the area are the ones it was
+//! made from, so the output is the same with or without the cache.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use ratatui::buffer::{Buffer, Cell};
+use ratatui::layout::Rect;
+
+use crate::lanes::LaneId;
+
+/// One lane's cells as last drawn.
+#[derive(Debug)]
+struct Entry {
+    version: u64,
+    area: Rect,
+    cells: Vec<Cell>,
+}
+
+/// The drawn screens of the lanes in the last frames. The runtime keeps one across frames.
+#[derive(Debug, Default)]
+pub struct TileCache {
+    entries: RefCell<HashMap<LaneId, Entry>>,
+}
+
+impl TileCache {
+    /// Copy the lane's cells into `area` of `buf` if they were drawn from this `version` at
+    /// this very area. True when it did.
+    pub fn restore(&self, lane: &LaneId, version: u64, area: Rect, buf: &mut Buffer) -> bool {
+        let entries = self.entries.borrow();
+        let Some(e) = entries.get(lane) else {
+            return false;
+        };
+        if e.version != version || e.area != area || !fits(buf, area) {
+            return false;
+        }
+        let w = usize::from(area.width);
+        for (row, y) in (area.y..area.bottom()).enumerate() {
+            let at = buf.index_of(area.x, y);
+            buf.content[at..at + w].clone_from_slice(&e.cells[row * w..(row + 1) * w]);
+        }
+        true
+    }
+
+    /// Remember what `area` of `buf` holds now as the lane's cells at `version`.
+    pub fn store(&self, lane: &LaneId, version: u64, area: Rect, buf: &Buffer) {
+        if !fits(buf, area) {
+            return;
+        }
+        let w = usize::from(area.width);
+        let mut entries = self.entries.borrow_mut();
+        let e = entries.entry(lane.clone()).or_insert_with(|| Entry {
+            version,
+            area,
+            cells: Vec::new(),
+        });
+        e.version = version;
+        e.area = area;
+        e.cells.clear();
+        for y in area.y..area.bottom() {
+            let at = buf.index_of(area.x, y);
+            e.cells.extend_from_slice(&buf.content[at..at + w]);
+        }
+    }
+
+    /// Forget lanes that are no longer drawn.
+    pub fn retain(&self, mut keep: impl FnMut(&LaneId) -> bool) {
+        self.entries.borrow_mut().retain(|id, _| keep(id));
+    }
+}
+
+/// Whether `area` lies inside the buffer (a frame's buffer always starts at the origin).
+fn fits(buf: &Buffer, area: Rect) -> bool {
+    !area.is_empty() && buf.area.intersection(area) == area
+}
