@@ -51,6 +51,43 @@ pub fn frame_gap(urgent: bool, last_cost: Duration) -> Duration {
     }
 }
 
+/// When the last frames were drawn, and what a full one cost.
+#[derive(Debug, Default)]
+struct Frames {
+    /// The last frame of any kind.
+    last: Option<Instant>,
+    /// The last frame that drew every lane's current screen.
+    last_full: Option<Instant>,
+    /// What that full frame cost.
+    full_cost: Duration,
+}
+
+impl Frames {
+    /// The earliest time the next frame may be drawn (`None`: now).
+    fn next(&self, urgent: bool) -> Option<Instant> {
+        if urgent {
+            self.last.map(|t| t + FRAME)
+        } else {
+            self.last_full.map(|t| t + frame_gap(false, self.full_cost))
+        }
+    }
+
+    /// Whether a frame now would be a full one.
+    fn full_due(&self) -> bool {
+        self.next(false).is_none_or(|t| Instant::now() >= t)
+    }
+
+    /// A frame that started at `start` is on the screen.
+    fn drawn(&mut self, start: Instant, partial: bool) {
+        let now = Instant::now();
+        self.last = Some(now);
+        if !partial {
+            self.last_full = Some(now);
+            self.full_cost = now - start;
+        }
+    }
+}
+
 /// How often lanes are re-read from par and git.
 const DISCOVER_EVERY: u32 = 5;
 
@@ -94,8 +131,7 @@ pub async fn run<B: PtyBackend>(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut ticks: u32 = 0;
-    let mut last_draw: Option<Instant> = None;
-    let mut last_cost = Duration::ZERO;
+    let mut frames = Frames::default();
     let mut engine_first: Vec<Event> = Vec::new();
 
     if let Ok((cols, rows)) = crossterm::terminal::size() {
@@ -105,9 +141,9 @@ pub async fn run<B: PtyBackend>(
         // Terminal events are translated one at a time against the current state: a key that
         // leaves focus changes what the next key means.
         let mut keys: Vec<TermEvent> = Vec::new();
-        let next_frame = last_draw.map_or_else(tokio::time::Instant::now, |t| {
-            tokio::time::Instant::from_std(t + frame_gap(engine.urgent, last_cost))
-        });
+        let next_frame = frames
+            .next(engine.urgent)
+            .map_or_else(tokio::time::Instant::now, tokio::time::Instant::from_std);
         tokio::select! {
             biased;
             _ = sigterm.recv() => return Ok(Outcome::Quit),
@@ -164,14 +200,23 @@ pub async fn run<B: PtyBackend>(
         if let Some(outcome) = engine.outcome.take() {
             return Ok(outcome);
         }
-        let gap = frame_gap(engine.urgent, last_cost);
-        if engine.dirty && last_draw.is_none_or(|t| t.elapsed() >= gap) {
+        if engine.dirty
+            && frames
+                .next(engine.urgent)
+                .is_none_or(|t| Instant::now() >= t)
+        {
+            // Before a full frame is due, a keystroke's or the focused lane's frame redraws that
+            // lane only and shows the others as last drawn; the full frame follows on time.
+            let partial = !frames.full_due();
+            if partial {
+                ui.tiles.hold(engine.state.focused.clone());
+            }
             let start = Instant::now();
             draw(engine, ui)?;
-            engine.dirty = false;
+            let owed = partial && ui.tiles.release();
+            frames.drawn(start, partial);
+            engine.dirty = owed;
             engine.urgent = false;
-            last_cost = start.elapsed();
-            last_draw = Some(Instant::now());
         }
     }
 }
@@ -233,5 +278,25 @@ mod tests {
             frame_gap(false, Duration::from_millis(20)),
             Duration::from_millis(100)
         );
+    }
+
+    #[test]
+    fn a_partial_frame_leaves_the_full_one_due_on_time() {
+        let mut f = Frames::default();
+        assert!(f.next(true).is_none() && f.full_due());
+        // A full frame that took a second: the next full one waits five.
+        let now = Instant::now();
+        let start = now.checked_sub(Duration::from_secs(1)).unwrap_or(now);
+        f.drawn(start, false);
+        let full = f.last_full.unwrap_or(start);
+        let gap = f.full_cost * 5;
+        assert!(gap >= Duration::from_secs(5));
+        assert_eq!(f.next(true), Some(full + FRAME));
+        assert_eq!(f.next(false), Some(full + gap));
+        assert!(!f.full_due());
+        f.drawn(Instant::now(), true);
+        let last = f.last.unwrap_or(start);
+        assert_eq!(f.next(true), Some(last + FRAME));
+        assert_eq!(f.next(false), Some(full + gap));
     }
 }

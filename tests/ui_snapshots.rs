@@ -134,7 +134,8 @@ fn pane_sizes_match_the_drawn_panes() {
 
 /// The runtime reuses lane screens that did not change between frames (`ui::cache`). Frames
 /// drawn that way must equal frames drawn from scratch while lanes print, resize, scroll back
-/// and change focus, with some tiles unchanged in every step.
+/// and change focus, with some tiles unchanged in every step; a held frame shows only the live
+/// lane's new output.
 #[test]
 fn cached_frames_equal_fresh_ones() {
     use std::sync::Arc;
@@ -187,4 +188,21 @@ fn cached_frames_equal_fresh_ones() {
     run_keys(&mut st, &km(), "<pgdn><pgdn>");
     lane(0).feed(b"x");
     frame(&mut kept, &st);
+
+    // A held frame (the runtime's frame for a keystroke): the live lane shows its new output,
+    // the others what they showed before, and release says a full frame is owed.
+    let text = |kept: &Terminal<TestBackend>| format!("{:?}", kept.backend().buffer());
+    let before = text(&kept);
+    assert!(!before.contains("LIVE") && !before.contains("HELD"));
+    lane(0).feed(b"LIVE");
+    lane(5).feed(b"HELD");
+    cache.hold(Some(helios::lanes::LaneId::new(labels[0])));
+    kept.draw(|f| ui::render_cached(f, &st, &theme, &keymap, &screens, Some(&cache)))
+        .unwrap();
+    let held = text(&kept);
+    assert!(held.contains("LIVE") && !held.contains("HELD"), "{held}");
+    assert!(cache.release());
+    assert!(!cache.release());
+    frame(&mut kept, &st);
+    assert!(text(&kept).contains("HELD"));
 }

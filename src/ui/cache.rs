@@ -6,14 +6,28 @@
 //! tile, yet the grid redrew 25. The drawing stays a pure function of the state and the
 //! screens: an entry is used only when the screen's version and the area are the ones it was
 //! made from, so the output is the same with or without the cache.
+//!
+//! The one exception is asked for by the runtime: a frame drawn for a keystroke or the focused
+//! lane may [`hold`](TileCache::hold) the other lanes at what they showed last (their screens keep
+//! parsing; a background frame soon shows them), so an echo does not wait for 24 busy tiles.
 
-use std::cell::RefCell;
+use std::cell::{Cell as Flag, RefCell};
 use std::collections::HashMap;
 
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Rect;
 
 use crate::lanes::LaneId;
+
+/// Which lanes draw from their current screen.
+#[derive(Debug, Default)]
+enum Hold {
+    /// Every lane (a full frame).
+    #[default]
+    Off,
+    /// Only this one, or none.
+    Except(Option<LaneId>),
+}
 
 /// One lane's cells as last drawn.
 #[derive(Debug)]
@@ -27,6 +41,10 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct TileCache {
     entries: RefCell<HashMap<LaneId, Entry>>,
+    /// Whether lanes are held: drawn as before even when their screen changed.
+    hold: RefCell<Hold>,
+    /// A held lane showed older cells than its screen has.
+    held_stale: Flag<bool>,
 }
 
 impl TileCache {
@@ -37,8 +55,16 @@ impl TileCache {
         let Some(e) = entries.get(lane) else {
             return false;
         };
-        if e.version != version || e.area != area || !fits(buf, area) {
+        if e.area != area || !fits(buf, area) {
             return false;
+        }
+        if e.version != version {
+            let held =
+                matches!(&*self.hold.borrow(), Hold::Except(live) if live.as_ref() != Some(lane));
+            if !held {
+                return false;
+            }
+            self.held_stale.set(true);
         }
         let w = usize::from(area.width);
         for (row, y) in (area.y..area.bottom()).enumerate() {
@@ -67,6 +93,20 @@ impl TileCache {
             let at = buf.index_of(area.x, y);
             e.cells.extend_from_slice(&buf.content[at..at + w]);
         }
+    }
+
+    /// Draw the next frames with every lane but `live` (none when `None`) as it was last drawn,
+    /// until [`release`](Self::release).
+    pub fn hold(&self, live: Option<LaneId>) {
+        *self.hold.borrow_mut() = Hold::Except(live);
+        self.held_stale.set(false);
+    }
+
+    /// Draw every lane from its current screen again. True when a held lane showed older cells
+    /// than its screen has since the last [`hold`](Self::hold): a full frame is still owed.
+    pub fn release(&self) -> bool {
+        *self.hold.borrow_mut() = Hold::Off;
+        self.held_stale.replace(false)
     }
 
     /// Forget lanes that are no longer drawn.
