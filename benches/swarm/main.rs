@@ -240,11 +240,26 @@ fn report(cfg: &Config, rows: &[(String, Row)]) -> String {
     for (name, r) in rows {
         let e = r.echoes.clone().unwrap_or_default();
         let tm = tmux.and_then(|t| t.echoes.clone()).unwrap_or_default();
-        let (st, cat) = (r.startup.unwrap_or_default(), r.cat.unwrap_or_default());
+        let st = r.startup.unwrap_or_default();
         let tcat = tmux.and_then(|t| t.cat).unwrap_or_default();
+        // A system without a `cat` run (zellij, helios over tmux -C) shows dashes, not zeros.
+        let (cat, cat_ratio) = r.cat.map_or_else(
+            || ("–".to_string(), "–".to_string()),
+            |c| {
+                (
+                    format!(
+                        "{:.2} ({:.2}–{:.2})",
+                        c.p50.as_secs_f64(),
+                        c.min.as_secs_f64(),
+                        c.max.as_secs_f64()
+                    ),
+                    ratio(c.p50, tcat.p50),
+                )
+            },
+        );
         let _ = writeln!(
             s,
-            "| {name} | {} / {} | {} / {} / {} / {} | {} | {} | {:.0} / {:.0} | {:.1} / {:.1} | {:.1} | {} ({}–{}) | {:.2} ({:.2}–{:.2}) | {} |",
+            "| {name} | {} / {} | {} / {} / {} / {} | {} | {} | {:.0} / {:.0} | {:.1} / {:.1} | {:.1} | {} ({}–{}) | {cat} | {cat_ratio} |",
             ms(e.idle.p50),
             ms(e.idle.p99),
             ms(e.loaded.p50),
@@ -261,10 +276,6 @@ fn report(cfg: &Config, rows: &[(String, Row)]) -> String {
             ms(st.p50),
             ms(st.min),
             ms(st.max),
-            cat.p50.as_secs_f64(),
-            cat.min.as_secs_f64(),
-            cat.max.as_secs_f64(),
-            ratio(cat.p50, tcat.p50),
         );
     }
     for (name, r) in rows {

@@ -168,6 +168,11 @@ impl Term {
         self.lock().parser.screen().contents()
     }
 
+    /// Whether the program closed its terminal (exited).
+    pub fn exited(&self) -> bool {
+        self.lock().eof
+    }
+
     /// Bytes received from the program so far.
     pub fn bytes(&self) -> u64 {
         self.lock().bytes
