@@ -265,6 +265,28 @@ fn watch_lane(world: &World, info: &LaneInfo, mode: TmuxClient) {
     wait_until("the lane's screen at 30x100", WAIT, || {
         screen.with(tui_term::vt100::Screen::size) == (30, 100)
     });
+    if mode == TmuxClient::Attach {
+        // Not in front, the lane's reader pauses between reads and the tmux server skips the
+        // redraws in between; the screen must still end at the lane's real state.
+        ptys.write(
+            &info.id,
+            b"seq 1 30000; echo flood-done-$((6*7))\r".to_vec(),
+        )
+        .unwrap();
+        wait_until(
+            "the end of a flood read at the background pace",
+            WAIT,
+            || screen.contents().contains("flood-done-42"),
+        );
+        assert!(screen.contents().lines().any(|l| l.trim() == "30000"));
+        // In front, it is read at once again.
+        ptys.set_front(Some(&info.id));
+        ptys.write(&info.id, b"echo front-$((6*7))\r".to_vec())
+            .unwrap();
+        wait_until("output of the lane in front", WAIT, || {
+            screen.contents().contains("front-42")
+        });
+    }
     if mode == TmuxClient::Control {
         // The pane's own output reaches helios: an OSC 9 notification, which tmux 3.3 does not
         // pass on to attached clients.

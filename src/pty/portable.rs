@@ -74,7 +74,25 @@ struct LanePty {
     /// Set when helios drops the PTY, so the reader does not report the exit it caused.
     detached: Arc<AtomicBool>,
     size: (u16, u16),
+    /// A par lane's `tmux attach` reader: set while the lane is behind the one in front.
+    pace: Option<Pace>,
 }
+
+/// What pauses a background par lane's reader between reads, and wakes it.
+#[derive(Debug, Clone)]
+struct Pace {
+    behind: Arc<AtomicBool>,
+    reader: std::thread::Thread,
+}
+
+/// How long a par lane's reader waits between reads while the lane is not in front: the
+/// background frame interval, so its tile still changes at every background frame. Why wait:
+/// a `tmux attach` client that is read slowly makes the tmux server skip the redraws in
+/// between (it stops drawing to a client whose output backs up and redraws it whole once it
+/// drains), so neither tmux nor helios spends CPU on frames nobody sees, and the lane in front
+/// gets it. Only par lanes: tmux keeps their real state; a helios-owned lane's program would be
+/// slowed down instead.
+const BACKGROUND_READ: std::time::Duration = std::time::Duration::from_millis(33);
 
 impl LanePty {
     fn close(&mut self) {
@@ -98,6 +116,8 @@ pub struct PortablePtys {
     events: EventSender,
     ptys: HashMap<LaneId, LanePty>,
     screens: Screens,
+    /// The lane the user works in; par lanes behind it are read at the background pace.
+    front: Option<LaneId>,
 }
 
 impl std::fmt::Debug for PortablePtys {
@@ -116,6 +136,7 @@ impl PortablePtys {
             events,
             ptys: HashMap::new(),
             screens: Screens::default(),
+            front: None,
         }
     }
 
@@ -171,19 +192,23 @@ impl PortablePtys {
         let screen = Arc::new(LaneScreen::new(size.0, size.1, self.config.scrollback));
         let exited = Arc::new(AtomicBool::new(false));
         let detached = Arc::new(AtomicBool::new(false));
+        let attach = matches!(lane.source, LaneSource::Par { .. }) && control.is_none();
+        let behind = attach.then(|| Arc::new(AtomicBool::new(!self.is_front(&lane.id))));
         let ctx = ReaderCtx {
             lane: lane.id.clone(),
             screen: screen.clone(),
             events: self.events.clone(),
             exited: exited.clone(),
             detached: detached.clone(),
+            behind: behind.clone(),
         };
-        let link = if let Some(session) = control {
+        let (link, pace) = if let Some(session) = control {
             let tx = control::spawn(&self.config, lane, &session, size, ctx)
                 .map_err(|e| err(e.to_string()))?;
-            Link::Control(tx)
+            (Link::Control(tx), None)
         } else {
-            self.spawn_pty(lane, size, ctx).map_err(err)?
+            let (link, reader) = self.spawn_pty(lane, size, ctx).map_err(err)?;
+            (link, behind.map(|behind| Pace { behind, reader }))
         };
         self.screens.insert(lane.id.clone(), screen);
         self.ptys.insert(
@@ -194,13 +219,24 @@ impl PortablePtys {
                 exited,
                 detached,
                 size,
+                pace,
             },
         );
         Ok(())
     }
 
-    /// A PTY running the lane's command, with its reader and writer threads.
-    fn spawn_pty(&self, lane: &LaneInfo, size: (u16, u16), ctx: ReaderCtx) -> Result<Link, String> {
+    fn is_front(&self, lane: &LaneId) -> bool {
+        self.front.as_ref() == Some(lane)
+    }
+
+    /// A PTY running the lane's command, with its reader and writer threads; also returns the
+    /// reader thread.
+    fn spawn_pty(
+        &self,
+        lane: &LaneInfo,
+        size: (u16, u16),
+        ctx: ReaderCtx,
+    ) -> Result<(Link, std::thread::Thread), String> {
         let err = |e: &dyn std::fmt::Display| e.to_string();
         let pair = native_pty_system()
             .openpty(PtySize {
@@ -233,7 +269,7 @@ impl PortablePtys {
                 drop(writer);
             })
             .map_err(|e| err(&e))?;
-        std::thread::Builder::new()
+        let reader = std::thread::Builder::new()
             .name(format!("pty-read-{name}"))
             .spawn(move || {
                 read_loop(reader, &ctx);
@@ -242,11 +278,12 @@ impl PortablePtys {
                 ctx.finish(code);
             })
             .map_err(|e| err(&e))?;
-        Ok(Link::Pty {
+        let link = Link::Pty {
             master: pair.master,
             killer,
             input,
-        })
+        };
+        Ok((link, reader.thread().clone()))
     }
 }
 
@@ -257,6 +294,8 @@ pub(crate) struct ReaderCtx {
     pub(crate) events: EventSender,
     pub(crate) exited: Arc<AtomicBool>,
     pub(crate) detached: Arc<AtomicBool>,
+    /// Set while a par lane's `tmux attach` reader is behind the lane in front.
+    pub(crate) behind: Option<Arc<AtomicBool>>,
 }
 
 impl ReaderCtx {
@@ -310,6 +349,14 @@ fn read_loop(mut reader: Box<dyn Read + Send>, ctx: &ReaderCtx) {
         crate::telemetry::lane_bytes(ctx.lane.as_str(), n as u64);
         if !after_feed(ctx, notices) {
             return;
+        }
+        // Coming to the front unparks the thread.
+        if ctx
+            .behind
+            .as_ref()
+            .is_some_and(|b| b.load(Ordering::Acquire))
+        {
+            std::thread::park_timeout(BACKGROUND_READ);
         }
     }
 }
@@ -397,6 +444,19 @@ impl PtyBackend for PortablePtys {
     fn set_scroll(&mut self, lane: &LaneId, rows: usize) {
         if let Some(s) = self.screens.get(lane) {
             s.set_scroll(rows);
+        }
+    }
+
+    fn set_front(&mut self, lane: Option<&LaneId>) {
+        self.front = lane.cloned();
+        for (id, p) in &self.ptys {
+            if let Some(pace) = &p.pace {
+                let behind = Some(id) != lane;
+                if !pace.behind.swap(behind, Ordering::AcqRel) || behind {
+                    continue;
+                }
+                pace.reader.unpark();
+            }
         }
     }
 
