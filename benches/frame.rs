@@ -77,17 +77,22 @@ fn screens(state: &AppState, seed: u64) -> Screens {
     out
 }
 
-fn bench_view(c: &mut Criterion, name: &str, state: &AppState) {
-    let theme = Theme::default();
-    let sets = [screens(state, 1), screens(state, 2)];
+/// A terminal of the state's size whose output goes nowhere: the frame's cost without write(2).
+fn sink_terminal(state: &AppState) -> Terminal<CrosstermBackend<std::io::Sink>> {
     let (cols, rows) = state.size;
-    let mut term = Terminal::with_options(
+    Terminal::with_options(
         CrosstermBackend::new(std::io::sink()),
         TerminalOptions {
             viewport: Viewport::Fixed(Rect::new(0, 0, cols, rows)),
         },
     )
-    .unwrap();
+    .unwrap()
+}
+
+fn bench_view(c: &mut Criterion, name: &str, state: &AppState) {
+    let theme = Theme::default();
+    let sets = [screens(state, 1), screens(state, 2)];
+    let mut term = sink_terminal(state);
     let mut n = 0usize;
     c.bench_function(name, |b| {
         b.iter(|| {
@@ -106,14 +111,7 @@ fn bench_echo(c: &mut Criterion, name: &str, state: &AppState) {
     let cache = TileCache::default();
     let screens = screens(state, 1);
     let first = state.lanes[0].id().clone();
-    let (cols, rows) = state.size;
-    let mut term = Terminal::with_options(
-        CrosstermBackend::new(std::io::sink()),
-        TerminalOptions {
-            viewport: Viewport::Fixed(Rect::new(0, 0, cols, rows)),
-        },
-    )
-    .unwrap();
+    let mut term = sink_terminal(state);
     c.bench_function(name, |b| {
         b.iter(|| {
             if let Some(s) = screens.get(&first) {

@@ -37,7 +37,7 @@ pub type EventReceiver = tokio::sync::mpsc::UnboundedReceiver<crate::app::Event>
 /// (120 fps): an echo waits at most this long behind the previous frame.
 const FRAME: Duration = Duration::from_millis(8);
 /// The shortest time between two frames when only background lanes printed (30 fps).
-const BACKGROUND_FRAME: Duration = Duration::from_millis(33);
+pub(crate) const BACKGROUND_FRAME: Duration = Duration::from_millis(33);
 
 /// How long after the last frame the next may be drawn. Background-only changes wait longer,
 /// and longer still when frames get expensive (a saturated machine): at most a fifth of the
@@ -65,11 +65,8 @@ struct Frames {
 impl Frames {
     /// The earliest time the next frame may be drawn (`None`: now).
     fn next(&self, urgent: bool) -> Option<Instant> {
-        if urgent {
-            self.last.map(|t| t + FRAME)
-        } else {
-            self.last_full.map(|t| t + frame_gap(false, self.full_cost))
-        }
+        let since = if urgent { self.last } else { self.last_full };
+        since.map(|t| t + frame_gap(urgent, self.full_cost))
     }
 
     /// Whether a frame now would be a full one.

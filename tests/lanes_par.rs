@@ -266,8 +266,8 @@ fn watch_lane(world: &World, info: &LaneInfo, mode: TmuxClient) {
         screen.with(tui_term::vt100::Screen::size) == (30, 100)
     });
     if mode == TmuxClient::Attach {
-        // Not in front, the lane's reader pauses between reads and the tmux server skips the
-        // redraws in between; the screen must still end at the lane's real state.
+        // Not in front, the lane's reader waits between reads while tmux keeps writing; the
+        // screen must still end at the lane's real state.
         ptys.write(
             &info.id,
             b"seq 1 30000; echo flood-done-$((6*7))\r".to_vec(),

@@ -49,8 +49,9 @@ pub trait PtyBackend {
     fn resize(&mut self, lane: &LaneId, rows: u16, cols: u16);
     /// Scroll a lane's view back `rows` lines (0: live).
     fn set_scroll(&mut self, lane: &LaneId, rows: usize);
-    /// The lane the user works in (focused, else selected). Lanes behind it may be read at a
-    /// lower rate when that costs nothing (see `portable::BACKGROUND_READ`).
+    /// The lane the user works in (focused, else selected), told after every message; cheap
+    /// when unchanged. Lanes behind it may be read at a lower rate when that costs nothing
+    /// (see `portable::BACKGROUND_READ`).
     fn set_front(&mut self, _lane: Option<&LaneId>) {}
     /// The runtime handled a lane's output notice; the next output sends a new one.
     fn notice_handled(&self, lane: &LaneId);

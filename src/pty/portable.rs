@@ -86,13 +86,14 @@ struct Pace {
 }
 
 /// How long a par lane's reader waits between reads while the lane is not in front: the
-/// background frame interval, so its tile still changes at every background frame. Why wait:
+/// runtime's background frame interval, so its tile still changes at every background frame.
+/// Why wait:
 /// fewer, larger reads mean fewer wake-ups, notices and parser calls; under the swarm bench's
 /// flood helios's own CPU fell from 35% to 14% of a core, leaving it to the lane in front.
 /// (The tmux server's work stays: the kernel's PTY buffer holds 33 ms of a tile's redraws, so
 /// tmux never backs up enough to skip any.) Only par lanes: tmux keeps their real state; a
 /// helios-owned lane's program would be slowed down instead.
-const BACKGROUND_READ: std::time::Duration = std::time::Duration::from_millis(33);
+const BACKGROUND_READ: std::time::Duration = crate::runtime::BACKGROUND_FRAME;
 
 impl LanePty {
     fn close(&mut self) {
@@ -448,6 +449,9 @@ impl PtyBackend for PortablePtys {
     }
 
     fn set_front(&mut self, lane: Option<&LaneId>) {
+        if self.front.as_ref() == lane {
+            return;
+        }
         self.front = lane.cloned();
         for (id, p) in &self.ptys {
             if let Some(pace) = &p.pace {

@@ -69,8 +69,6 @@ pub struct Engine<B: PtyBackend> {
     scroll_applied: HashMap<LaneId, usize>,
     /// The lines last reported quiet per lane, so one unchanged prompt raises attention once.
     quiet_reported: HashMap<LaneId, String>,
-    /// The lane last told to the PTYs as the one in front.
-    front: Option<LaneId>,
 }
 
 impl<B: PtyBackend> Engine<B> {
@@ -87,7 +85,6 @@ impl<B: PtyBackend> Engine<B> {
             discover_again: false,
             scroll_applied: HashMap::new(),
             quiet_reported: HashMap::new(),
-            front: None,
         }
     }
 
@@ -128,10 +125,7 @@ impl<B: PtyBackend> Engine<B> {
         }
         self.apply_scroll();
         let front = self.state.focused.as_ref().or(self.state.selected.as_ref());
-        if front != self.front.as_ref() {
-            self.front = front.cloned();
-            self.ptys.set_front(self.front.as_ref());
-        }
+        self.ptys.set_front(front);
     }
 
     /// The 1 s tick: report quiet lanes, then advance the clock.
