@@ -2,7 +2,8 @@
 //! one (ratatui's double buffer), then encode the changed cells as escape sequences into a sink:
 //! the whole per-frame cost of the render loop except the write(2). Three cases: the swarm grid
 //! with 25 live tiles at 250x80 and every tile changed, the same grid with one tile changed (a
-//! keystroke's echo; the other 24 come from the runtime's tile cache), and a single 200x50 pane.
+//! keystroke's echo; the other 24 come from the runtime's tile cache) written as the runtime
+//! writes it and, beside it, with ratatui's whole-buffer diff, and a single 200x50 pane.
 //! Every frame shows different screen contents than the one before, so the diff is never empty.
 //! Run: `cargo bench --bench frame`.
 
@@ -21,6 +22,7 @@ use helios::config::keymap::Keymap;
 use helios::config::theme::Theme;
 use helios::lanes::{GitCounts, LaneId, LaneInfo, LaneSource};
 use helios::pty::{LaneScreen, Screens};
+use helios::runtime::present::{Drawn, Presenter};
 use helios::ui::cache::TileCache;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
@@ -105,22 +107,37 @@ fn bench_view(c: &mut Criterion, name: &str, state: &AppState) {
 }
 
 /// A keystroke's echo in the grid: one tile changed, 24 reused from the runtime's tile cache.
-fn bench_echo(c: &mut Criterion, name: &str, state: &AppState) {
+/// `presenter`: written as the runtime writes it, comparing only the changed tile and the
+/// chrome with the terminal; otherwise with ratatui's `Terminal::draw`, which compares all cells.
+fn bench_echo(c: &mut Criterion, name: &str, state: &AppState, presenter: bool) {
     let theme = Theme::default();
     let keymap = Keymap::builtin_default();
     let cache = TileCache::default();
     let screens = screens(state, 1);
     let first = state.lanes[0].id().clone();
     let mut term = sink_terminal(state);
+    let mut shown = Presenter::default();
     c.bench_function(name, |b| {
         b.iter(|| {
             if let Some(s) = screens.get(&first) {
                 s.feed(b"x");
             }
-            term.draw(|f| {
-                helios::ui::render_cached(f, state, &theme, &keymap, &screens, Some(&cache));
-            })
-            .unwrap();
+            let render = |f: &mut ratatui::Frame| {
+                helios::ui::render_cached(f, state, &theme, &keymap, &screens, Some(&cache))
+            };
+            if presenter {
+                shown
+                    .draw(&mut term, |f| Drawn {
+                        cursor: render(f),
+                        unchanged: cache.unchanged(),
+                    })
+                    .unwrap();
+            } else {
+                term.draw(|f| {
+                    render(f);
+                })
+                .unwrap();
+            }
         });
     });
 }
@@ -128,7 +145,13 @@ fn bench_echo(c: &mut Criterion, name: &str, state: &AppState) {
 fn frame(c: &mut Criterion) {
     let grid = state(25, (250, 80), View::Grid);
     bench_view(c, "frame/grid_25_tiles_250x80", &grid);
-    bench_echo(c, "frame/grid_25_tiles_250x80_one_changed", &grid);
+    bench_echo(c, "frame/grid_25_tiles_250x80_one_changed", &grid, true);
+    bench_echo(
+        c,
+        "frame/grid_25_tiles_250x80_one_changed_ratatui_diff",
+        &grid,
+        false,
+    );
     // The single view: the terminal is sized so the selected lane's pane is 200x50.
     let mut single = state(25, (232, 53), View::Single);
     if let Some((_, rows, cols)) = helios::ui::pane_sizes(&single).first().cloned() {

@@ -9,6 +9,7 @@
 
 pub mod engine;
 mod input;
+pub mod present;
 
 use std::io::{Stdout, Write};
 use std::time::{Duration, Instant};
@@ -112,6 +113,8 @@ pub struct Ui {
     pub keymap: Keymap,
     /// Lane screens drawn in earlier frames, reused while they do not change.
     pub tiles: crate::ui::cache::TileCache,
+    /// What the terminal shows, so a frame writes only what changed.
+    pub presenter: present::Presenter,
 }
 
 /// Run the console until the user quits, a signal arrives, or an attach is asked for.
@@ -225,8 +228,12 @@ fn draw<B: PtyBackend>(engine: &Engine<B>, ui: &mut Ui) -> anyhow::Result<()> {
     let state = &engine.state;
     let screens = engine.ptys.screens();
     let (theme, keymap, tiles) = (&ui.theme, &ui.keymap, &ui.tiles);
-    ui.terminal.draw(|frame| {
-        crate::ui::render_cached(frame, state, theme, keymap, screens, Some(tiles));
+    ui.presenter.draw(&mut ui.terminal, |frame| {
+        let cursor = crate::ui::render_cached(frame, state, theme, keymap, screens, Some(tiles));
+        present::Drawn {
+            cursor,
+            unchanged: tiles.unchanged(),
+        }
     })?;
     crossterm::queue!(ui.terminal.backend_mut(), EndSynchronizedUpdate)?;
     ui.terminal.backend_mut().flush()?;

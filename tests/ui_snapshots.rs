@@ -138,31 +138,23 @@ fn pane_sizes_match_the_drawn_panes() {
 /// lane's new output.
 #[test]
 fn cached_frames_equal_fresh_ones() {
-    use std::sync::Arc;
-
     use helios::config::theme::Theme;
-    use helios::pty::{LaneScreen, Screens};
     use helios::ui::cache::TileCache;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 
     let labels = ["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8"];
-    let (mut st, _) = state_with(&labels, (120, 40));
-    run_keys(&mut st, &km(), "z");
-    let mut screens = Screens::default();
-    for (id, rows, cols) in ui::pane_sizes(&st) {
-        let s = LaneScreen::new(rows, cols, 100);
-        s.feed(format!("\x1b[1;3{}m{id}\x1b[0m $ ", id.as_str().len() % 8).as_bytes());
-        screens.insert(id, Arc::new(s));
-    }
+    let (mut st, screens) = grid_with_screens(&labels, "$ ");
     let theme = Theme::default();
     let keymap = km();
     let (cols, rows) = st.size;
     let cache = TileCache::default();
     let mut kept = Terminal::new(TestBackend::new(cols, rows)).unwrap();
     let frame = |kept: &mut Terminal<TestBackend>, st: &helios::app::AppState| {
-        kept.draw(|f| ui::render_cached(f, st, &theme, &keymap, &screens, Some(&cache)))
-            .unwrap();
+        kept.draw(|f| {
+            ui::render_cached(f, st, &theme, &keymap, &screens, Some(&cache));
+        })
+        .unwrap();
         let mut fresh = Terminal::new(TestBackend::new(cols, rows)).unwrap();
         fresh
             .draw(|f| ui::render_with_keymap(f, st, &theme, &keymap, &screens))
@@ -197,12 +189,137 @@ fn cached_frames_equal_fresh_ones() {
     lane(0).feed(b"LIVE");
     lane(5).feed(b"HELD");
     cache.hold(Some(helios::lanes::LaneId::new(labels[0])));
-    kept.draw(|f| ui::render_cached(f, &st, &theme, &keymap, &screens, Some(&cache)))
-        .unwrap();
+    kept.draw(|f| {
+        ui::render_cached(f, &st, &theme, &keymap, &screens, Some(&cache));
+    })
+    .unwrap();
     let held = text(&kept);
     assert!(held.contains("LIVE") && !held.contains("HELD"), "{held}");
     assert!(cache.release());
     assert!(!cache.release());
     frame(&mut kept, &st);
     assert!(text(&kept).contains("HELD"));
+}
+
+/// The runtime's presenter writes only what changed, leaving out the tiles the cache copied
+/// unchanged. Through output, focus, held frames, overlays over the tiles and a resize, the
+/// terminal must always end exactly as a fresh frame draws it, cursor included.
+#[test]
+fn presented_frames_equal_fresh_ones() {
+    use helios::config::theme::Theme;
+    use helios::lanes::LaneId;
+    use helios::runtime::present::{Drawn, Presenter};
+    use helios::ui::cache::TileCache;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    let labels = ["b0", "b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8"];
+    let (mut st, screens) = grid_with_screens(&labels, "界 $ ");
+    let lane = |i: usize| screens.get(&LaneId::new(labels[i])).unwrap();
+    let (theme, keymap, cache) = (Theme::default(), km(), TileCache::default());
+    let mut shown = Terminal::new(TestBackend::new(st.size.0, st.size.1)).unwrap();
+    let mut presenter = Presenter::default();
+    let mut skipped = 0;
+    // Draws a frame; unless it is a held one, checks it against a fresh frame.
+    let mut frame = |shown: &mut Terminal<TestBackend>, st: &helios::app::AppState, held: bool| {
+        presenter
+            .draw(shown, |f| Drawn {
+                cursor: ui::render_cached(f, st, &theme, &keymap, &screens, Some(&cache)),
+                unchanged: cache.unchanged(),
+            })
+            .unwrap();
+        skipped += cache.unchanged().len();
+        if held {
+            return;
+        }
+        let (cols, rows) = st.size;
+        let mut fresh = Terminal::new(TestBackend::new(cols, rows)).unwrap();
+        fresh
+            .draw(|f| ui::render_with_keymap(f, st, &theme, &keymap, &screens))
+            .unwrap();
+        let (a, b) = (shown.backend(), fresh.backend());
+        // Compared as ratatui's diff sees them: the column after a wide character is covered by
+        // it on screen, and may keep older cells in the test backend.
+        let wrong: Vec<(u16, u16, String, String)> = a
+            .buffer()
+            .diff(b.buffer())
+            .into_iter()
+            .map(|(x, y, c)| {
+                (
+                    x,
+                    y,
+                    a.buffer()[(x, y)].symbol().to_string(),
+                    c.symbol().to_string(),
+                )
+            })
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "cells (x, y, shown, fresh) differ: {wrong:?}"
+        );
+        assert_eq!(a.cursor_visible(), b.cursor_visible());
+        if b.cursor_visible() {
+            assert_eq!(a.cursor_position(), b.cursor_position());
+        }
+    };
+
+    frame(&mut shown, &st, false);
+    frame(&mut shown, &st, false);
+    lane(0).feed(b"cargo test\r\n\x1b[42mok\x1b[0m\r\n$ ");
+    frame(&mut shown, &st, false);
+    for i in 0..30 {
+        lane(4).feed(format!("line {i} 界界\r\n").as_bytes());
+    }
+    frame(&mut shown, &st, false);
+    run_keys(&mut st, &km(), "j<enter>");
+    lane(1).feed(b"typed");
+    frame(&mut shown, &st, false);
+    // Overlays over the tiles, drawn and taken away.
+    run_keys(&mut st, &km(), "<c-g>?");
+    frame(&mut shown, &st, false);
+    run_keys(&mut st, &km(), "<esc>");
+    frame(&mut shown, &st, false);
+    run_keys(&mut st, &km(), ":lane");
+    frame(&mut shown, &st, false);
+    run_keys(&mut st, &km(), "<esc>");
+    frame(&mut shown, &st, false);
+    lane(3).feed(b"\x1b[2J\x1b[Hcleared");
+    frame(&mut shown, &st, false);
+    // A held frame, then the full frame it owes.
+    lane(0).feed(b"LIVE");
+    lane(5).feed(b"HELD");
+    cache.hold(Some(LaneId::new(labels[0])));
+    frame(&mut shown, &st, true);
+    let text = format!("{:?}", shown.backend().buffer());
+    assert!(text.contains("LIVE") && !text.contains("HELD"), "{text}");
+    assert!(cache.release());
+    frame(&mut shown, &st, false);
+    // A resize: every tile moves, the screen is cleared and written whole.
+    st.size = (100, 30);
+    shown.backend_mut().resize(100, 30);
+    for (id, rows, cols) in ui::pane_sizes(&st) {
+        screens.get(&id).unwrap().set_size(rows, cols);
+    }
+    frame(&mut shown, &st, false);
+    frame(&mut shown, &st, false);
+    assert!(
+        skipped >= 8 * 3,
+        "the unchanged tiles were left out only {skipped} times"
+    );
+}
+
+/// A 120x40 grid of `labels`, each lane's screen showing its coloured name and `prompt`.
+fn grid_with_screens(
+    labels: &[&str],
+    prompt: &str,
+) -> (helios::app::AppState, helios::pty::Screens) {
+    let (mut st, _) = state_with(labels, (120, 40));
+    run_keys(&mut st, &km(), "z");
+    let mut screens = helios::pty::Screens::default();
+    for (id, rows, cols) in ui::pane_sizes(&st) {
+        let s = helios::pty::LaneScreen::new(rows, cols, 100);
+        s.feed(format!("\x1b[1;3{}m{id}\x1b[0m {prompt}", id.as_str().len() % 8).as_bytes());
+        screens.insert(id, std::sync::Arc::new(s));
+    }
+    (st, screens)
 }

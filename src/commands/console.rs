@@ -74,6 +74,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
             theme,
             keymap,
             tiles: crate::ui::cache::TileCache::default(),
+            presenter: crate::runtime::present::Presenter::default(),
         };
         let result = crate::runtime::run(&mut engine, &mut ui, rx).await;
         if let Err(e) = &result {

@@ -10,6 +10,10 @@
 //! The one exception is asked for by the runtime: a frame drawn for a keystroke or the focused
 //! lane may [`hold`](TileCache::hold) the other lanes at what they showed last (their screens keep
 //! parsing; a background frame soon shows them), so an echo does not wait for 24 busy tiles.
+//!
+//! The cache also knows which tiles a frame copied with the very cells the frame before showed
+//! at the same place ([`unchanged`](TileCache::unchanged)): the runtime's presenter leaves those
+//! out of its comparison with the terminal, so a keystroke compares one tile, not 25.
 
 use std::cell::{Cell as Flag, RefCell};
 use std::collections::HashMap;
@@ -35,6 +39,23 @@ struct Entry {
     version: u64,
     area: Rect,
     cells: Vec<Cell>,
+    /// Which store made these cells (never the same for two stores).
+    made: u64,
+}
+
+/// The tiles drawn in the last frame and in the one being drawn.
+#[derive(Debug, Default)]
+struct Shown {
+    /// Store counter, for [`Entry::made`].
+    stores: u64,
+    /// (lane, area, made) of the tiles of the last frame, empty when it was not trusted.
+    last: Vec<(LaneId, Rect, u64)>,
+    /// The same for this frame.
+    this: Vec<(LaneId, Rect, u64)>,
+    /// Whether this frame draws nothing over its tiles.
+    trusted: bool,
+    /// Tiles of this frame copied with the cells the last frame showed there.
+    unchanged: Vec<Rect>,
 }
 
 /// The drawn screens of the lanes in the last frames. The runtime keeps one across frames.
@@ -45,6 +66,8 @@ pub struct TileCache {
     hold: RefCell<Hold>,
     /// A held lane showed older cells than its screen has.
     held_stale: Flag<bool>,
+    /// What the last frames showed where.
+    shown: RefCell<Shown>,
 }
 
 impl TileCache {
@@ -71,6 +94,14 @@ impl TileCache {
             let at = buf.index_of(area.x, y);
             buf.content[at..at + w].clone_from_slice(&e.cells[row * w..(row + 1) * w]);
         }
+        let mut shown = self.shown.borrow_mut();
+        if shown.trusted {
+            let tile = (lane.clone(), area, e.made);
+            if shown.last.contains(&tile) {
+                shown.unchanged.push(area);
+            }
+            shown.this.push(tile);
+        }
         true
     }
 
@@ -80,19 +111,46 @@ impl TileCache {
             return;
         }
         let w = usize::from(area.width);
+        let mut shown = self.shown.borrow_mut();
+        shown.stores += 1;
+        let made = shown.stores;
+        if shown.trusted {
+            shown.this.push((lane.clone(), area, made));
+        }
         let mut entries = self.entries.borrow_mut();
         let e = entries.entry(lane.clone()).or_insert_with(|| Entry {
             version,
             area,
             cells: Vec::new(),
+            made,
         });
         e.version = version;
         e.area = area;
+        e.made = made;
         e.cells.clear();
         for y in area.y..area.bottom() {
             let at = buf.index_of(area.x, y);
             e.cells.extend_from_slice(&buf.content[at..at + w]);
         }
+    }
+
+    /// Start a frame. `trusted`: nothing will be drawn over the tiles (no overlay, dialog or
+    /// palette), so they show on screen exactly as copied. Only then, and only after a trusted
+    /// frame, are tiles reported [`unchanged`](Self::unchanged).
+    pub fn begin_frame(&self, trusted: bool) {
+        let mut shown = self.shown.borrow_mut();
+        let shown = &mut *shown;
+        // `this` holds tiles only when its frame was trusted.
+        std::mem::swap(&mut shown.last, &mut shown.this);
+        shown.this.clear();
+        shown.unchanged.clear();
+        shown.trusted = trusted;
+    }
+
+    /// The tiles of the frame just drawn that hold the very cells the frame before showed at the
+    /// same place: what the terminal already shows there.
+    pub fn unchanged(&self) -> Vec<Rect> {
+        self.shown.borrow().unchanged.clone()
     }
 
     /// Draw the next frames with every lane but `live` (none when `None`) as it was last drawn,

@@ -21,12 +21,14 @@ pub mod temporal;
 
 use std::sync::LazyLock;
 
+use std::cell::Cell;
+
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
 
 use crate::app::AppState;
 use crate::app::action::Panel;
-use crate::app::state::{Mode, View};
+use crate::app::state::{Mode, PromptKind, View};
 use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
 use crate::lanes::LaneId;
@@ -59,6 +61,16 @@ pub struct Ctx<'a> {
     pub screens: &'a dyn ScreenSource,
     /// Drawn screens kept across frames, when the caller keeps one.
     pub cache: Option<&'a TileCache>,
+    /// Where the terminal's cursor goes, as last set with [`Ctx::set_cursor`].
+    pub cursor: Cell<Option<Position>>,
+}
+
+impl Ctx<'_> {
+    /// Put the terminal's cursor at `at` after this frame (the last call wins).
+    pub fn set_cursor(&self, frame: &mut Frame, at: Position) {
+        frame.set_cursor_position(at);
+        self.cursor.set(Some(at));
+    }
 }
 
 /// Where everything goes for the current state and terminal size.
@@ -141,6 +153,7 @@ pub fn render_with_keymap(
 
 /// [`render_with_keymap`], reusing the lane screens in `cache` that did not change since it
 /// was filled (the runtime keeps one across frames; the result is the same without it).
+/// Returns where the terminal's cursor goes (also set on the frame), `None` to hide it.
 pub fn render_cached(
     frame: &mut Frame,
     state: &AppState,
@@ -148,15 +161,16 @@ pub fn render_cached(
     keymap: &Keymap,
     screens: &dyn ScreenSource,
     cache: Option<&TileCache>,
-) {
+) -> Option<Position> {
     if let Some(c) = cache {
         c.retain(|id| state.lane(id).is_some());
+        c.begin_frame(nothing_over_tiles(state));
     }
     let area = frame.area();
     if state.compact {
         compact::render(frame, area, state, theme);
         share::render_dialog(frame, area, state, theme);
-        return;
+        return None;
     }
     let ctx = Ctx {
         state,
@@ -164,6 +178,7 @@ pub fn render_cached(
         keymap,
         screens,
         cache,
+        cursor: Cell::new(None),
     };
     let lay = layout(state);
     match state.panel {
@@ -194,6 +209,18 @@ pub fn render_cached(
     }
     // The share dialog (when one is open) sits over everything.
     share::render_dialog(frame, area, state, theme);
+    ctx.cursor.get()
+}
+
+/// Whether this frame draws nothing over the lane tiles: no help, question, palette list or
+/// share dialog.
+fn nothing_over_tiles(state: &AppState) -> bool {
+    let overlay = match &state.mode {
+        Mode::Help | Mode::Confirm(_) => true,
+        Mode::Prompt(p) => p.kind == PromptKind::Palette,
+        Mode::Normal | Mode::Focus => false,
+    };
+    !overlay && state.share.dialog.is_none()
 }
 
 impl ScreenLayout {

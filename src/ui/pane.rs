@@ -73,7 +73,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
         if focused && lane.scroll == 0 && !screen.hide_cursor() {
             let (row, col) = screen.cursor_position();
             if row < inner.height && col < inner.width {
-                frame.set_cursor_position((inner.x + col, inner.y + row));
+                ctx.set_cursor(frame, (inner.x + col, inner.y + row).into());
             }
         }
         frame.render_widget(&block, area);

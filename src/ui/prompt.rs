@@ -47,7 +47,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, prompt: &Prompt) {
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
     let x = area.x + (used as u16 - 1).min(area.width.saturating_sub(1));
-    frame.set_cursor_position(Position::new(x, area.y));
+    ctx.set_cursor(frame, Position::new(x, area.y));
     if prompt.kind == PromptKind::Palette {
         candidates(frame, area, ctx, &prompt.text);
     }
