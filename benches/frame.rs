@@ -112,7 +112,11 @@ fn bench_view(c: &mut Criterion, name: &str, state: &AppState) {
 fn bench_echo(c: &mut Criterion, name: &str, state: &AppState, presenter: bool) {
     let theme = Theme::default();
     let keymap = Keymap::builtin_default();
-    let cache = TileCache::default();
+    let cache = if presenter {
+        TileCache::presented()
+    } else {
+        TileCache::default()
+    };
     let screens = screens(state, 1);
     let first = state.lanes[0].id().clone();
     let mut term = sink_terminal(state);
@@ -127,9 +131,14 @@ fn bench_echo(c: &mut Criterion, name: &str, state: &AppState, presenter: bool) 
             };
             if presenter {
                 shown
-                    .draw(&mut term, |f| Drawn {
-                        cursor: render(f),
-                        unchanged: cache.unchanged(),
+                    .draw(&mut term, |f, blank| {
+                        if blank {
+                            cache.forget_shown();
+                        }
+                        Drawn {
+                            cursor: render(f),
+                            unchanged: cache.unchanged(),
+                        }
                     })
                     .unwrap();
             } else {

@@ -228,7 +228,10 @@ fn draw<B: PtyBackend>(engine: &Engine<B>, ui: &mut Ui) -> anyhow::Result<()> {
     let state = &engine.state;
     let screens = engine.ptys.screens();
     let (theme, keymap, tiles) = (&ui.theme, &ui.keymap, &ui.tiles);
-    ui.presenter.draw(&mut ui.terminal, |frame| {
+    ui.presenter.draw(&mut ui.terminal, |frame, blank| {
+        if blank {
+            tiles.forget_shown();
+        }
         let cursor = crate::ui::render_cached(frame, state, theme, keymap, screens, Some(tiles));
         present::Drawn {
             cursor,

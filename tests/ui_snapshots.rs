@@ -216,16 +216,21 @@ fn presented_frames_equal_fresh_ones() {
     let labels = ["b0", "b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8"];
     let (mut st, screens) = grid_with_screens(&labels, "界 $ ");
     let lane = |i: usize| screens.get(&LaneId::new(labels[i])).unwrap();
-    let (theme, keymap, cache) = (Theme::default(), km(), TileCache::default());
+    let (theme, keymap, cache) = (Theme::default(), km(), TileCache::presented());
     let mut shown = Terminal::new(TestBackend::new(st.size.0, st.size.1)).unwrap();
     let mut presenter = Presenter::default();
     let mut skipped = 0;
     // Draws a frame; unless it is a held one, checks it against a fresh frame.
     let mut frame = |shown: &mut Terminal<TestBackend>, st: &helios::app::AppState, held: bool| {
         presenter
-            .draw(shown, |f| Drawn {
-                cursor: ui::render_cached(f, st, &theme, &keymap, &screens, Some(&cache)),
-                unchanged: cache.unchanged(),
+            .draw(shown, |f, blank| {
+                if blank {
+                    cache.forget_shown();
+                }
+                Drawn {
+                    cursor: ui::render_cached(f, st, &theme, &keymap, &screens, Some(&cache)),
+                    unchanged: cache.unchanged(),
+                }
             })
             .unwrap();
         skipped += cache.unchanged().len();
@@ -301,6 +306,21 @@ fn presented_frames_equal_fresh_ones() {
         screens.get(&id).unwrap().set_size(rows, cols);
     }
     frame(&mut shown, &st, false);
+    frame(&mut shown, &st, false);
+    // A resize that leaves some tiles where they were: the screen is still cleared, so they
+    // must be written again, not taken as shown.
+    let before = ui::layout(&st).panes;
+    st.size = (100, 31);
+    shown.backend_mut().resize(100, 31);
+    let after = ui::layout(&st).panes;
+    assert!(
+        before.iter().any(|p| after.contains(p)),
+        "{before:?} {after:?}"
+    );
+    for (id, area) in after.iter().filter(|p| !before.contains(p)) {
+        let inner = ui::pane::inner(*area);
+        screens.get(id).unwrap().set_size(inner.height, inner.width);
+    }
     frame(&mut shown, &st, false);
     assert!(
         skipped >= 8 * 3,

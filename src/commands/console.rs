@@ -73,7 +73,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
             terminal,
             theme,
             keymap,
-            tiles: crate::ui::cache::TileCache::default(),
+            tiles: crate::ui::cache::TileCache::presented(),
             presenter: crate::runtime::present::Presenter::default(),
         };
         let result = crate::runtime::run(&mut engine, &mut ui, rx).await;

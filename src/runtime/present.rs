@@ -23,7 +23,7 @@ const VISIBLE_ON_BLANK: Modifier = Modifier::REVERSED
 /// What the terminal shows, kept between frames.
 #[derive(Debug, Default)]
 pub struct Presenter {
-    /// The last frame written, `None` before the first.
+    /// What the terminal shows, `None` before the first frame.
     shown: Option<Buffer>,
 }
 
@@ -32,33 +32,46 @@ pub struct Presenter {
 pub struct Drawn {
     /// Where the terminal's cursor goes; `None` hides it.
     pub cursor: Option<Position>,
-    /// Areas that hold the very cells the last frame showed there.
+    /// Areas the terminal already shows as they are to be: not compared, and the frame's buffer
+    /// need not hold them.
     pub unchanged: Vec<Rect>,
 }
 
 impl Presenter {
-    /// Draw one frame with `render` and write what changed to the terminal. After a resize
-    /// (ratatui clears the screen then) everything is written.
+    /// Draw one frame with `render` and write what changed to the terminal. `render` is told
+    /// whether the screen is blank (the first frame, or after a resize, which ratatui clears):
+    /// then nothing may be taken as unchanged, and everything is compared with a blank screen.
     ///
     /// # Errors
     /// The backend's, when the terminal cannot be written.
     pub fn draw<B: Backend>(
         &mut self,
         terminal: &mut Terminal<B>,
-        render: impl FnOnce(&mut Frame) -> Drawn,
+        render: impl FnOnce(&mut Frame, bool) -> Drawn,
     ) -> Result<(), B::Error> {
         terminal.autoresize()?;
+        let area = terminal.current_buffer_mut().area;
+        let mut shown = match self.shown.take() {
+            Some(b) if b.area == area => Some(b),
+            _ => None,
+        };
+        let blank = shown.is_none();
+        let shown = shown.get_or_insert_with(|| Buffer::empty(area));
         let mut frame = terminal.get_frame();
         frame.buffer_mut().reset();
-        let drawn = render(&mut frame);
+        let drawn = render(&mut frame, blank);
+        let unchanged = if blank { &[][..] } else { &drawn.unchanged[..] };
+        let runs = runs(area, unchanged);
         let next = std::mem::take(terminal.current_buffer_mut());
-        let (prev, unchanged) = match self.shown.take() {
-            Some(prev) if prev.area == next.area => (prev, drawn.unchanged),
-            _ => (Buffer::empty(next.area), Vec::new()),
-        };
-        terminal
+        let written = terminal
             .backend_mut()
-            .draw(changes(&prev, &next, &unchanged).into_iter())?;
+            .draw(changes_in(shown, &next, &runs).into_iter());
+        // What was compared is now on screen; the rest already was.
+        for &(from, to) in &runs {
+            shown.content[from..to].clone_from_slice(&next.content[from..to]);
+        }
+        *terminal.current_buffer_mut() = next;
+        written?;
         match drawn.cursor {
             None => terminal.hide_cursor()?,
             Some(at) => {
@@ -66,9 +79,7 @@ impl Presenter {
                 terminal.set_cursor_position(at)?;
             }
         }
-        // The old frame's buffer is the next one to draw into (reset first).
-        *terminal.current_buffer_mut() = prev;
-        self.shown = Some(next);
+        self.shown = Some(std::mem::take(shown));
         Ok(())
     }
 }
@@ -80,13 +91,30 @@ pub fn changes<'a>(
     next: &'a Buffer,
     unchanged: &[Rect],
 ) -> Vec<(u16, u16, &'a Cell)> {
-    let area = next.area;
-    let w = usize::from(area.width);
-    let mut out = Vec::new();
-    if prev.area != area {
-        let blank = Buffer::empty(area);
+    if prev.area != next.area {
+        let blank = Buffer::empty(next.area);
         return changes(&blank, next, &[]);
     }
+    changes_in(prev, next, &runs(next.area, unchanged))
+}
+
+/// The cells of `next` to write over `prev` within `runs`.
+fn changes_in<'a>(
+    prev: &Buffer,
+    next: &'a Buffer,
+    runs: &[(usize, usize)],
+) -> Vec<(u16, u16, &'a Cell)> {
+    let mut out = Vec::new();
+    for &(from, to) in runs {
+        compare(prev, next, from, to, &mut out);
+    }
+    out
+}
+
+/// The index ranges of a buffer over `area` outside `unchanged`, each within one row.
+fn runs(area: Rect, unchanged: &[Rect]) -> Vec<(usize, usize)> {
+    let w = usize::from(area.width);
+    let mut out = Vec::new();
     let mut skips: Vec<(usize, usize)> = Vec::new();
     for y in area.top()..area.bottom() {
         skips.clear();
@@ -102,7 +130,7 @@ pub fn changes<'a>(
         let mut x = 0;
         for &(from, to) in skips.iter().chain(std::iter::once(&(w, w))) {
             if x < from {
-                compare(prev, next, row + x, row + from, &mut out);
+                out.push((row + x, row + from));
             }
             x = x.max(to);
         }
@@ -261,7 +289,7 @@ mod tests {
         let mut t = Terminal::new(TestBackend::new(10, 3)).unwrap();
         let mut p = Presenter::default();
         let text = |s: &'static str| {
-            move |f: &mut Frame| {
+            move |f: &mut Frame, _| {
                 f.buffer_mut().set_string(0, 0, s, Style::default());
                 Drawn {
                     cursor: Some(Position::new(2, 1)),
@@ -277,7 +305,7 @@ mod tests {
         t.backend_mut().resize(6, 2);
         p.draw(&mut t, text("three")).unwrap();
         t.backend().assert_buffer_lines(["three ", "      "]);
-        p.draw(&mut t, |_| Drawn::default()).unwrap();
+        p.draw(&mut t, |_, _| Drawn::default()).unwrap();
         t.backend().assert_buffer_lines(["      ", "      "]);
     }
 }

@@ -68,9 +68,22 @@ pub struct TileCache {
     held_stale: Flag<bool>,
     /// What the last frames showed where.
     shown: RefCell<Shown>,
+    /// Frames go through the runtime's presenter: unchanged tiles are not even copied.
+    presented: bool,
 }
 
 impl TileCache {
+    /// A cache for frames written by the runtime's
+    /// [`Presenter`](crate::runtime::present::Presenter), which keeps what the terminal shows and
+    /// leaves the [`unchanged`](Self::unchanged) tiles out: those are not copied into the frame
+    /// at all, so the frame's buffer is blank there. Other callers use `default()`.
+    pub fn presented() -> Self {
+        Self {
+            presented: true,
+            ..Self::default()
+        }
+    }
+
     /// Copy the lane's cells into `area` of `buf` if they were drawn from this `version` at
     /// this very area. True when it did.
     pub fn restore(&self, lane: &LaneId, version: u64, area: Rect, buf: &mut Buffer) -> bool {
@@ -89,18 +102,23 @@ impl TileCache {
             }
             self.held_stale.set(true);
         }
+        let mut shown = self.shown.borrow_mut();
+        if shown.trusted {
+            let tile = (lane.clone(), area, e.made);
+            let same = shown.last.contains(&tile);
+            shown.this.push(tile);
+            if same {
+                shown.unchanged.push(area);
+                if self.presented {
+                    // The presenter keeps these cells on screen and will not look at them.
+                    return true;
+                }
+            }
+        }
         let w = usize::from(area.width);
         for (row, y) in (area.y..area.bottom()).enumerate() {
             let at = buf.index_of(area.x, y);
             buf.content[at..at + w].clone_from_slice(&e.cells[row * w..(row + 1) * w]);
-        }
-        let mut shown = self.shown.borrow_mut();
-        if shown.trusted {
-            let tile = (lane.clone(), area, e.made);
-            if shown.last.contains(&tile) {
-                shown.unchanged.push(area);
-            }
-            shown.this.push(tile);
         }
         true
     }
@@ -145,6 +163,11 @@ impl TileCache {
         shown.this.clear();
         shown.unchanged.clear();
         shown.trusted = trusted;
+    }
+
+    /// Take nothing as shown any more: the screen was cleared (the first frame, a resize).
+    pub fn forget_shown(&self) {
+        self.shown.borrow_mut().this.clear();
     }
 
     /// The tiles of the frame just drawn that hold the very cells the frame before showed at the
