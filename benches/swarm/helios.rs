@@ -47,13 +47,9 @@ fn setup(w: &World, cfg: &Config) -> Result<()> {
         cfg.lanes,
         t0.elapsed().as_secs_f64()
     );
-    let sessions = w.tmux("tmux-par", &["ls", "-F", "#{session_name}"])?;
     let go = w.path("go-helios");
     for i in 0..cfg.lanes {
-        let suffix = format!("-{}", label(i));
-        let Some(s) = sessions.lines().find(|s| s.ends_with(&suffix)) else {
-            bail!("no tmux session for {} in {sessions:?}", label(i));
-        };
+        let s = &session(w, i)?;
         let cmd = if i == 0 {
             // `clear` first: the typed command line holds the prompt text too.
             format!("clear; exec {}", crate::probe_shell())
@@ -81,21 +77,65 @@ fn first_frame(cfg: &Config) -> term::Probe {
     term::all_visible(needles)
 }
 
-/// Switch to the grid and focus the selected (interactive) lane.
+/// Switch to the grid and focus the selected (interactive) lane, each step seen in the status
+/// line's badge.
 fn grid_and_focus(t: &mut Term) -> Result<()> {
     t.send(b"z")?;
-    std::thread::sleep(Duration::from_millis(300));
+    shows(t, " GRID ")?;
     t.send(b"\r")?;
-    std::thread::sleep(Duration::from_millis(300));
+    shows(t, " FOCUS ")
+}
+
+/// Wait until `text` is on helios's screen.
+fn shows(t: &Term, text: &str) -> Result<()> {
+    t.arm(term::all_visible(vec![text.to_string()]));
+    if t.wait(Duration::from_secs(10)).is_none() {
+        bail!(
+            "helios did not show {text:?} within 10 s:\n{}",
+            t.contents()
+        );
+    }
     Ok(())
+}
+
+/// Wait until every lane's program runs: the generators in their panes, and the probe shell's
+/// prompt in lane-00's.
+fn lanes_started(w: &World, cfg: &Config) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let panes = w.tmux(
+            "tmux-par",
+            &["list-panes", "-a", "-F", "#{pane_current_command}"],
+        )?;
+        let generators = panes.lines().filter(|c| c.starts_with("swarm")).count();
+        let first = w.tmux("tmux-par", &["capture-pane", "-p", "-t", &session(w, 0)?])?;
+        // capture-pane drops the prompt's trailing space.
+        if generators + 1 >= cfg.lanes && first.contains(driver::PROMPT.trim_end()) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("after 30 s only {generators} generators ran, lane-00 shows:\n{first}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The tmux session of lane `i`.
+fn session(w: &World, i: usize) -> Result<String> {
+    let sessions = w.tmux("tmux-par", &["ls", "-F", "#{session_name}"])?;
+    let suffix = format!("-{}", label(i));
+    sessions
+        .lines()
+        .find(|s| s.ends_with(&suffix))
+        .map(str::to_string)
+        .with_context(|| format!("no tmux session for {} in {sessions:?}", label(i)))
 }
 
 /// All helios measurements: par lanes read through `tmux attach` clients (the default), and with
 /// `helios-control` in SWARM_SYSTEMS also through tmux control-mode clients, on the same lanes.
 pub fn run(w: &World, cfg: &Config) -> Result<(Row, Option<Row>)> {
     setup(w, cfg)?;
-    // Let every lane's program start before measuring start-up.
-    std::thread::sleep(Duration::from_secs(2));
+    lanes_started(w, cfg)?;
     let mut row = measure(w, cfg, &[])?;
     let control = if cfg.wants("helios-control") {
         let conf = w.path("control.toml");
@@ -200,6 +240,6 @@ fn cat(w: &World, cfg: &Config) -> Result<Vec<Duration>> {
     // The lane's prompt shows in the pane once helios is up; Enter then focuses the lane.
     driver::locate_prompt(&t, Duration::from_secs(30))?;
     t.send(b"\r")?;
-    std::thread::sleep(Duration::from_millis(300));
+    shows(&t, " FOCUS ")?;
     crate::cat_runs(w, &mut t, cfg)
 }

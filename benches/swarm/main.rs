@@ -113,14 +113,23 @@ pub fn cat_runs(w: &World, t: &mut Term, cfg: &Config) -> Result<Vec<Duration>> 
         let marker = format!("CATDONE{i}");
         // The typed line shows CATDONE''N, only the output shows CATDONEN.
         let line = format!("cat '{}'; echo CATDONE''{i}", file.display());
+        t.arm(term::near_cursor(format!("CATDONE''{i}")));
         t.send(line.as_bytes())?;
-        std::thread::sleep(Duration::from_millis(300));
-        match t.time(term::near_cursor(marker), b"\r", Duration::from_mins(2))? {
+        if t.wait(Duration::from_secs(10)).is_none() {
+            bail!("the typed cat line never showed:\n{}", t.contents());
+        }
+        match t.time(
+            term::near_cursor(marker.clone()),
+            b"\r",
+            Duration::from_mins(2),
+        )? {
             Some(d) => out.push(d),
             None => bail!("cat never finished:\n{}", t.contents()),
         }
-        t.send(b"clear\r")?;
-        std::thread::sleep(Duration::from_millis(500));
+        let gone: term::Probe = Box::new(move |s| !s.contents().contains(&marker));
+        if t.time(gone, b"clear\r", Duration::from_secs(10))?.is_none() {
+            bail!("clear did not clear the screen:\n{}", t.contents());
+        }
     }
     Ok(out)
 }
