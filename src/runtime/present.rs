@@ -2,9 +2,12 @@
 //!
 //! Why not `Terminal::draw`: it compares every cell of the new frame with the last one, 20,000
 //! cells at 250x80, and perf put that comparison at half the cost of a keystroke's frame in the
-//! grid. The tile cache knows which tiles it copied with the very cells the last frame showed
-//! there; this leaves those out and compares the rest (borders, status line, the tiles that
-//! changed) exactly as ratatui's `BufferDiff` does, so the terminal receives the same writes.
+//! grid, and copying the 24 unchanged tiles into the frame at another sixth. The tile cache knows
+//! which tiles show the very cells the last frame showed there; the presenter keeps what the
+//! terminal shows, so those tiles are neither copied nor compared, and the rest (borders, status
+//! line, the tiles that changed) is compared exactly as ratatui's `BufferDiff` does: the terminal
+//! receives the same writes. If a write fails the runtime stops, so what is kept never drifts
+//! from the screen.
 
 use ratatui::Frame;
 use ratatui::Terminal;

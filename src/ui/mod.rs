@@ -19,9 +19,8 @@ pub mod share;
 pub mod status;
 pub mod temporal;
 
-use std::sync::LazyLock;
-
 use std::cell::Cell;
+use std::sync::LazyLock;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
