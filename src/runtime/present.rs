@@ -54,12 +54,9 @@ impl Presenter {
     ) -> Result<(), B::Error> {
         terminal.autoresize()?;
         let area = terminal.current_buffer_mut().area;
-        let mut shown = match self.shown.take() {
-            Some(b) if b.area == area => Some(b),
-            _ => None,
-        };
-        let blank = shown.is_none();
-        let shown = shown.get_or_insert_with(|| Buffer::empty(area));
+        let kept = self.shown.take().filter(|b| b.area == area);
+        let blank = kept.is_none();
+        let mut shown = kept.unwrap_or_else(|| Buffer::empty(area));
         let mut frame = terminal.get_frame();
         frame.buffer_mut().reset();
         let drawn = render(&mut frame, blank);
@@ -68,7 +65,7 @@ impl Presenter {
         let next = std::mem::take(terminal.current_buffer_mut());
         let written = terminal
             .backend_mut()
-            .draw(changes_in(shown, &next, &runs).into_iter());
+            .draw(changes_in(&shown, &next, &runs).into_iter());
         // What was compared is now on screen; the rest already was.
         for &(from, to) in &runs {
             shown.content[from..to].clone_from_slice(&next.content[from..to]);
@@ -82,26 +79,13 @@ impl Presenter {
                 terminal.set_cursor_position(at)?;
             }
         }
-        self.shown = Some(std::mem::take(shown));
+        self.shown = Some(shown);
         Ok(())
     }
 }
 
-/// The cells of `next` to write over `prev` (same area), as ratatui's `Buffer::diff` finds
-/// them, except that cells inside `unchanged` are taken to be equal and not compared.
-pub fn changes<'a>(
-    prev: &Buffer,
-    next: &'a Buffer,
-    unchanged: &[Rect],
-) -> Vec<(u16, u16, &'a Cell)> {
-    if prev.area != next.area {
-        let blank = Buffer::empty(next.area);
-        return changes(&blank, next, &[]);
-    }
-    changes_in(prev, next, &runs(next.area, unchanged))
-}
-
-/// The cells of `next` to write over `prev` within `runs`.
+/// The cells of `next` to write over `prev` (same area) within `runs`, as ratatui's
+/// `Buffer::diff` finds them.
 fn changes_in<'a>(
     prev: &Buffer,
     next: &'a Buffer,
@@ -228,6 +212,15 @@ mod tests {
     use ratatui::style::Style;
 
     use super::*;
+
+    /// What the presenter writes over `prev` when `unchanged` is left out.
+    fn changes<'a>(
+        prev: &Buffer,
+        next: &'a Buffer,
+        unchanged: &[Rect],
+    ) -> Vec<(u16, u16, &'a Cell)> {
+        changes_in(prev, next, &runs(next.area, unchanged))
+    }
 
     /// A small deterministic generator (xorshift), so failures repeat.
     struct Rng(u64);

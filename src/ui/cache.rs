@@ -39,16 +39,13 @@ struct Entry {
     version: u64,
     area: Rect,
     cells: Vec<Cell>,
-    /// Which store made these cells (never the same for two stores).
-    made: u64,
 }
 
 /// The tiles drawn in the last frame and in the one being drawn.
 #[derive(Debug, Default)]
 struct Shown {
-    /// Store counter, for [`Entry::made`].
-    stores: u64,
-    /// (lane, area, made) of the tiles of the last frame, empty when it was not trusted.
+    /// (lane, area, version) of the tiles of the last frame, empty when it was not trusted. The
+    /// three fix a tile's cells: drawing a screen version into an area always gives the same.
     last: Vec<(LaneId, Rect, u64)>,
     /// The same for this frame.
     this: Vec<(LaneId, Rect, u64)>,
@@ -104,7 +101,7 @@ impl TileCache {
         }
         let mut shown = self.shown.borrow_mut();
         if shown.trusted {
-            let tile = (lane.clone(), area, e.made);
+            let tile = (lane.clone(), area, e.version);
             let same = shown.last.contains(&tile);
             shown.this.push(tile);
             if same {
@@ -130,21 +127,17 @@ impl TileCache {
         }
         let w = usize::from(area.width);
         let mut shown = self.shown.borrow_mut();
-        shown.stores += 1;
-        let made = shown.stores;
         if shown.trusted {
-            shown.this.push((lane.clone(), area, made));
+            shown.this.push((lane.clone(), area, version));
         }
         let mut entries = self.entries.borrow_mut();
         let e = entries.entry(lane.clone()).or_insert_with(|| Entry {
             version,
             area,
             cells: Vec::new(),
-            made,
         });
         e.version = version;
         e.area = area;
-        e.made = made;
         e.cells.clear();
         for y in area.y..area.bottom() {
             let at = buf.index_of(area.x, y);
