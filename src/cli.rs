@@ -85,11 +85,27 @@ pub enum CommandArgs {
     /// Share a lane over tmate or upterm.
     #[command(subcommand)]
     Share(ShareArgs),
+    /// Trust the repo's .helios.toml (helios ignores a repo's config until you do).
+    Trust(TrustArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
+}
+
+/// `helios trust`
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// The repo config file (default: the repo's .helios.toml).
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Stop trusting the file.
+    #[arg(long, conflicts_with = "list")]
+    pub revoke: bool,
+    /// List the trusted files and whether each still matches what was trusted.
+    #[arg(long)]
+    pub list: bool,
 }
 
 /// `helios lane ...`

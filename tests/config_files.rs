@@ -223,6 +223,16 @@ fn unknown_names_list_the_shipped_files() {
     assert!(e.contains("no theme named `solarized`"), "{e}");
 }
 
+/// Trust the world's repo file as it is now (a repo file counts only once trusted).
+fn trust(w: &support::World) {
+    let out = w.helios().arg("trust").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn config_layers_in_order_and_errors_name_their_line() {
     let w = support::World::new("layers");
@@ -234,6 +244,7 @@ fn config_layers_in_order_and_errors_name_their_line() {
         "[ui]\ntheme = \"light\"\nkeymap = \"vim\"\n[lanes]\nscrollback = 10\n",
     );
     write(&w.repo, ".helios.toml", "[lanes]\nscrollback = 20\n");
+    trust(&w);
     let extra = write(w.root.path(), "extra.toml", "[ui]\nkeymap = \"default\"\n");
     // config::load reads XDG_CONFIG_HOME; run it through the binary so the env stays per process.
     let out = w
@@ -273,7 +284,8 @@ fn config_layers_in_order_and_errors_name_their_line() {
         ".helios.toml",
         "[lanes]\nscrollback = 20\n\n[ui]\nthemee = \"x\"\n",
     );
-    let out = w.helios().args(["config", "check"]).output().unwrap();
+    // A changed repo file must be trusted again; a broken one cannot be.
+    let out = w.helios().args(["trust"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     let want = format!(
@@ -300,6 +312,7 @@ fn config_check_passes_and_fails_with_status_2() {
 
     // A keymap path relative to the repo file that names it.
     write(&w.repo, ".helios.toml", "[ui]\nkeymap = \"keys.toml\"\n");
+    trust(&w);
     write(
         &w.repo,
         "keys.toml",
@@ -317,6 +330,7 @@ fn config_check_passes_and_fails_with_status_2() {
     );
 
     write(&w.repo, ".helios.toml", "[ui]\ntheme = \"t.toml\"\n");
+    trust(&w);
     write(
         &w.repo,
         "t.toml",

@@ -42,10 +42,12 @@ pub fn check(ctx: &Context, env: &TermEnv) -> (String, Result<(), ConfigError>) 
     let mut out = String::new();
     let repo = ctx.repo.as_ref().ok().map(|r| r.path.as_path());
     for layer in config::layers(&ctx.global, repo) {
-        let state = if layer.path.exists() {
-            "ok"
-        } else {
+        let state = if !layer.path.exists() {
             "not found, skipped"
+        } else if ctx.ignored.contains(&layer.path) {
+            "not trusted, ignored: review it, then run `helios trust`"
+        } else {
+            "ok"
         };
         let _ = writeln!(
             out,

@@ -8,6 +8,7 @@ pub mod lane;
 pub mod layout;
 pub mod share;
 pub mod status;
+pub mod trust;
 pub mod wf;
 pub mod zellij;
 
@@ -26,6 +27,10 @@ pub struct Context {
     pub repo: Result<RepoInfo, String>,
     /// The merged config.
     pub config: Config,
+    /// Lines to show the user about the config (repo files ignored as untrusted).
+    pub notices: Vec<String>,
+    /// The repo config files ignored as untrusted.
+    pub ignored: Vec<std::path::PathBuf>,
 }
 
 impl Context {
@@ -36,11 +41,13 @@ impl Context {
             None => std::env::current_dir().unwrap_or_else(|_| ".".into()),
         };
         let repo = crate::lanes::repo::find(&dir);
-        let config = crate::config::load(&global, repo.as_ref().ok().map(|r| r.path.as_path()))?;
+        let loaded = crate::config::load(&global, repo.as_ref().ok().map(|r| r.path.as_path()))?;
         Ok(Self {
             global,
             repo,
-            config,
+            config: loaded.config,
+            notices: loaded.notices,
+            ignored: loaded.ignored,
         })
     }
 
@@ -64,7 +71,14 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = dispatch(&ctx, cli.command.unwrap_or(CommandArgs::Console));
+    let command = cli.command.unwrap_or(CommandArgs::Console);
+    // The console shows these in its status line; `trust` is the answer to them.
+    if !matches!(command, CommandArgs::Console | CommandArgs::Trust(_)) {
+        for n in &ctx.notices {
+            eprintln!("helios: {n}");
+        }
+    }
+    let result = dispatch(&ctx, command);
     match result {
         Ok(code) => code,
         Err(e) => {
@@ -90,5 +104,6 @@ fn dispatch(ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
         }) => layout::write(ctx, &template, out, lane.as_deref()),
         CommandArgs::Zellij(a) => zellij::run(ctx, &a.template, a.lane.as_deref(), a.yes),
         CommandArgs::Share(a) => share::run(ctx, a),
+        CommandArgs::Trust(a) => trust::run(ctx, &a),
     }
 }

@@ -7,6 +7,7 @@ pub mod named;
 pub mod paths;
 pub mod sections;
 pub mod theme;
+pub mod trust;
 
 use std::path::{Path, PathBuf};
 
@@ -166,10 +167,26 @@ pub fn layers(global: &GlobalArgs, repo: Option<&Path>) -> Vec<Layer> {
     out
 }
 
+/// A loaded configuration and what the user should be told about it.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    /// The merged config.
+    pub config: Config,
+    /// One line each: repo files ignored because they are not trusted.
+    pub notices: Vec<String>,
+    /// The files those lines are about.
+    pub ignored: Vec<PathBuf>,
+}
+
 /// Load the layered configuration for a repo: embedded defaults, then each file of `layers`,
 /// then the flags. Each file is checked on its own first, so an error names its own line.
-pub fn load(global: &GlobalArgs, repo: Option<&Path>) -> Result<Config, ConfigError> {
+/// A repo file is used only when the user trusted its exact content (`helios trust`); an
+/// untrusted one is skipped with a notice, before it is even parsed.
+pub fn load(global: &GlobalArgs, repo: Option<&Path>) -> Result<Loaded, ConfigError> {
     let mut merged = toml::Table::new();
+    let mut notices = Vec::new();
+    let mut ignored = Vec::new();
+    let mut trust: Option<trust::TrustStore> = None;
     for layer in layers(global, repo) {
         let f = &layer.path;
         if !layer.required && !f.exists() {
@@ -179,21 +196,41 @@ pub fn load(global: &GlobalArgs, repo: Option<&Path>) -> Result<Config, ConfigEr
             path: f.clone(),
             source,
         })?;
-        let src = errors::Source {
-            path: f,
-            text: &text,
-        };
-        let _: Config = toml::from_str(&text).map_err(|e| src.toml_error(&e, "Configuration"))?;
-        let mut table: toml::Table =
-            toml::from_str(&text).map_err(|e| src.toml_error(&e, "Configuration"))?;
-        anchor_ui_paths(&mut table, f);
+        if layer.kind == "repo" {
+            let store = match &trust {
+                Some(s) => s,
+                None => trust.insert(trust::TrustStore::load()?),
+            };
+            let state = store.state(f, &text);
+            if state != trust::TrustState::Trusted {
+                notices.push(trust::ignored_notice(f, &state));
+                ignored.push(f.clone());
+                continue;
+            }
+        }
+        let table = parse_layer(f, &text)?;
         merge(&mut merged, table);
     }
     let mut cfg: Config = Config::deserialize(toml::Value::Table(merged)).map_err(|e| {
         ConfigError::Other(format!("the merged config is invalid: {}", e.message()))
     })?;
     apply_flags(&mut cfg, global);
-    Ok(cfg)
+    Ok(Loaded {
+        config: cfg,
+        notices,
+        ignored,
+    })
+}
+
+/// Check one layer's text on its own (so an error names its line) and return it as a table
+/// with its keymap and theme paths anchored to the file.
+pub fn parse_layer(f: &Path, text: &str) -> Result<toml::Table, ConfigError> {
+    let src = errors::Source { path: f, text };
+    let _: Config = toml::from_str(text).map_err(|e| src.toml_error(&e, "Configuration"))?;
+    let mut table: toml::Table =
+        toml::from_str(text).map_err(|e| src.toml_error(&e, "Configuration"))?;
+    anchor_ui_paths(&mut table, f);
+    Ok(table)
 }
 
 /// A keymap or theme given as a relative path is relative to the file that names it.

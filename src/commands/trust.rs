@@ -1,0 +1,146 @@
+//! `helios trust [FILE] [--revoke | --list]`: let a repo's `.helios.toml` take effect, after the
+//! user has read it. The file is checked first (a broken file is never trusted) and the keys
+//! that run programs or send data are listed, so the user knows what they agree to.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use crate::cli::TrustArgs;
+use crate::commands::Context;
+use crate::config::trust::{self, TrustState, TrustStore};
+use crate::store::sqlite::SqliteStore;
+use crate::store::{AuditEvent, EventStore as _};
+
+/// Run `helios trust`.
+pub fn run(ctx: &Context, args: &TrustArgs) -> anyhow::Result<ExitCode> {
+    let mut store = match TrustStore::load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("helios: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if args.list {
+        return Ok(list(&store));
+    }
+    let file = target(ctx, args.file.as_deref())?;
+    let repo_name = ctx
+        .repo
+        .as_ref()
+        .map_or_else(|_| file.display().to_string(), |r| r.name.clone());
+    if args.revoke {
+        let was = store.revoke(&file);
+        journal_first(
+            &repo_name,
+            "config.trust_revoked",
+            &file,
+            json!({"was_trusted": was}),
+        )?;
+        store.save()?;
+        println!(
+            "{}: {}",
+            file.display(),
+            if was {
+                "no longer trusted; helios ignores it"
+            } else {
+                "was not trusted"
+            }
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        Err(e) => anyhow::bail!(
+            "cannot read {}: {e}; give the path of a repo's .helios.toml",
+            file.display()
+        ),
+    };
+    // A file that would not load is not worth trusting: say what is wrong, exit 2 like `config check`.
+    let table = match crate::config::parse_layer(&file, &text) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("helios: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let before = store.state(&file, &text);
+    let powerful = trust::powerful_keys(&table);
+    journal_first(
+        &repo_name,
+        "config.trusted",
+        &file,
+        json!({"sha256": trust::digest(&text), "keys": powerful}),
+    )?;
+    store.trust(&file, &text);
+    store.save()?;
+    let what = match before {
+        TrustState::Trusted => "already trusted",
+        TrustState::Changed => "trusted again (it had changed)",
+        TrustState::New => "trusted",
+    };
+    println!(
+        "{}: {what} (sha256 {})",
+        file.display(),
+        &trust::digest(&text)[..12]
+    );
+    if !powerful.is_empty() {
+        println!(
+            "it sets keys that run programs or send data: {}",
+            powerful.join(", ")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The file to act on: the one given, or the repo's `.helios.toml`.
+fn target(ctx: &Context, given: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(f) = given {
+        return Ok(f.to_path_buf());
+    }
+    let repo = ctx.repo()?;
+    Ok(repo.path.join(".helios.toml"))
+}
+
+/// Record the trust change in the journal before making it: no trust change without its event.
+fn journal_first(
+    repo: &str,
+    action: &str,
+    file: &Path,
+    mut detail: serde_json::Value,
+) -> anyhow::Result<()> {
+    if let Some(m) = detail.as_object_mut() {
+        m.insert("file".into(), json!(file.display().to_string()));
+    }
+    let mut journal = SqliteStore::open(&SqliteStore::default_path())?;
+    journal
+        .append(&AuditEvent::new(
+            &crate::runtime::actor(),
+            repo,
+            action,
+            None,
+            true,
+            detail,
+        ))
+        .map_err(|e| anyhow::anyhow!("{e}; nothing was changed"))
+}
+
+fn list(store: &TrustStore) -> ExitCode {
+    let mut any = false;
+    for (path, hash) in store.entries() {
+        any = true;
+        let state = match std::fs::read_to_string(path) {
+            Ok(t) if trust::digest(&t) == *hash => "trusted",
+            Ok(_) => "changed since trusted: ignored",
+            Err(_) => "missing",
+        };
+        println!("{}  {state}", path.display());
+    }
+    if !any {
+        println!(
+            "no trusted repo config files: run `helios trust` in a repo to trust its .helios.toml"
+        );
+    }
+    ExitCode::SUCCESS
+}
