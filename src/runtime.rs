@@ -200,6 +200,14 @@ pub async fn run<B: PtyBackend>(
         if let Some(outcome) = engine.outcome.take() {
             return Ok(outcome);
         }
+        if !engine.terminal_writes.is_empty() {
+            // The one terminal writer: between frames, never inside one.
+            let out = ui.terminal.backend_mut();
+            for w in engine.terminal_writes.drain(..) {
+                out.write_all(w.as_bytes())?;
+            }
+            out.flush()?;
+        }
         if engine.dirty
             && frames
                 .next(engine.urgent)

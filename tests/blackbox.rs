@@ -295,3 +295,101 @@ fn helios_pid(world: &World) -> String {
     });
     found
 }
+
+/// `git clone X && cd X && helios` must not run the shell X's `.helios.toml` names until the
+/// user trusts it; once trusted, it does (so the first half can fail).
+#[test]
+fn a_cloned_repo_cannot_run_its_shell_until_trusted() {
+    require("git");
+    let world = World::new("cloned");
+    let marker = world.path("repo-shell-ran");
+    let tools = world.repo.join(".tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    let script = |path: &std::path::Path, body: &str| {
+        std::fs::write(path, format!("#!/bin/sh\n{body}\nexec /bin/sh\n")).unwrap();
+        let st = std::process::Command::new("chmod")
+            .arg("+x")
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(st.success());
+    };
+    script(
+        &tools.join("init.sh"),
+        &format!("touch '{}'; echo repo-shell-ran", marker.display()),
+    );
+    let user_shell = world.path("user-shell.sh");
+    script(&user_shell, "echo user-shell-ok");
+    std::fs::create_dir_all(world.path("config/helios")).unwrap();
+    std::fs::write(
+        world.path("config/helios/config.toml"),
+        format!("[lanes]\nshell = \"{}\"\n", user_shell.display()),
+    )
+    .unwrap();
+    std::fs::write(
+        world.repo.join(".helios.toml"),
+        "[lanes]\nshell = \"./.tools/init.sh\"\n",
+    )
+    .unwrap();
+
+    let mut tui = Tui::start(&world, &[("PATH", "/usr/bin:/bin")]);
+    tui.wait_for("the user's own shell in the lane", "user-shell-ok");
+    tui.wait_for("the notice in the status line", "not trusted");
+    assert!(!marker.exists(), "the untrusted repo's shell ran");
+    tui.keys(b"q");
+    tui.wait_exit();
+
+    let out = world.helios().arg("trust").output().unwrap();
+    assert!(out.status.success());
+    let mut tui = Tui::start(&world, &[("PATH", "/usr/bin:/bin")]);
+    tui.wait_for("the trusted repo's shell", "repo-shell-ran");
+    assert!(marker.exists());
+    tui.keys(b"q");
+    tui.wait_exit();
+}
+
+/// The journal takes no append (its `events` table is damaged): a send from the console is
+/// refused with a status-line message and never reaches the lane.
+#[test]
+fn no_send_without_its_audit_event() {
+    require("git");
+    let world = World::new("app");
+    // Migrate the journal, give `events` pages of its own, then overwrite its root page.
+    let out = world.helios().arg("events").output().unwrap();
+    assert!(out.status.success());
+    let db = world.path("state/helios/helios.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    for i in 0..200 {
+        conn.execute(
+            "INSERT INTO events (id, at, actor, repo, action, lane, result, detail) VALUES (?1, '2026-01-01T00:00:00Z', 'a', 'r', 'x', NULL, 'ok', '{}')",
+            [format!("fill-{i}")],
+        )
+        .unwrap();
+    }
+    let root: i64 = conn
+        .query_row(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'events'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let page: i64 = conn
+        .pragma_query_value(None, "page_size", |r| r.get(0))
+        .unwrap();
+    drop(conn);
+    let mut bytes = std::fs::read(&db).unwrap();
+    let at = usize::try_from((root - 1) * page).unwrap();
+    bytes[at..at + usize::try_from(page).unwrap()].fill(0xA5);
+    std::fs::write(&db, bytes).unwrap();
+
+    let mut tui = Tui::start(&world, &[("PATH", "/usr/bin:/bin"), ("SHELL", "/bin/sh")]);
+    tui.wait_for("the lane", "app");
+    tui.wait_for("the journal failure in the status line", "audit journal");
+    tui.keys(b"s");
+    tui.keys(b"echo sent-$((6*7))\r");
+    tui.wait_for("the refusal", "not done");
+    assert!(!tui.contents().contains("sent-42"), "{}", tui.contents());
+    tui.keys(b"q");
+    tui.wait_exit();
+}

@@ -105,7 +105,7 @@ fn read_only_share_starts_on_enter() {
         }),
     );
     assert!(
-        matches!(&fx[..], [Effect::Share(ShareEffect::Copy { text })] if text == "ssh ro-secret@lon1.tmate.io")
+        matches!(&fx[..], [Effect::Clipboard { text }] if text == "ssh ro-secret@lon1.tmate.io")
     );
     assert_eq!(s.share.dialog.as_ref().unwrap().step, DialogStep::Showing);
     let fx = key(&mut s, 'x');

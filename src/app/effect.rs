@@ -35,6 +35,9 @@ pub enum Effect {
         ok: bool,
         detail: Value,
     },
+    /// Put text on the clipboard of the terminal helios runs in (OSC 52), written by the one
+    /// terminal writer between frames.
+    Clipboard { text: String },
     /// Stop the runtime.
     Quit,
     /// Integration effects, carried out by each integration's task.
@@ -95,11 +98,6 @@ pub enum ShareEffect {
     Stop {
         /// The lane's label.
         lane: String,
-    },
-    /// Copy text to the clipboard with OSC 52.
-    Copy {
-        /// The text (links: never logged).
-        text: String,
     },
     /// Write the layout and prepare the zellij session (attach, create, or add panes).
     OpenZellij {

@@ -34,6 +34,8 @@ pub enum Event {
     },
     /// An audit event was journalled (for the events panel).
     Journalled { event: AuditEvent },
+    /// The audit journal could not be written: actions are refused until it can.
+    JournalFailed { error: String },
     /// NATS monitor and forwarder events.
     Nats(crate::app::nats::NatsEvent),
     /// Temporal monitor events.

@@ -112,10 +112,22 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
             vec![Effect::DiscoverLanes]
         }
         Event::Journalled { event } => {
+            state.journal_error = None;
             state.recent_events.push(event);
             if state.recent_events.len() > RECENT_EVENTS {
                 let extra = state.recent_events.len() - RECENT_EVENTS;
                 state.recent_events.drain(..extra);
+            }
+            Vec::new()
+        }
+        Event::JournalFailed { error } => {
+            // Failed retries repeat every 200 ms: say it once, so a refusal stays readable.
+            if state.journal_error.as_ref() != Some(&error) {
+                let text = format!(
+                    "audit journal: {error}; new actions are refused until it can be written, results wait in memory"
+                );
+                flash(state, FlashLevel::Error, &text);
+                state.journal_error = Some(error);
             }
             Vec::new()
         }

@@ -199,7 +199,7 @@ pub fn on_action(state: &mut AppState, action: ShareAction) -> Vec<Effect> {
                 .collect::<Vec<_>>()
                 .join("\n");
             flash(state, FlashLevel::Info, "links copied (OSC 52)");
-            vec![Effect::Share(ShareEffect::Copy { text })]
+            vec![Effect::Clipboard { text }]
         }
         ShareAction::Stop { lane } => {
             state.share.dialog = None;
@@ -306,7 +306,7 @@ pub fn on_event(state: &mut AppState, event: ShareEvent) -> Vec<Effect> {
                 FlashLevel::Info,
                 &format!("sharing {lane}; links copied (OSC 52)"),
             );
-            vec![Effect::Share(ShareEffect::Copy { text })]
+            vec![Effect::Clipboard { text }]
         }
         ShareEvent::StartFailed { lane, error } => {
             if let Some(d) = state

@@ -28,6 +28,8 @@ pub struct AppState {
     pub filter: String,
     /// A one-line message for the status line.
     pub flash: Option<Flash>,
+    /// The last journal write error, until a write succeeds again.
+    pub journal_error: Option<String>,
     /// The newest audit events, for the events panel (newest last).
     pub recent_events: Vec<AuditEvent>,
     /// Terminal size in cells (cols, rows).
@@ -209,6 +211,7 @@ impl AppState {
             mode: Mode::default(),
             filter: String::new(),
             flash: None,
+            journal_error: None,
             recent_events: Vec::new(),
             size: (80, 24),
             now,

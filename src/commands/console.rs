@@ -33,9 +33,13 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
     let journal_tx = tx.clone();
     let db = SqliteStore::default_path();
     let (journal, journal_thread) = crate::store::journal::spawn(db, move |r| {
-        if let Ok(ev) = r {
-            let _ = journal_tx.send(Event::Journalled { event: ev.clone() });
-        }
+        // The console may be gone while the writer drains; nothing is left to tell then.
+        let _ = journal_tx.send(match r {
+            Ok(ev) => Event::Journalled { event: ev.clone() },
+            Err(e) => Event::JournalFailed {
+                error: e.to_string(),
+            },
+        });
     })?;
     let actor = crate::runtime::actor();
 
@@ -63,6 +67,13 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
                 "repo": repo.path.display().to_string(),
             }),
         );
+        for n in &ctx.notices {
+            crate::app::on_action::flash(
+                &mut engine.state,
+                crate::app::state::FlashLevel::Error,
+                n,
+            );
+        }
         engine.discover();
         let guard = crate::terminal::TerminalGuard::enter().context(
             "cannot put the terminal in raw mode: run helios in an interactive terminal",

@@ -177,9 +177,12 @@ async fn triage_cmd(ctx: &Context, req: TriageRequest) -> anyhow::Result<ExitCod
         }
     })
     .with_context(|| format!("opening the journal {}", path.display()))?;
-    let result = match TemporalClient::connect(&cfg).await {
-        Ok(c) => triage::run(&c, &req).await,
-        Err(e) => Err(e.to_string()),
+    let result = match triage::request(&handle, &audit, &req).await {
+        Err(e) => Err(e),
+        Ok(()) => match TemporalClient::connect(&cfg).await {
+            Ok(c) => triage::run(&c, &req).await,
+            Err(e) => Err(e.to_string()),
+        },
     };
     triage::record(&handle, &audit, &cfg.namespace, &req, &result);
     drop(handle);

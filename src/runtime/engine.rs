@@ -64,6 +64,9 @@ pub struct Engine<B: PtyBackend> {
     pub urgent: bool,
     /// Set once the loop should end.
     pub outcome: Option<Outcome>,
+    /// Bytes for helios's own terminal (OSC 52) that the loop writes between frames, so they
+    /// never land inside one.
+    pub terminal_writes: Vec<String>,
     discovering: Arc<AtomicBool>,
     discover_again: bool,
     scroll_applied: HashMap<LaneId, usize>,
@@ -78,6 +81,7 @@ impl<B: PtyBackend> Engine<B> {
             state,
             ptys,
             ctx,
+            terminal_writes: Vec::new(),
             dirty: true,
             urgent: true,
             outcome: None,
@@ -174,6 +178,31 @@ impl<B: PtyBackend> Engine<B> {
         ));
     }
 
+    /// Record, durably, that `action` is about to be taken; `Err` means it must not be.
+    fn request(
+        &self,
+        action: &str,
+        lane: Option<&LaneId>,
+        detail: &serde_json::Value,
+    ) -> Result<(), String> {
+        self.ctx.journal.request(
+            &self.ctx.actor,
+            &self.state.repo.name,
+            action,
+            lane.map(LaneId::as_str),
+            detail,
+        )
+    }
+
+    /// An action refused because the journal cannot record it: say so, record nothing.
+    fn fail_unrecorded(&mut self, action: &str, lane: Option<&LaneId>, error: String) {
+        self.handle(Event::LaneCommandDone {
+            what: action.to_string(),
+            lane: lane.cloned(),
+            result: Err(error),
+        });
+    }
+
     /// Start lane discovery on a blocking thread (at most one at a time; a request during a
     /// run queues one more).
     pub fn discover(&mut self) {
@@ -260,6 +289,10 @@ impl<B: PtyBackend> Engine<B> {
                 ok,
                 detail,
             } => self.record(&action, lane.as_ref(), ok, detail),
+            Effect::Clipboard { text } => {
+                self.terminal_writes
+                    .push(crate::integrations::share::osc52(&text));
+            }
             Effect::Quit => {
                 if self.outcome.is_none() {
                     self.outcome = Some(Outcome::Quit);
@@ -297,6 +330,17 @@ impl<B: PtyBackend> Engine<B> {
         let actor = self.ctx.actor.clone();
         let repo_name = self.state.repo.name.clone();
         tokio::task::spawn_blocking(move || {
+            // The request is durable before par runs, or par does not run.
+            if let Err(e) =
+                journal.request(&actor, &repo_name, action, Some(lane.as_str()), &detail)
+            {
+                let _ = events.send(Event::LaneCommandDone {
+                    what: action.to_string(),
+                    lane: Some(lane),
+                    result: Err(e),
+                });
+                return;
+            }
             let span = crate::telemetry::span(crate::telemetry::action_span(action), lane.as_str());
             let result = run(&repo).map_err(|e| e.to_string());
             drop(span);
@@ -377,12 +421,17 @@ impl<B: PtyBackend> Engine<B> {
             };
             return self.fail("lane.text_sent", Some(l), &e.to_string());
         }
-        // helios owns plain lanes' shells: type into them directly.
+        // helios owns plain lanes' shells: type into them directly, once the request is durable
+        // (one small append on the loop: this is an explicit command, not typing).
         for info in lanes.iter().filter(|i| !i.is_durable()) {
+            let detail = json!({ "text": text, "via": "pty" });
+            if let Err(e) = self.request("lane.text_sent", Some(&info.id), &detail) {
+                self.fail_unrecorded("lane.text_sent", Some(&info.id), e);
+                continue;
+            }
             let mut bytes = text.clone().into_bytes();
             bytes.push(b'\r');
             let ok = self.ptys.write(&info.id, bytes);
-            let detail = json!({ "text": text, "via": "pty" });
             match ok {
                 Ok(()) => self.record("lane.text_sent", Some(&info.id), true, detail),
                 Err(e) => self.fail("lane.text_sent", Some(&info.id), &e.to_string()),
@@ -467,12 +516,11 @@ impl<B: PtyBackend> Engine<B> {
                 },
             );
         } else {
-            self.record(
-                "lane.attached",
-                Some(&lane),
-                true,
-                json!({"session": session, "via": "exec"}),
-            );
+            let detail = json!({"session": session, "via": "exec"});
+            if let Err(e) = self.request("lane.attached", Some(&lane), &detail) {
+                return self.fail_unrecorded("lane.attached", Some(&lane), e);
+            }
+            self.record("lane.attached", Some(&lane), true, detail);
             self.outcome = Some(Outcome::Attach { lane, session });
         }
     }

@@ -1,7 +1,15 @@
 //! The journal writer: one thread owns the SQLite connection and appends events in order, so no
 //! caller (above all the render loop) ever waits on the disk.
+//!
+//! The rule for actions (README, "No action without its audit event"): an action is taken only
+//! after its request is durable in the journal ([`JournalHandle::record_sync`]); when that write
+//! fails, the action is refused and the caller says so. The result follows with
+//! [`JournalHandle::record`]; if the journal fails then, the result is kept in memory and retried,
+//! and whatever is still unwritten when the writer stops goes to a fallback file next to the
+//! journal, which the next writer imports first. Nothing is dropped silently.
 
-use std::path::PathBuf;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 use tokio::sync::watch;
@@ -9,19 +17,58 @@ use tokio::sync::watch;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{AuditEvent, EventStore, StoreError};
 
+/// The action name of a request: recorded, durably, before the action it names is taken.
+pub const REQUESTED: &str = "action.requested";
+
+/// Where a synchronous append's answer goes.
+type Ack = mpsc::SyncSender<Result<(), String>>;
+
+/// What the writer thread receives.
+enum Msg {
+    /// Append when possible; keep and retry on failure.
+    Record(AuditEvent),
+    /// Append now and answer whether it is durable; on failure the event is not kept.
+    Sync(AuditEvent, Ack),
+}
+
 /// Sends events to the journal thread. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct JournalHandle {
-    tx: mpsc::Sender<AuditEvent>,
+    tx: mpsc::Sender<Msg>,
     path: PathBuf,
     appended: watch::Receiver<u64>,
 }
 
 impl JournalHandle {
-    /// Queue an event for the journal; never blocks.
+    /// Queue an event for the journal; never blocks. Kept and retried while the disk fails.
     pub fn record(&self, event: AuditEvent) {
-        // The thread only ends when every handle is gone, so a send cannot fail while we hold one.
-        let _ = self.tx.send(event);
+        // The thread only ends when every handle is gone (or it panicked, which the console's
+        // shutdown reports), so a send cannot fail while we hold one.
+        let _ = self.tx.send(Msg::Record(event));
+    }
+
+    /// Append `event` and wait until it is durable (a blocking call: use it off the render
+    /// loop, or for rare explicit actions). The error says why it could not be written.
+    pub fn record_sync(&self, event: AuditEvent) -> Result<(), String> {
+        let (ack, done) = mpsc::sync_channel(1);
+        self.tx
+            .send(Msg::Sync(event, ack))
+            .map_err(|_| "the journal writer has stopped".to_string())?;
+        done.recv()
+            .map_err(|_| "the journal writer has stopped".to_string())?
+    }
+
+    /// Record that `action` is about to be taken, durably; `Err` means: do not take it.
+    pub fn request(
+        &self,
+        actor: &str,
+        repo: &str,
+        action: &str,
+        lane: Option<&str>,
+        detail: &serde_json::Value,
+    ) -> Result<(), String> {
+        self.record_sync(request_event(actor, repo, action, lane, detail))
+            .map_err(|e| format!("not done: the audit journal cannot record it ({e})"))
     }
 
     /// The journal file (the forwarders open their own connection to it).
@@ -36,6 +83,77 @@ impl JournalHandle {
     }
 }
 
+/// The request event for `action` (the CLI appends it directly, the console through
+/// [`JournalHandle::request`]).
+pub fn request_event(
+    actor: &str,
+    repo: &str,
+    action: &str,
+    lane: Option<&str>,
+    detail: &serde_json::Value,
+) -> AuditEvent {
+    let mut d = serde_json::json!({ "action": action });
+    if let (Some(m), Some(extra)) = (d.as_object_mut(), detail.as_object()) {
+        for (k, v) in extra {
+            m.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    AuditEvent::new(actor, repo, REQUESTED, lane, true, d)
+}
+
+/// Where events that could not be journalled wait for the next writer.
+pub fn fallback_path(journal: &Path) -> PathBuf {
+    journal.with_extension("unjournalled.jsonl")
+}
+
+/// Import the fallback file into the journal (skipping events already there), then remove it.
+fn import_fallback(store: &mut SqliteStore, journal: &Path) -> Result<usize, StoreError> {
+    let path = fallback_path(journal);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(source) => {
+            return Err(StoreError::Io {
+                path: path.display().to_string(),
+                source,
+            });
+        }
+    };
+    let mut n = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(ev) = serde_json::from_str::<AuditEvent>(line) else {
+            // A torn last line from a crash mid-write: nothing more can be read from it.
+            continue;
+        };
+        if !store.contains(&ev.id)? {
+            store.append(&ev)?;
+            n += 1;
+        }
+    }
+    std::fs::remove_file(&path).map_err(|source| StoreError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok(n)
+}
+
+/// Append events the journal would not take to the fallback file; the error when even that fails.
+fn save_fallback(journal: &Path, events: &[AuditEvent]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(fallback_path(journal))?;
+    let mut text = String::new();
+    for e in events {
+        text.push_str(&serde_json::to_string(e).map_err(std::io::Error::other)?);
+        text.push('\n');
+    }
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
 /// Open the journal (so open errors surface now, not later) and start its writer thread.
 /// `on_append` runs on the writer thread after each event is durable: with `Ok` and the event,
 /// or with the error when the append failed (the event is then kept in memory and retried next time).
@@ -44,27 +162,43 @@ pub fn spawn(
     mut on_append: impl FnMut(Result<&AuditEvent, &StoreError>) + Send + 'static,
 ) -> Result<(JournalHandle, std::thread::JoinHandle<()>), StoreError> {
     let mut store = SqliteStore::open(&path)?;
-    let (tx, rx) = mpsc::channel::<AuditEvent>();
+    import_fallback(&mut store, &path)?;
+    let (tx, rx) = mpsc::channel::<Msg>();
     let (appended_tx, appended) = watch::channel(0u64);
     let shown = path.display().to_string();
+    let journal = path.clone();
     let join = std::thread::Builder::new()
         .name("helios-journal".into())
         .spawn(move || {
             let mut pending: Vec<AuditEvent> = Vec::new();
-            while let Ok(ev) = rx.recv() {
-                pending.push(ev);
-                pending.extend(rx.try_iter());
+            while let Ok(first) = rx.recv() {
+                let mut burst = vec![first];
+                burst.extend(rx.try_iter());
                 // One transaction per burst: one commit instead of one per event.
                 let in_tx = store.conn().execute_batch("BEGIN").is_ok();
                 let mut kept = Vec::new();
                 let mut done = Vec::new();
-                for ev in pending.drain(..) {
-                    match store.append(&ev) {
-                        Ok(()) => done.push(ev),
-                        Err(e) => {
-                            on_append(Err(&e));
-                            kept.push(ev);
-                        }
+                let mut acks: Vec<(Ack, Result<(), String>)> = Vec::new();
+                let queued = pending.drain(..).map(Msg::Record);
+                for msg in queued.chain(burst) {
+                    match msg {
+                        Msg::Record(ev) => match store.append(&ev) {
+                            Ok(()) => done.push(ev),
+                            Err(e) => {
+                                on_append(Err(&e));
+                                kept.push(ev);
+                            }
+                        },
+                        Msg::Sync(ev, ack) => match store.append(&ev) {
+                            Ok(()) => {
+                                done.push(ev);
+                                acks.push((ack, Ok(())));
+                            }
+                            Err(e) => {
+                                on_append(Err(&e));
+                                acks.push((ack, Err(e.to_string())));
+                            }
+                        },
                     }
                 }
                 if in_tx && let Err(source) = store.conn().execute_batch("COMMIT") {
@@ -74,7 +208,22 @@ pub fn spawn(
                     };
                     on_append(Err(&e));
                     let _ = store.conn().execute_batch("ROLLBACK");
-                    kept.append(&mut done);
+                    // Requests whose commit failed are refused, not kept: their action is not taken.
+                    let refused: Vec<String> = done
+                        .iter()
+                        .filter(|ev| ev.action == REQUESTED)
+                        .map(|ev| ev.id.clone())
+                        .collect();
+                    kept.extend(done.drain(..).filter(|ev| !refused.contains(&ev.id)));
+                    for (_, r) in &mut acks {
+                        if r.is_ok() {
+                            *r = Err(e.to_string());
+                        }
+                    }
+                }
+                for (ack, r) in acks {
+                    // The caller may have given up waiting; the event's fate is already decided.
+                    let _ = ack.send(r);
                 }
                 for ev in &done {
                     on_append(Ok(ev));
@@ -89,6 +238,16 @@ pub fn spawn(
                     // Don't spin on a disk that keeps failing: retry with the next event.
                     std::thread::sleep(std::time::Duration::from_millis(200));
                 }
+            }
+            if !pending.is_empty()
+                && let Err(e) = save_fallback(&journal, &pending)
+            {
+                eprintln!(
+                    "helios: {} audit events could not be written to {} nor to {}: {e}",
+                    pending.len(),
+                    journal.display(),
+                    fallback_path(&journal).display()
+                );
             }
         })
         .map_err(|source| StoreError::Io {

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension as _, params};
 
 use crate::store::{AuditEvent, EventQuery, EventStore, StoreError};
 
@@ -27,6 +27,8 @@ const MIGRATIONS: &[&str] = &[
         last_seq INTEGER NOT NULL DEFAULT 0,
         updated_at TEXT
     );",
+    // Each repo's events are delivered to its own sinks, in journal order.
+    "CREATE INDEX events_repo_seq ON events(repo, seq);",
 ];
 
 /// The journal at `$XDG_STATE_HOME/helios/helios.db` (or any path).
@@ -75,6 +77,19 @@ impl SqliteStore {
     /// The journal file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether the journal holds the event with this id.
+    pub fn contains(&self, id: &str) -> Result<bool, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM events WHERE id = ?1",
+                params![id],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|r| r.is_some())
+            .map_err(|s| self.err(s))
     }
 
     /// The underlying connection, for modules that add their own tables (outbox, shares).

@@ -24,6 +24,14 @@ pub fn start(store: &mut ShareStore, req: &StartRequest<'_>) -> Result<Share, Sh
                 .unwrap_or_default(),
         });
     }
+    // Journal first: no share starts unless its request is durable.
+    store.audit(&crate::store::journal::request_event(
+        &actor(),
+        req.repo,
+        "share.started",
+        Some(req.lane.id.as_str()),
+        &json!({ "tool": req.tool.as_str(), "mode": if req.rw { "rw" } else { "ro" } }),
+    ))?;
     match start_share(req) {
         Ok(share) => {
             store.insert(&share)?;
@@ -54,6 +62,13 @@ pub fn stop(store: &mut ShareStore, repo: &str, lane: &str) -> Result<Option<Sha
     let Some(share) = store.active_for(repo, lane)? else {
         return Ok(None);
     };
+    store.audit(&crate::store::journal::request_event(
+        &actor(),
+        repo,
+        "share.stopped",
+        Some(lane),
+        &json!({ "tool": share.tool.as_str() }),
+    ))?;
     stop_share(&share);
     store.end(&share.id, "stopped")?;
     store.audit(&event("share.stopped", &share, true, json!({})))?;

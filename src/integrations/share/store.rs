@@ -33,6 +33,9 @@ CREATE INDEX IF NOT EXISTS shares_active ON shares(repo, ended);";
 /// The share table (and the journal, for audit events), over one SQLite connection.
 pub struct ShareStore {
     db: SqliteStore,
+    /// The console's journal writer: when set, audit events go through it like every other
+    /// event (so the console sees them), instead of straight into the database.
+    journal: Option<crate::store::journal::JournalHandle>,
 }
 
 fn ts(t: OffsetDateTime) -> String {
@@ -54,7 +57,7 @@ impl ShareStore {
                 path: path.display().to_string(),
                 source,
             })?;
-        Ok(Self { db })
+        Ok(Self { db, journal: None })
     }
 
     fn err(&self, source: rusqlite::Error) -> StoreError {
@@ -64,9 +67,21 @@ impl ShareStore {
         }
     }
 
-    /// Append an audit event to the journal.
+    /// Send audit events through the console's journal writer.
+    pub fn with_journal(mut self, journal: crate::store::journal::JournalHandle) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
+    /// Append an audit event to the journal; durable when this returns.
     pub fn audit(&mut self, event: &AuditEvent) -> Result<(), StoreError> {
-        self.db.append(event)
+        match &self.journal {
+            Some(j) => j.record_sync(event.clone()).map_err(|e| StoreError::Io {
+                path: j.path().display().to_string(),
+                source: std::io::Error::other(e),
+            }),
+            None => self.db.append(event),
+        }
     }
 
     /// Remember a started share.

@@ -22,7 +22,7 @@ const RECONCILE_EVERY: Duration = Duration::from_secs(5);
 pub fn start(
     ctx: &Context,
     events: EventSender,
-    _journal: JournalHandle,
+    journal: JournalHandle,
 ) -> UnboundedSender<ShareEffect> {
     let (tx, mut rx) = unbounded_channel::<ShareEffect>();
     let ctx = ctx.clone();
@@ -35,10 +35,11 @@ pub fn start(
             };
             let ctx = ctx.clone();
             let events = events.clone();
-            // Shares are recorded in the journal's own database through `ShareStore`, which
-            // writes audit events in the same transaction order as the share rows.
+            let journal = journal.clone();
+            // Share rows live in the journal's database; their audit events go through the
+            // journal writer, durably, before the share task goes on.
             let _ = tokio::task::spawn_blocking(move || {
-                for ev in handle(&ctx, effect) {
+                for ev in handle(&ctx, effect, &journal) {
                     let _ = events.send(Event::Share(ev));
                 }
             })
@@ -49,7 +50,7 @@ pub fn start(
 }
 
 /// Carry out one effect; the events to send back.
-pub fn handle(ctx: &Context, effect: ShareEffect) -> Vec<ShareEvent> {
+pub fn handle(ctx: &Context, effect: ShareEffect, journal: &JournalHandle) -> Vec<ShareEvent> {
     let repo = match ctx.repo() {
         Ok(r) => r.clone(),
         Err(e) => {
@@ -60,7 +61,7 @@ pub fn handle(ctx: &Context, effect: ShareEffect) -> Vec<ShareEvent> {
     };
     let store = ShareStore::open_default();
     let mut store = match store {
-        Ok(s) => s,
+        Ok(s) => s.with_journal(journal.clone()),
         Err(e) => {
             return vec![ShareEvent::Failed {
                 error: e.to_string(),
@@ -108,10 +109,6 @@ pub fn handle(ctx: &Context, effect: ShareEffect) -> Vec<ShareEvent> {
                 error: e.to_string(),
             }],
         },
-        ShareEffect::Copy { text } => {
-            share::copy_to_clipboard(&text);
-            Vec::new()
-        }
         ShareEffect::OpenZellij {
             lanes,
             attention,

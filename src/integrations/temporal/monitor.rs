@@ -132,9 +132,10 @@ impl TemporalMonitor {
                 let ns = self.cfg.namespace.clone();
                 let address = self.cfg.address.clone();
                 tokio::spawn(async move {
-                    let result = match client {
-                        Some(c) => triage::run(&c, &request).await,
-                        None => Err(format!(
+                    let result = match (triage::request(&journal, &audit, &request).await, client) {
+                        (Err(e), _) => Err(e),
+                        (Ok(()), Some(c)) => triage::run(&c, &request).await,
+                        (Ok(()), None) => Err(format!(
                             "Temporal at {address} is not connected: nothing done; try again once the panel shows it connected"
                         )),
                     };

@@ -37,6 +37,25 @@ impl AuditContext {
     }
 }
 
+/// Record, durably, that this triage action is about to be taken (the journal-first rule);
+/// `Err` means it must not be.
+pub async fn request(
+    journal: &JournalHandle,
+    audit: &AuditContext,
+    req: &TriageRequest,
+) -> Result<(), String> {
+    let journal = journal.clone();
+    let audit = audit.clone();
+    let action = req.op.audit_action();
+    let lane = lane_of_id(&req.id).map(str::to_string);
+    let detail = json!({ "workflow_id": req.id, "run_id": req.run_id });
+    tokio::task::spawn_blocking(move || {
+        journal.request(&audit.actor, &audit.repo, action, lane.as_deref(), &detail)
+    })
+    .await
+    .map_err(|e| format!("not done: {e}"))?
+}
+
 /// Run one triage request and return a one-line result either way.
 pub async fn run(client: &TemporalClient, req: &TriageRequest) -> Result<String, String> {
     let id = &req.id;
