@@ -144,6 +144,7 @@ fn start_forwarders(path: PathBuf, specs: Vec<SinkSpec>) -> Running {
         let report = move |b: SinkBacklog| r.lock().unwrap().push(b);
         rt.spawn(forwarder::run(
             spec,
+            "demo".to_string(),
             path.clone(),
             Some(journal.appended()),
             report,

@@ -220,6 +220,8 @@ async fn deliver(ctx: &Context, follow: bool) -> anyhow::Result<ExitCode> {
             "no sink configured: NATS forwarding is off ([nats] forward = false) and no PostgreSQL URL was given"
         );
     }
+    // A repo's events go only to the sinks that repo's (trusted) config names.
+    let repo = ctx.repo()?.name.clone();
     let mode = if follow { Mode::Follow } else { Mode::Drain };
     let tasks: Vec<_> = specs
         .into_iter()
@@ -232,7 +234,14 @@ async fn deliver(ctx: &Context, follow: bool) -> anyhow::Result<ExitCode> {
             };
             (
                 name,
-                tokio::spawn(forwarder::run(spec, path.clone(), None, report, mode)),
+                tokio::spawn(forwarder::run(
+                    spec,
+                    repo.clone(),
+                    path.clone(),
+                    None,
+                    report,
+                    mode,
+                )),
             )
         })
         .collect();

@@ -27,7 +27,15 @@ pub struct Integrations {
 /// Start every integration's tasks on the current tokio runtime. Must not block.
 pub fn start(ctx: &Context, events: &EventSender, journal: &JournalHandle) -> Integrations {
     // The outbox forwarders (JetStream, PostgreSQL) run for as long as the runtime does.
-    drop(crate::store::forwarder::start(&ctx.config, events, journal));
+    // Each repo's events go only to the sinks its own config names.
+    if let Ok(repo) = &ctx.repo {
+        drop(crate::store::forwarder::start(
+            &ctx.config,
+            &repo.name,
+            events,
+            journal,
+        ));
+    }
     Integrations {
         nats: nats::start(ctx, events.clone(), journal.clone()),
         temporal: temporal::start(ctx, events.clone(), journal.clone()),

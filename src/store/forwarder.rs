@@ -87,6 +87,15 @@ impl Sink {
         }
     }
 
+    /// The id of the newest event of `repo` the sink already holds, when it can tell.
+    async fn last_delivered(&self, repo: &str) -> Option<String> {
+        match self {
+            Self::Nats(s) => s.last_delivered(repo).await,
+            // PostgreSQL inserts are idempotent on the event id: a resend is harmless there.
+            Self::Postgres(_) => None,
+        }
+    }
+
     /// Deliver in order; how many of the first events the sink acknowledged, and the error.
     async fn deliver(&self, events: &[AuditEvent]) -> (usize, Option<String>) {
         match self {
@@ -111,6 +120,7 @@ pub enum Mode {
 /// Start a forwarder task for every configured sink, reporting backlog to the console.
 pub fn start(
     cfg: &Config,
+    repo: &str,
     events: &EventSender,
     journal: &crate::store::journal::JournalHandle,
 ) -> Vec<tokio::task::JoinHandle<Result<u64, String>>> {
@@ -123,6 +133,7 @@ pub fn start(
             };
             tokio::spawn(run(
                 spec,
+                repo.to_string(),
                 journal.path().to_path_buf(),
                 Some(journal.appended()),
                 report,
@@ -130,6 +141,61 @@ pub fn start(
             ))
         })
         .collect()
+}
+
+/// The outbox row of one sink for one repo: `nats:<repo>`.
+pub fn outbox_key(sink: &str, repo: &str) -> String {
+    format!("{sink}:{repo}")
+}
+
+/// An exclusive lock on `<journal>.<key>.lock`, held while one forwarder delivers; released when
+/// dropped or when the process dies (the OS drops the lock with the file descriptor).
+struct DeliveryLock {
+    _file: std::fs::File,
+}
+
+impl DeliveryLock {
+    fn acquire(journal: &std::path::Path, key: &str) -> Result<Self, String> {
+        use std::io::{Read as _, Seek as _, Write as _};
+        let safe: String = key
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let path = journal.with_extension(format!("deliver-{safe}.lock"));
+        let mut f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| format!("cannot open the delivery lock {}: {e}", path.display()))?;
+        match f.try_lock() {
+            Ok(()) => {
+                // Who holds it, for the message another forwarder shows.
+                let _ = f.set_len(0);
+                let _ = f.rewind();
+                let _ = write!(f, "{}", std::process::id());
+                Ok(Self { _file: f })
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut who = String::new();
+                let _ = f.read_to_string(&mut who);
+                Err(format!(
+                    "another helios (pid {}) is delivering this repo's events to {key}; this one waits",
+                    who.trim()
+                ))
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(format!("cannot lock {}: {e}", path.display()))
+            }
+        }
+    }
 }
 
 fn store_err(e: &StoreError) -> String {
@@ -149,16 +215,41 @@ async fn blocking<T: Send + 'static>(
     .map_err(|e| e.to_string())?
 }
 
-/// Deliver the journal at `path` to `spec`. Returns how many events were delivered (Drain), or
+/// Deliver the events of `repo` in the journal at `path` to `spec`: the sinks a repo's config
+/// names receive that repo's events only. Returns how many events were delivered (Drain), or
 /// runs until the journal handle's channel closes (Follow).
+///
+/// Only one forwarder per journal, sink and repo delivers at a time: it holds a lock file next
+/// to the journal, and another one (a second console on the same repo, `events --deliver`)
+/// waits for it (Follow) or says who holds it (Drain). On every (re)connect it resumes from the
+/// newest event the sink already holds, so a crash between an acknowledged publish and its
+/// outbox mark resends nothing, whatever the duplicate window.
 pub async fn run(
     spec: SinkSpec,
+    repo: String,
     path: PathBuf,
     mut appended: Option<watch::Receiver<u64>>,
     report: impl Fn(SinkBacklog) + Send + 'static,
     mode: Mode,
 ) -> Result<u64, String> {
     let name = spec.name();
+    let key: Arc<str> = outbox_key(name, &repo).into();
+    let _lock = loop {
+        match DeliveryLock::acquire(&path, &key) {
+            Ok(l) => break l,
+            Err(why) => {
+                report(SinkBacklog {
+                    sink: name.to_string(),
+                    pending: 0,
+                    error: Some(why.clone()),
+                });
+                if mode == Mode::Drain {
+                    return Err(why);
+                }
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        }
+    };
     let outbox = {
         let p = path.clone();
         let ob = tokio::task::spawn_blocking(move || Outbox::open(&p))
@@ -169,8 +260,9 @@ pub async fn run(
     };
     let backlog = |error: Option<String>| {
         let outbox = Arc::clone(&outbox);
+        let key = Arc::clone(&key);
         async move {
-            let pending = blocking(&outbox, move |o| o.backlog(name))
+            let pending = blocking(&outbox, move |o| o.backlog(&key))
                 .await
                 .unwrap_or(0);
             crate::telemetry::backlog(name, pending);
@@ -189,6 +281,10 @@ pub async fn run(
         let Some(s) = &sink else {
             match Sink::open(&spec).await {
                 Ok(s) => {
+                    if let Some(id) = s.last_delivered(&repo).await {
+                        let k = Arc::clone(&key);
+                        blocking(&outbox, move |o| o.mark_through(&k, &id)).await?;
+                    }
                     sink = Some(s);
                     backoff = Duration::from_millis(500);
                 }
@@ -204,7 +300,8 @@ pub async fn run(
             continue;
         };
         let limit = spec.batch();
-        let batch: Vec<Pending> = blocking(&outbox, move |o| o.pending(name, limit)).await?;
+        let k = Arc::clone(&key);
+        let batch: Vec<Pending> = blocking(&outbox, move |o| o.pending(&k, limit)).await?;
         if batch.is_empty() {
             report(backlog(None).await);
             if mode == Mode::Drain {
@@ -244,7 +341,8 @@ pub async fn run(
                 .unwrap_or(0)
         };
         if mark > 0 {
-            blocking(&outbox, move |o| o.mark(name, mark)).await?;
+            let k = Arc::clone(&key);
+            blocking(&outbox, move |o| o.mark(&k, mark)).await?;
         }
         delivered += acked as u64;
         crate::telemetry::delivered(name, acked as u64);

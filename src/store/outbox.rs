@@ -51,27 +51,50 @@ impl Outbox {
         }
     }
 
-    /// The last journal sequence delivered to `sink` (0 when nothing was).
-    pub fn delivered(&self, sink: &str) -> Result<i64, StoreError> {
+    fn position(&self, key: &str) -> Result<Option<i64>, StoreError> {
         self.conn
             .query_row(
                 "SELECT last_seq FROM deliveries WHERE sink = ?1",
-                params![sink],
+                params![key],
                 |r| r.get::<_, i64>(0),
             )
             .optional()
-            .map(Option::unwrap_or_default)
             .map_err(|s| self.err(s))
     }
 
-    /// Up to `limit` rows after what `sink` has been delivered, oldest first.
-    pub fn pending(&self, sink: &str, limit: usize) -> Result<Vec<Pending>, StoreError> {
-        let after = self.delivered(sink)?;
-        let sql = format!("SELECT {COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    /// The last journal sequence delivered to `key` (0 when nothing was). A key is a sink
+    /// name (`nats`: every repo's events) or `sink:repo` (that repo's events only); a
+    /// `sink:repo` key never used starts where the journal-wide `sink` row of an older helios
+    /// stopped, so an upgrade resends nothing.
+    pub fn delivered(&self, key: &str) -> Result<i64, StoreError> {
+        if let Some(seq) = self.position(key)? {
+            return Ok(seq);
+        }
+        match key.split_once(':') {
+            Some((sink, _)) => Ok(self.position(sink)?.unwrap_or_default()),
+            None => Ok(0),
+        }
+    }
+
+    /// The repo a key is scoped to, as an SQL parameter (`NULL`: every repo).
+    fn repo_of(key: &str) -> Option<&str> {
+        key.split_once(':').map(|(_, repo)| repo)
+    }
+
+    /// Up to `limit` rows after what `key` has been delivered, oldest first.
+    pub fn pending(&self, key: &str, limit: usize) -> Result<Vec<Pending>, StoreError> {
+        let after = self.delivered(key)?;
+        let sql = format!(
+            "SELECT {COLUMNS} FROM events WHERE seq > ?1 AND (?3 IS NULL OR repo = ?3) ORDER BY seq LIMIT ?2"
+        );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|s| self.err(s))?;
         let rows = stmt
             .query_map(
-                params![after, i64::try_from(limit).unwrap_or(i64::MAX)],
+                params![
+                    after,
+                    i64::try_from(limit).unwrap_or(i64::MAX),
+                    Self::repo_of(key)
+                ],
                 RawRow::from_row,
             )
             .map_err(|s| self.err(s))?;
@@ -103,13 +126,29 @@ impl Outbox {
             .map_err(|s| self.err(s))
     }
 
-    /// How many journalled events `sink` has not received yet.
-    pub fn backlog(&self, sink: &str) -> Result<u64, StoreError> {
-        let after = self.delivered(sink)?;
+    /// Mark everything up to the journal row of event `id` delivered to `key` (the sink says
+    /// it holds that event); an id this journal does not have changes nothing.
+    pub fn mark_through(&self, key: &str, id: &str) -> Result<(), StoreError> {
+        let seq = self
+            .conn
+            .query_row("SELECT seq FROM events WHERE id = ?1", params![id], |r| {
+                r.get::<_, i64>(0)
+            })
+            .optional()
+            .map_err(|s| self.err(s))?;
+        match seq {
+            Some(seq) => self.mark(key, seq),
+            None => Ok(()),
+        }
+    }
+
+    /// How many journalled events `key` has not received yet.
+    pub fn backlog(&self, key: &str) -> Result<u64, StoreError> {
+        let after = self.delivered(key)?;
         self.conn
             .query_row(
-                "SELECT count(*) FROM events WHERE seq > ?1",
-                params![after],
+                "SELECT count(*) FROM events WHERE seq > ?1 AND (?2 IS NULL OR repo = ?2)",
+                params![after, Self::repo_of(key)],
                 |r| r.get::<_, i64>(0),
             )
             .map(|n| u64::try_from(n).unwrap_or_default())
@@ -142,6 +181,37 @@ mod tests {
         assert_eq!(ob.backlog("postgres").unwrap(), 5);
         let rest = ob.pending("nats", 10).unwrap();
         assert_eq!(rest[0].event.as_ref().unwrap().detail["i"], 2);
+    }
+
+    #[test]
+    fn a_repo_key_sees_its_repo_only_and_starts_at_the_legacy_mark() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        let mut store = SqliteStore::open(&path).unwrap();
+        for (i, repo) in ["a", "b", "a", "b", "a"].iter().enumerate() {
+            let e = AuditEvent::new("t", repo, "x.y", None, true, serde_json::json!({ "i": i }));
+            store.append(&e).unwrap();
+        }
+        let ob = Outbox::open(&path).unwrap();
+        assert_eq!(ob.backlog("nats:a").unwrap(), 3);
+        assert_eq!(ob.backlog("nats:b").unwrap(), 2);
+        let p = ob.pending("nats:b", 10).unwrap();
+        assert!(p.iter().all(|p| p.event.as_ref().unwrap().repo == "b"));
+        // An older helios delivered the first two rows journal-wide.
+        ob.mark("nats", 2).unwrap();
+        assert_eq!(ob.backlog("nats:a").unwrap(), 2);
+        assert_eq!(ob.backlog("nats:b").unwrap(), 1);
+        // The sink says it holds event 4 (repo b): everything of b up to it is delivered.
+        let id = ob.pending("nats:b", 10).unwrap()[0]
+            .event
+            .as_ref()
+            .unwrap()
+            .id
+            .clone();
+        ob.mark_through("nats:b", &id).unwrap();
+        assert_eq!(ob.backlog("nats:b").unwrap(), 0);
+        ob.mark_through("nats:b", "no-such-id").unwrap();
+        assert_eq!(ob.backlog("nats:a").unwrap(), 2);
     }
 
     #[test]

@@ -112,6 +112,19 @@ impl NatsSink {
         })
     }
 
+    /// The id of the newest event of `repo` the stream holds (what a previous run already
+    /// delivered, even if its outbox mark was lost in a crash), or `None`.
+    pub async fn last_delivered(&self, repo: &str) -> Option<String> {
+        let stream = self.js.get_stream(STREAM).await.ok()?;
+        let subject = format!("helios.events.{}.>", token(repo));
+        let msg = stream
+            .get_last_raw_message_by_subject(&subject)
+            .await
+            .ok()?;
+        let event: AuditEvent = serde_json::from_slice(&msg.payload).ok()?;
+        Some(event.id)
+    }
+
     /// Publish in order; all publishes are sent before the acks are awaited (pipelined).
     /// Returns how many of the first events were acknowledged, and the error that stopped the rest.
     pub async fn publish(&self, events: &[AuditEvent]) -> (usize, Option<String>) {
@@ -132,7 +145,14 @@ impl NatsSink {
         for e in events {
             let mut headers = async_nats::HeaderMap::new();
             headers.insert("Nats-Msg-Id", e.id.as_str());
-            let payload = serde_json::to_vec(e).unwrap_or_default();
+            // An event that cannot be encoded is never published as an empty message.
+            let payload = match serde_json::to_vec(e) {
+                Ok(p) => p,
+                Err(err) => {
+                    let n = await_acks(acks).await.0;
+                    return (n, Some(format!("event {} cannot be encoded: {err}", e.id)));
+                }
+            };
             match self
                 .js
                 .publish_with_headers(subject(e), headers, payload.into())
