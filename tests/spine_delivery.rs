@@ -355,3 +355,80 @@ fn sigkill_with_a_backlog_loses_nothing_and_duplicates_nothing() {
     assert_eq!(v["backlog"]["postgres"], 0);
     assert_eq!(v["postgres"]["events"], total);
 }
+
+/// A repo's sinks receive that repo's events only; a second forwarder on the same repo and sink
+/// waits for the first (here: `--deliver` says who holds it); a lost outbox mark resends nothing
+/// because the forwarder resumes after the newest event the stream holds.
+#[test]
+fn one_repo_one_forwarder_and_resume_from_the_stream() {
+    let nats = NatsServer::start(&[]);
+    let world = support::World::new("demo");
+    let path = world.path("state").join("helios").join("helios.db");
+    prefill(&path, 300);
+    {
+        let mut s = SqliteStore::open(&path).unwrap();
+        for i in 0..50 {
+            let e = AuditEvent::new(
+                "t@h",
+                "other",
+                "test.x",
+                None,
+                true,
+                serde_json::json!({ "i": i }),
+            );
+            s.append(&e).unwrap();
+        }
+    }
+    let deliver = || {
+        world
+            .helios()
+            .args(["events", "--deliver", "--nats", &nats.url()])
+            .output()
+            .unwrap()
+    };
+    let out = deliver();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("nats: delivered 300 events"), "{err}");
+    assert_eq!(
+        stream_count(&nats.url()),
+        300,
+        "the other repo's events left"
+    );
+
+    // Lose the mark, as a crash between the publish ack and the mark would.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("DELETE FROM deliveries", []).unwrap();
+    drop(conn);
+    let out = deliver();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("nats: delivered 0 events"), "{err}");
+
+    // A forwarder holds the repo's lock: a second one names it and delivers nothing.
+    let mut follow = world
+        .helios()
+        .args(["events", "--deliver", "--follow", "--nats", &nats.url()])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = follow.id().to_string();
+    let mut second = String::new();
+    wait_until("the lock to be held", Duration::from_secs(30), || {
+        let out = deliver();
+        second = String::from_utf8_lossy(&out.stderr).into_owned();
+        !out.status.success()
+    });
+    assert!(
+        second.contains("another helios") && second.contains(&pid),
+        "{second}"
+    );
+    follow.kill().unwrap();
+    follow.wait().unwrap();
+    let out = deliver();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -173,8 +173,14 @@ fn backlog(ctx: &Context) -> (Value, bool) {
     };
     let mut m = serde_json::Map::new();
     let mut ok = true;
+    // The backlog of this repo's events: the only ones this repo's sinks receive.
+    let repo = ctx
+        .repo
+        .as_ref()
+        .map(|r| r.name.clone())
+        .unwrap_or_default();
     for s in specs {
-        match ob.backlog(s.name()) {
+        match ob.backlog(&crate::store::forwarder::outbox_key(s.name(), &repo)) {
             Ok(n) => {
                 m.insert(s.name().into(), json!(n));
             }
