@@ -234,6 +234,9 @@ fn draw<B: PtyBackend>(engine: &Engine<B>, ui: &mut Ui) -> anyhow::Result<()> {
     let start = Instant::now();
     crossterm::queue!(ui.terminal.backend_mut(), BeginSynchronizedUpdate)?;
     let state = &engine.state;
+    let (cols, rows) = state.size;
+    ui.presenter
+        .set_area(ratatui::layout::Rect::new(0, 0, cols, rows));
     let screens = engine.ptys.screens();
     let (theme, keymap, tiles) = (&ui.theme, &ui.keymap, &ui.tiles);
     ui.presenter.draw(&mut ui.terminal, |frame, blank| {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use helios::store::sqlite::SqliteStore;
 use helios::store::{EventQuery, EventStore};
-use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use support::{World, require, wait_until, wait_until_or};
 use tui_term::vt100::Parser;
 
@@ -22,6 +22,7 @@ struct Tui {
     raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
+    master: Box<dyn MasterPty + Send>,
 }
 
 impl Tui {
@@ -63,7 +64,6 @@ impl Tui {
         let raw = Arc::new(Mutex::new(Vec::new()));
         let (s, r) = (screen.clone(), raw.clone());
         std::thread::spawn(move || {
-            let _master = pair.master;
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
@@ -78,7 +78,25 @@ impl Tui {
             raw,
             writer,
             child,
+            master: pair.master,
         }
+    }
+
+    /// Resize the terminal helios runs in (it gets SIGWINCH).
+    fn resize(&self, rows: u16, cols: u16) {
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        self.screen
+            .lock()
+            .unwrap()
+            .screen_mut()
+            .set_size(rows, cols);
     }
 
     fn contents(&self) -> String {
@@ -392,4 +410,100 @@ fn no_send_without_its_audit_event() {
     assert!(!tui.contents().contains("sent-42"), "{}", tui.contents());
     tui.keys(b"q");
     tui.wait_exit();
+}
+
+/// The tmux server that holds the par lanes dies under a running console: the console stays
+/// responsive, shows the lanes without their sessions, and quits cleanly.
+#[test]
+fn the_tmux_server_killed_under_a_running_console() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    for name in ["one", "two"] {
+        let st = world.helios().args(["lane", "new", name]).output().unwrap();
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+    }
+    let mut tui = Tui::start(&world, &[]);
+    tui.wait_for("the lane list", "two");
+    let st = std::process::Command::new("tmux")
+        .arg("kill-server")
+        .envs(world.env())
+        .env_remove("TMUX")
+        .status()
+        .unwrap();
+    assert!(st.success());
+    tui.keys(b"r");
+    tui.wait_for("the lanes shown as ended", "needs you: exited");
+    tui.keys(b"?");
+    tui.wait_for(
+        "the help overlay (the console still answers keys)",
+        "any key closes",
+    );
+    tui.keys(b"x");
+    wait_until("the help overlay to close", WAIT, || {
+        !tui.contents().contains("any key closes")
+    });
+    tui.keys(b"q");
+    let out = tui.wait_exit();
+    assert!(out.contains("helios-exit=0"), "{out}");
+    assert_restored(&out);
+}
+
+/// 25 plain lanes print while the terminal is resized 200 times: the console keeps answering
+/// keys, draws at the final size, and quits cleanly.
+#[test]
+fn a_resize_storm_while_25_lanes_print() {
+    require("git");
+    let world = World::new("app");
+    for i in 0..24 {
+        let wt = world.path(&format!("wt-{i:02}"));
+        world.git(&[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            &format!("wt-{i:02}"),
+            wt.to_str().unwrap(),
+        ]);
+    }
+    let shell = world.path("printer.sh");
+    std::fs::write(
+        &shell,
+        "#!/bin/sh\ni=0\nwhile [ $i -lt 3000 ]; do printf 'line %s %s \\033[31mred\\033[0m\\n' $i \"$(basename \"$PWD\")\"; i=$((i+1)); done\nexec /bin/sh\n",
+    )
+    .unwrap();
+    let st = std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&shell)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    std::fs::create_dir_all(world.path("config/helios")).unwrap();
+    std::fs::write(
+        world.path("config/helios/config.toml"),
+        format!("[lanes]\nshell = \"{}\"\n", shell.display()),
+    )
+    .unwrap();
+    let mut tui = Tui::start(&world, &[("PATH", "/usr/bin:/bin")]);
+    tui.wait_for("all 25 lanes", "lanes 25/25");
+    tui.keys(b"z");
+    for i in 0..200u16 {
+        tui.resize(20 + (i * 7) % 40, 60 + (i * 13) % 140);
+    }
+    tui.resize(30, 110);
+    tui.keys(b"?");
+    tui.wait_for("the help overlay after the storm", "any key closes");
+    tui.keys(b"x");
+    wait_until("the help overlay to close", WAIT, || {
+        !tui.contents().contains("any key closes")
+    });
+    tui.keys(b"q");
+    let out = tui.wait_exit();
+    assert!(out.contains("helios-exit=0"), "{}", tui.contents());
+    assert!(!out.contains("panicked"), "{out}");
+    assert_restored(&out);
 }

@@ -28,6 +28,8 @@ const VISIBLE_ON_BLANK: Modifier = Modifier::REVERSED
 pub struct Presenter {
     /// What the terminal shows, `None` before the first frame.
     shown: Option<Buffer>,
+    /// The frame's area as the state knows it; `None`: ask the terminal.
+    area: Option<Rect>,
 }
 
 /// What drawing a frame tells the presenter.
@@ -41,6 +43,14 @@ pub struct Drawn {
 }
 
 impl Presenter {
+    /// Draw the next frames at this size: the size the state was laid out for. Asking the
+    /// terminal instead can give a newer size than the state's during a resize storm, and then
+    /// the layout reaches outside the frame (a panic in ratatui's buffer). The resize event
+    /// that follows redraws at the new size.
+    pub fn set_area(&mut self, area: Rect) {
+        self.area = Some(area);
+    }
+
     /// Draw one frame with `render` and write what changed to the terminal. `render` is told
     /// whether the screen is blank (the first frame, or after a resize, which ratatui clears):
     /// then nothing may be taken as unchanged, and everything is compared with a blank screen.
@@ -52,7 +62,11 @@ impl Presenter {
         terminal: &mut Terminal<B>,
         render: impl FnOnce(&mut Frame, bool) -> Drawn,
     ) -> Result<(), B::Error> {
-        terminal.autoresize()?;
+        match self.area {
+            Some(a) if a != terminal.current_buffer_mut().area => terminal.resize(a)?,
+            Some(_) => {}
+            None => terminal.autoresize()?,
+        }
         let area = terminal.current_buffer_mut().area;
         let kept = self.shown.take().filter(|b| b.area == area);
         let blank = kept.is_none();
