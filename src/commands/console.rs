@@ -20,7 +20,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         Ok(k) => k,
         Err(e) => {
             // A bad keymap or theme file is a config error: exit status 2, like `config check`.
-            eprintln!("helios: {e}");
+            crate::commands::warn(format_args!("helios: {e}"));
             return Ok(ExitCode::from(2));
         }
     };

@@ -10,9 +10,11 @@ use futures::StreamExt;
 
 use crate::cli::{EventSource, EventsArgs};
 use crate::commands::Context;
+use crate::commands::warn;
 use crate::store::forwarder::{self, Mode, SinkSpec};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{AuditEvent, EventQuery, EventResult};
+use crate::text;
 
 /// Run `helios events`.
 pub fn run(ctx: &Context, args: &EventsArgs) -> anyhow::Result<ExitCode> {
@@ -92,17 +94,19 @@ pub fn row(e: &AuditEvent) -> String {
         serde_json::Value::Null => String::new(),
         d => d.to_string(),
     };
+    // Every field can come from anyone who publishes to helios.events.>: escaped, and padded
+    // by display width so a wide or escaped name does not push the columns out of line.
     format!(
-        "{:<20} {:<22} {:<16} {:<6} {:<16} {}",
+        "{:<20} {} {} {:<6} {} {}",
         e.at.format(&fmt).unwrap_or_default(),
-        e.action,
-        e.lane.as_deref().unwrap_or("-"),
+        text::pad(&e.action, 22),
+        text::pad(e.lane.as_deref().unwrap_or("-"), 16),
         match e.result {
             EventResult::Ok => "ok",
             EventResult::Error => "error",
         },
-        e.actor,
-        detail
+        text::pad(&e.actor, 16),
+        text::escape(&detail)
     )
 }
 
@@ -113,7 +117,7 @@ fn local(query: &EventQuery, follow: bool, out: &mut Printer) -> anyhow::Result<
     loop {
         let (events, bad) = store.query_lenient(&q)?;
         for b in &bad {
-            eprintln!("helios: {b}; skipped");
+            warn(format_args!("helios: {b}; skipped"));
         }
         out.print(&events)?;
         if !follow {
@@ -176,7 +180,10 @@ async fn from_nats(
                 out.print(&[e])?;
             }
             Ok(_) => {}
-            Err(err) => eprintln!("helios: {}: not an audit event ({err}); skipped", m.subject),
+            Err(err) => warn(format_args!(
+                "helios: {}: not an audit event ({err}); skipped",
+                m.subject
+            )),
         }
         if pending == 0 && !follow {
             break;
@@ -227,7 +234,7 @@ async fn deliver(ctx: &Context, follow: bool) -> anyhow::Result<ExitCode> {
             let name = spec.name();
             let report = move |b: crate::app::nats::SinkBacklog| {
                 if let Some(e) = b.error {
-                    eprintln!("helios: {name}: {e} ({} waiting)", b.pending);
+                    warn(format_args!("helios: {name}: {e} ({} waiting)", b.pending));
                 }
             };
             (
@@ -239,14 +246,14 @@ async fn deliver(ctx: &Context, follow: bool) -> anyhow::Result<ExitCode> {
     let mut ok = true;
     for (name, t) in tasks {
         match t.await {
-            Ok(Ok(n)) => eprintln!("helios: {name}: delivered {n} events"),
+            Ok(Ok(n)) => warn(format_args!("helios: {name}: delivered {n} events")),
             Ok(Err(e)) => {
                 ok = false;
-                eprintln!("helios: {name}: {e}");
+                warn(format_args!("helios: {name}: {e}"));
             }
             Err(e) => {
                 ok = false;
-                eprintln!("helios: {name}: {e}");
+                warn(format_args!("helios: {name}: {e}"));
             }
         }
     }
@@ -255,4 +262,30 @@ async fn deliver(ctx: &Context, follow: bool) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_escape_every_field_and_keep_columns() {
+        let e = AuditEvent::new(
+            "me\u{202e}",
+            "repo",
+            "x\x07",
+            Some("日本\x1b[2J"),
+            true,
+            serde_json::json!({"error": "\u{9b}31m"}),
+        );
+        let r = row(&e);
+        assert!(!r.chars().any(crate::text::is_unsafe), "{r}");
+        let plain = AuditEvent::new("me", "repo", "a", Some("b"), true, serde_json::json!({}));
+        // The lane column starts at the same display column whatever the action held.
+        let col = |s: &str, field: &str| {
+            let at = s.find(field).unwrap_or(0);
+            crate::text::width(&s[..at])
+        };
+        assert_eq!(col(&row(&plain), " ok "), col(&row(&e), " ok "));
+    }
 }

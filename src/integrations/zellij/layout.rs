@@ -145,7 +145,8 @@ pub fn kdl_str(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
+            // Bidi controls too: the file is read by people as well as by zellij.
+            c if crate::text::is_unsafe(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
             }
             c => out.push(c),
@@ -315,7 +316,9 @@ pub fn render(
 ) -> Result<Rendered, LayoutError> {
     let mut text = format!(
         "// Written by helios from {} for {}; edit the template, not this file.\n",
-        template.origin, input.repo
+        // A newline in a repo name would end the comment and start a KDL node.
+        crate::text::escape(&template.origin),
+        crate::text::escape(input.repo)
     );
     let mut origins = vec![Origin {
         line: 0,
