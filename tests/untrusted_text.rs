@@ -1,14 +1,21 @@
 //! Names and text from outside never reach the user's terminal as control sequences: worktree
 //! names holding OSC 52, OSC 2, `CSI 2J` and bidi overrides, and journalled events with such
-//! fields, printed by the built binary.
+//! fields, printed by the built binary; and the console draws such labels without shifting
+//! its columns.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod fixture;
 mod support;
 
 use std::process::Output;
 
+use fixture::{FakeScreens, state_with};
+use helios::config::keymap::Keymap;
+use helios::config::theme::Theme;
 use helios::store::sqlite::SqliteStore;
 use helios::store::{AuditEvent, EventStore};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 use support::World;
 
 /// Sets the clipboard, retitles the window, clears the screen, reverses the line, and joins
@@ -133,4 +140,54 @@ fn events_prints_hostile_fields_escaped() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.lines().count(), 3, "a header and two rows: {text}");
     assert!(text.contains("\\x1b]2;pwned\\x07"), "{text}");
+}
+
+/// Draw the console into a TestBackend and return its buffer.
+fn buffer(labels: &[&str], selected: usize) -> ratatui::buffer::Buffer {
+    let (mut st, _) = state_with(labels, (100, 20));
+    st.selected = Some(st.lanes[selected].id().clone());
+    let screens = FakeScreens::default();
+    let keymap = Keymap::load("default").unwrap();
+    let mut term = Terminal::new(TestBackend::new(100, 20)).unwrap();
+    term.draw(|f| helios::ui::render_with_keymap(f, &st, &Theme::default(), &keymap, &screens))
+        .unwrap();
+    term.backend().buffer().clone()
+}
+
+#[test]
+fn console_labels_with_joiners_and_bidi_keep_their_columns() {
+    let labels = [
+        "plain",
+        "👩\u{200d}💻-dev",
+        "\u{202e}evil",
+        "a\x1b]2;pwned\x07b",
+        "❤\u{fe0f}x",
+        "👍🏽ok",
+    ];
+    for selected in 0..labels.len() {
+        let buf = buffer(&labels, selected);
+        for cell in &buf.content {
+            let s = cell.symbol();
+            assert!(
+                !s.chars().any(|c| dangerous(c)
+                    || matches!(c, '\u{200d}' | '\u{fe0f}' | '\u{1f3fb}'..='\u{1f3ff}')),
+                "a cell holds {s:?}"
+            );
+        }
+        // Each lane's first line ends in its kind (`tmux`) at the same column, and the list's
+        // right border is straight: cells, not characters, so wide glyphs count as two.
+        let sym = |x: u16, y: u16| buf[(x, y)].symbol().to_string();
+        let kind_x: Vec<u16> = (0..buf.area.height)
+            .filter_map(|y| {
+                (0..buf.area.width - 3)
+                    .find(|&x| (0..4).map(|i| sym(x + i, y)).collect::<String>() == "tmux")
+            })
+            .collect();
+        assert_eq!(kind_x.len(), labels.len(), "{kind_x:?}");
+        assert!(kind_x.windows(2).all(|p| p[0] == p[1]), "{kind_x:?}");
+        let border = helios::ui::list_width(100) - 1;
+        for y in 1..=(labels.len() as u16 * 2) {
+            assert_eq!(sym(border, y), "│", "row {y}");
+        }
+    }
 }
