@@ -349,3 +349,76 @@ fn config_check_passes_and_fails_with_status_2() {
         "{err}"
     );
 }
+
+/// Run helios with `args`, killing it if it does not finish in 20 s (a FIFO used to hang it).
+fn run_bounded(w: &support::World, args: &[&str]) -> std::process::Output {
+    use std::process::Stdio;
+    let mut child = w
+        .helios()
+        .args(args)
+        // A usable TERM, so the console gets as far as its keymap.
+        .env("TERM", "xterm-256color")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("helios {args:?} hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn devices_fifos_and_huge_files_are_refused_with_one_line() {
+    let w = support::World::new("devices");
+    let fifo = w.path("config.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let big = w.path("big.toml");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(2 * 1024 * 1024)
+        .unwrap();
+    let fifo = fifo.to_str().unwrap();
+    let big = big.to_str().unwrap();
+    for (args, want) in [
+        (
+            vec!["--keymap", "/dev/zero", "config", "check"],
+            "/dev/zero: is a device",
+        ),
+        (
+            vec!["--theme", "/dev/urandom", "config", "check"],
+            "/dev/urandom: is a device",
+        ),
+        (
+            vec!["--config", fifo, "config", "check"],
+            "is a FIFO, not a regular file",
+        ),
+        (vec!["--keymap", fifo, "console"], "is a FIFO"),
+        (
+            vec!["--keymap", big, "config", "check"],
+            "too big for a config file",
+        ),
+        (
+            vec!["--config", "/dev/zero", "lane", "ls"],
+            "/dev/zero: is a device",
+        ),
+    ] {
+        let out = run_bounded(&w, &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+}

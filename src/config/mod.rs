@@ -5,6 +5,7 @@ pub mod errors;
 pub mod keymap;
 pub mod named;
 pub mod paths;
+pub mod read;
 pub mod sections;
 pub mod theme;
 
@@ -175,10 +176,7 @@ pub fn load(global: &GlobalArgs, repo: Option<&Path>) -> Result<Config, ConfigEr
         if !layer.required && !f.exists() {
             continue;
         }
-        let text = std::fs::read_to_string(f).map_err(|source| ConfigError::Read {
-            path: f.clone(),
-            source,
-        })?;
+        let text = read::read_config_file(f)?;
         let src = errors::Source {
             path: f,
             text: &text,
