@@ -452,3 +452,16 @@ async fn keystrokes_in_focus_wait_for_their_echo_to_draw() {
         "a key that ends scrollback"
     );
 }
+
+#[rstest]
+#[case::ideographic_space(":lane\u{3000}abc<c-w>", ":lane\u{3000}")]
+#[case::no_break_space(":x\u{a0}y<c-w>", ":x\u{a0}")]
+#[case::complete_after_wide_space(":lane\u{3000}s<tab>", ":lane\u{3000}send ")]
+fn prompt_edits_after_wide_whitespace_do_not_panic(#[case] script: &str, #[case] want: &str) {
+    let (mut st, _) = state_with(&["a"], (100, 30));
+    run_keys(&mut st, &km(), script);
+    match &st.mode {
+        Mode::Prompt(p) => assert_eq!(format!(":{}", p.text), want),
+        other => panic!("palette closed: {other:?}"),
+    }
+}

@@ -140,6 +140,15 @@ fn events_prints_hostile_fields_escaped() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.lines().count(), 3, "a header and two rows: {text}");
     assert!(text.contains("\\x1b]2;pwned\\x07"), "{text}");
+
+    let out = w
+        .helios()
+        .args(["events", "--since", "12026y"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "an error, not a panic: {out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--since \"12026y\""), "{err}");
 }
 
 /// Draw the console into a TestBackend and return its buffer.

@@ -240,10 +240,7 @@ fn prompt_edit(state: &mut AppState, edit: PromptEdit) -> Vec<Effect> {
             text.pop();
         }
         PromptEdit::DeleteWord => {
-            let keep = text
-                .trim_end()
-                .rfind(char::is_whitespace)
-                .map_or(0, |i| i + 1);
+            let keep = palette::last_word_start(text.trim_end());
             text.truncate(keep);
         }
         PromptEdit::Clear => text.clear(),

@@ -22,8 +22,7 @@ pub fn run(ctx: &Context, args: &EventsArgs) -> anyhow::Result<ExitCode> {
         Some(s) => {
             let d = humantime::parse_duration(s)
                 .with_context(|| format!("--since {s:?}: use a duration like 10m, 2h or 1d"))?;
-            let d = time::Duration::try_from(d).unwrap_or(time::Duration::MAX);
-            Some(time::OffsetDateTime::now_utc() - d)
+            Some(since(s, d)?)
         }
         None => None,
     };
@@ -43,6 +42,19 @@ pub fn run(ctx: &Context, args: &EventsArgs) -> anyhow::Result<ExitCode> {
         EventSource::Nats => rt.block_on(from_nats(ctx, &query, args.follow, &mut out)),
         EventSource::Postgres => rt.block_on(from_postgres(ctx, &query, args.follow, &mut out)),
     }
+}
+
+/// The time `d` before now, or an error for a duration that reaches before the year -9999
+/// (`12026y`): subtracting it would overflow.
+fn since(text: &str, d: std::time::Duration) -> anyhow::Result<time::OffsetDateTime> {
+    time::Duration::try_from(d)
+        .ok()
+        .and_then(|d| time::OffsetDateTime::now_utc().checked_sub(d))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--since {text:?} reaches further back than time can be counted; use a duration like 10m, 2h or 30d"
+            )
+        })
 }
 
 /// Prints events as a table or as JSON lines; a closed stdout (`| head`) ends quietly.
@@ -267,6 +279,18 @@ async fn deliver(ctx: &Context, follow: bool) -> anyhow::Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_since_beyond_the_calendar_is_an_error_not_a_panic() {
+        for s in ["12026y", "300000y", "18446744073709551615s"] {
+            let d = humantime::parse_duration(s);
+            if let Ok(d) = d {
+                assert!(since(s, d).is_err(), "{s}");
+            }
+        }
+        let d = humantime::parse_duration("2h").unwrap_or_default();
+        assert!(since("2h", d).is_ok_and(|t| t < time::OffsetDateTime::now_utc()));
+    }
 
     #[test]
     fn rows_escape_every_field_and_keep_columns() {
