@@ -422,3 +422,43 @@ fn devices_fifos_and_huge_files_are_refused_with_one_line() {
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
     }
 }
+
+#[test]
+fn a_keymap_with_no_way_out_of_focus_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "trap.toml",
+        "extends = \"default\"\n[focus]\nctrl-g = \"none\"\n",
+    );
+    let e = Keymap::load(p.to_str().unwrap()).unwrap_err().to_string();
+    assert!(
+        e.starts_with(&format!(
+            "{}: no key in [focus] leaves focus mode",
+            p.display()
+        )),
+        "{e}"
+    );
+    assert!(
+        e.contains("add `ctrl-g = \"lane.unfocus\"` under [focus]"),
+        "{e}"
+    );
+    // Any way out will do: quitting from focus mode is one.
+    let ok = write(
+        dir.path(),
+        "quit.toml",
+        "extends = \"default\"\n[focus]\nctrl-g = \"none\"\nctrl-q = \"app.quit\"\n",
+    );
+    assert!(Keymap::load(ok.to_str().unwrap()).is_ok());
+
+    let w = support::World::new("trap");
+    for sub in [vec!["config", "check"], vec!["console"]] {
+        let mut args = vec!["--keymap", p.to_str().unwrap()];
+        args.extend(sub);
+        let out = run_bounded(&w, &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("lane.unfocus"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
