@@ -462,3 +462,28 @@ fn a_keymap_with_no_way_out_of_focus_is_refused() {
         assert_eq!(err.lines().count(), 1, "{err}");
     }
 }
+
+#[test]
+fn a_dumb_terminal_gets_a_refusal_and_the_cli_still_works() {
+    let w = support::World::new("dumb");
+    for term in [Some("dumb"), Some(""), None] {
+        let mut c = w.helios();
+        match term {
+            Some(t) => c.env("TERM", t),
+            None => c.env_remove("TERM"),
+        };
+        let out = c.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{term:?}: {err}");
+        assert!(err.contains("cannot show the console"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!out.stdout.contains(&0x1b), "nothing drawn");
+    }
+    let out = w
+        .helios()
+        .env("TERM", "dumb")
+        .args(["lane", "ls"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+}
