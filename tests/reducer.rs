@@ -465,3 +465,19 @@ fn prompt_edits_after_wide_whitespace_do_not_panic(#[case] script: &str, #[case]
         other => panic!("palette closed: {other:?}"),
     }
 }
+
+#[test]
+fn ctrl_z_suspends_in_normal_mode_and_goes_to_the_lane_in_focus() {
+    let (mut st, _) = state_with(&["a"], (100, 30));
+    let fx = run_keys(&mut st, &km(), "<c-z>");
+    assert_eq!(fx, vec![Effect::Suspend]);
+    let fx = run_keys(&mut st, &km(), "<enter><c-z>");
+    assert!(
+        fx.contains(&Effect::WriteLane {
+            lane: id("a"),
+            bytes: vec![0x1a]
+        }),
+        "{fx:?}"
+    );
+    assert!(!fx.contains(&Effect::Suspend));
+}

@@ -144,6 +144,10 @@ pub const COMMANDS: &[Command] = &[
         description: "quit (lanes keep running)",
     },
     Command {
+        name: "app.suspend",
+        description: "suspend to the shell (fg resumes)",
+    },
+    Command {
         name: "temporal.select_next",
         description: "select the next workflow",
     },
@@ -238,6 +242,7 @@ pub fn action_for(name: &str, selected: Option<&crate::lanes::LaneId>) -> Option
         "help.toggle" => Action::ToggleHelp,
         "app.cancel" => Action::Cancel,
         "app.quit" => Action::Quit,
+        "app.suspend" => Action::Suspend,
         "temporal.select_next" => {
             Action::Temporal(crate::app::temporal::TemporalAction::SelectNext)
         }

@@ -37,6 +37,8 @@ pub enum Effect {
     },
     /// Stop the runtime.
     Quit,
+    /// Restore the terminal, stop the process, and take the terminal back when continued.
+    Suspend,
     /// Integration effects, carried out by each integration's task.
     Nats(NatsEffect),
     /// Temporal requests.

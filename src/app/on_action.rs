@@ -179,6 +179,7 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.quit = true;
             vec![Effect::Quit]
         }
+        Action::Suspend => vec![Effect::Suspend],
         Action::Nats(a) => nats::on_action(state, a),
         Action::Temporal(a) => temporal::on_action(state, a),
         Action::Share(a) => share::on_action(state, a),
