@@ -11,4 +11,5 @@ pub mod runtime;
 pub mod store;
 pub mod telemetry;
 pub mod terminal;
+pub mod text;
 pub mod ui;

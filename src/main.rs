@@ -10,7 +10,7 @@ fn main() -> ExitCode {
     let _telemetry = match helios::telemetry::init() {
         Ok(g) => g,
         Err(e) => {
-            eprintln!("helios: {e}");
+            helios::commands::warn(format_args!("helios: {e}"));
             None
         }
     };

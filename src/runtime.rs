@@ -128,6 +128,8 @@ pub async fn run<B: PtyBackend>(
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
+    // `kill -TSTP`: suspend like Ctrl-z (in raw mode the key itself sends no signal).
+    let mut sigtstp = signal(SignalKind::from_raw(libc::SIGTSTP))?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut ticks: u32 = 0;
@@ -149,6 +151,7 @@ pub async fn run<B: PtyBackend>(
             _ = sigterm.recv() => return Ok(Outcome::Quit),
             _ = sighup.recv() => return Ok(Outcome::Quit),
             _ = sigint.recv() => return Ok(Outcome::Quit),
+            _ = sigtstp.recv() => engine.suspend = true,
             term = input.recv() => match term {
                 Some(Ok(t)) => keys.push(t),
                 Some(Err(e)) => anyhow::bail!("reading the terminal failed: {e}"),
@@ -208,6 +211,9 @@ pub async fn run<B: PtyBackend>(
             }
             out.flush()?;
         }
+        if std::mem::take(&mut engine.suspend) {
+            suspend(engine, ui);
+        }
         if engine.dirty
             && frames
                 .next(engine.urgent)
@@ -227,6 +233,27 @@ pub async fn run<B: PtyBackend>(
             engine.urgent = false;
         }
     }
+}
+
+/// Stop until the shell continues helios, then redraw everything: the terminal showed the
+/// shell meanwhile, so nothing the presenter kept is on it any more, and it may have been
+/// resized.
+fn suspend<B: PtyBackend>(engine: &mut Engine<B>, ui: &mut Ui) {
+    let error = crate::terminal::suspend().err().map(|e| e.to_string());
+    // A blank screen and a presenter that knows nothing: the next frame writes every cell.
+    // (Not `Terminal::clear`: it asks the terminal for the cursor position, and the answer
+    // would arrive on the input thread.)
+    ui.presenter = present::Presenter::default();
+    let _ = crossterm::execute!(
+        ui.terminal.backend_mut(),
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    );
+    if let Ok((cols, rows)) = crossterm::terminal::size() {
+        engine.handle(Event::Resized { cols, rows });
+    }
+    engine.handle(Event::Resumed { error });
+    engine.dirty = true;
+    engine.urgent = true;
 }
 
 /// Draw one frame inside synchronized output so the terminal never shows half a frame.

@@ -2,7 +2,7 @@
 //!
 //! The guard restores on drop. A panic restores before the panic message is printed (so it is
 //! readable). SIGTERM, SIGHUP and SIGINT are turned into a normal quit by the runtime, which drops
-//! the guard.
+//! the guard; Ctrl-z and SIGTSTP [`suspend`] helios with the terminal restored.
 
 use std::io::{Write, stdout};
 use std::sync::Once;
@@ -31,18 +31,69 @@ impl TerminalGuard {
     /// Enter raw mode and the alternate screen, and install the panic hook.
     pub fn enter() -> std::io::Result<Self> {
         install_panic_hook();
-        enable_raw_mode()?;
-        ACTIVE.store(true, Ordering::SeqCst);
         let guard = Self { _private: () };
-        execute!(
-            stdout(),
-            EnterAlternateScreen,
-            EnableBracketedPaste,
-            EnableMouseCapture,
-            cursor::Hide
-        )?;
+        take()?;
         Ok(guard)
     }
+}
+
+/// Ctrl-z: give the terminal back as helios found it, stop until continued (`fg`), then
+/// take it again; the caller redraws everything. Refused (an error saying why, the terminal
+/// kept) when no shell with job control started helios: stopped, it would never be continued,
+/// and the user would see a dead terminal.
+pub fn suspend() -> std::io::Result<()> {
+    if let Some(why) = no_job_control() {
+        return Err(std::io::Error::other(why));
+    }
+    restore();
+    // SIGSTOP, not SIGTSTP: helios handles SIGTSTP itself (a `kill -TSTP` suspends cleanly
+    // too), so only SIGSTOP is sure to stop it. When the shell continues helios in the
+    // background, re-entering raw mode stops it again (SIGTTOU) until `fg`.
+    let stopped = signal_hook::low_level::raise(libc::SIGSTOP);
+    take()?;
+    stopped
+}
+
+/// Raw mode, the alternate screen, bracketed paste, mouse capture, no cursor.
+fn take() -> std::io::Result<()> {
+    enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    execute!(
+        stdout(),
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        EnableMouseCapture,
+        cursor::Hide
+    )
+}
+
+/// Why stopping helios would leave it stopped for good, if it would: a shell with job control
+/// runs each job in a process group of its own, in its own session, and waits for it to stop.
+/// Without one (helios exec'd by a terminal or a multiplexer, or under `sh -c`) nobody sends
+/// SIGCONT.
+fn no_job_control() -> Option<String> {
+    // Where /proc cannot tell, assume a shell: that is how people start a console.
+    let (pgrp, session) = proc_stat("self")?;
+    let parent = proc_stat(&std::os::unix::process::parent_id().to_string())?;
+    if parent.1 == session && parent.0 != pgrp {
+        return None;
+    }
+    Some(
+        "cannot suspend: helios was not started by a shell with job control, so nothing would resume it; quit instead (lanes keep running)"
+            .into(),
+    )
+}
+
+/// The process group and session of a process, from `/proc/PID/stat`.
+fn proc_stat(pid: &str) -> Option<(u32, u32)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name is in parentheses and may hold spaces: fields start after the last `)`.
+    let rest = &text[text.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace();
+    // state, ppid, pgrp, session
+    let pgrp = fields.nth(2)?.parse().ok()?;
+    let session = fields.next()?.parse().ok()?;
+    Some((pgrp, session))
 }
 
 impl Drop for TerminalGuard {

@@ -29,6 +29,16 @@ impl Tui {
     /// Run `sh -c 'helios; stty -a'` so the tty's modes after helios are printed too; `stty-done`
     /// marks the end of that output.
     fn start(world: &World, env: &[(&str, &str)]) -> Self {
+        let bin = support::helios_bin();
+        let script = format!(
+            "'{}'; echo \"helios-exit=$?\"; stty -a; echo stty-done",
+            bin.display()
+        );
+        Self::start_script(world, env, &script)
+    }
+
+    /// Run `sh -c SCRIPT` in the PTY instead.
+    fn start_script(world: &World, env: &[(&str, &str)], script: &str) -> Self {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: 30,
@@ -38,14 +48,7 @@ impl Tui {
             })
             .unwrap();
         let mut cmd = CommandBuilder::new("sh");
-        let bin = support::helios_bin();
-        cmd.args([
-            "-c",
-            &format!(
-                "'{}'; echo \"helios-exit=$?\"; stty -a; echo stty-done",
-                bin.display()
-            ),
-        ]);
+        cmd.args(["-c", script]);
         cmd.cwd(&world.repo);
         for (k, v) in world.env() {
             cmd.env(k, v);
@@ -119,6 +122,18 @@ impl Tui {
             || self.contents().contains(needle),
             || format!("helios shows:\n{}", self.contents()),
         );
+    }
+
+    /// Wait until the tty showed `marker`; returns everything it showed.
+    fn wait_exit_with(&mut self, marker: &str) -> String {
+        wait_until_or(
+            marker,
+            WAIT,
+            || self.raw().contains(marker),
+            || format!("helios shows:\n{}", self.contents()),
+        );
+        let _ = self.child.wait();
+        self.raw()
     }
 
     /// Wait for helios to exit; returns everything the tty showed.
@@ -505,5 +520,85 @@ fn a_resize_storm_while_25_lanes_print() {
     let out = tui.wait_exit();
     assert!(out.contains("helios-exit=0"), "{}", tui.contents());
     assert!(!out.contains("panicked"), "{out}");
+    assert_restored(&out);
+}
+
+/// The state letter of process `pid` (`T` when stopped).
+fn proc_state(pid: &str) -> char {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat.rsplit(')')
+        .next()
+        .and_then(|r| r.trim_start().chars().next())
+        .unwrap_or('?')
+}
+
+#[test]
+fn ctrl_z_suspends_with_the_terminal_restored_and_fg_redraws() {
+    require("git");
+    let world = World::new("app");
+    let wt = world.path("feature-x");
+    world.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "feature-x",
+        wt.to_str().unwrap(),
+    ]);
+    // `set -m`: the shell runs helios as a job of its own and can continue it, like a login
+    // shell does; `read` holds the shell until the test says to bring helios back.
+    let script = format!(
+        "set -m; '{}'; echo \"stopped-$?\"; stty -a; echo stty-done; read x; fg; echo \"helios-exit=$?\"",
+        support::helios_bin().display()
+    );
+    let env = [("PATH", "/usr/bin:/bin"), ("SHELL", "/bin/sh")];
+    let mut tui = Tui::start_script(&world, &env, &script);
+    tui.wait_for("the worktree lane", "feature-x");
+    let pid = helios_pid(&world);
+
+    tui.keys(b"\x1a");
+    wait_until_or(
+        "the shell to see helios stop",
+        WAIT,
+        || tui.raw().contains("stty-done"),
+        || tui.raw(),
+    );
+    assert_eq!(proc_state(&pid), 'T', "helios is stopped");
+    let out = tui.raw();
+    assert!(out.contains("stopped-147"), "stopped by SIGSTOP: {out}");
+    assert_restored(&out);
+    assert!(out.contains("\x1b[?25h"), "cursor shown");
+    assert!(out.contains("\x1b[?1000l"), "mouse reporting off");
+
+    // `fg`: helios takes the terminal again and draws everything anew.
+    let before = tui.raw.lock().unwrap().len();
+    tui.keys(b"\n");
+    wait_until_or(
+        "helios to redraw after fg",
+        WAIT,
+        || {
+            let raw = tui.raw.lock().unwrap();
+            let after = String::from_utf8_lossy(&raw[before..]);
+            after.contains("\x1b[?1049h") && after.contains("feature-x")
+        },
+        || tui.contents(),
+    );
+    assert_ne!(proc_state(&pid), 'T');
+    tui.keys(b"q");
+    let out = tui.wait_exit_with("helios-exit=0");
+    assert!(out.contains("helios-exit=0"), "{out}");
+}
+
+#[test]
+fn ctrl_z_without_job_control_is_refused_not_a_hang() {
+    require("git");
+    let world = World::new("app");
+    let mut tui = Tui::start(&world, &[("PATH", "/usr/bin:/bin"), ("SHELL", "/bin/sh")]);
+    tui.wait_for("the console", "lanes");
+    tui.keys(b"\x1a");
+    tui.wait_for("the refusal", "cannot suspend");
+    tui.keys(b"q");
+    let out = tui.wait_exit();
+    assert!(out.contains("helios-exit=0"));
     assert_restored(&out);
 }

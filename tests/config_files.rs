@@ -363,3 +363,141 @@ fn config_check_passes_and_fails_with_status_2() {
         "{err}"
     );
 }
+
+/// Run helios with `args`, killing it if it does not finish in 20 s (a FIFO used to hang it).
+fn run_bounded(w: &support::World, args: &[&str]) -> std::process::Output {
+    use std::process::Stdio;
+    let mut child = w
+        .helios()
+        .args(args)
+        // A usable TERM, so the console gets as far as its keymap.
+        .env("TERM", "xterm-256color")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("helios {args:?} hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn devices_fifos_and_huge_files_are_refused_with_one_line() {
+    let w = support::World::new("devices");
+    let fifo = w.path("config.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let big = w.path("big.toml");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(2 * 1024 * 1024)
+        .unwrap();
+    let fifo = fifo.to_str().unwrap();
+    let big = big.to_str().unwrap();
+    for (args, want) in [
+        (
+            vec!["--keymap", "/dev/zero", "config", "check"],
+            "/dev/zero: is a device",
+        ),
+        (
+            vec!["--theme", "/dev/urandom", "config", "check"],
+            "/dev/urandom: is a device",
+        ),
+        (
+            vec!["--config", fifo, "config", "check"],
+            "is a FIFO, not a regular file",
+        ),
+        (vec!["--keymap", fifo, "console"], "is a FIFO"),
+        (
+            vec!["--keymap", big, "config", "check"],
+            "too big for a config file",
+        ),
+        (
+            vec!["--config", "/dev/zero", "lane", "ls"],
+            "/dev/zero: is a device",
+        ),
+    ] {
+        let out = run_bounded(&w, &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_keymap_with_no_way_out_of_focus_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "trap.toml",
+        "extends = \"default\"\n[focus]\nctrl-g = \"none\"\n",
+    );
+    let e = Keymap::load(p.to_str().unwrap()).unwrap_err().to_string();
+    assert!(
+        e.starts_with(&format!(
+            "{}: no key in [focus] leaves focus mode",
+            p.display()
+        )),
+        "{e}"
+    );
+    assert!(
+        e.contains("add `ctrl-g = \"lane.unfocus\"` under [focus]"),
+        "{e}"
+    );
+    // Any way out will do: quitting from focus mode is one.
+    let ok = write(
+        dir.path(),
+        "quit.toml",
+        "extends = \"default\"\n[focus]\nctrl-g = \"none\"\nctrl-q = \"app.quit\"\n",
+    );
+    assert!(Keymap::load(ok.to_str().unwrap()).is_ok());
+
+    let w = support::World::new("trap");
+    for sub in [vec!["config", "check"], vec!["console"]] {
+        let mut args = vec!["--keymap", p.to_str().unwrap()];
+        args.extend(sub);
+        let out = run_bounded(&w, &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("lane.unfocus"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
+
+#[test]
+fn a_dumb_terminal_gets_a_refusal_and_the_cli_still_works() {
+    let w = support::World::new("dumb");
+    for term in [Some("dumb"), Some(""), None] {
+        let mut c = w.helios();
+        match term {
+            Some(t) => c.env("TERM", t),
+            None => c.env_remove("TERM"),
+        };
+        let out = c.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{term:?}: {err}");
+        assert!(err.contains("cannot show the console"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!out.stdout.contains(&0x1b), "nothing drawn");
+    }
+    let out = w
+        .helios()
+        .env("TERM", "dumb")
+        .args(["lane", "ls"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+}

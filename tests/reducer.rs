@@ -452,3 +452,32 @@ async fn keystrokes_in_focus_wait_for_their_echo_to_draw() {
         "a key that ends scrollback"
     );
 }
+
+#[rstest]
+#[case::ideographic_space(":lane\u{3000}abc<c-w>", ":lane\u{3000}")]
+#[case::no_break_space(":x\u{a0}y<c-w>", ":x\u{a0}")]
+#[case::complete_after_wide_space(":lane\u{3000}s<tab>", ":lane\u{3000}send ")]
+fn prompt_edits_after_wide_whitespace_do_not_panic(#[case] script: &str, #[case] want: &str) {
+    let (mut st, _) = state_with(&["a"], (100, 30));
+    run_keys(&mut st, &km(), script);
+    match &st.mode {
+        Mode::Prompt(p) => assert_eq!(format!(":{}", p.text), want),
+        other => panic!("palette closed: {other:?}"),
+    }
+}
+
+#[test]
+fn ctrl_z_suspends_in_normal_mode_and_goes_to_the_lane_in_focus() {
+    let (mut st, _) = state_with(&["a"], (100, 30));
+    let fx = run_keys(&mut st, &km(), "<c-z>");
+    assert_eq!(fx, vec![Effect::Suspend]);
+    let fx = run_keys(&mut st, &km(), "<enter><c-z>");
+    assert!(
+        fx.contains(&Effect::WriteLane {
+            lane: id("a"),
+            bytes: vec![0x1a]
+        }),
+        "{fx:?}"
+    );
+    assert!(!fx.contains(&Effect::Suspend));
+}

@@ -440,7 +440,7 @@ fn one_repo_one_forwarder_and_resume_from_the_stream() {
 #[test]
 fn restarts_mid_backlog_with_two_consoles_deliver_exactly_once() {
     let mut nats = NatsServer::start(&[]);
-    let mut pg = PgCluster::start();
+    let pg = PgCluster::start();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("helios.db");
     let total = 100_000;

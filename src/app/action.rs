@@ -57,6 +57,8 @@ pub enum Action {
     Cancel,
     /// Quit helios; the lanes keep running.
     Quit,
+    /// Give the terminal back to the shell and stop (Ctrl-z); `fg` resumes and redraws.
+    Suspend,
     /// NATS panel actions (issue: event spine).
     Nats(crate::app::nats::NatsAction),
     /// Temporal panel and triage actions.

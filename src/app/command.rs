@@ -144,6 +144,10 @@ pub const COMMANDS: &[Command] = &[
         description: "quit (lanes keep running)",
     },
     Command {
+        name: "app.suspend",
+        description: "suspend to the shell (fg resumes)",
+    },
+    Command {
         name: "temporal.select_next",
         description: "select the next workflow",
     },
@@ -238,6 +242,7 @@ pub fn action_for(name: &str, selected: Option<&crate::lanes::LaneId>) -> Option
         "help.toggle" => Action::ToggleHelp,
         "app.cancel" => Action::Cancel,
         "app.quit" => Action::Quit,
+        "app.suspend" => Action::Suspend,
         "temporal.select_next" => {
             Action::Temporal(crate::app::temporal::TemporalAction::SelectNext)
         }
@@ -262,7 +267,77 @@ pub fn action_for(name: &str, selected: Option<&crate::lanes::LaneId>) -> Option
     })
 }
 
+/// The commands that, bound in a keymap's `[focus]` section, lead out of focus mode (checked
+/// against the reducer by a test). A keymap that binds none of them traps the user in a lane.
+pub const LEAVES_FOCUS: &[&str] = &[
+    "lane.unfocus",
+    "app.cancel",
+    "app.quit",
+    "palette.open",
+    "filter.open",
+    "help.toggle",
+];
+
 /// Whether a command name exists.
 pub fn is_known(name: &str) -> bool {
     COMMANDS.iter().any(|c| c.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::time::Instant;
+
+    use super::*;
+    use crate::app::state::{Mode, RepoInfo};
+    use crate::app::{AppState, Event, update};
+    use crate::lanes::{GitCounts, LaneId, LaneInfo, LaneSource};
+
+    fn focused() -> AppState {
+        let mut s = AppState::new(
+            RepoInfo {
+                path: "/r".into(),
+                name: "r".into(),
+            },
+            Instant::now(),
+        );
+        let lane = LaneInfo {
+            id: LaneId::new("a"),
+            branch: Some("a".into()),
+            worktree: PathBuf::from("/w/a"),
+            source: LaneSource::Worktree,
+            session_alive: true,
+            git: GitCounts::default(),
+        };
+        update(&mut s, Event::LanesDiscovered { lanes: vec![lane] });
+        update(&mut s, Action::Focus);
+        assert_eq!(s.mode, Mode::Focus);
+        s
+    }
+
+    #[test]
+    fn every_way_out_of_focus_leaves_focus() {
+        for name in LEAVES_FOCUS {
+            assert!(is_known(name), "{name}");
+            let mut s = focused();
+            let selected = s.selected.clone();
+            let action = action_for(name, selected.as_ref());
+            assert!(action.is_some(), "{name}");
+            if let Some(a) = action {
+                update(&mut s, a);
+            }
+            assert!(s.mode != Mode::Focus || s.quit, "{name} stays in focus");
+        }
+    }
+
+    #[test]
+    fn every_command_has_an_action() {
+        for c in COMMANDS {
+            assert!(
+                action_for(c.name, Some(&LaneId::new("a"))).is_some(),
+                "{}",
+                c.name
+            );
+        }
+    }
 }

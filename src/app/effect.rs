@@ -40,6 +40,8 @@ pub enum Effect {
     Clipboard { text: String },
     /// Stop the runtime.
     Quit,
+    /// Restore the terminal, stop the process, and take the terminal back when continued.
+    Suspend,
     /// Integration effects, carried out by each integration's task.
     Nats(NatsEffect),
     /// Temporal requests.

@@ -32,6 +32,8 @@ pub enum Event {
         lane: Option<LaneId>,
         result: Result<String, String>,
     },
+    /// The console is back from a suspend (Ctrl-z, then `fg`), or could not suspend (`error`).
+    Resumed { error: Option<String> },
     /// An audit event was journalled (for the events panel).
     Journalled { event: AuditEvent },
     /// The audit journal could not be written: actions are refused until it can.

@@ -179,6 +179,7 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.quit = true;
             vec![Effect::Quit]
         }
+        Action::Suspend => vec![Effect::Suspend],
         Action::Nats(a) => nats::on_action(state, a),
         Action::Temporal(a) => temporal::on_action(state, a),
         Action::Share(a) => share::on_action(state, a),
@@ -240,10 +241,7 @@ fn prompt_edit(state: &mut AppState, edit: PromptEdit) -> Vec<Effect> {
             text.pop();
         }
         PromptEdit::DeleteWord => {
-            let keep = text
-                .trim_end()
-                .rfind(char::is_whitespace)
-                .map_or(0, |i| i + 1);
+            let keep = palette::last_word_start(text.trim_end());
             text.truncate(keep);
         }
         PromptEdit::Clear => text.clear(),

@@ -111,6 +111,13 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
             let _ = (what, lane);
             vec![Effect::DiscoverLanes]
         }
+        Event::Resumed { error } => {
+            if let Some(e) = error {
+                flash(state, FlashLevel::Error, &e);
+            }
+            // Lanes may have come and gone while helios was stopped.
+            vec![Effect::DiscoverLanes]
+        }
         Event::Journalled { event } => {
             state.journal_error = None;
             state.recent_events.push(event);

@@ -139,6 +139,15 @@ fn rest_after(line: &str, n: usize) -> Option<String> {
     (!rest.is_empty()).then(|| rest.trim_end().to_string())
 }
 
+/// Where the last word of `text` starts: after its last whitespace character, which can be
+/// wider than one byte (U+3000, a no-break space), so `i + 1` would cut a character in two.
+pub fn last_word_start(text: &str) -> usize {
+    text.char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8())
+}
+
 /// Completion candidates for the word being typed (the last one; empty after a space).
 pub fn candidates(line: &str, state: &AppState) -> Vec<String> {
     let words: Vec<&str> = line.split_whitespace().collect();
@@ -179,7 +188,7 @@ pub fn complete(line: &str, state: &AppState) -> String {
     let stem_len = if line.is_empty() || line.ends_with(char::is_whitespace) {
         line.len()
     } else {
-        line.rfind(char::is_whitespace).map_or(0, |i| i + 1)
+        last_word_start(line)
     };
     let stem = &line[..stem_len];
     match cands.as_slice() {

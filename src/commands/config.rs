@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use crate::cli::ConfigArgs;
-use crate::commands::Context;
+use crate::commands::{Context, warn};
 use crate::config::keymap::Keymap;
 use crate::config::theme::{self, TermEnv, Theme};
 use crate::config::{self, ConfigError};
@@ -17,24 +17,35 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> anyhow::Result<ExitCode> {
     match args {
         ConfigArgs::Check => match result {
             Ok(()) => {
-                print!("{report}");
+                print!("{}", escape_lines(&report));
                 println!("ok");
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => {
-                eprintln!("helios: {e}");
+                warn(format_args!("helios: {e}"));
                 Ok(ExitCode::from(2))
             }
         },
         ConfigArgs::Show => {
             if let Err(e) = result {
-                eprintln!("helios: {e}");
+                warn(format_args!("helios: {e}"));
                 return Ok(ExitCode::from(2));
             }
-            print!("{}", show(ctx, &env)?);
+            print!("{}", escape_lines(&show(ctx, &env)?));
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Each line of `text` escaped: paths and names in it come from config files and the
+/// environment. TOML already escapes C0 controls inside strings; this catches C1 and bidi.
+fn escape_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        out.push_str(&crate::text::escape(line));
+        out.push('\n');
+    }
+    out
 }
 
 /// What `check` looked at, one line each, and the first error.

@@ -15,12 +15,16 @@ use crate::store::sqlite::SqliteStore;
 /// Run the console; on an attach request, replace helios with `tmux attach` once the terminal
 /// is restored.
 pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
+    if let Some(why) = term_refusal(std::env::var("TERM").ok().as_deref()) {
+        crate::commands::warn(format_args!("helios: {why}"));
+        return Ok(ExitCode::from(2));
+    }
     let repo = ctx.repo()?.clone();
     let (keymap, theme) = match look_and_keys(ctx) {
         Ok(k) => k,
         Err(e) => {
             // A bad keymap or theme file is a config error: exit status 2, like `config check`.
-            eprintln!("helios: {e}");
+            crate::commands::warn(format_args!("helios: {e}"));
             return Ok(ExitCode::from(2));
         }
     };
@@ -113,6 +117,21 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Why the console cannot run on a terminal of type `term`, if it cannot. A `dumb` terminal
+/// (Emacs shell buffers, some CI logs) has no cursor movement, and with no `TERM` at all
+/// nothing says what the terminal understands: drawing there fills it with escape codes.
+pub fn term_refusal(term: Option<&str>) -> Option<String> {
+    let shown = match term.map(str::trim) {
+        None => "TERM is not set".to_string(),
+        Some("") => "TERM is empty".to_string(),
+        Some(t) if t.eq_ignore_ascii_case("dumb") => format!("TERM={t}"),
+        Some(_) => return None,
+    };
+    Some(format!(
+        "{shown}: this terminal cannot show the console; run helios in a terminal emulator (TERM like xterm-256color), or use the subcommands (helios lane ls, helios events, helios status)"
+    ))
+}
+
 /// The keymap and theme the config names.
 fn look_and_keys(
     ctx: &Context,
@@ -144,4 +163,24 @@ pub fn exec_attach(lane: &str, session: &str) -> anyhow::Result<ExitCode> {
     anyhow::bail!(
         "attaching to lane {lane} (tmux session {session}) failed: {err}; is tmux installed?"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dumb_and_missing_terminals_are_refused() {
+        for t in [None, Some(""), Some("dumb"), Some("DUMB")] {
+            let why = term_refusal(t);
+            assert!(
+                why.as_deref()
+                    .is_some_and(|w| w.contains("run helios in a terminal")),
+                "{t:?}"
+            );
+        }
+        for t in ["xterm-256color", "screen", "linux", "tmux-256color"] {
+            assert_eq!(term_refusal(Some(t)), None, "{t}");
+        }
+    }
 }

@@ -10,9 +10,11 @@ use futures::StreamExt;
 
 use crate::cli::{EventSource, EventsArgs};
 use crate::commands::Context;
+use crate::commands::warn;
 use crate::store::forwarder::{self, Mode, SinkSpec};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{AuditEvent, EventQuery, EventResult};
+use crate::text;
 
 /// Run `helios events`.
 pub fn run(ctx: &Context, args: &EventsArgs) -> anyhow::Result<ExitCode> {
@@ -20,8 +22,7 @@ pub fn run(ctx: &Context, args: &EventsArgs) -> anyhow::Result<ExitCode> {
         Some(s) => {
             let d = humantime::parse_duration(s)
                 .with_context(|| format!("--since {s:?}: use a duration like 10m, 2h or 1d"))?;
-            let d = time::Duration::try_from(d).unwrap_or(time::Duration::MAX);
-            Some(time::OffsetDateTime::now_utc() - d)
+            Some(since(s, d)?)
         }
         None => None,
     };
@@ -41,6 +42,19 @@ pub fn run(ctx: &Context, args: &EventsArgs) -> anyhow::Result<ExitCode> {
         EventSource::Nats => rt.block_on(from_nats(ctx, &query, args.follow, &mut out)),
         EventSource::Postgres => rt.block_on(from_postgres(ctx, &query, args.follow, &mut out)),
     }
+}
+
+/// The time `d` before now, or an error for a duration that reaches before the year -9999
+/// (`12026y`): subtracting it would overflow.
+fn since(text: &str, d: std::time::Duration) -> anyhow::Result<time::OffsetDateTime> {
+    time::Duration::try_from(d)
+        .ok()
+        .and_then(|d| time::OffsetDateTime::now_utc().checked_sub(d))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--since {text:?} reaches further back than time can be counted; use a duration like 10m, 2h or 30d"
+            )
+        })
 }
 
 /// Prints events as a table or as JSON lines; a closed stdout (`| head`) ends quietly.
@@ -92,17 +106,19 @@ pub fn row(e: &AuditEvent) -> String {
         serde_json::Value::Null => String::new(),
         d => d.to_string(),
     };
+    // Every field can come from anyone who publishes to helios.events.>: escaped, and padded
+    // by display width so a wide or escaped name does not push the columns out of line.
     format!(
-        "{:<20} {:<22} {:<16} {:<6} {:<16} {}",
+        "{:<20} {} {} {:<6} {} {}",
         e.at.format(&fmt).unwrap_or_default(),
-        e.action,
-        e.lane.as_deref().unwrap_or("-"),
+        text::pad(&e.action, 22),
+        text::pad(e.lane.as_deref().unwrap_or("-"), 16),
         match e.result {
             EventResult::Ok => "ok",
             EventResult::Error => "error",
         },
-        e.actor,
-        detail
+        text::pad(&e.actor, 16),
+        text::escape(&detail)
     )
 }
 
@@ -113,7 +129,7 @@ fn local(query: &EventQuery, follow: bool, out: &mut Printer) -> anyhow::Result<
     loop {
         let (events, bad) = store.query_lenient(&q)?;
         for b in &bad {
-            eprintln!("helios: {b}; skipped");
+            warn(format_args!("helios: {b}; skipped"));
         }
         out.print(&events)?;
         if !follow {
@@ -176,7 +192,10 @@ async fn from_nats(
                 out.print(&[e])?;
             }
             Ok(_) => {}
-            Err(err) => eprintln!("helios: {}: not an audit event ({err}); skipped", m.subject),
+            Err(err) => warn(format_args!(
+                "helios: {}: not an audit event ({err}); skipped",
+                m.subject
+            )),
         }
         if pending == 0 && !follow {
             break;
@@ -229,7 +248,7 @@ async fn deliver(ctx: &Context, follow: bool) -> anyhow::Result<ExitCode> {
             let name = spec.name();
             let report = move |b: crate::app::nats::SinkBacklog| {
                 if let Some(e) = b.error {
-                    eprintln!("helios: {name}: {e} ({} waiting)", b.pending);
+                    warn(format_args!("helios: {name}: {e} ({} waiting)", b.pending));
                 }
             };
             (
@@ -248,14 +267,14 @@ async fn deliver(ctx: &Context, follow: bool) -> anyhow::Result<ExitCode> {
     let mut ok = true;
     for (name, t) in tasks {
         match t.await {
-            Ok(Ok(n)) => eprintln!("helios: {name}: delivered {n} events"),
+            Ok(Ok(n)) => warn(format_args!("helios: {name}: delivered {n} events")),
             Ok(Err(e)) => {
                 ok = false;
-                eprintln!("helios: {name}: {e}");
+                warn(format_args!("helios: {name}: {e}"));
             }
             Err(e) => {
                 ok = false;
-                eprintln!("helios: {name}: {e}");
+                warn(format_args!("helios: {name}: {e}"));
             }
         }
     }
@@ -264,4 +283,42 @@ async fn deliver(ctx: &Context, follow: bool) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_since_beyond_the_calendar_is_an_error_not_a_panic() {
+        for s in ["12026y", "300000y", "18446744073709551615s"] {
+            let d = humantime::parse_duration(s);
+            if let Ok(d) = d {
+                assert!(since(s, d).is_err(), "{s}");
+            }
+        }
+        let d = humantime::parse_duration("2h").unwrap_or_default();
+        assert!(since("2h", d).is_ok_and(|t| t < time::OffsetDateTime::now_utc()));
+    }
+
+    #[test]
+    fn rows_escape_every_field_and_keep_columns() {
+        let e = AuditEvent::new(
+            "me\u{202e}",
+            "repo",
+            "x\x07",
+            Some("日本\x1b[2J"),
+            true,
+            serde_json::json!({"error": "\u{9b}31m"}),
+        );
+        let r = row(&e);
+        assert!(!r.chars().any(crate::text::is_unsafe), "{r}");
+        let plain = AuditEvent::new("me", "repo", "a", Some("b"), true, serde_json::json!({}));
+        // The lane column starts at the same display column whatever the action held.
+        let col = |s: &str, field: &str| {
+            let at = s.find(field).unwrap_or(0);
+            crate::text::width(&s[..at])
+        };
+        assert_eq!(col(&row(&plain), " ok "), col(&row(&e), " ok "));
+    }
 }

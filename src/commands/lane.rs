@@ -7,10 +7,11 @@ use std::process::ExitCode;
 use serde_json::{Value, json};
 
 use crate::cli::LaneArgs;
-use crate::commands::Context;
+use crate::commands::{Context, say};
 use crate::lanes::{LaneError, LaneInfo, LaneSource, discover, par};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{AuditEvent, EventStore};
+use crate::text;
 
 /// Run one `helios lane` subcommand.
 pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
@@ -66,10 +67,10 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
             let result = new_lane(&repo.path, &name, base.as_deref(), cmd.as_deref());
             record("lane.created", Some(&name), &result)?;
             let detail = result.map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!(
+            say(format_args!(
                 "lane {name} created: branch {name}, tmux session {}",
                 detail["session"].as_str().unwrap_or("?")
-            );
+            ));
             if let (Some(wf), Some(q)) = (workflow, task_queue) {
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
@@ -83,7 +84,7 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
                     .map_err(|e| format!("{e:#}"));
                 record("lane.workflow_started", Some(&name), &r)?;
                 match started {
-                    Ok(id) => println!("workflow {id} started for lane {name}"),
+                    Ok(id) => say(format_args!("workflow {id} started for lane {name}")),
                     Err(e) => anyhow::bail!(
                         "lane {name} was created, but starting its workflow failed: {e:#}"
                     ),
@@ -98,7 +99,9 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
                 .map_err(|e| e.to_string());
             record("lane.removed", Some(&name), &result)?;
             result.map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("lane {name} removed (worktree, branch and tmux session)");
+            say(format_args!(
+                "lane {name} removed (worktree, branch and tmux session)"
+            ));
             Ok(ExitCode::SUCCESS)
         }
         LaneArgs::Send { target, text } => {
@@ -234,33 +237,38 @@ fn print_lanes(lanes: &[LaneInfo], as_json: bool) -> anyhow::Result<()> {
         writeln!(out, "no lanes: create one with `helios lane new NAME`")?;
         return Ok(());
     }
+    // Widths in display columns of the escaped text: that is what the terminal shows.
     let w = lanes
         .iter()
-        .map(|l| l.id.as_str().len())
+        .map(|l| text::width(&text::escape(l.id.as_str())))
         .max()
         .unwrap_or(5)
         .max(5);
     let bw = lanes
         .iter()
-        .map(|l| l.branch.as_deref().unwrap_or("-").len())
+        .map(|l| text::width(&text::escape(l.branch.as_deref().unwrap_or("-"))))
         .max()
         .unwrap_or(6)
         .max(6);
     writeln!(
         out,
-        "{:w$}  {:bw$}  {:8}  {:>5}  {:>9}  WORKTREE",
-        "LABEL", "BRANCH", "STATUS", "DIRTY", "AHEAD/BEH"
+        "{}  {}  {:8}  {:>5}  {:>9}  WORKTREE",
+        text::pad("LABEL", w),
+        text::pad("BRANCH", bw),
+        "STATUS",
+        "DIRTY",
+        "AHEAD/BEH"
     )?;
     for l in lanes {
         writeln!(
             out,
-            "{:w$}  {:bw$}  {:8}  {:>5}  {:>9}  {}",
-            l.id.as_str(),
-            l.branch.as_deref().unwrap_or("-"),
+            "{}  {}  {:8}  {:>5}  {:>9}  {}",
+            text::pad(l.id.as_str(), w),
+            text::pad(l.branch.as_deref().unwrap_or("-"), bw),
             status_word(l),
             l.git.dirty,
             format!("+{}/-{}", l.git.ahead, l.git.behind),
-            l.worktree.display()
+            text::escape(&l.worktree.display().to_string())
         )?;
     }
     Ok(())

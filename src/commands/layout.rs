@@ -76,13 +76,13 @@ pub fn write(
     let text = render_for(ctx, template, &lanes, &[], lane, &file_name)?;
     write_out(&out, &text)?;
     if out != Path::new("-") {
-        eprintln!(
+        crate::commands::warn(format_args!(
             "wrote {} ({} lane{}, template {template}); open it with: zellij -n {}",
             out.display(),
             lanes.len(),
             if lanes.len() == 1 { "" } else { "s" },
             out.display()
-        );
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }

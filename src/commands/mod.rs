@@ -57,6 +57,17 @@ impl Context {
     }
 }
 
+/// Print one line to stdout with every control and bidi character escaped (`crate::text`):
+/// what helios prints for people carries names and text from outside.
+pub fn say(line: impl std::fmt::Display) {
+    println!("{}", crate::text::escape(&line.to_string()));
+}
+
+/// [`say`] for stderr.
+pub fn warn(line: impl std::fmt::Display) {
+    eprintln!("{}", crate::text::escape(&line.to_string()));
+}
+
 /// Parse done; run the chosen subcommand and turn errors into exit codes.
 pub fn run(cli: Cli) -> ExitCode {
     if let Some(CommandArgs::Completions { shell }) = &cli.command {
@@ -67,7 +78,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let ctx = match Context::load(cli.global) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("helios: {e}");
+            warn(format_args!("helios: {e}"));
             return ExitCode::from(2);
         }
     };
@@ -82,7 +93,8 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("helios: {e:#}");
+            // Errors carry lane names, paths and servers' words: escaped like everything else.
+            warn(format_args!("helios: {e:#}"));
             ExitCode::FAILURE
         }
     }

@@ -6,10 +6,11 @@ use std::process::ExitCode;
 use time::OffsetDateTime;
 
 use crate::cli::{ShareArgs, ShareVia};
-use crate::commands::Context;
+use crate::commands::{Context, say};
 use crate::integrations::share::store::ShareStore;
 use crate::integrations::share::{self, Share, StartRequest, Tool, manage};
 use crate::lanes;
+use crate::text;
 
 /// Run one `helios share` subcommand.
 pub fn run(ctx: &Context, args: ShareArgs) -> anyhow::Result<ExitCode> {
@@ -36,21 +37,22 @@ pub fn run(ctx: &Context, args: ShareArgs) -> anyhow::Result<ExitCode> {
                 config: &ctx.config.share,
             };
             let s = manage::start(&mut store, &req)?;
-            println!(
+            say(format_args!(
                 "sharing lane {} over {} ({}) until {}",
                 s.lane,
                 s.tool.as_str(),
                 if s.rw { "read-write" } else { "read-only" },
                 hhmm(s.expires)
-            );
+            ));
+            // The links are what tmate or upterm printed.
             for l in &s.links {
-                println!("  {:<4} {}", l.kind, l.url);
+                say(format_args!("  {:<4} {}", l.kind, l.url));
             }
             let all: Vec<&str> = s.links.iter().map(|l| l.url.as_str()).collect();
             if std::io::stdout().is_terminal() && share::copy_to_clipboard(&all.join("\n")) {
                 println!("links copied to the clipboard (OSC 52)");
             }
-            println!("stop it with: helios share stop {}", s.lane);
+            say(format_args!("stop it with: helios share stop {}", s.lane));
             Ok(ExitCode::SUCCESS)
         }
         ShareArgs::Ls { json } => {
@@ -69,7 +71,11 @@ pub fn run(ctx: &Context, args: ShareArgs) -> anyhow::Result<ExitCode> {
         }
         ShareArgs::Stop { lane } => match manage::stop(&mut store, &repo.name, &lane)? {
             Some(s) => {
-                println!("stopped sharing lane {} ({})", s.lane, s.tool.as_str());
+                say(format_args!(
+                    "stopped sharing lane {} ({})",
+                    s.lane,
+                    s.tool.as_str()
+                ));
                 Ok(ExitCode::SUCCESS)
             }
             None => anyhow::bail!("lane {lane} is not shared; see helios share ls"),
@@ -89,14 +95,14 @@ fn print_table(shares: &[Share]) {
     );
     for s in shares {
         let link = s.links.first().map_or("", |l| l.url.as_str());
-        println!(
-            "{:<20} {:<7} {:<4} {:<22} {:<8} {}",
-            s.lane,
+        say(format_args!(
+            "{} {:<7} {:<4} {:<22} {:<8} {}",
+            text::pad(&s.lane, 20),
             s.tool.as_str(),
             s.mode(),
             hhmm(s.expires),
             s.clients.len(),
             link
-        );
+        ));
     }
 }

@@ -13,6 +13,7 @@ use crate::commands::Context;
 use crate::store::forwarder::SinkSpec;
 use crate::store::outbox::Outbox;
 use crate::store::sqlite::SqliteStore;
+use crate::text;
 
 /// Run `helios status`.
 pub fn run(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitCode> {
@@ -196,13 +197,16 @@ fn backlog(ctx: &Context) -> (Value, bool) {
 /// The human form.
 fn human(v: &Value) -> String {
     let mut out = String::new();
+    // Names, URLs and errors come from servers and par's state file: escaped, one per line.
+    let esc = |v: &Value| text::escape(v.as_str().unwrap_or("")).into_owned();
+    let val = |v: &Value| text::escape(&v.to_string()).into_owned();
     let mark = |ok: bool| if ok { "ok  " } else { "FAIL" };
     let l = &v["lanes"];
     let _ = writeln!(
         out,
         "lanes      {} in {}",
         l["count"],
-        l["repo"].as_str().unwrap_or("(no repo)")
+        text::escape(l["repo"].as_str().unwrap_or("(no repo)"))
     );
     let n = &v["nats"];
     if n["connected"] == true {
@@ -210,34 +214,34 @@ fn human(v: &Value) -> String {
             out,
             "{} nats     {} ({} {}), rtt {} µs",
             mark(n.get("error").is_none()),
-            n["url"].as_str().unwrap_or(""),
-            n["server_name"].as_str().unwrap_or(""),
-            n["version"].as_str().unwrap_or(""),
-            n["rtt_us"]
+            esc(&n["url"]),
+            esc(&n["server_name"]),
+            esc(&n["version"]),
+            val(&n["rtt_us"])
         );
         if let Some(js) = n["jetstream"].as_object() {
             let _ = writeln!(
                 out,
                 "           jetstream: storage {} / {}, memory {} / {}, {} streams, {} consumers",
-                js["storage"],
-                js["max_storage"],
-                js["memory"],
-                js["max_memory"],
-                js["streams"],
-                js["consumers"]
+                val(&js["storage"]),
+                val(&js["max_storage"]),
+                val(&js["memory"]),
+                val(&js["max_memory"]),
+                val(&js["streams"]),
+                val(&js["consumers"])
             );
         }
         for s in n["streams"].as_array().into_iter().flatten() {
             let _ = writeln!(
                 out,
                 "           stream {} {} msgs",
-                s["name"].as_str().unwrap_or(""),
-                s["messages"]
+                esc(&s["name"]),
+                val(&s["messages"])
             );
         }
     }
-    if let Some(e) = n["error"].as_str() {
-        let _ = writeln!(out, "{} nats     {e}", mark(false));
+    if let Some(err) = n["error"].as_str() {
+        let _ = writeln!(out, "{} nats     {}", mark(false), text::escape(err));
     }
     let p = &v["postgres"];
     if p["configured"] == true {
@@ -246,26 +250,21 @@ fn human(v: &Value) -> String {
                 out,
                 "{} postgres {} (PostgreSQL {}), {} events",
                 mark(true),
-                p["target"].as_str().unwrap_or(""),
-                p["version"].as_str().unwrap_or(""),
-                p["events"]
+                esc(&p["target"]),
+                esc(&p["version"]),
+                val(&p["events"])
             );
         } else {
-            let _ = writeln!(
-                out,
-                "{} postgres {}",
-                mark(false),
-                p["error"].as_str().unwrap_or("")
-            );
+            let _ = writeln!(out, "{} postgres {}", mark(false), esc(&p["error"]));
         }
     } else {
         out += "     postgres not configured (--postgres / HELIOS_POSTGRES_URL)\n";
     }
     if let Some(b) = v["backlog"].as_object() {
         for (k, n) in b {
-            let _ = writeln!(out, "     backlog  {k}: {n} waiting");
+            let _ = writeln!(out, "     backlog  {}: {} waiting", text::escape(k), val(n));
         }
     }
-    let _ = writeln!(out, "     temporal {}", v["temporal"]);
+    let _ = writeln!(out, "     temporal {}", val(&v["temporal"]));
     out
 }

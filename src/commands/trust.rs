@@ -50,12 +50,12 @@ pub fn run(ctx: &Context, args: &TrustArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let text = match std::fs::read_to_string(&file) {
+    let text = match crate::config::read::read_config_file(&file) {
         Ok(t) => t,
-        Err(e) => anyhow::bail!(
-            "cannot read {}: {e}; give the path of a repo's .helios.toml",
-            file.display()
-        ),
+        Err(e) => {
+            eprintln!("helios: {e}");
+            return Ok(ExitCode::from(2));
+        }
     };
     // A file that would not load is not worth trusting: say what is wrong, exit 2 like `config check`.
     let table = match crate::config::parse_layer(&file, &text) {

@@ -7,11 +7,12 @@ use anyhow::Context as _;
 
 use crate::app::temporal::model::{TriageOp, TriageRequest, WorkflowRow, validate_json_input};
 use crate::cli::WfArgs;
-use crate::commands::Context;
+use crate::commands::{Context, say, warn};
 use crate::integrations::temporal::triage::{self, AuditContext};
 use crate::integrations::temporal::{TemporalClient, settings};
 use crate::store::journal;
 use crate::store::sqlite::SqliteStore;
+use crate::text;
 
 /// `helios wf ls` prints at most this many workflows.
 const LS_LIMIT: usize = 1000;
@@ -79,18 +80,19 @@ async fn ls(ctx: &Context, query: &str, json: bool) -> anyhow::Result<ExitCode> 
         "ID", "TYPE", "STATUS", "STARTED (UTC)", "RUN TIME", "QUEUE", "HIST"
     );
     for r in &rows {
-        println!(
-            "{:<40} {:<20} {:<14} {:<20} {:>10} {:<20} {:>6}",
-            r.id,
-            r.workflow_type,
+        // Ids, types and queues are whatever the workflows were started with.
+        say(format_args!(
+            "{} {} {:<14} {:<20} {:>10} {} {:>6}",
+            text::pad(&r.id, 40),
+            text::pad(&r.workflow_type, 20),
             r.status.as_str(),
             r.start_time.map(fmt_utc).unwrap_or_default(),
             r.run_time(now)
                 .map(|d| format!("{}s", d.whole_seconds()))
                 .unwrap_or_default(),
-            r.task_queue,
+            text::pad(&r.task_queue, 20),
             r.history_length
-        );
+        ));
     }
     if rows.len() >= LS_LIMIT {
         eprintln!("helios: showing the first {LS_LIMIT}; narrow with --query");
@@ -106,39 +108,39 @@ async fn show(ctx: &Context, id: &str, json: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let r = &d.row;
-    println!("id          {}", r.id);
-    println!("run         {}", r.run_id);
-    println!("type        {}", r.workflow_type);
-    println!("status      {}", r.status);
-    println!("task queue  {}", r.task_queue);
-    println!(
+    say(format_args!("id          {}", r.id));
+    say(format_args!("run         {}", r.run_id));
+    say(format_args!("type        {}", r.workflow_type));
+    say(format_args!("status      {}", r.status));
+    say(format_args!("task queue  {}", r.task_queue));
+    say(format_args!(
         "started     {}",
         r.start_time.map(fmt_utc).unwrap_or_default()
-    );
+    ));
     if let Some(t) = r.close_time {
-        println!("closed      {}", fmt_utc(t));
+        say(format_args!("closed      {}", fmt_utc(t)));
     }
-    println!("history     {} events", r.history_length);
+    say(format_args!("history     {} events", r.history_length));
     if let Some(l) = &r.lane {
-        println!("lane        {l}");
+        say(format_args!("lane        {l}"));
     }
     if let Some(p) = &d.parent {
-        println!("parent      {p}");
+        say(format_args!("parent      {p}"));
     }
     for ch in &d.children {
-        println!("child       {} ({})", ch.id, ch.workflow_type);
+        say(format_args!("child       {} ({})", ch.id, ch.workflow_type));
     }
     if let Some(f) = &d.failure {
-        println!("failure     {}", f.message);
+        say(format_args!("failure     {}", f.message));
         for cause in &f.causes {
-            println!("  caused by {cause}");
+            say(format_args!("  caused by {cause}"));
         }
         for line in f.stack_trace.lines() {
-            println!("  {line}");
+            say(format_args!("  {line}"));
         }
     }
     for a in &d.pending_activities {
-        println!(
+        say(format_args!(
             "activity    {} {} {} attempt {}{}",
             a.id,
             a.activity_type,
@@ -148,16 +150,16 @@ async fn show(ctx: &Context, id: &str, json: bool) -> anyhow::Result<ExitCode> {
                 .as_ref()
                 .map(|f| format!(" last failure: {f}"))
                 .unwrap_or_default()
-        );
+        ));
     }
-    println!("recent events (newest first):");
+    say("recent events (newest first):");
     for e in &d.recent_events {
-        println!(
+        say(format_args!(
             "  {:>5} {} {}",
             e.id,
             e.time.map(fmt_utc).unwrap_or_default(),
             e.kind
-        );
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -173,7 +175,9 @@ async fn triage_cmd(ctx: &Context, req: TriageRequest) -> anyhow::Result<ExitCod
     let path = SqliteStore::default_path();
     let (handle, writer) = journal::spawn(path.clone(), |r| {
         if let Err(e) = r {
-            eprintln!("helios: could not record the audit event: {e}");
+            warn(format_args!(
+                "helios: could not record the audit event: {e}"
+            ));
         }
     })
     .with_context(|| format!("opening the journal {}", path.display()))?;
@@ -190,11 +194,11 @@ async fn triage_cmd(ctx: &Context, req: TriageRequest) -> anyhow::Result<ExitCod
     let _ = writer.join();
     match result {
         Ok(m) => {
-            println!("{m}");
+            say(m);
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            eprintln!("helios: {e}");
+            warn(format_args!("helios: {e}"));
             Ok(ExitCode::FAILURE)
         }
     }

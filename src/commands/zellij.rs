@@ -113,17 +113,17 @@ pub fn prepare_for(
 /// Ask on the terminal whether to add the new lanes.
 fn ask(labels: &[String]) -> bool {
     if !std::io::stdin().is_terminal() {
-        eprintln!(
+        crate::commands::warn(format_args!(
             "{} lane(s) new since the session was made ({}); pass --yes to add them as panes",
             labels.len(),
             labels.join(", ")
-        );
+        ));
         return false;
     }
     eprint!(
         "{} new lane(s) since the session was made: {}. Add them as panes? [y/N] ",
         labels.len(),
-        labels.join(", ")
+        crate::text::escape(&labels.join(", "))
     );
     let _ = std::io::stderr().flush();
     let mut line = String::new();
@@ -141,7 +141,7 @@ pub fn run(
     let mut decide = |labels: &[String]| yes || ask(labels);
     let plan = prepare(ctx, template, lane, &mut decide)?;
     record(ctx, &plan);
-    eprintln!("{}", plan.message);
+    crate::commands::warn(&plan.message);
     let Some(argv) = plan.argv else {
         return Ok(ExitCode::SUCCESS);
     };

@@ -53,9 +53,29 @@ struct KeymapFile {
 }
 
 impl Keymap {
-    /// Load a keymap by name (shipped or in the user's keymaps dir) or path.
+    /// Load a keymap by name (shipped or in the user's keymaps dir) or path, and refuse one
+    /// that leaves no way out of focus mode.
     pub fn load(spec: &str) -> Result<Self, ConfigError> {
-        load_depth(spec, 0)
+        let file = named::find("keymaps", spec, SHIPPED)?;
+        let map = parse_depth(&file.name, file.path.clone(), &file.text, 0)?;
+        map.check_focus_exit(&file.path)?;
+        Ok(map)
+    }
+
+    /// Whether some `[focus]` key leads out of focus mode. In focus mode every other key goes
+    /// to the lane, so without one the user is trapped in it (only a signal ends helios).
+    pub fn check_focus_exit(&self, path: &std::path::Path) -> Result<(), ConfigError> {
+        if self
+            .focus
+            .values()
+            .any(|c| command::LEAVES_FOCUS.contains(&c.as_str()))
+        {
+            return Ok(());
+        }
+        Err(ConfigError::Other(format!(
+            "{}: no key in [focus] leaves focus mode, so a focused lane would keep every key; add `ctrl-g = \"lane.unfocus\"` under [focus]",
+            path.display()
+        )))
     }
 
     /// The shipped default keymap.

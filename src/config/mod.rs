@@ -5,6 +5,7 @@ pub mod errors;
 pub mod keymap;
 pub mod named;
 pub mod paths;
+pub mod read;
 pub mod sections;
 pub mod theme;
 pub mod trust;
@@ -192,10 +193,7 @@ pub fn load(global: &GlobalArgs, repo: Option<&Path>) -> Result<Loaded, ConfigEr
         if !layer.required && !f.exists() {
             continue;
         }
-        let text = std::fs::read_to_string(f).map_err(|source| ConfigError::Read {
-            path: f.clone(),
-            source,
-        })?;
+        let text = read::read_config_file(f)?;
         if layer.kind == "repo" {
             let store = match &trust {
                 Some(s) => s,

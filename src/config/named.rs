@@ -29,10 +29,7 @@ pub fn find(dir: &str, spec: &str, shipped: &[(&str, &str)]) -> Result<NamedFile
         paths::config_dir().join(dir).join(format!("{spec}.toml"))
     };
     if as_path || path.exists() {
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
-            path: path.clone(),
-            source,
-        })?;
+        let text = crate::config::read::read_config_file(&path)?;
         return Ok(NamedFile {
             name: spec.to_string(),
             path,

@@ -50,6 +50,9 @@ pub struct EngineCtx {
 }
 
 /// State, PTYs and the effect interpreter.
+// Four independent requests of the loop (draw, draw now, suspend, discover again), not one
+// state spelled in bools.
+#[allow(clippy::struct_excessive_bools)]
 pub struct Engine<B: PtyBackend> {
     /// The console state; changed only through `update`.
     pub state: AppState,
@@ -67,6 +70,8 @@ pub struct Engine<B: PtyBackend> {
     /// Bytes for helios's own terminal (OSC 52) that the loop writes between frames, so they
     /// never land inside one.
     pub terminal_writes: Vec<String>,
+    /// Set when the user asked to suspend (Ctrl-z); the loop clears it.
+    pub suspend: bool,
     discovering: Arc<AtomicBool>,
     discover_again: bool,
     scroll_applied: HashMap<LaneId, usize>,
@@ -85,6 +90,7 @@ impl<B: PtyBackend> Engine<B> {
             dirty: true,
             urgent: true,
             outcome: None,
+            suspend: false,
             discovering: Arc::new(AtomicBool::new(false)),
             discover_again: false,
             scroll_applied: HashMap::new(),
@@ -298,6 +304,8 @@ impl<B: PtyBackend> Engine<B> {
                     self.outcome = Some(Outcome::Quit);
                 }
             }
+            // Only the loop holds the terminal: it suspends once this turn's keys are handled.
+            Effect::Suspend => self.suspend = true,
             Effect::Nats(e) => {
                 if let Some(i) = &self.ctx.integrations {
                     let _ = i.nats.send(e);

@@ -11,6 +11,8 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use crate::app::AppState;
 use crate::app::state::{Attention, FlashLevel, Lane, LaneStatus};
 use crate::config::theme::Theme;
+use crate::text;
+use crate::ui::shown;
 
 /// How healthy an integration looks, for one line of the compact view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,13 +85,9 @@ fn status_mark(s: LaneStatus, theme: &Theme) -> Span<'static> {
     }
 }
 
+/// `s` made safe to draw (see [`shown`]) and cut to `width` columns.
 fn truncate(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
+    text::truncate(&shown(s), width)
 }
 
 fn lane_line(state: &AppState, lane: &Lane, width: usize, theme: &Theme) -> Line<'static> {
@@ -104,7 +102,9 @@ fn lane_line(state: &AppState, lane: &Lane, width: usize, theme: &Theme) -> Line
         status_mark(lane.status, theme),
         Span::raw(" "),
         Span::styled(
-            format!("{:<label_w$}", truncate(lane.id().as_str(), label_w)),
+            // Padded by display columns: `{:<w$}` counts characters, and a wide one would
+            // push the badge out of line.
+            text::pad(&truncate(lane.id().as_str(), label_w), label_w),
             if lane.attention.is_some() {
                 theme.attention
             } else {
@@ -143,10 +143,11 @@ fn health_line(h: &HealthLine, width: usize, theme: &Theme) -> Line<'static> {
 /// Draw the compact side-pane view (`--compact`) into `area`.
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let attention = state.attention_count();
+    let repo = shown(&state.repo.name);
     let title = if attention > 0 {
-        format!(" {} · {attention}! ", state.repo.name)
+        format!(" {repo} · {attention}! ")
     } else {
-        format!(" {} ", state.repo.name)
+        format!(" {repo} ")
     };
     let block = Block::default()
         .borders(Borders::ALL)

@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::app::nats::Link;
 use crate::config::theme::Theme;
 use crate::store::{AuditEvent, EventResult};
+use crate::ui::shown;
 
 /// The events to show, oldest first: the journal's and the stream's, deduplicated by id (our
 /// own events come back from the stream too), ordered by time then id, filtered.
@@ -34,10 +35,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let f = &state.nats.filter;
     let mut filters = Vec::new();
     if let Some(l) = &f.lane {
-        filters.push(format!("lane={l}"));
+        filters.push(format!("lane={}", shown(l)));
     }
     if let Some(a) = &f.action {
-        filters.push(format!("action={a}*"));
+        filters.push(format!("action={}*", shown(a)));
     }
     if let Some(r) = f.result {
         filters.push(format!(
@@ -74,21 +75,22 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             EventResult::Ok => theme.text,
             EventResult::Error => theme.error,
         };
+        // Anyone who can publish to helios.events.> writes these fields.
         let origin = if &e.repo == own {
             String::new()
         } else {
-            e.repo.clone()
+            shown(&e.repo)
         };
         Row::new(vec![
             e.at.format(&fmt).unwrap_or_default(),
-            e.action.clone(),
-            e.lane.clone().unwrap_or_else(|| "-".into()),
+            shown(&e.action),
+            e.lane.as_deref().map_or_else(|| "-".into(), shown),
             if e.result == EventResult::Ok {
                 "ok".into()
             } else {
                 "error".into()
             },
-            e.actor.clone(),
+            shown(&e.actor),
             origin,
         ])
         .style(style)

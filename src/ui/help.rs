@@ -81,11 +81,8 @@ fn heading<'a>(text: &str, theme: &Theme) -> Line<'a> {
 }
 
 fn entry<'a>(keys: &str, what: &str, theme: &Theme) -> Line<'a> {
-    let keys = if keys.chars().count() > KEY_W {
-        format!("{keys} ")
-    } else {
-        format!("{keys:<KEY_W$} ")
-    };
+    // A keymap can bind any single character, a control or bidi one too; padded by columns.
+    let keys = format!("{} ", crate::text::pad(&crate::ui::shown(keys), KEY_W));
     Line::from(vec![
         Span::styled(keys, theme.key),
         Span::styled(what.to_string(), theme.text),

@@ -9,7 +9,8 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState};
 use crate::app::state::{Attention, Lane, LaneStatus};
 use crate::app::temporal::lane_counts;
 use crate::config::theme::Theme;
-use crate::ui::{Ctx, age};
+use crate::text;
+use crate::ui::{Ctx, age, shown};
 
 /// Draw the lane list into `area`.
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
@@ -21,7 +22,10 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
         theme.title,
     )];
     if !state.filter.is_empty() {
-        title.push(Span::styled(format!("/{} ", state.filter), theme.warn));
+        title.push(Span::styled(
+            format!("/{} ", shown(&state.filter)),
+            theme.warn,
+        ));
     }
     let block = Block::default()
         .borders(Borders::ALL)
@@ -57,10 +61,10 @@ fn first_line<'a>(lane: &Lane, theme: &Theme, width: usize) -> Line<'a> {
     } else {
         "shell"
     };
-    let label = lane.id().to_string();
+    let label = shown(lane.id().as_str());
     let room = width.saturating_sub(3 + kind.len());
     let label = truncate(&label, room);
-    let pad = width.saturating_sub(2 + label.chars().count() + kind.len());
+    let pad = width.saturating_sub(2 + text::width(&label) + kind.len());
     Line::from(vec![
         Span::styled(format!("{glyph} "), style),
         Span::styled(label, theme.text),
@@ -111,19 +115,15 @@ fn second_line<'a>(lane: &Lane, ctx: &Ctx<'_>) -> Line<'a> {
 pub fn attention_text(why: &Attention) -> String {
     match why {
         Attention::Bell => "needs you: bell".into(),
-        Attention::Notified { text } => format!("says: {text}"),
+        // What a lane's program put in a notification (OSC 9/777): anything at all.
+        Attention::Notified { text } => format!("says: {}", shown(text)),
         Attention::Exited => "needs you: exited".into(),
         Attention::Waiting { .. } => "waiting for input".into(),
-        Attention::WorkflowFailed { id } => format!("workflow failed: {id}"),
+        Attention::WorkflowFailed { id } => format!("workflow failed: {}", shown(id)),
     }
 }
 
-/// Cut `s` to `max` characters, ending in `…` when cut.
+/// Cut `s` to `max` display columns, ending in `…` when cut (see [`text::truncate`]).
 pub fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
+    text::truncate(s, max)
 }

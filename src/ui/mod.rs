@@ -248,6 +248,31 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     )
 }
 
+/// Outside text (lane labels, branches, event fields, server words) as it is drawn: controls
+/// and bidi controls shown as escapes, joiners dropped, so its width is what ratatui computes
+/// (see [`crate::text::display`]). Lane screens are a separate matter: vt100 owns those cells.
+pub fn shown(s: &str) -> String {
+    crate::text::display(s).into_owned()
+}
+
+/// Every span of `lines` made [`shown`], for panels whose lines mix helios's words with a
+/// server's (workflow ids, stream names, error text).
+pub fn shown_lines<'a>(
+    lines: impl IntoIterator<Item = ratatui::text::Line<'a>>,
+) -> Vec<ratatui::text::Line<'a>> {
+    lines
+        .into_iter()
+        .map(|mut line| {
+            for span in &mut line.spans {
+                if let std::borrow::Cow::Owned(s) = crate::text::display(&span.content) {
+                    span.content = s.into();
+                }
+            }
+            line
+        })
+        .collect()
+}
+
 /// A short age like `4s`, `3m`, `2h`, `5d`.
 pub fn age(secs: u64) -> String {
     match secs {

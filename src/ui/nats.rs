@@ -12,6 +12,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
 use crate::app::AppState;
 use crate::app::nats::{Link, NatsSnapshot};
 use crate::config::theme::Theme;
+use crate::ui::{shown, shown_lines};
 
 /// Bytes as B, KiB, MiB, GiB.
 pub fn bytes(n: u64) -> String {
@@ -87,7 +88,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .border_style(theme.border)
         .title(Line::from(vec![
             Span::styled(" nats ", theme.title),
-            Span::styled(format!("{} ", n.url), theme.dim),
+            Span::styled(format!("{} ", shown(&n.url)), theme.dim),
             Span::styled(format!("{link} "), link_style),
         ]));
     let inner = block.inner(area);
@@ -124,7 +125,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         if head.is_empty() {
             head.push(Line::styled("waiting for the first refresh…", theme.dim));
         }
-        frame.render_widget(Paragraph::new(head), inner);
+        frame.render_widget(Paragraph::new(shown_lines(head)), inner);
         return;
     };
     head.push(Line::from(vec![
@@ -214,7 +215,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Constraint::Fill(1),
     ])
     .areas(inner);
-    frame.render_widget(Paragraph::new(head), h);
+    // Server names, versions and errors are the server's words.
+    frame.render_widget(Paragraph::new(shown_lines(head)), h);
 
     let title = |t: String| Line::styled(t, theme.title);
     let stream_rows = streams.iter().map(|st| {
@@ -229,8 +231,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             "  "
         };
         Row::new(vec![
-            format!("{mark}{}", st.name),
-            st.subjects.join(","),
+            format!("{mark}{}", shown(&st.name)),
+            shown(&st.subjects.join(",")),
             st.messages.to_string(),
             bytes(st.bytes),
             st.consumers.to_string(),
@@ -280,7 +282,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             theme.warn
         };
         Row::new(vec![
-            cr.name.clone(),
+            shown(&cr.name),
             cr.pending.to_string(),
             cr.ack_pending.to_string(),
             cr.redelivered.to_string(),
@@ -311,14 +313,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         )
         .block(Block::default().title(title(format!(
             "consumers of {}",
-            selected.as_deref().unwrap_or("-")
+            shown(selected.as_deref().unwrap_or("-"))
         )))),
         c,
     );
 
     let kv_rows = snap.kv.iter().map(|k| {
         Row::new(vec![
-            k.bucket.clone(),
+            shown(&k.bucket),
             k.values.to_string(),
             k.history.to_string(),
             bytes(k.bytes),

@@ -14,7 +14,7 @@ use tui_term::widget::{Cursor, PseudoTerminal};
 
 use crate::app::state::{Lane, LaneStatus};
 use crate::lanes::LaneId;
-use crate::ui::Ctx;
+use crate::ui::{Ctx, shown};
 
 /// The cells inside a pane's border: what the lane's PTY is sized to.
 pub fn inner(outer: Rect) -> Rect {
@@ -41,9 +41,10 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
         heading.push(Span::styled("! ", theme.attention));
     }
     let label_style = if selected { theme.title } else { theme.text };
-    heading.push(Span::styled(lane.id().to_string(), label_style));
+    // Labels and branches are worktree and git names: anything a file name can hold.
+    heading.push(Span::styled(shown(lane.id().as_str()), label_style));
     if let (false, Some(b)) = (tile, &lane.info.branch) {
-        heading.push(Span::styled(format!(" · {b}"), theme.dim));
+        heading.push(Span::styled(format!(" · {}", shown(b)), theme.dim));
     }
     if focused {
         heading.push(Span::styled(" · FOCUS", theme.border_active));

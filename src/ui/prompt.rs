@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::app::palette;
 use crate::app::state::{Prompt, PromptKind};
-use crate::ui::Ctx;
+use crate::ui::{Ctx, shown};
 
 /// Candidates shown above the palette at most.
 const MAX_CANDIDATES: usize = 8;
@@ -21,7 +21,7 @@ pub fn label(ctx: &Ctx<'_>, kind: PromptKind) -> String {
         PromptKind::CreateLabel => "new lane label: ".into(),
         PromptKind::SendText => format!(
             "send to {}: ",
-            ctx.state.selected.as_ref().map_or("?", |l| l.as_str())
+            shown(ctx.state.selected.as_ref().map_or("?", |l| l.as_str()))
         ),
     }
 }
@@ -35,10 +35,12 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, prompt: &Prompt) {
         PromptKind::Filter => "  enter keep · esc clear",
         _ => "  enter ok · esc cancel",
     };
-    let used = lead.chars().count() + prompt.text.chars().count() + 1;
+    // A paste can hold anything; the cursor goes after what is drawn, in display columns.
+    let typed = shown(&prompt.text);
+    let used = crate::text::width(&lead) + crate::text::width(&typed) + 1;
     let mut spans = vec![
         Span::styled(lead.clone(), theme.key),
-        Span::styled(prompt.text.clone(), theme.text),
+        Span::styled(typed, theme.text),
         Span::raw(" "),
     ];
     if used + hint.len() <= area.width as usize {
@@ -58,14 +60,14 @@ fn candidates(frame: &mut Frame, prompt_row: Rect, ctx: &Ctx<'_>, text: &str) {
     if all.is_empty() || prompt_row.y < 3 {
         return;
     }
-    let shown: Vec<&String> = all.iter().take(MAX_CANDIDATES).collect();
-    let mut lines: Vec<Line> = shown
+    let listed: Vec<&String> = all.iter().take(MAX_CANDIDATES).collect();
+    let mut lines: Vec<Line> = listed
         .iter()
-        .map(|c| Line::from(Span::styled((*c).clone(), ctx.theme.text)))
+        .map(|c| Line::from(Span::styled(shown(c), ctx.theme.text)))
         .collect();
-    if all.len() > shown.len() {
+    if all.len() > listed.len() {
         lines.push(Line::from(Span::styled(
-            format!("+{} more", all.len() - shown.len()),
+            format!("+{} more", all.len() - listed.len()),
             ctx.theme.dim,
         )));
     }

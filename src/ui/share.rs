@@ -10,6 +10,7 @@ use crate::app::AppState;
 use crate::app::share::DialogStep;
 use crate::config::theme::Theme;
 use crate::integrations::share::{Share, Tool};
+use crate::ui::{shown, shown_lines};
 
 fn until(s: &Share) -> String {
     format!("{:02}:{:02} UTC", s.expires.hour(), s.expires.minute())
@@ -26,7 +27,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     }
     for s in &state.share.shares {
         lines.push(Line::from(vec![
-            Span::styled(format!("{:<16}", s.lane), theme.text),
+            Span::styled(crate::text::pad(&shown(&s.lane), 16), theme.text),
             Span::styled(format!(" {:<6} {} ", s.tool.as_str(), s.mode()), theme.warn),
             Span::styled(format!("until {}", until(s)), theme.dim),
             Span::styled(format!("  {} attached", s.clients.len()), theme.dim),
@@ -141,12 +142,18 @@ pub fn render_dialog(frame: &mut Frame, area: Rect, state: &AppState, theme: &Th
     let rect = centered(area, 72, height + 2);
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(theme.border_active)
-                .title(Span::styled(format!(" share {} ", d.lane), theme.title)),
-        ),
+        // Lane names, the tools' links and errors, and client names are all outside text.
+        Paragraph::new(shown_lines(lines))
+            .wrap(Wrap { trim: false })
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme.border_active)
+                    .title(Span::styled(
+                        format!(" share {} ", shown(d.lane.as_str())),
+                        theme.title,
+                    )),
+            ),
         rect,
     );
 }

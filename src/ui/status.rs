@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::state::{FlashLevel, Mode, View};
 use crate::config::keymap::KeyMode;
-use crate::ui::Ctx;
+use crate::ui::{Ctx, shown};
 
 /// The hints shown in normal mode, in order, while they fit: (commands, label).
 const HINTS: &[(&[&str], &str)] = &[
@@ -34,7 +34,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
     let badge = match (&state.mode, state.view) {
         (Mode::Focus, _) => format!(
             " FOCUS {} ",
-            state.focused.as_ref().map_or("", |l| l.as_str())
+            shown(state.focused.as_ref().map_or("", |l| l.as_str()))
         ),
         (Mode::Help, _) => " HELP ".into(),
         (Mode::Confirm(_), _) => " CONFIRM ".into(),
@@ -59,8 +59,10 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
     )];
     // A flash is what the user must read now: the counts on the right give way to it, the
     // lane count and outbox first, the attention count last.
-    if let Some(f) = &state.flash {
-        let need = left[0].width() + 2 + f.text.chars().count();
+    // A flash often quotes a lane name or a server's error.
+    let flash = state.flash.as_ref().map(|f| (shown(&f.text), f.level));
+    if let Some((text, _)) = &flash {
+        let need = left[0].width() + 2 + crate::text::width(text);
         while right.len() > usize::from(attention > 0)
             && need + right.iter().map(Span::width).sum::<usize>() > area.width as usize
         {
@@ -69,9 +71,9 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
     }
     let right_w: usize = right.iter().map(Span::width).sum();
     let room = (area.width as usize).saturating_sub(right_w + left[0].width() + 1);
-    match &state.flash {
-        Some(f) => {
-            let style = match f.level {
+    match &flash {
+        Some((text, level)) => {
+            let style = match level {
                 FlashLevel::Info => base,
                 FlashLevel::Error => theme
                     .error
@@ -81,7 +83,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
             left.push(Span::styled(
                 format!(
                     " {}",
-                    crate::ui::lanes::truncate(&f.text, room.saturating_sub(1))
+                    crate::ui::lanes::truncate(text, room.saturating_sub(1))
                 ),
                 style,
             ));
@@ -105,7 +107,7 @@ fn hints<'a>(ctx: &Ctx<'_>, room: usize) -> Vec<Span<'a>> {
                 .keys_for(KeyMode::Focus, "lane.unfocus")
                 .into_iter()
                 .next()
-                .unwrap_or_else(|| "?".into());
+                .map_or_else(|| "?".into(), |k| shown(&k));
             vec![(
                 leave,
                 "leave focus; every other key goes to the lane".into(),
@@ -144,7 +146,7 @@ fn hints<'a>(ctx: &Ctx<'_>, room: usize) -> Vec<Span<'a>> {
 }
 
 fn hint_width(key: &str, label: &str) -> usize {
-    1 + key.chars().count() + 1 + label.chars().count()
+    1 + crate::text::width(key) + 1 + crate::text::width(label)
 }
 
 /// The first key of each hint's commands in the active keymap; hints with no key are left out.
@@ -156,7 +158,8 @@ fn key_hints(ctx: &Ctx<'_>, hints: &[(&[&str], &str)]) -> Vec<(String, String)> 
                 .iter()
                 .filter_map(|c| ctx.keymap.keys_for(KeyMode::Normal, c).into_iter().next())
                 .collect();
-            (!keys.is_empty()).then(|| (keys.join("/"), (*label).to_string()))
+            // A keymap can bind any single character, a control or bidi one too.
+            (!keys.is_empty()).then(|| (shown(&keys.join("/")), (*label).to_string()))
         })
         .collect()
 }

@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::app::temporal::model::{QueueInfo, Snapshot, WfStatus, WorkflowDetail};
 use crate::app::temporal::{ConnState, EditKind, TemporalState};
 use crate::config::theme::Theme;
+use crate::ui::{shown, shown_lines};
 
 /// Draw the temporal panel into `area`.
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
@@ -42,7 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     ])
     .areas(inner);
     frame.render_widget(
-        Paragraph::new(header(t, age, theme)).wrap(Wrap { trim: false }),
+        Paragraph::new(shown_lines(header(t, age, theme))).wrap(Wrap { trim: false }),
         head,
     );
     let Some(snap) = &t.snapshot else {
@@ -168,11 +169,11 @@ fn draw_table(
         .border_style(theme.border)
         .title(Span::styled(title, theme.dim));
     if let Some(err) = &snap.query_error {
-        let text = vec![
+        let text = shown_lines([
             Line::styled(format!("filter rejected: {}", snap.query), theme.error),
             Line::styled(err.clone(), theme.error),
             Line::styled("press / to edit the filter", theme.dim),
-        ];
+        ]);
         frame.render_widget(
             Paragraph::new(text).block(block).wrap(Wrap { trim: false }),
             area,
@@ -196,8 +197,9 @@ fn draw_table(
         };
         let mark = if Some(i) == selected { "›" } else { " " };
         Row::new(vec![
-            Cell::from(format!("{mark}{}", w.id)),
-            Cell::from(w.workflow_type.clone()),
+            // Ids, types and queues are whatever the workflows were started with.
+            Cell::from(format!("{mark}{}", shown(&w.id))),
+            Cell::from(shown(&w.workflow_type)),
             Cell::from(Span::styled(
                 w.status.as_str(),
                 status_style(w.status, theme),
@@ -208,7 +210,7 @@ fn draw_table(
                     .map(|d| fmt_age(d.try_into().unwrap_or_default()))
                     .unwrap_or_default(),
             ),
-            Cell::from(w.task_queue.clone()),
+            Cell::from(shown(&w.task_queue)),
             Cell::from(w.history_length.to_string()),
         ])
         .style(style)
@@ -240,7 +242,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, t: &TemporalState, theme: &Theme) 
         (Some(d), None) => detail_lines(d, theme),
     };
     frame.render_widget(
-        Paragraph::new(lines)
+        Paragraph::new(shown_lines(lines))
             .block(block)
             .wrap(Wrap { trim: false }),
         area,
@@ -351,7 +353,7 @@ fn draw_queues(frame: &mut Frame, area: Rect, queues: &[QueueInfo], theme: &Them
             Line::from(spans)
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    frame.render_widget(Paragraph::new(shown_lines(lines)).block(block), area);
 }
 
 fn draw_input(frame: &mut Frame, area: Rect, t: &TemporalState, theme: &Theme) {
@@ -383,7 +385,7 @@ fn draw_input(frame: &mut Frame, area: Rect, t: &TemporalState, theme: &Theme) {
             },
         ),
     ];
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(Paragraph::new(shown_lines(lines)), area);
 }
 
 /// `3s`, `4m12s`, `2h05m`, `3d04h`.

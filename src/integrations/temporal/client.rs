@@ -507,8 +507,12 @@ fn json_payload(data: Vec<u8>) -> Payload {
 }
 
 fn read_pem(what: &str, path: Option<&String>) -> Result<Option<Vec<u8>>, TemporalError> {
-    path.map(|p| std::fs::read(p).map_err(|e| TemporalError::Settings(format!("{what} {p}: {e}"))))
-        .transpose()
+    // Through the config reader: a path in a config file could name a device or a FIFO.
+    path.map(|p| {
+        crate::config::read::read_config_bytes(std::path::Path::new(p))
+            .map_err(|e| TemporalError::Settings(format!("{what} {e}")))
+    })
+    .transpose()
 }
 
 fn tls_options(cfg: &TemporalConfig) -> Result<TlsOptions, TemporalError> {

@@ -53,14 +53,10 @@ pub enum LayoutError {
         /// The user template directory searched.
         dir: String,
     },
-    /// The template file could not be read.
-    #[error("cannot read layout template {path}: {source}")]
-    Read {
-        /// The file.
-        path: String,
-        /// What the OS said.
-        source: std::io::Error,
-    },
+    /// The template file could not be read, or is not one helios reads (a device, a FIFO, a
+    /// file over 1 MiB): the message names the file.
+    #[error("layout template {0}")]
+    Read(crate::config::ConfigError),
     /// A `{{...}}` the renderer does not know.
     #[error(
         "{origin}:{line}:{col}: unknown placeholder {{{{{name}}}}}; known: repo, lanes, attention, quiet, focus, others, helios"
@@ -100,15 +96,12 @@ pub fn user_template_dir() -> PathBuf {
 /// `templates/NAME.kdl`, else a shipped one.
 pub fn load_template(name: &str) -> Result<Template, LayoutError> {
     let read = |path: &Path| {
-        std::fs::read_to_string(path)
+        crate::config::read::read_config_file(path)
             .map(|text| Template {
                 origin: path.display().to_string(),
                 text,
             })
-            .map_err(|source| LayoutError::Read {
-                path: path.display().to_string(),
-                source,
-            })
+            .map_err(LayoutError::Read)
     };
     let is_path = name.contains('/')
         || Path::new(name)
@@ -145,7 +138,8 @@ pub fn kdl_str(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
+            // Bidi controls too: the file is read by people as well as by zellij.
+            c if crate::text::is_unsafe(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
             }
             c => out.push(c),
@@ -315,7 +309,9 @@ pub fn render(
 ) -> Result<Rendered, LayoutError> {
     let mut text = format!(
         "// Written by helios from {} for {}; edit the template, not this file.\n",
-        template.origin, input.repo
+        // A newline in a repo name would end the comment and start a KDL node.
+        crate::text::escape(&template.origin),
+        crate::text::escape(input.repo)
     );
     let mut origins = vec![Origin {
         line: 0,
