@@ -138,6 +138,9 @@ pub enum LaneError {
         /// What was wrong.
         reason: String,
     },
+    /// A new lane's label would be changed or misread by tmux, git or par.
+    #[error(transparent)]
+    BadLabel(#[from] crate::app::label::LabelError),
     /// Any other par failure, with par's own first line.
     #[error("{what} failed: {message}")]
     Par {

@@ -103,13 +103,25 @@ pub fn installed() -> bool {
     on_path("par")
 }
 
-/// `par start LABEL [--base REF]` in `repo`; returns the tmux session name par made.
+/// `par start LABEL [--base REF]` in `repo`; returns the tmux session name par made. The label
+/// is checked first (see [`crate::app::label`]).
 pub fn start(repo: &Path, label: &str, base: Option<&str>) -> Result<String, LaneError> {
-    let mut args = vec!["start".to_string(), label.to_string()];
+    crate::app::label::validate(label)?;
+    let mut args = vec!["start".to_string()];
     if let Some(b) = base {
+        // par hands the base to git, which would read a leading '-' as an option.
+        if b.is_empty() || b.starts_with('-') {
+            return Err(LaneError::Par {
+                what: format!("par start {label} --base {b}"),
+                message: format!("{b:?} is not a branch or commit: name one, like main"),
+            });
+        }
         args.push("--base".into());
         args.push(b.to_string());
     }
+    // `--` ends par's options: whatever the label is, it is never read as one.
+    args.push("--".into());
+    args.push(label.to_string());
     let out = run(repo, &args, label)?;
     // par prints "Session: NAME"; fall back to the state file when its wording changes.
     let from_output = out
@@ -130,14 +142,19 @@ pub fn start(repo: &Path, label: &str, base: Option<&str>) -> Result<String, Lan
 
 /// `par rm LABEL` in `repo`: kills the session, removes the worktree and the branch.
 pub fn remove(repo: &Path, label: &str) -> Result<(), LaneError> {
-    run(repo, &["rm".to_string(), label.to_string()], label).map(|_| ())
+    run(repo, &["rm".into(), "--".into(), label.to_string()], label).map(|_| ())
 }
 
 /// `par send LABEL|all TEXT` in `repo` (par adds Enter).
 pub fn send(repo: &Path, target: &str, text: &str) -> Result<(), LaneError> {
     run(
         repo,
-        &["send".to_string(), target.to_string(), text.to_string()],
+        &[
+            "send".into(),
+            "--".into(),
+            target.to_string(),
+            text.to_string(),
+        ],
         target,
     )
     .map(|_| ())
@@ -151,7 +168,12 @@ fn run(repo: &Path, args: &[String], label: &str) -> Result<String, LaneError> {
     if !on_path("tmux") {
         return Err(LaneError::TmuxMissing);
     }
-    let what = format!("par {}", args.join(" "));
+    let shown: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != "--")
+        .collect();
+    let what = format!("par {}", shown.join(" "));
     let out = Command::new("par")
         .args(args)
         .current_dir(repo)
