@@ -1,8 +1,10 @@
-//! What keeps lane commands safe, with real par and tmux: labels refused before par sees them.
+//! What keeps lane commands safe, with real par and tmux: labels refused before par sees them,
+//! and no lane change while par's state file is corrupt.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
+use std::path::PathBuf;
 use std::process::Output;
 
 use helios::store::sqlite::SqliteStore;
@@ -88,6 +90,10 @@ fn recorded(world: &World, action: &str, lane: &str, result: EventResult) -> boo
         .any(|(a, l, r)| a == action && l.as_deref() == Some(lane) && *r == result)
 }
 
+fn state_file(world: &World) -> PathBuf {
+    world.path("data/par/global_state.json")
+}
+
 #[test]
 fn labels_tmux_git_or_par_would_change_are_refused_before_par_runs() {
     require("tmux");
@@ -130,4 +136,59 @@ fn labels_tmux_git_or_par_would_change_are_refused_before_par_runs() {
     let l = lane(&world, "ok-1_2");
     assert_eq!(l["status"], "alive");
     assert!(alive(&world, l["session"].as_str().unwrap()));
+}
+
+#[test]
+fn a_corrupt_state_file_stops_every_lane_change_until_restored() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    ok(&helios(&world, &["lane", "new", "alpha"]));
+    let alpha = lane(&world, "alpha")["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let state = state_file(&world);
+    let good = std::fs::read_to_string(&state).unwrap();
+    let backup = world.path("data/par/global_state.json.helios-bak");
+    assert_eq!(std::fs::read_to_string(&backup).unwrap(), good);
+
+    // Truncated, as a crash in the middle of par's write leaves it.
+    let broken = &good[..good.len() / 2];
+    std::fs::write(&state, broken).unwrap();
+    let mut restore = String::new();
+    for args in [
+        &["lane", "new", "beta"][..],
+        &["lane", "rm", "alpha"],
+        &["lane", "send", "alpha", "--", "echo", "hi"],
+        &["lane", "send", "all", "--", "echo", "hi"],
+    ] {
+        let err = one_line_error(&helios(&world, args));
+        assert!(
+            err.contains(&format!("{}:", state.display())),
+            "{args:?}: {err}"
+        );
+        let fix = format!("cp {} {}", backup.display(), state.display());
+        assert!(err.trim_end().ends_with(&fix), "{args:?}: {err}");
+        restore = fix;
+    }
+    // par never ran: the file is as it was, alpha still runs, beta was not made.
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), broken);
+    assert!(alive(&world, &alpha));
+    assert!(!sessions(&world).contains("beta"));
+    assert!(recorded(&world, "lane.created", "beta", EventResult::Error));
+
+    // The fix the message gives works, and nothing was lost.
+    let (cp, args) = restore.split_once(' ').unwrap();
+    let st = std::process::Command::new(cp)
+        .args(args.split(' '))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    ok(&helios(&world, &["lane", "new", "beta"]));
+    let labels: Vec<Value> = lanes(&world)
+        .into_iter()
+        .map(|l| l["label"].clone())
+        .collect();
+    assert_eq!(labels, ["alpha", "beta"]);
 }

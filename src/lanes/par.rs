@@ -4,78 +4,14 @@
 //! every repo; helios reads it and keeps the lanes of one repo. Changes always go through the
 //! `par` CLI so par stays the owner of its own state.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod state;
 
-use serde::Deserialize;
+use std::path::Path;
+use std::process::Command;
 
 use crate::lanes::LaneError;
 
-/// One entry of par's `sessions` map (only the fields helios uses; par may add more).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct ParSession {
-    /// The lane's label.
-    pub label: String,
-    /// The repository the lane belongs to.
-    pub repository_path: PathBuf,
-    /// The lane's worktree.
-    pub worktree_path: PathBuf,
-    /// The lane's tmux session.
-    pub tmux_session_name: String,
-    /// The lane's branch (absent for some `par checkout` lanes).
-    #[serde(default)]
-    pub branch_name: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ParStateFile {
-    #[serde(default)]
-    sessions: BTreeMap<String, ParSession>,
-}
-
-/// Where par keeps its state: `$XDG_DATA_HOME/par/global_state.json`.
-pub fn state_path() -> PathBuf {
-    crate::config::paths::data_home()
-        .join("par")
-        .join("global_state.json")
-}
-
-/// Parse par's state file text and keep the lanes of `repo`, sorted by label.
-/// `path` is only used in the error message.
-pub fn parse_state(text: &str, path: &Path, repo: &Path) -> Result<Vec<ParSession>, LaneError> {
-    let file: ParStateFile = serde_json::from_str(text).map_err(|e| LaneError::ParState {
-        path: path.to_path_buf(),
-        line: e.line(),
-        reason: e.to_string(),
-    })?;
-    let repo = canonical(repo);
-    let mut lanes: Vec<ParSession> = file
-        .sessions
-        .into_values()
-        .filter(|s| canonical(&s.repository_path) == repo)
-        .collect();
-    lanes.sort_by(|a, b| a.label.cmp(&b.label));
-    Ok(lanes)
-}
-
-/// Read par's state file (missing file: no lanes) and keep the lanes of `repo`.
-pub fn read_state(repo: &Path) -> Result<Vec<ParSession>, LaneError> {
-    let path = state_path();
-    match std::fs::read_to_string(&path) {
-        Ok(text) => parse_state(&text, &path, repo),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(LaneError::ParState {
-            path,
-            line: 0,
-            reason: e.to_string(),
-        }),
-    }
-}
-
-fn canonical(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
-}
+pub use state::{ParSession, backup_path, check_state, parse_state, read_state, state_path};
 
 /// Whether a program is on `PATH` (without running it).
 pub fn on_path(program: &str) -> bool {
@@ -104,7 +40,7 @@ pub fn installed() -> bool {
 }
 
 /// `par start LABEL [--base REF]` in `repo`; returns the tmux session name par made. The label
-/// is checked first (see [`crate::app::label`]).
+/// is checked first (see [`crate::app::label`]), and par's state file must parse.
 pub fn start(repo: &Path, label: &str, base: Option<&str>) -> Result<String, LaneError> {
     crate::app::label::validate(label)?;
     let mut args = vec!["start".to_string()];
@@ -122,6 +58,8 @@ pub fn start(repo: &Path, label: &str, base: Option<&str>) -> Result<String, Lan
     // `--` ends par's options: whatever the label is, it is never read as one.
     args.push("--".into());
     args.push(label.to_string());
+    ready()?;
+    check_state()?;
     let out = run(repo, &args, label)?;
     // par prints "Session: NAME"; fall back to the state file when its wording changes.
     let from_output = out
@@ -142,11 +80,15 @@ pub fn start(repo: &Path, label: &str, base: Option<&str>) -> Result<String, Lan
 
 /// `par rm LABEL` in `repo`: kills the session, removes the worktree and the branch.
 pub fn remove(repo: &Path, label: &str) -> Result<(), LaneError> {
+    ready()?;
+    check_state()?;
     run(repo, &["rm".into(), "--".into(), label.to_string()], label).map(|_| ())
 }
 
 /// `par send LABEL|all TEXT` in `repo` (par adds Enter).
 pub fn send(repo: &Path, target: &str, text: &str) -> Result<(), LaneError> {
+    ready()?;
+    check_state()?;
     run(
         repo,
         &[
@@ -160,14 +102,20 @@ pub fn send(repo: &Path, target: &str, text: &str) -> Result<(), LaneError> {
     .map(|_| ())
 }
 
-/// Run par with `args` in `repo`, mapping its failures to one line that names the fix.
-fn run(repo: &Path, args: &[String], label: &str) -> Result<String, LaneError> {
+/// par and tmux are both on PATH.
+fn ready() -> Result<(), LaneError> {
     if !installed() {
         return Err(LaneError::ParMissing);
     }
     if !on_path("tmux") {
         return Err(LaneError::TmuxMissing);
     }
+    Ok(())
+}
+
+/// Run par with `args` in `repo`, mapping its failures to one line that names the fix.
+fn run(repo: &Path, args: &[String], label: &str) -> Result<String, LaneError> {
+    ready()?;
     let shown: Vec<&str> = args
         .iter()
         .map(String::as_str)
@@ -231,65 +179,6 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-
-    const STATE: &str = r#"{
-      "sessions": {
-        "foo": {"label": "foo", "repository_path": "/r/one", "repository_name": "one",
-                "worktree_path": "/d/par/worktrees/ab/foo", "tmux_session_name": "par-one-ab12-foo",
-                "branch_name": "foo", "created_at": "2026-11-25T20:27:15", "session_type": "session",
-                "managed_branch": true},
-        "bar": {"label": "bar", "repository_path": "/r/two", "repository_name": "two",
-                "worktree_path": "/d/par/worktrees/cd/bar", "tmux_session_name": "par-two-cd34-bar",
-                "branch_name": "bar"},
-        "alpha": {"label": "alpha", "repository_path": "/r/one",
-                "worktree_path": "/d/par/worktrees/ab/alpha", "tmux_session_name": "par-one-ab12-alpha"}
-      },
-      "workspaces": {}
-    }"#;
-
-    #[test]
-    fn keeps_only_this_repos_lanes_sorted() {
-        let lanes = parse_state(STATE, Path::new("s.json"), Path::new("/r/one")).unwrap();
-        let labels: Vec<_> = lanes.iter().map(|l| l.label.as_str()).collect();
-        assert_eq!(labels, ["alpha", "foo"]);
-        assert_eq!(lanes[1].tmux_session_name, "par-one-ab12-foo");
-        assert_eq!(lanes[1].branch_name.as_deref(), Some("foo"));
-        assert_eq!(lanes[0].branch_name, None);
-    }
-
-    #[test]
-    fn empty_state_has_no_lanes() {
-        let lanes = parse_state(r#"{"sessions": {}}"#, Path::new("s"), Path::new("/r")).unwrap();
-        assert!(lanes.is_empty());
-        assert!(
-            parse_state("{}", Path::new("s"), Path::new("/r"))
-                .unwrap()
-                .is_empty()
-        );
-    }
-
-    #[test]
-    fn corrupt_state_names_file_and_line() {
-        let err = parse_state(
-            "{\n  \"sessions\": {\n oops",
-            Path::new("/x/global_state.json"),
-            Path::new("/r"),
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(err.contains("/x/global_state.json:3"), "{err}");
-        assert!(err.contains("par"), "{err}");
-    }
-
-    #[test]
-    fn wrong_shape_is_an_error_not_a_panic() {
-        let err = parse_state(
-            r#"{"sessions": {"a": {"label": 3}}}"#,
-            Path::new("s"),
-            Path::new("/r"),
-        );
-        assert!(err.is_err());
-    }
 
     #[test]
     fn classify_maps_par_messages_to_fixes() {
