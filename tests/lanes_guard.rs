@@ -1,16 +1,24 @@
-//! What keeps lane commands safe, with real par and tmux: labels refused before par sees them,
-//! and no lane change while par's state file is corrupt.
+//! What keeps lane commands safe and honest, with real par and tmux: labels refused before par
+//! sees them, no lane change while par's state file is corrupt, and exit codes and audit events
+//! that follow what really happened.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::Output;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use helios::store::sqlite::SqliteStore;
 use helios::store::{EventQuery, EventResult, EventStore};
+use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
 use serde_json::Value;
-use support::{World, require};
+use support::{World, require, wait_until, wait_until_or};
+use tui_term::vt100::Parser;
+
+const WAIT: Duration = Duration::from_secs(30);
 
 fn helios(world: &World, args: &[&str]) -> Output {
     world.helios().args(args).output().unwrap()
@@ -92,6 +100,27 @@ fn recorded(world: &World, action: &str, lane: &str, result: EventResult) -> boo
 
 fn state_file(world: &World) -> PathBuf {
     world.path("data/par/global_state.json")
+}
+
+/// A `tmux` on PATH in front of the real one that skips `skip` (a tmux command) and says it
+/// worked: par then reports success for something that did not happen.
+fn lying_tmux(world: &World, skip: &str) -> String {
+    let real = require("tmux");
+    let dir = world.path("lying-bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("tmux");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = {skip} ]; then exit 0; fi\nexec '{}' \"$@\"\n",
+            real.display()
+        ),
+    )
+    .unwrap();
+    let mut perm = std::fs::metadata(&script).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(&script, perm).unwrap();
+    format!("{}:{}", dir.display(), std::env::var("PATH").unwrap())
 }
 
 #[test]
@@ -191,4 +220,203 @@ fn a_corrupt_state_file_stops_every_lane_change_until_restored() {
         .map(|l| l["label"].clone())
         .collect();
     assert_eq!(labels, ["alpha", "beta"]);
+}
+
+#[test]
+fn results_follow_what_really_happened() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    for name in ["alpha", "beta"] {
+        ok(&helios(&world, &["lane", "new", name]));
+    }
+    let alpha = lane(&world, "alpha")["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let beta = lane(&world, "beta");
+
+    // alpha's session dies; par would still exit 0 on a send to it.
+    tmux(&world, &["kill-session", "-t", &format!("={alpha}")]);
+    let err = one_line_error(&helios(
+        &world,
+        &["lane", "send", "alpha", "--", "echo", "x"],
+    ));
+    assert!(
+        err.contains("lane alpha has no running tmux session"),
+        "{err}"
+    );
+    assert!(recorded(
+        &world,
+        "lane.text_sent",
+        "alpha",
+        EventResult::Error
+    ));
+
+    // `all` reaches every live lane and still says which one it could not.
+    let marker = PathBuf::from(beta["worktree"].as_str().unwrap()).join("all.txt");
+    let err = one_line_error(&helios(
+        &world,
+        &["lane", "send", "all", "--", "echo done > all.txt"],
+    ));
+    assert!(err.contains("sent to 1 of 2 lanes"), "{err}");
+    assert!(err.contains("alpha"), "{err}");
+    wait_until("the send to beta", WAIT, || {
+        support::read(&marker).contains("done")
+    });
+    assert!(recorded(
+        &world,
+        "lane.text_sent",
+        "all",
+        EventResult::Error
+    ));
+
+    // tmux refuses text that looks like an option; par prints that and exits 0.
+    let err = one_line_error(&helios(
+        &world,
+        &["lane", "send", "beta", "--", "--version"],
+    ));
+    assert!(err.contains("invalid flag"), "{err}");
+    ok(&helios(
+        &world,
+        &["lane", "send", "beta", "--", "echo", "fine"],
+    ));
+    assert!(recorded(&world, "lane.text_sent", "beta", EventResult::Ok));
+
+    // par rm says it removed the lane while its session still runs: an error naming the fix.
+    let beta_session = beta["session"].as_str().unwrap().to_string();
+    let out = world
+        .helios()
+        .env("PATH", lying_tmux(&world, "kill-session"))
+        .args(["lane", "rm", "beta"])
+        .output()
+        .unwrap();
+    let err = one_line_error(&out);
+    assert!(
+        err.contains(&format!("tmux kill-session -t ={beta_session}")),
+        "{err}"
+    );
+    assert!(alive(&world, &beta_session));
+    assert!(recorded(&world, "lane.removed", "beta", EventResult::Error));
+
+    // par start says it made a session it did not make.
+    let out = world
+        .helios()
+        .env("PATH", lying_tmux(&world, "new-session"))
+        .args(["lane", "new", "ghost"])
+        .output()
+        .unwrap();
+    let err = one_line_error(&out);
+    assert!(err.contains("does not exist"), "{err}");
+    assert!(recorded(
+        &world,
+        "lane.created",
+        "ghost",
+        EventResult::Error
+    ));
+}
+
+/// helios's console in a PTY of its own, with a screen model of what it draws.
+struct Tui {
+    screen: Arc<Mutex<Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+}
+
+impl Tui {
+    fn start(world: &World, env: &[(&str, &str)]) -> Self {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 30,
+                cols: 160,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(support::helios_bin());
+        cmd.cwd(&world.repo);
+        for (k, v) in world.env() {
+            cmd.env(k, v);
+        }
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("TMUX");
+        cmd.env_remove("ZELLIJ");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(Parser::new(30, 160, 0)));
+        let s = screen.clone();
+        std::thread::spawn(move || {
+            let _master = pair.master;
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                s.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        Self {
+            screen,
+            writer,
+            child,
+        }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn keys(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    fn wait_for(&self, what: &str, needle: &str) {
+        wait_until_or(
+            what,
+            WAIT,
+            || self.contents().contains(needle),
+            || format!("helios shows:\n{}", self.contents()),
+        );
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[test]
+fn the_console_refuses_bad_labels_and_shows_a_send_that_reached_nothing() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    for name in ["alpha", "beta"] {
+        ok(&helios(&world, &["lane", "new", name]));
+    }
+    let alpha = lane(&world, "alpha")["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut tui = Tui::start(&world, &[]);
+    tui.wait_for("the lane list", "beta");
+
+    tui.keys(b":lane new fix-1.2\r");
+    tui.wait_for("the refusal", "lane label \"fix-1.2\" is not allowed");
+    tui.keys(b"cfix-1.3\r");
+    tui.wait_for("the refusal", "lane label \"fix-1.3\" is not allowed");
+    assert!(!sessions(&world).contains("fix"));
+
+    tmux(&world, &["kill-session", "-t", &format!("={alpha}")]);
+    tui.keys(b":lane send alpha echo hi\r");
+    tui.wait_for("the failed send", "lane alpha has no running tmux session");
+    wait_until("the failed send's event", WAIT, || {
+        recorded(&world, "lane.text_sent", "alpha", EventResult::Error)
+    });
 }

@@ -146,6 +146,24 @@ pub enum LaneError {
     /// A new lane's label would be changed or misread by tmux, git or par.
     #[error(transparent)]
     BadLabel(#[from] crate::app::label::LabelError),
+    /// par reported success, but the lane is not in the state it should be in.
+    #[error("{what}: {problem}")]
+    Unconfirmed {
+        /// The par command line.
+        what: String,
+        /// What is wrong, and what to do.
+        problem: String,
+    },
+    /// The lane's tmux session is gone: par would print an error and still exit 0.
+    #[error(
+        "lane {label} has no running tmux session ({session}): nothing was sent; see `helios lane ls`, or remove it with `helios lane rm {label}`"
+    )]
+    SessionGone {
+        /// The label.
+        label: String,
+        /// The session par recorded.
+        session: String,
+    },
     /// Any other par failure, with par's own first line.
     #[error("{what} failed: {message}")]
     Par {

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::lanes::LaneError;
+use crate::lanes::discover::session_alive;
 
 pub use state::{ParSession, backup_path, check_state, parse_state, read_state, state_path};
 
@@ -39,11 +40,14 @@ pub fn installed() -> bool {
     on_path("par")
 }
 
-/// `par start LABEL [--base REF]` in `repo`; returns the tmux session name par made. The label
-/// is checked first (see [`crate::app::label`]), and par's state file must parse.
+/// `par start LABEL [--base REF]` in `repo`; returns the tmux session name par made.
+///
+/// The label is checked first (see [`crate::app::label`]) and par's state file must parse.
+/// par's exit status is not the whole answer: the lane must be in its state file afterwards
+/// and its tmux session must exist under exactly the recorded name.
 pub fn start(repo: &Path, label: &str, base: Option<&str>) -> Result<String, LaneError> {
     crate::app::label::validate(label)?;
-    let mut args = vec!["start".to_string()];
+    let mut args = vec!["start"];
     if let Some(b) = base {
         // par hands the base to git, which would read a leading '-' as an option.
         if b.is_empty() || b.starts_with('-') {
@@ -52,54 +56,150 @@ pub fn start(repo: &Path, label: &str, base: Option<&str>) -> Result<String, Lan
                 message: format!("{b:?} is not a branch or commit: name one, like main"),
             });
         }
-        args.push("--base".into());
-        args.push(b.to_string());
+        args.extend(["--base", b]);
     }
     // `--` ends par's options: whatever the label is, it is never read as one.
-    args.push("--".into());
-    args.push(label.to_string());
+    args.extend(["--", label]);
     ready()?;
     check_state()?;
+    // par's stderr may show a failed step it then recovered from (a branch that already
+    // existed): the state file and tmux say how it ended.
     let out = run(repo, &args, label)?;
-    // par prints "Session: NAME"; fall back to the state file when its wording changes.
-    let from_output = out
+    let what = format!("par start {label}");
+    let recorded = read_state(repo)?
+        .into_iter()
+        .find(|s| s.label == label)
+        .map(|s| s.tmux_session_name)
+        .ok_or_else(|| LaneError::Unconfirmed {
+            what: what.clone(),
+            problem: format!(
+                "par reported success but lane {label} is not in its state file {}",
+                state_path().display()
+            ),
+        })?;
+    // par prints "Session: NAME"; when it names another session than it recorded, trust neither.
+    let printed = out
+        .stdout
         .lines()
         .find_map(|l| l.trim().strip_prefix("Session: ").map(str::to_string));
-    match from_output {
-        Some(s) => Ok(s),
-        None => read_state(repo)?
-            .into_iter()
-            .find(|s| s.label == label)
-            .map(|s| s.tmux_session_name)
-            .ok_or_else(|| LaneError::Par {
-                what: format!("par start {label}"),
-                message: "par reported success but the lane is not in its state file".into(),
-            }),
+    if printed.as_ref().is_some_and(|p| *p != recorded) || !session_alive(&recorded) {
+        return Err(LaneError::Unconfirmed {
+            what,
+            problem: format!(
+                "par recorded tmux session {recorded}, which does not exist (tmux may have renamed it); remove the lane with `helios lane rm {label}`"
+            ),
+        });
     }
+    Ok(recorded)
 }
 
-/// `par rm LABEL` in `repo`: kills the session, removes the worktree and the branch.
+/// `par rm LABEL` in `repo`: kills the session, removes the worktree and the branch. Succeeds
+/// only when the lane is out of par's state and its tmux session is gone.
 pub fn remove(repo: &Path, label: &str) -> Result<(), LaneError> {
     ready()?;
     check_state()?;
-    run(repo, &["rm".into(), "--".into(), label.to_string()], label).map(|_| ())
+    let session = read_state(repo)?
+        .into_iter()
+        .find(|s| s.label == label)
+        .map(|s| s.tmux_session_name);
+    run(repo, &["rm", "--", label], label)?;
+    let what = format!("par rm {label}");
+    if read_state(repo)?.iter().any(|s| s.label == label) {
+        return Err(LaneError::Unconfirmed {
+            what,
+            problem: format!("par reported success but lane {label} is still in its state file"),
+        });
+    }
+    // par kills the session without checking that it worked.
+    if let Some(session) = session.filter(|s| session_alive(s)) {
+        return Err(LaneError::Unconfirmed {
+            what,
+            problem: format!(
+                "the lane's worktree and record are gone but its tmux session {session} still runs: stop it with `tmux kill-session -t ={session}`"
+            ),
+        });
+    }
+    Ok(())
 }
 
-/// `par send LABEL|all TEXT` in `repo` (par adds Enter).
+/// `par send LABEL TEXT` in `repo` (par adds Enter); `all` means every par lane of `repo`
+/// (par's own `all` would reach every repository's lanes). A lane whose tmux session is gone
+/// is an error, as is any error par prints while exiting 0.
 pub fn send(repo: &Path, target: &str, text: &str) -> Result<(), LaneError> {
     ready()?;
     check_state()?;
-    run(
-        repo,
-        &[
-            "send".into(),
-            "--".into(),
-            target.to_string(),
-            text.to_string(),
-        ],
-        target,
-    )
-    .map(|_| ())
+    let lanes = read_state(repo)?;
+    if target != "all" {
+        let lane =
+            lanes
+                .iter()
+                .find(|s| s.label == target)
+                .ok_or_else(|| LaneError::NoSuchLane {
+                    label: target.to_string(),
+                })?;
+        return send_one(repo, lane, text);
+    }
+    if lanes.is_empty() {
+        return Err(LaneError::Par {
+            what: "par send all".into(),
+            message: format!(
+                "no par lanes in {}: nothing to send to (create one with `helios lane new`)",
+                repo.display()
+            ),
+        });
+    }
+    // One par process per lane, side by side: each is mostly Python starting up.
+    let failed: Vec<String> = std::thread::scope(|scope| {
+        let runs: Vec<_> = lanes
+            .iter()
+            .map(|lane| scope.spawn(move || send_one(repo, lane, text)))
+            .collect();
+        runs.into_iter()
+            .filter_map(|r| match r.join() {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(e.to_string()),
+                Err(_) => Some("a send thread panicked".into()),
+            })
+            .collect()
+    });
+    if failed.is_empty() {
+        return Ok(());
+    }
+    Err(LaneError::Par {
+        what: "par send all".into(),
+        message: format!(
+            "sent to {} of {} lanes; {}",
+            lanes.len() - failed.len(),
+            lanes.len(),
+            failed.join("; ")
+        ),
+    })
+}
+
+fn send_one(repo: &Path, lane: &ParSession, text: &str) -> Result<(), LaneError> {
+    let label = lane.label.as_str();
+    if !session_alive(&lane.tmux_session_name) {
+        return Err(LaneError::SessionGone {
+            label: label.to_string(),
+            session: lane.tmux_session_name.clone(),
+        });
+    }
+    let out = run(repo, &["send", "--", label, text], label)?;
+    match failure_in(&out.stderr) {
+        Some(message) => Err(LaneError::Par {
+            what: out.what,
+            message,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// What a par run that exited 0 printed.
+struct ParOutput {
+    /// The command line, for messages.
+    what: String,
+    stdout: String,
+    stderr: String,
 }
 
 /// par and tmux are both on PATH.
@@ -113,15 +213,18 @@ fn ready() -> Result<(), LaneError> {
     Ok(())
 }
 
-/// Run par with `args` in `repo`, mapping its failures to one line that names the fix.
-fn run(repo: &Path, args: &[String], label: &str) -> Result<String, LaneError> {
+/// Run par with `args` in `repo`, mapping a non-zero exit to one line that names the fix. par
+/// also exits 0 after some failures: each caller checks the outcome it needs.
+fn run(repo: &Path, args: &[&str], label: &str) -> Result<ParOutput, LaneError> {
     ready()?;
-    let shown: Vec<&str> = args
-        .iter()
-        .map(String::as_str)
-        .filter(|a| *a != "--")
-        .collect();
-    let what = format!("par {}", shown.join(" "));
+    let what = format!(
+        "par {}",
+        args.iter()
+            .filter(|a| **a != "--")
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     let out = Command::new("par")
         .args(args)
         .current_dir(repo)
@@ -135,11 +238,34 @@ fn run(repo: &Path, args: &[String], label: &str) -> Result<String, LaneError> {
             message: format!("cannot run par: {e}"),
         })?;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    if out.status.success() {
-        return Ok(stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if !out.status.success() {
+        return Err(classify(&what, label, repo, &format!("{stderr}\n{stdout}")));
     }
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    Err(classify(&what, label, repo, &format!("{stderr}\n{stdout}")))
+    Ok(ParOutput {
+        what,
+        stdout,
+        stderr,
+    })
+}
+
+/// The failure par printed while exiting 0, as one line: the failed command's own message
+/// (tmux's "can't find session: …") when par shows it, else par's "Failed to …" line.
+pub fn failure_in(stderr: &str) -> Option<String> {
+    let lines: Vec<&str> = stderr.lines().map(str::trim).collect();
+    let failed = lines
+        .iter()
+        .position(|l| l.starts_with("Command failed:") || l.starts_with("Failed to "))?;
+    let own = lines[failed + 1..].iter().find(|l| {
+        !l.is_empty() && !l.starts_with("Failed to ") && !l.starts_with("Command failed:")
+    });
+    let mut message = own.copied().unwrap_or(lines[failed]).to_string();
+    if message.contains("invalid flag") {
+        // tmux reads text that starts with '-' as its own option.
+        message
+            .push_str(" (tmux takes text starting with '-' as an option: put a space before it)");
+    }
+    Some(message)
 }
 
 /// Turn par's failure text into the error that names the fix.
@@ -209,5 +335,29 @@ mod tests {
         assert!(missing.to_string().contains("no lane x"), "{missing}");
         let other = classify("par send x hi", "x", repo, "\nError: boom\nmore");
         assert_eq!(other.to_string(), "par send x hi failed: boom");
+    }
+
+    #[test]
+    fn failures_par_prints_while_exiting_0_are_found() {
+        // What par 0.2 printed (stderr) for a send to a session tmux does not have.
+        let gone = "Command failed: tmux send-keys -t par-r-8b3d-x:0 echo hi Enter\n\
+                    can't find session: par-r-8b3d-x\n\
+                    Failed to send command: Command '['tmux', 'send-keys']' returned non-zero exit status 1.\n";
+        assert_eq!(
+            failure_in(gone).as_deref(),
+            Some("can't find session: par-r-8b3d-x")
+        );
+        let flag = "Command failed: tmux send-keys -t s:0 --version Enter\n\
+                    command send-keys: invalid flag --\n\
+                    Failed to send command: Command '...' returned non-zero exit status 1.\n";
+        let f = failure_in(flag).unwrap();
+        assert!(f.starts_with("command send-keys: invalid flag --"), "{f}");
+        assert!(f.contains("put a space before it"), "{f}");
+        assert_eq!(
+            failure_in("Failed to send command: boom\n").as_deref(),
+            Some("Failed to send command: boom")
+        );
+        assert_eq!(failure_in(""), None);
+        assert_eq!(failure_in("Sending to session 'x'...\n"), None);
     }
 }
