@@ -1,6 +1,6 @@
 //! What keeps lane commands safe and honest, with real par and tmux: labels refused before par
-//! sees them, no lane change while par's state file is corrupt, and exit codes and audit events
-//! that follow what really happened.
+//! sees them, no lane change while par's state file is corrupt, exit codes and audit events that
+//! follow what really happened, and helios's credentials kept from the lanes and its output.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -19,6 +19,8 @@ use support::{World, require, wait_until, wait_until_or};
 use tui_term::vt100::Parser;
 
 const WAIT: Duration = Duration::from_secs(30);
+const NATS_URL: &str = "nats://natsuser:natspw@127.0.0.1:1";
+const PG_URL: &str = "postgres://pguser:pgpw@127.0.0.1:1/helios";
 
 fn helios(world: &World, args: &[&str]) -> Output {
     world.helios().args(args).output().unwrap()
@@ -316,6 +318,72 @@ fn results_follow_what_really_happened() {
     ));
 }
 
+#[test]
+fn lanes_and_output_never_see_helios_credentials() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    let secret = |c: &mut std::process::Command| {
+        c.env("NATS_URL", NATS_URL)
+            .env("HELIOS_POSTGRES_URL", PG_URL)
+            .env("TEMPORAL_API_KEY", "temporalkey");
+    };
+    // par starts the tmux server here: its global environment is what every lane gets.
+    let mut new = world.helios();
+    new.args(["lane", "new", "alpha"]);
+    secret(&mut new);
+    ok(&new.output().unwrap());
+    let session = lane(&world, "alpha")["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let global = tmux(&world, &["show-environment", "-g"]);
+    let own = tmux(&world, &["show-environment", "-t", &format!("={session}")]);
+    assert!(global.contains("HOME="), "{global}");
+    for env in [&global, &own] {
+        for name in ["NATS_URL", "HELIOS_POSTGRES_URL", "TEMPORAL_API_KEY"] {
+            assert!(!env.contains(&format!("{name}=")), "{name} in {env}");
+        }
+    }
+    // The agent's shell: what it sees is written to a file in its worktree.
+    let wt = PathBuf::from(lane(&world, "alpha")["worktree"].as_str().unwrap());
+    ok(&helios(
+        &world,
+        &[
+            "lane",
+            "send",
+            "alpha",
+            "--",
+            "env > env.txt; echo end >> env.txt",
+        ],
+    ));
+    wait_until("the lane's env", WAIT, || {
+        support::read(&wt.join("env.txt")).contains("end")
+    });
+    let env = support::read(&wt.join("env.txt"));
+    assert!(env.contains("HOME="), "{env}");
+    for s in ["natspw", "pgpw", "temporalkey"] {
+        assert!(!env.contains(s), "{s} in the lane's env");
+    }
+
+    // Human output and `config show`'s TOML show the URLs with the secrets hidden.
+    for args in [&["config", "show"][..], &["status"]] {
+        let mut c = world.helios();
+        c.args(args);
+        secret(&mut c);
+        let out = c.output().unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for s in ["natspw", "pgpw", "temporalkey"] {
+            assert!(!all.contains(s), "{s} in `helios {args:?}`:\n{all}");
+        }
+        assert!(all.contains("natsuser:***@127.0.0.1:1"), "{args:?}:\n{all}");
+    }
+}
+
 /// helios's console in a PTY of its own, with a screen model of what it draws.
 struct Tui {
     screen: Arc<Mutex<Parser>>,
@@ -392,6 +460,12 @@ impl Drop for Tui {
     }
 }
 
+fn focused(world: &World) -> bool {
+    SqliteStore::open(&world.path("state/helios/helios.db"))
+        .and_then(|s| s.query(&EventQuery::default()))
+        .is_ok_and(|evs| evs.iter().any(|e| e.action == "lane.focused"))
+}
+
 #[test]
 fn the_console_refuses_bad_labels_and_shows_a_send_that_reached_nothing() {
     require("tmux");
@@ -419,4 +493,33 @@ fn the_console_refuses_bad_labels_and_shows_a_send_that_reached_nothing() {
     wait_until("the failed send's event", WAIT, || {
         recorded(&world, "lane.text_sent", "alpha", EventResult::Error)
     });
+}
+
+#[test]
+fn a_plain_lane_shell_does_not_get_helios_credentials() {
+    require("git");
+    let world = World::new("app");
+    let wt = world.path("feature-x");
+    world.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "feature-x",
+        wt.to_str().unwrap(),
+    ]);
+    let mut tui = Tui::start(
+        &world,
+        &[
+            ("PATH", "/usr/bin:/bin"),
+            ("SHELL", "/bin/sh"),
+            ("NATS_URL", NATS_URL),
+            ("HELIOS_POSTGRES_URL", PG_URL),
+        ],
+    );
+    tui.wait_for("the worktree lane", "feature-x");
+    tui.keys(b"j\r");
+    wait_until("focus", WAIT, || focused(&world));
+    tui.keys(b"echo \"n=${NATS_URL:-unset} p=${HELIOS_POSTGRES_URL:-unset} $((6*7))\"\r");
+    tui.wait_for("the shell's answer", "n=unset p=unset 42");
 }

@@ -128,7 +128,7 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
             }
             let session = session.map_err(|e| anyhow::anyhow!("{e}"))?;
             if inside_tmux {
-                let out = std::process::Command::new("tmux")
+                let out = crate::config::secrets::command("tmux")
                     .args(["switch-client", "-t", &format!("={session}")])
                     .output()?;
                 let result = if out.status.success() {

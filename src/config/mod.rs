@@ -5,6 +5,7 @@ pub mod errors;
 pub mod keymap;
 pub mod named;
 pub mod paths;
+pub mod secrets;
 pub mod sections;
 pub mod theme;
 

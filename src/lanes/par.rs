@@ -7,7 +7,6 @@
 mod state;
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::lanes::LaneError;
 use crate::lanes::discover::session_alive;
@@ -225,7 +224,7 @@ fn run(repo: &Path, args: &[&str], label: &str) -> Result<ParOutput, LaneError> 
             .collect::<Vec<_>>()
             .join(" ")
     );
-    let out = Command::new("par")
+    let out = crate::config::secrets::command("par")
         .args(args)
         .current_dir(repo)
         .env_remove("TMUX")
