@@ -285,6 +285,17 @@ fn results_follow_what_really_happened() {
     ));
     assert!(recorded(&world, "lane.text_sent", "beta", EventResult::Ok));
 
+    // alpha's session is gone: removing alpha must not kill alphabet's, whose name tmux would
+    // take for it.
+    ok(&helios(&world, &["lane", "new", "alphabet"]));
+    let alphabet = lane(&world, "alphabet")["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(&helios(&world, &["lane", "rm", "alpha"]));
+    assert!(alive(&world, &alphabet), "par rm alpha killed {alphabet}");
+    assert!(!alive(&world, &alpha));
+
     // par rm says it removed the lane while its session still runs: an error naming the fix.
     let beta_session = beta["session"].as_str().unwrap().to_string();
     let out = world

@@ -9,7 +9,7 @@ mod state;
 use std::path::Path;
 
 use crate::lanes::LaneError;
-use crate::lanes::discover::session_alive;
+use crate::lanes::discover::{session_alive, tmux_sessions};
 
 pub use state::{ParSession, backup_path, check_state, parse_state, read_state, state_path};
 
@@ -101,8 +101,11 @@ pub fn remove(repo: &Path, label: &str) -> Result<(), LaneError> {
         .into_iter()
         .find(|s| s.label == label)
         .map(|s| s.tmux_session_name);
-    run(repo, &["rm", "--", label], label)?;
     let what = format!("par rm {label}");
+    if let Some(s) = &session {
+        shield_namesakes(s, &what)?;
+    }
+    run(repo, &["rm", "--", label], label)?;
     if read_state(repo)?.iter().any(|s| s.label == label) {
         return Err(LaneError::Unconfirmed {
             what,
@@ -119,6 +122,34 @@ pub fn remove(repo: &Path, label: &str) -> Result<(), LaneError> {
         });
     }
     Ok(())
+}
+
+/// par kills a lane's session with `tmux kill-session -t NAME`, and when NAME is gone tmux
+/// takes the one session whose name starts with it: `par rm g` would kill lane g2's agent. A
+/// stand-in session under exactly NAME takes that kill instead.
+fn shield_namesakes(session: &str, what: &str) -> Result<(), LaneError> {
+    if session_alive(session)
+        || !tmux_sessions()
+            .iter()
+            .any(|other| other.starts_with(session))
+    {
+        return Ok(());
+    }
+    let made = crate::config::secrets::command("tmux")
+        .args(["new-session", "-d", "-s", session])
+        .env_remove("TMUX")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if made && session_alive(session) {
+        Ok(())
+    } else {
+        Err(LaneError::Unconfirmed {
+            what: what.to_string(),
+            problem: format!(
+                "the lane's session {session} is gone and par would kill another session whose name starts with it; nothing was removed"
+            ),
+        })
+    }
 }
 
 /// `par send LABEL TEXT` in `repo` (par adds Enter); `all` means every par lane of `repo`
