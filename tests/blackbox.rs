@@ -120,8 +120,19 @@ impl Tui {
             what,
             WAIT,
             || self.contents().contains(needle),
-            || format!("helios shows:\n{}", self.contents()),
+            || self.shows(),
         );
+    }
+
+    /// What helios shows, and its panic message when it panicked (the screen alone shows only
+    /// the end of the backtrace).
+    fn shows(&self) -> String {
+        let raw = self.raw();
+        let panic = raw
+            .find("panicked at")
+            .map(|i| raw[i..].lines().take(3).collect::<Vec<_>>().join("\n"))
+            .unwrap_or_default();
+        format!("helios shows:\n{}\n{panic}", self.contents())
     }
 
     /// Wait until the tty showed `marker`; returns everything it showed.
@@ -130,7 +141,7 @@ impl Tui {
             marker,
             WAIT,
             || self.raw().contains(marker),
-            || format!("helios shows:\n{}", self.contents()),
+            || self.shows(),
         );
         let _ = self.child.wait();
         self.raw()
@@ -145,7 +156,7 @@ impl Tui {
                 let raw = self.raw();
                 raw.contains("helios-exit=") && raw.contains("stty-done")
             },
-            || format!("helios shows:\n{}", self.contents()),
+            || self.shows(),
         );
         let _ = self.child.wait();
         self.raw()

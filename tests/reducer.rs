@@ -90,6 +90,22 @@ fn create_rejects_spaces_and_escape_cancels() {
     assert_eq!(st.mode, Mode::Normal);
 }
 
+/// Every way of creating a lane in the console runs the one label check before any effect.
+#[rstest]
+#[case::palette_dot(":lane new fix-1.2<enter>", "\"fix-1.2\" is not allowed")]
+#[case::palette_dash(":lane new -x<enter>", "\"-x\" is not allowed")]
+#[case::palette_reserved(":lane new all<enter>", "\"all\" is not allowed")]
+#[case::prompt_colon("cfix:1<enter>", "\"fix:1\" is not allowed")]
+#[case::prompt_slash("ca/b<enter>", "try \"a-b\"")]
+fn bad_labels_are_refused_in_the_console(#[case] script: &str, #[case] shown: &str) {
+    let (mut st, _) = state_with(&["a"], (100, 30));
+    let fx = run_keys(&mut st, &km(), script);
+    assert!(fx.is_empty(), "{script}: {fx:?}");
+    let flash = st.flash.as_ref().unwrap();
+    assert!(flash.text.contains(shown), "{script}: {}", flash.text);
+    assert_eq!(st.mode, Mode::Normal);
+}
+
 #[rstest]
 #[case::yes("dy", true)]
 #[case::upper_yes("dY", true)]

@@ -6,6 +6,7 @@ pub mod command;
 pub mod effect;
 pub mod event;
 pub mod keys;
+pub mod label;
 pub mod nats;
 pub mod on_action;
 pub mod on_event;

@@ -65,6 +65,11 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::OpenFilter => open_prompt(state, PromptKind::Filter),
         Action::CreateLane { label, base, cmd } => {
             state.mode = Mode::Normal;
+            // Refused here, before any IO; `lanes::par::start` runs the same check for the CLI.
+            if let Err(e) = crate::app::label::validate(&label) {
+                flash(state, FlashLevel::Error, &e.to_string());
+                return Vec::new();
+            }
             flash(state, FlashLevel::Info, &format!("creating lane {label}…"));
             vec![Effect::CreateLane { label, base, cmd }]
         }
@@ -278,27 +283,14 @@ fn prompt_submit(state: &mut AppState) -> Vec<Effect> {
             }
         },
         PromptKind::CreateLabel if text_trim.is_empty() => Vec::new(),
-        PromptKind::CreateLabel => {
-            if text_trim.contains(char::is_whitespace) {
-                flash(
-                    state,
-                    FlashLevel::Error,
-                    &format!(
-                        "a lane label has no spaces: `{text_trim}`; try `{}`",
-                        text_trim.replace(char::is_whitespace, "-")
-                    ),
-                );
-                return Vec::new();
-            }
-            apply(
-                state,
-                Action::CreateLane {
-                    label: text_trim,
-                    base: None,
-                    cmd: None,
-                },
-            )
-        }
+        PromptKind::CreateLabel => apply(
+            state,
+            Action::CreateLane {
+                label: text_trim,
+                base: None,
+                cmd: None,
+            },
+        ),
         PromptKind::SendText => {
             if let Some(target) = selected_target(state) {
                 apply(state, Action::SendLine { target, text })

@@ -124,6 +124,7 @@ pub fn show(ctx: &Context, env: &TermEnv) -> anyhow::Result<String> {
     );
     let theme = theme::resolved_name(&ctx.config.ui.theme, env);
     let _ = writeln!(out, "# theme: {theme} ({})", source_of("themes", &theme));
-    out.push_str(&toml::to_string(&ctx.config)?);
+    // Passwords, tokens and the API key never reach the terminal or a pasted bug report.
+    out.push_str(&toml::to_string(&config::secrets::redacted(&ctx.config))?);
     Ok(out)
 }

@@ -149,14 +149,14 @@ fn exec_argv(argv: &[String]) -> anyhow::Result<ExitCode> {
     let Some((prog, args)) = argv.split_first() else {
         return Ok(ExitCode::SUCCESS);
     };
-    let err = std::process::Command::new(prog).args(args).exec();
+    let err = crate::config::secrets::command(prog).args(args).exec();
     anyhow::bail!("running {} failed: {err}; is it installed?", argv.join(" "))
 }
 
 /// Replace helios with `tmux attach -t SESSION` (only returns on failure).
 pub fn exec_attach(lane: &str, session: &str) -> anyhow::Result<ExitCode> {
     use std::os::unix::process::CommandExt as _;
-    let err = std::process::Command::new("tmux")
+    let err = crate::config::secrets::command("tmux")
         .args(["attach-session", "-t", &format!("={session}")])
         .env_remove("TMUX")
         .exec();

@@ -159,7 +159,7 @@ async fn from_nats(
     let stream = js.get_stream(crate::integrations::nats::sink::STREAM).await.map_err(|e| {
         anyhow::anyhow!(
             "NATS at {}: stream HELIOS_EVENTS: {e}; nothing was delivered yet (run the console or `helios events --deliver`)",
-            crate::integrations::nats::redact(&cfg.url)
+            crate::config::secrets::redact_url(&cfg.url)
         )
     })?;
     let deliver_policy = match query.since {

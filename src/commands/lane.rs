@@ -106,21 +106,16 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
         }
         LaneArgs::Send { target, text } => {
             let text = text.join(" ");
+            // par::send checks the lane's session and what par printed: par itself exits 0
+            // after a send that reached nothing.
             let result = if target == "all" {
-                match par::read_state(&repo.path) {
-                    Err(e) => Err(e.to_string()),
-                    Ok(l) if l.is_empty() => Err(format!(
-                        "no par lanes in {}: nothing to send to (create one with `helios lane new`)",
-                        repo.path.display()
-                    )),
-                    Ok(_) => par::send(&repo.path, "all", &text).map_err(|e| e.to_string()),
-                }
+                par::send(&repo.path, "all", &text)
             } else {
                 par_lane(&repo.path, &target, "send")
                     .and_then(|_| par::send(&repo.path, &target, &text))
-                    .map_err(|e| e.to_string())
             }
-            .map(|()| json!({ "text": text, "via": "par" }));
+            .map(|()| json!({ "text": text, "via": "par" }))
+            .map_err(|e| e.to_string());
             record("lane.text_sent", Some(&target), &result)?;
             result.map_err(|e| anyhow::anyhow!("{e}"))?;
             Ok(ExitCode::SUCCESS)
@@ -136,7 +131,7 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
             }
             let session = session.map_err(|e| anyhow::anyhow!("{e}"))?;
             if inside_tmux {
-                let out = std::process::Command::new("tmux")
+                let out = crate::config::secrets::command("tmux")
                     .args(["switch-client", "-t", &format!("={session}")])
                     .output()?;
                 let result = if out.status.success() {

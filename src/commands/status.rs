@@ -85,7 +85,7 @@ fn lanes(ctx: &Context) -> Value {
 
 async fn nats(ctx: &Context) -> (Value, bool) {
     let cfg = &ctx.config.nats;
-    let url = crate::integrations::nats::redact(&cfg.url);
+    let url = crate::config::secrets::redact_url(&cfg.url);
     // The default URL is only tried quietly: unreachable there is not a failure unless the user
     // pointed helios at a server (flag, NATS_URL, config) or gave credentials.
     let configured = cfg.url != crate::config::NatsConfig::default().url || cfg.creds.is_some();

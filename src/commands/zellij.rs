@@ -171,7 +171,7 @@ fn exec(argv: &[String]) -> anyhow::Result<ExitCode> {
     let Some((program, rest)) = argv.split_first() else {
         return Ok(ExitCode::SUCCESS);
     };
-    let err = std::process::Command::new(program).args(rest).exec();
+    let err = crate::config::secrets::command(program).args(rest).exec();
     anyhow::bail!(
         "cannot run {}: {err}; is zellij 0.45.1 on PATH?",
         argv.join(" ")

@@ -6,6 +6,7 @@ pub mod keymap;
 pub mod named;
 pub mod paths;
 pub mod read;
+pub mod secrets;
 pub mod sections;
 pub mod theme;
 pub mod trust;

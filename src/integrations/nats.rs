@@ -68,21 +68,10 @@ pub enum NatsError {
     Config(String),
 }
 
-/// The URL without any password or token, for messages.
-pub fn redact(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.rsplit_once('@') {
-            Some((_, host)) => format!("{scheme}://***@{host}"),
-            None => url.to_string(),
-        },
-        None => url.to_string(),
-    }
-}
-
 /// Connect with the configured URL and credentials; fails fast (5 s) instead of retrying, so
 /// callers can say "unreachable" and retry on their own schedule.
 pub async fn connect(cfg: &NatsConfig) -> Result<async_nats::Client, NatsError> {
-    let shown = redact(&cfg.url);
+    let shown = crate::config::secrets::redact_url(&cfg.url);
     let mut opts = match &cfg.creds {
         Some(path) => async_nats::ConnectOptions::with_credentials_file(path)
             .await
@@ -113,7 +102,8 @@ pub async fn connect(cfg: &NatsConfig) -> Result<async_nats::Client, NatsError> 
         Ok(c) => Ok(c),
         Err(e) => {
             use async_nats::ConnectErrorKind as K;
-            let reason = e.to_string();
+            // Keep the URL's password out of the reason too, should the client quote it.
+            let reason = e.to_string().replace(cfg.url.as_str(), &shown);
             Err(match e.kind() {
                 K::Authentication | K::AuthorizationViolation => {
                     NatsError::Auth { url: shown, reason }
@@ -134,15 +124,4 @@ pub fn start(
     let cfg = ctx.config.nats.clone();
     tokio::spawn(monitor::run(cfg, events, rx));
     tx
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redact_hides_credentials() {
-        assert_eq!(redact("nats://u:p@h:4222"), "nats://***@h:4222");
-        assert_eq!(redact("nats://h:4222"), "nats://h:4222");
-    }
 }

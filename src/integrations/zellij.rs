@@ -29,7 +29,7 @@ pub fn new_pane_command(
     cwd: &Path,
     command: &[String],
 ) -> Command {
-    let mut cmd = Command::new("zellij");
+    let mut cmd = crate::config::secrets::command("zellij");
     if let Some(s) = session {
         cmd.args(["--session", s]);
     }

@@ -3,7 +3,6 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::lanes::{GitCounts, LaneError, LaneId, LaneInfo, LaneSource, git, par, worktree};
 
@@ -72,7 +71,7 @@ pub fn discover(repo: &Path) -> Result<Vec<LaneInfo>, LaneError> {
 /// Names of the sessions on the (default, or `TMUX_TMPDIR`-chosen) tmux server; empty when no
 /// server runs or tmux is missing.
 pub fn tmux_sessions() -> HashSet<String> {
-    let out = Command::new("tmux")
+    let out = crate::config::secrets::command("tmux")
         .args(["list-sessions", "-F", "#{session_name}"])
         .env_remove("TMUX")
         .output();
@@ -87,7 +86,7 @@ pub fn tmux_sessions() -> HashSet<String> {
 
 /// Whether one tmux session exists (`tmux has-session -t =NAME`, exact match).
 pub fn session_alive(session: &str) -> bool {
-    Command::new("tmux")
+    crate::config::secrets::command("tmux")
         .args(["has-session", "-t", &format!("={session}")])
         .env_remove("TMUX")
         .output()

@@ -2,13 +2,12 @@
 //! `git status --porcelain=v2 --branch`.
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::lanes::GitCounts;
 
 /// Read the counts of the worktree at `dir`; a missing or broken worktree counts as clean.
 pub fn counts(dir: &Path) -> GitCounts {
-    let out = Command::new("git")
+    let out = crate::config::secrets::command("git")
         .arg("-C")
         .arg(dir)
         .args(["status", "--porcelain=v2", "--branch"])

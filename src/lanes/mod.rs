@@ -128,15 +128,41 @@ pub enum LaneError {
         /// What was attempted.
         what: String,
     },
-    /// par's state file could not be read.
-    #[error("{}:{line}: par state file is unreadable ({reason}); fix or move it aside, par recreates it", path.display())]
+    /// par's state file could not be read or does not parse: every lane change is refused
+    /// until it does, because par would take it for "no lanes" and forget them all.
+    #[error("{}", par_state_message(path, *line, *column, reason, backup.as_deref()))]
     ParState {
         /// The state file.
         path: PathBuf,
         /// 1-based line, 0 when unknown.
         line: usize,
+        /// 1-based column, 0 when unknown.
+        column: usize,
         /// What was wrong.
         reason: String,
+        /// helios's copy of the last good state file, when there is one.
+        backup: Option<PathBuf>,
+    },
+    /// A new lane's label would be changed or misread by tmux, git or par.
+    #[error(transparent)]
+    BadLabel(#[from] crate::app::label::LabelError),
+    /// par reported success, but the lane is not in the state it should be in.
+    #[error("{what}: {problem}")]
+    Unconfirmed {
+        /// The par command line.
+        what: String,
+        /// What is wrong, and what to do.
+        problem: String,
+    },
+    /// The lane's tmux session is gone: par would print an error and still exit 0.
+    #[error(
+        "lane {label} has no running tmux session ({session}): nothing was sent; see `helios lane ls`, or remove it with `helios lane rm {label}`"
+    )]
+    SessionGone {
+        /// The label.
+        label: String,
+        /// The session par recorded.
+        session: String,
     },
     /// Any other par failure, with par's own first line.
     #[error("{what} failed: {message}")]
@@ -156,4 +182,30 @@ pub enum LaneError {
         /// git's message.
         message: String,
     },
+}
+
+/// The one line for a state file helios cannot use: where, what, and how to recover.
+fn par_state_message(
+    path: &std::path::Path,
+    line: usize,
+    column: usize,
+    reason: &str,
+    backup: Option<&std::path::Path>,
+) -> String {
+    let at = if line == 0 {
+        path.display().to_string()
+    } else {
+        format!("{}:{line}:{column}", path.display())
+    };
+    let fix = match backup {
+        Some(b) => format!(
+            "restore the last good copy helios kept: cp {} {}",
+            b.display(),
+            path.display()
+        ),
+        None => "fix it by hand, or move it aside (par then starts with no lanes)".to_string(),
+    };
+    format!(
+        "{at}: par state file is unreadable ({reason}); helios changes no lane until it parses (par would forget every lane): {fix}"
+    )
 }

@@ -4,78 +4,14 @@
 //! every repo; helios reads it and keeps the lanes of one repo. Changes always go through the
 //! `par` CLI so par stays the owner of its own state.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod state;
 
-use serde::Deserialize;
+use std::path::Path;
 
 use crate::lanes::LaneError;
+use crate::lanes::discover::{session_alive, tmux_sessions};
 
-/// One entry of par's `sessions` map (only the fields helios uses; par may add more).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct ParSession {
-    /// The lane's label.
-    pub label: String,
-    /// The repository the lane belongs to.
-    pub repository_path: PathBuf,
-    /// The lane's worktree.
-    pub worktree_path: PathBuf,
-    /// The lane's tmux session.
-    pub tmux_session_name: String,
-    /// The lane's branch (absent for some `par checkout` lanes).
-    #[serde(default)]
-    pub branch_name: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ParStateFile {
-    #[serde(default)]
-    sessions: BTreeMap<String, ParSession>,
-}
-
-/// Where par keeps its state: `$XDG_DATA_HOME/par/global_state.json`.
-pub fn state_path() -> PathBuf {
-    crate::config::paths::data_home()
-        .join("par")
-        .join("global_state.json")
-}
-
-/// Parse par's state file text and keep the lanes of `repo`, sorted by label.
-/// `path` is only used in the error message.
-pub fn parse_state(text: &str, path: &Path, repo: &Path) -> Result<Vec<ParSession>, LaneError> {
-    let file: ParStateFile = serde_json::from_str(text).map_err(|e| LaneError::ParState {
-        path: path.to_path_buf(),
-        line: e.line(),
-        reason: e.to_string(),
-    })?;
-    let repo = canonical(repo);
-    let mut lanes: Vec<ParSession> = file
-        .sessions
-        .into_values()
-        .filter(|s| canonical(&s.repository_path) == repo)
-        .collect();
-    lanes.sort_by(|a, b| a.label.cmp(&b.label));
-    Ok(lanes)
-}
-
-/// Read par's state file (missing file: no lanes) and keep the lanes of `repo`.
-pub fn read_state(repo: &Path) -> Result<Vec<ParSession>, LaneError> {
-    let path = state_path();
-    match std::fs::read_to_string(&path) {
-        Ok(text) => parse_state(&text, &path, repo),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(LaneError::ParState {
-            path,
-            line: 0,
-            reason: e.to_string(),
-        }),
-    }
-}
-
-fn canonical(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
-}
+pub use state::{ParSession, backup_path, check_state, parse_state, read_state, state_path};
 
 /// Whether a program is on `PATH` (without running it).
 pub fn on_path(program: &str) -> bool {
@@ -104,55 +40,222 @@ pub fn installed() -> bool {
 }
 
 /// `par start LABEL [--base REF]` in `repo`; returns the tmux session name par made.
+///
+/// The label is checked first (see [`crate::app::label`]) and par's state file must parse.
+/// par's exit status is not the whole answer: the lane must be in its state file afterwards
+/// and its tmux session must exist under exactly the recorded name.
 pub fn start(repo: &Path, label: &str, base: Option<&str>) -> Result<String, LaneError> {
-    let mut args = vec!["start".to_string(), label.to_string()];
+    crate::app::label::validate(label)?;
+    let mut args = vec!["start"];
     if let Some(b) = base {
-        args.push("--base".into());
-        args.push(b.to_string());
+        // par hands the base to git, which would read a leading '-' as an option.
+        if b.is_empty() || b.starts_with('-') {
+            return Err(LaneError::Par {
+                what: format!("par start {label} --base {b}"),
+                message: format!("{b:?} is not a branch or commit: name one, like main"),
+            });
+        }
+        args.extend(["--base", b]);
     }
+    // `--` ends par's options: whatever the label is, it is never read as one.
+    args.extend(["--", label]);
+    ready()?;
+    check_state()?;
+    // par's stderr may show a failed step it then recovered from (a branch that already
+    // existed): the state file and tmux say how it ended.
     let out = run(repo, &args, label)?;
-    // par prints "Session: NAME"; fall back to the state file when its wording changes.
-    let from_output = out
+    let what = format!("par start {label}");
+    let recorded = read_state(repo)?
+        .into_iter()
+        .find(|s| s.label == label)
+        .map(|s| s.tmux_session_name)
+        .ok_or_else(|| LaneError::Unconfirmed {
+            what: what.clone(),
+            problem: format!(
+                "par reported success but lane {label} is not in its state file {}",
+                state_path().display()
+            ),
+        })?;
+    // par prints "Session: NAME"; when it names another session than it recorded, trust neither.
+    let printed = out
+        .stdout
         .lines()
         .find_map(|l| l.trim().strip_prefix("Session: ").map(str::to_string));
-    match from_output {
-        Some(s) => Ok(s),
-        None => read_state(repo)?
-            .into_iter()
-            .find(|s| s.label == label)
-            .map(|s| s.tmux_session_name)
-            .ok_or_else(|| LaneError::Par {
-                what: format!("par start {label}"),
-                message: "par reported success but the lane is not in its state file".into(),
-            }),
+    if printed.as_ref().is_some_and(|p| *p != recorded) || !session_alive(&recorded) {
+        return Err(LaneError::Unconfirmed {
+            what,
+            problem: format!(
+                "par recorded tmux session {recorded}, which does not exist (tmux may have renamed it); remove the lane with `helios lane rm {label}`"
+            ),
+        });
+    }
+    Ok(recorded)
+}
+
+/// `par rm LABEL` in `repo`: kills the session, removes the worktree and the branch. Succeeds
+/// only when the lane is out of par's state and its tmux session is gone.
+pub fn remove(repo: &Path, label: &str) -> Result<(), LaneError> {
+    ready()?;
+    check_state()?;
+    let session = read_state(repo)?
+        .into_iter()
+        .find(|s| s.label == label)
+        .map(|s| s.tmux_session_name);
+    let what = format!("par rm {label}");
+    if let Some(s) = &session {
+        shield_namesakes(s, &what)?;
+    }
+    run(repo, &["rm", "--", label], label)?;
+    if read_state(repo)?.iter().any(|s| s.label == label) {
+        return Err(LaneError::Unconfirmed {
+            what,
+            problem: format!("par reported success but lane {label} is still in its state file"),
+        });
+    }
+    // par kills the session without checking that it worked.
+    if let Some(session) = session.filter(|s| session_alive(s)) {
+        return Err(LaneError::Unconfirmed {
+            what,
+            problem: format!(
+                "the lane's worktree and record are gone but its tmux session {session} still runs: stop it with `tmux kill-session -t ={session}`"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// par kills a lane's session with `tmux kill-session -t NAME`, and when NAME is gone tmux
+/// takes the one session whose name starts with it: `par rm g` would kill lane g2's agent. A
+/// stand-in session under exactly NAME takes that kill instead.
+fn shield_namesakes(session: &str, what: &str) -> Result<(), LaneError> {
+    if session_alive(session)
+        || !tmux_sessions()
+            .iter()
+            .any(|other| other.starts_with(session))
+    {
+        return Ok(());
+    }
+    let made = crate::config::secrets::command("tmux")
+        .args(["new-session", "-d", "-s", session])
+        .env_remove("TMUX")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if made && session_alive(session) {
+        Ok(())
+    } else {
+        Err(LaneError::Unconfirmed {
+            what: what.to_string(),
+            problem: format!(
+                "the lane's session {session} is gone and par would kill another session whose name starts with it; nothing was removed"
+            ),
+        })
     }
 }
 
-/// `par rm LABEL` in `repo`: kills the session, removes the worktree and the branch.
-pub fn remove(repo: &Path, label: &str) -> Result<(), LaneError> {
-    run(repo, &["rm".to_string(), label.to_string()], label).map(|_| ())
-}
-
-/// `par send LABEL|all TEXT` in `repo` (par adds Enter).
+/// `par send LABEL TEXT` in `repo` (par adds Enter); `all` means every par lane of `repo`
+/// (par's own `all` would reach every repository's lanes). A lane whose tmux session is gone
+/// is an error, as is any error par prints while exiting 0.
 pub fn send(repo: &Path, target: &str, text: &str) -> Result<(), LaneError> {
-    run(
-        repo,
-        &["send".to_string(), target.to_string(), text.to_string()],
-        target,
-    )
-    .map(|_| ())
+    ready()?;
+    check_state()?;
+    let lanes = read_state(repo)?;
+    if target != "all" {
+        let lane =
+            lanes
+                .iter()
+                .find(|s| s.label == target)
+                .ok_or_else(|| LaneError::NoSuchLane {
+                    label: target.to_string(),
+                })?;
+        return send_one(repo, lane, text);
+    }
+    if lanes.is_empty() {
+        return Err(LaneError::Par {
+            what: "par send all".into(),
+            message: format!(
+                "no par lanes in {}: nothing to send to (create one with `helios lane new`)",
+                repo.display()
+            ),
+        });
+    }
+    // One par process per lane, side by side: each is mostly Python starting up.
+    let failed: Vec<String> = std::thread::scope(|scope| {
+        let runs: Vec<_> = lanes
+            .iter()
+            .map(|lane| scope.spawn(move || send_one(repo, lane, text)))
+            .collect();
+        runs.into_iter()
+            .filter_map(|r| match r.join() {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(e.to_string()),
+                Err(_) => Some("a send thread panicked".into()),
+            })
+            .collect()
+    });
+    if failed.is_empty() {
+        return Ok(());
+    }
+    Err(LaneError::Par {
+        what: "par send all".into(),
+        message: format!(
+            "sent to {} of {} lanes; {}",
+            lanes.len() - failed.len(),
+            lanes.len(),
+            failed.join("; ")
+        ),
+    })
 }
 
-/// Run par with `args` in `repo`, mapping its failures to one line that names the fix.
-fn run(repo: &Path, args: &[String], label: &str) -> Result<String, LaneError> {
+fn send_one(repo: &Path, lane: &ParSession, text: &str) -> Result<(), LaneError> {
+    let label = lane.label.as_str();
+    if !session_alive(&lane.tmux_session_name) {
+        return Err(LaneError::SessionGone {
+            label: label.to_string(),
+            session: lane.tmux_session_name.clone(),
+        });
+    }
+    let out = run(repo, &["send", "--", label, text], label)?;
+    match failure_in(&out.stderr) {
+        Some(message) => Err(LaneError::Par {
+            what: out.what,
+            message,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// What a par run that exited 0 printed.
+struct ParOutput {
+    /// The command line, for messages.
+    what: String,
+    stdout: String,
+    stderr: String,
+}
+
+/// par and tmux are both on PATH.
+fn ready() -> Result<(), LaneError> {
     if !installed() {
         return Err(LaneError::ParMissing);
     }
     if !on_path("tmux") {
         return Err(LaneError::TmuxMissing);
     }
-    let what = format!("par {}", args.join(" "));
-    let out = Command::new("par")
+    Ok(())
+}
+
+/// Run par with `args` in `repo`, mapping a non-zero exit to one line that names the fix. par
+/// also exits 0 after some failures: each caller checks the outcome it needs.
+fn run(repo: &Path, args: &[&str], label: &str) -> Result<ParOutput, LaneError> {
+    ready()?;
+    let what = format!(
+        "par {}",
+        args.iter()
+            .filter(|a| **a != "--")
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let out = crate::config::secrets::command("par")
         .args(args)
         .current_dir(repo)
         .env_remove("TMUX")
@@ -165,11 +268,34 @@ fn run(repo: &Path, args: &[String], label: &str) -> Result<String, LaneError> {
             message: format!("cannot run par: {e}"),
         })?;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    if out.status.success() {
-        return Ok(stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if !out.status.success() {
+        return Err(classify(&what, label, repo, &format!("{stderr}\n{stdout}")));
     }
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    Err(classify(&what, label, repo, &format!("{stderr}\n{stdout}")))
+    Ok(ParOutput {
+        what,
+        stdout,
+        stderr,
+    })
+}
+
+/// The failure par printed while exiting 0, as one line: the failed command's own message
+/// (tmux's "can't find session: …") when par shows it, else par's "Failed to …" line.
+pub fn failure_in(stderr: &str) -> Option<String> {
+    let lines: Vec<&str> = stderr.lines().map(str::trim).collect();
+    let failed = lines
+        .iter()
+        .position(|l| l.starts_with("Command failed:") || l.starts_with("Failed to "))?;
+    let own = lines[failed + 1..].iter().find(|l| {
+        !l.is_empty() && !l.starts_with("Failed to ") && !l.starts_with("Command failed:")
+    });
+    let mut message = own.copied().unwrap_or(lines[failed]).to_string();
+    if message.contains("invalid flag") {
+        // tmux reads text that starts with '-' as its own option.
+        message
+            .push_str(" (tmux takes text starting with '-' as an option: put a space before it)");
+    }
+    Some(message)
 }
 
 /// Turn par's failure text into the error that names the fix.
@@ -210,65 +336,6 @@ mod tests {
 
     use super::*;
 
-    const STATE: &str = r#"{
-      "sessions": {
-        "foo": {"label": "foo", "repository_path": "/r/one", "repository_name": "one",
-                "worktree_path": "/d/par/worktrees/ab/foo", "tmux_session_name": "par-one-ab12-foo",
-                "branch_name": "foo", "created_at": "2026-11-25T20:27:15", "session_type": "session",
-                "managed_branch": true},
-        "bar": {"label": "bar", "repository_path": "/r/two", "repository_name": "two",
-                "worktree_path": "/d/par/worktrees/cd/bar", "tmux_session_name": "par-two-cd34-bar",
-                "branch_name": "bar"},
-        "alpha": {"label": "alpha", "repository_path": "/r/one",
-                "worktree_path": "/d/par/worktrees/ab/alpha", "tmux_session_name": "par-one-ab12-alpha"}
-      },
-      "workspaces": {}
-    }"#;
-
-    #[test]
-    fn keeps_only_this_repos_lanes_sorted() {
-        let lanes = parse_state(STATE, Path::new("s.json"), Path::new("/r/one")).unwrap();
-        let labels: Vec<_> = lanes.iter().map(|l| l.label.as_str()).collect();
-        assert_eq!(labels, ["alpha", "foo"]);
-        assert_eq!(lanes[1].tmux_session_name, "par-one-ab12-foo");
-        assert_eq!(lanes[1].branch_name.as_deref(), Some("foo"));
-        assert_eq!(lanes[0].branch_name, None);
-    }
-
-    #[test]
-    fn empty_state_has_no_lanes() {
-        let lanes = parse_state(r#"{"sessions": {}}"#, Path::new("s"), Path::new("/r")).unwrap();
-        assert!(lanes.is_empty());
-        assert!(
-            parse_state("{}", Path::new("s"), Path::new("/r"))
-                .unwrap()
-                .is_empty()
-        );
-    }
-
-    #[test]
-    fn corrupt_state_names_file_and_line() {
-        let err = parse_state(
-            "{\n  \"sessions\": {\n oops",
-            Path::new("/x/global_state.json"),
-            Path::new("/r"),
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(err.contains("/x/global_state.json:3"), "{err}");
-        assert!(err.contains("par"), "{err}");
-    }
-
-    #[test]
-    fn wrong_shape_is_an_error_not_a_panic() {
-        let err = parse_state(
-            r#"{"sessions": {"a": {"label": 3}}}"#,
-            Path::new("s"),
-            Path::new("/r"),
-        );
-        assert!(err.is_err());
-    }
-
     #[test]
     fn classify_maps_par_messages_to_fixes() {
         let repo = Path::new("/r");
@@ -298,5 +365,29 @@ mod tests {
         assert!(missing.to_string().contains("no lane x"), "{missing}");
         let other = classify("par send x hi", "x", repo, "\nError: boom\nmore");
         assert_eq!(other.to_string(), "par send x hi failed: boom");
+    }
+
+    #[test]
+    fn failures_par_prints_while_exiting_0_are_found() {
+        // What par 0.2 printed (stderr) for a send to a session tmux does not have.
+        let gone = "Command failed: tmux send-keys -t par-r-8b3d-x:0 echo hi Enter\n\
+                    can't find session: par-r-8b3d-x\n\
+                    Failed to send command: Command '['tmux', 'send-keys']' returned non-zero exit status 1.\n";
+        assert_eq!(
+            failure_in(gone).as_deref(),
+            Some("can't find session: par-r-8b3d-x")
+        );
+        let flag = "Command failed: tmux send-keys -t s:0 --version Enter\n\
+                    command send-keys: invalid flag --\n\
+                    Failed to send command: Command '...' returned non-zero exit status 1.\n";
+        let f = failure_in(flag).unwrap();
+        assert!(f.starts_with("command send-keys: invalid flag --"), "{f}");
+        assert!(f.contains("put a space before it"), "{f}");
+        assert_eq!(
+            failure_in("Failed to send command: boom\n").as_deref(),
+            Some("Failed to send command: boom")
+        );
+        assert_eq!(failure_in(""), None);
+        assert_eq!(failure_in("Sending to session 'x'...\n"), None);
     }
 }

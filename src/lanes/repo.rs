@@ -1,13 +1,12 @@
 //! Finding the git repository helios works in.
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::app::state::RepoInfo;
 
 /// Resolve the repository containing `dir` with `git rev-parse --show-toplevel`.
 pub fn find(dir: &Path) -> Result<RepoInfo, String> {
-    let out = Command::new("git")
+    let out = crate::config::secrets::command("git")
         .arg("-C")
         .arg(dir)
         .args(["rev-parse", "--show-toplevel"])

@@ -4,7 +4,6 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::lanes::LaneError;
 
@@ -21,7 +20,7 @@ pub struct Worktree {
 
 /// List the worktrees of the repo at `repo`.
 pub fn list(repo: &Path) -> Result<Vec<Worktree>, LaneError> {
-    let out = Command::new("git")
+    let out = crate::config::secrets::command("git")
         .arg("-C")
         .arg(repo)
         .args(["worktree", "list", "--porcelain"])

@@ -16,7 +16,7 @@
 //! follows (another client may make the window larger than helios asked).
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{ChildStdin, ChildStdout, Stdio};
 use std::sync::atomic::Ordering;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError, mpsc};
 use std::time::Duration;
@@ -86,7 +86,7 @@ pub(crate) fn spawn(
     size: (u16, u16),
     ctx: ReaderCtx,
 ) -> std::io::Result<mpsc::Sender<Ctl>> {
-    let mut cmd = Command::new("tmux");
+    let mut cmd = crate::config::secrets::command("tmux");
     cmd.args(["-C", "attach-session", "-t", &format!("={session}")])
         .env_remove("TMUX")
         .env_remove("TMUX_PANE")

@@ -156,6 +156,8 @@ impl PortablePtys {
             }
             LaneSource::Worktree => CommandBuilder::new(&self.config.shell),
         };
+        // The agents in the lanes get none of helios's own credentials.
+        crate::config::secrets::scrub_env(|name| cmd.env_remove(name));
         // Never nest: the attach must be a fresh client even when helios runs inside tmux.
         cmd.env_remove("TMUX");
         cmd.env_remove("TMUX_PANE");

@@ -485,7 +485,7 @@ impl<B: PtyBackend> Engine<B> {
                 lane,
                 json!({"session": session, "via": "switch-client"}),
                 move |_| {
-                    let out = std::process::Command::new("tmux")
+                    let out = crate::config::secrets::command("tmux")
                         .args(["switch-client", "-t", &format!("={s}")])
                         .output()
                         .map_err(|e| LaneError::Par {

@@ -12,7 +12,8 @@ use crate::app::Event;
 use crate::app::effect::NatsEffect;
 use crate::app::nats::{ConsumerRow, JsAccount, KvRow, NatsEvent, NatsSnapshot, StreamRow, Varz};
 use crate::config::NatsConfig;
-use crate::integrations::nats::{NatsError, connect, redact, sink};
+use crate::config::secrets::redact_url as redact;
+use crate::integrations::nats::{NatsError, connect, sink};
 use crate::runtime::EventSender;
 use crate::store::AuditEvent;
 
@@ -205,15 +206,17 @@ async fn read_varz(
     prev: &mut Option<VarzCounters>,
 ) -> Result<Varz, String> {
     let url = format!("{}/varz", base.trim_end_matches('/'));
+    // reqwest's errors name the URL, user info included: show the redacted one only.
+    let shown = redact(&url);
     let v: serde_json::Value = http
         .get(&url)
         .send()
         .await
         .and_then(reqwest::Response::error_for_status)
-        .map_err(|e| format!("monitoring endpoint {url}: {e}"))?
+        .map_err(|e| format!("monitoring endpoint {shown}: {}", e.without_url()))?
         .json()
         .await
-        .map_err(|e| format!("monitoring endpoint {url}: {e}"))?;
+        .map_err(|e| format!("monitoring endpoint {shown}: {}", e.without_url()))?;
     let n = |k: &str| v.get(k).and_then(serde_json::Value::as_u64).unwrap_or(0);
     let now = VarzCounters {
         at: Instant::now(),

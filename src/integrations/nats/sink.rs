@@ -55,13 +55,13 @@ pub async fn ensure_stream(
     match js.get_stream(STREAM).await {
         Ok(mut s) => {
             let info = s.info().await.map_err(|e| NatsError::JetStream {
-                url: cfg.url.clone(),
+                url: crate::config::secrets::redact_url(&cfg.url),
                 reason: e.to_string(),
             })?;
             let subjects = info.config.subjects.clone();
             if subjects != [SUBJECTS] {
                 return Err(NatsError::StreamMismatch {
-                    url: cfg.url.clone(),
+                    url: crate::config::secrets::redact_url(&cfg.url),
                     subjects,
                 });
             }
@@ -90,12 +90,12 @@ pub async fn ensure_stream(
                 .await
                 .map(|s| s.cached_info().clone())
                 .map_err(|e| NatsError::JetStream {
-                    url: cfg.url.clone(),
+                    url: crate::config::secrets::redact_url(&cfg.url),
                     reason: format!("creating stream {STREAM}: {e}"),
                 })
         }
         Err(e) => Err(NatsError::JetStream {
-            url: cfg.url.clone(),
+            url: crate::config::secrets::redact_url(&cfg.url),
             reason: format!("looking up stream {STREAM}: {e}; is JetStream enabled (-js)?"),
         }),
     }
@@ -108,7 +108,7 @@ impl NatsSink {
         ensure_stream(&js, cfg).await?;
         Ok(Self {
             js,
-            url: crate::integrations::nats::redact(&cfg.url),
+            url: crate::config::secrets::redact_url(&cfg.url),
         })
     }
 

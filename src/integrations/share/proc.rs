@@ -44,7 +44,10 @@ pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Option<Output> 
 /// `PROG -S SOCK ARGS...` with a short deadline; stdout trimmed, or `None` on failure.
 pub fn query(prog: &str, socket: &Path, args: &[&str]) -> Option<String> {
     let out = run_with_timeout(
-        Command::new(prog).arg("-S").arg(socket).args(args),
+        crate::config::secrets::command(prog)
+            .arg("-S")
+            .arg(socket)
+            .args(args),
         Duration::from_secs(5),
     )?;
     out.status
@@ -67,7 +70,7 @@ pub fn kill_server(prog: &str, socket: &Path) {
 /// SIGTERM a process if it is still there (with `kill(1)`, keeping this crate free of unsafe).
 pub fn kill_pid(pid: u32) {
     if pid > 1 {
-        let _ = Command::new("kill")
+        let _ = crate::config::secrets::command("kill")
             .arg(pid.to_string())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -78,7 +81,7 @@ pub fn kill_pid(pid: u32) {
 /// SIGTERM a whole process group (the watchdog's `sh` and its `sleep`).
 pub fn kill_group(pgid: u32) {
     if pgid > 1 {
-        let _ = Command::new("kill")
+        let _ = crate::config::secrets::command("kill")
             .args(["-TERM", "--", &format!("-{pgid}")])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -99,7 +102,7 @@ pub fn watchdog(share: &Share, ttl: Duration) -> std::io::Result<u32> {
         Tool::Tmate => "tmate",
         Tool::Upterm => "tmux",
     };
-    let child = Command::new("sh")
+    let child = crate::config::secrets::command("sh")
         .arg("-c")
         .arg("sleep \"$1\"; exec \"$2\" -S \"$3\" kill-server")
         .arg("helios-share-ttl")

@@ -49,7 +49,7 @@ fn server(cfg: &ShareConfig) -> String {
 }
 
 fn tmate(share: &Share) -> Command {
-    let mut c = Command::new(TOOL);
+    let mut c = crate::config::secrets::command(TOOL);
     c.arg("-S").arg(&share.socket);
     c
 }

@@ -11,7 +11,6 @@
 //! upterm sets `UPTERM_ADMIN_SOCKET` in the hosted command's environment; the inner script
 //! writes it to a file so helios can ask `session current` for the connection string.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::config::ShareConfig;
@@ -88,7 +87,7 @@ pub fn start(share: &mut Share, session: &str, cfg: &ShareConfig) -> Result<(), 
         })?;
     }
     let out = proc::run_with_timeout(
-        Command::new("tmux")
+        crate::config::secrets::command("tmux")
             .arg("-S")
             .arg(&share.socket)
             .args([
@@ -166,7 +165,12 @@ fn session_current(share: &Share) -> Option<String> {
         return None;
     }
     let out = proc::run_with_timeout(
-        Command::new(TOOL).args(["session", "current", "--admin-socket", admin.trim()]),
+        crate::config::secrets::command(TOOL).args([
+            "session",
+            "current",
+            "--admin-socket",
+            admin.trim(),
+        ]),
         Duration::from_secs(5),
     )?;
     out.status

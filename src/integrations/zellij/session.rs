@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::integrations::zellij::layout::lane_command;
 use crate::lanes::LaneInfo;
@@ -32,7 +31,7 @@ pub fn exists(name: &str) -> anyhow::Result<bool> {
         );
     }
     let out = crate::integrations::share::proc::run_with_timeout(
-        Command::new("zellij").args(["list-sessions", "--no-formatting"]),
+        crate::config::secrets::command("zellij").args(["list-sessions", "--no-formatting"]),
         crate::integrations::zellij::ZELLIJ_TIMEOUT,
     )
     .ok_or_else(|| anyhow::anyhow!("zellij list-sessions did not answer within 10s"))?;

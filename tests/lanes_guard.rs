@@ -1,0 +1,536 @@
+//! What keeps lane commands safe and honest, with real par and tmux: labels refused before par
+//! sees them, no lane change while par's state file is corrupt, exit codes and audit events that
+//! follow what really happened, and helios's credentials kept from the lanes and its output.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::Output;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use helios::store::sqlite::SqliteStore;
+use helios::store::{EventQuery, EventResult, EventStore};
+use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
+use serde_json::Value;
+use support::{World, require, wait_until, wait_until_or};
+use tui_term::vt100::Parser;
+
+const WAIT: Duration = Duration::from_secs(30);
+const NATS_URL: &str = "nats://natsuser:natspw@127.0.0.1:1";
+const PG_URL: &str = "postgres://pguser:pgpw@127.0.0.1:1/helios";
+
+fn helios(world: &World, args: &[&str]) -> Output {
+    world.helios().args(args).output().unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "helios failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A failure: non-zero exit and exactly one line on stderr.
+fn one_line_error(out: &Output) -> String {
+    assert!(
+        !out.status.success(),
+        "expected a failure, got success: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err:?}");
+    err
+}
+
+fn tmux(world: &World, args: &[&str]) -> String {
+    let out = std::process::Command::new("tmux")
+        .args(args)
+        .envs(world.env())
+        .env_remove("TMUX")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn sessions(world: &World) -> String {
+    tmux(world, &["list-sessions", "-F", "#{session_name}"])
+}
+
+fn alive(world: &World, session: &str) -> bool {
+    std::process::Command::new("tmux")
+        .args(["has-session", "-t", &format!("={session}")])
+        .envs(world.env())
+        .env_remove("TMUX")
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+fn lanes(world: &World) -> Vec<Value> {
+    serde_json::from_str(&ok(&helios(world, &["lane", "ls", "--json"]))).unwrap()
+}
+
+fn lane(world: &World, label: &str) -> Value {
+    lanes(world)
+        .into_iter()
+        .find(|l| l["label"] == label)
+        .unwrap_or_else(|| panic!("no lane {label}"))
+}
+
+fn events(world: &World) -> Vec<(String, Option<String>, EventResult)> {
+    let store = SqliteStore::open(&world.path("state/helios/helios.db")).unwrap();
+    store
+        .query(&EventQuery::default())
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.action, e.lane, e.result))
+        .collect()
+}
+
+fn recorded(world: &World, action: &str, lane: &str, result: EventResult) -> bool {
+    events(world)
+        .iter()
+        .any(|(a, l, r)| a == action && l.as_deref() == Some(lane) && *r == result)
+}
+
+fn state_file(world: &World) -> PathBuf {
+    world.path("data/par/global_state.json")
+}
+
+/// A `tmux` on PATH in front of the real one that skips `skip` (a tmux command) and says it
+/// worked: par then reports success for something that did not happen.
+fn lying_tmux(world: &World, skip: &str) -> String {
+    let real = require("tmux");
+    let dir = world.path("lying-bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("tmux");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = {skip} ]; then exit 0; fi\nexec '{}' \"$@\"\n",
+            real.display()
+        ),
+    )
+    .unwrap();
+    let mut perm = std::fs::metadata(&script).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(&script, perm).unwrap();
+    format!("{}:{}", dir.display(), std::env::var("PATH").unwrap())
+}
+
+#[test]
+fn labels_tmux_git_or_par_would_change_are_refused_before_par_runs() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    let long = "x".repeat(65);
+    for label in [
+        "fix-1.2",
+        "--help",
+        "-x",
+        "",
+        ".",
+        "a b",
+        "a/b",
+        "a:b",
+        "a\x1b[31m",
+        &long,
+        "all",
+    ] {
+        let err = one_line_error(&helios(&world, &["lane", "new", "--", label]));
+        assert!(err.contains("is not allowed"), "{label:?}: {err}");
+        assert!(!err.contains('\x1b'), "{label:?}: {err:?}");
+        assert!(
+            recorded(&world, "lane.created", label, EventResult::Error),
+            "{label:?}"
+        );
+    }
+    let err = one_line_error(&helios(&world, &["lane", "new", "fix-1.2"]));
+    assert!(
+        err.contains(
+            "lane label \"fix-1.2\" is not allowed: use letters, digits, '-' and '_' (at most 64, not starting with '-')"
+        ),
+        "{err}"
+    );
+    // Nothing was made: no session, no lane in par's state, no worktree.
+    assert_eq!(sessions(&world), "");
+    assert!(lanes(&world).iter().all(|l| l["durable"] == false));
+    // What is allowed still reaches par, through `--`.
+    ok(&helios(&world, &["lane", "new", "ok-1_2"]));
+    let l = lane(&world, "ok-1_2");
+    assert_eq!(l["status"], "alive");
+    assert!(alive(&world, l["session"].as_str().unwrap()));
+}
+
+#[test]
+fn a_corrupt_state_file_stops_every_lane_change_until_restored() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    ok(&helios(&world, &["lane", "new", "alpha"]));
+    let alpha = lane(&world, "alpha")["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let state = state_file(&world);
+    let good = std::fs::read_to_string(&state).unwrap();
+    let backup = world.path("data/par/global_state.json.helios-bak");
+    assert_eq!(std::fs::read_to_string(&backup).unwrap(), good);
+
+    // Truncated, as a crash in the middle of par's write leaves it.
+    let broken = &good[..good.len() / 2];
+    std::fs::write(&state, broken).unwrap();
+    let mut restore = String::new();
+    for args in [
+        &["lane", "new", "beta"][..],
+        &["lane", "rm", "alpha"],
+        &["lane", "send", "alpha", "--", "echo", "hi"],
+        &["lane", "send", "all", "--", "echo", "hi"],
+    ] {
+        let err = one_line_error(&helios(&world, args));
+        assert!(
+            err.contains(&format!("{}:", state.display())),
+            "{args:?}: {err}"
+        );
+        let fix = format!("cp {} {}", backup.display(), state.display());
+        assert!(err.trim_end().ends_with(&fix), "{args:?}: {err}");
+        restore = fix;
+    }
+    // par never ran: the file is as it was, alpha still runs, beta was not made.
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), broken);
+    assert!(alive(&world, &alpha));
+    assert!(!sessions(&world).contains("beta"));
+    assert!(recorded(&world, "lane.created", "beta", EventResult::Error));
+
+    // The fix the message gives works, and nothing was lost.
+    let (cp, args) = restore.split_once(' ').unwrap();
+    let st = std::process::Command::new(cp)
+        .args(args.split(' '))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    ok(&helios(&world, &["lane", "new", "beta"]));
+    let labels: Vec<Value> = lanes(&world)
+        .into_iter()
+        .map(|l| l["label"].clone())
+        .collect();
+    assert_eq!(labels, ["alpha", "beta"]);
+}
+
+#[test]
+fn results_follow_what_really_happened() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    for name in ["alpha", "beta"] {
+        ok(&helios(&world, &["lane", "new", name]));
+    }
+    let alpha = lane(&world, "alpha")["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let beta = lane(&world, "beta");
+
+    // alpha's session dies; par would still exit 0 on a send to it.
+    tmux(&world, &["kill-session", "-t", &format!("={alpha}")]);
+    let err = one_line_error(&helios(
+        &world,
+        &["lane", "send", "alpha", "--", "echo", "x"],
+    ));
+    assert!(
+        err.contains("lane alpha has no running tmux session"),
+        "{err}"
+    );
+    assert!(recorded(
+        &world,
+        "lane.text_sent",
+        "alpha",
+        EventResult::Error
+    ));
+
+    // `all` reaches every live lane and still says which one it could not.
+    let marker = PathBuf::from(beta["worktree"].as_str().unwrap()).join("all.txt");
+    let err = one_line_error(&helios(
+        &world,
+        &["lane", "send", "all", "--", "echo done > all.txt"],
+    ));
+    assert!(err.contains("sent to 1 of 2 lanes"), "{err}");
+    assert!(err.contains("alpha"), "{err}");
+    wait_until("the send to beta", WAIT, || {
+        support::read(&marker).contains("done")
+    });
+    assert!(recorded(
+        &world,
+        "lane.text_sent",
+        "all",
+        EventResult::Error
+    ));
+
+    // tmux refuses text that looks like an option; par prints that and exits 0.
+    let err = one_line_error(&helios(
+        &world,
+        &["lane", "send", "beta", "--", "--version"],
+    ));
+    assert!(err.contains("invalid flag"), "{err}");
+    ok(&helios(
+        &world,
+        &["lane", "send", "beta", "--", "echo", "fine"],
+    ));
+    assert!(recorded(&world, "lane.text_sent", "beta", EventResult::Ok));
+
+    // alpha's session is gone: removing alpha must not kill alphabet's, whose name tmux would
+    // take for it.
+    ok(&helios(&world, &["lane", "new", "alphabet"]));
+    let alphabet = lane(&world, "alphabet")["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(&helios(&world, &["lane", "rm", "alpha"]));
+    assert!(alive(&world, &alphabet), "par rm alpha killed {alphabet}");
+    assert!(!alive(&world, &alpha));
+
+    // par rm says it removed the lane while its session still runs: an error naming the fix.
+    let beta_session = beta["session"].as_str().unwrap().to_string();
+    let out = world
+        .helios()
+        .env("PATH", lying_tmux(&world, "kill-session"))
+        .args(["lane", "rm", "beta"])
+        .output()
+        .unwrap();
+    let err = one_line_error(&out);
+    assert!(
+        err.contains(&format!("tmux kill-session -t ={beta_session}")),
+        "{err}"
+    );
+    assert!(alive(&world, &beta_session));
+    assert!(recorded(&world, "lane.removed", "beta", EventResult::Error));
+
+    // par start says it made a session it did not make.
+    let out = world
+        .helios()
+        .env("PATH", lying_tmux(&world, "new-session"))
+        .args(["lane", "new", "ghost"])
+        .output()
+        .unwrap();
+    let err = one_line_error(&out);
+    assert!(err.contains("does not exist"), "{err}");
+    assert!(recorded(
+        &world,
+        "lane.created",
+        "ghost",
+        EventResult::Error
+    ));
+}
+
+#[test]
+fn lanes_and_output_never_see_helios_credentials() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    let secret = |c: &mut std::process::Command| {
+        c.env("NATS_URL", NATS_URL)
+            .env("HELIOS_POSTGRES_URL", PG_URL)
+            .env("TEMPORAL_API_KEY", "temporalkey");
+    };
+    // par starts the tmux server here: its global environment is what every lane gets.
+    let mut new = world.helios();
+    new.args(["lane", "new", "alpha"]);
+    secret(&mut new);
+    ok(&new.output().unwrap());
+    let session = lane(&world, "alpha")["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let global = tmux(&world, &["show-environment", "-g"]);
+    let own = tmux(&world, &["show-environment", "-t", &format!("={session}")]);
+    assert!(global.contains("HOME="), "{global}");
+    for env in [&global, &own] {
+        for name in ["NATS_URL", "HELIOS_POSTGRES_URL", "TEMPORAL_API_KEY"] {
+            assert!(!env.contains(&format!("{name}=")), "{name} in {env}");
+        }
+    }
+    // The agent's shell: what it sees is written to a file in its worktree.
+    let wt = PathBuf::from(lane(&world, "alpha")["worktree"].as_str().unwrap());
+    ok(&helios(
+        &world,
+        &[
+            "lane",
+            "send",
+            "alpha",
+            "--",
+            "env > env.txt; echo end >> env.txt",
+        ],
+    ));
+    wait_until("the lane's env", WAIT, || {
+        support::read(&wt.join("env.txt")).contains("end")
+    });
+    let env = support::read(&wt.join("env.txt"));
+    assert!(env.contains("HOME="), "{env}");
+    for s in ["natspw", "pgpw", "temporalkey"] {
+        assert!(!env.contains(s), "{s} in the lane's env");
+    }
+
+    // Human output and `config show`'s TOML show the URLs with the secrets hidden.
+    for args in [&["config", "show"][..], &["status"]] {
+        let mut c = world.helios();
+        c.args(args);
+        secret(&mut c);
+        let out = c.output().unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for s in ["natspw", "pgpw", "temporalkey"] {
+            assert!(!all.contains(s), "{s} in `helios {args:?}`:\n{all}");
+        }
+        assert!(all.contains("natsuser:***@127.0.0.1:1"), "{args:?}:\n{all}");
+    }
+}
+
+/// helios's console in a PTY of its own, with a screen model of what it draws.
+struct Tui {
+    screen: Arc<Mutex<Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+}
+
+impl Tui {
+    fn start(world: &World, env: &[(&str, &str)]) -> Self {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 30,
+                cols: 160,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(support::helios_bin());
+        cmd.cwd(&world.repo);
+        for (k, v) in world.env() {
+            cmd.env(k, v);
+        }
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("TMUX");
+        cmd.env_remove("ZELLIJ");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(Parser::new(30, 160, 0)));
+        let s = screen.clone();
+        std::thread::spawn(move || {
+            let _master = pair.master;
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                s.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        Self {
+            screen,
+            writer,
+            child,
+        }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn keys(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    fn wait_for(&self, what: &str, needle: &str) {
+        wait_until_or(
+            what,
+            WAIT,
+            || self.contents().contains(needle),
+            || format!("helios shows:\n{}", self.contents()),
+        );
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn focused(world: &World) -> bool {
+    SqliteStore::open(&world.path("state/helios/helios.db"))
+        .and_then(|s| s.query(&EventQuery::default()))
+        .is_ok_and(|evs| evs.iter().any(|e| e.action == "lane.focused"))
+}
+
+#[test]
+fn the_console_refuses_bad_labels_and_shows_a_send_that_reached_nothing() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    for name in ["alpha", "beta"] {
+        ok(&helios(&world, &["lane", "new", name]));
+    }
+    let alpha = lane(&world, "alpha")["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut tui = Tui::start(&world, &[]);
+    tui.wait_for("the lane list", "beta");
+
+    tui.keys(b":lane new fix-1.2\r");
+    tui.wait_for("the refusal", "lane label \"fix-1.2\" is not allowed");
+    tui.keys(b"cfix-1.3\r");
+    tui.wait_for("the refusal", "lane label \"fix-1.3\" is not allowed");
+    assert!(!sessions(&world).contains("fix"));
+
+    tmux(&world, &["kill-session", "-t", &format!("={alpha}")]);
+    tui.keys(b":lane send alpha echo hi\r");
+    tui.wait_for("the failed send", "lane alpha has no running tmux session");
+    wait_until("the failed send's event", WAIT, || {
+        recorded(&world, "lane.text_sent", "alpha", EventResult::Error)
+    });
+}
+
+#[test]
+fn a_plain_lane_shell_does_not_get_helios_credentials() {
+    require("git");
+    let world = World::new("app");
+    let wt = world.path("feature-x");
+    world.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "feature-x",
+        wt.to_str().unwrap(),
+    ]);
+    let mut tui = Tui::start(
+        &world,
+        &[
+            ("PATH", "/usr/bin:/bin"),
+            ("SHELL", "/bin/sh"),
+            ("NATS_URL", NATS_URL),
+            ("HELIOS_POSTGRES_URL", PG_URL),
+        ],
+    );
+    tui.wait_for("the worktree lane", "feature-x");
+    tui.keys(b"j\r");
+    wait_until("focus", WAIT, || focused(&world));
+    tui.keys(b"echo \"n=${NATS_URL:-unset} p=${HELIOS_POSTGRES_URL:-unset} $((6*7))\"\r");
+    tui.wait_for("the shell's answer", "n=unset p=unset 42");
+}
