@@ -151,3 +151,46 @@ fn damage_events_table(world: &World, db: &std::path::Path) {
     }
     std::fs::write(db, bytes).unwrap();
 }
+
+/// The CLI takes no lane action the journal cannot record: `lane new` with a damaged journal
+/// exits non-zero, says nothing was changed, and par has no such lane.
+#[test]
+fn no_lane_created_without_its_audit_event() {
+    support::require("par");
+    let world = World::new("nolane");
+    let db = world.path("state/helios/helios.db");
+    damage_events_table(&world, &db);
+    let out = world
+        .helios()
+        .args(["lane", "new", "ghost"])
+        .output()
+        .unwrap();
+    let (o, e) = text(&out);
+    assert!(!out.status.success(), "{o}{e}");
+    assert!(
+        e.contains("not done") && e.contains("nothing was changed"),
+        "{e}"
+    );
+    let out = world
+        .helios()
+        .args(["lane", "ls", "--json"])
+        .output()
+        .unwrap();
+    let (o, e) = text(&out);
+    assert!(out.status.success(), "{e}");
+    assert!(!o.contains("ghost"), "par created the lane anyway: {o}");
+    // And the same command with a healthy journal does create it (so the test can fail).
+    std::fs::remove_file(&db).unwrap();
+    let out = world
+        .helios()
+        .args(["lane", "new", "ghost"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out).1);
+    let out = world
+        .helios()
+        .args(["lane", "ls", "--json"])
+        .output()
+        .unwrap();
+    assert!(text(&out).0.contains("ghost"));
+}

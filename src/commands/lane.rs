@@ -10,7 +10,7 @@ use crate::cli::LaneArgs;
 use crate::commands::{Context, say};
 use crate::lanes::{LaneError, LaneInfo, LaneSource, discover, par};
 use crate::store::sqlite::SqliteStore;
-use crate::store::{AuditEvent, EventStore};
+use crate::store::{AuditEvent, EventStore, journal};
 use crate::text;
 
 /// Run one `helios lane` subcommand.
@@ -42,14 +42,23 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
     let (action, lane) = action_of(&args);
     let _span = crate::telemetry::span(crate::telemetry::action_span(action), lane.unwrap_or(""));
     let actor = crate::runtime::actor();
+    // Journal first: the request is durable before par runs, or par does not run.
+    if !matches!(args, LaneArgs::Ls { .. }) {
+        let req = journal::request_event(&actor, &repo.name, action, lane, &json!({}));
+        if let Err(e) = store.append(&req) {
+            anyhow::bail!(
+                "{action} {} not done: the audit journal cannot record it ({e}); nothing was changed",
+                lane.unwrap_or("")
+            );
+        }
+    }
     let mut record = |action: &str, lane: Option<&str>, result: &Result<Value, String>| {
         let (ok, detail) = match result {
             Ok(d) => (true, d.clone()),
             Err(e) => (false, json!({ "error": e })),
         };
-        store.append(&AuditEvent::new(
-            &actor, &repo.name, action, lane, ok, detail,
-        ))
+        let ev = AuditEvent::new(&actor, &repo.name, action, lane, ok, detail);
+        keep_result(&mut store, &ev)
     };
     match args {
         LaneArgs::Ls { json } => {
@@ -149,6 +158,32 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
             drop(store);
             crate::commands::console::exec_attach(&name, &session)
         }
+    }
+}
+
+/// Append an action's result; when the journal will not take it, keep it in the fallback file
+/// the next journal writer imports, and say exactly what happened (the action already did).
+fn keep_result(store: &mut SqliteStore, ev: &AuditEvent) -> anyhow::Result<()> {
+    let Err(e) = store.append(ev) else {
+        return Ok(());
+    };
+    let how = if ev.result == crate::store::EventResult::Ok {
+        "was done"
+    } else {
+        "failed"
+    };
+    let kept = journal::keep_unwritten(store.path(), std::slice::from_ref(ev));
+    let lane = ev.lane.as_deref().unwrap_or("");
+    match kept {
+        Ok(()) => anyhow::bail!(
+            "{} {lane} {how}, but its audit event could not be written ({e}); it was kept in {} for the next journal write",
+            ev.action,
+            journal::fallback_path(store.path()).display()
+        ),
+        Err(k) => anyhow::bail!(
+            "{} {lane} {how}, but its audit event could not be written ({e}) nor kept ({k})",
+            ev.action
+        ),
     }
 }
 

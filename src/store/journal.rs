@@ -137,8 +137,9 @@ fn import_fallback(store: &mut SqliteStore, journal: &Path) -> Result<usize, Sto
     Ok(n)
 }
 
-/// Append events the journal would not take to the fallback file; the error when even that fails.
-fn save_fallback(journal: &Path, events: &[AuditEvent]) -> std::io::Result<()> {
+/// Append events the journal would not take to the fallback file, which the next journal
+/// writer imports; the error when even that fails.
+pub fn keep_unwritten(journal: &Path, events: &[AuditEvent]) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt as _;
     let mut f = std::fs::OpenOptions::new()
         .create(true)
@@ -162,7 +163,11 @@ pub fn spawn(
     mut on_append: impl FnMut(Result<&AuditEvent, &StoreError>) + Send + 'static,
 ) -> Result<(JournalHandle, std::thread::JoinHandle<()>), StoreError> {
     let mut store = SqliteStore::open(&path)?;
-    import_fallback(&mut store, &path)?;
+    // Best effort: a journal that takes no writes now keeps the file for a later writer, and
+    // the console still starts (and says why in its status line).
+    if let Err(e) = import_fallback(&mut store, &path) {
+        on_append(Err(&e));
+    }
     let (tx, rx) = mpsc::channel::<Msg>();
     let (appended_tx, appended) = watch::channel(0u64);
     let shown = path.display().to_string();
@@ -240,7 +245,7 @@ pub fn spawn(
                 }
             }
             if !pending.is_empty()
-                && let Err(e) = save_fallback(&journal, &pending)
+                && let Err(e) = keep_unwritten(&journal, &pending)
             {
                 eprintln!(
                     "helios: {} audit events could not be written to {} nor to {}: {e}",
@@ -255,4 +260,54 @@ pub fn spawn(
             source,
         })?;
     Ok((JournalHandle { tx, path, appended }, join))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn unwritten_events_are_imported_once_by_the_next_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("helios.db");
+        let ev = AuditEvent::new(
+            "t@h",
+            "r",
+            "lane.created",
+            Some("x"),
+            true,
+            serde_json::json!({}),
+        );
+        keep_unwritten(&path, std::slice::from_ref(&ev)).unwrap();
+        // A torn last line from a crash mid-write is skipped, not fatal.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(fallback_path(&path))
+            .and_then(|mut f| f.write_all(b"{\"id\":"))
+            .unwrap();
+        let (handle, join) = spawn(path.clone(), |_| {}).unwrap();
+        handle
+            .record_sync(AuditEvent::new(
+                "t@h",
+                "r",
+                "x.y",
+                None,
+                true,
+                serde_json::json!({}),
+            ))
+            .unwrap();
+        drop(handle);
+        join.join().unwrap();
+        assert!(!fallback_path(&path).exists());
+        let store = SqliteStore::open(&path).unwrap();
+        assert!(store.contains(&ev.id).unwrap());
+        // Importing again (a file restored by hand) adds no duplicate.
+        keep_unwritten(&path, std::slice::from_ref(&ev)).unwrap();
+        let (handle, join) = spawn(path.clone(), |_| {}).unwrap();
+        drop(handle);
+        join.join().unwrap();
+        let all = store.query(&crate::store::EventQuery::default()).unwrap();
+        assert_eq!(all.iter().filter(|e| e.id == ev.id).count(), 1);
+    }
 }
