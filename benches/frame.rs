@@ -17,8 +17,8 @@ use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use helios::app::AppState;
+use helios::app::keymap::Keymap;
 use helios::app::state::{Lane, RepoInfo, View};
-use helios::config::keymap::Keymap;
 use helios::config::theme::Theme;
 use helios::lanes::{GitCounts, LaneId, LaneInfo, LaneSource};
 use helios::pty::{LaneScreen, Screens};

@@ -20,25 +20,21 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{SignalKind, signal};
 
+use crate::app::keymap::Keymap;
 use crate::app::{AppState, Event, Msg};
-use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
 use crate::pty::PtyBackend;
 
 pub use engine::{Engine, EngineCtx, Outcome};
 
-/// Where IO tasks send their typed events. Unbounded because every producer coalesces first
-/// (lane output is a merged notice, monitors send at most one snapshot per refresh).
-pub type EventSender = tokio::sync::mpsc::UnboundedSender<crate::app::Event>;
-
-/// The receiving end of [`EventSender`].
-pub type EventReceiver = tokio::sync::mpsc::UnboundedReceiver<crate::app::Event>;
+pub use crate::app::event::{EventReceiver, EventSender};
 
 /// The shortest time between two frames when the user's own lane or a key changed something
 /// (120 fps): an echo waits at most this long behind the previous frame.
 const FRAME: Duration = Duration::from_millis(8);
-/// The shortest time between two frames when only background lanes printed (30 fps).
-pub(crate) const BACKGROUND_FRAME: Duration = Duration::from_millis(33);
+/// The shortest time between two frames when only background lanes printed (30 fps): the
+/// pace at which the PTYs read lanes behind the one in front.
+use crate::pty::BACKGROUND_FRAME;
 
 /// How long after the last frame the next may be drawn. Background-only changes wait longer,
 /// and longer still when frames get expensive (a saturated machine): at most a fifth of the

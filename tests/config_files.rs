@@ -6,8 +6,8 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
+use helios::app::keymap::{self, Keymap};
 use helios::config::ConfigError;
-use helios::config::keymap::{self, Keymap};
 use helios::config::theme::{self, ColorDepth, TermEnv, Theme, color_depth};
 use ratatui::style::{Color, Modifier};
 use rstest::rstest;

@@ -13,7 +13,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use helios::app::nats::SinkBacklog;
 use helios::config::NatsConfig;
-use helios::store::forwarder::{self, Mode, SinkSpec};
+use helios::spine::forwarder::{self, Mode, SinkSpec};
 use helios::store::sqlite::SqliteStore;
 use helios::store::{AuditEvent, EventQuery, EventStore};
 use servers::{NatsServer, PgCluster};
@@ -287,26 +287,29 @@ fn sigkill_with_a_backlog_loses_nothing_and_duplicates_nothing() {
     let path = world.path("state").join("helios").join("helios.db");
     let total = 40_000;
     prefill(&path, total);
-    let mut child = world
-        .helios()
-        .args([
-            "events",
-            "--deliver",
-            "--follow",
-            "--nats",
-            &nats.url(),
-            "--postgres",
-            &pg.url(),
-        ])
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = KillOnDrop(
+        world
+            .helios()
+            .args([
+                "events",
+                "--deliver",
+                "--follow",
+                "--nats",
+                &nats.url(),
+                "--postgres",
+                &pg.url(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     wait_until("delivery under way", Duration::from_secs(120), || {
         stream_count(&nats.url()) > 0 && pg_count(&pg) > 0
     });
     // SIGKILL: no chance to flush or mark anything.
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
     let partial = (stream_count(&nats.url()), pg_count(&pg));
     assert!(
         partial.0 < total as u64 || partial.1 < total as u64,
@@ -406,25 +409,27 @@ fn one_repo_one_forwarder_and_resume_from_the_stream() {
     assert!(err.contains("nats: delivered 0 events"), "{err}");
 
     // A forwarder holds the repo's lock: a second one names it and delivers nothing.
-    let mut follow = world
-        .helios()
-        .args(["events", "--deliver", "--follow", "--nats", &nats.url()])
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = follow.id().to_string();
-    let mut second = String::new();
-    wait_until("the lock to be held", Duration::from_secs(30), || {
-        let out = deliver();
-        second = String::from_utf8_lossy(&out.stderr).into_owned();
-        !out.status.success()
-    });
-    assert!(
-        second.contains("another helios") && second.contains(&pid),
-        "{second}"
+    let follow = KillOnDrop(
+        world
+            .helios()
+            .args(["events", "--deliver", "--follow", "--nats", &nats.url()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
     );
-    follow.kill().unwrap();
-    follow.wait().unwrap();
+    let pid = follow.0.id().to_string();
+    let mut second = String::new();
+    wait_until(
+        "the follower to hold the lock",
+        Duration::from_secs(60),
+        || {
+            let out = deliver();
+            second = String::from_utf8_lossy(&out.stderr).into_owned();
+            !out.status.success() && second.contains("another helios") && second.contains(&pid)
+        },
+    );
+    drop(follow);
     let out = deliver();
     assert!(
         out.status.success(),
@@ -486,4 +491,15 @@ fn restarts_mid_backlog_with_two_consoles_deliver_exactly_once() {
     assert!(waited, "both consoles delivered at once");
     drop(first.rt);
     drop(second.rt);
+}
+
+/// A child process killed (and reaped) when the test ends, passing or not: a forwarder left
+/// running would hold the test runner's pipes open.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

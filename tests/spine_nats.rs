@@ -460,7 +460,7 @@ fn bad_input_gives_clear_messages() {
     let pg = PgCluster::start();
     pg.query("CREATE ROLE weak LOGIN PASSWORD 'pw'");
     let e = rt
-        .block_on(helios::store::postgres::PgSink::connect(
+        .block_on(helios::spine::postgres::PgSink::connect(
             &pg.url_as("weak", "pw"),
         ))
         .err()
@@ -472,7 +472,7 @@ fn bad_input_gives_clear_messages() {
     );
     // Wrong password.
     let e = rt
-        .block_on(helios::store::postgres::PgSink::connect(
+        .block_on(helios::spine::postgres::PgSink::connect(
             &pg.url_as("postgres", "nope"),
         ))
         .err()

@@ -361,8 +361,18 @@ fn real_server_counts_list_detail_triage_and_lanes() {
 
     let journal_path = world.path("state/helios/helios.db");
     let evs = audit_events(&journal_path);
+    // Each triage action was requested, durably, before it was taken.
+    let requested = evs
+        .iter()
+        .filter(|e| e.action == "action.requested")
+        .count();
+    assert!(
+        requested >= 5,
+        "{requested} requests for the triage actions"
+    );
     let summary: Vec<_> = evs
         .iter()
+        .filter(|e| e.action != "action.requested")
         .map(|e| {
             (
                 e.action.as_str(),
@@ -381,7 +391,8 @@ fn real_server_counts_list_detail_triage_and_lanes() {
             ("workflow.reset", EventResult::Ok, "lane-b/waiter-1"),
         ]
     );
-    assert_eq!(evs[4].lane.as_deref(), Some("lane-b"));
+    let reset = evs.iter().rfind(|e| e.action == "workflow.reset").unwrap();
+    assert_eq!(reset.lane.as_deref(), Some("lane-b"));
 
     // The panel, fed by the real monitor through the reducer.
     let panel_journal = world.path("state/panel.db");
@@ -466,10 +477,18 @@ fn real_server_counts_list_detail_triage_and_lanes() {
     assert!(msg.contains("already Terminated"), "{msg}");
     assert!(!srv.history("race-1").contains("CANCEL_REQUESTED"));
 
+    // Each action's request, then its result.
+    let results = || -> Vec<AuditEvent> {
+        audit_events(&panel_journal)
+            .into_iter()
+            .filter(|e| e.action != "action.requested")
+            .collect()
+    };
     wait_until("the panel's audit events", Duration::from_secs(10), || {
-        audit_events(&panel_journal).len() == 2
+        results().len() == 2
     });
-    let evs = audit_events(&panel_journal);
+    assert_eq!(audit_events(&panel_journal).len(), 4);
+    let evs = results();
     assert_eq!(evs[0].action, "workflow.terminated");
     assert_eq!(evs[0].detail["reason"], "stuck in panel");
     assert_eq!(evs[1].action, "workflow.cancel_requested");

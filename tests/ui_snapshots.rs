@@ -5,7 +5,7 @@
 mod fixture;
 
 use fixture::{FakeScreens, busy_state, draw, run_keys, state_with};
-use helios::config::keymap::Keymap;
+use helios::app::keymap::Keymap;
 use helios::ui;
 
 fn km() -> Keymap {

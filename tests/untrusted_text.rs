@@ -10,7 +10,7 @@ mod support;
 use std::process::Output;
 
 use fixture::{FakeScreens, state_with};
-use helios::config::keymap::Keymap;
+use helios::app::keymap::Keymap;
 use helios::config::theme::Theme;
 use helios::store::sqlite::SqliteStore;
 use helios::store::{AuditEvent, EventStore};

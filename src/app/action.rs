@@ -1,6 +1,6 @@
 //! The one Action enum: keys, the palette, the CLI and tests all produce it.
 
-use crate::lanes::LaneId;
+use crate::model::LaneId;
 
 /// Something the user asked for. Every input path (keymap, palette, CLI, tests) yields one of these.
 #[derive(Debug, Clone, PartialEq, Eq)]

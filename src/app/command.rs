@@ -198,7 +198,7 @@ pub const COMMANDS: &[Command] = &[
 ];
 
 /// The action a command name stands for, when it needs no argument.
-pub fn action_for(name: &str, selected: Option<&crate::lanes::LaneId>) -> Option<Action> {
+pub fn action_for(name: &str, selected: Option<&crate::model::LaneId>) -> Option<Action> {
     Some(match name {
         "lane.select_next" => Action::SelectNext,
         "lane.select_prev" => Action::SelectPrev,
@@ -291,7 +291,7 @@ mod tests {
     use super::*;
     use crate::app::state::{Mode, RepoInfo};
     use crate::app::{AppState, Event, update};
-    use crate::lanes::{GitCounts, LaneId, LaneInfo, LaneSource};
+    use crate::model::{GitCounts, LaneId, LaneInfo, LaneSource};
 
     fn focused() -> AppState {
         let mut s = AppState::new(

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::app::action::SendTarget;
-use crate::lanes::LaneId;
+use crate::model::LaneId;
 
 /// A request for IO, returned by `update` and carried out by the runtime.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,9 +88,9 @@ pub enum ShareEffect {
     /// Start sharing a lane.
     Start {
         /// The lane, as discovered.
-        lane: crate::lanes::LaneInfo,
+        lane: crate::model::LaneInfo,
         /// The tool.
-        tool: crate::integrations::share::Tool,
+        tool: crate::model::Tool,
         /// Read-write.
         rw: bool,
         /// Time to live.
@@ -104,7 +104,7 @@ pub enum ShareEffect {
     /// Write the layout and prepare the zellij session (attach, create, or add panes).
     OpenZellij {
         /// Every lane, in display order.
-        lanes: Vec<crate::lanes::LaneInfo>,
+        lanes: Vec<crate::model::LaneInfo>,
         /// Labels needing attention.
         attention: Vec<String>,
         /// The selected lane.

@@ -2,8 +2,8 @@
 
 use std::time::Instant;
 
-use crate::lanes::{LaneId, LaneInfo};
-use crate::store::AuditEvent;
+use crate::model::AuditEvent;
+use crate::model::{LaneId, LaneInfo};
 
 /// Something that happened outside the core. IO tasks send these; `update` applies them.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,3 +45,11 @@ pub enum Event {
     /// Share and zellij events.
     Share(crate::app::share::ShareEvent),
 }
+
+/// Where IO tasks send their typed events. Unbounded because every producer coalesces first
+/// (lane output is a merged notice, monitors send at most one snapshot per refresh). A type
+/// name only: the core sends and receives nothing itself.
+pub type EventSender = tokio::sync::mpsc::UnboundedSender<Event>;
+
+/// The receiving end of [`EventSender`].
+pub type EventReceiver = tokio::sync::mpsc::UnboundedReceiver<Event>;

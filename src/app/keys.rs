@@ -3,10 +3,10 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
 use crate::app::action::PromptEdit;
+use crate::app::keymap::{KeyMode, Keymap};
 use crate::app::state::Mode;
 use crate::app::{Action, AppState, command};
 use crate::config::chord::KeyChord;
-use crate::config::keymap::{KeyMode, Keymap};
 
 /// Lines the mouse wheel scrolls per notch.
 const WHEEL_LINES: i32 = 3;

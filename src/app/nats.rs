@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use crate::app::effect::NatsEffect;
 use crate::app::{AppState, Effect};
-use crate::store::AuditEvent;
+use crate::model::AuditEvent;
 
 /// How many swarm events the events panel keeps.
 pub const SWARM_KEEP: usize = 500;
@@ -108,7 +108,7 @@ pub struct EventsFilter {
     /// Action prefix, like `lane.`.
     pub action: Option<String>,
     /// `ok` or `error`.
-    pub result: Option<crate::store::EventResult>,
+    pub result: Option<crate::model::EventResult>,
 }
 
 impl EventsFilter {
@@ -418,7 +418,7 @@ mod tests {
 
     fn state() -> AppState {
         AppState::new(
-            crate::app::state::RepoInfo {
+            crate::model::RepoInfo {
                 path: "/r".into(),
                 name: "r".into(),
             },

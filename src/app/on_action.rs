@@ -66,7 +66,7 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::CreateLane { label, base, cmd } => {
             state.mode = Mode::Normal;
             // Refused here, before any IO; `lanes::par::start` runs the same check for the CLI.
-            if let Err(e) = crate::app::label::validate(&label) {
+            if let Err(e) = crate::model::label::validate(&label) {
                 flash(state, FlashLevel::Error, &e.to_string());
                 return Vec::new();
             }

@@ -145,7 +145,7 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
 }
 
 /// Mark a lane as needing attention, unless it is the focused one (the user is already looking).
-fn set_attention(state: &mut AppState, lane: &crate::lanes::LaneId, why: Attention) -> Vec<Effect> {
+fn set_attention(state: &mut AppState, lane: &crate::model::LaneId, why: Attention) -> Vec<Effect> {
     if state.focused.as_ref() == Some(lane) {
         return Vec::new();
     }
@@ -174,9 +174,9 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::app::state::RepoInfo;
     use crate::app::{Action, update};
-    use crate::lanes::{GitCounts, LaneId, LaneInfo, LaneSource};
+    use crate::model::RepoInfo;
+    use crate::model::{GitCounts, LaneId, LaneInfo, LaneSource};
 
     fn info(label: &str, alive: bool) -> LaneInfo {
         LaneInfo {

@@ -8,8 +8,8 @@
 use crate::app::action::{Panel, SendTarget};
 use crate::app::nats::{EventsFilter, NatsAction};
 use crate::app::{Action, AppState, command};
-use crate::lanes::LaneId;
-use crate::store::EventResult;
+use crate::model::EventResult;
+use crate::model::LaneId;
 
 /// The words a palette line can start with, besides the registry names.
 pub const TOP_WORDS: &[&str] = &[

@@ -9,8 +9,8 @@ use crate::app::effect::ShareEffect;
 use crate::app::on_action::flash;
 use crate::app::state::FlashLevel;
 use crate::app::{AppState, Effect};
-use crate::integrations::share::{Share, Tool};
-use crate::lanes::LaneId;
+use crate::model::LaneId;
+use crate::model::{Share, Tool};
 
 /// Default time to live of a share started from the console.
 pub const DEFAULT_TTL: Duration = Duration::from_mins(30);
@@ -69,7 +69,7 @@ pub enum ShareAction {
     /// Start sharing a lane (asks how first).
     Start {
         /// The lane.
-        lane: crate::lanes::LaneId,
+        lane: crate::model::LaneId,
     },
     /// Attach to or create the repo's zellij session.
     OpenZellij,

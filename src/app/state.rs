@@ -1,11 +1,10 @@
 //! AppState: everything the console shows, owned by the runtime and changed only by `update`.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::app::action::Panel;
-use crate::lanes::{LaneId, LaneInfo};
-use crate::store::AuditEvent;
+use crate::model::AuditEvent;
+use crate::model::{LaneId, LaneInfo};
 
 /// The whole state of the console.
 #[derive(Debug, Clone)]
@@ -48,14 +47,7 @@ pub struct AppState {
     pub share: crate::app::share::ShareState,
 }
 
-/// The repository being watched.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RepoInfo {
-    /// Top-level directory of the repo.
-    pub path: PathBuf,
-    /// Short name (directory name), used in subjects and session names.
-    pub name: String,
-}
+pub use crate::model::lane::RepoInfo;
 
 /// A lane as the console sees it: discovery info plus live status.
 #[derive(Debug, Clone)]

@@ -12,7 +12,7 @@ use crate::app::effect::TemporalEffect;
 use crate::app::on_action::flash;
 use crate::app::state::{Attention, Confirm, FlashLevel, Mode};
 use crate::app::{Action, AppState, Effect};
-use crate::lanes::LaneId;
+use crate::model::LaneId;
 
 pub use model::{
     Snapshot, TriageOp, TriageRequest, WfStatus, WorkflowDetail, WorkflowRow, belongs_to,

@@ -3,9 +3,9 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
+use crate::app::keymap::Keymap;
 use crate::cli::ConfigArgs;
 use crate::commands::{Context, warn};
-use crate::config::keymap::Keymap;
 use crate::config::theme::{self, TermEnv, Theme};
 use crate::config::{self, ConfigError};
 

@@ -135,9 +135,8 @@ pub fn term_refusal(term: Option<&str>) -> Option<String> {
 /// The keymap and theme the config names.
 fn look_and_keys(
     ctx: &Context,
-) -> Result<(crate::config::keymap::Keymap, crate::config::theme::Theme), crate::config::ConfigError>
-{
-    let keymap = crate::config::keymap::Keymap::load(&ctx.config.ui.keymap)?;
+) -> Result<(crate::app::keymap::Keymap, crate::config::theme::Theme), crate::config::ConfigError> {
+    let keymap = crate::app::keymap::Keymap::load(&ctx.config.ui.keymap)?;
     let env = crate::config::theme::TermEnv::from_env();
     let theme = crate::config::theme::Theme::load(&ctx.config.ui.theme, &env)?;
     Ok((keymap, theme))

@@ -11,9 +11,9 @@ use futures::StreamExt;
 use crate::cli::{EventSource, EventsArgs};
 use crate::commands::Context;
 use crate::commands::warn;
-use crate::store::forwarder::{self, Mode, SinkSpec};
+use crate::model::{AuditEvent, EventQuery, EventResult};
+use crate::spine::forwarder::{self, Mode, SinkSpec};
 use crate::store::sqlite::SqliteStore;
-use crate::store::{AuditEvent, EventQuery, EventResult};
 use crate::text;
 
 /// Run `helios events`.
@@ -154,9 +154,9 @@ async fn from_nats(
 ) -> anyhow::Result<ExitCode> {
     use async_nats::jetstream::{self, consumer};
     let cfg = &ctx.config.nats;
-    let client = crate::integrations::nats::connect(cfg).await?;
+    let client = crate::spine::nats::connect(cfg).await?;
     let js = jetstream::new(client);
-    let stream = js.get_stream(crate::integrations::nats::sink::STREAM).await.map_err(|e| {
+    let stream = js.get_stream(crate::spine::jetstream::STREAM).await.map_err(|e| {
         anyhow::anyhow!(
             "NATS at {}: stream HELIOS_EVENTS: {e}; nothing was delivered yet (run the console or `helios events --deliver`)",
             crate::config::secrets::redact_url(&cfg.url)
@@ -215,7 +215,7 @@ async fn from_postgres(
             "--source postgres needs a URL: --postgres URL, HELIOS_POSTGRES_URL or [postgres] url"
         )
     })?;
-    let pg = crate::store::postgres::PgSink::connect_readonly(url).await?;
+    let pg = crate::spine::postgres::PgSink::connect_readonly(url).await?;
     let mut q = query.clone();
     loop {
         let events = pg.query(&q).await?;

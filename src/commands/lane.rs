@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use crate::cli::LaneArgs;
 use crate::commands::{Context, say};
 use crate::lanes::{LaneError, LaneInfo, LaneSource, discover, par};
+use crate::model::AuditEvent;
 use crate::store::sqlite::SqliteStore;
-use crate::store::{AuditEvent, EventStore, journal};
+use crate::store::{EventStore, journal};
 use crate::text;
 
 /// Run one `helios lane` subcommand.
@@ -167,7 +168,7 @@ fn keep_result(store: &mut SqliteStore, ev: &AuditEvent) -> anyhow::Result<()> {
     let Err(e) = store.append(ev) else {
         return Ok(());
     };
-    let how = if ev.result == crate::store::EventResult::Ok {
+    let how = if ev.result == crate::model::EventResult::Ok {
         "was done"
     } else {
         "failed"

@@ -14,48 +14,10 @@ pub mod zellij;
 
 use std::process::ExitCode;
 
-use crate::app::state::RepoInfo;
 use crate::cli::{Cli, CommandArgs, GlobalArgs};
-use crate::config::{Config, ConfigError};
+use crate::config::ConfigError;
 
-/// What every handler gets: the flags, the repo (when there is one) and the merged config.
-#[derive(Debug, Clone)]
-pub struct Context {
-    /// Global flags.
-    pub global: GlobalArgs,
-    /// The repository, when helios runs in one.
-    pub repo: Result<RepoInfo, String>,
-    /// The merged config.
-    pub config: Config,
-    /// Lines to show the user about the config (repo files ignored as untrusted).
-    pub notices: Vec<String>,
-    /// The repo config files ignored as untrusted.
-    pub ignored: Vec<std::path::PathBuf>,
-}
-
-impl Context {
-    /// Build the context: find the repo, load the config layers.
-    pub fn load(global: GlobalArgs) -> Result<Self, ConfigError> {
-        let dir = match &global.repo {
-            Some(p) => p.clone(),
-            None => std::env::current_dir().unwrap_or_else(|_| ".".into()),
-        };
-        let repo = crate::lanes::repo::find(&dir);
-        let loaded = crate::config::load(&global, repo.as_ref().ok().map(|r| r.path.as_path()))?;
-        Ok(Self {
-            global,
-            repo,
-            config: loaded.config,
-            notices: loaded.notices,
-            ignored: loaded.ignored,
-        })
-    }
-
-    /// The repo, or the error saying why there is none.
-    pub fn repo(&self) -> anyhow::Result<&RepoInfo> {
-        self.repo.as_ref().map_err(|e| anyhow::anyhow!("{e}"))
-    }
-}
+pub use crate::config::Context;
 
 /// Print one line to stdout with every control and bidi character escaped (`crate::text`):
 /// what helios prints for people carries names and text from outside.
@@ -68,6 +30,17 @@ pub fn warn(line: impl std::fmt::Display) {
     eprintln!("{}", crate::text::escape(&line.to_string()));
 }
 
+/// Find the repo helios works in (`--repo`, else the current directory's), then load the
+/// config layers for it.
+pub fn load_context(global: GlobalArgs) -> Result<Context, ConfigError> {
+    let dir = match &global.repo {
+        Some(p) => p.clone(),
+        None => std::env::current_dir().unwrap_or_else(|_| ".".into()),
+    };
+    let repo = crate::lanes::repo::find(&dir);
+    Context::load(global, repo)
+}
+
 /// Parse done; run the chosen subcommand and turn errors into exit codes.
 pub fn run(cli: Cli) -> ExitCode {
     if let Some(CommandArgs::Completions { shell }) = &cli.command {
@@ -75,7 +48,7 @@ pub fn run(cli: Cli) -> ExitCode {
         clap_complete::generate(*shell, &mut cmd, "helios", &mut std::io::stdout());
         return ExitCode::SUCCESS;
     }
-    let ctx = match Context::load(cli.global) {
+    let ctx = match load_context(cli.global) {
         Ok(c) => c,
         Err(e) => {
             warn(format_args!("helios: {e}"));

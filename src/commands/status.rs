@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::cli::StatusArgs;
 use crate::commands::Context;
-use crate::store::forwarder::SinkSpec;
+use crate::spine::forwarder::SinkSpec;
 use crate::store::outbox::Outbox;
 use crate::store::sqlite::SqliteStore;
 use crate::text;
@@ -89,7 +89,7 @@ async fn nats(ctx: &Context) -> (Value, bool) {
     // The default URL is only tried quietly: unreachable there is not a failure unless the user
     // pointed helios at a server (flag, NATS_URL, config) or gave credentials.
     let configured = cfg.url != crate::config::NatsConfig::default().url || cfg.creds.is_some();
-    let client = match crate::integrations::nats::connect(cfg).await {
+    let client = match crate::spine::nats::connect(cfg).await {
         Ok(c) => c,
         Err(e) => {
             return (
@@ -134,7 +134,7 @@ async fn postgres(ctx: &Context) -> (Value, bool) {
     let Some(url) = &ctx.config.postgres.url else {
         return (json!({ "configured": false }), true);
     };
-    let target = crate::store::postgres::describe(url);
+    let target = crate::spine::postgres::describe(url);
     let fail = |e: String| {
         (
             json!({ "configured": true, "target": target, "connected": false, "error": e }),
@@ -143,7 +143,7 @@ async fn postgres(ctx: &Context) -> (Value, bool) {
     };
     let pg = match tokio::time::timeout(
         Duration::from_secs(10),
-        crate::store::postgres::PgSink::connect_readonly(url),
+        crate::spine::postgres::PgSink::connect_readonly(url),
     )
     .await
     {
@@ -181,7 +181,7 @@ fn backlog(ctx: &Context) -> (Value, bool) {
         .map(|r| r.name.clone())
         .unwrap_or_default();
     for s in specs {
-        match ob.backlog(&crate::store::forwarder::outbox_key(s.name(), &repo)) {
+        match ob.backlog(&crate::spine::forwarder::outbox_key(s.name(), &repo)) {
             Ok(n) => {
                 m.insert(s.name().into(), json!(n));
             }

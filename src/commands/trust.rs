@@ -10,8 +10,9 @@ use serde_json::json;
 use crate::cli::TrustArgs;
 use crate::commands::Context;
 use crate::config::trust::{self, TrustState, TrustStore};
+use crate::model::AuditEvent;
+use crate::store::EventStore as _;
 use crate::store::sqlite::SqliteStore;
-use crate::store::{AuditEvent, EventStore as _};
 
 /// Run `helios trust`.
 pub fn run(ctx: &Context, args: &TrustArgs) -> anyhow::Result<ExitCode> {

@@ -1,8 +1,10 @@
 //! Configuration in layers: embedded defaults < user file < repo file < `--config` file < flags.
 
 pub mod chord;
+pub mod context;
 pub mod errors;
-pub mod keymap;
+pub mod flags;
+
 pub mod named;
 pub mod paths;
 pub mod read;
@@ -17,7 +19,8 @@ use serde::{Deserialize, Serialize};
 
 pub use sections::{NatsConfig, PostgresConfig, ShareConfig, TemporalConfig, ZellijConfig};
 
-use crate::cli::GlobalArgs;
+use crate::config::flags::GlobalArgs;
+pub use context::Context;
 
 /// The merged configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

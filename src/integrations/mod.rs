@@ -9,8 +9,8 @@ pub mod zellij;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::app::effect::{NatsEffect, ShareEffect, TemporalEffect};
-use crate::commands::Context;
-use crate::runtime::EventSender;
+use crate::app::event::EventSender;
+use crate::config::Context;
 use crate::store::journal::JournalHandle;
 
 /// The running integration tasks, each reached through its effect channel.
@@ -29,7 +29,7 @@ pub fn start(ctx: &Context, events: &EventSender, journal: &JournalHandle) -> In
     // The outbox forwarders (JetStream, PostgreSQL) run for as long as the runtime does.
     // Each repo's events go only to the sinks its own config names.
     if let Ok(repo) = &ctx.repo {
-        drop(crate::store::forwarder::start(
+        drop(crate::spine::forwarder::start(
             &ctx.config,
             &repo.name,
             events,

@@ -13,9 +13,9 @@ use serde_json::json;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use crate::app::effect::TemporalEffect;
-use crate::commands::Context;
+use crate::app::event::EventSender;
+use crate::config::Context;
 use crate::config::TemporalConfig;
-use crate::runtime::EventSender;
 use crate::store::journal::JournalHandle;
 
 pub use client::{TemporalClient, TemporalError};

@@ -2,6 +2,7 @@
 //! Commands follow zellij 0.45.1's CLI.
 
 pub mod layout;
+pub mod plan;
 pub mod session;
 
 use std::path::Path;

@@ -8,86 +8,9 @@ pub mod worktree;
 
 pub use discover::discover;
 
-use std::fmt;
 use std::path::PathBuf;
 
-/// A lane's identity: its label, unique within a repo.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(transparent)]
-pub struct LaneId(pub String);
-
-impl LaneId {
-    /// Build from anything string-like.
-    pub fn new(label: impl Into<String>) -> Self {
-        Self(label.into())
-    }
-
-    /// The label as a string slice.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for LaneId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Where a lane comes from, which decides how helios attaches to it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LaneSource {
-    /// A par lane: helios runs `tmux attach -t <session>` in the PTY; the agent outlives helios.
-    Par { session: String },
-    /// A plain git worktree: helios owns a shell PTY in it; it ends when helios quits.
-    Worktree,
-}
-
-/// What discovery knows about a lane (from par's state file or `git worktree list`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct LaneInfo {
-    /// The lane's label.
-    pub id: LaneId,
-    /// The lane's branch, when it has one.
-    pub branch: Option<String>,
-    /// The worktree directory.
-    pub worktree: PathBuf,
-    /// par lane or plain worktree.
-    pub source: LaneSource,
-    /// Whether the tmux session exists (always true for worktree lanes).
-    pub session_alive: bool,
-    /// Git working tree counts.
-    pub git: GitCounts,
-}
-
-impl LaneInfo {
-    /// The tmux session name, for par lanes.
-    pub fn session(&self) -> Option<&str> {
-        match &self.source {
-            LaneSource::Par { session } => Some(session),
-            LaneSource::Worktree => None,
-        }
-    }
-
-    /// Whether the lane survives helios quitting (par lanes live in tmux).
-    pub fn is_durable(&self) -> bool {
-        matches!(self.source, LaneSource::Par { .. })
-    }
-}
-
-/// Dirty and ahead/behind counts of a worktree.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct GitCounts {
-    /// Changed or untracked files.
-    pub dirty: u32,
-    /// Commits ahead of upstream (or of the base branch).
-    pub ahead: u32,
-    /// Commits behind.
-    pub behind: u32,
-}
+pub use crate::model::lane::{GitCounts, LaneId, LaneInfo, LaneSource};
 
 /// Why a lane operation failed. Each message says what failed and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -145,7 +68,7 @@ pub enum LaneError {
     },
     /// A new lane's label would be changed or misread by tmux, git or par.
     #[error(transparent)]
-    BadLabel(#[from] crate::app::label::LabelError),
+    BadLabel(#[from] crate::model::label::LabelError),
     /// par reported success, but the lane is not in the state it should be in.
     #[error("{what}: {problem}")]
     Unconfirmed {

@@ -41,11 +41,11 @@ pub fn installed() -> bool {
 
 /// `par start LABEL [--base REF]` in `repo`; returns the tmux session name par made.
 ///
-/// The label is checked first (see [`crate::app::label`]) and par's state file must parse.
+/// The label is checked first (see [`crate::model::label`]) and par's state file must parse.
 /// par's exit status is not the whole answer: the lane must be in its state file afterwards
 /// and its tmux session must exist under exactly the recorded name.
 pub fn start(repo: &Path, label: &str, base: Option<&str>) -> Result<String, LaneError> {
-    crate::app::label::validate(label)?;
+    crate::model::label::validate(label)?;
     let mut args = vec!["start"];
     if let Some(b) = base {
         // par hands the base to git, which would read a leading '-' as an option.

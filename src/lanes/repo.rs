@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::app::state::RepoInfo;
+use crate::model::RepoInfo;
 
 /// Resolve the repository containing `dir` with `git rev-parse --show-toplevel`.
 pub fn find(dir: &Path) -> Result<RepoInfo, String> {

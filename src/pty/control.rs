@@ -21,7 +21,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError, mpsc};
 use std::time::Duration;
 
-use crate::lanes::LaneInfo;
+use crate::model::LaneInfo;
 use crate::pty::Notices;
 use crate::pty::portable::{PtyConfig, ReaderCtx, after_feed};
 

@@ -5,11 +5,26 @@ mod control;
 pub mod portable;
 pub mod screen;
 
-use crate::lanes::{LaneId, LaneInfo};
-use crate::ui::ScreenSource;
+use crate::model::{LaneId, LaneInfo};
 
 pub use portable::{PortablePtys, PtyConfig};
 pub use screen::{InputModes, LaneScreen, Notices, Screens};
+
+/// How long a par lane's reader waits between reads while the lane is not in front (the
+/// renderer draws background lanes at the same pace: 30 frames a second).
+pub const BACKGROUND_FRAME: std::time::Duration = std::time::Duration::from_millis(33);
+
+/// Gives the renderer read access to each lane's screen model without the UI owning the PTYs.
+pub trait ScreenSource {
+    /// Call `f` with the lane's current screen, if the lane has one.
+    fn with_screen(&self, lane: &LaneId, f: &mut dyn FnMut(&tui_term::vt100::Screen));
+
+    /// A number that changes whenever the lane's screen does (never the same for two
+    /// screens), so a drawn screen can be reused; `None` draws it afresh every frame.
+    fn version(&self, _lane: &LaneId) -> Option<u64> {
+        None
+    }
+}
 
 /// Rows and columns a lane's PTY gets before the UI has sized it (and keeps while not visible).
 pub const DEFAULT_SIZE: (u16, u16) = (24, 80);

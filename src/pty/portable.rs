@@ -13,13 +13,13 @@ use std::time::Instant;
 use portable_pty::{ChildKiller, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 use crate::app::Event;
+use crate::app::event::EventSender;
 use crate::config::TmuxClient;
-use crate::lanes::{LaneId, LaneInfo, LaneSource};
+use crate::model::{LaneId, LaneInfo, LaneSource};
+use crate::pty::ScreenSource;
 use crate::pty::control::{self, Ctl};
 use crate::pty::screen::{InputModes, LaneScreen, Notices, Screens};
 use crate::pty::{DEFAULT_SIZE, PtyBackend, PtyError};
-use crate::runtime::EventSender;
-use crate::ui::ScreenSource;
 
 /// How lane terminals are made.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +93,7 @@ struct Pace {
 /// (The tmux server's work stays: the kernel's PTY buffer holds 33 ms of a tile's redraws, so
 /// tmux never backs up enough to skip any.) Only par lanes: tmux keeps their real state; a
 /// helios-owned lane's program would be slowed down instead.
-const BACKGROUND_READ: std::time::Duration = crate::runtime::BACKGROUND_FRAME;
+const BACKGROUND_READ: std::time::Duration = crate::pty::BACKGROUND_FRAME;
 
 impl LanePty {
     fn close(&mut self) {

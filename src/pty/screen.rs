@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tui_term::vt100::{Callbacks, Parser, Screen};
 
-use crate::lanes::LaneId;
-use crate::ui::ScreenSource;
+use crate::model::LaneId;
+use crate::pty::ScreenSource;
 
 /// What the parser saw in one chunk of output that needs a human.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -11,13 +11,13 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::app::action::SendTarget;
+use crate::app::event::EventSender;
 use crate::app::state::LaneStatus;
 use crate::app::{Action, AppState, Effect, Event, Msg, update};
 use crate::integrations::Integrations;
 use crate::lanes::{LaneError, LaneId, LaneInfo, LaneSource, par};
+use crate::model::AuditEvent;
 use crate::pty::PtyBackend;
-use crate::runtime::EventSender;
-use crate::store::AuditEvent;
 use crate::store::journal::JournalHandle;
 
 /// How the console ended.

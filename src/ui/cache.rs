@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Rect;
 
-use crate::lanes::LaneId;
+use crate::model::LaneId;
 
 /// Which lanes draw from their current screen.
 #[derive(Debug, Default)]
@@ -71,7 +71,7 @@ pub struct TileCache {
 
 impl TileCache {
     /// A cache for frames written by the runtime's
-    /// [`Presenter`](crate::runtime::present::Presenter), which keeps what the terminal shows and
+    /// `Presenter` (runtime::present), which keeps what the terminal shows and
     /// leaves the [`unchanged`](Self::unchanged) tiles out: those are not copied into the frame
     /// at all, so the frame's buffer is blank there. Other callers use `default()`.
     pub fn presented() -> Self {

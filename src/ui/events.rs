@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Borders, Row, Table};
 use crate::app::AppState;
 use crate::app::nats::Link;
 use crate::config::theme::Theme;
-use crate::store::{AuditEvent, EventResult};
+use crate::model::{AuditEvent, EventResult};
 use crate::ui::shown;
 
 /// The events to show, oldest first: the journal's and the stream's, deduplicated by id (our

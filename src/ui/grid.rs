@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
 use crate::app::AppState;
-use crate::lanes::LaneId;
+use crate::model::LaneId;
 use crate::ui::{Ctx, GRID_MAX, pane};
 
 /// Tiles per side for a lane count: 1, 2, 3, 4 or 5.

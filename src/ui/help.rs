@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::app::command::COMMANDS;
-use crate::config::keymap::KeyMode;
+use crate::app::keymap::KeyMode;
 use crate::config::theme::Theme;
 use crate::ui::{Ctx, centered};
 

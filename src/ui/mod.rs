@@ -27,26 +27,16 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 
 use crate::app::AppState;
 use crate::app::action::Panel;
+use crate::app::keymap::Keymap;
 use crate::app::state::{Mode, PromptKind, View};
-use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
-use crate::lanes::LaneId;
+use crate::model::LaneId;
 use crate::ui::cache::TileCache;
 
 /// Lanes the swarm grid shows at once (5x5).
 pub const GRID_MAX: usize = 25;
 
-/// Gives the renderer read access to each lane's screen model without the UI owning the PTYs.
-pub trait ScreenSource {
-    /// Call `f` with the lane's current screen, if the lane has one.
-    fn with_screen(&self, lane: &LaneId, f: &mut dyn FnMut(&tui_term::vt100::Screen));
-
-    /// A number that changes whenever the lane's screen does (never the same for two
-    /// screens), so a drawn screen can be reused; `None` draws it afresh every frame.
-    fn version(&self, _lane: &LaneId) -> Option<u64> {
-        None
-    }
-}
+pub use crate::pty::ScreenSource;
 
 /// Everything a widget needs to draw.
 pub struct Ctx<'a> {

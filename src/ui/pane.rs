@@ -13,7 +13,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use tui_term::widget::{Cursor, PseudoTerminal};
 
 use crate::app::state::{Lane, LaneStatus};
-use crate::lanes::LaneId;
+use crate::model::LaneId;
 use crate::ui::{Ctx, shown};
 
 /// The cells inside a pane's border: what the lane's PTY is sized to.
@@ -117,7 +117,7 @@ fn no_screen_reason(lane: &Lane) -> &'static str {
 pub fn render_empty(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
     let create = ctx
         .keymap
-        .keys_for(crate::config::keymap::KeyMode::Normal, "lane.create")
+        .keys_for(crate::app::keymap::KeyMode::Normal, "lane.create")
         .into_iter()
         .next()
         .unwrap_or_else(|| ":lane new NAME".into());

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use crate::app::AppState;
 use crate::app::share::DialogStep;
 use crate::config::theme::Theme;
-use crate::integrations::share::{Share, Tool};
+use crate::model::{Share, Tool};
 use crate::ui::{shown, shown_lines};
 
 fn until(s: &Share) -> String {

@@ -6,8 +6,8 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::app::keymap::KeyMode;
 use crate::app::state::{FlashLevel, Mode, View};
-use crate::config::keymap::KeyMode;
 use crate::ui::{Ctx, shown};
 
 /// The hints shown in normal mode, in order, while they fit: (commands, label).

@@ -11,7 +11,7 @@ use super::{ConnState, EditKind, TemporalAction, TemporalEvent, lane_counts, on_
 use crate::app::effect::TemporalEffect;
 use crate::app::state::{Attention, Lane, Mode, RepoInfo};
 use crate::app::{Action, AppState, Effect};
-use crate::lanes::{GitCounts, LaneId, LaneInfo, LaneSource};
+use crate::model::{GitCounts, LaneId, LaneInfo, LaneSource};
 
 fn row(id: &str, status: WfStatus) -> WorkflowRow {
     WorkflowRow {

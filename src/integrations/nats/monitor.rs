@@ -10,12 +10,12 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::app::Event;
 use crate::app::effect::NatsEffect;
+use crate::app::event::EventSender;
 use crate::app::nats::{ConsumerRow, JsAccount, KvRow, NatsEvent, NatsSnapshot, StreamRow, Varz};
 use crate::config::NatsConfig;
 use crate::config::secrets::redact_url as redact;
 use crate::integrations::nats::{NatsError, connect, sink};
-use crate::runtime::EventSender;
-use crate::store::AuditEvent;
+use crate::model::AuditEvent;
 
 /// The previous `/varz` counters, for per-second rates.
 #[derive(Debug, Clone, Copy)]

@@ -9,7 +9,7 @@ use crate::integrations::share::store::ShareStore;
 use crate::integrations::share::{
     Share, ShareError, StartRequest, actor, event, is_alive, start_share, stop_share,
 };
-use crate::store::AuditEvent;
+use crate::model::AuditEvent;
 
 /// Start a share and record it; a failure is recorded too and leaves nothing running.
 pub fn start(store: &mut ShareStore, req: &StartRequest<'_>) -> Result<Share, ShareError> {

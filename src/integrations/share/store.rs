@@ -9,8 +9,9 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::integrations::share::{Share, Tool};
+use crate::model::AuditEvent;
 use crate::store::sqlite::SqliteStore;
-use crate::store::{AuditEvent, EventStore, StoreError};
+use crate::store::{EventStore, StoreError};
 
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS shares (
     id TEXT PRIMARY KEY,

@@ -8,11 +8,11 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use crate::app::Event;
 use crate::app::effect::ShareEffect;
+use crate::app::event::EventSender;
 use crate::app::share::ShareEvent;
-use crate::commands::Context;
+use crate::config::Context;
 use crate::integrations::share::store::ShareStore;
 use crate::integrations::share::{self, StartRequest, manage};
-use crate::runtime::EventSender;
 use crate::store::journal::JournalHandle;
 
 /// How often active shares are reconciled (expiry, dead servers, attached clients).
@@ -113,7 +113,7 @@ pub fn handle(ctx: &Context, effect: ShareEffect, journal: &JournalHandle) -> Ve
             lanes,
             attention,
             selected,
-        } => match crate::commands::zellij::prepare_for(
+        } => match crate::integrations::zellij::plan::prepare_for(
             ctx,
             &ctx.config.zellij.template,
             &lanes,

@@ -9,12 +9,12 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::app::Event;
 use crate::app::effect::TemporalEffect;
+use crate::app::event::EventSender;
 use crate::app::temporal::TemporalEvent;
 use crate::app::temporal::model::{LinkedWorkflow, QueueInfo, Snapshot, WfStatus};
 use crate::config::TemporalConfig;
 use crate::integrations::temporal::client::{TemporalClient, TemporalError};
 use crate::integrations::temporal::triage::{self, AuditContext};
-use crate::runtime::EventSender;
 use crate::store::journal::JournalHandle;
 
 /// At most this many task queues are described per refresh.

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::app::temporal::model::{TriageOp, TriageRequest, lane_of_id};
 use crate::integrations::temporal::client::TemporalClient;
-use crate::store::AuditEvent;
+use crate::model::AuditEvent;
 use crate::store::journal::JournalHandle;
 
 /// Who and where, for audit events.

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::lanes::{LaneInfo, LaneSource};
+use crate::model::{LaneInfo, LaneSource};
 
 /// The templates shipped with helios, embedded at build time.
 pub const SHIPPED: &[(&str, &str)] = &[

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::integrations::zellij::layout::lane_command;
-use crate::lanes::LaneInfo;
+use crate::model::LaneInfo;
 
 /// `helios-<repo>`, reduced to characters zellij accepts in a session name.
 pub fn session_name(repo: &str) -> String {

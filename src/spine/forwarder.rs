@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use crate::app::event::EventSender;
 use crate::app::nats::{NatsEvent, SinkBacklog};
 use crate::config::Config;
-use crate::integrations::nats::sink::NatsSink;
-use crate::runtime::EventSender;
+use crate::spine::jetstream::NatsSink;
+use crate::spine::postgres::PgSink;
 use crate::store::outbox::{Outbox, Pending};
-use crate::store::postgres::PgSink;
 use crate::store::{AuditEvent, StoreError};
 
 /// Which sink a forwarder feeds.
@@ -72,7 +72,7 @@ impl Sink {
     async fn open(spec: &SinkSpec) -> Result<Self, String> {
         match spec {
             SinkSpec::Nats(cfg) => {
-                let client = crate::integrations::nats::connect(cfg)
+                let client = crate::spine::nats::connect(cfg)
                     .await
                     .map_err(|e| e.to_string())?;
                 NatsSink::open(client, cfg)

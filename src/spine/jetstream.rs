@@ -6,8 +6,8 @@ use std::time::Duration;
 use async_nats::jetstream::{self, stream};
 
 use crate::config::NatsConfig;
-use crate::integrations::nats::NatsError;
-use crate::store::AuditEvent;
+use crate::model::AuditEvent;
+use crate::spine::nats::NatsError;
 
 /// The stream every helios publishes to.
 pub const STREAM: &str = "HELIOS_EVENTS";

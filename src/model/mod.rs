@@ -1,0 +1,11 @@
+//! Value types that more than one layer needs: the lowest layer, importing nothing else from
+//! helios (see ARCHITECTURE.md). Plain data and pure functions only.
+
+pub mod audit;
+pub mod label;
+pub mod lane;
+pub mod share;
+
+pub use audit::{AuditEvent, EventQuery, EventResult};
+pub use lane::{GitCounts, LaneId, LaneInfo, LaneSource, RepoInfo};
+pub use share::{Share, ShareLink, Tool};

@@ -1,0 +1,106 @@
+//! The NATS connection (URL, creds file, user/password or token in the URL) and its errors,
+//! shared by the JetStream sink and the NATS panel's monitor.
+
+use std::time::Duration;
+
+use crate::config::NatsConfig;
+
+/// What went wrong talking to NATS, worded for the panel, the status line and `helios status`.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum NatsError {
+    /// Nothing answered, or the connection failed.
+    #[error(
+        "NATS at {url} is unreachable: {reason}; start nats-server or point helios at one with --nats URL / NATS_URL / [nats] url"
+    )]
+    Unreachable {
+        /// The URL tried (credentials removed).
+        url: String,
+        /// What the client said.
+        reason: String,
+    },
+    /// The server refused the credentials.
+    #[error(
+        "NATS at {url} refused the credentials: {reason}; check --nats-creds or the user/token in the URL"
+    )]
+    Auth {
+        /// The URL tried.
+        url: String,
+        /// What the server said.
+        reason: String,
+    },
+    /// The credentials file could not be read.
+    #[error("NATS credentials file {path}: {reason}")]
+    Creds {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// JetStream failed or is not enabled.
+    #[error("NATS JetStream at {url}: {reason}")]
+    JetStream {
+        /// The URL.
+        url: String,
+        /// What failed.
+        reason: String,
+    },
+    /// HELIOS_EVENTS exists with other subjects; helios does not overwrite it.
+    #[error(
+        "NATS at {url}: stream HELIOS_EVENTS exists with subjects {subjects:?}, not [\"helios.events.>\"]; helios will not change it: fix it with `nats stream edit HELIOS_EVENTS --subjects 'helios.events.>'` or remove it"
+    )]
+    StreamMismatch {
+        /// The URL.
+        url: String,
+        /// The subjects it has.
+        subjects: Vec<String>,
+    },
+    /// A bad `[nats]` setting.
+    #[error("{0}")]
+    Config(String),
+}
+
+/// Connect with the configured URL and credentials; fails fast (5 s) instead of retrying, so
+/// callers can say "unreachable" and retry on their own schedule.
+pub async fn connect(cfg: &NatsConfig) -> Result<async_nats::Client, NatsError> {
+    let shown = crate::config::secrets::redact_url(&cfg.url);
+    let mut opts = match &cfg.creds {
+        Some(path) => async_nats::ConnectOptions::with_credentials_file(path)
+            .await
+            .map_err(|e| NatsError::Creds {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?,
+        None => async_nats::ConnectOptions::new(),
+    };
+    // async-nats does not apply credentials written in the URL; NATS convention is that
+    // `nats://user:pass@host` means user/password and `nats://token@host` a token.
+    let first = cfg.url.split(',').next().unwrap_or_default().trim();
+    if cfg.creds.is_none()
+        && let Ok(addr) = first.parse::<async_nats::ServerAddr>()
+    {
+        match (addr.username(), addr.password()) {
+            (Some(u), Some(p)) => opts = opts.user_and_password(u.to_string(), p.to_string()),
+            (Some(t), None) => opts = opts.token(t.to_string()),
+            _ => {}
+        }
+    }
+    opts = opts
+        .name("helios")
+        .connection_timeout(Duration::from_secs(5))
+        // Keep a publish from hanging forever while the server is away.
+        .request_timeout(Some(Duration::from_secs(10)));
+    match opts.connect(cfg.url.as_str()).await {
+        Ok(c) => Ok(c),
+        Err(e) => {
+            use async_nats::ConnectErrorKind as K;
+            // Keep the URL's password out of the reason too, should the client quote it.
+            let reason = e.to_string().replace(cfg.url.as_str(), &shown);
+            Err(match e.kind() {
+                K::Authentication | K::AuthorizationViolation => {
+                    NatsError::Auth { url: shown, reason }
+                }
+                _ => NatsError::Unreachable { url: shown, reason },
+            })
+        }
+    }
+}
