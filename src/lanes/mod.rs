@@ -4,6 +4,7 @@ pub mod discover;
 pub mod git;
 pub mod par;
 pub mod repo;
+pub mod work;
 pub mod worktree;
 
 pub use discover::discover;
@@ -78,15 +79,18 @@ impl LaneInfo {
     }
 }
 
-/// Dirty and ahead/behind counts of a worktree.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// Dirty and ahead/behind counts of a worktree, against the lane's base (see [`work`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GitCounts {
     /// Changed or untracked files.
     pub dirty: u32,
-    /// Commits ahead of upstream (or of the base branch).
+    /// Commits the lane has that its base does not.
     pub ahead: u32,
-    /// Commits behind.
+    /// Commits its base has that the lane does not.
     pub behind: u32,
+    /// The base branch (or commit) the counts are against; `None` when none was found.
+    #[serde(default)]
+    pub base: Option<String>,
 }
 
 /// Why a lane operation failed. Each message says what failed and what to do.
@@ -171,6 +175,25 @@ pub enum LaneError {
         what: String,
         /// par's message.
         message: String,
+    },
+    /// The lane holds work its base does not have: removing it would lose that work.
+    #[error(
+        "lane {label} has {}; nothing was removed",
+        work.summary()
+    )]
+    Unsaved {
+        /// The label.
+        label: String,
+        /// What would be lost.
+        work: Box<work::Unsaved>,
+    },
+    /// Whether the lane holds unsaved work could not be found out.
+    #[error("cannot tell whether lane {label} holds unsaved work ({reason}); nothing was removed")]
+    Unchecked {
+        /// The label.
+        label: String,
+        /// Why.
+        reason: String,
     },
     /// git failed.
     #[error("git {what} in {} failed: {message}", dir.display())]
