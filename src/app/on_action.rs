@@ -97,9 +97,7 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::AskRemoveAnyway { lane, loss } => {
             state.mode = Mode::Confirm(Confirm {
-                question: format!(
-                    "Really remove lane {lane}? {loss} will be lost for good."
-                ),
+                question: format!("Really remove lane {lane}? {loss} will be lost for good."),
                 on_yes: Box::new(Action::RemoveLane { lane, force: true }),
             });
             Vec::new()

@@ -88,7 +88,7 @@ async fn nats(ctx: &Context) -> (Value, bool) {
     let url = crate::config::secrets::redact_url(&cfg.url);
     // The default URL is only tried quietly: unreachable there is not a failure unless the user
     // pointed helios at a server (flag, NATS_URL, config) or gave credentials.
-    let configured = cfg.url != crate::config::NatsConfig::default().url || cfg.creds.is_some();
+    let configured = cfg.is_configured();
     let client = match crate::integrations::nats::connect(cfg).await {
         Ok(c) => c,
         Err(e) => {
