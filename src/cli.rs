@@ -93,10 +93,14 @@ pub enum LaneArgs {
         #[arg(long)]
         json: bool,
     },
-    /// Remove a lane (worktree, branch and tmux session).
+    /// Remove a lane (worktree, branch and tmux session). Refused while the lane has commits
+    /// not in its base or uncommitted or untracked files, unless --force.
     Rm {
         /// The lane's label.
         name: String,
+        /// Remove it even if that loses commits or files (they are listed).
+        #[arg(long)]
+        force: bool,
     },
     /// Send a line of text (and Enter) to a lane, or to all lanes.
     Send {

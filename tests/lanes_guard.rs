@@ -297,11 +297,12 @@ fn results_follow_what_really_happened() {
     assert!(!alive(&world, &alpha));
 
     // par rm says it removed the lane while its session still runs: an error naming the fix.
+    // (beta holds the untracked all.txt: --force, or the removal is refused before par runs.)
     let beta_session = beta["session"].as_str().unwrap().to_string();
     let out = world
         .helios()
         .env("PATH", lying_tmux(&world, "kill-session"))
-        .args(["lane", "rm", "beta"])
+        .args(["lane", "rm", "beta", "--force"])
         .output()
         .unwrap();
     let err = one_line_error(&out);

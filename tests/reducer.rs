@@ -6,12 +6,14 @@ mod fixture;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use fixture::{FakeScreens, attention, draw, run_keys, state_with};
+use helios::app::Event;
 use helios::app::action::{Panel, SendTarget};
 use helios::app::keymap::Keymap;
 use helios::app::nats::EventsFilter;
 use helios::app::state::{Mode, PromptKind, View};
 use helios::app::{Action, Effect, keys, update};
 use helios::lanes::LaneId;
+use helios::lanes::work::{Commit, FileChange, Unsaved};
 use helios::store::EventResult;
 use rstest::rstest;
 
@@ -106,16 +108,150 @@ fn bad_labels_are_refused_in_the_console(#[case] script: &str, #[case] shown: &s
     assert_eq!(st.mode, Mode::Normal);
 }
 
-#[rstest]
-#[case::yes("dy", true)]
-#[case::upper_yes("dY", true)]
-#[case::no("dn", false)]
-#[case::esc("d<esc>", false)]
-fn remove_asks_first(#[case] script: &str, #[case] removed: bool) {
+/// 1 commit and 2 untracked files that removing lane `a` would lose.
+fn some_work() -> Unsaved {
+    Unsaved {
+        base: "main".into(),
+        commits: vec![Commit {
+            hash: "abc1234".into(),
+            subject: "add the login form".into(),
+        }],
+        commit_count: 1,
+        files: ["notes.txt", "scratch/"]
+            .iter()
+            .map(|p| FileChange {
+                status: "??".into(),
+                path: (*p).into(),
+            })
+            .collect(),
+        file_count: 2,
+    }
+}
+
+fn checked(lane: &str, result: Result<Unsaved, String>) -> Event {
+    Event::UnsavedChecked {
+        lane: id(lane),
+        result,
+    }
+}
+
+fn question(st: &helios::app::AppState) -> String {
+    match &st.mode {
+        Mode::Confirm(c) => c.question.clone(),
+        other => panic!("no dialog: {other:?}"),
+    }
+}
+
+/// `d` first finds out what the lane holds (an effect; the reducer does no IO) and opens no
+/// dialog until the answer arrives.
+#[test]
+fn remove_checks_for_unsaved_work_first() {
     let (mut st, _) = state_with(&["a", "b"], (100, 30));
-    let fx = run_keys(&mut st, &km(), script);
-    assert_eq!(fx.contains(&Effect::RemoveLane { lane: id("a") }), removed);
+    let fx = run_keys(&mut st, &km(), "d");
+    assert_eq!(fx, vec![Effect::CheckUnsaved { lane: id("a") }]);
     assert_eq!(st.mode, Mode::Normal);
+    assert!(st.flash.as_ref().unwrap().text.contains("checking lane a"));
+    // `y` before the answer removes nothing.
+    assert!(run_keys(&mut st, &km(), "y").is_empty());
+}
+
+#[rstest]
+#[case::yes("y", true)]
+#[case::upper_yes("Y", true)]
+#[case::no("n", false)]
+#[case::esc("<esc>", false)]
+fn nothing_to_lose_asks_once(#[case] script: &str, #[case] removed: bool) {
+    let (mut st, _) = state_with(&["a", "b"], (100, 30));
+    run_keys(&mut st, &km(), "d");
+    update(&mut st, checked("a", Ok(Unsaved::default())));
+    assert!(
+        question(&st).contains("Nothing is lost"),
+        "{}",
+        question(&st)
+    );
+    let fx = run_keys(&mut st, &km(), script);
+    let want = Effect::RemoveLane {
+        lane: id("a"),
+        force: false,
+    };
+    assert_eq!(fx.contains(&want), removed);
+    assert_eq!(st.mode, Mode::Normal);
+}
+
+/// Work that would be lost is named in the dialog, and a second yes, whose question says what
+/// is lost, is needed before the removal is forced.
+#[rstest]
+#[case::yes_twice("yy", Some(true))]
+#[case::no_then("n", None)]
+#[case::yes_then_no("yn", None)]
+#[case::yes_then_esc("y<esc>", None)]
+fn work_to_lose_is_named_and_needs_a_second_yes(
+    #[case] script: &str,
+    #[case] forced: Option<bool>,
+) {
+    let (mut st, _) = state_with(&["a", "b"], (100, 30));
+    run_keys(&mut st, &km(), "d");
+    update(&mut st, checked("a", Ok(some_work())));
+    let q = question(&st);
+    for part in [
+        "abc1234 add the login form",
+        "?? notes.txt",
+        "?? scratch/",
+        "1 commit not in main",
+    ] {
+        assert!(q.contains(part), "{part} missing from {q}");
+    }
+    let fx = run_keys(&mut st, &km(), &script[..1]);
+    assert!(fx.is_empty(), "one yes removes nothing: {fx:?}");
+    if script.starts_with('y') {
+        let again = question(&st);
+        assert!(
+            again.contains("Really remove lane a")
+                && again.contains("1 commit not in main and 2 uncommitted or untracked files"),
+            "{again}"
+        );
+    }
+    let fx = run_keys(&mut st, &km(), &script[1..]);
+    let removed: Vec<bool> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::RemoveLane { lane, force } if *lane == id("a") => Some(*force),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(removed.first().copied(), forced, "{fx:?}");
+    assert_eq!(st.mode, Mode::Normal);
+}
+
+#[test]
+fn a_check_that_failed_also_needs_a_second_yes() {
+    let (mut st, _) = state_with(&["a", "b"], (100, 30));
+    run_keys(&mut st, &km(), "d");
+    update(&mut st, checked("a", Err("git rev-list failed".into())));
+    assert!(question(&st).contains("Cannot tell whether lane a"));
+    assert!(run_keys(&mut st, &km(), "y").is_empty());
+    let fx = run_keys(&mut st, &km(), "y");
+    assert_eq!(
+        fx,
+        vec![Effect::RemoveLane {
+            lane: id("a"),
+            force: true
+        }]
+    );
+}
+
+/// An answer nobody waits for any more (another lane asked since, or none) opens nothing.
+#[test]
+fn a_stale_answer_opens_no_dialog() {
+    let (mut st, _) = state_with(&["a", "b"], (100, 30));
+    update(&mut st, checked("a", Ok(Unsaved::default())));
+    assert_eq!(st.mode, Mode::Normal);
+    run_keys(&mut st, &km(), "dj");
+    run_keys(&mut st, &km(), "d");
+    update(&mut st, checked("a", Ok(some_work())));
+    assert_eq!(st.mode, Mode::Normal);
+    update(&mut st, checked("b", Ok(Unsaved::default())));
+    assert!(question(&st).contains("Remove lane b?"));
 }
 
 #[test]
@@ -176,10 +312,18 @@ fn palette_runs_commands(#[case] script: &str, #[case] want: Option<Effect>) {
 #[test]
 fn palette_rm_confirms_and_panels_switch() {
     let (mut st, _) = state_with(&["a", "b"], (100, 30));
-    run_keys(&mut st, &km(), ":lane rm b<enter>");
+    let fx = run_keys(&mut st, &km(), ":lane rm b<enter>");
+    assert_eq!(fx, vec![Effect::CheckUnsaved { lane: id("b") }]);
+    update(&mut st, checked("b", Ok(Unsaved::default())));
     assert!(matches!(st.mode, Mode::Confirm(_)));
     let fx = run_keys(&mut st, &km(), "y");
-    assert_eq!(fx, vec![Effect::RemoveLane { lane: id("b") }]);
+    assert_eq!(
+        fx,
+        vec![Effect::RemoveLane {
+            lane: id("b"),
+            force: false
+        }]
+    );
     run_keys(&mut st, &km(), ":events<enter>");
     assert_eq!(st.panel, Panel::Events);
     run_keys(&mut st, &km(), "<tab><tab><tab>");
@@ -383,8 +527,9 @@ fn key_script_drives_the_screen() {
     assert!(screen.contains("GRID"), "{screen}");
     assert!(screen.contains("docs $ cargo test"), "{screen}");
     run_keys(&mut st, &km(), ":lane rm docs<enter>");
+    update(&mut st, checked("docs", Ok(Unsaved::default())));
     let screen = draw(&st, &km(), &screens);
-    assert!(screen.contains("remove lane docs?"), "{screen}");
+    assert!(screen.contains("Remove lane docs?"), "{screen}");
 }
 
 /// A PTY backend that records what the engine writes and sizes.

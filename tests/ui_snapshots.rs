@@ -6,6 +6,7 @@ mod fixture;
 
 use fixture::{FakeScreens, busy_state, draw, run_keys, state_with};
 use helios::app::keymap::Keymap;
+use helios::lanes::work::{Commit, FileChange, Unsaved};
 use helios::ui;
 
 fn km() -> Keymap {
@@ -87,7 +88,60 @@ fn palette_with_completions() {
 fn confirm_dialog() {
     let mut st = busy_state((100, 30));
     run_keys(&mut st, &km(), "jd");
+    let nothing = Unsaved {
+        base: "main".into(),
+        ..Unsaved::default()
+    };
+    checked(&mut st, "auth-fix", nothing);
     insta::assert_snapshot!(draw(&st, &km(), &FakeScreens::for_state(&st)));
+}
+
+/// The remove dialog of a lane with work in it lists the commits and files, then asks again.
+#[test]
+fn confirm_dialog_names_the_work_a_remove_loses() {
+    let mut st = busy_state((100, 30));
+    run_keys(&mut st, &km(), "jd");
+    let work = Unsaved {
+        base: "main".into(),
+        commits: (1..=7)
+            .map(|i| Commit {
+                hash: format!("abc123{i}"),
+                subject: format!("step {i} of the login form"),
+            })
+            .collect(),
+        commit_count: 7,
+        files: vec![
+            FileChange {
+                status: " M".into(),
+                path: "src/login.rs".into(),
+            },
+            FileChange {
+                status: "??".into(),
+                path: "notes\x1b]52;c;x\x07.txt".into(),
+            },
+        ],
+        file_count: 2,
+    };
+    checked(&mut st, "auth-fix", work);
+    insta::assert_snapshot!(
+        "confirm_dialog_with_work",
+        draw(&st, &km(), &FakeScreens::for_state(&st))
+    );
+    run_keys(&mut st, &km(), "y");
+    insta::assert_snapshot!(
+        "confirm_dialog_second_yes",
+        draw(&st, &km(), &FakeScreens::for_state(&st))
+    );
+}
+
+fn checked(st: &mut helios::app::AppState, lane: &str, work: Unsaved) {
+    helios::app::update(
+        st,
+        helios::app::Event::UnsavedChecked {
+            lane: helios::lanes::LaneId::new(lane),
+            result: Ok(work),
+        },
+    );
 }
 
 #[test]

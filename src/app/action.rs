@@ -29,8 +29,8 @@ pub enum Action {
     },
     /// Ask to confirm, then remove the selected lane.
     PromptRemove,
-    /// Remove a lane now (already confirmed).
-    RemoveLane { lane: LaneId },
+    /// Remove a lane now (already confirmed); with `force` even when it holds unsaved work.
+    RemoveLane { lane: LaneId, force: bool },
     /// Ask for a line of text, then send it to the selected lane.
     PromptSend,
     /// Send a line of text (followed by Enter) to a lane, or to all lanes.
@@ -77,8 +77,11 @@ pub enum Action {
     PromptSubmit,
     /// Answer yes to the open confirm dialog: run its stored action.
     ConfirmYes,
-    /// Ask to confirm, then remove this lane.
+    /// Find out what removing this lane would lose, then ask to confirm.
     AskRemove { lane: LaneId },
+    /// The user said yes to removing a lane that holds unsaved work: ask once more, saying
+    /// what is lost (`loss`), before removing it anyway.
+    AskRemoveAnyway { lane: LaneId, loss: String },
 }
 
 /// An edit to the open prompt's text (the cursor is always at the end).

@@ -22,8 +22,11 @@ pub enum Effect {
         base: Option<String>,
         cmd: Option<String>,
     },
-    /// Remove a lane with par.
-    RemoveLane { lane: LaneId },
+    /// Find out what removing a lane would lose (its commits not in its base, its uncommitted
+    /// and untracked files); answered with `Event::UnsavedChecked`.
+    CheckUnsaved { lane: LaneId },
+    /// Remove a lane with par; without `force` it is refused when the lane holds unsaved work.
+    RemoveLane { lane: LaneId, force: bool },
     /// Send a line with par (or to the helios-owned PTY).
     SendLine { target: SendTarget, text: String },
     /// Leave the console and attach to the lane's tmux session.

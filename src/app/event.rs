@@ -32,6 +32,11 @@ pub enum Event {
         lane: Option<LaneId>,
         result: Result<String, String>,
     },
+    /// What removing a lane would lose, or why that could not be found out.
+    UnsavedChecked {
+        lane: LaneId,
+        result: Result<crate::model::work::Unsaved, String>,
+    },
     /// The console is back from a suspend (Ctrl-z, then `fg`), or could not suspend (`error`).
     Resumed { error: Option<String> },
     /// An audit event was journalled (for the events panel).

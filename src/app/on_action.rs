@@ -81,23 +81,31 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             apply(state, Action::AskRemove { lane })
         }
         Action::AskRemove { lane } => {
+            state.mode = Mode::Normal;
             if state.lane(&lane).is_none() {
                 flash(state, FlashLevel::Error, &format!("no lane named {lane}"));
-                state.mode = Mode::Normal;
                 return Vec::new();
             }
+            // The dialog opens when the check answers (`Event::UnsavedChecked`), naming the work.
+            flash(
+                state,
+                FlashLevel::Info,
+                &format!("checking lane {lane} for unsaved work…"),
+            );
+            state.removing = Some(lane.clone());
+            vec![Effect::CheckUnsaved { lane }]
+        }
+        Action::AskRemoveAnyway { lane, loss } => {
             state.mode = Mode::Confirm(Confirm {
-                question: format!(
-                    "remove lane {lane}? This deletes its worktree, branch and tmux session."
-                ),
-                on_yes: Box::new(Action::RemoveLane { lane }),
+                question: format!("Really remove lane {lane}? {loss} will be lost for good."),
+                on_yes: Box::new(Action::RemoveLane { lane, force: true }),
             });
             Vec::new()
         }
-        Action::RemoveLane { lane } => {
+        Action::RemoveLane { lane, force } => {
             state.mode = Mode::Normal;
             flash(state, FlashLevel::Info, &format!("removing lane {lane}…"));
-            vec![Effect::RemoveLane { lane }]
+            vec![Effect::RemoveLane { lane, force }]
         }
         Action::SendLine { target, text } => {
             state.mode = Mode::Normal;

@@ -2,8 +2,8 @@
 
 use crate::app::attention;
 use crate::app::on_action::flash;
-use crate::app::state::{Attention, FlashLevel, Lane, LaneStatus, Mode};
-use crate::app::{AppState, Effect, Event, nats, share, temporal};
+use crate::app::state::{Attention, Confirm, FlashLevel, Lane, LaneStatus, Mode};
+use crate::app::{Action, AppState, Effect, Event, nats, share, temporal};
 
 /// How many recent audit events the events panel keeps in memory.
 const RECENT_EVENTS: usize = 500;
@@ -108,8 +108,16 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
                 Ok(msg) => flash(state, FlashLevel::Info, msg),
                 Err(err) => flash(state, FlashLevel::Error, err),
             }
-            let _ = (what, lane);
+            if lane.is_some() && state.removing == lane {
+                // The check was refused before it ran (a plain worktree, a lane gone).
+                state.removing = None;
+            }
+            let _ = what;
             vec![Effect::DiscoverLanes]
+        }
+        Event::UnsavedChecked { lane, result } => {
+            unsaved_checked(state, lane, result);
+            Vec::new()
         }
         Event::Resumed { error } => {
             if let Some(e) = error {
@@ -142,6 +150,70 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
         Event::Temporal(e) => temporal::on_event(state, e),
         Event::Share(e) => share::on_event(state, e),
     }
+}
+
+/// How many commits and files the remove dialog lists before "… and N more".
+const DIALOG_LIST: usize = 5;
+
+/// The check before removing a lane answered: open the dialog that says what would be lost.
+/// Nothing lost: one plain question. Work would be lost, or the check failed: the dialog names
+/// the work, and a yes asks once more (`AskRemoveAnyway`) before the removal is forced.
+fn unsaved_checked(
+    state: &mut AppState,
+    lane: crate::model::LaneId,
+    result: Result<crate::model::work::Unsaved, String>,
+) {
+    // An answer for a request since replaced, or for a dialog the user already left.
+    if state.removing.as_ref() != Some(&lane) {
+        return;
+    }
+    state.removing = None;
+    if state.mode != Mode::Normal || state.lane(&lane).is_none() {
+        flash(
+            state,
+            FlashLevel::Info,
+            &format!("lane {lane} was not removed: press d on it again"),
+        );
+        return;
+    }
+    state.flash = None;
+    let (question, on_yes) = match result {
+        Ok(u) if u.is_empty() => (
+            format!(
+                "Remove lane {lane}? This deletes its worktree, branch and tmux session. Nothing is lost: {}.",
+                u.summary()
+            ),
+            Action::RemoveLane { lane, force: false },
+        ),
+        Ok(u) => {
+            let mut q = format!("Lane {lane} has work that removing it would delete:");
+            for l in u.lines(DIALOG_LIST) {
+                q.push('\n');
+                q.push_str(&l);
+            }
+            q.push_str("\nRemove the lane with its worktree, branch and tmux session?");
+            let loss = capitalise(&u.summary());
+            (q, Action::AskRemoveAnyway { lane, loss })
+        }
+        Err(e) => (
+            format!("Cannot tell whether lane {lane} holds unsaved work: {e}\nRemove it anyway?"),
+            Action::AskRemoveAnyway {
+                lane,
+                loss: "Whatever it holds that is not saved elsewhere".into(),
+            },
+        ),
+    };
+    state.mode = Mode::Confirm(Confirm {
+        question,
+        on_yes: Box::new(on_yes),
+    });
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// Mark a lane as needing attention, unless it is the focused one (the user is already looking).

@@ -39,6 +39,8 @@ pub struct AppState {
     pub quit: bool,
     /// The narrow side-pane view (`--compact`).
     pub compact: bool,
+    /// The lane whose unsaved work is being checked before its remove dialog opens.
+    pub removing: Option<LaneId>,
     /// NATS panel state.
     pub nats: crate::app::nats::NatsState,
     /// Temporal panel state.
@@ -209,6 +211,7 @@ impl AppState {
             now,
             quit: false,
             compact: false,
+            removing: None,
             nats: crate::app::nats::NatsState::default(),
             temporal: crate::app::temporal::TemporalState::default(),
             share: crate::app::share::ShareState::default(),

@@ -236,7 +236,7 @@ async fn deliver(ctx: &Context, follow: bool) -> anyhow::Result<ExitCode> {
     let specs = SinkSpec::from_config(&ctx.config);
     if specs.is_empty() {
         anyhow::bail!(
-            "no sink configured: NATS forwarding is off ([nats] forward = false) and no PostgreSQL URL was given"
+            "no sink configured: name a NATS server (--nats URL, NATS_URL or [nats] url; the built-in default is only monitored) or PostgreSQL (--postgres URL, HELIOS_POSTGRES_URL or [postgres] url); [nats] forward = false also turns NATS delivery off"
         );
     }
     // A repo's events go only to the sinks that repo's (trusted) config names.

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use serde_json::{Value, json};
 
 use crate::cli::LaneArgs;
-use crate::commands::{Context, say};
+use crate::commands::{Context, say, warn};
+use crate::lanes::work::{self, Unsaved};
 use crate::lanes::{LaneError, LaneInfo, LaneSource, discover, par};
 use crate::model::AuditEvent;
 use crate::store::sqlite::SqliteStore;
@@ -102,16 +103,51 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        LaneArgs::Rm { name } => {
-            let result = par_lane(&repo.path, &name, "remove")
-                .and_then(|_| par::remove(&repo.path, &name))
-                .map(|()| json!({}))
-                .map_err(|e| e.to_string());
-            record("lane.removed", Some(&name), &result)?;
-            result.map_err(|e| anyhow::anyhow!("{e}"))?;
-            say(format_args!(
-                "lane {name} removed (worktree, branch and tmux session)"
-            ));
+        LaneArgs::Rm { name, force } => {
+            let result = remove_lane(&repo.path, &name, force);
+            // What was discarded, or what refused the removal, is part of the record.
+            let (ok, detail) = match &result {
+                Ok(lost) if lost.is_empty() => (true, json!({ "force": force })),
+                Ok(lost) => (true, json!({ "force": force, "discarded": lost })),
+                Err(e @ LaneError::Unsaved { work, .. }) => {
+                    (false, json!({ "error": e.to_string(), "unsaved": work }))
+                }
+                Err(e) => (false, json!({ "error": e.to_string() })),
+            };
+            let ev = AuditEvent::new(&actor, &repo.name, "lane.removed", Some(&name), ok, detail);
+            keep_result(&mut store, &ev)?;
+            match result {
+                Ok(lost) if lost.is_empty() => say(format_args!(
+                    "lane {name} removed (worktree, branch and tmux session)"
+                )),
+                Ok(lost) => {
+                    say(format_args!(
+                        "lane {name} removed (worktree, branch and tmux session); discarded {}:",
+                        lost.summary()
+                    ));
+                    for l in lost.lines(LIST_LIMIT) {
+                        say(format_args!("  {l}"));
+                    }
+                }
+                Err(LaneError::Unsaved { label, work }) => {
+                    warn(format_args!(
+                        "helios: lane {label} has work that removing it would delete; nothing was removed:"
+                    ));
+                    for l in work.lines(LIST_LIMIT) {
+                        warn(format_args!("  {l}"));
+                    }
+                    warn(format_args!(
+                        "helios: save it (merge or push the commits, commit or move the files), or remove the lane anyway with `helios lane rm {label} --force`"
+                    ));
+                    return Ok(ExitCode::FAILURE);
+                }
+                Err(e @ LaneError::Unchecked { .. }) => {
+                    anyhow::bail!(
+                        "{e}: look at the lane, or remove it anyway with `helios lane rm {name} --force`"
+                    )
+                }
+                Err(e) => anyhow::bail!("{e}"),
+            }
             Ok(ExitCode::SUCCESS)
         }
         LaneArgs::Send { target, text } => {
@@ -193,7 +229,7 @@ fn action_of(args: &LaneArgs) -> (&'static str, Option<&str>) {
     match args {
         LaneArgs::New { name, .. } => ("lane.created", Some(name)),
         LaneArgs::Ls { .. } => ("lane.listed", None),
-        LaneArgs::Rm { name } => ("lane.removed", Some(name)),
+        LaneArgs::Rm { name, .. } => ("lane.removed", Some(name)),
         LaneArgs::Send { target, .. } => ("lane.text_sent", Some(target)),
         LaneArgs::Attach { name } => ("lane.attached", Some(name)),
     }
@@ -215,6 +251,24 @@ fn new_lane(
         })?;
     }
     Ok(json!({ "session": session, "base": base, "cmd": cmd }))
+}
+
+/// How many commits and files `lane rm` lists before "… and N more".
+const LIST_LIMIT: usize = 20;
+
+/// Remove par lane `name` unless it holds unsaved work (`force`: anyway); what it discarded.
+fn remove_lane(repo: &std::path::Path, name: &str, force: bool) -> Result<Unsaved, LaneError> {
+    if !par::installed() {
+        return Err(LaneError::ParMissing);
+    }
+    let lane = crate::lanes::discover::find(repo, name)?;
+    if !lane.is_durable() {
+        return Err(LaneError::NotPar {
+            label: name.to_string(),
+            what: "remove (use `git worktree remove`)".to_string(),
+        });
+    }
+    work::remove(repo, &lane, force)
 }
 
 /// The par session of lane `name`, or the error saying why `what` cannot reach it.
@@ -252,6 +306,7 @@ pub fn lane_json(lane: &LaneInfo) -> Value {
         "status": status_word(lane),
         "durable": lane.is_durable(),
         "dirty": lane.git.dirty,
+        "base": lane.git.base,
         "ahead": lane.git.ahead,
         "behind": lane.git.behind,
     })
@@ -281,23 +336,31 @@ fn print_lanes(lanes: &[LaneInfo], as_json: bool) -> anyhow::Result<()> {
         .max()
         .unwrap_or(6)
         .max(6);
+    let basew = lanes
+        .iter()
+        .map(|l| text::width(&text::escape(l.git.base.as_deref().unwrap_or("-"))))
+        .max()
+        .unwrap_or(4)
+        .max(4);
     writeln!(
         out,
-        "{}  {}  {:8}  {:>5}  {:>9}  WORKTREE",
+        "{}  {}  {:8}  {:>5}  {}  {:>9}  WORKTREE",
         text::pad("LABEL", w),
         text::pad("BRANCH", bw),
         "STATUS",
         "DIRTY",
+        text::pad("BASE", basew),
         "AHEAD/BEH"
     )?;
     for l in lanes {
         writeln!(
             out,
-            "{}  {}  {:8}  {:>5}  {:>9}  {}",
+            "{}  {}  {:8}  {:>5}  {}  {:>9}  {}",
             text::pad(l.id.as_str(), w),
             text::pad(l.branch.as_deref().unwrap_or("-"), bw),
             status_word(l),
             l.git.dirty,
+            text::pad(l.git.base.as_deref().unwrap_or("-"), basew),
             format!("+{}/-{}", l.git.ahead, l.git.behind),
             text::escape(&l.worktree.display().to_string())
         )?;

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod console;
+pub mod deliver;
 pub mod events;
 pub mod lane;
 pub mod layout;
@@ -62,14 +63,37 @@ pub fn run(cli: Cli) -> ExitCode {
             eprintln!("helios: {n}");
         }
     }
+    let deliver = journals(&command);
+    let trusting = matches!(command, CommandArgs::Trust(_));
     let result = dispatch(&ctx, command);
-    match result {
+    let code = match result {
         Ok(code) => code,
         Err(e) => {
             // Errors carry lane names, paths and servers' words: escaped like everything else.
             warn(format_args!("helios: {e:#}"));
             ExitCode::FAILURE
         }
+    };
+    if deliver {
+        // `trust` may have just made the repo's own sinks count: read the config again.
+        let reloaded = trusting
+            .then(|| load_context(ctx.global.clone()).ok())
+            .flatten();
+        deliver::at_exit(reloaded.as_ref().unwrap_or(&ctx));
+    }
+    code
+}
+
+/// Whether a command journals events of its own, which it then delivers before exiting.
+fn journals(command: &CommandArgs) -> bool {
+    use crate::cli::{LaneArgs, ShareArgs, WfArgs};
+    match command {
+        CommandArgs::Lane(a) => !matches!(a, LaneArgs::Ls { .. }),
+        CommandArgs::Trust(a) => !a.list,
+        CommandArgs::Wf(a) => !matches!(a, WfArgs::Ls { .. } | WfArgs::Show { .. }),
+        CommandArgs::Share(a) => !matches!(a, ShareArgs::Ls { .. }),
+        CommandArgs::Zellij(_) => true,
+        _ => false,
     }
 }
 

@@ -1,145 +1,177 @@
 //! `helios status [--json]`: one-shot health of lanes, NATS, PostgreSQL, each sink's backlog and
-//! Temporal. Exit 0 when everything configured is healthy, 1 otherwise.
+//! Temporal, as a typed [`StatusReport`]. Exit 0 when no check fails, 1 when one does, and then
+//! every failed check has a `FAIL` line naming it (the rules are in README, "The event spine").
 
-use std::fmt::Write as _;
+mod report;
+
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use serde_json::{Value, json};
+
+pub use report::{
+    BacklogStatus, JetStreamStatus, LanesStatus, NatsStatus, PostgresStatus, SinkBacklog,
+    StatusReport, StreamStatus,
+};
 
 use crate::cli::StatusArgs;
 use crate::commands::Context;
 use crate::spine::forwarder::SinkSpec;
 use crate::store::outbox::Outbox;
 use crate::store::sqlite::SqliteStore;
-use crate::text;
 
 /// Run `helios status`.
 pub fn run(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let (report, healthy) = rt.block_on(gather(ctx));
+    let report = rt.block_on(gather(ctx));
     if args.json {
-        println!("{report}");
+        println!("{}", serde_json::to_string(&report)?);
     } else {
-        print!("{}", human(&report));
+        print!("{}", report.human());
     }
-    Ok(if healthy {
+    Ok(if report.healthy {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
 }
 
-/// Everything `helios status` reports, and whether it is all healthy.
-pub async fn gather(ctx: &Context) -> (Value, bool) {
-    let mut healthy = true;
+/// Everything `helios status` reports. A check fails when:
+/// - lanes: par's state file or git cannot be read;
+/// - nats: NATS is configured and unreachable, refuses the credentials, or has no JetStream
+///   while events are forwarded to it (the quiet default never fails);
+/// - postgres: a URL is given and the server cannot be reached or `helios.events` cannot be
+///   read (not created yet, before the first delivery, is fine);
+/// - backlog: the journal cannot be read;
+/// - temporal: the configured server is unreachable, or any reached server's namespace is not
+///   `Registered`, or running workflows wait on task queues no worker polls.
+pub async fn gather(ctx: &Context) -> StatusReport {
     let lanes = lanes(ctx);
-    let (nats, nats_ok) = nats(ctx).await;
-    healthy &= nats_ok;
-    let (postgres, pg_ok) = postgres(ctx).await;
-    healthy &= pg_ok;
-    let (backlog, backlog_ok) = backlog(ctx);
-    healthy &= backlog_ok;
-    let (temporal, t_ok) = crate::integrations::temporal::status(ctx).await;
-    healthy &= t_ok;
-    (
-        json!({
-            "healthy": healthy,
-            "lanes": lanes,
-            "nats": nats,
-            "postgres": postgres,
-            "backlog": backlog,
-            "temporal": temporal,
-        }),
-        healthy,
-    )
-}
-
-/// Lanes of this repo from par's state file. Seam: switch to `crate::lanes` discovery when it
-/// lands, so status counts exactly what the console shows.
-fn lanes(ctx: &Context) -> Value {
-    let Ok(repo) = ctx.repo() else {
-        return json!({ "repo": null, "count": 0 });
+    let nats = nats(ctx).await;
+    let postgres = postgres(ctx).await;
+    let backlog = backlog(ctx);
+    let temporal = crate::integrations::temporal::status(ctx).await;
+    let mut failures = Vec::new();
+    let mut fail = |check: &str, why: Option<&String>| {
+        if let Some(w) = why {
+            failures.push(format!("{check}: {w}"));
+        }
     };
-    let state = crate::config::paths::data_home()
-        .join("par")
-        .join("global_state.json");
-    let text = std::fs::read_to_string(state).ok();
-    let parsed: Value = text
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(Value::Null);
-    let repo_path = repo.path.display().to_string();
-    let labels: Vec<String> = parsed
-        .get("sessions")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.values()
-                .filter(|s| s.get("repository_path").and_then(Value::as_str) == Some(&repo_path))
-                .filter_map(|s| s.get("label").and_then(Value::as_str).map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    json!({ "repo": repo.name, "count": labels.len(), "labels": labels })
+    fail("lanes", lanes.error.as_ref());
+    fail("nats", nats.error.as_ref().filter(|_| nats.configured));
+    fail("postgres", postgres.error.as_ref());
+    fail("backlog", backlog.error.as_ref());
+    for (sink, b) in &backlog.sinks {
+        if let SinkBacklog::Failed { error } = b {
+            failures.push(format!("backlog: {sink}: {error}"));
+        }
+    }
+    if let Some(p) = temporal.problem() {
+        failures.push(format!("temporal: {p}"));
+    }
+    StatusReport {
+        healthy: failures.is_empty(),
+        failures,
+        lanes,
+        nats,
+        postgres,
+        backlog,
+        temporal,
+    }
 }
 
-async fn nats(ctx: &Context) -> (Value, bool) {
+/// The lanes the console shows (par's lanes of this repo and its other worktrees).
+fn lanes(ctx: &Context) -> LanesStatus {
+    let Ok(repo) = ctx.repo() else {
+        return LanesStatus::default();
+    };
+    match crate::lanes::discover(&repo.path) {
+        Ok(found) => LanesStatus {
+            repo: Some(repo.name.clone()),
+            count: found.len(),
+            labels: found.iter().map(|l| l.id.to_string()).collect(),
+            error: None,
+        },
+        Err(e) => LanesStatus {
+            repo: Some(repo.name.clone()),
+            error: Some(e.to_string()),
+            ..LanesStatus::default()
+        },
+    }
+}
+
+async fn nats(ctx: &Context) -> NatsStatus {
     let cfg = &ctx.config.nats;
     let url = crate::config::secrets::redact_url(&cfg.url);
-    // The default URL is only tried quietly: unreachable there is not a failure unless the user
-    // pointed helios at a server (flag, NATS_URL, config) or gave credentials.
-    let configured = cfg.url != crate::config::NatsConfig::default().url || cfg.creds.is_some();
+    let base = NatsStatus {
+        url: url.clone(),
+        configured: cfg.is_configured(),
+        forwarding: cfg.is_configured() && cfg.forward,
+        ..NatsStatus::default()
+    };
     let client = match crate::spine::nats::connect(cfg).await {
         Ok(c) => c,
         Err(e) => {
-            return (
-                json!({ "url": url, "configured": configured, "connected": false, "error": e.to_string() }),
-                !configured,
-            );
+            return NatsStatus {
+                error: Some(e.to_string()),
+                ..base
+            };
         }
     };
     let mut prev = None;
     match crate::integrations::nats::monitor::snapshot(&client, cfg, None, &mut prev).await {
         Ok(s) => {
-            let streams: Vec<Value> = s
-                .streams
-                .iter()
-                .map(|st| json!({ "name": st.name, "subjects": st.subjects, "messages": st.messages, "bytes": st.bytes, "consumers": st.consumers }))
-                .collect();
-            let js = s.account.as_ref().map(|a| {
-                json!({ "memory": a.memory, "max_memory": a.max_memory, "storage": a.storage,
-                        "max_storage": a.max_storage, "streams": a.streams, "consumers": a.consumers,
-                        "api_errors": a.api_errors })
+            let jetstream = s.account.as_ref().map(|a| JetStreamStatus {
+                memory: a.memory,
+                max_memory: a.max_memory,
+                storage: a.storage,
+                max_storage: a.max_storage,
+                streams: a.streams,
+                consumers: a.consumers,
+                api_errors: a.api_errors,
             });
-            let ok = s.account.is_some() || !cfg.forward;
-            let mut v = json!({
-                "url": url, "connected": true, "server_name": s.server_name, "version": s.version,
-                "rtt_us": s.rtt_us, "jetstream": js, "streams": streams,
+            // Without JetStream nothing can be forwarded: a fault only when events should be.
+            let error = (jetstream.is_none() && base.forwarding).then(|| {
+                format!("NATS at {url}: JetStream is not enabled; start nats-server with -js")
             });
-            if s.account.is_none() {
-                v["error"] = json!(format!(
-                    "NATS at {url}: JetStream is not enabled; start nats-server with -js"
-                ));
+            NatsStatus {
+                connected: true,
+                server_name: Some(s.server_name),
+                version: Some(s.version),
+                rtt_us: s.rtt_us,
+                jetstream,
+                streams: s
+                    .streams
+                    .into_iter()
+                    .map(|st| StreamStatus {
+                        name: st.name,
+                        subjects: st.subjects,
+                        messages: st.messages,
+                        bytes: st.bytes,
+                        consumers: st.consumers,
+                    })
+                    .collect(),
+                error,
+                ..base
             }
-            (v, ok)
         }
-        Err(e) => (
-            json!({ "url": url, "connected": false, "error": e.to_string() }),
-            false,
-        ),
+        Err(e) => NatsStatus {
+            error: Some(e.to_string()),
+            ..base
+        },
     }
 }
 
-async fn postgres(ctx: &Context) -> (Value, bool) {
+async fn postgres(ctx: &Context) -> PostgresStatus {
     let Some(url) = &ctx.config.postgres.url else {
-        return (json!({ "configured": false }), true);
+        return PostgresStatus::default();
     };
     let target = crate::spine::postgres::describe(url);
-    let fail = |e: String| {
-        (
-            json!({ "configured": true, "target": target, "connected": false, "error": e }),
-            false,
-        )
+    let base = PostgresStatus {
+        configured: true,
+        target: Some(target.clone()),
+        connected: Some(false),
+        ..PostgresStatus::default()
     };
     let pg = match tokio::time::timeout(
         Duration::from_secs(10),
@@ -148,123 +180,67 @@ async fn postgres(ctx: &Context) -> (Value, bool) {
     .await
     {
         Ok(Ok(p)) => p,
-        Ok(Err(e)) => return fail(e.to_string()),
-        Err(_) => return fail(format!("PostgreSQL at {target}: timed out")),
+        Ok(Err(e)) => {
+            return PostgresStatus {
+                error: Some(e.to_string()),
+                ..base
+            };
+        }
+        Err(_) => {
+            return PostgresStatus {
+                error: Some(format!("PostgreSQL at {target}: timed out")),
+                ..base
+            };
+        }
     };
-    let version = pg.server_version().await.unwrap_or_default();
-    match pg.count().await {
-        Ok(n) => (
-            json!({ "configured": true, "target": target, "connected": true, "version": version, "events": n }),
-            true,
-        ),
-        // Connected, but the table is not there yet (nothing delivered) or not readable.
-        Err(e) => (
-            json!({ "configured": true, "target": target, "connected": true, "version": version, "events": null, "error": e.to_string() }),
-            false,
-        ),
+    let connected = PostgresStatus {
+        connected: Some(true),
+        version: Some(pg.server_version().await.unwrap_or_default()),
+        ..base
+    };
+    match pg.count_if_migrated().await {
+        // Not created yet: nothing was delivered to this database so far, which is no fault.
+        Ok(n) => PostgresStatus {
+            migrated: Some(n.is_some()),
+            events: n,
+            ..connected
+        },
+        Err(e) => PostgresStatus {
+            error: Some(e.to_string()),
+            ..connected
+        },
     }
 }
 
-fn backlog(ctx: &Context) -> (Value, bool) {
+fn backlog(ctx: &Context) -> BacklogStatus {
     let path = SqliteStore::default_path();
-    let specs = SinkSpec::from_config(&ctx.config);
     let ob = match Outbox::open(&path) {
         Ok(o) => o,
-        Err(e) => return (json!({ "error": e.to_string() }), false),
+        Err(e) => {
+            return BacklogStatus {
+                error: Some(e.to_string()),
+                ..BacklogStatus::default()
+            };
+        }
     };
-    let mut m = serde_json::Map::new();
-    let mut ok = true;
     // The backlog of this repo's events: the only ones this repo's sinks receive.
     let repo = ctx
         .repo
         .as_ref()
         .map(|r| r.name.clone())
         .unwrap_or_default();
-    for s in specs {
-        match ob.backlog(&crate::spine::forwarder::outbox_key(s.name(), &repo)) {
-            Ok(n) => {
-                m.insert(s.name().into(), json!(n));
-            }
-            Err(e) => {
-                ok = false;
-                m.insert(s.name().into(), json!({ "error": e.to_string() }));
-            }
-        }
-    }
-    (Value::Object(m), ok)
-}
-
-/// The human form.
-fn human(v: &Value) -> String {
-    let mut out = String::new();
-    // Names, URLs and errors come from servers and par's state file: escaped, one per line.
-    let esc = |v: &Value| text::escape(v.as_str().unwrap_or("")).into_owned();
-    let val = |v: &Value| text::escape(&v.to_string()).into_owned();
-    let mark = |ok: bool| if ok { "ok  " } else { "FAIL" };
-    let l = &v["lanes"];
-    let _ = writeln!(
-        out,
-        "lanes      {} in {}",
-        l["count"],
-        text::escape(l["repo"].as_str().unwrap_or("(no repo)"))
-    );
-    let n = &v["nats"];
-    if n["connected"] == true {
-        let _ = writeln!(
-            out,
-            "{} nats     {} ({} {}), rtt {} µs",
-            mark(n.get("error").is_none()),
-            esc(&n["url"]),
-            esc(&n["server_name"]),
-            esc(&n["version"]),
-            val(&n["rtt_us"])
-        );
-        if let Some(js) = n["jetstream"].as_object() {
-            let _ = writeln!(
-                out,
-                "           jetstream: storage {} / {}, memory {} / {}, {} streams, {} consumers",
-                val(&js["storage"]),
-                val(&js["max_storage"]),
-                val(&js["memory"]),
-                val(&js["max_memory"]),
-                val(&js["streams"]),
-                val(&js["consumers"])
-            );
-        }
-        for s in n["streams"].as_array().into_iter().flatten() {
-            let _ = writeln!(
-                out,
-                "           stream {} {} msgs",
-                esc(&s["name"]),
-                val(&s["messages"])
-            );
-        }
-    }
-    if let Some(err) = n["error"].as_str() {
-        let _ = writeln!(out, "{} nats     {}", mark(false), text::escape(err));
-    }
-    let p = &v["postgres"];
-    if p["configured"] == true {
-        if p["connected"] == true && p.get("error").is_none() {
-            let _ = writeln!(
-                out,
-                "{} postgres {} (PostgreSQL {}), {} events",
-                mark(true),
-                esc(&p["target"]),
-                esc(&p["version"]),
-                val(&p["events"])
-            );
-        } else {
-            let _ = writeln!(out, "{} postgres {}", mark(false), esc(&p["error"]));
-        }
-    } else {
-        out += "     postgres not configured (--postgres / HELIOS_POSTGRES_URL)\n";
-    }
-    if let Some(b) = v["backlog"].as_object() {
-        for (k, n) in b {
-            let _ = writeln!(out, "     backlog  {}: {} waiting", text::escape(k), val(n));
-        }
-    }
-    let _ = writeln!(out, "     temporal {}", val(&v["temporal"]));
-    out
+    let sinks = SinkSpec::from_config(&ctx.config)
+        .into_iter()
+        .map(|s| {
+            let key = crate::spine::forwarder::outbox_key(s.name(), &repo);
+            let b = match ob.backlog(&key) {
+                Ok(n) => SinkBacklog::Waiting(n),
+                Err(e) => SinkBacklog::Failed {
+                    error: e.to_string(),
+                },
+            };
+            (s.name().to_string(), b)
+        })
+        .collect();
+    BacklogStatus { sinks, error: None }
 }

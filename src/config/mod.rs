@@ -213,10 +213,17 @@ pub fn load(global: &GlobalArgs, repo: Option<&Path>) -> Result<Loaded, ConfigEr
         let table = parse_layer(f, &text)?;
         merge(&mut merged, table);
     }
+    // Whether NATS was configured is decided here, once: a url in any file, or the flag (which
+    // clap also fills from NATS_URL). The built-in default alone is not a configuration.
+    let nats_url_in_file = merged
+        .get("nats")
+        .and_then(toml::Value::as_table)
+        .is_some_and(|t| t.contains_key("url"));
     let mut cfg: Config = Config::deserialize(toml::Value::Table(merged)).map_err(|e| {
         ConfigError::Other(format!("the merged config is invalid: {}", e.message()))
     })?;
     apply_flags(&mut cfg, global);
+    cfg.nats.url_given = nats_url_in_file || global.nats.is_some();
     Ok(Loaded {
         config: cfg,
         notices,

@@ -23,6 +23,21 @@ pub struct NatsConfig {
     pub duplicate_window_secs: u64,
     /// Deliver journalled events to JetStream (set false to only monitor).
     pub forward: bool,
+    /// Whether the URL came from the user (a config file, `--nats` or `NATS_URL`) rather than
+    /// the built-in default. Set by `config::load`, never read from a file: see
+    /// [`NatsConfig::is_configured`].
+    #[serde(skip)]
+    pub url_given: bool,
+}
+
+impl NatsConfig {
+    /// Whether the user configured NATS: a URL from a config file, `--nats` or `NATS_URL` (even
+    /// one equal to the default), or a credentials file. The built-in default
+    /// `nats://127.0.0.1:4222` that nobody set is only monitored, quietly: events are not
+    /// forwarded to it, and its being unreachable is not a failure anywhere.
+    pub fn is_configured(&self) -> bool {
+        self.url_given || self.creds.is_some()
+    }
 }
 
 impl Default for NatsConfig {
@@ -36,6 +51,7 @@ impl Default for NatsConfig {
             stream_max_bytes: 1 << 30,
             duplicate_window_secs: 3600,
             forward: true,
+            url_given: false,
         }
     }
 }

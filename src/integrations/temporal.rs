@@ -9,7 +9,6 @@ pub mod triage;
 
 use std::collections::BTreeSet;
 
-use serde_json::json;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use crate::app::effect::TemporalEffect;
@@ -73,33 +72,88 @@ pub fn start(
     tx
 }
 
-/// The `temporal` section of `helios status --json`, and whether it is healthy.
-pub async fn status(ctx: &Context) -> (serde_json::Value, bool) {
-    let cfg = settings(ctx);
-    let configured = is_configured(ctx);
-    match status_of(&cfg).await {
-        Ok(v) => {
-            let healthy = v["queues_without_pollers"]
-                .as_array()
-                .is_none_or(Vec::is_empty)
-                && v["namespace_state"] == "Registered";
-            (v, healthy)
+/// What `helios status` reports of Temporal. The fields of a reachable server are `None` when
+/// it was not reached (and left out of the JSON).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TemporalStatus {
+    /// Whether the server answered.
+    pub connected: bool,
+    /// The frontend address.
+    pub address: String,
+    /// The namespace.
+    pub namespace: String,
+    /// Whether the user pointed helios at it (see [`is_configured`]).
+    pub configured: bool,
+    /// The namespace's state, like `Registered`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace_state: Option<String>,
+    /// The server's version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_version: Option<String>,
+    /// Workflow executions in the namespace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+    /// Executions per status name (`Running`, `Failed`…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counts: Option<std::collections::BTreeMap<String, u64>>,
+    /// Task queues of running workflows that no worker polls.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queues_without_pollers: Option<Vec<String>>,
+    /// Why it could not be reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl TemporalStatus {
+    /// What is wrong, when something is: the server (when configured) is unreachable, the
+    /// namespace is not `Registered`, or running workflows wait on queues no worker polls. The
+    /// default address that nobody set being unreachable is not a fault.
+    pub fn problem(&self) -> Option<String> {
+        if let Some(e) = &self.error {
+            return self.configured.then(|| e.clone());
         }
-        Err(e) => (
-            json!({
-                "connected": false,
-                "address": cfg.address,
-                "namespace": cfg.namespace,
-                "configured": configured,
-                "error": e.to_string(),
-            }),
-            // The default address is only tried quietly: no server there is not a fault.
-            !configured,
-        ),
+        if let Some(state) = self
+            .namespace_state
+            .as_deref()
+            .filter(|s| *s != "Registered")
+        {
+            return Some(format!(
+                "namespace {} is {state}, not Registered",
+                self.namespace
+            ));
+        }
+        match self.queues_without_pollers.as_deref() {
+            Some(q) if !q.is_empty() => Some(format!(
+                "running workflows wait on task queues no worker polls: {}",
+                q.join(", ")
+            )),
+            _ => None,
+        }
     }
 }
 
-async fn status_of(cfg: &TemporalConfig) -> Result<serde_json::Value, TemporalError> {
+/// Temporal's part of `helios status`.
+pub async fn status(ctx: &Context) -> TemporalStatus {
+    let cfg = settings(ctx);
+    let base = TemporalStatus {
+        address: cfg.address.clone(),
+        namespace: cfg.namespace.clone(),
+        configured: is_configured(ctx),
+        ..TemporalStatus::default()
+    };
+    match status_of(&cfg, base.clone()).await {
+        Ok(s) => s,
+        Err(e) => TemporalStatus {
+            error: Some(e.to_string()),
+            ..base
+        },
+    }
+}
+
+async fn status_of(
+    cfg: &TemporalConfig,
+    base: TemporalStatus,
+) -> Result<TemporalStatus, TemporalError> {
     let c = TemporalClient::connect(cfg).await?;
     let version = c.server_version().await?;
     let state = c.namespace_state().await?;
@@ -114,23 +168,22 @@ async fn status_of(cfg: &TemporalConfig) -> Result<serde_json::Value, TemporalEr
             idle.push(q);
         }
     }
-    let counts: serde_json::Map<String, serde_json::Value> = crate::app::temporal::WfStatus::ALL
+    let counts = crate::app::temporal::WfStatus::ALL
         .iter()
         .map(|s| {
             let n = counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
-            (s.as_str().to_string(), json!(n))
+            (s.as_str().to_string(), n)
         })
         .collect();
-    Ok(json!({
-        "connected": true,
-        "address": cfg.address,
-        "namespace": cfg.namespace,
-        "namespace_state": state,
-        "server_version": version,
-        "total": total,
-        "counts": counts,
-        "queues_without_pollers": idle,
-    }))
+    Ok(TemporalStatus {
+        connected: true,
+        namespace_state: Some(state),
+        server_version: Some(version),
+        total: Some(total),
+        counts: Some(counts),
+        queues_without_pollers: Some(idle),
+        ..base
+    })
 }
 
 /// Start a workflow tied to a new lane (`helios lane new NAME --workflow TYPE --task-queue Q`):

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::lanes::{GitCounts, LaneError, LaneId, LaneInfo, LaneSource, git, par, worktree};
+use crate::lanes::{GitCounts, LaneError, LaneId, LaneInfo, LaneSource, git, par, work, worktree};
 
 /// Every lane of the repo at `repo`, sorted by label, with tmux liveness and git counts.
 ///
@@ -25,6 +25,11 @@ pub fn discover(repo: &Path) -> Result<Vec<LaneInfo>, LaneError> {
         .map(|s| canonical(&s.worktree_path))
         .collect();
     let main = canonical(repo);
+    // par 0.2 records no base; a later par that does is preferred (see `work`).
+    let par_bases: Vec<(String, Option<String>)> = sessions
+        .iter()
+        .map(|s| (s.label.clone(), s.base_branch.clone()))
+        .collect();
     let mut lanes: Vec<LaneInfo> = sessions
         .into_iter()
         .map(|s| LaneInfo {
@@ -58,10 +63,17 @@ pub fn discover(repo: &Path) -> Result<Vec<LaneInfo>, LaneError> {
             git: GitCounts::default(),
         });
     }
-    // One git process per lane, run side by side: 25 lanes cost about one git status.
+    // Ahead/behind are against each lane's base, not an upstream (par branches have none).
+    let bases = work::Bases::read(repo);
+    // Two git processes per lane, lanes side by side: 25 lanes cost about two git runs.
     std::thread::scope(|scope| {
         for lane in &mut lanes {
-            scope.spawn(move || lane.git = git::counts(&lane.worktree));
+            let par_base = par_bases
+                .iter()
+                .find(|(l, _)| l == lane.id.as_str())
+                .and_then(|(_, b)| b.as_deref());
+            let base = bases.of(lane.branch.as_deref(), par_base);
+            scope.spawn(move || lane.git = git::counts(&lane.worktree, base.as_deref()));
         }
     });
     lanes.sort_by(|a, b| a.id.cmp(&b.id));

@@ -1,41 +1,55 @@
-//! Git working tree counts of a lane: dirty files and ahead/behind, from one
-//! `git status --porcelain=v2 --branch`.
+//! Git working tree counts of a lane: dirty files from `git status --porcelain=v2`, and
+//! ahead/behind against the lane's base from `git rev-list --left-right --count` (par branches
+//! have no upstream, so the upstream counts git status reports would always be zero).
 
 use std::path::Path;
 
 use crate::lanes::GitCounts;
 
-/// Read the counts of the worktree at `dir`; a missing or broken worktree counts as clean.
-pub fn counts(dir: &Path) -> GitCounts {
-    let out = crate::config::secrets::command("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["status", "--porcelain=v2", "--branch"])
-        .env("GIT_OPTIONAL_LOCKS", "0")
-        .output();
-    match out {
-        Ok(o) if o.status.success() => parse_status(&String::from_utf8_lossy(&o.stdout)),
-        _ => GitCounts::default(),
+/// Read the counts of the worktree at `dir` against `base`; a missing or broken worktree counts
+/// as clean, and without a base ahead/behind are 0.
+pub fn counts(dir: &Path, base: Option<&str>) -> GitCounts {
+    let run = |args: &[&str]| {
+        crate::config::secrets::command("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .env("GIT_OPTIONAL_LOCKS", "0")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+    };
+    let mut c = run(&["status", "--porcelain=v2"])
+        .map(|t| parse_status(&t))
+        .unwrap_or_default();
+    let range = base
+        .filter(|b| !b.starts_with('-'))
+        .map(|b| format!("{b}...HEAD"));
+    if let Some(t) = range.and_then(|r| run(&["rev-list", "--left-right", "--count", &r, "--"])) {
+        (c.behind, c.ahead) = parse_left_right(&t);
     }
+    c.base = base.map(str::to_string);
+    c
 }
 
-/// Parse `git status --porcelain=v2 --branch` output.
+/// Parse `git rev-list --left-right --count A...B`: `<only in A>\t<only in B>`.
+pub fn parse_left_right(text: &str) -> (u32, u32) {
+    let mut it = text.split_whitespace().map(|n| n.parse().unwrap_or(0));
+    (it.next().unwrap_or(0), it.next().unwrap_or(0))
+}
+
+/// Parse `git status --porcelain=v2` output: every entry is a changed or untracked file (the
+/// upstream's `# branch.ab` counts are not used: see the module comment).
 pub fn parse_status(text: &str) -> GitCounts {
-    let mut c = GitCounts::default();
-    for line in text.lines() {
-        if let Some(ab) = line.strip_prefix("# branch.ab ") {
-            for part in ab.split_whitespace() {
-                if let Some(n) = part.strip_prefix('+') {
-                    c.ahead = n.parse().unwrap_or(0);
-                } else if let Some(n) = part.strip_prefix('-') {
-                    c.behind = n.parse().unwrap_or(0);
-                }
-            }
-        } else if !line.starts_with('#') && !line.is_empty() {
-            c.dirty += 1;
-        }
+    let dirty = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .count();
+    GitCounts {
+        dirty: u32::try_from(dirty).unwrap_or(u32::MAX),
+        ..GitCounts::default()
     }
-    c
 }
 
 #[cfg(test)]
@@ -43,16 +57,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counts_dirty_and_ahead_behind() {
+    fn counts_dirty_files_not_the_upstream() {
         let text = "# branch.oid abc\n# branch.head foo\n# branch.upstream origin/foo\n# branch.ab +2 -1\n1 .M N... 100644 100644 100644 a b f.rs\n? new.txt\n";
         assert_eq!(
             parse_status(text),
             GitCounts {
                 dirty: 2,
-                ahead: 2,
-                behind: 1
+                ..GitCounts::default()
             }
         );
+    }
+
+    #[test]
+    fn left_right_counts() {
+        assert_eq!(parse_left_right("3\t1\n"), (3, 1));
+        assert_eq!(parse_left_right(""), (0, 0));
     }
 
     #[test]

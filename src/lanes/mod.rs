@@ -4,6 +4,7 @@ pub mod discover;
 pub mod git;
 pub mod par;
 pub mod repo;
+pub mod work;
 pub mod worktree;
 
 pub use discover::discover;
@@ -94,6 +95,25 @@ pub enum LaneError {
         what: String,
         /// par's message.
         message: String,
+    },
+    /// The lane holds work its base does not have: removing it would lose that work.
+    #[error(
+        "lane {label} has {}; nothing was removed",
+        work.summary()
+    )]
+    Unsaved {
+        /// The label.
+        label: String,
+        /// What would be lost.
+        work: Box<work::Unsaved>,
+    },
+    /// Whether the lane holds unsaved work could not be found out.
+    #[error("cannot tell whether lane {label} holds unsaved work ({reason}); nothing was removed")]
+    Unchecked {
+        /// The label.
+        label: String,
+        /// Why.
+        reason: String,
     },
     /// git failed.
     #[error("git {what} in {} failed: {message}", dir.display())]

@@ -89,6 +89,10 @@ pub fn start(repo: &Path, label: &str, base: Option<&str>) -> Result<String, Lan
             ),
         });
     }
+    // par keeps no record of the base: keep it, so the lane's work is measured against it.
+    if let Some(b) = base {
+        crate::lanes::work::record_base(repo, label, b);
+    }
     Ok(recorded)
 }
 

@@ -71,15 +71,18 @@ impl LaneInfo {
     }
 }
 
-/// Dirty and ahead/behind counts of a worktree.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// Dirty and ahead/behind counts of a worktree, against the lane's base (`lanes::work`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GitCounts {
     /// Changed or untracked files.
     pub dirty: u32,
-    /// Commits ahead of upstream (or of the base branch).
+    /// Commits the lane has that its base does not.
     pub ahead: u32,
-    /// Commits behind.
+    /// Commits its base has that the lane does not.
     pub behind: u32,
+    /// The base branch (or commit) the counts are against; `None` when none was found.
+    #[serde(default)]
+    pub base: Option<String>,
 }
 
 /// The repository being watched.

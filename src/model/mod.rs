@@ -5,6 +5,7 @@ pub mod audit;
 pub mod label;
 pub mod lane;
 pub mod share;
+pub mod work;
 
 pub use audit::{AuditEvent, EventQuery, EventResult};
 pub use lane::{GitCounts, LaneId, LaneInfo, LaneSource, RepoInfo};

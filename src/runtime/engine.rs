@@ -15,7 +15,7 @@ use crate::app::event::EventSender;
 use crate::app::state::LaneStatus;
 use crate::app::{Action, AppState, Effect, Event, Msg, update};
 use crate::integrations::Integrations;
-use crate::lanes::{LaneError, LaneId, LaneInfo, LaneSource, par};
+use crate::lanes::{LaneError, LaneId, LaneInfo, par, work};
 use crate::model::AuditEvent;
 use crate::pty::PtyBackend;
 use crate::store::journal::JournalHandle;
@@ -286,7 +286,8 @@ impl<B: PtyBackend> Engine<B> {
             }
             Effect::DiscoverLanes => self.discover(),
             Effect::CreateLane { label, base, cmd } => self.create_lane(label, base, cmd),
-            Effect::RemoveLane { lane } => self.remove_lane(lane),
+            Effect::CheckUnsaved { lane } => self.check_unsaved(lane),
+            Effect::RemoveLane { lane, force } => self.remove_lane(lane, force),
             Effect::SendLine { target, text } => self.send_line(target, text),
             Effect::Attach { lane } => self.attach(lane),
             Effect::Record {
@@ -389,31 +390,54 @@ impl<B: PtyBackend> Engine<B> {
         });
     }
 
-    fn remove_lane(&mut self, lane: LaneId) {
-        match self.lane_info(&lane).map(|i| i.source) {
-            Some(LaneSource::Par { .. }) => {
-                let label = lane.to_string();
-                self.par_task("lane.removed", lane, json!({}), move |repo| {
-                    par::remove(repo, &label)?;
-                    Ok(format!("lane {label} removed"))
-                });
-            }
-            Some(LaneSource::Worktree) => {
-                let e = LaneError::NotPar {
-                    label: lane.to_string(),
-                    what: "remove (use `git worktree remove`)".into(),
-                };
-                self.fail("lane.removed", Some(&lane), &e.to_string());
-            }
-            None => self.fail(
-                "lane.removed",
-                Some(&lane),
-                &LaneError::NoSuchLane {
-                    label: lane.to_string(),
-                }
-                .to_string(),
-            ),
-        }
+    /// A par lane to remove, or the refusal recorded as a failed `lane.removed`.
+    fn removable(&mut self, lane: &LaneId) -> Option<LaneInfo> {
+        let error = match self.lane_info(lane) {
+            Some(info) if info.is_durable() => return Some(info),
+            Some(_) => LaneError::NotPar {
+                label: lane.to_string(),
+                what: "remove (use `git worktree remove`)".into(),
+            },
+            None => LaneError::NoSuchLane {
+                label: lane.to_string(),
+            },
+        };
+        self.fail("lane.removed", Some(lane), &error.to_string());
+        None
+    }
+
+    /// Find out on a blocking thread what removing the lane would lose, for the dialog.
+    fn check_unsaved(&mut self, lane: LaneId) {
+        let Some(info) = self.removable(&lane) else {
+            return;
+        };
+        let events = self.ctx.events.clone();
+        tokio::task::spawn_blocking(move || {
+            let result =
+                work::unsaved(&info.worktree, info.git.base.as_deref()).map_err(|e| e.to_string());
+            let _ = events.send(Event::UnsavedChecked { lane, result });
+        });
+    }
+
+    fn remove_lane(&mut self, lane: LaneId, force: bool) {
+        let Some(info) = self.removable(&lane) else {
+            return;
+        };
+        let label = lane.to_string();
+        // The check runs again at removal: work that appeared since the dialog refuses it.
+        self.par_task(
+            "lane.removed",
+            lane,
+            json!({ "force": force }),
+            move |repo| {
+                let lost = work::remove(repo, &info, force)?;
+                Ok(if lost.is_empty() {
+                    format!("lane {label} removed")
+                } else {
+                    format!("lane {label} removed; discarded {}", lost.summary())
+                })
+            },
+        );
     }
 
     fn send_line(&mut self, target: SendTarget, text: String) {

@@ -46,11 +46,13 @@ impl SinkSpec {
         }
     }
 
-    /// Every sink the config asks for: NATS unless `[nats] forward = false`, PostgreSQL only
-    /// when a URL was given.
+    /// Every sink the config asks for: NATS when it was configured (not the built-in default,
+    /// see [`crate::config::NatsConfig::is_configured`]) unless `[nats] forward = false`,
+    /// PostgreSQL only when a URL was given. The console's forwarders, `helios events --deliver`
+    /// and the CLI's delivery at exit all start from this list.
     pub fn from_config(cfg: &Config) -> Vec<Self> {
         let mut v = Vec::new();
-        if cfg.nats.forward {
+        if cfg.nats.forward && cfg.nats.is_configured() {
             v.push(Self::Nats(cfg.nats.clone()));
         }
         if let Some(url) = &cfg.postgres.url {
@@ -143,6 +145,15 @@ pub fn start(
         .collect()
 }
 
+/// How the error of a forwarder that found another one delivering begins.
+const BUSY: &str = "another helios (pid";
+
+/// Whether `error`, returned by [`run`] in [`Mode::Drain`], means another helios holds the
+/// delivery lock of that sink and repo: it delivers, so there is nothing to report.
+pub fn is_busy(error: &str) -> bool {
+    error.starts_with(BUSY)
+}
+
 /// The outbox row of one sink for one repo: `nats:<repo>`.
 pub fn outbox_key(sink: &str, repo: &str) -> String {
     format!("{sink}:{repo}")
@@ -168,6 +179,11 @@ impl DeliveryLock {
             })
             .collect();
         let path = journal.with_extension(format!("deliver-{safe}.lock"));
+        // `events --deliver` on a machine that never journalled: the journal's directory is
+        // made by the store, which opens after the lock.
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
         let mut f = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -187,7 +203,7 @@ impl DeliveryLock {
                 let mut who = String::new();
                 let _ = f.read_to_string(&mut who);
                 Err(format!(
-                    "another helios (pid {}) is delivering this repo's events to {key}; this one waits",
+                    "{BUSY} {}) is delivering this repo's events to {key}; this one waits",
                     who.trim()
                 ))
             }

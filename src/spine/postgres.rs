@@ -270,6 +270,20 @@ impl PgSink {
         Ok(row.get(0))
     }
 
+    /// How many events `helios.events` holds, or `None` while helios has not created it (no
+    /// event was delivered to this database yet: the first delivery migrates it).
+    pub async fn count_if_migrated(&self) -> Result<Option<i64>, PgError> {
+        let row = self
+            .client
+            .query_one("SELECT to_regclass('helios.events') IS NOT NULL", &[])
+            .await
+            .map_err(|e| self.classify(&e))?;
+        if !row.get::<_, bool>(0) {
+            return Ok(None);
+        }
+        self.count().await.map(Some)
+    }
+
     /// Events in insertion order, filtered like `helios events`.
     pub async fn query(&self, q: &crate::store::EventQuery) -> Result<Vec<AuditEvent>, PgError> {
         let since = q.since.map(|t| {

@@ -91,7 +91,7 @@ fn second_line<'a>(lane: &Lane, ctx: &Ctx<'_>) -> Line<'a> {
         let secs = ctx.state.now.saturating_duration_since(at).as_secs();
         spans.push(Span::styled(format!(" {}", age(secs)), theme.dim));
     }
-    let g = lane.info.git;
+    let g = &lane.info.git;
     if g.dirty > 0 {
         spans.push(Span::styled(format!(" ~{}", g.dirty), theme.warn));
     }

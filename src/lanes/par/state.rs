@@ -29,6 +29,9 @@ pub struct ParSession {
     /// The lane's branch (absent for some `par checkout` lanes).
     #[serde(default)]
     pub branch_name: Option<String>,
+    /// The branch the lane started from, should par record it (par 0.2 does not).
+    #[serde(default)]
+    pub base_branch: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
