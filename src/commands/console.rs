@@ -45,7 +45,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
             },
         });
     })?;
-    let actor = crate::runtime::actor();
+    let actor = crate::config::actor::actor();
 
     let outcome = rt.block_on(async {
         let integrations = crate::integrations::start(ctx, &tx, &journal);

@@ -21,17 +21,8 @@ pub struct AuditContext {
 impl AuditContext {
     /// The current user on this host, in `repo`.
     pub fn current(repo: &str) -> Self {
-        let user = std::env::var("USER")
-            .or_else(|_| std::env::var("LOGNAME"))
-            .unwrap_or_else(|_| "unknown".into());
-        let host = std::fs::read_to_string("/etc/hostname")
-            .map(|h| h.trim().to_string())
-            .ok()
-            .filter(|h| !h.is_empty())
-            .or_else(|| std::env::var("HOSTNAME").ok())
-            .unwrap_or_else(|| "localhost".into());
         Self {
-            actor: format!("{user}@{host}"),
+            actor: crate::config::actor::actor(),
             repo: repo.to_string(),
         }
     }
