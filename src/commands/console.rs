@@ -51,6 +51,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         let integrations = crate::integrations::start(ctx, &tx, &journal);
         let mut state = AppState::new(repo.clone(), Instant::now());
         state.compact = ctx.global.compact;
+        state.share.ready_timeout_secs = Some(ctx.config.share.ready_timeout_secs);
         let ptys = PortablePtys::new(PtyConfig::from_config(&ctx.config.lanes), tx.clone());
         let engine_ctx = EngineCtx {
             events: tx.clone(),
