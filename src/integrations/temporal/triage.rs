@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::app::temporal::model::{TriageOp, TriageRequest, lane_of_id};
+use crate::app::temporal::model::{TriageOp, TriageRequest, lane_of};
 use crate::integrations::temporal::client::TemporalClient;
 use crate::store::AuditEvent;
 use crate::store::journal::JournalHandle;
@@ -38,7 +38,7 @@ pub async fn request(
     let journal = journal.clone();
     let audit = audit.clone();
     let action = req.op.audit_action();
-    let lane = lane_of_id(&req.id).map(str::to_string);
+    let lane = lane_of(&req.id, None).map(str::to_string);
     let detail = json!({ "workflow_id": req.id, "run_id": req.run_id });
     tokio::task::spawn_blocking(move || {
         journal.request(&audit.actor, &audit.repo, action, lane.as_deref(), &detail)
@@ -152,7 +152,7 @@ pub fn record(
         &audit.actor,
         &audit.repo,
         req.op.audit_action(),
-        lane_of_id(&req.id),
+        lane_of(&req.id, None),
         result.is_ok(),
         detail,
     ));
