@@ -497,3 +497,28 @@ fn ctrl_z_suspends_in_normal_mode_and_goes_to_the_lane_in_focus() {
     );
     assert!(!fx.contains(&Effect::Suspend));
 }
+
+/// Ctrl-u and Ctrl-w edit every prompt the same way: the palette, the `s` and `c` prompts, the
+/// lane filter and the Temporal panel's input line (one line editor behind all of them).
+#[rstest]
+#[case::palette_word(":lane new abc def<c-w>", "lane new abc ")]
+#[case::palette_clear(":lane new abc<c-u>x", "x")]
+#[case::send_word("sgit commit -m<c-w><c-w>", "git ")]
+#[case::create_clear("cfix-login<c-u>", "")]
+#[case::filter_word("/api web<c-w>", "api ")]
+#[case::temporal_filter_word(
+    "4/WorkflowType=\"Deploy\" AND x<c-w>",
+    "WorkflowType=\"Deploy\" AND "
+)]
+#[case::temporal_filter_clear("4/ExecutionStatus=\"Failed\"<c-u>ok", "ok")]
+#[case::temporal_alt_backspace("4/a b<a-backspace>", "a ")]
+fn ctrl_u_and_ctrl_w_work_in_every_prompt(#[case] script: &str, #[case] want: &str) {
+    let (mut st, _) = state_with(&["a"], (100, 30));
+    run_keys(&mut st, &km(), script);
+    let text = match (&st.mode, &st.temporal.editor) {
+        (Mode::Prompt(p), _) => p.text.clone(),
+        (Mode::Normal, Some(e)) => e.text.clone(),
+        other => panic!("{script}: no prompt open: {other:?}"),
+    };
+    assert_eq!(text, want, "{script}");
+}

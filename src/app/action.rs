@@ -96,6 +96,26 @@ pub enum PromptEdit {
     Complete,
 }
 
+impl PromptEdit {
+    /// Apply this edit to a prompt's text: the one line editor behind every prompt (the
+    /// palette, the lane filter, the `c` and `s` prompts, the Temporal panel's filter, signal
+    /// and terminate inputs). `Complete` changes nothing here: what completes is the prompt's.
+    pub fn apply(&self, text: &mut String) {
+        match self {
+            Self::Insert { text: t } => text.push_str(t),
+            Self::Backspace => {
+                text.pop();
+            }
+            Self::DeleteWord => {
+                let keep = crate::app::palette::last_word_start(text.trim_end());
+                text.truncate(keep);
+            }
+            Self::Clear => text.clear(),
+            Self::Complete => {}
+        }
+    }
+}
+
 /// Where a line of text goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendTarget {

@@ -60,25 +60,40 @@ pub fn translate(
 
 fn prompt_key(key: KeyEvent) -> Option<Action> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let edit = |edit| Some(Action::PromptInput { edit });
     match key.code {
         KeyCode::Enter => Some(Action::PromptSubmit),
         KeyCode::Esc => Some(Action::Cancel),
         KeyCode::Char('c' | 'g') if ctrl => Some(Action::Cancel),
-        KeyCode::Char('u') if ctrl => edit(PromptEdit::Clear),
-        KeyCode::Char('w') if ctrl => edit(PromptEdit::DeleteWord),
-        KeyCode::Char('h') if ctrl => edit(PromptEdit::Backspace),
-        KeyCode::Backspace if key.modifiers.contains(KeyModifiers::ALT) => {
-            edit(PromptEdit::DeleteWord)
-        }
-        KeyCode::Backspace => edit(PromptEdit::Backspace),
-        KeyCode::Tab => edit(PromptEdit::Complete),
-        KeyCode::Char(c) if !ctrl && !key.modifiers.contains(KeyModifiers::ALT) => {
-            edit(PromptEdit::Insert {
-                text: c.to_string(),
-            })
-        }
-        _ => None,
+        _ => line_edit(&key).map(|edit| Action::PromptInput { edit }),
+    }
+}
+
+/// The keys that edit a prompt's line, the same in every prompt: characters, Backspace
+/// (Ctrl-h), Ctrl-w and Alt-Backspace (delete a word), Ctrl-u (clear), Tab (complete).
+pub fn line_edit(key: &KeyEvent) -> Option<PromptEdit> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let alt = key.modifiers.contains(KeyModifiers::ALT);
+    Some(match key.code {
+        KeyCode::Char('u') if ctrl => PromptEdit::Clear,
+        KeyCode::Char('w') if ctrl => PromptEdit::DeleteWord,
+        KeyCode::Char('h') if ctrl => PromptEdit::Backspace,
+        KeyCode::Backspace if alt => PromptEdit::DeleteWord,
+        KeyCode::Backspace => PromptEdit::Backspace,
+        KeyCode::Tab => PromptEdit::Complete,
+        KeyCode::Char(c) if !ctrl && !alt => PromptEdit::Insert {
+            text: c.to_string(),
+        },
+        _ => return None,
+    })
+}
+
+/// A paste into a prompt: one line, its newlines made spaces.
+fn paste_edit(text: &str) -> PromptEdit {
+    PromptEdit::Insert {
+        text: text
+            .chars()
+            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+            .collect(),
     }
 }
 
@@ -97,15 +112,14 @@ pub fn paste(state: &AppState, text: &str, bracketed: bool) -> Option<Action> {
             }
             Some(Action::WriteFocused { bytes })
         }
-        Mode::Prompt(_) => {
-            let line: String = text
-                .chars()
-                .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
-                .collect();
-            Some(Action::PromptInput {
-                edit: PromptEdit::Insert { text: line },
-            })
-        }
+        Mode::Prompt(_) => Some(Action::PromptInput {
+            edit: paste_edit(text),
+        }),
+        Mode::Normal if crate::app::temporal::keys::editor_open(state) => Some(Action::Temporal(
+            crate::app::temporal::TemporalAction::Edit {
+                edit: paste_edit(text),
+            },
+        )),
         _ => None,
     }
 }

@@ -241,19 +241,10 @@ fn prompt_edit(state: &mut AppState, edit: PromptEdit) -> Vec<Effect> {
     let kind = prompt.kind;
     let mut text = prompt.text.clone();
     match edit {
-        PromptEdit::Insert { text: t } => text.push_str(&t),
-        PromptEdit::Backspace => {
-            text.pop();
-        }
-        PromptEdit::DeleteWord => {
-            let keep = palette::last_word_start(text.trim_end());
-            text.truncate(keep);
-        }
-        PromptEdit::Clear => text.clear(),
         PromptEdit::Complete if kind == PromptKind::Palette => {
             text = palette::complete(&text, state);
         }
-        PromptEdit::Complete => {}
+        edit => edit.apply(&mut text),
     }
     if kind == PromptKind::Filter {
         state.filter.clone_from(&text);
