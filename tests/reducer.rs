@@ -162,8 +162,11 @@ fn filter_updates_live_and_esc_clears() {
 
 #[rstest]
 #[case::new_with_base(":lane new web --base main<enter>", Some(Effect::CreateLane { label: "web".into(), base: Some("main".into()), cmd: None }))]
-#[case::new_with_cmd(":lane new web --cmd claude  -p hi<enter>", Some(Effect::CreateLane { label: "web".into(), base: None, cmd: Some("claude  -p hi".into()) }))]
-#[case::send(":lane send b echo  hi<enter>", Some(Effect::SendLine { target: SendTarget::Lane(LaneId::new("b")), text: "echo  hi".into() }))]
+#[case::new_with_cmd(":lane new web --cmd claude  -p hi<enter>", Some(Effect::CreateLane { label: "web".into(), base: None, cmd: Some("claude -p hi".into()) }))]
+#[case::cmd_quoted_once(r#":lane new x --cmd "python3 -c \"print(42)\""<enter>"#, Some(Effect::CreateLane { label: "x".into(), base: None, cmd: Some(r#"python3 -c "print(42)""#.into()) }))]
+#[case::cmd_words_stay_words(r#":lane new x --cmd python3 -c "print(42)"<enter>"#, Some(Effect::CreateLane { label: "x".into(), base: None, cmd: Some("python3 -c 'print(42)'".into()) }))]
+#[case::send(":lane send b echo  hi<enter>", Some(Effect::SendLine { target: SendTarget::Lane(LaneId::new("b")), text: "echo hi".into() }))]
+#[case::send_quoted(r#":lane send b "echo  'hi'"<enter>"#, Some(Effect::SendLine { target: SendTarget::Lane(LaneId::new("b")), text: "echo  'hi'".into() }))]
 #[case::send_all(":lane send all hi<enter>", Some(Effect::SendLine { target: SendTarget::All, text: "hi".into() }))]
 #[case::quit(":quit<enter>", Some(Effect::Quit))]
 #[case::registry_name(":lane.refresh<enter>", Some(Effect::DiscoverLanes))]
@@ -212,6 +215,7 @@ fn palette_sets_the_events_filter_and_shows_the_panel() {
 #[case::events_arg(":events colour=red<enter>", "usage: events [lane=LANE]")]
 #[case::no_lane(":lane rm zzz<enter>", "no lane named `zzz`")]
 #[case::args(":grid 3<enter>", "`grid` takes no arguments")]
+#[case::unbalanced(":lane send a it's<enter>", "unbalanced quote in `lane send a it's`")]
 fn palette_errors_flash(#[case] script: &str, #[case] want: &str) {
     let (mut st, _) = state_with(&["a"], (100, 30));
     assert!(run_keys(&mut st, &km(), script).is_empty());
