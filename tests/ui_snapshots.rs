@@ -69,6 +69,22 @@ fn grid_of_9() {
     insta::assert_snapshot!(draw(&st, &km(), &screens));
 }
 
+/// Six lanes fill a 3x2 grid (no empty third row), and the selected tile has a double border.
+#[test]
+fn grid_of_6() {
+    let labels: Vec<String> = (1..=6).map(|i| format!("lane-{i}")).collect();
+    let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+    let (mut st, _) = state_with(&refs, (90, 25));
+    run_keys(&mut st, &km(), "zjjjj");
+    let screens = FakeScreens::for_state(&st);
+    let screen = draw(&st, &km(), &screens);
+    let tiles = helios::ui::layout(&st).panes;
+    assert_eq!(tiles.len(), 6);
+    assert!(tiles.iter().all(|(_, r)| r.height == 12), "{tiles:?}");
+    assert!(screen.contains("╔ lane-5 ═"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
 #[test]
 fn help_overlay() {
     let mut st = busy_state((100, 30));
