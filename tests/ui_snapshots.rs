@@ -99,6 +99,23 @@ fn palette_with_completions() {
     insta::assert_snapshot!(draw(&st, &km(), &FakeScreens::for_state(&st)));
 }
 
+/// The palette lists each command with its description from the command registry.
+#[test]
+fn palette_describes_commands() {
+    let mut st = busy_state((80, 24));
+    run_keys(&mut st, &km(), ":te");
+    let screen = draw(&st, &km(), &FakeScreens::for_state(&st));
+    assert!(
+        screen.contains(&format!("{:<20}  show Temporal workflows", "temporal")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("temporal.select_next  select the next workflow"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+
 #[test]
 fn confirm_dialog() {
     let mut st = busy_state((100, 30));

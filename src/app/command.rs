@@ -283,6 +283,14 @@ pub fn is_known(name: &str) -> bool {
     COMMANDS.iter().any(|c| c.name == name)
 }
 
+/// A command's one-line description.
+pub fn description(name: &str) -> Option<&'static str> {
+    COMMANDS
+        .iter()
+        .find(|c| c.name == name)
+        .map(|c| c.description)
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;

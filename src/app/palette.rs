@@ -19,6 +19,34 @@ pub const TOP_WORDS: &[&str] = &[
 /// The `lane` subcommands.
 pub const LANE_WORDS: &[&str] = &["new", "rm", "send", "attach"];
 
+/// The registry command each palette word stands for, for its description.
+const WORD_COMMANDS: &[(&str, &str)] = &[
+    ("grid", "view.toggle_grid"),
+    ("lanes", "panel.lanes"),
+    ("events", "panel.events"),
+    ("nats", "panel.nats"),
+    ("temporal", "panel.temporal"),
+    ("help", "help.toggle"),
+    ("quit", "app.quit"),
+    ("new", "lane.create"),
+    ("rm", "lane.remove"),
+    ("send", "lane.send"),
+    ("attach", "lane.attach"),
+];
+
+/// The one-line description the palette shows beside a completion candidate: the command
+/// registry's, for a command name or a palette word that stands for one.
+pub fn describe(candidate: &str) -> Option<&'static str> {
+    if candidate == "lane" {
+        return Some("new, rm, send or attach a lane");
+    }
+    let name = WORD_COMMANDS
+        .iter()
+        .find(|(w, _)| *w == candidate)
+        .map_or(candidate, |(_, c)| *c);
+    command::description(name)
+}
+
 /// Parse a palette line. `Ok(None)` for an empty line; `Err` is the one-line message to flash.
 ///
 /// Words are shell words (`shell-words`): `"a b"` and `'a b'` are one word, `\"` a quote.
