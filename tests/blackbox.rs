@@ -613,3 +613,48 @@ fn ctrl_z_without_job_control_is_refused_not_a_hang() {
     assert!(out.contains("helios-exit=0"));
     assert_restored(&out);
 }
+
+/// The events panel opens with the journal's history from earlier runs, and `Enter` shows one
+/// event's full JSON in an overlay.
+#[test]
+fn events_panel_shows_earlier_runs_and_one_events_json() {
+    use helios::store::{AuditEvent, EventStore as _};
+    require("git");
+    let world = World::new("app");
+    let db = world.path("state/helios/helios.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    let mut old = AuditEvent::new(
+        "ada@elsewhere",
+        "app",
+        "lane.created",
+        Some("yesterday-lane"),
+        true,
+        serde_json::json!({"note": "from an earlier run"}),
+    );
+    old.at -= time::Duration::days(1);
+    SqliteStore::open(&db).unwrap().append(&old).unwrap();
+
+    let mut tui = Tui::start(&world, &[("PATH", "/usr/bin:/bin"), ("SHELL", "/bin/sh")]);
+    tui.wait_for("the console", " LANES ");
+    tui.keys(b"2");
+    tui.wait_for("the earlier run's event", "yesterday-lane");
+    // The oldest event is the earlier run's: select it, open its JSON.
+    tui.keys(&[b'k'; 50]);
+    tui.keys(b"\r");
+    tui.wait_for("the event's JSON", "\"note\": \"from an earlier run\"");
+    assert!(
+        tui.contents().contains("\"actor\": \"ada@elsewhere\""),
+        "{}",
+        tui.shows()
+    );
+    tui.keys(b"\x1b");
+    wait_until_or(
+        "the overlay to close",
+        WAIT,
+        || !tui.contents().contains("\"note\""),
+        || tui.shows(),
+    );
+    tui.keys(b"q");
+    let out = tui.wait_exit();
+    assert_restored(&out);
+}

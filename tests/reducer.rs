@@ -526,3 +526,67 @@ fn ctrl_u_and_ctrl_w_work_in_every_prompt(#[case] script: &str, #[case] want: &s
     };
     assert_eq!(text, want, "{script}");
 }
+
+fn event_at(id: &str, secs_ago: i64) -> helios::store::AuditEvent {
+    let mut e = helios::store::AuditEvent::new(
+        "u@h",
+        "demo",
+        "lane.created",
+        Some("a"),
+        true,
+        serde_json::json!({"n": id, "long": "x".repeat(300)}),
+    );
+    e.id = id.into();
+    e.at -= time::Duration::seconds(secs_ago);
+    e
+}
+
+/// History read at start merges with this run's events (no duplicates, in time order); the
+/// events panel selects with j/k, `Enter` opens the selected event's JSON, which scrolls and
+/// closes with Esc.
+#[test]
+fn events_panel_history_selection_and_json() {
+    use helios::app::Event;
+    // 12 rows: the JSON overlay shows 9 lines at once, fewer than the event has.
+    let (mut st, _) = state_with(&["a"], (100, 12));
+    update(
+        &mut st,
+        Event::Journalled {
+            event: event_at("E3", 1),
+        },
+    );
+    update(
+        &mut st,
+        Event::JournalHistory {
+            events: vec![event_at("E1", 300), event_at("E2", 200), event_at("E3", 1)],
+        },
+    );
+    let ids: Vec<&str> = st.recent_events.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["E1", "E2", "E3"]);
+
+    run_keys(&mut st, &km(), "2kk");
+    assert_eq!(st.events.selected.as_deref(), Some("E1"));
+    run_keys(&mut st, &km(), "j<enter>");
+    assert_eq!(st.events.selected.as_deref(), Some("E2"));
+    assert_eq!(st.events.detail_top, Some(0));
+    let lines = helios::app::events::detail_lines(&st);
+    assert!(
+        lines.iter().any(|l| l.contains("\"n\": \"E2\"")),
+        "{lines:#?}"
+    );
+    // The 300-character value is wrapped to the overlay (98 columns inside), not cut.
+    assert!(lines.iter().all(|l| l.chars().count() <= 98), "{lines:#?}");
+    assert_eq!(lines.concat().matches('x').count(), 300);
+    run_keys(&mut st, &km(), "j");
+    assert_eq!(
+        st.events.detail_top,
+        Some(1),
+        "j scrolls inside the overlay"
+    );
+    assert_eq!(st.events.selected.as_deref(), Some("E2"));
+    run_keys(&mut st, &km(), "<esc>");
+    assert_eq!(st.events.detail_top, None);
+    // Past the newest, the selection follows new events again.
+    run_keys(&mut st, &km(), "jj");
+    assert_eq!(st.events.selected, None);
+}

@@ -137,6 +137,82 @@ fn small_terminal_80x24() {
     insta::assert_snapshot!("80x24_help", draw(&st, &km(), &FakeScreens::default()));
 }
 
+/// Help fits 80x24 by scrolling: j/k a line, PgDn/PgUp a page, G the end, with where you are
+/// and whether more follows on its border; any other key closes it.
+#[test]
+fn help_scrolls_at_80x24() {
+    let mut st = busy_state((80, 24));
+    let screen = |st: &helios::app::AppState| draw(st, &km(), &FakeScreens::default());
+    run_keys(&mut st, &km(), "?");
+    let total = helios::app::help::lines(&km()).len();
+    assert!(total > 21, "help fits without scrolling: {total} lines");
+    assert!(screen(&st).contains(&format!(" 1–21 of {total} · ↓ more")));
+    run_keys(&mut st, &km(), "jj");
+    assert_eq!(st.help_top, 2);
+    run_keys(&mut st, &km(), "<pgdn>");
+    assert_eq!(st.help_top, 23);
+    run_keys(&mut st, &km(), "<pgup>k");
+    assert_eq!(st.help_top, 1);
+    // G and more PgDn stop at the last page: the last line shows, nothing past it.
+    run_keys(&mut st, &km(), "G<pgdn>j");
+    assert_eq!(st.help_top, total - 21);
+    let last = screen(&st);
+    assert!(
+        last.contains(&format!(" {}–{total} of {total} · ↑ k pgup", total - 20)),
+        "{last}"
+    );
+    assert!(last.contains("arguments are shell words"), "{last}");
+    // One k goes back one line from the end.
+    run_keys(&mut st, &km(), "k");
+    assert_eq!(st.help_top, total - 22);
+    run_keys(&mut st, &km(), "<esc>");
+    assert_eq!(st.mode, helios::app::state::Mode::Normal);
+    // Opening again starts at the top.
+    run_keys(&mut st, &km(), "?");
+    assert_eq!(st.help_top, 0);
+}
+
+/// The hint line shows the keys of the panel on screen.
+#[test]
+fn hint_line_follows_the_panel() {
+    let mut st = busy_state((120, 30));
+    let status = |st: &helios::app::AppState| {
+        draw(st, &km(), &FakeScreens::for_state(st))
+            .lines()
+            .last()
+            .unwrap()
+            .to_string()
+    };
+    let lanes = status(&st);
+    assert!(
+        lanes.contains("enter focus") && lanes.contains("c new"),
+        "{lanes}"
+    );
+    run_keys(&mut st, &km(), "2");
+    let events = status(&st);
+    assert!(events.contains(" EVENTS "), "{events}");
+    assert!(events.contains("j/k select enter JSON 1 lanes"), "{events}");
+    assert!(!events.contains("c new"), "{events}");
+    run_keys(&mut st, &km(), "3");
+    let nats = status(&st);
+    assert!(
+        nats.contains("j/k stream s sort r refresh 1 lanes"),
+        "{nats}"
+    );
+    run_keys(&mut st, &km(), "4");
+    let temporal = status(&st);
+    assert!(
+        temporal.contains("j/k select enter detail / filter ]/[ page S signal"),
+        "{temporal}"
+    );
+    run_keys(&mut st, &km(), "/");
+    let input = status(&st);
+    assert!(
+        input.contains("enter ok esc cancel ctrl-u clear ctrl-w word"),
+        "{input}"
+    );
+}
+
 #[test]
 fn empty_repo() {
     let (st, _) = state_with(&[], (80, 24));

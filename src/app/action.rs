@@ -79,6 +79,10 @@ pub enum Action {
     ConfirmYes,
     /// Ask to confirm, then remove this lane.
     AskRemove { lane: LaneId },
+    /// Scroll the help overlay so line `top` is its first.
+    HelpScroll { top: usize },
+    /// Events panel: select, open and scroll one event's JSON.
+    Events(crate::app::events::EventsAction),
 }
 
 /// An edit to the open prompt's text (the cursor is always at the end).

@@ -124,8 +124,17 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.mode = if state.mode == Mode::Help {
                 Mode::Normal
             } else {
+                state.help_top = 0;
                 Mode::Help
             };
+            Vec::new()
+        }
+        Action::HelpScroll { top } => {
+            state.help_top = top;
+            Vec::new()
+        }
+        Action::Events(a) => {
+            crate::app::events::on_action(state, a);
             Vec::new()
         }
         Action::ShowPanel { panel } => {

@@ -46,6 +46,10 @@ pub struct AppState {
     pub temporal: crate::app::temporal::TemporalState,
     /// Active shares and zellij state.
     pub share: crate::app::share::ShareState,
+    /// The help overlay's first line shown.
+    pub help_top: usize,
+    /// The events panel's selection and JSON overlay.
+    pub events: crate::app::events::EventsView,
 }
 
 /// The repository being watched.
@@ -220,6 +224,8 @@ impl AppState {
             nats: crate::app::nats::NatsState::default(),
             temporal: crate::app::temporal::TemporalState::default(),
             share: crate::app::share::ShareState::default(),
+            help_top: 0,
+            events: crate::app::events::EventsView::default(),
         }
     }
 
