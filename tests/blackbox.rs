@@ -467,11 +467,11 @@ fn the_tmux_server_killed_under_a_running_console() {
     tui.keys(b"?");
     tui.wait_for(
         "the help overlay (the console still answers keys)",
-        "any key closes",
+        "help · esc closes",
     );
     tui.keys(b"x");
     wait_until("the help overlay to close", WAIT, || {
-        !tui.contents().contains("any key closes")
+        !tui.contents().contains("help · esc closes")
     });
     tui.keys(b"q");
     let out = tui.wait_exit();
@@ -522,10 +522,10 @@ fn a_resize_storm_while_25_lanes_print() {
     }
     tui.resize(30, 110);
     tui.keys(b"?");
-    tui.wait_for("the help overlay after the storm", "any key closes");
+    tui.wait_for("the help overlay after the storm", "help · esc closes");
     tui.keys(b"x");
     wait_until("the help overlay to close", WAIT, || {
-        !tui.contents().contains("any key closes")
+        !tui.contents().contains("help · esc closes")
     });
     tui.keys(b"q");
     let out = tui.wait_exit();
