@@ -36,13 +36,22 @@ pub fn run(ctx: &Context, args: ShareArgs) -> anyhow::Result<ExitCode> {
                 ttl,
                 config: &ctx.config.share,
             };
-            // Up to `ready_timeout_secs` pass before the links (or the failure) are known.
-            warn(format_args!(
-                "helios: starting {} for lane {}: {}",
-                tool.as_str(),
-                info.id,
-                crate::app::share::waiting_text(tool, Some(ctx.config.share.ready_timeout_secs))
-            ));
+            // Up to `ready_timeout_secs` pass before the links (or the failure) are known; a
+            // lane with no live session or a missing tool fails at once, with its own line.
+            let will_wait = info.session().is_some()
+                && info.session_alive
+                && share::proc::which(tool.as_str()).is_some();
+            if will_wait {
+                warn(format_args!(
+                    "helios: starting {} for lane {}: {}",
+                    tool.as_str(),
+                    info.id,
+                    crate::app::share::waiting_text(
+                        tool,
+                        Some(ctx.config.share.ready_timeout_secs)
+                    )
+                ));
+            }
             let s = manage::start(&mut store, &req)?;
             say(format_args!(
                 "sharing lane {} over {} ({}) until {}",
