@@ -85,19 +85,9 @@ impl Frames {
 /// How often lanes are re-read from par and git.
 const DISCOVER_EVERY: u32 = 5;
 
-/// `$USER@host`, the actor of every event the console records.
-pub fn actor() -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into());
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".into());
-    format!("{user}@{host}")
-}
+/// `user@host`, the actor of every event the console records (the one function, kept at this
+/// path for its callers).
+pub use crate::config::actor::actor;
 
 /// What the loop needs to draw and read keys.
 pub struct Ui {

@@ -467,11 +467,11 @@ fn the_tmux_server_killed_under_a_running_console() {
     tui.keys(b"?");
     tui.wait_for(
         "the help overlay (the console still answers keys)",
-        "any key closes",
+        "help · esc closes",
     );
     tui.keys(b"x");
     wait_until("the help overlay to close", WAIT, || {
-        !tui.contents().contains("any key closes")
+        !tui.contents().contains("help · esc closes")
     });
     tui.keys(b"q");
     let out = tui.wait_exit();
@@ -522,10 +522,10 @@ fn a_resize_storm_while_25_lanes_print() {
     }
     tui.resize(30, 110);
     tui.keys(b"?");
-    tui.wait_for("the help overlay after the storm", "any key closes");
+    tui.wait_for("the help overlay after the storm", "help · esc closes");
     tui.keys(b"x");
     wait_until("the help overlay to close", WAIT, || {
-        !tui.contents().contains("any key closes")
+        !tui.contents().contains("help · esc closes")
     });
     tui.keys(b"q");
     let out = tui.wait_exit();
@@ -611,5 +611,50 @@ fn ctrl_z_without_job_control_is_refused_not_a_hang() {
     tui.keys(b"q");
     let out = tui.wait_exit();
     assert!(out.contains("helios-exit=0"));
+    assert_restored(&out);
+}
+
+/// The events panel opens with the journal's history from earlier runs, and `Enter` shows one
+/// event's full JSON in an overlay.
+#[test]
+fn events_panel_shows_earlier_runs_and_one_events_json() {
+    use helios::store::{AuditEvent, EventStore as _};
+    require("git");
+    let world = World::new("app");
+    let db = world.path("state/helios/helios.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    let mut old = AuditEvent::new(
+        "ada@elsewhere",
+        "app",
+        "lane.created",
+        Some("yesterday-lane"),
+        true,
+        serde_json::json!({"note": "from an earlier run"}),
+    );
+    old.at -= time::Duration::days(1);
+    SqliteStore::open(&db).unwrap().append(&old).unwrap();
+
+    let mut tui = Tui::start(&world, &[("PATH", "/usr/bin:/bin"), ("SHELL", "/bin/sh")]);
+    tui.wait_for("the console", " LANES ");
+    tui.keys(b"2");
+    tui.wait_for("the earlier run's event", "yesterday-lane");
+    // The oldest event is the earlier run's: select it, open its JSON.
+    tui.keys(&[b'k'; 50]);
+    tui.keys(b"\r");
+    tui.wait_for("the event's JSON", "\"note\": \"from an earlier run\"");
+    assert!(
+        tui.contents().contains("\"actor\": \"ada@elsewhere\""),
+        "{}",
+        tui.shows()
+    );
+    tui.keys(b"\x1b");
+    wait_until_or(
+        "the overlay to close",
+        WAIT,
+        || !tui.contents().contains("\"note\""),
+        || tui.shows(),
+    );
+    tui.keys(b"q");
+    let out = tui.wait_exit();
     assert_restored(&out);
 }

@@ -298,8 +298,11 @@ fn filter_updates_live_and_esc_clears() {
 
 #[rstest]
 #[case::new_with_base(":lane new web --base main<enter>", Some(Effect::CreateLane { label: "web".into(), base: Some("main".into()), cmd: None }))]
-#[case::new_with_cmd(":lane new web --cmd claude  -p hi<enter>", Some(Effect::CreateLane { label: "web".into(), base: None, cmd: Some("claude  -p hi".into()) }))]
-#[case::send(":lane send b echo  hi<enter>", Some(Effect::SendLine { target: SendTarget::Lane(LaneId::new("b")), text: "echo  hi".into() }))]
+#[case::new_with_cmd(":lane new web --cmd claude  -p hi<enter>", Some(Effect::CreateLane { label: "web".into(), base: None, cmd: Some("claude -p hi".into()) }))]
+#[case::cmd_quoted_once(r#":lane new x --cmd "python3 -c \"print(42)\""<enter>"#, Some(Effect::CreateLane { label: "x".into(), base: None, cmd: Some(r#"python3 -c "print(42)""#.into()) }))]
+#[case::cmd_words_stay_words(r#":lane new x --cmd python3 -c "print(42)"<enter>"#, Some(Effect::CreateLane { label: "x".into(), base: None, cmd: Some("python3 -c 'print(42)'".into()) }))]
+#[case::send(":lane send b echo  hi<enter>", Some(Effect::SendLine { target: SendTarget::Lane(LaneId::new("b")), text: "echo hi".into() }))]
+#[case::send_quoted(r#":lane send b "echo  'hi'"<enter>"#, Some(Effect::SendLine { target: SendTarget::Lane(LaneId::new("b")), text: "echo  'hi'".into() }))]
 #[case::send_all(":lane send all hi<enter>", Some(Effect::SendLine { target: SendTarget::All, text: "hi".into() }))]
 #[case::quit(":quit<enter>", Some(Effect::Quit))]
 #[case::registry_name(":lane.refresh<enter>", Some(Effect::DiscoverLanes))]
@@ -356,6 +359,7 @@ fn palette_sets_the_events_filter_and_shows_the_panel() {
 #[case::events_arg(":events colour=red<enter>", "usage: events [lane=LANE]")]
 #[case::no_lane(":lane rm zzz<enter>", "no lane named `zzz`")]
 #[case::args(":grid 3<enter>", "`grid` takes no arguments")]
+#[case::unbalanced(":lane send a it's<enter>", "unbalanced quote in `lane send a it's`")]
 fn palette_errors_flash(#[case] script: &str, #[case] want: &str) {
     let (mut st, _) = state_with(&["a"], (100, 30));
     assert!(run_keys(&mut st, &km(), script).is_empty());
@@ -641,4 +645,93 @@ fn ctrl_z_suspends_in_normal_mode_and_goes_to_the_lane_in_focus() {
         "{fx:?}"
     );
     assert!(!fx.contains(&Effect::Suspend));
+}
+
+/// Ctrl-u and Ctrl-w edit every prompt the same way: the palette, the `s` and `c` prompts, the
+/// lane filter and the Temporal panel's input line (one line editor behind all of them).
+#[rstest]
+#[case::palette_word(":lane new abc def<c-w>", "lane new abc ")]
+#[case::palette_clear(":lane new abc<c-u>x", "x")]
+#[case::send_word("sgit commit -m<c-w><c-w>", "git ")]
+#[case::create_clear("cfix-login<c-u>", "")]
+#[case::filter_word("/api web<c-w>", "api ")]
+#[case::temporal_filter_word(
+    "4/WorkflowType=\"Deploy\" AND x<c-w>",
+    "WorkflowType=\"Deploy\" AND "
+)]
+#[case::temporal_filter_clear("4/ExecutionStatus=\"Failed\"<c-u>ok", "ok")]
+#[case::temporal_alt_backspace("4/a b<a-backspace>", "a ")]
+fn ctrl_u_and_ctrl_w_work_in_every_prompt(#[case] script: &str, #[case] want: &str) {
+    let (mut st, _) = state_with(&["a"], (100, 30));
+    run_keys(&mut st, &km(), script);
+    let text = match (&st.mode, &st.temporal.editor) {
+        (Mode::Prompt(p), _) => p.text.clone(),
+        (Mode::Normal, Some(e)) => e.text.clone(),
+        other => panic!("{script}: no prompt open: {other:?}"),
+    };
+    assert_eq!(text, want, "{script}");
+}
+
+fn event_at(id: &str, secs_ago: i64) -> helios::store::AuditEvent {
+    let mut e = helios::store::AuditEvent::new(
+        "u@h",
+        "demo",
+        "lane.created",
+        Some("a"),
+        true,
+        serde_json::json!({"n": id, "long": "x".repeat(300)}),
+    );
+    e.id = id.into();
+    e.at -= time::Duration::seconds(secs_ago);
+    e
+}
+
+/// History read at start merges with this run's events (no duplicates, in time order); the
+/// events panel selects with j/k, `Enter` opens the selected event's JSON, which scrolls and
+/// closes with Esc.
+#[test]
+fn events_panel_history_selection_and_json() {
+    use helios::app::Event;
+    // 12 rows: the JSON overlay shows 9 lines at once, fewer than the event has.
+    let (mut st, _) = state_with(&["a"], (100, 12));
+    update(
+        &mut st,
+        Event::Journalled {
+            event: event_at("E3", 1),
+        },
+    );
+    update(
+        &mut st,
+        Event::JournalHistory {
+            events: vec![event_at("E1", 300), event_at("E2", 200), event_at("E3", 1)],
+        },
+    );
+    let ids: Vec<&str> = st.recent_events.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["E1", "E2", "E3"]);
+
+    run_keys(&mut st, &km(), "2kk");
+    assert_eq!(st.events.selected.as_deref(), Some("E1"));
+    run_keys(&mut st, &km(), "j<enter>");
+    assert_eq!(st.events.selected.as_deref(), Some("E2"));
+    assert_eq!(st.events.detail_top, Some(0));
+    let lines = helios::app::events::detail_lines(&st);
+    assert!(
+        lines.iter().any(|l| l.contains("\"n\": \"E2\"")),
+        "{lines:#?}"
+    );
+    // The 300-character value is wrapped to the overlay (98 columns inside), not cut.
+    assert!(lines.iter().all(|l| l.chars().count() <= 98), "{lines:#?}");
+    assert_eq!(lines.concat().matches('x').count(), 300);
+    run_keys(&mut st, &km(), "j");
+    assert_eq!(
+        st.events.detail_top,
+        Some(1),
+        "j scrolls inside the overlay"
+    );
+    assert_eq!(st.events.selected.as_deref(), Some("E2"));
+    run_keys(&mut st, &km(), "<esc>");
+    assert_eq!(st.events.detail_top, None);
+    // Past the newest, the selection follows new events again.
+    run_keys(&mut st, &km(), "jj");
+    assert_eq!(st.events.selected, None);
 }

@@ -1,5 +1,6 @@
-//! Sharing lanes. tmate is run for real for the failure path (no tmate server is reachable from
-//! these machines): it must time out cleanly with nothing left running. The success paths of
+//! Sharing lanes. tmate is run for real for the failure path, always pointed at a closed port on
+//! 127.0.0.1 (never at tmate's public default server): it must time out cleanly with nothing
+//! left running. The success paths of
 //! tmate and upterm run against the stand-ins in tests/fixtures/share/ (put first on PATH),
 //! which take each tool's documented command line and print its documented output; the lane
 //! itself is a real par lane in a real tmux server, and the stand-ins really attach to it.
@@ -175,10 +176,16 @@ fn real_tmate_with_unreachable_self_hosted_server_times_out_cleanly() {
     );
 }
 
+/// Read-write against real tmate. Every test that runs real tmate names a closed loopback port
+/// as its server, so none depends on the machine having no network (tmate's default server is
+/// public) and none can publish a lane.
 #[test]
-fn real_tmate_with_default_server_times_out_cleanly() {
+fn real_tmate_read_write_times_out_cleanly() {
     support::require("tmate");
-    let w = world_with_lane("");
+    let port = support::free_port();
+    let w = world_with_lane(&format!(
+        "tmate_host = \"127.0.0.1\"\ntmate_port = {port}\n"
+    ));
     let out = helios(
         &w,
         None,
@@ -186,9 +193,54 @@ fn real_tmate_with_default_server_times_out_cleanly() {
     );
     assert!(!out.status.success());
     assert!(
-        stderr(&out).contains("within 3s (server ssh.tmate.io:22 unreachable?)"),
+        stderr(&out).contains(&format!("within 3s (server 127.0.0.1:{port} unreachable?)")),
         "{}",
         stderr(&out)
+    );
+    assert_nothing_left(&w);
+}
+
+/// helios run inside tmux (`TMUX` and `TMUX_PANE` set, as in any tmux pane): tmate refuses to
+/// start nested ("sessions should be nested with care"), so helios runs it with both unset. The
+/// share gets as far as waiting for the (closed) server, and says what it waits for, how long.
+#[test]
+fn real_tmate_from_inside_tmux_starts_and_says_what_it_waits_for() {
+    support::require("tmate");
+    let port = support::free_port();
+    let w = world_with_lane(&format!(
+        "tmate_host = \"127.0.0.1\"\ntmate_port = {port}\n"
+    ));
+    let uid = Command::new("id").arg("-u").output().unwrap();
+    let socket = w.path(&format!(
+        "tmux/tmux-{}/default",
+        String::from_utf8_lossy(&uid.stdout).trim()
+    ));
+    assert!(
+        socket.exists(),
+        "the lane's tmux socket {}",
+        socket.display()
+    );
+    let out = w
+        .helios()
+        .env("TMUX", format!("{},1,0", socket.display()))
+        .env("TMUX_PANE", "%0")
+        .args(["share", "start", "alpha", "--via", "tmate"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(!err.contains("nested"), "{err}");
+    assert!(
+        err.contains(
+            "starting tmate for lane alpha: waiting for tmate to report its links (up to 3 s)…"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "tmate did not report its links within 3s (server 127.0.0.1:{port} unreachable?)"
+        )),
+        "{err}"
     );
     assert_nothing_left(&w);
 }

@@ -97,7 +97,26 @@ fn read_only_share_starts_on_enter() {
         fx.iter()
             .any(|e| matches!(e, Effect::Record { action, .. } if action == "share.requested"))
     );
-    assert_eq!(s.share.dialog.as_ref().unwrap().step, DialogStep::Starting);
+    let since = s.now;
+    assert_eq!(
+        s.share.dialog.as_ref().unwrap().step,
+        DialogStep::Starting { since }
+    );
+    // While it waits, the dialog says for what, for how long at most, and how long so far.
+    s.share.ready_timeout_secs = Some(20);
+    let shown = dialog_screen(&s, 80, 12);
+    assert!(
+        shown.contains("waiting for tmate to report its links (up to 20 s)… 0 s"),
+        "{shown}"
+    );
+    update(
+        &mut s,
+        Event::Tick {
+            now: since + std::time::Duration::from_secs(7),
+        },
+    );
+    let shown = dialog_screen(&s, 80, 12);
+    assert!(shown.contains("(up to 20 s)… 7 s"), "{shown}");
     let fx = update(
         &mut s,
         Event::Share(ShareEvent::Started {
@@ -184,9 +203,20 @@ fn open_zellij_outside_zellij_quits_and_hands_over() {
 }
 
 fn screen(s: &AppState, w: u16, h: u16) -> String {
+    draw(w, h, |f| {
+        helios::ui::compact::render(f, f.area(), s, &Theme::default());
+    })
+}
+
+fn dialog_screen(s: &AppState, w: u16, h: u16) -> String {
+    draw(w, h, |f| {
+        helios::ui::share::render_dialog(f, f.area(), s, &Theme::default());
+    })
+}
+
+fn draw(w: u16, h: u16, f: impl FnOnce(&mut ratatui::Frame)) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| helios::ui::compact::render(f, f.area(), s, &Theme::default()))
-        .unwrap();
+    t.draw(f).unwrap();
     let buf = t.backend().buffer().clone();
     (0..h)
         .map(|y| {

@@ -60,11 +60,16 @@ fn app_state(lanes: &[&str]) -> AppState {
     s
 }
 
+/// The journalled results, without the `action.requested` event the journal-first rule writes
+/// before each action (that rule has its own tests).
 fn audit_events(path: &Path) -> Vec<AuditEvent> {
     SqliteStore::open(path)
         .unwrap()
         .query(&EventQuery::default())
         .unwrap()
+        .into_iter()
+        .filter(|e| e.action != "action.requested")
+        .collect()
 }
 
 /// The real monitor task with its channels, and the app state it feeds through the reducer.
@@ -574,4 +579,113 @@ fn thousand_workflows_refresh_and_paging() {
     let second = &p.state.temporal.snapshot.as_ref().unwrap().workflows;
     assert_eq!(second.len(), 50);
     assert!(second.iter().all(|w| !first.contains(&w.id)));
+}
+
+/// `helios wf ls` agrees with the panel: the lane from the `LANE/` id prefix (one linkage rule),
+/// each run of a reused workflow id on its own row with its short run id and the current one
+/// marked, and running runs with their real history length (the list's visibility record says
+/// 0 until a run closes; describe knows).
+#[test]
+fn wf_ls_fills_lanes_tells_runs_apart_and_shows_live_history() {
+    let srv = DevServer::start();
+    let addr = srv.address();
+    let id = "lane-c/deploy-1";
+    srv.start_idle(id, "Deploy", "nobody-q", &[]);
+    let first = srv.run_id(id);
+    srv.cli_ok(&["workflow", "terminate", "-w", id, "--reason", "again"]);
+    srv.start_idle(id, "Deploy", "nobody-q", &[]);
+    let second = srv.run_id(id);
+    assert_ne!(first, second);
+    for _ in 0..3 {
+        srv.cli_ok(&["workflow", "signal", "-w", id, "--name", "poke"]);
+    }
+    wait_until(
+        "visibility to list both runs",
+        Duration::from_secs(30),
+        || srv.count("") == 2 && srv.count("ExecutionStatus=\"Running\"") == 1,
+    );
+    let described: serde_json::Value =
+        serde_json::from_str(&srv.cli_ok(&["workflow", "describe", "-w", id, "-o", "json"]))
+            .unwrap();
+    let live: i64 = described["workflowExecutionInfo"]["historyLength"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        live >= 5,
+        "started, task scheduled and three signals: {live}"
+    );
+
+    let world = World::new("r");
+    let out = world
+        .helios()
+        .args(["--temporal", &addr, "wf", "ls", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len(), 2, "{rows:#?}");
+    let run = |r: &str| rows.iter().find(|x| x["run_id"] == r).unwrap();
+    assert!(rows.iter().all(|r| r["lane"] == "lane-c"), "{rows:#?}");
+    assert_eq!(run(&second)["current"], true);
+    assert_eq!(run(&second)["status"], "Running");
+    assert_eq!(run(&second)["history_length"], live);
+    assert_eq!(run(&first)["current"], false);
+    assert_eq!(run(&first)["status"], "Terminated");
+
+    // The table: the short run ids (their last 8 characters), `*` on the current one, HIST.
+    let out = world
+        .helios()
+        .env("COLUMNS", "200")
+        .args(["--temporal", &addr, "wf", "ls"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    let line = |run: &str| {
+        table
+            .lines()
+            .find(|l| l.contains(&run[run.len() - 8..]))
+            .unwrap_or_else(|| panic!("no row for run {run}:\n{table}"))
+            .to_string()
+    };
+    let head = table.lines().next().unwrap();
+    assert!(
+        head.starts_with("ID ") && head.contains("RUN") && head.contains("LANE"),
+        "{table}"
+    );
+    assert!(
+        line(&second).contains(&format!("{}*", &second[second.len() - 8..])),
+        "{table}"
+    );
+    assert!(
+        line(&second).trim_end().ends_with(&format!(" {live}")),
+        "{table}"
+    );
+    assert!(line(&second).contains("lane-c "), "{table}");
+    assert!(
+        line(&first).contains(&format!("{} ", &first[first.len() - 8..])),
+        "{table}"
+    );
+
+    // The panel shows the same history length and lane for the running run.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = rt.block_on(TemporalClient::connect(&cfg(&addr))).unwrap();
+    let snap = rt
+        .block_on(collect(
+            &client,
+            "v",
+            true,
+            &ListSpec::default(),
+            &mut vec![Vec::new()],
+            50,
+        ))
+        .unwrap();
+    let panel = snap.workflows.iter().find(|w| w.run_id == second).unwrap();
+    assert_eq!(panel.history_length, live);
+    assert_eq!(panel.lane.as_deref(), Some("lane-c"));
 }

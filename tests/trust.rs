@@ -194,3 +194,33 @@ fn no_lane_created_without_its_audit_event() {
         .unwrap();
     assert!(text(&out).0.contains("ghost"));
 }
+
+/// Without `$USER` (cron, systemd, `env -i`) the actor is still who runs helios, asked of the OS.
+#[test]
+fn the_actor_without_user_is_the_os_account_at_the_host() {
+    let world = World::new("who");
+    std::fs::write(
+        world.repo.join(".helios.toml"),
+        "[attention]\nquiet_secs = 5\n",
+    )
+    .unwrap();
+    let out = world
+        .helios()
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .arg("trust")
+        .output()
+        .unwrap();
+    let (o, e) = text(&out);
+    assert!(out.status.success(), "{o}{e}");
+    let run = |p: &str, a: &str| {
+        let out = std::process::Command::new(p).arg(a).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let want = format!("{}@{}", run("id", "-un"), run("uname", "-n"));
+    let out = world.helios().args(["events", "--json"]).output().unwrap();
+    let (o, _) = text(&out);
+    let ev: serde_json::Value = serde_json::from_str(o.lines().last().unwrap()).unwrap();
+    assert_eq!(ev["action"], "config.trusted", "{o}");
+    assert_eq!(ev["actor"], want.as_str(), "{o}");
+}

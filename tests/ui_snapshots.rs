@@ -70,6 +70,22 @@ fn grid_of_9() {
     insta::assert_snapshot!(draw(&st, &km(), &screens));
 }
 
+/// Six lanes fill a 3x2 grid (no empty third row), and the selected tile has a double border.
+#[test]
+fn grid_of_6() {
+    let labels: Vec<String> = (1..=6).map(|i| format!("lane-{i}")).collect();
+    let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+    let (mut st, _) = state_with(&refs, (90, 25));
+    run_keys(&mut st, &km(), "zjjjj");
+    let screens = FakeScreens::for_state(&st);
+    let screen = draw(&st, &km(), &screens);
+    let tiles = helios::ui::layout(&st).panes;
+    assert_eq!(tiles.len(), 6);
+    assert!(tiles.iter().all(|(_, r)| r.height == 12), "{tiles:?}");
+    assert!(screen.contains("╔ lane-5 ═"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
 #[test]
 fn help_overlay() {
     let mut st = busy_state((100, 30));
@@ -82,6 +98,23 @@ fn palette_with_completions() {
     let mut st = busy_state((100, 30));
     run_keys(&mut st, &km(), ":lane rm ");
     insta::assert_snapshot!(draw(&st, &km(), &FakeScreens::for_state(&st)));
+}
+
+/// The palette lists each command with its description from the command registry.
+#[test]
+fn palette_describes_commands() {
+    let mut st = busy_state((80, 24));
+    run_keys(&mut st, &km(), ":te");
+    let screen = draw(&st, &km(), &FakeScreens::for_state(&st));
+    assert!(
+        screen.contains(&format!("{:<20}  show Temporal workflows", "temporal")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("temporal.select_next  select the next workflow"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
 }
 
 #[test]
@@ -156,6 +189,82 @@ fn small_terminal_80x24() {
     insta::assert_snapshot!("80x24", draw(&st, &km(), &FakeScreens::for_state(&st)));
     run_keys(&mut st, &km(), "?");
     insta::assert_snapshot!("80x24_help", draw(&st, &km(), &FakeScreens::default()));
+}
+
+/// Help fits 80x24 by scrolling: j/k a line, PgDn/PgUp a page, G the end, with where you are
+/// and whether more follows on its border; any other key closes it.
+#[test]
+fn help_scrolls_at_80x24() {
+    let mut st = busy_state((80, 24));
+    let screen = |st: &helios::app::AppState| draw(st, &km(), &FakeScreens::default());
+    run_keys(&mut st, &km(), "?");
+    let total = helios::app::help::lines(&km()).len();
+    assert!(total > 21, "help fits without scrolling: {total} lines");
+    assert!(screen(&st).contains(&format!(" 1–21 of {total} · ↓ more")));
+    run_keys(&mut st, &km(), "jj");
+    assert_eq!(st.help_top, 2);
+    run_keys(&mut st, &km(), "<pgdn>");
+    assert_eq!(st.help_top, 23);
+    run_keys(&mut st, &km(), "<pgup>k");
+    assert_eq!(st.help_top, 1);
+    // G and more PgDn stop at the last page: the last line shows, nothing past it.
+    run_keys(&mut st, &km(), "G<pgdn>j");
+    assert_eq!(st.help_top, total - 21);
+    let last = screen(&st);
+    assert!(
+        last.contains(&format!(" {}–{total} of {total} · ↑ k pgup", total - 20)),
+        "{last}"
+    );
+    assert!(last.contains("arguments are shell words"), "{last}");
+    // One k goes back one line from the end.
+    run_keys(&mut st, &km(), "k");
+    assert_eq!(st.help_top, total - 22);
+    run_keys(&mut st, &km(), "<esc>");
+    assert_eq!(st.mode, helios::app::state::Mode::Normal);
+    // Opening again starts at the top.
+    run_keys(&mut st, &km(), "?");
+    assert_eq!(st.help_top, 0);
+}
+
+/// The hint line shows the keys of the panel on screen.
+#[test]
+fn hint_line_follows_the_panel() {
+    let mut st = busy_state((120, 30));
+    let status = |st: &helios::app::AppState| {
+        draw(st, &km(), &FakeScreens::for_state(st))
+            .lines()
+            .last()
+            .unwrap()
+            .to_string()
+    };
+    let lanes = status(&st);
+    assert!(
+        lanes.contains("enter focus") && lanes.contains("c new"),
+        "{lanes}"
+    );
+    run_keys(&mut st, &km(), "2");
+    let events = status(&st);
+    assert!(events.contains(" EVENTS "), "{events}");
+    assert!(events.contains("j/k select enter JSON 1 lanes"), "{events}");
+    assert!(!events.contains("c new"), "{events}");
+    run_keys(&mut st, &km(), "3");
+    let nats = status(&st);
+    assert!(
+        nats.contains("j/k stream s sort r refresh 1 lanes"),
+        "{nats}"
+    );
+    run_keys(&mut st, &km(), "4");
+    let temporal = status(&st);
+    assert!(
+        temporal.contains("j/k select enter detail / filter ]/[ page S signal"),
+        "{temporal}"
+    );
+    run_keys(&mut st, &km(), "/");
+    let input = status(&st);
+    assert!(
+        input.contains("enter ok esc cancel ctrl-u clear ctrl-w word"),
+        "{input}"
+    );
 }
 
 #[test]

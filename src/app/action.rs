@@ -82,6 +82,10 @@ pub enum Action {
     /// The user said yes to removing a lane that holds unsaved work: ask once more, saying
     /// what is lost (`loss`), before removing it anyway.
     AskRemoveAnyway { lane: LaneId, loss: String },
+    /// Scroll the help overlay so line `top` is its first.
+    HelpScroll { top: usize },
+    /// Events panel: select, open and scroll one event's JSON.
+    Events(crate::app::events::EventsAction),
 }
 
 /// An edit to the open prompt's text (the cursor is always at the end).
@@ -97,6 +101,26 @@ pub enum PromptEdit {
     Clear,
     /// Complete the palette command or lane name (Tab).
     Complete,
+}
+
+impl PromptEdit {
+    /// Apply this edit to a prompt's text: the one line editor behind every prompt (the
+    /// palette, the lane filter, the `c` and `s` prompts, the Temporal panel's filter, signal
+    /// and terminate inputs). `Complete` changes nothing here: what completes is the prompt's.
+    pub fn apply(&self, text: &mut String) {
+        match self {
+            Self::Insert { text: t } => text.push_str(t),
+            Self::Backspace => {
+                text.pop();
+            }
+            Self::DeleteWord => {
+                let keep = crate::app::palette::last_word_start(text.trim_end());
+                text.truncate(keep);
+            }
+            Self::Clear => text.clear(),
+            Self::Complete => {}
+        }
+    }
 }
 
 /// Where a line of text goes.

@@ -136,6 +136,18 @@ pub const COMMANDS: &[Command] = &[
         description: "cycle the NATS panel's stream sort (name, messages, bytes, recent)",
     },
     Command {
+        name: "events.select_next",
+        description: "select the next (newer) event",
+    },
+    Command {
+        name: "events.select_prev",
+        description: "select the previous (older) event",
+    },
+    Command {
+        name: "events.detail",
+        description: "show the selected event's full JSON",
+    },
+    Command {
         name: "app.cancel",
         description: "close a prompt or dialog",
     },
@@ -237,6 +249,9 @@ pub fn action_for(name: &str, selected: Option<&crate::model::LaneId>) -> Option
         "nats.stream_next" => Action::Nats(crate::app::nats::NatsAction::NextStream),
         "nats.stream_prev" => Action::Nats(crate::app::nats::NatsAction::PrevStream),
         "nats.sort" => Action::Nats(crate::app::nats::NatsAction::CycleSort),
+        "events.select_next" => Action::Events(crate::app::events::EventsAction::SelectNext),
+        "events.select_prev" => Action::Events(crate::app::events::EventsAction::SelectPrev),
+        "events.detail" => Action::Events(crate::app::events::EventsAction::ToggleDetail),
         "palette.open" => Action::OpenPalette,
         "filter.open" => Action::OpenFilter,
         "help.toggle" => Action::ToggleHelp,
@@ -281,6 +296,14 @@ pub const LEAVES_FOCUS: &[&str] = &[
 /// Whether a command name exists.
 pub fn is_known(name: &str) -> bool {
     COMMANDS.iter().any(|c| c.name == name)
+}
+
+/// A command's one-line description.
+pub fn description(name: &str) -> Option<&'static str> {
+    COMMANDS
+        .iter()
+        .find(|c| c.name == name)
+        .map(|c| c.description)
 }
 
 #[cfg(test)]

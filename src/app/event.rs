@@ -41,6 +41,8 @@ pub enum Event {
     Resumed { error: Option<String> },
     /// An audit event was journalled (for the events panel).
     Journalled { event: AuditEvent },
+    /// The journal's newest events, read once at console start (oldest first).
+    JournalHistory { events: Vec<AuditEvent> },
     /// The audit journal could not be written: actions are refused until it can.
     JournalFailed { error: String },
     /// NATS monitor and forwarder events.

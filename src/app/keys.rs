@@ -23,8 +23,12 @@ pub fn translate(
         return None;
     }
     let chord = KeyChord::from_event(key);
-    // Panels with their own keys see them first (the Temporal panel's list and input line).
+    // Panels with their own keys see them first (the Temporal panel's list and input line,
+    // the events panel's list and JSON overlay, the NATS panel's streams).
     if let Some(action) = crate::app::temporal::keys::translate(state, &key) {
+        return Some(action);
+    }
+    if let Some(action) = panel_key(state, &key) {
         return Some(action);
     }
     // The share dialog takes every key while it is open.
@@ -54,31 +58,115 @@ pub fn translate(
             }
             _ => None,
         },
-        Mode::Help => Some(Action::ToggleHelp),
+        Mode::Help => {
+            let len = crate::app::help::lines(keymap).len();
+            let page = crate::app::help::page(state.size);
+            Some(match scroll_to(&key, state.help_top, len, page) {
+                Some(top) => Action::HelpScroll { top },
+                None => Action::ToggleHelp,
+            })
+        }
     }
+}
+
+/// Where a scrollable overlay (help, an event's JSON) of `len` lines showing `page` at once
+/// goes for `key`: j/k and the arrows a line, PgDn/PgUp, space and Ctrl-d/Ctrl-u a page, g/G
+/// and Home/End the ends. `None` for any other key, which closes the overlay.
+pub fn scroll_to(key: &KeyEvent, top: usize, len: usize, page: usize) -> Option<usize> {
+    let max = len.saturating_sub(page);
+    let top = top.min(max);
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let to = match key.code {
+        KeyCode::Char('d' | 'f') if ctrl => top + page,
+        KeyCode::Char('u' | 'b') if ctrl => top.saturating_sub(page),
+        _ if ctrl => return None,
+        KeyCode::Char('j') | KeyCode::Down => top + 1,
+        KeyCode::Char('k') | KeyCode::Up => top.saturating_sub(1),
+        KeyCode::PageDown | KeyCode::Char(' ') => top + page,
+        KeyCode::PageUp => top.saturating_sub(page),
+        KeyCode::Char('g') | KeyCode::Home => 0,
+        KeyCode::Char('G') | KeyCode::End => max,
+        _ => return None,
+    };
+    Some(to.min(max))
+}
+
+/// Keys of the events and NATS panels (their default bindings), and of the event overlay.
+fn panel_key(state: &AppState, key: &KeyEvent) -> Option<Action> {
+    use crate::app::action::Panel;
+    use crate::app::events::EventsAction;
+    if state.mode != Mode::Normal {
+        return None;
+    }
+    if state.panel == Panel::Events
+        && let Some(top) = state.events.detail_top
+    {
+        let len = crate::app::events::detail_lines(state).len();
+        let page = crate::app::events::detail_page(state.size);
+        return Some(Action::Events(match scroll_to(key, top, len, page) {
+            Some(top) => EventsAction::ScrollDetail { top },
+            None => EventsAction::ToggleDetail,
+        }));
+    }
+    let bindings = match state.panel {
+        Panel::Events => crate::app::events::DEFAULT_BINDINGS,
+        Panel::Nats => crate::app::nats::keys::DEFAULT_BINDINGS,
+        _ => return None,
+    };
+    if key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    {
+        return None;
+    }
+    let mut buf = [0u8; 4];
+    let name: &str = match key.code {
+        KeyCode::Char(c) => c.encode_utf8(&mut buf),
+        KeyCode::Down => "down",
+        KeyCode::Up => "up",
+        KeyCode::Enter => "enter",
+        _ => return None,
+    };
+    let (_, command) = bindings.iter().find(|(k, _)| *k == name)?;
+    command::action_for(command, state.selected.as_ref())
 }
 
 fn prompt_key(key: KeyEvent) -> Option<Action> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let edit = |edit| Some(Action::PromptInput { edit });
     match key.code {
         KeyCode::Enter => Some(Action::PromptSubmit),
         KeyCode::Esc => Some(Action::Cancel),
         KeyCode::Char('c' | 'g') if ctrl => Some(Action::Cancel),
-        KeyCode::Char('u') if ctrl => edit(PromptEdit::Clear),
-        KeyCode::Char('w') if ctrl => edit(PromptEdit::DeleteWord),
-        KeyCode::Char('h') if ctrl => edit(PromptEdit::Backspace),
-        KeyCode::Backspace if key.modifiers.contains(KeyModifiers::ALT) => {
-            edit(PromptEdit::DeleteWord)
-        }
-        KeyCode::Backspace => edit(PromptEdit::Backspace),
-        KeyCode::Tab => edit(PromptEdit::Complete),
-        KeyCode::Char(c) if !ctrl && !key.modifiers.contains(KeyModifiers::ALT) => {
-            edit(PromptEdit::Insert {
-                text: c.to_string(),
-            })
-        }
-        _ => None,
+        _ => line_edit(&key).map(|edit| Action::PromptInput { edit }),
+    }
+}
+
+/// The keys that edit a prompt's line, the same in every prompt: characters, Backspace
+/// (Ctrl-h), Ctrl-w and Alt-Backspace (delete a word), Ctrl-u (clear), Tab (complete).
+pub fn line_edit(key: &KeyEvent) -> Option<PromptEdit> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let alt = key.modifiers.contains(KeyModifiers::ALT);
+    Some(match key.code {
+        KeyCode::Char('u') if ctrl => PromptEdit::Clear,
+        KeyCode::Char('w') if ctrl => PromptEdit::DeleteWord,
+        KeyCode::Char('h') if ctrl => PromptEdit::Backspace,
+        KeyCode::Backspace if alt => PromptEdit::DeleteWord,
+        KeyCode::Backspace => PromptEdit::Backspace,
+        KeyCode::Tab => PromptEdit::Complete,
+        KeyCode::Char(c) if !ctrl && !alt => PromptEdit::Insert {
+            text: c.to_string(),
+        },
+        _ => return None,
+    })
+}
+
+/// A paste into a prompt: one line, its newlines made spaces.
+fn paste_edit(text: &str) -> PromptEdit {
+    PromptEdit::Insert {
+        text: text
+            .chars()
+            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+            .collect(),
     }
 }
 
@@ -97,15 +185,14 @@ pub fn paste(state: &AppState, text: &str, bracketed: bool) -> Option<Action> {
             }
             Some(Action::WriteFocused { bytes })
         }
-        Mode::Prompt(_) => {
-            let line: String = text
-                .chars()
-                .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
-                .collect();
-            Some(Action::PromptInput {
-                edit: PromptEdit::Insert { text: line },
-            })
-        }
+        Mode::Prompt(_) => Some(Action::PromptInput {
+            edit: paste_edit(text),
+        }),
+        Mode::Normal if crate::app::temporal::keys::editor_open(state) => Some(Action::Temporal(
+            crate::app::temporal::TemporalAction::Edit {
+                edit: paste_edit(text),
+            },
+        )),
         _ => None,
     }
 }

@@ -5,6 +5,8 @@ pub mod attention;
 pub mod command;
 pub mod effect;
 pub mod event;
+pub mod events;
+pub mod help;
 pub mod keymap;
 pub mod keys;
 pub use crate::model::label;

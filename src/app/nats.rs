@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
+pub mod keys;
+
 use crate::app::effect::NatsEffect;
 use crate::app::{AppState, Effect};
 use crate::model::AuditEvent;

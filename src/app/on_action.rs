@@ -132,8 +132,17 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.mode = if state.mode == Mode::Help {
                 Mode::Normal
             } else {
+                state.help_top = 0;
                 Mode::Help
             };
+            Vec::new()
+        }
+        Action::HelpScroll { top } => {
+            state.help_top = top;
+            Vec::new()
+        }
+        Action::Events(a) => {
+            crate::app::events::on_action(state, a);
             Vec::new()
         }
         Action::ShowPanel { panel } => {
@@ -249,19 +258,10 @@ fn prompt_edit(state: &mut AppState, edit: PromptEdit) -> Vec<Effect> {
     let kind = prompt.kind;
     let mut text = prompt.text.clone();
     match edit {
-        PromptEdit::Insert { text: t } => text.push_str(&t),
-        PromptEdit::Backspace => {
-            text.pop();
-        }
-        PromptEdit::DeleteWord => {
-            let keep = palette::last_word_start(text.trim_end());
-            text.truncate(keep);
-        }
-        PromptEdit::Clear => text.clear(),
         PromptEdit::Complete if kind == PromptKind::Palette => {
             text = palette::complete(&text, state);
         }
-        PromptEdit::Complete => {}
+        edit => edit.apply(&mut text),
     }
     if kind == PromptKind::Filter {
         state.filter.clone_from(&text);

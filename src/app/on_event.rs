@@ -135,6 +135,10 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Event::JournalHistory { events } => {
+            crate::app::events::add_history(state, events);
+            Vec::new()
+        }
         Event::JournalFailed { error } => {
             // Failed retries repeat every 200 ms: say it once, so a refusal stays readable.
             if state.journal_error.as_ref() != Some(&error) {

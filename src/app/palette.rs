@@ -19,14 +19,50 @@ pub const TOP_WORDS: &[&str] = &[
 /// The `lane` subcommands.
 pub const LANE_WORDS: &[&str] = &["new", "rm", "send", "attach"];
 
+/// The registry command each palette word stands for, for its description.
+const WORD_COMMANDS: &[(&str, &str)] = &[
+    ("grid", "view.toggle_grid"),
+    ("lanes", "panel.lanes"),
+    ("events", "panel.events"),
+    ("nats", "panel.nats"),
+    ("temporal", "panel.temporal"),
+    ("help", "help.toggle"),
+    ("quit", "app.quit"),
+    ("new", "lane.create"),
+    ("rm", "lane.remove"),
+    ("send", "lane.send"),
+    ("attach", "lane.attach"),
+];
+
+/// The one-line description the palette shows beside a completion candidate: the command
+/// registry's, for a command name or a palette word that stands for one.
+pub fn describe(candidate: &str) -> Option<&'static str> {
+    if candidate == "lane" {
+        return Some("new, rm, send or attach a lane");
+    }
+    let name = WORD_COMMANDS
+        .iter()
+        .find(|(w, _)| *w == candidate)
+        .map_or(candidate, |(_, c)| *c);
+    command::description(name)
+}
+
 /// Parse a palette line. `Ok(None)` for an empty line; `Err` is the one-line message to flash.
+///
+/// Words are shell words (`shell-words`): `"a b"` and `'a b'` are one word, `\"` a quote.
 pub fn parse(line: &str, state: &AppState) -> Result<Option<Action>, String> {
-    let words: Vec<&str> = line.split_whitespace().collect();
+    let words = shell_words::split(line).map_err(|_| {
+        format!(
+            "unbalanced quote in `{}`: close it, or put a \\ before a quote meant literally",
+            line.trim()
+        )
+    })?;
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
     let Some(&first) = words.first() else {
         return Ok(None);
     };
     let action = match first {
-        "lane" => parse_lane(line, &words, state)?,
+        "lane" => parse_lane(&words, state)?,
         "grid" => Action::ToggleGrid,
         "lanes" => panel(Panel::Lanes),
         "events" if words.len() > 1 => return parse_events(&words[1..]).map(Some),
@@ -71,7 +107,7 @@ fn panel(panel: Panel) -> Action {
     Action::ShowPanel { panel }
 }
 
-fn parse_lane(line: &str, words: &[&str], state: &AppState) -> Result<Action, String> {
+fn parse_lane(words: &[&str], state: &AppState) -> Result<Action, String> {
     const USAGE: &str = "usage: lane new NAME [--base REF] [--cmd CMD] | lane rm NAME | lane send NAME|all TEXT… | lane attach NAME";
     let sub = words.get(1).copied().ok_or(USAGE)?;
     let name = words.get(2).copied();
@@ -87,8 +123,13 @@ fn parse_lane(line: &str, words: &[&str], state: &AppState) -> Result<Action, St
                         i += 2;
                     }
                     "--cmd" => {
-                        // The command is the rest of the line, spaces kept.
-                        cmd = Some(rest_after(line, i + 1).ok_or("--cmd needs a command")?);
+                        // The command is the rest of the words: one (quoted) word as it is,
+                        // several quoted again so each stays one argument in the lane's shell.
+                        cmd = Some(match &words[i + 1..] {
+                            [] => return Err("--cmd needs a command".into()),
+                            [one] => (*one).to_string(),
+                            many => shell_words::join(many),
+                        });
                         break;
                     }
                     other => return Err(format!("unexpected `{other}` after lane new {label}")),
@@ -111,7 +152,11 @@ fn parse_lane(line: &str, words: &[&str], state: &AppState) -> Result<Action, St
                 Some("all") => SendTarget::All,
                 _ => SendTarget::Lane(known_lane(name, state, "send")?),
             };
-            let text = rest_after(line, 3).ok_or("usage: lane send NAME|all TEXT…")?;
+            // Like `helios lane send NAME -- TEXT…`: the words joined by one space.
+            let text = words.get(3..).unwrap_or_default().join(" ");
+            if text.is_empty() {
+                return Err("usage: lane send NAME|all TEXT…".into());
+            }
             Ok(Action::SendLine { target, text })
         }
         other => Err(format!("unknown lane command `{other}`; {USAGE}")),
@@ -127,16 +172,6 @@ fn known_lane(name: Option<&str>, state: &AppState, sub: &str) -> Result<LaneId,
         ));
     }
     Ok(id)
-}
-
-/// The text of `line` from its `n`th word (0-based) to the end, inner spacing kept.
-fn rest_after(line: &str, n: usize) -> Option<String> {
-    let mut rest = line.trim_start();
-    for _ in 0..n {
-        let end = rest.find(char::is_whitespace)?;
-        rest = rest[end..].trim_start();
-    }
-    (!rest.is_empty()).then(|| rest.trim_end().to_string())
 }
 
 /// Where the last word of `text` starts: after its last whitespace character, which can be

@@ -1,7 +1,7 @@
 //! Share state, actions and events, and their pure reducer: the share dialog (tool, mode,
 //! read-write confirmation, links), the list of active shares, and the `L` key's zellij handoff.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 
@@ -22,8 +22,11 @@ pub enum DialogStep {
     Choose,
     /// Read-write asks again: y starts, anything else goes back.
     ConfirmRw,
-    /// Waiting for the tool.
-    Starting,
+    /// Waiting for the tool to report its links, since this moment (the dialog shows how long).
+    Starting {
+        /// When the start was asked for.
+        since: Instant,
+    },
     /// The share is up: links shown.
     Showing,
     /// Starting failed: the message.
@@ -52,6 +55,15 @@ pub struct ShareState {
     pub dialog: Option<ShareDialog>,
     /// After quitting, run this (zellij attach/create): set by the `L` key outside zellij.
     pub exec_after_quit: Option<Vec<String>>,
+    /// How long a start waits for the tool's links (`[share] ready_timeout_secs`), when known.
+    pub ready_timeout_secs: Option<u64>,
+}
+
+/// What a share start waits for, and for how long at most: the console's dialog and `helios
+/// share start` say the same.
+pub fn waiting_text(tool: Tool, timeout_secs: Option<u64>) -> String {
+    let bound = timeout_secs.map_or_else(String::new, |s| format!(" (up to {s} s)"));
+    format!("waiting for {} to report its links{bound}…", tool.as_str())
 }
 
 impl ShareState {
@@ -241,7 +253,7 @@ fn confirm(state: &mut AppState) -> Vec<Effect> {
             set_step(state, DialogStep::Choose);
             false
         }
-        DialogStep::Starting | DialogStep::Showing => false,
+        DialogStep::Starting { .. } | DialogStep::Showing => false,
     };
     if !go {
         return Vec::new();
@@ -253,7 +265,8 @@ fn confirm(state: &mut AppState) -> Vec<Effect> {
         );
         return Vec::new();
     };
-    set_step(state, DialogStep::Starting);
+    let since = state.now;
+    set_step(state, DialogStep::Starting { since });
     vec![
         Effect::Record {
             action: "share.requested".into(),

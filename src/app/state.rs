@@ -47,6 +47,10 @@ pub struct AppState {
     pub temporal: crate::app::temporal::TemporalState,
     /// Active shares and zellij state.
     pub share: crate::app::share::ShareState,
+    /// The help overlay's first line shown.
+    pub help_top: usize,
+    /// The events panel's selection and JSON overlay.
+    pub events: crate::app::events::EventsView,
 }
 
 pub use crate::model::lane::RepoInfo;
@@ -215,6 +219,8 @@ impl AppState {
             nats: crate::app::nats::NatsState::default(),
             temporal: crate::app::temporal::TemporalState::default(),
             share: crate::app::share::ShareState::default(),
+            help_top: 0,
+            events: crate::app::events::EventsView::default(),
         }
     }
 

@@ -156,8 +156,11 @@ pub enum TemporalAction {
         /// The character.
         ch: char,
     },
-    /// Delete the last character of the input.
-    InputBackspace,
+    /// Edit the open input (the one line editor every prompt uses).
+    Edit {
+        /// The edit.
+        edit: crate::app::action::PromptEdit,
+    },
     /// Submit the input.
     InputSubmit,
     /// Close the input.
@@ -268,15 +271,14 @@ pub fn on_action(state: &mut AppState, action: TemporalAction) -> Vec<Effect> {
             confirm_on_selected(state, request)
         }
         TemporalAction::Input { ch } => {
-            if let Some(e) = &mut t.editor {
-                e.text.push(ch);
-                e.error = None;
-            }
-            Vec::new()
+            let edit = crate::app::action::PromptEdit::Insert {
+                text: ch.to_string(),
+            };
+            on_action(state, TemporalAction::Edit { edit })
         }
-        TemporalAction::InputBackspace => {
+        TemporalAction::Edit { edit } => {
             if let Some(e) = &mut t.editor {
-                e.text.pop();
+                edit.apply(&mut e.text);
                 e.error = None;
             }
             Vec::new()

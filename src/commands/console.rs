@@ -45,12 +45,13 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
             },
         });
     })?;
-    let actor = crate::runtime::actor();
+    let actor = crate::config::actor::actor();
 
     let outcome = rt.block_on(async {
         let integrations = crate::integrations::start(ctx, &tx, &journal);
         let mut state = AppState::new(repo.clone(), Instant::now());
         state.compact = ctx.global.compact;
+        state.share.ready_timeout_secs = Some(ctx.config.share.ready_timeout_secs);
         let ptys = PortablePtys::new(PtyConfig::from_config(&ctx.config.lanes), tx.clone());
         let engine_ctx = EngineCtx {
             events: tx.clone(),
@@ -59,6 +60,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
             quiet: std::time::Duration::from_secs(ctx.config.attention.quiet_secs.max(1)),
             integrations: Some(integrations),
         };
+        load_history(tx.clone());
         drop(tx);
         let mut engine = Engine::new(state, ptys, engine_ctx);
         engine.record(
@@ -162,6 +164,24 @@ pub fn exec_attach(lane: &str, session: &str) -> anyhow::Result<ExitCode> {
     anyhow::bail!(
         "attaching to lane {lane} (tmux session {session}) failed: {err}; is tmux installed?"
     )
+}
+
+/// The events panel opens with the journal's newest events: read on a blocking thread (a big
+/// or busy journal never delays the first frame) and sent to the loop like any other event.
+/// Rows that cannot be decoded are skipped; a journal that cannot be read leaves the panel with
+/// this run's events (the writer reports what is wrong with it).
+fn load_history(tx: tokio::sync::mpsc::UnboundedSender<Event>) {
+    tokio::task::spawn_blocking(move || {
+        let query = crate::store::EventQuery {
+            limit: Some(crate::app::events::HISTORY),
+            ..crate::store::EventQuery::default()
+        };
+        let read =
+            SqliteStore::open(&SqliteStore::default_path()).and_then(|s| s.query_lenient(&query));
+        if let Ok((events, _bad)) = read {
+            let _ = tx.send(Event::JournalHistory { events });
+        }
+    });
 }
 
 #[cfg(test)]

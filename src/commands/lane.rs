@@ -30,7 +30,7 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
                 .or_else(|| std::env::current_dir().ok())
                 .unwrap_or_default();
             let ev = AuditEvent::new(
-                &crate::runtime::actor(),
+                &crate::config::actor::actor(),
                 &dir.display().to_string(),
                 action,
                 lane,
@@ -43,7 +43,7 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
     };
     let (action, lane) = action_of(&args);
     let _span = crate::telemetry::span(crate::telemetry::action_span(action), lane.unwrap_or(""));
-    let actor = crate::runtime::actor();
+    let actor = crate::config::actor::actor();
     // Journal first: the request is durable before par runs, or par does not run.
     if !matches!(args, LaneArgs::Ls { .. }) {
         let req = journal::request_event(&actor, &repo.name, action, lane, &json!({}));

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use time::OffsetDateTime;
 
 use crate::cli::{ShareArgs, ShareVia};
-use crate::commands::{Context, say};
+use crate::commands::{Context, say, warn};
 use crate::integrations::share::store::ShareStore;
 use crate::integrations::share::{self, Share, StartRequest, Tool, manage};
 use crate::lanes;
@@ -36,6 +36,22 @@ pub fn run(ctx: &Context, args: ShareArgs) -> anyhow::Result<ExitCode> {
                 ttl,
                 config: &ctx.config.share,
             };
+            // Up to `ready_timeout_secs` pass before the links (or the failure) are known; a
+            // lane with no live session or a missing tool fails at once, with its own line.
+            let will_wait = info.session().is_some()
+                && info.session_alive
+                && share::proc::which(tool.as_str()).is_some();
+            if will_wait {
+                warn(format_args!(
+                    "helios: starting {} for lane {}: {}",
+                    tool.as_str(),
+                    info.id,
+                    crate::app::share::waiting_text(
+                        tool,
+                        Some(ctx.config.share.ready_timeout_secs)
+                    )
+                ));
+            }
             let s = manage::start(&mut store, &req)?;
             say(format_args!(
                 "sharing lane {} over {} ({}) until {}",

@@ -117,7 +117,7 @@ fn journal_first(
     let mut journal = SqliteStore::open(&SqliteStore::default_path())?;
     journal
         .append(&AuditEvent::new(
-            &crate::runtime::actor(),
+            &crate::config::actor::actor(),
             repo,
             action,
             None,

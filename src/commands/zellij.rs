@@ -50,7 +50,7 @@ pub fn run(
 fn record(ctx: &Context, plan: &Plan) {
     let Ok(repo) = ctx.repo() else { return };
     let event = AuditEvent::new(
-        &crate::integrations::share::actor(),
+        &crate::config::actor::actor(),
         &repo.name,
         "zellij.open",
         None,

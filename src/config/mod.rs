@@ -1,5 +1,6 @@
 //! Configuration in layers: embedded defaults < user file < repo file < `--config` file < flags.
 
+pub mod actor;
 pub mod chord;
 pub mod context;
 pub mod errors;

@@ -228,15 +228,8 @@ fn private_dir(dir: &std::path::Path) {
 #[cfg(not(unix))]
 fn private_dir(_dir: &std::path::Path) {}
 
-/// `user@host` of whoever runs helios, for audit events.
-pub fn actor() -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into());
-    let host = std::fs::read_to_string("/etc/hostname")
-        .map_or_else(|_| "localhost".into(), |h| h.trim().to_string());
-    format!("{user}@{host}")
-}
+/// `user@host` of whoever runs helios, for audit events (the one function, kept at this path).
+pub use crate::config::actor::actor;
 
 /// The audit event for a share action, links redacted.
 pub fn event(action: &str, share: &Share, ok: bool, extra: serde_json::Value) -> AuditEvent {

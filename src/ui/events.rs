@@ -1,34 +1,19 @@
-//! The `:events` panel: this helios's journal (`recent_events`) merged with what arrives on the
-//! HELIOS_EVENTS stream from every helios and agent, newest at the bottom, filtered by lane,
-//! action and result.
-
-use std::collections::HashSet;
+//! The `:events` panel: the journal's recent history and this run's events (`recent_events`)
+//! merged with what arrives on the HELIOS_EVENTS stream from every helios and agent, newest at
+//! the bottom, filtered by lane, action and result; the selected row, and over it the selected
+//! event's full JSON when it is open.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Row, Table};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table};
 
 use crate::app::AppState;
+use crate::app::events::{detail_lines, merged, selected_index};
 use crate::app::nats::Link;
 use crate::config::theme::Theme;
-use crate::model::{AuditEvent, EventResult};
+use crate::model::EventResult;
 use crate::ui::shown;
-
-/// The events to show, oldest first: the journal's and the stream's, deduplicated by id (our
-/// own events come back from the stream too), ordered by time then id, filtered.
-pub fn merged(state: &AppState) -> Vec<&AuditEvent> {
-    let mut seen = HashSet::new();
-    let mut v: Vec<&AuditEvent> = state
-        .recent_events
-        .iter()
-        .chain(state.nats.swarm.iter())
-        .filter(|e| seen.insert(e.id.as_str()))
-        .filter(|e| state.nats.filter.matches(e))
-        .collect();
-    v.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
-    v
-}
 
 /// Draw the events panel into `area`.
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
@@ -68,12 +53,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         ]));
     let inner_h = usize::from(block.inner(area).height.saturating_sub(1));
     let own = &state.repo.name;
-    let skip = events.len().saturating_sub(inner_h);
+    let selected = selected_index(state, &events);
+    // The newest page, or the page that still shows the selected event.
+    let skip = events
+        .len()
+        .saturating_sub(inner_h)
+        .min(selected.unwrap_or(usize::MAX));
     let fmt = time::macros::format_description!("[hour]:[minute]:[second]");
-    let rows = events.iter().skip(skip).map(|e| {
-        let style = match e.result {
-            EventResult::Ok => theme.text,
-            EventResult::Error => theme.error,
+    let rows = events.iter().enumerate().skip(skip).map(|(i, e)| {
+        let style = match (Some(i) == selected, e.result) {
+            (true, _) => theme.selected,
+            (false, EventResult::Ok) => theme.text,
+            (false, EventResult::Error) => theme.error,
         };
         // Anyone who can publish to helios.events.> writes these fields.
         let origin = if &e.repo == own {
@@ -111,4 +102,44 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .block(block),
         area,
     );
+    if let Some(top) = state.events.detail_top {
+        render_detail(frame, area, state, top, theme);
+    }
+}
+
+/// The selected event's full JSON over the panel, scrolled to line `top`.
+fn render_detail(frame: &mut Frame, area: Rect, state: &AppState, top: usize, theme: &Theme) {
+    let lines = detail_lines(state);
+    let rect = crate::ui::centered(
+        area,
+        area.width.min(crate::app::events::DETAIL_MAX_W),
+        area.height,
+    );
+    frame.render_widget(Clear, rect);
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_active)
+        .title(Span::styled(" event · esc closes ", theme.title));
+    let inner = block.inner(rect);
+    let page = usize::from(inner.height);
+    let top = crate::app::help::clamp_top(top, lines.len(), page);
+    if lines.len() > page {
+        let last = (top + page).min(lines.len());
+        block = block.title_bottom(
+            Line::from(Span::styled(
+                format!(" {}–{last} of {} · j/k pgdn pgup ", top + 1, lines.len()),
+                theme.warn,
+            ))
+            .right_aligned(),
+        );
+    }
+    frame.render_widget(block, rect);
+    // Every field of an event can come from anyone who publishes to helios.events.>.
+    let shown: Vec<Line> = lines
+        .iter()
+        .skip(top)
+        .take(page)
+        .map(|l| Line::styled(shown(l), theme.text))
+        .collect();
+    frame.render_widget(Paragraph::new(shown), inner);
 }

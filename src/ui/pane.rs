@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 use tui_term::widget::{Cursor, PseudoTerminal};
 
 use crate::app::state::{Lane, LaneStatus};
@@ -54,6 +54,11 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
         .borders(Borders::ALL)
         .border_style(border)
         .title(Line::from(heading));
+    // In the grid the selected tile is told by its shape too, not only by colour (a theme
+    // without colours, or a colour-blind eye, still sees which one `Enter` focuses).
+    if tile && (selected || focused) {
+        block = block.border_type(BorderType::Double);
+    }
     if lane.scroll > 0 {
         block = block.title_bottom(
             Line::from(Span::styled(

@@ -61,9 +61,28 @@ fn candidates(frame: &mut Frame, prompt_row: Rect, ctx: &Ctx<'_>, text: &str) {
         return;
     }
     let listed: Vec<&String> = all.iter().take(MAX_CANDIDATES).collect();
+    // Each command with its description from the registry; lane names and filters have none.
+    let name_w = listed
+        .iter()
+        .map(|c| crate::text::width(&shown(c)))
+        .max()
+        .unwrap_or(0);
+    let room = usize::from(prompt_row.width).saturating_sub(name_w + 4);
     let mut lines: Vec<Line> = listed
         .iter()
-        .map(|c| Line::from(Span::styled(shown(c), ctx.theme.text)))
+        .map(|c| {
+            let mut spans = vec![Span::styled(
+                crate::text::pad(&shown(c), name_w),
+                ctx.theme.text,
+            )];
+            if let Some(d) = palette::describe(c).filter(|_| room > 8) {
+                spans.push(Span::styled(
+                    format!("  {}", crate::text::truncate(d, room.saturating_sub(2))),
+                    ctx.theme.dim,
+                ));
+            }
+            Line::from(spans)
+        })
         .collect();
     if all.len() > listed.len() {
         lines.push(Line::from(Span::styled(

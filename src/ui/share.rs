@@ -96,12 +96,20 @@ pub fn render_dialog(frame: &mut Frame, area: Rect, state: &AppState, theme: &Th
             lines.push(Line::raw(""));
             lines.push(Line::styled("y share read-write   n back", theme.dim));
         }
-        DialogStep::Starting => {
+        DialogStep::Starting { since } => {
             lines.push(Line::raw(format!(
-                "starting {} for {}…",
+                "starting {} for {}",
                 d.tool.as_str(),
                 d.lane
             )));
+            let waited = state.now.saturating_duration_since(*since).as_secs();
+            lines.push(Line::from(vec![
+                Span::raw(crate::app::share::waiting_text(
+                    d.tool,
+                    state.share.ready_timeout_secs,
+                )),
+                Span::styled(format!(" {waited} s"), theme.dim),
+            ]));
         }
         DialogStep::Failed(err) => {
             lines.push(Line::styled(err.clone(), theme.error));

@@ -6,6 +6,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::app::action::Panel;
 use crate::app::keymap::KeyMode;
 use crate::app::state::{FlashLevel, Mode, View};
 use crate::ui::{Ctx, shown};
@@ -26,6 +27,44 @@ const HINTS: &[(&[&str], &str)] = &[
 /// Hints that always stay, at the end, however narrow the terminal.
 const LAST_HINTS: &[(&[&str], &str)] = &[(&["help.toggle"], "help"), (&["app.quit"], "quit")];
 
+/// The events panel's hints (its own keys), in order.
+const EVENTS_HINTS: &[(&[&str], &str)] = &[
+    (&["events.select_next", "events.select_prev"], "select"),
+    (&["events.detail"], "JSON"),
+];
+
+/// The NATS panel's hints (its own keys).
+const NATS_HINTS: &[(&[&str], &str)] = &[
+    (&["nats.stream_next", "nats.stream_prev"], "stream"),
+    (&["nats.sort"], "sort"),
+    (&["nats.refresh"], "refresh"),
+];
+
+/// The Temporal panel's hints (its own keys).
+const TEMPORAL_HINTS: &[(&[&str], &str)] = &[
+    (&["temporal.select_next", "temporal.select_prev"], "select"),
+    (&["temporal.detail"], "detail"),
+    (&["temporal.filter"], "filter"),
+    (&["temporal.next_page", "temporal.prev_page"], "page"),
+    (&["temporal.signal"], "signal"),
+    (&["temporal.cancel"], "cancel"),
+    (&["temporal.terminate"], "terminate"),
+    (&["temporal.reset"], "reset"),
+    (&["temporal.lane_workflows"], "lane's"),
+    (&["temporal.refresh"], "refresh"),
+];
+
+/// Keys of an open overlay that scrolls (help, an event's JSON).
+const SCROLL_HINTS: &[(&str, &str)] = &[("j/k", "scroll"), ("pgdn/pgup", "page"), ("esc", "close")];
+
+/// Keys of an open input line.
+const INPUT_HINTS: &[(&str, &str)] = &[
+    ("enter", "ok"),
+    ("esc", "cancel"),
+    ("ctrl-u", "clear"),
+    ("ctrl-w", "word"),
+];
+
 /// Draw the status line into `area`.
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
     let state = ctx.state;
@@ -38,8 +77,13 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
         ),
         (Mode::Help, _) => " HELP ".into(),
         (Mode::Confirm(_), _) => " CONFIRM ".into(),
-        (_, View::Grid) => " GRID ".into(),
-        _ => " LANES ".into(),
+        _ => match state.panel {
+            Panel::Lanes if state.view == View::Grid => " GRID ".into(),
+            Panel::Lanes => " LANES ".into(),
+            Panel::Events => " EVENTS ".into(),
+            Panel::Nats => " NATS ".into(),
+            Panel::Temporal => " TEMPORAL ".into(),
+        },
     };
     let mut right = Vec::new();
     let attention = state.attention_count();
@@ -113,13 +157,37 @@ fn hints<'a>(ctx: &Ctx<'_>, room: usize) -> Vec<Span<'a>> {
                 "leave focus; every other key goes to the lane".into(),
             )]
         }
-        Mode::Help => vec![("any key".into(), "closes help".into())],
+        Mode::Help => fixed(SCROLL_HINTS),
         Mode::Confirm(_) => vec![("y".into(), "yes".into()), ("n/esc".into(), "no".into())],
+        _ if ctx.state.panel == Panel::Events && ctx.state.events.detail_top.is_some() => {
+            fixed(SCROLL_HINTS)
+        }
+        _ if crate::app::temporal::keys::editor_open(ctx.state) => fixed(INPUT_HINTS),
         _ => {
             let last = key_hints(ctx, LAST_HINTS);
             let reserved: usize = last.iter().map(|(k, l)| hint_width(k, l)).sum();
             let mut used = reserved;
-            let mut pairs: Vec<(String, String)> = key_hints(ctx, HINTS)
+            // Each panel shows its own keys, then the way back to the lanes.
+            let back = || key_hints(ctx, &[(&["panel.lanes"], "lanes")]);
+            let first = match ctx.state.panel {
+                Panel::Lanes => key_hints(ctx, HINTS),
+                Panel::Events => [
+                    binding_hints(crate::app::events::DEFAULT_BINDINGS, EVENTS_HINTS),
+                    back(),
+                ]
+                .concat(),
+                Panel::Nats => [
+                    binding_hints(crate::app::nats::keys::DEFAULT_BINDINGS, NATS_HINTS),
+                    back(),
+                ]
+                .concat(),
+                Panel::Temporal => [
+                    binding_hints(crate::app::temporal::keys::DEFAULT_BINDINGS, TEMPORAL_HINTS),
+                    back(),
+                ]
+                .concat(),
+            };
+            let mut pairs: Vec<(String, String)> = first
                 .into_iter()
                 .take_while(|(k, l)| {
                     used += hint_width(k, l);
@@ -147,6 +215,27 @@ fn hints<'a>(ctx: &Ctx<'_>, room: usize) -> Vec<Span<'a>> {
 
 fn hint_width(key: &str, label: &str) -> usize {
     1 + crate::text::width(key) + 1 + crate::text::width(label)
+}
+
+fn fixed(hints: &[(&str, &str)]) -> Vec<(String, String)> {
+    hints
+        .iter()
+        .map(|(k, l)| ((*k).to_string(), (*l).to_string()))
+        .collect()
+}
+
+/// The first key of each hint's commands in a panel's own bindings.
+fn binding_hints(bindings: &[(&str, &str)], hints: &[(&[&str], &str)]) -> Vec<(String, String)> {
+    hints
+        .iter()
+        .filter_map(|(cmds, label)| {
+            let keys: Vec<&str> = cmds
+                .iter()
+                .filter_map(|c| bindings.iter().find(|(_, n)| n == c).map(|(k, _)| *k))
+                .collect();
+            (!keys.is_empty()).then(|| (keys.join("/"), (*label).to_string()))
+        })
+        .collect()
 }
 
 /// The first key of each hint's commands in the active keymap; hints with no key are left out.

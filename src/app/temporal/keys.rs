@@ -42,10 +42,11 @@ pub fn translate(state: &AppState, key: &KeyEvent) -> Option<Action> {
         let a = match key.code {
             KeyCode::Esc => TemporalAction::InputCancel,
             KeyCode::Enter => TemporalAction::InputSubmit,
-            KeyCode::Backspace => TemporalAction::InputBackspace,
             KeyCode::Char('c' | 'g') if ctrl => TemporalAction::InputCancel,
-            KeyCode::Char(ch) if !ctrl => TemporalAction::Input { ch },
-            _ => return None,
+            // The same line editor as every other prompt (Ctrl-u, Ctrl-w, Backspace…).
+            _ => TemporalAction::Edit {
+                edit: crate::app::keys::line_edit(key)?,
+            },
         };
         return Some(Action::Temporal(a));
     }

@@ -105,9 +105,11 @@ pub struct WorkflowRow {
     pub close_time: Option<OffsetDateTime>,
     /// Task queue.
     pub task_queue: String,
-    /// Events in the run's history.
+    /// Events in the run's history. The list (visibility) reports 0 for a running run; the
+    /// client's `fill_live` puts the real length in from describe.
     pub history_length: i64,
-    /// The `HeliosLane` search attribute, when set.
+    /// The lane it belongs to ([`lane_of`]: the `HeliosLane` search attribute, else the `LANE/`
+    /// id prefix).
     pub lane: Option<String>,
 }
 
@@ -125,12 +127,19 @@ impl WorkflowRow {
     }
 }
 
-/// The lane-linkage rule, shared by rows and the lightweight lane index.
+/// The lane-linkage rule, shared by rows and the lightweight lane index: see [`lane_of`].
 pub fn belongs_to(id: &str, lane_attr: Option<&str>, label: &str) -> bool {
-    lane_attr == Some(label)
-        || id
-            .strip_prefix(label)
-            .is_some_and(|rest| rest.starts_with('/'))
+    lane_of(id, lane_attr) == Some(label)
+}
+
+/// The lane a workflow belongs to: its `HeliosLane` search attribute when set (it was named
+/// on purpose), else the lane its id names (`LANE/...`). The one linkage rule: the panel's
+/// lane counts, attention and `w` view, `helios wf ls`'s `lane`, and triage audit events all
+/// come from here.
+pub fn lane_of<'a>(id: &'a str, lane_attr: Option<&'a str>) -> Option<&'a str> {
+    lane_attr
+        .filter(|l| !l.is_empty())
+        .or_else(|| lane_of_id(id))
 }
 
 /// A pending activity of a workflow.

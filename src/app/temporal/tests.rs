@@ -93,6 +93,9 @@ fn refreshed(s: &mut AppState, rows: Vec<WorkflowRow>) {
 #[case("ab/deploy-1", None, "a", false)]
 #[case("x", Some("a"), "a", true)]
 #[case("a", None, "a", false)]
+#[case::attribute_wins("b/deploy-1", Some("a"), "a", true)]
+#[case::attribute_wins_over_prefix("b/deploy-1", Some("a"), "b", false)]
+#[case::empty_attribute_is_unset("b/deploy-1", Some(""), "b", true)]
 fn lane_linkage(
     #[case] id: &str,
     #[case] attr: Option<&str>,
@@ -100,6 +103,7 @@ fn lane_linkage(
     #[case] yes: bool,
 ) {
     assert_eq!(super::belongs_to(id, attr, lane), yes);
+    assert_eq!(super::model::lane_of(id, attr) == Some(lane), yes);
 }
 
 #[test]

@@ -5,9 +5,10 @@
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::config::actor::actor;
 use crate::integrations::share::store::ShareStore;
 use crate::integrations::share::{
-    Share, ShareError, StartRequest, actor, event, is_alive, start_share, stop_share,
+    Share, ShareError, StartRequest, event, is_alive, start_share, stop_share,
 };
 use crate::model::AuditEvent;
 

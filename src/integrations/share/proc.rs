@@ -41,13 +41,19 @@ pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Option<Output> 
     }
 }
 
+/// A command for tmate or tmux on a private socket, without the caller's `TMUX` and
+/// `TMUX_PANE`: run from inside tmux, tmate refuses every command ("sessions should be nested
+/// with care, unset $TMUX to force"), and the socket is always named with `-S` anyway.
+pub fn unnested(prog: &str) -> Command {
+    let mut c = crate::config::secrets::command(prog);
+    c.env_remove("TMUX").env_remove("TMUX_PANE");
+    c
+}
+
 /// `PROG -S SOCK ARGS...` with a short deadline; stdout trimmed, or `None` on failure.
 pub fn query(prog: &str, socket: &Path, args: &[&str]) -> Option<String> {
     let out = run_with_timeout(
-        crate::config::secrets::command(prog)
-            .arg("-S")
-            .arg(socket)
-            .args(args),
+        unnested(prog).arg("-S").arg(socket).args(args),
         Duration::from_secs(5),
     )?;
     out.status
@@ -102,7 +108,7 @@ pub fn watchdog(share: &Share, ttl: Duration) -> std::io::Result<u32> {
         Tool::Tmate => "tmate",
         Tool::Upterm => "tmux",
     };
-    let child = crate::config::secrets::command("sh")
+    let child = unnested("sh")
         .arg("-c")
         .arg("sleep \"$1\"; exec \"$2\" -S \"$3\" kill-server")
         .arg("helios-share-ttl")

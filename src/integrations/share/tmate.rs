@@ -49,7 +49,7 @@ fn server(cfg: &ShareConfig) -> String {
 }
 
 fn tmate(share: &Share) -> Command {
-    let mut c = crate::config::secrets::command(TOOL);
+    let mut c = proc::unnested(TOOL);
     c.arg("-S").arg(&share.socket);
     c
 }
@@ -171,4 +171,21 @@ pub fn parse_clients(messages: &str) -> Vec<String> {
         }
     }
     who
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_server_named_in_messages_is_the_configured_one_or_tmates_default() {
+        assert_eq!(server(&ShareConfig::default()), "ssh.tmate.io:22");
+        let own = ShareConfig {
+            tmate_host: Some("127.0.0.1".into()),
+            tmate_port: Some(2222),
+            ..ShareConfig::default()
+        };
+        assert_eq!(server(&own), "127.0.0.1:2222");
+        assert!(config_text(&own).contains("set -g tmate-server-port '2222'"));
+    }
 }

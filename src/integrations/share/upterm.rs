@@ -87,7 +87,7 @@ pub fn start(share: &mut Share, session: &str, cfg: &ShareConfig) -> Result<(), 
         })?;
     }
     let out = proc::run_with_timeout(
-        crate::config::secrets::command("tmux")
+        proc::unnested("tmux")
             .arg("-S")
             .arg(&share.socket)
             .args([

@@ -278,6 +278,44 @@ impl TemporalClient {
         Ok(convert::detail(&r).row)
     }
 
+    /// Describe the current run of each distinct workflow id among `rows` (with
+    /// `running_only`, of the running rows only; eight calls at a time) and put what the list
+    /// cannot know into the rows of those runs: the visibility store behind `list` writes a
+    /// run's history length only when the run closes, so a running row lists 0. Returns each
+    /// described id's current run id; ids deleted since the list are left out.
+    pub async fn fill_live(
+        &self,
+        rows: &mut [WorkflowRow],
+        running_only: bool,
+    ) -> Result<HashMap<String, String>, TemporalError> {
+        let mut ids: Vec<String> = rows
+            .iter()
+            .filter(|r| !running_only || r.status == WfStatus::Running)
+            .map(|r| r.id.clone())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut described = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(8) {
+            described
+                .extend(futures::future::join_all(chunk.iter().map(|id| self.current(id))).await);
+        }
+        let mut current = HashMap::new();
+        for d in described {
+            match d {
+                Ok(live) => {
+                    for r in rows.iter_mut().filter(|r| r.run_id == live.run_id) {
+                        r.history_length = live.history_length;
+                    }
+                    current.insert(live.id, live.run_id);
+                }
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(current)
+    }
+
     /// The current run of a workflow (or the given run): row, pending activities and children.
     pub async fn describe(
         &self,

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 use crate::app::temporal::model::{
     ChildInfo, FailureInfo, HistoryLine, PendingActivity, Poller, WfStatus, WorkflowDetail,
-    WorkflowRow,
+    WorkflowRow, lane_of,
 };
 use crate::integrations::temporal::client::LANE_ATTRIBUTE;
 
@@ -46,8 +46,12 @@ pub fn row(i: &WorkflowExecutionInfo) -> WorkflowRow {
         .as_ref()
         .map(|e| (e.workflow_id.clone(), e.run_id.clone()))
         .unwrap_or_default();
+    let attr = i
+        .search_attributes
+        .as_ref()
+        .and_then(|s| s.indexed_fields.get(LANE_ATTRIBUTE))
+        .and_then(payload_string);
     WorkflowRow {
-        id,
         run_id,
         workflow_type: i
             .r#type
@@ -59,11 +63,8 @@ pub fn row(i: &WorkflowExecutionInfo) -> WorkflowRow {
         close_time: ts!(i.close_time),
         task_queue: i.task_queue.clone(),
         history_length: i.history_length,
-        lane: i
-            .search_attributes
-            .as_ref()
-            .and_then(|s| s.indexed_fields.get(LANE_ATTRIBUTE))
-            .and_then(payload_string),
+        lane: lane_of(&id, attr.as_deref()).map(str::to_string),
+        id,
     }
 }
 

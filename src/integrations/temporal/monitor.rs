@@ -229,7 +229,14 @@ pub async fn collect(
     let page = spec.page.min(tokens.len() - 1);
     let (workflows, has_next_page, query_error) =
         match c.list(&query, page_size.max(1), tokens[page].clone()).await {
-            Ok((rows, next)) => {
+            Ok((mut rows, next)) => {
+                // Running rows' real history length; a describe the server refuses leaves the
+                // list's value, a lost connection fails the refresh like any other call.
+                if let Err(e) = c.fill_live(&mut rows, true).await
+                    && e.is_transport()
+                {
+                    return Err(e);
+                }
                 let more = !next.is_empty();
                 tokens.truncate(page + 1);
                 if more {

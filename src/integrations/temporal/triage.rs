@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::app::temporal::model::{TriageOp, TriageRequest, lane_of_id};
+use crate::app::temporal::model::{TriageOp, TriageRequest, lane_of};
 use crate::integrations::temporal::client::TemporalClient;
 use crate::model::AuditEvent;
 use crate::store::journal::JournalHandle;
@@ -21,17 +21,8 @@ pub struct AuditContext {
 impl AuditContext {
     /// The current user on this host, in `repo`.
     pub fn current(repo: &str) -> Self {
-        let user = std::env::var("USER")
-            .or_else(|_| std::env::var("LOGNAME"))
-            .unwrap_or_else(|_| "unknown".into());
-        let host = std::fs::read_to_string("/etc/hostname")
-            .map(|h| h.trim().to_string())
-            .ok()
-            .filter(|h| !h.is_empty())
-            .or_else(|| std::env::var("HOSTNAME").ok())
-            .unwrap_or_else(|| "localhost".into());
         Self {
-            actor: format!("{user}@{host}"),
+            actor: crate::config::actor::actor(),
             repo: repo.to_string(),
         }
     }
@@ -47,7 +38,7 @@ pub async fn request(
     let journal = journal.clone();
     let audit = audit.clone();
     let action = req.op.audit_action();
-    let lane = lane_of_id(&req.id).map(str::to_string);
+    let lane = lane_of(&req.id, None).map(str::to_string);
     let detail = json!({ "workflow_id": req.id, "run_id": req.run_id });
     tokio::task::spawn_blocking(move || {
         journal.request(&audit.actor, &audit.repo, action, lane.as_deref(), &detail)
@@ -161,7 +152,7 @@ pub fn record(
         &audit.actor,
         &audit.repo,
         req.op.audit_action(),
-        lane_of_id(&req.id),
+        lane_of(&req.id, None),
         result.is_ok(),
         detail,
     ));
