@@ -4,19 +4,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
+#[path = "support/tui.rs"]
+mod tui;
 
-use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::Output;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use helios::store::sqlite::SqliteStore;
 use helios::store::{EventQuery, EventResult, EventStore};
-use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
 use serde_json::Value;
-use support::{World, require, wait_until, wait_until_or};
-use tui_term::vt100::Parser;
+use support::{World, require, wait_until};
+use tui::Tui;
 
 const WAIT: Duration = Duration::from_secs(30);
 const NATS_URL: &str = "nats://natsuser:natspw@127.0.0.1:1";
@@ -396,82 +395,6 @@ fn lanes_and_output_never_see_helios_credentials() {
     }
 }
 
-/// helios's console in a PTY of its own, with a screen model of what it draws.
-struct Tui {
-    screen: Arc<Mutex<Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn Child + Send + Sync>,
-}
-
-impl Tui {
-    fn start(world: &World, env: &[(&str, &str)]) -> Self {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: 30,
-                cols: 160,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(support::helios_bin());
-        cmd.cwd(&world.repo);
-        for (k, v) in world.env() {
-            cmd.env(k, v);
-        }
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("TMUX");
-        cmd.env_remove("ZELLIJ");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
-        let screen = Arc::new(Mutex::new(Parser::new(30, 160, 0)));
-        let s = screen.clone();
-        std::thread::spawn(move || {
-            let _master = pair.master;
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                s.lock().unwrap().process(&buf[..n]);
-            }
-        });
-        Self {
-            screen,
-            writer,
-            child,
-        }
-    }
-
-    fn contents(&self) -> String {
-        self.screen.lock().unwrap().screen().contents()
-    }
-
-    fn keys(&mut self, bytes: &[u8]) {
-        self.writer.write_all(bytes).unwrap();
-        self.writer.flush().unwrap();
-    }
-
-    fn wait_for(&self, what: &str, needle: &str) {
-        wait_until_or(
-            what,
-            WAIT,
-            || self.contents().contains(needle),
-            || format!("helios shows:\n{}", self.contents()),
-        );
-    }
-}
-
-impl Drop for Tui {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
 fn focused(world: &World) -> bool {
     SqliteStore::open(&world.path("state/helios/helios.db"))
         .and_then(|s| s.query(&EventQuery::default()))
@@ -491,17 +414,21 @@ fn the_console_refuses_bad_labels_and_shows_a_send_that_reached_nothing() {
         .unwrap()
         .to_string();
     let mut tui = Tui::start(&world, &[]);
-    tui.wait_for("the lane list", "beta");
+    tui.wait_for("the lane list", "beta", WAIT);
 
     tui.keys(b":lane new fix-1.2\r");
-    tui.wait_for("the refusal", "lane label \"fix-1.2\" is not allowed");
+    tui.wait_for("the refusal", "lane label \"fix-1.2\" is not allowed", WAIT);
     tui.keys(b"cfix-1.3\r");
-    tui.wait_for("the refusal", "lane label \"fix-1.3\" is not allowed");
+    tui.wait_for("the refusal", "lane label \"fix-1.3\" is not allowed", WAIT);
     assert!(!sessions(&world).contains("fix"));
 
     tmux(&world, &["kill-session", "-t", &format!("={alpha}")]);
     tui.keys(b":lane send alpha echo hi\r");
-    tui.wait_for("the failed send", "lane alpha has no running tmux session");
+    tui.wait_for(
+        "the failed send",
+        "lane alpha has no running tmux session",
+        WAIT,
+    );
     wait_until("the failed send's event", WAIT, || {
         recorded(&world, "lane.text_sent", "alpha", EventResult::Error)
     });
@@ -529,9 +456,9 @@ fn a_plain_lane_shell_does_not_get_helios_credentials() {
             ("HELIOS_POSTGRES_URL", PG_URL),
         ],
     );
-    tui.wait_for("the worktree lane", "feature-x");
+    tui.wait_for("the worktree lane", "feature-x", WAIT);
     tui.keys(b"j\r");
     wait_until("focus", WAIT, || focused(&world));
     tui.keys(b"echo \"n=${NATS_URL:-unset} p=${HELIOS_POSTGRES_URL:-unset} $((6*7))\"\r");
-    tui.wait_for("the shell's answer", "n=unset p=unset 42");
+    tui.wait_for("the shell's answer", "n=unset p=unset 42", WAIT);
 }

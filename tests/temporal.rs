@@ -62,11 +62,17 @@ fn app_state(lanes: &[&str]) -> AppState {
 
 /// The journalled results, without the `action.requested` event the journal-first rule writes
 /// before each action (that rule has its own tests).
-fn audit_events(path: &Path) -> Vec<AuditEvent> {
+/// Every journalled event, requests (`action.requested`, written before each action) included.
+fn journal_events(path: &Path) -> Vec<AuditEvent> {
     SqliteStore::open(path)
         .unwrap()
         .query(&EventQuery::default())
         .unwrap()
+}
+
+/// The results only: what each action did.
+fn audit_events(path: &Path) -> Vec<AuditEvent> {
+    journal_events(path)
         .into_iter()
         .filter(|e| e.action != "action.requested")
         .collect()
@@ -367,7 +373,7 @@ fn real_server_counts_list_detail_triage_and_lanes() {
     let journal_path = world.path("state/helios/helios.db");
     let evs = audit_events(&journal_path);
     // Each triage action was requested, durably, before it was taken.
-    let requested = evs
+    let requested = journal_events(&journal_path)
         .iter()
         .filter(|e| e.action == "action.requested")
         .count();
@@ -483,17 +489,11 @@ fn real_server_counts_list_detail_triage_and_lanes() {
     assert!(!srv.history("race-1").contains("CANCEL_REQUESTED"));
 
     // Each action's request, then its result.
-    let results = || -> Vec<AuditEvent> {
-        audit_events(&panel_journal)
-            .into_iter()
-            .filter(|e| e.action != "action.requested")
-            .collect()
-    };
     wait_until("the panel's audit events", Duration::from_secs(10), || {
-        results().len() == 2
+        audit_events(&panel_journal).len() == 2
     });
-    assert_eq!(audit_events(&panel_journal).len(), 4);
-    let evs = results();
+    assert_eq!(journal_events(&panel_journal).len(), 4);
+    let evs = audit_events(&panel_journal);
     assert_eq!(evs[0].action, "workflow.terminated");
     assert_eq!(evs[0].detail["reason"], "stuck in panel");
     assert_eq!(evs[1].action, "workflow.cancel_requested");
