@@ -135,6 +135,7 @@ impl ShareStore {
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(params![repo], |r| {
+                let id: String = r.get(0)?;
                 let tool: String = r.get(3)?;
                 let mode: String = r.get(4)?;
                 let links: String = r.get(5)?;
@@ -142,26 +143,49 @@ impl ShareStore {
                 let expires: String = r.get(7)?;
                 let socket: String = r.get(9)?;
                 let dir: String = r.get(10)?;
-                Ok(Share {
-                    id: r.get(0)?,
-                    repo: r.get(1)?,
-                    lane: r.get(2)?,
-                    tool: Tool::parse(&tool).unwrap_or(Tool::Tmate),
-                    rw: mode == "rw",
-                    links: serde_json::from_str(&links).unwrap_or_default(),
-                    started: OffsetDateTime::parse(&started, &Rfc3339)
-                        .unwrap_or(OffsetDateTime::UNIX_EPOCH),
-                    expires: OffsetDateTime::parse(&expires, &Rfc3339)
-                        .unwrap_or(OffsetDateTime::UNIX_EPOCH),
-                    pid: r.get(8)?,
-                    socket: PathBuf::from(socket),
-                    dir: PathBuf::from(dir),
-                    watchdog_pid: r.get(11)?,
-                    clients: Vec::new(),
-                })
+                // A field this helios cannot read is an error naming the share, never a guess:
+                // an unknown tool read as tmate would stop the wrong server, and an unreadable
+                // time read as 1970 would end the share as expired.
+                let time = |what: &str, v: &str| {
+                    OffsetDateTime::parse(v, &Rfc3339)
+                        .map_err(|e| format!("its {what} time {v:?} is unreadable ({e})"))
+                };
+                let decoded = (|| {
+                    Ok(Share {
+                        tool: Tool::parse(&tool)
+                            .ok_or_else(|| format!("its tool {tool:?} is unknown"))?,
+                        rw: mode == "rw",
+                        links: serde_json::from_str(&links)
+                            .map_err(|e| format!("its links are unreadable ({e})"))?,
+                        started: time("start", &started)?,
+                        expires: time("expiry", &expires)?,
+                        id: id.clone(),
+                        repo: r.get(1).map_err(|e| e.to_string())?,
+                        lane: r.get(2).map_err(|e| e.to_string())?,
+                        pid: r.get(8).map_err(|e| e.to_string())?,
+                        socket: PathBuf::from(&socket),
+                        dir: PathBuf::from(&dir),
+                        watchdog_pid: r.get(11).map_err(|e| e.to_string())?,
+                        clients: Vec::new(),
+                    })
+                })();
+                Ok(decoded.map_err(|reason: String| (id, reason)))
             })
             .map_err(|e| self.err(e))?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+        let mut out = Vec::new();
+        for row in rows {
+            match row.map_err(|e| self.err(e))? {
+                Ok(share) => out.push(share),
+                Err((id, reason)) => {
+                    return Err(StoreError::Corrupt {
+                        path: self.db.path().display().to_string(),
+                        id: format!("share {id}"),
+                        reason: format!("{reason}; helios leaves it running: stop it by hand"),
+                    });
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The active share of a lane, if any.
@@ -181,5 +205,39 @@ impl ShareStore {
             .optional()
             .map(|o| o.is_some())
             .map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn an_unreadable_share_row_is_an_error_not_a_guess() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ShareStore::open(dir.path().join("j.db")).unwrap();
+        for (id, tool, expires) in [
+            ("s1", "tmux-ng", "2099-01-01T00:00:00Z"),
+            ("s2", "tmate", "yesterday"),
+        ] {
+            store
+                .db
+                .conn()
+                .execute(
+                    "INSERT INTO shares (id, repo, lane, tool, mode, links, started, expires, socket, dir)
+                     VALUES (?1, 'r', 'l', ?2, 'ro', '[]', '2026-01-01T00:00:00Z', ?3, '/s', '/d')",
+                    params![id, tool, expires],
+                )
+                .unwrap();
+            let e = store.active("r").unwrap_err().to_string();
+            assert!(e.contains(id), "{e}");
+            store
+                .db
+                .conn()
+                .execute("DELETE FROM shares WHERE id = ?1", params![id])
+                .unwrap();
+        }
+        assert!(store.active("r").unwrap().is_empty());
     }
 }
