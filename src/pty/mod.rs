@@ -8,6 +8,7 @@ pub mod screen;
 use crate::lanes::{LaneId, LaneInfo};
 use crate::ui::ScreenSource;
 
+pub use control::replay as replay_control;
 pub use portable::{PortablePtys, PtyConfig};
 pub use screen::{InputModes, LaneScreen, Notices, Screens};
 

@@ -167,17 +167,28 @@ impl EventStore for SqliteStore {
     }
 }
 
-/// The raw columns of one journal row, before decoding.
-pub(crate) struct RawRow {
+/// The raw columns of one journal row, before decoding (public for the fuzz targets in
+/// tests/fuzz, which decode rows a newer or damaged journal could hold).
+#[derive(Debug, Clone, Default)]
+pub struct RawRow {
+    /// The row's position in the journal.
     pub seq: i64,
-    id: String,
-    at: String,
-    actor: String,
-    repo: String,
-    action: String,
-    lane: Option<String>,
-    result: String,
-    detail: String,
+    /// The event's ULID.
+    pub id: String,
+    /// RFC 3339 time.
+    pub at: String,
+    /// Who did it.
+    pub actor: String,
+    /// The repository's short name.
+    pub repo: String,
+    /// Dotted action name.
+    pub action: String,
+    /// The lane, if any.
+    pub lane: Option<String>,
+    /// `ok` or `error`.
+    pub result: String,
+    /// JSON text.
+    pub detail: String,
 }
 
 /// The column list every reader selects, matching [`RawRow::from_row`].
