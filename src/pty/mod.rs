@@ -2,6 +2,7 @@
 //! per-lane screen model.
 
 mod control;
+mod csi_cap;
 pub mod portable;
 pub mod screen;
 

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tui_term::vt100::{Callbacks, Parser, Screen};
 
 use crate::lanes::LaneId;
+use crate::pty::csi_cap::CsiCap;
 use crate::ui::ScreenSource;
 
 /// What the parser saw in one chunk of output that needs a human.
@@ -62,9 +63,22 @@ pub fn notification(params: &[&[u8]]) -> Option<String> {
 /// repeats a version its old one had.
 static VERSIONS: AtomicU64 = AtomicU64::new(1);
 
+/// The smallest screen the model keeps, whatever the pane's size: vt100 0.16 panics when text
+/// wraps on a one-row screen (`Grid::col_wrap` subtracts the scrolled row from row 0) and when
+/// a wide character is drawn on a one-column screen (`cols - width`), in release builds too
+/// (upstream vt100-rust issue #37 and PR #29; found by the fuzz targets). The PTY keeps the
+/// pane's real size; a one-row or one-column pane shows the top-left of a 2x2 screen.
+const MIN_SIZE: u16 = 2;
+
+/// A lane's parser and the filter in front of it, behind one lock.
+struct Model {
+    parser: Parser<Notices>,
+    cap: CsiCap,
+}
+
 /// One lane's screen, its pending-notice flag, and its version.
 pub struct LaneScreen {
-    parser: Mutex<Parser<Notices>>,
+    model: Mutex<Model>,
     pending: AtomicBool,
     version: AtomicU64,
 }
@@ -81,12 +95,15 @@ impl LaneScreen {
     /// A blank screen of `rows` x `cols` keeping `scrollback` lines.
     pub fn new(rows: u16, cols: u16, scrollback: usize) -> Self {
         Self {
-            parser: Mutex::new(Parser::new_with_callbacks(
-                rows.max(1),
-                cols.max(1),
-                scrollback,
-                Notices::default(),
-            )),
+            model: Mutex::new(Model {
+                parser: Parser::new_with_callbacks(
+                    rows.max(MIN_SIZE),
+                    cols.max(MIN_SIZE),
+                    scrollback,
+                    Notices::default(),
+                ),
+                cap: CsiCap::default(),
+            }),
             pending: AtomicBool::new(false),
             version: AtomicU64::new(VERSIONS.fetch_add(1, Ordering::Relaxed)),
         }
@@ -103,16 +120,18 @@ impl LaneScreen {
         self.version.store(v, Ordering::Release);
     }
 
-    fn lock(&self) -> MutexGuard<'_, Parser<Notices>> {
-        self.parser.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, Model> {
+        self.model.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Feed output bytes; returns what needs a human in them.
     pub fn feed(&self, bytes: &[u8]) -> Notices {
-        let mut p = self.lock();
-        p.process(bytes);
+        let mut m = self.lock();
+        let Model { parser, cap } = &mut *m;
+        let (rows, cols) = parser.screen().size();
+        parser.process(&cap.filter(bytes, rows.max(cols)));
         self.bump();
-        std::mem::take(p.callbacks_mut())
+        std::mem::take(parser.callbacks_mut())
     }
 
     /// Mark a notice as sent; returns true when one was already pending (so this one merges).
@@ -127,20 +146,22 @@ impl LaneScreen {
 
     /// Run `f` on the current screen, holding this lane's lock only for the call.
     pub fn with<R>(&self, f: impl FnOnce(&Screen) -> R) -> R {
-        f(self.lock().screen())
+        f(self.lock().parser.screen())
     }
 
     /// Resize the screen model (the PTY is resized by the caller).
     pub fn set_size(&self, rows: u16, cols: u16) {
-        let mut p = self.lock();
-        p.screen_mut().set_size(rows.max(1), cols.max(1));
+        let mut m = self.lock();
+        m.parser
+            .screen_mut()
+            .set_size(rows.max(MIN_SIZE), cols.max(MIN_SIZE));
         self.bump();
     }
 
     /// Scroll the view back `rows` lines (0: live).
     pub fn set_scroll(&self, rows: usize) {
-        let mut p = self.lock();
-        p.screen_mut().set_scrollback(rows);
+        let mut m = self.lock();
+        m.parser.screen_mut().set_scrollback(rows);
         self.bump();
     }
 
@@ -271,5 +292,39 @@ mod tests {
         }
         s.set_scroll(100);
         assert_eq!(s.with(Screen::scrollback), 3);
+    }
+
+    /// Fuzz finds (tests/fuzz, `lane_screen` and `tmux_control`): vt100 0.16 panicked on these.
+    #[test]
+    fn tiny_screens_do_not_panic() {
+        // Text wrapping on a one-row screen (tmux reported a pane of 2x1).
+        let s = LaneScreen::new(1, 2, 0);
+        let _ = s.feed(b"\\0 and more");
+        assert_eq!(s.with(Screen::size), (2, 2));
+        // A wide character on a one-column screen, also after a resize.
+        let s = LaneScreen::new(24, 80, 0);
+        s.set_size(3, 1);
+        let _ = s.feed("\u{65e5}\u{672c}".as_bytes());
+        s.set_size(0, 0);
+        let _ = s.feed("\u{65e5}x\r\n\u{672c}".as_bytes());
+        assert!(!s.contents().is_empty());
+    }
+
+    /// Fuzz find (`lane_screen`): `ESC [ 65535 @` took about 0.8 s in vt100; capped, it draws
+    /// the same as a count of the screen's width.
+    #[test]
+    fn huge_insert_counts_are_cheap() {
+        let s = LaneScreen::new(4, 10, 0);
+        let t = std::time::Instant::now();
+        for _ in 0..50 {
+            let _ = s.feed(b"ab\x1b[1;2H\x1b[65535@\x1b[65535L\x1b[65535T");
+        }
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            t.elapsed()
+        );
+        let _ = s.feed(b"\x1b[Hxy\x1b[1;2H\x1b[65535@");
+        assert_eq!(s.contents(), "x");
     }
 }
