@@ -2,7 +2,9 @@
 //! reader and by the renderer, never one lock over all lanes), the merged-notice flag, and the
 //! callbacks that catch the bell and OSC 9 / OSC 777 notifications.
 
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -74,6 +76,48 @@ const MIN_SIZE: u16 = 2;
 struct Model {
     parser: Parser<Notices>,
     cap: CsiCap,
+    /// Scrollback lines, for a screen that starts over.
+    scrollback: usize,
+}
+
+thread_local! {
+    /// Set while this thread runs the VT parser in [`Model::guarded`].
+    static CONTAINED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether a panic on this thread comes from a lane's VT parser and is contained there: the
+/// console's panic hook then leaves the terminal alone.
+pub fn panic_is_contained() -> bool {
+    CONTAINED.with(Cell::get)
+}
+
+impl Model {
+    fn new(rows: u16, cols: u16, scrollback: usize) -> Self {
+        Self {
+            parser: Parser::new_with_callbacks(rows, cols, scrollback, Notices::default()),
+            cap: CsiCap::default(),
+            scrollback,
+        }
+    }
+
+    /// Run `f` on the parser. vt100 0.16 has panics left in it: a wide character cut by a
+    /// narrower resize stays marked wide in the last column, and drawing or erasing there
+    /// indexes past the row (found by the `lane_screen` fuzz target; real when a pane shrinks
+    /// beside an emoji). Such a panic would end the lane's reader and, through the panic hook,
+    /// the console's terminal mode; instead the lane starts over on a blank screen of `size`.
+    fn guarded<R: Default>(
+        &mut self,
+        size: (u16, u16),
+        f: impl FnOnce(&mut Parser<Notices>) -> R,
+    ) -> R {
+        CONTAINED.with(|c| c.set(true));
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(&mut self.parser)));
+        CONTAINED.with(|c| c.set(false));
+        result.unwrap_or_else(|_| {
+            *self = Self::new(size.0, size.1, self.scrollback);
+            R::default()
+        })
+    }
 }
 
 /// One lane's screen, its pending-notice flag, and its version.
@@ -95,15 +139,11 @@ impl LaneScreen {
     /// A blank screen of `rows` x `cols` keeping `scrollback` lines.
     pub fn new(rows: u16, cols: u16, scrollback: usize) -> Self {
         Self {
-            model: Mutex::new(Model {
-                parser: Parser::new_with_callbacks(
-                    rows.max(MIN_SIZE),
-                    cols.max(MIN_SIZE),
-                    scrollback,
-                    Notices::default(),
-                ),
-                cap: CsiCap::default(),
-            }),
+            model: Mutex::new(Model::new(
+                rows.max(MIN_SIZE),
+                cols.max(MIN_SIZE),
+                scrollback,
+            )),
             pending: AtomicBool::new(false),
             version: AtomicU64::new(VERSIONS.fetch_add(1, Ordering::Relaxed)),
         }
@@ -127,11 +167,14 @@ impl LaneScreen {
     /// Feed output bytes; returns what needs a human in them.
     pub fn feed(&self, bytes: &[u8]) -> Notices {
         let mut m = self.lock();
-        let Model { parser, cap } = &mut *m;
-        let (rows, cols) = parser.screen().size();
-        parser.process(&cap.filter(bytes, rows.max(cols)));
+        let size = m.parser.screen().size();
+        let bytes = m.cap.filter(bytes, size.0.max(size.1));
+        let notices = m.guarded(size, |p| {
+            p.process(&bytes);
+            std::mem::take(p.callbacks_mut())
+        });
         self.bump();
-        std::mem::take(parser.callbacks_mut())
+        notices
     }
 
     /// Mark a notice as sent; returns true when one was already pending (so this one merges).
@@ -151,10 +194,9 @@ impl LaneScreen {
 
     /// Resize the screen model (the PTY is resized by the caller).
     pub fn set_size(&self, rows: u16, cols: u16) {
-        let mut m = self.lock();
-        m.parser
-            .screen_mut()
-            .set_size(rows.max(MIN_SIZE), cols.max(MIN_SIZE));
+        let size = (rows.max(MIN_SIZE), cols.max(MIN_SIZE));
+        self.lock()
+            .guarded(size, |p| p.screen_mut().set_size(size.0, size.1));
         self.bump();
     }
 
@@ -326,5 +368,20 @@ mod tests {
         );
         let _ = s.feed(b"\x1b[Hxy\x1b[1;2H\x1b[65535@");
         assert_eq!(s.contents(), "x");
+    }
+
+    /// Fuzz find (`lane_screen`): vt100 panics drawing where a resize cut a wide character;
+    /// the lane's screen starts over instead.
+    #[test]
+    fn a_vt100_panic_resets_the_lane_instead_of_ending_it() {
+        let s = LaneScreen::new(2, 4, 10);
+        let _ = s.feed("ab\u{65e5}".as_bytes());
+        s.set_size(2, 3);
+        assert!(!panic_is_contained());
+        let _ = s.feed(b"\x1b[1;3Hx");
+        assert!(!panic_is_contained());
+        assert_eq!(s.with(Screen::size), (2, 3));
+        assert!(s.feed(b"ok\x07").bell);
+        assert_eq!(s.contents(), "ok");
     }
 }
