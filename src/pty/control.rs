@@ -569,4 +569,17 @@ mod tests {
         assert_eq!(screen.with(tui_term::vt100::Screen::size), (4, 30));
         assert_eq!(screen.contents(), "old\nabhi\nthere");
     }
+
+    /// Fuzz find (`tmux_control`): a window of 65535x65535 made the screen model allocate
+    /// gigabytes; the model stops at 1000x1000.
+    #[test]
+    fn a_huge_window_does_not_take_the_memory() {
+        let huge = String::from_utf8_lossy(TRANSCRIPT).replace(
+            "%layout-change @0 b25d,30x4,0,0,0 b25d,30x4,0,0,0 *",
+            "%layout-change @0 b25d,65535x65535 @0 %1",
+        );
+        let screen = Arc::new(LaneScreen::new(24, 80, 100));
+        assert_eq!(replay(huge.as_bytes(), &screen), 1);
+        assert_eq!(screen.with(tui_term::vt100::Screen::size), (1000, 1000));
+    }
 }

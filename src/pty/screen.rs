@@ -72,6 +72,21 @@ static VERSIONS: AtomicU64 = AtomicU64::new(1);
 /// pane's real size; a one-row or one-column pane shows the top-left of a 2x2 screen.
 const MIN_SIZE: u16 = 2;
 
+/// The largest screen the model keeps: a control-mode lane follows the size tmux reports for
+/// the window, and a program in the lane can make its own window 10000x10000 (tmux's limit);
+/// vt100 would allocate every cell of it, about 4 GB per lane (found by the `tmux_control`
+/// fuzz target with `%layout-change @0 b25d,65535x65535`). No terminal helios runs in is
+/// wider or taller; a larger window shows its top-left part.
+const MAX_SIZE: u16 = 1000;
+
+/// Rows and columns as the model keeps them.
+fn model_size(rows: u16, cols: u16) -> (u16, u16) {
+    (
+        rows.clamp(MIN_SIZE, MAX_SIZE),
+        cols.clamp(MIN_SIZE, MAX_SIZE),
+    )
+}
+
 /// A lane's parser and the filter in front of it, behind one lock.
 struct Model {
     parser: Parser<Notices>,
@@ -139,11 +154,10 @@ impl LaneScreen {
     /// A blank screen of `rows` x `cols` keeping `scrollback` lines.
     pub fn new(rows: u16, cols: u16, scrollback: usize) -> Self {
         Self {
-            model: Mutex::new(Model::new(
-                rows.max(MIN_SIZE),
-                cols.max(MIN_SIZE),
-                scrollback,
-            )),
+            model: Mutex::new({
+                let (rows, cols) = model_size(rows, cols);
+                Model::new(rows, cols, scrollback)
+            }),
             pending: AtomicBool::new(false),
             version: AtomicU64::new(VERSIONS.fetch_add(1, Ordering::Relaxed)),
         }
@@ -194,7 +208,7 @@ impl LaneScreen {
 
     /// Resize the screen model (the PTY is resized by the caller).
     pub fn set_size(&self, rows: u16, cols: u16) {
-        let size = (rows.max(MIN_SIZE), cols.max(MIN_SIZE));
+        let size = model_size(rows, cols);
         self.lock()
             .guarded(size, |p| p.screen_mut().set_size(size.0, size.1));
         self.bump();
