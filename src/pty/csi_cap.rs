@@ -58,8 +58,16 @@ impl CsiCap {
     pub(crate) fn filter<'a>(&mut self, bytes: &'a [u8], cap: u16) -> Cow<'a, [u8]> {
         let mut out: Option<Vec<u8>> = None;
         let mut copied = 0;
-        for (i, &b) in bytes.iter().enumerate() {
-            if let Some(final_byte) = self.step(b, cap) {
+        let mut i = 0;
+        while i < bytes.len() {
+            // Outside an escape only ESC matters: skip text in one scan.
+            if self.state == State::Other {
+                match bytes[i..].iter().position(|&b| b == ESC) {
+                    Some(n) => i += n,
+                    None => break,
+                }
+            }
+            if let Some(final_byte) = self.step(bytes[i], cap) {
                 let out = out.get_or_insert_with(|| Vec::with_capacity(bytes.len() + 16));
                 out.extend_from_slice(&bytes[copied..i]);
                 out.push(CAN);
@@ -67,6 +75,7 @@ impl CsiCap {
                 out.push(final_byte);
                 copied = i + 1;
             }
+            i += 1;
         }
         match out {
             None => Cow::Borrowed(bytes),
