@@ -59,16 +59,48 @@ done
 export HELIOS_PG_BIN=/usr/lib/postgresql/15/bin
 
 # A clean build of every test binary takes about 3.5 GB under target/ (debug info is trimmed in
-# Cargo.toml); a full disk shows up as the linker dying with SIGBUS, so say it plainly first.
+# Cargo.toml), the fuzz targets about 4 GB more under target/fuzz; a full disk shows up as the
+# linker dying with SIGBUS, so say it plainly first.
 target_dir=${CARGO_TARGET_DIR:-$here/target}
 mkdir -p "$target_dir"
 free_gb=$(df -Pk "$target_dir" | awk 'NR==2 { print int($4 / 1048576) }')
-[ "$free_gb" -ge 5 ] || die "only ${free_gb} GB free on the disk of $target_dir; the build needs about 5 GB: free some space (cargo clean) and run again"
+[ "$free_gb" -ge 9 ] || die "only ${free_gb} GB free on the disk of $target_dir; the build and the fuzz targets need about 9 GB: free some space (cargo clean) and run again"
 
 say "cargo fmt --check"
 cargo fmt --check
 say "cargo clippy"
 cargo clippy --locked --all-targets -- -D warnings
+# Fuzzing: every target in tests/fuzz for a short run, so a parser that panics on some input
+# fails CI. cargo-fuzz needs nightly (sanitizer flags); a missing nightly or cargo-fuzz fails
+# the run. Long campaigns are run by hand (README.md, "Fuzzing").
+fuzz_version=0.13.2
+fuzz_secs=${HELIOS_FUZZ_SECS:-20}
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+  say "installing the nightly toolchain for cargo-fuzz"
+  rustup toolchain install nightly --profile minimal || die "rustup toolchain install nightly failed: cargo-fuzz needs nightly"
+fi
+if ! cargo fuzz --version 2>/dev/null | grep -qF "$fuzz_version"; then
+  say "installing cargo-fuzz $fuzz_version"
+  cargo install --locked "cargo-fuzz@$fuzz_version" || die "cargo install cargo-fuzz@$fuzz_version failed"
+fi
+fuzz=(cargo +nightly fuzz)
+fuzz_dir=tests/fuzz
+fuzz_target_dir="$target_dir/fuzz"
+say "fuzz targets: build"
+"${fuzz[@]}" build --fuzz-dir "$fuzz_dir" --target-dir "$fuzz_target_dir" || die "building the fuzz targets failed"
+targets=$("${fuzz[@]}" list --fuzz-dir "$fuzz_dir")
+[ -n "$targets" ] || die "cargo fuzz list found no fuzz targets in $fuzz_dir"
+for t in $targets; do
+  say "fuzz target $t: ${fuzz_secs} s"
+  corpus=("$fuzz_dir/corpus/$t")
+  mkdir -p "${corpus[0]}"
+  [ -d "$fuzz_dir/seeds/$t" ] && corpus+=("$fuzz_dir/seeds/$t")
+  flags=(-max_total_time="$fuzz_secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
+  [ -f "$fuzz_dir/dict/$t.dict" ] && flags+=(-dict="$fuzz_dir/dict/$t.dict")
+  "${fuzz[@]}" run --fuzz-dir "$fuzz_dir" --target-dir "$fuzz_target_dir" "$t" "${corpus[@]}" -- "${flags[@]}" \
+    || die "fuzz target $t failed: the input is in $fuzz_dir/artifacts/$t/; replay it with: cargo +nightly fuzz run --fuzz-dir $fuzz_dir $t FILE"
+done
+
 say "cargo test"
 # Two test threads through the environment: the criterion benches (run once each in test mode)
 # reject libtest flags such as --test-threads.

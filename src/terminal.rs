@@ -124,6 +124,11 @@ fn install_panic_hook() {
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            // A lane's VT parser panicked and its screen starts over: the console goes on, in
+            // its terminal mode and without a message over its screen.
+            if crate::pty::screen::panic_is_contained() {
+                return;
+            }
             restore();
             previous(info);
         }));

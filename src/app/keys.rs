@@ -178,8 +178,14 @@ pub fn paste(state: &AppState, text: &str, bracketed: bool) -> Option<Action> {
             if bracketed {
                 bytes.extend_from_slice(b"\x1b[200~");
             }
-            // Terminals send pasted newlines as CR, like the Enter key.
-            bytes.extend(text.bytes().map(|b| if b == b'\n' { b'\r' } else { b }));
+            // Terminals send pasted newlines as CR, like the Enter key. Inside the bracket ESC is
+            // dropped: a pasted `ESC [201~` would end the bracket early and the lane would take
+            // the rest as typed keys (found by the `keys` fuzz target).
+            bytes.extend(
+                text.bytes()
+                    .filter(|&b| !(bracketed && b == 0x1b))
+                    .map(|b| if b == b'\n' { b'\r' } else { b }),
+            );
             if bracketed {
                 bytes.extend_from_slice(b"\x1b[201~");
             }
@@ -308,4 +314,40 @@ pub fn parse_script(script: &str) -> Result<Vec<KeyEvent>, String> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::time::Instant;
+
+    use super::*;
+    use crate::app::state::RepoInfo;
+
+    /// Fuzz find (tests/fuzz, `keys`): the pasted text held the bracket's end.
+    #[test]
+    fn a_paste_cannot_end_its_bracket_early() {
+        let repo = RepoInfo {
+            path: "/r".into(),
+            name: "r".into(),
+        };
+        let mut state = AppState::new(repo, Instant::now());
+        state.mode = Mode::Focus;
+        let text = "\0<\0\0<w7\x01\0\0<\0\0-\0\0\x1b[201~\0\nrm -rf ~\n";
+        let Some(Action::WriteFocused { bytes }) = paste(&state, text, true) else {
+            panic!("no write for a paste in focus mode");
+        };
+        let inner = bytes
+            .strip_prefix(b"\x1b[200~")
+            .and_then(|b| b.strip_suffix(b"\x1b[201~"))
+            .unwrap();
+        assert!(!inner.contains(&0x1b), "{bytes:?}");
+        assert!(inner.ends_with(b"[201~\0\rrm -rf ~\r"), "{bytes:?}");
+        // Without bracketed paste the text goes as typed, ESC included.
+        let Some(Action::WriteFocused { bytes }) = paste(&state, "a\x1bb", false) else {
+            panic!("no write for a paste in focus mode");
+        };
+        assert_eq!(bytes, b"a\x1bb");
+    }
 }

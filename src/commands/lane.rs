@@ -1,7 +1,7 @@
 //! `helios lane new|ls|rm|send|attach`: the lane lifecycle from the shell, through the real par CLI.
 //! Every command records an audit event (ok or error) in the journal.
 
-use std::io::Write as _;
+use std::io::Write;
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
@@ -313,7 +313,11 @@ pub fn lane_json(lane: &LaneInfo) -> Value {
 }
 
 fn print_lanes(lanes: &[LaneInfo], as_json: bool) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+    write_lanes(&mut std::io::stdout().lock(), lanes, as_json)
+}
+
+/// Write `lane ls` output (table or JSON) to `out`.
+pub fn write_lanes(out: &mut impl Write, lanes: &[LaneInfo], as_json: bool) -> anyhow::Result<()> {
     if as_json {
         let arr: Vec<Value> = lanes.iter().map(lane_json).collect();
         writeln!(out, "{}", serde_json::to_string_pretty(&arr)?)?;

@@ -16,14 +16,14 @@
 //! follows (another client may make the window larger than helios asked).
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{ChildStdin, ChildStdout, Stdio};
-use std::sync::atomic::Ordering;
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError, mpsc};
+use std::process::{ChildStdin, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, mpsc};
 use std::time::Duration;
 
-use crate::model::LaneInfo;
-use crate::pty::Notices;
+use crate::model::{LaneId, LaneInfo};
 use crate::pty::portable::{PtyConfig, ReaderCtx, after_feed};
+use crate::pty::{LaneScreen, Notices};
 
 /// What the lane's writer thread is asked to do.
 #[derive(Debug)]
@@ -131,7 +131,8 @@ pub(crate) fn spawn(
                     let _ = gone_rx.recv_timeout(Duration::from_secs(2));
                 });
             if writer.is_ok() {
-                read_loop(stdout, &ctx, &ready, attaching);
+                let input = BufReader::with_capacity(64 * 1024, stdout);
+                read_loop(input, &ctx, &ready, Some(attaching));
             }
             // The client ends when its stdin closes (the writer lets go); killing it could
             // catch it mid-identify, which crashes tmux up to 3.5a as well (tmux PR #5004).
@@ -408,18 +409,17 @@ impl Reader<'_> {
 }
 
 fn read_loop(
-    stdout: ChildStdout,
+    mut input: impl BufRead,
     ctx: &ReaderCtx,
     writer: &mpsc::Sender<Ctl>,
-    attaching: MutexGuard<'static, ()>,
+    attaching: Option<MutexGuard<'static, ()>>,
 ) {
-    let mut input = BufReader::with_capacity(64 * 1024, stdout);
     let mut line = Vec::with_capacity(8 * 1024);
     let mut block: Option<Vec<u8>> = None;
     let mut stopped = false;
     let mut reader = Reader {
         ctx,
-        attaching: Some(attaching),
+        attaching,
         writer,
         phase: Phase::Attaching,
         pane: PaneInfo::default(),
@@ -461,6 +461,24 @@ fn read_loop(
             reader.attaching = None;
         }
     }
+}
+
+/// Run `output` through a control client's reader as if tmux had written it, into `screen`:
+/// the control-mode parser without a tmux (for tests and the fuzz targets in tests/fuzz).
+/// Returns how many times the reader asked for the setup commands.
+pub fn replay(output: &[u8], screen: &Arc<LaneScreen>) -> usize {
+    let (events, _events_rx) = tokio::sync::mpsc::unbounded_channel();
+    let ctx = ReaderCtx {
+        lane: LaneId::new("replay"),
+        screen: Arc::clone(screen),
+        events,
+        exited: Arc::new(AtomicBool::new(false)),
+        detached: Arc::new(AtomicBool::new(false)),
+        behind: None,
+    };
+    let (writer, asked) = mpsc::channel();
+    read_loop(output, &ctx, &writer, None);
+    asked.try_iter().count()
 }
 
 #[cfg(test)]
@@ -528,5 +546,40 @@ mod tests {
             "old\nab",
             "only the capture's history is scrollback"
         );
+    }
+
+    /// What tmux 3.3a writes for an attach, the setup's three replies and some output.
+    const TRANSCRIPT: &[u8] = b"%begin 1 1 0\n%end 1 1 0\n\
+%session-changed $0 par-one\n\
+%output %0 dropped before the capture\n\
+%begin 2 2 1\nhelios-setup\n%end 2 2 1\n\
+%begin 3 3 1\n%end 3 3 1\n\
+%begin 4 4 1\n%0 2 1 0 20 3\n%end 4 4 1\n\
+%begin 5 5 1\nold\nab\ncd\n%end 5 5 1\n\
+%output %0 \\033[1mhi\\015\\012there\n\
+%output %1 another pane\n\
+%layout-change @0 b25d,30x4,0,0,0 b25d,30x4,0,0,0 *\n\
+%exit\n\
+%output %0 after exit\n";
+
+    #[test]
+    fn replay_follows_attach_setup_and_output() {
+        let screen = Arc::new(LaneScreen::new(24, 80, 100));
+        assert_eq!(replay(TRANSCRIPT, &screen), 1);
+        assert_eq!(screen.with(tui_term::vt100::Screen::size), (4, 30));
+        assert_eq!(screen.contents(), "old\nabhi\nthere");
+    }
+
+    /// Fuzz find (`tmux_control`): a window of 65535x65535 made the screen model allocate
+    /// gigabytes; the model stops at 1000x1000.
+    #[test]
+    fn a_huge_window_does_not_take_the_memory() {
+        let huge = String::from_utf8_lossy(TRANSCRIPT).replace(
+            "%layout-change @0 b25d,30x4,0,0,0 b25d,30x4,0,0,0 *",
+            "%layout-change @0 b25d,65535x65535 @0 %1",
+        );
+        let screen = Arc::new(LaneScreen::new(24, 80, 100));
+        assert_eq!(replay(huge.as_bytes(), &screen), 1);
+        assert_eq!(screen.with(tui_term::vt100::Screen::size), (1000, 1000));
     }
 }

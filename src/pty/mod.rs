@@ -2,11 +2,13 @@
 //! per-lane screen model.
 
 mod control;
+mod csi_cap;
 pub mod portable;
 pub mod screen;
 
 use crate::model::{LaneId, LaneInfo};
 
+pub use control::replay as replay_control;
 pub use portable::{PortablePtys, PtyConfig};
 pub use screen::{InputModes, LaneScreen, Notices, Screens};
 

@@ -2,7 +2,9 @@
 //! reader and by the renderer, never one lock over all lanes), the merged-notice flag, and the
 //! callbacks that catch the bell and OSC 9 / OSC 777 notifications.
 
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -10,6 +12,7 @@ use tui_term::vt100::{Callbacks, Parser, Screen};
 
 use crate::model::LaneId;
 use crate::pty::ScreenSource;
+use crate::pty::csi_cap::CsiCap;
 
 /// What the parser saw in one chunk of output that needs a human.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -62,9 +65,79 @@ pub fn notification(params: &[&[u8]]) -> Option<String> {
 /// repeats a version its old one had.
 static VERSIONS: AtomicU64 = AtomicU64::new(1);
 
+/// The smallest screen the model keeps, whatever the pane's size: vt100 0.16 panics when text
+/// wraps on a one-row screen (`Grid::col_wrap` subtracts the scrolled row from row 0) and when
+/// a wide character is drawn on a one-column screen (`cols - width`), in release builds too
+/// (upstream vt100-rust issue #37 and PR #29; found by the fuzz targets). The PTY keeps the
+/// pane's real size; a one-row or one-column pane shows the top-left of a 2x2 screen.
+const MIN_SIZE: u16 = 2;
+
+/// The largest screen the model keeps: a control-mode lane follows the size tmux reports for
+/// the window, and a program in the lane can make its own window 10000x10000 (tmux's limit);
+/// vt100 would allocate every cell of it, about 4 GB per lane (found by the `tmux_control`
+/// fuzz target with `%layout-change @0 b25d,65535x65535`). No terminal helios runs in is
+/// wider or taller; a larger window shows its top-left part.
+const MAX_SIZE: u16 = 1000;
+
+/// Rows and columns as the model keeps them.
+fn model_size(rows: u16, cols: u16) -> (u16, u16) {
+    (
+        rows.clamp(MIN_SIZE, MAX_SIZE),
+        cols.clamp(MIN_SIZE, MAX_SIZE),
+    )
+}
+
+/// A lane's parser and the filter in front of it, behind one lock.
+struct Model {
+    parser: Parser<Notices>,
+    cap: CsiCap,
+    /// Scrollback lines, for a screen that starts over.
+    scrollback: usize,
+}
+
+thread_local! {
+    /// Set while this thread runs the VT parser in [`Model::guarded`].
+    static CONTAINED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether a panic on this thread comes from a lane's VT parser and is contained there: the
+/// console's panic hook then leaves the terminal alone.
+pub fn panic_is_contained() -> bool {
+    CONTAINED.with(Cell::get)
+}
+
+impl Model {
+    fn new(rows: u16, cols: u16, scrollback: usize) -> Self {
+        Self {
+            parser: Parser::new_with_callbacks(rows, cols, scrollback, Notices::default()),
+            cap: CsiCap::default(),
+            scrollback,
+        }
+    }
+
+    /// Run `f` on the parser. vt100 0.16 has panics left in it: a wide character cut by a
+    /// narrower resize stays marked wide in the last column, and drawing or erasing there
+    /// indexes past the row (found by the `lane_screen` fuzz target; real when a pane shrinks
+    /// beside an emoji). Such a panic would end the lane's reader and, through the panic hook,
+    /// the console's terminal mode; instead the lane starts over on a blank screen of `size`.
+    fn guarded<R: Default>(
+        &mut self,
+        size: (u16, u16),
+        f: impl FnOnce(&mut Parser<Notices>) -> R,
+    ) -> R {
+        CONTAINED.with(|c| c.set(true));
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(&mut self.parser)));
+        CONTAINED.with(|c| c.set(false));
+        result.unwrap_or_else(|_| {
+            *self = Self::new(size.0, size.1, self.scrollback);
+            R::default()
+        })
+    }
+}
+
 /// One lane's screen, its pending-notice flag, and its version.
 pub struct LaneScreen {
-    parser: Mutex<Parser<Notices>>,
+    model: Mutex<Model>,
     pending: AtomicBool,
     version: AtomicU64,
 }
@@ -81,12 +154,10 @@ impl LaneScreen {
     /// A blank screen of `rows` x `cols` keeping `scrollback` lines.
     pub fn new(rows: u16, cols: u16, scrollback: usize) -> Self {
         Self {
-            parser: Mutex::new(Parser::new_with_callbacks(
-                rows.max(1),
-                cols.max(1),
-                scrollback,
-                Notices::default(),
-            )),
+            model: Mutex::new({
+                let (rows, cols) = model_size(rows, cols);
+                Model::new(rows, cols, scrollback)
+            }),
             pending: AtomicBool::new(false),
             version: AtomicU64::new(VERSIONS.fetch_add(1, Ordering::Relaxed)),
         }
@@ -103,16 +174,21 @@ impl LaneScreen {
         self.version.store(v, Ordering::Release);
     }
 
-    fn lock(&self) -> MutexGuard<'_, Parser<Notices>> {
-        self.parser.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, Model> {
+        self.model.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Feed output bytes; returns what needs a human in them.
     pub fn feed(&self, bytes: &[u8]) -> Notices {
-        let mut p = self.lock();
-        p.process(bytes);
+        let mut m = self.lock();
+        let size = m.parser.screen().size();
+        let bytes = m.cap.filter(bytes, size.0.max(size.1));
+        let notices = m.guarded(size, |p| {
+            p.process(&bytes);
+            std::mem::take(p.callbacks_mut())
+        });
         self.bump();
-        std::mem::take(p.callbacks_mut())
+        notices
     }
 
     /// Mark a notice as sent; returns true when one was already pending (so this one merges).
@@ -127,20 +203,21 @@ impl LaneScreen {
 
     /// Run `f` on the current screen, holding this lane's lock only for the call.
     pub fn with<R>(&self, f: impl FnOnce(&Screen) -> R) -> R {
-        f(self.lock().screen())
+        f(self.lock().parser.screen())
     }
 
     /// Resize the screen model (the PTY is resized by the caller).
     pub fn set_size(&self, rows: u16, cols: u16) {
-        let mut p = self.lock();
-        p.screen_mut().set_size(rows.max(1), cols.max(1));
+        let size = model_size(rows, cols);
+        self.lock()
+            .guarded(size, |p| p.screen_mut().set_size(size.0, size.1));
         self.bump();
     }
 
     /// Scroll the view back `rows` lines (0: live).
     pub fn set_scroll(&self, rows: usize) {
-        let mut p = self.lock();
-        p.screen_mut().set_scrollback(rows);
+        let mut m = self.lock();
+        m.parser.screen_mut().set_scrollback(rows);
         self.bump();
     }
 
@@ -271,5 +348,54 @@ mod tests {
         }
         s.set_scroll(100);
         assert_eq!(s.with(Screen::scrollback), 3);
+    }
+
+    /// Fuzz finds (tests/fuzz, `lane_screen` and `tmux_control`): vt100 0.16 panicked on these.
+    #[test]
+    fn tiny_screens_do_not_panic() {
+        // Text wrapping on a one-row screen (tmux reported a pane of 2x1).
+        let s = LaneScreen::new(1, 2, 0);
+        let _ = s.feed(b"\\0 and more");
+        assert_eq!(s.with(Screen::size), (2, 2));
+        // A wide character on a one-column screen, also after a resize.
+        let s = LaneScreen::new(24, 80, 0);
+        s.set_size(3, 1);
+        let _ = s.feed("\u{65e5}\u{672c}".as_bytes());
+        s.set_size(0, 0);
+        let _ = s.feed("\u{65e5}x\r\n\u{672c}".as_bytes());
+        assert!(!s.contents().is_empty());
+    }
+
+    /// Fuzz find (`lane_screen`): `ESC [ 65535 @` took about 0.8 s in vt100; capped, it draws
+    /// the same as a count of the screen's width.
+    #[test]
+    fn huge_insert_counts_are_cheap() {
+        let s = LaneScreen::new(4, 10, 0);
+        let t = std::time::Instant::now();
+        for _ in 0..50 {
+            let _ = s.feed(b"ab\x1b[1;2H\x1b[65535@\x1b[65535L\x1b[65535T");
+        }
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            t.elapsed()
+        );
+        let _ = s.feed(b"\x1b[Hxy\x1b[1;2H\x1b[65535@");
+        assert_eq!(s.contents(), "x");
+    }
+
+    /// Fuzz find (`lane_screen`): vt100 panics drawing where a resize cut a wide character;
+    /// the lane's screen starts over instead.
+    #[test]
+    fn a_vt100_panic_resets_the_lane_instead_of_ending_it() {
+        let s = LaneScreen::new(2, 4, 10);
+        let _ = s.feed("ab\u{65e5}".as_bytes());
+        s.set_size(2, 3);
+        assert!(!panic_is_contained());
+        let _ = s.feed(b"\x1b[1;3Hx");
+        assert!(!panic_is_contained());
+        assert_eq!(s.with(Screen::size), (2, 3));
+        assert!(s.feed(b"ok\x07").bell);
+        assert_eq!(s.contents(), "ok");
     }
 }

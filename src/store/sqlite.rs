@@ -167,17 +167,28 @@ impl EventStore for SqliteStore {
     }
 }
 
-/// The raw columns of one journal row, before decoding.
-pub(crate) struct RawRow {
+/// The raw columns of one journal row, before decoding (public for the fuzz targets in
+/// tests/fuzz, which decode rows a newer or damaged journal could hold).
+#[derive(Debug, Clone, Default)]
+pub struct RawRow {
+    /// The row's position in the journal.
     pub seq: i64,
-    id: String,
-    at: String,
-    actor: String,
-    repo: String,
-    action: String,
-    lane: Option<String>,
-    result: String,
-    detail: String,
+    /// The event's ULID.
+    pub id: String,
+    /// RFC 3339 time.
+    pub at: String,
+    /// Who did it.
+    pub actor: String,
+    /// The repository's short name.
+    pub repo: String,
+    /// Dotted action name.
+    pub action: String,
+    /// The lane, if any.
+    pub lane: Option<String>,
+    /// `ok` or `error`.
+    pub result: String,
+    /// JSON text.
+    pub detail: String,
 }
 
 /// The column list every reader selects, matching [`RawRow::from_row`].
@@ -348,5 +359,34 @@ mod tests {
         };
         // The newest two after event 1, oldest first.
         assert_eq!(ids(&store, &after), [id(3), id(4)]);
+    }
+
+    /// Fuzz find (tests/fuzz, `events`): a detail number too large for an integer was parsed a
+    /// unit in the last place off, so every write and read changed it again; serde_json's
+    /// `float_roundtrip` parses it exactly.
+    #[test]
+    fn a_row_written_back_reads_as_the_same_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        let row = RawRow {
+            seq: 1,
+            id: "02JD0000000000000000000000".into(),
+            at: "2026-11-25T20:27:15+01:00".into(),
+            actor: "me@host".into(),
+            repo: "one".into(),
+            action: "lane.removed".into(),
+            lane: Some("foo".into()),
+            result: "error".into(),
+            detail: "88888888888888888888888880000000000088888888888".into(),
+        };
+        let e = row.decode(&path).unwrap();
+        let mut store = SqliteStore::open(&path).unwrap();
+        store.append(&e).unwrap();
+        assert_eq!(
+            store.query(&EventQuery::default()).unwrap(),
+            std::slice::from_ref(&e)
+        );
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(serde_json::from_str::<AuditEvent>(&json).unwrap(), e);
     }
 }
