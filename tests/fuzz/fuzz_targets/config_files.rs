@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use helios::config::chord::KeyChord;
-use helios::config::keymap::Keymap;
+use helios::app::keymap::Keymap;
 use helios::config::named::is_path;
 use helios::config::theme::{Theme, parse_color};
 use helios::config::{parse_layer, trust};

@@ -91,6 +91,7 @@ fuzz_target!(|input: Input| {
                 dirty: l.dirty,
                 ahead: l.ahead,
                 behind: l.behind,
+                base: None,
             },
         })
         .collect();
