@@ -1,5 +1,6 @@
 //! The helios library: the binary in `main.rs` is a thin clap entry over these modules.
 
+pub mod agent;
 pub mod app;
 pub mod cli;
 pub mod commands;

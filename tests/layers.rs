@@ -8,6 +8,7 @@ use std::path::Path;
 /// Each top-level module of src/ and its layer, lowest first.
 const LAYERS: &[(&str, u8)] = &[
     ("model", 0),
+    ("agent", 0),
     ("text", 0),
     ("telemetry", 0),
     ("config", 1),

@@ -2,6 +2,7 @@
 //! PostgreSQL as forwarded sinks.
 
 pub mod journal;
+pub mod lane_state;
 pub mod outbox;
 pub mod sqlite;
 

@@ -29,6 +29,32 @@ const MIGRATIONS: &[&str] = &[
     );",
     // Each repo's events are delivered to its own sinks, in journal order.
     "CREATE INDEX events_repo_seq ON events(repo, seq);",
+    // Lane states (agent-aware lanes) and the recent signals behind them, keyed by worktree.
+    "CREATE TABLE lane_states (
+        worktree TEXT PRIMARY KEY,
+        repo TEXT NOT NULL,
+        lane TEXT NOT NULL,
+        state TEXT NOT NULL,
+        state_kind TEXT,
+        since TEXT NOT NULL,
+        source TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        why TEXT NOT NULL DEFAULT '',
+        evidence TEXT NOT NULL DEFAULT '[]',
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX lane_states_repo ON lane_states(repo);
+    CREATE TABLE lane_signals (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        worktree TEXT NOT NULL,
+        at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        state TEXT,
+        state_kind TEXT,
+        event TEXT NOT NULL,
+        reason TEXT NOT NULL
+    );
+    CREATE INDEX lane_signals_worktree ON lane_signals(worktree, id);",
 ];
 
 /// The journal at `$XDG_STATE_HOME/helios/helios.db` (or any path).
@@ -142,29 +168,30 @@ fn set_private(_path: &Path) -> std::io::Result<()> {
 
 impl EventStore for SqliteStore {
     fn append(&mut self, e: &AuditEvent) -> Result<(), StoreError> {
-        let at =
-            e.at.format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default();
-        let result = serde_json::to_value(e.result)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        // A cached statement: the journal thread appends bursts, so parse the INSERT once.
-        self.conn
-            .prepare_cached(
-                "INSERT INTO events (id, at, actor, repo, action, lane, result, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )
-            .and_then(|mut st| {
-                st.execute(params![e.id, at, e.actor, e.repo, e.action, e.lane, result, e.detail.to_string()])
-            })
-            .map_err(|s| self.err(s))?;
-        Ok(())
+        insert_event(&self.conn, e).map_err(|s| self.err(s))
     }
 
     /// Reads events, skipping (not failing on) rows this helios cannot decode.
     fn query(&self, q: &EventQuery) -> Result<Vec<AuditEvent>, StoreError> {
         Ok(self.query_lenient(q)?.0)
     }
+}
+
+/// Append one event on `conn` (inside the caller's transaction, when it has one).
+pub fn insert_event(conn: &Connection, e: &AuditEvent) -> rusqlite::Result<()> {
+    let at =
+        e.at.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+    let result = match e.result {
+        crate::model::EventResult::Ok => "ok",
+        crate::model::EventResult::Error => "error",
+    };
+    // A cached statement: the journal thread appends bursts, so parse the INSERT once.
+    conn.prepare_cached(
+        "INSERT INTO events (id, at, actor, repo, action, lane, result, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![e.id, at, e.actor, e.repo, e.action, e.lane, result, e.detail.to_string()])?;
+    Ok(())
 }
 
 /// The raw columns of one journal row, before decoding (public for the fuzz targets in

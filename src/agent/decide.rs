@@ -1,0 +1,440 @@
+//! Choosing a lane's state from its signals, and saying why. Pure: the caller gathers the
+//! signals (hooks from the state store, the screen and processes from the lane) and the time.
+//!
+//! The order, first rule that applies:
+//! 1. the lane's program ended: `exited` with its status;
+//! 2. a hook (or MCP call) said something: that, unless
+//!    - the foreground is a shell again (the agent is gone without saying so): `shell`;
+//!    - the user interrupted a working agent and the lane went quiet (Claude sends no Stop
+//!      then): `done`;
+//!    - the lane's own rows changed after a `done`/`waiting` hook (someone answered, a new turn
+//!      began without a hook): the screen decides, below;
+//!    - it said `working` but nothing moved for `stale` since: `unknown`;
+//! 3. the screen: a shell in the foreground is `shell`; rows that changed within `settle` are
+//!    `working`; a known prompt (patterns.toml) is what it says; a bell or a notification
+//!    waits for input; quiet for less than `quiet` is still `working`; after that, `unknown`.
+
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::agent::screen::ScreenMatch;
+use crate::agent::state::{LaneState, Signal, Source, Status};
+
+/// What runs in the lane's foreground.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Process {
+    /// Not known (not probed yet, or the probe failed).
+    #[default]
+    Unknown,
+    /// A shell: no agent runs.
+    Shell(String),
+    /// Some other program (an agent, a build…).
+    Program(String),
+}
+
+/// The timing knobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// How long rows must stay unchanged before the screen is read as a prompt.
+    pub settle: Duration,
+    /// How long a quiet program with no known prompt still counts as working.
+    pub quiet: Duration,
+    /// How long a `working` hook holds with no hook and no output since.
+    pub stale: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Self {
+            settle: Duration::from_secs(2),
+            quiet: Duration::from_secs(20),
+            stale: Duration::from_secs(300),
+        }
+    }
+}
+
+/// Everything known about a lane at `now`.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// The time of the decision.
+    pub now: Option<OffsetDateTime>,
+    /// The newest hook or MCP signal that carries a state.
+    pub hook: Option<Signal>,
+    /// What runs in the foreground.
+    pub process: Process,
+    /// When the lane's own rows last changed (tmux's status bar excluded).
+    pub last_change: Option<OffsetDateTime>,
+    /// What the screen shows, read from every visible row.
+    pub screen: Option<ScreenMatch>,
+    /// Whether the cursor line looks like a shell prompt.
+    pub shell_prompt: bool,
+    /// The lane's program ended, with its status when known.
+    pub exited: Option<Option<i32>>,
+    /// When the user last typed Esc or Ctrl-C into the lane through helios.
+    pub interrupted: Option<OffsetDateTime>,
+    /// The newest bell or OSC notification.
+    pub alert: Option<Signal>,
+}
+
+/// One signal as the explanation shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Evidence {
+    /// `hook:claude`, `screen`, `process`…
+    pub source: String,
+    /// What it said.
+    pub said: String,
+    /// How old it is, in seconds, when known.
+    pub age_secs: Option<i64>,
+    /// `used`, or why it was ignored.
+    pub verdict: String,
+}
+
+/// A state and the reasoning behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// The state (with `since` = the time of the signal that decided it).
+    pub state: LaneState,
+    /// The rule that decided, in a sentence.
+    pub why: String,
+    /// Every signal considered.
+    pub evidence: Vec<Evidence>,
+}
+
+/// Decide a lane's state.
+pub fn decide(i: &Inputs, t: Timing) -> Decision {
+    let now = i.now.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let mut ev = evidence(i, now);
+    let verdict = |ev: &mut Vec<Evidence>, source: &str, v: &str| {
+        for e in ev
+            .iter_mut()
+            .filter(|e| e.source == source || source == "*")
+        {
+            if e.verdict.is_empty() {
+                e.verdict = v.to_string();
+            }
+        }
+    };
+    let done = |ev: Vec<Evidence>, status, source, reason: String, since, why: String| Decision {
+        state: LaneState {
+            status,
+            since,
+            source,
+            reason,
+        },
+        why,
+        evidence: ev
+            .into_iter()
+            .map(|mut e| {
+                if e.verdict.is_empty() {
+                    e.verdict = "not needed".into();
+                }
+                e
+            })
+            .collect(),
+    };
+    if let Some(code) = i.exited {
+        verdict(&mut ev, "process", "used");
+        verdict(&mut ev, "*", "the lane's program ended");
+        let reason = code.map_or_else(
+            || "the lane's program ended".to_string(),
+            |c| format!("the lane's program ended with status {c}"),
+        );
+        return done(
+            ev,
+            Status::Exited(code),
+            Source::Process,
+            reason,
+            now,
+            "the lane's program ended".into(),
+        );
+    }
+    let changed_since = |at: OffsetDateTime| i.last_change.is_some_and(|c| c > at + t.settle);
+    let moving = i.last_change.is_some_and(|c| now - c < t.settle);
+    if let Some(h) = i.hook.as_ref().filter(|h| h.status.is_some()) {
+        let status = h.status.unwrap_or(Status::Unknown);
+        let hook_src = h.source.to_string();
+        if let Process::Shell(sh) = &i.process
+            && !matches!(status, Status::Exited(_))
+        {
+            verdict(&mut ev, "process", "used");
+            verdict(
+                &mut ev,
+                &hook_src,
+                "older than the shell now in the foreground",
+            );
+            return done(
+                ev,
+                Status::Shell,
+                Source::Process,
+                format!("{sh} in the foreground, no agent"),
+                now,
+                format!(
+                    "the hook last said {} but {sh} is in the foreground again: the agent ended without a SessionEnd",
+                    status.label()
+                ),
+            );
+        }
+        if status == Status::Working
+            && let Some(at) = i.interrupted.filter(|at| *at > h.at)
+            && i.last_change.is_none_or(|c| c <= at + t.settle)
+            && now - at >= t.settle
+        {
+            verdict(&mut ev, &hook_src, "superseded by the interrupt");
+            verdict(&mut ev, "screen", "used: no output since the interrupt");
+            return done(
+                ev,
+                Status::Done,
+                Source::Screen,
+                "interrupted by the user".into(),
+                at,
+                "Esc or Ctrl-C was typed into the working agent and the lane went quiet (Claude sends no Stop for an interrupt)".into(),
+            );
+        }
+        let later_output = status != Status::Working && changed_since(h.at);
+        let stale = status == Status::Working
+            && now - h.at >= t.stale
+            && i.last_change.is_none_or(|c| now - c >= t.stale);
+        if !later_output && !stale {
+            verdict(&mut ev, &hook_src, "used");
+            verdict(&mut ev, "*", "a hook decides while it is fresh");
+            return done(
+                ev,
+                status,
+                h.source,
+                h.reason.clone(),
+                h.at,
+                format!("the agent's own hook ({}) said so", h.event),
+            );
+        }
+        if stale {
+            verdict(&mut ev, &hook_src, "stale: no hook and no output since");
+            verdict(&mut ev, "*", "not enough to decide");
+            let age = (now - h.at).whole_seconds();
+            return done(
+                ev,
+                Status::Unknown,
+                h.source,
+                format!("hook said working {}, no output since", ago(age)),
+                now,
+                "a `working` hook went stale: no newer hook and no output".into(),
+            );
+        }
+        verdict(
+            &mut ev,
+            &hook_src,
+            "older than the lane's output: the screen decides",
+        );
+    }
+    from_screen(i, t, now, moving, ev, done)
+}
+
+fn from_screen(
+    i: &Inputs,
+    t: Timing,
+    now: OffsetDateTime,
+    moving: bool,
+    mut ev: Vec<Evidence>,
+    done: impl Fn(Vec<Evidence>, Status, Source, String, OffsetDateTime, String) -> Decision,
+) -> Decision {
+    let mark = |ev: &mut Vec<Evidence>, source: &str, v: &str| {
+        for e in ev
+            .iter_mut()
+            .filter(|e| (e.source == source || source == "*") && e.verdict.is_empty())
+        {
+            e.verdict = v.to_string();
+        }
+    };
+    let quiet_for = i.last_change.map(|c| now - c);
+    if let Process::Shell(sh) = &i.process {
+        mark(&mut ev, "process", "used");
+        return done(
+            ev,
+            Status::Shell,
+            Source::Process,
+            format!("{sh} in the foreground, no agent"),
+            now,
+            "no agent runs: an idle shell is not waiting".into(),
+        );
+    }
+    if moving {
+        mark(&mut ev, "screen", "used: the lane's rows are changing");
+        return done(
+            ev,
+            Status::Working,
+            Source::Screen,
+            "output now".into(),
+            now,
+            "the lane's own rows changed in the last seconds".into(),
+        );
+    }
+    if let Some(m) = &i.screen {
+        mark(&mut ev, "screen", "used");
+        return done(
+            ev,
+            m.status,
+            Source::Screen,
+            m.reason.clone(),
+            i.last_change.unwrap_or(now),
+            format!("the screen shows a known prompt (`{}`)", m.pattern),
+        );
+    }
+    if let Some(a) = i
+        .alert
+        .as_ref()
+        .filter(|a| i.last_change.is_none_or(|c| a.at >= c))
+    {
+        mark(&mut ev, &a.source.to_string(), "used");
+        return done(
+            ev,
+            Status::Waiting(crate::agent::state::WaitKind::Input),
+            a.source,
+            a.reason.clone(),
+            a.at,
+            "the lane asked for attention (bell or notification) and printed nothing since".into(),
+        );
+    }
+    if i.process == Process::Unknown && i.shell_prompt {
+        mark(&mut ev, "screen", "used: a shell prompt at the cursor");
+        return done(
+            ev,
+            Status::Shell,
+            Source::Screen,
+            "a shell prompt at the cursor".into(),
+            i.last_change.unwrap_or(now),
+            "the cursor line is a shell prompt (the foreground process is not known)".into(),
+        );
+    }
+    match quiet_for {
+        Some(q) if q < t.quiet => {
+            mark(&mut ev, "screen", "used: output a moment ago");
+            done(
+                ev,
+                Status::Working,
+                Source::Screen,
+                format!("output {}", ago(q.whole_seconds())),
+                i.last_change.unwrap_or(now),
+                "the lane printed a moment ago and shows no prompt".into(),
+            )
+        }
+        Some(q) => {
+            mark(&mut ev, "screen", "no known prompt on the screen");
+            mark(&mut ev, "*", "not enough to decide");
+            done(
+                ev,
+                Status::Unknown,
+                Source::Screen,
+                format!("quiet {}, no known prompt", ago(q.whole_seconds())),
+                now,
+                "the lane is quiet and its screen shows no prompt helios knows: it may be thinking, stuck or waiting"
+                    .into(),
+            )
+        }
+        None => {
+            mark(&mut ev, "*", "not enough to decide");
+            done(
+                ev,
+                Status::Unknown,
+                Source::Screen,
+                "no signal yet".into(),
+                now,
+                "nothing has been seen from this lane yet".into(),
+            )
+        }
+    }
+}
+
+/// The signals, before verdicts.
+fn evidence(i: &Inputs, now: OffsetDateTime) -> Vec<Evidence> {
+    let age = |at: OffsetDateTime| Some((now - at).whole_seconds());
+    let mut ev = Vec::new();
+    if let Some(h) = &i.hook {
+        ev.push(Evidence {
+            source: h.source.to_string(),
+            said: format!(
+                "{}: {}{}",
+                h.event,
+                h.status.map_or("no state".into(), Status::label),
+                if h.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {}", h.reason)
+                }
+            ),
+            age_secs: age(h.at),
+            verdict: String::new(),
+        });
+    }
+    let process = match &i.process {
+        Process::Unknown => "foreground process not known".to_string(),
+        Process::Shell(s) => format!("{s} (a shell) in the foreground"),
+        Process::Program(p) => format!("{p} in the foreground"),
+    };
+    let process = match i.exited {
+        Some(Some(c)) => format!("ended with status {c}"),
+        Some(None) => "ended".to_string(),
+        None => process,
+    };
+    ev.push(Evidence {
+        source: "process".into(),
+        said: process,
+        age_secs: None,
+        verdict: String::new(),
+    });
+    let screen = match (&i.screen, i.last_change) {
+        (Some(m), _) => format!("shows `{}`: {}", m.pattern, m.reason),
+        (None, Some(_)) if i.shell_prompt => "a shell prompt at the cursor".to_string(),
+        (None, Some(_)) => "no known prompt".to_string(),
+        (None, None) => "no output yet".to_string(),
+    };
+    ev.push(Evidence {
+        source: "screen".into(),
+        said: format!(
+            "{screen}; rows last changed {}",
+            i.last_change
+                .map_or("never".into(), |c| ago((now - c).whole_seconds()))
+        ),
+        age_secs: i.last_change.and_then(age),
+        verdict: String::new(),
+    });
+    if let Some(at) = i.interrupted {
+        ev.push(Evidence {
+            source: "keys".into(),
+            said: "Esc or Ctrl-C typed through helios".into(),
+            age_secs: age(at),
+            verdict: String::new(),
+        });
+    }
+    if let Some(a) = &i.alert {
+        ev.push(Evidence {
+            source: a.source.to_string(),
+            said: if a.reason.is_empty() {
+                a.event.clone()
+            } else {
+                format!("{}: {}", a.event, a.reason)
+            },
+            age_secs: age(a.at),
+            verdict: String::new(),
+        });
+    }
+    ev
+}
+
+/// `3s ago`, `4m ago`, `2h ago`.
+pub fn ago(secs: i64) -> String {
+    format!("{} ago", short_age(secs))
+}
+
+/// `3s`, `4m`, `2h`, `5d`.
+pub fn short_age(secs: i64) -> String {
+    let s = secs.max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86400 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86400),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,174 @@
+use time::Duration as TimeDelta;
+
+use super::*;
+use crate::agent::state::{Agent, ErrorKind, WaitKind};
+
+fn t0() -> OffsetDateTime {
+    OffsetDateTime::UNIX_EPOCH + TimeDelta::days(20_000)
+}
+
+fn hook(at: OffsetDateTime, status: Status, reason: &str) -> Signal {
+    Signal {
+        at,
+        source: Source::Hook(Agent::Claude),
+        status: Some(status),
+        event: "PermissionRequest".into(),
+        reason: reason.into(),
+    }
+}
+
+fn at(secs: i64) -> OffsetDateTime {
+    t0() + TimeDelta::seconds(secs)
+}
+
+fn inputs(now: i64) -> Inputs {
+    Inputs {
+        now: Some(at(now)),
+        process: Process::Program("claude".into()),
+        ..Inputs::default()
+    }
+}
+
+#[test]
+fn a_fresh_hook_decides_and_says_so() {
+    let mut i = inputs(100);
+    let perm = Status::Waiting(WaitKind::Permission);
+    i.hook = Some(hook(at(10), perm, "Bash(rm -rf build)"));
+    i.last_change = Some(at(9));
+    let d = decide(&i, Timing::default());
+    assert_eq!(d.state.status, perm);
+    assert_eq!(d.state.reason, "Bash(rm -rf build)");
+    assert_eq!(d.state.since, at(10));
+    assert_eq!(d.state.source, Source::Hook(Agent::Claude));
+    let used = d
+        .evidence
+        .iter()
+        .find(|e| e.source == "hook:claude")
+        .unwrap();
+    assert_eq!(used.verdict, "used");
+    assert_eq!(used.age_secs, Some(90));
+    assert!(d.evidence.iter().all(|e| !e.verdict.is_empty()));
+}
+
+#[test]
+fn an_idle_shell_is_shell_never_waiting() {
+    let mut i = inputs(100);
+    i.process = Process::Shell("bash".into());
+    i.last_change = Some(at(0));
+    i.shell_prompt = true;
+    assert_eq!(decide(&i, Timing::default()).state.status, Status::Shell);
+    // Without process information, the prompt at the cursor says it.
+    i.process = Process::Unknown;
+    assert_eq!(decide(&i, Timing::default()).state.status, Status::Shell);
+    // A hook from an agent that is gone no longer holds.
+    i.process = Process::Shell("zsh".into());
+    i.hook = Some(hook(at(5), Status::Working, "Bash(ls)"));
+    let d = decide(&i, Timing::default());
+    assert_eq!(d.state.status, Status::Shell);
+    assert!(d.why.contains("without a SessionEnd"), "{}", d.why);
+}
+
+#[test]
+fn exit_wins_with_its_status() {
+    let mut i = inputs(10);
+    i.exited = Some(Some(3));
+    i.hook = Some(hook(at(5), Status::Working, ""));
+    let d = decide(&i, Timing::default());
+    assert_eq!(d.state.status, Status::Exited(Some(3)));
+    assert!(d.state.reason.contains("status 3"));
+}
+
+#[test]
+fn an_interrupt_without_stop_ends_the_turn_once_quiet() {
+    let mut i = inputs(100);
+    i.hook = Some(hook(at(10), Status::Working, "Bash(sleep 100)"));
+    i.interrupted = Some(at(50));
+    i.last_change = Some(at(51));
+    let d = decide(&i, Timing::default());
+    assert_eq!(d.state.status, Status::Done);
+    assert_eq!(d.state.reason, "interrupted by the user");
+    // Output well after the interrupt: the agent kept working.
+    i.last_change = Some(at(99));
+    assert_eq!(decide(&i, Timing::default()).state.status, Status::Working);
+}
+
+#[test]
+fn a_stale_working_hook_is_unknown_and_explained() {
+    let mut i = inputs(1000);
+    i.hook = Some(hook(at(0), Status::Working, "Bash(make)"));
+    i.last_change = Some(at(1));
+    let d = decide(&i, Timing::default());
+    assert_eq!(d.state.status, Status::Unknown);
+    assert!(
+        d.state.reason.contains("no output since"),
+        "{}",
+        d.state.reason
+    );
+    assert!(d.evidence.iter().any(|e| e.verdict.starts_with("stale")));
+}
+
+#[test]
+fn output_after_a_done_hook_hands_over_to_the_screen() {
+    let mut i = inputs(100);
+    i.hook = Some(hook(at(10), Status::Done, "turn finished"));
+    i.last_change = Some(at(99));
+    assert_eq!(decide(&i, Timing::default()).state.status, Status::Working);
+    i.last_change = Some(at(60));
+    i.screen = Some(ScreenMatch {
+        status: Status::Waiting(WaitKind::Permission),
+        pattern: "codex approval".into(),
+        reason: "Allow command?".into(),
+    });
+    let d = decide(&i, Timing::default());
+    assert_eq!(d.state.status, Status::Waiting(WaitKind::Permission));
+    assert_eq!(d.state.source, Source::Screen);
+}
+
+#[test]
+fn screen_fallback_without_hooks() {
+    let mut i = inputs(100);
+    assert_eq!(decide(&i, Timing::default()).state.status, Status::Unknown);
+    i.last_change = Some(at(99));
+    assert_eq!(decide(&i, Timing::default()).state.status, Status::Working);
+    i.last_change = Some(at(90));
+    assert_eq!(decide(&i, Timing::default()).state.status, Status::Working);
+    i.last_change = Some(at(50));
+    let d = decide(&i, Timing::default());
+    assert_eq!(d.state.status, Status::Unknown);
+    assert!(d.why.contains("no prompt"), "{}", d.why);
+    i.alert = Some(Signal {
+        at: at(60),
+        source: Source::Bell,
+        status: None,
+        event: "bell".into(),
+        reason: "rang the bell".into(),
+    });
+    assert_eq!(
+        decide(&i, Timing::default()).state.status,
+        Status::Waiting(WaitKind::Input)
+    );
+}
+
+#[test]
+fn errors_pass_through_from_hooks() {
+    let mut i = inputs(100);
+    i.hook = Some(hook(
+        at(90),
+        Status::Error(ErrorKind::RateLimit),
+        "rate_limit",
+    ));
+    i.last_change = Some(at(89));
+    assert_eq!(
+        decide(&i, Timing::default()).state.status,
+        Status::Error(ErrorKind::RateLimit)
+    );
+}
+
+#[test]
+fn ages_read_short() {
+    assert_eq!(short_age(5), "5s");
+    assert_eq!(short_age(185), "3m");
+    assert_eq!(short_age(7300), "2h");
+    assert_eq!(short_age(-4), "0s");
+    assert_eq!(ago(90_000), "1d ago");
+}

@@ -1,0 +1,295 @@
+//! The screen fallback: what a lane's visible screen says when no hook is fresh. The prompts
+//! agents draw (boxed permission questions, numbered menus, `(y/n)`) come from a data file,
+//! `patterns.toml`, that users extend.
+
+use serde::Deserialize;
+
+use crate::agent::state::{Status, WaitKind, one_line};
+
+/// The patterns shipped with helios.
+pub const BUILTIN: &str = include_str!("patterns.toml");
+
+/// Programs that are shells: a lane whose foreground is one of them runs no agent.
+pub const SHELLS: &[&str] = &[
+    "bash", "zsh", "fish", "sh", "dash", "ksh", "tcsh", "csh", "nu", "elvish", "xonsh", "login",
+];
+
+/// One screen an agent draws when it needs a human.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prompt {
+    /// A name for `helios lane explain`.
+    pub name: String,
+    /// `waiting` or `done`.
+    pub state: String,
+    /// For `waiting`: `permission`, `question` or `input`.
+    #[serde(default)]
+    pub kind: Option<WaitKind>,
+    /// Phrases that must all be on the screen (lowercase compared).
+    pub all: Vec<String>,
+    /// Phrases of which one must be on the screen, when given.
+    #[serde(default)]
+    pub any: Vec<String>,
+    /// Which line is the reason: `line` (default) or `above`.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatternFile {
+    #[serde(default)]
+    prompt: Vec<Prompt>,
+}
+
+/// The prompts to look for, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Patterns {
+    prompts: Vec<Prompt>,
+}
+
+/// What a screen matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScreenMatch {
+    /// The state it points to.
+    pub status: Status,
+    /// The pattern's name.
+    pub pattern: String,
+    /// The line that explains it.
+    pub reason: String,
+}
+
+impl Patterns {
+    /// The shipped patterns.
+    pub fn builtin() -> Self {
+        // The shipped file is checked by a test; an error here would leave the fallback empty,
+        // not crash.
+        Self::parse(BUILTIN).unwrap_or(Self {
+            prompts: Vec::new(),
+        })
+    }
+
+    /// Parse a patterns file; the error names the line (toml's message) and what is wrong.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let file: PatternFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        for p in &file.prompt {
+            match (p.state.as_str(), p.kind) {
+                ("waiting", Some(_)) | ("done", None) => {}
+                ("waiting", None) => {
+                    return Err(format!(
+                        "prompt `{}`: state \"waiting\" needs a kind (permission, question or input)",
+                        p.name
+                    ));
+                }
+                ("done", Some(_)) => {
+                    return Err(format!("prompt `{}`: state \"done\" takes no kind", p.name));
+                }
+                (other, _) => {
+                    return Err(format!(
+                        "prompt `{}`: state {other:?} is not \"waiting\" or \"done\"",
+                        p.name
+                    ));
+                }
+            }
+            if p.all.iter().any(String::is_empty) || p.all.is_empty() {
+                return Err(format!(
+                    "prompt `{}`: `all` needs at least one non-empty phrase",
+                    p.name
+                ));
+            }
+            if let Some(r) = p
+                .reason
+                .as_deref()
+                .filter(|r| !matches!(*r, "line" | "above"))
+            {
+                return Err(format!(
+                    "prompt `{}`: reason {r:?} is not \"line\" or \"above\"",
+                    p.name
+                ));
+            }
+        }
+        Ok(Self {
+            prompts: file.prompt,
+        })
+    }
+
+    /// `user`'s prompts first, then these.
+    pub fn with_user(mut self, user: Self) -> Self {
+        let mut prompts = user.prompts;
+        prompts.append(&mut self.prompts);
+        self.prompts = prompts;
+        self
+    }
+
+    /// How many prompts there are.
+    pub fn len(&self) -> usize {
+        self.prompts.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.prompts.is_empty()
+    }
+
+    /// The first prompt the screen shows, reading every row (borders stripped, lowercase).
+    pub fn read(&self, rows: &[String]) -> Option<ScreenMatch> {
+        let lines: Vec<String> = rows.iter().map(|r| strip_box(r).to_string()).collect();
+        let lower: Vec<String> = lines.iter().map(|l| l.to_lowercase()).collect();
+        let on_screen = |phrase: &str| {
+            let phrase = phrase.to_lowercase();
+            lower.iter().position(|l| l.contains(&phrase))
+        };
+        for p in &self.prompts {
+            let Some(first) = on_screen(&p.all[0]) else {
+                continue;
+            };
+            if !p.all[1..].iter().all(|a| on_screen(a).is_some()) {
+                continue;
+            }
+            if !p.any.is_empty() && !p.any.iter().any(|a| on_screen(a).is_some()) {
+                continue;
+            }
+            let status = match p.kind {
+                Some(k) => Status::Waiting(k),
+                None => Status::Done,
+            };
+            let line = if p.reason.as_deref() == Some("above") {
+                lines[..first]
+                    .iter()
+                    .rev()
+                    .find(|l| !l.is_empty() && !is_rule(l))
+                    .unwrap_or(&lines[first])
+            } else {
+                &lines[first]
+            };
+            return Some(ScreenMatch {
+                status,
+                pattern: p.name.clone(),
+                reason: one_line(line),
+            });
+        }
+        None
+    }
+}
+
+/// Whether the last non-empty line looks like a shell prompt (`user@host:~/x$`, `#`, `%`, `❯`).
+pub fn looks_like_shell_prompt(line: &str) -> bool {
+    let t = line.trim_end();
+    t.ends_with('$')
+        || t.ends_with('#')
+        || t.ends_with(" %")
+        || t == "%"
+        || t.ends_with('❯')
+        || t.ends_with('>')
+}
+
+/// Whether a command name is a shell.
+pub fn is_shell(command: &str) -> bool {
+    let name = command.rsplit('/').next().unwrap_or(command);
+    let name = name.strip_prefix('-').unwrap_or(name);
+    SHELLS.contains(&name)
+}
+
+/// A line without the box-drawing borders agents draw around prompts.
+fn strip_box(line: &str) -> &str {
+    line.trim_matches(|c: char| c.is_whitespace() || ('\u{2500}'..='\u{257f}').contains(&c))
+}
+
+/// A horizontal rule (`───`), left empty by [`strip_box`].
+fn is_rule(line: &str) -> bool {
+    line.chars().all(|c| c == '─' || c == '-' || c == '═')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(text: &str) -> Vec<String> {
+        text.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn the_shipped_patterns_parse() {
+        let p = Patterns::parse(BUILTIN).unwrap();
+        assert!(p.len() > 10);
+        assert_eq!(Patterns::builtin(), p);
+    }
+
+    #[test]
+    fn claude_permission_box_reads_the_command() {
+        let screen = rows(
+            "╭──────────────────────────────────────╮\n\
+             │ Bash command                         │\n\
+             │                                      │\n\
+             │   rm -rf build                       │\n\
+             │   Remove the build directory         │\n\
+             │                                      │\n\
+             │ Do you want to proceed?              │\n\
+             │ ❯ 1. Yes                             │\n\
+             │   2. Yes, and don't ask again        │\n\
+             │   3. No, and tell Claude what to do  │\n\
+             ╰──────────────────────────────────────╯",
+        );
+        let m = Patterns::builtin().read(&screen).unwrap();
+        assert_eq!(m.status, Status::Waiting(WaitKind::Permission));
+        assert_eq!(m.reason, "Remove the build directory");
+        assert_eq!(m.pattern, "claude permission");
+    }
+
+    #[test]
+    fn codex_gemini_aider_and_yes_no() {
+        let p = Patterns::builtin();
+        let codex = rows(
+            "Would you like to run the following command?\n  $ cargo clean\n› 1. Yes, proceed (y)\n  2. No (esc)",
+        );
+        assert_eq!(
+            p.read(&codex).unwrap().status,
+            Status::Waiting(WaitKind::Permission)
+        );
+        let gemini = rows(
+            "? Shell rm -rf build\nAllow execution of: 'rm'?\n● 1. Allow once\n  2. Allow for this session\n  3. No, suggest changes (esc)",
+        );
+        let m = p.read(&gemini).unwrap();
+        assert_eq!(m.status, Status::Waiting(WaitKind::Permission));
+        assert_eq!(m.reason, "Allow execution of: 'rm'?");
+        let aider = rows("Run shell command? (Y)es/(N)o/(D)on't ask again [Yes]:");
+        assert_eq!(
+            p.read(&aider).unwrap().status,
+            Status::Waiting(WaitKind::Permission)
+        );
+        let yn = rows("Overwrite config.toml? (y/n)");
+        let m = p.read(&yn).unwrap();
+        assert_eq!(m.status, Status::Waiting(WaitKind::Question));
+        assert_eq!(m.reason, "Overwrite config.toml? (y/n)");
+    }
+
+    #[test]
+    fn shells_logs_and_idle_agents() {
+        let p = Patterns::builtin();
+        assert_eq!(p.read(&rows("user@host:~/src$ ")), None);
+        assert_eq!(
+            p.read(&rows("   Compiling serde v1.0\nwarning: x > y")),
+            None
+        );
+        let idle = rows("╭────╮\n│ >  │\n╰────╯\n  ? for shortcuts");
+        assert_eq!(p.read(&idle).unwrap().status, Status::Done);
+        assert!(looks_like_shell_prompt("user@host:~/src$ "));
+        assert!(!looks_like_shell_prompt("Compiling"));
+        assert!(is_shell("-bash") && is_shell("/bin/zsh") && !is_shell("claude"));
+    }
+
+    #[test]
+    fn user_patterns_come_first_and_bad_files_say_why() {
+        let user = Patterns::parse(
+            "[[prompt]]\nname = \"mine\"\nstate = \"waiting\"\nkind = \"input\"\nall = [\"(y/n)\"]\n",
+        )
+        .unwrap();
+        let p = Patterns::builtin().with_user(user);
+        assert_eq!(p.read(&rows("go? (y/n)")).unwrap().pattern, "mine");
+        let err = Patterns::parse("[[prompt]]\nname = \"x\"\nstate = \"waiting\"\nall = [\"a\"]\n")
+            .unwrap_err();
+        assert!(err.contains("needs a kind"), "{err}");
+        assert!(Patterns::parse("[[prompt]]\nname = 1").is_err());
+        assert!(Patterns::parse("[[prompt]]\nname = \"x\"\nstate = \"done\"\nall = []\n").is_err());
+    }
+}

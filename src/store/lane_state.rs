@@ -1,0 +1,273 @@
+//! Lane states and their recent signals, kept in the journal's database so a restart keeps
+//! them and every process (the console, `helios hook`, `helios mcp`, the CLI) sees the same.
+//! A state change and its `lane.state` audit event are written in one transaction, and only
+//! by the writer that changed it: two consoles deciding the same change record it once.
+
+use rusqlite::{Connection, OptionalExtension as _, params};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::agent::{Decision, Evidence, LaneState, Signal, Source, StateRecord, Status};
+use crate::model::AuditEvent;
+use crate::store::StoreError;
+use crate::store::sqlite::SqliteStore;
+
+/// The audit action of a state change.
+pub const LANE_STATE: &str = "lane.state";
+
+/// Signals kept per lane for `helios lane explain`.
+const SIGNALS_KEPT: i64 = 50;
+
+/// Which lane a state belongs to: its worktree (the key), repo and label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaneKey {
+    /// The worktree directory, canonical.
+    pub worktree: String,
+    /// The repository's short name.
+    pub repo: String,
+    /// The lane's label.
+    pub lane: String,
+}
+
+/// A stored state with the reasoning that chose it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredState {
+    /// The lane.
+    pub key: LaneKey,
+    /// The state.
+    pub state: LaneState,
+    /// The rule that decided it.
+    pub why: String,
+    /// The signals considered then.
+    pub evidence: Vec<Evidence>,
+    /// When it was last decided (a confirmation refreshes this, not `since`).
+    pub updated: OffsetDateTime,
+}
+
+fn ts(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+fn parse_ts(text: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(text, &Rfc3339).ok()
+}
+
+fn err(store: &SqliteStore, source: rusqlite::Error) -> StoreError {
+    StoreError::Sqlite {
+        path: store.path().display().to_string(),
+        source,
+    }
+}
+
+/// Keep a signal (and forget the oldest beyond the last 50 of the lane).
+pub fn add_signal(store: &SqliteStore, key: &LaneKey, s: &Signal) -> Result<(), StoreError> {
+    let conn = store.conn();
+    let run = || -> rusqlite::Result<()> {
+        conn.prepare_cached(
+            "INSERT INTO lane_signals (worktree, at, source, state, state_kind, event, reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            key.worktree,
+            ts(s.at),
+            s.source.to_string(),
+            s.status.map(Status::name),
+            s.status.and_then(Status::kind),
+            s.event,
+            s.reason
+        ])?;
+        conn.prepare_cached(
+            "DELETE FROM lane_signals WHERE worktree = ?1 AND id <= (
+                SELECT id FROM lane_signals WHERE worktree = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+        )?
+        .execute(params![key.worktree, SIGNALS_KEPT])?;
+        Ok(())
+    };
+    run().map_err(|e| err(store, e))
+}
+
+/// The newest signals of a lane, newest first; `exact_only` keeps hook and MCP signals that
+/// carry a state (what the decision uses).
+pub fn signals(
+    conn: &Connection,
+    worktree: &str,
+    limit: usize,
+    exact_only: bool,
+) -> rusqlite::Result<Vec<Signal>> {
+    let mut st = conn.prepare_cached(
+        "SELECT at, source, state, state_kind, event, reason FROM lane_signals
+         WHERE worktree = ?1 ORDER BY id DESC LIMIT ?2",
+    )?;
+    let rows = st.query_map(params![worktree, i64::try_from(limit).unwrap_or(50)], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (at, source, state, kind, event, reason) = row?;
+        // A row a newer helios wrote in a shape this one cannot read is skipped.
+        let (Some(at), Some(source)) = (parse_ts(&at), Source::parse(&source)) else {
+            continue;
+        };
+        let status = state.and_then(|s| Status::parse(&s, kind.as_deref()));
+        if exact_only && (!source.is_exact() || status.is_none()) {
+            continue;
+        }
+        out.push(Signal {
+            at,
+            source,
+            status,
+            event,
+            reason,
+        });
+    }
+    Ok(out)
+}
+
+/// Record a decision: when the state changed (status or reason), replace it and append its
+/// `lane.state` event in the same transaction and return the event; when it is the same,
+/// refresh the explanation only and return `None`.
+pub fn transition(
+    store: &SqliteStore,
+    key: &LaneKey,
+    d: &Decision,
+    actor: &str,
+) -> Result<Option<AuditEvent>, StoreError> {
+    let conn = store.conn();
+    let run = || -> rusqlite::Result<Option<AuditEvent>> {
+        let tx = conn.unchecked_transaction()?;
+        let old = read_row(&tx, &key.worktree)?;
+        let evidence = serde_json::to_string(&d.evidence).unwrap_or_else(|_| "[]".into());
+        let now = OffsetDateTime::now_utc();
+        if old.as_ref().is_some_and(|o| o.state.same_as(&d.state)) {
+            tx.execute(
+                "UPDATE lane_states SET why = ?2, evidence = ?3, updated_at = ?4, repo = ?5, lane = ?6 WHERE worktree = ?1",
+                params![key.worktree, d.why, evidence, ts(now), key.repo, key.lane],
+            )?;
+            tx.commit()?;
+            return Ok(None);
+        }
+        let rec = d.state.to_record();
+        tx.execute(
+            "INSERT INTO lane_states (worktree, repo, lane, state, state_kind, since, source, reason, why, evidence, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT(worktree) DO UPDATE SET repo = ?2, lane = ?3, state = ?4, state_kind = ?5,
+               since = ?6, source = ?7, reason = ?8, why = ?9, evidence = ?10, updated_at = ?11",
+            params![
+                key.worktree,
+                key.repo,
+                key.lane,
+                rec.state,
+                rec.state_kind,
+                ts(rec.state_since),
+                rec.state_source,
+                rec.state_reason,
+                d.why,
+                evidence,
+                ts(now)
+            ],
+        )?;
+        let mut detail = serde_json::to_value(&rec).unwrap_or_default();
+        if let (Some(m), Some(o)) = (detail.as_object_mut(), old.as_ref()) {
+            m.insert("previous".into(), o.state.status.label().into());
+        }
+        if let Some(m) = detail.as_object_mut() {
+            m.insert("worktree".into(), key.worktree.clone().into());
+        }
+        let event = AuditEvent::new(actor, &key.repo, LANE_STATE, Some(&key.lane), true, detail);
+        crate::store::sqlite::insert_event(&tx, &event)?;
+        tx.commit()?;
+        Ok(Some(event))
+    };
+    run().map_err(|e| err(store, e))
+}
+
+/// Every stored state of `repo` (all repos when `None`).
+pub fn load(conn: &Connection, repo: Option<&str>) -> rusqlite::Result<Vec<StoredState>> {
+    let mut st = conn.prepare_cached(
+        "SELECT worktree FROM lane_states WHERE ?1 IS NULL OR repo = ?1 ORDER BY repo, lane",
+    )?;
+    let keys: Vec<String> = st
+        .query_map(params![repo], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::new();
+    for k in keys {
+        if let Some(s) = read_row(conn, &k)? {
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+/// The stored state of one worktree.
+pub fn get(conn: &Connection, worktree: &str) -> rusqlite::Result<Option<StoredState>> {
+    read_row(conn, worktree)
+}
+
+fn read_row(conn: &Connection, worktree: &str) -> rusqlite::Result<Option<StoredState>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT repo, lane, state, state_kind, since, source, reason, why, evidence, updated_at
+             FROM lane_states WHERE worktree = ?1",
+        )?
+        .query_row(params![worktree], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                StateRecordRaw {
+                    state: r.get(2)?,
+                    kind: r.get(3)?,
+                    since: r.get(4)?,
+                    source: r.get(5)?,
+                    reason: r.get(6)?,
+                },
+                r.get::<_, String>(7)?,
+                r.get::<_, String>(8)?,
+                r.get::<_, String>(9)?,
+            ))
+        })
+        .optional()?;
+    let Some((repo, lane, raw, why, evidence, updated)) = row else {
+        return Ok(None);
+    };
+    let state = parse_ts(&raw.since).and_then(|since| {
+        StateRecord {
+            state: raw.state,
+            state_kind: raw.kind,
+            state_since: since,
+            state_source: raw.source,
+            state_reason: raw.reason,
+        }
+        .to_state()
+    });
+    // A row this helios cannot read (a newer state name) is left out, not guessed.
+    let Some(state) = state else {
+        return Ok(None);
+    };
+    Ok(Some(StoredState {
+        key: LaneKey {
+            worktree: worktree.to_string(),
+            repo,
+            lane,
+        },
+        state,
+        why,
+        // The explanation is advisory: an unreadable one shows as none.
+        evidence: serde_json::from_str(&evidence).unwrap_or_default(),
+        updated: parse_ts(&updated).unwrap_or(OffsetDateTime::UNIX_EPOCH),
+    }))
+}
+
+struct StateRecordRaw {
+    state: String,
+    kind: Option<String>,
+    since: String,
+    source: String,
+    reason: String,
+}
