@@ -46,6 +46,15 @@ pub enum CommandArgs {
     Share(ShareArgs),
     /// Trust the repo's .helios.toml (helios ignores a repo's config until you do).
     Trust(TrustArgs),
+    /// Record what an agent's hook reports (run by the agent, not by hand): reads the hook's
+    /// JSON on stdin, or Codex `notify`'s last argument. Prints nothing; always exits 0.
+    Hook {
+        /// claude, codex or gemini.
+        agent: String,
+        /// Codex `notify` passes its JSON here.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        payload: Vec<String>,
+    },
     /// Print shell completions.
     Completions {
         /// The shell.

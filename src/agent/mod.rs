@@ -9,4 +9,6 @@ pub mod screen;
 pub mod state;
 
 pub use decide::{Decision, Evidence, Inputs, Process, Timing, decide};
-pub use state::{Agent, ErrorKind, LaneState, Signal, Source, StateRecord, Status, WaitKind};
+pub use state::{
+    Agent, ErrorKind, LaneKey, LaneState, Signal, Source, StateRecord, Status, WaitKind,
+};

@@ -282,6 +282,17 @@ impl StateRecord {
     }
 }
 
+/// Which lane a state belongs to: its worktree (the key), repo and label.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LaneKey {
+    /// The worktree directory, canonical.
+    pub worktree: String,
+    /// The repository's short name.
+    pub repo: String,
+    /// The lane's label.
+    pub lane: String,
+}
+
 /// One observation about a lane, kept for `helios lane explain`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signal {

@@ -5,6 +5,7 @@ pub mod config;
 pub mod console;
 pub mod deliver;
 pub mod events;
+pub mod hook;
 pub mod lane;
 pub mod layout;
 pub mod share;
@@ -48,6 +49,10 @@ pub fn run(cli: Cli) -> ExitCode {
         let mut cmd = <Cli as clap::CommandFactory>::command();
         clap_complete::generate(*shell, &mut cmd, "helios", &mut std::io::stdout());
         return ExitCode::SUCCESS;
+    }
+    // A hook runs inside the agent's turn: no config, no repo lookup, nothing on stdout.
+    if let Some(CommandArgs::Hook { agent, payload }) = &cli.command {
+        return hook::run(agent, payload);
     }
     let ctx = match load_context(cli.global) {
         Ok(c) => c,
@@ -100,7 +105,7 @@ fn journals(command: &CommandArgs) -> bool {
 fn dispatch(ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
     match command {
         CommandArgs::Config(args) => config::run(ctx, &args),
-        CommandArgs::Completions { .. } => Ok(ExitCode::SUCCESS),
+        CommandArgs::Completions { .. } | CommandArgs::Hook { .. } => Ok(ExitCode::SUCCESS),
         CommandArgs::Console => console::run(ctx),
         CommandArgs::Lane(args) => lane::run(ctx, args),
         CommandArgs::Events(a) => events::run(ctx, &a),

@@ -229,3 +229,88 @@ mod tests {
         );
     }
 }
+
+/// Token prefixes of well-known credentials (GitHub, OpenAI/Anthropic, Slack, AWS, GitLab).
+const TOKEN_PREFIXES: &[&str] = &[
+    "ghp_",
+    "gho_",
+    "ghs_",
+    "ghu_",
+    "github_pat_",
+    "sk-",
+    "xoxb-",
+    "xoxp-",
+    "AKIA",
+    "glpat-",
+];
+
+/// Free text from an agent (a command it wants to run, a question) with the secrets it may
+/// carry shown as `***`: `KEY=value` and `--key value` for secret-looking keys, `Bearer x`,
+/// URL passwords and well-known token shapes. Used before such text enters an audit event.
+pub fn redact_text(text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut hide_next = false;
+    for w in words {
+        if std::mem::take(&mut hide_next) && !w.is_empty() {
+            out.push(HIDDEN.to_string());
+            continue;
+        }
+        let lower = w.to_lowercase();
+        let secret_key = |k: &str| {
+            let k = k.trim_start_matches('-').trim_start_matches("export ");
+            SECRET_KEYS.iter().any(|s| k.ends_with(s)) || k.ends_with("_key")
+        };
+        if let Some((k, v)) = w
+            .split_once('=')
+            .filter(|(k, v)| !v.is_empty() && secret_key(&k.to_lowercase()))
+        {
+            // Closing brackets and quotes after the value are the text's, not the secret's.
+            let tail: String = v
+                .chars()
+                .rev()
+                .take_while(|c| matches!(c, ')' | ']' | '"' | '\'' | ',' | ';'))
+                .collect();
+            out.push(format!(
+                "{k}={HIDDEN}{}",
+                tail.chars().rev().collect::<String>()
+            ));
+        } else if lower == "bearer" || (lower.starts_with("--") && secret_key(&lower)) {
+            out.push(w.to_string());
+            hide_next = true;
+        } else if TOKEN_PREFIXES
+            .iter()
+            .any(|p| w.trim_matches(['"', '\'']).starts_with(p) && w.len() >= p.len() + 8)
+        {
+            out.push(HIDDEN.to_string());
+        } else if w.contains("://") && w.contains('@') {
+            out.push(redact_url(w));
+        } else {
+            out.push(w.to_string());
+        }
+    }
+    out.join(" ")
+}
+
+#[cfg(test)]
+mod redact_text_tests {
+    use super::*;
+
+    #[test]
+    fn secrets_in_commands_are_hidden() {
+        assert_eq!(
+            redact_text("Bash(curl -H Authorization: Bearer abc123 https://x)"),
+            "Bash(curl -H Authorization: Bearer *** https://x)"
+        );
+        assert_eq!(redact_text("API_TOKEN=s3cr3t make"), "API_TOKEN=*** make");
+        assert_eq!(redact_text("gh --token ghp_abcdefghijkl"), "gh --token ***");
+        assert_eq!(redact_text("echo sk-ant-0123456789abc"), "echo ***");
+        assert_eq!(
+            redact_text("psql postgres://u:pw@h/db"),
+            "psql postgres://u:***@h/db"
+        );
+        assert_eq!(redact_text("cargo test --release"), "cargo test --release");
+        assert_eq!(redact_text("ls -la =x"), "ls -la =x");
+        assert_eq!(redact_text("Bash(make TOKEN=abc)"), "Bash(make TOKEN=***)");
+    }
+}

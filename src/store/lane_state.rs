@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension as _, params};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+pub use crate::agent::LaneKey;
 use crate::agent::{Decision, Evidence, LaneState, Signal, Source, StateRecord, Status};
 use crate::model::AuditEvent;
 use crate::store::StoreError;
@@ -17,17 +18,6 @@ pub const LANE_STATE: &str = "lane.state";
 
 /// Signals kept per lane for `helios lane explain`.
 const SIGNALS_KEPT: i64 = 50;
-
-/// Which lane a state belongs to: its worktree (the key), repo and label.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LaneKey {
-    /// The worktree directory, canonical.
-    pub worktree: String,
-    /// The repository's short name.
-    pub repo: String,
-    /// The lane's label.
-    pub lane: String,
-}
 
 /// A stored state with the reasoning that chose it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -270,4 +260,123 @@ struct StateRecordRaw {
     since: String,
     source: String,
     reason: String,
+}
+
+/// What a hook or MCP call reports, written as one step: the signal is kept, and when it
+/// carries a state, that state is recorded (with its `lane.state` event) and the consoles are
+/// woken. The one implementation behind `helios hook` and `helios mcp`.
+pub fn report(
+    store: &SqliteStore,
+    key: &LaneKey,
+    signal: &Signal,
+    actor: &str,
+) -> Result<Option<AuditEvent>, StoreError> {
+    add_signal(store, key, signal)?;
+    let Some(status) = signal.status else {
+        return Ok(None);
+    };
+    let d = Decision {
+        state: LaneState {
+            status,
+            since: signal.at,
+            source: signal.source,
+            reason: signal.reason.clone(),
+        },
+        why: format!(
+            "the agent's own {} ({}) said so",
+            describe(signal.source),
+            signal.event
+        ),
+        evidence: vec![Evidence {
+            source: signal.source.to_string(),
+            said: format!("{}: {}", signal.event, status.label()),
+            age_secs: Some(0),
+            verdict: "used".into(),
+        }],
+    };
+    let event = transition(store, key, &d, actor)?;
+    crate::store::wake::wake_all(&crate::store::wake::dir(), &key.worktree);
+    Ok(event)
+}
+
+fn describe(source: Source) -> &'static str {
+    match source {
+        Source::Mcp => "MCP call",
+        _ => "hook",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::{Agent, WaitKind};
+
+    fn key() -> LaneKey {
+        LaneKey {
+            worktree: "/w/a".into(),
+            repo: "app".into(),
+            lane: "a".into(),
+        }
+    }
+
+    fn signal(status: Option<Status>, reason: &str) -> Signal {
+        Signal {
+            at: OffsetDateTime::now_utc(),
+            source: Source::Hook(Agent::Claude),
+            status,
+            event: "PermissionRequest".into(),
+            reason: reason.into(),
+        }
+    }
+
+    #[test]
+    fn a_change_is_stored_with_one_event_and_a_repeat_adds_none() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&tmp.path().join("h.db")).unwrap();
+        let perm = Some(Status::Waiting(WaitKind::Permission));
+        let first = report(&store, &key(), &signal(perm, "Bash(rm)"), "me").unwrap();
+        let ev = first.unwrap();
+        assert_eq!(ev.action, LANE_STATE);
+        assert_eq!(ev.detail["state"], "waiting");
+        assert_eq!(ev.detail["state_kind"], "permission");
+        assert_eq!(ev.detail["state_reason"], "Bash(rm)");
+        assert!(store.contains(&ev.id).unwrap());
+        assert!(
+            report(&store, &key(), &signal(perm, "Bash(rm)"), "me")
+                .unwrap()
+                .is_none()
+        );
+        // An informational signal is kept but changes nothing.
+        assert!(
+            report(&store, &key(), &signal(None, ""), "me")
+                .unwrap()
+                .is_none()
+        );
+        let stored = get(store.conn(), "/w/a").unwrap().unwrap();
+        assert_eq!(stored.state.status, Status::Waiting(WaitKind::Permission));
+        assert_eq!(stored.key, key());
+        let second = report(
+            &store,
+            &key(),
+            &signal(Some(Status::Working), "ran Bash(rm)"),
+            "me",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(second.detail["previous"], "waiting: permission");
+        assert_eq!(signals(store.conn(), "/w/a", 10, false).unwrap().len(), 4);
+        assert_eq!(signals(store.conn(), "/w/a", 10, true).unwrap().len(), 3);
+        assert_eq!(load(store.conn(), Some("app")).unwrap().len(), 1);
+        assert!(load(store.conn(), Some("other")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn only_the_last_fifty_signals_are_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&tmp.path().join("h.db")).unwrap();
+        for _ in 0..70 {
+            add_signal(&store, &key(), &signal(None, "")).unwrap();
+        }
+        assert_eq!(signals(store.conn(), "/w/a", 100, false).unwrap().len(), 50);
+    }
 }

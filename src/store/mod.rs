@@ -5,6 +5,7 @@ pub mod journal;
 pub mod lane_state;
 pub mod outbox;
 pub mod sqlite;
+pub mod wake;
 
 pub use crate::model::audit::{AuditEvent, EventQuery, EventResult};
 
