@@ -10,6 +10,7 @@
 pub mod engine;
 mod input;
 pub mod present;
+pub mod wake;
 
 use std::io::{Stdout, Write};
 use std::time::{Duration, Instant};

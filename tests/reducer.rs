@@ -399,8 +399,13 @@ fn next_attention_and_help() {
     assert_eq!(st.mode, Mode::Normal);
     run_keys(&mut st, &km(), "<enter>");
     assert!(
+        st.lane(&id("c")).unwrap().attention.is_some(),
+        "looking at a waiting lane does not answer it"
+    );
+    run_keys(&mut st, &km(), "y");
+    assert!(
         st.lane(&id("c")).unwrap().attention.is_none(),
-        "focusing clears attention"
+        "typing into it does"
     );
 }
 
@@ -554,8 +559,8 @@ impl helios::pty::PtyBackend for Recorder {
     fn resize(&mut self, _: &LaneId, _: u16, _: u16) {}
     fn set_scroll(&mut self, _: &LaneId, _: usize) {}
     fn notice_handled(&self, _: &LaneId) {}
-    fn tail(&self, _: &LaneId, _: usize) -> Vec<String> {
-        Vec::new()
+    fn snapshot(&self, _: &LaneId) -> Option<helios::pty::Snapshot> {
+        None
     }
     fn input_modes(&self, _: &LaneId) -> helios::pty::InputModes {
         helios::pty::InputModes::default()

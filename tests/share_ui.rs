@@ -185,7 +185,7 @@ fn failure_is_shown_and_can_be_retried() {
 #[test]
 fn open_zellij_outside_zellij_quits_and_hands_over() {
     let mut s = state(3);
-    s.lanes[1].attention = Some(Attention::Bell);
+    s.lanes[1].attention = Some(Attention::Agent(helios::agent::Status::Done));
     let fx = update(&mut s, Action::Share(ShareAction::OpenZellij));
     assert!(
         matches!(&fx[..], [Effect::Share(ShareEffect::OpenZellij { lanes, attention, .. })] if lanes.len() == 3 && attention.len() == 1)
@@ -231,7 +231,9 @@ fn draw(w: u16, h: u16, f: impl FnOnce(&mut ratatui::Frame)) -> String {
 #[test]
 fn compact_view_fits_thirty_columns() {
     let mut s = state(3);
-    s.lanes[1].attention = Some(Attention::Waiting { prompt: "$".into() });
+    s.lanes[1].attention = Some(Attention::Agent(helios::agent::Status::Waiting(
+        helios::agent::WaitKind::Input,
+    )));
     s.share.shares.push(share(s.lanes[2].id().as_str(), false));
     let text = screen(&s, 30, 12);
     let lines: Vec<&str> = text.lines().collect();

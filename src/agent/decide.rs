@@ -55,7 +55,7 @@ impl Default for Timing {
 }
 
 /// Everything known about a lane at `now`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Inputs {
     /// The time of the decision.
     pub now: Option<OffsetDateTime>,
@@ -73,6 +73,9 @@ pub struct Inputs {
     pub exited: Option<Option<i32>>,
     /// When the user last typed Esc or Ctrl-C into the lane through helios.
     pub interrupted: Option<OffsetDateTime>,
+    /// When the user last answered the lane through helios (keys into a waiting lane, Enter
+    /// into a done one, `s` or the palette).
+    pub answered: Option<OffsetDateTime>,
     /// The newest bell or OSC notification.
     pub alert: Option<Signal>,
 }
@@ -136,10 +139,8 @@ pub fn decide(i: &Inputs, t: Timing) -> Decision {
     if let Some(code) = i.exited {
         verdict(&mut ev, "process", "used");
         verdict(&mut ev, "*", "the lane's program ended");
-        let reason = code.map_or_else(
-            || "the lane's program ended".to_string(),
-            |c| format!("the lane's program ended with status {c}"),
-        );
+        // The status is in the state's label (`exited (3)`); the reason adds nothing then.
+        let reason = String::new();
         return done(
             ev,
             Status::Exited(code),
@@ -181,14 +182,34 @@ pub fn decide(i: &Inputs, t: Timing) -> Decision {
             && now - at >= t.settle
         {
             verdict(&mut ev, &hook_src, "superseded by the interrupt");
+            verdict(&mut ev, "keys", "used");
             verdict(&mut ev, "screen", "used: no output since the interrupt");
             return done(
                 ev,
                 Status::Done,
-                Source::Screen,
+                Source::Keys,
                 "interrupted by the user".into(),
                 at,
                 "Esc or Ctrl-C was typed into the working agent and the lane went quiet (Claude sends no Stop for an interrupt)".into(),
+            );
+        }
+        if status != Status::Working
+            && let Some(at) = i.answered.filter(|at| *at > h.at && now - *at < t.quiet)
+        {
+            verdict(
+                &mut ev,
+                &hook_src,
+                "superseded: the user answered through helios",
+            );
+            verdict(&mut ev, "keys", "used");
+            return done(
+                ev,
+                Status::Working,
+                Source::Keys,
+                "answered through helios".into(),
+                at,
+                "the user answered the lane through helios; the agent's next hook or output follows"
+                    .into(),
             );
         }
         let later_output = status != Status::Working && changed_since(h.at);
@@ -263,9 +284,24 @@ fn from_screen(
             ev,
             Status::Working,
             Source::Screen,
-            "output now".into(),
+            String::new(),
             now,
             "the lane's own rows changed in the last seconds".into(),
+        );
+    }
+    if let Some(at) = i
+        .answered
+        .filter(|at| i.last_change.is_none_or(|c| *at >= c) && now - *at < t.quiet)
+    {
+        mark(&mut ev, "keys", "used");
+        mark(&mut ev, "*", "older than the answer");
+        return done(
+            ev,
+            Status::Working,
+            Source::Keys,
+            "answered through helios".into(),
+            at,
+            "the user answered the lane through helios; its output follows".into(),
         );
     }
     if let Some(m) = &i.screen {
@@ -312,7 +348,7 @@ fn from_screen(
                 ev,
                 Status::Working,
                 Source::Screen,
-                format!("output {}", ago(q.whole_seconds())),
+                String::new(),
                 i.last_change.unwrap_or(now),
                 "the lane printed a moment ago and shows no prompt".into(),
             )
@@ -401,6 +437,14 @@ fn evidence(i: &Inputs, now: OffsetDateTime) -> Vec<Evidence> {
         ev.push(Evidence {
             source: "keys".into(),
             said: "Esc or Ctrl-C typed through helios".into(),
+            age_secs: age(at),
+            verdict: String::new(),
+        });
+    }
+    if let Some(at) = i.answered {
+        ev.push(Evidence {
+            source: "keys".into(),
+            said: "answered through helios".into(),
             age_secs: age(at),
             verdict: String::new(),
         });

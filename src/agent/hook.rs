@@ -275,6 +275,7 @@ fn text(v: &Value, key: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use serde_json::json;
 
     use super::*;

@@ -202,6 +202,7 @@ fn is_rule(line: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     fn rows(text: &str) -> Vec<String> {

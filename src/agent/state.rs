@@ -186,6 +186,8 @@ pub enum Source {
     Screen,
     /// The lane's processes (what runs in its foreground, whether it ended).
     Process,
+    /// What the user typed into the lane through helios (an answer, an interrupt).
+    Keys,
 }
 
 impl Source {
@@ -202,6 +204,7 @@ impl Source {
             "bell" => Self::Bell,
             "screen" => Self::Screen,
             "process" => Self::Process,
+            "keys" => Self::Keys,
             other => Self::Hook(Agent::from_name(other.strip_prefix("hook:")?)?),
         })
     }
@@ -216,6 +219,7 @@ impl fmt::Display for Source {
             Self::Bell => f.write_str("bell"),
             Self::Screen => f.write_str("screen"),
             Self::Process => f.write_str("process"),
+            Self::Keys => f.write_str("keys"),
         }
     }
 }
@@ -335,6 +339,7 @@ pub fn one_line(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]
@@ -383,6 +388,7 @@ mod tests {
             Source::Bell,
             Source::Screen,
             Source::Process,
+            Source::Keys,
         ] {
             assert_eq!(Source::parse(&s.to_string()), Some(s));
         }

@@ -38,6 +38,13 @@ pub enum Effect {
         ok: bool,
         detail: Value,
     },
+    /// Record a lane's new state in the store (once, with its `lane.state` event).
+    RecordLaneState {
+        lane: LaneId,
+        decision: Box<crate::agent::Decision>,
+    },
+    /// Read the lanes' stored states and newest hook signals.
+    LoadLaneStates,
     /// Put text on the clipboard of the terminal helios runs in (OSC 52), written by the one
     /// terminal writer between frames.
     Clipboard { text: String },

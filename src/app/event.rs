@@ -24,8 +24,26 @@ pub enum Event {
     LaneNotified { lane: LaneId, text: String },
     /// A lane's PTY process ended (tmux session gone, or shell exited).
     LaneExited { lane: LaneId, code: Option<u32> },
-    /// A lane has been quiet; `last_line` is its cursor line, for the prompt heuristic.
-    LaneQuiet { lane: LaneId, last_line: String },
+    /// The once-a-second look at every lane's screen, with the wall-clock time.
+    LaneScreens {
+        at: time::OffsetDateTime,
+        lanes: Vec<crate::app::agent::ScreenObservation>,
+    },
+    /// What runs in each lane's foreground.
+    LaneProcesses {
+        lanes: Vec<(LaneId, crate::agent::Process)>,
+    },
+    /// Lane states and hook signals read from the store.
+    LaneStatesLoaded {
+        lanes: Vec<crate::app::agent::LoadedState>,
+    },
+    /// A hook or MCP call changed a lane's stored state (the console's wake socket).
+    LaneStatesChanged,
+    /// A lane reported OSC 9;4 progress (`None`: removed).
+    LaneProgress {
+        lane: LaneId,
+        progress: Option<crate::app::agent::Progress>,
+    },
     /// A lane command (create, remove, send) finished.
     LaneCommandDone {
         what: String,

@@ -1,7 +1,7 @@
 //! The core: state, actions, events and the pure reducer. No IO, no tokio, no ratatui here.
 
 pub mod action;
-pub mod attention;
+pub mod agent;
 pub mod command;
 pub mod effect;
 pub mod event;

@@ -38,17 +38,24 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             vec![Effect::ResizeLanes]
         }
         Action::NextAttention => {
-            let ids: Vec<_> = state.visible_lanes().map(|l| l.id().clone()).collect();
-            let start = state
+            // Most urgent first (permission, question, input, error, done, exited), then the
+            // oldest; from the selected lane on, so `n` again visits the next one.
+            let mut queue: Vec<_> = state
+                .visible_lanes()
+                .filter_map(|l| crate::app::agent::triage_key(l).map(|k| (k, l.id().clone())))
+                .collect();
+            queue.sort();
+            let ids: Vec<_> = queue.into_iter().map(|(_, id)| id).collect();
+            let at = state
                 .selected
                 .as_ref()
                 .and_then(|s| ids.iter().position(|i| i == s));
-            let n = ids.len();
-            let next = (1..=n)
-                .map(|k| (start.map_or(0, |s| s + k)) % n.max(1))
-                .find(|&i| state.lane(&ids[i]).is_some_and(|l| l.attention.is_some()));
-            match next {
-                Some(i) => state.selected = Some(ids[i].clone()),
+            let next = match at {
+                Some(i) => ids.get(i + 1).or(ids.first()),
+                None => ids.first(),
+            };
+            match next.cloned() {
+                Some(id) => state.selected = Some(id),
                 None => flash(state, FlashLevel::Info, "no lane needs attention"),
             }
             Vec::new()
@@ -109,7 +116,17 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::SendLine { target, text } => {
             state.mode = Mode::Normal;
-            vec![Effect::SendLine { target, text }]
+            // A line sent to a waiting or done lane answers it.
+            let lanes: Vec<_> = match &target {
+                SendTarget::Lane(l) => vec![l.clone()],
+                SendTarget::All => state.lanes.iter().map(|l| l.id().clone()).collect(),
+            };
+            let mut effects = Vec::new();
+            for l in lanes {
+                effects.extend(crate::app::agent::on_input(state, &l, b"\r"));
+            }
+            effects.push(Effect::SendLine { target, text });
+            effects
         }
         Action::WriteFocused { bytes } => match state.focused.clone() {
             Some(lane) => {
@@ -117,7 +134,9 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
                 if let Some(l) = state.lane_mut(&lane) {
                     l.scroll = 0;
                 }
-                vec![Effect::WriteLane { lane, bytes }]
+                let mut effects = crate::app::agent::on_input(state, &lane, &bytes);
+                effects.push(Effect::WriteLane { lane, bytes });
+                effects
             }
             None => Vec::new(),
         },
@@ -316,9 +335,10 @@ fn focus_selected(state: &mut AppState) -> Vec<Effect> {
         return Vec::new();
     };
     if let Some(lane) = state.lane_mut(&id) {
-        lane.attention = None;
+        crate::app::agent::acknowledge(lane);
         lane.scroll = 0;
     }
+    crate::app::on_event::sort_lanes(&mut state.lanes);
     state.focused = Some(id.clone());
     state.mode = Mode::Focus;
     vec![Effect::Record {

@@ -1,8 +1,7 @@
 //! How each IO event changes the state.
 
-use crate::app::attention;
 use crate::app::on_action::flash;
-use crate::app::state::{Attention, Confirm, FlashLevel, Lane, LaneStatus, Mode};
+use crate::app::state::{Confirm, FlashLevel, Lane, LaneStatus, Mode};
 use crate::app::{Action, AppState, Effect, Event, nats, share, temporal};
 
 /// How many recent audit events the events panel keeps in memory.
@@ -53,7 +52,27 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
                 state.focused = None;
                 state.mode = Mode::Normal;
             }
-            vec![Effect::SyncPtys, Effect::ResizeLanes]
+            // A par lane whose session is gone is exited; one that came back is not.
+            let gone: Vec<_> = state
+                .lanes
+                .iter()
+                .filter(|l| l.status == LaneStatus::Missing)
+                .map(|l| l.id().clone())
+                .collect();
+            let mut effects = vec![
+                Effect::SyncPtys,
+                Effect::ResizeLanes,
+                Effect::LoadLaneStates,
+            ];
+            for id in gone {
+                effects.extend(crate::app::agent::on_exit(state, &id, None));
+            }
+            for l in &mut state.lanes {
+                if l.status != LaneStatus::Missing && l.status != LaneStatus::Exited {
+                    l.agent.inputs.exited = None;
+                }
+            }
+            effects
         }
         Event::DiscoveryFailed { error } => {
             flash(state, FlashLevel::Error, &error);
@@ -67,9 +86,11 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Event::LaneBell { lane } => set_attention(state, &lane, Attention::Bell),
+        Event::LaneBell { lane } => {
+            crate::app::agent::on_alert(state, &lane, crate::agent::Source::Bell, String::new())
+        }
         Event::LaneNotified { lane, text } => {
-            set_attention(state, &lane, Attention::Notified { text })
+            crate::app::agent::on_alert(state, &lane, crate::agent::Source::Osc, text)
         }
         Event::LaneExited { lane, code } => {
             let Some(l) = state.lane_mut(&lane) else {
@@ -83,25 +104,23 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
             }
             let how = code.map_or_else(String::new, |c| format!(" (exit {c})"));
             flash(state, FlashLevel::Info, &format!("lane {lane} ended{how}"));
-            let mut effects = set_attention(state, &lane, Attention::Exited);
+            // A par lane's code is its `tmux attach` client's, not the agent's: not shown.
+            let durable = state.lane(&lane).is_some_and(|l| l.info.is_durable());
+            let code = code
+                .and_then(|c| i32::try_from(c).ok())
+                .filter(|_| !durable);
+            let mut effects = crate::app::agent::on_exit(state, &lane, code);
             // Find out whether the session is gone or only our attach ended (it is re-attached).
             effects.push(Effect::DiscoverLanes);
             effects
         }
-        Event::LaneQuiet { lane, last_line } => {
-            let Some(l) = state.lane_mut(&lane) else {
-                return Vec::new();
-            };
-            if l.status == LaneStatus::Running {
-                l.status = LaneStatus::Idle;
-            }
-            let tail: Vec<String> = last_line.lines().map(str::to_string).collect();
-            if attention::looks_like_prompt(&tail) && l.attention.is_none() {
-                let prompt = attention::prompt_text(&tail);
-                set_attention(state, &lane, Attention::Waiting { prompt })
-            } else {
-                Vec::new()
-            }
+        Event::LaneScreens { at, lanes } => crate::app::agent::on_screens(state, at, lanes),
+        Event::LaneProcesses { lanes } => crate::app::agent::on_processes(state, lanes),
+        Event::LaneStatesLoaded { lanes } => crate::app::agent::on_loaded(state, lanes),
+        Event::LaneStatesChanged => vec![Effect::LoadLaneStates],
+        Event::LaneProgress { lane, progress } => {
+            crate::app::agent::on_progress(state, &lane, progress);
+            Vec::new()
         }
         Event::LaneCommandDone { what, lane, result } => {
             match &result {
@@ -220,25 +239,20 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Mark a lane as needing attention, unless it is the focused one (the user is already looking).
-fn set_attention(state: &mut AppState, lane: &crate::model::LaneId, why: Attention) -> Vec<Effect> {
-    if state.focused.as_ref() == Some(lane) {
-        return Vec::new();
-    }
-    if let Some(l) = state.lane_mut(lane) {
-        l.attention = Some(why);
-    }
-    sort_lanes(&mut state.lanes);
-    Vec::new()
-}
-
-/// Lanes needing attention first, then by label.
+/// Lanes needing attention first (most urgent state, then the oldest), then by label.
 pub fn sort_lanes(lanes: &mut [Lane]) {
     lanes.sort_by(|a, b| {
-        b.attention
-            .is_some()
-            .cmp(&a.attention.is_some())
-            .then_with(|| a.id().cmp(b.id()))
+        let (ka, kb) = (
+            crate::app::agent::triage_key(a),
+            crate::app::agent::triage_key(b),
+        );
+        match (ka, kb) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        }
+        .then_with(|| a.id().cmp(b.id()))
     });
 }
 
@@ -303,15 +317,80 @@ mod tests {
                 lanes: vec![info("b", true), info("a", false)],
             },
         );
-        assert_eq!(fx, vec![Effect::SyncPtys, Effect::ResizeLanes]);
+        assert_eq!(
+            fx,
+            vec![
+                Effect::SyncPtys,
+                Effect::ResizeLanes,
+                Effect::LoadLaneStates
+            ]
+        );
         assert_eq!(order(&s), ["a", "b"]);
         assert_eq!(s.selected, Some(id("a")));
         assert_eq!(s.lane(&id("a")).unwrap().status, LaneStatus::Missing);
     }
 
+    fn clock(secs: i64) -> time::OffsetDateTime {
+        time::OffsetDateTime::UNIX_EPOCH
+            + time::Duration::days(20_000)
+            + time::Duration::seconds(secs)
+    }
+
+    /// A screen tick at `secs` where `changed` lanes printed and `screens` show a prompt.
+    fn look(
+        s: &mut AppState,
+        secs: i64,
+        changed: &[&str],
+        screens: &[(&str, crate::agent::screen::ScreenMatch)],
+    ) -> Vec<Effect> {
+        let lanes = s
+            .lanes
+            .iter()
+            .map(|l| crate::app::agent::ScreenObservation {
+                lane: l.id().clone(),
+                changed: changed.contains(&l.id().as_str()),
+                screen: screens
+                    .iter()
+                    .find(|(n, _)| *n == l.id().as_str())
+                    .map(|(_, m)| m.clone()),
+                shell_prompt: false,
+            })
+            .collect();
+        update(
+            s,
+            Event::LaneScreens {
+                at: clock(secs),
+                lanes,
+            },
+        )
+    }
+
+    fn agents(s: &mut AppState) {
+        let lanes = s
+            .lanes
+            .iter()
+            .map(|l| {
+                (
+                    l.id().clone(),
+                    crate::agent::Process::Program("claude".into()),
+                )
+            })
+            .collect();
+        update(s, Event::LaneProcesses { lanes });
+    }
+
+    fn status(s: &AppState, l: &str) -> crate::agent::Status {
+        s.lane(&id(l)).unwrap().agent.state.as_ref().unwrap().status
+    }
+
     #[test]
     fn bell_notify_and_exit_sort_attention_first() {
+        use crate::agent::{Status, WaitKind};
         let mut s = state_with(&["a", "b", "c", "d"]);
+        look(&mut s, 0, &[], &[]);
+        agents(&mut s);
+        look(&mut s, 1, &["a", "b", "c", "d"], &[]);
+        look(&mut s, 5, &[], &[]);
         update(&mut s, Event::LaneBell { lane: id("c") });
         assert_eq!(order(&s), ["c", "a", "b", "d"]);
         update(
@@ -322,6 +401,17 @@ mod tests {
             },
         );
         assert_eq!(order(&s), ["c", "d", "a", "b"]);
+        assert_eq!(status(&s, "d"), Status::Waiting(WaitKind::Input));
+        assert_eq!(
+            s.lane(&id("d"))
+                .unwrap()
+                .agent
+                .state
+                .as_ref()
+                .unwrap()
+                .reason,
+            "done"
+        );
         let fx = update(
             &mut s,
             Event::LaneExited {
@@ -330,53 +420,105 @@ mod tests {
             },
         );
         assert!(fx.contains(&Effect::DiscoverLanes));
-        assert_eq!(s.lane(&id("b")).unwrap().attention, Some(Attention::Exited));
+        assert!(
+            fx.iter()
+                .any(|e| matches!(e, Effect::RecordLaneState { .. }))
+        );
+        // A par lane's exit code is its tmux client's: not shown as the agent's.
+        assert_eq!(status(&s, "b"), Status::Exited(None));
         assert_eq!(s.lane(&id("b")).unwrap().status, LaneStatus::Exited);
         assert_eq!(s.attention_count(), 3);
+        assert_eq!(order(&s), ["c", "d", "b", "a"]);
     }
 
     #[test]
-    fn quiet_prompt_needs_attention_quiet_output_does_not() {
-        let mut s = state_with(&["a", "b"]);
-        let at = Instant::now();
-        for l in ["a", "b"] {
-            update(&mut s, Event::LaneOutput { lane: id(l), at });
-        }
-        assert_eq!(s.lane(&id("a")).unwrap().status, LaneStatus::Running);
+    fn a_prompt_on_screen_waits_a_quiet_lane_is_unknown_a_shell_is_shell() {
+        use crate::agent::screen::ScreenMatch;
+        use crate::agent::{Process, Status, WaitKind};
+        let mut s = state_with(&["a", "b", "c"]);
+        look(&mut s, 0, &[], &[]);
+        agents(&mut s);
         update(
             &mut s,
-            Event::LaneQuiet {
-                lane: id("a"),
-                last_line: "Compiling x\nDo you want to proceed?\n❯ 1. Yes".into(),
+            Event::LaneProcesses {
+                lanes: vec![(id("c"), Process::Shell("bash".into()))],
             },
         );
-        update(
-            &mut s,
-            Event::LaneQuiet {
-                lane: id("b"),
-                last_line: "   Compiling serde".into(),
-            },
+        look(&mut s, 1, &["a", "b", "c"], &[]);
+        assert_eq!(status(&s, "a"), Status::Working);
+        let perm = ScreenMatch {
+            status: Status::Waiting(WaitKind::Permission),
+            pattern: "claude permission".into(),
+            reason: "Bash(rm -rf build)".into(),
+        };
+        let fx = look(&mut s, 5, &[], &[("a", perm)]);
+        assert_eq!(status(&s, "a"), Status::Waiting(WaitKind::Permission));
+        assert_eq!(status(&s, "b"), Status::Working);
+        assert_eq!(status(&s, "c"), Status::Shell);
+        assert!(
+            fx.iter()
+                .any(|e| matches!(e, Effect::RecordLaneState { lane, .. } if lane.as_str() == "a"))
         );
-        let a = s.lane(&id("a")).unwrap();
-        assert_eq!(a.status, LaneStatus::Idle);
+        look(&mut s, 60, &[], &[]);
+        assert_eq!(status(&s, "b"), Status::Unknown);
         assert_eq!(
-            a.attention,
-            Some(Attention::Waiting {
-                prompt: "❯ 1. Yes".into()
-            })
+            s.attention_count(),
+            0,
+            "the prompt left the screen: no longer waiting"
         );
-        let b = s.lane(&id("b")).unwrap();
-        assert_eq!((b.status, b.attention.clone()), (LaneStatus::Idle, None));
+        assert_eq!(status(&s, "c"), Status::Shell);
     }
 
     #[test]
-    fn focused_lane_gets_no_attention_and_focus_clears_it() {
+    fn focus_acknowledges_done_but_not_waiting() {
+        use crate::agent::{Agent, Signal, Source, Status, WaitKind};
         let mut s = state_with(&["a", "b"]);
-        update(&mut s, Event::LaneBell { lane: id("b") });
+        look(&mut s, 0, &[], &[]);
+        agents(&mut s);
+        let hook = |status, secs| Signal {
+            at: clock(secs),
+            source: Source::Hook(Agent::Claude),
+            status: Some(status),
+            event: "Stop".into(),
+            reason: String::new(),
+        };
+        update(
+            &mut s,
+            Event::LaneStatesLoaded {
+                lanes: vec![
+                    crate::app::agent::LoadedState {
+                        lane: id("a"),
+                        state: None,
+                        hook: Some(hook(Status::Done, 1)),
+                    },
+                    crate::app::agent::LoadedState {
+                        lane: id("b"),
+                        state: None,
+                        hook: Some(hook(Status::Waiting(WaitKind::Question), 1)),
+                    },
+                ],
+            },
+        );
+        look(&mut s, 2, &[], &[]);
+        assert_eq!(s.attention_count(), 2);
+        assert_eq!(order(&s), ["b", "a"], "a question before a finished turn");
+        for l in ["a", "b"] {
+            update(&mut s, Action::Select { lane: id(l) });
+            update(&mut s, Action::Focus);
+            update(&mut s, Action::Unfocus);
+        }
+        assert!(s.lane(&id("a")).unwrap().attention.is_none());
+        assert!(s.lane(&id("b")).unwrap().attention.is_some());
+        // Answering through focus clears the waiting state.
         update(&mut s, Action::Select { lane: id("b") });
         update(&mut s, Action::Focus);
-        assert_eq!(s.lane(&id("b")).unwrap().attention, None);
-        update(&mut s, Event::LaneBell { lane: id("b") });
+        update(
+            &mut s,
+            Action::WriteFocused {
+                bytes: b"1".to_vec(),
+            },
+        );
+        assert_eq!(status(&s, "b"), Status::Working);
         assert_eq!(s.attention_count(), 0);
     }
 
@@ -432,5 +574,6 @@ mod tests {
         );
         update(&mut s, Event::LaneBell { lane: ghost });
         assert_eq!(s.attention_count(), 0);
+        assert_eq!(s.lane(&id("a")).unwrap().agent.state, None);
     }
 }

@@ -51,6 +51,13 @@ pub struct AppState {
     pub help_top: usize,
     /// The events panel's selection and JSON overlay.
     pub events: crate::app::events::EventsView,
+    /// Wall-clock time of the last screen tick (lane states' ages and decisions); set by
+    /// events, never read from the clock here.
+    pub clock: Option<time::OffsetDateTime>,
+    /// How lane states are decided from their signals (`[attention]`).
+    pub timing: crate::agent::Timing,
+    /// The explain overlay's lane, when open.
+    pub explaining: Option<LaneId>,
 }
 
 pub use crate::model::lane::RepoInfo;
@@ -68,6 +75,8 @@ pub struct Lane {
     pub attention: Option<Attention>,
     /// How far the view is scrolled back (0: live).
     pub scroll: usize,
+    /// The agent's state and what it was decided from.
+    pub agent: crate::app::agent::AgentView,
 }
 
 impl Lane {
@@ -84,6 +93,7 @@ impl Lane {
             last_output: None,
             attention: None,
             scroll: 0,
+            agent: crate::app::agent::AgentView::default(),
         }
     }
 
@@ -109,14 +119,8 @@ pub enum LaneStatus {
 /// Why a lane needs a human.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attention {
-    /// It rang the terminal bell.
-    Bell,
-    /// It sent an OSC 9 or OSC 777 notification.
-    Notified { text: String },
-    /// Its session or process ended.
-    Exited,
-    /// Quiet for a while with a prompt-like last line.
-    Waiting { prompt: String },
+    /// Its state needs a human: waiting, error, done or exited (the lane's `agent` says why).
+    Agent(crate::agent::Status),
     /// A Temporal workflow of the lane failed.
     WorkflowFailed { id: String },
 }
@@ -221,6 +225,9 @@ impl AppState {
             share: crate::app::share::ShareState::default(),
             help_top: 0,
             events: crate::app::events::EventsView::default(),
+            clock: None,
+            timing: crate::agent::Timing::default(),
+            explaining: None,
         }
     }
 

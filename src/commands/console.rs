@@ -12,6 +12,27 @@ use crate::pty::{PortablePtys, PtyBackend as _, PtyConfig};
 use crate::runtime::{Engine, EngineCtx, Outcome, Ui};
 use crate::store::sqlite::SqliteStore;
 
+/// The screen patterns: the shipped ones, after the user's
+/// `$XDG_CONFIG_HOME/helios/patterns.toml` when there is one (a broken file is reported and
+/// skipped: the shipped patterns still work).
+pub fn load_patterns() -> (crate::agent::screen::Patterns, Option<String>) {
+    use crate::agent::screen::Patterns;
+    let path = crate::config::paths::config_dir().join("patterns.toml");
+    if !path.exists() {
+        return (Patterns::builtin(), None);
+    }
+    let user = crate::config::read::read_config_file(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| Patterns::parse(&text).map_err(|e| format!("{}: {e}", path.display())));
+    match user {
+        Ok(u) => (Patterns::builtin().with_user(u), None),
+        Err(e) => (
+            Patterns::builtin(),
+            Some(format!("{e}; using the shipped screen patterns only")),
+        ),
+    }
+}
+
 /// Run the console; on an attach request, replace helios with `tmux attach` once the terminal
 /// is restored.
 pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
@@ -51,6 +72,9 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         let integrations = crate::integrations::start(ctx, &tx, &journal);
         let mut state = AppState::new(repo.clone(), Instant::now());
         state.compact = ctx.global.compact;
+        state.timing.quiet = std::time::Duration::from_secs(ctx.config.attention.quiet_secs.max(1));
+        let wake = crate::runtime::wake::listen(tx.clone());
+        let (patterns, patterns_error) = load_patterns();
         state.share.ready_timeout_secs = Some(ctx.config.share.ready_timeout_secs);
         let ptys = PortablePtys::new(PtyConfig::from_config(&ctx.config.lanes), tx.clone());
         let engine_ctx = EngineCtx {
@@ -63,6 +87,14 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         load_history(tx.clone());
         drop(tx);
         let mut engine = Engine::new(state, ptys, engine_ctx);
+        engine.set_patterns(patterns);
+        for e in [wake.err(), patterns_error].into_iter().flatten() {
+            crate::app::on_action::flash(
+                &mut engine.state,
+                crate::app::state::FlashLevel::Error,
+                &e,
+            );
+        }
         engine.record(
             "config.loaded",
             None,

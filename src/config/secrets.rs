@@ -294,6 +294,7 @@ pub fn redact_text(text: &str) -> String {
 
 #[cfg(test)]
 mod redact_text_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]

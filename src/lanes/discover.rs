@@ -118,3 +118,29 @@ pub fn find(repo: &Path, label: &str) -> Result<LaneInfo, LaneError> {
 fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
+
+/// The command in the foreground of each tmux session's active pane (`pane_current_command`),
+/// and whether that pane is dead with its status (`remain-on-exit`), by session name.
+pub fn session_foregrounds() -> std::collections::HashMap<String, String> {
+    let out = crate::config::secrets::command("tmux")
+        .args([
+            "list-panes",
+            "-a",
+            "-F",
+            "#{window_active}#{pane_active}\t#{session_name}\t#{pane_current_command}",
+        ])
+        .env_remove("TMUX")
+        .output();
+    let mut map = std::collections::HashMap::new();
+    if let Some(o) = out.ok().filter(|o| o.status.success()) {
+        for line in String::from_utf8_lossy(&o.stdout).lines() {
+            let mut parts = line.splitn(3, '\t');
+            if let (Some("11"), Some(session), Some(cmd)) =
+                (parts.next(), parts.next(), parts.next())
+            {
+                map.insert(session.to_string(), cmd.to_string());
+            }
+        }
+    }
+    map
+}

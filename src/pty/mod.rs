@@ -28,6 +28,15 @@ pub trait ScreenSource {
     }
 }
 
+/// A lane's visible text at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Every visible row, trailing blanks trimmed.
+    pub rows: Vec<String>,
+    /// The row the cursor is on.
+    pub cursor_row: usize,
+}
+
 /// Rows and columns a lane's PTY gets before the UI has sized it (and keeps while not visible).
 pub const DEFAULT_SIZE: (u16, u16) = (24, 80);
 
@@ -72,8 +81,14 @@ pub trait PtyBackend {
     fn set_front(&mut self, _lane: Option<&LaneId>) {}
     /// The runtime handled a lane's output notice; the next output sends a new one.
     fn notice_handled(&self, lane: &LaneId);
-    /// Up to `n` non-empty lines ending at the lane's cursor row (for the quiet check).
-    fn tail(&self, lane: &LaneId, n: usize) -> Vec<String>;
+    /// The lane's visible rows for the agent-state screen reading (tmux's status line left
+    /// out of an attached par lane); `None` for a lane without a screen.
+    fn snapshot(&self, lane: &LaneId) -> Option<Snapshot>;
+    /// The program in the foreground of a helios-owned lane's terminal (`None`: not known,
+    /// or a par lane, whose foreground tmux reports).
+    fn foreground(&self, _lane: &LaneId) -> Option<String> {
+        None
+    }
     /// The lane's input modes (DECCKM, bracketed paste).
     fn input_modes(&self, lane: &LaneId) -> InputModes;
     /// Read access to every lane's screen, for the renderer.

@@ -327,6 +327,12 @@ pub(crate) fn after_feed(ctx: &ReaderCtx, notices: Notices) -> bool {
     if let Some(text) = notices.notify {
         let _ = ctx.events.send(Event::LaneNotified { lane: lane(), text });
     }
+    if let Some(progress) = notices.progress {
+        let _ = ctx.events.send(Event::LaneProgress {
+            lane: lane(),
+            progress,
+        });
+    }
     ctx.screen.mark_pending()
         || ctx
             .events
@@ -472,11 +478,23 @@ impl PtyBackend for PortablePtys {
         }
     }
 
-    fn tail(&self, lane: &LaneId, n: usize) -> Vec<String> {
-        self.screens
-            .get(lane)
-            .map(|s| s.tail_at_cursor(n))
-            .unwrap_or_default()
+    fn snapshot(&self, lane: &LaneId) -> Option<crate::pty::Snapshot> {
+        // An attached par lane (a `tmux attach` client, paced) shows tmux's status line.
+        let status_line = self.ptys.get(lane).is_some_and(|p| p.pace.is_some());
+        self.screens.get(lane).map(|s| s.snapshot(status_line))
+    }
+
+    fn foreground(&self, lane: &LaneId) -> Option<String> {
+        let Link::Pty { master, .. } = &self.ptys.get(lane)?.link else {
+            return None;
+        };
+        if self.ptys.get(lane)?.pace.is_some() {
+            // A `tmux attach` client: its foreground is tmux itself; tmux reports the lane's.
+            return None;
+        }
+        let pid = master.process_group_leader()?;
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+        Some(comm.trim().to_string())
     }
 
     fn input_modes(&self, lane: &LaneId) -> InputModes {

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tui_term::vt100::{Callbacks, Parser, Screen};
 
+use crate::app::agent::Progress;
 use crate::model::LaneId;
 use crate::pty::ScreenSource;
 use crate::pty::csi_cap::CsiCap;
@@ -21,6 +22,8 @@ pub struct Notices {
     pub bell: bool,
     /// The text of the last OSC 9 / OSC 777 notification.
     pub notify: Option<String>,
+    /// The last OSC 9;4 progress report (`Some(None)`: progress removed).
+    pub progress: Option<Option<Progress>>,
 }
 
 impl Callbacks for Notices {
@@ -31,6 +34,8 @@ impl Callbacks for Notices {
     fn unhandled_osc(&mut self, _: &mut Screen, params: &[&[u8]]) {
         if let Some(text) = notification(params) {
             self.notify = Some(text);
+        } else if let Some(p) = progress(params) {
+            self.progress = Some(p);
         }
     }
 }
@@ -59,6 +64,30 @@ pub fn notification(params: &[&[u8]]) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// An OSC 9;4 progress report (ConEmu, Windows Terminal): `9;4;STATE;PERCENT`, state 0
+/// removes, 1 sets a percentage, 2 is an error, 3 is indeterminate, 4 is paused.
+/// `Some(None)` is a removal; `None` is not a progress report.
+pub fn progress(params: &[&[u8]]) -> Option<Option<Progress>> {
+    let [b"9", b"4", rest @ ..] = params else {
+        return None;
+    };
+    let num = |i: usize| -> u8 {
+        rest.get(i)
+            .and_then(|p| std::str::from_utf8(p).ok())
+            .and_then(|t| t.parse::<u16>().ok())
+            .map_or(0, |n| n.min(100) as u8)
+    };
+    let state = rest.first().map_or(&b"0"[..], |s| *s);
+    Some(match state {
+        b"0" | b"" => None,
+        b"1" => Some(Progress::Percent(num(1))),
+        b"2" => Some(Progress::Error(num(1))),
+        b"3" => Some(Progress::Indeterminate),
+        b"4" => Some(Progress::Paused(num(1))),
+        _ => return None,
+    })
 }
 
 /// Where screen versions come from: one counter for all screens, so a lane's new screen never
@@ -221,6 +250,24 @@ impl LaneScreen {
         self.bump();
     }
 
+    /// Every visible row and the cursor row; without the last row when `status_line` (an
+    /// attached tmux client draws its status bar there).
+    pub fn snapshot(&self, status_line: bool) -> crate::pty::Snapshot {
+        self.with(|s| {
+            let (rows, cols) = s.size();
+            let (cursor, _) = s.cursor_position();
+            let keep = usize::from(rows).saturating_sub(usize::from(status_line));
+            crate::pty::Snapshot {
+                rows: s
+                    .rows(0, cols)
+                    .take(keep)
+                    .map(|r| r.trim_end().to_string())
+                    .collect(),
+                cursor_row: usize::from(cursor),
+            }
+        })
+    }
+
     /// The whole visible text (for tests and the quiet check).
     pub fn contents(&self) -> String {
         self.with(Screen::contents)
@@ -320,7 +367,27 @@ mod tests {
             Some("Claude: needs input")
         );
         // ConEmu progress (OSC 9;4) is not a notification, and the OSC's BEL is not a bell.
-        assert_eq!(s.feed(b"\x1b]9;4;1;50\x07"), Notices::default());
+        assert_eq!(
+            s.feed(b"\x1b]9;4;1;50\x07"),
+            Notices {
+                progress: Some(Some(Progress::Percent(50))),
+                ..Notices::default()
+            }
+        );
+        assert_eq!(s.feed(b"\x1b]9;4;0\x07").progress, Some(None));
+        assert_eq!(
+            s.feed(b"\x1b]9;4;3\x07").progress,
+            Some(Some(Progress::Indeterminate))
+        );
+        assert_eq!(
+            s.feed(b"\x1b]9;4;2;250\x07").progress,
+            Some(Some(Progress::Error(100)))
+        );
+        assert_eq!(
+            s.feed(b"\x1b]9;4;4;7\x1b\\").progress,
+            Some(Some(Progress::Paused(7)))
+        );
+        assert_eq!(s.feed(b"\x1b]9;4;9\x07").progress, None);
         assert!(s.contents().contains("hello"));
     }
 

@@ -12,13 +12,14 @@ use serde_json::json;
 
 use crate::app::action::SendTarget;
 use crate::app::event::EventSender;
-use crate::app::state::LaneStatus;
 use crate::app::{Action, AppState, Effect, Event, Msg, update};
 use crate::integrations::Integrations;
 use crate::lanes::{LaneError, LaneId, LaneInfo, par, work};
 use crate::model::AuditEvent;
 use crate::pty::PtyBackend;
 use crate::store::journal::JournalHandle;
+
+mod states;
 
 /// How the console ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,8 +76,8 @@ pub struct Engine<B: PtyBackend> {
     discovering: Arc<AtomicBool>,
     discover_again: bool,
     scroll_applied: HashMap<LaneId, usize>,
-    /// The lines last reported quiet per lane, so one unchanged prompt raises attention once.
-    quiet_reported: HashMap<LaneId, String>,
+    /// The screen and process watch behind lane states.
+    pub(crate) watch: states::Watch,
 }
 
 impl<B: PtyBackend> Engine<B> {
@@ -94,7 +95,7 @@ impl<B: PtyBackend> Engine<B> {
             discovering: Arc::new(AtomicBool::new(false)),
             discover_again: false,
             scroll_applied: HashMap::new(),
-            quiet_reported: HashMap::new(),
+            watch: states::Watch::default(),
         }
     }
 
@@ -138,28 +139,15 @@ impl<B: PtyBackend> Engine<B> {
         self.ptys.set_front(front);
     }
 
-    /// The 1 s tick: report quiet lanes, then advance the clock.
+    /// The 1 s tick: look at every lane (lane states), then advance the clock.
     pub fn tick(&mut self, now: Instant) {
-        let quiet: Vec<LaneId> = self
-            .state
-            .lanes
-            .iter()
-            .filter(|l| l.status == LaneStatus::Running)
-            .filter(|l| {
-                l.last_output
-                    .is_some_and(|t| now.saturating_duration_since(t) >= self.ctx.quiet)
-            })
-            .map(|l| l.id().clone())
-            .collect();
-        for lane in quiet {
-            let tail = self.ptys.tail(&lane, 3).join("\n");
-            // The same prompt again (a clock redraw, say) is not news.
-            let repeat = self.quiet_reported.get(&lane) == Some(&tail);
-            self.quiet_reported.insert(lane.clone(), tail.clone());
-            let last_line = if repeat { String::new() } else { tail };
-            self.handle(Event::LaneQuiet { lane, last_line });
-        }
+        self.observe_screens();
         self.handle(Event::Tick { now });
+    }
+
+    /// The prompts the screen fallback recognises: the shipped ones after the user's.
+    pub fn set_patterns(&mut self, patterns: crate::agent::screen::Patterns) {
+        self.watch.patterns = patterns;
     }
 
     fn apply_scroll(&mut self) {
@@ -296,6 +284,8 @@ impl<B: PtyBackend> Engine<B> {
                 ok,
                 detail,
             } => self.record(&action, lane.as_ref(), ok, detail),
+            Effect::RecordLaneState { lane, decision } => self.record_state(&lane, *decision),
+            Effect::LoadLaneStates => self.load_states(),
             Effect::Clipboard { text } => {
                 self.terminal_writes
                     .push(crate::integrations::share::osc52(&text));

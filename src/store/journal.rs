@@ -29,6 +29,8 @@ enum Msg {
     Record(AuditEvent),
     /// Append now and answer whether it is durable; on failure the event is not kept.
     Sync(AuditEvent, Ack),
+    /// Another writer (a lane state transition, `helios hook`) appended: wake the forwarders.
+    Nudge,
 }
 
 /// Sends events to the journal thread. Cheap to clone.
@@ -74,6 +76,12 @@ impl JournalHandle {
     /// The journal file (the forwarders open their own connection to it).
     pub fn path(&self) -> &std::path::Path {
         &self.path
+    }
+
+    /// Tell the forwarders that events were appended by another connection or process.
+    pub fn nudge(&self) {
+        // As in `record`: the thread outlives every handle.
+        let _ = self.tx.send(Msg::Nudge);
     }
 
     /// A receiver that changes after every durable append (its value counts events appended by
@@ -184,9 +192,11 @@ pub fn spawn(
                 let mut kept = Vec::new();
                 let mut done = Vec::new();
                 let mut acks: Vec<(Ack, Result<(), String>)> = Vec::new();
+                let mut nudged = false;
                 let queued = pending.drain(..).map(Msg::Record);
                 for msg in queued.chain(burst) {
                     match msg {
+                        Msg::Nudge => nudged = true,
                         Msg::Record(ev) => match store.append(&ev) {
                             Ok(()) => done.push(ev),
                             Err(e) => {
@@ -236,6 +246,9 @@ pub fn spawn(
                 let n = done.len() as u64;
                 if n > 0 {
                     crate::telemetry::journalled(n);
+                }
+                if n > 0 || nudged {
+                    // `send_modify` wakes the forwarders even when only another writer appended.
                     appended_tx.send_modify(|c| *c += n);
                 }
                 pending = kept;

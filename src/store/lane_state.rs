@@ -308,6 +308,7 @@ fn describe(source: Source) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use crate::agent::{Agent, WaitKind};
 

@@ -79,6 +79,7 @@ impl Drop for WakeSocket {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]

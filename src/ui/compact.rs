@@ -8,6 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
+use crate::agent::{Status, WaitKind};
 use crate::app::AppState;
 use crate::app::state::{Attention, FlashLevel, Lane, LaneStatus};
 use crate::config::theme::Theme;
@@ -68,10 +69,15 @@ impl Health for crate::app::temporal::TemporalState {
 /// The one- to four-letter word for why a lane needs a human.
 pub fn attention_word(a: &Attention) -> &'static str {
     match a {
-        Attention::Bell => "bell",
-        Attention::Notified { .. } => "note",
-        Attention::Exited => "exit",
-        Attention::Waiting { .. } => "wait",
+        Attention::Agent(s) => match s {
+            Status::Waiting(WaitKind::Permission) => "perm",
+            Status::Waiting(WaitKind::Question) => "ask",
+            Status::Waiting(WaitKind::Input) => "wait",
+            Status::Error(_) => "err",
+            Status::Done => "done",
+            Status::Exited(_) => "exit",
+            Status::Working | Status::Shell | Status::Unknown => "",
+        },
         Attention::WorkflowFailed { .. } => "wf",
     }
 }
@@ -166,13 +172,25 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 
     let visible: Vec<&Lane> = state.visible_lanes().collect();
     let rows = usize::from(lanes_area.height);
-    let sel = state
-        .selected
-        .as_ref()
-        .and_then(|s| visible.iter().position(|l| l.id() == s))
-        .unwrap_or(0);
+    // One row per lane, and a second with the state's reason and age for a lane that needs you.
+    let mut all: Vec<Line> = Vec::new();
+    let mut sel_end = 0;
+    for l in &visible {
+        all.push(lane_line(state, l, width, theme));
+        if l.attention.is_some()
+            && let Some(text) = crate::app::agent::summary(l, state.clock, width.saturating_sub(4))
+        {
+            all.push(Line::styled(
+                format!("    {}", shown(&text)),
+                theme.attention,
+            ));
+        }
+        if state.selected.as_ref() == Some(l.id()) {
+            sel_end = all.len();
+        }
+    }
     // Keep the selected lane in view.
-    let first = sel.saturating_sub(rows.saturating_sub(1));
+    let first = sel_end.saturating_sub(rows);
     let lines: Vec<Line> = if visible.is_empty() {
         vec![Line::styled(
             if state.filter.is_empty() {
@@ -183,12 +201,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             theme.dim,
         )]
     } else {
-        visible
-            .iter()
-            .skip(first)
-            .take(rows)
-            .map(|l| lane_line(state, l, width, theme))
-            .collect()
+        all.into_iter().skip(first).take(rows).collect()
     };
     frame.render_widget(Paragraph::new(lines), lanes_area);
 

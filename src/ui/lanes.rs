@@ -6,6 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState};
 
+use crate::agent::Status;
+use crate::app::agent::Progress;
 use crate::app::state::{Attention, Lane, LaneStatus};
 use crate::app::temporal::lane_counts;
 use crate::config::theme::Theme;
@@ -34,7 +36,12 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
     let width = block.inner(area).width as usize;
     let items: Vec<ListItem> = visible
         .iter()
-        .map(|lane| ListItem::new(vec![first_line(lane, theme, width), second_line(lane, ctx)]))
+        .map(|lane| {
+            ListItem::new(vec![
+                first_line(lane, theme, width),
+                second_line(lane, ctx, width),
+            ])
+        })
         .collect();
     let selected = state
         .selected
@@ -50,10 +57,9 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
 fn first_line<'a>(lane: &Lane, theme: &Theme, width: usize) -> Line<'a> {
     let (glyph, style) = match (&lane.attention, lane.status) {
         (Some(_), _) => ("!", theme.attention),
-        (None, LaneStatus::Running) => ("●", theme.ok),
-        (None, LaneStatus::Idle) => ("○", theme.dim),
         (None, LaneStatus::Exited) => ("✗", theme.error),
         (None, LaneStatus::Missing) => ("?", theme.warn),
+        (None, _) => state_glyph(lane, theme),
     };
     // par lanes live in tmux and outlive helios; plain worktree lanes are helios's own shells.
     let kind = if lane.info.is_durable() {
@@ -73,10 +79,21 @@ fn first_line<'a>(lane: &Lane, theme: &Theme, width: usize) -> Line<'a> {
     ])
 }
 
-fn second_line<'a>(lane: &Lane, ctx: &Ctx<'_>) -> Line<'a> {
+fn second_line<'a>(lane: &Lane, ctx: &Ctx<'_>, width: usize) -> Line<'a> {
     let theme = ctx.theme;
     let mut spans = vec![Span::raw("  ")];
-    if let Some(why) = &lane.attention {
+    let line = crate::app::agent::list_line(lane, ctx.state.clock, width.saturating_sub(2));
+    if let Some(line) = &line {
+        let style = if lane.attention.is_some() {
+            theme.attention
+        } else {
+            state_style(lane, theme)
+        };
+        spans.push(Span::styled(shown(line), style));
+        if let Some(p) = lane.agent.progress {
+            spans.push(Span::styled(format!(" {}", gauge(p)), theme.dim));
+        }
+    } else if let Some(why) = &lane.attention {
         spans.push(Span::styled(attention_text(why), theme.attention));
     } else {
         let (word, style) = match lane.status {
@@ -87,7 +104,7 @@ fn second_line<'a>(lane: &Lane, ctx: &Ctx<'_>) -> Line<'a> {
         };
         spans.push(Span::styled(word, style));
     }
-    if let Some(at) = lane.last_output {
+    if let (None, Some(at)) = (&line, lane.last_output) {
         let secs = ctx.state.now.saturating_duration_since(at).as_secs();
         spans.push(Span::styled(format!(" {}", age(secs)), theme.dim));
     }
@@ -114,12 +131,40 @@ fn second_line<'a>(lane: &Lane, ctx: &Ctx<'_>) -> Line<'a> {
 /// Why a lane needs a human, in a few words.
 pub fn attention_text(why: &Attention) -> String {
     match why {
-        Attention::Bell => "needs you: bell".into(),
-        // What a lane's program put in a notification (OSC 9/777): anything at all.
-        Attention::Notified { text } => format!("says: {}", shown(text)),
-        Attention::Exited => "needs you: exited".into(),
-        Attention::Waiting { .. } => "waiting for input".into(),
+        Attention::Agent(s) => s.label(),
         Attention::WorkflowFailed { id } => format!("workflow failed: {}", shown(id)),
+    }
+}
+
+/// The glyph of a lane that needs no human: working, a shell, unknown.
+fn state_glyph(lane: &Lane, theme: &Theme) -> (&'static str, ratatui::style::Style) {
+    match lane.agent.state.as_ref().map(|s| s.status) {
+        Some(Status::Working) => ("●", theme.ok),
+        Some(Status::Shell) => ("$", theme.dim),
+        Some(Status::Unknown) => ("?", theme.dim),
+        _ if lane.status == LaneStatus::Running => ("●", theme.ok),
+        _ => ("○", theme.dim),
+    }
+}
+
+fn state_style(lane: &Lane, theme: &Theme) -> ratatui::style::Style {
+    match lane.agent.state.as_ref().map(|s| s.status) {
+        Some(Status::Working) => theme.ok,
+        _ => theme.dim,
+    }
+}
+
+/// An OSC 9;4 progress report as a short gauge: `[###--] 60%`, `[ busy ]`, `[paused 40%]`.
+pub fn gauge(p: Progress) -> String {
+    let bar = |n: u8| {
+        let full = usize::from(n.min(100)) / 20;
+        format!("[{}{}] {n}%", "#".repeat(full), "-".repeat(5 - full))
+    };
+    match p {
+        Progress::Percent(n) => bar(n),
+        Progress::Error(n) => format!("{} failed", bar(n)),
+        Progress::Indeterminate => "[ busy ]".into(),
+        Progress::Paused(n) => format!("[paused {n}%]"),
     }
 }
 

@@ -59,6 +59,19 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
     if tile && (selected || focused) {
         block = block.border_type(BorderType::Double);
     }
+    // The lane's state along the bottom border: what it does, why, and for how long.
+    let room = usize::from(area.width).saturating_sub(4 + if lane.scroll > 0 { 20 } else { 0 });
+    if let Some(line) = crate::app::agent::summary(lane, ctx.state.clock, room) {
+        let style = if lane.attention.is_some() {
+            theme.attention
+        } else {
+            theme.dim
+        };
+        block = block.title_bottom(Line::from(Span::styled(
+            format!(" {} ", shown(&line)),
+            style,
+        )));
+    }
     if lane.scroll > 0 {
         block = block.title_bottom(
             Line::from(Span::styled(

@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use time::Duration as TimeDelta;
 
 use super::*;
@@ -75,7 +77,7 @@ fn exit_wins_with_its_status() {
     i.hook = Some(hook(at(5), Status::Working, ""));
     let d = decide(&i, Timing::default());
     assert_eq!(d.state.status, Status::Exited(Some(3)));
-    assert!(d.state.reason.contains("status 3"));
+    assert_eq!(d.state.status.label(), "exited (3)");
 }
 
 #[test]
@@ -171,4 +173,27 @@ fn ages_read_short() {
     assert_eq!(short_age(7300), "2h");
     assert_eq!(short_age(-4), "0s");
     assert_eq!(ago(90_000), "1d ago");
+}
+
+#[test]
+fn answering_a_waiting_lane_clears_it_until_the_agent_speaks() {
+    let mut i = inputs(100);
+    i.hook = Some(hook(
+        at(10),
+        Status::Waiting(WaitKind::Permission),
+        "Bash(x)",
+    ));
+    i.last_change = Some(at(9));
+    i.answered = Some(at(95));
+    let d = decide(&i, Timing::default());
+    assert_eq!(
+        (d.state.status, d.state.source),
+        (Status::Working, Source::Keys)
+    );
+    // Nothing followed for a while: the hook's state holds again.
+    i.now = Some(at(200));
+    assert_eq!(
+        decide(&i, Timing::default()).state.status,
+        Status::Waiting(WaitKind::Permission)
+    );
 }

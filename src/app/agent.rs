@@ -1,0 +1,306 @@
+//! Lane states in the console: the reducer's side of agent-aware lanes. Observations (screens,
+//! processes, bells, keys, hook states from the store) update each lane's inputs; every
+//! change and every clock tick decides again (`agent::decide`), and a changed state is sent to
+//! the store (`Effect::RecordLaneState`), which records it once with its `lane.state` event.
+
+use time::OffsetDateTime;
+
+use crate::agent::screen::ScreenMatch;
+use crate::agent::{Decision, Evidence, Inputs, LaneState, Process, Signal, Source, Status};
+use crate::app::Effect;
+use crate::app::state::{AppState, Attention, Lane};
+use crate::model::LaneId;
+
+/// A lane's agent state and what it was decided from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgentView {
+    /// The state shown (`None` before the first decision).
+    pub state: Option<LaneState>,
+    /// The rule that decided it.
+    pub why: String,
+    /// The signals considered.
+    pub evidence: Vec<Evidence>,
+    /// What is known about the lane.
+    pub inputs: Inputs,
+    /// The user visited the lane since it became done or exited: `n` skips it.
+    pub acked: bool,
+    /// The last OSC 9;4 progress report.
+    pub progress: Option<Progress>,
+}
+
+/// OSC 9;4 progress (ConEmu's semantics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// `1;N`: N percent done.
+    Percent(u8),
+    /// `2;N`: failed (at N percent).
+    Error(u8),
+    /// `3`: busy, no percentage.
+    Indeterminate,
+    /// `4;N`: paused at N percent.
+    Paused(u8),
+}
+
+/// One lane's screen at a clock tick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScreenObservation {
+    /// The lane.
+    pub lane: LaneId,
+    /// Whether its own rows changed since the last tick (tmux's status bar excluded).
+    pub changed: bool,
+    /// The prompt its screen shows, read once its rows settled.
+    pub screen: Option<ScreenMatch>,
+    /// Whether the cursor line looks like a shell prompt.
+    pub shell_prompt: bool,
+}
+
+/// A lane's stored state and newest hook signal, as loaded from the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedState {
+    /// The lane.
+    pub lane: LaneId,
+    /// The state last recorded (by any console or hook).
+    pub state: Option<(LaneState, String, Vec<Evidence>)>,
+    /// The newest hook or MCP signal with a state.
+    pub hook: Option<Signal>,
+}
+
+/// The clock moved: take the screens, then decide every lane again.
+pub fn on_screens(
+    state: &mut AppState,
+    at: OffsetDateTime,
+    obs: Vec<ScreenObservation>,
+) -> Vec<Effect> {
+    state.clock = Some(at);
+    for o in obs {
+        let Some(l) = state.lane_mut(&o.lane) else {
+            continue;
+        };
+        let i = &mut l.agent.inputs;
+        if o.changed {
+            i.last_change = Some(at);
+            i.exited = None;
+        } else if i.last_change.is_none() {
+            // The first look at a screen is not a change: it only starts the quiet clock, so a
+            // restarted console does not read old output as new work.
+            i.last_change = Some(at - time::Duration::seconds(3600));
+        }
+        i.screen = o.screen;
+        i.shell_prompt = o.shell_prompt;
+    }
+    decide_all(state)
+}
+
+/// What runs in each lane's foreground.
+pub fn on_processes(state: &mut AppState, lanes: Vec<(LaneId, Process)>) -> Vec<Effect> {
+    for (id, p) in lanes {
+        if let Some(l) = state.lane_mut(&id) {
+            l.agent.inputs.process = p;
+        }
+    }
+    decide_all(state)
+}
+
+/// States and hook signals read from the store (at start, and when a hook woke the console).
+pub fn on_loaded(state: &mut AppState, loaded: Vec<LoadedState>) -> Vec<Effect> {
+    for s in loaded {
+        let Some(l) = state.lane_mut(&s.lane) else {
+            continue;
+        };
+        if l.agent.state.is_none()
+            && let Some((st, why, evidence)) = s.state
+        {
+            l.agent.state = Some(st);
+            l.agent.why = why;
+            l.agent.evidence = evidence;
+        }
+        if s.hook.is_some() {
+            l.agent.inputs.hook = s.hook;
+        }
+    }
+    decide_all(state)
+}
+
+/// A bell or an OSC 9/777 notification from a lane.
+pub fn on_alert(state: &mut AppState, lane: &LaneId, source: Source, text: String) -> Vec<Effect> {
+    let Some(at) = state.clock else {
+        return Vec::new();
+    };
+    if let Some(l) = state.lane_mut(lane) {
+        l.agent.inputs.alert = Some(Signal {
+            at,
+            source,
+            status: None,
+            event: if source == Source::Bell {
+                "bell".into()
+            } else {
+                "notification".into()
+            },
+            reason: if text.is_empty() {
+                "rang the bell".into()
+            } else {
+                crate::agent::state::one_line(&text)
+            },
+        });
+    }
+    decide(state, lane)
+}
+
+/// The lane's program ended (or its tmux session is gone: `code` is `None`).
+pub fn on_exit(state: &mut AppState, lane: &LaneId, code: Option<i32>) -> Vec<Effect> {
+    if let Some(l) = state.lane_mut(lane) {
+        l.agent.inputs.exited = Some(code);
+    }
+    decide(state, lane)
+}
+
+/// The user typed into a lane through helios: Esc or Ctrl-C interrupts a working agent;
+/// anything typed into a waiting lane, or Enter into a done one, answers it.
+pub fn on_input(state: &mut AppState, lane: &LaneId, bytes: &[u8]) -> Vec<Effect> {
+    let Some(at) = state.clock else {
+        return Vec::new();
+    };
+    let Some(l) = state.lane_mut(lane) else {
+        return Vec::new();
+    };
+    let status = l.agent.state.as_ref().map(|s| s.status);
+    if bytes == b"\x1b" || bytes.contains(&0x03) {
+        l.agent.inputs.interrupted = Some(at);
+    }
+    let answers = match status {
+        Some(Status::Waiting(_)) => true,
+        Some(Status::Done | Status::Error(_)) => bytes.contains(&b'\r'),
+        _ => false,
+    };
+    if answers {
+        l.agent.inputs.answered = Some(at);
+    }
+    decide(state, lane)
+}
+
+/// OSC 9;4 progress from a lane.
+pub fn on_progress(state: &mut AppState, lane: &LaneId, progress: Option<Progress>) {
+    if let Some(l) = state.lane_mut(lane) {
+        l.agent.progress = progress;
+    }
+}
+
+/// The user looked at the lane (focused it): a done or exited lane leaves the triage queue.
+pub fn acknowledge(lane: &mut Lane) {
+    lane.agent.acked = true;
+    refresh_attention(lane);
+}
+
+/// Decide every lane again.
+pub fn decide_all(state: &mut AppState) -> Vec<Effect> {
+    let ids: Vec<LaneId> = state.lanes.iter().map(|l| l.id().clone()).collect();
+    let mut effects = Vec::new();
+    for id in ids {
+        effects.extend(decide(state, &id));
+    }
+    effects
+}
+
+/// Decide one lane again; a changed state is kept, shown and sent to the store.
+pub fn decide(state: &mut AppState, id: &LaneId) -> Vec<Effect> {
+    let (Some(now), timing) = (state.clock, state.timing) else {
+        return Vec::new();
+    };
+    let Some(l) = state.lane_mut(id) else {
+        return Vec::new();
+    };
+    let mut inputs = l.agent.inputs.clone();
+    inputs.now = Some(now);
+    let d = crate::agent::decide(&inputs, timing);
+    l.agent.why.clone_from(&d.why);
+    l.agent.evidence.clone_from(&d.evidence);
+    let changed = l.agent.state.as_ref().is_none_or(|s| !s.same_as(&d.state));
+    if !changed {
+        return Vec::new();
+    }
+    l.agent.state = Some(d.state.clone());
+    l.agent.acked = false;
+    refresh_attention(l);
+    crate::app::on_event::sort_lanes(&mut state.lanes);
+    vec![Effect::RecordLaneState {
+        lane: id.clone(),
+        decision: Box::new(d),
+    }]
+}
+
+/// A lane's attention follows its state: waiting, error, done and exited need a human (done
+/// and exited until visited); a failed workflow keeps its own flag.
+fn refresh_attention(l: &mut Lane) {
+    let status = l.agent.state.as_ref().map(|s| s.status);
+    let needs = status.filter(|s| {
+        s.needs_human() && !(l.agent.acked && matches!(s, Status::Done | Status::Exited(_)))
+    });
+    l.attention = match (needs, l.attention.take()) {
+        (Some(s), _) => Some(Attention::Agent(s)),
+        (None, Some(w @ Attention::WorkflowFailed { .. })) => Some(w),
+        (None, _) => None,
+    };
+}
+
+/// The state line shown for a lane, at most `width` columns:
+/// `waiting: permission · Bash(rm -rf build) · 3m`; the reason is cut first, so the state and
+/// its age always show.
+pub fn summary(lane: &Lane, now: Option<OffsetDateTime>, width: usize) -> Option<String> {
+    let s = lane.agent.state.as_ref()?;
+    let head = s.status.label();
+    let age = now.map(|n| crate::agent::decide::short_age((n - s.since).whole_seconds()));
+    let fixed = crate::text::width(&head) + age.as_ref().map_or(0, |a| 3 + a.len());
+    let mut out = head;
+    if !s.reason.is_empty() && fixed + 4 < width {
+        out.push_str(" · ");
+        out.push_str(&crate::text::truncate(&s.reason, width - fixed - 3));
+    }
+    if let Some(a) = age {
+        out.push_str(" · ");
+        out.push_str(&a);
+    }
+    Some(out)
+}
+
+/// The lane list's shorter line, age before reason so a narrow list keeps it:
+/// `permission · 3m · Bash(rm -rf build)`, `error: rate limit · 1m`, `working · 4s`.
+pub fn list_line(lane: &Lane, now: Option<OffsetDateTime>, width: usize) -> Option<String> {
+    use crate::agent::WaitKind;
+    let s = lane.agent.state.as_ref()?;
+    let mut out = match s.status {
+        Status::Waiting(WaitKind::Permission) => "permission".to_string(),
+        Status::Waiting(WaitKind::Question) => "question".to_string(),
+        Status::Waiting(WaitKind::Input) => "needs input".to_string(),
+        other => other.label(),
+    };
+    if let Some(n) = now {
+        out.push_str(" · ");
+        out.push_str(&crate::agent::decide::short_age(
+            (n - s.since).whole_seconds(),
+        ));
+    }
+    let used = crate::text::width(&out);
+    if !s.reason.is_empty() && used + 5 < width {
+        out.push_str(" · ");
+        out.push_str(&crate::text::truncate(&s.reason, width - used - 3));
+    }
+    Some(out)
+}
+
+/// The state's decision as `helios lane explain` and the console's explain overlay show it.
+pub fn explanation(lane: &Lane) -> Option<Decision> {
+    Some(Decision {
+        state: lane.agent.state.clone()?,
+        why: lane.agent.why.clone(),
+        evidence: lane.agent.evidence.clone(),
+    })
+}
+
+/// The triage order of a lane: most urgent state first, then the oldest.
+pub fn triage_key(lane: &Lane) -> Option<(u8, OffsetDateTime)> {
+    match &lane.attention {
+        Some(Attention::Agent(s)) => Some((s.priority()?, lane.agent.state.as_ref()?.since)),
+        Some(Attention::WorkflowFailed { .. }) => Some((3, OffsetDateTime::UNIX_EPOCH)),
+        None => None,
+    }
+}

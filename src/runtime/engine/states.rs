@@ -1,0 +1,227 @@
+//! The engine's side of lane states: the once-a-second look at every lane's screen, the probe
+//! of what runs in each lane, and the store (read on a hook's wake, written on a change).
+
+use std::collections::HashMap;
+use std::hash::{Hash as _, Hasher as _};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use time::OffsetDateTime;
+
+use crate::agent::screen::{Patterns, ScreenMatch, is_shell, looks_like_shell_prompt};
+use crate::agent::{Decision, Process};
+use crate::app::Event;
+use crate::app::agent::{LoadedState, ScreenObservation};
+use crate::lanes::LaneId;
+use crate::pty::PtyBackend;
+use crate::runtime::engine::Engine;
+use crate::store::lane_state::{self, LaneKey};
+use crate::store::sqlite::SqliteStore;
+
+/// How often (in ticks) the lanes' foreground processes are probed.
+const PROBE_EVERY: u32 = 2;
+
+/// What the engine remembers between looks.
+#[derive(Default)]
+pub struct Watch {
+    /// The prompts to recognise (shipped plus the user's).
+    pub patterns: Patterns,
+    screens: HashMap<LaneId, Seen>,
+    ticks: u32,
+    probing: Arc<AtomicBool>,
+}
+
+/// The last look at one lane's screen.
+#[derive(Default)]
+struct Seen {
+    hash: Option<u64>,
+    /// The reading of the settled screen with this hash (prompt, shell prompt at the cursor).
+    read: Option<(Option<ScreenMatch>, bool)>,
+}
+
+impl Default for Patterns {
+    fn default() -> Self {
+        Self::builtin()
+    }
+}
+
+impl<B: PtyBackend> Engine<B> {
+    /// Look at every lane's screen and send what changed and what it shows.
+    pub(crate) fn observe_screens(&mut self) {
+        let at = OffsetDateTime::now_utc();
+        let mut obs = Vec::with_capacity(self.state.lanes.len());
+        for lane in &self.state.lanes {
+            let id = lane.id();
+            let seen = self.watch.screens.entry(id.clone()).or_default();
+            // A lane scrolled back shows history, not what the program draws now.
+            let snap = if lane.scroll == 0 {
+                self.ptys.snapshot(id)
+            } else {
+                None
+            };
+            let mut changed = false;
+            if let Some(snap) = snap {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                snap.rows.hash(&mut h);
+                let hash = h.finish();
+                if seen.hash != Some(hash) {
+                    changed = seen.hash.is_some();
+                    seen.hash = Some(hash);
+                    seen.read = None;
+                }
+                // Read the prompt once the rows settled (unchanged for a tick).
+                if !changed && seen.read.is_none() {
+                    let cursor = snap.rows.get(snap.cursor_row).map_or("", String::as_str);
+                    seen.read = Some((
+                        self.watch.patterns.read(&snap.rows),
+                        looks_like_shell_prompt(cursor),
+                    ));
+                }
+            }
+            let (screen, shell_prompt) = seen.read.clone().unwrap_or((None, false));
+            obs.push(ScreenObservation {
+                lane: id.clone(),
+                changed,
+                screen,
+                shell_prompt,
+            });
+        }
+        let ids: Vec<&LaneId> = self
+            .state
+            .lanes
+            .iter()
+            .map(crate::app::state::Lane::id)
+            .collect();
+        self.watch.screens.retain(|k, _| ids.contains(&k));
+        self.handle(Event::LaneScreens { at, lanes: obs });
+        self.watch.ticks = self.watch.ticks.wrapping_add(1);
+        if self.watch.ticks.is_multiple_of(PROBE_EVERY) {
+            self.probe_processes();
+        }
+    }
+
+    /// Find what runs in each lane: the owned PTYs' foreground now, par lanes' from tmux on a
+    /// blocking thread (one `list-panes` for all of them).
+    fn probe_processes(&mut self) {
+        let mut owned = Vec::new();
+        let mut par = Vec::new();
+        for lane in &self.state.lanes {
+            match lane.info.session() {
+                Some(s) if lane.info.session_alive => par.push((lane.id().clone(), s.to_string())),
+                Some(_) => {}
+                None => owned.push((lane.id().clone(), self.ptys.foreground(lane.id()))),
+            }
+        }
+        let classify = |cmd: String| {
+            if is_shell(&cmd) {
+                Process::Shell(cmd)
+            } else {
+                Process::Program(cmd)
+            }
+        };
+        let owned: Vec<(LaneId, Process)> = owned
+            .into_iter()
+            .map(|(id, c)| (id, c.map_or(Process::Unknown, classify)))
+            .collect();
+        if par.is_empty() {
+            self.handle(Event::LaneProcesses { lanes: owned });
+            return;
+        }
+        if self.watch.probing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let events = self.ctx.events.clone();
+        let flag = self.watch.probing.clone();
+        tokio::task::spawn_blocking(move || {
+            let fg = crate::lanes::discover::session_foregrounds();
+            flag.store(false, Ordering::Release);
+            let mut lanes = owned;
+            lanes.extend(par.into_iter().map(|(id, session)| {
+                let p = fg.get(&session).cloned().map_or(Process::Unknown, classify);
+                (id, p)
+            }));
+            let _ = events.send(Event::LaneProcesses { lanes });
+        });
+    }
+
+    /// Read every lane's stored state and newest hook signal on a blocking thread.
+    pub(crate) fn load_states(&self) {
+        let lanes: Vec<(LaneId, std::path::PathBuf)> = self
+            .state
+            .lanes
+            .iter()
+            .map(|l| (l.id().clone(), l.info.worktree.clone()))
+            .collect();
+        let events = self.ctx.events.clone();
+        let path = self.ctx.journal.path().to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            let store = match SqliteStore::open(&path) {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = events.send(Event::JournalFailed {
+                        error: format!("reading lane states: {e}"),
+                    });
+                    return;
+                }
+            };
+            let mut loaded = Vec::new();
+            for (lane, dir) in lanes {
+                let key = canonical(&dir);
+                let state = lane_state::get(store.conn(), &key)
+                    .ok()
+                    .flatten()
+                    .map(|s| (s.state, s.why, s.evidence));
+                let hook = lane_state::signals(store.conn(), &key, 1, true)
+                    .ok()
+                    .and_then(|mut v| v.pop());
+                loaded.push(LoadedState { lane, state, hook });
+            }
+            let _ = events.send(Event::LaneStatesLoaded { lanes: loaded });
+        });
+    }
+
+    /// Record a lane's new state (once across consoles, with its event) on a blocking thread.
+    pub(crate) fn record_state(&self, lane: &LaneId, decision: Decision) {
+        let Some(l) = self.state.lane(lane) else {
+            return;
+        };
+        let dir = l.info.worktree.clone();
+        let (repo, label) = (self.state.repo.name.clone(), lane.to_string());
+        let path = self.ctx.journal.path().to_path_buf();
+        let actor = self.ctx.actor.clone();
+        let journal = self.ctx.journal.clone();
+        let events = self.ctx.events.clone();
+        tokio::task::spawn_blocking(move || {
+            let key = LaneKey {
+                worktree: canonical(&dir),
+                repo,
+                lane: label,
+            };
+            let result = SqliteStore::open(&path)
+                .and_then(|store| lane_state::transition(&store, &key, &decision, &actor));
+            match result {
+                Ok(Some(event)) => {
+                    journal.nudge();
+                    let _ = events.send(Event::Journalled { event });
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    let _ = events.send(Event::JournalFailed {
+                        error: format!(
+                            "recording lane {key_lane}'s state: {e}",
+                            key_lane = key.lane
+                        ),
+                    });
+                }
+            }
+        });
+    }
+}
+
+/// The key a lane's state is stored under: its worktree, canonical as `helios hook` finds it.
+fn canonical(dir: &std::path::Path) -> String {
+    std::fs::canonicalize(dir)
+        .unwrap_or_else(|_| dir.to_path_buf())
+        .display()
+        .to_string()
+}
