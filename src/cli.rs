@@ -46,6 +46,12 @@ pub enum CommandArgs {
     Share(ShareArgs),
     /// Trust the repo's .helios.toml (helios ignores a repo's config until you do).
     Trust(TrustArgs),
+    /// Set up agents' hooks so helios knows exactly what each agent does.
+    #[command(subcommand)]
+    Agent(AgentArgs),
+    /// An MCP server on stdio for agents in lanes: report_status, ask_human, list_lanes,
+    /// lane_events.
+    Mcp,
     /// Record what an agent's hook reports (run by the agent, not by hand): reads the hook's
     /// JSON on stdin, or Codex `notify`'s last argument. Prints nothing; always exits 0.
     Hook {
@@ -95,6 +101,12 @@ pub enum LaneArgs {
         /// The workflow's task queue.
         #[arg(long, value_name = "QUEUE")]
         task_queue: Option<String>,
+        /// Start this agent in the lane, with helios's hooks set up and HELIOS_LANE set.
+        #[arg(long, value_enum, conflicts_with = "cmd")]
+        agent: Option<AgentName>,
+        /// Arguments for the agent (after `--`).
+        #[arg(last = true, requires = "agent")]
+        agent_args: Vec<String>,
     },
     /// List lanes.
     Ls {
@@ -123,6 +135,64 @@ pub enum LaneArgs {
     Attach {
         /// The lane's label.
         name: String,
+    },
+    /// Why helios thinks a lane is working, waiting, done…: the state, since when, the signal
+    /// that decided it and the recent signals.
+    Explain {
+        /// The lane's label.
+        name: String,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The agents helios knows the hooks of.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum AgentName {
+    /// Claude Code.
+    Claude,
+    /// OpenAI Codex CLI.
+    Codex,
+    /// Gemini CLI.
+    Gemini,
+}
+
+impl AgentName {
+    /// The agent model's value.
+    pub fn agent(self) -> crate::agent::Agent {
+        match self {
+            Self::Claude => crate::agent::Agent::Claude,
+            Self::Codex => crate::agent::Agent::Codex,
+            Self::Gemini => crate::agent::Agent::Gemini,
+        }
+    }
+}
+
+/// `helios agent ...`
+#[derive(Debug, Subcommand)]
+pub enum AgentArgs {
+    /// Install helios's hooks where the agent reads them (merged with your settings, shown,
+    /// idempotent; --remove takes them out again).
+    Setup {
+        /// claude, codex or gemini.
+        #[arg(value_enum)]
+        agent: AgentName,
+        /// This lane's worktree (default: the worktree of the current directory).
+        #[arg(long, conflicts_with_all = ["all", "user"])]
+        lane: Option<String>,
+        /// Every lane of the repo.
+        #[arg(long, conflicts_with = "user")]
+        all: bool,
+        /// The agent's user settings instead (every project).
+        #[arg(long)]
+        user: bool,
+        /// Show the change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Take helios's hooks out.
+        #[arg(long)]
+        remove: bool,
     },
 }
 

@@ -238,10 +238,11 @@ pub struct LaneState {
 }
 
 impl LaneState {
-    /// Whether `other` is the same state for a human: same status and reason (a new `since`
-    /// or source alone is not a change).
+    /// Whether `other` is the same state: the same status and kind. A new reason within one
+    /// state (the next tool a working agent runs) refreshes the shown state without being a
+    /// change of its own: no audit event per tool call.
     pub fn same_as(&self, other: &Self) -> bool {
-        self.status == other.status && self.reason == other.reason
+        self.status == other.status
     }
 
     /// The flat record stored in SQLite, sent in `lane.state` events and printed by

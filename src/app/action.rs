@@ -47,6 +47,8 @@ pub enum Action {
     OpenFilter,
     /// Show or hide the help overlay.
     ToggleHelp,
+    /// Open (or close) the explanation of the selected lane's state.
+    ToggleExplain,
     /// Show a panel.
     ShowPanel { panel: Panel },
     /// Cycle to the next panel.

@@ -214,8 +214,10 @@ pub fn decide(state: &mut AppState, id: &LaneId) -> Vec<Effect> {
     let d = crate::agent::decide(&inputs, timing);
     l.agent.why.clone_from(&d.why);
     l.agent.evidence.clone_from(&d.evidence);
-    let changed = l.agent.state.as_ref().is_none_or(|s| !s.same_as(&d.state));
-    if !changed {
+    if let Some(s) = l.agent.state.as_mut().filter(|s| s.same_as(&d.state)) {
+        // The same state: a fresher reason (the next tool) shows, `since` stays.
+        s.reason.clone_from(&d.state.reason);
+        s.source = d.state.source;
         return Vec::new();
     }
     l.agent.state = Some(d.state.clone());

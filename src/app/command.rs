@@ -36,6 +36,10 @@ pub const COMMANDS: &[Command] = &[
         description: "next lane that needs you",
     },
     Command {
+        name: "lane.explain",
+        description: "why the lane is in its state (the signals and how old they are)",
+    },
+    Command {
         name: "lane.create",
         description: "create a lane",
     },
@@ -217,6 +221,7 @@ pub fn action_for(name: &str, selected: Option<&crate::model::LaneId>) -> Option
         "lane.focus" => Action::Focus,
         "lane.unfocus" => Action::Unfocus,
         "lane.next_attention" => Action::NextAttention,
+        "lane.explain" => Action::ToggleExplain,
         "lane.create" => Action::PromptCreate,
         "lane.remove" => Action::PromptRemove,
         "lane.send" => Action::PromptSend,

@@ -58,6 +58,8 @@ pub fn translate(
             }
             _ => None,
         },
+        // Any key closes the explanation.
+        Mode::Explain => Some(Action::ToggleExplain),
         Mode::Help => {
             let len = crate::app::help::lines(keymap).len();
             let page = crate::app::help::page(state.size);

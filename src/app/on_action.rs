@@ -147,6 +147,14 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Attach { lane } => vec![Effect::Attach { lane }],
+        Action::ToggleExplain => {
+            state.mode = if state.mode == Mode::Explain || state.selected.is_none() {
+                Mode::Normal
+            } else {
+                Mode::Explain
+            };
+            Vec::new()
+        }
         Action::ToggleHelp => {
             state.mode = if state.mode == Mode::Help {
                 Mode::Normal

@@ -149,6 +149,8 @@ pub enum Mode {
     Confirm(Confirm),
     /// The help overlay.
     Help,
+    /// Why the selected lane is in its state (`e`).
+    Explain,
 }
 
 /// A one-line text prompt.

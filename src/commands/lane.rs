@@ -45,7 +45,7 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
     let _span = crate::telemetry::span(crate::telemetry::action_span(action), lane.unwrap_or(""));
     let actor = crate::config::actor::actor();
     // Journal first: the request is durable before par runs, or par does not run.
-    if !matches!(args, LaneArgs::Ls { .. }) {
+    if !matches!(args, LaneArgs::Ls { .. } | LaneArgs::Explain { .. }) {
         let req = journal::request_event(&actor, &repo.name, action, lane, &json!({}));
         if let Err(e) = store.append(&req) {
             anyhow::bail!(
@@ -65,7 +65,8 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
     match args {
         LaneArgs::Ls { json } => {
             let lanes = discover(&repo.path).map_err(|e| anyhow::anyhow!("{e}"))?;
-            print_lanes(&lanes, json)?;
+            let states = crate::commands::agent::stored_states(&store, &lanes);
+            write_rows(&mut std::io::stdout().lock(), &lanes, &states, json)?;
             Ok(ExitCode::SUCCESS)
         }
         LaneArgs::New {
@@ -74,6 +75,8 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
             cmd,
             workflow,
             task_queue,
+            agent,
+            agent_args,
         } => {
             let result = new_lane(&repo.path, &name, base.as_deref(), cmd.as_deref());
             record("lane.created", Some(&name), &result)?;
@@ -82,6 +85,21 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
                 "lane {name} created: branch {name}, tmux session {}",
                 detail["session"].as_str().unwrap_or("?")
             ));
+            if let Some(agent) = agent {
+                let started = crate::commands::agent::start_in_lane(
+                    &repo.path,
+                    &name,
+                    agent.agent(),
+                    &agent_args,
+                );
+                record("lane.agent_started", Some(&name), &started)?;
+                let started = started.map_err(|e| anyhow::anyhow!("{e}"))?;
+                say(format_args!(
+                    "{} started in lane {name}: {}",
+                    agent.agent().name(),
+                    started["command"].as_str().unwrap_or("")
+                ));
+            }
             if let (Some(wf), Some(q)) = (workflow, task_queue) {
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
@@ -166,6 +184,7 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
             result.map_err(|e| anyhow::anyhow!("{e}"))?;
             Ok(ExitCode::SUCCESS)
         }
+        LaneArgs::Explain { name, json } => crate::commands::agent::explain(ctx, &name, json),
         LaneArgs::Attach { name } => {
             let session = par_lane(&repo.path, &name, "attach").map_err(|e| e.to_string());
             let inside_tmux = std::env::var_os("TMUX").is_some();
@@ -232,6 +251,7 @@ fn action_of(args: &LaneArgs) -> (&'static str, Option<&str>) {
         LaneArgs::Rm { name, .. } => ("lane.removed", Some(name)),
         LaneArgs::Send { target, .. } => ("lane.text_sent", Some(target)),
         LaneArgs::Attach { name } => ("lane.attached", Some(name)),
+        LaneArgs::Explain { name, .. } => ("lane.explained", Some(name)),
     }
 }
 
@@ -296,9 +316,10 @@ pub fn status_word(lane: &LaneInfo) -> &'static str {
     }
 }
 
-/// One lane as `lane ls --json` prints it.
-pub fn lane_json(lane: &LaneInfo) -> Value {
-    json!({
+/// One lane as `lane ls --json` prints it, with its state (`state`, `state_kind`,
+/// `state_since`, `state_source`, `state_reason`; null when none was ever recorded).
+pub fn lane_json(lane: &LaneInfo, state: Option<&crate::agent::LaneState>) -> Value {
+    let mut v = json!({
         "label": lane.id.as_str(),
         "branch": lane.branch,
         "worktree": lane.worktree.display().to_string(),
@@ -309,17 +330,53 @@ pub fn lane_json(lane: &LaneInfo) -> Value {
         "base": lane.git.base,
         "ahead": lane.git.ahead,
         "behind": lane.git.behind,
-    })
+    });
+    let rec = state.map(crate::agent::LaneState::to_record);
+    if let Some(m) = v.as_object_mut() {
+        m.insert("state".into(), json!(rec.as_ref().map(|r| &r.state)));
+        m.insert(
+            "state_kind".into(),
+            json!(rec.as_ref().and_then(|r| r.state_kind.clone())),
+        );
+        m.insert(
+            "state_since".into(),
+            json!(rec.as_ref().and_then(|r| {
+                r.state_since
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })),
+        );
+        m.insert(
+            "state_source".into(),
+            json!(rec.as_ref().map(|r| &r.state_source)),
+        );
+        m.insert(
+            "state_reason".into(),
+            json!(rec.as_ref().map(|r| &r.state_reason)),
+        );
+    }
+    v
 }
 
-fn print_lanes(lanes: &[LaneInfo], as_json: bool) -> anyhow::Result<()> {
-    write_lanes(&mut std::io::stdout().lock(), lanes, as_json)
-}
-
-/// Write `lane ls` output (table or JSON) to `out`.
+/// Write `lane ls` output (table or JSON) to `out`, without states.
 pub fn write_lanes(out: &mut impl Write, lanes: &[LaneInfo], as_json: bool) -> anyhow::Result<()> {
+    write_rows(out, lanes, &[], as_json)
+}
+
+/// Write `lane ls` output with each lane's state (`states[i]` is lane `i`'s, when known).
+pub fn write_rows(
+    out: &mut impl Write,
+    lanes: &[LaneInfo],
+    states: &[Option<crate::agent::LaneState>],
+    as_json: bool,
+) -> anyhow::Result<()> {
+    let state_of = |i: usize| states.get(i).and_then(Option::as_ref);
     if as_json {
-        let arr: Vec<Value> = lanes.iter().map(lane_json).collect();
+        let arr: Vec<Value> = lanes
+            .iter()
+            .enumerate()
+            .map(|(i, l)| lane_json(l, state_of(i)))
+            .collect();
         writeln!(out, "{}", serde_json::to_string_pretty(&arr)?)?;
         return Ok(());
     }
@@ -346,27 +403,46 @@ pub fn write_lanes(out: &mut impl Write, lanes: &[LaneInfo], as_json: bool) -> a
         .max()
         .unwrap_or(4)
         .max(4);
+    let now = time::OffsetDateTime::now_utc();
+    let state_text = |i: usize| {
+        state_of(i).map_or_else(
+            || "-".to_string(),
+            |s| {
+                let age = crate::agent::decide::short_age((now - s.since).whole_seconds());
+                if s.reason.is_empty() {
+                    format!("{} · {age}", s.status.label())
+                } else {
+                    format!(
+                        "{} · {} · {age}",
+                        s.status.label(),
+                        text::truncate(&s.reason, 40)
+                    )
+                }
+            },
+        )
+    };
     writeln!(
         out,
-        "{}  {}  {:8}  {:>5}  {}  {:>9}  WORKTREE",
+        "{}  {}  {:8}  {:>5}  {}  {:>9}  WORKTREE  STATE",
         text::pad("LABEL", w),
         text::pad("BRANCH", bw),
         "STATUS",
         "DIRTY",
         text::pad("BASE", basew),
-        "AHEAD/BEH"
+        "AHEAD/BEH",
     )?;
-    for l in lanes {
+    for (i, l) in lanes.iter().enumerate() {
         writeln!(
             out,
-            "{}  {}  {:8}  {:>5}  {}  {:>9}  {}",
+            "{}  {}  {:8}  {:>5}  {}  {:>9}  {}  {}",
             text::pad(l.id.as_str(), w),
             text::pad(l.branch.as_deref().unwrap_or("-"), bw),
             status_word(l),
             l.git.dirty,
             text::pad(l.git.base.as_deref().unwrap_or("-"), basew),
             format!("+{}/-{}", l.git.ahead, l.git.behind),
-            text::escape(&l.worktree.display().to_string())
+            text::escape(&l.worktree.display().to_string()),
+            text::escape(&state_text(i)),
         )?;
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! Subcommand handlers. Each returns an exit code; errors print one line naming what, where and
 //! what to do.
 
+pub mod agent;
 pub mod config;
 pub mod console;
 pub mod deliver;
@@ -8,6 +9,7 @@ pub mod events;
 pub mod hook;
 pub mod lane;
 pub mod layout;
+pub mod mcp;
 pub mod share;
 pub mod status;
 pub mod trust;
@@ -93,7 +95,7 @@ pub fn run(cli: Cli) -> ExitCode {
 fn journals(command: &CommandArgs) -> bool {
     use crate::cli::{LaneArgs, ShareArgs, WfArgs};
     match command {
-        CommandArgs::Lane(a) => !matches!(a, LaneArgs::Ls { .. }),
+        CommandArgs::Lane(a) => !matches!(a, LaneArgs::Ls { .. } | LaneArgs::Explain { .. }),
         CommandArgs::Trust(a) => !a.list,
         CommandArgs::Wf(a) => !matches!(a, WfArgs::Ls { .. } | WfArgs::Show { .. }),
         CommandArgs::Share(a) => !matches!(a, ShareArgs::Ls { .. }),
@@ -107,7 +109,22 @@ fn dispatch(ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
         CommandArgs::Config(args) => config::run(ctx, &args),
         CommandArgs::Completions { .. } | CommandArgs::Hook { .. } => Ok(ExitCode::SUCCESS),
         CommandArgs::Console => console::run(ctx),
+        CommandArgs::Lane(crate::cli::LaneArgs::Explain { name, json }) => {
+            agent::explain(ctx, &name, json)
+        }
         CommandArgs::Lane(args) => lane::run(ctx, args),
+        CommandArgs::Agent(crate::cli::AgentArgs::Setup {
+            agent,
+            lane,
+            all,
+            user,
+            dry_run,
+            remove,
+        }) => {
+            let scope = agent::scope(ctx, lane.as_deref(), all, user)?;
+            agent::setup(agent.agent(), &scope, dry_run, remove)
+        }
+        CommandArgs::Mcp => mcp::run(ctx),
         CommandArgs::Events(a) => events::run(ctx, &a),
         CommandArgs::Status(a) => status::run(ctx, &a),
         CommandArgs::Wf(args) => wf::run(ctx, args),

@@ -4,12 +4,18 @@ use std::path::Path;
 
 use crate::model::RepoInfo;
 
-/// Resolve the repository containing `dir` with `git rev-parse --show-toplevel`.
+/// Resolve the repository containing `dir`: its main checkout, also from inside one of its
+/// linked worktrees (a lane), so helios in a lane shows the repo's lanes, not the lane alone.
 pub fn find(dir: &Path) -> Result<RepoInfo, String> {
     let out = crate::config::secrets::command("git")
         .arg("-C")
         .arg(dir)
-        .args(["rev-parse", "--show-toplevel"])
+        .args([
+            "rev-parse",
+            "--path-format=absolute",
+            "--git-common-dir",
+            "--show-toplevel",
+        ])
         .output()
         .map_err(|e| format!("cannot run git: {e}; install git"))?;
     if !out.status.success() {
@@ -18,8 +24,18 @@ pub fn find(dir: &Path) -> Result<RepoInfo, String> {
             dir.display()
         ));
     }
-    let top = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    let path = std::path::PathBuf::from(&top);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    let common = lines.next().unwrap_or_default().trim();
+    let top = lines.next().unwrap_or_default().trim();
+    // `<main>/.git` for a checkout and each of its worktrees; anything else (a bare or
+    // unusual layout) keeps the worktree's own top level.
+    let path = match Path::new(common).file_name() {
+        Some(n) if n == ".git" => Path::new(common)
+            .parent()
+            .map_or_else(|| std::path::PathBuf::from(top), Path::to_path_buf),
+        _ => std::path::PathBuf::from(top),
+    };
     let name = path
         .file_name()
         .map_or_else(|| "repo".to_string(), |n| n.to_string_lossy().into_owned());

@@ -285,7 +285,13 @@ fn seed(info: &PaneInfo, capture: &[u8]) -> Vec<u8> {
         out.extend_from_slice(line);
     }
     out.extend_from_slice(
-        format!("\x1b[0m\x1b[{};{}H", info.cursor.1 + 1, info.cursor.0 + 1).as_bytes(),
+        // u32: tmux may report a cursor at 65535 (fuzz find: `+ 1` overflowed a u16).
+        format!(
+            "\x1b[0m\x1b[{};{}H",
+            u32::from(info.cursor.1) + 1,
+            u32::from(info.cursor.0) + 1
+        )
+        .as_bytes(),
     );
     out
 }
@@ -546,6 +552,22 @@ mod tests {
             "old\nab",
             "only the capture's history is scrollback"
         );
+    }
+
+    /// Fuzz find (`tmux_control`, 1.4M runs in): a pane info with the cursor at 65535 made
+    /// `cursor + 1` overflow a u16 in the seed.
+    #[test]
+    fn seed_takes_a_cursor_at_the_u16_limit() {
+        let info = PaneInfo {
+            id: "%0".into(),
+            cursor: (u16::MAX, u16::MAX),
+            alternate: true,
+            size: (20, 3),
+        };
+        let out = seed(&info, b"x\n");
+        assert!(out.ends_with(b"\x1b[65536;65536H"), "{out:?}");
+        let screen = crate::pty::LaneScreen::new(3, 20, 0);
+        let _ = screen.feed(&out);
     }
 
     /// What tmux 3.3a writes for an attach, the setup's three replies and some output.

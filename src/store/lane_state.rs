@@ -137,8 +137,18 @@ pub fn transition(
         let now = OffsetDateTime::now_utc();
         if old.as_ref().is_some_and(|o| o.state.same_as(&d.state)) {
             tx.execute(
-                "UPDATE lane_states SET why = ?2, evidence = ?3, updated_at = ?4, repo = ?5, lane = ?6 WHERE worktree = ?1",
-                params![key.worktree, d.why, evidence, ts(now), key.repo, key.lane],
+                "UPDATE lane_states SET why = ?2, evidence = ?3, updated_at = ?4, repo = ?5, lane = ?6,
+                   reason = ?7, source = ?8 WHERE worktree = ?1",
+                params![
+                    key.worktree,
+                    d.why,
+                    evidence,
+                    ts(now),
+                    key.repo,
+                    key.lane,
+                    d.state.reason,
+                    d.state.source.to_string()
+                ],
             )?;
             tx.commit()?;
             return Ok(None);
@@ -275,6 +285,11 @@ pub fn report(
     let Some(status) = signal.status else {
         return Ok(None);
     };
+    // A notification repeats what a more precise hook said (Claude's permission_prompt after
+    // its PermissionRequest): the state and its reason stay.
+    if is_repeat(store.conn(), key, signal, status).map_err(|e| err(store, e))? {
+        return Ok(None);
+    }
     let d = Decision {
         state: LaneState {
             status,
@@ -297,6 +312,34 @@ pub fn report(
     let event = transition(store, key, &d, actor)?;
     crate::store::wake::wake_all(&crate::store::wake::dir(), &key.worktree);
     Ok(event)
+}
+
+/// Whether `signal` is a notification of the state the lane is already in.
+fn is_repeat(
+    conn: &Connection,
+    key: &LaneKey,
+    signal: &Signal,
+    status: Status,
+) -> rusqlite::Result<bool> {
+    if signal.event != "Notification" {
+        return Ok(false);
+    }
+    Ok(read_row(conn, &key.worktree)?.is_some_and(|s| s.state.status == status))
+}
+
+/// The newest hook or MCP signal that decides the lane's state: a notification that only
+/// repeats the state of the signal before it yields to that one (its reason is precise).
+pub fn decisive_signal(conn: &Connection, worktree: &str) -> rusqlite::Result<Option<Signal>> {
+    let recent = signals(conn, worktree, 2, true)?;
+    Ok(match recent.as_slice() {
+        [newest, before, ..]
+            if newest.event == "Notification" && newest.status == before.status =>
+        {
+            Some(before.clone())
+        }
+        [newest, ..] => Some(newest.clone()),
+        [] => None,
+    })
 }
 
 fn describe(source: Source) -> &'static str {
@@ -369,6 +412,35 @@ mod tests {
         assert_eq!(signals(store.conn(), "/w/a", 10, true).unwrap().len(), 3);
         assert_eq!(load(store.conn(), Some("app")).unwrap().len(), 1);
         assert!(load(store.conn(), Some("other")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_notification_repeating_the_state_keeps_the_precise_reason() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&tmp.path().join("h.db")).unwrap();
+        let perm = Some(Status::Waiting(WaitKind::Permission));
+        report(&store, &key(), &signal(perm, "Bash(rm -rf build)"), "me").unwrap();
+        let mut note = signal(perm, "Claude needs your permission to use Bash");
+        note.event = "Notification".into();
+        assert!(report(&store, &key(), &note, "me").unwrap().is_none());
+        let stored = get(store.conn(), "/w/a").unwrap().unwrap();
+        assert_eq!(stored.state.reason, "Bash(rm -rf build)");
+        let decisive = decisive_signal(store.conn(), "/w/a").unwrap().unwrap();
+        assert_eq!(decisive.reason, "Bash(rm -rf build)");
+        // A new reason within the same state refreshes it without an event.
+        let working = Some(Status::Working);
+        assert!(
+            report(&store, &key(), &signal(working, "Bash(ls)"), "me")
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            report(&store, &key(), &signal(working, "Edit(a.rs)"), "me")
+                .unwrap()
+                .is_none()
+        );
+        let stored = get(store.conn(), "/w/a").unwrap().unwrap();
+        assert_eq!(stored.state.reason, "Edit(a.rs)");
     }
 
     #[test]

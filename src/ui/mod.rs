@@ -9,6 +9,7 @@ pub mod cache;
 pub mod compact;
 pub mod confirm;
 pub mod events;
+pub mod explain;
 pub mod grid;
 pub mod help;
 pub mod lanes;
@@ -193,6 +194,7 @@ pub fn render_cached(
     }
     match &state.mode {
         Mode::Help => help::render(frame, lay.main, &ctx),
+        Mode::Explain => explain::render(frame, lay.main, &ctx),
         Mode::Confirm(c) => confirm::render(frame, lay.main, &ctx, &c.question),
         _ => {}
     }
@@ -205,7 +207,7 @@ pub fn render_cached(
 /// share dialog.
 fn nothing_over_tiles(state: &AppState) -> bool {
     let overlay = match &state.mode {
-        Mode::Help | Mode::Confirm(_) => true,
+        Mode::Help | Mode::Explain | Mode::Confirm(_) => true,
         Mode::Prompt(p) => p.kind == PromptKind::Palette,
         Mode::Normal | Mode::Focus => false,
     };

@@ -76,6 +76,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
             shown(state.focused.as_ref().map_or("", |l| l.as_str()))
         ),
         (Mode::Help, _) => " HELP ".into(),
+        (Mode::Explain, _) => " WHY ".into(),
         (Mode::Confirm(_), _) => " CONFIRM ".into(),
         _ => match state.panel {
             Panel::Lanes if state.view == View::Grid => " GRID ".into(),
@@ -158,6 +159,7 @@ fn hints<'a>(ctx: &Ctx<'_>, room: usize) -> Vec<Span<'a>> {
             )]
         }
         Mode::Help => fixed(SCROLL_HINTS),
+        Mode::Explain => vec![("any key".into(), "close".into())],
         Mode::Confirm(_) => vec![("y".into(), "yes".into()), ("n/esc".into(), "no".into())],
         _ if ctx.state.panel == Panel::Events && ctx.state.events.detail_top.is_some() => {
             fixed(SCROLL_HINTS)

@@ -33,6 +33,23 @@ pub fn wait_until_or(
     }
 }
 
+/// Poll `pred` until it returns true (true) or `timeout` passes (false), for a wait whose
+/// timeout is an answer, not a failure.
+pub fn poll(timeout: Duration, mut pred: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(5);
+    loop {
+        if pred() {
+            return true;
+        }
+        if start.elapsed() >= timeout {
+            return false;
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
+}
+
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -79,7 +96,7 @@ impl World {
         let root = tempfile::tempdir().unwrap();
         let repo = root.path().join(name);
         std::fs::create_dir_all(&repo).unwrap();
-        for d in ["config", "data", "state", "tmux", "home"] {
+        for d in ["config", "data", "state", "tmux", "home", "run"] {
             std::fs::create_dir_all(root.path().join(d)).unwrap();
         }
         let w = Self { root, repo };
@@ -118,6 +135,8 @@ impl World {
             ("XDG_DATA_HOME".into(), p("data")),
             ("XDG_STATE_HOME".into(), p("state")),
             ("TMUX_TMPDIR".into(), p("tmux")),
+            // Consoles' wake sockets (lane states from hooks) stay in the world.
+            ("XDG_RUNTIME_DIR".into(), p("run")),
             ("HOME".into(), p("home")),
             ("GIT_AUTHOR_NAME".into(), "t".into()),
             ("GIT_AUTHOR_EMAIL".into(), "t@t".into()),

@@ -171,9 +171,9 @@ impl<B: PtyBackend> Engine<B> {
                     .ok()
                     .flatten()
                     .map(|s| (s.state, s.why, s.evidence));
-                let hook = lane_state::signals(store.conn(), &key, 1, true)
+                let hook = lane_state::decisive_signal(store.conn(), &key)
                     .ok()
-                    .and_then(|mut v| v.pop());
+                    .flatten();
                 loaded.push(LoadedState { lane, state, hook });
             }
             let _ = events.send(Event::LaneStatesLoaded { lanes: loaded });

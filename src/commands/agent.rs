@@ -1,0 +1,543 @@
+//! Agent-aware lanes from the shell: the stored states `helios lane ls` prints, `helios lane
+//! explain`, and `helios agent setup` (the hooks each agent runs).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use serde_json::{Value, json};
+
+use crate::agent::{Agent, LaneState};
+use crate::commands::{Context, say};
+use crate::lanes::LaneInfo;
+use crate::store::lane_state;
+use crate::store::sqlite::SqliteStore;
+use crate::text;
+
+/// Each lane's stored state, in the order of `lanes` (`None`: never recorded).
+pub fn stored_states(store: &SqliteStore, lanes: &[LaneInfo]) -> Vec<Option<LaneState>> {
+    lanes
+        .iter()
+        .map(|l| {
+            lane_state::get(store.conn(), &canonical(&l.worktree))
+                .ok()
+                .flatten()
+                .map(|s| s.state)
+        })
+        .collect()
+}
+
+/// The key a lane's state is stored under (see `lanes::locate`).
+pub fn canonical(dir: &Path) -> String {
+    std::fs::canonicalize(dir)
+        .unwrap_or_else(|_| dir.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// `helios lane explain NAME [--json]`: the state, since when, the rule and signal that
+/// decided it, the signals considered then, and the lane's recent signals with their age.
+pub fn explain(ctx: &Context, name: &str, as_json: bool) -> anyhow::Result<ExitCode> {
+    let repo = ctx.repo()?;
+    let lane =
+        crate::lanes::discover::find(&repo.path, name).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = SqliteStore::open(&SqliteStore::default_path())?;
+    let key = canonical(&lane.worktree);
+    let stored = lane_state::get(store.conn(), &key)?;
+    let signals = lane_state::signals(store.conn(), &key, 10, false)?;
+    let now = time::OffsetDateTime::now_utc();
+    let age = |t: time::OffsetDateTime| (now - t).whole_seconds();
+    if as_json {
+        let v = json!({
+            "label": lane.id.as_str(),
+            "worktree": key,
+            "state": stored.as_ref().map(|s| s.state.to_record()),
+            "why": stored.as_ref().map(|s| &s.why),
+            "decided_secs_ago": stored.as_ref().map(|s| age(s.updated)),
+            "evidence": stored.as_ref().map(|s| &s.evidence),
+            "signals": signals.iter().map(|s| json!({
+                "source": s.source.to_string(),
+                "event": s.event,
+                "state": s.status.map(crate::agent::Status::label),
+                "reason": s.reason,
+                "age_secs": age(s.at),
+            })).collect::<Vec<Value>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(s) = stored else {
+        say(format_args!(
+            "lane {name}: unknown · no state recorded yet (no hook has reported and no console has watched it); run `helios agent setup` for its agent"
+        ));
+        return Ok(ExitCode::SUCCESS);
+    };
+    let short = |secs: i64| crate::agent::decide::short_age(secs);
+    let reason = if s.state.reason.is_empty() {
+        String::new()
+    } else {
+        format!(" · {}", s.state.reason)
+    };
+    let head = format!(
+        "lane {name}: {}{reason} · since {} ago",
+        s.state.status.label(),
+        short(age(s.state.since))
+    );
+    say(head);
+    say(format_args!("  decided by {}: {}", s.state.source, s.why));
+    say(format_args!("  decided {} ago", short(age(s.updated))));
+    if !s.evidence.is_empty() {
+        say("  signals considered:");
+        for e in &s.evidence {
+            let when = e
+                .age_secs
+                .map_or(String::new(), |a| format!(" ({} old)", short(a)));
+            say(format_args!(
+                "    {:8} {}{when} -> {}",
+                e.source, e.said, e.verdict
+            ));
+        }
+    }
+    if !signals.is_empty() {
+        say("  recent signals, newest first:");
+        for g in &signals {
+            let state = g
+                .status
+                .map_or("no state".into(), crate::agent::Status::label);
+            let reason = if g.reason.is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", g.reason)
+            };
+            say(format_args!(
+                "    {:>4} ago  {:12} {} -> {state}{reason}",
+                short(age(g.at)),
+                g.source.to_string(),
+                g.event
+            ));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Where `helios agent setup` writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// These worktrees (a lane's, every lane's, or the current one).
+    Worktrees(Vec<PathBuf>),
+    /// The user's own settings.
+    User,
+}
+
+/// Where `helios agent setup` writes: `--user`, a lane, every lane, or the worktree of the
+/// current directory.
+pub fn scope(ctx: &Context, lane: Option<&str>, all: bool, user: bool) -> anyhow::Result<Scope> {
+    if user {
+        return Ok(Scope::User);
+    }
+    let repo = ctx.repo()?;
+    let dirs = match (lane, all) {
+        (Some(l), _) => vec![
+            crate::lanes::discover::find(&repo.path, l)
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .worktree,
+        ],
+        (None, true) => crate::lanes::discover(&repo.path)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .into_iter()
+            .map(|l| l.worktree)
+            .collect(),
+        (None, false) => {
+            let here = std::env::current_dir().context("no current directory")?;
+            let key =
+                crate::lanes::locate::locate(&here, None).map_err(|e| anyhow::anyhow!("{e}"))?;
+            vec![PathBuf::from(key.worktree)]
+        }
+    };
+    Ok(Scope::Worktrees(dirs))
+}
+
+/// `helios lane new NAME --agent AGENT [-- ARGS]`: set up the agent's hooks for the new lane
+/// and start it there with HELIOS_LANE set (through `par send`).
+pub fn start_in_lane(
+    repo: &Path,
+    label: &str,
+    agent: Agent,
+    args: &[String],
+) -> Result<Value, String> {
+    let lane = crate::lanes::discover::find(repo, label).map_err(|e| e.to_string())?;
+    let scope = match agent {
+        Agent::Codex => Scope::User,
+        Agent::Claude | Agent::Gemini => Scope::Worktrees(vec![lane.worktree.clone()]),
+    };
+    // Hooks that cannot be set up (a Codex notify of the user's own) leave the screen
+    // fallback: the agent still starts, and the error says why its state is a guess.
+    let hooks = setup(agent, &scope, false, false).map_err(|e| format!("{e:#}"));
+    if let Err(e) = &hooks {
+        crate::commands::warn(format_args!(
+            "helios: {e}; the lane's state will come from its screen"
+        ));
+    }
+    let mut words = vec![
+        format!("HELIOS_LANE={}", shell_words::quote(label)),
+        agent.name().to_string(),
+    ];
+    words.extend(args.iter().map(|a| shell_words::quote(a).into_owned()));
+    let command = words.join(" ");
+    crate::lanes::par::send(repo, label, &command).map_err(|e| e.to_string())?;
+    Ok(json!({"agent": agent.name(), "command": command, "hooks": hooks.is_ok()}))
+}
+
+/// The hook command agents run: this helios binary, by absolute path (an agent's PATH may
+/// not have it).
+fn hook_command(agent: Agent) -> String {
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|p| std::fs::canonicalize(p).ok())
+        .map_or_else(|| "helios".to_string(), |p| p.display().to_string());
+    format!("{} hook {}", shell_words::quote(&exe), agent.name())
+}
+
+/// The Claude Code events helios listens to, and whether each takes a tool matcher.
+const CLAUDE_EVENTS: &[(&str, bool)] = &[
+    ("SessionStart", false),
+    ("UserPromptSubmit", false),
+    ("PreToolUse", true),
+    ("PermissionRequest", true),
+    ("PostToolUse", true),
+    ("PostToolUseFailure", true),
+    ("Notification", false),
+    ("Stop", false),
+    ("StopFailure", false),
+    ("SessionEnd", false),
+    ("PreCompact", false),
+];
+
+/// The Gemini CLI events helios listens to, and whether each takes a tool matcher.
+const GEMINI_EVENTS: &[(&str, bool)] = &[
+    ("SessionStart", false),
+    ("BeforeAgent", false),
+    ("BeforeTool", true),
+    ("AfterTool", true),
+    ("AfterAgent", false),
+    ("Notification", false),
+    ("SessionEnd", false),
+];
+
+/// `helios agent setup AGENT`: install (or `remove`) helios's hooks where the agent reads
+/// them, merged with what is there; `dry_run` shows the change only. Idempotent.
+pub fn setup(agent: Agent, scope: &Scope, dry_run: bool, remove: bool) -> anyhow::Result<ExitCode> {
+    let command = hook_command(agent);
+    let files: Vec<PathBuf> = match (agent, scope) {
+        (Agent::Claude, Scope::Worktrees(w)) => w
+            .iter()
+            .map(|d| d.join(".claude/settings.local.json"))
+            .collect(),
+        (Agent::Claude, Scope::User) => vec![home()?.join(".claude/settings.json")],
+        (Agent::Gemini, Scope::Worktrees(w)) => {
+            w.iter().map(|d| d.join(".gemini/settings.json")).collect()
+        }
+        (Agent::Gemini, Scope::User) => vec![home()?.join(".gemini/settings.json")],
+        // Codex reads `notify` from its own home only.
+        (Agent::Codex, _) => vec![codex_home()?.join("config.toml")],
+    };
+    for file in files {
+        let before = match std::fs::read_to_string(&file) {
+            Ok(t) => Some(t),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => bail!("{}: {e}; check the file's permissions", file.display()),
+        };
+        let after = match agent {
+            Agent::Codex => codex_config(before.as_deref(), &command, remove)
+                .with_context(|| file.display().to_string())?,
+            Agent::Claude | Agent::Gemini => {
+                let events = if agent == Agent::Claude {
+                    CLAUDE_EVENTS
+                } else {
+                    GEMINI_EVENTS
+                };
+                json_settings(
+                    before.as_deref(),
+                    events,
+                    &command,
+                    remove,
+                    agent == Agent::Gemini,
+                )
+                .with_context(|| file.display().to_string())?
+            }
+        };
+        let shown = text::escape(&file.display().to_string()).to_string();
+        if after.as_deref() == before.as_deref() || (before.is_none() && after.is_none()) {
+            say(format_args!(
+                "{shown}: already {}",
+                if remove {
+                    "without helios's hooks"
+                } else {
+                    "set up"
+                }
+            ));
+            continue;
+        }
+        let verb = if remove {
+            "remove helios's hooks from"
+        } else {
+            "add helios's hooks to"
+        };
+        if dry_run {
+            say(format_args!("would {verb} {shown}:"));
+            say(after
+                .as_deref()
+                .unwrap_or("(the file would be removed: nothing else was in it)"));
+            continue;
+        }
+        match &after {
+            Some(text) => write_atomic(&file, text)?,
+            None => std::fs::remove_file(&file).with_context(|| format!("removing {shown}"))?,
+        }
+        say(format_args!(
+            "{}: {shown}",
+            if remove {
+                "removed helios's hooks"
+            } else {
+                "hooks installed"
+            }
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Claude's and Gemini's settings JSON with helios's hook in each event (or without it). A
+/// hook entry is helios's when its command is `… hook AGENT` of a helios binary; entries of
+/// the user's are kept as they are. `None`: the file would hold nothing and is removed.
+pub fn json_settings(
+    before: Option<&str>,
+    events: &[(&str, bool)],
+    command: &str,
+    remove: bool,
+    gemini: bool,
+) -> anyhow::Result<Option<String>> {
+    let mut root: Value = match before {
+        Some(t) if !t.trim().is_empty() => serde_json::from_str(t).map_err(|e| {
+            anyhow::anyhow!(
+                "not valid JSON ({e}); fix or move the file, helios will not overwrite it"
+            )
+        })?,
+        _ => json!({}),
+    };
+    let Some(obj) = root.as_object_mut() else {
+        bail!("the settings are not a JSON object; helios will not overwrite them");
+    };
+    let tail = command
+        .rsplit_once(" hook ")
+        .map(|(_, a)| format!(" hook {a}"))
+        .unwrap_or_default();
+    let ours = |h: &Value| {
+        h.get("command")
+            .and_then(Value::as_str)
+            .is_some_and(|c| c.ends_with(&tail) && c.contains("helios"))
+    };
+    let hooks = obj.entry("hooks").or_insert_with(|| json!({}));
+    let Some(hooks) = hooks.as_object_mut() else {
+        bail!("`hooks` is not a JSON object; helios will not overwrite it");
+    };
+    for (event, tool) in events {
+        let list = hooks
+            .entry((*event).to_string())
+            .or_insert_with(|| json!([]));
+        let Some(groups) = list.as_array_mut() else {
+            bail!("`hooks.{event}` is not a list; helios will not overwrite it");
+        };
+        // Drop our entries (so a changed helios path is replaced), then drop emptied groups.
+        for g in groups.iter_mut() {
+            if let Some(hs) = g.get_mut("hooks").and_then(Value::as_array_mut) {
+                hs.retain(|h| !ours(h));
+            }
+        }
+        groups.retain(|g| {
+            g.get("hooks")
+                .and_then(Value::as_array)
+                .is_none_or(|h| !h.is_empty())
+        });
+        if !remove {
+            let mut hook = json!({"type": "command", "command": command, "timeout": 10});
+            if gemini {
+                hook["name"] = json!("helios");
+                // Gemini's timeout is in milliseconds.
+                hook["timeout"] = json!(10_000);
+            }
+            let mut group = json!({"hooks": [hook]});
+            if *tool {
+                group["matcher"] = json!(if gemini { ".*" } else { "*" });
+            }
+            groups.push(group);
+        }
+    }
+    hooks.retain(|_, v| v.as_array().is_none_or(|a| !a.is_empty()));
+    if hooks.is_empty() {
+        obj.remove("hooks");
+    }
+    if obj.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(format!("{}\n", serde_json::to_string_pretty(&root)?)))
+}
+
+/// Codex's config.toml with `notify` pointing at helios (or without it). A `notify` that runs
+/// something else is the user's: helios refuses to replace it and says how to chain them.
+pub fn codex_config(
+    before: Option<&str>,
+    command: &str,
+    remove: bool,
+) -> anyhow::Result<Option<String>> {
+    let mut doc: toml_edit::DocumentMut = before
+        .unwrap_or("")
+        .parse()
+        .map_err(|e| anyhow::anyhow!("not valid TOML ({e}); fix it first"))?;
+    let argv = shell_words::split(command)?;
+    let current: Option<Vec<String>> = doc.get("notify").and_then(|n| n.as_array()).map(|a| {
+        a.iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    });
+    let is_ours =
+        |v: &[String]| v.len() == 3 && v[1] == "hook" && v[2] == "codex" && v[0].contains("helios");
+    match (&current, remove) {
+        (Some(v), _) if !is_ours(v) => bail!(
+            "Codex already runs notify = {v:?}; helios will not replace it. Make that program also run `{command} \"$1\"`, or remove it and run this again"
+        ),
+        (_, true) => {
+            doc.remove("notify");
+        }
+        (_, false) => {
+            let mut arr = toml_edit::Array::new();
+            for a in &argv {
+                arr.push(a.as_str());
+            }
+            doc["notify"] = toml_edit::value(arr);
+        }
+    }
+    let text = doc.to_string();
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(text))
+}
+
+fn home() -> anyhow::Result<PathBuf> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .context("HOME is not set: helios cannot find the agent's user settings")
+}
+
+fn codex_home() -> anyhow::Result<PathBuf> {
+    match std::env::var_os("CODEX_HOME").filter(|h| !h.is_empty()) {
+        Some(h) => Ok(PathBuf::from(h)),
+        None => Ok(home()?.join(".codex")),
+    }
+}
+
+/// Write through a temporary file and a rename, so an agent never reads half a file.
+fn write_atomic(file: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = file.parent().context("a settings file has no directory")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.helios-tmp",
+        file.file_name()
+            .map_or_else(|| "settings".into(), |n| n.to_string_lossy())
+    ));
+    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, file).with_context(|| format!("writing {}", file.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    const CMD: &str = "/opt/helios/bin/helios hook claude";
+
+    #[test]
+    fn claude_settings_merge_keep_the_users_and_round_trip() {
+        let user = r#"{"model": "opus", "hooks": {"Stop": [{"hooks": [{"type": "command", "command": "say done"}]}]}}"#;
+        let added = json_settings(Some(user), CLAUDE_EVENTS, CMD, false, false)
+            .unwrap()
+            .unwrap();
+        let v: Value = serde_json::from_str(&added).unwrap();
+        assert_eq!(v["model"], "opus");
+        let stop = v["hooks"]["Stop"].as_array().unwrap();
+        assert_eq!(stop.len(), 2, "{added}");
+        assert_eq!(stop[0]["hooks"][0]["command"], "say done");
+        assert_eq!(v["hooks"]["PermissionRequest"][0]["matcher"], "*");
+        assert_eq!(
+            v["hooks"]["PermissionRequest"][0]["hooks"][0]["command"],
+            CMD
+        );
+        // Idempotent.
+        let again = json_settings(Some(&added), CLAUDE_EVENTS, CMD, false, false)
+            .unwrap()
+            .unwrap();
+        assert_eq!(again, added);
+        // A moved helios binary replaces the old entry instead of adding one.
+        let moved = json_settings(
+            Some(&added),
+            CLAUDE_EVENTS,
+            "/usr/bin/helios hook claude",
+            false,
+            false,
+        )
+        .unwrap()
+        .unwrap();
+        let v2: Value = serde_json::from_str(&moved).unwrap();
+        assert_eq!(v2["hooks"]["Stop"].as_array().unwrap().len(), 2);
+        // Removed: the user's file as it was (in content).
+        let removed = json_settings(Some(&added), CLAUDE_EVENTS, CMD, true, false)
+            .unwrap()
+            .unwrap();
+        let back: Value = serde_json::from_str(&removed).unwrap();
+        assert_eq!(back, serde_json::from_str::<Value>(user).unwrap());
+        // A file with nothing else goes away.
+        let only = json_settings(None, CLAUDE_EVENTS, CMD, false, false)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            json_settings(Some(&only), CLAUDE_EVENTS, CMD, true, false).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn broken_settings_are_refused_not_overwritten() {
+        let err = json_settings(Some("{ nope"), CLAUDE_EVENTS, CMD, false, false).unwrap_err();
+        assert!(err.to_string().contains("not valid JSON"), "{err}");
+        assert!(json_settings(Some("[1]"), CLAUDE_EVENTS, CMD, false, false).is_err());
+        assert!(json_settings(Some(r#"{"hooks": 3}"#), CLAUDE_EVENTS, CMD, false, false).is_err());
+    }
+
+    #[test]
+    fn codex_notify_is_set_kept_and_refused() {
+        let cmd = "/opt/helios/bin/helios hook codex";
+        let before = "# my codex\nmodel = \"gpt-5\"\n";
+        let after = codex_config(Some(before), cmd, false).unwrap().unwrap();
+        assert!(
+            after.starts_with("# my codex\nmodel = \"gpt-5\"\n"),
+            "{after}"
+        );
+        assert!(
+            after.contains(r#"notify = ["/opt/helios/bin/helios", "hook", "codex"]"#),
+            "{after}"
+        );
+        assert_eq!(
+            codex_config(Some(&after), cmd, false).unwrap().unwrap(),
+            after
+        );
+        assert_eq!(
+            codex_config(Some(&after), cmd, true).unwrap().unwrap(),
+            before
+        );
+        let theirs = "notify = [\"notify-send\", \"codex\"]\n";
+        let err = codex_config(Some(theirs), cmd, false).unwrap_err();
+        assert!(err.to_string().contains("will not replace"), "{err}");
+    }
+}
