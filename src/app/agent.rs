@@ -223,11 +223,26 @@ pub fn decide(state: &mut AppState, id: &LaneId) -> Vec<Effect> {
     l.agent.state = Some(d.state.clone());
     l.agent.acked = false;
     refresh_attention(l);
+    let mut effects = Vec::new();
+    if matches!(d.state.status, Status::Waiting(_))
+        && let Some(bytes) = state.notify.bytes(&format!(
+            "{id} {}{}",
+            d.state.status.label(),
+            if d.state.reason.is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", d.state.reason)
+            }
+        ))
+    {
+        effects.push(Effect::NotifyTerminal { bytes });
+    }
     crate::app::on_event::sort_lanes(&mut state.lanes);
-    vec![Effect::RecordLaneState {
+    effects.push(Effect::RecordLaneState {
         lane: id.clone(),
         decision: Box::new(d),
-    }]
+    });
+    effects
 }
 
 /// A lane's attention follows its state: waiting, error, done and exited need a human (done

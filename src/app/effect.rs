@@ -45,6 +45,8 @@ pub enum Effect {
     },
     /// Read the lanes' stored states and newest hook signals.
     LoadLaneStates,
+    /// Write a notification (bell, OSC 9/777) to helios's own terminal between frames.
+    NotifyTerminal { bytes: String },
     /// Put text on the clipboard of the terminal helios runs in (OSC 52), written by the one
     /// terminal writer between frames.
     Clipboard { text: String },

@@ -470,6 +470,41 @@ mod tests {
     }
 
     #[test]
+    fn a_lane_that_starts_waiting_notifies_helios_terminal_when_asked() {
+        let mut s = state_with(&["a"]);
+        s.notify = crate::config::AttentionNotify::Osc9;
+        look(&mut s, 0, &[], &[]);
+        agents(&mut s);
+        look(&mut s, 1, &["a"], &[]);
+        look(&mut s, 5, &[], &[]);
+        let fx = update(
+            &mut s,
+            Event::LaneNotified {
+                lane: id("a"),
+                text: "ok?\x1b]52;c;AAAA\x07".into(),
+            },
+        );
+        let bytes = fx
+            .iter()
+            .find_map(|e| match e {
+                Effect::NotifyTerminal { bytes } => Some(bytes.clone()),
+                _ => None,
+            })
+            .unwrap();
+        assert!(
+            bytes.starts_with("\x1b]9;a waiting: input · ok?"),
+            "{bytes:?}"
+        );
+        // The lane's text cannot end the sequence early or start another.
+        assert_eq!(bytes.matches('\x1b').count(), 1, "{bytes:?}");
+        assert_eq!(bytes.matches('\x07').count(), 1, "{bytes:?}");
+        s.filter = "waiting".into();
+        assert_eq!(s.visible_lanes().count(), 1);
+        s.filter = "error".into();
+        assert_eq!(s.visible_lanes().count(), 0);
+    }
+
+    #[test]
     fn focus_acknowledges_done_but_not_waiting() {
         use crate::agent::{Agent, Signal, Source, Status, WaitKind};
         let mut s = state_with(&["a", "b"]);

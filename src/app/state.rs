@@ -58,6 +58,8 @@ pub struct AppState {
     pub timing: crate::agent::Timing,
     /// The explain overlay's lane, when open.
     pub explaining: Option<LaneId>,
+    /// How to tell helios's terminal that a lane started waiting (`[attention] notify`).
+    pub notify: crate::config::AttentionNotify,
 }
 
 pub use crate::model::lane::RepoInfo;
@@ -230,6 +232,7 @@ impl AppState {
             clock: None,
             timing: crate::agent::Timing::default(),
             explaining: None,
+            notify: crate::config::AttentionNotify::Off,
         }
     }
 
@@ -249,6 +252,11 @@ impl AppState {
         self.lanes.iter().filter(move |l| {
             needle.is_empty()
                 || l.id().as_str().to_lowercase().contains(&needle)
+                // `/waiting`, `/permission`, `/error`, `/done`: the list by state.
+                || l.agent
+                    .state
+                    .as_ref()
+                    .is_some_and(|s| s.status.label().replace(' ', "_").contains(&needle))
                 || l.info
                     .branch
                     .as_deref()

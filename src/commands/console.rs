@@ -73,6 +73,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         let mut state = AppState::new(repo.clone(), Instant::now());
         state.compact = ctx.global.compact;
         state.timing.quiet = std::time::Duration::from_secs(ctx.config.attention.quiet_secs.max(1));
+        state.notify = ctx.config.attention.notify;
         let wake = crate::runtime::wake::listen(tx.clone());
         let (patterns, patterns_error) = load_patterns();
         state.share.ready_timeout_secs = Some(ctx.config.share.ready_timeout_secs);

@@ -102,13 +102,48 @@ impl Default for LanesConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AttentionConfig {
-    /// Seconds of quiet after which a prompt-like last line means "waiting for a human".
+    /// Seconds a quiet lane with no known prompt still counts as working; after that its
+    /// state is `unknown` (the screen fallback, when no hook is fresh).
     pub quiet_secs: u64,
+    /// Tell helios's own terminal when a lane starts waiting: `off`, `bell`, `osc9` or `osc777`.
+    pub notify: AttentionNotify,
 }
 
 impl Default for AttentionConfig {
     fn default() -> Self {
-        Self { quiet_secs: 20 }
+        Self {
+            quiet_secs: 20,
+            notify: AttentionNotify::Off,
+        }
+    }
+}
+
+/// How helios tells its own terminal that a lane started waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttentionNotify {
+    /// Nothing.
+    #[default]
+    Off,
+    /// The bell (BEL).
+    Bell,
+    /// An OSC 9 notification (iTerm2, Windows Terminal, WezTerm, kitty, foot…).
+    Osc9,
+    /// An OSC 777 notification (urxvt, Ghostty, foot, VTE).
+    Osc777,
+}
+
+impl AttentionNotify {
+    /// The bytes that notify, for `text` (already one line without control characters).
+    pub fn bytes(self, text: &str) -> Option<String> {
+        // A notification carries lane text: no ESC or BEL may end the sequence early.
+        let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+        match self {
+            Self::Off => None,
+            Self::Bell => Some("\x07".into()),
+            Self::Osc9 => Some(format!("\x1b]9;{clean}\x07")),
+            Self::Osc777 => Some(format!("\x1b]777;notify;helios;{clean}\x07")),
+        }
     }
 }
 

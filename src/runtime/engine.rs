@@ -286,6 +286,7 @@ impl<B: PtyBackend> Engine<B> {
             } => self.record(&action, lane.as_ref(), ok, detail),
             Effect::RecordLaneState { lane, decision } => self.record_state(&lane, *decision),
             Effect::LoadLaneStates => self.load_states(),
+            Effect::NotifyTerminal { bytes } => self.terminal_writes.push(bytes),
             Effect::Clipboard { text } => {
                 self.terminal_writes
                     .push(crate::integrations::share::osc52(&text));
