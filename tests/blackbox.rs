@@ -463,7 +463,7 @@ fn the_tmux_server_killed_under_a_running_console() {
         .unwrap();
     assert!(st.success());
     tui.keys(b"r");
-    tui.wait_for("the lanes shown as ended", "needs you: exited");
+    tui.wait_for("the lanes shown as ended", "exited · ");
     tui.keys(b"?");
     tui.wait_for(
         "the help overlay (the console still answers keys)",
