@@ -6,6 +6,8 @@
 
 use std::sync::OnceLock;
 
+pub mod logs;
+
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Counter, Gauge, Histogram};
 use opentelemetry::trace::{Span as _, Tracer as _};

@@ -111,7 +111,9 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
     // Stop the integration tasks so every journal handle is gone, then let the journal finish.
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
     drop(journal);
-    let _ = journal_thread.join();
+    if journal_thread.join().is_err() {
+        tracing::error!("the journal writer thread panicked");
+    }
     match outcome? {
         (Outcome::Quit, Some(argv)) => exec_argv(&argv),
         (Outcome::Quit, None) => Ok(ExitCode::SUCCESS),
@@ -178,8 +180,15 @@ fn load_history(tx: tokio::sync::mpsc::UnboundedSender<Event>) {
         };
         let read =
             SqliteStore::open(&SqliteStore::default_path()).and_then(|s| s.query_lenient(&query));
-        if let Ok((events, _bad)) = read {
-            let _ = tx.send(Event::JournalHistory { events });
+        match read {
+            Ok((events, bad)) => {
+                for e in &bad {
+                    tracing::warn!("events history skips a row: {e}");
+                }
+                // The console may already be gone.
+                let _ = tx.send(Event::JournalHistory { events });
+            }
+            Err(e) => tracing::warn!("events history not loaded: {e}"),
         }
     });
 }

@@ -57,10 +57,14 @@ fn record(ctx: &Context, plan: &Plan) {
         true,
         serde_json::json!({ "session": plan.session, "added": plan.added }),
     );
-    if let Ok(mut store) =
+    let appended =
         crate::store::sqlite::SqliteStore::open(&crate::store::sqlite::SqliteStore::default_path())
-    {
-        let _ = crate::store::EventStore::append(&mut store, &event);
+            .and_then(|mut store| crate::store::EventStore::append(&mut store, &event));
+    if let Err(e) = appended {
+        tracing::error!(session = %plan.session, "zellij.open not journalled: {e}");
+        super::warn(format_args!(
+            "helios: the zellij.open audit event was not journalled: {e}"
+        ));
     }
 }
 

@@ -273,7 +273,9 @@ fn run(repo: &Path, args: &[&str], label: &str) -> Result<ParOutput, LaneError> 
         })?;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    tracing::debug!(repo = %repo.display(), status = %out.status, "{what}");
     if !out.status.success() {
+        tracing::warn!(repo = %repo.display(), status = %out.status, stderr = %stderr.trim(), "{what} failed");
         return Err(classify(&what, label, repo, &format!("{stderr}\n{stdout}")));
     }
     Ok(ParOutput {

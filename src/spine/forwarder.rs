@@ -181,8 +181,10 @@ impl DeliveryLock {
         let path = journal.with_extension(format!("deliver-{safe}.lock"));
         // `events --deliver` on a machine that never journalled: the journal's directory is
         // made by the store, which opens after the lock.
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
+        if let Some(dir) = path.parent()
+            && let Err(e) = std::fs::create_dir_all(dir)
+        {
+            tracing::warn!(dir = %dir.display(), "cannot create the journal's directory: {e}");
         }
         let mut f = std::fs::OpenOptions::new()
             .read(true)
@@ -194,14 +196,21 @@ impl DeliveryLock {
         match f.try_lock() {
             Ok(()) => {
                 // Who holds it, for the message another forwarder shows.
-                let _ = f.set_len(0);
-                let _ = f.rewind();
-                let _ = write!(f, "{}", std::process::id());
+                // Only the message another forwarder shows depends on it: log, go on.
+                if let Err(e) = f
+                    .set_len(0)
+                    .and_then(|()| f.rewind())
+                    .and_then(|()| write!(f, "{}", std::process::id()))
+                {
+                    tracing::warn!(lock = %path.display(), "cannot write our pid into the delivery lock: {e}");
+                }
                 Ok(Self { _file: f })
             }
             Err(std::fs::TryLockError::WouldBlock) => {
                 let mut who = String::new();
-                let _ = f.read_to_string(&mut who);
+                if let Err(e) = f.read_to_string(&mut who) {
+                    tracing::warn!(lock = %path.display(), "cannot read who holds the delivery lock: {e}");
+                }
                 Err(format!(
                     "{BUSY} {}) is delivering this repo's events to {key}; this one waits",
                     who.trim()
@@ -254,6 +263,7 @@ pub async fn run(
         match DeliveryLock::acquire(&path, &key) {
             Ok(l) => break l,
             Err(why) => {
+                tracing::info!(sink = name, "{why}");
                 report(SinkBacklog {
                     sink: name.to_string(),
                     pending: 0,
@@ -280,7 +290,10 @@ pub async fn run(
         async move {
             let pending = blocking(&outbox, move |o| o.backlog(&key))
                 .await
-                .unwrap_or(0);
+                .unwrap_or_else(|e| {
+                    tracing::warn!(sink = name, "cannot count the backlog: {e}");
+                    0
+                });
             crate::telemetry::backlog(name, pending);
             SinkBacklog {
                 sink: name.to_string(),
@@ -305,6 +318,7 @@ pub async fn run(
                     backoff = Duration::from_millis(500);
                 }
                 Err(e) => {
+                    tracing::warn!(sink = name, repo = %repo, "sink unreachable: {e}");
                     report(backlog(Some(e.clone())).await);
                     if mode == Mode::Drain {
                         return Err(e);
@@ -362,11 +376,15 @@ pub async fn run(
         }
         delivered += acked as u64;
         crate::telemetry::delivered(name, acked as u64);
+        for (seq, why) in &skipped {
+            tracing::warn!(sink = name, seq, "{why}");
+        }
         if let Some((_, why)) = skipped.first() {
             report(backlog(Some(why.clone())).await);
         }
         if let Some(e) = err {
             let msg = format!("{name}: delivery failed, will retry: {e}");
+            tracing::warn!(repo = %repo, acked, "{msg}");
             report(backlog(Some(msg.clone())).await);
             sink = None;
             if mode == Mode::Drain {

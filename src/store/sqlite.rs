@@ -142,13 +142,18 @@ fn set_private(_path: &Path) -> std::io::Result<()> {
 
 impl EventStore for SqliteStore {
     fn append(&mut self, e: &AuditEvent) -> Result<(), StoreError> {
+        // An event whose time cannot be written would read back as corrupt: refuse it here.
         let at =
             e.at.format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default();
-        let result = serde_json::to_value(e.result)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+                .map_err(|err| StoreError::Corrupt {
+                    path: self.path.display().to_string(),
+                    id: e.id.clone(),
+                    reason: format!("its time {} cannot be written as RFC 3339: {err}", e.at),
+                })?;
+        let result = match e.result {
+            crate::model::EventResult::Ok => "ok",
+            crate::model::EventResult::Error => "error",
+        };
         // A cached statement: the journal thread appends bursts, so parse the INSERT once.
         self.conn
             .prepare_cached(

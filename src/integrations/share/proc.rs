@@ -68,30 +68,40 @@ pub fn has_session(prog: &str, socket: &Path) -> bool {
 
 /// Stop the server on `socket` (tmate and tmux both take `kill-server`).
 pub fn kill_server(prog: &str, socket: &Path) {
-    if socket.exists() {
-        let _ = query(prog, socket, &["kill-server"]);
+    // A server that already died leaves its socket behind: failing to stop it is normal then.
+    if socket.exists() && query(prog, socket, &["kill-server"]).is_none() {
+        tracing::debug!(socket = %socket.display(), "{prog} kill-server failed (server already gone?)");
     }
 }
 
 /// SIGTERM a process if it is still there (with `kill(1)`, keeping this crate free of unsafe).
 pub fn kill_pid(pid: u32) {
     if pid > 1 {
-        let _ = crate::config::secrets::command("kill")
-            .arg(pid.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        kill(&[pid.to_string()], "process");
     }
 }
 
 /// SIGTERM a whole process group (the watchdog's `sh` and its `sleep`).
 pub fn kill_group(pgid: u32) {
     if pgid > 1 {
-        let _ = crate::config::secrets::command("kill")
-            .args(["-TERM", "--", &format!("-{pgid}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        kill(
+            &["-TERM".into(), "--".into(), format!("-{pgid}")],
+            "process group",
+        );
+    }
+}
+
+/// `kill ARGS`: a process already gone is normal (kill exits 1); `kill` not running is not.
+fn kill(args: &[String], what: &str) {
+    match crate::config::secrets::command("kill")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+    {
+        Ok(s) if !s.success() => tracing::debug!(?args, "kill: no such {what} (already gone)"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(?args, "cannot run kill to stop a share's {what}: {e}"),
     }
 }
 
