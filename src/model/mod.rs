@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod label;
 pub mod lane;
+pub mod retry;
 pub mod share;
 pub mod work;
 

@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use crate::app::event::EventSender;
 use crate::app::nats::{NatsEvent, SinkBacklog};
 use crate::config::Config;
+use crate::model::retry::Backoff;
 use crate::spine::jetstream::NatsSink;
 use crate::spine::postgres::PgSink;
 use crate::store::outbox::{Outbox, Pending};
@@ -303,7 +304,7 @@ pub async fn run(
         }
     };
     let mut sink: Option<Sink> = None;
-    let mut backoff = Duration::from_millis(500);
+    let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(30));
     let mut delivered = 0u64;
     let mut last_report: Option<Instant> = None;
     loop {
@@ -315,7 +316,7 @@ pub async fn run(
                         blocking(&outbox, move |o| o.mark_through(&k, &id)).await?;
                     }
                     sink = Some(s);
-                    backoff = Duration::from_millis(500);
+                    backoff.reset();
                 }
                 Err(e) => {
                     tracing::warn!(sink = name, repo = %repo, "sink unreachable: {e}");
@@ -323,8 +324,7 @@ pub async fn run(
                     if mode == Mode::Drain {
                         return Err(e);
                     }
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                    tokio::time::sleep(backoff.next_delay()).await;
                 }
             }
             continue;
@@ -390,8 +390,7 @@ pub async fn run(
             if mode == Mode::Drain {
                 return Err(msg);
             }
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(30));
+            tokio::time::sleep(backoff.next_delay()).await;
             continue;
         }
         if last_report.is_none_or(|t| t.elapsed() >= Duration::from_millis(250)) {
