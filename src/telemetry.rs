@@ -123,18 +123,6 @@ pub fn span(name: &'static str, target: &str) -> Option<opentelemetry::global::B
     Some(s)
 }
 
-/// The span name of an audited action (`lane.created` is the span `lane.create`).
-pub fn action_span(action: &str) -> &'static str {
-    match action {
-        "lane.created" => "lane.create",
-        "lane.removed" => "lane.remove",
-        "lane.text_sent" => "lane.send",
-        "lane.attached" => "lane.attach",
-        "lane.listed" => "lane.list",
-        _ => "lane.action",
-    }
-}
-
 /// Count events appended to the journal.
 pub fn journalled(n: u64) {
     if let Some(i) = INSTRUMENTS.get() {

@@ -5,6 +5,7 @@ use serde_json::json;
 use crate::app::action::{Panel, PromptEdit, SendTarget};
 use crate::app::state::{Confirm, Flash, FlashLevel, Mode, Prompt, PromptKind, View};
 use crate::app::{Action, AppState, Effect, nats, palette, share, temporal};
+use crate::model::AuditAction;
 
 /// Apply one action.
 pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
@@ -322,7 +323,7 @@ fn focus_selected(state: &mut AppState) -> Vec<Effect> {
     state.focused = Some(id.clone());
     state.mode = Mode::Focus;
     vec![Effect::Record {
-        action: "lane.focused".into(),
+        action: AuditAction::LaneFocused.as_str().into(),
         lane: Some(id),
         ok: true,
         detail: json!({}),

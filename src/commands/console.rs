@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::app::{AppState, Event};
 use crate::commands::Context;
+use crate::model::AuditAction;
 use crate::pty::{PortablePtys, PtyBackend as _, PtyConfig};
 use crate::runtime::{Engine, EngineCtx, Outcome, Ui};
 use crate::store::sqlite::SqliteStore;
@@ -64,7 +65,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         drop(tx);
         let mut engine = Engine::new(state, ptys, engine_ctx);
         engine.record(
-            "config.loaded",
+            AuditAction::ConfigLoaded.as_str(),
             None,
             true,
             json!({
@@ -96,7 +97,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         let result = crate::runtime::run(&mut engine, &mut ui, rx).await;
         if let Err(e) = &result {
             engine.record(
-                "console.failed",
+                AuditAction::ConsoleFailed.as_str(),
                 None,
                 false,
                 json!({"error": format!("{e:#}")}),

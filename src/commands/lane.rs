@@ -10,6 +10,7 @@ use crate::cli::LaneArgs;
 use crate::commands::{Context, say, warn};
 use crate::lanes::work::{self, Unsaved};
 use crate::lanes::{LaneError, LaneInfo, LaneSource, discover, par};
+use crate::model::AuditAction;
 use crate::model::AuditEvent;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{EventStore, journal};
@@ -32,7 +33,7 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
             let ev = AuditEvent::new(
                 &crate::config::actor::actor(),
                 &dir.display().to_string(),
-                action,
+                action.as_str(),
                 lane,
                 false,
                 json!({"error": e.to_string()}),
@@ -42,11 +43,11 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let (action, lane) = action_of(&args);
-    let _span = crate::telemetry::span(crate::telemetry::action_span(action), lane.unwrap_or(""));
+    let _span = crate::telemetry::span(action.span_name(), lane.unwrap_or(""));
     let actor = crate::config::actor::actor();
     // Journal first: the request is durable before par runs, or par does not run.
     if !matches!(args, LaneArgs::Ls { .. }) {
-        let req = journal::request_event(&actor, &repo.name, action, lane, &json!({}));
+        let req = journal::request_event(&actor, &repo.name, action.as_str(), lane, &json!({}));
         if let Err(e) = store.append(&req) {
             anyhow::bail!(
                 "{action} {} not done: the audit journal cannot record it ({e}); nothing was changed",
@@ -54,12 +55,12 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let mut record = |action: &str, lane: Option<&str>, result: &Result<Value, String>| {
+    let mut record = |action: AuditAction, lane: Option<&str>, result: &Result<Value, String>| {
         let (ok, detail) = match result {
             Ok(d) => (true, d.clone()),
             Err(e) => (false, json!({ "error": e })),
         };
-        let ev = AuditEvent::new(&actor, &repo.name, action, lane, ok, detail);
+        let ev = AuditEvent::new(&actor, &repo.name, action.as_str(), lane, ok, detail);
         keep_result(&mut store, &ev)
     };
     match args {
@@ -76,7 +77,7 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
             task_queue,
         } => {
             let result = new_lane(&repo.path, &name, base.as_deref(), cmd.as_deref());
-            record("lane.created", Some(&name), &result)?;
+            record(AuditAction::LaneCreated, Some(&name), &result)?;
             let detail = result.map_err(|e| anyhow::anyhow!("{e}"))?;
             say(format_args!(
                 "lane {name} created: branch {name}, tmux session {}",
@@ -93,7 +94,7 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
                     .as_ref()
                     .map(|id| json!({"workflow_id": id, "type": wf, "task_queue": q}))
                     .map_err(|e| format!("{e:#}"));
-                record("lane.workflow_started", Some(&name), &r)?;
+                record(AuditAction::LaneWorkflowStarted, Some(&name), &r)?;
                 match started {
                     Ok(id) => say(format_args!("workflow {id} started for lane {name}")),
                     Err(e) => anyhow::bail!(
@@ -114,7 +115,14 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
                 }
                 Err(e) => (false, json!({ "error": e.to_string() })),
             };
-            let ev = AuditEvent::new(&actor, &repo.name, "lane.removed", Some(&name), ok, detail);
+            let ev = AuditEvent::new(
+                &actor,
+                &repo.name,
+                AuditAction::LaneRemoved.as_str(),
+                Some(&name),
+                ok,
+                detail,
+            );
             keep_result(&mut store, &ev)?;
             match result {
                 Ok(lost) if lost.is_empty() => say(format_args!(
@@ -162,7 +170,7 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
             }
             .map(|()| json!({ "text": text, "via": "par" }))
             .map_err(|e| e.to_string());
-            record("lane.text_sent", Some(&target), &result)?;
+            record(AuditAction::LaneTextSent, Some(&target), &result)?;
             result.map_err(|e| anyhow::anyhow!("{e}"))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -173,7 +181,7 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
                 json!({"session": s, "via": if inside_tmux { "switch-client" } else { "exec" }})
             });
             if !inside_tmux || detail.is_err() {
-                record("lane.attached", Some(&name), &detail)?;
+                record(AuditAction::LaneAttached, Some(&name), &detail)?;
             }
             let session = session.map_err(|e| anyhow::anyhow!("{e}"))?;
             if inside_tmux {
@@ -188,7 +196,7 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
                         String::from_utf8_lossy(&out.stderr).trim()
                     ))
                 };
-                record("lane.attached", Some(&name), &result)?;
+                record(AuditAction::LaneAttached, Some(&name), &result)?;
                 result.map_err(|e| anyhow::anyhow!("{e}"))?;
                 return Ok(ExitCode::SUCCESS);
             }
@@ -225,13 +233,13 @@ fn keep_result(store: &mut SqliteStore, ev: &AuditEvent) -> anyhow::Result<()> {
 }
 
 /// The audit action and lane a subcommand records.
-fn action_of(args: &LaneArgs) -> (&'static str, Option<&str>) {
+fn action_of(args: &LaneArgs) -> (AuditAction, Option<&str>) {
     match args {
-        LaneArgs::New { name, .. } => ("lane.created", Some(name)),
-        LaneArgs::Ls { .. } => ("lane.listed", None),
-        LaneArgs::Rm { name, .. } => ("lane.removed", Some(name)),
-        LaneArgs::Send { target, .. } => ("lane.text_sent", Some(target)),
-        LaneArgs::Attach { name } => ("lane.attached", Some(name)),
+        LaneArgs::New { name, .. } => (AuditAction::LaneCreated, Some(name)),
+        LaneArgs::Ls { .. } => (AuditAction::LaneListed, None),
+        LaneArgs::Rm { name, .. } => (AuditAction::LaneRemoved, Some(name)),
+        LaneArgs::Send { target, .. } => (AuditAction::LaneTextSent, Some(target)),
+        LaneArgs::Attach { name } => (AuditAction::LaneAttached, Some(name)),
     }
 }
 

@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use crate::commands::Context;
+use crate::model::AuditAction;
 use crate::model::AuditEvent;
 
 pub use crate::integrations::zellij::plan::{Plan, prepare, prepare_for};
@@ -52,7 +53,7 @@ fn record(ctx: &Context, plan: &Plan) {
     let event = AuditEvent::new(
         &crate::config::actor::actor(),
         &repo.name,
-        "zellij.open",
+        AuditAction::ZellijOpen.as_str(),
         None,
         true,
         serde_json::json!({ "session": plan.session, "added": plan.added }),

@@ -202,7 +202,7 @@ mod tests {
         let mut e = AuditEvent::new(
             "a",
             "my.repo",
-            "lane.created",
+            crate::model::AuditAction::LaneCreated.as_str(),
             Some("feat x*"),
             true,
             serde_json::json!({}),

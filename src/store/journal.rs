@@ -14,11 +14,12 @@ use std::sync::mpsc;
 
 use tokio::sync::watch;
 
+use crate::model::AuditAction;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{AuditEvent, EventStore, StoreError};
 
 /// The action name of a request: recorded, durably, before the action it names is taken.
-pub const REQUESTED: &str = "action.requested";
+pub const REQUESTED: &str = AuditAction::ActionRequested.as_str();
 
 /// Where a synchronous append's answer goes.
 type Ack = mpsc::SyncSender<Result<(), String>>;
@@ -283,7 +284,7 @@ mod tests {
         let ev = AuditEvent::new(
             "t@h",
             "r",
-            "lane.created",
+            AuditAction::LaneCreated.as_str(),
             Some("x"),
             true,
             serde_json::json!({}),

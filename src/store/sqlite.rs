@@ -316,7 +316,14 @@ mod tests {
     use time::{Duration, OffsetDateTime};
 
     fn event(lane: Option<&str>, mins_ago: i64) -> AuditEvent {
-        let mut e = AuditEvent::new("t@h", "app", "lane.focused", lane, true, Value::Null);
+        let mut e = AuditEvent::new(
+            "t@h",
+            "app",
+            crate::model::AuditAction::LaneFocused.as_str(),
+            lane,
+            true,
+            Value::Null,
+        );
         e.at -= Duration::minutes(mins_ago);
         e
     }
@@ -379,7 +386,7 @@ mod tests {
             at: "2026-11-25T20:27:15+01:00".into(),
             actor: "me@host".into(),
             repo: "one".into(),
-            action: "lane.removed".into(),
+            action: crate::model::AuditAction::LaneRemoved.as_str().into(),
             lane: Some("foo".into()),
             result: "error".into(),
             detail: "88888888888888888888888880000000000088888888888".into(),
