@@ -75,11 +75,10 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
             }),
         );
         for n in &ctx.notices {
-            crate::app::on_action::flash(
-                &mut engine.state,
-                crate::app::state::FlashLevel::Error,
-                n,
-            );
+            engine.handle(Event::Notice {
+                level: crate::app::state::FlashLevel::Error,
+                text: n.clone(),
+            });
         }
         engine.discover();
         let guard = crate::terminal::TerminalGuard::enter().context(

@@ -282,11 +282,10 @@ impl<B: PtyBackend> Engine<B> {
                         false,
                         json!({"error": e.to_string()}),
                     );
-                    crate::app::on_action::flash(
-                        &mut self.state,
-                        crate::app::state::FlashLevel::Error,
-                        &e.to_string(),
-                    );
+                    self.handle(Event::Notice {
+                        level: crate::app::state::FlashLevel::Error,
+                        text: e.to_string(),
+                    });
                 }
                 // New PTYs start at the default size: give the visible ones their pane size.
                 self.execute(Effect::ResizeLanes);

@@ -2,7 +2,7 @@
 //! events in journal order, marks them delivered in the outbox only once the sink acknowledged
 //! them, and retries with backoff while the sink is down. Never on the render path.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -260,23 +260,7 @@ pub async fn run(
 ) -> Result<u64, String> {
     let name = spec.name();
     let key: Arc<str> = outbox_key(name, &repo).into();
-    let _lock = loop {
-        match DeliveryLock::acquire(&path, &key) {
-            Ok(l) => break l,
-            Err(why) => {
-                tracing::info!(sink = name, "{why}");
-                report(SinkBacklog {
-                    sink: name.to_string(),
-                    pending: 0,
-                    error: Some(why.clone()),
-                });
-                if mode == Mode::Drain {
-                    return Err(why);
-                }
-                tokio::time::sleep(Duration::from_secs(2)).await;
-            }
-        }
-    };
+    let _lock = acquire(&path, &key, name, &report, mode).await?;
     let outbox = {
         let p = path.clone();
         let ob = tokio::task::spawn_blocking(move || Outbox::open(&p))
@@ -285,24 +269,7 @@ pub async fn run(
             .map_err(|e| store_err(&e))?;
         Arc::new(Mutex::new(ob))
     };
-    let backlog = |error: Option<String>| {
-        let outbox = Arc::clone(&outbox);
-        let key = Arc::clone(&key);
-        async move {
-            let pending = blocking(&outbox, move |o| o.backlog(&key))
-                .await
-                .unwrap_or_else(|e| {
-                    tracing::warn!(sink = name, "cannot count the backlog: {e}");
-                    0
-                });
-            crate::telemetry::backlog(name, pending);
-            SinkBacklog {
-                sink: name.to_string(),
-                pending,
-                error,
-            }
-        }
-    };
+    let backlog = |error: Option<String>| backlog_of(&outbox, &key, name, error);
     let mut sink: Option<Sink> = None;
     let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(30));
     let mut delivered = 0u64;
@@ -311,10 +278,7 @@ pub async fn run(
         let Some(s) = &sink else {
             match Sink::open(&spec).await {
                 Ok(s) => {
-                    if let Some(id) = s.last_delivered(&repo).await {
-                        let k = Arc::clone(&key);
-                        blocking(&outbox, move |o| o.mark_through(&k, &id)).await?;
-                    }
+                    resume(&s, &repo, &outbox, &key).await?;
                     sink = Some(s);
                     backoff.reset();
                 }
@@ -340,51 +304,14 @@ pub async fn run(
             wait_for_more(&mut appended).await;
             continue;
         }
-        // Unreadable rows (from a newer or damaged helios) are reported and skipped.
-        let mut good: Vec<(i64, AuditEvent)> = Vec::with_capacity(batch.len());
-        let mut skipped: Vec<(i64, String)> = Vec::new();
-        for p in batch {
-            match p.event {
-                Ok(e) => good.push((p.seq, e)),
-                Err(e) => skipped.push((p.seq, format!("skipped unreadable journal row: {e}"))),
-            }
+        let sent = deliver_batch(s, name, batch, &outbox, &key).await?;
+        delivered += sent.acked as u64;
+        if let Some(why) = sent.skipped {
+            report(backlog(Some(why)).await);
         }
-        let last_seq = good
-            .last()
-            .map(|g| g.0)
-            .max(skipped.last().map(|s| s.0))
-            .unwrap_or(0);
-        let events: Vec<AuditEvent> = good.iter().map(|g| g.1.clone()).collect();
-        let span = crate::telemetry::span("sink.publish", name);
-        let (acked, err) = s.deliver(&events).await;
-        drop(span);
-        let mark = if err.is_none() {
-            last_seq
-        } else {
-            // Everything before the first unacknowledged event, skipped rows included.
-            let stop = good.get(acked).map_or(last_seq, |g| g.0);
-            good.iter()
-                .map(|g| g.0)
-                .chain(skipped.iter().map(|s| s.0))
-                .filter(|seq| *seq < stop)
-                .max()
-                .unwrap_or(0)
-        };
-        if mark > 0 {
-            let k = Arc::clone(&key);
-            blocking(&outbox, move |o| o.mark(&k, mark)).await?;
-        }
-        delivered += acked as u64;
-        crate::telemetry::delivered(name, acked as u64);
-        for (seq, why) in &skipped {
-            tracing::warn!(sink = name, seq, "{why}");
-        }
-        if let Some((_, why)) = skipped.first() {
-            report(backlog(Some(why.clone())).await);
-        }
-        if let Some(e) = err {
+        if let Some(e) = sent.error {
             let msg = format!("{name}: delivery failed, will retry: {e}");
-            tracing::warn!(repo = %repo, acked, "{msg}");
+            tracing::warn!(repo = %repo, acked = sent.acked, "{msg}");
             report(backlog(Some(msg.clone())).await);
             sink = None;
             if mode == Mode::Drain {
@@ -398,6 +325,134 @@ pub async fn run(
             report(backlog(None).await);
         }
     }
+}
+
+/// Take the delivery lock of this journal, sink and repo: wait for it (Follow), or return who
+/// holds it (Drain).
+async fn acquire(
+    path: &Path,
+    key: &str,
+    name: &str,
+    report: &impl Fn(SinkBacklog),
+    mode: Mode,
+) -> Result<DeliveryLock, String> {
+    loop {
+        match DeliveryLock::acquire(path, key) {
+            Ok(l) => return Ok(l),
+            Err(why) => {
+                tracing::info!(sink = name, "{why}");
+                report(SinkBacklog {
+                    sink: name.to_string(),
+                    pending: 0,
+                    error: Some(why.clone()),
+                });
+                if mode == Mode::Drain {
+                    return Err(why);
+                }
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        }
+    }
+}
+
+/// The sink's backlog now (also recorded as a metric), with `error` when it is down.
+async fn backlog_of(
+    outbox: &Arc<Mutex<Outbox>>,
+    key: &Arc<str>,
+    name: &'static str,
+    error: Option<String>,
+) -> SinkBacklog {
+    let k = Arc::clone(key);
+    let pending = blocking(outbox, move |o| o.backlog(&k))
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(sink = name, "cannot count the backlog: {e}");
+            0
+        });
+    crate::telemetry::backlog(name, pending);
+    SinkBacklog {
+        sink: name.to_string(),
+        pending,
+        error,
+    }
+}
+
+/// Move the outbox mark up to the newest event the sink already holds (a crash may have lost
+/// the mark of an acknowledged publish).
+async fn resume(
+    s: &Sink,
+    repo: &str,
+    outbox: &Arc<Mutex<Outbox>>,
+    key: &Arc<str>,
+) -> Result<(), String> {
+    if let Some(id) = s.last_delivered(repo).await {
+        let k = Arc::clone(key);
+        blocking(outbox, move |o| o.mark_through(&k, &id)).await?;
+    }
+    Ok(())
+}
+
+/// What one batch came to.
+struct Sent {
+    /// Events the sink acknowledged.
+    acked: usize,
+    /// The first unreadable journal row skipped, if any.
+    skipped: Option<String>,
+    /// Why the sink stopped taking the batch.
+    error: Option<String>,
+}
+
+/// Deliver one batch in order and move the outbox mark past what the sink acknowledged
+/// (unreadable rows are reported and skipped, never retried forever).
+async fn deliver_batch(
+    s: &Sink,
+    name: &'static str,
+    batch: Vec<Pending>,
+    outbox: &Arc<Mutex<Outbox>>,
+    key: &Arc<str>,
+) -> Result<Sent, String> {
+    let mut good: Vec<(i64, AuditEvent)> = Vec::with_capacity(batch.len());
+    let mut skipped: Vec<(i64, String)> = Vec::new();
+    for p in batch {
+        match p.event {
+            Ok(e) => good.push((p.seq, e)),
+            Err(e) => skipped.push((p.seq, format!("skipped unreadable journal row: {e}"))),
+        }
+    }
+    let last_seq = good
+        .last()
+        .map(|g| g.0)
+        .max(skipped.last().map(|s| s.0))
+        .unwrap_or(0);
+    let events: Vec<AuditEvent> = good.iter().map(|g| g.1.clone()).collect();
+    let span = crate::telemetry::span("sink.publish", name);
+    let (acked, err) = s.deliver(&events).await;
+    drop(span);
+    let mark = if err.is_none() {
+        last_seq
+    } else {
+        // Everything before the first unacknowledged event, skipped rows included.
+        let stop = good.get(acked).map_or(last_seq, |g| g.0);
+        good.iter()
+            .map(|g| g.0)
+            .chain(skipped.iter().map(|s| s.0))
+            .filter(|seq| *seq < stop)
+            .max()
+            .unwrap_or(0)
+    };
+    if mark > 0 {
+        let k = Arc::clone(key);
+        blocking(outbox, move |o| o.mark(&k, mark)).await?;
+    }
+    crate::telemetry::delivered(name, acked as u64);
+    for (seq, why) in &skipped {
+        tracing::warn!(sink = name, seq, "{why}");
+    }
+    Ok(Sent {
+        acked,
+        skipped: skipped.into_iter().next().map(|(_, why)| why),
+        error: err,
+    })
 }
 
 /// Wait for this process's journal to append, or a second (other processes — `helios lane`
