@@ -60,6 +60,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
             actor,
             quiet: std::time::Duration::from_secs(ctx.config.attention.quiet_secs.max(1)),
             integrations: Some(integrations),
+            lanes: std::sync::Arc::new(crate::lanes::ops::ParLanes),
         };
         load_history(tx.clone());
         drop(tx);

@@ -2,6 +2,7 @@
 
 pub mod discover;
 pub mod git;
+pub mod ops;
 pub mod par;
 pub mod repo;
 pub mod work;

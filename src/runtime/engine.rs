@@ -15,7 +15,8 @@ use crate::app::event::EventSender;
 use crate::app::state::LaneStatus;
 use crate::app::{Action, AppState, Effect, Event, Msg, update};
 use crate::integrations::Integrations;
-use crate::lanes::{LaneError, LaneId, LaneInfo, par, work};
+use crate::lanes::ops::LaneOps;
+use crate::lanes::{LaneError, LaneId, LaneInfo, work};
 use crate::model::AuditAction;
 use crate::model::AuditEvent;
 use crate::pty::PtyBackend;
@@ -48,6 +49,8 @@ pub struct EngineCtx {
     pub quiet: Duration,
     /// The integration tasks (absent in tests).
     pub integrations: Option<Integrations>,
+    /// Lane create, send and remove: par's CLI ([`crate::lanes::ops::ParLanes`]), or a double.
+    pub lanes: Arc<dyn LaneOps>,
 }
 
 /// State, PTYs and the effect interpreter.
@@ -386,10 +389,11 @@ impl<B: PtyBackend> Engine<B> {
     fn create_lane(&mut self, label: String, base: Option<String>, cmd: Option<String>) {
         let lane = LaneId::new(label.clone());
         let detail = json!({ "base": base, "cmd": cmd });
+        let ops = Arc::clone(&self.ctx.lanes);
         self.par_task(AuditAction::LaneCreated, lane, detail, move |repo| {
-            let session = par::start(repo, &label, base.as_deref())?;
+            let session = ops.start(repo, &label, base.as_deref())?;
             if let Some(cmd) = cmd.filter(|c| !c.is_empty()) {
-                par::send(repo, &label, &cmd).map_err(|e| LaneError::Par {
+                ops.send(repo, &label, &cmd).map_err(|e| LaneError::Par {
                     what: format!(
                         "lane {label} was created (session {session}), but sending --cmd"
                     ),
@@ -434,13 +438,14 @@ impl<B: PtyBackend> Engine<B> {
             return;
         };
         let label = lane.to_string();
+        let ops = Arc::clone(&self.ctx.lanes);
         // The check runs again at removal: work that appeared since the dialog refuses it.
         self.par_task(
             AuditAction::LaneRemoved,
             lane,
             json!({ "force": force }),
             move |repo| {
-                let lost = work::remove(repo, &info, force)?;
+                let lost = ops.remove(repo, &info, force)?;
                 Ok(if lost.is_empty() {
                     format!("lane {label} removed")
                 } else {
@@ -492,8 +497,9 @@ impl<B: PtyBackend> Engine<B> {
             SendTarget::All => (LaneId::new("all"), "all".to_string()),
         };
         let detail = json!({ "text": text, "via": "par" });
+        let ops = Arc::clone(&self.ctx.lanes);
         self.par_task(AuditAction::LaneTextSent, lane, detail, move |repo| {
-            par::send(repo, &par_target, &text)?;
+            ops.send(repo, &par_target, &text)?;
             Ok(format!("sent to {par_target}"))
         });
     }
