@@ -196,7 +196,8 @@ async fn tick_reports_a_lane_quiet_for_quiet_secs_and_a_repeated_prompt_once() {
     let lane = |rig: &Rig, l: &str| rig.engine.state.lane(&id(l)).unwrap().clone();
 
     // One second short of quiet: nothing yet.
-    rig.engine.tick(t0 + QUIET.saturating_sub(Duration::from_secs(1)));
+    rig.engine
+        .tick(t0 + QUIET.saturating_sub(Duration::from_secs(1)));
     assert_eq!(lane(&rig, "a").status, LaneStatus::Running);
     assert_eq!(lane(&rig, "a").attention, None);
 
