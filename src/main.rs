@@ -3,9 +3,16 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use helios::telemetry::logs;
 
 fn main() -> ExitCode {
     let cli = helios::cli::Cli::parse();
+    // The log file first, so everything after it can log; it never writes to the terminal.
+    let target = logs::LogTarget::new(
+        cli.global.log_file.clone(),
+        &helios::config::paths::state_dir(),
+    );
+    let (_logs, log_notice) = logs::init(&target);
     // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; flushed when the guard drops at exit.
     let _telemetry = match helios::telemetry::init() {
         Ok(g) => g,
@@ -14,5 +21,5 @@ fn main() -> ExitCode {
             None
         }
     };
-    helios::commands::run(cli)
+    helios::commands::run_with_notice(cli, log_notice)
 }

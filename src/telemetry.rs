@@ -6,6 +6,8 @@
 
 use std::sync::OnceLock;
 
+pub mod logs;
+
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Counter, Gauge, Histogram};
 use opentelemetry::trace::{Span as _, Tracer as _};
@@ -119,18 +121,6 @@ pub fn span(name: &'static str, target: &str) -> Option<opentelemetry::global::B
     let mut s = opentelemetry::global::tracer("helios").start(name);
     s.set_attribute(KeyValue::new("helios.target", target.to_string()));
     Some(s)
-}
-
-/// The span name of an audited action (`lane.created` is the span `lane.create`).
-pub fn action_span(action: &str) -> &'static str {
-    match action {
-        "lane.created" => "lane.create",
-        "lane.removed" => "lane.remove",
-        "lane.text_sent" => "lane.send",
-        "lane.attached" => "lane.attach",
-        "lane.listed" => "lane.list",
-        _ => "lane.action",
-    }
 }
 
 /// Count events appended to the journal.

@@ -49,7 +49,9 @@ pub fn suspend() -> std::io::Result<()> {
     // SIGSTOP, not SIGTSTP: helios handles SIGTSTP itself (a `kill -TSTP` suspends cleanly
     // too), so only SIGSTOP is sure to stop it. When the shell continues helios in the
     // background, re-entering raw mode stops it again (SIGTTOU) until `fg`.
-    let stopped = signal_hook::low_level::raise(libc::SIGSTOP);
+    let stopped =
+        rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::STOP)
+            .map_err(std::io::Error::from);
     take()?;
     stopped
 }

@@ -462,5 +462,48 @@ fn twenty_five_control_clients_attach_and_tmux_survives() {
     let listed = tmux(&world, &["ls"]);
     assert!(listed.status.success(), "the tmux server died: {listed:?}");
     assert_eq!(String::from_utf8_lossy(&listed.stdout).lines().count(), 25);
+    let clients = tmux(&world, &["list-clients", "-F", "#{client_control_mode}"]);
+    assert_eq!(
+        String::from_utf8_lossy(&clients.stdout).lines().count(),
+        25,
+        "{clients:?}"
+    );
     ptys.shutdown();
+    // After shutdown the server is still there with every session, and clean: no control
+    // client of helios is left attached (shutdown waits for them to go).
+    let listed = tmux(&world, &["ls"]);
+    assert!(
+        listed.status.success(),
+        "shutdown killed the tmux server: {listed:?}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout).lines().count(),
+        25,
+        "{listed:?}"
+    );
+    let clients = tmux(&world, &["list-clients"]);
+    assert!(clients.status.success(), "{clients:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&clients.stdout).trim(),
+        "",
+        "clients left attached after shutdown"
+    );
+    for i in 0..25 {
+        // Each lane's program still runs: shutdown detached, it did not kill.
+        let pane = tmux(
+            &world,
+            &[
+                "display",
+                "-p",
+                "-t",
+                &format!("=cc-{i:02}:"),
+                "#{pane_dead}",
+            ],
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&pane.stdout).trim(),
+            "0",
+            "{pane:?}"
+        );
+    }
 }

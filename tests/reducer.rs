@@ -588,6 +588,7 @@ async fn keystrokes_in_focus_wait_for_their_echo_to_draw() {
         actor: "test@host".into(),
         quiet: std::time::Duration::from_secs(20),
         integrations: None,
+        lanes: std::sync::Arc::new(helios::lanes::ops::ParLanes),
     };
     let mut engine = Engine::new(state, Recorder::default(), ctx);
     engine.handle(Action::Focus);

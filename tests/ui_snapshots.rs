@@ -4,7 +4,7 @@
 
 mod fixture;
 
-use fixture::{FakeScreens, busy_state, draw, run_keys, state_with};
+use fixture::{FakeScreens, busy_state, draw, draw_styles, run_keys, state_with};
 use helios::app::keymap::Keymap;
 use helios::lanes::work::{Commit, FileChange, Unsaved};
 use helios::ui;
@@ -18,6 +18,27 @@ fn lanes_and_single_pane() {
     let st = busy_state((100, 30));
     let screens = FakeScreens::for_state(&st);
     insta::assert_snapshot!(draw(&st, &km(), &screens));
+}
+
+/// The styles of the busy screen: the selected lane, attention, dirty counts, an exited lane,
+/// borders and the status line, in the default theme's colours.
+#[test]
+fn lanes_and_single_pane_styles() {
+    let st = busy_state((100, 30));
+    let screens = FakeScreens::for_state(&st);
+    insta::assert_snapshot!(draw_styles(&st, &km(), &screens));
+}
+
+/// The grid's styles: the selected tile's border, a tile needing attention.
+#[test]
+fn grid_of_9_styles() {
+    let labels: Vec<String> = (1..=9).map(|i| format!("lane-{i}")).collect();
+    let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+    let (mut st, _) = state_with(&refs, (100, 30));
+    fixture::attention(&mut st, "lane-5");
+    run_keys(&mut st, &km(), "zj");
+    let screens = FakeScreens::for_state(&st);
+    insta::assert_snapshot!(draw_styles(&st, &km(), &screens));
 }
 
 #[test]

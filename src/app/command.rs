@@ -3,288 +3,300 @@
 
 use crate::app::Action;
 use crate::app::action::Panel;
+use crate::app::events::EventsAction;
+use crate::app::nats::NatsAction;
+use crate::app::share::ShareAction;
+use crate::app::temporal::TemporalAction;
+use crate::model::LaneId;
 
 /// One named command.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Command {
     /// Stable dotted name used in keymap files, like `lane.focus_next`.
     pub name: &'static str,
     /// One line for the help overlay.
     pub description: &'static str,
+    /// The action, given the selected lane (`None` when it needs a lane and there is none).
+    pub action: fn(Option<&LaneId>) -> Option<Action>,
 }
 
-/// Every command a key can be bound to.
+/// Every command a key can be bound to, with the action it stands for: one table, so a name
+/// cannot exist without its action (or the other way round). The constructor gets the selected
+/// lane and returns `None` when the command needs one and none is selected.
 pub const COMMANDS: &[Command] = &[
     Command {
         name: "lane.select_next",
         description: "select the next lane",
+        action: |_| Some(Action::SelectNext),
     },
     Command {
         name: "lane.select_prev",
         description: "select the previous lane",
+        action: |_| Some(Action::SelectPrev),
     },
     Command {
         name: "lane.focus",
         description: "focus the lane (keys go to it)",
+        action: |_| Some(Action::Focus),
     },
     Command {
         name: "lane.unfocus",
         description: "leave focus",
+        action: |_| Some(Action::Unfocus),
     },
     Command {
         name: "lane.next_attention",
         description: "next lane that needs you",
+        action: |_| Some(Action::NextAttention),
     },
     Command {
         name: "lane.explain",
         description: "why the lane is in its state (the signals and how old they are)",
+        action: |_| Some(Action::ToggleExplain),
     },
     Command {
         name: "lane.create",
         description: "create a lane",
+        action: |_| Some(Action::PromptCreate),
     },
     Command {
         name: "lane.remove",
         description: "remove the lane (asks first)",
+        action: |_| Some(Action::PromptRemove),
     },
     Command {
         name: "lane.send",
         description: "send a line to the lane",
+        action: |_| Some(Action::PromptSend),
     },
     Command {
         name: "lane.attach",
         description: "attach to its tmux session",
+        action: |selected| {
+            Some(Action::Attach {
+                lane: selected?.clone(),
+            })
+        },
     },
     Command {
         name: "lane.refresh",
         description: "re-read the lane list",
+        action: |_| Some(Action::RefreshLanes),
     },
     Command {
         name: "lane.scroll_up",
         description: "scroll back",
+        action: |_| Some(Action::Scroll { lines: 5 }),
     },
     Command {
         name: "lane.scroll_down",
         description: "scroll forward",
+        action: |_| Some(Action::Scroll { lines: -5 }),
     },
     Command {
         name: "lane.select_first",
         description: "select the first lane",
+        action: |_| Some(Action::SelectFirst),
     },
     Command {
         name: "lane.select_last",
         description: "select the last lane",
+        action: |_| Some(Action::SelectLast),
     },
     Command {
         name: "lane.share",
         description: "share the lane (tmate/upterm)",
+        action: |selected| {
+            Some(Action::Share(ShareAction::Start {
+                lane: selected?.clone(),
+            }))
+        },
     },
     Command {
         name: "zellij.open",
         description: "open the lanes in zellij",
+        action: |_| Some(Action::Share(ShareAction::OpenZellij)),
     },
     Command {
         name: "view.toggle_grid",
         description: "toggle grid / single pane",
+        action: |_| Some(Action::ToggleGrid),
     },
     Command {
         name: "panel.next",
         description: "show the next panel",
+        action: |_| Some(Action::NextPanel),
     },
     Command {
         name: "panel.prev",
         description: "show the previous panel",
+        action: |_| Some(Action::PrevPanel),
     },
     Command {
         name: "panel.lanes",
         description: "show the lanes",
+        action: |_| {
+            Some(Action::ShowPanel {
+                panel: Panel::Lanes,
+            })
+        },
     },
     Command {
         name: "panel.events",
         description: "show the audit events",
+        action: |_| {
+            Some(Action::ShowPanel {
+                panel: Panel::Events,
+            })
+        },
     },
     Command {
         name: "panel.nats",
         description: "show NATS health",
+        action: |_| Some(Action::ShowPanel { panel: Panel::Nats }),
     },
     Command {
         name: "panel.temporal",
         description: "show Temporal workflows",
+        action: |_| {
+            Some(Action::ShowPanel {
+                panel: Panel::Temporal,
+            })
+        },
     },
     Command {
         name: "palette.open",
         description: "open the command palette",
+        action: |_| Some(Action::OpenPalette),
     },
     Command {
         name: "filter.open",
         description: "filter lanes by text",
+        action: |_| Some(Action::OpenFilter),
     },
     Command {
         name: "help.toggle",
         description: "show or hide this help",
+        action: |_| Some(Action::ToggleHelp),
     },
     Command {
         name: "nats.refresh",
         description: "refresh the NATS panel now",
+        action: |_| Some(Action::Nats(NatsAction::Refresh)),
     },
     Command {
         name: "nats.stream_next",
         description: "select the next stream in the NATS panel",
+        action: |_| Some(Action::Nats(NatsAction::NextStream)),
     },
     Command {
         name: "nats.stream_prev",
         description: "select the previous stream in the NATS panel",
+        action: |_| Some(Action::Nats(NatsAction::PrevStream)),
     },
     Command {
         name: "nats.sort",
         description: "cycle the NATS panel's stream sort (name, messages, bytes, recent)",
+        action: |_| Some(Action::Nats(NatsAction::CycleSort)),
     },
     Command {
         name: "events.select_next",
         description: "select the next (newer) event",
+        action: |_| Some(Action::Events(EventsAction::SelectNext)),
     },
     Command {
         name: "events.select_prev",
         description: "select the previous (older) event",
+        action: |_| Some(Action::Events(EventsAction::SelectPrev)),
     },
     Command {
         name: "events.detail",
         description: "show the selected event's full JSON",
+        action: |_| Some(Action::Events(EventsAction::ToggleDetail)),
     },
     Command {
         name: "app.cancel",
         description: "close a prompt or dialog",
+        action: |_| Some(Action::Cancel),
     },
     Command {
         name: "app.quit",
         description: "quit (lanes keep running)",
+        action: |_| Some(Action::Quit),
     },
     Command {
         name: "app.suspend",
         description: "suspend to the shell (fg resumes)",
+        action: |_| Some(Action::Suspend),
     },
     Command {
         name: "temporal.select_next",
         description: "select the next workflow",
+        action: |_| Some(Action::Temporal(TemporalAction::SelectNext)),
     },
     Command {
         name: "temporal.select_prev",
         description: "select the previous workflow",
+        action: |_| Some(Action::Temporal(TemporalAction::SelectPrev)),
     },
     Command {
         name: "temporal.detail",
         description: "show or hide the selected workflow's detail",
+        action: |_| Some(Action::Temporal(TemporalAction::ToggleDetail)),
     },
     Command {
         name: "temporal.filter",
         description: "filter workflows with a Temporal list query",
+        action: |_| Some(Action::Temporal(TemporalAction::PromptFilter)),
     },
     Command {
         name: "temporal.next_page",
         description: "next page of workflows",
+        action: |_| Some(Action::Temporal(TemporalAction::NextPage)),
     },
     Command {
         name: "temporal.prev_page",
         description: "previous page of workflows",
+        action: |_| Some(Action::Temporal(TemporalAction::PrevPage)),
     },
     Command {
         name: "temporal.refresh",
         description: "refresh the Temporal panel now",
+        action: |_| Some(Action::Temporal(TemporalAction::Refresh)),
     },
     Command {
         name: "temporal.signal",
         description: "signal the selected workflow (asks name and JSON)",
+        action: |_| Some(Action::Temporal(TemporalAction::PromptSignal)),
     },
     Command {
         name: "temporal.cancel",
         description: "request cancellation of the selected workflow (asks first)",
+        action: |_| Some(Action::Temporal(TemporalAction::PromptCancel)),
     },
     Command {
         name: "temporal.terminate",
         description: "terminate the selected workflow (asks a reason)",
+        action: |_| Some(Action::Temporal(TemporalAction::PromptTerminate)),
     },
     Command {
         name: "temporal.reset",
         description: "reset the selected workflow to its last workflow task (asks first)",
+        action: |_| Some(Action::Temporal(TemporalAction::PromptReset)),
     },
     Command {
         name: "temporal.lane_workflows",
         description: "show only the selected lane's workflows (again: all)",
+        action: |_| Some(Action::Temporal(TemporalAction::LaneWorkflows)),
     },
 ];
 
 /// The action a command name stands for, when it needs no argument.
-pub fn action_for(name: &str, selected: Option<&crate::model::LaneId>) -> Option<Action> {
-    Some(match name {
-        "lane.select_next" => Action::SelectNext,
-        "lane.select_prev" => Action::SelectPrev,
-        "lane.focus" => Action::Focus,
-        "lane.unfocus" => Action::Unfocus,
-        "lane.next_attention" => Action::NextAttention,
-        "lane.explain" => Action::ToggleExplain,
-        "lane.create" => Action::PromptCreate,
-        "lane.remove" => Action::PromptRemove,
-        "lane.send" => Action::PromptSend,
-        "lane.attach" => Action::Attach {
-            lane: selected?.clone(),
-        },
-        "lane.refresh" => Action::RefreshLanes,
-        "lane.select_first" => Action::SelectFirst,
-        "lane.select_last" => Action::SelectLast,
-        "panel.prev" => Action::PrevPanel,
-        "lane.scroll_up" => Action::Scroll { lines: 5 },
-        "lane.scroll_down" => Action::Scroll { lines: -5 },
-        "lane.share" => Action::Share(crate::app::share::ShareAction::Start {
-            lane: selected?.clone(),
-        }),
-        "zellij.open" => Action::Share(crate::app::share::ShareAction::OpenZellij),
-        "view.toggle_grid" => Action::ToggleGrid,
-        "panel.next" => Action::NextPanel,
-        "panel.lanes" => Action::ShowPanel {
-            panel: Panel::Lanes,
-        },
-        "panel.events" => Action::ShowPanel {
-            panel: Panel::Events,
-        },
-        "panel.nats" => Action::ShowPanel { panel: Panel::Nats },
-        "panel.temporal" => Action::ShowPanel {
-            panel: Panel::Temporal,
-        },
-        "nats.refresh" => Action::Nats(crate::app::nats::NatsAction::Refresh),
-        "nats.stream_next" => Action::Nats(crate::app::nats::NatsAction::NextStream),
-        "nats.stream_prev" => Action::Nats(crate::app::nats::NatsAction::PrevStream),
-        "nats.sort" => Action::Nats(crate::app::nats::NatsAction::CycleSort),
-        "events.select_next" => Action::Events(crate::app::events::EventsAction::SelectNext),
-        "events.select_prev" => Action::Events(crate::app::events::EventsAction::SelectPrev),
-        "events.detail" => Action::Events(crate::app::events::EventsAction::ToggleDetail),
-        "palette.open" => Action::OpenPalette,
-        "filter.open" => Action::OpenFilter,
-        "help.toggle" => Action::ToggleHelp,
-        "app.cancel" => Action::Cancel,
-        "app.quit" => Action::Quit,
-        "app.suspend" => Action::Suspend,
-        "temporal.select_next" => {
-            Action::Temporal(crate::app::temporal::TemporalAction::SelectNext)
-        }
-        "temporal.select_prev" => {
-            Action::Temporal(crate::app::temporal::TemporalAction::SelectPrev)
-        }
-        "temporal.detail" => Action::Temporal(crate::app::temporal::TemporalAction::ToggleDetail),
-        "temporal.filter" => Action::Temporal(crate::app::temporal::TemporalAction::PromptFilter),
-        "temporal.next_page" => Action::Temporal(crate::app::temporal::TemporalAction::NextPage),
-        "temporal.prev_page" => Action::Temporal(crate::app::temporal::TemporalAction::PrevPage),
-        "temporal.refresh" => Action::Temporal(crate::app::temporal::TemporalAction::Refresh),
-        "temporal.signal" => Action::Temporal(crate::app::temporal::TemporalAction::PromptSignal),
-        "temporal.cancel" => Action::Temporal(crate::app::temporal::TemporalAction::PromptCancel),
-        "temporal.terminate" => {
-            Action::Temporal(crate::app::temporal::TemporalAction::PromptTerminate)
-        }
-        "temporal.reset" => Action::Temporal(crate::app::temporal::TemporalAction::PromptReset),
-        "temporal.lane_workflows" => {
-            Action::Temporal(crate::app::temporal::TemporalAction::LaneWorkflows)
-        }
-        _ => return None,
-    })
+pub fn action_for(name: &str, selected: Option<&LaneId>) -> Option<Action> {
+    COMMANDS
+        .iter()
+        .find(|c| c.name == name)
+        .and_then(|c| (c.action)(selected))
 }
 
 /// The commands that, bound in a keymap's `[focus]` section, lead out of focus mode (checked
@@ -355,6 +367,51 @@ mod tests {
                 update(&mut s, a);
             }
             assert!(s.mode != Mode::Focus || s.quit, "{name} stays in focus");
+        }
+    }
+
+    /// Every command can be reached by a user: a key of the default keymap (normal or focus
+    /// mode), or its name typed in the palette, which must then give the table's action.
+    #[test]
+    fn every_command_is_reachable_from_a_key_or_the_palette() {
+        use crate::app::keymap::{KeyMode, Keymap};
+        let keymap = Keymap::builtin_default();
+        let mut state = focused();
+        update(&mut state, Action::Unfocus);
+        let selected = state.selected.clone();
+        let mut unreachable = Vec::new();
+        for c in COMMANDS {
+            let by_key = !keymap.keys_for(KeyMode::Normal, c.name).is_empty()
+                || !keymap.keys_for(KeyMode::Focus, c.name).is_empty();
+            let expected = (c.action)(selected.as_ref());
+            let by_palette = crate::app::palette::parse(c.name, &state) == Ok(expected.clone());
+            if !(by_key || by_palette) {
+                unreachable.push(c.name);
+            }
+            // The palette's completions offer every name.
+            let offered = crate::app::palette::candidates(&c.name[..3], &state);
+            assert!(
+                offered.iter().any(|o| o == c.name),
+                "{}: {offered:?}",
+                c.name
+            );
+        }
+        assert!(unreachable.is_empty(), "unreachable: {unreachable:?}");
+    }
+
+    #[test]
+    fn palette_words_give_their_commands_actions() {
+        let state = focused();
+        for (word, name) in [
+            ("grid", "view.toggle_grid"),
+            ("q", "app.quit"),
+            ("nats", "panel.nats"),
+        ] {
+            assert_eq!(
+                crate::app::palette::parse(word, &state),
+                Ok(action_for(name, None)),
+                "{word}"
+            );
         }
     }
 

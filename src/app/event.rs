@@ -69,6 +69,12 @@ pub enum Event {
     Temporal(crate::app::temporal::TemporalEvent),
     /// Share and zellij events.
     Share(crate::app::share::ShareEvent),
+    /// Something for the status line from outside the reducer (a lane terminal that failed to
+    /// start, a start-up notice).
+    Notice {
+        level: crate::app::state::FlashLevel,
+        text: String,
+    },
 }
 
 /// Where IO tasks send their typed events. Unbounded because every producer coalesces first

@@ -3,8 +3,9 @@
 use serde_json::json;
 
 use crate::app::action::{Panel, PromptEdit, SendTarget};
-use crate::app::state::{Confirm, Flash, FlashLevel, Mode, Prompt, PromptKind, View};
+use crate::app::state::{Confirm, FlashLevel, Mode, Prompt, PromptKind, View};
 use crate::app::{Action, AppState, Effect, nats, palette, share, temporal};
+use crate::model::AuditAction;
 
 /// Apply one action.
 pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
@@ -24,6 +25,8 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Action::SelectFirst => select_edge(state, false),
+        Action::SelectLast => select_edge(state, true),
         Action::Focus => focus_selected(state),
         Action::Unfocus => {
             state.focused = None;
@@ -37,71 +40,20 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             };
             vec![Effect::ResizeLanes]
         }
-        Action::NextAttention => {
-            // Most urgent first (permission, question, input, error, done, exited), then the
-            // oldest; from the selected lane on, so `n` again visits the next one.
-            let mut queue: Vec<_> = state
-                .visible_lanes()
-                .filter_map(|l| crate::app::agent::triage_key(l).map(|k| (k, l.id().clone())))
-                .collect();
-            queue.sort();
-            let ids: Vec<_> = queue.into_iter().map(|(_, id)| id).collect();
-            let at = state
-                .selected
-                .as_ref()
-                .and_then(|s| ids.iter().position(|i| i == s));
-            let next = match at {
-                Some(i) => ids.get(i + 1).or(ids.first()),
-                None => ids.first(),
-            };
-            match next.cloned() {
-                Some(id) => state.selected = Some(id),
-                None => flash(state, FlashLevel::Info, "no lane needs attention"),
-            }
-            Vec::new()
-        }
+        Action::NextAttention => next_attention(state),
         Action::PromptCreate => open_prompt(state, PromptKind::CreateLabel),
-        Action::PromptSend => {
-            if state.selected.is_none() {
-                flash(state, FlashLevel::Error, "no lane selected");
-                return Vec::new();
-            }
-            open_prompt(state, PromptKind::SendText)
-        }
+        Action::PromptSend => prompt_send(state),
         Action::OpenPalette => open_prompt(state, PromptKind::Palette),
         Action::OpenFilter => open_prompt(state, PromptKind::Filter),
-        Action::CreateLane { label, base, cmd } => {
-            state.mode = Mode::Normal;
-            // Refused here, before any IO; `lanes::par::start` runs the same check for the CLI.
-            if let Err(e) = crate::model::label::validate(&label) {
-                flash(state, FlashLevel::Error, &e.to_string());
-                return Vec::new();
-            }
-            flash(state, FlashLevel::Info, &format!("creating lane {label}…"));
-            vec![Effect::CreateLane { label, base, cmd }]
-        }
+        Action::CreateLane { label, base, cmd } => create_lane(state, label, base, cmd),
         Action::PromptRemove => {
             let Some(lane) = state.selected.clone() else {
-                flash(state, FlashLevel::Error, "no lane selected");
+                state.flash(FlashLevel::Error, "no lane selected");
                 return Vec::new();
             };
             apply(state, Action::AskRemove { lane })
         }
-        Action::AskRemove { lane } => {
-            state.mode = Mode::Normal;
-            if state.lane(&lane).is_none() {
-                flash(state, FlashLevel::Error, &format!("no lane named {lane}"));
-                return Vec::new();
-            }
-            // The dialog opens when the check answers (`Event::UnsavedChecked`), naming the work.
-            flash(
-                state,
-                FlashLevel::Info,
-                &format!("checking lane {lane} for unsaved work…"),
-            );
-            state.removing = Some(lane.clone());
-            vec![Effect::CheckUnsaved { lane }]
-        }
+        Action::AskRemove { lane } => ask_remove(state, lane),
         Action::AskRemoveAnyway { lane, loss } => {
             state.mode = Mode::Confirm(Confirm {
                 question: format!("Really remove lane {lane}? {loss} will be lost for good."),
@@ -111,7 +63,7 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::RemoveLane { lane, force } => {
             state.mode = Mode::Normal;
-            flash(state, FlashLevel::Info, &format!("removing lane {lane}…"));
+            state.flash(FlashLevel::Info, &format!("removing lane {lane}…"));
             vec![Effect::RemoveLane { lane, force }]
         }
         Action::SendLine { target, text } => {
@@ -128,18 +80,7 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             effects.push(Effect::SendLine { target, text });
             effects
         }
-        Action::WriteFocused { bytes } => match state.focused.clone() {
-            Some(lane) => {
-                // Typing into a lane shows its live screen again.
-                if let Some(l) = state.lane_mut(&lane) {
-                    l.scroll = 0;
-                }
-                let mut effects = crate::app::agent::on_input(state, &lane, &bytes);
-                effects.push(Effect::WriteLane { lane, bytes });
-                effects
-            }
-            None => Vec::new(),
-        },
+        Action::WriteFocused { bytes } => write_focused(state, bytes),
         Action::Scroll { lines } => {
             if let Some(l) = state.selected.clone().and_then(|id| state.lane_mut(&id)) {
                 l.scroll = l.scroll.saturating_add_signed(lines as isize);
@@ -155,84 +96,162 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             };
             Vec::new()
         }
-        Action::ToggleHelp => {
-            state.mode = if state.mode == Mode::Help {
-                Mode::Normal
-            } else {
-                state.help_top = 0;
-                Mode::Help
-            };
-            Vec::new()
-        }
+        Action::RefreshLanes => vec![Effect::DiscoverLanes],
+        Action::ToggleHelp => toggle_help(state),
         Action::HelpScroll { top } => {
             state.help_top = top;
-            Vec::new()
-        }
-        Action::Events(a) => {
-            crate::app::events::on_action(state, a);
             Vec::new()
         }
         Action::ShowPanel { panel } => {
             state.panel = panel;
             Vec::new()
         }
-        Action::NextPanel => {
-            state.panel = match state.panel {
-                Panel::Lanes => Panel::Events,
-                Panel::Events => Panel::Nats,
-                Panel::Nats => Panel::Temporal,
-                Panel::Temporal => Panel::Lanes,
-            };
-            Vec::new()
-        }
-        Action::RefreshLanes => vec![Effect::DiscoverLanes],
-        Action::SelectFirst => select_edge(state, false),
-        Action::SelectLast => select_edge(state, true),
-        Action::PrevPanel => {
-            state.panel = match state.panel {
-                Panel::Lanes => Panel::Temporal,
-                Panel::Events => Panel::Lanes,
-                Panel::Nats => Panel::Events,
-                Panel::Temporal => Panel::Nats,
-            };
-            Vec::new()
-        }
+        Action::NextPanel => step_panel(state, true),
+        Action::PrevPanel => step_panel(state, false),
         Action::PromptInput { edit } => prompt_edit(state, edit),
         Action::PromptSubmit => prompt_submit(state),
-        Action::ConfirmYes => match std::mem::take(&mut state.mode) {
-            Mode::Confirm(c) => apply(state, *c.on_yes),
-            other => {
-                state.mode = other;
-                Vec::new()
-            }
-        },
-        Action::Cancel if state.mode == Mode::Normal => {
-            // Esc in the console clears a filter that is still applied.
-            state.filter.clear();
-            Vec::new()
-        }
-        Action::Cancel => {
-            if matches!(
-                state.mode,
-                Mode::Prompt(Prompt {
-                    kind: PromptKind::Filter,
-                    ..
-                })
-            ) {
-                state.filter.clear();
-            }
-            state.mode = Mode::Normal;
-            Vec::new()
-        }
+        Action::ConfirmYes => confirm_yes(state),
+        Action::Cancel => cancel(state),
         Action::Quit => {
             state.quit = true;
             vec![Effect::Quit]
         }
         Action::Suspend => vec![Effect::Suspend],
+        Action::Events(a) => {
+            crate::app::events::on_action(state, a);
+            Vec::new()
+        }
         Action::Nats(a) => nats::on_action(state, a),
         Action::Temporal(a) => temporal::on_action(state, a),
         Action::Share(a) => share::on_action(state, a),
     }
+}
+
+/// Select the next visible lane that needs attention, after the selected one, wrapping.
+fn next_attention(state: &mut AppState) -> Vec<Effect> {
+    // Most urgent first (permission, question, input, error, done, exited), then the oldest;
+    // from the selected lane on, so `n` again visits the next one.
+    let mut queue: Vec<_> = state
+        .visible_lanes()
+        .filter_map(|l| crate::app::agent::triage_key(l).map(|k| (k, l.id().clone())))
+        .collect();
+    queue.sort();
+    let ids: Vec<_> = queue.into_iter().map(|(_, id)| id).collect();
+    let at = state
+        .selected
+        .as_ref()
+        .and_then(|s| ids.iter().position(|i| i == s));
+    let next = match at {
+        Some(i) => ids.get(i + 1).or(ids.first()),
+        None => ids.first(),
+    };
+    match next.cloned() {
+        Some(id) => state.selected = Some(id),
+        None => state.flash(FlashLevel::Info, "no lane needs attention"),
+    }
+    Vec::new()
+}
+
+fn prompt_send(state: &mut AppState) -> Vec<Effect> {
+    if state.selected.is_none() {
+        state.flash(FlashLevel::Error, "no lane selected");
+        return Vec::new();
+    }
+    open_prompt(state, PromptKind::SendText)
+}
+
+fn create_lane(
+    state: &mut AppState,
+    label: String,
+    base: Option<String>,
+    cmd: Option<String>,
+) -> Vec<Effect> {
+    state.mode = Mode::Normal;
+    // Refused here, before any IO; `lanes::par::start` runs the same check for the CLI.
+    if let Err(e) = crate::model::label::validate(&label) {
+        state.flash(FlashLevel::Error, &e.to_string());
+        return Vec::new();
+    }
+    state.flash(FlashLevel::Info, &format!("creating lane {label}…"));
+    vec![Effect::CreateLane { label, base, cmd }]
+}
+
+/// Check the lane for unsaved work first: the dialog opens when the check answers
+/// (`Event::UnsavedChecked`), naming the work.
+fn ask_remove(state: &mut AppState, lane: crate::model::LaneId) -> Vec<Effect> {
+    state.mode = Mode::Normal;
+    if state.lane(&lane).is_none() {
+        state.flash(FlashLevel::Error, &format!("no lane named {lane}"));
+        return Vec::new();
+    }
+    state.flash(
+        FlashLevel::Info,
+        &format!("checking lane {lane} for unsaved work…"),
+    );
+    state.removing = Some(lane.clone());
+    vec![Effect::CheckUnsaved { lane }]
+}
+
+fn write_focused(state: &mut AppState, bytes: Vec<u8>) -> Vec<Effect> {
+    let Some(lane) = state.focused.clone() else {
+        return Vec::new();
+    };
+    // Typing into a lane shows its live screen again.
+    if let Some(l) = state.lane_mut(&lane) {
+        l.scroll = 0;
+    }
+    // Esc or Ctrl-C interrupts a working agent; keys into a waiting lane answer it.
+    let mut effects = crate::app::agent::on_input(state, &lane, &bytes);
+    effects.push(Effect::WriteLane { lane, bytes });
+    effects
+}
+
+fn toggle_help(state: &mut AppState) -> Vec<Effect> {
+    state.mode = if state.mode == Mode::Help {
+        Mode::Normal
+    } else {
+        state.help_top = 0;
+        Mode::Help
+    };
+    Vec::new()
+}
+
+/// The next (or previous) panel, wrapping.
+fn step_panel(state: &mut AppState, forward: bool) -> Vec<Effect> {
+    state.panel = match (state.panel, forward) {
+        (Panel::Lanes, true) | (Panel::Nats, false) => Panel::Events,
+        (Panel::Events, true) | (Panel::Temporal, false) => Panel::Nats,
+        (Panel::Nats, true) | (Panel::Lanes, false) => Panel::Temporal,
+        (Panel::Temporal, true) | (Panel::Events, false) => Panel::Lanes,
+    };
+    Vec::new()
+}
+
+fn confirm_yes(state: &mut AppState) -> Vec<Effect> {
+    match std::mem::take(&mut state.mode) {
+        Mode::Confirm(c) => apply(state, *c.on_yes),
+        other => {
+            state.mode = other;
+            Vec::new()
+        }
+    }
+}
+
+/// Esc: close a prompt or dialog; in the console itself, clear a filter still applied.
+fn cancel(state: &mut AppState) -> Vec<Effect> {
+    if state.mode == Mode::Normal
+        || matches!(
+            state.mode,
+            Mode::Prompt(Prompt {
+                kind: PromptKind::Filter,
+                ..
+            })
+        )
+    {
+        state.filter.clear();
+    }
+    state.mode = Mode::Normal;
+    Vec::new()
 }
 
 fn select_step(state: &mut AppState, step: isize) -> Vec<Effect> {
@@ -350,7 +369,7 @@ fn focus_selected(state: &mut AppState) -> Vec<Effect> {
     state.focused = Some(id.clone());
     state.mode = Mode::Focus;
     vec![Effect::Record {
-        action: "lane.focused".into(),
+        action: AuditAction::LaneFocused.as_str().into(),
         lane: Some(id),
         ok: true,
         detail: json!({}),
@@ -369,10 +388,7 @@ fn open_prompt(state: &mut AppState, kind: PromptKind) -> Vec<Effect> {
 
 /// Put a one-line message on the status line.
 pub fn flash(state: &mut AppState, level: FlashLevel, text: &str) {
-    state.flash = Some(Flash {
-        text: text.to_string(),
-        level,
-    });
+    state.flash(level, text);
 }
 
 /// Where `SendLine` from a prompt goes: the selected lane.

@@ -78,6 +78,10 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
             flash(state, FlashLevel::Error, &error);
             Vec::new()
         }
+        Event::Notice { level, text } => {
+            state.flash(level, &text);
+            Vec::new()
+        }
         Event::LaneOutput { lane, at } => {
             if let Some(l) = state.lane_mut(&lane) {
                 l.last_output = Some(at);

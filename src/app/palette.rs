@@ -5,7 +5,7 @@
 //! `nats`, `temporal`), the events filter (`events lane=L action=P result=ok|error`), `help`,
 //! `quit`, and every dotted command name of the registry.
 
-use crate::app::action::{Panel, SendTarget};
+use crate::app::action::SendTarget;
 use crate::app::nats::{EventsFilter, NatsAction};
 use crate::app::{Action, AppState, command};
 use crate::model::EventResult;
@@ -19,8 +19,9 @@ pub const TOP_WORDS: &[&str] = &[
 /// The `lane` subcommands.
 pub const LANE_WORDS: &[&str] = &["new", "rm", "send", "attach"];
 
-/// The registry command each palette word stands for, for its description.
+/// The registry command each palette word stands for: its action and its description.
 const WORD_COMMANDS: &[(&str, &str)] = &[
+    ("q", "app.quit"),
     ("grid", "view.toggle_grid"),
     ("lanes", "panel.lanes"),
     ("events", "panel.events"),
@@ -61,18 +62,19 @@ pub fn parse(line: &str, state: &AppState) -> Result<Option<Action>, String> {
     let Some(&first) = words.first() else {
         return Ok(None);
     };
+    // A top-level word stands for a registry command: its action comes from the one table.
+    let word = WORD_COMMANDS
+        .iter()
+        .find(|(w, _)| *w == first && (*w == "q" || TOP_WORDS.contains(w)))
+        .map(|(_, c)| *c);
     let action = match first {
         "lane" => parse_lane(&words, state)?,
-        "grid" => Action::ToggleGrid,
-        "lanes" => panel(Panel::Lanes),
         "events" if words.len() > 1 => return parse_events(&words[1..]).map(Some),
-        "events" => panel(Panel::Events),
-        "nats" => panel(Panel::Nats),
-        "temporal" => panel(Panel::Temporal),
-        "help" => Action::ToggleHelp,
-        "quit" | "q" => Action::Quit,
-        name if command::is_known(name) => command::action_for(name, state.selected.as_ref())
-            .ok_or_else(|| format!("`{name}` needs a selected lane; select one first"))?,
+        name if word.is_some() || command::is_known(name) => {
+            let name = word.unwrap_or(name);
+            command::action_for(name, state.selected.as_ref())
+                .ok_or_else(|| format!("`{name}` needs a selected lane; select one first"))?
+        }
         other => {
             return Err(format!(
                 "unknown command `{other}`; press Tab to complete, or see `help`"
@@ -101,10 +103,6 @@ fn parse_events(args: &[&str]) -> Result<Action, String> {
         }
     }
     Ok(Action::Nats(NatsAction::SetFilter { filter }))
-}
-
-fn panel(panel: Panel) -> Action {
-    Action::ShowPanel { panel }
 }
 
 fn parse_lane(words: &[&str], state: &AppState) -> Result<Action, String> {

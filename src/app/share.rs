@@ -9,6 +9,7 @@ use crate::app::effect::ShareEffect;
 use crate::app::on_action::flash;
 use crate::app::state::FlashLevel;
 use crate::app::{AppState, Effect};
+use crate::model::AuditAction;
 use crate::model::LaneId;
 use crate::model::{Share, Tool};
 
@@ -269,7 +270,7 @@ fn confirm(state: &mut AppState) -> Vec<Effect> {
     set_step(state, DialogStep::Starting { since });
     vec![
         Effect::Record {
-            action: "share.requested".into(),
+            action: AuditAction::ShareRequested.as_str().into(),
             lane: Some(d.lane.clone()),
             ok: true,
             detail: json!({ "tool": d.tool.as_str(), "mode": if d.rw { "rw" } else { "ro" } }),

@@ -205,6 +205,17 @@ pub enum FlashLevel {
 }
 
 impl AppState {
+    /// Show `text` in the status line until the next message replaces it. Called only by the
+    /// reducer (`app::update` and its parts): IO reports back with an event instead.
+    pub fn flash(&mut self, level: FlashLevel, text: &str) {
+        self.flash = Some(Flash {
+            text: text.to_string(),
+            level,
+        });
+    }
+}
+
+impl AppState {
     /// A fresh state for a repo, with no lanes yet.
     pub fn new(repo: RepoInfo, now: Instant) -> Self {
         Self {

@@ -20,6 +20,7 @@ pub fn stored_states(store: &SqliteStore, lanes: &[LaneInfo]) -> Vec<Option<Lane
         .iter()
         .map(|l| {
             lane_state::get(store.conn(), &canonical(&l.worktree))
+                .inspect_err(|e| tracing::warn!("reading lane {}'s state: {e}", l.id))
                 .ok()
                 .flatten()
                 .map(|s| s.state)

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::app::{AppState, Event};
 use crate::commands::Context;
+use crate::model::AuditAction;
 use crate::pty::{PortablePtys, PtyBackend as _, PtyConfig};
 use crate::runtime::{Engine, EngineCtx, Outcome, Ui};
 use crate::store::sqlite::SqliteStore;
@@ -84,6 +85,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
             actor,
             quiet: std::time::Duration::from_secs(ctx.config.attention.quiet_secs.max(1)),
             integrations: Some(integrations),
+            lanes: std::sync::Arc::new(crate::lanes::ops::ParLanes),
         };
         load_history(tx.clone());
         drop(tx);
@@ -97,7 +99,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
             );
         }
         engine.record(
-            "config.loaded",
+            AuditAction::ConfigLoaded.as_str(),
             None,
             true,
             json!({
@@ -107,11 +109,10 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
             }),
         );
         for n in &ctx.notices {
-            crate::app::on_action::flash(
-                &mut engine.state,
-                crate::app::state::FlashLevel::Error,
-                n,
-            );
+            engine.handle(Event::Notice {
+                level: crate::app::state::FlashLevel::Error,
+                text: n.clone(),
+            });
         }
         engine.discover();
         let guard = crate::terminal::TerminalGuard::enter().context(
@@ -129,7 +130,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         let result = crate::runtime::run(&mut engine, &mut ui, rx).await;
         if let Err(e) = &result {
             engine.record(
-                "console.failed",
+                AuditAction::ConsoleFailed.as_str(),
                 None,
                 false,
                 json!({"error": format!("{e:#}")}),
@@ -144,7 +145,9 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
     // Stop the integration tasks so every journal handle is gone, then let the journal finish.
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
     drop(journal);
-    let _ = journal_thread.join();
+    if journal_thread.join().is_err() {
+        tracing::error!("the journal writer thread panicked");
+    }
     match outcome? {
         (Outcome::Quit, Some(argv)) => exec_argv(&argv),
         (Outcome::Quit, None) => Ok(ExitCode::SUCCESS),
@@ -211,8 +214,15 @@ fn load_history(tx: tokio::sync::mpsc::UnboundedSender<Event>) {
         };
         let read =
             SqliteStore::open(&SqliteStore::default_path()).and_then(|s| s.query_lenient(&query));
-        if let Ok((events, _bad)) = read {
-            let _ = tx.send(Event::JournalHistory { events });
+        match read {
+            Ok((events, bad)) => {
+                for e in &bad {
+                    tracing::warn!("events history skips a row: {e}");
+                }
+                // The console may already be gone.
+                let _ = tx.send(Event::JournalHistory { events });
+            }
+            Err(e) => tracing::warn!("events history not loaded: {e}"),
         }
     });
 }

@@ -10,6 +10,7 @@ use crate::cli::LaneArgs;
 use crate::commands::{Context, say, warn};
 use crate::lanes::work::{self, Unsaved};
 use crate::lanes::{LaneError, LaneInfo, LaneSource, discover, par};
+use crate::model::AuditAction;
 use crate::model::AuditEvent;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{EventStore, journal};
@@ -19,34 +20,19 @@ use crate::text;
 pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
     // Open the journal first: an action that cannot be recorded is not taken.
     let mut store = SqliteStore::open(&SqliteStore::default_path())?;
+    let (action, lane) = action_of(&args);
     let repo = match ctx.repo() {
         Ok(r) => r.clone(),
         Err(e) => {
-            let (action, lane) = action_of(&args);
-            let dir = ctx
-                .global
-                .repo
-                .clone()
-                .or_else(|| std::env::current_dir().ok())
-                .unwrap_or_default();
-            let ev = AuditEvent::new(
-                &crate::config::actor::actor(),
-                &dir.display().to_string(),
-                action,
-                lane,
-                false,
-                json!({"error": e.to_string()}),
-            );
-            store.append(&ev)?;
+            refused_outside_a_repo(ctx, &mut store, action, lane, &e)?;
             return Err(e);
         }
     };
-    let (action, lane) = action_of(&args);
-    let _span = crate::telemetry::span(crate::telemetry::action_span(action), lane.unwrap_or(""));
+    let _span = crate::telemetry::span(action.span_name(), lane.unwrap_or(""));
     let actor = crate::config::actor::actor();
     // Journal first: the request is durable before par runs, or par does not run.
     if !matches!(args, LaneArgs::Ls { .. } | LaneArgs::Explain { .. }) {
-        let req = journal::request_event(&actor, &repo.name, action, lane, &json!({}));
+        let req = journal::request_event(&actor, &repo.name, action.as_str(), lane, &json!({}));
         if let Err(e) = store.append(&req) {
             anyhow::bail!(
                 "{action} {} not done: the audit journal cannot record it ({e}); nothing was changed",
@@ -54,18 +40,16 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let mut record = |action: &str, lane: Option<&str>, result: &Result<Value, String>| {
-        let (ok, detail) = match result {
-            Ok(d) => (true, d.clone()),
-            Err(e) => (false, json!({ "error": e })),
-        };
-        let ev = AuditEvent::new(&actor, &repo.name, action, lane, ok, detail);
-        keep_result(&mut store, &ev)
+    let mut rec = Recorder {
+        store,
+        actor,
+        repo: repo.name.clone(),
     };
+    let path = repo.path.as_path();
     match args {
         LaneArgs::Ls { json } => {
-            let lanes = discover(&repo.path).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let states = crate::commands::agent::stored_states(&store, &lanes);
+            let lanes = discover(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let states = crate::commands::agent::stored_states(&rec.store, &lanes);
             write_rows(&mut std::io::stdout().lock(), &lanes, &states, json)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -78,143 +62,254 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
             agent,
             agent_args,
         } => {
-            let result = new_lane(&repo.path, &name, base.as_deref(), cmd.as_deref());
-            record("lane.created", Some(&name), &result)?;
-            let detail = result.map_err(|e| anyhow::anyhow!("{e}"))?;
-            say(format_args!(
-                "lane {name} created: branch {name}, tmux session {}",
-                detail["session"].as_str().unwrap_or("?")
-            ));
-            if let Some(agent) = agent {
-                let started = crate::commands::agent::start_in_lane(
-                    &repo.path,
-                    &name,
-                    agent.agent(),
-                    &agent_args,
-                );
-                record("lane.agent_started", Some(&name), &started)?;
-                let started = started.map_err(|e| anyhow::anyhow!("{e}"))?;
-                say(format_args!(
-                    "{} started in lane {name}: {}",
-                    agent.agent().name(),
-                    started["command"].as_str().unwrap_or("")
-                ));
+            let code = new(
+                ctx,
+                &mut rec,
+                path,
+                &name,
+                base.as_deref(),
+                cmd.as_deref(),
+                workflow.zip(task_queue),
+            )?;
+            match agent {
+                Some(a) => start_agent(&mut rec, path, &name, a.agent(), &agent_args),
+                None => Ok(code),
             }
-            if let (Some(wf), Some(q)) = (workflow, task_queue) {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()?;
-                let started = rt.block_on(crate::integrations::temporal::start_lane_workflow(
-                    ctx, &name, &wf, &q,
-                ));
-                let r = started
-                    .as_ref()
-                    .map(|id| json!({"workflow_id": id, "type": wf, "task_queue": q}))
-                    .map_err(|e| format!("{e:#}"));
-                record("lane.workflow_started", Some(&name), &r)?;
-                match started {
-                    Ok(id) => say(format_args!("workflow {id} started for lane {name}")),
-                    Err(e) => anyhow::bail!(
-                        "lane {name} was created, but starting its workflow failed: {e:#}"
-                    ),
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        LaneArgs::Rm { name, force } => {
-            let result = remove_lane(&repo.path, &name, force);
-            // What was discarded, or what refused the removal, is part of the record.
-            let (ok, detail) = match &result {
-                Ok(lost) if lost.is_empty() => (true, json!({ "force": force })),
-                Ok(lost) => (true, json!({ "force": force, "discarded": lost })),
-                Err(e @ LaneError::Unsaved { work, .. }) => {
-                    (false, json!({ "error": e.to_string(), "unsaved": work }))
-                }
-                Err(e) => (false, json!({ "error": e.to_string() })),
-            };
-            let ev = AuditEvent::new(&actor, &repo.name, "lane.removed", Some(&name), ok, detail);
-            keep_result(&mut store, &ev)?;
-            match result {
-                Ok(lost) if lost.is_empty() => say(format_args!(
-                    "lane {name} removed (worktree, branch and tmux session)"
-                )),
-                Ok(lost) => {
-                    say(format_args!(
-                        "lane {name} removed (worktree, branch and tmux session); discarded {}:",
-                        lost.summary()
-                    ));
-                    for l in lost.lines(LIST_LIMIT) {
-                        say(format_args!("  {l}"));
-                    }
-                }
-                Err(LaneError::Unsaved { label, work }) => {
-                    warn(format_args!(
-                        "helios: lane {label} has work that removing it would delete; nothing was removed:"
-                    ));
-                    for l in work.lines(LIST_LIMIT) {
-                        warn(format_args!("  {l}"));
-                    }
-                    warn(format_args!(
-                        "helios: save it (merge or push the commits, commit or move the files), or remove the lane anyway with `helios lane rm {label} --force`"
-                    ));
-                    return Ok(ExitCode::FAILURE);
-                }
-                Err(e @ LaneError::Unchecked { .. }) => {
-                    anyhow::bail!(
-                        "{e}: look at the lane, or remove it anyway with `helios lane rm {name} --force`"
-                    )
-                }
-                Err(e) => anyhow::bail!("{e}"),
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        LaneArgs::Send { target, text } => {
-            let text = text.join(" ");
-            // par::send checks the lane's session and what par printed: par itself exits 0
-            // after a send that reached nothing.
-            let result = if target == "all" {
-                par::send(&repo.path, "all", &text)
-            } else {
-                par_lane(&repo.path, &target, "send")
-                    .and_then(|_| par::send(&repo.path, &target, &text))
-            }
-            .map(|()| json!({ "text": text, "via": "par" }))
-            .map_err(|e| e.to_string());
-            record("lane.text_sent", Some(&target), &result)?;
-            result.map_err(|e| anyhow::anyhow!("{e}"))?;
-            Ok(ExitCode::SUCCESS)
         }
         LaneArgs::Explain { name, json } => crate::commands::agent::explain(ctx, &name, json),
-        LaneArgs::Attach { name } => {
-            let session = par_lane(&repo.path, &name, "attach").map_err(|e| e.to_string());
-            let inside_tmux = std::env::var_os("TMUX").is_some();
-            let detail = session.clone().map(|s| {
-                json!({"session": s, "via": if inside_tmux { "switch-client" } else { "exec" }})
-            });
-            if !inside_tmux || detail.is_err() {
-                record("lane.attached", Some(&name), &detail)?;
+        LaneArgs::Rm { name, force } => rm(&mut rec, path, &name, force),
+        LaneArgs::Send { target, text } => send(&mut rec, path, &target, &text),
+        LaneArgs::Attach { name } => attach(rec, path, &name),
+    }
+}
+
+/// Without a repo nothing is done; the refusal is recorded under the directory helios was in.
+fn refused_outside_a_repo(
+    ctx: &Context,
+    store: &mut SqliteStore,
+    action: AuditAction,
+    lane: Option<&str>,
+    e: &anyhow::Error,
+) -> anyhow::Result<()> {
+    let dir = ctx
+        .global
+        .repo
+        .clone()
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    let ev = AuditEvent::new(
+        &crate::config::actor::actor(),
+        &dir.display().to_string(),
+        action.as_str(),
+        lane,
+        false,
+        json!({"error": e.to_string()}),
+    );
+    store.append(&ev)?;
+    Ok(())
+}
+
+/// Writes a lane command's results to the journal, as its actor, in its repo.
+struct Recorder {
+    store: SqliteStore,
+    actor: String,
+    repo: String,
+}
+
+impl Recorder {
+    fn event(
+        &self,
+        action: AuditAction,
+        lane: Option<&str>,
+        ok: bool,
+        detail: Value,
+    ) -> AuditEvent {
+        AuditEvent::new(&self.actor, &self.repo, action.as_str(), lane, ok, detail)
+    }
+
+    /// Record a result: its detail when it worked, its error when not.
+    fn record(
+        &mut self,
+        action: AuditAction,
+        lane: Option<&str>,
+        result: &Result<Value, String>,
+    ) -> anyhow::Result<()> {
+        let (ok, detail) = match result {
+            Ok(d) => (true, d.clone()),
+            Err(e) => (false, json!({ "error": e })),
+        };
+        let ev = self.event(action, lane, ok, detail);
+        self.keep(&ev)
+    }
+
+    fn keep(&mut self, ev: &AuditEvent) -> anyhow::Result<()> {
+        keep_result(&mut self.store, ev)
+    }
+}
+
+/// `lane new`: par start (and the command), then the lane's workflow when one is asked for.
+fn new(
+    ctx: &Context,
+    rec: &mut Recorder,
+    repo: &std::path::Path,
+    name: &str,
+    base: Option<&str>,
+    cmd: Option<&str>,
+    workflow: Option<(String, String)>,
+) -> anyhow::Result<ExitCode> {
+    let result = new_lane(repo, name, base, cmd);
+    rec.record(AuditAction::LaneCreated, Some(name), &result)?;
+    let detail = result.map_err(|e| anyhow::anyhow!("{e}"))?;
+    say(format_args!(
+        "lane {name} created: branch {name}, tmux session {}",
+        detail["session"].as_str().unwrap_or("?")
+    ));
+    if let Some((wf, q)) = workflow {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let started = rt.block_on(crate::integrations::temporal::start_lane_workflow(
+            ctx, name, &wf, &q,
+        ));
+        let r = started
+            .as_ref()
+            .map(|id| json!({"workflow_id": id, "type": wf, "task_queue": q}))
+            .map_err(|e| format!("{e:#}"));
+        rec.record(AuditAction::LaneWorkflowStarted, Some(name), &r)?;
+        match started {
+            Ok(id) => say(format_args!("workflow {id} started for lane {name}")),
+            Err(e) => {
+                anyhow::bail!("lane {name} was created, but starting its workflow failed: {e:#}")
             }
-            let session = session.map_err(|e| anyhow::anyhow!("{e}"))?;
-            if inside_tmux {
-                let out = crate::config::secrets::command("tmux")
-                    .args(["switch-client", "-t", &format!("={session}")])
-                    .output()?;
-                let result = if out.status.success() {
-                    detail
-                } else {
-                    Err(format!(
-                        "tmux switch-client -t {session} failed: {}",
-                        String::from_utf8_lossy(&out.stderr).trim()
-                    ))
-                };
-                record("lane.attached", Some(&name), &result)?;
-                result.map_err(|e| anyhow::anyhow!("{e}"))?;
-                return Ok(ExitCode::SUCCESS);
-            }
-            drop(store);
-            crate::commands::console::exec_attach(&name, &session)
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `lane new --agent`: the agent started in the new lane, with its hooks.
+fn start_agent(
+    rec: &mut Recorder,
+    repo: &std::path::Path,
+    name: &str,
+    agent: crate::agent::Agent,
+    args: &[String],
+) -> anyhow::Result<ExitCode> {
+    let started = crate::commands::agent::start_in_lane(repo, name, agent, args);
+    rec.record(AuditAction::LaneAgentStarted, Some(name), &started)?;
+    let started = started.map_err(|e| anyhow::anyhow!("{e}"))?;
+    say(format_args!(
+        "{} started in lane {name}: {}",
+        agent.name(),
+        started["command"].as_str().unwrap_or("")
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `lane rm`: refused (and what would be lost listed) when the lane holds unsaved work.
+fn rm(
+    rec: &mut Recorder,
+    repo: &std::path::Path,
+    name: &str,
+    force: bool,
+) -> anyhow::Result<ExitCode> {
+    let result = remove_lane(repo, name, force);
+    // What was discarded, or what refused the removal, is part of the record.
+    let (ok, detail) = match &result {
+        Ok(lost) if lost.is_empty() => (true, json!({ "force": force })),
+        Ok(lost) => (true, json!({ "force": force, "discarded": lost })),
+        Err(e @ LaneError::Unsaved { work, .. }) => {
+            (false, json!({ "error": e.to_string(), "unsaved": work }))
+        }
+        Err(e) => (false, json!({ "error": e.to_string() })),
+    };
+    let ev = rec.event(AuditAction::LaneRemoved, Some(name), ok, detail);
+    rec.keep(&ev)?;
+    match result {
+        Ok(lost) if lost.is_empty() => say(format_args!(
+            "lane {name} removed (worktree, branch and tmux session)"
+        )),
+        Ok(lost) => {
+            say(format_args!(
+                "lane {name} removed (worktree, branch and tmux session); discarded {}:",
+                lost.summary()
+            ));
+            for l in lost.lines(LIST_LIMIT) {
+                say(format_args!("  {l}"));
+            }
+        }
+        Err(LaneError::Unsaved { label, work }) => {
+            warn(format_args!(
+                "helios: lane {label} has work that removing it would delete; nothing was removed:"
+            ));
+            for l in work.lines(LIST_LIMIT) {
+                warn(format_args!("  {l}"));
+            }
+            warn(format_args!(
+                "helios: save it (merge or push the commits, commit or move the files), or remove the lane anyway with `helios lane rm {label} --force`"
+            ));
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e @ LaneError::Unchecked { .. }) => {
+            anyhow::bail!(
+                "{e}: look at the lane, or remove it anyway with `helios lane rm {name} --force`"
+            )
+        }
+        Err(e) => anyhow::bail!("{e}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `lane send`: one lane, or `all` of this repo's.
+fn send(
+    rec: &mut Recorder,
+    repo: &std::path::Path,
+    target: &str,
+    text: &[String],
+) -> anyhow::Result<ExitCode> {
+    let text = text.join(" ");
+    // par::send checks the lane's session and what par printed: par itself exits 0
+    // after a send that reached nothing.
+    let result = if target == "all" {
+        par::send(repo, "all", &text)
+    } else {
+        par_lane(repo, target, "send").and_then(|_| par::send(repo, target, &text))
+    }
+    .map(|()| json!({ "text": text, "via": "par" }))
+    .map_err(|e| e.to_string());
+    rec.record(AuditAction::LaneTextSent, Some(target), &result)?;
+    result.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `lane attach`: switch the tmux client inside tmux, else replace this process with `tmux attach`.
+fn attach(mut rec: Recorder, repo: &std::path::Path, name: &str) -> anyhow::Result<ExitCode> {
+    let session = par_lane(repo, name, "attach").map_err(|e| e.to_string());
+    let inside_tmux = std::env::var_os("TMUX").is_some();
+    let detail = session
+        .clone()
+        .map(|s| json!({"session": s, "via": if inside_tmux { "switch-client" } else { "exec" }}));
+    if !inside_tmux || detail.is_err() {
+        rec.record(AuditAction::LaneAttached, Some(name), &detail)?;
+    }
+    let session = session.map_err(|e| anyhow::anyhow!("{e}"))?;
+    if inside_tmux {
+        let out = crate::config::secrets::command("tmux")
+            .args(["switch-client", "-t", &format!("={session}")])
+            .output()?;
+        let result = if out.status.success() {
+            detail
+        } else {
+            Err(format!(
+                "tmux switch-client -t {session} failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        };
+        rec.record(AuditAction::LaneAttached, Some(name), &result)?;
+        result.map_err(|e| anyhow::anyhow!("{e}"))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    drop(rec);
+    crate::commands::console::exec_attach(name, &session)
 }
 
 /// Append an action's result; when the journal will not take it, keep it in the fallback file
@@ -244,14 +339,14 @@ fn keep_result(store: &mut SqliteStore, ev: &AuditEvent) -> anyhow::Result<()> {
 }
 
 /// The audit action and lane a subcommand records.
-fn action_of(args: &LaneArgs) -> (&'static str, Option<&str>) {
+fn action_of(args: &LaneArgs) -> (AuditAction, Option<&str>) {
     match args {
-        LaneArgs::New { name, .. } => ("lane.created", Some(name)),
-        LaneArgs::Ls { .. } => ("lane.listed", None),
-        LaneArgs::Rm { name, .. } => ("lane.removed", Some(name)),
-        LaneArgs::Send { target, .. } => ("lane.text_sent", Some(target)),
-        LaneArgs::Attach { name } => ("lane.attached", Some(name)),
-        LaneArgs::Explain { name, .. } => ("lane.explained", Some(name)),
+        LaneArgs::New { name, .. } => (AuditAction::LaneCreated, Some(name)),
+        LaneArgs::Ls { .. } => (AuditAction::LaneListed, None),
+        LaneArgs::Rm { name, .. } => (AuditAction::LaneRemoved, Some(name)),
+        LaneArgs::Send { target, .. } => (AuditAction::LaneTextSent, Some(target)),
+        LaneArgs::Attach { name } => (AuditAction::LaneAttached, Some(name)),
+        LaneArgs::Explain { name, .. } => (AuditAction::LaneListed, Some(name)),
     }
 }
 

@@ -29,9 +29,11 @@ pub fn say(line: impl std::fmt::Display) {
     println!("{}", crate::text::escape(&line.to_string()));
 }
 
-/// [`say`] for stderr.
+/// [`say`] for stderr; the line goes to the log file too (at `warn`).
 pub fn warn(line: impl std::fmt::Display) {
-    eprintln!("{}", crate::text::escape(&line.to_string()));
+    let line = line.to_string();
+    tracing::warn!("{line}");
+    eprintln!("{}", crate::text::escape(&line));
 }
 
 /// Find the repo helios works in (`--repo`, else the current directory's), then load the
@@ -47,6 +49,13 @@ pub fn load_context(global: GlobalArgs) -> Result<Context, ConfigError> {
 
 /// Parse done; run the chosen subcommand and turn errors into exit codes.
 pub fn run(cli: Cli) -> ExitCode {
+    run_with_notice(cli, None)
+}
+
+/// [`run`], with one more line for the user from start-up (the log file could not be opened):
+/// printed on stderr by a CLI command, shown in the status line by the console.
+pub fn run_with_notice(cli: Cli, notice: Option<String>) -> ExitCode {
+    tracing::debug!("helios {} starting", env!("CARGO_PKG_VERSION"));
     if let Some(CommandArgs::Completions { shell }) = &cli.command {
         let mut cmd = <Cli as clap::CommandFactory>::command();
         clap_complete::generate(*shell, &mut cmd, "helios", &mut std::io::stdout());
@@ -56,14 +65,23 @@ pub fn run(cli: Cli) -> ExitCode {
     if let Some(CommandArgs::Hook { agent, payload }) = &cli.command {
         return hook::run(agent, payload);
     }
-    let ctx = match load_context(cli.global) {
+    let mut ctx = match load_context(cli.global) {
         Ok(c) => c,
         Err(e) => {
-            warn(format_args!("helios: {e}"));
+            if let Some(n) = &notice {
+                warn(format_args!("helios: {n}"));
+            }
+            tracing::error!("{e}");
+            eprintln!("{}", crate::text::escape(&format!("helios: {e}")));
             return ExitCode::from(2);
         }
     };
     let command = cli.command.unwrap_or(CommandArgs::Console);
+    match (notice, &command) {
+        (Some(n), CommandArgs::Console) => ctx.notices.push(n),
+        (Some(n), _) => warn(format_args!("helios: {n}")),
+        (None, _) => {}
+    }
     // The console shows these in its status line; `trust` is the answer to them.
     if !matches!(command, CommandArgs::Console | CommandArgs::Trust(_)) {
         for n in &ctx.notices {
@@ -76,8 +94,9 @@ pub fn run(cli: Cli) -> ExitCode {
     let code = match result {
         Ok(code) => code,
         Err(e) => {
+            tracing::error!("{e:#}");
             // Errors carry lane names, paths and servers' words: escaped like everything else.
-            warn(format_args!("helios: {e:#}"));
+            eprintln!("{}", crate::text::escape(&format!("helios: {e:#}")));
             ExitCode::FAILURE
         }
     };

@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::cli::TrustArgs;
 use crate::commands::Context;
 use crate::config::trust::{self, TrustState, TrustStore};
+use crate::model::AuditAction;
 use crate::model::AuditEvent;
 use crate::store::EventStore as _;
 use crate::store::sqlite::SqliteStore;
@@ -35,7 +36,7 @@ pub fn run(ctx: &Context, args: &TrustArgs) -> anyhow::Result<ExitCode> {
         let was = store.revoke(&file);
         journal_first(
             &repo_name,
-            "config.trust_revoked",
+            AuditAction::ConfigTrustRevoked.as_str(),
             &file,
             json!({"was_trusted": was}),
         )?;
@@ -70,7 +71,7 @@ pub fn run(ctx: &Context, args: &TrustArgs) -> anyhow::Result<ExitCode> {
     let powerful = trust::powerful_keys(&table);
     journal_first(
         &repo_name,
-        "config.trusted",
+        AuditAction::ConfigTrusted.as_str(),
         &file,
         json!({"sha256": trust::digest(&text), "keys": powerful}),
     )?;

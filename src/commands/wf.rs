@@ -275,7 +275,9 @@ async fn triage_cmd(ctx: &Context, req: TriageRequest) -> anyhow::Result<ExitCod
     triage::record(&handle, &audit, &cfg.namespace, &req, &result);
     drop(handle);
     // Wait for the writer so the audit event is on disk before we exit.
-    let _ = writer.join();
+    if writer.join().is_err() {
+        tracing::error!("the journal writer thread panicked");
+    }
     match result {
         Ok(m) => {
             say(m);

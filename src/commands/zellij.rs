@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use crate::commands::Context;
+use crate::model::AuditAction;
 use crate::model::AuditEvent;
 
 pub use crate::integrations::zellij::plan::{Plan, prepare, prepare_for};
@@ -52,15 +53,19 @@ fn record(ctx: &Context, plan: &Plan) {
     let event = AuditEvent::new(
         &crate::config::actor::actor(),
         &repo.name,
-        "zellij.open",
+        AuditAction::ZellijOpen.as_str(),
         None,
         true,
         serde_json::json!({ "session": plan.session, "added": plan.added }),
     );
-    if let Ok(mut store) =
+    let appended =
         crate::store::sqlite::SqliteStore::open(&crate::store::sqlite::SqliteStore::default_path())
-    {
-        let _ = crate::store::EventStore::append(&mut store, &event);
+            .and_then(|mut store| crate::store::EventStore::append(&mut store, &event));
+    if let Err(e) = appended {
+        tracing::error!(session = %plan.session, "zellij.open not journalled: {e}");
+        super::warn(format_args!(
+            "helios: the zellij.open audit event was not journalled: {e}"
+        ));
     }
 }
 

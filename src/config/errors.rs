@@ -62,24 +62,11 @@ pub fn builtin_path(dir: &str, name: &str) -> PathBuf {
 /// The closest known name to `bad`, if one is close enough to be a likely typo.
 pub fn did_you_mean<'a>(bad: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     known
-        .map(|k| (edit_distance(bad, k), k))
+        // Damerau-Levenshtein: a swapped pair of letters (`lane.fcous`) is one typo, not two.
+        .map(|k| (strsim::damerau_levenshtein(bad, k), k))
         .filter(|(d, k)| *d <= 3.max(k.len() / 4))
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -104,6 +91,12 @@ mod tests {
             did_you_mean("lane.fcus", names.iter().copied()),
             Some("lane.focus")
         );
+        // Two letters swapped count as one edit.
+        assert_eq!(
+            did_you_mean("app.qiut", ["app.quit", "app.cancel"].into_iter()),
+            Some("app.quit")
+        );
+        assert_eq!(strsim::damerau_levenshtein("app.qiut", "app.quit"), 1);
         assert_eq!(did_you_mean("zzzzzzzzzzzz", names.iter().copied()), None);
     }
 }

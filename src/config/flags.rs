@@ -42,6 +42,9 @@ pub struct GlobalArgs {
     /// Temporal namespace.
     #[arg(long, global = true, env = "TEMPORAL_NAMESPACE", value_name = "NS")]
     pub namespace: Option<String>,
+    /// Write the log here instead of the daily files in $XDG_STATE_HOME/helios (level: HELIOS_LOG).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
     /// A narrow view for a side pane (30 columns and up).
     #[arg(long, global = true)]
     pub compact: bool,

@@ -37,7 +37,7 @@ pub fn read_config_bytes(path: &Path) -> Result<Vec<u8>, ConfigError> {
     check(path, &meta)?;
     let file = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .custom_flags((rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY).bits() as i32)
         .open(path)
         .map_err(read_err)?;
     check(path, &file.metadata().map_err(read_err)?)?;

@@ -194,7 +194,12 @@ pub fn stop_share(share: &Share) {
     if let Some(pid) = share.pid {
         proc::kill_pid(pid);
     }
-    let _ = std::fs::remove_dir_all(&share.dir);
+    match std::fs::remove_dir_all(&share.dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            tracing::warn!(share = %share.id, dir = %share.dir.display(), "cannot remove the share's directory: {e}");
+        }
+        _ => {}
+    }
 }
 
 /// Whether the share's server still runs.
@@ -222,7 +227,10 @@ pub fn share_dir(id: &str) -> PathBuf {
 #[cfg(unix)]
 fn private_dir(dir: &std::path::Path) {
     use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    // The directory holds the share's socket: others must not reach it.
+    if let Err(e) = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)) {
+        tracing::warn!(dir = %dir.display(), "cannot make the share's directory private: {e}");
+    }
 }
 
 #[cfg(not(unix))]

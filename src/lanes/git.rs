@@ -16,8 +16,19 @@ pub fn counts(dir: &Path, base: Option<&str>) -> GitCounts {
             .args(args)
             .env("GIT_OPTIONAL_LOCKS", "0")
             .output()
+            .map_err(|e| tracing::warn!(dir = %dir.display(), "cannot run git {}: {e}", args[0]))
             .ok()
-            .filter(|o| o.status.success())
+            .filter(|o| {
+                if !o.status.success() {
+                    tracing::debug!(
+                        dir = %dir.display(),
+                        "git {} failed: {}",
+                        args[0],
+                        String::from_utf8_lossy(&o.stderr).trim()
+                    );
+                }
+                o.status.success()
+            })
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
     };
     let mut c = run(&["status", "--porcelain=v2"])

@@ -3,6 +3,7 @@
 pub mod discover;
 pub mod git;
 pub mod locate;
+pub mod ops;
 pub mod par;
 pub mod repo;
 pub mod work;

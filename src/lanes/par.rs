@@ -13,25 +13,9 @@ use crate::lanes::discover::{session_alive, tmux_sessions};
 
 pub use state::{ParSession, backup_path, check_state, parse_state, read_state, state_path};
 
-/// Whether a program is on `PATH` (without running it).
+/// Whether an executable program is on `PATH` (without running it).
 pub fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| {
-            let p = dir.join(program);
-            p.is_file() && is_executable(&p)
-        })
-    })
-}
-
-#[cfg(unix)]
-fn is_executable(p: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(_p: &Path) -> bool {
-    true
+    which::which(program).is_ok()
 }
 
 /// Whether par is installed.
@@ -273,7 +257,9 @@ fn run(repo: &Path, args: &[&str], label: &str) -> Result<ParOutput, LaneError> 
         })?;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    tracing::debug!(repo = %repo.display(), status = %out.status, "{what}");
     if !out.status.success() {
+        tracing::warn!(repo = %repo.display(), status = %out.status, stderr = %stderr.trim(), "{what} failed");
         return Err(classify(&what, label, repo, &format!("{stderr}\n{stdout}")));
     }
     Ok(ParOutput {

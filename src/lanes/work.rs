@@ -118,10 +118,12 @@ pub fn remove(repo: &Path, lane: &LaneInfo, force: bool) -> Result<Unsaved, Lane
 /// Record the base a lane was created from, where [`Bases::read`] finds it; git drops it with
 /// the branch. A failure costs only the record (the lane is then compared with the default).
 pub fn record_base(repo: &Path, branch: &str, base: &str) {
-    let _ = git(
+    if let Err(e) = git(
         repo,
         &["config", &format!("branch.{branch}.{BASE_KEY}"), base],
-    );
+    ) {
+        tracing::warn!(branch, base, "lane base not recorded: {e}");
+    }
 }
 
 /// The bases of a repo's lanes, read once per discovery.

@@ -63,6 +63,180 @@ impl AuditEvent {
     }
 }
 
+/// Every action helios records, by name. The names are the wire format (journal rows, NATS
+/// subjects, PostgreSQL rows, `helios events --action`): never change one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    /// `action.requested`: an action is about to be taken (written durably first).
+    ActionRequested,
+    /// `lane.created`: a lane was created.
+    LaneCreated,
+    /// `lane.removed`: a lane was removed.
+    LaneRemoved,
+    /// `lane.text_sent`: text was sent to a lane.
+    LaneTextSent,
+    /// `lane.attached`: a terminal attached to a lane's session.
+    LaneAttached,
+    /// `lane.listed`: the lanes were listed.
+    LaneListed,
+    /// `lane.focused`: a lane was focused in the console.
+    LaneFocused,
+    /// `lane.workflow_started`: a workflow was started for a new lane.
+    LaneWorkflowStarted,
+    /// `lane.write`: keys or a paste could not be written to a lane.
+    LaneWrite,
+    /// `lane.terminal`: a lane's terminal could not be started or was not running.
+    LaneTerminal,
+    /// `lane.state`: a lane's state changed (working, waiting, done…; agent-aware lanes).
+    LaneState,
+    /// `lane.agent_started`: an agent was started in a new lane with its hooks set up.
+    LaneAgentStarted,
+    /// `share.requested`: a share was asked for in the console.
+    ShareRequested,
+    /// `share.started`: a share started.
+    ShareStarted,
+    /// `share.stopped`: a share was stopped.
+    ShareStopped,
+    /// `share.expired`: a share reached its TTL.
+    ShareExpired,
+    /// `share.ended`: a share's server died.
+    ShareEnded,
+    /// `share.failed`: a share could not start.
+    ShareFailed,
+    /// `config.loaded`: the console started with this config.
+    ConfigLoaded,
+    /// `config.trusted`: a repo's config file was trusted.
+    ConfigTrusted,
+    /// `config.trust_revoked`: a repo's config file is no longer trusted.
+    ConfigTrustRevoked,
+    /// `console.failed`: the console stopped on an error.
+    ConsoleFailed,
+    /// `workflow.signalled`: a workflow was signalled.
+    WorkflowSignalled,
+    /// `workflow.cancel_requested`: a workflow's cancellation was requested.
+    WorkflowCancelRequested,
+    /// `workflow.terminated`: a workflow was terminated.
+    WorkflowTerminated,
+    /// `workflow.reset`: a workflow was reset.
+    WorkflowReset,
+    /// `zellij.open`: the lanes were opened in zellij.
+    ZellijOpen,
+}
+
+impl AuditAction {
+    /// Every action, for tests and listings.
+    pub const ALL: &[Self] = &[
+        Self::ActionRequested,
+        Self::LaneCreated,
+        Self::LaneRemoved,
+        Self::LaneTextSent,
+        Self::LaneAttached,
+        Self::LaneListed,
+        Self::LaneFocused,
+        Self::LaneWorkflowStarted,
+        Self::LaneWrite,
+        Self::LaneTerminal,
+        Self::LaneState,
+        Self::LaneAgentStarted,
+        Self::ShareRequested,
+        Self::ShareStarted,
+        Self::ShareStopped,
+        Self::ShareExpired,
+        Self::ShareEnded,
+        Self::ShareFailed,
+        Self::ConfigLoaded,
+        Self::ConfigTrusted,
+        Self::ConfigTrustRevoked,
+        Self::ConsoleFailed,
+        Self::WorkflowSignalled,
+        Self::WorkflowCancelRequested,
+        Self::WorkflowTerminated,
+        Self::WorkflowReset,
+        Self::ZellijOpen,
+    ];
+
+    /// The dotted name events carry, like `lane.created`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::ActionRequested => "action.requested",
+            Self::LaneCreated => "lane.created",
+            Self::LaneRemoved => "lane.removed",
+            Self::LaneTextSent => "lane.text_sent",
+            Self::LaneAttached => "lane.attached",
+            Self::LaneListed => "lane.listed",
+            Self::LaneFocused => "lane.focused",
+            Self::LaneWorkflowStarted => "lane.workflow_started",
+            Self::LaneWrite => "lane.write",
+            Self::LaneTerminal => "lane.terminal",
+            Self::LaneState => "lane.state",
+            Self::LaneAgentStarted => "lane.agent_started",
+            Self::ShareRequested => "share.requested",
+            Self::ShareStarted => "share.started",
+            Self::ShareStopped => "share.stopped",
+            Self::ShareExpired => "share.expired",
+            Self::ShareEnded => "share.ended",
+            Self::ShareFailed => "share.failed",
+            Self::ConfigLoaded => "config.loaded",
+            Self::ConfigTrusted => "config.trusted",
+            Self::ConfigTrustRevoked => "config.trust_revoked",
+            Self::ConsoleFailed => "console.failed",
+            Self::WorkflowSignalled => "workflow.signalled",
+            Self::WorkflowCancelRequested => "workflow.cancel_requested",
+            Self::WorkflowTerminated => "workflow.terminated",
+            Self::WorkflowReset => "workflow.reset",
+            Self::ZellijOpen => "zellij.open",
+        }
+    }
+
+    /// The action with this name, if helios knows it (events from a newer helios may not).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|a| a.as_str() == name)
+    }
+
+    /// The OpenTelemetry span name of the action (`lane.created` is the span `lane.create`).
+    pub const fn span_name(self) -> &'static str {
+        match self {
+            Self::ActionRequested => "action.request",
+            Self::LaneCreated => "lane.create",
+            Self::LaneRemoved => "lane.remove",
+            Self::LaneTextSent => "lane.send",
+            Self::LaneAttached => "lane.attach",
+            Self::LaneListed => "lane.list",
+            Self::LaneFocused
+            | Self::LaneWorkflowStarted
+            | Self::LaneWrite
+            | Self::LaneTerminal
+            | Self::LaneState
+            | Self::LaneAgentStarted => "lane.action",
+            Self::ShareRequested
+            | Self::ShareStarted
+            | Self::ShareStopped
+            | Self::ShareExpired
+            | Self::ShareEnded
+            | Self::ShareFailed => "share.action",
+            Self::ConfigLoaded | Self::ConfigTrusted | Self::ConfigTrustRevoked => "config.action",
+            Self::ConsoleFailed => "console.action",
+            Self::WorkflowSignalled
+            | Self::WorkflowCancelRequested
+            | Self::WorkflowTerminated
+            | Self::WorkflowReset => "workflow.action",
+            Self::ZellijOpen => "zellij.action",
+        }
+    }
+}
+
+impl AsRef<str> for AuditAction {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Which events to read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventQuery {
@@ -74,4 +248,39 @@ pub struct EventQuery {
     pub after_id: Option<String>,
     /// At most this many (the newest).
     pub limit: Option<usize>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_names_are_unique_and_read_back() {
+        let mut seen = std::collections::HashSet::new();
+        for a in AuditAction::ALL {
+            assert!(seen.insert(a.as_str()), "{a} twice");
+            assert_eq!(AuditAction::parse(a.as_str()), Some(*a));
+            assert_eq!(a.to_string(), a.as_str());
+        }
+        assert_eq!(AuditAction::parse("lane.exploded"), None);
+    }
+
+    #[test]
+    fn the_wire_names_do_not_change() {
+        assert_eq!(AuditAction::ActionRequested.as_str(), "action.requested");
+        assert_eq!(AuditAction::LaneCreated.as_str(), "lane.created");
+        assert_eq!(AuditAction::LaneTextSent.as_str(), "lane.text_sent");
+        assert_eq!(AuditAction::ShareFailed.as_str(), "share.failed");
+        assert_eq!(
+            AuditAction::ConfigTrustRevoked.as_str(),
+            "config.trust_revoked"
+        );
+        assert_eq!(
+            AuditAction::WorkflowCancelRequested.as_str(),
+            "workflow.cancel_requested"
+        );
+        assert_eq!(AuditAction::ZellijOpen.as_str(), "zellij.open");
+        assert_eq!(AuditAction::LaneCreated.span_name(), "lane.create");
+        assert_eq!(AuditAction::LaneFocused.span_name(), "lane.action");
+    }
 }

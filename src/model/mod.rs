@@ -4,9 +4,10 @@
 pub mod audit;
 pub mod label;
 pub mod lane;
+pub mod retry;
 pub mod share;
 pub mod work;
 
-pub use audit::{AuditEvent, EventQuery, EventResult};
+pub use audit::{AuditAction, AuditEvent, EventQuery, EventResult};
 pub use lane::{GitCounts, LaneId, LaneInfo, LaneSource, RepoInfo};
 pub use share::{Share, ShareLink, Tool};

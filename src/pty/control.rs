@@ -350,7 +350,13 @@ impl Reader<'_> {
         };
         *n += 1;
         match *n {
-            2 => self.pane = PaneInfo::parse(&String::from_utf8_lossy(body)).unwrap_or_default(),
+            2 => {
+                let line = String::from_utf8_lossy(body);
+                self.pane = PaneInfo::parse(&line).unwrap_or_else(|| {
+                    tracing::warn!(reply = %line.trim(), "tmux control mode: unreadable pane info");
+                    PaneInfo::default()
+                });
+            }
             3 => {
                 if self.pane.size.0 > 0 {
                     self.ctx.screen.set_size(self.pane.size.1, self.pane.size.0);

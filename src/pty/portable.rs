@@ -433,12 +433,14 @@ impl PtyBackend for PortablePtys {
         match &p.link {
             Link::Pty { master, .. } => {
                 // A failed resize leaves the old size; the next resize tries again.
-                let _ = master.resize(PtySize {
+                if let Err(e) = master.resize(PtySize {
                     rows,
                     cols,
                     pixel_width: 0,
                     pixel_height: 0,
-                });
+                }) {
+                    tracing::warn!(lane = %lane, rows, cols, "lane PTY resize failed: {e}");
+                }
                 if let Some(s) = self.screens.get(lane) {
                     s.set_size(rows, cols);
                 }

@@ -14,7 +14,9 @@ use crate::app::action::SendTarget;
 use crate::app::event::EventSender;
 use crate::app::{Action, AppState, Effect, Event, Msg, update};
 use crate::integrations::Integrations;
-use crate::lanes::{LaneError, LaneId, LaneInfo, par, work};
+use crate::lanes::ops::LaneOps;
+use crate::lanes::{LaneError, LaneId, LaneInfo, work};
+use crate::model::AuditAction;
 use crate::model::AuditEvent;
 use crate::pty::PtyBackend;
 use crate::store::journal::JournalHandle;
@@ -48,6 +50,8 @@ pub struct EngineCtx {
     pub quiet: Duration,
     /// The integration tasks (absent in tests).
     pub integrations: Option<Integrations>,
+    /// Lane create, send and remove: par's CLI ([`crate::lanes::ops::ParLanes`]), or a double.
+    pub lanes: Arc<dyn LaneOps>,
 }
 
 /// State, PTYs and the effect interpreter.
@@ -141,7 +145,7 @@ impl<B: PtyBackend> Engine<B> {
 
     /// The 1 s tick: look at every lane (lane states), then advance the clock.
     pub fn tick(&mut self, now: Instant) {
-        self.observe_screens();
+        self.observe_screens(now);
         self.handle(Event::Tick { now });
     }
 
@@ -160,12 +164,18 @@ impl<B: PtyBackend> Engine<B> {
         }
     }
 
-    /// Record an audit event.
-    pub fn record(&self, action: &str, lane: Option<&LaneId>, ok: bool, detail: serde_json::Value) {
+    /// Record an audit event (`action`: an [`AuditAction`], or its name).
+    pub fn record(
+        &self,
+        action: impl AsRef<str>,
+        lane: Option<&LaneId>,
+        ok: bool,
+        detail: serde_json::Value,
+    ) {
         self.ctx.journal.record(AuditEvent::new(
             &self.ctx.actor,
             &self.state.repo.name,
-            action,
+            action.as_ref(),
             lane.map(LaneId::as_str),
             ok,
             detail,
@@ -175,21 +185,21 @@ impl<B: PtyBackend> Engine<B> {
     /// Record, durably, that `action` is about to be taken; `Err` means it must not be.
     fn request(
         &self,
-        action: &str,
+        action: AuditAction,
         lane: Option<&LaneId>,
         detail: &serde_json::Value,
     ) -> Result<(), String> {
         self.ctx.journal.request(
             &self.ctx.actor,
             &self.state.repo.name,
-            action,
+            action.as_str(),
             lane.map(LaneId::as_str),
             detail,
         )
     }
 
     /// An action refused because the journal cannot record it: say so, record nothing.
-    fn fail_unrecorded(&mut self, action: &str, lane: Option<&LaneId>, error: String) {
+    fn fail_unrecorded(&mut self, action: AuditAction, lane: Option<&LaneId>, error: String) {
         self.handle(Event::LaneCommandDone {
             what: action.to_string(),
             lane: lane.cloned(),
@@ -223,8 +233,8 @@ impl<B: PtyBackend> Engine<B> {
         self.state.lane(lane).map(|l| l.info.clone())
     }
 
-    fn fail(&mut self, action: &str, lane: Option<&LaneId>, error: &str) {
-        self.record(action, lane, false, json!({ "error": error }));
+    fn fail(&mut self, action: AuditAction, lane: Option<&LaneId>, error: &str) {
+        self.record(action.as_str(), lane, false, json!({ "error": error }));
         self.handle(Event::LaneCommandDone {
             what: action.to_string(),
             lane: lane.cloned(),
@@ -238,7 +248,7 @@ impl<B: PtyBackend> Engine<B> {
         match effect {
             Effect::WriteLane { lane, bytes } => {
                 if let Err(e) = self.ptys.write(&lane, bytes) {
-                    self.fail("lane.write", Some(&lane), &e.to_string());
+                    self.fail(AuditAction::LaneWrite, Some(&lane), &e.to_string());
                 }
             }
             Effect::ResizeLanes => {
@@ -258,16 +268,15 @@ impl<B: PtyBackend> Engine<B> {
                         | crate::pty::PtyError::NotRunning { lane } => lane.clone(),
                     };
                     self.record(
-                        "lane.terminal",
+                        AuditAction::LaneTerminal,
                         Some(&lane),
                         false,
                         json!({"error": e.to_string()}),
                     );
-                    crate::app::on_action::flash(
-                        &mut self.state,
-                        crate::app::state::FlashLevel::Error,
-                        &e.to_string(),
-                    );
+                    self.handle(Event::Notice {
+                        level: crate::app::state::FlashLevel::Error,
+                        text: e.to_string(),
+                    });
                 }
                 // New PTYs start at the default size: give the visible ones their pane size.
                 self.execute(Effect::ResizeLanes);
@@ -319,7 +328,7 @@ impl<B: PtyBackend> Engine<B> {
     /// Run a par command on a blocking thread; record it and report back.
     fn par_task(
         &self,
-        action: &'static str,
+        action: AuditAction,
         lane: LaneId,
         detail: serde_json::Value,
         run: impl FnOnce(&Path) -> Result<String, LaneError> + Send + 'static,
@@ -331,9 +340,13 @@ impl<B: PtyBackend> Engine<B> {
         let repo_name = self.state.repo.name.clone();
         tokio::task::spawn_blocking(move || {
             // The request is durable before par runs, or par does not run.
-            if let Err(e) =
-                journal.request(&actor, &repo_name, action, Some(lane.as_str()), &detail)
-            {
+            if let Err(e) = journal.request(
+                &actor,
+                &repo_name,
+                action.as_str(),
+                Some(lane.as_str()),
+                &detail,
+            ) {
                 let _ = events.send(Event::LaneCommandDone {
                     what: action.to_string(),
                     lane: Some(lane),
@@ -341,7 +354,7 @@ impl<B: PtyBackend> Engine<B> {
                 });
                 return;
             }
-            let span = crate::telemetry::span(crate::telemetry::action_span(action), lane.as_str());
+            let span = crate::telemetry::span(action.span_name(), lane.as_str());
             let result = run(&repo).map_err(|e| e.to_string());
             drop(span);
             let mut detail = detail;
@@ -351,7 +364,7 @@ impl<B: PtyBackend> Engine<B> {
             journal.record(AuditEvent::new(
                 &actor,
                 &repo_name,
-                action,
+                action.as_str(),
                 Some(lane.as_str()),
                 result.is_ok(),
                 detail,
@@ -367,10 +380,11 @@ impl<B: PtyBackend> Engine<B> {
     fn create_lane(&mut self, label: String, base: Option<String>, cmd: Option<String>) {
         let lane = LaneId::new(label.clone());
         let detail = json!({ "base": base, "cmd": cmd });
-        self.par_task("lane.created", lane, detail, move |repo| {
-            let session = par::start(repo, &label, base.as_deref())?;
+        let ops = Arc::clone(&self.ctx.lanes);
+        self.par_task(AuditAction::LaneCreated, lane, detail, move |repo| {
+            let session = ops.start(repo, &label, base.as_deref())?;
             if let Some(cmd) = cmd.filter(|c| !c.is_empty()) {
-                par::send(repo, &label, &cmd).map_err(|e| LaneError::Par {
+                ops.send(repo, &label, &cmd).map_err(|e| LaneError::Par {
                     what: format!(
                         "lane {label} was created (session {session}), but sending --cmd"
                     ),
@@ -393,7 +407,7 @@ impl<B: PtyBackend> Engine<B> {
                 label: lane.to_string(),
             },
         };
-        self.fail("lane.removed", Some(lane), &error.to_string());
+        self.fail(AuditAction::LaneRemoved, Some(lane), &error.to_string());
         None
     }
 
@@ -415,13 +429,14 @@ impl<B: PtyBackend> Engine<B> {
             return;
         };
         let label = lane.to_string();
+        let ops = Arc::clone(&self.ctx.lanes);
         // The check runs again at removal: work that appeared since the dialog refuses it.
         self.par_task(
-            "lane.removed",
+            AuditAction::LaneRemoved,
             lane,
             json!({ "force": force }),
             move |repo| {
-                let lost = work::remove(repo, &info, force)?;
+                let lost = ops.remove(repo, &info, force)?;
                 Ok(if lost.is_empty() {
                     format!("lane {label} removed")
                 } else {
@@ -442,22 +457,22 @@ impl<B: PtyBackend> Engine<B> {
             let e = LaneError::NoSuchLane {
                 label: l.to_string(),
             };
-            return self.fail("lane.text_sent", Some(l), &e.to_string());
+            return self.fail(AuditAction::LaneTextSent, Some(l), &e.to_string());
         }
         // helios owns plain lanes' shells: type into them directly, once the request is durable
         // (one small append on the loop: this is an explicit command, not typing).
         for info in lanes.iter().filter(|i| !i.is_durable()) {
             let detail = json!({ "text": text, "via": "pty" });
-            if let Err(e) = self.request("lane.text_sent", Some(&info.id), &detail) {
-                self.fail_unrecorded("lane.text_sent", Some(&info.id), e);
+            if let Err(e) = self.request(AuditAction::LaneTextSent, Some(&info.id), &detail) {
+                self.fail_unrecorded(AuditAction::LaneTextSent, Some(&info.id), e);
                 continue;
             }
             let mut bytes = text.clone().into_bytes();
             bytes.push(b'\r');
             let ok = self.ptys.write(&info.id, bytes);
             match ok {
-                Ok(()) => self.record("lane.text_sent", Some(&info.id), true, detail),
-                Err(e) => self.fail("lane.text_sent", Some(&info.id), &e.to_string()),
+                Ok(()) => self.record(AuditAction::LaneTextSent, Some(&info.id), true, detail),
+                Err(e) => self.fail(AuditAction::LaneTextSent, Some(&info.id), &e.to_string()),
             }
         }
         let par_lanes: Vec<LaneId> = lanes
@@ -473,8 +488,9 @@ impl<B: PtyBackend> Engine<B> {
             SendTarget::All => (LaneId::new("all"), "all".to_string()),
         };
         let detail = json!({ "text": text, "via": "par" });
-        self.par_task("lane.text_sent", lane, detail, move |repo| {
-            par::send(repo, &par_target, &text)?;
+        let ops = Arc::clone(&self.ctx.lanes);
+        self.par_task(AuditAction::LaneTextSent, lane, detail, move |repo| {
+            ops.send(repo, &par_target, &text)?;
             Ok(format!("sent to {par_target}"))
         });
     }
@@ -484,19 +500,19 @@ impl<B: PtyBackend> Engine<B> {
             let e = LaneError::NoSuchLane {
                 label: lane.to_string(),
             };
-            return self.fail("lane.attached", Some(&lane), &e.to_string());
+            return self.fail(AuditAction::LaneAttached, Some(&lane), &e.to_string());
         };
         let Some(session) = info.session().map(str::to_string) else {
             let e = LaneError::NotPar {
                 label: lane.to_string(),
                 what: "attach (press Enter to focus it instead)".into(),
             };
-            return self.fail("lane.attached", Some(&lane), &e.to_string());
+            return self.fail(AuditAction::LaneAttached, Some(&lane), &e.to_string());
         };
         if std::env::var_os("TMUX").is_some() {
             let s = session.clone();
             self.par_task(
-                "lane.attached",
+                AuditAction::LaneAttached,
                 lane,
                 json!({"session": session, "via": "switch-client"}),
                 move |_| {
@@ -526,7 +542,7 @@ impl<B: PtyBackend> Engine<B> {
             ];
             let l = lane.clone();
             self.par_task(
-                "lane.attached",
+                AuditAction::LaneAttached,
                 lane,
                 json!({"session": session, "via": "zellij"}),
                 move |_| {
@@ -540,10 +556,10 @@ impl<B: PtyBackend> Engine<B> {
             );
         } else {
             let detail = json!({"session": session, "via": "exec"});
-            if let Err(e) = self.request("lane.attached", Some(&lane), &detail) {
-                return self.fail_unrecorded("lane.attached", Some(&lane), e);
+            if let Err(e) = self.request(AuditAction::LaneAttached, Some(&lane), &detail) {
+                return self.fail_unrecorded(AuditAction::LaneAttached, Some(&lane), e);
             }
-            self.record("lane.attached", Some(&lane), true, detail);
+            self.record(AuditAction::LaneAttached, Some(&lane), true, detail);
             self.outcome = Some(Outcome::Attach { lane, session });
         }
     }

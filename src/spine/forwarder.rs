@@ -2,7 +2,7 @@
 //! events in journal order, marks them delivered in the outbox only once the sink acknowledged
 //! them, and retries with backoff while the sink is down. Never on the render path.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use crate::app::event::EventSender;
 use crate::app::nats::{NatsEvent, SinkBacklog};
 use crate::config::Config;
+use crate::model::retry::Backoff;
 use crate::spine::jetstream::NatsSink;
 use crate::spine::postgres::PgSink;
 use crate::store::outbox::{Outbox, Pending};
@@ -181,8 +182,10 @@ impl DeliveryLock {
         let path = journal.with_extension(format!("deliver-{safe}.lock"));
         // `events --deliver` on a machine that never journalled: the journal's directory is
         // made by the store, which opens after the lock.
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
+        if let Some(dir) = path.parent()
+            && let Err(e) = std::fs::create_dir_all(dir)
+        {
+            tracing::warn!(dir = %dir.display(), "cannot create the journal's directory: {e}");
         }
         let mut f = std::fs::OpenOptions::new()
             .read(true)
@@ -194,14 +197,21 @@ impl DeliveryLock {
         match f.try_lock() {
             Ok(()) => {
                 // Who holds it, for the message another forwarder shows.
-                let _ = f.set_len(0);
-                let _ = f.rewind();
-                let _ = write!(f, "{}", std::process::id());
+                // Only the message another forwarder shows depends on it: log, go on.
+                if let Err(e) = f
+                    .set_len(0)
+                    .and_then(|()| f.rewind())
+                    .and_then(|()| write!(f, "{}", std::process::id()))
+                {
+                    tracing::warn!(lock = %path.display(), "cannot write our pid into the delivery lock: {e}");
+                }
                 Ok(Self { _file: f })
             }
             Err(std::fs::TryLockError::WouldBlock) => {
                 let mut who = String::new();
-                let _ = f.read_to_string(&mut who);
+                if let Err(e) = f.read_to_string(&mut who) {
+                    tracing::warn!(lock = %path.display(), "cannot read who holds the delivery lock: {e}");
+                }
                 Err(format!(
                     "{BUSY} {}) is delivering this repo's events to {key}; this one waits",
                     who.trim()
@@ -250,22 +260,7 @@ pub async fn run(
 ) -> Result<u64, String> {
     let name = spec.name();
     let key: Arc<str> = outbox_key(name, &repo).into();
-    let _lock = loop {
-        match DeliveryLock::acquire(&path, &key) {
-            Ok(l) => break l,
-            Err(why) => {
-                report(SinkBacklog {
-                    sink: name.to_string(),
-                    pending: 0,
-                    error: Some(why.clone()),
-                });
-                if mode == Mode::Drain {
-                    return Err(why);
-                }
-                tokio::time::sleep(Duration::from_secs(2)).await;
-            }
-        }
-    };
+    let _lock = acquire(&path, &key, name, &report, mode).await?;
     let outbox = {
         let p = path.clone();
         let ob = tokio::task::spawn_blocking(move || Outbox::open(&p))
@@ -274,43 +269,26 @@ pub async fn run(
             .map_err(|e| store_err(&e))?;
         Arc::new(Mutex::new(ob))
     };
-    let backlog = |error: Option<String>| {
-        let outbox = Arc::clone(&outbox);
-        let key = Arc::clone(&key);
-        async move {
-            let pending = blocking(&outbox, move |o| o.backlog(&key))
-                .await
-                .unwrap_or(0);
-            crate::telemetry::backlog(name, pending);
-            SinkBacklog {
-                sink: name.to_string(),
-                pending,
-                error,
-            }
-        }
-    };
+    let backlog = |error: Option<String>| backlog_of(&outbox, &key, name, error);
     let mut sink: Option<Sink> = None;
-    let mut backoff = Duration::from_millis(500);
+    let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(30));
     let mut delivered = 0u64;
     let mut last_report: Option<Instant> = None;
     loop {
         let Some(s) = &sink else {
             match Sink::open(&spec).await {
                 Ok(s) => {
-                    if let Some(id) = s.last_delivered(&repo).await {
-                        let k = Arc::clone(&key);
-                        blocking(&outbox, move |o| o.mark_through(&k, &id)).await?;
-                    }
+                    resume(&s, &repo, &outbox, &key).await?;
                     sink = Some(s);
-                    backoff = Duration::from_millis(500);
+                    backoff.reset();
                 }
                 Err(e) => {
+                    tracing::warn!(sink = name, repo = %repo, "sink unreachable: {e}");
                     report(backlog(Some(e.clone())).await);
                     if mode == Mode::Drain {
                         return Err(e);
                     }
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                    tokio::time::sleep(backoff.next_delay()).await;
                 }
             }
             continue;
@@ -326,54 +304,20 @@ pub async fn run(
             wait_for_more(&mut appended).await;
             continue;
         }
-        // Unreadable rows (from a newer or damaged helios) are reported and skipped.
-        let mut good: Vec<(i64, AuditEvent)> = Vec::with_capacity(batch.len());
-        let mut skipped: Vec<(i64, String)> = Vec::new();
-        for p in batch {
-            match p.event {
-                Ok(e) => good.push((p.seq, e)),
-                Err(e) => skipped.push((p.seq, format!("skipped unreadable journal row: {e}"))),
-            }
+        let sent = deliver_batch(s, name, batch, &outbox, &key).await?;
+        delivered += sent.acked as u64;
+        if let Some(why) = sent.skipped {
+            report(backlog(Some(why)).await);
         }
-        let last_seq = good
-            .last()
-            .map(|g| g.0)
-            .max(skipped.last().map(|s| s.0))
-            .unwrap_or(0);
-        let events: Vec<AuditEvent> = good.iter().map(|g| g.1.clone()).collect();
-        let span = crate::telemetry::span("sink.publish", name);
-        let (acked, err) = s.deliver(&events).await;
-        drop(span);
-        let mark = if err.is_none() {
-            last_seq
-        } else {
-            // Everything before the first unacknowledged event, skipped rows included.
-            let stop = good.get(acked).map_or(last_seq, |g| g.0);
-            good.iter()
-                .map(|g| g.0)
-                .chain(skipped.iter().map(|s| s.0))
-                .filter(|seq| *seq < stop)
-                .max()
-                .unwrap_or(0)
-        };
-        if mark > 0 {
-            let k = Arc::clone(&key);
-            blocking(&outbox, move |o| o.mark(&k, mark)).await?;
-        }
-        delivered += acked as u64;
-        crate::telemetry::delivered(name, acked as u64);
-        if let Some((_, why)) = skipped.first() {
-            report(backlog(Some(why.clone())).await);
-        }
-        if let Some(e) = err {
+        if let Some(e) = sent.error {
             let msg = format!("{name}: delivery failed, will retry: {e}");
+            tracing::warn!(repo = %repo, acked = sent.acked, "{msg}");
             report(backlog(Some(msg.clone())).await);
             sink = None;
             if mode == Mode::Drain {
                 return Err(msg);
             }
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(30));
+            tokio::time::sleep(backoff.next_delay()).await;
             continue;
         }
         if last_report.is_none_or(|t| t.elapsed() >= Duration::from_millis(250)) {
@@ -381,6 +325,134 @@ pub async fn run(
             report(backlog(None).await);
         }
     }
+}
+
+/// Take the delivery lock of this journal, sink and repo: wait for it (Follow), or return who
+/// holds it (Drain).
+async fn acquire(
+    path: &Path,
+    key: &str,
+    name: &str,
+    report: &impl Fn(SinkBacklog),
+    mode: Mode,
+) -> Result<DeliveryLock, String> {
+    loop {
+        match DeliveryLock::acquire(path, key) {
+            Ok(l) => return Ok(l),
+            Err(why) => {
+                tracing::info!(sink = name, "{why}");
+                report(SinkBacklog {
+                    sink: name.to_string(),
+                    pending: 0,
+                    error: Some(why.clone()),
+                });
+                if mode == Mode::Drain {
+                    return Err(why);
+                }
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        }
+    }
+}
+
+/// The sink's backlog now (also recorded as a metric), with `error` when it is down.
+async fn backlog_of(
+    outbox: &Arc<Mutex<Outbox>>,
+    key: &Arc<str>,
+    name: &'static str,
+    error: Option<String>,
+) -> SinkBacklog {
+    let k = Arc::clone(key);
+    let pending = blocking(outbox, move |o| o.backlog(&k))
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(sink = name, "cannot count the backlog: {e}");
+            0
+        });
+    crate::telemetry::backlog(name, pending);
+    SinkBacklog {
+        sink: name.to_string(),
+        pending,
+        error,
+    }
+}
+
+/// Move the outbox mark up to the newest event the sink already holds (a crash may have lost
+/// the mark of an acknowledged publish).
+async fn resume(
+    s: &Sink,
+    repo: &str,
+    outbox: &Arc<Mutex<Outbox>>,
+    key: &Arc<str>,
+) -> Result<(), String> {
+    if let Some(id) = s.last_delivered(repo).await {
+        let k = Arc::clone(key);
+        blocking(outbox, move |o| o.mark_through(&k, &id)).await?;
+    }
+    Ok(())
+}
+
+/// What one batch came to.
+struct Sent {
+    /// Events the sink acknowledged.
+    acked: usize,
+    /// The first unreadable journal row skipped, if any.
+    skipped: Option<String>,
+    /// Why the sink stopped taking the batch.
+    error: Option<String>,
+}
+
+/// Deliver one batch in order and move the outbox mark past what the sink acknowledged
+/// (unreadable rows are reported and skipped, never retried forever).
+async fn deliver_batch(
+    s: &Sink,
+    name: &'static str,
+    batch: Vec<Pending>,
+    outbox: &Arc<Mutex<Outbox>>,
+    key: &Arc<str>,
+) -> Result<Sent, String> {
+    let mut good: Vec<(i64, AuditEvent)> = Vec::with_capacity(batch.len());
+    let mut skipped: Vec<(i64, String)> = Vec::new();
+    for p in batch {
+        match p.event {
+            Ok(e) => good.push((p.seq, e)),
+            Err(e) => skipped.push((p.seq, format!("skipped unreadable journal row: {e}"))),
+        }
+    }
+    let last_seq = good
+        .last()
+        .map(|g| g.0)
+        .max(skipped.last().map(|s| s.0))
+        .unwrap_or(0);
+    let events: Vec<AuditEvent> = good.iter().map(|g| g.1.clone()).collect();
+    let span = crate::telemetry::span("sink.publish", name);
+    let (acked, err) = s.deliver(&events).await;
+    drop(span);
+    let mark = if err.is_none() {
+        last_seq
+    } else {
+        // Everything before the first unacknowledged event, skipped rows included.
+        let stop = good.get(acked).map_or(last_seq, |g| g.0);
+        good.iter()
+            .map(|g| g.0)
+            .chain(skipped.iter().map(|s| s.0))
+            .filter(|seq| *seq < stop)
+            .max()
+            .unwrap_or(0)
+    };
+    if mark > 0 {
+        let k = Arc::clone(key);
+        blocking(outbox, move |o| o.mark(&k, mark)).await?;
+    }
+    crate::telemetry::delivered(name, acked as u64);
+    for (seq, why) in &skipped {
+        tracing::warn!(sink = name, seq, "{why}");
+    }
+    Ok(Sent {
+        acked,
+        skipped: skipped.into_iter().next().map(|(_, why)| why),
+        error: err,
+    })
 }
 
 /// Wait for this process's journal to append, or a second (other processes — `helios lane`

@@ -115,13 +115,24 @@ impl NatsSink {
     /// The id of the newest event of `repo` the stream holds (what a previous run already
     /// delivered, even if its outbox mark was lost in a crash), or `None`.
     pub async fn last_delivered(&self, repo: &str) -> Option<String> {
-        let stream = self.js.get_stream(STREAM).await.ok()?;
+        let stream = self
+            .js
+            .get_stream(STREAM)
+            .await
+            .map_err(|e| tracing::warn!(url = %self.url, "stream {STREAM} not readable: {e}"))
+            .ok()?;
         let subject = format!("helios.events.{}.>", token(repo));
+        // No message on the subject yet is the normal start, not worth a warning.
         let msg = stream
             .get_last_raw_message_by_subject(&subject)
             .await
+            .map_err(|e| tracing::debug!(url = %self.url, subject, "no last event: {e}"))
             .ok()?;
-        let event: AuditEvent = serde_json::from_slice(&msg.payload).ok()?;
+        let event: AuditEvent = serde_json::from_slice(&msg.payload)
+            .map_err(|e| {
+                tracing::warn!(url = %self.url, subject, "the stream's last event is unreadable: {e}");
+            })
+            .ok()?;
         Some(event.id)
     }
 
@@ -191,7 +202,7 @@ mod tests {
         let mut e = AuditEvent::new(
             "a",
             "my.repo",
-            "lane.created",
+            crate::model::AuditAction::LaneCreated.as_str(),
             Some("feat x*"),
             true,
             serde_json::json!({}),

@@ -112,8 +112,10 @@ impl PgSink {
             reason: reason(&e),
         })?;
         tokio::spawn(async move {
-            // Errors surface on the next query; the forwarder reconnects then.
-            let _ = conn.await;
+            // Errors surface on the next query too; the forwarder reconnects then.
+            if let Err(e) = conn.await {
+                tracing::warn!("PostgreSQL connection ended: {e}");
+            }
         });
         Ok(Self { client, target })
     }

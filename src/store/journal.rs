@@ -14,11 +14,12 @@ use std::sync::mpsc;
 
 use tokio::sync::watch;
 
+use crate::model::AuditAction;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{AuditEvent, EventStore, StoreError};
 
 /// The action name of a request: recorded, durably, before the action it names is taken.
-pub const REQUESTED: &str = "action.requested";
+pub const REQUESTED: &str = AuditAction::ActionRequested.as_str();
 
 /// Where a synchronous append's answer goes.
 type Ack = mpsc::SyncSender<Result<(), String>>;
@@ -46,7 +47,14 @@ impl JournalHandle {
     pub fn record(&self, event: AuditEvent) {
         // The thread only ends when every handle is gone (or it panicked, which the console's
         // shutdown reports), so a send cannot fail while we hold one.
-        let _ = self.tx.send(Msg::Record(event));
+        if let Err(e) = self.tx.send(Msg::Record(event)) {
+            let Msg::Record(ev) = e.0 else { return };
+            tracing::error!(
+                event = %ev.id,
+                action = %ev.action,
+                "journal writer is gone: event not journalled"
+            );
+        }
     }
 
     /// Append `event` and wait until it is durable (a blocking call: use it off the render
@@ -222,7 +230,9 @@ pub fn spawn(
                         source,
                     };
                     on_append(Err(&e));
-                    let _ = store.conn().execute_batch("ROLLBACK");
+                    if let Err(r) = store.conn().execute_batch("ROLLBACK") {
+                        tracing::error!(journal = %shown, "rollback after a failed commit: {r}");
+                    }
                     // Requests whose commit failed are refused, not kept: their action is not taken.
                     let refused: Vec<String> = done
                         .iter()
@@ -287,7 +297,7 @@ mod tests {
         let ev = AuditEvent::new(
             "t@h",
             "r",
-            "lane.created",
+            AuditAction::LaneCreated.as_str(),
             Some("x"),
             true,
             serde_json::json!({}),

@@ -14,7 +14,7 @@ use crate::store::StoreError;
 use crate::store::sqlite::SqliteStore;
 
 /// The audit action of a state change.
-pub const LANE_STATE: &str = "lane.state";
+pub const LANE_STATE: &str = crate::model::AuditAction::LaneState.as_str();
 
 /// Signals kept per lane for `helios lane explain`.
 const SIGNALS_KEPT: i64 = 50;

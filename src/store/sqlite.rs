@@ -168,6 +168,14 @@ fn set_private(_path: &Path) -> std::io::Result<()> {
 
 impl EventStore for SqliteStore {
     fn append(&mut self, e: &AuditEvent) -> Result<(), StoreError> {
+        // An event whose time cannot be written would read back as corrupt: refuse it here.
+        if let Err(err) = e.at.format(&time::format_description::well_known::Rfc3339) {
+            return Err(StoreError::Corrupt {
+                path: self.path.display().to_string(),
+                id: e.id.clone(),
+                reason: format!("its time {} cannot be written as RFC 3339: {err}", e.at),
+            });
+        }
         insert_event(&self.conn, e).map_err(|s| self.err(s))
     }
 
@@ -181,7 +189,7 @@ impl EventStore for SqliteStore {
 pub fn insert_event(conn: &Connection, e: &AuditEvent) -> rusqlite::Result<()> {
     let at =
         e.at.format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
+            .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?;
     let result = match e.result {
         crate::model::EventResult::Ok => "ok",
         crate::model::EventResult::Error => "error",
@@ -338,7 +346,14 @@ mod tests {
     use time::{Duration, OffsetDateTime};
 
     fn event(lane: Option<&str>, mins_ago: i64) -> AuditEvent {
-        let mut e = AuditEvent::new("t@h", "app", "lane.focused", lane, true, Value::Null);
+        let mut e = AuditEvent::new(
+            "t@h",
+            "app",
+            crate::model::AuditAction::LaneFocused.as_str(),
+            lane,
+            true,
+            Value::Null,
+        );
         e.at -= Duration::minutes(mins_ago);
         e
     }
@@ -401,7 +416,7 @@ mod tests {
             at: "2026-11-25T20:27:15+01:00".into(),
             actor: "me@host".into(),
             repo: "one".into(),
-            action: "lane.removed".into(),
+            action: crate::model::AuditAction::LaneRemoved.as_str().into(),
             lane: Some("foo".into()),
             result: "error".into(),
             detail: "88888888888888888888888880000000000088888888888".into(),

@@ -43,10 +43,14 @@ pub fn wake_all(dir: &Path, worktree: &str) -> usize {
         match sock.send_to(bytes, &path) {
             Ok(_) => reached += 1,
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                // The console that bound it is gone.
-                let _ = std::fs::remove_file(&path);
+                // The console that bound it is gone; a socket that cannot be removed is tried
+                // (and refused) again next time, nothing worse.
+                if let Err(e) = std::fs::remove_file(&path) {
+                    tracing::debug!("removing the stale wake socket {}: {e}", path.display());
+                }
             }
-            Err(_) => {}
+            // A console whose queue is full re-reads on its next wake or discovery.
+            Err(e) => tracing::debug!("waking the console at {}: {e}", path.display()),
         }
     }
     reached

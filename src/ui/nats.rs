@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
 
 use crate::app::AppState;
-use crate::app::nats::{Link, NatsSnapshot};
+use crate::app::nats::{ConsumerRow, Link, NatsSnapshot, NatsState, StreamRow};
 use crate::config::theme::Theme;
 use crate::ui::{shown, shown_lines};
 
@@ -74,8 +74,55 @@ pub fn status_text(state: &AppState) -> Option<String> {
     (!parts.is_empty()).then(|| format!("outbox: {}", parts.join(", ")))
 }
 
-/// Draw the NATS panel into `area`.
+/// Draw the NATS panel into `area`: the title with the link state, the lines about the server
+/// and the account, then the streams, the selected stream's consumers and the KV buckets.
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let n = &state.nats;
+    let block = title_block(state, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let mut head = link_lines(state, theme);
+    let Some(snap) = &n.snapshot else {
+        if head.is_empty() {
+            head.push(Line::styled("waiting for the first refresh…", theme.dim));
+        }
+        frame.render_widget(Paragraph::new(shown_lines(head)), inner);
+        return;
+    };
+    server_lines(snap, theme, &mut head);
+    let head_h = u16::try_from(head.len()).unwrap_or(u16::MAX);
+    let streams = n.sorted_streams();
+    let selected = n.selected_stream_name();
+    let consumers: Vec<_> = snap
+        .consumers
+        .iter()
+        .filter(|c| Some(&c.stream) == selected.as_ref())
+        .collect();
+    let rows_of = |k: usize| u16::try_from(k.max(1) + 2).unwrap_or(u16::MAX);
+    let [h, s, c, kv, _] = Layout::vertical([
+        Constraint::Length(head_h),
+        Constraint::Length(rows_of(streams.len()).min(12)),
+        Constraint::Length(rows_of(consumers.len()).min(8)),
+        Constraint::Length(rows_of(snap.kv.len()).min(6)),
+        Constraint::Fill(1),
+    ])
+    .areas(inner);
+    // Server names, versions and errors are the server's words.
+    frame.render_widget(Paragraph::new(shown_lines(head)), h);
+    frame.render_widget(
+        streams_table(n, snap, &streams, selected.as_deref(), theme),
+        s,
+    );
+    frame.render_widget(
+        consumers_table(snap, &consumers, selected.as_deref(), theme),
+        c,
+    );
+    frame.render_widget(kv_table(snap, theme), kv);
+}
+
+/// The panel's border, titled with the server and whether it is connected, stale or down.
+fn title_block(state: &AppState, theme: &Theme) -> Block<'static> {
     let n = &state.nats;
     let (link, link_style) = match &n.link {
         Link::Connecting => ("connecting".to_string(), theme.dim),
@@ -83,17 +130,19 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Link::Up => ("connected".to_string(), theme.ok),
         Link::Down { .. } => ("unreachable".to_string(), theme.error),
     };
-    let block = Block::default()
+    Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
         .title(Line::from(vec![
             Span::styled(" nats ", theme.title),
             Span::styled(format!("{} ", shown(&n.url)), theme.dim),
             Span::styled(format!("{link} "), link_style),
-        ]));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+        ]))
+}
 
+/// Why the data is missing or old: the link's failure, or an overdue refresh.
+fn link_lines(state: &AppState, theme: &Theme) -> Vec<Line<'static>> {
+    let n = &state.nats;
     let mut head: Vec<Line> = Vec::new();
     if let Link::Down { reason } = &n.link {
         head.push(Line::styled(reason.clone(), theme.error));
@@ -121,13 +170,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             theme.warn,
         ));
     }
-    let Some(snap) = &n.snapshot else {
-        if head.is_empty() {
-            head.push(Line::styled("waiting for the first refresh…", theme.dim));
-        }
-        frame.render_widget(Paragraph::new(shown_lines(head)), inner);
-        return;
-    };
+    head
+}
+
+/// The server, its traffic (from `/varz`) and its JetStream account, one line each.
+fn server_lines(snap: &NatsSnapshot, theme: &Theme, head: &mut Vec<Line<'static>>) {
     head.push(Line::from(vec![
         Span::styled("server    ", theme.dim),
         Span::styled(
@@ -198,34 +245,24 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             theme.warn,
         )),
     }
-    let head_h = u16::try_from(head.len()).unwrap_or(u16::MAX);
-    let streams = n.sorted_streams();
-    let selected = n.selected_stream_name();
-    let consumers: Vec<_> = snap
-        .consumers
-        .iter()
-        .filter(|c| Some(&c.stream) == selected.as_ref())
-        .collect();
-    let rows_of = |k: usize| u16::try_from(k.max(1) + 2).unwrap_or(u16::MAX);
-    let [h, s, c, kv, _] = Layout::vertical([
-        Constraint::Length(head_h),
-        Constraint::Length(rows_of(streams.len()).min(12)),
-        Constraint::Length(rows_of(consumers.len()).min(8)),
-        Constraint::Length(rows_of(snap.kv.len()).min(6)),
-        Constraint::Fill(1),
-    ])
-    .areas(inner);
-    // Server names, versions and errors are the server's words.
-    frame.render_widget(Paragraph::new(shown_lines(head)), h);
+}
 
+/// The streams, sorted as chosen, the selected one marked.
+fn streams_table<'a>(
+    n: &NatsState,
+    snap: &NatsSnapshot,
+    streams: &[&StreamRow],
+    selected: Option<&str>,
+    theme: &Theme,
+) -> Table<'a> {
     let title = |t: String| Line::styled(t, theme.title);
     let stream_rows = streams.iter().map(|st| {
-        let style = if Some(&st.name) == selected.as_ref() {
+        let style = if selected == Some(st.name.as_str()) {
             theme.selected
         } else {
             theme.text
         };
-        let mark = if Some(&st.name) == selected.as_ref() {
+        let mark = if selected == Some(st.name.as_str()) {
             "› "
         } else {
             "  "
@@ -241,33 +278,39 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         ])
         .style(style)
     });
-    frame.render_widget(
-        Table::new(
-            stream_rows,
-            [
-                Constraint::Fill(2),
-                Constraint::Fill(2),
-                Constraint::Length(8),
-                Constraint::Length(10),
-                Constraint::Length(4),
-                Constraint::Length(12),
-                Constraint::Length(6),
-            ],
-        )
-        .header(
-            Row::new([
-                "  STREAM", "SUBJECTS", "MSGS", "BYTES", "CONS", "SEQ", "LAST",
-            ])
-            .style(theme.dim),
-        )
-        .block(Block::default().title(title(format!(
-            "streams ({} · sort: {} · :nats.sort :nats.stream_next)",
-            streams.len(),
-            n.sort.label()
-        )))),
-        s,
-    );
+    Table::new(
+        stream_rows,
+        [
+            Constraint::Fill(2),
+            Constraint::Fill(2),
+            Constraint::Length(8),
+            Constraint::Length(10),
+            Constraint::Length(4),
+            Constraint::Length(12),
+            Constraint::Length(6),
+        ],
+    )
+    .header(
+        Row::new([
+            "  STREAM", "SUBJECTS", "MSGS", "BYTES", "CONS", "SEQ", "LAST",
+        ])
+        .style(theme.dim),
+    )
+    .block(Block::default().title(title(format!(
+        "streams ({} · sort: {} · :nats.sort :nats.stream_next)",
+        streams.len(),
+        n.sort.label()
+    ))))
+}
 
+/// The selected stream's consumers; growing lag or redeliveries flagged.
+fn consumers_table<'a>(
+    snap: &NatsSnapshot,
+    consumers: &[&ConsumerRow],
+    selected: Option<&str>,
+    theme: &Theme,
+) -> Table<'a> {
+    let title = |t: String| Line::styled(t, theme.title);
     let consumer_rows = consumers.iter().map(|cr| {
         let mut flags = Vec::new();
         if cr.lag_growing {
@@ -292,32 +335,33 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         ])
         .style(style)
     });
-    frame.render_widget(
-        Table::new(
-            consumer_rows,
-            [
-                Constraint::Fill(2),
-                Constraint::Length(8),
-                Constraint::Length(8),
-                Constraint::Length(8),
-                Constraint::Length(7),
-                Constraint::Length(6),
-                Constraint::Fill(2),
-            ],
-        )
-        .header(
-            Row::new([
-                "CONSUMER", "PENDING", "ACK PND", "REDELIV", "WAITING", "ACTIVE", "",
-            ])
-            .style(theme.dim),
-        )
-        .block(Block::default().title(title(format!(
-            "consumers of {}",
-            shown(selected.as_deref().unwrap_or("-"))
-        )))),
-        c,
-    );
+    Table::new(
+        consumer_rows,
+        [
+            Constraint::Fill(2),
+            Constraint::Length(8),
+            Constraint::Length(8),
+            Constraint::Length(8),
+            Constraint::Length(7),
+            Constraint::Length(6),
+            Constraint::Fill(2),
+        ],
+    )
+    .header(
+        Row::new([
+            "CONSUMER", "PENDING", "ACK PND", "REDELIV", "WAITING", "ACTIVE", "",
+        ])
+        .style(theme.dim),
+    )
+    .block(Block::default().title(title(format!(
+        "consumers of {}",
+        shown(selected.unwrap_or("-"))
+    ))))
+}
 
+/// The KV buckets.
+fn kv_table<'a>(snap: &NatsSnapshot, theme: &Theme) -> Table<'a> {
+    let title = |t: String| Line::styled(t, theme.title);
     let kv_rows = snap.kv.iter().map(|k| {
         Row::new(vec![
             shown(&k.bucket),
@@ -326,18 +370,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             bytes(k.bytes),
         ])
     });
-    frame.render_widget(
-        Table::new(
-            kv_rows,
-            [
-                Constraint::Fill(1),
-                Constraint::Length(8),
-                Constraint::Length(8),
-                Constraint::Length(10),
-            ],
-        )
-        .header(Row::new(["KV BUCKET", "VALUES", "HISTORY", "BYTES"]).style(theme.dim))
-        .block(Block::default().title(title(format!("kv buckets ({})", snap.kv.len())))),
-        kv,
-    );
+    Table::new(
+        kv_rows,
+        [
+            Constraint::Fill(1),
+            Constraint::Length(8),
+            Constraint::Length(8),
+            Constraint::Length(10),
+        ],
+    )
+    .header(Row::new(["KV BUCKET", "VALUES", "HISTORY", "BYTES"]).style(theme.dim))
+    .block(Block::default().title(title(format!("kv buckets ({})", snap.kv.len()))))
 }

@@ -5,6 +5,8 @@ use std::fmt;
 
 use time::OffsetDateTime;
 
+use crate::model::AuditAction;
+
 /// A workflow execution's status, in the server's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub enum WfStatus {
@@ -321,12 +323,12 @@ pub enum TriageOp {
 
 impl TriageOp {
     /// The audit action name recorded for this operation.
-    pub fn audit_action(&self) -> &'static str {
+    pub fn audit_action(&self) -> AuditAction {
         match self {
-            Self::Signal { .. } => "workflow.signalled",
-            Self::Cancel => "workflow.cancel_requested",
-            Self::Terminate { .. } => "workflow.terminated",
-            Self::Reset { .. } => "workflow.reset",
+            Self::Signal { .. } => AuditAction::WorkflowSignalled,
+            Self::Cancel => AuditAction::WorkflowCancelRequested,
+            Self::Terminate { .. } => AuditAction::WorkflowTerminated,
+            Self::Reset { .. } => AuditAction::WorkflowReset,
         }
     }
 

@@ -16,6 +16,7 @@ use crate::config::NatsConfig;
 use crate::config::secrets::redact_url as redact;
 use crate::integrations::nats::{NatsError, connect, sink};
 use crate::model::AuditEvent;
+use crate::model::retry::Backoff;
 
 /// The previous `/varz` counters, for per-second rates.
 #[derive(Debug, Clone, Copy)]
@@ -47,11 +48,12 @@ pub async fn run(cfg: NatsConfig, events: EventSender, mut rx: UnboundedReceiver
         .timeout(Duration::from_secs(3))
         .build()
         .ok();
-    let mut backoff = Duration::from_secs(1);
+    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
     loop {
         let client = match connect(&cfg).await {
             Ok(c) => c,
             Err(e) => {
+                tracing::info!(url = %redact(&cfg.url), "NATS unreachable: {e}");
                 if !send(
                     &events,
                     NatsEvent::Unreachable {
@@ -61,13 +63,13 @@ pub async fn run(cfg: NatsConfig, events: EventSender, mut rx: UnboundedReceiver
                     return;
                 }
                 tokio::select! {
-                    () = tokio::time::sleep(backoff) => {}
+                    () = tokio::time::sleep(backoff.next_delay()) => {}
                     got = rx.recv() => if got.is_none() { return },
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(30));
                 continue;
             }
         };
+        backoff.reset();
         let tail = tokio::spawn(tail_swarm(client.clone(), events.clone(), refresh));
         let mut prev = None;
         loop {

@@ -10,6 +10,7 @@ use crate::integrations::share::store::ShareStore;
 use crate::integrations::share::{
     Share, ShareError, StartRequest, event, is_alive, start_share, stop_share,
 };
+use crate::model::AuditAction;
 use crate::model::AuditEvent;
 
 /// Start a share and record it; a failure is recorded too and leaves nothing running.
@@ -29,21 +30,26 @@ pub fn start(store: &mut ShareStore, req: &StartRequest<'_>) -> Result<Share, Sh
     store.audit(&crate::store::journal::request_event(
         &actor(),
         req.repo,
-        "share.started",
+        AuditAction::ShareStarted.as_str(),
         Some(req.lane.id.as_str()),
         &json!({ "tool": req.tool.as_str(), "mode": if req.rw { "rw" } else { "ro" } }),
     ))?;
     match start_share(req) {
         Ok(share) => {
             store.insert(&share)?;
-            store.audit(&event("share.started", &share, true, json!({})))?;
+            store.audit(&event(
+                AuditAction::ShareStarted.as_str(),
+                &share,
+                true,
+                json!({}),
+            ))?;
             Ok(share)
         }
         Err(e) => {
             let failed = AuditEvent::new(
                 &actor(),
                 req.repo,
-                "share.failed",
+                AuditAction::ShareFailed.as_str(),
                 Some(req.lane.id.as_str()),
                 false,
                 json!({
@@ -66,13 +72,18 @@ pub fn stop(store: &mut ShareStore, repo: &str, lane: &str) -> Result<Option<Sha
     store.audit(&crate::store::journal::request_event(
         &actor(),
         repo,
-        "share.stopped",
+        AuditAction::ShareStopped.as_str(),
         Some(lane),
         &json!({ "tool": share.tool.as_str() }),
     ))?;
     stop_share(&share);
     store.end(&share.id, "stopped")?;
-    store.audit(&event("share.stopped", &share, true, json!({})))?;
+    store.audit(&event(
+        AuditAction::ShareStopped.as_str(),
+        &share,
+        true,
+        json!({}),
+    ))?;
     Ok(Some(share))
 }
 
@@ -85,12 +96,17 @@ pub fn reconcile(store: &mut ShareStore, repo: &str) -> Result<Vec<Share>, Share
         if now >= share.expires {
             stop_share(&share);
             store.end(&share.id, "expired")?;
-            store.audit(&event("share.expired", &share, true, json!({})))?;
+            store.audit(&event(
+                AuditAction::ShareExpired.as_str(),
+                &share,
+                true,
+                json!({}),
+            ))?;
         } else if !is_alive(&share) {
             stop_share(&share);
             store.end(&share.id, "died")?;
             store.audit(&event(
-                "share.ended",
+                AuditAction::ShareEnded.as_str(),
                 &share,
                 false,
                 json!({ "error": format!("the {} server on {} is gone", share.tool.as_str(), share.socket.display()) }),

@@ -7,28 +7,36 @@ use std::time::{Duration, Instant};
 
 use crate::integrations::share::{Share, Tool};
 
-/// The program's path on PATH, if any.
+/// The executable's path on PATH, if any.
 pub fn which(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
+    which::which(program).ok()
 }
 
 /// Run `cmd` to completion, killing it when `timeout` passes; `None` on timeout or spawn error.
+///
+/// Its stdout and stderr are read while it runs, on a thread each: a child that writes more
+/// than a pipe holds (64 KiB) would otherwise block on the write and never exit.
 pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Option<Output> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().ok()?;
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| tracing::warn!("cannot run {program}: {e}"))
+        .ok()?;
     let deadline = Instant::now() + timeout;
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
     let mut pause = Duration::from_millis(10);
-    loop {
+    let status = loop {
         match child.try_wait() {
-            Ok(Some(_)) => return child.wait_with_output().ok(),
+            Ok(Some(status)) => break status,
             Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
+                tracing::debug!("{program} still running after {timeout:?}: killed");
+                if let Err(e) = child.kill().and_then(|()| child.wait().map(drop)) {
+                    tracing::warn!("cannot stop {program} after its timeout: {e}");
+                }
                 return None;
             }
             Ok(None) => {
@@ -36,9 +44,43 @@ pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Option<Output> 
                 std::thread::sleep(pause);
                 pause = (pause * 2).min(Duration::from_millis(200));
             }
-            Err(_) => return None,
+            Err(e) => {
+                tracing::warn!("waiting for {program}: {e}");
+                return None;
+            }
+        }
+    };
+    // A process it left running may hold the pipes open: read until the deadline, no longer.
+    let rest = deadline.saturating_duration_since(Instant::now());
+    let stdout = stdout.recv_timeout(rest).ok()?;
+    let rest = deadline.saturating_duration_since(Instant::now());
+    let stderr = stderr.recv_timeout(rest).ok()?;
+    Some(Output {
+        status,
+        stdout,
+        stderr,
+    })
+}
+
+/// Read a pipe to its end on a thread of its own; the bytes arrive on the channel.
+fn drain(pipe: Option<impl std::io::Read + Send + 'static>) -> std::sync::mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    match pipe {
+        Some(mut p) => {
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                if let Err(e) = p.read_to_end(&mut buf) {
+                    tracing::warn!("reading a child's output: {e}");
+                }
+                // The caller may have stopped waiting.
+                let _ = tx.send(buf);
+            });
+        }
+        None => {
+            let _ = tx.send(Vec::new());
         }
     }
+    rx
 }
 
 /// A command for tmate or tmux on a private socket, without the caller's `TMUX` and
@@ -68,30 +110,48 @@ pub fn has_session(prog: &str, socket: &Path) -> bool {
 
 /// Stop the server on `socket` (tmate and tmux both take `kill-server`).
 pub fn kill_server(prog: &str, socket: &Path) {
-    if socket.exists() {
-        let _ = query(prog, socket, &["kill-server"]);
+    // A server that already died leaves its socket behind: failing to stop it is normal then.
+    if socket.exists() && query(prog, socket, &["kill-server"]).is_none() {
+        tracing::debug!(socket = %socket.display(), "{prog} kill-server failed (server already gone?)");
     }
 }
 
-/// SIGTERM a process if it is still there (with `kill(1)`, keeping this crate free of unsafe).
+/// SIGTERM a process if it is still there.
 pub fn kill_pid(pid: u32) {
     if pid > 1 {
-        let _ = crate::config::secrets::command("kill")
-            .arg(pid.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        let target = i32::try_from(pid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw);
+        if let Some(p) = target {
+            signal(
+                rustix::process::kill_process(p, rustix::process::Signal::TERM),
+                pid,
+            );
+        }
     }
 }
 
 /// SIGTERM a whole process group (the watchdog's `sh` and its `sleep`).
 pub fn kill_group(pgid: u32) {
     if pgid > 1 {
-        let _ = crate::config::secrets::command("kill")
-            .args(["-TERM", "--", &format!("-{pgid}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        let target = i32::try_from(pgid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw);
+        if let Some(p) = target {
+            signal(
+                rustix::process::kill_process_group(p, rustix::process::Signal::TERM),
+                pgid,
+            );
+        }
+    }
+}
+
+/// A process already gone is normal; any other failure is logged.
+fn signal(result: rustix::io::Result<()>, pid: u32) {
+    match result {
+        Ok(()) => {}
+        Err(rustix::io::Errno::SRCH) => tracing::debug!(pid, "already gone"),
+        Err(e) => tracing::warn!(pid, "cannot stop a share's process: {e}"),
     }
 }
 
@@ -126,4 +186,42 @@ pub fn watchdog(share: &Share, ttl: Duration) -> std::io::Result<u32> {
 /// Single-quote `s` for sh.
 pub fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn a_child_writing_more_than_a_pipe_holds_finishes_with_all_its_output() {
+        // 1 MiB on each stream: far beyond the 64 KiB a pipe buffers.
+        let out = run_with_timeout(
+            crate::config::secrets::command("sh")
+                .arg("-c")
+                .arg("head -c 1048576 /dev/zero; head -c 1048576 /dev/zero >&2; exit 3"),
+            Duration::from_secs(60),
+        )
+        .expect("the child finished");
+        assert_eq!(out.stdout.len(), 1 << 20);
+        assert_eq!(out.stderr.len(), 1 << 20);
+        assert_eq!(out.status.code(), Some(3));
+    }
+
+    #[test]
+    fn a_child_past_its_deadline_is_killed_and_reported_as_none() {
+        let started = Instant::now();
+        let out = run_with_timeout(
+            crate::config::secrets::command("sleep").arg("30"),
+            Duration::from_millis(200),
+        );
+        assert!(out.is_none());
+        assert!(started.elapsed() < Duration::from_secs(20));
+    }
+
+    #[test]
+    fn which_finds_only_executables() {
+        assert!(which("sh").is_some());
+        assert!(which("helios-no-such-program").is_none());
+    }
 }

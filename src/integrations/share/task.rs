@@ -38,12 +38,16 @@ pub fn start(
             let journal = journal.clone();
             // Share rows live in the journal's database; their audit events go through the
             // journal writer, durably, before the share task goes on.
-            let _ = tokio::task::spawn_blocking(move || {
+            let done = tokio::task::spawn_blocking(move || {
                 for ev in handle(&ctx, effect, &journal) {
+                    // The console may be gone; nothing is left to tell then.
                     let _ = events.send(Event::Share(ev));
                 }
             })
             .await;
+            if let Err(e) = done {
+                tracing::error!("a share effect panicked: {e}");
+            }
         }
     });
     tx

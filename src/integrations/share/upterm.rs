@@ -127,7 +127,13 @@ pub fn start(share: &mut Share, session: &str, cfg: &ShareConfig) -> Result<(), 
             share.links = links;
             return Ok(());
         }
-        let said = std::fs::read_to_string(&log).unwrap_or_default();
+        // Not there until upterm writes its first line.
+        let said = std::fs::read_to_string(&log).unwrap_or_else(|e| {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(log = %log.display(), "cannot read upterm's output: {e}");
+            }
+            String::new()
+        });
         if said.contains("upterm exited") {
             return Err(ShareError::Failed {
                 tool: TOOL,

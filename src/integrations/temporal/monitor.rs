@@ -15,6 +15,7 @@ use crate::app::temporal::model::{LinkedWorkflow, QueueInfo, Snapshot, WfStatus}
 use crate::config::TemporalConfig;
 use crate::integrations::temporal::client::{TemporalClient, TemporalError};
 use crate::integrations::temporal::triage::{self, AuditContext};
+use crate::model::retry::Backoff;
 use crate::store::journal::JournalHandle;
 
 /// At most this many task queues are described per refresh.
@@ -75,24 +76,24 @@ impl TemporalMonitor {
     /// Run until the effect channel closes.
     pub async fn run(mut self, mut rx: UnboundedReceiver<TemporalEffect>) {
         let every = Duration::from_secs(self.cfg.refresh_secs.max(1));
-        let mut backoff = Duration::from_secs(1);
+        let mut backoff = Backoff::new(Duration::from_secs(1), MAX_BACKOFF);
         loop {
             let wait = match self.refresh().await {
                 Ok(()) => {
-                    backoff = Duration::from_secs(1);
+                    backoff.reset();
                     every
                 }
                 Err(e) => {
                     if e.is_transport() {
                         self.client = None;
                     }
+                    let w = backoff.next_delay();
+                    tracing::info!(address = %self.cfg.address, "Temporal unreachable, retrying in {w:?}: {e}");
                     self.send(TemporalEvent::Unreachable {
                         reason: e.to_string(),
                         at: Instant::now(),
-                        retry_secs: backoff.as_secs(),
+                        retry_secs: w.as_secs(),
                     });
-                    let w = backoff;
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
                     w
                 }
             };

@@ -41,7 +41,13 @@ pub async fn request(
     let lane = lane_of(&req.id, None).map(str::to_string);
     let detail = json!({ "workflow_id": req.id, "run_id": req.run_id });
     tokio::task::spawn_blocking(move || {
-        journal.request(&audit.actor, &audit.repo, action, lane.as_deref(), &detail)
+        journal.request(
+            &audit.actor,
+            &audit.repo,
+            action.as_str(),
+            lane.as_deref(),
+            &detail,
+        )
     })
     .await
     .map_err(|e| format!("not done: {e}"))?
@@ -151,7 +157,7 @@ pub fn record(
     journal.record(AuditEvent::new(
         &audit.actor,
         &audit.repo,
-        req.op.audit_action(),
+        req.op.audit_action().as_str(),
         lane_of(&req.id, None),
         result.is_ok(),
         detail,

@@ -51,10 +51,19 @@ pub fn lane_set_file(name: &str) -> PathBuf {
 
 /// The remembered lane set, empty when unknown.
 pub fn remembered(name: &str) -> BTreeSet<String> {
-    std::fs::read_to_string(lane_set_file(name))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default()
+    let file = lane_set_file(name);
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return BTreeSet::new(),
+        Err(e) => {
+            tracing::warn!(file = %file.display(), "cannot read the session's lane set: {e}");
+            return BTreeSet::new();
+        }
+    };
+    serde_json::from_str(&text).unwrap_or_else(|e| {
+        tracing::warn!(file = %file.display(), "unreadable lane set, taken as empty: {e}");
+        BTreeSet::new()
+    })
 }
 
 /// Remember `lanes` as the session's lane set.

@@ -142,8 +142,14 @@ fn keep_backup(path: &Path, text: &str) {
         return;
     }
     let tmp = backup.with_extension("helios-bak.tmp");
-    if std::fs::write(&tmp, text).is_ok() && std::fs::rename(&tmp, &backup).is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let written = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &backup));
+    if let Err(e) = written {
+        tracing::warn!(backup = %backup.display(), "cannot keep a backup of par's state: {e}");
+        if let Err(e) = std::fs::remove_file(&tmp)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(file = %tmp.display(), "cannot remove: {e}");
+        }
     }
 }
 

@@ -29,6 +29,9 @@ pub struct Watch {
     screens: HashMap<LaneId, Seen>,
     ticks: u32,
     probing: Arc<AtomicBool>,
+    /// The wall clock at the first tick, and that tick's instant: later ticks' wall time is
+    /// derived from their instants, so the clock a test gives the engine is the one it uses.
+    origin: Option<(std::time::Instant, OffsetDateTime)>,
 }
 
 /// The last look at one lane's screen.
@@ -47,8 +50,12 @@ impl Default for Patterns {
 
 impl<B: PtyBackend> Engine<B> {
     /// Look at every lane's screen and send what changed and what it shows.
-    pub(crate) fn observe_screens(&mut self) {
-        let at = OffsetDateTime::now_utc();
+    pub(crate) fn observe_screens(&mut self, now: std::time::Instant) {
+        let (i0, w0) = *self
+            .watch
+            .origin
+            .get_or_insert_with(|| (now, OffsetDateTime::now_utc()));
+        let at = w0 + now.saturating_duration_since(i0);
         let mut obs = Vec::with_capacity(self.state.lanes.len());
         for lane in &self.state.lanes {
             let id = lane.id();
@@ -158,9 +165,9 @@ impl<B: PtyBackend> Engine<B> {
             let store = match SqliteStore::open(&path) {
                 Ok(s) => s,
                 Err(e) => {
-                    let _ = events.send(Event::JournalFailed {
-                        error: format!("reading lane states: {e}"),
-                    });
+                    // The journal's own failure is already in the status line; a second,
+                    // differently worded one would push the user's refusal message away.
+                    tracing::warn!("reading lane states: {e}");
                     return;
                 }
             };
@@ -168,10 +175,12 @@ impl<B: PtyBackend> Engine<B> {
             for (lane, dir) in lanes {
                 let key = canonical(&dir);
                 let state = lane_state::get(store.conn(), &key)
+                    .inspect_err(|e| tracing::warn!("reading lane {lane}'s state: {e}"))
                     .ok()
                     .flatten()
                     .map(|s| (s.state, s.why, s.evidence));
                 let hook = lane_state::decisive_signal(store.conn(), &key)
+                    .inspect_err(|e| tracing::warn!("reading lane {lane}'s hook signals: {e}"))
                     .ok()
                     .flatten();
                 loaded.push(LoadedState { lane, state, hook });
@@ -205,14 +214,8 @@ impl<B: PtyBackend> Engine<B> {
                     let _ = events.send(Event::Journalled { event });
                 }
                 Ok(None) => {}
-                Err(e) => {
-                    let _ = events.send(Event::JournalFailed {
-                        error: format!(
-                            "recording lane {key_lane}'s state: {e}",
-                            key_lane = key.lane
-                        ),
-                    });
-                }
+                // Shown (once) by the journal's own failure; the decision is redone next tick.
+                Err(e) => tracing::warn!("recording lane {}'s state: {e}", key.lane),
             }
         });
     }

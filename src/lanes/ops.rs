@@ -1,0 +1,35 @@
+//! The lane operations the console's engine runs on blocking threads, behind a trait: par's CLI
+//! (with its checks against par's state and tmux) in the console, a double in the engine's tests.
+
+use std::path::Path;
+
+use crate::lanes::{LaneError, LaneInfo, par, work};
+use crate::model::work::Unsaved;
+
+/// Create, send to and remove lanes.
+pub trait LaneOps: std::fmt::Debug + Send + Sync {
+    /// `par start LABEL [--base REF]`; the tmux session made.
+    fn start(&self, repo: &Path, label: &str, base: Option<&str>) -> Result<String, LaneError>;
+    /// `par send TARGET TEXT` (`all`: every par lane of `repo`).
+    fn send(&self, repo: &Path, target: &str, text: &str) -> Result<(), LaneError>;
+    /// Remove the lane, refused when it holds unsaved work unless `force`; what was discarded.
+    fn remove(&self, repo: &Path, lane: &LaneInfo, force: bool) -> Result<Unsaved, LaneError>;
+}
+
+/// The real operations: [`par`] and [`work::remove`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ParLanes;
+
+impl LaneOps for ParLanes {
+    fn start(&self, repo: &Path, label: &str, base: Option<&str>) -> Result<String, LaneError> {
+        par::start(repo, label, base)
+    }
+
+    fn send(&self, repo: &Path, target: &str, text: &str) -> Result<(), LaneError> {
+        par::send(repo, target, text)
+    }
+
+    fn remove(&self, repo: &Path, lane: &LaneInfo, force: bool) -> Result<Unsaved, LaneError> {
+        work::remove(repo, lane, force)
+    }
+}

@@ -1,0 +1,348 @@
+//! The engine, which carries out the reducer's effects: quiet-lane detection on the 1 s tick,
+//! and the lane effects (create, send, remove) against a par double, each durable in the
+//! journal before it runs and reported back as an event.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod fixture;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use fixture::state_with;
+use helios::app::{Action, AppState, Event};
+use helios::lanes::ops::LaneOps;
+use helios::lanes::work::{Commit, Unsaved};
+use helios::lanes::{LaneError, LaneId, LaneInfo};
+use helios::runtime::{Engine, EngineCtx};
+use helios::store::{EventQuery, EventResult, EventStore as _};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+const QUIET: Duration = Duration::from_secs(20);
+
+fn id(s: &str) -> LaneId {
+    LaneId::new(s)
+}
+
+/// A PTY backend whose lanes' screens are what the test says.
+#[derive(Default)]
+struct Ptys {
+    rows: HashMap<LaneId, Vec<String>>,
+    screens: helios::pty::Screens,
+}
+
+impl helios::pty::PtyBackend for Ptys {
+    fn sync(&mut self, _: &[LaneInfo]) -> Vec<helios::pty::PtyError> {
+        Vec::new()
+    }
+    fn write(&mut self, _: &LaneId, _: Vec<u8>) -> Result<(), helios::pty::PtyError> {
+        Ok(())
+    }
+    fn resize(&mut self, _: &LaneId, _: u16, _: u16) {}
+    fn set_scroll(&mut self, _: &LaneId, _: usize) {}
+    fn notice_handled(&self, _: &LaneId) {}
+    fn snapshot(&self, lane: &LaneId) -> Option<helios::pty::Snapshot> {
+        let rows = self.rows.get(lane)?.clone();
+        Some(helios::pty::Snapshot {
+            cursor_row: rows.len().saturating_sub(1),
+            rows,
+        })
+    }
+    fn input_modes(&self, _: &LaneId) -> helios::pty::InputModes {
+        helios::pty::InputModes::default()
+    }
+    fn screens(&self) -> &dyn helios::ui::ScreenSource {
+        &self.screens
+    }
+    fn shutdown(&mut self) {}
+}
+
+/// par, played by the test: records each call, answers as told.
+#[derive(Debug, Default)]
+struct FakePar {
+    calls: Mutex<Vec<String>>,
+    /// `start` fails with this when set.
+    start_error: Option<LaneError>,
+    /// What `remove` reports as discarded.
+    lost: Unsaved,
+}
+
+impl FakePar {
+    fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
+impl LaneOps for FakePar {
+    fn start(&self, repo: &Path, label: &str, base: Option<&str>) -> Result<String, LaneError> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("start {} {label} {base:?}", repo.display()));
+        match &self.start_error {
+            Some(e) => Err(e.clone()),
+            None => Ok(format!("par-demo-{label}")),
+        }
+    }
+    fn send(&self, _: &Path, target: &str, text: &str) -> Result<(), LaneError> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("send {target} {text}"));
+        Ok(())
+    }
+    fn remove(&self, _: &Path, lane: &LaneInfo, force: bool) -> Result<Unsaved, LaneError> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("remove {} force={force}", lane.id));
+        Ok(self.lost.clone())
+    }
+}
+
+struct Rig {
+    engine: Engine<Ptys>,
+    rx: UnboundedReceiver<Event>,
+    journal: PathBuf,
+    handle: helios::store::journal::JournalHandle,
+    _dir: tempfile::TempDir,
+}
+
+fn rig(state: AppState, par: Arc<FakePar>) -> Rig {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.sqlite");
+    let (handle, _join) = helios::store::journal::spawn(journal.clone(), |_| {}).unwrap();
+    let (events, rx) = tokio::sync::mpsc::unbounded_channel();
+    let ctx = EngineCtx {
+        events,
+        journal: handle.clone(),
+        actor: "test@host".into(),
+        quiet: QUIET,
+        integrations: None,
+        lanes: par,
+    };
+    Rig {
+        engine: Engine::new(state, Ptys::default(), ctx),
+        rx,
+        journal,
+        handle,
+        _dir: dir,
+    }
+}
+
+impl Rig {
+    /// The next lane command's result, fed back into the engine as the loop would.
+    async fn done(&mut self) -> Result<String, String> {
+        loop {
+            let ev = tokio::time::timeout(Duration::from_secs(30), self.rx.recv())
+                .await
+                .expect("the lane command reported back")
+                .expect("the channel is open");
+            if let Event::LaneCommandDone { result, .. } = &ev {
+                let r = result.clone();
+                self.engine.handle(ev);
+                return r;
+            }
+        }
+    }
+
+    /// `action result lane` of every journalled event, oldest first.
+    fn journalled(&self) -> Vec<String> {
+        // The writer appends in order: once this marker is durable, everything before it is.
+        let marker = helios::store::AuditEvent::new(
+            "test",
+            "demo",
+            "test.marker",
+            None,
+            true,
+            serde_json::Value::Null,
+        );
+        self.handle.record_sync(marker).unwrap();
+        helios::store::sqlite::SqliteStore::open(&self.journal)
+            .unwrap()
+            .query(&EventQuery::default())
+            .unwrap()
+            .iter()
+            .filter(|e| e.action != "test.marker")
+            .map(|e| {
+                let r = if e.result == EventResult::Ok {
+                    "ok"
+                } else {
+                    "error"
+                };
+                format!("{} {r} {}", e.action, e.lane.as_deref().unwrap_or("-"))
+            })
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn the_tick_reads_each_lanes_screen_into_its_state() {
+    use helios::agent::{Status, WaitKind};
+    let (state, _) = state_with(&["a", "b", "c"], (120, 40));
+    let mut rig = rig(state, Arc::default());
+    let status = |rig: &Rig, l: &str| {
+        rig.engine
+            .state
+            .lane(&id(l))
+            .unwrap()
+            .agent
+            .state
+            .as_ref()
+            .map(|s| s.status)
+    };
+    let set = |rig: &mut Rig, l: &str, rows: &[&str]| {
+        rig.engine
+            .ptys
+            .rows
+            .insert(id(l), rows.iter().map(|r| (*r).to_string()).collect());
+    };
+    let t0 = Instant::now();
+    set(&mut rig, "a", &["compiling 1"]);
+    set(&mut rig, "b", &["compiling 1"]);
+    set(&mut rig, "c", &["user@host:~/src$"]);
+    // The first look is not a change: nothing is known to be working yet.
+    rig.engine.tick(t0);
+    assert_eq!(status(&rig, "a"), Some(Status::Unknown));
+    assert_eq!(
+        status(&rig, "c"),
+        Some(Status::Shell),
+        "a shell prompt, no agent"
+    );
+    // Rows that change are work.
+    set(&mut rig, "a", &["compiling 2"]);
+    set(&mut rig, "b", &["compiling 2"]);
+    rig.engine.tick(t0 + Duration::from_secs(1));
+    assert_eq!(status(&rig, "a"), Some(Status::Working));
+    // a settles on Claude's permission box: waiting, with the line above the question.
+    set(
+        &mut rig,
+        "a",
+        &[
+            "╭────────────────────────╮",
+            "│ Bash command           │",
+            "│   rm -rf build         │",
+            "│ Do you want to proceed? │",
+            "│ ❯ 1. Yes               │",
+            "╰────────────────────────╯",
+        ],
+    );
+    rig.engine.tick(t0 + Duration::from_secs(2));
+    assert_eq!(status(&rig, "a"), Some(Status::Working), "still moving");
+    rig.engine.tick(t0 + Duration::from_secs(4));
+    assert_eq!(
+        status(&rig, "a"),
+        Some(Status::Waiting(WaitKind::Permission))
+    );
+    let a = rig.engine.state.lane(&id("a")).unwrap();
+    assert_eq!(a.agent.state.as_ref().unwrap().reason, "rm -rf build");
+    assert!(a.attention.is_some());
+    // b went quiet with no prompt: working for quiet_secs, then honestly unknown.
+    assert_eq!(status(&rig, "b"), Some(Status::Working));
+    rig.engine
+        .tick(t0 + Duration::from_secs(1) + QUIET + Duration::from_secs(1));
+    assert_eq!(status(&rig, "b"), Some(Status::Unknown));
+    assert!(rig.engine.state.lane(&id("b")).unwrap().attention.is_none());
+    // Typing into the waiting lane answers it.
+    rig.engine.handle(Action::Select { lane: id("a") });
+    rig.engine.handle(Action::Focus);
+    rig.engine.handle(Action::WriteFocused {
+        bytes: b"1".to_vec(),
+    });
+    assert_eq!(status(&rig, "a"), Some(Status::Working));
+}
+
+#[tokio::test]
+async fn creating_a_lane_runs_par_after_its_request_is_durable_and_sends_the_command() {
+    let (state, _) = state_with(&["a"], (120, 40));
+    let par = Arc::new(FakePar::default());
+    let mut rig = rig(state, Arc::clone(&par));
+    rig.engine.handle(Action::CreateLane {
+        label: "fix-login".into(),
+        base: Some("main".into()),
+        cmd: Some("claude".into()),
+    });
+    let result = rig.done().await;
+    assert_eq!(
+        result.as_deref(),
+        Ok("lane fix-login created (tmux session par-demo-fix-login)")
+    );
+    assert_eq!(
+        par.calls(),
+        [
+            "start /tmp/demo fix-login Some(\"main\")",
+            "send fix-login claude"
+        ]
+    );
+    assert_eq!(
+        rig.journalled(),
+        ["action.requested ok fix-login", "lane.created ok fix-login"]
+    );
+    let flash = rig.engine.state.flash.clone().unwrap();
+    assert!(flash.text.contains("fix-login created"), "{flash:?}");
+}
+
+#[tokio::test]
+async fn a_refused_create_is_recorded_as_failed_and_shown() {
+    let (state, _) = state_with(&["a"], (120, 40));
+    let par = Arc::new(FakePar {
+        start_error: Some(LaneError::LabelTaken { label: "a".into() }),
+        ..FakePar::default()
+    });
+    let mut rig = rig(state, Arc::clone(&par));
+    rig.engine.handle(Action::CreateLane {
+        label: "a".into(),
+        base: None,
+        cmd: Some("claude".into()),
+    });
+    let err = rig.done().await.unwrap_err();
+    assert!(err.contains("label a is taken"), "{err}");
+    // No command is sent into a lane that was not made.
+    assert_eq!(par.calls(), ["start /tmp/demo a None"]);
+    assert_eq!(
+        rig.journalled(),
+        ["action.requested ok a", "lane.created error a"]
+    );
+}
+
+#[tokio::test]
+async fn send_and_remove_go_to_par_for_par_lanes() {
+    let (state, _) = state_with(&["a", "b"], (120, 40));
+    let par = Arc::new(FakePar {
+        lost: Unsaved {
+            commits: vec![Commit {
+                hash: "abc1234".into(),
+                subject: "wip".into(),
+            }],
+            commit_count: 1,
+            ..Unsaved::default()
+        },
+        ..FakePar::default()
+    });
+    let mut rig = rig(state, Arc::clone(&par));
+    rig.engine.handle(Action::SendLine {
+        target: helios::app::action::SendTarget::All,
+        text: "cargo test".into(),
+    });
+    assert_eq!(rig.done().await.as_deref(), Ok("sent to all"));
+    rig.engine.handle(Action::RemoveLane {
+        lane: id("b"),
+        force: true,
+    });
+    let removed = rig.done().await.unwrap();
+    assert!(
+        removed.starts_with("lane b removed; discarded"),
+        "{removed}"
+    );
+    assert_eq!(par.calls(), ["send all cargo test", "remove b force=true"]);
+    assert_eq!(
+        rig.journalled(),
+        [
+            "action.requested ok all",
+            "lane.text_sent ok all",
+            "action.requested ok b",
+            "lane.removed ok b"
+        ]
+    );
+}

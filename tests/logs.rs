@@ -1,0 +1,91 @@
+//! The log file, through the real binary: `--log-file` and `HELIOS_LOG` choose where and how
+//! much; the default is a daily file under `$XDG_STATE_HOME/helios`; a log that cannot be
+//! written costs one line on stderr and nothing else; log lines never go to the terminal.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use support::World;
+
+/// A command that fails inside helios (not in clap): a layout template that does not exist.
+const FAILING: [&str; 6] = ["layout", "write", "--template", "nosuch", "--out", "-"];
+
+#[test]
+fn a_failing_command_logs_its_error_at_the_level_helios_log_asks_for() {
+    let world = World::new("logs");
+    let file = world.path("logs/run.log");
+    let out = world
+        .helios()
+        .args(FAILING)
+        .arg("--log-file")
+        .arg(&file)
+        .env("HELIOS_LOG", "debug")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    let log = std::fs::read_to_string(&file).unwrap();
+    let error = log
+        .lines()
+        .find(|l| l.contains("ERROR") && l.contains("no layout template \"nosuch\""));
+    assert!(error.is_some(), "no error line in the log:\n{log}");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("DEBUG") && l.contains("starting")),
+        "HELIOS_LOG=debug did not log at debug:\n{log}"
+    );
+    // The user still sees the error, and only the error: no log line on the terminal.
+    assert!(stderr.contains("no layout template"), "{stderr}");
+    assert!(
+        !stderr.contains("DEBUG") && !stderr.contains("ERROR"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn without_the_flag_the_log_is_a_daily_file_in_the_state_dir_at_warn() {
+    let world = World::new("logs");
+    let out = world
+        .helios()
+        .args(FAILING)
+        .env_remove("HELIOS_LOG")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let dir = world.path("state/helios");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("helios.") && n.rsplit('.').next() == Some("log"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let log = std::fs::read_to_string(dir.join(&files[0])).unwrap();
+    assert!(log.contains("no layout template"), "{log}");
+    assert!(
+        !log.contains("DEBUG"),
+        "debug lines at the default level:\n{log}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn an_unwritable_log_is_one_line_on_stderr_and_the_command_still_runs() {
+    let world = World::new("logs");
+    // A regular file where the log's directory should be.
+    let blocker = world.path("blocker");
+    std::fs::write(&blocker, "x").unwrap();
+    let out = world
+        .helios()
+        .args(["config", "check", "--log-file"])
+        .arg(blocker.join("sub/helios.log"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ok"));
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].contains("cannot write logs in"), "{stderr}");
+    assert!(lines[0].contains("blocker"), "{stderr}");
+}
