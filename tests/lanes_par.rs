@@ -89,6 +89,7 @@ fn ptys(
         shell: "/bin/sh".into(),
         env: world.env(),
         tmux_client: mode,
+        colors: helios::pty::QueryColors::default(),
     };
     (PortablePtys::new(config, tx), rx)
 }

@@ -475,6 +475,7 @@ pub fn replay(output: &[u8], screen: &Arc<LaneScreen>) -> usize {
         exited: Arc::new(AtomicBool::new(false)),
         detached: Arc::new(AtomicBool::new(false)),
         behind: None,
+        replies: None,
     };
     let (writer, asked) = mpsc::channel();
     read_loop(output, &ctx, &writer, None);

@@ -1,18 +1,19 @@
 //! A lane's screen model: a vt100 parser behind its own mutex (locked briefly by the lane's
 //! reader and by the renderer, never one lock over all lanes), the merged-notice flag, and the
-//! callbacks that catch the bell and OSC 9 / OSC 777 notifications.
+//! callbacks that catch the bell and OSC 9 / OSC 777 notifications and answer terminal queries.
 
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-
-use tui_term::vt100::{Callbacks, Parser, Screen};
+use std::time::{Duration, Instant};
 
 use crate::model::LaneId;
 use crate::pty::ScreenSource;
+use crate::pty::answers::{self, ExtraModes, QueryColors};
 use crate::pty::csi_cap::CsiCap;
+use crate::pty::vt::{Callbacks, Parser, Screen};
 
 /// What the parser saw in one chunk of output that needs a human.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -21,16 +22,60 @@ pub struct Notices {
     pub bell: bool,
     /// The text of the last OSC 9 / OSC 777 notification.
     pub notify: Option<String>,
+    /// Answers to the terminal queries in the chunk, for the lane's input (written back only
+    /// where helios is the lane's terminal: not in tmux control mode, where tmux answered).
+    pub replies: Vec<u8>,
+    /// The lane is inside a synchronized update (mode 2026): its screen is not shown changed
+    /// until the update ends, so no output notice is due.
+    pub held: bool,
 }
 
-impl Callbacks for Notices {
+/// How long a synchronized update may hold a lane's screen back (a program that never ends
+/// one must not freeze its lane).
+const SYNC_LIMIT: Duration = Duration::from_secs(1);
+
+/// The parser's callbacks: what needs a human, the colours queries are answered with, and the
+/// modes vt100 does not keep.
+#[derive(Debug, Default)]
+struct LaneCallbacks {
+    notices: Notices,
+    colors: QueryColors,
+    extra: ExtraModes,
+    /// When the open synchronized update began.
+    sync_since: Option<Instant>,
+}
+
+impl Callbacks for LaneCallbacks {
     fn audible_bell(&mut self, _: &mut Screen) {
-        self.bell = true;
+        self.notices.bell = true;
     }
 
     fn unhandled_osc(&mut self, _: &mut Screen, params: &[&[u8]]) {
         if let Some(text) = notification(params) {
-            self.notify = Some(text);
+            self.notices.notify = Some(text);
+        } else if let Some(reply) = answers::osc(&self.colors, params) {
+            self.notices.replies.extend_from_slice(&reply);
+        }
+    }
+
+    fn unhandled_csi(
+        &mut self,
+        screen: &mut Screen,
+        i1: Option<u8>,
+        i2: Option<u8>,
+        params: &[&[u16]],
+        c: char,
+    ) {
+        if let (Some(b'?'), None, 'h' | 'l') = (i1, i2, c) {
+            if params.iter().any(|p| p.first() == Some(&2026)) {
+                let on = c == 'h';
+                self.extra.synchronized = on;
+                self.sync_since = on.then(Instant::now);
+            }
+            return;
+        }
+        if let Some(reply) = answers::csi(screen, self.extra, i1, i2, params, c) {
+            self.notices.replies.extend_from_slice(&reply);
         }
     }
 }
@@ -89,7 +134,7 @@ fn model_size(rows: u16, cols: u16) -> (u16, u16) {
 
 /// A lane's parser and the filter in front of it, behind one lock.
 struct Model {
-    parser: Parser<Notices>,
+    parser: Parser<LaneCallbacks>,
     cap: CsiCap,
     /// Scrollback lines, for a screen that starts over.
     scrollback: usize,
@@ -107,9 +152,13 @@ pub fn panic_is_contained() -> bool {
 }
 
 impl Model {
-    fn new(rows: u16, cols: u16, scrollback: usize) -> Self {
+    fn new(rows: u16, cols: u16, scrollback: usize, colors: QueryColors) -> Self {
+        let callbacks = LaneCallbacks {
+            colors,
+            ..LaneCallbacks::default()
+        };
         Self {
-            parser: Parser::new_with_callbacks(rows, cols, scrollback, Notices::default()),
+            parser: Parser::new_with_callbacks(rows, cols, scrollback, callbacks),
             cap: CsiCap::default(),
             scrollback,
         }
@@ -123,13 +172,14 @@ impl Model {
     fn guarded<R: Default>(
         &mut self,
         size: (u16, u16),
-        f: impl FnOnce(&mut Parser<Notices>) -> R,
+        f: impl FnOnce(&mut Parser<LaneCallbacks>) -> R,
     ) -> R {
         CONTAINED.with(|c| c.set(true));
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(&mut self.parser)));
         CONTAINED.with(|c| c.set(false));
         result.unwrap_or_else(|_| {
-            *self = Self::new(size.0, size.1, self.scrollback);
+            let colors = self.parser.callbacks().colors;
+            *self = Self::new(size.0, size.1, self.scrollback, colors);
             R::default()
         })
     }
@@ -153,10 +203,15 @@ impl std::fmt::Debug for LaneScreen {
 impl LaneScreen {
     /// A blank screen of `rows` x `cols` keeping `scrollback` lines.
     pub fn new(rows: u16, cols: u16, scrollback: usize) -> Self {
+        Self::with_colors(rows, cols, scrollback, QueryColors::default())
+    }
+
+    /// A blank screen whose colour queries are answered with `colors`.
+    pub fn with_colors(rows: u16, cols: u16, scrollback: usize, colors: QueryColors) -> Self {
         Self {
             model: Mutex::new({
                 let (rows, cols) = model_size(rows, cols);
-                Model::new(rows, cols, scrollback)
+                Model::new(rows, cols, scrollback, colors)
             }),
             pending: AtomicBool::new(false),
             version: AtomicU64::new(VERSIONS.fetch_add(1, Ordering::Relaxed)),
@@ -183,11 +238,15 @@ impl LaneScreen {
         let mut m = self.lock();
         let size = m.parser.screen().size();
         let bytes = m.cap.filter(bytes, size.0.max(size.1));
-        let notices = m.guarded(size, |p| {
+        let mut notices = m.guarded(size, |p| {
             p.process(&bytes);
-            std::mem::take(p.callbacks_mut())
+            std::mem::take(&mut p.callbacks_mut().notices)
         });
-        self.bump();
+        let cb = m.parser.callbacks();
+        notices.held = cb.sync_since.is_some_and(|t| t.elapsed() < SYNC_LIMIT);
+        if !notices.held {
+            self.bump();
+        }
         notices
     }
 
