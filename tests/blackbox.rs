@@ -12,7 +12,7 @@ use helios::store::sqlite::SqliteStore;
 use helios::store::{EventQuery, EventStore};
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use support::{World, require, wait_until, wait_until_or};
-use tui_term::vt100::Parser;
+use vt100_016::Parser;
 
 const WAIT: Duration = Duration::from_secs(30);
 

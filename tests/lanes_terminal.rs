@@ -171,3 +171,74 @@ fn a_par_lane_answers_as_tmux_does() {
     assert_answers(&got, &want);
     ptys.shutdown();
 }
+
+/// Byte streams with the sequences vt100 0.18 leaves out (carried out in front of it by
+/// helios), drawn by helios's lane screen and by tmux in a pane of the same size: the same text
+/// in every row. tmux is the reference emulator.
+#[test]
+fn missing_sequences_draw_as_in_tmux() {
+    require("tmux");
+    let world = World::new("app");
+    let (rows, cols) = (6u16, 20u16);
+    let streams: &[(&str, &[u8])] = &[
+        // Where helios differs on purpose, the streams stay clear of it: a REP past the end of
+        // the row (tmux 3.3a stops at the margin; vt100, like xterm, wraps) and a REP of a
+        // non-ASCII character (tmux 3.3a repeats only ASCII; vt100, like xterm, any), and CHT
+        // (`CSI n I`, which tmux 3.3a ignores; helios moves as xterm does, see fixups.rs).
+        ("rep", b"ab\x1b[5bc\r\n=\x1b[19b"),
+        ("decawm", b"\x1b[?7labcdefghijklmnopqrstuvwxyz\r\n\x1b[?7h0123456789abcdefghijklm"),
+        (
+            "tabs",
+            b"\x1b[3g\x1b[4G\x1bH\x1b[9G\x1bH\r\ta\tb\tc\x1b[Zd\r\n\t\te\x1b[9Zf\x1b[3g\r\n\x1b[5G\x1bH\x1b[13G\x1bH\r\t\tg\x1b[g\r\tx",
+        ),
+        ("ind-nel", b"top\x1b[6;1Hbottom\x1bDx\x1bEy\x1b[2;1Hmid\x1bEz"),
+        ("decaln", b"junk\x1b[2;4r\x1b#8\x1b[3;3Hxy"),
+    ];
+    for (name, bytes) in streams {
+        let file = world.path(&format!("{name}.out"));
+        let mut all = bytes.to_vec();
+        all.extend_from_slice(format!("\x1b[{rows};1H{name}-end").as_bytes());
+        std::fs::write(&file, &all).unwrap();
+        let session = format!("c-{name}");
+        let cmd = format!("cat {}; exec sleep 600", file.display());
+        let out = std::process::Command::new("tmux")
+            .args(["new-session", "-d", "-s", &session, "-x", &cols.to_string()])
+            .args(["-y", &rows.to_string(), &cmd])
+            .envs(world.env())
+            .env_remove("TMUX")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        // tmux's status line would take a row of the window.
+        let _ = std::process::Command::new("tmux")
+            .args(["set", "-t", &session, "status", "off"])
+            .envs(world.env())
+            .env_remove("TMUX")
+            .output()
+            .unwrap();
+        let capture = || {
+            let out = std::process::Command::new("tmux")
+                .args(["capture-pane", "-p", "-t", &session])
+                .envs(world.env())
+                .env_remove("TMUX")
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        wait_until_or(
+            &format!("tmux to draw {name}"),
+            WAIT,
+            || capture().contains(&format!("{name}-end")),
+            capture,
+        );
+        let tmux_rows: Vec<String> = capture()
+            .lines()
+            .map(|l| l.trim_end().to_string())
+            .collect();
+        let screen = helios::pty::LaneScreen::new(rows, cols, 0);
+        let _ = screen.feed(&all);
+        let helios_rows: Vec<String> =
+            screen.with(|s| s.rows(0, cols).map(|l| l.trim_end().to_string()).collect());
+        assert_eq!(helios_rows, tmux_rows, "{name}");
+    }
+}

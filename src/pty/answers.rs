@@ -126,6 +126,8 @@ fn xterm_palette(i: u8) -> (u8, u8, u8) {
 pub struct ExtraModes {
     /// Synchronized output (mode 2026) is on.
     pub synchronized: bool,
+    /// Autowrap (DECAWM, mode 7) is off.
+    pub no_wrap: bool,
 }
 
 /// The first value of the `n`th parameter (0 when absent, as terminals default it).
@@ -178,7 +180,7 @@ pub fn csi(
 fn cursor(screen: &Screen) -> (u16, u16) {
     let (row, col) = screen.cursor_position();
     let (_, cols) = screen.size();
-    (row + 1, col.min(cols.saturating_sub(1)) + 1)
+    (row + 1, col.min(cols.get() - 1) + 1)
 }
 
 /// DECRPM's state of a DEC private mode: 1 set, 2 reset, 0 a mode helios does not implement.
@@ -188,6 +190,7 @@ fn dec_mode(screen: &Screen, extra: ExtraModes, mode: u16) -> u8 {
     let encoding = |e: MouseProtocolEncoding| state(screen.mouse_protocol_encoding() == e);
     match mode {
         1 => state(screen.application_cursor()),
+        7 => state(!extra.no_wrap),
         25 => state(!screen.hide_cursor()),
         47 | 1049 => state(screen.alternate_screen()),
         9 => mouse(MouseProtocolMode::Press),
@@ -237,6 +240,11 @@ mod tests {
     use super::*;
     use crate::pty::vt::Parser;
 
+    fn parser(rows: u16, cols: u16) -> Parser {
+        let n = |v| std::num::NonZeroU16::new(v).unwrap();
+        Parser::new(n(rows), n(cols), 0)
+    }
+
     fn ask(parser: &Parser, i1: Option<u8>, i2: Option<u8>, params: &[&[u16]], c: char) -> String {
         let reply = csi(parser.screen(), ExtraModes::default(), i1, i2, params, c);
         String::from_utf8(reply.unwrap_or_default()).unwrap()
@@ -244,7 +252,7 @@ mod tests {
 
     #[test]
     fn reports_follow_the_screen() {
-        let mut p = Parser::new(5, 10, 0);
+        let mut p = parser(5, 10);
         p.process(b"\x1b[3;4Hx");
         assert_eq!(ask(&p, None, None, &[&[5]], 'n'), "\x1b[0n");
         assert_eq!(ask(&p, None, None, &[&[6]], 'n'), "\x1b[3;5R");
@@ -263,7 +271,7 @@ mod tests {
 
     #[test]
     fn decrqm_reports_the_modes_helios_implements() {
-        let mut p = Parser::new(5, 10, 0);
+        let mut p = parser(5, 10);
         let mode = |p: &Parser, m: u16| ask(p, Some(b'?'), Some(b'$'), &[&[m]], 'p');
         assert_eq!(mode(&p, 2004), "\x1b[?2004;2$y");
         assert_eq!(mode(&p, 1049), "\x1b[?1049;2$y");
@@ -273,7 +281,11 @@ mod tests {
         assert_eq!(mode(&p, 1000), "\x1b[?1000;1$y");
         assert_eq!(mode(&p, 1006), "\x1b[?1006;1$y");
         assert_eq!(mode(&p, 2026), "\x1b[?2026;2$y");
-        let sync = ExtraModes { synchronized: true };
+        assert_eq!(mode(&p, 7), "\x1b[?7;1$y");
+        let sync = ExtraModes {
+            synchronized: true,
+            no_wrap: false,
+        };
         let reply = csi(p.screen(), sync, Some(b'?'), Some(b'$'), &[&[2026]], 'p');
         assert_eq!(reply.unwrap(), b"\x1b[?2026;1$y");
         assert_eq!(mode(&p, 12345), "\x1b[?12345;0$y");

@@ -4,13 +4,14 @@
 mod answers;
 mod control;
 mod csi_cap;
+mod fixups;
 pub mod portable;
 pub mod screen;
 
 use crate::model::{LaneId, LaneInfo};
 
 /// The VT emulator behind every lane's screen.
-pub use tui_term::vt100 as vt;
+pub use vt100 as vt;
 
 pub use answers::QueryColors;
 pub use control::replay as replay_control;

@@ -4,6 +4,7 @@
 
 use std::cell::Cell;
 use std::collections::HashMap;
+use std::num::NonZeroU16;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -12,7 +13,8 @@ use std::time::{Duration, Instant};
 use crate::model::LaneId;
 use crate::pty::ScreenSource;
 use crate::pty::answers::{self, ExtraModes, QueryColors};
-use crate::pty::csi_cap::CsiCap;
+use crate::pty::csi_cap::{CsiCap, Piece};
+use crate::pty::fixups::Fixups;
 use crate::pty::vt::{Callbacks, Parser, Screen};
 
 /// What the parser saw in one chunk of output that needs a human.
@@ -110,7 +112,8 @@ pub fn notification(params: &[&[u8]]) -> Option<String> {
 /// repeats a version its old one had.
 static VERSIONS: AtomicU64 = AtomicU64::new(1);
 
-/// The smallest screen the model keeps, whatever the pane's size: vt100 0.16 panics when text
+/// The smallest screen the model keeps, whatever the pane's size (kept from vt100 0.16, which
+/// panicked on smaller ones): vt100 0.16 panicked when text
 /// wraps on a one-row screen (`Grid::col_wrap` subtracts the scrolled row from row 0) and when
 /// a wide character is drawn on a one-column screen (`cols - width`), in release builds too
 /// (upstream vt100-rust issue #37 and PR #29; found by the fuzz targets). The PTY keeps the
@@ -125,17 +128,17 @@ const MIN_SIZE: u16 = 2;
 const MAX_SIZE: u16 = 1000;
 
 /// Rows and columns as the model keeps them.
-fn model_size(rows: u16, cols: u16) -> (u16, u16) {
-    (
-        rows.clamp(MIN_SIZE, MAX_SIZE),
-        cols.clamp(MIN_SIZE, MAX_SIZE),
-    )
+fn model_size(rows: u16, cols: u16) -> (NonZeroU16, NonZeroU16) {
+    let clamp = |n: u16| NonZeroU16::new(n.clamp(MIN_SIZE, MAX_SIZE)).unwrap_or(NonZeroU16::MIN);
+    (clamp(rows), clamp(cols))
 }
 
-/// A lane's parser and the filter in front of it, behind one lock.
+/// A lane's parser, the filter in front of it and the state of the sequences carried out
+/// there, behind one lock.
 struct Model {
     parser: Parser<LaneCallbacks>,
     cap: CsiCap,
+    fix: Fixups,
     /// Scrollback lines, for a screen that starts over.
     scrollback: usize,
 }
@@ -152,36 +155,57 @@ pub fn panic_is_contained() -> bool {
 }
 
 impl Model {
-    fn new(rows: u16, cols: u16, scrollback: usize, colors: QueryColors) -> Self {
+    fn new(size: (NonZeroU16, NonZeroU16), scrollback: usize, colors: QueryColors) -> Self {
         let callbacks = LaneCallbacks {
             colors,
             ..LaneCallbacks::default()
         };
         Self {
-            parser: Parser::new_with_callbacks(rows, cols, scrollback, callbacks),
+            parser: Parser::new_with_callbacks(size.0, size.1, scrollback, callbacks),
             cap: CsiCap::default(),
+            fix: Fixups::default(),
             scrollback,
         }
     }
 
-    /// Run `f` on the parser. vt100 0.16 has panics left in it: a wide character cut by a
-    /// narrower resize stays marked wide in the last column, and drawing or erasing there
-    /// indexes past the row (found by the `lane_screen` fuzz target; real when a pane shrinks
-    /// beside an emoji). Such a panic would end the lane's reader and, through the panic hook,
-    /// the console's terminal mode; instead the lane starts over on a blank screen of `size`.
-    fn guarded<R: Default>(
-        &mut self,
-        size: (u16, u16),
-        f: impl FnOnce(&mut Parser<LaneCallbacks>) -> R,
-    ) -> R {
+    /// Run `f` on the model. vt100 may have panics left in it (0.16 had several: a wide
+    /// character cut by a narrower resize stayed marked wide in the last column, and drawing
+    /// there indexed past the row; found by the `lane_screen` fuzz target). Such a panic would
+    /// end the lane's reader and, through the panic hook, the console's terminal mode; instead
+    /// the lane starts over on a blank screen of the model's size.
+    fn guarded<R: Default>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+        let size = self.parser.screen().size();
         CONTAINED.with(|c| c.set(true));
-        let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(&mut self.parser)));
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(self)));
         CONTAINED.with(|c| c.set(false));
         result.unwrap_or_else(|_| {
             let colors = self.parser.callbacks().colors;
-            *self = Self::new(size.0, size.1, self.scrollback, colors);
+            *self = Self::new(size, self.scrollback, colors);
             R::default()
         })
+    }
+
+    /// Feed output through the filter and the fixes into the parser.
+    fn feed(&mut self, bytes: &[u8]) -> Notices {
+        let Self {
+            parser, cap, fix, ..
+        } = self;
+        let (rows, cols) = parser.screen().size();
+        let mut scratch = Vec::new();
+        cap.filter(
+            bytes,
+            rows.get().max(cols.get()),
+            &mut |piece| match piece {
+                Piece::Bytes(b) => parser.process(b),
+                Piece::Fix(f) => {
+                    scratch.clear();
+                    fix.apply(f, parser.screen(), &mut scratch);
+                    parser.process(&scratch);
+                    parser.callbacks_mut().extra.no_wrap = fix.no_wrap;
+                }
+            },
+        );
+        std::mem::take(&mut parser.callbacks_mut().notices)
     }
 }
 
@@ -209,10 +233,7 @@ impl LaneScreen {
     /// A blank screen whose colour queries are answered with `colors`.
     pub fn with_colors(rows: u16, cols: u16, scrollback: usize, colors: QueryColors) -> Self {
         Self {
-            model: Mutex::new({
-                let (rows, cols) = model_size(rows, cols);
-                Model::new(rows, cols, scrollback, colors)
-            }),
+            model: Mutex::new(Model::new(model_size(rows, cols), scrollback, colors)),
             pending: AtomicBool::new(false),
             version: AtomicU64::new(VERSIONS.fetch_add(1, Ordering::Relaxed)),
         }
@@ -236,12 +257,7 @@ impl LaneScreen {
     /// Feed output bytes; returns what needs a human in them.
     pub fn feed(&self, bytes: &[u8]) -> Notices {
         let mut m = self.lock();
-        let size = m.parser.screen().size();
-        let bytes = m.cap.filter(bytes, size.0.max(size.1));
-        let mut notices = m.guarded(size, |p| {
-            p.process(&bytes);
-            std::mem::take(&mut p.callbacks_mut().notices)
-        });
+        let mut notices = m.guarded(|m| m.feed(bytes));
         let cb = m.parser.callbacks();
         notices.held = cb.sync_since.is_some_and(|t| t.elapsed() < SYNC_LIMIT);
         if !notices.held {
@@ -267,9 +283,9 @@ impl LaneScreen {
 
     /// Resize the screen model (the PTY is resized by the caller).
     pub fn set_size(&self, rows: u16, cols: u16) {
-        let size = model_size(rows, cols);
+        let (rows, cols) = model_size(rows, cols);
         self.lock()
-            .guarded(size, |p| p.screen_mut().set_size(size.0, size.1));
+            .guarded(|m| m.parser.screen_mut().set_size(rows, cols));
         self.bump();
     }
 
@@ -278,6 +294,14 @@ impl LaneScreen {
         let mut m = self.lock();
         m.parser.screen_mut().set_scrollback(rows);
         self.bump();
+    }
+
+    /// The model's (rows, columns).
+    pub fn size(&self) -> (u16, u16) {
+        self.with(|s| {
+            let (rows, cols) = s.size();
+            (rows.get(), cols.get())
+        })
     }
 
     /// The whole visible text (for tests and the quiet check).
@@ -291,7 +315,7 @@ impl LaneScreen {
         self.with(|s| {
             let (row, _) = s.cursor_position();
             let (_, cols) = s.size();
-            let rows: Vec<String> = s.rows(0, cols).take(usize::from(row) + 1).collect();
+            let rows: Vec<String> = s.rows(0, cols.get()).take(usize::from(row) + 1).collect();
             let mut tail: Vec<String> = rows
                 .into_iter()
                 .rev()
@@ -415,7 +439,7 @@ mod tests {
         // Text wrapping on a one-row screen (tmux reported a pane of 2x1).
         let s = LaneScreen::new(1, 2, 0);
         let _ = s.feed(b"\\0 and more");
-        assert_eq!(s.with(Screen::size), (2, 2));
+        assert_eq!(s.size(), (2, 2));
         // A wide character on a one-column screen, also after a resize.
         let s = LaneScreen::new(24, 80, 0);
         s.set_size(3, 1);
@@ -443,17 +467,32 @@ mod tests {
         assert_eq!(s.contents(), "x");
     }
 
-    /// Fuzz find (`lane_screen`): vt100 panics drawing where a resize cut a wide character;
-    /// the lane's screen starts over instead.
+    /// Fuzz find (`lane_screen`): vt100 0.16 panicked drawing where a resize cut a wide
+    /// character; 0.18 draws it.
     #[test]
-    fn a_vt100_panic_resets_the_lane_instead_of_ending_it() {
+    fn a_cut_wide_character_is_drawn_over() {
         let s = LaneScreen::new(2, 4, 10);
         let _ = s.feed("ab\u{65e5}".as_bytes());
         s.set_size(2, 3);
-        assert!(!panic_is_contained());
         let _ = s.feed(b"\x1b[1;3Hx");
+        assert_eq!(s.size(), (2, 3));
+        assert!(s.feed(b"ok\x07").bell);
+        assert_eq!(s.contents(), "abxok");
+    }
+
+    /// A panic inside the parser is contained: the lane's screen starts over instead of the
+    /// lane's reader (and, through the panic hook, the console) ending.
+    #[test]
+    fn a_parser_panic_resets_the_lane_instead_of_ending_it() {
+        let s = LaneScreen::new(2, 4, 10);
+        let _ = s.feed(b"abc");
+        let seen = s.lock().guarded(|_| -> bool {
+            assert!(panic_is_contained());
+            panic!("a panic in the parser")
+        });
+        assert!(!seen);
         assert!(!panic_is_contained());
-        assert_eq!(s.with(Screen::size), (2, 3));
+        assert_eq!(s.size(), (2, 4));
         assert!(s.feed(b"ok\x07").bell);
         assert_eq!(s.contents(), "ok");
     }

@@ -6,14 +6,15 @@
 //! while the user is looking at history; the live view draws straight from the shared screen.
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
-use tui_term::widget::{Cursor, PseudoTerminal};
 
 use crate::app::state::{Lane, LaneStatus};
 use crate::model::LaneId;
+use crate::pty::vt;
 use crate::ui::{Ctx, shown};
 
 /// The cells inside a pane's border: what the lane's PTY is sized to.
@@ -89,13 +90,12 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
         {
             return;
         }
-        let cursor = Cursor::default().visibility(false);
         if lane.scroll > 0 {
             let mut scrolled = screen.clone();
             scrolled.set_scrollback(lane.scroll);
-            frame.render_widget(PseudoTerminal::new(&scrolled).cursor(cursor), inner);
+            draw_screen(&scrolled, inner, frame.buffer_mut());
         } else {
-            frame.render_widget(PseudoTerminal::new(screen).cursor(cursor), inner);
+            draw_screen(screen, inner, frame.buffer_mut());
         }
         if let Some((cache, v)) = cache {
             cache.store(id, v, inner, frame.buffer_mut());
@@ -107,6 +107,54 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
             Paragraph::new(Line::from(Span::styled(why, theme.dim))).block(block),
             area,
         );
+    }
+}
+
+/// Copy a lane's visible cells into `area` (the top-left part when the screen is larger). The
+/// cursor is not drawn: the focused lane's is the terminal's own.
+pub fn draw_screen(screen: &vt::Screen, area: Rect, buf: &mut Buffer) {
+    let area = area.intersection(buf.area);
+    let (rows, cols) = screen.size();
+    for row in 0..area.height.min(rows.get()) {
+        for col in 0..area.width.min(cols.get()) {
+            let Some(cell) = screen.cell(row, col) else {
+                continue;
+            };
+            let out = &mut buf[(area.x + col, area.y + row)];
+            // An empty cell, or the second half of a wide character, keeps the blank the
+            // frame starts with.
+            if cell.has_contents() {
+                out.set_symbol(cell.contents());
+            }
+            out.set_style(cell_style(cell));
+        }
+    }
+}
+
+fn cell_style(cell: &vt::Cell) -> Style {
+    let mut modifier = Modifier::empty();
+    for (on, m) in [
+        (cell.bold(), Modifier::BOLD),
+        (cell.dim(), Modifier::DIM),
+        (cell.italic(), Modifier::ITALIC),
+        (cell.underline(), Modifier::UNDERLINED),
+        (cell.inverse(), Modifier::REVERSED),
+    ] {
+        if on {
+            modifier |= m;
+        }
+    }
+    Style::reset()
+        .fg(color(cell.fgcolor()))
+        .bg(color(cell.bgcolor()))
+        .add_modifier(modifier)
+}
+
+fn color(c: vt::Color) -> Color {
+    match c {
+        vt::Color::Default => Color::Reset,
+        vt::Color::Idx(i) => Color::Indexed(i),
+        vt::Color::Rgb(r, g, b) => Color::Rgb(r, g, b),
     }
 }
 
