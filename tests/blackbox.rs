@@ -658,3 +658,74 @@ fn events_panel_shows_earlier_runs_and_one_events_json() {
     let out = tui.wait_exit();
     assert_restored(&out);
 }
+
+/// A lane's title shows in its pane's border, escaped; its OSC 52 reaches helios's terminal
+/// only with `[lanes] clipboard = "allow"`, and every attempt is an audit event.
+#[test]
+fn lane_title_shows_and_its_clipboard_needs_the_config() {
+    require("git");
+    for allow in [false, true] {
+        let world = World::new("app");
+        std::fs::create_dir_all(world.path("config/helios")).unwrap();
+        let policy = if allow { "allow" } else { "refuse" };
+        std::fs::write(
+            world.path("config/helios/config.toml"),
+            format!("[lanes]\nclipboard = \"{policy}\"\n"),
+        )
+        .unwrap();
+        let mut tui = Tui::start(&world, &[("PATH", "/usr/bin:/bin"), ("SHELL", "/bin/sh")]);
+        tui.wait_for("the main checkout's lane", "app");
+        tui.keys(b"\r");
+        wait_until("focus to be recorded", WAIT, || {
+            SqliteStore::open(&world.path("state/helios/helios.db"))
+                .and_then(|s| s.query(&EventQuery::default()))
+                .is_ok_and(|evs| evs.iter().any(|e| e.action == "lane.focused"))
+        });
+        // A title with a bidi override, and "secret" for the clipboard (base64 c2VjcmV0), made
+        // by the shell so the typed line itself holds neither.
+        tui.keys(b"printf '\\033]2;built \\342\\200\\256ok\\007\\033]52;c;%s\\007' $(printf secret | base64); echo done-$((6*7))\r");
+        tui.wait_for("the lane's output", "done-42");
+        tui.wait_for("the lane's title, escaped", "built \\u{202e}ok");
+        let copied = "\x1b]52;c;c2VjcmV0\x07";
+        let journalled = || {
+            SqliteStore::open(&world.path("state/helios/helios.db"))
+                .and_then(|s| s.query(&EventQuery::default()))
+                .map(|evs| {
+                    evs.into_iter()
+                        .filter(|e| e.action == "lane.clipboard")
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        };
+        wait_until_or(
+            "the clipboard attempt's audit event",
+            WAIT,
+            || !journalled().is_empty(),
+            || tui.shows(),
+        );
+        let event = &journalled()[0];
+        assert_eq!(event.lane.as_deref(), Some("app"));
+        let detail = event.detail.to_string();
+        assert!(!detail.contains("secret"), "{detail}");
+        if allow {
+            wait_until_or(
+                "OSC 52 written to helios's terminal",
+                WAIT,
+                || tui.raw().contains(copied),
+                || tui.shows(),
+            );
+            assert!(detail.contains("copied"), "{detail}");
+        } else {
+            tui.wait_for("the refusal", "tried to set the clipboard");
+            assert!(detail.contains("refused"), "{detail}");
+            assert!(
+                !tui.raw().contains("\x1b]52;"),
+                "OSC 52 reached the terminal"
+            );
+        }
+        tui.keys(b"\x07");
+        tui.keys(b"q");
+        let out = tui.wait_exit();
+        assert_restored(&out);
+    }
+}

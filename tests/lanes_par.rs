@@ -90,6 +90,7 @@ fn ptys(
         env: world.env(),
         tmux_client: mode,
         colors: helios::pty::QueryColors::default(),
+        clipboard: false,
     };
     (PortablePtys::new(config, tx), rx)
 }

@@ -25,6 +25,7 @@ fn ptys(world: &World) -> (PortablePtys, tokio::sync::mpsc::UnboundedReceiver<Ev
         env: world.env(),
         tmux_client: TmuxClient::Attach,
         colors: QueryColors::light(),
+        clipboard: false,
     };
     (PortablePtys::new(config, tx), rx)
 }

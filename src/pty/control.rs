@@ -476,6 +476,7 @@ pub fn replay(output: &[u8], screen: &Arc<LaneScreen>) -> usize {
         detached: Arc::new(AtomicBool::new(false)),
         behind: None,
         replies: None,
+        clipboard: false,
     };
     let (writer, asked) = mpsc::channel();
     read_loop(output, &ctx, &writer, None);

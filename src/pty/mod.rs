@@ -32,6 +32,11 @@ pub trait ScreenSource {
     fn version(&self, _lane: &LaneId) -> Option<u64> {
         None
     }
+
+    /// The title the lane's program set (OSC 0 / 2), unescaped outside text.
+    fn title(&self, _lane: &LaneId) -> Option<String> {
+        None
+    }
 }
 
 /// Rows and columns a lane's PTY gets before the UI has sized it (and keeps while not visible).

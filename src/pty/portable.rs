@@ -34,6 +34,8 @@ pub struct PtyConfig {
     pub tmux_client: TmuxClient,
     /// The colours a lane's program is told its terminal has (from the theme).
     pub colors: QueryColors,
+    /// A lane's OSC 52 may reach the user's clipboard (`[lanes] clipboard = "allow"`).
+    pub clipboard: bool,
 }
 
 impl PtyConfig {
@@ -51,6 +53,7 @@ impl PtyConfig {
             env: Vec::new(),
             tmux_client: lanes.tmux_client,
             colors: QueryColors::default(),
+            clipboard: lanes.clipboard == crate::config::LaneClipboard::Allow,
         }
     }
 }
@@ -213,6 +216,7 @@ impl PortablePtys {
             detached: detached.clone(),
             behind: behind.clone(),
             replies: None,
+            clipboard: self.config.clipboard,
         };
         let (link, pace) = if let Some(session) = control {
             let tx = control::spawn(&self.config, lane, &session, size, ctx)
@@ -314,6 +318,8 @@ pub(crate) struct ReaderCtx {
     /// Where answers to terminal queries go: the PTY's input. `None` in tmux control mode,
     /// where tmux itself answers the pane's queries.
     pub(crate) replies: Option<mpsc::Sender<Vec<u8>>>,
+    /// The lane's OSC 52 may reach the user's clipboard.
+    pub(crate) clipboard: bool,
 }
 
 impl ReaderCtx {
@@ -341,6 +347,13 @@ pub(crate) fn after_feed(ctx: &ReaderCtx, notices: Notices) -> bool {
     }
     if notices.bell {
         let _ = ctx.events.send(Event::LaneBell { lane: lane() });
+    }
+    if let Some(text) = notices.clipboard {
+        let _ = ctx.events.send(Event::LaneClipboard {
+            lane: lane(),
+            text,
+            allowed: ctx.clipboard,
+        });
     }
     if let Some(text) = notices.notify {
         let _ = ctx.events.send(Event::LaneNotified { lane: lane(), text });

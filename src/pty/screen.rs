@@ -30,7 +30,15 @@ pub struct Notices {
     /// The lane is inside a synchronized update (mode 2026): its screen is not shown changed
     /// until the update ends, so no output notice is due.
     pub held: bool,
+    /// The text the lane last put on the clipboard (OSC 52) in the chunk, decoded.
+    pub clipboard: Option<String>,
 }
+
+/// The most of a lane's title kept (characters).
+const TITLE_MAX: usize = 200;
+
+/// The most of a lane's clipboard text passed on (bytes, decoded).
+const CLIPBOARD_MAX: usize = 1 << 20;
 
 /// How long a synchronized update may hold a lane's screen back (a program that never ends
 /// one must not freeze its lane).
@@ -45,11 +53,30 @@ struct LaneCallbacks {
     extra: ExtraModes,
     /// When the open synchronized update began.
     sync_since: Option<Instant>,
+    /// The window title the lane set (OSC 0 / OSC 2).
+    title: Option<String>,
 }
 
 impl Callbacks for LaneCallbacks {
     fn audible_bell(&mut self, _: &mut Screen) {
         self.notices.bell = true;
+    }
+
+    fn set_window_title(&mut self, _: &mut Screen, title: &[u8]) {
+        let title: String = String::from_utf8_lossy(title)
+            .chars()
+            .take(TITLE_MAX)
+            .collect();
+        self.title = (!title.is_empty()).then_some(title);
+    }
+
+    fn copy_to_clipboard(&mut self, _: &mut Screen, _ty: &[u8], data: &[u8]) {
+        use base64::Engine as _;
+        // vt100 checked the alphabet; a bad length still fails here, and is dropped.
+        if let Ok(mut bytes) = base64::engine::general_purpose::STANDARD.decode(data) {
+            bytes.truncate(CLIPBOARD_MAX);
+            self.notices.clipboard = Some(String::from_utf8_lossy(&bytes).into_owned());
+        }
     }
 
     fn unhandled_osc(&mut self, _: &mut Screen, params: &[&[u8]]) {
@@ -296,6 +323,11 @@ impl LaneScreen {
         self.bump();
     }
 
+    /// The window title the lane's program set (OSC 0 or 2): outside text, to be escaped.
+    pub fn title(&self) -> Option<String> {
+        self.lock().parser.callbacks().title.clone()
+    }
+
     /// The model's (rows, columns).
     pub fn size(&self) -> (u16, u16) {
         self.with(|s| {
@@ -379,6 +411,10 @@ impl ScreenSource for Screens {
     fn version(&self, lane: &LaneId) -> Option<u64> {
         self.map.get(lane).map(|s| s.version())
     }
+
+    fn title(&self, lane: &LaneId) -> Option<String> {
+        self.map.get(lane).and_then(|s| s.title())
+    }
 }
 
 #[cfg(test)]
@@ -405,6 +441,21 @@ mod tests {
         // ConEmu progress (OSC 9;4) is not a notification, and the OSC's BEL is not a bell.
         assert_eq!(s.feed(b"\x1b]9;4;1;50\x07"), Notices::default());
         assert!(s.contents().contains("hello"));
+    }
+
+    #[test]
+    fn title_and_clipboard_are_caught() {
+        let s = LaneScreen::new(5, 40, 0);
+        assert_eq!(s.title(), None);
+        let _ = s.feed(b"\x1b]2;build \xe2\x80\xae\x07");
+        assert_eq!(s.title().as_deref(), Some("build \u{202e}"));
+        let _ = s.feed(b"\x1b]0;two\x1b\\");
+        assert_eq!(s.title().as_deref(), Some("two"));
+        let n = s.feed(b"\x1b]52;c;c2VjcmV0\x07");
+        assert_eq!(n.clipboard.as_deref(), Some("secret"));
+        // A request to read the clipboard is never answered.
+        let n = s.feed(b"\x1b]52;c;?\x07");
+        assert_eq!((n.clipboard, n.replies), (None, Vec::new()));
     }
 
     #[test]

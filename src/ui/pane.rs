@@ -47,6 +47,11 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
     if let (false, Some(b)) = (tile, &lane.info.branch) {
         heading.push(Span::styled(format!(" · {}", shown(b)), theme.dim));
     }
+    // The title the lane's program set: outside text, escaped, and short in a tile.
+    if let Some(title) = ctx.screens.title(id) {
+        let title = crate::text::truncate(&shown(&title), if tile { 24 } else { 60 });
+        heading.push(Span::styled(format!(" · {title}"), theme.dim));
+    }
     if focused {
         heading.push(Span::styled(" · FOCUS", theme.border_active));
     }
