@@ -729,3 +729,87 @@ fn lane_title_shows_and_its_clipboard_needs_the_config() {
         assert_restored(&out);
     }
 }
+
+/// Showing the grid never resizes an agent: the par lanes' tmux windows keep their size with
+/// the grid on and off (a tile shows the rows around the lane's cursor instead).
+#[test]
+fn the_grid_never_resizes_a_par_lanes_window() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    for name in ["one", "two"] {
+        let st = world.helios().args(["lane", "new", name]).output().unwrap();
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+    }
+    let sessions = [session_of(&world, "one"), session_of(&world, "two")];
+    let tmux = |args: &[&str]| {
+        let out = std::process::Command::new("tmux")
+            .args(args)
+            .envs(world.env())
+            .env_remove("TMUX")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "tmux {args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let sizes = || {
+        sessions
+            .iter()
+            .map(|s| {
+                let target = format!("={s}:");
+                tmux(&[
+                    "display",
+                    "-p",
+                    "-t",
+                    &target,
+                    "#{window_width}x#{window_height}",
+                ])
+            })
+            .collect::<Vec<_>>()
+    };
+    // A command's output in every lane, seen in helios: tmux has handled what helios did to
+    // its clients before (a resize reaches the server before the keys sent after it).
+    let settle = |tui: &Tui, round: u32| {
+        for s in &sessions {
+            let target = format!("={s}:");
+            tmux(&[
+                "send-keys",
+                "-t",
+                &target,
+                &format!("echo r{round}-$((6*7))"),
+                "Enter",
+            ]);
+        }
+        tui.wait_for("the lanes' output", &format!("r{round}-42"));
+        for s in &sessions {
+            let target = format!("={s}:");
+            wait_until("the output in the lane", WAIT, || {
+                tmux(&["capture-pane", "-p", "-t", &target]).contains(&format!("r{round}-42"))
+            });
+        }
+    };
+    let mut tui = Tui::start(&world, &[]);
+    tui.wait_for("the lane list", "two");
+    settle(&tui, 1);
+    let before = sizes();
+    tui.keys(b"z");
+    settle(&tui, 2);
+    assert_eq!(sizes(), before, "the grid resized a lane's window");
+    // Both tiles show their lane, around the cursor.
+    wait_until_or(
+        "both lanes' latest output in their tiles",
+        WAIT,
+        || tui.contents().matches("r2-42").count() >= 2,
+        || tui.shows(),
+    );
+    tui.keys(b"z");
+    settle(&tui, 3);
+    assert_eq!(sizes(), before, "leaving the grid resized a lane's window");
+    tui.keys(b"q");
+    let out = tui.wait_exit();
+    assert_restored(&out);
+}

@@ -157,7 +157,16 @@ impl PortablePtys {
         let mut cmd = match &lane.source {
             LaneSource::Par { session } => {
                 let mut c = CommandBuilder::new("tmux");
-                c.args(["attach-session", "-t", &format!("={session}")]);
+                // A lane keeps its size: helios's client never sizes the agent's window (a
+                // grid tile would shrink it, and the agent reflow its output to the tile); tmux
+                // shows the window in the client, cropped around the cursor when larger.
+                c.args([
+                    "attach-session",
+                    "-f",
+                    "ignore-size",
+                    "-t",
+                    &format!("={session}"),
+                ]);
                 c
             }
             LaneSource::Worktree => CommandBuilder::new(&self.config.shell),

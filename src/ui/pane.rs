@@ -84,6 +84,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
         // shape, and is not a glyph in the copied text), like tmux and zellij show it.
         if focused && lane.scroll == 0 && !screen.hide_cursor() {
             let (row, col) = screen.cursor_position();
+            let row = row.saturating_sub(crop_top(screen, inner.height));
             if row < inner.height && col < inner.width {
                 ctx.set_cursor(frame, (inner.x + col, inner.y + row).into());
             }
@@ -115,14 +116,26 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
     }
 }
 
-/// Copy a lane's visible cells into `area` (the top-left part when the screen is larger). The
-/// cursor is not drawn: the focused lane's is the terminal's own.
+/// The first screen row shown in `height` rows: 0, or when the screen is taller (a lane keeps
+/// its size in a smaller grid tile) the rows that end at the cursor's.
+pub fn crop_top(screen: &vt::Screen, height: u16) -> u16 {
+    let rows = screen.size().0.get();
+    if rows <= height || screen.scrollback() > 0 {
+        return 0;
+    }
+    let (cursor, _) = screen.cursor_position();
+    (cursor + 1).saturating_sub(height).min(rows - height)
+}
+
+/// Copy a lane's visible cells into `area`: the rows around the cursor and the left columns
+/// when the screen is larger. The cursor is not drawn: the focused lane's is the terminal's own.
 pub fn draw_screen(screen: &vt::Screen, area: Rect, buf: &mut Buffer) {
     let area = area.intersection(buf.area);
     let (rows, cols) = screen.size();
-    for row in 0..area.height.min(rows.get()) {
+    let top = crop_top(screen, area.height);
+    for row in 0..area.height.min(rows.get() - top) {
         for col in 0..area.width.min(cols.get()) {
-            let Some(cell) = screen.cell(row, col) else {
+            let Some(cell) = screen.cell(top + row, col) else {
                 continue;
             };
             let out = &mut buf[(area.x + col, area.y + row)];
