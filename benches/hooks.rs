@@ -155,7 +155,7 @@ fn badge_latency(world: &World) {
     let mut child = pair.slave.spawn_command(cmd).unwrap();
     drop(pair.slave);
     let mut reader = pair.master.try_clone_reader().unwrap();
-    let screen = Arc::new(Mutex::new(tui_term::vt100::Parser::new(60, 200, 0)));
+    let screen = Arc::new(Mutex::new(vt100_016::Parser::new(60, 200, 0)));
     let s = screen.clone();
     std::thread::spawn(move || {
         let mut buf = vec![0u8; 65536];

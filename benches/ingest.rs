@@ -1,6 +1,6 @@
 //! Ingest: bytes per second from a lane's PTY reads through its screen model, at 80x24 and
-//! 200x50, beside the bare VT parser (vte, no screen) on the same bytes, so the cost of the
-//! screen model itself is visible. Run: `cargo bench --bench ingest`.
+//! 200x50, beside the bare VT parser (vte, no screen) and the bare vt100 0.16 and 0.18 screens
+//! on the same bytes in the same run, so the cost of each layer is visible. Run: `cargo bench --bench ingest`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -38,16 +38,35 @@ fn ingest(c: &mut Criterion) {
     });
     for (rows, cols) in [(24u16, 80u16), (50, 200)] {
         let size = format!("{cols}x{rows}");
-        // The bare vt100 screen (what tui-term draws from), without helios around it.
-        group.bench_with_input(BenchmarkId::new("vt100_screen", &size), &size, |b, _| {
-            b.iter(|| {
-                let mut parser = tui_term::vt100::Parser::new(rows, cols, SCROLLBACK);
-                for chunk in bytes.chunks(READ_CHUNK) {
-                    parser.process(black_box(chunk));
-                }
-                black_box(parser.screen().cursor_position())
-            });
-        });
+        // The bare vt100 screens, without helios around them: 0.16 (what helios used until
+        // it moved to 0.18) and 0.18 (what helios's lane screen is built on).
+        group.bench_with_input(
+            BenchmarkId::new("vt100_0.16_screen", &size),
+            &size,
+            |b, _| {
+                b.iter(|| {
+                    let mut parser = vt100_016::Parser::new(rows, cols, SCROLLBACK);
+                    for chunk in bytes.chunks(READ_CHUNK) {
+                        parser.process(black_box(chunk));
+                    }
+                    black_box(parser.screen().cursor_position())
+                });
+            },
+        );
+        group.bench_with_input(
+            BenchmarkId::new("vt100_0.18_screen", &size),
+            &size,
+            |b, _| {
+                let n = |v: u16| std::num::NonZeroU16::new(v).unwrap();
+                b.iter(|| {
+                    let mut parser = vt100::Parser::new(n(rows), n(cols), SCROLLBACK);
+                    for chunk in bytes.chunks(READ_CHUNK) {
+                        parser.process(black_box(chunk));
+                    }
+                    black_box(parser.screen().cursor_position())
+                });
+            },
+        );
         // helios's lane screen model, fed exactly as the lane's PTY reader feeds it: the
         // per-lane lock, bell/OSC notice callbacks, and the merged-notice flag per read.
         group.bench_with_input(
@@ -62,7 +81,7 @@ fn ingest(c: &mut Criterion) {
                             screen.clear_pending();
                         }
                     }
-                    black_box(screen.with(tui_term::vt100::Screen::cursor_position))
+                    black_box(screen.with(helios::pty::vt::Screen::cursor_position))
                 });
             },
         );

@@ -12,7 +12,7 @@ use helios::store::sqlite::SqliteStore;
 use helios::store::{EventQuery, EventStore};
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use support::{World, require, wait_until, wait_until_or};
-use tui_term::vt100::Parser;
+use vt100_016::Parser;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -654,6 +654,161 @@ fn events_panel_shows_earlier_runs_and_one_events_json() {
         || !tui.contents().contains("\"note\""),
         || tui.shows(),
     );
+    tui.keys(b"q");
+    let out = tui.wait_exit();
+    assert_restored(&out);
+}
+
+/// A lane's title shows in its pane's border, escaped; its OSC 52 reaches helios's terminal
+/// only with `[lanes] clipboard = "allow"`, and every attempt is an audit event.
+#[test]
+fn lane_title_shows_and_its_clipboard_needs_the_config() {
+    require("git");
+    for allow in [false, true] {
+        let world = World::new("app");
+        std::fs::create_dir_all(world.path("config/helios")).unwrap();
+        let policy = if allow { "allow" } else { "refuse" };
+        std::fs::write(
+            world.path("config/helios/config.toml"),
+            format!("[lanes]\nclipboard = \"{policy}\"\n"),
+        )
+        .unwrap();
+        let mut tui = Tui::start(&world, &[("PATH", "/usr/bin:/bin"), ("SHELL", "/bin/sh")]);
+        tui.wait_for("the main checkout's lane", "app");
+        tui.keys(b"\r");
+        wait_until("focus to be recorded", WAIT, || {
+            SqliteStore::open(&world.path("state/helios/helios.db"))
+                .and_then(|s| s.query(&EventQuery::default()))
+                .is_ok_and(|evs| evs.iter().any(|e| e.action == "lane.focused"))
+        });
+        // A title with a bidi override, and "secret" for the clipboard (base64 c2VjcmV0), made
+        // by the shell so the typed line itself holds neither.
+        tui.keys(b"printf '\\033]2;built \\342\\200\\256ok\\007\\033]52;c;%s\\007' $(printf secret | base64); echo done-$((6*7))\r");
+        tui.wait_for("the lane's output", "done-42");
+        tui.wait_for("the lane's title, escaped", "built \\u{202e}ok");
+        let copied = "\x1b]52;c;c2VjcmV0\x07";
+        let journalled = || {
+            SqliteStore::open(&world.path("state/helios/helios.db"))
+                .and_then(|s| s.query(&EventQuery::default()))
+                .map(|evs| {
+                    evs.into_iter()
+                        .filter(|e| e.action == "lane.clipboard")
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        };
+        wait_until_or(
+            "the clipboard attempt's audit event",
+            WAIT,
+            || !journalled().is_empty(),
+            || tui.shows(),
+        );
+        let event = &journalled()[0];
+        assert_eq!(event.lane.as_deref(), Some("app"));
+        let detail = event.detail.to_string();
+        assert!(!detail.contains("secret"), "{detail}");
+        if allow {
+            wait_until_or(
+                "OSC 52 written to helios's terminal",
+                WAIT,
+                || tui.raw().contains(copied),
+                || tui.shows(),
+            );
+            assert!(detail.contains("copied"), "{detail}");
+        } else {
+            tui.wait_for("the refusal", "tried to set the clipboard");
+            assert!(detail.contains("refused"), "{detail}");
+            assert!(
+                !tui.raw().contains("\x1b]52;"),
+                "OSC 52 reached the terminal"
+            );
+        }
+        tui.keys(b"\x07");
+        tui.keys(b"q");
+        let out = tui.wait_exit();
+        assert_restored(&out);
+    }
+}
+
+/// Showing the grid never resizes an agent: the par lanes' tmux windows keep their size with
+/// the grid on and off (a tile shows the rows around the lane's cursor instead).
+#[test]
+fn the_grid_never_resizes_a_par_lanes_window() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    for name in ["one", "two"] {
+        let st = world.helios().args(["lane", "new", name]).output().unwrap();
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+    }
+    let sessions = [session_of(&world, "one"), session_of(&world, "two")];
+    let tmux = |args: &[&str]| {
+        let out = std::process::Command::new("tmux")
+            .args(args)
+            .envs(world.env())
+            .env_remove("TMUX")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "tmux {args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let sizes = || {
+        sessions
+            .iter()
+            .map(|s| {
+                let target = format!("={s}:");
+                tmux(&[
+                    "display",
+                    "-p",
+                    "-t",
+                    &target,
+                    "#{window_width}x#{window_height}",
+                ])
+            })
+            .collect::<Vec<_>>()
+    };
+    // A command's output in every lane, seen in helios: tmux has handled what helios did to
+    // its clients before (a resize reaches the server before the keys sent after it).
+    let settle = |tui: &Tui, round: u32| {
+        for s in &sessions {
+            let target = format!("={s}:");
+            tmux(&[
+                "send-keys",
+                "-t",
+                &target,
+                &format!("echo r{round}-$((6*7))"),
+                "Enter",
+            ]);
+        }
+        tui.wait_for("the lanes' output", &format!("r{round}-42"));
+        for s in &sessions {
+            let target = format!("={s}:");
+            wait_until("the output in the lane", WAIT, || {
+                tmux(&["capture-pane", "-p", "-t", &target]).contains(&format!("r{round}-42"))
+            });
+        }
+    };
+    let mut tui = Tui::start(&world, &[]);
+    tui.wait_for("the lane list", "two");
+    settle(&tui, 1);
+    let before = sizes();
+    tui.keys(b"z");
+    settle(&tui, 2);
+    assert_eq!(sizes(), before, "the grid resized a lane's window");
+    // Both tiles show their lane, around the cursor.
+    wait_until_or(
+        "both lanes' latest output in their tiles",
+        WAIT,
+        || tui.contents().matches("r2-42").count() >= 2,
+        || tui.shows(),
+    );
+    tui.keys(b"z");
+    settle(&tui, 3);
+    assert_eq!(sizes(), before, "leaving the grid resized a lane's window");
     tui.keys(b"q");
     let out = tui.wait_exit();
     assert_restored(&out);

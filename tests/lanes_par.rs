@@ -89,6 +89,8 @@ fn ptys(
         shell: "/bin/sh".into(),
         env: world.env(),
         tmux_client: mode,
+        colors: helios::pty::QueryColors::default(),
+        clipboard: false,
     };
     (PortablePtys::new(config, tx), rx)
 }
@@ -263,7 +265,7 @@ fn watch_lane(world: &World, info: &LaneInfo, mode: TmuxClient) {
     });
     // The screen model has the size helios asked for (in control mode, from tmux's layout).
     wait_until("the lane's screen at 30x100", WAIT, || {
-        screen.with(tui_term::vt100::Screen::size) == (30, 100)
+        screen.size() == (30, 100)
     });
     if mode == TmuxClient::Attach {
         // Not in front, the lane's reader waits between reads while tmux keeps writing; the

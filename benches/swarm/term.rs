@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
-use tui_term::vt100;
+use vt100_016 as vt100;
 
 /// A condition on the screen.
 pub type Probe = Box<dyn FnMut(&vt100::Screen) -> bool + Send>;

@@ -22,6 +22,13 @@ pub enum Event {
     LaneBell { lane: LaneId },
     /// A lane sent an OSC 9 / OSC 777 notification.
     LaneNotified { lane: LaneId, text: String },
+    /// A program in a lane set the clipboard (OSC 52) with `text`; `allowed`: the config lets
+    /// it reach the user's clipboard (`[lanes] clipboard = "allow"`).
+    LaneClipboard {
+        lane: LaneId,
+        text: String,
+        allowed: bool,
+    },
     /// A lane's PTY process ended (tmux session gone, or shell exited).
     LaneExited { lane: LaneId, code: Option<u32> },
     /// The once-a-second look at every lane's screen, with the wall-clock time.

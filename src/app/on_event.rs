@@ -4,6 +4,34 @@ use crate::app::on_action::flash;
 use crate::app::state::{Confirm, FlashLevel, Lane, LaneStatus, Mode};
 use crate::app::{Action, AppState, Effect, Event, nats, share, temporal};
 
+/// A lane set the clipboard: an audit event every time (never with the text: it may be a
+/// secret), and the text on to the user's terminal only when the config allows it.
+fn lane_clipboard(
+    state: &mut AppState,
+    lane: crate::model::LaneId,
+    text: String,
+    allowed: bool,
+) -> Vec<Effect> {
+    let mut effects = vec![Effect::Record {
+        action: "lane.clipboard".into(),
+        lane: Some(lane.clone()),
+        ok: allowed,
+        detail: serde_json::json!({
+            "chars": text.chars().count(),
+            "outcome": if allowed { "copied" } else { "refused" },
+        }),
+    }];
+    if allowed {
+        effects.push(Effect::Clipboard { text });
+    } else {
+        let why = format!(
+            "lane {lane} tried to set the clipboard: refused ([lanes] clipboard = \"allow\" lets lanes do it)"
+        );
+        flash(state, FlashLevel::Info, &why);
+    }
+    effects
+}
+
 /// How many recent audit events the events panel keeps in memory.
 const RECENT_EVENTS: usize = 500;
 
@@ -96,6 +124,11 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
         Event::LaneNotified { lane, text } => {
             crate::app::agent::on_alert(state, &lane, crate::agent::Source::Osc, text)
         }
+        Event::LaneClipboard {
+            lane,
+            text,
+            allowed,
+        } => lane_clipboard(state, lane, text, allowed),
         Event::LaneExited { lane, code } => {
             let Some(l) = state.lane_mut(&lane) else {
                 return Vec::new();

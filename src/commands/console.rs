@@ -78,7 +78,10 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         let wake = crate::runtime::wake::listen(tx.clone());
         let (patterns, patterns_error) = load_patterns();
         state.share.ready_timeout_secs = Some(ctx.config.share.ready_timeout_secs);
-        let ptys = PortablePtys::new(PtyConfig::from_config(&ctx.config.lanes), tx.clone());
+        let mut pty_config = PtyConfig::from_config(&ctx.config.lanes);
+        pty_config.colors =
+            crate::pty::QueryColors::from_theme(&theme, ctx.config.ui.theme == "light");
+        let ptys = PortablePtys::new(pty_config, tx.clone());
         let engine_ctx = EngineCtx {
             events: tx.clone(),
             journal: journal.clone(),

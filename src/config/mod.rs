@@ -74,6 +74,20 @@ pub struct LanesConfig {
     pub shell: Option<String>,
     /// How par lanes' tmux sessions are read.
     pub tmux_client: TmuxClient,
+    /// Whether a lane may set the clipboard of the terminal helios runs in (OSC 52).
+    pub clipboard: LaneClipboard,
+}
+
+/// `[lanes] clipboard`: what helios does when a program in a lane sets the clipboard (OSC 52).
+/// Either way the attempt is an audit event (`lane.clipboard`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LaneClipboard {
+    /// Nothing reaches the user's clipboard (lane output is untrusted).
+    #[default]
+    Refuse,
+    /// The text goes on to the clipboard of the terminal helios runs in.
+    Allow,
 }
 
 /// `[lanes] tmux_client`: how helios reads a par lane's tmux session.
@@ -94,6 +108,7 @@ impl Default for LanesConfig {
             scrollback: 2000,
             shell: None,
             tmux_client: TmuxClient::Attach,
+            clipboard: LaneClipboard::Refuse,
         }
     }
 }

@@ -487,6 +487,8 @@ pub fn replay(output: &[u8], screen: &Arc<LaneScreen>) -> usize {
         exited: Arc::new(AtomicBool::new(false)),
         detached: Arc::new(AtomicBool::new(false)),
         behind: None,
+        replies: None,
+        clipboard: false,
     };
     let (writer, asked) = mpsc::channel();
     read_loop(output, &ctx, &writer, None);
@@ -548,10 +550,7 @@ mod tests {
         let _ = screen.feed(b"gone1\r\ngone2\r\ngone3\r\n");
         let _ = screen.feed(&seed(&info, b"old\nab\ncd\n"));
         assert_eq!(screen.contents(), "ab\ncd");
-        assert_eq!(
-            screen.with(tui_term::vt100::Screen::cursor_position),
-            (1, 2)
-        );
+        assert_eq!(screen.with(crate::pty::vt::Screen::cursor_position), (1, 2));
         screen.set_scroll(10);
         assert_eq!(
             screen.contents(),
@@ -594,7 +593,7 @@ mod tests {
     fn replay_follows_attach_setup_and_output() {
         let screen = Arc::new(LaneScreen::new(24, 80, 100));
         assert_eq!(replay(TRANSCRIPT, &screen), 1);
-        assert_eq!(screen.with(tui_term::vt100::Screen::size), (4, 30));
+        assert_eq!(screen.size(), (4, 30));
         assert_eq!(screen.contents(), "old\nabhi\nthere");
     }
 
@@ -608,6 +607,6 @@ mod tests {
         );
         let screen = Arc::new(LaneScreen::new(24, 80, 100));
         assert_eq!(replay(huge.as_bytes(), &screen), 1);
-        assert_eq!(screen.with(tui_term::vt100::Screen::size), (1000, 1000));
+        assert_eq!(screen.size(), (1000, 1000));
     }
 }

@@ -1,165 +1,279 @@
-//! Caps the count of the CSI sequences vt100 0.16 repeats without bound, before lane output
-//! reaches the parser.
+//! The filter in front of every lane's parser: caps the counts vt100 repeats without bound, and
+//! hands the sequences vt100 does not implement to [`fixups`](crate::pty::fixups).
 //!
-//! vt100 runs `CSI n @` (insert characters) as n single inserts into a row that grows to n
-//! cells, so eight bytes of lane output, `ESC [ 65535 @`, held the lane's screen lock for about
-//! 0.8 s in a release build (found by the `lane_screen` fuzz target); `CSI n L` (insert lines)
-//! and `CSI n T` (scroll down) loop n times too, allocating a row each time. A count at least
-//! the screen's size has the same effect as any larger one, so a count above
+//! Counts: vt100 runs `CSI n @` (insert characters) as n single inserts into a row that grows to
+//! n cells, so eight bytes of lane output, `ESC [ 65535 @`, held the lane's screen lock for
+//! about 0.8 s in a release build (found by the `lane_screen` fuzz target); `CSI n L` (insert
+//! lines) and `CSI n T` (scroll down) loop n times too, allocating a row each time. A count at
+//! least the screen's size has the same effect as any larger one, so a count above
 //! `max(rows, cols)` is replaced by that: the sequence's final byte becomes CAN (which makes the
 //! parser drop the sequence, as a terminal does) followed by `ESC [ cap FINAL`.
+//!
+//! Missing sequences: vt100 0.18 has no IND, NEL, DECALN, tab stops (HTS, TBC, CHT, CBT) nor
+//! DECAWM, and its callbacks cannot move the cursor or draw (`Screen` has no public way to), so
+//! they are taken out of the stream here (final byte replaced by CAN, like a capped count) and
+//! reported as a [`Fix`] at that point of the stream; the lane's screen carries it out with the
+//! screen's state of that moment (see `fixups.rs`).
 //!
 //! The scanner follows vte 0.15's CSI states (what vt100 parses with), so a sequence split
 //! across reads, or with controls, DEL or bytes above 0x7F inside it, is still seen.
 
-use std::borrow::Cow;
+use crate::pty::fixups::Fix;
 
 /// Cancel: the parser drops the sequence in progress.
 const CAN: u8 = 0x18;
 /// Substitute: cancels like CAN.
 const SUB: u8 = 0x1a;
 const ESC: u8 = 0x1b;
+const HT: u8 = 0x09;
+const BEL: u8 = 0x07;
 
 /// Where the scanner is, as far as CSI sequences are concerned.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 enum State {
-    /// Text, or a string (OSC, DCS...) or escape this filter does not care about.
+    /// Text, or an escape this filter does not care about.
     #[default]
     Other,
+    /// In a string: OSC, DCS, SOS, PM or APC, up to its ST (or BEL).
+    String,
     /// After ESC.
     Escape,
-    /// After ESC and an intermediate byte (`ESC (`): `[` is not CSI there.
-    EscapeIntermediate,
+    /// After ESC and an intermediate byte (`ESC (`): `[` is not CSI there. `hash`: the one
+    /// intermediate so far is `#` (DECALN is `ESC # 8`).
+    EscapeIntermediate { hash: bool },
     /// Right after `ESC [`.
     Entry,
     /// In a CSI's parameters.
-    Param {
-        /// The first parameter's value so far (saturating, as vte counts).
-        first: u16,
-        /// A `;` or `:` ended the first parameter.
-        first_done: bool,
-        /// A private marker (`?`, `>`...) came first: not a sequence vt100 repeats.
-        private: bool,
-    },
-    /// In a CSI after an intermediate byte: dispatched, but not as one vt100 repeats.
+    Param(Params),
+    /// In a CSI after an intermediate byte: dispatched, but not as one this filter cares about.
     Intermediate,
     /// A malformed CSI that vte drops at its final byte.
     Ignore,
+}
+
+/// What the scanner keeps of a CSI's parameters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Params {
+    /// The first parameter's value so far (saturating, as vte counts).
+    first: u16,
+    /// A `;` or `:` ended the first parameter.
+    first_done: bool,
+    /// The value of the parameter being read.
+    current: u16,
+    /// A parameter (ended or current) is 7: DECAWM, in `CSI ? 7 h`.
+    seven: bool,
+    /// The private marker that came first (`?`, `>`...), if any.
+    private: Option<u8>,
+}
+
+impl Params {
+    fn digit(mut self, d: u8) -> Self {
+        let d = u16::from(d - b'0');
+        self.current = self.current.saturating_mul(10).saturating_add(d);
+        if !self.first_done {
+            self.first = self.current;
+        }
+        self
+    }
+
+    fn separator(mut self) -> Self {
+        self.seven |= self.current == 7;
+        self.current = 0;
+        self.first_done = true;
+        self
+    }
+
+    fn has_seven(self) -> bool {
+        self.seven || self.current == 7
+    }
+}
+
+/// What the filter gives the parser, in stream order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Piece<'a> {
+    /// Bytes to parse.
+    Bytes(&'a [u8]),
+    /// Something to carry out with the screen's state at this point.
+    Fix(Fix),
 }
 
 /// The scanner's state across reads of one lane.
 #[derive(Debug, Default)]
 pub(crate) struct CsiCap {
     state: State,
+    /// Every HT goes through [`Fix::Tab`]: the tab stops are not vt100's every 8 columns.
+    pub(crate) custom_tabs: bool,
+    /// Autowrap is off (DECAWM reset): every printed character is preceded by [`Fix::Print`].
+    pub(crate) no_wrap: bool,
 }
 
 impl CsiCap {
-    /// The bytes to feed for `bytes`: borrowed unchanged unless a count was capped at `cap`.
-    pub(crate) fn filter<'a>(&mut self, bytes: &'a [u8], cap: u16) -> Cow<'a, [u8]> {
-        let mut out: Option<Vec<u8>> = None;
+    /// Give `sink` the pieces to feed for `bytes`, counts capped at `cap`: one piece of the
+    /// bytes unchanged unless a count was capped or a sequence is carried out by a [`Fix`].
+    pub(crate) fn filter(&mut self, bytes: &[u8], cap: u16, sink: &mut dyn FnMut(Piece<'_>)) {
         let mut copied = 0;
         let mut i = 0;
+        let mut capped = Vec::new();
         while i < bytes.len() {
-            // Outside an escape only ESC matters: skip text in one scan.
-            if self.state == State::Other {
-                match bytes[i..].iter().position(|&b| b == ESC) {
-                    Some(n) => i += n,
-                    None => break,
+            match self.state {
+                // In a string (OSC, DCS...) only its end matters; nothing in it is printed.
+                State::String => {
+                    match bytes[i..]
+                        .iter()
+                        .position(|&b| matches!(b, ESC | BEL | CAN | SUB))
+                    {
+                        Some(n) => i += n,
+                        None => break,
+                    }
+                    if bytes[i] != ESC {
+                        self.state = State::Other;
+                        i += 1;
+                        continue;
+                    }
                 }
+                // In text only ESC matters (and HT with tab stops of the program's own): skip
+                // text in one scan.
+                State::Other if !self.no_wrap => {
+                    let next = if self.custom_tabs {
+                        bytes[i..].iter().position(|&b| b == ESC || b == HT)
+                    } else {
+                        bytes[i..].iter().position(|&b| b == ESC)
+                    };
+                    match next {
+                        Some(n) => i += n,
+                        None => break,
+                    }
+                }
+                _ => {}
             }
-            if let Some(final_byte) = self.step(bytes[i], cap) {
-                let out = out.get_or_insert_with(|| Vec::with_capacity(bytes.len() + 16));
-                out.extend_from_slice(&bytes[copied..i]);
-                out.push(CAN);
-                out.extend_from_slice(format!("\x1b[{cap}").as_bytes());
-                out.push(final_byte);
-                copied = i + 1;
+            let b = bytes[i];
+            if self.state == State::Other && b != ESC {
+                if b == HT && self.custom_tabs {
+                    sink(Piece::Bytes(&bytes[copied..i]));
+                    sink(Piece::Fix(Fix::Tab(1)));
+                    copied = i + 1;
+                } else if self.no_wrap && b >= 0x20 && b != 0x7f && !(0x80..0xc0).contains(&b) {
+                    // The first byte of a printed character (not a UTF-8 continuation).
+                    sink(Piece::Bytes(&bytes[copied..i]));
+                    sink(Piece::Fix(Fix::Print));
+                    copied = i;
+                }
+                i += 1;
+                continue;
+            }
+            match self.step(b, cap) {
+                Step::Pass => {}
+                Step::Cap(final_byte) => {
+                    sink(Piece::Bytes(&bytes[copied..i]));
+                    capped.clear();
+                    capped.push(CAN);
+                    capped.extend_from_slice(format!("\x1b[{cap}").as_bytes());
+                    capped.push(final_byte);
+                    sink(Piece::Bytes(&capped));
+                    copied = i + 1;
+                }
+                Step::Replace(fix) => {
+                    sink(Piece::Bytes(&bytes[copied..i]));
+                    sink(Piece::Bytes(&[CAN]));
+                    sink(Piece::Fix(fix));
+                    self.note(fix);
+                    copied = i + 1;
+                }
+                Step::After(fix) => {
+                    sink(Piece::Bytes(&bytes[copied..=i]));
+                    sink(Piece::Fix(fix));
+                    self.note(fix);
+                    copied = i + 1;
+                }
             }
             i += 1;
         }
-        match out {
-            None => Cow::Borrowed(bytes),
-            Some(mut out) => {
-                out.extend_from_slice(&bytes[copied..]);
-                Cow::Owned(out)
-            }
+        if copied < bytes.len() {
+            sink(Piece::Bytes(&bytes[copied..]));
         }
     }
 
-    /// Advance over one byte; returns the final byte of a sequence whose count must be capped.
-    fn step(&mut self, b: u8, cap: u16) -> Option<u8> {
+    /// Follow what a fix changes in how text must be split.
+    fn note(&mut self, fix: Fix) {
+        match fix {
+            Fix::SetTab | Fix::ClearTab(_) => self.custom_tabs = true,
+            Fix::Autowrap(on) => self.no_wrap = !on,
+            Fix::Reset => {
+                self.custom_tabs = false;
+                self.no_wrap = false;
+            }
+            _ => {}
+        }
+    }
+
+    /// Advance over one byte of an escape sequence (or ESC itself).
+    fn step(&mut self, b: u8, cap: u16) -> Step {
         // CAN, SUB and ESC act the same in every state (vte's "anywhere").
         match b {
             CAN | SUB => {
                 self.state = State::Other;
-                return None;
+                return Step::Pass;
             }
             ESC => {
                 self.state = State::Escape;
-                return None;
+                return Step::Pass;
             }
             _ => {}
         }
         let executed = b < 0x20;
         let ignored = b >= 0x7f;
+        let mut step = Step::Pass;
         self.state = match self.state {
             State::Other => State::Other,
+            State::String => State::String,
             s if executed || ignored => s,
             State::Escape => match b {
                 b'[' => State::Entry,
-                0x20..=0x2f => State::EscapeIntermediate,
-                _ => State::Other,
+                b']' | b'P' | b'X' | b'^' | b'_' => State::String,
+                b'#' => State::EscapeIntermediate { hash: true },
+                0x20..=0x2f => State::EscapeIntermediate { hash: false },
+                _ => {
+                    step = match b {
+                        b'D' => Step::Replace(Fix::Index),
+                        b'E' => Step::Replace(Fix::NextLine),
+                        b'H' => Step::Replace(Fix::SetTab),
+                        b'c' => Step::After(Fix::Reset),
+                        _ => Step::Pass,
+                    };
+                    State::Other
+                }
             },
-            State::EscapeIntermediate => match b {
-                0x20..=0x2f => State::EscapeIntermediate,
-                _ => State::Other,
-            },
+            State::EscapeIntermediate { .. } if (0x20..=0x2f).contains(&b) => {
+                State::EscapeIntermediate { hash: false }
+            }
+            State::EscapeIntermediate { hash } => {
+                if hash && b == b'8' {
+                    step = Step::Replace(Fix::Align);
+                }
+                State::Other
+            }
             State::Entry => match b {
-                b'0'..=b'9' => State::Param {
-                    first: u16::from(b - b'0'),
-                    first_done: false,
-                    private: false,
-                },
-                b':' | b';' => State::Param {
-                    first: 0,
-                    first_done: true,
-                    private: false,
-                },
-                0x3c..=0x3f => State::Param {
-                    first: 0,
-                    first_done: false,
-                    private: true,
-                },
+                b'0'..=b'9' => State::Param(Params::default().digit(b)),
+                b':' | b';' => State::Param(Params::default().separator()),
+                0x3c..=0x3f => State::Param(Params {
+                    private: Some(b),
+                    ..Params::default()
+                }),
                 0x20..=0x2f => State::Intermediate,
-                // A final byte with no count: the default, 1.
-                _ => State::Other,
+                // A final byte with no parameters.
+                _ => {
+                    step = final_step(Params::default(), b, cap);
+                    State::Other
+                }
             },
-            State::Param {
-                first,
-                first_done,
-                private,
-            } => match b {
-                b'0'..=b'9' if !first_done => State::Param {
-                    first: first.saturating_mul(10).saturating_add(u16::from(b - b'0')),
-                    first_done,
-                    private,
-                },
-                b'0'..=b'9' => State::Param {
-                    first,
-                    first_done,
-                    private,
-                },
-                b':' | b';' => State::Param {
-                    first,
-                    first_done: true,
-                    private,
-                },
+            State::Param(p) => match b {
+                b'0'..=b'9' => State::Param(p.digit(b)),
+                b':' | b';' => State::Param(p.separator()),
                 0x3c..=0x3f => State::Ignore,
                 0x20..=0x2f => State::Intermediate,
                 _ => {
-                    self.state = State::Other;
-                    let repeats = matches!(b, b'@' | b'L' | b'T');
-                    return (repeats && !private && first > cap).then_some(b);
+                    step = final_step(p, b, cap);
+                    State::Other
                 }
             },
             State::Intermediate => match b {
@@ -172,7 +286,33 @@ impl CsiCap {
                 _ => State::Other,
             },
         };
-        None
+        step
+    }
+}
+
+/// What to do at a byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Nothing: it goes to the parser as it is.
+    Pass,
+    /// The final byte of a CSI whose count is capped.
+    Cap(u8),
+    /// The final byte of a sequence carried out by a fix instead.
+    Replace(Fix),
+    /// The final byte of a sequence the parser runs, with a fix after it.
+    After(Fix),
+}
+
+/// The step at a CSI's final byte.
+fn final_step(p: Params, b: u8, cap: u16) -> Step {
+    let count = p.first.max(1);
+    match (p.private, b) {
+        (None, b'@' | b'L' | b'T') if p.first > cap => Step::Cap(b),
+        (None, b'I') => Step::Replace(Fix::Tab(count)),
+        (None, b'Z') => Step::Replace(Fix::BackTab(count)),
+        (None, b'g') => Step::Replace(Fix::ClearTab(p.first)),
+        (Some(b'?'), b'h' | b'l') if p.has_seven() => Step::After(Fix::Autowrap(b == b'h')),
+        _ => Step::Pass,
     }
 }
 
@@ -182,12 +322,20 @@ mod tests {
 
     use super::*;
 
+    /// The filtered stream, each fix shown as `<Fix>`.
+    fn run_with(cap: &mut CsiCap, chunks: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for c in chunks {
+            cap.filter(c, 80, &mut |p| match p {
+                Piece::Bytes(b) => out.extend_from_slice(b),
+                Piece::Fix(f) => out.extend_from_slice(format!("<{f:?}>").as_bytes()),
+            });
+        }
+        out
+    }
+
     fn run(chunks: &[&[u8]]) -> Vec<u8> {
-        let mut cap = CsiCap::default();
-        chunks
-            .iter()
-            .flat_map(|c| cap.filter(c, 80).into_owned())
-            .collect()
+        run_with(&mut CsiCap::default(), chunks)
     }
 
     #[test]
@@ -214,25 +362,73 @@ mod tests {
             b"\x1b[?65535@\x1b[65535 @\x1b[1?65535@",
             b"\x1b(65535@\x1b]9;\x1b[65535\x18@",
             b"\x1b[1;65535@\x1b[1:65535L",
+            b"\x1b(D\x1b[?g\x1b[>I\x1b[ Z\x1b[?17h\x1b[7h\ttab",
             "日本\x1b[2J".as_bytes(),
         ] {
-            let mut cap = CsiCap::default();
-            assert!(matches!(cap.filter(s, 80), Cow::Borrowed(_)), "{s:?}");
+            let mut pieces = 0;
+            CsiCap::default().filter(s, 80, &mut |p| {
+                pieces += 1;
+                assert_eq!(p, Piece::Bytes(s));
+            });
+            assert_eq!(pieces, 1, "{s:?}");
         }
     }
 
     #[test]
     fn capped_sequences_draw_like_the_originals() {
         let draw = |bytes: &[u8]| {
-            let mut p = tui_term::vt100::Parser::new(4, 10, 0);
+            let n = |v| std::num::NonZeroU16::new(v).unwrap();
+            let mut p = crate::pty::vt::Parser::new(n(4), n(10), 0);
             p.process(b"abcdefghij\r\nklmnopqrst\r\nuvwxyz\x1b[2;3H");
             p.process(bytes);
             p.screen().contents_formatted()
         };
         for s in [&b"\x1b[500@"[..], b"\x1b[500L", b"\x1b[500T"] {
-            let capped = CsiCap::default().filter(s, 10).into_owned();
+            let mut capped = Vec::new();
+            CsiCap::default().filter(s, 10, &mut |p| {
+                if let Piece::Bytes(b) = p {
+                    capped.extend_from_slice(b);
+                }
+            });
             assert_ne!(capped, s);
             assert_eq!(draw(&capped), draw(s), "{s:?}");
         }
+    }
+
+    #[test]
+    fn missing_sequences_become_fixes() {
+        assert_eq!(
+            run(&[b"a\x1bDb\x1bE"]),
+            b"a\x1b\x18<Index>b\x1b\x18<NextLine>"
+        );
+        assert_eq!(run(&[b"\x1b#", b"8"]), b"\x1b#\x18<Align>");
+        assert_eq!(
+            run(&[b"\x1bH\x1b[g\x1b[3g\x1b[2I\x1b[Z"]),
+            b"\x1b\x18<SetTab>\x1b[\x18<ClearTab(0)>\x1b[3\x18<ClearTab(3)>\x1b[2\x18<Tab(2)>\x1b[\x18<BackTab(1)>"
+        );
+        assert_eq!(run(&[b"\x1b[?25;7l"]), b"\x1b[?25;7l<Autowrap(false)>");
+        assert_eq!(run(&[b"\x1bc"]), b"\x1bc<Reset>");
+    }
+
+    #[test]
+    fn tabs_and_text_are_split_only_when_needed() {
+        let mut cap = CsiCap {
+            custom_tabs: true,
+            ..CsiCap::default()
+        };
+        assert_eq!(run_with(&mut cap, &[b"a\tb"]), b"a<Tab(1)>b");
+        let mut cap = CsiCap {
+            no_wrap: true,
+            ..CsiCap::default()
+        };
+        assert_eq!(
+            run_with(&mut cap, &["a\r日\x1b[1mb".as_bytes()]),
+            "<Print>a\r<Print>日\x1b[1m<Print>b".as_bytes()
+        );
+        // Nothing in a string is printed, and its end is seen in either form.
+        assert_eq!(
+            run_with(&mut cap, &[b"\x1b]0;t\ti\x07x\x1bPq\x1b\\y"]),
+            b"\x1b]0;t\ti\x07<Print>x\x1bPq\x1b\\<Print>y"
+        );
     }
 }

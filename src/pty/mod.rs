@@ -1,13 +1,19 @@
 //! Lane PTYs: the backend trait, the portable-pty implementation, reader/writer threads and the
 //! per-lane screen model.
 
+mod answers;
 mod control;
 mod csi_cap;
+mod fixups;
 pub mod portable;
 pub mod screen;
 
 use crate::model::{LaneId, LaneInfo};
 
+/// The VT emulator behind every lane's screen.
+pub use vt100 as vt;
+
+pub use answers::QueryColors;
 pub use control::replay as replay_control;
 pub use portable::{PortablePtys, PtyConfig};
 pub use screen::{InputModes, LaneScreen, Notices, Screens};
@@ -19,11 +25,16 @@ pub const BACKGROUND_FRAME: std::time::Duration = std::time::Duration::from_mill
 /// Gives the renderer read access to each lane's screen model without the UI owning the PTYs.
 pub trait ScreenSource {
     /// Call `f` with the lane's current screen, if the lane has one.
-    fn with_screen(&self, lane: &LaneId, f: &mut dyn FnMut(&tui_term::vt100::Screen));
+    fn with_screen(&self, lane: &LaneId, f: &mut dyn FnMut(&vt::Screen));
 
     /// A number that changes whenever the lane's screen does (never the same for two
     /// screens), so a drawn screen can be reused; `None` draws it afresh every frame.
     fn version(&self, _lane: &LaneId) -> Option<u64> {
+        None
+    }
+
+    /// The title the lane's program set (OSC 0 / 2), unescaped outside text.
+    fn title(&self, _lane: &LaneId) -> Option<String> {
         None
     }
 }

@@ -19,7 +19,7 @@ use crate::model::{LaneId, LaneInfo, LaneSource};
 use crate::pty::ScreenSource;
 use crate::pty::control::{self, Ctl};
 use crate::pty::screen::{InputModes, LaneScreen, Notices, Screens};
-use crate::pty::{DEFAULT_SIZE, PtyBackend, PtyError};
+use crate::pty::{DEFAULT_SIZE, PtyBackend, PtyError, QueryColors};
 
 /// How lane terminals are made.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +32,10 @@ pub struct PtyConfig {
     pub env: Vec<(String, String)>,
     /// How par lanes are read (`[lanes] tmux_client`).
     pub tmux_client: TmuxClient,
+    /// The colours a lane's program is told its terminal has (from the theme).
+    pub colors: QueryColors,
+    /// A lane's OSC 52 may reach the user's clipboard (`[lanes] clipboard = "allow"`).
+    pub clipboard: bool,
 }
 
 impl PtyConfig {
@@ -48,6 +52,8 @@ impl PtyConfig {
             shell,
             env: Vec::new(),
             tmux_client: lanes.tmux_client,
+            colors: QueryColors::default(),
+            clipboard: lanes.clipboard == crate::config::LaneClipboard::Allow,
         }
     }
 }
@@ -151,7 +157,16 @@ impl PortablePtys {
         let mut cmd = match &lane.source {
             LaneSource::Par { session } => {
                 let mut c = CommandBuilder::new("tmux");
-                c.args(["attach-session", "-t", &format!("={session}")]);
+                // A lane keeps its size: helios's client never sizes the agent's window (a
+                // grid tile would shrink it, and the agent reflow its output to the tile); tmux
+                // shows the window in the client, cropped around the cursor when larger.
+                c.args([
+                    "attach-session",
+                    "-f",
+                    "ignore-size",
+                    "-t",
+                    &format!("={session}"),
+                ]);
                 c
             }
             LaneSource::Worktree => CommandBuilder::new(&self.config.shell),
@@ -192,7 +207,12 @@ impl PortablePtys {
             program: program.clone(),
             message,
         };
-        let screen = Arc::new(LaneScreen::new(size.0, size.1, self.config.scrollback));
+        let screen = Arc::new(LaneScreen::with_colors(
+            size.0,
+            size.1,
+            self.config.scrollback,
+            self.config.colors,
+        ));
         let exited = Arc::new(AtomicBool::new(false));
         let detached = Arc::new(AtomicBool::new(false));
         let attach = matches!(lane.source, LaneSource::Par { .. }) && control.is_none();
@@ -204,6 +224,8 @@ impl PortablePtys {
             exited: exited.clone(),
             detached: detached.clone(),
             behind: behind.clone(),
+            replies: None,
+            clipboard: self.config.clipboard,
         };
         let (link, pace) = if let Some(session) = control {
             let tx = control::spawn(&self.config, lane, &session, size, ctx)
@@ -238,7 +260,7 @@ impl PortablePtys {
         &self,
         lane: &LaneInfo,
         size: (u16, u16),
-        ctx: ReaderCtx,
+        mut ctx: ReaderCtx,
     ) -> Result<(Link, std::thread::Thread), String> {
         let err = |e: &dyn std::fmt::Display| e.to_string();
         let pair = native_pty_system()
@@ -259,6 +281,9 @@ impl PortablePtys {
         let mut writer = pair.master.take_writer().map_err(|e| err(&e))?;
 
         let (input, rx) = mpsc::channel::<Vec<u8>>();
+        // helios is this PTY's terminal (a shell's, or a `tmux attach` client's): it answers
+        // the queries read from it.
+        ctx.replies = Some(input.clone());
         let (ended_tx, ended_rx) = mpsc::channel::<()>();
         let name = lane.id.as_str();
         std::thread::Builder::new()
@@ -299,6 +324,11 @@ pub(crate) struct ReaderCtx {
     pub(crate) detached: Arc<AtomicBool>,
     /// Set while a par lane's `tmux attach` reader is behind the lane in front.
     pub(crate) behind: Option<Arc<AtomicBool>>,
+    /// Where answers to terminal queries go: the PTY's input. `None` in tmux control mode,
+    /// where tmux itself answers the pane's queries.
+    pub(crate) replies: Option<mpsc::Sender<Vec<u8>>>,
+    /// The lane's OSC 52 may reach the user's clipboard.
+    pub(crate) clipboard: bool,
 }
 
 impl ReaderCtx {
@@ -321,8 +351,18 @@ pub(crate) fn after_feed(ctx: &ReaderCtx, notices: Notices) -> bool {
         return false;
     }
     let lane = || ctx.lane.clone();
+    if let (false, Some(tx)) = (notices.replies.is_empty(), &ctx.replies) {
+        let _ = tx.send(notices.replies);
+    }
     if notices.bell {
         let _ = ctx.events.send(Event::LaneBell { lane: lane() });
+    }
+    if let Some(text) = notices.clipboard {
+        let _ = ctx.events.send(Event::LaneClipboard {
+            lane: lane(),
+            text,
+            allowed: ctx.clipboard,
+        });
     }
     if let Some(text) = notices.notify {
         let _ = ctx.events.send(Event::LaneNotified { lane: lane(), text });
@@ -333,7 +373,9 @@ pub(crate) fn after_feed(ctx: &ReaderCtx, notices: Notices) -> bool {
             progress,
         });
     }
-    ctx.screen.mark_pending()
+    // Inside a synchronized update the screen is not shown changed yet; its end sends the notice.
+    notices.held
+        || ctx.screen.mark_pending()
         || ctx
             .events
             .send(Event::LaneOutput {

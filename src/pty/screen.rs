@@ -1,19 +1,22 @@
 //! A lane's screen model: a vt100 parser behind its own mutex (locked briefly by the lane's
 //! reader and by the renderer, never one lock over all lanes), the merged-notice flag, and the
-//! callbacks that catch the bell and OSC 9 / OSC 777 notifications.
+//! callbacks that catch the bell and OSC 9 / OSC 777 notifications and answer terminal queries.
 
 use std::cell::Cell;
 use std::collections::HashMap;
+use std::num::NonZeroU16;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-
-use tui_term::vt100::{Callbacks, Parser, Screen};
+use std::time::{Duration, Instant};
 
 use crate::app::agent::Progress;
 use crate::model::LaneId;
 use crate::pty::ScreenSource;
-use crate::pty::csi_cap::CsiCap;
+use crate::pty::answers::{self, ExtraModes, QueryColors};
+use crate::pty::csi_cap::{CsiCap, Piece};
+use crate::pty::fixups::Fixups;
+use crate::pty::vt::{Callbacks, Parser, Screen};
 
 /// What the parser saw in one chunk of output that needs a human.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -24,18 +27,89 @@ pub struct Notices {
     pub notify: Option<String>,
     /// The last OSC 9;4 progress report (`Some(None)`: progress removed).
     pub progress: Option<Option<Progress>>,
+    /// Answers to the terminal queries in the chunk, for the lane's input (written back only
+    /// where helios is the lane's terminal: not in tmux control mode, where tmux answered).
+    pub replies: Vec<u8>,
+    /// The lane is inside a synchronized update (mode 2026): its screen is not shown changed
+    /// until the update ends, so no output notice is due.
+    pub held: bool,
+    /// The text the lane last put on the clipboard (OSC 52) in the chunk, decoded.
+    pub clipboard: Option<String>,
 }
 
-impl Callbacks for Notices {
+/// The most of a lane's title kept (characters).
+const TITLE_MAX: usize = 200;
+
+/// The most of a lane's clipboard text passed on (bytes, decoded).
+const CLIPBOARD_MAX: usize = 1 << 20;
+
+/// How long a synchronized update may hold a lane's screen back (a program that never ends
+/// one must not freeze its lane).
+const SYNC_LIMIT: Duration = Duration::from_secs(1);
+
+/// The parser's callbacks: what needs a human, the colours queries are answered with, and the
+/// modes vt100 does not keep.
+#[derive(Debug, Default)]
+struct LaneCallbacks {
+    notices: Notices,
+    colors: QueryColors,
+    extra: ExtraModes,
+    /// When the open synchronized update began.
+    sync_since: Option<Instant>,
+    /// The window title the lane set (OSC 0 / OSC 2).
+    title: Option<String>,
+}
+
+impl Callbacks for LaneCallbacks {
     fn audible_bell(&mut self, _: &mut Screen) {
-        self.bell = true;
+        self.notices.bell = true;
+    }
+
+    fn set_window_title(&mut self, _: &mut Screen, title: &[u8]) {
+        let title: String = String::from_utf8_lossy(title)
+            .chars()
+            .take(TITLE_MAX)
+            .collect();
+        self.title = (!title.is_empty()).then_some(title);
+    }
+
+    fn copy_to_clipboard(&mut self, _: &mut Screen, _ty: &[u8], data: &[u8]) {
+        use base64::Engine as _;
+        // vt100 checked the alphabet; a bad length still fails here, and is dropped.
+        if let Ok(mut bytes) = base64::engine::general_purpose::STANDARD.decode(data) {
+            bytes.truncate(CLIPBOARD_MAX);
+            self.notices.clipboard = Some(String::from_utf8_lossy(&bytes).into_owned());
+        }
     }
 
     fn unhandled_osc(&mut self, _: &mut Screen, params: &[&[u8]]) {
         if let Some(text) = notification(params) {
-            self.notify = Some(text);
+            self.notices.notify = Some(text);
         } else if let Some(p) = progress(params) {
-            self.progress = Some(p);
+            self.notices.progress = Some(p);
+        } else if let Some(reply) = answers::osc(&self.colors, params) {
+            self.notices.replies.extend_from_slice(&reply);
+        }
+    }
+
+    fn unhandled_csi(
+        &mut self,
+        screen: &mut Screen,
+        i1: Option<u8>,
+        i2: Option<u8>,
+        params: &[&[u16]],
+        c: char,
+    ) {
+        if let (Some(b'?'), None, 'h' | 'l') = (i1, i2, c) {
+            if params.iter().any(|p| p.first() == Some(&2026)) {
+                let on = c == 'h';
+                self.extra.synchronized = on;
+                self.sync_since = on.then(Instant::now);
+            }
+            return;
+        }
+        if let Some(reply) = answers::csi(screen, self.extra, i1, i2, params, c) {
+            self.notices.replies.extend_from_slice(&reply);
         }
     }
 }
@@ -94,7 +168,8 @@ pub fn progress(params: &[&[u8]]) -> Option<Option<Progress>> {
 /// repeats a version its old one had.
 static VERSIONS: AtomicU64 = AtomicU64::new(1);
 
-/// The smallest screen the model keeps, whatever the pane's size: vt100 0.16 panics when text
+/// The smallest screen the model keeps, whatever the pane's size (kept from vt100 0.16, which
+/// panicked on smaller ones): vt100 0.16 panicked when text
 /// wraps on a one-row screen (`Grid::col_wrap` subtracts the scrolled row from row 0) and when
 /// a wide character is drawn on a one-column screen (`cols - width`), in release builds too
 /// (upstream vt100-rust issue #37 and PR #29; found by the fuzz targets). The PTY keeps the
@@ -109,17 +184,17 @@ const MIN_SIZE: u16 = 2;
 const MAX_SIZE: u16 = 1000;
 
 /// Rows and columns as the model keeps them.
-fn model_size(rows: u16, cols: u16) -> (u16, u16) {
-    (
-        rows.clamp(MIN_SIZE, MAX_SIZE),
-        cols.clamp(MIN_SIZE, MAX_SIZE),
-    )
+fn model_size(rows: u16, cols: u16) -> (NonZeroU16, NonZeroU16) {
+    let clamp = |n: u16| NonZeroU16::new(n.clamp(MIN_SIZE, MAX_SIZE)).unwrap_or(NonZeroU16::MIN);
+    (clamp(rows), clamp(cols))
 }
 
-/// A lane's parser and the filter in front of it, behind one lock.
+/// A lane's parser, the filter in front of it and the state of the sequences carried out
+/// there, behind one lock.
 struct Model {
-    parser: Parser<Notices>,
+    parser: Parser<LaneCallbacks>,
     cap: CsiCap,
+    fix: Fixups,
     /// Scrollback lines, for a screen that starts over.
     scrollback: usize,
 }
@@ -136,31 +211,57 @@ pub fn panic_is_contained() -> bool {
 }
 
 impl Model {
-    fn new(rows: u16, cols: u16, scrollback: usize) -> Self {
+    fn new(size: (NonZeroU16, NonZeroU16), scrollback: usize, colors: QueryColors) -> Self {
+        let callbacks = LaneCallbacks {
+            colors,
+            ..LaneCallbacks::default()
+        };
         Self {
-            parser: Parser::new_with_callbacks(rows, cols, scrollback, Notices::default()),
+            parser: Parser::new_with_callbacks(size.0, size.1, scrollback, callbacks),
             cap: CsiCap::default(),
+            fix: Fixups::default(),
             scrollback,
         }
     }
 
-    /// Run `f` on the parser. vt100 0.16 has panics left in it: a wide character cut by a
-    /// narrower resize stays marked wide in the last column, and drawing or erasing there
-    /// indexes past the row (found by the `lane_screen` fuzz target; real when a pane shrinks
-    /// beside an emoji). Such a panic would end the lane's reader and, through the panic hook,
-    /// the console's terminal mode; instead the lane starts over on a blank screen of `size`.
-    fn guarded<R: Default>(
-        &mut self,
-        size: (u16, u16),
-        f: impl FnOnce(&mut Parser<Notices>) -> R,
-    ) -> R {
+    /// Run `f` on the model. vt100 may have panics left in it (0.16 had several: a wide
+    /// character cut by a narrower resize stayed marked wide in the last column, and drawing
+    /// there indexed past the row; found by the `lane_screen` fuzz target). Such a panic would
+    /// end the lane's reader and, through the panic hook, the console's terminal mode; instead
+    /// the lane starts over on a blank screen of the model's size.
+    fn guarded<R: Default>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+        let size = self.parser.screen().size();
         CONTAINED.with(|c| c.set(true));
-        let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(&mut self.parser)));
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(self)));
         CONTAINED.with(|c| c.set(false));
         result.unwrap_or_else(|_| {
-            *self = Self::new(size.0, size.1, self.scrollback);
+            let colors = self.parser.callbacks().colors;
+            *self = Self::new(size, self.scrollback, colors);
             R::default()
         })
+    }
+
+    /// Feed output through the filter and the fixes into the parser.
+    fn feed(&mut self, bytes: &[u8]) -> Notices {
+        let Self {
+            parser, cap, fix, ..
+        } = self;
+        let (rows, cols) = parser.screen().size();
+        let mut scratch = Vec::new();
+        cap.filter(
+            bytes,
+            rows.get().max(cols.get()),
+            &mut |piece| match piece {
+                Piece::Bytes(b) => parser.process(b),
+                Piece::Fix(f) => {
+                    scratch.clear();
+                    fix.apply(f, parser.screen(), &mut scratch);
+                    parser.process(&scratch);
+                    parser.callbacks_mut().extra.no_wrap = fix.no_wrap;
+                }
+            },
+        );
+        std::mem::take(&mut parser.callbacks_mut().notices)
     }
 }
 
@@ -182,11 +283,13 @@ impl std::fmt::Debug for LaneScreen {
 impl LaneScreen {
     /// A blank screen of `rows` x `cols` keeping `scrollback` lines.
     pub fn new(rows: u16, cols: u16, scrollback: usize) -> Self {
+        Self::with_colors(rows, cols, scrollback, QueryColors::default())
+    }
+
+    /// A blank screen whose colour queries are answered with `colors`.
+    pub fn with_colors(rows: u16, cols: u16, scrollback: usize, colors: QueryColors) -> Self {
         Self {
-            model: Mutex::new({
-                let (rows, cols) = model_size(rows, cols);
-                Model::new(rows, cols, scrollback)
-            }),
+            model: Mutex::new(Model::new(model_size(rows, cols), scrollback, colors)),
             pending: AtomicBool::new(false),
             version: AtomicU64::new(VERSIONS.fetch_add(1, Ordering::Relaxed)),
         }
@@ -210,13 +313,12 @@ impl LaneScreen {
     /// Feed output bytes; returns what needs a human in them.
     pub fn feed(&self, bytes: &[u8]) -> Notices {
         let mut m = self.lock();
-        let size = m.parser.screen().size();
-        let bytes = m.cap.filter(bytes, size.0.max(size.1));
-        let notices = m.guarded(size, |p| {
-            p.process(&bytes);
-            std::mem::take(p.callbacks_mut())
-        });
-        self.bump();
+        let mut notices = m.guarded(|m| m.feed(bytes));
+        let cb = m.parser.callbacks();
+        notices.held = cb.sync_since.is_some_and(|t| t.elapsed() < SYNC_LIMIT);
+        if !notices.held {
+            self.bump();
+        }
         notices
     }
 
@@ -237,9 +339,9 @@ impl LaneScreen {
 
     /// Resize the screen model (the PTY is resized by the caller).
     pub fn set_size(&self, rows: u16, cols: u16) {
-        let size = model_size(rows, cols);
+        let (rows, cols) = model_size(rows, cols);
         self.lock()
-            .guarded(size, |p| p.screen_mut().set_size(size.0, size.1));
+            .guarded(|m| m.parser.screen_mut().set_size(rows, cols));
         self.bump();
     }
 
@@ -255,6 +357,7 @@ impl LaneScreen {
     pub fn snapshot(&self, status_line: bool) -> crate::pty::Snapshot {
         self.with(|s| {
             let (rows, cols) = s.size();
+            let (rows, cols) = (rows.get(), cols.get());
             let (cursor, _) = s.cursor_position();
             let keep = usize::from(rows).saturating_sub(usize::from(status_line));
             crate::pty::Snapshot {
@@ -265,6 +368,19 @@ impl LaneScreen {
                     .collect(),
                 cursor_row: usize::from(cursor),
             }
+        })
+    }
+
+    /// The window title the lane's program set (OSC 0 or 2): outside text, to be escaped.
+    pub fn title(&self) -> Option<String> {
+        self.lock().parser.callbacks().title.clone()
+    }
+
+    /// The model's (rows, columns).
+    pub fn size(&self) -> (u16, u16) {
+        self.with(|s| {
+            let (rows, cols) = s.size();
+            (rows.get(), cols.get())
         })
     }
 
@@ -279,7 +395,7 @@ impl LaneScreen {
         self.with(|s| {
             let (row, _) = s.cursor_position();
             let (_, cols) = s.size();
-            let rows: Vec<String> = s.rows(0, cols).take(usize::from(row) + 1).collect();
+            let rows: Vec<String> = s.rows(0, cols.get()).take(usize::from(row) + 1).collect();
             let mut tail: Vec<String> = rows
                 .into_iter()
                 .rev()
@@ -343,6 +459,10 @@ impl ScreenSource for Screens {
     fn version(&self, lane: &LaneId) -> Option<u64> {
         self.map.get(lane).map(|s| s.version())
     }
+
+    fn title(&self, lane: &LaneId) -> Option<String> {
+        self.map.get(lane).and_then(|s| s.title())
+    }
 }
 
 #[cfg(test)]
@@ -392,6 +512,21 @@ mod tests {
     }
 
     #[test]
+    fn title_and_clipboard_are_caught() {
+        let s = LaneScreen::new(5, 40, 0);
+        assert_eq!(s.title(), None);
+        let _ = s.feed(b"\x1b]2;build \xe2\x80\xae\x07");
+        assert_eq!(s.title().as_deref(), Some("build \u{202e}"));
+        let _ = s.feed(b"\x1b]0;two\x1b\\");
+        assert_eq!(s.title().as_deref(), Some("two"));
+        let n = s.feed(b"\x1b]52;c;c2VjcmV0\x07");
+        assert_eq!(n.clipboard.as_deref(), Some("secret"));
+        // A request to read the clipboard is never answered.
+        let n = s.feed(b"\x1b]52;c;?\x07");
+        assert_eq!((n.clipboard, n.replies), (None, Vec::new()));
+    }
+
+    #[test]
     fn pending_flag_merges_notices() {
         let s = LaneScreen::new(5, 40, 0);
         assert!(!s.mark_pending());
@@ -423,7 +558,7 @@ mod tests {
         // Text wrapping on a one-row screen (tmux reported a pane of 2x1).
         let s = LaneScreen::new(1, 2, 0);
         let _ = s.feed(b"\\0 and more");
-        assert_eq!(s.with(Screen::size), (2, 2));
+        assert_eq!(s.size(), (2, 2));
         // A wide character on a one-column screen, also after a resize.
         let s = LaneScreen::new(24, 80, 0);
         s.set_size(3, 1);
@@ -451,17 +586,32 @@ mod tests {
         assert_eq!(s.contents(), "x");
     }
 
-    /// Fuzz find (`lane_screen`): vt100 panics drawing where a resize cut a wide character;
-    /// the lane's screen starts over instead.
+    /// Fuzz find (`lane_screen`): vt100 0.16 panicked drawing where a resize cut a wide
+    /// character; 0.18 draws it.
     #[test]
-    fn a_vt100_panic_resets_the_lane_instead_of_ending_it() {
+    fn a_cut_wide_character_is_drawn_over() {
         let s = LaneScreen::new(2, 4, 10);
         let _ = s.feed("ab\u{65e5}".as_bytes());
         s.set_size(2, 3);
-        assert!(!panic_is_contained());
         let _ = s.feed(b"\x1b[1;3Hx");
+        assert_eq!(s.size(), (2, 3));
+        assert!(s.feed(b"ok\x07").bell);
+        assert_eq!(s.contents(), "abxok");
+    }
+
+    /// A panic inside the parser is contained: the lane's screen starts over instead of the
+    /// lane's reader (and, through the panic hook, the console) ending.
+    #[test]
+    fn a_parser_panic_resets_the_lane_instead_of_ending_it() {
+        let s = LaneScreen::new(2, 4, 10);
+        let _ = s.feed(b"abc");
+        let seen = s.lock().guarded(|_| -> bool {
+            assert!(panic_is_contained());
+            panic!("a panic in the parser")
+        });
+        assert!(!seen);
         assert!(!panic_is_contained());
-        assert_eq!(s.with(Screen::size), (2, 3));
+        assert_eq!(s.size(), (2, 4));
         assert!(s.feed(b"ok\x07").bell);
         assert_eq!(s.contents(), "ok");
     }

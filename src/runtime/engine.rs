@@ -251,6 +251,10 @@ impl<B: PtyBackend> Engine<B> {
                     self.fail(AuditAction::LaneWrite, Some(&lane), &e.to_string());
                 }
             }
+            // A lane keeps its size: a grid tile shows the rows around the lane's cursor and
+            // never resizes it (an agent would reflow its output to the tile, and a par lane's
+            // tmux window would shrink); the single pane sizes the lane it shows.
+            Effect::ResizeLanes if self.state.view == crate::app::state::View::Grid => {}
             Effect::ResizeLanes => {
                 for (lane, rows, cols) in crate::ui::pane_sizes(&self.state) {
                     self.ptys.resize(&lane, rows, cols);

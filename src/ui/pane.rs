@@ -6,14 +6,15 @@
 //! while the user is looking at history; the live view draws straight from the shared screen.
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
-use tui_term::widget::{Cursor, PseudoTerminal};
 
 use crate::app::state::{Lane, LaneStatus};
 use crate::model::LaneId;
+use crate::pty::vt;
 use crate::ui::{Ctx, shown};
 
 /// The cells inside a pane's border: what the lane's PTY is sized to.
@@ -45,6 +46,11 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
     heading.push(Span::styled(shown(lane.id().as_str()), label_style));
     if let (false, Some(b)) = (tile, &lane.info.branch) {
         heading.push(Span::styled(format!(" · {}", shown(b)), theme.dim));
+    }
+    // The title the lane's program set: outside text, escaped, and short in a tile.
+    if let Some(title) = ctx.screens.title(id) {
+        let title = crate::text::truncate(&shown(&title), if tile { 24 } else { 60 });
+        heading.push(Span::styled(format!(" · {title}"), theme.dim));
     }
     if focused {
         heading.push(Span::styled(" · FOCUS", theme.border_active));
@@ -91,6 +97,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
         // shape, and is not a glyph in the copied text), like tmux and zellij show it.
         if focused && lane.scroll == 0 && !screen.hide_cursor() {
             let (row, col) = screen.cursor_position();
+            let row = row.saturating_sub(crop_top(screen, inner.height));
             if row < inner.height && col < inner.width {
                 ctx.set_cursor(frame, (inner.x + col, inner.y + row).into());
             }
@@ -102,13 +109,12 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
         {
             return;
         }
-        let cursor = Cursor::default().visibility(false);
         if lane.scroll > 0 {
             let mut scrolled = screen.clone();
             scrolled.set_scrollback(lane.scroll);
-            frame.render_widget(PseudoTerminal::new(&scrolled).cursor(cursor), inner);
+            draw_screen(&scrolled, inner, frame.buffer_mut());
         } else {
-            frame.render_widget(PseudoTerminal::new(screen).cursor(cursor), inner);
+            draw_screen(screen, inner, frame.buffer_mut());
         }
         if let Some((cache, v)) = cache {
             cache.store(id, v, inner, frame.buffer_mut());
@@ -120,6 +126,66 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
             Paragraph::new(Line::from(Span::styled(why, theme.dim))).block(block),
             area,
         );
+    }
+}
+
+/// The first screen row shown in `height` rows: 0, or when the screen is taller (a lane keeps
+/// its size in a smaller grid tile) the rows that end at the cursor's.
+pub fn crop_top(screen: &vt::Screen, height: u16) -> u16 {
+    let rows = screen.size().0.get();
+    if rows <= height || screen.scrollback() > 0 {
+        return 0;
+    }
+    let (cursor, _) = screen.cursor_position();
+    (cursor + 1).saturating_sub(height).min(rows - height)
+}
+
+/// Copy a lane's visible cells into `area`: the rows around the cursor and the left columns
+/// when the screen is larger. The cursor is not drawn: the focused lane's is the terminal's own.
+pub fn draw_screen(screen: &vt::Screen, area: Rect, buf: &mut Buffer) {
+    let area = area.intersection(buf.area);
+    let (rows, cols) = screen.size();
+    let top = crop_top(screen, area.height);
+    for row in 0..area.height.min(rows.get() - top) {
+        for col in 0..area.width.min(cols.get()) {
+            let Some(cell) = screen.cell(top + row, col) else {
+                continue;
+            };
+            let out = &mut buf[(area.x + col, area.y + row)];
+            // An empty cell, or the second half of a wide character, keeps the blank the
+            // frame starts with.
+            if cell.has_contents() {
+                out.set_symbol(cell.contents());
+            }
+            out.set_style(cell_style(cell));
+        }
+    }
+}
+
+fn cell_style(cell: &vt::Cell) -> Style {
+    let mut modifier = Modifier::empty();
+    for (on, m) in [
+        (cell.bold(), Modifier::BOLD),
+        (cell.dim(), Modifier::DIM),
+        (cell.italic(), Modifier::ITALIC),
+        (cell.underline(), Modifier::UNDERLINED),
+        (cell.inverse(), Modifier::REVERSED),
+    ] {
+        if on {
+            modifier |= m;
+        }
+    }
+    Style::reset()
+        .fg(color(cell.fgcolor()))
+        .bg(color(cell.bgcolor()))
+        .add_modifier(modifier)
+}
+
+fn color(c: vt::Color) -> Color {
+    match c {
+        vt::Color::Default => Color::Reset,
+        vt::Color::Idx(i) => Color::Indexed(i),
+        vt::Color::Rgb(r, g, b) => Color::Rgb(r, g, b),
     }
 }
 

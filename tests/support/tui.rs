@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
-use tui_term::vt100::Parser;
+use vt100_016::Parser;
 
 use crate::support::{World, helios_bin, wait_until_or};
 

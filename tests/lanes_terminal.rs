@@ -1,0 +1,245 @@
+//! Lane terminals as programs see them, with real PTYs and a real tmux: the answers to terminal
+//! queries in a helios-owned lane (helios answers) and in a par lane (tmux answers, through
+//! helios's `tmux attach` client).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use helios::app::Event;
+use helios::config::TmuxClient;
+use helios::lanes::{GitCounts, LaneId, LaneInfo, LaneSource};
+use helios::pty::{PortablePtys, PtyBackend, PtyConfig, QueryColors};
+use support::{World, require, wait_until_or};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn ptys(world: &World) -> (PortablePtys, tokio::sync::mpsc::UnboundedReceiver<Event>) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let config = PtyConfig {
+        scrollback: 100,
+        shell: "/bin/sh".into(),
+        env: world.env(),
+        tmux_client: TmuxClient::Attach,
+        colors: QueryColors::light(),
+        clipboard: false,
+    };
+    (PortablePtys::new(config, tx), rx)
+}
+
+fn probe() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/term/queries.py")
+}
+
+/// Run the query probe in `lane` (typed into its shell) and return its answers by query.
+fn ask_all(ptys: &mut PortablePtys, lane: &LaneInfo, out: &Path) -> BTreeMap<String, String> {
+    let screen = ptys.screen(&lane.id).unwrap();
+    ptys.write(
+        &lane.id,
+        format!("python3 {} {}\r", probe().display(), out.display()).into_bytes(),
+    )
+    .unwrap();
+    wait_until_or(
+        "the query probe's answers",
+        WAIT,
+        || support::read(out).ends_with("done\n"),
+        || screen.contents(),
+    );
+    support::read(out)
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn assert_answers(got: &BTreeMap<String, String>, want: &[(&str, &str)]) {
+    for (query, answer) in want {
+        assert_eq!(
+            got.get(*query).map(String::as_str),
+            Some(*answer),
+            "answer to {query}; all answers: {got:#?}"
+        );
+    }
+    assert_eq!(got.len(), want.len(), "{got:#?}");
+}
+
+/// Answers a program gets from every lane kind alike (tmux 3.3a's where tmux answers).
+const COMMON: &[(&str, &str)] = &[
+    ("dsr5", "\\e[0n"),
+    ("cpr", "\\e[5;7R"),
+    ("da1", "\\e[?1;2c"),
+    // Not answered by tmux 3.3a, nor by helios: helios sends keys the xterm way only.
+    ("kitty", ""),
+];
+
+#[test]
+fn an_owned_lane_answers_terminal_queries() {
+    require("python3");
+    let world = World::new("app");
+    let info = LaneInfo {
+        id: LaneId::new("app"),
+        branch: Some("main".into()),
+        worktree: world.repo.clone(),
+        source: LaneSource::Worktree,
+        session_alive: true,
+        git: GitCounts::default(),
+    };
+    let (mut ptys, _rx) = ptys(&world);
+    assert!(ptys.sync(std::slice::from_ref(&info)).is_empty());
+    let got = ask_all(&mut ptys, &info, &world.path("answers.txt"));
+    let version = format!("\\eP>|helios {}\\e\\", env!("CARGO_PKG_VERSION"));
+    let mut want = COMMON.to_vec();
+    want.extend([
+        ("decxcpr", "\\e[?5;7;1R"),
+        ("da2", "\\e[>0;0;0c"),
+        ("xtversion", version.as_str()),
+        ("decrqm2004", "\\e[?2004;2$y"),
+        ("decrqm2004on", "\\e[?2004;1$y"),
+        ("decrqm2026", "\\e[?2026;2$y"),
+        ("decrqm2026on", "\\e[?2026;1$y"),
+        ("decrqm1049", "\\e[?1049;2$y"),
+        // The colours of the light theme the config names.
+        ("osc10", "\\e]10;rgb:0000/0000/0000\\e\\"),
+        ("osc11", "\\e]11;rgb:ffff/ffff/ffff\\e\\"),
+        ("osc12", "\\e]12;rgb:0000/0000/0000\\e\\"),
+    ]);
+    assert_answers(&got, &want);
+}
+
+#[test]
+fn a_par_lane_answers_as_tmux_does() {
+    require("python3");
+    require("tmux");
+    let world = World::new("app");
+    let out = std::process::Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            "q",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "/bin/sh",
+        ])
+        .envs(world.env())
+        .env_remove("TMUX")
+        .current_dir(&world.repo)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let info = LaneInfo {
+        id: LaneId::new("q"),
+        branch: Some("main".into()),
+        worktree: world.repo.clone(),
+        source: LaneSource::Par {
+            session: "q".into(),
+        },
+        session_alive: true,
+        git: GitCounts::default(),
+    };
+    let (mut ptys, _rx) = ptys(&world);
+    assert!(ptys.sync(std::slice::from_ref(&info)).is_empty());
+    let screen = ptys.screen(&info.id).unwrap();
+    wait_until_or(
+        "tmux to draw the lane",
+        WAIT,
+        || screen.contents().contains("[q]"),
+        || screen.contents(),
+    );
+    let got = ask_all(&mut ptys, &info, &world.path("answers.txt"));
+    // What tmux 3.3a answers itself; helios answers only the queries of tmux's own client.
+    let version = got.get("xtversion").cloned().unwrap_or_default();
+    assert!(version.starts_with("\\eP>|tmux "), "{got:#?}");
+    let mut want = COMMON.to_vec();
+    want.extend([
+        ("decxcpr", ""),
+        ("da2", "\\e[>84;0;0c"),
+        ("xtversion", version.as_str()),
+        ("decrqm2004", ""),
+        ("decrqm2004on", ""),
+        ("decrqm2026", ""),
+        ("decrqm2026on", ""),
+        ("decrqm1049", ""),
+        ("osc10", ""),
+        ("osc11", ""),
+        ("osc12", ""),
+    ]);
+    assert_answers(&got, &want);
+    ptys.shutdown();
+}
+
+/// Byte streams with the sequences vt100 0.18 leaves out (carried out in front of it by
+/// helios), drawn by helios's lane screen and by tmux in a pane of the same size: the same text
+/// in every row. tmux is the reference emulator.
+#[test]
+fn missing_sequences_draw_as_in_tmux() {
+    require("tmux");
+    let world = World::new("app");
+    let (rows, cols) = (6u16, 20u16);
+    let streams: &[(&str, &[u8])] = &[
+        // Where helios differs on purpose, the streams stay clear of it: a REP past the end of
+        // the row (tmux 3.3a stops at the margin; vt100, like xterm, wraps) and a REP of a
+        // non-ASCII character (tmux 3.3a repeats only ASCII; vt100, like xterm, any), and CHT
+        // (`CSI n I`, which tmux 3.3a ignores; helios moves as xterm does, see fixups.rs).
+        ("rep", b"ab\x1b[5bc\r\n=\x1b[19b"),
+        ("decawm", b"\x1b[?7labcdefghijklmnopqrstuvwxyz\r\n\x1b[?7h0123456789abcdefghijklm"),
+        (
+            "tabs",
+            b"\x1b[3g\x1b[4G\x1bH\x1b[9G\x1bH\r\ta\tb\tc\x1b[Zd\r\n\t\te\x1b[9Zf\x1b[3g\r\n\x1b[5G\x1bH\x1b[13G\x1bH\r\t\tg\x1b[g\r\tx",
+        ),
+        ("ind-nel", b"top\x1b[6;1Hbottom\x1bDx\x1bEy\x1b[2;1Hmid\x1bEz"),
+        ("decaln", b"junk\x1b[2;4r\x1b#8\x1b[3;3Hxy"),
+    ];
+    for (name, bytes) in streams {
+        let file = world.path(&format!("{name}.out"));
+        let mut all = bytes.to_vec();
+        all.extend_from_slice(format!("\x1b[{rows};1H{name}-end").as_bytes());
+        std::fs::write(&file, &all).unwrap();
+        let session = format!("c-{name}");
+        let cmd = format!("cat {}; exec sleep 600", file.display());
+        let out = std::process::Command::new("tmux")
+            .args(["new-session", "-d", "-s", &session, "-x", &cols.to_string()])
+            .args(["-y", &rows.to_string(), &cmd])
+            .envs(world.env())
+            .env_remove("TMUX")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        // tmux's status line would take a row of the window.
+        let _ = std::process::Command::new("tmux")
+            .args(["set", "-t", &session, "status", "off"])
+            .envs(world.env())
+            .env_remove("TMUX")
+            .output()
+            .unwrap();
+        let capture = || {
+            let out = std::process::Command::new("tmux")
+                .args(["capture-pane", "-p", "-t", &session])
+                .envs(world.env())
+                .env_remove("TMUX")
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        wait_until_or(
+            &format!("tmux to draw {name}"),
+            WAIT,
+            || capture().contains(&format!("{name}-end")),
+            capture,
+        );
+        let tmux_rows: Vec<String> = capture()
+            .lines()
+            .map(|l| l.trim_end().to_string())
+            .collect();
+        let screen = helios::pty::LaneScreen::new(rows, cols, 0);
+        let _ = screen.feed(&all);
+        let helios_rows: Vec<String> =
+            screen.with(|s| s.rows(0, cols).map(|l| l.trim_end().to_string()).collect());
+        assert_eq!(helios_rows, tmux_rows, "{name}");
+    }
+}
