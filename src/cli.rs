@@ -87,8 +87,8 @@ pub struct TrustArgs {
 pub enum LaneArgs {
     /// Create a lane (par start).
     New {
-        /// The lane's label.
-        name: String,
+        /// The lane's label (a label that starts with `-` goes after `--`).
+        name: Option<String>,
         /// Branch or commit to start from.
         #[arg(long, value_name = "REF")]
         base: Option<String>,
@@ -104,8 +104,8 @@ pub enum LaneArgs {
         /// Start this agent in the lane, with helios's hooks set up and HELIOS_LANE set.
         #[arg(long, value_enum, conflicts_with = "cmd")]
         agent: Option<AgentName>,
-        /// Arguments for the agent (after `--`).
-        #[arg(last = true, requires = "agent")]
+        /// Arguments for the agent (after `--`); without --agent, the lane's label.
+        #[arg(last = true)]
         agent_args: Vec<String>,
     },
     /// List lanes.

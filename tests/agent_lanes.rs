@@ -245,6 +245,8 @@ fn stand_in_agents_through_the_console_with_hooks_and_without() {
     }
     let mut tui = Tui::start(&world, &[]);
     tui.wait_for("the lane list", "screen", WAIT);
+    // An idle shell is a shell, never waiting.
+    wait_state(&world, "idle", "shell", None);
     for a in ["claude", "codex", "gemini"] {
         start_standin(&world, a, a, true);
     }
@@ -271,8 +273,7 @@ fn stand_in_agents_through_the_console_with_hooks_and_without() {
     assert_eq!(screen["state_source"], "screen");
     assert_eq!(screen["state_reason"], "Remove the build directory");
 
-    // An idle shell is a shell, never waiting.
-    wait_state(&world, "idle", "shell", None);
+    assert_ne!(state_of(&world, "idle").0, "waiting");
 
     // Answer the claude lane through the console: n visits the most urgent lane first.
     answer_through_console(&mut tui, &world, "claude");

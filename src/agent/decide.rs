@@ -21,6 +21,10 @@ use time::OffsetDateTime;
 use crate::agent::screen::ScreenMatch;
 use crate::agent::state::{LaneState, Signal, Source, Status};
 
+/// How long after an interrupt the agent may still print (its "interrupted" line, its prompt)
+/// without that counting as more work.
+const INTERRUPT_GRACE: Duration = Duration::from_secs(5);
+
 /// What runs in the lane's foreground.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Process {
@@ -178,7 +182,9 @@ pub fn decide(i: &Inputs, t: Timing) -> Decision {
         }
         if status == Status::Working
             && let Some(at) = i.interrupted.filter(|at| *at > h.at)
-            && i.last_change.is_none_or(|c| c <= at + t.settle)
+            // The agent prints its "interrupted" line and redraws its prompt: output for a few
+            // seconds after the interrupt is that, as long as the lane is quiet now.
+            && i.last_change.is_none_or(|c| c <= at + INTERRUPT_GRACE && now - c >= t.settle)
             && now - at >= t.settle
         {
             verdict(&mut ev, &hook_src, "superseded by the interrupt");

@@ -62,6 +62,14 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
             agent,
             agent_args,
         } => {
+            // `lane new -- LABEL`: a label that starts with `-` comes after `--`.
+            let (name, agent_args) = match (name, &agent) {
+                (Some(n), _) => (n, agent_args),
+                (None, None) if agent_args.len() == 1 => (agent_args[0].clone(), Vec::new()),
+                _ => anyhow::bail!(
+                    "lane new needs the lane's NAME: helios lane new NAME [--agent AGENT] [-- ARGS]"
+                ),
+            };
             let code = new(
                 ctx,
                 &mut rec,
@@ -341,7 +349,12 @@ fn keep_result(store: &mut SqliteStore, ev: &AuditEvent) -> anyhow::Result<()> {
 /// The audit action and lane a subcommand records.
 fn action_of(args: &LaneArgs) -> (AuditAction, Option<&str>) {
     match args {
-        LaneArgs::New { name, .. } => (AuditAction::LaneCreated, Some(name)),
+        LaneArgs::New {
+            name, agent_args, ..
+        } => (
+            AuditAction::LaneCreated,
+            name.as_deref().or(agent_args.first().map(String::as_str)),
+        ),
         LaneArgs::Ls { .. } => (AuditAction::LaneListed, None),
         LaneArgs::Rm { name, .. } => (AuditAction::LaneRemoved, Some(name)),
         LaneArgs::Send { target, .. } => (AuditAction::LaneTextSent, Some(target)),
