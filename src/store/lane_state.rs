@@ -258,8 +258,12 @@ fn read_row(conn: &Connection, worktree: &str) -> rusqlite::Result<Option<Stored
         },
         state,
         why,
-        // The explanation is advisory: an unreadable one shows as none.
-        evidence: serde_json::from_str(&evidence).unwrap_or_default(),
+        // The explanation is advisory: an unreadable one shows as none, and is logged.
+        evidence: serde_json::from_str(&evidence)
+            .inspect_err(|e| {
+                tracing::warn!("lane state of {worktree}: unreadable explanation: {e}");
+            })
+            .unwrap_or_default(),
         updated: parse_ts(&updated).unwrap_or(OffsetDateTime::UNIX_EPOCH),
     }))
 }

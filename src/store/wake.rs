@@ -77,7 +77,10 @@ impl WakeSocket {
 
 impl Drop for WakeSocket {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        if let Err(e) = std::fs::remove_file(&self.path) {
+            // A stale socket left behind is swept by the next writer (connection refused).
+            tracing::debug!("removing the wake socket {}: {e}", self.path.display());
+        }
     }
 }
 
