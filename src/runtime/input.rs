@@ -6,6 +6,11 @@
 //! gives up. The loop polls input on every turn, so under a flood that was a dozen yields per
 //! turn, each one a chance for a busy machine to run something else first. Here one thread
 //! blocks in `read` and nothing else ever touches the lock.
+//!
+//! crossterm is built with `use-dev-tty`: its default reader waits on an edge-triggered epoll
+//! and returns a resize as soon as it sees one, dropping the terminal's readiness when both
+//! came in the same wake-up, so a key typed during a resize waited for the next key (a resize
+//! storm in the tests lost `?` for good). The `use-dev-tty` reader polls level-triggered.
 
 use crossterm::event::Event as TermEvent;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};

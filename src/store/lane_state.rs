@@ -131,7 +131,11 @@ pub fn transition(
 ) -> Result<Option<AuditEvent>, StoreError> {
     let conn = store.conn();
     let run = || -> rusqlite::Result<Option<AuditEvent>> {
-        let tx = conn.unchecked_transaction()?;
+        // IMMEDIATE: this transaction reads and then writes. A deferred one would fail at once
+        // with "database is locked" (no busy wait) when another writer committed after the
+        // read, which 25 lanes changing state in the same tick did.
+        let tx =
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
         let old = read_row(&tx, &key.worktree)?;
         let evidence = serde_json::to_string(&d.evidence).unwrap_or_else(|_| "[]".into());
         let now = OffsetDateTime::now_utc();
@@ -375,6 +379,44 @@ mod tests {
             event: "PermissionRequest".into(),
             reason: reason.into(),
         }
+    }
+
+    /// 25 lanes changing state at once, each from its own connection as the console's
+    /// blocking tasks do: every change is stored with its event, none is refused as locked.
+    #[test]
+    fn many_writers_at_once_all_record_their_change() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("h.db");
+        drop(SqliteStore::open(&path).unwrap());
+        let writers: Vec<_> = (0..25)
+            .map(|i| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let store = SqliteStore::open(&path)?;
+                    let key = LaneKey {
+                        worktree: format!("/w/{i}"),
+                        repo: "app".into(),
+                        lane: format!("l{i}"),
+                    };
+                    let d = Decision {
+                        state: LaneState {
+                            status: Status::Working,
+                            since: OffsetDateTime::now_utc(),
+                            source: Source::Screen,
+                            reason: String::new(),
+                        },
+                        why: "rows changed".into(),
+                        evidence: Vec::new(),
+                    };
+                    transition(&store, &key, &d, "me")
+                })
+            })
+            .collect();
+        for w in writers {
+            assert!(w.join().unwrap().unwrap().is_some());
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(load(store.conn(), Some("app")).unwrap().len(), 25);
     }
 
     #[test]
