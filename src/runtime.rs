@@ -164,6 +164,9 @@ pub async fn run<B: PtyBackend>(
                 Err(e) => anyhow::bail!("reading the terminal failed: {e}"),
             }
         }
+        if !keys.is_empty() {
+            engine.clock_to(Instant::now());
+        }
         for t in keys {
             if let Some(msg) = translate(engine, ui, t) {
                 engine.handle(msg);

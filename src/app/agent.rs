@@ -71,7 +71,7 @@ pub fn on_screens(
     at: OffsetDateTime,
     obs: Vec<ScreenObservation>,
 ) -> Vec<Effect> {
-    state.clock = Some(at);
+    state.clock = Some(state.clock.map_or(at, |c| c.max(at)));
     for o in obs {
         let Some(l) = state.lane_mut(&o.lane) else {
             continue;

@@ -31,6 +31,8 @@ pub enum Event {
     },
     /// A lane's PTY process ended (tmux session gone, or shell exited).
     LaneExited { lane: LaneId, code: Option<u32> },
+    /// The wall-clock time now (sent before keys, which the lane states stamp).
+    Clock { at: time::OffsetDateTime },
     /// The once-a-second look at every lane's screen, with the wall-clock time.
     LaneScreens {
         at: time::OffsetDateTime,

@@ -151,6 +151,13 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
             effects.push(Effect::DiscoverLanes);
             effects
         }
+        Event::Clock { at } => {
+            // Never backwards: ticks and keys may arrive out of order within a turn.
+            if state.clock.is_none_or(|c| c < at) {
+                state.clock = Some(at);
+            }
+            Vec::new()
+        }
         Event::LaneScreens { at, lanes } => crate::app::agent::on_screens(state, at, lanes),
         Event::LaneProcesses { lanes } => crate::app::agent::on_processes(state, lanes),
         Event::LaneStatesLoaded { lanes } => crate::app::agent::on_loaded(state, lanes),
@@ -539,6 +546,51 @@ mod tests {
         assert_eq!(s.visible_lanes().count(), 1);
         s.filter = "error".into();
         assert_eq!(s.visible_lanes().count(), 0);
+    }
+
+    /// A hook that came half a second after a tick, then Ctrl-C: the interrupt is stamped
+    /// with the clock the keys brought (not the earlier tick), so it follows the hook and the
+    /// quiet lane is done.
+    #[test]
+    fn an_interrupt_between_ticks_follows_the_hook_before_it() {
+        use crate::agent::{Agent, Signal, Source, Status};
+        let mut s = state_with(&["a"]);
+        look(&mut s, 0, &[], &[]);
+        agents(&mut s);
+        let half = time::Duration::milliseconds(500);
+        update(
+            &mut s,
+            Event::LaneStatesLoaded {
+                lanes: vec![crate::app::agent::LoadedState {
+                    lane: id("a"),
+                    state: None,
+                    hook: Some(Signal {
+                        at: clock(10) + half,
+                        source: Source::Hook(Agent::Claude),
+                        status: Some(Status::Working),
+                        event: "PreToolUse".into(),
+                        reason: "Bash(make)".into(),
+                    }),
+                }],
+            },
+        );
+        look(&mut s, 10, &["a"], &[]);
+        update(&mut s, Action::Select { lane: id("a") });
+        update(&mut s, Action::Focus);
+        update(
+            &mut s,
+            Event::Clock {
+                at: clock(10) + half * 2,
+            },
+        );
+        update(&mut s, Action::WriteFocused { bytes: vec![3] });
+        // A late tick never moves the clock back.
+        update(&mut s, Event::Clock { at: clock(10) });
+        assert_eq!(s.clock, Some(clock(11)));
+        look(&mut s, 11, &["a"], &[]);
+        assert_eq!(status(&s, "a"), Status::Working);
+        look(&mut s, 14, &[], &[]);
+        assert_eq!(status(&s, "a"), Status::Done);
     }
 
     #[test]

@@ -34,6 +34,16 @@ pub struct Watch {
     origin: Option<(std::time::Instant, OffsetDateTime)>,
 }
 
+impl Watch {
+    /// The wall-clock time of `now`, derived from the first instant seen.
+    fn wall(&mut self, now: std::time::Instant) -> OffsetDateTime {
+        let (i0, w0) = *self
+            .origin
+            .get_or_insert_with(|| (now, OffsetDateTime::now_utc()));
+        w0 + now.saturating_duration_since(i0)
+    }
+}
+
 /// The last look at one lane's screen.
 #[derive(Default)]
 struct Seen {
@@ -51,11 +61,7 @@ impl Default for Patterns {
 impl<B: PtyBackend> Engine<B> {
     /// Look at every lane's screen and send what changed and what it shows.
     pub(crate) fn observe_screens(&mut self, now: std::time::Instant) {
-        let (i0, w0) = *self
-            .watch
-            .origin
-            .get_or_insert_with(|| (now, OffsetDateTime::now_utc()));
-        let at = w0 + now.saturating_duration_since(i0);
+        let at = self.watch.wall(now);
         let mut obs = Vec::with_capacity(self.state.lanes.len());
         for lane in &self.state.lanes {
             let id = lane.id();
@@ -187,6 +193,14 @@ impl<B: PtyBackend> Engine<B> {
             }
             let _ = events.send(Event::LaneStatesLoaded { lanes: loaded });
         });
+    }
+
+    /// Move the reducer's clock to `now` before keys are handled: an interrupt or an answer
+    /// is stamped with when it was typed, not with the last tick (up to a second earlier,
+    /// which put an interrupt before the hook it followed).
+    pub fn clock_to(&mut self, now: std::time::Instant) {
+        let at = self.watch.wall(now);
+        self.handle(Event::Clock { at });
     }
 
     /// Record a lane's new state (once across consoles, with its event) on a blocking thread.
