@@ -74,7 +74,7 @@ fn shipped_templates_parse(
             if i % 3 != 2 {
                 assert!(
                     text.contains(&format!(
-                        "args \"attach\" \"-t\" \"par-repo-ab12-lane-{i:02}\""
+                        "args \"attach\" \"-t\" \"=par-repo-ab12-lane-{i:02}\""
                     )),
                     "{name}/{n}: lane {i} does not attach to its tmux session"
                 );

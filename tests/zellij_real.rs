@@ -241,8 +241,8 @@ fn helios_zellij_creates_the_session_with_every_lane_then_adds_new_lanes() {
             .1
             .clone()
     };
-    assert_eq!(cmd_of("alpha"), format!("tmux attach -t {alpha}"));
-    assert_eq!(cmd_of("beta"), format!("tmux attach -t {beta}"));
+    assert_eq!(cmd_of("alpha"), format!("tmux attach -t ={alpha}"));
+    assert_eq!(cmd_of("beta"), format!("tmux attach -t ={beta}"));
     assert!(cmd_of("helios").ends_with(" --compact"), "{panes:?}");
     let layout = std::fs::read_to_string(w.path("config/helios/layouts/repo.kdl")).unwrap();
     helios::integrations::zellij::layout::check(&layout, "repo.kdl").unwrap();
@@ -269,7 +269,7 @@ fn helios_zellij_creates_the_session_with_every_lane_then_adds_new_lanes() {
     support::wait_until("the new lane's pane", Duration::from_secs(30), || {
         z.panes(session)
             .iter()
-            .any(|(t, c)| t == "delta" && *c == format!("tmux attach -t {delta}"))
+            .any(|(t, c)| t == "delta" && *c == format!("tmux attach -t ={delta}"))
     });
     support::wait_until(
         "the new pane to attach to its lane",
@@ -290,6 +290,41 @@ fn helios_zellij_creates_the_session_with_every_lane_then_adds_new_lanes() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+
+    // `helios lane attach` inside the session opens the lane in a pane of it, as `a` does.
+    let epsilon = par_start(&w, "epsilon");
+    let out = w
+        .helios()
+        .envs(z.env.clone())
+        .env("ZELLIJ", "0")
+        .env("ZELLIJ_SESSION_NAME", session)
+        .env_remove("TMUX")
+        .args(["lane", "attach", "epsilon"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    support::wait_until("the attached lane's pane", Duration::from_secs(30), || {
+        z.panes(session)
+            .iter()
+            .any(|(t, c)| t == "epsilon" && *c == format!("tmux attach-session -t ={epsilon}"))
+    });
+    support::wait_until(
+        "the pane to attach to its lane",
+        Duration::from_secs(30),
+        || tmux_clients(&w, &epsilon) == 1,
+    );
+    let out = w.helios().args(["events", "--json"]).output().unwrap();
+    let attached: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["action"] == "lane.attached" && e["lane"] == "epsilon")
+        .collect();
+    assert_eq!(attached.len(), 1, "{attached:?}");
+    assert_eq!(attached[0]["detail"]["via"], "zellij", "{attached:?}");
 
     // open_lane_pane's command (what the runtime runs inside zellij on attach).
     let gamma = w.root.path().join("gamma");

@@ -154,7 +154,13 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
     match outcome? {
         (Outcome::Quit, Some(argv)) => exec_argv(&argv),
         (Outcome::Quit, None) => Ok(ExitCode::SUCCESS),
-        (Outcome::Attach { lane, session }, _) => exec_attach(lane.as_str(), &session),
+        (Outcome::Attach { lane, session }, _) => {
+            // Replaces helios; returns only when the exec failed.
+            let via = crate::integrations::attach::Via::Exec;
+            let dir = std::path::Path::new(".");
+            crate::integrations::attach::attach(via, lane.as_str(), dir, &session)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -191,18 +197,6 @@ fn exec_argv(argv: &[String]) -> anyhow::Result<ExitCode> {
     };
     let err = crate::config::secrets::command(prog).args(args).exec();
     anyhow::bail!("running {} failed: {err}; is it installed?", argv.join(" "))
-}
-
-/// Replace helios with `tmux attach -t SESSION` (only returns on failure).
-pub fn exec_attach(lane: &str, session: &str) -> anyhow::Result<ExitCode> {
-    use std::os::unix::process::CommandExt as _;
-    let err = crate::config::secrets::command("tmux")
-        .args(["attach-session", "-t", &format!("={session}")])
-        .env_remove("TMUX")
-        .exec();
-    anyhow::bail!(
-        "attaching to lane {lane} (tmux session {session}) failed: {err}; is tmux installed?"
-    )
 }
 
 /// The events panel opens with the journal's newest events: read on a blocking thread (a big

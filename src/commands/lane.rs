@@ -289,35 +289,36 @@ fn send(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `lane attach`: switch the tmux client inside tmux, else replace this process with `tmux attach`.
+/// `lane attach` ([`crate::integrations::attach`]): inside tmux the client switches, inside
+/// zellij a pane opens, else helios is replaced by `tmux attach`. An exec is recorded before it
+/// (nothing runs after it); the others after, with what really happened.
 fn attach(mut rec: Recorder, repo: &std::path::Path, name: &str) -> anyhow::Result<ExitCode> {
-    let session = par_lane(repo, name, "attach").map_err(|e| e.to_string());
-    let inside_tmux = std::env::var_os("TMUX").is_some();
-    let detail = session
-        .clone()
-        .map(|s| json!({"session": s, "via": if inside_tmux { "switch-client" } else { "exec" }}));
-    if !inside_tmux || detail.is_err() {
+    use crate::integrations::attach::{Via, attach};
+    let via = Via::from_env();
+    let lane = par_lane(repo, name, "attach").map_err(|e| e.to_string());
+    let detail = lane
+        .as_ref()
+        .map(|(session, _)| json!({"session": session, "via": via.as_str()}))
+        .map_err(Clone::clone);
+    if via == Via::Exec || detail.is_err() {
         rec.record(AuditAction::LaneAttached, Some(name), &detail)?;
     }
-    let session = session.map_err(|e| anyhow::anyhow!("{e}"))?;
-    if inside_tmux {
-        let out = crate::config::secrets::command("tmux")
-            .args(["switch-client", "-t", &format!("={session}")])
-            .output()?;
-        let result = if out.status.success() {
-            detail
-        } else {
-            Err(format!(
-                "tmux switch-client -t {session} failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ))
-        };
-        rec.record(AuditAction::LaneAttached, Some(name), &result)?;
-        result.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (session, worktree) = lane.map_err(|e| anyhow::anyhow!("{e}"))?;
+    if via == Via::Exec {
+        // Recorded above, delivered now: nothing of helios runs after the exec.
+        drop(rec);
+        attach(via, name, &worktree, &session)?;
         return Ok(ExitCode::SUCCESS);
     }
-    drop(rec);
-    crate::commands::console::exec_attach(name, &session)
+    let result = attach(via, name, &worktree, &session)
+        .map(|done| {
+            say(format_args!("{done}"));
+            detail.clone().unwrap_or_default()
+        })
+        .map_err(|e| e.to_string());
+    rec.record(AuditAction::LaneAttached, Some(name), &result)?;
+    result.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Append an action's result; when the journal will not take it, keep it in the fallback file
@@ -363,21 +364,15 @@ fn action_of(args: &LaneArgs) -> (AuditAction, Option<&str>) {
     }
 }
 
-/// `par start`, then `par send` of `cmd`. When the send fails the lane exists: say so.
+/// `par start`, then `par send` of `cmd` ([`crate::lanes::ops::create`]), as the event detail.
 fn new_lane(
     repo: &std::path::Path,
     name: &str,
     base: Option<&str>,
     cmd: Option<&str>,
 ) -> Result<Value, String> {
-    let session = par::start(repo, name, base).map_err(|e| e.to_string())?;
-    if let Some(cmd) = cmd.filter(|c| !c.is_empty()) {
-        par::send(repo, name, cmd).map_err(|e| {
-            format!(
-                "lane {name} was created (tmux session {session}), but sending --cmd failed: {e}; retry with `helios lane send {name} -- {cmd}`"
-            )
-        })?;
-    }
+    let session = crate::lanes::ops::create(&crate::lanes::ops::ParLanes, repo, name, base, cmd)
+        .map_err(|e| e.to_string())?;
     Ok(json!({ "session": session, "base": base, "cmd": cmd }))
 }
 
@@ -399,14 +394,18 @@ fn remove_lane(repo: &std::path::Path, name: &str, force: bool) -> Result<Unsave
     work::remove(repo, &lane, force)
 }
 
-/// The par session of lane `name`, or the error saying why `what` cannot reach it.
-fn par_lane(repo: &std::path::Path, name: &str, what: &str) -> Result<String, LaneError> {
+/// The par session and worktree of lane `name`, or the error saying why `what` cannot reach it.
+fn par_lane(
+    repo: &std::path::Path,
+    name: &str,
+    what: &str,
+) -> Result<(String, std::path::PathBuf), LaneError> {
     if !par::installed() {
         return Err(LaneError::ParMissing);
     }
     let lane = crate::lanes::discover::find(repo, name)?;
     match lane.source {
-        LaneSource::Par { session } => Ok(session),
+        LaneSource::Par { session } => Ok((session, lane.worktree)),
         LaneSource::Worktree => Err(LaneError::NotPar {
             label: name.to_string(),
             what: what.to_string(),

@@ -1,6 +1,7 @@
 //! Clients and monitor tasks for NATS, Temporal, zellij and sharing. Each sends typed events;
 //! none touches AppState.
 
+pub mod attach;
 pub mod nats;
 pub mod share;
 pub mod temporal;

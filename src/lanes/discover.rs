@@ -99,7 +99,11 @@ pub fn tmux_sessions() -> HashSet<String> {
 /// Whether one tmux session exists (`tmux has-session -t =NAME`, exact match).
 pub fn session_alive(session: &str) -> bool {
     crate::config::secrets::command("tmux")
-        .args(["has-session", "-t", &format!("={session}")])
+        .args([
+            "has-session",
+            "-t",
+            &crate::model::lane::tmux_target(session),
+        ])
         .env_remove("TMUX")
         .output()
         .is_ok_and(|o| o.status.success())

@@ -33,3 +33,23 @@ impl LaneOps for ParLanes {
         work::remove(repo, lane, force)
     }
 }
+
+/// Create a par lane and, when `cmd` is given, type it into the lane: the one implementation
+/// behind the console's `c` and `helios lane new`. The tmux session made, or what failed; when
+/// only the command failed, the error says the lane exists and how to send it again.
+pub fn create(
+    ops: &dyn LaneOps,
+    repo: &Path,
+    label: &str,
+    base: Option<&str>,
+    cmd: Option<&str>,
+) -> Result<String, LaneError> {
+    let session = ops.start(repo, label, base)?;
+    if let Some(cmd) = cmd.filter(|c| !c.is_empty()) {
+        ops.send(repo, label, cmd).map_err(|e| LaneError::Par {
+            what: format!("lane {label} was created (tmux session {session}), but sending --cmd"),
+            message: format!("{e}; retry with `helios lane send {label} -- {cmd}`"),
+        })?;
+    }
+    Ok(session)
+}

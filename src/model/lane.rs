@@ -93,3 +93,10 @@ pub struct RepoInfo {
     /// Short name (directory name), used in subjects and session names.
     pub name: String,
 }
+
+/// The tmux target that names exactly session `session` (`=S`): a bare name also matches a
+/// session whose name starts with it, or a window of that name, so `par-app-x` could reach
+/// `par-app-x2`. Every tmux `-t` helios passes goes through here.
+pub fn tmux_target(session: &str) -> String {
+    format!("={session}")
+}

@@ -87,18 +87,23 @@ pub(crate) fn spawn(
     ctx: ReaderCtx,
 ) -> std::io::Result<mpsc::Sender<Ctl>> {
     let mut cmd = crate::config::secrets::command("tmux");
-    cmd.args(["-C", "attach-session", "-t", &format!("={session}")])
-        .env_remove("TMUX")
-        .env_remove("TMUX_PANE")
-        .current_dir(&lane.worktree)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+    cmd.args([
+        "-C",
+        "attach-session",
+        "-t",
+        &crate::model::lane::tmux_target(session),
+    ])
+    .env_remove("TMUX")
+    .env_remove("TMUX_PANE")
+    .current_dir(&lane.worktree)
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null());
     for (k, v) in &config.env {
         cmd.env(k, v);
     }
     let (tx, rx) = mpsc::channel();
-    let target = format!("{}:", quote(&format!("={session}")));
+    let target = format!("{}:", quote(&crate::model::lane::tmux_target(session)));
     let scrollback = config.scrollback;
     let name = lane.id.as_str().to_string();
     let ready = tx.clone();

@@ -165,7 +165,7 @@ impl PortablePtys {
                     "-f",
                     "ignore-size",
                     "-t",
-                    &format!("={session}"),
+                    &crate::model::lane::tmux_target(session),
                 ]);
                 c
             }

@@ -14,6 +14,7 @@ use crate::app::action::SendTarget;
 use crate::app::event::EventSender;
 use crate::app::{Action, AppState, Effect, Event, Msg, update};
 use crate::integrations::Integrations;
+use crate::integrations::attach::Via;
 use crate::lanes::ops::LaneOps;
 use crate::lanes::{LaneError, LaneId, LaneInfo, work};
 use crate::model::AuditAction;
@@ -386,15 +387,8 @@ impl<B: PtyBackend> Engine<B> {
         let detail = json!({ "base": base, "cmd": cmd });
         let ops = Arc::clone(&self.ctx.lanes);
         self.par_task(AuditAction::LaneCreated, lane, detail, move |repo| {
-            let session = ops.start(repo, &label, base.as_deref())?;
-            if let Some(cmd) = cmd.filter(|c| !c.is_empty()) {
-                ops.send(repo, &label, &cmd).map_err(|e| LaneError::Par {
-                    what: format!(
-                        "lane {label} was created (session {session}), but sending --cmd"
-                    ),
-                    message: e.to_string(),
-                })?;
-            }
+            let session =
+                crate::lanes::ops::create(&*ops, repo, &label, base.as_deref(), cmd.as_deref())?;
             Ok(format!("lane {label} created (tmux session {session})"))
         });
     }
@@ -513,58 +507,23 @@ impl<B: PtyBackend> Engine<B> {
             };
             return self.fail(AuditAction::LaneAttached, Some(&lane), &e.to_string());
         };
-        if std::env::var_os("TMUX").is_some() {
-            let s = session.clone();
-            self.par_task(
-                AuditAction::LaneAttached,
-                lane,
-                json!({"session": session, "via": "switch-client"}),
-                move |_| {
-                    let out = crate::config::secrets::command("tmux")
-                        .args(["switch-client", "-t", &format!("={s}")])
-                        .output()
-                        .map_err(|e| LaneError::Par {
-                            what: "tmux switch-client".into(),
-                            message: e.to_string(),
-                        })?;
-                    if out.status.success() {
-                        Ok(format!("switched to {s}"))
-                    } else {
-                        Err(LaneError::Par {
-                            what: format!("tmux switch-client -t {s}"),
-                            message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-                        })
-                    }
-                },
-            );
-        } else if std::env::var_os("ZELLIJ").is_some() {
-            let argv = vec![
-                "tmux".to_string(),
-                "attach-session".into(),
-                "-t".into(),
-                format!("={session}"),
-            ];
-            let l = lane.clone();
-            self.par_task(
-                AuditAction::LaneAttached,
-                lane,
-                json!({"session": session, "via": "zellij"}),
-                move |_| {
-                    crate::integrations::zellij::open_lane_pane(l.as_str(), &info.worktree, &argv)
-                        .map_err(|e| LaneError::Par {
-                            what: "opening a zellij pane".into(),
-                            message: format!("{e:#}"),
-                        })?;
-                    Ok(format!("opened {l} in a zellij pane"))
-                },
-            );
-        } else {
-            let detail = json!({"session": session, "via": "exec"});
+        let via = Via::from_env();
+        if via == Via::Exec {
+            // The console leaves the screen first; the exec happens after the loop ends.
+            let detail = json!({"session": session, "via": via.as_str()});
             if let Err(e) = self.request(AuditAction::LaneAttached, Some(&lane), &detail) {
                 return self.fail_unrecorded(AuditAction::LaneAttached, Some(&lane), e);
             }
             self.record(AuditAction::LaneAttached, Some(&lane), true, detail);
             self.outcome = Some(Outcome::Attach { lane, session });
+            return;
         }
+        let l = lane.clone();
+        self.par_task(
+            AuditAction::LaneAttached,
+            lane,
+            json!({"session": session, "via": via.as_str()}),
+            move |_| crate::integrations::attach::attach(via, l.as_str(), &info.worktree, &session),
+        );
     }
 }

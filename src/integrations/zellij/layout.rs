@@ -157,7 +157,7 @@ pub fn lane_command(lane: &LaneInfo) -> Option<Vec<String>> {
             "tmux".into(),
             "attach".into(),
             "-t".into(),
-            session.clone(),
+            crate::model::lane::tmux_target(session),
         ]),
         LaneSource::Worktree => None,
     }

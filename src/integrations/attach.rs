@@ -1,0 +1,110 @@
+//! Attaching to a par lane's tmux session, the one implementation behind the console's `a` and
+//! `helios lane attach`: inside tmux the client switches to the session, inside zellij the
+//! session opens in a new pane, and elsewhere helios replaces itself with `tmux attach`.
+
+use std::path::Path;
+
+use crate::lanes::LaneError;
+use crate::model::lane::tmux_target;
+
+/// How an attach reaches the session, from where helios runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// `tmux switch-client` (helios runs inside tmux).
+    SwitchClient,
+    /// A zellij pane running `tmux attach` (helios runs inside zellij).
+    Zellij,
+    /// helios is replaced by `tmux attach` (after the console has left the screen).
+    Exec,
+}
+
+impl Via {
+    /// From `$TMUX` and `$ZELLIJ` (tmux first: tmux inside a zellij pane switches its client).
+    pub fn from_env() -> Self {
+        Self::choose(
+            std::env::var_os("TMUX").is_some(),
+            std::env::var_os("ZELLIJ").is_some(),
+        )
+    }
+
+    /// The choice for these surroundings.
+    pub fn choose(in_tmux: bool, in_zellij: bool) -> Self {
+        match (in_tmux, in_zellij) {
+            (true, _) => Self::SwitchClient,
+            (false, true) => Self::Zellij,
+            (false, false) => Self::Exec,
+        }
+    }
+
+    /// The name recorded in the `lane.attached` event's `via`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SwitchClient => "switch-client",
+            Self::Zellij => "zellij",
+            Self::Exec => "exec",
+        }
+    }
+}
+
+/// Attach to `session`; what was done. `Exec` replaces this process and returns only when
+/// that failed, so the console calls it only after leaving the screen (its `Outcome::Attach`).
+pub fn attach(via: Via, lane: &str, worktree: &Path, session: &str) -> Result<String, LaneError> {
+    let argv = [
+        "tmux".to_string(),
+        "attach-session".into(),
+        "-t".into(),
+        tmux_target(session),
+    ];
+    match via {
+        Via::SwitchClient => {
+            let out = crate::config::secrets::command("tmux")
+                .args(["switch-client", "-t", &tmux_target(session)])
+                .output()
+                .map_err(|e| LaneError::Par {
+                    what: "tmux switch-client".into(),
+                    message: e.to_string(),
+                })?;
+            if out.status.success() {
+                Ok(format!("switched to {session}"))
+            } else {
+                Err(LaneError::Par {
+                    what: format!("tmux switch-client -t {session}"),
+                    message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                })
+            }
+        }
+        Via::Zellij => {
+            crate::integrations::zellij::open_lane_pane(lane, worktree, &argv).map_err(|e| {
+                LaneError::Par {
+                    what: "opening a zellij pane".into(),
+                    message: format!("{e:#}"),
+                }
+            })?;
+            Ok(format!("opened {lane} in a zellij pane"))
+        }
+        Via::Exec => {
+            use std::os::unix::process::CommandExt as _;
+            let err = crate::config::secrets::command("tmux")
+                .args(&argv[1..])
+                .env_remove("TMUX")
+                .exec();
+            Err(LaneError::Par {
+                what: format!("attaching to lane {lane} (tmux session {session})"),
+                message: format!("{err}; is tmux installed?"),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tmux_first_then_zellij_then_exec() {
+        assert_eq!(Via::choose(true, true), Via::SwitchClient);
+        assert_eq!(Via::choose(true, false), Via::SwitchClient);
+        assert_eq!(Via::choose(false, true), Via::Zellij);
+        assert_eq!(Via::choose(false, false), Via::Exec);
+    }
+}
