@@ -61,6 +61,13 @@ pub enum CommandArgs {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
         payload: Vec<String>,
     },
+    /// Read a par lane's output for OSC 9/777 notifications (run by tmux `pipe-pane`, not by
+    /// hand). Prints nothing; always exits 0.
+    #[command(hide = true)]
+    OscTap {
+        /// A directory inside the lane's worktree.
+        dir: std::path::PathBuf,
+    },
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -331,6 +338,10 @@ pub struct ZellijArgs {
     /// Add lanes that are new since the session was made without asking.
     #[arg(long)]
     pub yes: bool,
+    /// When the session exists but is dead, delete it and create it afresh instead of
+    /// resurrecting it (the default without a terminal to ask on).
+    #[arg(long)]
+    pub recreate: bool,
 }
 
 /// The sharing tools.

@@ -479,3 +479,96 @@ fn helios_mcp_through_the_official_python_client() {
     // The console shows the question at once.
     tui.wait_for("the MCP question in the console", "question · ", WAIT);
 }
+
+/// tmux 3.3 keeps OSC 9/777 from the console's attach client: the pane's own output, piped to
+/// `helios osc-tap`, brings a par lane's notification in (source `osc`), and the pipe outlives
+/// the console, so one sent with no console running is kept too.
+#[test]
+fn a_par_lanes_notification_reaches_helios_in_attach_mode() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    new_lane(&world, "note");
+    let session = lane(&world, "note")["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let piped = || {
+        let out = Command::new("tmux")
+            .args([
+                "display",
+                "-p",
+                "-t",
+                &format!("={session}:"),
+                "#{pane_pipe}",
+            ])
+            .envs(world.env())
+            .env_remove("TMUX")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    };
+    assert!(!piped());
+    {
+        let tui = Tui::start(&world, &[]);
+        tui.wait_for("the lane list", "note", WAIT);
+        wait_until_or("the lane's output piped to the tap", WAIT, piped, || {
+            tui.contents()
+        });
+        // A program in the foreground (a shell there would make the lane `shell`).
+        type_in(
+            &world,
+            "note",
+            &notify_then_wait(r"\x1b]9;build finished\x07"),
+        );
+        let l = wait_state(&world, "note", "waiting", Some("input"));
+        assert_eq!(l["state_source"], "osc", "{l:#}");
+        assert_eq!(l["state_reason"], "build finished", "{l:#}");
+        wait_until_or(
+            "the notification in the console",
+            WAIT,
+            || tui.contents().contains("build finished"),
+            || {
+                let x = world
+                    .helios()
+                    .args(["lane", "explain", "note"])
+                    .output()
+                    .unwrap();
+                format!("{}\n{}", tui.contents(), String::from_utf8_lossy(&x.stdout))
+            },
+        );
+    }
+    // No console now: the tap still records, and the next console shows it.
+    interrupt(&world, "note");
+    type_in(
+        &world,
+        "note",
+        &notify_then_wait(r"\x1b]777;notify;tests;failed: 3\x1b\\"),
+    );
+    wait_until_or(
+        "the second notification",
+        WAIT,
+        || lane(&world, "note")["state_reason"] == "tests: failed: 3",
+        || format!("{:#}", lane(&world, "note")),
+    );
+    assert!(piped());
+}
+
+/// A command line: python prints `seq` (Python escapes) and stays in the foreground.
+fn notify_then_wait(seq: &str) -> String {
+    format!(
+        "python3 -c 'import sys,time; sys.stdout.write(\"{seq}\"); sys.stdout.flush(); time.sleep(300)'"
+    )
+}
+
+/// Ctrl-C into the lane.
+fn interrupt(world: &World, label: &str) {
+    let session = lane(world, label)["session"].as_str().unwrap().to_string();
+    let out = Command::new("tmux")
+        .args(["send-keys", "-t", &format!("={session}:"), "C-c"])
+        .envs(world.env())
+        .env_remove("TMUX")
+        .output()
+        .unwrap();
+    ok(&out, "tmux send-keys C-c");
+}

@@ -501,3 +501,31 @@ fn a_dumb_terminal_gets_a_refusal_and_the_cli_still_works() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
 }
+
+/// The compact view runs in a zellij pane, where zellij 0.45 takes its default mode keys
+/// before helios sees them (Ctrl-g locked the compact pane when Enter entered a focus mode only
+/// Ctrl-g could leave). The default keymap binds none of them; a shipped keymap that binds one
+/// (vim's Ctrl-b, page up) binds its command to another key too, so nothing is out of reach.
+#[test]
+fn no_command_needs_a_zellij_default_mode_key() {
+    use helios::config::chord::KeyChord;
+    let zellij = [
+        "ctrl-g", "ctrl-p", "ctrl-t", "ctrl-n", "ctrl-h", "ctrl-s", "ctrl-o", "ctrl-q", "ctrl-b",
+    ];
+    for name in ["default", "vim"] {
+        let k = Keymap::load(name).unwrap();
+        for z in zellij {
+            let Some(command) = k.command(keymap::KeyMode::Normal, KeyChord::parse(z).unwrap())
+            else {
+                continue;
+            };
+            assert_ne!(name, "default", "{z} is zellij's");
+            let others: Vec<String> = k
+                .keys_for(keymap::KeyMode::Normal, command)
+                .into_iter()
+                .filter(|key| !zellij.contains(&key.as_str()))
+                .collect();
+            assert!(!others.is_empty(), "{name}: {command} only on zellij's {z}");
+        }
+    }
+}

@@ -91,6 +91,7 @@ fn ptys(
         tmux_client: mode,
         colors: helios::pty::QueryColors::default(),
         clipboard: false,
+        osc_tap: None,
     };
     (PortablePtys::new(config, tx), rx)
 }

@@ -26,6 +26,7 @@ fn ptys(world: &World) -> (PortablePtys, tokio::sync::mpsc::UnboundedReceiver<Ev
         tmux_client: TmuxClient::Attach,
         colors: QueryColors::light(),
         clipboard: false,
+        osc_tap: None,
     };
     (PortablePtys::new(config, tx), rx)
 }

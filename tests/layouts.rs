@@ -207,3 +207,62 @@ fn layout_write_defaults_to_the_config_dir_and_user_templates_override() {
         dir: String::new(),
     };
 }
+
+/// A par lane whose tmux session is gone gets a shell that says so, with its names passed as
+/// arguments (never spliced into the script), not a pane that prints "can't find session".
+#[test]
+fn a_lane_without_its_session_gets_a_shell_that_says_so() {
+    let mut gone = lanes(1).remove(0);
+    gone.session_alive = false;
+    gone.id = LaneId::new("x'; touch /tmp/pwned; '");
+    let argv = layout::lane_command(&gone).unwrap();
+    assert_eq!(argv[0], "sh");
+    assert!(
+        !argv[2].contains("pwned") && !argv[2].contains("par-repo"),
+        "{argv:?}"
+    );
+    assert_eq!(argv[4], "x'; touch /tmp/pwned; '");
+    assert_eq!(argv[5], "par-repo-ab12-lane-00");
+    let out = std::process::Command::new("sh")
+        .args(&argv[1..])
+        .env("SHELL", "/bin/true")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "lane x'; touch /tmp/pwned; ': its tmux session par-repo-ab12-lane-00 is gone (par start x'; touch /tmp/pwned; ' makes it again)\n"
+    );
+    let alive = &lanes(1)[0];
+    assert_eq!(
+        layout::lane_command(alive).unwrap(),
+        ["tmux", "attach", "-t", "=par-repo-ab12-lane-00"]
+    );
+}
+
+/// The compact pane gets the flags this helios was given (paths made absolute); a URL with a
+/// secret in it is withheld from the layout file and named.
+#[test]
+fn the_compact_pane_gets_the_flags_but_no_secret() {
+    let flags = helios::config::flags::GlobalArgs {
+        config: Some(PathBuf::from("extra.toml")),
+        nats: Some("nats://127.0.0.1:4333".into()),
+        postgres: Some("postgres://me:hunter2@127.0.0.1/db".into()),
+        temporal: Some("127.0.0.1:7444".into()),
+        ..Default::default()
+    };
+    let (argv, withheld) =
+        helios::integrations::zellij::plan::helios_argv(Path::new("/tmp/repo"), &flags);
+    let at = |f: &str| {
+        argv.iter()
+            .position(|a| a == f)
+            .map(|i| argv[i + 1].clone())
+    };
+    assert_eq!(at("--repo").unwrap(), "/tmp/repo");
+    assert!(Path::new(&at("--config").unwrap()).is_absolute());
+    assert_eq!(at("--nats").unwrap(), "nats://127.0.0.1:4333");
+    assert_eq!(at("--temporal").unwrap(), "127.0.0.1:7444");
+    assert_eq!(at("--postgres"), None);
+    assert!(!argv.iter().any(|a| a.contains("hunter2")));
+    assert_eq!(withheld, ["--postgres"]);
+    assert_eq!(argv.last().unwrap(), "--compact");
+}

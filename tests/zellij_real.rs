@@ -25,7 +25,8 @@ impl Zellij {
         }
         std::fs::write(
             cfg.join("config.kdl"),
-            "show_startup_tips false\nshow_release_notes false\n",
+            // Saved every second, so a killed session can be resurrected in a test.
+            "show_startup_tips false\nshow_release_notes false\nserialization_interval 1\n",
         )
         .unwrap();
         let mut env = w.env();
@@ -54,6 +55,45 @@ impl Zellij {
                 .lines()
                 .any(|l| l.starts_with(session))
         })
+    }
+
+    /// (title, `terminal_N`) of every terminal pane of the session.
+    fn pane_ids(&self, session: &str) -> Vec<(String, String)> {
+        self.pane_json(session)
+            .iter()
+            .map(|p| {
+                (
+                    p["title"].as_str().unwrap_or("").to_string(),
+                    format!("terminal_{}", p["id"]),
+                )
+            })
+            .collect()
+    }
+
+    /// The title of the session's focused terminal pane.
+    fn focused(&self, session: &str) -> Option<String> {
+        self.pane_json(session)
+            .iter()
+            .find(|p| p["is_focused"] == true)
+            .and_then(|p| p["title"].as_str().map(String::from))
+    }
+
+    fn pane_json(&self, session: &str) -> Vec<serde_json::Value> {
+        let Some(out) = run(self.cmd().args([
+            "--session",
+            session,
+            "action",
+            "list-panes",
+            "--json",
+            "--all",
+        ])) else {
+            return Vec::new();
+        };
+        serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| p["is_plugin"] == false)
+            .collect()
     }
 
     /// (title, command) of every terminal pane of the session.
@@ -168,6 +208,16 @@ fn par_start(w: &World, label: &str) -> String {
         .as_str()
         .unwrap()
         .to_string()
+}
+
+/// The lane.focused events recorded via zellij.
+fn focus_events(w: &World) -> Vec<serde_json::Value> {
+    let out = w.helios().args(["events", "--json"]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["action"] == "lane.focused" && e["detail"]["via"] == "zellij")
+        .collect()
 }
 
 fn tmux_clients(w: &World, session: &str) -> usize {
@@ -326,6 +376,40 @@ fn helios_zellij_creates_the_session_with_every_lane_then_adds_new_lanes() {
     assert_eq!(attached.len(), 1, "{attached:?}");
     assert_eq!(attached[0]["detail"]["via"], "zellij", "{attached:?}");
 
+    // The compact helios pane: Enter focuses the selected lane's zellij pane (no terminal of
+    // its own), recorded as lane.focused via zellij.
+    let helios_pane = z
+        .pane_ids(session)
+        .into_iter()
+        .find(|(t, _)| t == "helios")
+        .unwrap()
+        .1;
+    let act = |args: &[&str]| {
+        let out = run(z.cmd().args(["--session", session, "action"]).args(args)).unwrap();
+        assert!(out.status.success(), "zellij action {args:?}: {out:?}");
+    };
+    act(&["focus-pane-id", &helios_pane]);
+    support::wait_until(
+        "the helios pane to be focused",
+        Duration::from_secs(30),
+        || z.focused(session).as_deref() == Some("helios"),
+    );
+    act(&["write", "13"]);
+    support::wait_until_or(
+        "a lane.focused event via zellij",
+        Duration::from_secs(30),
+        || !focus_events(&w).is_empty(),
+        || format!("{:?}", z.pane_ids(session)),
+    );
+    let ev = focus_events(&w).remove(0);
+    assert_eq!(ev["result"], "ok", "{ev}");
+    let lane = ev["lane"].as_str().unwrap().to_string();
+    support::wait_until(
+        "the lane's pane to be focused",
+        Duration::from_secs(30),
+        || z.focused(session).as_deref() == Some(lane.as_str()),
+    );
+
     // open_lane_pane's command (what the runtime runs inside zellij on attach).
     let gamma = w.root.path().join("gamma");
     let mut open =
@@ -335,6 +419,91 @@ fn helios_zellij_creates_the_session_with_every_lane_then_adds_new_lanes() {
     support::wait_until("the opened pane", Duration::from_secs(30), || {
         z.panes(session).iter().any(|(t, _)| t == "gamma-again")
     });
+}
+
+/// `helios zellij ARGS` in a terminal (util-linux `script`), its output in `out`; `answer` is
+/// typed into it (the terminal's input stays open).
+fn in_terminal(w: &World, z: &Zellij, args: &str, out: &str, answer: &str) -> KillOnDrop {
+    use std::io::Write as _;
+    support::require("script");
+    let mut child = Command::new("script")
+        .args([
+            "-qfec",
+            &format!("{} zellij {args}", support::helios_bin().display()),
+            "/dev/null",
+        ])
+        .current_dir(&w.repo)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("TERM", "xterm-256color")
+        .envs(z.env.clone())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::fs::File::create(w.path(out)).unwrap())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.as_mut().unwrap();
+    stdin.write_all(answer.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    KillOnDrop(child)
+}
+
+/// A session that "exists, but is dead" (its server killed) is resurrected by `helios zellij`
+/// with its lane panes running again, instead of zellij refusing to create it.
+#[test]
+fn a_dead_session_is_resurrected() {
+    support::require("zellij");
+    support::require("par");
+    support::require("tmux");
+    let w = World::new("repo");
+    let z = Zellij::new(&w);
+    let alpha = par_start(&w, "alpha");
+    let session = "helios-repo";
+    let first = std::cell::RefCell::new(in_terminal(&w, &z, "", "first.out", ""));
+    support::wait_until_or(
+        "the lane pane to attach",
+        Duration::from_mins(2),
+        || tmux_clients(&w, &alpha) == 1,
+        || explain(&w, &mut first.borrow_mut().0),
+    );
+    support::wait_until(
+        "zellij to save the session",
+        Duration::from_secs(30),
+        || {
+            walk(w.root.path())
+                .iter()
+                .any(|p| p.ends_with("helios-repo/session-layout.kdl"))
+        },
+    );
+    let out = run(z.cmd().args(["kill-session", session])).unwrap();
+    assert!(out.status.success(), "{out:?}");
+    drop(first);
+    support::wait_until("the session to be dead", Duration::from_secs(30), || {
+        run(z.cmd().args(["list-sessions", "--no-formatting"])).is_some_and(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.starts_with(session) && l.contains("EXITED"))
+        })
+    });
+    support::wait_until(
+        "the lane's client to leave",
+        Duration::from_secs(30),
+        || tmux_clients(&w, &alpha) == 0,
+    );
+    // Asked what to do, the user takes the default (resurrect).
+    let again = std::cell::RefCell::new(in_terminal(&w, &z, "", "again.out", "\r"));
+    support::wait_until_or(
+        "the resurrected lane pane to attach",
+        Duration::from_mins(2),
+        || tmux_clients(&w, &alpha) == 1,
+        || explain(&w, &mut again.borrow_mut().0),
+    );
+    let shown = std::fs::read_to_string(w.path("again.out")).unwrap_or_default();
+    assert!(
+        shown.contains("exists but is dead. [r]esurrect it"),
+        "{}",
+        shown.escape_debug()
+    );
 }
 
 #[test]
@@ -356,4 +525,14 @@ fn helios_zellij_inside_another_zellij_session_refuses_to_nest() {
         err.contains("already inside zellij session elsewhere: detach first"),
         "{err}"
     );
+    // A lane that does not exist is an error, not a layout focused on nothing.
+    let out = w
+        .helios()
+        .envs(z.env.clone())
+        .args(["zellij", "--lane", "NOSUCH"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no lane NOSUCH in repo"), "{err}");
 }

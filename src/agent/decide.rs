@@ -24,6 +24,9 @@ use crate::agent::state::{LaneState, Signal, Source, Status};
 /// How long after an interrupt the agent may still print (its "interrupted" line, its prompt)
 /// without that counting as more work.
 const INTERRUPT_GRACE: Duration = Duration::from_secs(5);
+/// Screens are looked at once a second, so a change is stamped up to this long after it
+/// happened: a notification sent with its last output is not "older than the output".
+const LOOK: Duration = Duration::from_secs(1);
 
 /// What runs in the lane's foreground.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -324,7 +327,7 @@ fn from_screen(
     if let Some(a) = i
         .alert
         .as_ref()
-        .filter(|a| i.last_change.is_none_or(|c| a.at >= c))
+        .filter(|a| i.last_change.is_none_or(|c| a.at + LOOK >= c))
     {
         mark(&mut ev, &a.source.to_string(), "used");
         return done(

@@ -63,6 +63,8 @@ pub struct LoadedState {
     pub state: Option<(LaneState, String, Vec<Evidence>)>,
     /// The newest hook or MCP signal with a state.
     pub hook: Option<Signal>,
+    /// The newest notification recorded for the lane (`helios osc-tap` on a par lane).
+    pub alert: Option<Signal>,
 }
 
 /// The clock moved: take the screens, then decide every lane again.
@@ -116,6 +118,11 @@ pub fn on_loaded(state: &mut AppState, loaded: Vec<LoadedState>) -> Vec<Effect> 
         }
         if s.hook.is_some() {
             l.agent.inputs.hook = s.hook;
+        }
+        if let Some(a) = s.alert
+            && l.agent.inputs.alert.as_ref().is_none_or(|x| x.at < a.at)
+        {
+            l.agent.inputs.alert = Some(a);
         }
     }
     decide_all(state)

@@ -366,6 +366,11 @@ fn focus_selected(state: &mut AppState) -> Vec<Effect> {
         lane.scroll = 0;
     }
     crate::app::on_event::sort_lanes(&mut state.lanes);
+    if state.compact {
+        // The compact view is a zellij side pane with no lane terminals of its own: the lane
+        // is shown in its zellij pane (focus is recorded when that worked).
+        return vec![Effect::FocusZellijPane { lane: id }];
+    }
     state.focused = Some(id.clone());
     state.mode = Mode::Focus;
     vec![Effect::Record {

@@ -571,6 +571,7 @@ mod tests {
                         event: "PreToolUse".into(),
                         reason: "Bash(make)".into(),
                     }),
+                    alert: None,
                 }],
             },
         );
@@ -591,6 +592,50 @@ mod tests {
         assert_eq!(status(&s, "a"), Status::Working);
         look(&mut s, 14, &[], &[]);
         assert_eq!(status(&s, "a"), Status::Done);
+    }
+
+    /// A par lane's notification recorded by `helios osc-tap` (read from the store) makes the
+    /// lane wait, even though the tick that saw the output it came with is later than it; the
+    /// lane's next output ends it.
+    #[test]
+    fn a_stored_notification_waits_until_the_lane_prints_again() {
+        use crate::agent::{Signal, Source, Status, WaitKind};
+        let mut s = state_with(&["a"]);
+        look(&mut s, 0, &["a"], &[]);
+        agents(&mut s);
+        let at = clock(2) - time::Duration::milliseconds(300);
+        update(
+            &mut s,
+            Event::LaneStatesLoaded {
+                lanes: vec![crate::app::agent::LoadedState {
+                    lane: id("a"),
+                    state: None,
+                    hook: None,
+                    alert: Some(Signal {
+                        at,
+                        source: Source::Osc,
+                        status: Some(Status::Waiting(WaitKind::Input)),
+                        event: "notification".into(),
+                        reason: "build finished".into(),
+                    }),
+                }],
+            },
+        );
+        look(&mut s, 2, &["a"], &[]);
+        look(&mut s, 10, &[], &[]);
+        assert_eq!(status(&s, "a"), Status::Waiting(WaitKind::Input));
+        assert_eq!(
+            s.lane(&id("a"))
+                .unwrap()
+                .agent
+                .state
+                .as_ref()
+                .unwrap()
+                .reason,
+            "build finished"
+        );
+        look(&mut s, 11, &["a"], &[]);
+        assert_ne!(status(&s, "a"), Status::Waiting(WaitKind::Input));
     }
 
     #[test]
@@ -614,11 +659,13 @@ mod tests {
                         lane: id("a"),
                         state: None,
                         hook: Some(hook(Status::Done, 1)),
+                        alert: None,
                     },
                     crate::app::agent::LoadedState {
                         lane: id("b"),
                         state: None,
                         hook: Some(hook(Status::Waiting(WaitKind::Question), 1)),
+                        alert: None,
                     },
                 ],
             },

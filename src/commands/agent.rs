@@ -7,34 +7,11 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use serde_json::{Value, json};
 
-use crate::agent::{Agent, LaneState};
+use crate::agent::Agent;
 use crate::commands::{Context, say};
-use crate::lanes::LaneInfo;
 use crate::store::lane_state;
 use crate::store::sqlite::SqliteStore;
 use crate::text;
-
-/// Each lane's stored state, in the order of `lanes` (`None`: never recorded).
-pub fn stored_states(store: &SqliteStore, lanes: &[LaneInfo]) -> Vec<Option<LaneState>> {
-    lanes
-        .iter()
-        .map(|l| {
-            lane_state::get(store.conn(), &canonical(&l.worktree))
-                .inspect_err(|e| tracing::warn!("reading lane {}'s state: {e}", l.id))
-                .ok()
-                .flatten()
-                .map(|s| s.state)
-        })
-        .collect()
-}
-
-/// The key a lane's state is stored under (see `lanes::locate`).
-pub fn canonical(dir: &Path) -> String {
-    std::fs::canonicalize(dir)
-        .unwrap_or_else(|_| dir.to_path_buf())
-        .display()
-        .to_string()
-}
 
 /// `helios lane explain NAME [--json]`: the state, since when, the rule and signal that
 /// decided it, the signals considered then, and the lane's recent signals with their age.
@@ -43,7 +20,7 @@ pub fn explain(ctx: &Context, name: &str, as_json: bool) -> anyhow::Result<ExitC
     let lane =
         crate::lanes::discover::find(&repo.path, name).map_err(|e| anyhow::anyhow!("{e}"))?;
     let store = SqliteStore::open(&SqliteStore::default_path())?;
-    let key = canonical(&lane.worktree);
+    let key = crate::store::lane_state::worktree_key(&lane.worktree);
     let stored = lane_state::get(store.conn(), &key)?;
     let signals = lane_state::signals(store.conn(), &key, 10, false)?;
     let now = time::OffsetDateTime::now_utc();

@@ -79,6 +79,8 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         let (patterns, patterns_error) = load_patterns();
         state.share.ready_timeout_secs = Some(ctx.config.share.ready_timeout_secs);
         let mut pty_config = PtyConfig::from_config(&ctx.config.lanes);
+        // tmux runs this binary on par lanes' output for their notifications.
+        pty_config.osc_tap = std::env::current_exe().ok();
         pty_config.colors =
             crate::pty::QueryColors::from_theme(&theme, ctx.config.ui.theme == "light");
         let ptys = PortablePtys::new(pty_config, tx.clone());

@@ -49,7 +49,7 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
     match args {
         LaneArgs::Ls { json } => {
             let lanes = discover(path).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let states = crate::commands::agent::stored_states(&rec.store, &lanes);
+            let states = crate::store::lane_state::states_of(&rec.store, &lanes);
             write_rows(&mut std::io::stdout().lock(), &lanes, &states, json)?;
             Ok(ExitCode::SUCCESS)
         }

@@ -137,7 +137,7 @@ impl HeliosMcp {
             Ok(s) => s,
             Err(e) => return text_result(false, e.to_string()),
         };
-        let states = crate::commands::agent::stored_states(&store, &lanes);
+        let states = crate::store::lane_state::states_of(&store, &lanes);
         let rows: Vec<_> = lanes
             .iter()
             .zip(&states)

@@ -10,6 +10,7 @@ pub mod hook;
 pub mod lane;
 pub mod layout;
 pub mod mcp;
+pub mod osc_tap;
 pub mod share;
 pub mod status;
 pub mod trust;
@@ -64,6 +65,9 @@ pub fn run_with_notice(cli: Cli, notice: Option<String>) -> ExitCode {
     // A hook runs inside the agent's turn: no config, no repo lookup, nothing on stdout.
     if let Some(CommandArgs::Hook { agent, payload }) = &cli.command {
         return hook::run(agent, payload);
+    }
+    if let Some(CommandArgs::OscTap { dir }) = &cli.command {
+        return osc_tap::run(dir);
     }
     let mut ctx = match load_context(cli.global) {
         Ok(c) => c,
@@ -126,7 +130,9 @@ fn journals(command: &CommandArgs) -> bool {
 fn dispatch(ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
     match command {
         CommandArgs::Config(args) => config::run(ctx, &args),
-        CommandArgs::Completions { .. } | CommandArgs::Hook { .. } => Ok(ExitCode::SUCCESS),
+        CommandArgs::Completions { .. } | CommandArgs::Hook { .. } | CommandArgs::OscTap { .. } => {
+            Ok(ExitCode::SUCCESS)
+        }
         CommandArgs::Console => console::run(ctx),
         CommandArgs::Lane(crate::cli::LaneArgs::Explain { name, json }) => {
             agent::explain(ctx, &name, json)
@@ -152,7 +158,9 @@ fn dispatch(ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
             out,
             lane,
         }) => layout::write(ctx, &template, out, lane.as_deref()),
-        CommandArgs::Zellij(a) => zellij::run(ctx, &a.template, a.lane.as_deref(), a.yes),
+        CommandArgs::Zellij(a) => {
+            zellij::run(ctx, &a.template, a.lane.as_deref(), a.yes, a.recreate)
+        }
         CommandArgs::Share(a) => share::run(ctx, a),
         CommandArgs::Trust(a) => trust::run(ctx, &a),
     }

@@ -8,7 +8,7 @@ use crate::commands::Context;
 use crate::model::AuditAction;
 use crate::model::AuditEvent;
 
-pub use crate::integrations::zellij::plan::{Plan, prepare, prepare_for};
+pub use crate::integrations::zellij::plan::{DeadChoice, Plan, prepare, prepare_for};
 
 /// Ask on the terminal whether to add the new lanes.
 fn ask(labels: &[String]) -> bool {
@@ -31,15 +31,42 @@ fn ask(labels: &[String]) -> bool {
     matches!(line.trim(), "y" | "Y" | "yes")
 }
 
-/// `helios zellij [--template T] [--lane L] [--yes]`.
+/// Ask on the terminal what to do with the dead session: resurrect (default), delete and
+/// recreate, or nothing. Without a terminal: resurrect, or recreate with `--recreate`.
+fn ask_dead(name: &str, recreate: bool) -> DeadChoice {
+    if recreate {
+        return DeadChoice::Recreate;
+    }
+    if !std::io::stdin().is_terminal() {
+        crate::commands::warn(format_args!(
+            "zellij session {name} exists but is dead: resurrecting it (--recreate deletes it and makes it afresh)"
+        ));
+        return DeadChoice::Resurrect;
+    }
+    eprint!(
+        "zellij session {name} exists but is dead. [r]esurrect it, [d]elete it and create it afresh, or [n]othing? [R/d/n] "
+    );
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    match line.trim() {
+        "d" | "D" => DeadChoice::Recreate,
+        "n" | "N" => DeadChoice::Cancel,
+        _ => DeadChoice::Resurrect,
+    }
+}
+
+/// `helios zellij [--template T] [--lane L] [--yes] [--recreate]`.
 pub fn run(
     ctx: &Context,
     template: &str,
     lane: Option<&str>,
     yes: bool,
+    recreate: bool,
 ) -> anyhow::Result<ExitCode> {
     let mut decide = |labels: &[String]| yes || ask(labels);
-    let plan = prepare(ctx, template, lane, &mut decide)?;
+    let mut dead = |name: &str| ask_dead(name, recreate);
+    let plan = prepare(ctx, template, lane, &mut decide, &mut dead)?;
     record(ctx, &plan);
     crate::commands::warn(&plan.message);
     let Some(argv) = plan.argv else {

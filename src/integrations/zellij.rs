@@ -65,7 +65,61 @@ pub fn run_new_pane(cmd: &mut Command, lane: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Focus lane `lane`'s pane in the current zellij session (the pane named after it, as the
+/// layouts name them): `zellij action list-panes --json`, then `focus-pane-id`. A lane without
+/// a pane gets one (`command` in `cwd`). What was done, for the status line.
+pub fn focus_lane_pane(lane: &str, cwd: &Path, command: &[String]) -> anyhow::Result<String> {
+    let mut list = crate::config::secrets::command("zellij");
+    list.args(["action", "list-panes", "--json"]);
+    let out = crate::integrations::share::proc::run_with_timeout(&mut list, ZELLIJ_TIMEOUT)
+        .ok_or_else(|| anyhow::anyhow!("zellij action list-panes did not answer within 10s"))?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "zellij action list-panes failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let Some(id) = pane_named(&String::from_utf8_lossy(&out.stdout), lane) else {
+        open_lane_pane(lane, cwd, command)?;
+        return Ok(format!("opened {lane} in a new zellij pane"));
+    };
+    let mut focus = crate::config::secrets::command("zellij");
+    focus.args(["action", "focus-pane-id", &id]);
+    let out = crate::integrations::share::proc::run_with_timeout(&mut focus, ZELLIJ_TIMEOUT)
+        .ok_or_else(|| anyhow::anyhow!("zellij action focus-pane-id did not answer within 10s"))?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "zellij action focus-pane-id {id} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(format!("focused {lane}'s zellij pane"))
+}
+
+/// The id (`terminal_N`) of the terminal pane titled `title` in `list-panes --json` output.
+pub fn pane_named(json: &str, title: &str) -> Option<String> {
+    let panes: Vec<serde_json::Value> = serde_json::from_str(json).ok()?;
+    panes
+        .iter()
+        .find(|p| p["is_plugin"] == false && p["title"] == title)
+        .and_then(|p| p["id"].as_u64())
+        .map(|id| format!("terminal_{id}"))
+}
+
 /// Whether helios runs inside a zellij session.
 pub fn inside_zellij() -> bool {
     std::env::var_os("ZELLIJ").is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lane_pane_is_found_by_its_title_among_terminal_panes() {
+        let json = r#"[{"id":0,"is_plugin":true,"title":"alpha"},{"id":3,"is_plugin":false,"title":"beta"},{"id":4,"is_plugin":false,"title":"alpha"}]"#;
+        assert_eq!(pane_named(json, "alpha").as_deref(), Some("terminal_4"));
+        assert_eq!(pane_named(json, "gamma"), None);
+        assert_eq!(pane_named("not json", "alpha"), None);
+    }
 }

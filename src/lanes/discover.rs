@@ -123,28 +123,74 @@ fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
-/// The command in the foreground of each tmux session's active pane (`pane_current_command`),
-/// and whether that pane is dead with its status (`remain-on-exit`), by session name.
-pub fn session_foregrounds() -> std::collections::HashMap<String, String> {
+/// What tmux says of a session's active pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Foreground {
+    /// The command in its foreground (`pane_current_command`).
+    pub command: String,
+    /// When its window last had output (`window_activity`, seconds since the epoch).
+    pub activity: u64,
+}
+
+/// The active pane of every tmux session, by session name: one `list-panes` for all.
+pub fn session_foregrounds() -> std::collections::HashMap<String, Foreground> {
     let out = crate::config::secrets::command("tmux")
         .args([
             "list-panes",
             "-a",
             "-F",
-            "#{window_active}#{pane_active}\t#{session_name}\t#{pane_current_command}",
+            "#{window_active}#{pane_active}\t#{window_activity}\t#{session_name}\t#{pane_current_command}",
         ])
         .env_remove("TMUX")
         .output();
+    match out {
+        Ok(o) if o.status.success() => parse_foregrounds(&String::from_utf8_lossy(&o.stdout)),
+        // No server (no lanes yet) is not worth a log line; anything else is.
+        Ok(o) => {
+            tracing::debug!(
+                "tmux list-panes: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            );
+            std::collections::HashMap::new()
+        }
+        Err(e) => {
+            tracing::warn!("tmux list-panes could not run: {e}");
+            std::collections::HashMap::new()
+        }
+    }
+}
+
+/// `session_foregrounds` from `list-panes` output.
+fn parse_foregrounds(text: &str) -> std::collections::HashMap<String, Foreground> {
     let mut map = std::collections::HashMap::new();
-    if let Some(o) = out.ok().filter(|o| o.status.success()) {
-        for line in String::from_utf8_lossy(&o.stdout).lines() {
-            let mut parts = line.splitn(3, '\t');
-            if let (Some("11"), Some(session), Some(cmd)) =
-                (parts.next(), parts.next(), parts.next())
-            {
-                map.insert(session.to_string(), cmd.to_string());
-            }
+    for line in text.lines() {
+        let mut parts = line.splitn(4, '\t');
+        if let (Some("11"), Some(activity), Some(session), Some(cmd)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        {
+            map.insert(
+                session.to_string(),
+                Foreground {
+                    command: cmd.to_string(),
+                    activity: activity.parse().unwrap_or(0),
+                },
+            );
         }
     }
     map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn active_panes_with_their_activity() {
+        let text = "11\t1700000000\tpar-a\tclaude\n10\t1700000001\tpar-a\tbash\n11\t1700000005\tpar-b\tbash\tx\n";
+        let m = parse_foregrounds(text);
+        assert_eq!(m["par-a"].command, "claude");
+        assert_eq!(m["par-a"].activity, 1_700_000_000);
+        assert_eq!(m["par-b"].command, "bash\tx");
+        assert_eq!(m.len(), 2);
+    }
 }

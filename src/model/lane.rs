@@ -100,3 +100,9 @@ pub struct RepoInfo {
 pub fn tmux_target(session: &str) -> String {
     format!("={session}")
 }
+
+/// The tmux target of the active pane of exactly session `session` (`=S:`): commands that take
+/// a pane (`pipe-pane`, `respawn-pane`, `display -p`) refuse a bare `=S`.
+pub fn tmux_pane_target(session: &str) -> String {
+    format!("={session}:")
+}

@@ -103,7 +103,7 @@ pub(crate) fn spawn(
         cmd.env(k, v);
     }
     let (tx, rx) = mpsc::channel();
-    let target = format!("{}:", quote(&crate::model::lane::tmux_target(session)));
+    let target = quote(&crate::model::lane::tmux_pane_target(session));
     let scrollback = config.scrollback;
     let name = lane.id.as_str().to_string();
     let ready = tx.clone();

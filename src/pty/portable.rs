@@ -36,6 +36,10 @@ pub struct PtyConfig {
     pub colors: QueryColors,
     /// A lane's OSC 52 may reach the user's clipboard (`[lanes] clipboard = "allow"`).
     pub clipboard: bool,
+    /// The helios binary that tmux runs on a par lane's output (`pipe-pane -O`, `helios
+    /// osc-tap`) to catch OSC 9/777 notifications, which tmux 3.3 keeps from attached clients.
+    /// `None` (tests that drive lanes without the binary): not done.
+    pub osc_tap: Option<std::path::PathBuf>,
 }
 
 impl PtyConfig {
@@ -54,7 +58,60 @@ impl PtyConfig {
             tmux_client: lanes.tmux_client,
             colors: QueryColors::default(),
             clipboard: lanes.clipboard == crate::config::LaneClipboard::Allow,
+            osc_tap: None,
         }
+    }
+}
+
+/// Pipe the par lane's output to `helios osc-tap`, unless the pane already has a pipe (ours
+/// from an earlier console, or the user's own, which stays). Not `pipe-pane -o`: tmux closes an
+/// open pipe before it looks at `-o`, so a second call toggles the pipe off. On a thread of its
+/// own: tmux calls must not hold up the console; a failure is logged.
+fn tap_notifications(
+    env: &[(String, String)],
+    bin: &std::path::Path,
+    session: &str,
+    worktree: &std::path::Path,
+) {
+    let target = crate::model::lane::tmux_pane_target(session);
+    let command = format!(
+        "exec {} osc-tap {}",
+        shell_words::quote(&bin.display().to_string()),
+        shell_words::quote(&worktree.display().to_string())
+    );
+    let env = env.to_vec();
+    let tmux = move |args: &[&str]| {
+        crate::config::secrets::command("tmux")
+            .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .env_remove("TMUX")
+            .output()
+    };
+    let session = session.to_string();
+    let spawned = std::thread::Builder::new()
+        .name("osc-tap".into())
+        .spawn(move || {
+            let piped = tmux(&["display", "-p", "-t", &target, "#{pane_pipe}"]);
+            match piped {
+                Ok(o) if o.status.success() && o.stdout.starts_with(b"0") => {}
+                // Piped already, or the session is gone (the lane shows that itself).
+                Ok(_) => return,
+                Err(e) => {
+                    tracing::warn!("tmux display for {session} could not run: {e}");
+                    return;
+                }
+            }
+            match tmux(&["pipe-pane", "-O", "-t", &target, &command]) {
+                Ok(o) if o.status.success() => {}
+                Ok(o) => tracing::warn!(
+                    "tmux pipe-pane for {session}: {}",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                ),
+                Err(e) => tracing::warn!("tmux pipe-pane for {session} could not run: {e}"),
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the osc-tap thread: {e}");
     }
 }
 
@@ -216,6 +273,11 @@ impl PortablePtys {
         let exited = Arc::new(AtomicBool::new(false));
         let detached = Arc::new(AtomicBool::new(false));
         let attach = matches!(lane.source, LaneSource::Par { .. }) && control.is_none();
+        if let (true, LaneSource::Par { session }, Some(bin)) =
+            (attach, &lane.source, &self.config.osc_tap)
+        {
+            tap_notifications(&self.config.env, bin, session, &lane.worktree);
+        }
         let behind = attach.then(|| Arc::new(AtomicBool::new(!self.is_front(&lane.id))));
         let ctx = ReaderCtx {
             lane: lane.id.clone(),

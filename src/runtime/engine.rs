@@ -292,6 +292,7 @@ impl<B: PtyBackend> Engine<B> {
             Effect::RemoveLane { lane, force } => self.remove_lane(lane, force),
             Effect::SendLine { target, text } => self.send_line(target, text),
             Effect::Attach { lane } => self.attach(lane),
+            Effect::FocusZellijPane { lane } => self.focus_zellij_pane(lane),
             Effect::Record {
                 action,
                 lane,
@@ -313,18 +314,26 @@ impl<B: PtyBackend> Engine<B> {
             // Only the loop holds the terminal: it suspends once this turn's keys are handled.
             Effect::Suspend => self.suspend = true,
             Effect::Nats(e) => {
-                if let Some(i) = &self.ctx.integrations {
-                    let _ = i.nats.send(e);
+                if let Some(i) = &self.ctx.integrations
+                    && i.nats.send(e).is_err()
+                {
+                    tracing::error!("the NATS task has ended; an effect for it was dropped");
                 }
             }
             Effect::Temporal(e) => {
-                if let Some(i) = &self.ctx.integrations {
-                    let _ = i.temporal.send(e);
+                if let Some(i) = &self.ctx.integrations
+                    && i.temporal.send(e).is_err()
+                {
+                    tracing::error!("the Temporal task has ended; an effect for it was dropped");
                 }
             }
             Effect::Share(e) => {
-                if let Some(i) = &self.ctx.integrations {
-                    let _ = i.share.send(e);
+                if let Some(i) = &self.ctx.integrations
+                    && i.share.send(e).is_err()
+                {
+                    tracing::error!(
+                        "the sharing and zellij task has ended; an effect for it was dropped"
+                    );
                 }
             }
         }
@@ -491,6 +500,30 @@ impl<B: PtyBackend> Engine<B> {
             ops.send(repo, &par_target, &text)?;
             Ok(format!("sent to {par_target}"))
         });
+    }
+
+    fn focus_zellij_pane(&mut self, lane: LaneId) {
+        let Some(info) = self.lane_info(&lane) else {
+            let e = LaneError::NoSuchLane {
+                label: lane.to_string(),
+            };
+            return self.fail(AuditAction::LaneFocused, Some(&lane), &e.to_string());
+        };
+        let l = lane.clone();
+        self.par_task(
+            AuditAction::LaneFocused,
+            lane,
+            json!({"via": "zellij"}),
+            move |_| {
+                let argv =
+                    crate::integrations::zellij::layout::lane_command(&info).unwrap_or_default();
+                crate::integrations::zellij::focus_lane_pane(l.as_str(), &info.worktree, &argv)
+                    .map_err(|e| LaneError::Par {
+                        what: "focusing the lane's zellij pane".into(),
+                        message: format!("{e:#}"),
+                    })
+            },
+        );
     }
 
     fn attach(&mut self, lane: LaneId) {

@@ -192,6 +192,37 @@ pub fn transition(
     run().map_err(|e| err(store, e))
 }
 
+/// The key a lane's state is stored under: its worktree, canonical as `helios hook` finds it
+/// from inside the lane (see `lanes::locate`).
+pub fn worktree_key(dir: &std::path::Path) -> String {
+    std::fs::canonicalize(dir)
+        .unwrap_or_else(|_| dir.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// Each lane's stored state (`None`: none yet, or unreadable, which is logged).
+pub fn states_of(store: &SqliteStore, lanes: &[crate::model::LaneInfo]) -> Vec<Option<LaneState>> {
+    lanes
+        .iter()
+        .map(|l| {
+            get(store.conn(), &worktree_key(&l.worktree))
+                .inspect_err(|e| tracing::warn!("reading lane {}'s state: {e}", l.id))
+                .ok()
+                .flatten()
+                .map(|s| s.state)
+        })
+        .collect()
+}
+
+/// The newest notification recorded for the lane (source `osc`, from `helios osc-tap`): not an
+/// exact signal, so the console weighs it as it weighs a notification it saw itself.
+pub fn newest_alert(conn: &Connection, worktree: &str) -> rusqlite::Result<Option<Signal>> {
+    Ok(signals(conn, worktree, 10, false)?
+        .into_iter()
+        .find(|s| s.source == Source::Osc))
+}
+
 /// Every stored state of `repo` (all repos when `None`).
 pub fn load(conn: &Connection, repo: Option<&str>) -> rusqlite::Result<Vec<StoredState>> {
     let mut st = conn.prepare_cached(

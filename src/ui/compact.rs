@@ -48,22 +48,95 @@ pub trait Health {
 
 impl Health for crate::app::nats::NatsState {
     fn health(&self) -> HealthLine {
+        use crate::app::nats::Link;
+        let waiting: u64 = self.backlog.iter().map(|b| b.pending).sum();
+        let stalled = self.backlog.iter().find_map(|b| b.error.as_ref());
+        let (level, text) = match (&self.link, &self.snapshot) {
+            (Link::Connecting, _) => (HealthLevel::Unknown, format!("connecting to {}", self.url)),
+            (Link::Down { reason }, _) => (HealthLevel::Error, format!("down: {reason}")),
+            (Link::Up, _) if stalled.is_some() => (
+                HealthLevel::Warn,
+                format!("{waiting} unsent: {}", stalled.map_or("", String::as_str)),
+            ),
+            (Link::Up, None) => (HealthLevel::Ok, "up".to_string()),
+            (Link::Up, Some(snap)) => {
+                let js = if snap.account.is_some() {
+                    format!("{} streams", snap.streams.len())
+                } else {
+                    "JetStream off".to_string()
+                };
+                if snap.account.is_none() || waiting > 0 {
+                    let unsent = if waiting > 0 {
+                        format!(" · {waiting} unsent")
+                    } else {
+                        String::new()
+                    };
+                    (HealthLevel::Warn, format!("up · {js}{unsent}"))
+                } else {
+                    (HealthLevel::Ok, format!("up · {js}"))
+                }
+            }
+        };
         HealthLine {
             name: "nats",
-            level: HealthLevel::Unknown,
-            text: "no status yet".into(),
+            level,
+            text,
         }
     }
 }
 
 impl Health for crate::app::temporal::TemporalState {
     fn health(&self) -> HealthLine {
+        use crate::app::temporal::{ConnState, WfStatus};
+        let (level, text) = match (&self.conn, &self.snapshot) {
+            (ConnState::Connecting, _) => (HealthLevel::Unknown, "connecting".to_string()),
+            (
+                ConnState::Unreachable {
+                    reason, retry_secs, ..
+                },
+                _,
+            ) => (
+                HealthLevel::Error,
+                format!("down (retry {retry_secs}s): {reason}"),
+            ),
+            (ConnState::Connected, None) => (HealthLevel::Ok, "up".to_string()),
+            (ConnState::Connected, Some(snap)) => {
+                let count = |s: WfStatus| {
+                    snap.counts
+                        .iter()
+                        .filter(|(st, _)| *st == s)
+                        .map(|(_, n)| n)
+                        .sum::<u64>()
+                };
+                let (running, failed) = (count(WfStatus::Running), count(WfStatus::Failed));
+                let text = format!("{running} running · {failed} failed");
+                if failed > 0 {
+                    (HealthLevel::Warn, text)
+                } else {
+                    (HealthLevel::Ok, text)
+                }
+            }
+        };
         HealthLine {
             name: "temporal",
-            level: HealthLevel::Unknown,
-            text: "no status yet".into(),
+            level,
+            text,
         }
     }
+}
+
+/// The key hint that fits `width` columns: the longest of three.
+pub fn hint(width: usize) -> &'static str {
+    const HINTS: [&str; 3] = [
+        "j/k ⏎ pane  n next  S share  ? help",
+        "⏎ pane n next S share ? help",
+        "⏎ pane ? help",
+    ];
+    HINTS
+        .iter()
+        .find(|h| text::width(h) <= width)
+        .copied()
+        .unwrap_or(HINTS[2])
 }
 
 /// The one- to four-letter word for why a lane needs a human.
@@ -239,10 +312,67 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     };
     frame.render_widget(Paragraph::new(status), status_area);
     frame.render_widget(
-        Paragraph::new(Line::styled(
-            truncate("j/k ⏎ open  S share  L zellij  ? help", width),
-            theme.dim,
-        )),
+        Paragraph::new(Line::styled(truncate(hint(width), width), theme.dim)),
         hint_area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::nats::{Link, NatsState, SinkBacklog};
+    use crate::app::temporal::{ConnState, TemporalState};
+
+    #[test]
+    fn nats_health_follows_the_monitor() {
+        let mut n = NatsState {
+            url: "nats://127.0.0.1:4222".into(),
+            ..NatsState::default()
+        };
+        assert_eq!(n.health().level, HealthLevel::Unknown);
+        assert!(n.health().text.contains("127.0.0.1:4222"));
+        n.link = Link::Down {
+            reason: "connection refused".into(),
+        };
+        assert_eq!(n.health().level, HealthLevel::Error);
+        assert_eq!(n.health().text, "down: connection refused");
+        n.link = Link::Up;
+        assert_eq!(n.health().level, HealthLevel::Ok);
+        n.backlog = vec![SinkBacklog {
+            sink: "nats".into(),
+            pending: 3,
+            error: Some("stream HELIOS_EVENTS not found".into()),
+        }];
+        let h = n.health();
+        assert_eq!(h.level, HealthLevel::Warn);
+        assert_eq!(h.text, "3 unsent: stream HELIOS_EVENTS not found");
+    }
+
+    #[test]
+    fn temporal_health_says_down_and_how_soon_again() {
+        let mut t = TemporalState::default();
+        assert_eq!(t.health().level, HealthLevel::Unknown);
+        t.conn = ConnState::Unreachable {
+            reason: "127.0.0.1:7233: connection refused".into(),
+            since: std::time::Instant::now(),
+            retry_secs: 8,
+        };
+        let h = t.health();
+        assert_eq!(h.level, HealthLevel::Error);
+        assert_eq!(
+            h.text,
+            "down (retry 8s): 127.0.0.1:7233: connection refused"
+        );
+        t.conn = ConnState::Connected;
+        assert_eq!(t.health().text, "up");
+    }
+
+    #[test]
+    fn the_key_hint_fits_the_pane() {
+        for w in [10, 13, 20, 28, 30, 40, 80] {
+            assert!(text::width(hint(w)) <= w.max(13), "{w}: {}", hint(w));
+        }
+        assert!(hint(80).starts_with("j/k"));
+        assert_eq!(hint(28), "⏎ pane n next S share ? help");
+    }
 }

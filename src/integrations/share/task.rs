@@ -124,6 +124,8 @@ pub fn handle(ctx: &Context, effect: ShareEffect, journal: &JournalHandle) -> Ve
             &attention,
             selected.as_deref(),
             &mut |_| true,
+            // The console does not ask: resurrecting loses nothing.
+            &mut |_| crate::integrations::zellij::plan::DeadChoice::Resurrect,
         ) {
             Ok(plan) => vec![ShareEvent::ZellijReady {
                 argv: plan.argv,

@@ -149,10 +149,20 @@ pub fn kdl_str(s: &str) -> String {
     out
 }
 
-/// The argv a lane's pane runs: `tmux attach -t SESSION` for par lanes, none (the default
-/// shell) for plain worktree lanes.
+/// The argv a lane's pane runs: `tmux attach -t =SESSION` for par lanes, none (the default
+/// shell) for plain worktree lanes. A par lane whose session is gone gets a shell in its
+/// worktree that first says so (not a pane that prints tmux's "can't find session").
 pub fn lane_command(lane: &LaneInfo) -> Option<Vec<String>> {
     match &lane.source {
+        LaneSource::Par { session } if !lane.session_alive => Some(vec![
+            "sh".into(),
+            "-c".into(),
+            // The names are arguments, never part of the script.
+            r#"printf 'lane %s: its tmux session %s is gone (par start %s makes it again)\n' "$1" "$2" "$1"; exec "${SHELL:-/bin/sh}""#.into(),
+            "helios-lane".into(),
+            crate::text::escape(lane.id.as_str()).into_owned(),
+            crate::text::escape(session).into_owned(),
+        ]),
         LaneSource::Par { session } => Some(vec![
             "tmux".into(),
             "attach".into(),

@@ -22,24 +22,74 @@ pub fn session_name(repo: &str) -> String {
     format!("helios-{clean}")
 }
 
-/// Whether a live (not exited) zellij session of that name exists. `zellij list-sessions -n`
-/// prints one session a line, with "EXITED" on the ones that only can be resurrected.
-pub fn exists(name: &str) -> anyhow::Result<bool> {
-    if crate::integrations::share::proc::which("zellij").is_none() {
-        anyhow::bail!(
-            "zellij is not on PATH: install zellij 0.45.1 (cargo install --locked zellij@0.45.1)"
-        );
-    }
+/// What zellij knows of a session name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionState {
+    /// No session of that name.
+    Absent,
+    /// Running: attach to it.
+    Live,
+    /// "exists, but is dead" (its server ended; zellij keeps it to resurrect): `zellij attach`
+    /// resurrects it, `zellij delete-session` removes it.
+    Dead,
+}
+
+/// The state of session `name`. `zellij list-sessions -n` prints one session a line, with
+/// "EXITED" on the ones that only can be resurrected.
+pub fn state(name: &str) -> anyhow::Result<SessionState> {
+    require_zellij()?;
     let out = crate::integrations::share::proc::run_with_timeout(
         crate::config::secrets::command("zellij").args(["list-sessions", "--no-formatting"]),
         crate::integrations::zellij::ZELLIJ_TIMEOUT,
     )
     .ok_or_else(|| anyhow::anyhow!("zellij list-sessions did not answer within 10s"))?;
     // zellij exits 1 with "No active zellij sessions found." when there are none.
-    let text = String::from_utf8_lossy(&out.stdout);
-    Ok(text
+    Ok(parse_state(&String::from_utf8_lossy(&out.stdout), name))
+}
+
+/// `state` from `zellij list-sessions --no-formatting` output.
+pub fn parse_state(listing: &str, name: &str) -> SessionState {
+    listing
         .lines()
-        .any(|l| l.split_whitespace().next() == Some(name) && !l.contains("EXITED")))
+        .find(|l| l.split_whitespace().next() == Some(name))
+        .map_or(SessionState::Absent, |l| {
+            if l.contains("EXITED") {
+                SessionState::Dead
+            } else {
+                SessionState::Live
+            }
+        })
+}
+
+/// Whether a live (not exited) zellij session of that name exists.
+pub fn exists(name: &str) -> anyhow::Result<bool> {
+    Ok(state(name)? == SessionState::Live)
+}
+
+/// zellij on PATH, or the one-line error that says how to install it.
+pub fn require_zellij() -> anyhow::Result<()> {
+    if crate::integrations::share::proc::which("zellij").is_none() {
+        anyhow::bail!(
+            "zellij is not on PATH: install zellij 0.45.1 (cargo install --locked zellij@0.45.1)"
+        );
+    }
+    Ok(())
+}
+
+/// Delete a dead session so it can be made again (`zellij delete-session NAME`).
+pub fn delete(name: &str) -> anyhow::Result<()> {
+    let out = crate::integrations::share::proc::run_with_timeout(
+        crate::config::secrets::command("zellij").args(["delete-session", name]),
+        crate::integrations::zellij::ZELLIJ_TIMEOUT,
+    )
+    .ok_or_else(|| anyhow::anyhow!("zellij delete-session {name} did not answer within 10s"))?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "zellij delete-session {name} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(())
 }
 
 /// The sidecar that remembers the lane set a session was made (or last extended) with.
@@ -105,6 +155,17 @@ pub fn attach_argv(name: &str) -> Vec<String> {
     vec!["zellij".into(), "attach".into(), name.into()]
 }
 
+/// The argv that resurrects a dead session and runs its panes' commands at once (without
+/// `--force-run-commands` each lane pane waits for Enter).
+pub fn resurrect_argv(name: &str) -> Vec<String> {
+    vec![
+        "zellij".into(),
+        "attach".into(),
+        name.into(),
+        "--force-run-commands".into(),
+    ]
+}
+
 /// The argv that creates the session with a layout: `zellij -s NAME -n LAYOUT`.
 pub fn create_argv(name: &str, layout: &Path) -> Vec<String> {
     vec![
@@ -114,4 +175,18 @@ pub fn create_argv(name: &str, layout: &Path) -> Vec<String> {
         "-n".into(),
         layout.display().to_string(),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listing_tells_live_dead_and_absent_apart() {
+        let listing = "helios-app [Created 2m ago] \nhelios-old [Created 1h ago] (EXITED - attach to resurrect)\nhelios-app2 [Created 1s ago] \n";
+        assert_eq!(parse_state(listing, "helios-app"), SessionState::Live);
+        assert_eq!(parse_state(listing, "helios-old"), SessionState::Dead);
+        assert_eq!(parse_state(listing, "helios-ap"), SessionState::Absent);
+        assert_eq!(parse_state("", "helios-app"), SessionState::Absent);
+    }
 }

@@ -29,6 +29,9 @@ pub struct Watch {
     screens: HashMap<LaneId, Seen>,
     ticks: u32,
     probing: Arc<AtomicBool>,
+    /// tmux's `window_activity` of each par lane, from the last probe: the compact view has
+    /// no lane screens, and a newer activity is its sign that the lane printed.
+    activity: Arc<std::sync::Mutex<HashMap<LaneId, u64>>>,
     /// The wall clock at the first tick, and that tick's instant: later ticks' wall time is
     /// derived from their instants, so the clock a test gives the engine is the one it uses.
     origin: Option<(std::time::Instant, OffsetDateTime)>,
@@ -50,6 +53,8 @@ struct Seen {
     hash: Option<u64>,
     /// The reading of the settled screen with this hash (prompt, shell prompt at the cursor).
     read: Option<(Option<ScreenMatch>, bool)>,
+    /// The tmux activity last seen, for a lane without a screen here.
+    activity: Option<u64>,
 }
 
 impl Default for Patterns {
@@ -62,6 +67,12 @@ impl<B: PtyBackend> Engine<B> {
     /// Look at every lane's screen and send what changed and what it shows.
     pub(crate) fn observe_screens(&mut self, now: std::time::Instant) {
         let at = self.watch.wall(now);
+        let activity = self
+            .watch
+            .activity
+            .lock()
+            .map(|a| a.clone())
+            .unwrap_or_default();
         let mut obs = Vec::with_capacity(self.state.lanes.len());
         for lane in &self.state.lanes {
             let id = lane.id();
@@ -90,6 +101,10 @@ impl<B: PtyBackend> Engine<B> {
                         looks_like_shell_prompt(cursor),
                     ));
                 }
+            } else if let Some(&act) = activity.get(id) {
+                // No screen here (the compact view): tmux's activity time says it printed.
+                changed = seen.activity.is_some_and(|a| act > a);
+                seen.activity = Some(act);
             }
             let (screen, shell_prompt) = seen.read.clone().unwrap_or((None, false));
             obs.push(ScreenObservation {
@@ -108,7 +123,8 @@ impl<B: PtyBackend> Engine<B> {
         self.watch.screens.retain(|k, _| ids.contains(&k));
         self.handle(Event::LaneScreens { at, lanes: obs });
         self.watch.ticks = self.watch.ticks.wrapping_add(1);
-        if self.watch.ticks.is_multiple_of(PROBE_EVERY) {
+        // Without lane screens the probe is the only sign of output: every tick then.
+        if self.state.compact || self.watch.ticks.is_multiple_of(PROBE_EVERY) {
             self.probe_processes();
         }
     }
@@ -145,12 +161,23 @@ impl<B: PtyBackend> Engine<B> {
         }
         let events = self.ctx.events.clone();
         let flag = self.watch.probing.clone();
+        let activity = self.watch.activity.clone();
         tokio::task::spawn_blocking(move || {
             let fg = crate::lanes::discover::session_foregrounds();
             flag.store(false, Ordering::Release);
+            if let Ok(mut a) = activity.lock() {
+                a.clear();
+                a.extend(
+                    par.iter()
+                        .filter_map(|(id, s)| fg.get(s).map(|f| (id.clone(), f.activity))),
+                );
+            }
             let mut lanes = owned;
             lanes.extend(par.into_iter().map(|(id, session)| {
-                let p = fg.get(&session).cloned().map_or(Process::Unknown, classify);
+                let p = fg
+                    .get(&session)
+                    .map(|f| f.command.clone())
+                    .map_or(Process::Unknown, classify);
                 (id, p)
             }));
             let _ = events.send(Event::LaneProcesses { lanes });
@@ -179,7 +206,7 @@ impl<B: PtyBackend> Engine<B> {
             };
             let mut loaded = Vec::new();
             for (lane, dir) in lanes {
-                let key = canonical(&dir);
+                let key = lane_state::worktree_key(&dir);
                 let state = lane_state::get(store.conn(), &key)
                     .inspect_err(|e| tracing::warn!("reading lane {lane}'s state: {e}"))
                     .ok()
@@ -189,7 +216,16 @@ impl<B: PtyBackend> Engine<B> {
                     .inspect_err(|e| tracing::warn!("reading lane {lane}'s hook signals: {e}"))
                     .ok()
                     .flatten();
-                loaded.push(LoadedState { lane, state, hook });
+                let alert = lane_state::newest_alert(store.conn(), &key)
+                    .inspect_err(|e| tracing::warn!("reading lane {lane}'s notifications: {e}"))
+                    .ok()
+                    .flatten();
+                loaded.push(LoadedState {
+                    lane,
+                    state,
+                    hook,
+                    alert,
+                });
             }
             let _ = events.send(Event::LaneStatesLoaded { lanes: loaded });
         });
@@ -216,7 +252,7 @@ impl<B: PtyBackend> Engine<B> {
         let events = self.ctx.events.clone();
         tokio::task::spawn_blocking(move || {
             let key = LaneKey {
-                worktree: canonical(&dir),
+                worktree: lane_state::worktree_key(&dir),
                 repo,
                 lane: label,
             };
@@ -233,12 +269,4 @@ impl<B: PtyBackend> Engine<B> {
             }
         });
     }
-}
-
-/// The key a lane's state is stored under: its worktree, canonical as `helios hook` finds it.
-fn canonical(dir: &std::path::Path) -> String {
-    std::fs::canonicalize(dir)
-        .unwrap_or_else(|_| dir.to_path_buf())
-        .display()
-        .to_string()
 }

@@ -1,0 +1,242 @@
+//! `helios osc-tap DIR`: what tmux's `pipe-pane -O` runs for a par lane in `attach` mode. tmux
+//! 3.3 keeps OSC 9 and OSC 777 notifications from its attached clients, so helios's own client
+//! never sees them; the pane's raw output, piped here, still has them. Each notification is
+//! recorded as the lane's signal (source `osc`) through the same step as `helios hook`, and the
+//! consoles are woken. It reads until tmux closes the pipe; it never writes to the pane, prints
+//! nothing and exits 0 (a failure is logged). Only OSC sequences are looked at (a scan for ESC,
+//! not a screen), and one longer than [`OSC_MAX`] is dropped unread, so a lane cannot make the
+//! tap hold more than that.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
+
+use crate::agent::{Signal, Source, Status, WaitKind};
+use crate::store::lane_state::LaneKey;
+
+/// At most one notification recorded per this interval: the tap waits out the rest of it and
+/// records the newest (a store write per message would let a lane flood the journal).
+const MIN_GAP: Duration = Duration::from_secs(1);
+
+/// Run the tap for the lane whose worktree holds `dir`.
+pub fn run(dir: &Path) -> ExitCode {
+    let key = match crate::lanes::locate::locate(dir, None) {
+        Ok(k) => k,
+        Err(e) => {
+            tracing::warn!("osc-tap for {}: {e}", dir.display());
+            // Still drain the pipe: tmux would block the pane on a full one.
+            drain(&mut std::io::stdin().lock(), &mut |_| {});
+            return ExitCode::SUCCESS;
+        }
+    };
+    let mut tap = Tap::new(key);
+    drain(&mut std::io::stdin().lock(), &mut |bytes| tap.feed(bytes));
+    tap.flush();
+    ExitCode::SUCCESS
+}
+
+fn drain(input: &mut impl std::io::Read, each: &mut dyn FnMut(&[u8])) {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match input.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => each(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                tracing::warn!("osc-tap: reading the pane's output: {e}");
+                return;
+            }
+        }
+    }
+}
+
+/// The longest OSC body read; a longer one (an OSC 52 clipboard copy, or garbage) is skipped.
+pub const OSC_MAX: usize = 4096;
+
+const ESC: u8 = 0x1b;
+const BEL: u8 = 0x07;
+
+/// The scanner and the notifications not yet recorded.
+struct Tap {
+    key: LaneKey,
+    found: Found,
+    last: Option<Instant>,
+}
+
+/// Where the scanner is: outside, after ESC, inside an OSC (its body so far, or `None` once it
+/// grew past [`OSC_MAX`]), or after an ESC inside one (a string terminator's first byte).
+#[derive(Default)]
+enum Scan {
+    #[default]
+    Ground,
+    Esc,
+    Osc(Option<Vec<u8>>),
+    OscEsc(Option<Vec<u8>>),
+}
+
+/// The scanner's state and the newest notification it found.
+#[derive(Default)]
+struct Found {
+    scan: Scan,
+    newest: Option<String>,
+}
+
+impl Found {
+    fn advance(&mut self, bytes: &[u8]) {
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            // Outside a sequence only ESC matters: skip to it.
+            if matches!(self.scan, Scan::Ground) {
+                match memchr_esc(rest) {
+                    Some(i) => {
+                        self.scan = Scan::Esc;
+                        rest = &rest[i + 1..];
+                        continue;
+                    }
+                    None => return,
+                }
+            }
+            let b = rest[0];
+            rest = &rest[1..];
+            self.scan = match std::mem::take(&mut self.scan) {
+                Scan::Esc if b == b']' => Scan::Osc(Some(Vec::new())),
+                Scan::Esc if b == ESC => Scan::Esc,
+                Scan::Ground | Scan::Esc => Scan::Ground,
+                Scan::Osc(body) if b == BEL => {
+                    self.end(body);
+                    Scan::Ground
+                }
+                Scan::Osc(body) if b == ESC => Scan::OscEsc(body),
+                // CAN and SUB cancel a sequence, as in a terminal.
+                Scan::Osc(_) if b == 0x18 || b == 0x1a => Scan::Ground,
+                Scan::Osc(body) => Scan::Osc(body.and_then(|mut v| {
+                    v.push(b);
+                    (v.len() <= OSC_MAX).then_some(v)
+                })),
+                Scan::OscEsc(body) => {
+                    // ESC \ ends it; ESC followed by anything else ends it too and starts anew.
+                    self.end(body);
+                    if b == b']' {
+                        Scan::Osc(Some(Vec::new()))
+                    } else {
+                        Scan::Ground
+                    }
+                }
+            };
+        }
+    }
+
+    fn end(&mut self, body: Option<Vec<u8>>) {
+        let Some(body) = body else { return };
+        let params: Vec<&[u8]> = body.split(|&c| c == b';').collect();
+        if let Some(text) = crate::pty::screen::notification(&params) {
+            self.newest = Some(text);
+        }
+    }
+}
+
+fn memchr_esc(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == ESC)
+}
+
+impl Tap {
+    fn new(key: LaneKey) -> Self {
+        Self {
+            key,
+            found: Found::default(),
+            last: None,
+        }
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
+        self.found.advance(bytes);
+        if self.found.newest.is_none() {
+            return;
+        }
+        // Wait out the gap rather than hold the notification for output that may never come
+        // (tmux keeps the pane's output meanwhile).
+        if let Some(wait) = self.last.and_then(|t| MIN_GAP.checked_sub(t.elapsed())) {
+            std::thread::sleep(wait);
+        }
+        self.flush();
+    }
+
+    /// Record the newest notification, if any.
+    fn flush(&mut self) {
+        let Some(text) = self.found.newest.take() else {
+            return;
+        };
+        self.last = Some(Instant::now());
+        let signal = signal(&text, OffsetDateTime::now_utc());
+        if let Err(e) = crate::commands::hook::save(&self.key, &signal) {
+            tracing::warn!("osc-tap for lane {}: {e}", self.key.lane);
+        }
+    }
+}
+
+/// A notification as the lane's signal: it asks for the user (`waiting: input`), with its text
+/// (one line, secrets hidden) as the reason.
+pub fn signal(text: &str, at: OffsetDateTime) -> Signal {
+    crate::commands::hook::redact(Signal {
+        at,
+        source: Source::Osc,
+        status: Some(Status::Waiting(WaitKind::Input)),
+        event: "notification".into(),
+        reason: crate::agent::state::one_line(text),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(chunks: &[&[u8]]) -> Option<String> {
+        let mut f = Found::default();
+        for c in chunks {
+            f.advance(c);
+        }
+        f.newest
+    }
+
+    #[test]
+    fn notifications_are_found_across_chunks_and_among_other_output() {
+        assert_eq!(
+            found(&[
+                b"compiling\r\n\x1b[31mred\x1b[0m\x1b]9;build ",
+                b"done\x07more"
+            ])
+            .as_deref(),
+            Some("build done")
+        );
+        assert_eq!(
+            found(&[b"\x1b]777;notify;Claude;needs input\x1b\\"]).as_deref(),
+            Some("Claude: needs input")
+        );
+        // Progress and titles are not notifications.
+        assert_eq!(found(&[b"\x1b]9;4;1;50\x07\x1b]0;title\x07"]), None);
+        // A cancelled one is not either; an over-long one is skipped, the next one is read.
+        assert_eq!(found(&[b"\x1b]9;half\x18\x07"]), None);
+        let long = [
+            b"\x1b]9;".as_slice(),
+            &[b'x'; OSC_MAX + 10],
+            b"\x07\x1b]9;after\x07",
+        ]
+        .concat();
+        assert_eq!(found(&[&long]).as_deref(), Some("after"));
+    }
+
+    #[test]
+    fn a_notification_is_one_line_without_secrets() {
+        let s = signal("done\r\n\x1b[2Jtoken=hunter2", OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(s.source, Source::Osc);
+        assert_eq!(s.status, Some(Status::Waiting(WaitKind::Input)));
+        assert!(
+            !s.reason.contains('\n') && !s.reason.contains('\x1b'),
+            "{:?}",
+            s.reason
+        );
+        assert!(!s.reason.contains("hunter2"), "{:?}", s.reason);
+    }
+}
