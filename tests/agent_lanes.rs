@@ -572,3 +572,60 @@ fn interrupt(world: &World, label: &str) {
         .unwrap();
     ok(&out, "tmux send-keys C-c");
 }
+
+/// A par lane whose program ends keeps its last screen and its real exit status (tmux keeps
+/// the dead pane: `remain-on-exit`), before and after a console restart; `R` starts it again.
+#[test]
+fn a_dead_par_lane_keeps_its_screen_and_status_and_restarts() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    new_lane(&world, "dies");
+    let session = lane(&world, "dies")["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let tmux = |args: &[&str]| {
+        let out = Command::new("tmux")
+            .args(args)
+            .envs(world.env())
+            .env_remove("TMUX")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let target = format!("={session}:");
+    {
+        let tui = Tui::start(&world, &[]);
+        tui.wait_for("the lane list", "dies", WAIT);
+        wait_until_or(
+            "the lane's pane kept when it dies",
+            WAIT,
+            || tmux(&["show-options", "-w", "-v", "-t", &target, "remain-on-exit"]) == "on",
+            || tui.contents(),
+        );
+        type_in(&world, "dies", "echo last-words; exit 3");
+        let l = wait_state(&world, "dies", "exited", Some("3"));
+        assert_eq!(l["state_source"], "process", "{l:#}");
+        tui.wait_for("its state", "exited (3)", WAIT);
+        tui.wait_for("its last screen", "last-words", WAIT);
+    }
+    let mut tui = Tui::start(&world, &[]);
+    tui.wait_for("its last screen after a restart", "last-words", WAIT);
+    tui.wait_for("its state after a restart", "exited (3)", WAIT);
+    tui.keys(b"R");
+    wait_until_or(
+        "the pane running again",
+        WAIT,
+        || tmux(&["display", "-p", "-t", &target, "#{pane_dead}"]) == "0",
+        || tui.contents(),
+    );
+    wait_state(&world, "dies", "shell", None);
+    let out = world.helios().args(["events", "--json"]).output().unwrap();
+    let restarted = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["action"] == "lane.restarted" && e["result"] == "ok")
+        .count();
+    assert_eq!(restarted, 1);
+}

@@ -56,6 +56,9 @@ impl helios::pty::PtyBackend for Ptys {
         &self.screens
     }
     fn shutdown(&mut self) {}
+    fn restart(&mut self, _: &helios::lanes::LaneInfo) -> Result<(), helios::pty::PtyError> {
+        Ok(())
+    }
 }
 
 /// par, played by the test: records each call, answers as told.

@@ -569,6 +569,9 @@ impl helios::pty::PtyBackend for Recorder {
         &self.screens
     }
     fn shutdown(&mut self) {}
+    fn restart(&mut self, _: &helios::lanes::LaneInfo) -> Result<(), helios::pty::PtyError> {
+        Ok(())
+    }
 }
 
 /// A keystroke passed to the focused lane draws no frame of its own (its echo, the lane's

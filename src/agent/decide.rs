@@ -38,6 +38,9 @@ pub enum Process {
     Shell(String),
     /// Some other program (an agent, a build…).
     Program(String),
+    /// The lane's program ended and its pane is kept (tmux `remain-on-exit`), with its exit
+    /// status (`None`: killed by a signal). The reducer turns this into the lane's exit.
+    Dead(Option<i32>),
 }
 
 /// The timing knobs.
@@ -414,6 +417,8 @@ fn evidence(i: &Inputs, now: OffsetDateTime) -> Vec<Evidence> {
         Process::Unknown => "foreground process not known".to_string(),
         Process::Shell(s) => format!("{s} (a shell) in the foreground"),
         Process::Program(p) => format!("{p} in the foreground"),
+        Process::Dead(Some(c)) => format!("its pane is dead (status {c})"),
+        Process::Dead(None) => "its pane is dead (killed by a signal)".to_string(),
     };
     let process = match i.exited {
         Some(Some(c)) => format!("ended with status {c}"),

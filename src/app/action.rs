@@ -41,6 +41,8 @@ pub enum Action {
     Scroll { lines: i32 },
     /// Replace helios with an attach to the lane's tmux session.
     Attach { lane: LaneId },
+    /// Start a dead lane's command again (a par lane's dead pane, a plain lane's shell).
+    Restart { lane: LaneId },
     /// Open the `:` command palette.
     OpenPalette,
     /// Open the `/` filter prompt.

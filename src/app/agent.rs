@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use crate::agent::screen::ScreenMatch;
 use crate::agent::{Decision, Evidence, Inputs, LaneState, Process, Signal, Source, Status};
 use crate::app::Effect;
-use crate::app::state::{AppState, Attention, Lane};
+use crate::app::state::{AppState, Attention, Lane, LaneStatus};
 use crate::model::LaneId;
 
 /// A lane's agent state and what it was decided from.
@@ -81,7 +81,6 @@ pub fn on_screens(
         let i = &mut l.agent.inputs;
         if o.changed {
             i.last_change = Some(at);
-            i.exited = None;
         } else if i.last_change.is_none() {
             // The first look at a screen is not a change: it only starts the quiet clock, so a
             // restarted console does not read old output as new work.
@@ -94,11 +93,39 @@ pub fn on_screens(
 }
 
 /// What runs in each lane's foreground.
+///
+/// A par lane's dead pane is the lane's exit, with the real status (the attach client's says
+/// nothing); a pane that runs again (respawned) clears it.
 pub fn on_processes(state: &mut AppState, lanes: Vec<(LaneId, Process)>) -> Vec<Effect> {
+    let mut ended = Vec::new();
     for (id, p) in lanes {
-        if let Some(l) = state.lane_mut(&id) {
-            l.agent.inputs.process = p;
+        let Some(l) = state.lane_mut(&id) else {
+            continue;
+        };
+        match p {
+            Process::Dead(code) => {
+                if l.status != LaneStatus::Exited {
+                    ended.push((id.clone(), code));
+                }
+                l.status = LaneStatus::Exited;
+                l.agent.inputs.exited = Some(code);
+            }
+            p => {
+                let running = matches!(p, Process::Shell(_) | Process::Program(_));
+                if running && l.info.is_durable() && l.status == LaneStatus::Exited {
+                    l.status = LaneStatus::Idle;
+                    l.agent.inputs.exited = None;
+                }
+                l.agent.inputs.process = p;
+            }
         }
+    }
+    for (id, code) in ended {
+        let how = code.map_or_else(|| "killed by a signal".to_string(), |c| format!("exit {c}"));
+        state.flash(
+            crate::app::state::FlashLevel::Info,
+            &format!("lane {id}'s program ended ({how}); R starts it again"),
+        );
     }
     decide_all(state)
 }

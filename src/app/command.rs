@@ -70,6 +70,15 @@ pub const COMMANDS: &[Command] = &[
         action: |_| Some(Action::PromptSend),
     },
     Command {
+        name: "lane.restart",
+        description: "start a dead lane's command again",
+        action: |selected| {
+            Some(Action::Restart {
+                lane: selected?.clone(),
+            })
+        },
+    },
+    Command {
         name: "lane.attach",
         description: "attach to its tmux session",
         action: |selected| {

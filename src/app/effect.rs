@@ -31,6 +31,8 @@ pub enum Effect {
     SendLine { target: SendTarget, text: String },
     /// Leave the console and attach to the lane's tmux session.
     Attach { lane: LaneId },
+    /// Start a dead lane's command again.
+    RestartLane { lane: LaneId },
     /// The compact view's Enter: focus the lane's pane in the zellij session around it.
     FocusZellijPane { lane: LaneId },
     /// Append an audit event to the journal.

@@ -29,6 +29,8 @@ pub enum Event {
         text: String,
         allowed: bool,
     },
+    /// A dead lane's command runs again (`R`).
+    LaneRestarted { lane: LaneId },
     /// A lane's PTY process ended (tmux session gone, or shell exited).
     LaneExited { lane: LaneId, code: Option<u32> },
     /// The wall-clock time now (sent before keys, which the lane states stamp).

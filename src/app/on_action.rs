@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::app::action::{Panel, PromptEdit, SendTarget};
-use crate::app::state::{Confirm, FlashLevel, Mode, Prompt, PromptKind, View};
+use crate::app::state::{Confirm, FlashLevel, LaneStatus, Mode, Prompt, PromptKind, View};
 use crate::app::{Action, AppState, Effect, nats, palette, share, temporal};
 use crate::model::AuditAction;
 
@@ -88,6 +88,7 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Attach { lane } => vec![Effect::Attach { lane }],
+        Action::Restart { lane } => restart(state, lane),
         Action::ToggleExplain => {
             state.mode = if state.mode == Mode::Explain || state.selected.is_none() {
                 Mode::Normal
@@ -190,6 +191,20 @@ fn ask_remove(state: &mut AppState, lane: crate::model::LaneId) -> Vec<Effect> {
     );
     state.removing = Some(lane.clone());
     vec![Effect::CheckUnsaved { lane }]
+}
+
+/// Only a dead lane restarts: a running one would lose its work.
+fn restart(state: &mut AppState, lane: crate::model::LaneId) -> Vec<Effect> {
+    let why = match state.lane(&lane).map(|l| l.status) {
+        Some(LaneStatus::Exited) => return vec![Effect::RestartLane { lane }],
+        Some(LaneStatus::Missing) => {
+            format!("lane {lane}'s tmux session is gone: `par start {lane}` makes it again")
+        }
+        Some(_) => format!("lane {lane} is running: only a lane whose program ended restarts"),
+        None => format!("no lane {lane}"),
+    };
+    state.flash(FlashLevel::Error, &why);
+    Vec::new()
 }
 
 fn write_focused(state: &mut AppState, bytes: Vec<u8>) -> Vec<Effect> {

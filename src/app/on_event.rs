@@ -129,27 +129,41 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
             text,
             allowed,
         } => lane_clipboard(state, lane, text, allowed),
+        Event::LaneRestarted { lane } => {
+            if let Some(l) = state.lane_mut(&lane) {
+                l.status = LaneStatus::Idle;
+                l.agent.inputs.exited = None;
+            }
+            flash(state, FlashLevel::Info, &format!("lane {lane} restarted"));
+            crate::app::agent::decide(state, &lane)
+        }
         Event::LaneExited { lane, code } => {
             let Some(l) = state.lane_mut(&lane) else {
                 return Vec::new();
             };
-            l.status = LaneStatus::Exited;
+            let durable = l.info.is_durable();
+            if !durable {
+                l.status = LaneStatus::Exited;
+            }
             if state.focused.as_ref() == Some(&lane) {
                 // Keys have nowhere to go: leave focus so the keymap works again.
                 state.focused = None;
                 state.mode = Mode::Normal;
             }
+            if durable {
+                // helios's own `tmux attach` ended, not necessarily the lane: discovery says
+                // whether the session is gone (the lane is then missing), the probe whether
+                // its pane died (with the program's real status); the client attaches again.
+                return vec![Effect::DiscoverLanes];
+            }
             let how = code.map_or_else(String::new, |c| format!(" (exit {c})"));
-            flash(state, FlashLevel::Info, &format!("lane {lane} ended{how}"));
-            // A par lane's code is its `tmux attach` client's, not the agent's: not shown.
-            let durable = state.lane(&lane).is_some_and(|l| l.info.is_durable());
-            let code = code
-                .and_then(|c| i32::try_from(c).ok())
-                .filter(|_| !durable);
-            let mut effects = crate::app::agent::on_exit(state, &lane, code);
-            // Find out whether the session is gone or only our attach ended (it is re-attached).
-            effects.push(Effect::DiscoverLanes);
-            effects
+            flash(
+                state,
+                FlashLevel::Info,
+                &format!("lane {lane} ended{how}; R starts it again"),
+            );
+            let code = code.and_then(|c| i32::try_from(c).ok());
+            crate::app::agent::on_exit(state, &lane, code)
         }
         Event::Clock { at } => {
             // Never backwards: ticks and keys may arrive out of order within a turn.
@@ -456,6 +470,8 @@ mod tests {
                 .reason,
             "done"
         );
+        // helios's tmux client for a par lane ended: that is not the lane's exit (discovery and
+        // the probe say what happened to the lane).
         let fx = update(
             &mut s,
             Event::LaneExited {
@@ -463,16 +479,35 @@ mod tests {
                 code: Some(0),
             },
         );
-        assert!(fx.contains(&Effect::DiscoverLanes));
+        assert_eq!(fx, vec![Effect::DiscoverLanes]);
+        assert_ne!(s.lane(&id("b")).unwrap().status, LaneStatus::Exited);
+        // The probe finds its pane dead with status 3: that is the lane's exit.
+        let fx = update(
+            &mut s,
+            Event::LaneProcesses {
+                lanes: vec![(id("b"), crate::agent::Process::Dead(Some(3)))],
+            },
+        );
         assert!(
             fx.iter()
                 .any(|e| matches!(e, Effect::RecordLaneState { .. }))
         );
-        // A par lane's exit code is its tmux client's: not shown as the agent's.
-        assert_eq!(status(&s, "b"), Status::Exited(None));
+        assert_eq!(status(&s, "b"), Status::Exited(Some(3)));
         assert_eq!(s.lane(&id("b")).unwrap().status, LaneStatus::Exited);
         assert_eq!(s.attention_count(), 3);
         assert_eq!(order(&s), ["c", "d", "b", "a"]);
+        // Output after that (tmux's "Pane is dead" line) does not undo it; the pane running
+        // again (respawned) does.
+        look(&mut s, 20, &["b"], &[]);
+        assert_eq!(status(&s, "b"), Status::Exited(Some(3)));
+        update(
+            &mut s,
+            Event::LaneProcesses {
+                lanes: vec![(id("b"), crate::agent::Process::Shell("bash".into()))],
+            },
+        );
+        assert_eq!(s.lane(&id("b")).unwrap().status, LaneStatus::Idle);
+        assert_eq!(status(&s, "b"), Status::Shell);
     }
 
     #[test]
@@ -706,7 +741,36 @@ mod tests {
             },
         );
         assert_eq!((s.focused.clone(), s.mode.clone()), (None, Mode::Normal));
+    }
+
+    /// A helios-owned lane's shell exits 3: the lane is exited (3); `R` restarts only a dead
+    /// lane, and a restart clears it.
+    #[test]
+    fn an_owned_lane_exits_with_its_status_and_restarts() {
+        use crate::agent::Status;
+        let mut s = state_with(&["a"]);
+        look(&mut s, 0, &[], &[]);
+        if let Some(l) = s.lane_mut(&id("a")) {
+            l.info.source = crate::model::LaneSource::Worktree;
+        }
+        assert_eq!(update(&mut s, Action::Restart { lane: id("a") }), vec![]);
+        assert!(s.flash.as_ref().unwrap().text.contains("is running"));
+        update(
+            &mut s,
+            Event::LaneExited {
+                lane: id("a"),
+                code: Some(3),
+            },
+        );
         assert_eq!(s.lane(&id("a")).unwrap().status, LaneStatus::Exited);
+        assert_eq!(status(&s, "a"), Status::Exited(Some(3)));
+        assert_eq!(
+            update(&mut s, Action::Restart { lane: id("a") }),
+            vec![Effect::RestartLane { lane: id("a") }]
+        );
+        update(&mut s, Event::LaneRestarted { lane: id("a") });
+        assert_eq!(s.lane(&id("a")).unwrap().status, LaneStatus::Idle);
+        assert_ne!(status(&s, "a"), Status::Exited(Some(3)));
     }
 
     #[test]

@@ -130,6 +130,9 @@ pub struct Foreground {
     pub command: String,
     /// When its window last had output (`window_activity`, seconds since the epoch).
     pub activity: u64,
+    /// The pane's program ended and tmux keeps the pane (`remain-on-exit`): its exit status,
+    /// `None` inside when it was killed by a signal.
+    pub dead: Option<Option<i32>>,
 }
 
 /// The active pane of every tmux session, by session name: one `list-panes` for all.
@@ -139,7 +142,7 @@ pub fn session_foregrounds() -> std::collections::HashMap<String, Foreground> {
             "list-panes",
             "-a",
             "-F",
-            "#{window_active}#{pane_active}\t#{window_activity}\t#{session_name}\t#{pane_current_command}",
+            "#{window_active}#{pane_active}\t#{window_activity}\t#{pane_dead}:#{pane_dead_status}\t#{session_name}\t#{pane_current_command}",
         ])
         .env_remove("TMUX")
         .output();
@@ -164,15 +167,23 @@ pub fn session_foregrounds() -> std::collections::HashMap<String, Foreground> {
 fn parse_foregrounds(text: &str) -> std::collections::HashMap<String, Foreground> {
     let mut map = std::collections::HashMap::new();
     for line in text.lines() {
-        let mut parts = line.splitn(4, '\t');
-        if let (Some("11"), Some(activity), Some(session), Some(cmd)) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        {
+        let mut parts = line.splitn(5, '\t');
+        if let (Some("11"), Some(activity), Some(dead), Some(session), Some(cmd)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) {
+            let dead = dead
+                .strip_prefix("1:")
+                .map(|status| status.parse::<i32>().ok());
             map.insert(
                 session.to_string(),
                 Foreground {
                     command: cmd.to_string(),
                     activity: activity.parse().unwrap_or(0),
+                    dead,
                 },
             );
         }
@@ -186,11 +197,14 @@ mod tests {
 
     #[test]
     fn active_panes_with_their_activity() {
-        let text = "11\t1700000000\tpar-a\tclaude\n10\t1700000001\tpar-a\tbash\n11\t1700000005\tpar-b\tbash\tx\n";
+        let text = "11\t1700000000\t0:\tpar-a\tclaude\n10\t1700000001\t0:\tpar-a\tbash\n11\t1700000005\t1:3\tpar-b\tbash\tx\n11\t9\t1:\tpar-c\tsh\n";
         let m = parse_foregrounds(text);
         assert_eq!(m["par-a"].command, "claude");
         assert_eq!(m["par-a"].activity, 1_700_000_000);
+        assert_eq!(m["par-a"].dead, None);
         assert_eq!(m["par-b"].command, "bash\tx");
-        assert_eq!(m.len(), 2);
+        assert_eq!(m["par-b"].dead, Some(Some(3)));
+        assert_eq!(m["par-c"].dead, Some(None));
+        assert_eq!(m.len(), 3);
     }
 }

@@ -320,6 +320,31 @@ pub fn classify(what: &str, label: &str, repo: &Path, text: &str) -> LaneError {
     }
 }
 
+/// Start a par lane's dead pane again (`tmux respawn-pane`, which runs the pane's command
+/// anew; refused by tmux while the pane still runs); what was done.
+pub fn respawn(session: &str) -> Result<String, LaneError> {
+    let out = crate::config::secrets::command("tmux")
+        .args([
+            "respawn-pane",
+            "-t",
+            &crate::model::lane::tmux_pane_target(session),
+        ])
+        .env_remove("TMUX")
+        .output()
+        .map_err(|e| LaneError::Par {
+            what: "tmux respawn-pane".into(),
+            message: e.to_string(),
+        })?;
+    if out.status.success() {
+        Ok(format!("restarted the pane of {session}"))
+    } else {
+        Err(LaneError::Par {
+            what: format!("tmux respawn-pane -t {session}"),
+            message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]

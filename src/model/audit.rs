@@ -77,6 +77,8 @@ pub enum AuditAction {
     LaneTextSent,
     /// `lane.attached`: a terminal attached to a lane's session.
     LaneAttached,
+    /// `lane.restarted`: a dead lane's command was started again.
+    LaneRestarted,
     /// `lane.listed`: the lanes were listed.
     LaneListed,
     /// `lane.focused`: a lane was focused in the console.
@@ -131,6 +133,7 @@ impl AuditAction {
         Self::LaneRemoved,
         Self::LaneTextSent,
         Self::LaneAttached,
+        Self::LaneRestarted,
         Self::LaneListed,
         Self::LaneFocused,
         Self::LaneWorkflowStarted,
@@ -163,6 +166,7 @@ impl AuditAction {
             Self::LaneRemoved => "lane.removed",
             Self::LaneTextSent => "lane.text_sent",
             Self::LaneAttached => "lane.attached",
+            Self::LaneRestarted => "lane.restarted",
             Self::LaneListed => "lane.listed",
             Self::LaneFocused => "lane.focused",
             Self::LaneWorkflowStarted => "lane.workflow_started",
@@ -207,7 +211,8 @@ impl AuditAction {
             | Self::LaneWrite
             | Self::LaneTerminal
             | Self::LaneState
-            | Self::LaneAgentStarted => "lane.action",
+            | Self::LaneAgentStarted
+            | Self::LaneRestarted => "lane.action",
             Self::ShareRequested
             | Self::ShareStarted
             | Self::ShareStopped

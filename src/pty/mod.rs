@@ -76,8 +76,9 @@ pub enum PtyError {
 
 /// The OS boundary for lane terminals, so the runtime can be tested with a double.
 pub trait PtyBackend {
-    /// Make sure every listed lane has a live PTY (attach new ones, restart ones whose process
-    /// ended while their session is alive) and drop the PTYs of lanes no longer listed.
+    /// Make sure every listed lane has a PTY (attach new ones, re-attach par lanes whose client
+    /// ended while their session is alive) and drop the PTYs of lanes no longer listed. A
+    /// helios-owned lane whose shell ended keeps its last screen until `restart`.
     /// Returns the lanes whose PTY could not be started.
     fn sync(&mut self, lanes: &[LaneInfo]) -> Vec<PtyError>;
     /// Queue bytes for a lane's PTY; never blocks.
@@ -106,4 +107,7 @@ pub trait PtyBackend {
     fn screens(&self) -> &dyn ScreenSource;
     /// Close every PTY (par lanes keep running in tmux; helios-owned shells end).
     fn shutdown(&mut self);
+    /// Start a lane's terminal again after its process ended (a helios-owned lane's shell; a
+    /// par lane's attach client). Until then an ended lane keeps its last screen.
+    fn restart(&mut self, lane: &LaneInfo) -> Result<(), PtyError>;
 }

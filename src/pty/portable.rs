@@ -63,22 +63,28 @@ impl PtyConfig {
     }
 }
 
-/// Pipe the par lane's output to `helios osc-tap`, unless the pane already has a pipe (ours
-/// from an earlier console, or the user's own, which stays). Not `pipe-pane -o`: tmux closes an
-/// open pipe before it looks at `-o`, so a second call toggles the pipe off. On a thread of its
-/// own: tmux calls must not hold up the console; a failure is logged.
-fn tap_notifications(
+/// Ready a par lane's pane, on a thread of its own (tmux calls must not hold up the console; a
+/// failure is logged):
+/// - `remain-on-exit on` for its window, so a program that ends leaves its last screen and its
+///   exit status (`#{pane_dead_status}`) instead of taking the session with it;
+/// - with `tap` (attach mode), its output piped to `helios osc-tap`, unless the pane already
+///   has a pipe (ours from an earlier console, or the user's own, which stays). Not
+///   `pipe-pane -o`: tmux closes an open pipe before it looks at `-o`, so a second call would
+///   toggle the pipe off.
+fn prepare_pane(
     env: &[(String, String)],
-    bin: &std::path::Path,
     session: &str,
     worktree: &std::path::Path,
+    tap: Option<&std::path::Path>,
 ) {
     let target = crate::model::lane::tmux_pane_target(session);
-    let command = format!(
-        "exec {} osc-tap {}",
-        shell_words::quote(&bin.display().to_string()),
-        shell_words::quote(&worktree.display().to_string())
-    );
+    let command = tap.map(|bin| {
+        format!(
+            "exec {} osc-tap {}",
+            shell_words::quote(&bin.display().to_string()),
+            shell_words::quote(&worktree.display().to_string())
+        )
+    });
     let env = env.to_vec();
     let tmux = move |args: &[&str]| {
         crate::config::secrets::command("tmux")
@@ -89,8 +95,17 @@ fn tap_notifications(
     };
     let session = session.to_string();
     let spawned = std::thread::Builder::new()
-        .name("osc-tap".into())
+        .name("lane-pane".into())
         .spawn(move || {
+            match tmux(&["set-option", "-w", "-t", &target, "remain-on-exit", "on"]) {
+                Ok(o) if o.status.success() => {}
+                Ok(o) => tracing::warn!(
+                    "tmux set-option remain-on-exit for {session}: {}",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                ),
+                Err(e) => tracing::warn!("tmux set-option for {session} could not run: {e}"),
+            }
+            let Some(command) = command else { return };
             let piped = tmux(&["display", "-p", "-t", &target, "#{pane_pipe}"]);
             match piped {
                 Ok(o) if o.status.success() && o.stdout.starts_with(b"0") => {}
@@ -111,7 +126,7 @@ fn tap_notifications(
             }
         });
     if let Err(e) = spawned {
-        tracing::warn!("cannot start the osc-tap thread: {e}");
+        tracing::warn!("cannot start the lane-pane thread: {e}");
     }
 }
 
@@ -273,10 +288,9 @@ impl PortablePtys {
         let exited = Arc::new(AtomicBool::new(false));
         let detached = Arc::new(AtomicBool::new(false));
         let attach = matches!(lane.source, LaneSource::Par { .. }) && control.is_none();
-        if let (true, LaneSource::Par { session }, Some(bin)) =
-            (attach, &lane.source, &self.config.osc_tap)
-        {
-            tap_notifications(&self.config.env, bin, session, &lane.worktree);
+        if let LaneSource::Par { session } = &lane.source {
+            let tap = self.config.osc_tap.as_deref().filter(|_| attach);
+            prepare_pane(&self.config.env, session, &lane.worktree, tap);
         }
         let behind = attach.then(|| Arc::new(AtomicBool::new(!self.is_front(&lane.id))));
         let ctx = ReaderCtx {
@@ -487,6 +501,10 @@ fn write_loop(writer: &mut Box<dyn Write + Send>, rx: &mpsc::Receiver<Vec<u8>>) 
 }
 
 impl PtyBackend for PortablePtys {
+    fn restart(&mut self, lane: &LaneInfo) -> Result<(), PtyError> {
+        self.spawn(lane)
+    }
+
     fn sync(&mut self, lanes: &[LaneInfo]) -> Vec<PtyError> {
         let gone: Vec<LaneId> = self
             .ptys
@@ -502,10 +520,9 @@ impl PtyBackend for PortablePtys {
         }
         let mut errors = Vec::new();
         for lane in lanes.iter().filter(|l| l.session_alive) {
-            let needs = self
-                .ptys
-                .get(&lane.id)
-                .is_none_or(|p| p.exited.load(Ordering::Acquire) || p.source != lane.source);
+            let needs = self.ptys.get(&lane.id).is_none_or(|p| {
+                p.source != lane.source || (p.exited.load(Ordering::Acquire) && lane.is_durable())
+            });
             if needs && let Err(e) = self.spawn(lane) {
                 errors.push(e);
             }

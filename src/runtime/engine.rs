@@ -293,6 +293,7 @@ impl<B: PtyBackend> Engine<B> {
             Effect::SendLine { target, text } => self.send_line(target, text),
             Effect::Attach { lane } => self.attach(lane),
             Effect::FocusZellijPane { lane } => self.focus_zellij_pane(lane),
+            Effect::RestartLane { lane } => self.restart_lane(lane),
             Effect::Record {
                 action,
                 lane,
@@ -500,6 +501,36 @@ impl<B: PtyBackend> Engine<B> {
             ops.send(repo, &par_target, &text)?;
             Ok(format!("sent to {par_target}"))
         });
+    }
+
+    /// A par lane's dead pane is respawned by tmux (its next probe shows it running); a
+    /// helios-owned lane gets a new shell.
+    fn restart_lane(&mut self, lane: LaneId) {
+        let Some(info) = self.lane_info(&lane) else {
+            let e = LaneError::NoSuchLane {
+                label: lane.to_string(),
+            };
+            return self.fail(AuditAction::LaneRestarted, Some(&lane), &e.to_string());
+        };
+        if let Some(session) = info.session().map(str::to_string) {
+            return self.par_task(
+                AuditAction::LaneRestarted,
+                lane,
+                json!({"session": session, "via": "respawn-pane"}),
+                move |_| crate::lanes::par::respawn(&session),
+            );
+        }
+        let detail = json!({"via": "pty"});
+        if let Err(e) = self.request(AuditAction::LaneRestarted, Some(&lane), &detail) {
+            return self.fail_unrecorded(AuditAction::LaneRestarted, Some(&lane), e);
+        }
+        match self.ptys.restart(&info) {
+            Ok(()) => {
+                self.record(AuditAction::LaneRestarted, Some(&lane), true, detail);
+                self.handle(Event::LaneRestarted { lane });
+            }
+            Err(e) => self.fail(AuditAction::LaneRestarted, Some(&lane), &e.to_string()),
+        }
     }
 
     fn focus_zellij_pane(&mut self, lane: LaneId) {

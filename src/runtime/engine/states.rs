@@ -29,6 +29,10 @@ pub struct Watch {
     screens: HashMap<LaneId, Seen>,
     ticks: u32,
     probing: Arc<AtomicBool>,
+    /// The one thread that writes lane states, in the order they were decided: two blocking
+    /// tasks could commit out of order and leave the store with the older state (seen: an
+    /// `exited` without its status after the one with it).
+    recorder: std::sync::OnceLock<std::sync::mpsc::Sender<RecordJob>>,
     /// tmux's `window_activity` of each par lane, from the last probe: the compact view has
     /// no lane screens, and a newer activity is its sign that the lane printed.
     activity: Arc<std::sync::Mutex<HashMap<LaneId, u64>>>,
@@ -45,6 +49,26 @@ impl Watch {
             .get_or_insert_with(|| (now, OffsetDateTime::now_utc()));
         w0 + now.saturating_duration_since(i0)
     }
+}
+
+/// One lane-state write for the recorder thread.
+type RecordJob = Box<dyn FnOnce() + Send>;
+
+/// The recorder: runs jobs in order until the engine (the sender) is gone.
+fn start_recorder() -> std::sync::mpsc::Sender<RecordJob> {
+    let (tx, rx) = std::sync::mpsc::channel::<RecordJob>();
+    let started = std::thread::Builder::new()
+        .name("lane-states".into())
+        .spawn(move || {
+            for job in rx {
+                job();
+            }
+        });
+    if let Err(e) = started {
+        // The jobs are dropped with the channel; each state is decided again on its next change.
+        tracing::error!("cannot start the lane-state writer: {e}");
+    }
+    tx
 }
 
 /// The last look at one lane's screen.
@@ -174,10 +198,11 @@ impl<B: PtyBackend> Engine<B> {
             }
             let mut lanes = owned;
             lanes.extend(par.into_iter().map(|(id, session)| {
-                let p = fg
-                    .get(&session)
-                    .map(|f| f.command.clone())
-                    .map_or(Process::Unknown, classify);
+                let p = match fg.get(&session) {
+                    Some(f) if f.dead.is_some() => Process::Dead(f.dead.flatten()),
+                    Some(f) => classify(f.command.clone()),
+                    None => Process::Unknown,
+                };
                 (id, p)
             }));
             let _ = events.send(Event::LaneProcesses { lanes });
@@ -250,7 +275,7 @@ impl<B: PtyBackend> Engine<B> {
         let actor = self.ctx.actor.clone();
         let journal = self.ctx.journal.clone();
         let events = self.ctx.events.clone();
-        tokio::task::spawn_blocking(move || {
+        let job: RecordJob = Box::new(move || {
             let key = LaneKey {
                 worktree: lane_state::worktree_key(&dir),
                 repo,
@@ -264,9 +289,18 @@ impl<B: PtyBackend> Engine<B> {
                     let _ = events.send(Event::Journalled { event });
                 }
                 Ok(None) => {}
-                // Shown (once) by the journal's own failure; the decision is redone next tick.
+                // Shown (once) by the journal's own failure.
                 Err(e) => tracing::warn!("recording lane {}'s state: {e}", key.lane),
             }
         });
+        if self
+            .watch
+            .recorder
+            .get_or_init(start_recorder)
+            .send(job)
+            .is_err()
+        {
+            tracing::error!("the lane-state writer has ended: lane {lane}'s state not recorded");
+        }
     }
 }
