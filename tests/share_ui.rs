@@ -244,10 +244,11 @@ fn compact_view_fits_thirty_columns() {
     );
     assert!(lines[2].contains("!wait"), "{text}");
     assert!(lines[3].contains('⇄'), "{text}");
-    assert!(text.contains("nats     ● no status yet"), "{text}");
-    assert!(text.contains("temporal ● no status yet"), "{text}");
+    // The monitors have not answered yet.
+    assert!(text.contains("nats     ● connecting"), "{text}");
+    assert!(text.contains("temporal ● connecting"), "{text}");
     assert!(text.contains("3 lanes, 1 shared"), "{text}");
-    assert!(text.contains("j/k ⏎ open"), "{text}");
+    assert!(text.contains("│⏎ pane n next S share ? help│"), "{text}");
     for l in &lines {
         assert_eq!(l.chars().count(), 30);
     }

@@ -9,6 +9,12 @@
 //! `max(rows, cols)` is replaced by that: the sequence's final byte becomes CAN (which makes the
 //! parser drop the sequence, as a terminal does) followed by `ESC [ cap FINAL`.
 //!
+//! Strings: vte keeps an OSC's body in a `Vec` that grows as long as the string does, so a lane
+//! that prints `ESC ]` and then never ends the string would grow helios's memory without bound.
+//! A string (OSC, DCS, SOS, PM, APC) longer than [`STRING_MAX`] is cancelled for the parser
+//! (CAN) and the rest of its body, with its BEL, is dropped, as a terminal drops what it will
+//! not keep.
+//!
 //! Missing sequences: vt100 0.18 has no IND, NEL, DECALN, tab stops (HTS, TBC, CHT, CBT) nor
 //! DECAWM, and its callbacks cannot move the cursor or draw (`Screen` has no public way to), so
 //! they are taken out of the stream here (final byte replaced by CAN, like a capped count) and
@@ -19,6 +25,9 @@
 //! across reads, or with controls, DEL or bytes above 0x7F inside it, is still seen.
 
 use crate::pty::fixups::Fix;
+
+/// The longest string body passed to the parser: an OSC 52 copy of a large selection fits.
+pub(crate) const STRING_MAX: usize = 1 << 20;
 
 /// Cancel: the parser drops the sequence in progress.
 const CAN: u8 = 0x18;
@@ -36,6 +45,8 @@ enum State {
     Other,
     /// In a string: OSC, DCS, SOS, PM or APC, up to its ST (or BEL).
     String,
+    /// In a string that grew past [`STRING_MAX`]: cancelled for the parser, its body dropped.
+    Skip,
     /// After ESC.
     Escape,
     /// After ESC and an intermediate byte (`ESC (`): `[` is not CSI there. `hash`: the one
@@ -101,6 +112,8 @@ pub(crate) enum Piece<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct CsiCap {
     state: State,
+    /// The body of the string in progress so far, in bytes.
+    string_len: usize,
     /// Every HT goes through [`Fix::Tab`]: the tab stops are not vt100's every 8 columns.
     pub(crate) custom_tabs: bool,
     /// Autowrap is off (DECAWM reset): every printed character is preceded by [`Fix::Print`].
@@ -117,15 +130,29 @@ impl CsiCap {
         while i < bytes.len() {
             match self.state {
                 // In a string (OSC, DCS...) only its end matters; nothing in it is printed.
-                State::String => {
-                    match bytes[i..]
+                State::String | State::Skip => {
+                    let found = bytes[i..]
                         .iter()
-                        .position(|&b| matches!(b, ESC | BEL | CAN | SUB))
-                    {
-                        Some(n) => i += n,
-                        None => break,
+                        .position(|&b| matches!(b, ESC | BEL | CAN | SUB));
+                    let n = found.unwrap_or(bytes.len() - i);
+                    if self.state == State::String {
+                        self.string_len = self.string_len.saturating_add(n);
+                        if self.string_len > STRING_MAX {
+                            sink(Piece::Bytes(&bytes[copied..i]));
+                            sink(Piece::Bytes(&[CAN]));
+                            self.state = State::Skip;
+                        }
                     }
+                    if self.state == State::Skip {
+                        copied = i + n;
+                    }
+                    let Some(n) = found else { break };
+                    i += n;
                     if bytes[i] != ESC {
+                        // A skipped string's BEL would ring: it goes with the body.
+                        if self.state == State::Skip {
+                            copied = i + 1;
+                        }
                         self.state = State::Other;
                         i += 1;
                         continue;
@@ -226,10 +253,14 @@ impl CsiCap {
         self.state = match self.state {
             State::Other => State::Other,
             State::String => State::String,
+            State::Skip => State::Skip,
             s if executed || ignored => s,
             State::Escape => match b {
                 b'[' => State::Entry,
-                b']' | b'P' | b'X' | b'^' | b'_' => State::String,
+                b']' | b'P' | b'X' | b'^' | b'_' => {
+                    self.string_len = 0;
+                    State::String
+                }
                 b'#' => State::EscapeIntermediate { hash: true },
                 0x20..=0x2f => State::EscapeIntermediate { hash: false },
                 _ => {
@@ -336,6 +367,30 @@ mod tests {
 
     fn run(chunks: &[&[u8]]) -> Vec<u8> {
         run_with(&mut CsiCap::default(), chunks)
+    }
+
+    /// An unterminated OSC cannot grow the parser's buffer without bound: past the limit it is
+    /// cancelled and the rest of it (its BEL too) dropped, across reads; output after it shows.
+    #[test]
+    fn an_endless_string_is_cancelled_and_dropped() {
+        let body = vec![b'a'; STRING_MAX / 4];
+        let mut chunks: Vec<&[u8]> = vec![b"x\x1b]0;"];
+        for _ in 0..8 {
+            chunks.push(&body);
+        }
+        chunks.push(b"\x07after\x1b]0;short\x07");
+        let out = run(&chunks);
+        assert!(out.len() < STRING_MAX + 64, "{}", out.len());
+        assert!(out.starts_with(b"x\x1b]0;"));
+        assert_eq!(out.split(|&b| b == CAN).count(), 2);
+        assert!(
+            out.ends_with(b"\x18after\x1b]0;short\x07"),
+            "{:?}",
+            &out[out.len() - 40..]
+        );
+        // A string within the limit passes unchanged.
+        let ok = [b"\x1b]52;c;".as_slice(), &body, b"\x07"].concat();
+        assert_eq!(run(&[&ok]), ok);
     }
 
     #[test]

@@ -52,6 +52,9 @@ impl Health for crate::app::nats::NatsState {
         let waiting: u64 = self.backlog.iter().map(|b| b.pending).sum();
         let stalled = self.backlog.iter().find_map(|b| b.error.as_ref());
         let (level, text) = match (&self.link, &self.snapshot) {
+            (Link::Connecting, _) if self.url.is_empty() => {
+                (HealthLevel::Unknown, "connecting".to_string())
+            }
             (Link::Connecting, _) => (HealthLevel::Unknown, format!("connecting to {}", self.url)),
             (Link::Down { reason }, _) => (HealthLevel::Error, format!("down: {reason}")),
             (Link::Up, _) if stalled.is_some() => (
