@@ -16,8 +16,10 @@ use time::OffsetDateTime;
 use crate::agent::{Signal, Source, Status, WaitKind};
 use crate::store::lane_state::LaneKey;
 
-/// At most one notification recorded per this interval: the tap waits out the rest of it and
-/// records the newest (a store write per message would let a lane flood the journal).
+/// At most one notification recorded per this interval; one that comes sooner is recorded (the
+/// newest of them) when the interval is up, with or without more output. A store write per
+/// message would let a lane flood the journal, and the tap never stops reading: tmux keeps
+/// whatever the pipe does not take, in the user's tmux server.
 const MIN_GAP: Duration = Duration::from_secs(1);
 
 /// Run the tap for the lane whose worktree holds `dir`.
@@ -31,8 +33,36 @@ pub fn run(dir: &Path) -> ExitCode {
             return ExitCode::SUCCESS;
         }
     };
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let reader = std::thread::Builder::new()
+        .name("osc-tap-read".into())
+        .spawn(move || {
+            drain(&mut std::io::stdin().lock(), &mut |bytes| {
+                let _ = tx.send(bytes.to_vec());
+            });
+        });
+    if let Err(e) = reader {
+        tracing::warn!(
+            "osc-tap for lane {}: cannot start its reader: {e}",
+            key.lane
+        );
+        drain(&mut std::io::stdin().lock(), &mut |_| {});
+        return ExitCode::SUCCESS;
+    }
     let mut tap = Tap::new(key);
-    drain(&mut std::io::stdin().lock(), &mut |bytes| tap.feed(bytes));
+    loop {
+        let next = match tap.due_in() {
+            Some(wait) => rx.recv_timeout(wait),
+            None => rx
+                .recv()
+                .map_err(|_| std::sync::mpsc::RecvTimeoutError::Disconnected),
+        };
+        match next {
+            Ok(bytes) => tap.feed(&bytes),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => tap.flush(),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
     tap.flush();
     ExitCode::SUCCESS
 }
@@ -152,15 +182,19 @@ impl Tap {
 
     fn feed(&mut self, bytes: &[u8]) {
         self.found.advance(bytes);
-        if self.found.newest.is_none() {
-            return;
+        if self.due_in().is_some_and(|d| d.is_zero()) {
+            self.flush();
         }
-        // Wait out the gap rather than hold the notification for output that may never come
-        // (tmux keeps the pane's output meanwhile).
-        if let Some(wait) = self.last.and_then(|t| MIN_GAP.checked_sub(t.elapsed())) {
-            std::thread::sleep(wait);
-        }
-        self.flush();
+    }
+
+    /// How long until the pending notification may be recorded (`None`: none pending).
+    fn due_in(&self) -> Option<Duration> {
+        self.found.newest.as_ref()?;
+        Some(
+            self.last
+                .and_then(|t| MIN_GAP.checked_sub(t.elapsed()))
+                .unwrap_or(Duration::ZERO),
+        )
     }
 
     /// Record the newest notification, if any.
