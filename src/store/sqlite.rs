@@ -124,11 +124,9 @@ impl SqliteStore {
     }
 
     fn init(&mut self) -> rusqlite::Result<()> {
-        // The busy wait first: switching to WAL takes a lock too, and without it a second
-        // process opening the journal at that moment fails at once.
-        self.conn.busy_timeout(std::time::Duration::from_secs(5))?;
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let version: i64 = self
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -137,9 +135,7 @@ impl SqliteStore {
             .enumerate()
             .skip(usize::try_from(version).unwrap_or(0))
         {
-            let tx = self
-                .conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
             tx.pragma_update(
                 None,
