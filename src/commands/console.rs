@@ -80,7 +80,11 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         state.share.ready_timeout_secs = Some(ctx.config.share.ready_timeout_secs);
         let mut pty_config = PtyConfig::from_config(&ctx.config.lanes);
         // tmux runs this binary on par lanes' output for their notifications.
-        pty_config.osc_tap = std::env::current_exe().ok();
+        pty_config.osc_tap = std::env::current_exe()
+            .inspect_err(|e| {
+                tracing::warn!("no helios path for osc-tap ({e}): par lanes' notifications in attach mode are off");
+            })
+            .ok();
         pty_config.colors =
             crate::pty::QueryColors::from_theme(&theme, ctx.config.ui.theme == "light");
         let ptys = PortablePtys::new(pty_config, tx.clone());

@@ -96,7 +96,10 @@ impl<B: PtyBackend> Engine<B> {
             .activity
             .lock()
             .map(|a| a.clone())
-            .unwrap_or_default();
+            .unwrap_or_else(|e| {
+                tracing::warn!("tmux activity map poisoned: {e}; taking its last value");
+                e.into_inner().clone()
+            });
         let mut obs = Vec::with_capacity(self.state.lanes.len());
         for lane in &self.state.lanes {
             let id = lane.id();
