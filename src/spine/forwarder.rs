@@ -40,6 +40,14 @@ impl SinkSpec {
         }
     }
 
+    /// Where the sink is, for messages: its URL without credentials.
+    fn place(&self) -> String {
+        match self {
+            Self::Nats(cfg) => crate::config::secrets::redact_url(&cfg.url),
+            Self::Postgres { url, .. } => crate::config::secrets::redact_url(url),
+        }
+    }
+
     fn batch(&self) -> usize {
         match self {
             Self::Nats(_) => 256,
@@ -75,7 +83,7 @@ impl Sink {
     async fn open(spec: &SinkSpec) -> Result<Self, String> {
         match spec {
             SinkSpec::Nats(cfg) => {
-                let client = crate::spine::nats::connect(cfg)
+                let client = crate::spine::nats::connect_once(cfg)
                     .await
                     .map_err(|e| e.to_string())?;
                 NatsSink::open(client, cfg)
@@ -87,6 +95,15 @@ impl Sink {
                 .await
                 .map(Sink::Postgres)
                 .map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Whether the sink's connection is still up; a lost one is opened again, which resumes.
+    fn connected(&self) -> bool {
+        match self {
+            Self::Nats(s) => s.connected(),
+            // A broken PostgreSQL connection fails the next insert, which reopens.
+            Self::Postgres(_) => true,
         }
     }
 
@@ -293,6 +310,16 @@ pub async fn run(
             }
             continue;
         };
+        if !s.connected() {
+            let msg = format!(
+                "{name}: lost the connection to {}, reconnecting",
+                spec.place()
+            );
+            tracing::warn!(repo = %repo, "{msg}");
+            report(backlog(Some(msg)).await);
+            sink = None;
+            continue;
+        }
         let limit = spec.batch();
         let k = Arc::clone(&key);
         let batch: Vec<Pending> = blocking(&outbox, move |o| o.pending(&k, limit)).await?;

@@ -112,6 +112,12 @@ impl NatsSink {
         })
     }
 
+    /// Whether the connection is still the one opened (it never reconnects by itself, see
+    /// [`crate::spine::nats::connect_once`]).
+    pub fn connected(&self) -> bool {
+        self.js.client().connection_state() == async_nats::connection::State::Connected
+    }
+
     /// The id of the newest event of `repo` the stream holds (what a previous run already
     /// delivered, even if its outbox mark was lost in a crash), or `None`.
     pub async fn last_delivered(&self, repo: &str) -> Option<String> {

@@ -60,17 +60,50 @@ pub enum NatsError {
 }
 
 /// Connect with the configured URL and credentials; fails fast (5 s) instead of retrying, so
-/// callers can say "unreachable" and retry on their own schedule.
+/// callers can say "unreachable" and retry on their own schedule. The client reconnects on its
+/// own after a disconnect (what the panel and the CLI's reads want).
 pub async fn connect(cfg: &NatsConfig) -> Result<async_nats::Client, NatsError> {
+    connect_with(cfg, async_nats::ConnectOptions::new()).await
+}
+
+/// Like [`connect`], for the JetStream sink: the client never reconnects by itself. async-nats
+/// sends the publishes queued while it was away once it reconnects, after the ones the lost
+/// connection swallowed, and that leaves a hole in the stream that nothing reports. The
+/// forwarder opens a new connection instead, and resumes from what the stream holds.
+pub async fn connect_once(cfg: &NatsConfig) -> Result<async_nats::Client, NatsError> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let connected = Arc::new(AtomicBool::new(false));
+    let seen = Arc::clone(&connected);
+    // The delay before a (re)connect attempt: none until the first connection is up (the first
+    // attempt and the other servers of a URL list), forever after. A client left waiting keeps
+    // one idle task until the runtime ends; the forwarder has dropped it by then.
+    let opts = async_nats::ConnectOptions::new().reconnect_delay_callback(move |_| {
+        if seen.load(Ordering::Acquire) {
+            Duration::MAX
+        } else {
+            Duration::ZERO
+        }
+    });
+    let client = connect_with(cfg, opts).await?;
+    connected.store(true, Ordering::Release);
+    Ok(client)
+}
+
+async fn connect_with(
+    cfg: &NatsConfig,
+    base: async_nats::ConnectOptions,
+) -> Result<async_nats::Client, NatsError> {
     let shown = crate::config::secrets::redact_url(&cfg.url);
     let mut opts = match &cfg.creds {
-        Some(path) => async_nats::ConnectOptions::with_credentials_file(path)
+        Some(path) => base
+            .credentials_file(path)
             .await
             .map_err(|e| NatsError::Creds {
                 path: path.clone(),
                 reason: e.to_string(),
             })?,
-        None => async_nats::ConnectOptions::new(),
+        None => base,
     };
     // async-nats does not apply credentials written in the URL; NATS convention is that
     // `nats://user:pass@host` means user/password and `nats://token@host` a token.

@@ -126,20 +126,35 @@ impl Outbox {
             .map_err(|s| self.err(s))
     }
 
-    /// Mark everything up to the journal row of event `id` delivered to `key` (the sink says
-    /// it holds that event); an id this journal does not have changes nothing.
+    /// Set `key`'s mark to the journal row of event `id`, the newest event of the key's repo
+    /// the sink holds: forward when a crash lost the mark of an acknowledged delivery, and
+    /// back when the sink lost acknowledged events (nats-server acknowledges before its
+    /// asynchronous flush, so a SIGKILL can drop the newest ones): what it lost is sent again.
+    /// An id this journal does not have, or one of another repo (repo names can share a
+    /// subject token), changes nothing.
     pub fn mark_through(&self, key: &str, id: &str) -> Result<(), StoreError> {
         let seq = self
             .conn
-            .query_row("SELECT seq FROM events WHERE id = ?1", params![id], |r| {
-                r.get::<_, i64>(0)
-            })
+            .query_row(
+                "SELECT seq FROM events WHERE id = ?1 AND (?2 IS NULL OR repo = ?2)",
+                params![id, Self::repo_of(key)],
+                |r| r.get::<_, i64>(0),
+            )
             .optional()
             .map_err(|s| self.err(s))?;
-        match seq {
-            Some(seq) => self.mark(key, seq),
-            None => Ok(()),
-        }
+        let Some(seq) = seq else { return Ok(()) };
+        let now = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        self.conn
+            .execute(
+                "INSERT INTO deliveries (sink, last_seq, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(sink) DO UPDATE SET last_seq = excluded.last_seq,
+                   updated_at = excluded.updated_at",
+                params![key, seq, now],
+            )
+            .map(|_| ())
+            .map_err(|s| self.err(s))
     }
 
     /// How many journalled events `key` has not received yet.
@@ -212,6 +227,28 @@ mod tests {
         assert_eq!(ob.backlog("nats:b").unwrap(), 0);
         ob.mark_through("nats:b", "no-such-id").unwrap();
         assert_eq!(ob.backlog("nats:a").unwrap(), 2);
+        // The sink lost what it acknowledged after an older event of b: the mark goes back.
+        let rows_of_a = ob.pending("nats:a", 10).unwrap();
+        assert!(
+            rows_of_a
+                .iter()
+                .all(|p| p.event.as_ref().unwrap().repo == "a")
+        );
+        let old_b = SqliteStore::open(&path)
+            .unwrap()
+            .conn()
+            .query_row(
+                "SELECT id FROM events WHERE repo = 'b' ORDER BY seq LIMIT 1",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .unwrap();
+        ob.mark_through("nats:b", &old_b).unwrap();
+        assert_eq!(ob.backlog("nats:b").unwrap(), 1);
+        // An event of repo a (the journal's last) says nothing about what b's sink holds.
+        let of_a = rows_of_a.last().unwrap().event.as_ref().unwrap().id.clone();
+        ob.mark_through("nats:b", &of_a).unwrap();
+        assert_eq!(ob.backlog("nats:b").unwrap(), 1);
     }
 
     #[test]
