@@ -12,7 +12,11 @@ fn main() -> ExitCode {
         cli.global.log_file.clone(),
         &helios::config::paths::state_dir(),
     );
-    let (_logs, log_notice) = logs::init(&target);
+    let writer = match cli.command {
+        Some(helios::cli::CommandArgs::Hook { .. }) => logs::Writer::Direct,
+        _ => logs::Writer::Background,
+    };
+    let (_logs, log_notice) = logs::init(&target, writer);
     // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; flushed when the guard drops at exit.
     let _telemetry = match helios::telemetry::init() {
         Ok(g) => g,

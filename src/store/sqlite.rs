@@ -124,9 +124,18 @@ impl SqliteStore {
     }
 
     fn init(&mut self) -> rusqlite::Result<()> {
+        // The busy wait first: switching to WAL takes a lock, and 25 agents' hooks open the
+        // journal at once.
+        self.conn.busy_timeout(std::time::Duration::from_secs(5))?;
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-        self.conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // No checkpoint when a connection closes: every `helios hook` is a short process, and
+        // the last one out would checkpoint, delete the WAL (the next one makes it again) and
+        // fsync four times. Commits checkpoint every 1000 pages as usual.
+        self.conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )?;
         let version: i64 = self
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))?;

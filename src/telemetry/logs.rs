@@ -86,10 +86,20 @@ impl LogTarget {
     }
 }
 
+/// How log lines reach the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writer {
+    /// Through a writer thread: the console's render path never waits for the disk.
+    Background,
+    /// Written by the logging thread itself: for `helios hook`, which logs little and whose
+    /// agent waits for it to exit (starting and joining the writer thread costs more).
+    Direct,
+}
+
 /// Start logging to `target`. Returns the guard to hold until exit and, when something went
 /// wrong (the file cannot be opened, `HELIOS_LOG` does not parse), one line for the user.
 /// Without a file nothing is logged at all: never to the terminal.
-pub fn init(target: &LogTarget) -> (LogGuard, Option<String>) {
+pub fn init(target: &LogTarget, writer: Writer) -> (LogGuard, Option<String>) {
     let mut notice = None;
     let filter = match std::env::var(LEVEL_VAR) {
         Ok(v) if !v.trim().is_empty() => EnvFilter::try_new(&v).unwrap_or_else(|e| {
@@ -104,25 +114,30 @@ pub fn init(target: &LogTarget) -> (LogGuard, Option<String>) {
         Ok(a) => a,
         Err(e) => return (LogGuard { _worker: None }, Some(e)),
     };
-    let (writer, worker) = tracing_appender::non_blocking(appender);
-    let subscriber = tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(writer)
         .with_ansi(false)
-        .with_target(true)
-        .finish();
-    if let Err(e) = tracing::subscriber::set_global_default(subscriber) {
+        .with_target(true);
+    let (set, worker) = match writer {
+        Writer::Background => {
+            let (w, worker) = tracing_appender::non_blocking(appender);
+            (
+                tracing::subscriber::set_global_default(fmt.with_writer(w).finish()),
+                Some(worker),
+            )
+        }
+        Writer::Direct => (
+            tracing::subscriber::set_global_default(fmt.with_writer(appender).finish()),
+            None,
+        ),
+    };
+    if let Err(e) = set {
         return (
             LogGuard { _worker: None },
             Some(format!("logging already started: {e}")),
         );
     }
-    (
-        LogGuard {
-            _worker: Some(worker),
-        },
-        notice,
-    )
+    (LogGuard { _worker: worker }, notice)
 }
 
 #[cfg(test)]

@@ -33,6 +33,8 @@ pub struct Watch {
     /// tasks could commit out of order and leave the store with the older state (seen: an
     /// `exited` without its status after the one with it).
     recorder: std::sync::OnceLock<std::sync::mpsc::Sender<RecordJob>>,
+    /// The thread that reads lane states, started at the first read (see [`start_loader`]).
+    loader: std::sync::OnceLock<std::sync::mpsc::Sender<Vec<(LaneId, std::path::PathBuf)>>>,
     /// tmux's `window_activity` of each par lane, from the last probe: the compact view has
     /// no lane screens, and a newer activity is its sign that the lane printed.
     activity: Arc<std::sync::Mutex<HashMap<LaneId, u64>>>,
@@ -69,6 +71,78 @@ fn start_recorder() -> std::sync::mpsc::Sender<RecordJob> {
         tracing::error!("cannot start the lane-state writer: {e}");
     }
     tx
+}
+
+/// The loader: one thread and one journal connection read the lanes' states. Requests that
+/// queued while it read become one read (with the newest lane list): 25 agents' hooks wake the
+/// console hundreds of times a second, and a read per wake fell seconds behind.
+fn start_loader(
+    path: std::path::PathBuf,
+    events: crate::app::event::EventSender,
+) -> std::sync::mpsc::Sender<Vec<(LaneId, std::path::PathBuf)>> {
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<(LaneId, std::path::PathBuf)>>();
+    let started = std::thread::Builder::new()
+        .name("lane-reader".into())
+        .spawn(move || {
+            let mut store: Option<SqliteStore> = None;
+            while let Ok(mut lanes) = rx.recv() {
+                while let Ok(newer) = rx.try_recv() {
+                    lanes = newer;
+                }
+                if store.is_none() {
+                    match SqliteStore::open(&path) {
+                        Ok(s) => store = Some(s),
+                        Err(e) => {
+                            // The journal's own failure is already in the status line; a
+                            // second, differently worded one would push the user's refusal away.
+                            tracing::warn!("reading lane states: {e}");
+                            continue;
+                        }
+                    }
+                }
+                if let Some(s) = &store
+                    && events
+                        .send(Event::LaneStatesLoaded {
+                            lanes: read_states(s, lanes),
+                        })
+                        .is_err()
+                {
+                    return;
+                }
+            }
+        });
+    if let Err(e) = started {
+        tracing::error!("cannot start the lane-state reader: {e}");
+    }
+    tx
+}
+
+/// Each lane's stored state, decisive hook signal and newest notification.
+fn read_states(store: &SqliteStore, lanes: Vec<(LaneId, std::path::PathBuf)>) -> Vec<LoadedState> {
+    let mut loaded = Vec::new();
+    for (lane, dir) in lanes {
+        let key = lane_state::worktree_key(&dir);
+        let state = lane_state::get(store.conn(), &key)
+            .inspect_err(|e| tracing::warn!("reading lane {lane}'s state: {e}"))
+            .ok()
+            .flatten()
+            .map(|s| (s.state, s.why, s.evidence));
+        let hook = lane_state::decisive_signal(store.conn(), &key)
+            .inspect_err(|e| tracing::warn!("reading lane {lane}'s hook signals: {e}"))
+            .ok()
+            .flatten();
+        let alert = lane_state::newest_alert(store.conn(), &key)
+            .inspect_err(|e| tracing::warn!("reading lane {lane}'s notifications: {e}"))
+            .ok()
+            .flatten();
+        loaded.push(LoadedState {
+            lane,
+            state,
+            hook,
+            alert,
+        });
+    }
+    loaded
 }
 
 /// The last look at one lane's screen.
@@ -212,7 +286,7 @@ impl<B: PtyBackend> Engine<B> {
         });
     }
 
-    /// Read every lane's stored state and newest hook signal on a blocking thread.
+    /// Read every lane's stored state and newest hook signal on the loader thread.
     pub(crate) fn load_states(&self) {
         let lanes: Vec<(LaneId, std::path::PathBuf)> = self
             .state
@@ -220,43 +294,15 @@ impl<B: PtyBackend> Engine<B> {
             .iter()
             .map(|l| (l.id().clone(), l.info.worktree.clone()))
             .collect();
-        let events = self.ctx.events.clone();
-        let path = self.ctx.journal.path().to_path_buf();
-        tokio::task::spawn_blocking(move || {
-            let store = match SqliteStore::open(&path) {
-                Ok(s) => s,
-                Err(e) => {
-                    // The journal's own failure is already in the status line; a second,
-                    // differently worded one would push the user's refusal message away.
-                    tracing::warn!("reading lane states: {e}");
-                    return;
-                }
-            };
-            let mut loaded = Vec::new();
-            for (lane, dir) in lanes {
-                let key = lane_state::worktree_key(&dir);
-                let state = lane_state::get(store.conn(), &key)
-                    .inspect_err(|e| tracing::warn!("reading lane {lane}'s state: {e}"))
-                    .ok()
-                    .flatten()
-                    .map(|s| (s.state, s.why, s.evidence));
-                let hook = lane_state::decisive_signal(store.conn(), &key)
-                    .inspect_err(|e| tracing::warn!("reading lane {lane}'s hook signals: {e}"))
-                    .ok()
-                    .flatten();
-                let alert = lane_state::newest_alert(store.conn(), &key)
-                    .inspect_err(|e| tracing::warn!("reading lane {lane}'s notifications: {e}"))
-                    .ok()
-                    .flatten();
-                loaded.push(LoadedState {
-                    lane,
-                    state,
-                    hook,
-                    alert,
-                });
-            }
-            let _ = events.send(Event::LaneStatesLoaded { lanes: loaded });
+        let loader = self.watch.loader.get_or_init(|| {
+            start_loader(
+                self.ctx.journal.path().to_path_buf(),
+                self.ctx.events.clone(),
+            )
         });
+        if loader.send(lanes).is_err() {
+            tracing::error!("the lane-state reader has ended: hook states show on discovery only");
+        }
     }
 
     /// Move the reducer's clock to `now` before keys are handled: an interrupt or an answer
