@@ -73,8 +73,12 @@ pub struct Inputs {
     pub hook: Option<Signal>,
     /// What runs in the foreground.
     pub process: Process,
-    /// When the lane's own rows last changed (tmux's status bar excluded).
+    /// When the lane's own rows last changed (tmux's status bar excluded). Before the first
+    /// change seen it is an hour before `first_look`: quiet, for every rule.
     pub last_change: Option<OffsetDateTime>,
+    /// When helios first looked at the lane's screen. A state read from a lane that has not
+    /// changed since is dated from here, not from the made-up hour before it.
+    pub first_look: Option<OffsetDateTime>,
     /// What the screen shows, read from every visible row.
     pub screen: Option<ScreenMatch>,
     /// Whether the cursor line looks like a shell prompt.
@@ -112,6 +116,26 @@ pub struct Decision {
     pub why: String,
     /// Every signal considered.
     pub evidence: Vec<Evidence>,
+}
+
+impl Inputs {
+    /// When the rows last changed as far as helios knows: never earlier than its first look.
+    fn changed_at(&self) -> Option<OffsetDateTime> {
+        self.last_change
+            .map(|c| self.first_look.map_or(c, |f| c.max(f)))
+    }
+
+    /// "3m", or "at least 3m" when the rows have not changed since helios first looked.
+    fn quiet_text(&self, now: OffsetDateTime) -> Option<String> {
+        let c = self.last_change?;
+        let at = self.changed_at()?;
+        let text = short_age((now - at).whole_seconds());
+        Some(if at > c {
+            format!("at least {text}")
+        } else {
+            text
+        })
+    }
 }
 
 /// Decide a lane's state.
@@ -323,7 +347,7 @@ fn from_screen(
             m.status,
             Source::Screen,
             m.reason.clone(),
-            i.last_change.unwrap_or(now),
+            i.changed_at().unwrap_or(now),
             format!("the screen shows a known prompt (`{}`)", m.pattern),
         );
     }
@@ -349,7 +373,7 @@ fn from_screen(
             Status::Shell,
             Source::Screen,
             "a shell prompt at the cursor".into(),
-            i.last_change.unwrap_or(now),
+            i.changed_at().unwrap_or(now),
             "the cursor line is a shell prompt (the foreground process is not known)".into(),
         );
     }
@@ -361,7 +385,7 @@ fn from_screen(
                 Status::Working,
                 Source::Screen,
                 String::new(),
-                i.last_change.unwrap_or(now),
+                i.changed_at().unwrap_or(now),
                 "the lane printed a moment ago and shows no prompt".into(),
             )
         }
@@ -372,7 +396,11 @@ fn from_screen(
                 ev,
                 Status::Unknown,
                 Source::Screen,
-                format!("quiet {}, no known prompt", ago(q.whole_seconds())),
+                format!(
+                    "quiet {}, no known prompt",
+                    i.quiet_text(now)
+                        .unwrap_or_else(|| short_age(q.whole_seconds()))
+                ),
                 now,
                 "the lane is quiet and its screen shows no prompt helios knows: it may be thinking, stuck or waiting"
                     .into(),
@@ -441,10 +469,10 @@ fn evidence(i: &Inputs, now: OffsetDateTime) -> Vec<Evidence> {
         source: "screen".into(),
         said: format!(
             "{screen}; rows last changed {}",
-            i.last_change
-                .map_or("never".into(), |c| ago((now - c).whole_seconds()))
+            i.quiet_text(now)
+                .map_or("never".into(), |q| format!("{q} ago"))
         ),
-        age_secs: i.last_change.and_then(age),
+        age_secs: i.changed_at().and_then(age),
         verdict: String::new(),
     });
     if let Some(at) = i.interrupted {

@@ -85,6 +85,7 @@ pub fn on_screens(
             // The first look at a screen is not a change: it only starts the quiet clock, so a
             // restarted console does not read old output as new work.
             i.last_change = Some(at - time::Duration::seconds(3600));
+            i.first_look = Some(at);
         }
         i.screen = o.screen;
         i.shell_prompt = o.shell_prompt;

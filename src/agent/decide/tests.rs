@@ -197,3 +197,32 @@ fn answering_a_waiting_lane_clears_it_until_the_agent_speaks() {
         Status::Waiting(WaitKind::Permission)
     );
 }
+
+/// A lane quiet since helios first looked is dated from that look: a console started a
+/// minute ago does not show `shell · 1h` or `quiet 1h` for lanes it has never seen change.
+#[test]
+fn a_lane_unchanged_since_the_first_look_is_dated_from_it() {
+    let mut i = inputs(160);
+    i.process = Process::Unknown;
+    i.first_look = Some(at(100));
+    i.last_change = Some(at(100) - TimeDelta::seconds(3600));
+    i.shell_prompt = true;
+    let d = decide(&i, Timing::default());
+    assert_eq!(d.state.status, Status::Shell);
+    assert_eq!(d.state.since, at(100));
+    i.shell_prompt = false;
+    let d = decide(&i, Timing::default());
+    assert_eq!(d.state.status, Status::Unknown);
+    assert_eq!(d.state.reason, "quiet at least 1m, no known prompt");
+    let screen = d.evidence.iter().find(|e| e.source == "screen").unwrap();
+    assert!(
+        screen.said.ends_with("rows last changed at least 1m ago"),
+        "{}",
+        screen.said
+    );
+    assert_eq!(screen.age_secs, Some(60));
+    // A change after the first look is dated as it is.
+    i.last_change = Some(at(130));
+    let d = decide(&i, Timing::default());
+    assert_eq!(d.state.reason, "quiet 30s, no known prompt");
+}

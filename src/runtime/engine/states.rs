@@ -330,8 +330,25 @@ impl<B: PtyBackend> Engine<B> {
                 repo,
                 lane: label,
             };
-            let result = SqliteStore::open(&path)
-                .and_then(|store| lane_state::transition(&store, &key, &decision, &actor));
+            // Tried three times: a state not written stays unwritten until the lane changes
+            // again (the console holds it as recorded), and the journal can be busy for more
+            // than its 5 s wait while 25 hooks write.
+            let mut tries = 0;
+            let result = loop {
+                let r = SqliteStore::open(&path)
+                    .and_then(|store| lane_state::transition(&store, &key, &decision, &actor));
+                match r {
+                    Err(e) if tries < 2 => {
+                        tries += 1;
+                        tracing::warn!(
+                            "recording lane {}'s state (try {tries} of 3): {e}",
+                            key.lane
+                        );
+                        std::thread::sleep(std::time::Duration::from_millis(250 * tries));
+                    }
+                    r => break r,
+                }
+            };
             match result {
                 Ok(Some(event)) => {
                     journal.nudge();
