@@ -244,3 +244,75 @@ fn missing_sequences_draw_as_in_tmux() {
         assert_eq!(helios_rows, tmux_rows, "{name}");
     }
 }
+
+/// A par lane in attach mode scrolls through its tmux history (the `tmux attach` client's
+/// screen keeps none), and a search finds lines there; back at 0 the live screen shows again.
+#[test]
+fn a_par_lane_in_attach_mode_scrolls_and_searches_its_tmux_history() {
+    require("tmux");
+    let world = World::new("app");
+    let out = std::process::Command::new("tmux")
+        .args(["new-session", "-d", "-s", "h", "-x", "80", "-y", "24"])
+        .arg("seq -f 'history line %g' 1 300; exec cat")
+        .envs(world.env())
+        .env_remove("TMUX")
+        .current_dir(&world.repo)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let info = LaneInfo {
+        id: LaneId::new("h"),
+        branch: Some("main".into()),
+        worktree: world.repo.clone(),
+        source: LaneSource::Par {
+            session: "h".into(),
+        },
+        session_alive: true,
+        git: GitCounts::default(),
+    };
+    let (mut ptys, _rx) = ptys(&world);
+    assert!(ptys.sync(std::slice::from_ref(&info)).is_empty());
+    let screen = ptys.screen(&info.id).unwrap();
+    let id = info.id.clone();
+    let view = move |p: &PortablePtys| {
+        let mut text = String::new();
+        p.screens().with_screen(&id, &mut |s| text = s.contents());
+        text
+    };
+    wait_until_or(
+        "tmux to draw the lane",
+        WAIT,
+        || screen.contents().contains("history line 300"),
+        || screen.contents(),
+    );
+    assert!(
+        !view(&ptys).contains("history line 200\n"),
+        "{}",
+        view(&ptys)
+    );
+    // Scrolled back 100 lines: rows from tmux's history, which the attach client never drew.
+    ptys.set_scroll(&info.id, 100);
+    wait_until_or(
+        "the view to show tmux's history",
+        WAIT,
+        || view(&ptys).contains("history line 200\n"),
+        || view(&ptys),
+    );
+    let mut found = None;
+    ptys.screens().with_screen(&info.id, &mut |s| {
+        found = Some(helios::pty::search::find(s, "line 5"));
+    });
+    let found = found.unwrap();
+    // "history line 5" and 50 to 59: eleven lines, the first of them line 5.
+    assert_eq!(found.lines.len(), 11, "{found:?}");
+    assert!(found.history >= 300 - 24, "{found:?}");
+    // Live again: the attach client's screen, the history dropped.
+    ptys.set_scroll(&info.id, 0);
+    assert!(view(&ptys).contains("history line 300"), "{}", view(&ptys));
+    assert!(
+        !view(&ptys).contains("history line 200\n"),
+        "{}",
+        view(&ptys)
+    );
+    ptys.shutdown();
+}

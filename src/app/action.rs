@@ -47,6 +47,9 @@ pub enum Action {
     OpenPalette,
     /// Open the `/` filter prompt.
     OpenFilter,
+    /// `N`: the next newer line of the selected lane's search (`n`, the attention key, steps
+    /// to the next older one while a search is shown).
+    SearchNewer,
     /// Show or hide the help overlay.
     ToggleHelp,
     /// Open (or close) the explanation of the selected lane's state.

@@ -184,6 +184,11 @@ pub const COMMANDS: &[Command] = &[
         action: |_| Some(Action::OpenFilter),
     },
     Command {
+        name: "search.newer",
+        description: "the next newer line a lane search found (n: the next older)",
+        action: |_| Some(Action::SearchNewer),
+    },
+    Command {
         name: "help.toggle",
         description: "show or hide this help",
         action: |_| Some(Action::ToggleHelp),
@@ -225,7 +230,7 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "app.cancel",
-        description: "close a prompt or dialog",
+        description: "close a prompt or dialog; a scrolled-back lane goes live",
         action: |_| Some(Action::Cancel),
     },
     Command {

@@ -8,6 +8,9 @@ use crate::model::LaneId;
 /// A request for IO, returned by `update` and carried out by the runtime.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// Find `query` in a lane's output, its history included; answered by
+    /// [`crate::app::Event::SearchFound`].
+    SearchLane { lane: LaneId, query: String },
     /// Write bytes to a lane's PTY.
     WriteLane { lane: LaneId, bytes: Vec<u8> },
     /// Resize every lane's PTY to the given pane and tile sizes.

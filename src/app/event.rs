@@ -8,6 +8,15 @@ use crate::model::{LaneId, LaneInfo};
 /// Something that happened outside the core. IO tasks send these; `update` applies them.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
+    /// Where `query` is in a lane's output (an answer to `Effect::SearchLane`).
+    SearchFound {
+        /// The lane searched.
+        lane: LaneId,
+        /// What was searched for.
+        query: String,
+        /// The lines that hold it.
+        found: crate::app::search::Found,
+    },
     /// A clock tick (about once a second) so ages and quiet-lane attention can advance.
     Tick { now: Instant },
     /// The terminal was resized.

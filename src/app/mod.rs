@@ -14,6 +14,7 @@ pub mod nats;
 pub mod on_action;
 pub mod on_event;
 pub mod palette;
+pub mod search;
 pub mod share;
 pub mod state;
 pub mod temporal;

@@ -40,11 +40,40 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             };
             vec![Effect::ResizeLanes]
         }
-        Action::NextAttention => next_attention(state),
+        Action::NextAttention => {
+            if crate::app::search::step(state, true) {
+                return Vec::new();
+            }
+            next_attention(state)
+        }
+        Action::SearchNewer => {
+            if !crate::app::search::step(state, false) {
+                flash(
+                    state,
+                    FlashLevel::Info,
+                    "N steps through a search: scroll a lane back (PgUp) and press /",
+                );
+            }
+            Vec::new()
+        }
         Action::PromptCreate => open_prompt(state, PromptKind::CreateLabel),
         Action::PromptSend => prompt_send(state),
         Action::OpenPalette => open_prompt(state, PromptKind::Palette),
-        Action::OpenFilter => open_prompt(state, PromptKind::Filter),
+        Action::OpenFilter => {
+            let scrolled = state
+                .selected
+                .as_ref()
+                .and_then(|id| state.lane(id))
+                .is_some_and(|l| l.scroll > 0);
+            open_prompt(
+                state,
+                if scrolled {
+                    PromptKind::Search
+                } else {
+                    PromptKind::Filter
+                },
+            )
+        }
         Action::CreateLane { label, base, cmd } => create_lane(state, label, base, cmd),
         Action::PromptRemove => {
             let Some(lane) = state.selected.clone() else {
@@ -84,6 +113,9 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Scroll { lines } => {
             if let Some(l) = state.selected.clone().and_then(|id| state.lane_mut(&id)) {
                 l.scroll = l.scroll.saturating_add_signed(lines as isize);
+                if l.scroll == 0 {
+                    l.search = None;
+                }
             }
             Vec::new()
         }
@@ -252,8 +284,20 @@ fn confirm_yes(state: &mut AppState) -> Vec<Effect> {
     }
 }
 
-/// Esc: close a prompt or dialog; in the console itself, clear a filter still applied.
+/// Esc: close a prompt or dialog; in the console itself, bring a scrolled-back lane to its
+/// live screen, else clear a filter still applied.
 fn cancel(state: &mut AppState) -> Vec<Effect> {
+    if state.mode == Mode::Normal
+        && let Some(l) = state
+            .selected
+            .clone()
+            .and_then(|id| state.lane_mut(&id))
+            .filter(|l| l.scroll > 0)
+    {
+        l.scroll = 0;
+        l.search = None;
+        return Vec::new();
+    }
     if state.mode == Mode::Normal
         || matches!(
             state.mode,
@@ -360,6 +404,11 @@ fn prompt_submit(state: &mut AppState) -> Vec<Effect> {
                 cmd: None,
             },
         ),
+        PromptKind::Search if text.is_empty() => Vec::new(),
+        PromptKind::Search => match state.selected.clone() {
+            Some(lane) => vec![Effect::SearchLane { lane, query: text }],
+            None => Vec::new(),
+        },
         PromptKind::SendText => {
             if let Some(target) = selected_target(state) {
                 apply(state, Action::SendLine { target, text })
@@ -379,6 +428,7 @@ fn focus_selected(state: &mut AppState) -> Vec<Effect> {
     if let Some(lane) = state.lane_mut(&id) {
         crate::app::agent::acknowledge(lane);
         lane.scroll = 0;
+        lane.search = None;
     }
     crate::app::on_event::sort_lanes(&mut state.lanes);
     if state.compact {

@@ -176,6 +176,10 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
         Event::LaneProcesses { lanes } => crate::app::agent::on_processes(state, lanes),
         Event::LaneStatesLoaded { lanes } => crate::app::agent::on_loaded(state, lanes),
         Event::LaneStatesChanged => vec![Effect::LoadLaneStates],
+        Event::SearchFound { lane, query, found } => {
+            crate::app::search::on_found(state, &lane, query, found);
+            Vec::new()
+        }
         Event::LaneProgress { lane, progress } => {
             crate::app::agent::on_progress(state, &lane, progress);
             Vec::new()

@@ -77,6 +77,8 @@ pub struct Lane {
     pub attention: Option<Attention>,
     /// How far the view is scrolled back (0: live).
     pub scroll: usize,
+    /// The search in its scrollback (`/`), while it is scrolled back.
+    pub search: Option<crate::app::search::Search>,
     /// The agent's state and what it was decided from.
     pub agent: crate::app::agent::AgentView,
 }
@@ -95,6 +97,7 @@ impl Lane {
             last_output: None,
             attention: None,
             scroll: 0,
+            search: None,
             agent: crate::app::agent::AgentView::default(),
         }
     }
@@ -175,6 +178,8 @@ pub enum PromptKind {
     CreateLabel,
     /// A line to send to the selected lane.
     SendText,
+    /// Text to find in the selected lane's scrollback.
+    Search,
 }
 
 /// A question that needs a yes.

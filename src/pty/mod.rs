@@ -7,6 +7,7 @@ mod csi_cap;
 mod fixups;
 pub mod portable;
 pub mod screen;
+pub mod search;
 
 use crate::model::{LaneId, LaneInfo};
 

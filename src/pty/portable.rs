@@ -130,6 +130,45 @@ fn prepare_pane(
     }
 }
 
+/// Read a par lane's whole history (`tmux capture-pane -p -e -S - -E -`) on a thread of its
+/// own and show it in `screen` while the lane is scrolled back; a failure is logged and the
+/// live screen stays.
+fn capture_history(env: &[(String, String)], session: &str, screen: Arc<LaneScreen>) {
+    let target = crate::model::lane::tmux_pane_target(session);
+    let env = env.to_vec();
+    let session = session.to_string();
+    let spawned = std::thread::Builder::new()
+        .name("lane-history".into())
+        .spawn(move || {
+            let out = crate::config::secrets::command("tmux")
+                .args([
+                    "capture-pane",
+                    "-p",
+                    "-e",
+                    "-S",
+                    "-",
+                    "-E",
+                    "-",
+                    "-t",
+                    &target,
+                ])
+                .envs(env.iter().map(|(k, v)| (k, v)))
+                .env_remove("TMUX")
+                .output();
+            match out {
+                Ok(o) if o.status.success() => screen.set_history(&o.stdout),
+                Ok(o) => tracing::warn!(
+                    "tmux capture-pane for {session}'s history: {}",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                ),
+                Err(e) => tracing::warn!("tmux capture-pane for {session} could not run: {e}"),
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the lane-history thread: {e}");
+    }
+}
+
 /// How helios talks to a lane's process.
 enum Link {
     /// A PTY: a shell, or a `tmux attach` client.
@@ -574,8 +613,19 @@ impl PtyBackend for PortablePtys {
     }
 
     fn set_scroll(&mut self, lane: &LaneId, rows: usize) {
-        if let Some(s) = self.screens.get(lane) {
-            s.set_scroll(rows);
+        let Some(s) = self.screens.get(lane) else {
+            return;
+        };
+        let was = s.scroll();
+        s.set_scroll(rows);
+        // A par lane in attach mode: its history is in tmux, read once as the view leaves the
+        // live screen (and kept, like tmux's copy mode, until it returns).
+        if was == 0
+            && rows > 0
+            && let Some(p) = self.ptys.get(lane)
+            && let (LaneSource::Par { session }, Link::Pty { .. }) = (&p.source, &p.link)
+        {
+            capture_history(&self.config.env, session, Arc::clone(s));
         }
     }
 

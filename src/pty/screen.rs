@@ -6,7 +6,7 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::num::NonZeroU16;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -270,6 +270,11 @@ pub struct LaneScreen {
     model: Mutex<Model>,
     pending: AtomicBool,
     version: AtomicU64,
+    /// How far the view is scrolled back (0: live).
+    scroll: AtomicUsize,
+    /// A par lane's history from tmux, shown instead of the live screen while the lane is
+    /// scrolled back in attach mode (a `tmux attach` client's screen keeps no history).
+    history: Mutex<Option<Parser<()>>>,
 }
 
 impl std::fmt::Debug for LaneScreen {
@@ -292,6 +297,8 @@ impl LaneScreen {
             model: Mutex::new(Model::new(model_size(rows, cols), scrollback, colors)),
             pending: AtomicBool::new(false),
             version: AtomicU64::new(VERSIONS.fetch_add(1, Ordering::Relaxed)),
+            scroll: AtomicUsize::new(0),
+            history: Mutex::new(None),
         }
     }
 
@@ -337,6 +344,42 @@ impl LaneScreen {
         f(self.lock().parser.screen())
     }
 
+    /// Run `f` on what the lane's pane shows: its history from tmux while it has one (see
+    /// [`Self::set_history`]), else the current screen.
+    pub fn with_view<R>(&self, f: impl FnOnce(&Screen) -> R) -> R {
+        let history = self.history.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(h) = history.as_ref() {
+            return f(h.screen());
+        }
+        drop(history);
+        self.with(f)
+    }
+
+    /// How far the view is scrolled back (0: live).
+    pub fn scroll(&self) -> usize {
+        self.scroll.load(Ordering::Acquire)
+    }
+
+    /// Show `captured` (tmux `capture-pane -p -e` of the whole history, one line per row) as
+    /// the lane's view while it is scrolled back; ignored when the lane went live meanwhile.
+    pub fn set_history(&self, captured: &[u8]) {
+        if self.scroll() == 0 {
+            return;
+        }
+        let (rows, cols) = self.size();
+        let (rows, cols) = model_size(rows, cols);
+        let lines = captured.split(|b| *b == b'\n').count();
+        let mut parser = Parser::new(rows, cols, lines);
+        // tmux ends each line with LF alone; the attributes of a line do not carry over.
+        for line in captured.split(|b| *b == b'\n') {
+            parser.process(line);
+            parser.process(b"\x1b[0m\r\n");
+        }
+        parser.screen_mut().set_scrollback(self.scroll());
+        *self.history.lock().unwrap_or_else(PoisonError::into_inner) = Some(parser);
+        self.bump();
+    }
+
     /// Resize the screen model (the PTY is resized by the caller).
     pub fn set_size(&self, rows: u16, cols: u16) {
         let (rows, cols) = model_size(rows, cols);
@@ -345,10 +388,17 @@ impl LaneScreen {
         self.bump();
     }
 
-    /// Scroll the view back `rows` lines (0: live).
+    /// Scroll the view back `rows` lines (0: live, which drops the history from tmux).
     pub fn set_scroll(&self, rows: usize) {
         let mut m = self.lock();
         m.parser.screen_mut().set_scrollback(rows);
+        self.scroll.store(rows, Ordering::Release);
+        let mut history = self.history.lock().unwrap_or_else(PoisonError::into_inner);
+        if rows == 0 {
+            *history = None;
+        } else if let Some(h) = history.as_mut() {
+            h.screen_mut().set_scrollback(rows);
+        }
         self.bump();
     }
 
@@ -452,7 +502,7 @@ impl Screens {
 impl ScreenSource for Screens {
     fn with_screen(&self, lane: &LaneId, f: &mut dyn FnMut(&Screen)) {
         if let Some(s) = self.map.get(lane) {
-            s.with(|screen| f(screen));
+            s.with_view(|screen| f(screen));
         }
     }
 

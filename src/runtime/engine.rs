@@ -165,6 +165,23 @@ impl<B: PtyBackend> Engine<B> {
         }
     }
 
+    /// Find `query` in a copy of the lane's view (its tmux history for an attached par lane)
+    /// on a blocking thread: a long scrollback is not read on the render path.
+    fn search(&self, lane: LaneId, query: String) {
+        let mut copy = None;
+        self.ptys
+            .screens()
+            .with_screen(&lane, &mut |s| copy = Some(s.clone()));
+        let Some(screen) = copy else {
+            return;
+        };
+        let events = self.ctx.events.clone();
+        tokio::task::spawn_blocking(move || {
+            let found = crate::pty::search::find(&screen, &query);
+            let _ = events.send(Event::SearchFound { lane, query, found });
+        });
+    }
+
     /// Record an audit event (`action`: an [`AuditAction`], or its name).
     pub fn record(
         &self,
@@ -292,6 +309,7 @@ impl<B: PtyBackend> Engine<B> {
             Effect::RemoveLane { lane, force } => self.remove_lane(lane, force),
             Effect::SendLine { target, text } => self.send_line(target, text),
             Effect::Attach { lane } => self.attach(lane),
+            Effect::SearchLane { lane, query } => self.search(lane, query),
             Effect::FocusZellijPane { lane } => self.focus_zellij_pane(lane),
             Effect::RestartLane { lane } => self.restart_lane(lane),
             Effect::Record {

@@ -113,6 +113,9 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
             let mut scrolled = screen.clone();
             scrolled.set_scrollback(lane.scroll);
             draw_screen(&scrolled, inner, frame.buffer_mut());
+            if let Some(s) = &lane.search {
+                highlight(frame.buffer_mut(), inner, &s.query);
+            }
         } else {
             draw_screen(screen, inner, frame.buffer_mut());
         }
@@ -158,6 +161,46 @@ pub fn draw_screen(screen: &vt::Screen, area: Rect, buf: &mut Buffer) {
                 out.set_symbol(cell.contents());
             }
             out.set_style(cell_style(cell));
+        }
+    }
+}
+
+/// Show every occurrence of `needle` in `area` reversed (case-insensitive unless it has a
+/// capital letter, as the search found it).
+pub fn highlight(buf: &mut Buffer, area: Rect, needle: &str) {
+    let fold = !needle.chars().any(char::is_uppercase);
+    let low = |c: char| {
+        if fold {
+            c.to_lowercase().next().unwrap_or(c)
+        } else {
+            c
+        }
+    };
+    let want: Vec<char> = needle.chars().map(low).collect();
+    if want.is_empty() {
+        return;
+    }
+    let area = area.intersection(buf.area);
+    for y in area.top()..area.bottom() {
+        // One character per cell; the second half of a wide character is skipped.
+        let cells: Vec<(u16, char)> = (area.left()..area.right())
+            .filter_map(|x| buf[(x, y)].symbol().chars().next().map(|c| (x, low(c))))
+            .collect();
+        let mut i = 0;
+        while i + want.len() <= cells.len() {
+            if cells[i..i + want.len()]
+                .iter()
+                .map(|c| c.1)
+                .eq(want.iter().copied())
+            {
+                for (x, _) in &cells[i..i + want.len()] {
+                    let cell = &mut buf[(*x, y)];
+                    cell.set_style(cell.style().add_modifier(Modifier::REVERSED));
+                }
+                i += want.len();
+            } else {
+                i += 1;
+            }
         }
     }
 }

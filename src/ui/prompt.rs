@@ -19,6 +19,7 @@ pub fn label(ctx: &Ctx<'_>, kind: PromptKind) -> String {
         PromptKind::Palette => ":".into(),
         PromptKind::Filter => "/".into(),
         PromptKind::CreateLabel => "new lane label: ".into(),
+        PromptKind::Search => "search: ".into(),
         PromptKind::SendText => format!(
             "send to {}: ",
             shown(ctx.state.selected.as_ref().map_or("?", |l| l.as_str()))
