@@ -11,11 +11,15 @@ say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'test.sh: %s\n' "$*" >&2; exit 1; }
 
 # Debian packages: tmux (par lanes), tmate (share failure path), PostgreSQL 15 (system of record),
-# git, and what zellij's build needs (cc, pkg-config, libssl-dev).
+# git, vim and less (terminal conformance), and what zellij's build needs (cc, pkg-config,
+# libssl-dev).
 need_deb=()
 command -v tmux >/dev/null || need_deb+=(tmux)
 command -v tmate >/dev/null || need_deb+=(tmate)
 command -v git >/dev/null || need_deb+=(git)
+# vim and less: the terminal conformance test runs them in a lane and in tmux.
+command -v vim >/dev/null || need_deb+=(vim)
+command -v less >/dev/null || need_deb+=(less)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need_deb+=(postgresql-15)
 command -v pkg-config >/dev/null || need_deb+=(pkg-config)
 dpkg -s libssl-dev >/dev/null 2>&1 || need_deb+=(libssl-dev)

@@ -6,6 +6,7 @@
 mod support;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -315,4 +316,117 @@ fn a_par_lane_in_attach_mode_scrolls_and_searches_its_tmux_history() {
         view(&ptys)
     );
     ptys.shutdown();
+}
+
+/// Real full-screen programs (vim, less, and an ncurses program) run in a helios-owned lane
+/// and in a tmux pane of the same size with the same TERM: the same text in every row. tmux is
+/// the reference emulator.
+#[test]
+fn real_programs_draw_as_in_tmux() {
+    require("tmux");
+    require("vim");
+    require("less");
+    require("python3");
+    let world = World::new("app");
+    let text = world.path("text.txt");
+    let body: String = (1..=60)
+        .map(|i| match i % 5 {
+            0 => format!("{i}\tTabbed\tcolumns\there\n"),
+            1 => format!(
+                "{i} {}\n",
+                "a long line that wraps past the edge ".repeat(3)
+            ),
+            2 => format!("{i} unicode: café — naïve ✓\n"),
+            _ => format!("{i} plain line\n"),
+        })
+        .collect();
+    std::fs::write(&text, body).unwrap();
+    let curses = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/term/curses_demo.py");
+    let programs = [
+        (
+            "vim",
+            format!("vim -u NONE -N -i NONE -n {}", text.display()),
+            "60L",
+        ),
+        ("less", format!("less {}", text.display()), "text.txt"),
+        (
+            "curses",
+            format!("python3 {}", curses.display()),
+            "curses-ready",
+        ),
+    ];
+    let (rows, cols) = (24u16, 80u16);
+    for (name, cmd, ready) in programs {
+        // tmux: a pane of the lane's size, no status line, the lane's TERM.
+        let session = format!("real-{name}");
+        let out = std::process::Command::new("tmux")
+            .args(["new-session", "-d", "-s", &session, "-x", &cols.to_string()])
+            .args(["-y", &rows.to_string()])
+            .arg(format!("TERM=xterm-256color LANG=C.UTF-8 {cmd}"))
+            .envs(world.env())
+            .env_remove("TMUX")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let tmux = |args: &[&str]| {
+            std::process::Command::new("tmux")
+                .args(args)
+                .envs(world.env())
+                .env_remove("TMUX")
+                .output()
+                .unwrap()
+        };
+        tmux(&["set", "-t", &session, "status", "off"]);
+        // The program drew at the window's size with the status line: again at the full size.
+        tmux(&["resize-window", "-t", &session, "-x", "80", "-y", "24"]);
+        let capture = || {
+            String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout)
+                .into_owned()
+        };
+        // helios: an owned lane running the same command.
+        let info = LaneInfo {
+            id: LaneId::new(name),
+            branch: Some("main".into()),
+            worktree: world.repo.clone(),
+            source: LaneSource::Worktree,
+            session_alive: true,
+            git: GitCounts::default(),
+        };
+        let (mut ptys, _rx) = ptys(&world);
+        assert!(ptys.sync(std::slice::from_ref(&info)).is_empty());
+        let screen = ptys.screen(&info.id).unwrap();
+        ptys.write(
+            &info.id,
+            format!("TERM=xterm-256color LANG=C.UTF-8 exec {cmd}\r").into_bytes(),
+        )
+        .unwrap();
+        let rows_of = |text: &str| -> Vec<String> {
+            let mut v: Vec<String> = text.lines().map(|l| l.trim_end().to_string()).collect();
+            v.resize(usize::from(rows), String::new());
+            v
+        };
+        let helios_rows =
+            || screen.with(|s| s.rows(0, cols).map(|l| l.trim_end().to_string()).collect());
+        // Both settled on the same text: each program draws once and waits for a key.
+        wait_until_or(
+            &format!("{name} drawn the same in helios and in tmux"),
+            WAIT,
+            || {
+                let t = capture();
+                let h: Vec<String> = helios_rows();
+                t.contains(ready) && h.iter().any(|r| r.contains(ready)) && rows_of(&t) == h
+            },
+            || {
+                let t = rows_of(&capture());
+                let h: Vec<String> = helios_rows();
+                let mut diff = String::new();
+                for (i, (a, b)) in t.iter().zip(&h).enumerate().filter(|(_, (a, b))| a != b) {
+                    let _ = writeln!(diff, "row {i}:\n  tmux   {a:?}\n  helios {b:?}");
+                }
+                diff
+            },
+        );
+        ptys.shutdown();
+        tmux(&["kill-session", "-t", &session]);
+    }
 }
