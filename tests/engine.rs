@@ -349,3 +349,23 @@ async fn send_and_remove_go_to_par_for_par_lanes() {
         ]
     );
 }
+
+/// A key typed into the focused lane, and the clock that comes with it, draw nothing: the
+/// echo's frame must not wait a frame gap behind a frame drawn for the key (that put 8 to 10
+/// ms in front of every echo in the swarm bench).
+#[tokio::test]
+async fn a_key_into_the_focused_lane_does_not_draw_a_frame() {
+    let (mut state, _) = state_with(&["a"], (120, 40));
+    state.selected = Some(id("a"));
+    let mut rig = rig(state, Arc::default());
+    rig.engine.handle(helios::app::Action::Focus);
+    assert_eq!(rig.engine.state.focused, Some(id("a")));
+    rig.engine.dirty = false;
+    rig.engine.urgent = false;
+    rig.engine.clock_to(std::time::Instant::now());
+    rig.engine.handle(helios::app::Action::WriteFocused {
+        bytes: b"x".to_vec(),
+    });
+    assert!(!rig.engine.dirty, "a frame would be drawn for the key");
+    assert!(!rig.engine.urgent);
+}

@@ -108,14 +108,17 @@ impl<B: PtyBackend> Engine<B> {
     pub fn handle(&mut self, msg: impl Into<Msg>) {
         let msg = msg.into();
         // A keystroke passed to the focused lane changes nothing helios draws (its echo does,
-        // as that lane's output): drawing for it would only delay the echo's frame.
-        let passthrough = matches!(&msg, Msg::Action(Action::WriteFocused { .. }))
-            && self
-                .state
-                .focused
-                .as_ref()
-                .and_then(|l| self.state.lane(l))
-                .is_some_and(|l| l.scroll == 0);
+        // as that lane's output): drawing for it would only delay the echo's frame, which must
+        // then wait a frame gap behind it. The clock the keys bring is no reason to draw either
+        // (a frame per key put 8 to 10 ms in front of every echo; the ticks redraw the ages).
+        let passthrough = matches!(&msg, Msg::Event(Event::Clock { .. }))
+            || matches!(&msg, Msg::Action(Action::WriteFocused { .. }))
+                && self
+                    .state
+                    .focused
+                    .as_ref()
+                    .and_then(|l| self.state.lane(l))
+                    .is_some_and(|l| l.scroll == 0);
         self.urgent |= !passthrough
             && match &msg {
                 Msg::Event(Event::LaneOutput { lane, .. }) => {
