@@ -130,11 +130,13 @@ fn prepare_pane(
     }
 }
 
-/// Read a par lane's whole history (`tmux capture-pane -p -e -S - -E -`) on a thread of its
-/// own and show it in `screen` while the lane is scrolled back; a failure is logged and the
-/// live screen stays.
-fn capture_history(env: &[(String, String)], session: &str, screen: Arc<LaneScreen>) {
+/// Read a par lane's history (`tmux capture-pane -p -e`, at most `limit` lines above the
+/// pane: the scrollback a lane keeps, whatever tmux's `history-limit`) on a thread of its own
+/// and show it in `screen` while the lane is scrolled back; a failure is logged and the live
+/// screen stays.
+fn capture_history(env: &[(String, String)], session: &str, limit: usize, screen: Arc<LaneScreen>) {
     let target = crate::model::lane::tmux_pane_target(session);
+    let start = format!("-{limit}");
     let env = env.to_vec();
     let session = session.to_string();
     let spawned = std::thread::Builder::new()
@@ -146,7 +148,7 @@ fn capture_history(env: &[(String, String)], session: &str, screen: Arc<LaneScre
                     "-p",
                     "-e",
                     "-S",
-                    "-",
+                    &start,
                     "-E",
                     "-",
                     "-t",
@@ -625,7 +627,12 @@ impl PtyBackend for PortablePtys {
             && let Some(p) = self.ptys.get(lane)
             && let (LaneSource::Par { session }, Link::Pty { .. }) = (&p.source, &p.link)
         {
-            capture_history(&self.config.env, session, Arc::clone(s));
+            capture_history(
+                &self.config.env,
+                session,
+                self.config.scrollback,
+                Arc::clone(s),
+            );
         }
     }
 
