@@ -59,12 +59,7 @@ fn labels(lanes: &[Value]) -> Vec<String> {
 
 /// Run tmux against the world's private server.
 fn tmux(world: &World, args: &[&str]) -> Output {
-    std::process::Command::new("tmux")
-        .args(args)
-        .envs(world.env())
-        .env_remove("TMUX")
-        .output()
-        .unwrap()
+    world.tmux(args)
 }
 
 fn tmux_sessions(world: &World) -> String {

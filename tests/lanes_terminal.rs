@@ -40,6 +40,28 @@ fn ptys_keeping(
     (PortablePtys::new(config, tx), rx)
 }
 
+/// A detached tmux session in the world's server; panics when tmux refuses.
+fn new_session(world: &World, args: &[&str]) {
+    let mut all = vec!["new-session", "-d"];
+    all.extend_from_slice(args);
+    let out = world.tmux(&all);
+    assert!(out.status.success(), "{out:?}");
+}
+
+/// The par lane helios would discover for tmux session `session` in the world's repo.
+fn par_lane(world: &World, session: &str) -> LaneInfo {
+    LaneInfo {
+        id: LaneId::new(session),
+        branch: Some("main".into()),
+        worktree: world.repo.clone(),
+        source: LaneSource::Par {
+            session: session.into(),
+        },
+        session_alive: true,
+        git: GitCounts::default(),
+    }
+}
+
 fn probe() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/term/queries.py")
 }
@@ -124,34 +146,8 @@ fn a_par_lane_answers_as_tmux_does() {
     require("python3");
     require("tmux");
     let world = World::new("app");
-    let out = std::process::Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            "q",
-            "-x",
-            "80",
-            "-y",
-            "24",
-            "/bin/sh",
-        ])
-        .envs(world.env())
-        .env_remove("TMUX")
-        .current_dir(&world.repo)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let info = LaneInfo {
-        id: LaneId::new("q"),
-        branch: Some("main".into()),
-        worktree: world.repo.clone(),
-        source: LaneSource::Par {
-            session: "q".into(),
-        },
-        session_alive: true,
-        git: GitCounts::default(),
-    };
+    new_session(&world, &["-s", "q", "-x", "80", "-y", "24", "/bin/sh"]);
+    let info = par_lane(&world, "q");
     let (mut ptys, _rx) = ptys(&world);
     assert!(ptys.sync(std::slice::from_ref(&info)).is_empty());
     let screen = ptys.screen(&info.id).unwrap();
@@ -212,28 +208,13 @@ fn missing_sequences_draw_as_in_tmux() {
         std::fs::write(&file, &all).unwrap();
         let session = format!("c-{name}");
         let cmd = format!("cat {}; exec sleep 600", file.display());
-        let out = std::process::Command::new("tmux")
-            .args(["new-session", "-d", "-s", &session, "-x", &cols.to_string()])
-            .args(["-y", &rows.to_string(), &cmd])
-            .envs(world.env())
-            .env_remove("TMUX")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
+        let (r, c) = (rows.to_string(), cols.to_string());
+        new_session(&world, &["-s", &session, "-x", &c, "-y", &r, &cmd]);
         // tmux's status line would take a row of the window.
-        let _ = std::process::Command::new("tmux")
-            .args(["set", "-t", &session, "status", "off"])
-            .envs(world.env())
-            .env_remove("TMUX")
-            .output()
-            .unwrap();
+        let out = world.tmux(&["set", "-t", &session, "status", "off"]);
+        assert!(out.status.success(), "{out:?}");
         let capture = || {
-            let out = std::process::Command::new("tmux")
-                .args(["capture-pane", "-p", "-t", &session])
-                .envs(world.env())
-                .env_remove("TMUX")
-                .output()
-                .unwrap();
+            let out = world.tmux(&["capture-pane", "-p", "-t", &session]);
             String::from_utf8_lossy(&out.stdout).into_owned()
         };
         wait_until_or(
@@ -260,25 +241,19 @@ fn missing_sequences_draw_as_in_tmux() {
 fn a_par_lane_in_attach_mode_scrolls_and_searches_its_tmux_history() {
     require("tmux");
     let world = World::new("app");
-    let out = std::process::Command::new("tmux")
-        .args(["new-session", "-d", "-s", "h", "-x", "80", "-y", "24"])
-        .arg("seq -f 'history line %g' 1 300; exec cat")
-        .envs(world.env())
-        .env_remove("TMUX")
-        .current_dir(&world.repo)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let info = LaneInfo {
-        id: LaneId::new("h"),
-        branch: Some("main".into()),
-        worktree: world.repo.clone(),
-        source: LaneSource::Par {
-            session: "h".into(),
-        },
-        session_alive: true,
-        git: GitCounts::default(),
-    };
+    new_session(
+        &world,
+        &[
+            "-s",
+            "h",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "seq -f 'history line %g' 1 300; exec cat",
+        ],
+    );
+    let info = par_lane(&world, "h");
     // The history read stops at the lane's scrollback: 250 lines above the pane, not line 5.
     let (mut ptys, _rx) = ptys_keeping(&world, 250);
     assert!(ptys.sync(std::slice::from_ref(&info)).is_empty());
@@ -368,26 +343,15 @@ fn real_programs_draw_as_in_tmux() {
     for (name, cmd, ready) in programs {
         // tmux: a pane of the lane's size, no status line, the lane's TERM.
         let session = format!("real-{name}");
-        let out = std::process::Command::new("tmux")
-            .args(["new-session", "-d", "-s", &session, "-x", &cols.to_string()])
-            .args(["-y", &rows.to_string()])
-            .arg(format!("TERM=xterm-256color LANG=C.UTF-8 {cmd}"))
-            .envs(world.env())
-            .env_remove("TMUX")
-            .output()
-            .unwrap();
+        let (r, c) = (rows.to_string(), cols.to_string());
+        let run = format!("TERM=xterm-256color LANG=C.UTF-8 {cmd}");
+        new_session(&world, &["-s", &session, "-x", &c, "-y", &r, &run]);
+        let tmux = |args: &[&str]| world.tmux(args);
+        let out = tmux(&["set", "-t", &session, "status", "off"]);
         assert!(out.status.success(), "{out:?}");
-        let tmux = |args: &[&str]| {
-            std::process::Command::new("tmux")
-                .args(args)
-                .envs(world.env())
-                .env_remove("TMUX")
-                .output()
-                .unwrap()
-        };
-        tmux(&["set", "-t", &session, "status", "off"]);
         // The program drew at the window's size with the status line: again at the full size.
-        tmux(&["resize-window", "-t", &session, "-x", "80", "-y", "24"]);
+        let out = tmux(&["resize-window", "-t", &session, "-x", &c, "-y", &r]);
+        assert!(out.status.success(), "{out:?}");
         let capture = || {
             String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout)
                 .into_owned()

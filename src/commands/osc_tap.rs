@@ -38,7 +38,11 @@ pub fn run(dir: &Path) -> ExitCode {
         .name("osc-tap-read".into())
         .spawn(move || {
             drain(&mut std::io::stdin().lock(), &mut |bytes| {
-                let _ = tx.send(bytes.to_vec());
+                // The recorder stops only after this reader; a refused send means it panicked,
+                // and the pane's output is still read so tmux is never held up.
+                if tx.send(bytes.to_vec()).is_err() {
+                    tracing::warn!("osc-tap: the recorder is gone, a notification is not kept");
+                }
             });
         });
     if let Err(e) = reader {

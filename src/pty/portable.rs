@@ -63,6 +63,15 @@ impl PtyConfig {
     }
 }
 
+/// Run tmux with the lanes' environment (their tmux server), outside any tmux of helios's own.
+fn tmux(env: &[(String, String)], args: &[&str]) -> std::io::Result<std::process::Output> {
+    crate::config::secrets::command("tmux")
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .env_remove("TMUX")
+        .output()
+}
+
 /// Ready a par lane's pane, on a thread of its own (tmux calls must not hold up the console; a
 /// failure is logged):
 /// - `remain-on-exit on` for its window, so a program that ends leaves its last screen and its
@@ -86,13 +95,7 @@ fn prepare_pane(
         )
     });
     let env = env.to_vec();
-    let tmux = move |args: &[&str]| {
-        crate::config::secrets::command("tmux")
-            .args(args)
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .env_remove("TMUX")
-            .output()
-    };
+    let tmux = move |args: &[&str]| tmux(&env, args);
     let session = session.to_string();
     let spawned = std::thread::Builder::new()
         .name("lane-pane".into())
@@ -142,8 +145,9 @@ fn capture_history(env: &[(String, String)], session: &str, limit: usize, screen
     let spawned = std::thread::Builder::new()
         .name("lane-history".into())
         .spawn(move || {
-            let out = crate::config::secrets::command("tmux")
-                .args([
+            let out = tmux(
+                &env,
+                &[
                     "capture-pane",
                     "-p",
                     "-e",
@@ -153,10 +157,8 @@ fn capture_history(env: &[(String, String)], session: &str, limit: usize, screen
                     "-",
                     "-t",
                     &target,
-                ])
-                .envs(env.iter().map(|(k, v)| (k, v)))
-                .env_remove("TMUX")
-                .output();
+                ],
+            );
             match out {
                 Ok(o) if o.status.success() => screen.set_history(&o.stdout),
                 Ok(o) => tracing::warn!(

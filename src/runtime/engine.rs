@@ -181,7 +181,12 @@ impl<B: PtyBackend> Engine<B> {
         let events = self.ctx.events.clone();
         tokio::task::spawn_blocking(move || {
             let found = crate::pty::search::find(&screen, &query);
-            let _ = events.send(Event::SearchFound { lane, query, found });
+            if events
+                .send(Event::SearchFound { lane, query, found })
+                .is_err()
+            {
+                tracing::debug!("a lane search finished after the console ended");
+            }
         });
     }
 

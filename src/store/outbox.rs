@@ -24,6 +24,15 @@ pub struct Outbox {
     path: PathBuf,
 }
 
+/// Which way a delivery mark may move.
+#[derive(Debug, Clone, Copy)]
+enum Move {
+    /// Only up: an acknowledgement never undoes a later one.
+    Forward,
+    /// To what the sink says it holds, up or down.
+    Either,
+}
+
 impl Outbox {
     /// Open the journal at `path` (migrating it when needed) for delivery bookkeeping.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
@@ -112,16 +121,32 @@ impl Outbox {
 
     /// Record that everything up to and including `seq` reached `sink`. Never moves backwards.
     pub fn mark(&self, sink: &str, seq: i64) -> Result<(), StoreError> {
+        self.write_mark(sink, seq, Move::Forward)
+    }
+
+    /// Write `key`'s mark; `Forward` keeps a higher one already there.
+    fn write_mark(&self, key: &str, seq: i64, how: Move) -> Result<(), StoreError> {
+        // The time is only shown (`helios status`); a mark without it still counts.
         let now = time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
-        self.conn
-            .execute(
+            .unwrap_or_else(|e| {
+                tracing::warn!("the delivery mark of {key} is written without its time: {e}");
+                String::new()
+            });
+        let sql = match how {
+            Move::Forward => {
                 "INSERT INTO deliveries (sink, last_seq, updated_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT(sink) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq),
-                   updated_at = excluded.updated_at",
-                params![sink, seq, now],
-            )
+                   updated_at = excluded.updated_at"
+            }
+            Move::Either => {
+                "INSERT INTO deliveries (sink, last_seq, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(sink) DO UPDATE SET last_seq = excluded.last_seq,
+                   updated_at = excluded.updated_at"
+            }
+        };
+        self.conn
+            .execute(sql, params![key, seq, now])
             .map(|_| ())
             .map_err(|s| self.err(s))
     }
@@ -142,19 +167,10 @@ impl Outbox {
             )
             .optional()
             .map_err(|s| self.err(s))?;
-        let Some(seq) = seq else { return Ok(()) };
-        let now = time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
-        self.conn
-            .execute(
-                "INSERT INTO deliveries (sink, last_seq, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(sink) DO UPDATE SET last_seq = excluded.last_seq,
-                   updated_at = excluded.updated_at",
-                params![key, seq, now],
-            )
-            .map(|_| ())
-            .map_err(|s| self.err(s))
+        match seq {
+            Some(seq) => self.write_mark(key, seq, Move::Either),
+            None => Ok(()),
+        }
     }
 
     /// How many journalled events `key` has not received yet.

@@ -127,6 +127,18 @@ impl World {
         assert!(st.success(), "git {args:?} failed");
     }
 
+    /// Run tmux against this world's private server, in the repo; its output, whatever the
+    /// exit status (callers assert what they need).
+    pub fn tmux(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .args(args)
+            .envs(self.env())
+            .env_remove("TMUX")
+            .current_dir(&self.repo)
+            .output()
+            .unwrap()
+    }
+
     /// Environment variables that isolate helios, par and tmux to this world.
     pub fn env(&self) -> Vec<(String, String)> {
         let p = |d: &str| self.root.path().join(d).display().to_string();
