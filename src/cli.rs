@@ -68,11 +68,34 @@ pub enum CommandArgs {
         /// A directory inside the lane's worktree.
         dir: std::path::PathBuf,
     },
+    /// Publish this host's lanes to NATS JetStream (bucket HELIOS_LANES, heartbeats in
+    /// HELIOS_HOSTS) and act on them for other machines' consoles: one per machine.
+    Serve(ServeArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
+}
+
+/// `helios serve`
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// This host's name in the buckets (default: the OS host name).
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// How other machines reach this one with ssh (default: the host name).
+    #[arg(long, value_name = "DEST")]
+    pub ssh: Option<String>,
+    /// Seconds between heartbeats; a host is shown stale after one and a half.
+    #[arg(long, value_name = "SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub heartbeat: u64,
+    /// Seconds between looks at par's lanes (hook states arrive at once).
+    #[arg(long, value_name = "SECS", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub scan: u64,
+    /// Copies of the buckets when helios creates them (3 on a 3-node cluster).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=5))]
+    pub replicas: u64,
 }
 
 /// `helios trust`
@@ -114,12 +137,21 @@ pub enum LaneArgs {
         /// Arguments for the agent (after `--`); without --agent, the lane's label.
         #[arg(last = true)]
         agent_args: Vec<String>,
+        /// Create it on this host, through its `helios serve` (repo: --remote-repo).
+        #[arg(long, value_name = "HOST", conflicts_with_all = ["workflow", "agent"])]
+        host: Option<String>,
+        /// The repo's name on that host (default: this repo's name).
+        #[arg(long, value_name = "NAME", requires = "host")]
+        remote_repo: Option<String>,
     },
     /// List lanes.
     Ls {
         /// One JSON array.
         #[arg(long)]
         json: bool,
+        /// Every host's lanes, as the hosts' `helios serve` publish them on NATS.
+        #[arg(long)]
+        all_hosts: bool,
     },
     /// Remove a lane (worktree, branch and tmux session). Refused while the lane has commits
     /// not in its base or uncommitted or untracked files, unless --force.
@@ -129,6 +161,12 @@ pub enum LaneArgs {
         /// Remove it even if that loses commits or files (they are listed).
         #[arg(long)]
         force: bool,
+        /// The lane is on this host: ask its `helios serve`.
+        #[arg(long, value_name = "HOST")]
+        host: Option<String>,
+        /// The repo's name on that host (default: this repo's name).
+        #[arg(long, value_name = "NAME", requires = "host")]
+        remote_repo: Option<String>,
     },
     /// Send a line of text (and Enter) to a lane, or to all lanes.
     Send {
@@ -137,6 +175,12 @@ pub enum LaneArgs {
         /// The text.
         #[arg(last = true, required = true)]
         text: Vec<String>,
+        /// The lane is on this host: ask its `helios serve`.
+        #[arg(long, value_name = "HOST")]
+        host: Option<String>,
+        /// The repo's name on that host (default: this repo's name).
+        #[arg(long, value_name = "NAME", requires = "host")]
+        remote_repo: Option<String>,
     },
     /// Attach to a lane's tmux session (switches client inside tmux).
     Attach {

@@ -18,6 +18,16 @@ use crate::text;
 
 /// Run one `helios lane` subcommand.
 pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
+    if let LaneArgs::Ls {
+        json,
+        all_hosts: true,
+    } = args
+    {
+        return crate::commands::fleet::ls_all_hosts(ctx, json);
+    }
+    if let Some((host, repo, label, op)) = remote(ctx, &args)? {
+        return crate::commands::fleet::ask(ctx, &host, &repo, &label, op);
+    }
     // Open the journal first: an action that cannot be recorded is not taken.
     let mut store = SqliteStore::open(&SqliteStore::default_path())?;
     let (action, lane) = action_of(&args);
@@ -47,7 +57,7 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
     };
     let path = repo.path.as_path();
     match args {
-        LaneArgs::Ls { json } => {
+        LaneArgs::Ls { json, .. } => {
             let lanes = discover(path).map_err(|e| anyhow::anyhow!("{e}"))?;
             let states = crate::store::lane_state::states_of(&rec.store, &lanes);
             write_rows(&mut std::io::stdout().lock(), &lanes, &states, json)?;
@@ -61,6 +71,7 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
             task_queue,
             agent,
             agent_args,
+            ..
         } => {
             // `lane new -- LABEL`: a label that starts with `-` comes after `--`.
             let (name, agent_args) = match (name, &agent) {
@@ -85,10 +96,77 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
             }
         }
         LaneArgs::Explain { name, json } => crate::commands::agent::explain(ctx, &name, json),
-        LaneArgs::Rm { name, force } => rm(&mut rec, path, &name, force),
-        LaneArgs::Send { target, text } => send(&mut rec, path, &target, &text),
+        LaneArgs::Rm { name, force, .. } => rm(&mut rec, path, &name, force),
+        LaneArgs::Send { target, text, .. } => send(&mut rec, path, &target, &text),
         LaneArgs::Attach { name } => attach(rec, path, &name),
     }
+}
+
+/// A lane command aimed at another host (`--host`): the host, the repo there (`--remote-repo`,
+/// else this repo's name), the label and the operation.
+fn remote(
+    ctx: &Context,
+    args: &LaneArgs,
+) -> anyhow::Result<Option<(String, String, String, crate::model::fleet::LaneOp)>> {
+    use crate::model::fleet::LaneOp;
+    let (host, remote_repo, label, op) = match args {
+        LaneArgs::New {
+            host: Some(h),
+            remote_repo,
+            name,
+            agent_args,
+            base,
+            cmd,
+            ..
+        } => {
+            let label = name
+                .clone()
+                .or_else(|| agent_args.first().cloned())
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "lane new needs the lane's NAME: helios lane new NAME --host HOST"
+                    )
+                })?;
+            let op = LaneOp::New {
+                base: base.clone(),
+                cmd: cmd.clone(),
+            };
+            (h, remote_repo, label, op)
+        }
+        LaneArgs::Rm {
+            host: Some(h),
+            remote_repo,
+            name,
+            force,
+        } => (h, remote_repo, name.clone(), LaneOp::Rm { force: *force }),
+        LaneArgs::Send {
+            host: Some(h),
+            remote_repo,
+            target,
+            text,
+        } => {
+            if target == "all" {
+                anyhow::bail!("lane send all --host is not supported: name one lane of {h}");
+            }
+            let op = LaneOp::Send {
+                text: text.join(" "),
+            };
+            (h, remote_repo, target.clone(), op)
+        }
+        _ => return Ok(None),
+    };
+    crate::model::label::validate(&label)?;
+    let repo = match remote_repo {
+        Some(r) => r.clone(),
+        None => ctx
+            .repo()
+            .map_err(|e| {
+                anyhow::anyhow!("{e}; or name the repo on {host} with --remote-repo NAME")
+            })?
+            .name
+            .clone(),
+    };
+    Ok(Some((host.clone(), repo, label, op)))
 }
 
 /// Without a repo nothing is done; the refusal is recorded under the directory helios was in.
@@ -101,8 +179,8 @@ fn refused_outside_a_repo(
 ) -> anyhow::Result<()> {
     let dir = ctx
         .global
-        .repo
-        .clone()
+        .repo()
+        .cloned()
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_default();
     let ev = AuditEvent::new(
@@ -413,16 +491,6 @@ fn par_lane(
     }
 }
 
-/// The `lane ls` status word: `alive` (tmux session running), `missing` (par knows the lane but
-/// its session is gone) or `worktree` (a plain worktree; its shell lives only in the console).
-pub fn status_word(lane: &LaneInfo) -> &'static str {
-    match (&lane.source, lane.session_alive) {
-        (LaneSource::Worktree, _) => "worktree",
-        (LaneSource::Par { .. }, true) => "alive",
-        (LaneSource::Par { .. }, false) => "missing",
-    }
-}
-
 /// One lane as `lane ls --json` prints it, with its state (`state`, `state_kind`,
 /// `state_since`, `state_source`, `state_reason`; null when none was ever recorded).
 pub fn lane_json(lane: &LaneInfo, state: Option<&crate::agent::LaneState>) -> Value {
@@ -431,7 +499,7 @@ pub fn lane_json(lane: &LaneInfo, state: Option<&crate::agent::LaneState>) -> Va
         "branch": lane.branch,
         "worktree": lane.worktree.display().to_string(),
         "session": lane.session(),
-        "status": status_word(lane),
+        "status": lane.status_word(),
         "durable": lane.is_durable(),
         "dirty": lane.git.dirty,
         "base": lane.git.base,
@@ -544,7 +612,7 @@ pub fn write_rows(
             "{}  {}  {:8}  {:>5}  {}  {:>9}  {}  {}",
             text::pad(l.id.as_str(), w),
             text::pad(l.branch.as_deref().unwrap_or("-"), bw),
-            status_word(l),
+            l.status_word(),
             l.git.dirty,
             text::pad(l.git.base.as_deref().unwrap_or("-"), basew),
             format!("+{}/-{}", l.git.ahead, l.git.behind),
@@ -553,4 +621,108 @@ pub fn write_rows(
         )?;
     }
     Ok(())
+}
+
+/// A request from another machine's console or CLI, carried out here by `helios serve`: the
+/// same operations as `helios lane new|rm|send`, journalled with the requester's actor (the
+/// request before, the result after), answered in one line.
+pub fn act_for(
+    store: SqliteStore,
+    repo: &crate::model::RepoInfo,
+    host: &str,
+    req: &crate::model::fleet::LaneRequest,
+) -> crate::model::fleet::LaneReply {
+    use crate::model::fleet::{LaneOp, LaneReply};
+    let reply = |ok: bool, message: String| LaneReply {
+        ok,
+        message,
+        host: host.to_string(),
+    };
+    let action = match req.op {
+        LaneOp::New { .. } => AuditAction::LaneCreated,
+        LaneOp::Rm { .. } => AuditAction::LaneRemoved,
+        LaneOp::Send { .. } => AuditAction::LaneTextSent,
+    };
+    let mut rec = Recorder {
+        store,
+        actor: req.actor.clone(),
+        repo: repo.name.clone(),
+    };
+    let via = json!({ "via": "nats", "host": host });
+    let asked = journal::request_event(
+        &rec.actor,
+        &repo.name,
+        action.as_str(),
+        Some(&req.label),
+        &via,
+    );
+    if let Err(e) = rec.store.append(&asked) {
+        return reply(
+            false,
+            format!(
+                "{action} {} not done on {host}: its audit journal cannot record it ({e}); nothing was changed",
+                req.label
+            ),
+        );
+    }
+    let path = repo.path.as_path();
+    let label = req.label.as_str();
+    let result = match &req.op {
+        LaneOp::New { base, cmd } => new_lane(path, label, base.as_deref(), cmd.as_deref())
+            .map_err(|e| format!("on {host}: {e}"))
+            .map(|d| {
+                let session = d["session"].as_str().unwrap_or("?").to_string();
+                (
+                    d,
+                    format!("lane {label} created on {host}: tmux session {session}"),
+                )
+            }),
+        LaneOp::Rm { force } => match remove_lane(path, label, *force) {
+            Ok(lost) if lost.is_empty() => Ok((
+                json!({ "force": force }),
+                format!("lane {label} removed on {host} (worktree, branch and tmux session)"),
+            )),
+            Ok(lost) => Ok((
+                json!({ "force": force, "discarded": lost }),
+                format!(
+                    "lane {label} removed on {host}; discarded {}",
+                    lost.summary()
+                ),
+            )),
+            Err(LaneError::Unsaved { work, .. }) => Err(format!(
+                "lane {label} on {host} has work that removing it would delete ({}); nothing was removed: remove it anyway with --force",
+                work.summary()
+            )),
+            Err(e) => Err(format!("on {host}: {e}")),
+        },
+        LaneOp::Send { text } => par_lane(path, label, "send")
+            .and_then(|_| par::send(path, label, text))
+            .map(|()| {
+                (
+                    json!({ "text": text, "via": "par" }),
+                    format!("sent to lane {label} on {host}"),
+                )
+            })
+            .map_err(|e| format!("on {host}: {e}")),
+    };
+    let (kept, message) = match result {
+        Ok((mut detail, message)) => {
+            if let (Some(m), Some(v)) = (detail.as_object_mut(), via.as_object()) {
+                m.extend(v.clone());
+            }
+            (
+                rec.record(action, Some(label), &Ok(detail)),
+                reply(true, message),
+            )
+        }
+        Err(e) => (
+            rec.record(action, Some(label), &Err(e.clone())),
+            reply(false, e),
+        ),
+    };
+    match kept {
+        Ok(()) => message,
+        // The action happened (or failed) as said; the answer says its record did not stick.
+        Err(e) => reply(message.ok, format!("{}; {e:#}", message.message)),
+    }
 }

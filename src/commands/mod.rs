@@ -6,11 +6,13 @@ pub mod config;
 pub mod console;
 pub mod deliver;
 pub mod events;
+pub mod fleet;
 pub mod hook;
 pub mod lane;
 pub mod layout;
 pub mod mcp;
 pub mod osc_tap;
+pub mod serve;
 pub mod share;
 pub mod status;
 pub mod trust;
@@ -40,7 +42,7 @@ pub fn warn(line: impl std::fmt::Display) {
 /// Find the repo helios works in (`--repo`, else the current directory's), then load the
 /// config layers for it.
 pub fn load_context(global: GlobalArgs) -> Result<Context, ConfigError> {
-    let dir = match &global.repo {
+    let dir = match global.repo() {
         Some(p) => p.clone(),
         None => std::env::current_dir().unwrap_or_else(|_| ".".into()),
     };
@@ -81,6 +83,13 @@ pub fn run_with_notice(cli: Cli, notice: Option<String>) -> ExitCode {
         }
     };
     let command = cli.command.unwrap_or(CommandArgs::Console);
+    if ctx.global.repos.len() > 1 && !matches!(command, CommandArgs::Serve(_)) {
+        eprintln!(
+            "helios: --repo is given {} times; only `helios serve` takes more than one",
+            ctx.global.repos.len()
+        );
+        return ExitCode::from(2);
+    }
     match (notice, &command) {
         (Some(n), CommandArgs::Console) => ctx.notices.push(n),
         (Some(n), _) => warn(format_args!("helios: {n}")),
@@ -163,5 +172,6 @@ fn dispatch(ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
         }
         CommandArgs::Share(a) => share::run(ctx, a),
         CommandArgs::Trust(a) => trust::run(ctx, &a),
+        CommandArgs::Serve(a) => serve::run(ctx, &a),
     }
 }

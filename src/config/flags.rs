@@ -7,9 +7,10 @@ use clap::Args;
 /// Options shared by every subcommand; each overrides the config files.
 #[derive(Debug, Args, Clone, Default)]
 pub struct GlobalArgs {
-    /// The git repository to work in (default: the one containing the current directory).
-    #[arg(long, global = true, value_name = "PATH")]
-    pub repo: Option<PathBuf>,
+    /// The git repository to work in (default: the one containing the current directory);
+    /// `helios serve` takes it more than once.
+    #[arg(long = "repo", global = true, value_name = "PATH", action = clap::ArgAction::Append)]
+    pub repos: Vec<PathBuf>,
     /// An extra config file, layered over the user and repo files.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -48,4 +49,11 @@ pub struct GlobalArgs {
     /// A narrow view for a side pane (30 columns and up).
     #[arg(long, global = true)]
     pub compact: bool,
+}
+
+impl GlobalArgs {
+    /// The repo given with `--repo` (the last one, when given more than once).
+    pub fn repo(&self) -> Option<&PathBuf> {
+        self.repos.last()
+    }
 }

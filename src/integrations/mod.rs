@@ -2,6 +2,7 @@
 //! none touches AppState.
 
 pub mod attach;
+pub mod fleet;
 pub mod nats;
 pub mod share;
 pub mod temporal;

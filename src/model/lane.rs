@@ -57,6 +57,17 @@ pub struct LaneInfo {
 }
 
 impl LaneInfo {
+    /// The `lane ls` status word: `alive` (tmux session running), `missing` (par knows the
+    /// lane but its session is gone) or `worktree` (a plain worktree; its shell lives only in
+    /// the console).
+    pub fn status_word(&self) -> &'static str {
+        match (&self.source, self.session_alive) {
+            (LaneSource::Worktree, _) => "worktree",
+            (LaneSource::Par { .. }, true) => "alive",
+            (LaneSource::Par { .. }, false) => "missing",
+        }
+    }
+
     /// The tmux session name, for par lanes.
     pub fn session(&self) -> Option<&str> {
         match &self.source {

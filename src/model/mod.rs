@@ -2,6 +2,7 @@
 //! helios (see ARCHITECTURE.md). Plain data and pure functions only.
 
 pub mod audit;
+pub mod fleet;
 pub mod label;
 pub mod lane;
 pub mod retry;

@@ -90,6 +90,33 @@ pub async fn connect_once(cfg: &NatsConfig) -> Result<async_nats::Client, NatsEr
     Ok(client)
 }
 
+/// Like [`connect`], also handing over every error the server reports on the connection
+/// (`Permissions Violation for Publish to …`): a publish the server refuses is dropped without
+/// an answer, so a request would only time out without this.
+pub async fn connect_reporting(
+    cfg: &NatsConfig,
+) -> Result<
+    (
+        async_nats::Client,
+        tokio::sync::mpsc::UnboundedReceiver<String>,
+    ),
+    NatsError,
+> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let opts = async_nats::ConnectOptions::new().event_callback(move |ev| {
+        let tx = tx.clone();
+        async move {
+            if let async_nats::Event::ServerError(e) = ev {
+                // Nobody listening any more is fine: the caller has its answer.
+                if tx.send(e.to_string()).is_err() {
+                    tracing::debug!("a NATS server error after its reader went: {e}");
+                }
+            }
+        }
+    });
+    Ok((connect_with(cfg, opts).await?, rx))
+}
+
 async fn connect_with(
     cfg: &NatsConfig,
     base: async_nats::ConnectOptions,
@@ -122,7 +149,20 @@ async fn connect_with(
         .connection_timeout(Duration::from_secs(5))
         // Keep a publish from hanging forever while the server is away.
         .request_timeout(Some(Duration::from_secs(10)));
-    match opts.connect(cfg.url.as_str()).await {
+    // A list of servers (`nats://a:4222,nats://b:4222`, as the NATS tools take it): the client
+    // picks one and moves to another when it is lost.
+    let addrs: Vec<async_nats::ServerAddr> = cfg
+        .url
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .map_err(|e: std::io::Error| NatsError::Unreachable {
+            url: shown.clone(),
+            reason: format!("not a NATS URL or list of URLs: {e}"),
+        })?;
+    match opts.connect(addrs).await {
         Ok(c) => Ok(c),
         Err(e) => {
             use async_nats::ConnectErrorKind as K;

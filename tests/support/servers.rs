@@ -44,6 +44,11 @@ impl NatsServer {
         format!("nats://127.0.0.1:{}", self.port)
     }
 
+    /// What the server logged (for failure messages).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("nats.log")).unwrap_or_default()
+    }
+
     /// The monitoring URL.
     pub fn monitor_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.monitor_port)
@@ -263,4 +268,118 @@ impl Drop for PgCluster {
             .args(["-m", "immediate", "-w", "stop"])
             .output();
     }
+}
+
+/// A 3-node nats-server cluster with JetStream, every node on loopback ports, each with its
+/// own store; nodes can be killed one by one. Stopped in Drop.
+pub struct NatsCluster {
+    /// Client ports, one per node.
+    pub ports: Vec<u16>,
+    /// Monitoring ports.
+    pub monitor_ports: Vec<u16>,
+    dir: tempfile::TempDir,
+    children: Vec<Option<Child>>,
+}
+
+impl NatsCluster {
+    /// Start three nodes and wait until JetStream's meta group has a leader and all three.
+    pub fn start() -> Self {
+        require("nats-server");
+        let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+        let monitor_ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+        let cluster: Vec<u16> = (0..3).map(|_| free_port()).collect();
+        let routes = cluster
+            .iter()
+            .map(|p| format!("nats://127.0.0.1:{p}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let dir = tempfile::tempdir().unwrap();
+        let mut children = Vec::new();
+        for i in 0..3 {
+            let log = std::fs::File::create(dir.path().join(format!("n{i}.log"))).unwrap();
+            let child = Command::new("nats-server")
+                .args(["-a", "127.0.0.1", "-p", &ports[i].to_string()])
+                .args(["-m", &monitor_ports[i].to_string()])
+                .args(["--server_name", &format!("n{i}"), "--cluster_name", "c"])
+                .args(["--cluster", &format!("nats://127.0.0.1:{}", cluster[i])])
+                .args(["--routes", &routes, "-js", "-sd"])
+                .arg(dir.path().join(format!("js{i}")))
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .unwrap();
+            children.push(Some(child));
+        }
+        let c = Self {
+            ports,
+            monitor_ports,
+            dir,
+            children,
+        };
+        wait_until(
+            "the NATS cluster's JetStream meta group (3 peers and a leader)",
+            Duration::from_secs(60),
+            || {
+                c.monitor_ports.iter().all(|m| {
+                    let j = http_get(*m, "/jsz");
+                    j.contains("\"cluster_size\": 3") && j.contains("\"leader\"")
+                })
+            },
+        );
+        c
+    }
+
+    /// A URL naming every node (the client picks one, and another when it is lost).
+    pub fn url(&self) -> String {
+        self.ports
+            .iter()
+            .map(|p| format!("nats://127.0.0.1:{p}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Kill node `i` with SIGKILL.
+    pub fn kill(&mut self, i: usize) {
+        if let Some(mut c) = self.children[i].take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let port = self.ports[i];
+        wait_until(
+            "the killed node's port to close",
+            Duration::from_secs(10),
+            || !port_open(port),
+        );
+    }
+
+    /// A node's log (for failure messages).
+    pub fn log(&self, i: usize) -> String {
+        std::fs::read_to_string(self.dir.path().join(format!("n{i}.log"))).unwrap_or_default()
+    }
+}
+
+impl Drop for NatsCluster {
+    fn drop(&mut self) {
+        for c in self.children.iter_mut().filter_map(Option::take) {
+            let mut c = c;
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// `GET path` from the monitoring port on 127.0.0.1: the body, or empty when nothing answers.
+pub fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return String::new();
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let req = format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+    if s.write_all(req.as_bytes()).is_err() {
+        return String::new();
+    }
+    let mut body = String::new();
+    let _ = s.read_to_string(&mut body);
+    body
 }

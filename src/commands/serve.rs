@@ -1,0 +1,299 @@
+//! `helios serve`: one per machine, in the foreground (a systemd user unit in the README). It
+//! publishes this host's lanes to the `HELIOS_LANES` bucket whenever one changes (hook states
+//! arrive through the wake socket at once; par's lanes are looked at every `--scan` seconds),
+//! beats in `HELIOS_HOSTS`, and carries out other machines' requests on its lanes
+//! (`helios.svc.<host>.{new,rm,send}`), journalled with the requester's actor.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt as _;
+
+use crate::cli::ServeArgs;
+use crate::commands::{Context, say, warn};
+use crate::integrations::fleet::{self, publish, service};
+use crate::model::RepoInfo;
+use crate::model::fleet::{HostBeat, LaneReply, LaneRow};
+use crate::store::sqlite::SqliteStore;
+
+/// Run until SIGINT or SIGTERM.
+pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let repos = repos(ctx)?;
+    let host = match &args.host {
+        Some(h) if !h.trim().is_empty() => h.clone(),
+        Some(_) => anyhow::bail!("--host is empty: give this host a name"),
+        None => gethostname::gethostname().into_string().map_err(|_| {
+            anyhow::anyhow!("the OS host name is not UTF-8: name this host with --host NAME")
+        })?,
+    };
+    let ssh = args.ssh.clone().unwrap_or_else(|| host.clone());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(serve(
+        ctx,
+        args,
+        Host {
+            name: host,
+            ssh,
+            repos,
+        },
+    ))
+}
+
+/// Who this host is and what it serves.
+struct Host {
+    name: String,
+    ssh: String,
+    repos: Vec<RepoInfo>,
+}
+
+/// `--repo` (repeatable), else the current repo.
+fn repos(ctx: &Context) -> anyhow::Result<Vec<RepoInfo>> {
+    if ctx.global.repos.is_empty() {
+        return Ok(vec![ctx.repo()?.clone()]);
+    }
+    let mut out: Vec<RepoInfo> = Vec::new();
+    for p in &ctx.global.repos {
+        let r = crate::lanes::repo::find(p)
+            .map_err(|e| anyhow::anyhow!("--repo {}: {e}", p.display()))?;
+        if let Some(same) = out.iter().find(|o| o.name == r.name && o.path != r.path) {
+            anyhow::bail!(
+                "--repo {} and {} have the same name {:?}: rows are keyed by host, repo name and label, so serve them from different hosts",
+                same.path.display(),
+                r.path.display(),
+                r.name
+            );
+        }
+        if !out.iter().any(|o| o.path == r.path) {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+async fn serve(ctx: &Context, args: &ServeArgs, host: Host) -> anyhow::Result<ExitCode> {
+    let cfg = &ctx.config.nats;
+    let url = crate::config::secrets::redact_url(&cfg.url);
+    let client = crate::spine::nats::connect(cfg).await?;
+    let replicas = usize::try_from(args.replicas).unwrap_or(1);
+    let buckets = fleet::open_or_create(&client, &url, replicas).await?;
+    let mut publisher = publish::Publisher::new(buckets, &url, &host.name).await?;
+    let (_service, mut requests) = service::serve(&client, &host.name)
+        .await
+        .map_err(|e| anyhow::anyhow!("NATS at {url}: {e}"))?;
+    let wake = wake_socket();
+    let store = Arc::new(std::sync::Mutex::new(SqliteStore::open(
+        &SqliteStore::default_path(),
+    )?));
+    let host = Arc::new(host);
+    say(format_args!(
+        "helios serve: host {} publishing {} repo(s) ({}) to NATS at {url}; heartbeat every {} s",
+        host.name,
+        host.repos.len(),
+        host.repos
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        args.heartbeat
+    ));
+    let mut scan = tokio::time::interval(Duration::from_secs(args.scan));
+    let mut beat = tokio::time::interval(Duration::from_secs(args.heartbeat));
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    scan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut buf = vec![0u8; crate::store::wake::DATAGRAM_MAX];
+    loop {
+        tokio::select! {
+            _ = scan.tick() => sync(&mut publisher, &host, &store).await,
+            _ = beat.tick() => heartbeat(&publisher, &host, args.heartbeat, false).await,
+            Ok(_) = recv(wake.as_ref(), &mut buf) => sync(&mut publisher, &host, &store).await,
+            Some(req) = requests.next() => {
+                answer(req, &host).await;
+                // The change is published now, not at the next scan.
+                sync(&mut publisher, &host, &store).await;
+            }
+            _ = tokio::signal::ctrl_c() => break,
+            _ = term.recv() => break,
+        }
+    }
+    // Rows stay: other consoles show this host stopped, with the age of its data.
+    heartbeat(&publisher, &host, args.heartbeat, true).await;
+    say(format_args!("helios serve: host {} stopped", host.name));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The wake socket hooks reach, so a state they record is published at once. Without one,
+/// states arrive with the next scan (said in the log).
+fn wake_socket() -> Option<tokio::net::UnixDatagram> {
+    let bound = crate::store::wake::WakeSocket::bind(&crate::store::wake::dir()).and_then(|w| {
+        w.socket.set_nonblocking(true)?;
+        let sock = w.socket.try_clone()?;
+        // The socket file must live as long as serve: leak the guard's path removal to
+        // process exit, where the next writer sweeps it (connection refused).
+        std::mem::forget(w);
+        tokio::net::UnixDatagram::from_std(sock)
+    });
+    match bound {
+        Ok(s) => Some(s),
+        Err(e) => {
+            warn(format_args!(
+                "helios serve: no wake socket ({e}); hook states are published at the next scan"
+            ));
+            None
+        }
+    }
+}
+
+async fn recv(sock: Option<&tokio::net::UnixDatagram>, buf: &mut [u8]) -> std::io::Result<usize> {
+    match sock {
+        Some(s) => s.recv(buf).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Look at every repo's lanes and states, and publish what changed.
+async fn sync(
+    publisher: &mut publish::Publisher,
+    host: &Arc<Host>,
+    store: &Arc<std::sync::Mutex<SqliteStore>>,
+) {
+    let (h, s) = (Arc::clone(host), Arc::clone(store));
+    let rows = tokio::task::spawn_blocking(move || rows(&h, &s)).await;
+    let rows = match rows {
+        Ok(Some(r)) => r,
+        // A repo that could not be read keeps its rows as they were.
+        Ok(None) => return,
+        Err(e) => {
+            tracing::error!("the lane scan failed: {e}");
+            return;
+        }
+    };
+    let done = publisher.sync(rows, &now()).await;
+    if done.put + done.deleted + done.failed > 0 {
+        tracing::info!(
+            "published {} rows, deleted {}, {} failed",
+            done.put,
+            done.deleted,
+            done.failed
+        );
+    }
+}
+
+/// Every repo's rows; `None` when a repo's lanes could not be read (its rows stay as they are
+/// rather than be deleted on a passing error).
+fn rows(host: &Host, store: &std::sync::Mutex<SqliteStore>) -> Option<Vec<LaneRow>> {
+    let mut out = Vec::new();
+    for repo in &host.repos {
+        let lanes = match crate::lanes::discover(&repo.path) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!("reading the lanes of {}: {e}", repo.path.display());
+                return None;
+            }
+        };
+        let states = if let Ok(s) = store.lock() {
+            crate::store::lane_state::states_of(&s, &lanes)
+        } else {
+            tracing::error!("the journal's lock is poisoned; states left out");
+            vec![None; lanes.len()]
+        };
+        for (lane, state) in lanes.iter().zip(&states) {
+            out.push(publish::row(
+                &host.name,
+                &host.ssh,
+                &repo.name,
+                lane,
+                state.as_ref(),
+            ));
+        }
+    }
+    Some(out)
+}
+
+async fn heartbeat(publisher: &publish::Publisher, host: &Host, interval: u64, stopped: bool) {
+    let beat = HostBeat {
+        host: host.name.clone(),
+        at: now(),
+        interval_secs: interval,
+        lanes: publisher.len(),
+        repos: host.repos.iter().map(|r| r.name.clone()).collect(),
+        stopped,
+    };
+    if let Err(e) = publisher.beat(&beat).await {
+        warn(format_args!("helios serve: {e}"));
+    }
+}
+
+/// Carry out one request on a blocking thread (par and git run there) and answer it.
+async fn answer(req: service::Incoming, host: &Arc<Host>) {
+    let reply = match &req.request {
+        Err(e) => LaneReply {
+            ok: false,
+            message: e.clone(),
+            host: host.name.clone(),
+        },
+        Ok(r) => {
+            let (h, r) = (Arc::clone(host), r.clone());
+            tokio::task::spawn_blocking(move || act(&h, &r))
+                .await
+                .unwrap_or_else(|e| LaneReply {
+                    ok: false,
+                    message: format!("the request failed on {}: {e}", host.name),
+                    host: host.name.clone(),
+                })
+        }
+    };
+    tracing::info!("request answered: ok {} {}", reply.ok, reply.message);
+    req.answer(&reply).await;
+}
+
+fn act(host: &Host, req: &crate::model::fleet::LaneRequest) -> LaneReply {
+    let Some(repo) = host.repos.iter().find(|r| r.name == req.repo) else {
+        return LaneReply {
+            ok: false,
+            message: format!(
+                "host {} serves no repo named {:?} (it serves {})",
+                host.name,
+                req.repo,
+                host.repos
+                    .iter()
+                    .map(|r| r.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            host: host.name.clone(),
+        };
+    };
+    if let Err(e) = crate::model::label::validate(&req.label) {
+        return LaneReply {
+            ok: false,
+            message: e.to_string(),
+            host: host.name.clone(),
+        };
+    }
+    // Each request journals through its own connection, as a CLI command would.
+    match SqliteStore::open(&SqliteStore::default_path()) {
+        Ok(store) => crate::commands::lane::act_for(store, repo, &host.name, req),
+        Err(e) => LaneReply {
+            ok: false,
+            message: format!(
+                "not done on {}: its audit journal cannot be opened ({e})",
+                host.name
+            ),
+            host: host.name.clone(),
+        },
+    }
+}
+
+fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|e| {
+            tracing::error!("formatting the time: {e}");
+            String::new()
+        })
+}

@@ -1,0 +1,427 @@
+//! Lanes on many machines, with the real parts: a 3-node nats-server cluster (JetStream,
+//! replicas 3) on loopback ports, four `helios serve` standing for four hosts (each its own
+//! host name, state directory, tmux server and par state, with real par lanes), and a fifth
+//! world standing for the machine a user watches from. Kill a NATS node, kill a host's serve,
+//! and check what `helios lane ls --all-hosts --json` says; act on a remote lane through its
+//! host's service; and a read-only NATS account that may watch but not act.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "support/servers.rs"]
+mod servers;
+mod support;
+
+use std::io::Write as _;
+use std::process::{Child, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+use servers::{NatsCluster, NatsServer, http_get};
+use support::{World, require, wait_until, wait_until_or};
+
+/// A running `helios serve`, killed in Drop.
+struct Serve {
+    child: Option<Child>,
+    log: std::path::PathBuf,
+}
+
+impl Serve {
+    fn start(world: &World, host: &str, url: &str, extra: &[&str]) -> Self {
+        let log = world.path(&format!("serve-{host}.log"));
+        let child = world
+            .helios()
+            .args(["serve", "--host", host, "--heartbeat", "1", "--scan", "1"])
+            .args(extra)
+            .env("NATS_URL", url)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Self {
+            child: Some(child),
+            log,
+        }
+    }
+
+    /// SIGKILL: no last heartbeat, no goodbye.
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+
+    fn log(&self) -> String {
+        support::read(&self.log)
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn new_lane(world: &World, label: &str) {
+    let out = world
+        .helios()
+        .args(["lane", "new", label])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "lane new {label}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `helios lane ls --all-hosts --json` from `world`, against `url`, as `user` when given.
+fn all_hosts(world: &World, url: &str) -> Result<Vec<Value>, String> {
+    let out = world
+        .helios()
+        .args(["lane", "ls", "--all-hosts", "--json"])
+        .env("NATS_URL", url)
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    Ok(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+fn rows_of<'a>(rows: &'a [Value], host: &str) -> Vec<&'a Value> {
+    rows.iter().filter(|r| r["host"] == host).collect()
+}
+
+fn helios_ok(world: &World, url: &str, args: &[&str]) -> Output {
+    let out = world
+        .helios()
+        .args(args)
+        .env("NATS_URL", url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "helios {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The journal's events of `world` as JSON.
+fn events(world: &World) -> Vec<Value> {
+    let out = world.helios().args(["events", "--json"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn four_hosts_on_a_three_node_cluster_survive_a_lost_node_and_a_killed_host() {
+    require("tmux");
+    require("par");
+    let mut cluster = NatsCluster::start();
+    let url = cluster.url();
+    let hosts = ["h0", "h1", "h2", "h3"];
+    let worlds: Vec<World> = hosts.iter().map(|_| World::new("app")).collect();
+    for (i, w) in worlds.iter().enumerate() {
+        new_lane(w, &format!("a{i}"));
+        new_lane(w, &format!("b{i}"));
+    }
+    let mut serves: Vec<Serve> = hosts
+        .iter()
+        .zip(&worlds)
+        .map(|(h, w)| Serve::start(w, h, &url, &["--replicas", "3"]))
+        .collect();
+    let watcher = World::new("app");
+    let logs = |serves: &[Serve]| {
+        serves
+            .iter()
+            .map(Serve::log)
+            .collect::<Vec<_>>()
+            .join("\n---\n")
+    };
+    wait_until_or(
+        "every host's two lanes, fresh, in lane ls --all-hosts",
+        Duration::from_secs(60),
+        || {
+            all_hosts(&watcher, &url)
+                .is_ok_and(|r| r.len() == 8 && r.iter().all(|x| x["stale"] == false))
+        },
+        || logs(&serves),
+    );
+    let rows = all_hosts(&watcher, &url).unwrap();
+    for (i, h) in hosts.iter().enumerate() {
+        let mine = rows_of(&rows, h);
+        let labels: Vec<&str> = mine.iter().map(|r| r["label"].as_str().unwrap()).collect();
+        assert_eq!(labels, [format!("a{i}"), format!("b{i}")], "{rows:?}");
+        for r in mine {
+            assert_eq!(r["repo"], "app");
+            assert_eq!(r["status"], "alive");
+            assert_eq!(r["attach"]["ssh"], *h);
+            assert!(
+                r["session"].as_str().unwrap().starts_with("par-app-"),
+                "{r}"
+            );
+            assert!(r["age_secs"].as_u64().unwrap() < 60, "{r}");
+        }
+    }
+    // The buckets were made with three replicas.
+    let jsz = http_get(cluster.monitor_ports[0], "/jsz?streams=true&config=true");
+    for stream in ["KV_HELIOS_LANES", "KV_HELIOS_HOSTS"] {
+        let at = jsz
+            .find(&format!("\"name\": \"{stream}\""))
+            .unwrap_or_else(|| panic!("{stream} in {jsz}"));
+        assert!(
+            jsz[at..].contains("\"num_replicas\": 3"),
+            "{stream}: {}",
+            &jsz[at..]
+        );
+    }
+
+    // A hook's state on h1 reaches the bucket (through serve's wake socket or its next scan).
+    let wt = rows_of(&rows, "h1")[0]["worktree"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut hook = worlds[1]
+        .helios()
+        .args(["hook", "claude"])
+        .current_dir(&wt)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    hook.stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"session_id":"s","cwd":".","hook_event_name":"PermissionRequest","tool_name":"Bash","tool_input":{"command":"make deploy"}}"#)
+        .unwrap();
+    assert!(hook.wait().unwrap().success());
+    wait_until_or(
+        "h1's lane a1 waiting for permission in the bucket",
+        Duration::from_secs(20),
+        || {
+            all_hosts(&watcher, &url).is_ok_and(|r| {
+                r.iter().any(|x| {
+                    x["host"] == "h1"
+                        && x["label"] == "a1"
+                        && x["state"] == "waiting"
+                        && x["state_kind"] == "permission"
+                })
+            })
+        },
+        || logs(&serves),
+    );
+
+    // One NATS node lost: nothing a user sees changes, and acting still works.
+    cluster.kill(0);
+    let out = helios_ok(
+        &watcher,
+        &url,
+        &["lane", "new", "c2", "--host", "h2", "--remote-repo", "app"],
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("lane c2 created on h2"), "{said}");
+    wait_until_or(
+        "h2's new lane c2, and every host fresh, with a node down",
+        Duration::from_secs(30),
+        || {
+            all_hosts(&watcher, &url).is_ok_and(|r| {
+                r.len() == 9
+                    && r.iter().all(|x| x["stale"] == false)
+                    && r.iter().any(|x| x["host"] == "h2" && x["label"] == "c2")
+            })
+        },
+        || format!("{}\n{}", logs(&serves), cluster.log(1)),
+    );
+
+    // A host's serve killed: its rows stay, shown stale with their age; the others stay fresh.
+    serves[3].kill();
+    wait_until_or(
+        "h3 stale after its serve was killed",
+        Duration::from_secs(20),
+        || {
+            all_hosts(&watcher, &url).is_ok_and(|r| {
+                let h3 = rows_of(&r, "h3");
+                h3.len() == 2 && h3.iter().all(|x| x["stale"] == true)
+            })
+        },
+        || logs(&serves),
+    );
+    let rows = all_hosts(&watcher, &url).unwrap();
+    assert_eq!(rows.len(), 9, "{rows:?}");
+    for r in &rows {
+        assert_eq!(r["stale"] == true, r["host"] == "h3", "{r}");
+    }
+    // The table says so too.
+    let table = helios_ok(&watcher, &url, &["lane", "ls", "--all-hosts"]);
+    let table = String::from_utf8_lossy(&table.stdout);
+    let h3_line = table.lines().find(|l| l.starts_with("h3")).unwrap();
+    assert!(h3_line.contains("STALE"), "{table}");
+    assert!(
+        !table
+            .lines()
+            .filter(|l| l.starts_with("h1"))
+            .any(|l| l.contains("STALE")),
+        "{table}"
+    );
+}
+
+/// The least-privilege layout of README "Many machines", as a server config.
+fn accounts_config(dir: &std::path::Path) -> std::path::PathBuf {
+    let conf = dir.join("accounts.conf");
+    std::fs::write(&conf, include_str!("fixtures/nats/accounts.conf")).unwrap();
+    conf
+}
+
+#[test]
+fn a_read_only_account_can_watch_but_not_act_and_acts_are_journalled_on_both_sides() {
+    require("tmux");
+    require("par");
+    let tmp = tempfile::tempdir().unwrap();
+    let conf = accounts_config(tmp.path());
+    let nats = NatsServer::start(&["-c", conf.to_str().unwrap()]);
+    let as_user = |u: &str, p: &str| format!("nats://{u}:{p}@127.0.0.1:{}", nats.port);
+    let host = World::new("app");
+    new_lane(&host, "wt-1");
+    let serve = Serve::start(&host, "build-box", &as_user("serve", "serve-pw"), &[]);
+    let watcher = World::new("app");
+    let viewer = as_user("viewer", "viewer-pw");
+    wait_until_or(
+        "the viewer sees build-box's lane",
+        Duration::from_secs(30),
+        || all_hosts(&watcher, &viewer).is_ok_and(|r| r.len() == 1 && r[0]["label"] == "wt-1"),
+        || {
+            format!(
+                "{:?}\n{}\n{}",
+                all_hosts(&watcher, &viewer),
+                serve.log(),
+                nats.log()
+            )
+        },
+    );
+
+    // The viewer may not act: refused by the server, said in one line, exit 1, journalled.
+    let out = watcher
+        .helios()
+        .args([
+            "lane",
+            "send",
+            "wt-1",
+            "--host",
+            "build-box",
+            "--",
+            "echo",
+            "no",
+        ])
+        .env("NATS_URL", &viewer)
+        .env("USER", "vera")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("NATS refused this account"), "{err}");
+    assert!(err.contains("helios.svc.build-box.send"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let mine = events(&watcher);
+    assert!(
+        mine.iter().any(|e| e["action"] == "lane.text_sent"
+            && e["result"] == "error"
+            && e["actor"].as_str().unwrap().starts_with("vera@")),
+        "{mine:?}"
+    );
+    // Nothing reached the host.
+    assert!(
+        !events(&host)
+            .iter()
+            .any(|e| e["action"] == "lane.text_sent")
+    );
+
+    // The operator may: the line reaches the lane, and both journals name the operator.
+    let out = helios_ok(
+        &watcher,
+        &as_user("operator", "operator-pw"),
+        &[
+            "lane",
+            "send",
+            "wt-1",
+            "--host",
+            "build-box",
+            "--",
+            "echo",
+            "from-afar",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("sent to lane wt-1 on build-box"));
+    let there = events(&host);
+    let sent: Vec<&Value> = there
+        .iter()
+        .filter(|e| e["action"] == "lane.text_sent")
+        .collect();
+    assert_eq!(sent.len(), 1, "{there:?}");
+    assert_eq!(sent[0]["result"], "ok");
+    assert_eq!(sent[0]["detail"]["host"], "build-box");
+    let operator = sent[0]["actor"].as_str().unwrap().to_string();
+    assert!(
+        events(&watcher)
+            .iter()
+            .any(|e| e["action"] == "lane.text_sent"
+                && e["result"] == "ok"
+                && e["actor"] == operator.as_str()),
+        "the requesting side's journal names the same actor {operator}"
+    );
+    let rows = all_hosts(&watcher, &viewer).unwrap();
+    let session = rows[0]["session"].as_str().unwrap().to_string();
+    wait_until(
+        "the line in the lane's pane",
+        Duration::from_secs(10),
+        || {
+            let out = host.tmux(&["capture-pane", "-p", "-t", &format!("={session}:")]);
+            String::from_utf8_lossy(&out.stdout).contains("from-afar")
+        },
+    );
+
+    // A host that does not exist, and a lane that does not: one line each, exit 1.
+    let out = watcher
+        .helios()
+        .args(["lane", "send", "wt-1", "--host", "nowhere", "--", "x"])
+        .env("NATS_URL", as_user("operator", "operator-pw"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("no helios serve answers for host nowhere"),
+        "{err}"
+    );
+    let out = watcher
+        .helios()
+        .args(["lane", "rm", "nope", "--host", "build-box"])
+        .env("NATS_URL", as_user("operator", "operator-pw"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("on build-box") && err.contains("nope"),
+        "{err}"
+    );
+}
+
+#[test]
+fn all_hosts_without_any_host_or_server_is_one_clear_line() {
+    let world = World::new("app");
+    let nats = NatsServer::start(&[]);
+    let err = all_hosts(&world, &nats.url()).unwrap_err();
+    assert!(err.contains("no host publishes lanes"), "{err}");
+    assert!(err.contains("helios serve"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let port = support::free_port();
+    let err = all_hosts(&world, &format!("nats://127.0.0.1:{port}")).unwrap_err();
+    assert!(err.contains("unreachable"), "{err}");
+}
