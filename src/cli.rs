@@ -81,7 +81,8 @@ pub enum CommandArgs {
 /// `helios serve`
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// This host's name in the buckets (default: the OS host name).
+    /// This host's name in the buckets (default: HELIOS_HOST, else the OS host name; a
+    /// console leaves out the rows of its own HELIOS_HOST or host name).
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,
     /// How other machines reach this one with ssh (default: the host name).

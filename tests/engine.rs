@@ -124,6 +124,7 @@ fn rig(state: AppState, par: Arc<FakePar>) -> Rig {
         quiet: QUIET,
         integrations: None,
         lanes: par,
+        nats: helios::config::NatsConfig::default(),
     };
     Rig {
         engine: Engine::new(state, Ptys::default(), ctx),

@@ -9,6 +9,8 @@
 #[path = "support/servers.rs"]
 mod servers;
 mod support;
+#[path = "support/tui.rs"]
+mod tui;
 
 use std::io::Write as _;
 use std::process::{Child, Output, Stdio};
@@ -424,4 +426,211 @@ fn all_hosts_without_any_host_or_server_is_one_clear_line() {
     let port = support::free_port();
     let err = all_hosts(&world, &format!("nats://127.0.0.1:{port}")).unwrap_err();
     assert!(err.contains("unreachable"), "{err}");
+}
+
+/// A real OpenSSH server on a loopback port, with keys made for the test, and the client
+/// config that reaches it as host `alias`; stopped in Drop.
+struct Sshd {
+    child: Child,
+    /// The ssh client config file.
+    config: std::path::PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Sshd {
+    fn start(alias: &str) -> Self {
+        let sshd = std::path::Path::new("/usr/sbin/sshd");
+        assert!(
+            sshd.exists(),
+            "/usr/sbin/sshd is missing: run the tests with scripts/test.sh, which installs openssh-server"
+        );
+        require("ssh-keygen");
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for (name, kind) in [("host_key", "ed25519"), ("user_key", "ed25519")] {
+            let st = std::process::Command::new("ssh-keygen")
+                .args(["-q", "-t", kind, "-N", "", "-f"])
+                .arg(d.join(name))
+                .status()
+                .unwrap();
+            assert!(st.success(), "ssh-keygen {name}");
+        }
+        std::fs::copy(d.join("user_key.pub"), d.join("authorized_keys")).unwrap();
+        let port = support::free_port();
+        let user = String::from_utf8(
+            std::process::Command::new("id")
+                .arg("-un")
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap()
+        .trim()
+        .to_string();
+        let p = |f: &str| d.join(f).display().to_string();
+        std::fs::write(
+            d.join("sshd_config"),
+            format!(
+                "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nPidFile {}\nAuthorizedKeysFile {}\nStrictModes no\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nAllowUsers {user}\n",
+                p("host_key"),
+                p("sshd.pid"),
+                p("authorized_keys")
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("ssh_config"),
+            format!(
+                "Host {alias}\n  HostName 127.0.0.1\n  Port {port}\n  User {user}\n  IdentityFile {}\n  IdentitiesOnly yes\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n  BatchMode yes\n",
+                p("user_key")
+            ),
+        )
+        .unwrap();
+        let child = std::process::Command::new(sshd)
+            .args(["-D", "-e", "-f"])
+            .arg(d.join("sshd_config"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(d.join("sshd.log")).unwrap())
+            .spawn()
+            .unwrap();
+        let s = Self {
+            child,
+            config: d.join("ssh_config"),
+            dir,
+        };
+        wait_until_or(
+            "sshd to listen",
+            Duration::from_secs(20),
+            || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+            || s.log(),
+        );
+        s
+    }
+
+    fn log(&self) -> String {
+        support::read(&self.dir.path().join("sshd.log"))
+    }
+
+    /// Where the console's ssh keeps its shared connections.
+    fn control_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("cm")
+    }
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_console_shows_every_hosts_lanes_and_opens_one_over_a_real_ssh() {
+    require("tmux");
+    require("par");
+    require("ssh");
+    let nats = NatsServer::start(&[]);
+    let sshd = Sshd::start("box-ssh");
+    let host = World::new("app");
+    new_lane(&host, "wt-1");
+    let serve = Serve::start(&host, "box", &nats.url(), &["--ssh", "box-ssh"]);
+    // The watcher's user config names the ssh command: the test's client config, and one
+    // shared connection per host.
+    let watcher = World::new("app");
+    std::fs::create_dir_all(sshd.control_dir()).unwrap();
+    let cm = sshd.control_dir().join("%C");
+    std::fs::create_dir_all(watcher.path("config/helios")).unwrap();
+    std::fs::write(
+        watcher.path("config/helios/config.toml"),
+        format!(
+            "[lanes]\nssh = [\"ssh\", \"-F\", {:?}, \"-o\", \"ControlMaster=auto\", \"-o\", \"ControlPath={}\", \"-o\", \"ControlPersist=60\"]\n",
+            sshd.config.display().to_string(),
+            cm.display()
+        ),
+    )
+    .unwrap();
+    let mut tui = tui::Tui::start(&watcher, &[("NATS_URL", &nats.url())]);
+    wait_until_or(
+        "the console to list box's lane",
+        Duration::from_secs(30),
+        || tui.contents().contains("box/wt-1"),
+        || format!("{}\n{}", tui.contents(), serve.log()),
+    );
+    assert!(tui.contents().contains("ssh"), "{}", tui.contents());
+    // Its tile says how to open it; nothing connects before that.
+    assert!(
+        tui.contents().contains("Enter opens its terminal over ssh"),
+        "{}",
+        tui.contents()
+    );
+    assert!(
+        std::fs::read_dir(sshd.control_dir())
+            .unwrap()
+            .next()
+            .is_none()
+    );
+
+    // Enter opens it: ssh to the host, tmux attach there; keys reach the lane. The list holds
+    // this repo's own lane too (`app`), sorted first: select the last one, box/wt-1.
+    tui.wait_for("the local lane listed too", "app", Duration::from_secs(20));
+    tui.keys(b":lane.select_last\r");
+    tui.keys(b"\r");
+    tui.wait_for("box/wt-1 focused", "FOCUS", Duration::from_secs(20));
+    tui.keys(b"echo from-the-console-$((6*7))\r");
+    let session = all_hosts(&watcher, &nats.url()).unwrap()[0]["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_until_or(
+        "the line typed in the console to run in the remote lane",
+        Duration::from_secs(30),
+        || {
+            let out = host.tmux(&["capture-pane", "-p", "-t", &format!("={session}:")]);
+            String::from_utf8_lossy(&out.stdout).contains("from-the-console-42")
+        },
+        || format!("{}\n{}", tui.contents(), sshd.log()),
+    );
+    tui.wait_for(
+        "the lane's output in the console",
+        "from-the-console-42",
+        Duration::from_secs(20),
+    );
+    // The connection is a shared one: the next open reuses it.
+    assert!(
+        std::fs::read_dir(sshd.control_dir())
+            .unwrap()
+            .next()
+            .is_some(),
+        "no ControlMaster socket"
+    );
+
+    // A hook's state on the host shows in the console (pushed through the bucket).
+    let wt = all_hosts(&watcher, &nats.url()).unwrap()[0]["worktree"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut hook = host
+        .helios()
+        .args(["hook", "claude"])
+        .current_dir(&wt)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    hook.stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"session_id":"s","cwd":".","hook_event_name":"PermissionRequest","tool_name":"Bash","tool_input":{"command":"make deploy"}}"#)
+        .unwrap();
+    assert!(hook.wait().unwrap().success());
+    tui.wait_for(
+        "box's lane waiting in the console",
+        "permission",
+        Duration::from_secs(20),
+    );
+
+    // The host's serve killed: the lane stays, marked stale.
+    drop(serve);
+    tui.keys(b"\x1b");
+    tui.wait_for("box's lane shown stale", "stale", Duration::from_secs(20));
+    assert!(tui.contents().contains("box/wt-1"), "{}", tui.contents());
 }

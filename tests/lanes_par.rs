@@ -87,6 +87,7 @@ fn ptys(
         colors: helios::pty::QueryColors::default(),
         clipboard: false,
         osc_tap: None,
+        ssh: Vec::new(),
     };
     (PortablePtys::new(config, tx), rx)
 }

@@ -36,6 +36,7 @@ fn ptys_keeping(
         colors: QueryColors::light(),
         clipboard: false,
         osc_tap: None,
+        ssh: Vec::new(),
     };
     (PortablePtys::new(config, tx), rx)
 }

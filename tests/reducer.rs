@@ -592,6 +592,7 @@ async fn keystrokes_in_focus_wait_for_their_echo_to_draw() {
         quiet: std::time::Duration::from_secs(20),
         integrations: None,
         lanes: std::sync::Arc::new(helios::lanes::ops::ParLanes),
+        nats: helios::config::NatsConfig::default(),
     };
     let mut engine = Engine::new(state, Recorder::default(), ctx);
     engine.handle(Action::Focus);

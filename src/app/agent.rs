@@ -74,6 +74,10 @@ pub fn on_screens(
     obs: Vec<ScreenObservation>,
 ) -> Vec<Effect> {
     state.clock = Some(state.clock.map_or(at, |c| c.max(at)));
+    // Remote lanes age with the clock: a host whose heartbeat is overdue turns stale.
+    if !state.fleet.rows.is_empty() {
+        crate::app::fleet::merge(state);
+    }
     for o in obs {
         let Some(l) = state.lane_mut(&o.lane) else {
             continue;
@@ -241,7 +245,8 @@ pub fn decide(state: &mut AppState, id: &LaneId) -> Vec<Effect> {
     let (Some(now), timing) = (state.clock, state.timing) else {
         return Vec::new();
     };
-    let Some(l) = state.lane_mut(id) else {
+    // A remote lane's state is its host's (app::fleet), never decided here.
+    let Some(l) = state.lane_mut(id).filter(|l| l.remote.is_none()) else {
         return Vec::new();
     };
     let mut inputs = l.agent.inputs.clone();

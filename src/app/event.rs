@@ -83,6 +83,8 @@ pub enum Event {
     JournalHistory { events: Vec<AuditEvent> },
     /// The audit journal could not be written: actions are refused until it can.
     JournalFailed { error: String },
+    /// Lanes on other machines (the watch of the JetStream buckets).
+    Fleet(crate::app::fleet::FleetEvent),
     /// NATS monitor and forwarder events.
     Nats(crate::app::nats::NatsEvent),
     /// Temporal monitor events.

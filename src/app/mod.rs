@@ -6,6 +6,7 @@ pub mod command;
 pub mod effect;
 pub mod event;
 pub mod events;
+pub mod fleet;
 pub mod help;
 pub mod keymap;
 pub mod keys;

@@ -119,6 +119,15 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Action::Attach { lane } | Action::Restart { lane }
+            if state.lane(&lane).is_some_and(|l| l.remote.is_some()) =>
+        {
+            state.flash(
+                FlashLevel::Error,
+                &format!("{lane} runs on another machine: Enter opens its terminal over ssh"),
+            );
+            Vec::new()
+        }
         Action::Attach { lane } => vec![Effect::Attach { lane }],
         Action::Restart { lane } => restart(state, lane),
         Action::ToggleExplain => {
@@ -213,8 +222,18 @@ fn create_lane(
 /// (`Event::UnsavedChecked`), naming the work.
 fn ask_remove(state: &mut AppState, lane: crate::model::LaneId) -> Vec<Effect> {
     state.mode = Mode::Normal;
-    if state.lane(&lane).is_none() {
+    let Some(l) = state.lane(&lane) else {
         state.flash(FlashLevel::Error, &format!("no lane named {lane}"));
+        return Vec::new();
+    };
+    if let Some(host) = l.info.remote_host() {
+        // Its host checks for unsaved work and refuses, naming it.
+        state.mode = Mode::Confirm(Confirm {
+            question: format!(
+                "Remove lane {lane} on {host}? Its helios serve refuses it if it holds unsaved work."
+            ),
+            on_yes: Box::new(Action::RemoveLane { lane, force: false }),
+        });
         return Vec::new();
     }
     state.flash(
@@ -436,14 +455,37 @@ fn focus_selected(state: &mut AppState) -> Vec<Effect> {
         // is shown in its zellij pane (focus is recorded when that worked).
         return vec![Effect::FocusZellijPane { lane: id }];
     }
+    let mut effects = Vec::new();
+    if let Some(lane) = state.lane(&id).filter(|l| l.remote.is_some()) {
+        // A remote lane's terminal opens on its first focus: `ssh -t HOST tmux attach`.
+        if !matches!(
+            lane.info.source,
+            crate::model::LaneSource::Remote {
+                session: Some(_),
+                ..
+            }
+        ) {
+            let host = lane.info.remote_host().unwrap_or_default().to_string();
+            flash(
+                state,
+                FlashLevel::Error,
+                &format!(
+                    "{id} is a plain worktree on {host}: it has no terminal to open from here"
+                ),
+            );
+            return Vec::new();
+        }
+        effects.extend(crate::app::fleet::open(state, &id));
+    }
     state.focused = Some(id.clone());
     state.mode = Mode::Focus;
-    vec![Effect::Record {
+    effects.push(Effect::Record {
         action: AuditAction::LaneFocused.as_str().into(),
         lane: Some(id),
         ok: true,
         detail: json!({}),
-    }]
+    });
+    effects
 }
 
 fn open_prompt(state: &mut AppState, kind: PromptKind) -> Vec<Effect> {

@@ -63,6 +63,8 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
                     None => Lane::new(info),
                 })
                 .collect();
+            // Lanes on other machines come from the buckets, not from discovery.
+            next.extend(state.lanes.iter().filter(|l| l.remote.is_some()).cloned());
             sort_lanes(&mut next);
             state.lanes = next;
             if state
@@ -102,6 +104,7 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
             }
             effects
         }
+        Event::Fleet(ev) => crate::app::fleet::on_fleet(state, ev),
         Event::DiscoveryFailed { error } => {
             flash(state, FlashLevel::Error, &error);
             Vec::new()

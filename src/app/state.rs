@@ -60,6 +60,8 @@ pub struct AppState {
     pub explaining: Option<LaneId>,
     /// How to tell helios's terminal that a lane started waiting (`[attention] notify`).
     pub notify: crate::config::AttentionNotify,
+    /// Every host's lanes, from the JetStream buckets.
+    pub fleet: crate::app::fleet::FleetView,
 }
 
 pub use crate::model::lane::RepoInfo;
@@ -81,6 +83,8 @@ pub struct Lane {
     pub search: Option<crate::app::search::Search>,
     /// The agent's state and what it was decided from.
     pub agent: crate::app::agent::AgentView,
+    /// A lane on another machine (`LaneSource::Remote`): its host and how current its data is.
+    pub remote: Option<crate::app::fleet::RemoteView>,
 }
 
 impl Lane {
@@ -99,6 +103,7 @@ impl Lane {
             scroll: 0,
             search: None,
             agent: crate::app::agent::AgentView::default(),
+            remote: None,
         }
     }
 
@@ -249,6 +254,7 @@ impl AppState {
             timing: crate::agent::Timing::default(),
             explaining: None,
             notify: crate::config::AttentionNotify::Off,
+            fleet: crate::app::fleet::FleetView::default(),
         }
     }
 

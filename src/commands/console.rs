@@ -72,6 +72,8 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
     let outcome = rt.block_on(async {
         let integrations = crate::integrations::start(ctx, &tx, &journal);
         let mut state = AppState::new(repo.clone(), Instant::now());
+        // This machine's own rows in the lane bucket are its local lanes: not shown twice.
+        state.fleet.local_host = crate::config::actor::host_name();
         state.compact = ctx.global.compact;
         state.timing.quiet = std::time::Duration::from_secs(ctx.config.attention.quiet_secs.max(1));
         state.notify = ctx.config.attention.notify;
@@ -95,6 +97,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
             quiet: std::time::Duration::from_secs(ctx.config.attention.quiet_secs.max(1)),
             integrations: Some(integrations),
             lanes: std::sync::Arc::new(crate::lanes::ops::ParLanes),
+            nats: ctx.config.nats.clone(),
         };
         load_history(tx.clone());
         drop(tx);

@@ -77,7 +77,7 @@ pub fn write_all_hosts(
         let age = if f.age_secs == u64::MAX {
             "unknown age".to_string()
         } else {
-            format!("{} old", short_secs(f.age_secs))
+            format!("{} old", crate::ui::age(f.age_secs))
         };
         let data = if f.stale {
             format!("STALE, {age}")
@@ -89,7 +89,7 @@ pub fn write_all_hosts(
             .as_deref()
             .and_then(crate::model::fleet::parse_time)
             .map_or_else(String::new, |t| {
-                short_secs(u64::try_from((now - t).whole_seconds()).unwrap_or(0))
+                crate::ui::age(u64::try_from((now - t).whole_seconds()).unwrap_or(0))
             });
         writeln!(
             out,
@@ -106,16 +106,6 @@ pub fn write_all_hosts(
         )?;
     }
     Ok(())
-}
-
-/// `90` -> `1m`, like the console's ages.
-fn short_secs(s: u64) -> String {
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m", s / 60),
-        3600..86_400 => format!("{}h", s / 3600),
-        _ => format!("{}d", s / 86_400),
-    }
 }
 
 /// `helios lane new|rm|send --host HOST`: journal the request, ask the host, journal its answer,

@@ -484,7 +484,7 @@ fn par_lane(
     let lane = crate::lanes::discover::find(repo, name)?;
     match lane.source {
         LaneSource::Par { session } => Ok((session, lane.worktree)),
-        LaneSource::Worktree => Err(LaneError::NotPar {
+        LaneSource::Worktree | LaneSource::Remote { .. } => Err(LaneError::NotPar {
             label: name.to_string(),
             what: what.to_string(),
         }),

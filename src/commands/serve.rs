@@ -21,11 +21,9 @@ use crate::store::sqlite::SqliteStore;
 pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let repos = repos(ctx)?;
     let host = match &args.host {
-        Some(h) if !h.trim().is_empty() => h.clone(),
-        Some(_) => anyhow::bail!("--host is empty: give this host a name"),
-        None => gethostname::gethostname().into_string().map_err(|_| {
-            anyhow::anyhow!("the OS host name is not UTF-8: name this host with --host NAME")
-        })?,
+        Some(h) if h.trim().is_empty() => anyhow::bail!("--host is empty: give this host a name"),
+        Some(h) => h.clone(),
+        None => crate::config::actor::host_name(),
     };
     let ssh = args.ssh.clone().unwrap_or_else(|| host.clone());
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -17,12 +17,25 @@ pub fn actor_for(user: Option<String>) -> String {
         .filter(|u| !u.trim().is_empty())
         .or_else(|| whoami::username().ok().filter(|u| !u.is_empty()))
         .unwrap_or_else(|| "unknown".into());
-    let host = gethostname::gethostname()
+    format!("{user}@{}", os_host())
+}
+
+/// The OS host name (`localhost` when it has none, or none in UTF-8).
+fn os_host() -> String {
+    gethostname::gethostname()
         .into_string()
         .ok()
         .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".into());
-    format!("{user}@{host}")
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// This machine's name among many (`helios serve --host`, and the rows the console takes as
+/// its own): `HELIOS_HOST`, else the OS host name.
+pub fn host_name() -> String {
+    std::env::var("HELIOS_HOST")
+        .ok()
+        .filter(|h| !h.trim().is_empty())
+        .unwrap_or_else(os_host)
 }
 
 #[cfg(test)]

@@ -76,6 +76,9 @@ pub struct LanesConfig {
     pub tmux_client: TmuxClient,
     /// Whether a lane may set the clipboard of the terminal helios runs in (OSC 52).
     pub clipboard: LaneClipboard,
+    /// The ssh command that opens a lane on another machine (`ssh -t HOST tmux attach` is
+    /// added); the default shares one connection per host (ControlMaster).
+    pub ssh: Vec<String>,
 }
 
 /// `[lanes] clipboard`: what helios does when a program in a lane sets the clipboard (OSC 52).
@@ -109,6 +112,17 @@ impl Default for LanesConfig {
             shell: None,
             tmux_client: TmuxClient::Attach,
             clipboard: LaneClipboard::Refuse,
+            ssh: [
+                "ssh",
+                "-o",
+                "ControlMaster=auto",
+                "-o",
+                "ControlPath=~/.ssh/helios-%C",
+                "-o",
+                "ControlPersist=10m",
+            ]
+            .map(String::from)
+            .to_vec(),
         }
     }
 }

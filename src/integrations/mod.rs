@@ -38,6 +38,8 @@ pub fn start(ctx: &Context, events: &EventSender, journal: &JournalHandle) -> In
             journal,
         ));
     }
+    // Every host's lanes (`helios serve` on each machine), pushed by a KV watch.
+    tokio::spawn(fleet::watch::run(ctx.config.nats.clone(), events.clone()));
     Integrations {
         nats: nats::start(ctx, events.clone(), journal.clone()),
         temporal: temporal::start(ctx, events.clone(), journal.clone()),

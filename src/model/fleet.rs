@@ -64,6 +64,35 @@ pub struct Attach {
     pub ssh: String,
     /// The tmux session.
     pub session: String,
+    /// The tmux server's socket there, when not the default (`TMUX_TMPDIR` or `-L` set).
+    #[serde(default)]
+    pub socket: Option<String>,
+}
+
+/// The argv that opens a remote lane's terminal: `ssh` (the configured command, at least the
+/// program) with `-t DEST`, then tmux's attach for the host's shell, each word quoted for it
+/// (ssh hands the words to the remote shell as one string).
+pub fn attach_argv(ssh: &[String], dest: &str, session: &str, socket: Option<&str>) -> Vec<String> {
+    let mut argv: Vec<String> = if ssh.is_empty() {
+        vec!["ssh".into()]
+    } else {
+        ssh.to_vec()
+    };
+    // `--` keeps a destination that starts with `-` from being read as an option.
+    argv.extend(["-t".into(), "--".into(), dest.to_string()]);
+    let mut remote = vec!["tmux".to_string()];
+    if let Some(s) = socket {
+        remote.extend(["-S".into(), s.to_string()]);
+    }
+    remote.extend([
+        "attach-session".into(),
+        "-f".into(),
+        "ignore-size".into(),
+        "-t".into(),
+        format!("={session}"),
+    ]);
+    argv.push(shell_words::join(&remote));
+    argv
 }
 
 /// A host's heartbeat.
@@ -313,6 +342,25 @@ mod tests {
             }
         );
         assert_eq!(freshness(None, "garbage", now).age_secs, u64::MAX);
+    }
+
+    #[test]
+    fn the_remote_attach_quotes_what_the_remote_shell_reads() {
+        let argv = attach_argv(&[], "box", "par-a b;x", Some("/tmp/t s/default"));
+        assert_eq!(argv[..4], ["ssh", "-t", "--", "box"]);
+        assert_eq!(
+            shell_words::split(&argv[4]).unwrap(),
+            [
+                "tmux",
+                "-S",
+                "/tmp/t s/default",
+                "attach-session",
+                "-f",
+                "ignore-size",
+                "-t",
+                "=par-a b;x"
+            ]
+        );
     }
 
     #[test]

@@ -37,6 +37,19 @@ pub enum LaneSource {
     Par { session: String },
     /// A plain git worktree: helios owns a shell PTY in it; it ends when helios quits.
     Worktree,
+    /// A lane on another machine, as its `helios serve` publishes it: opened with
+    /// `ssh -t <ssh> tmux [-S <socket>] attach -t =<session>`. Nothing local acts on it.
+    Remote {
+        /// The host's name.
+        host: String,
+        /// The ssh destination.
+        ssh: String,
+        /// Its tmux session there (`None`: a plain worktree there, which has no terminal to open).
+        session: Option<String>,
+        /// The tmux socket there, when that host's tmux does not use the default one.
+        #[serde(default)]
+        socket: Option<String>,
+    },
 }
 
 /// What discovery knows about a lane (from par's state file or `git worktree list`).
@@ -65,14 +78,24 @@ impl LaneInfo {
             (LaneSource::Worktree, _) => "worktree",
             (LaneSource::Par { .. }, true) => "alive",
             (LaneSource::Par { .. }, false) => "missing",
+            (LaneSource::Remote { .. }, _) => "remote",
         }
     }
 
-    /// The tmux session name, for par lanes.
+    /// The host of a lane on another machine.
+    pub fn remote_host(&self) -> Option<&str> {
+        match &self.source {
+            LaneSource::Remote { host, .. } => Some(host),
+            _ => None,
+        }
+    }
+
+    /// The tmux session name, for par lanes (on this machine: a remote lane's session is not
+    /// one local tmux can reach).
     pub fn session(&self) -> Option<&str> {
         match &self.source {
             LaneSource::Par { session } => Some(session),
-            LaneSource::Worktree => None,
+            LaneSource::Worktree | LaneSource::Remote { .. } => None,
         }
     }
 

@@ -40,6 +40,8 @@ pub struct PtyConfig {
     /// osc-tap`) to catch OSC 9/777 notifications, which tmux 3.3 keeps from attached clients.
     /// `None` (tests that drive lanes without the binary): not done.
     pub osc_tap: Option<std::path::PathBuf>,
+    /// The ssh command for lanes on other machines (`[lanes] ssh`).
+    pub ssh: Vec<String>,
 }
 
 impl PtyConfig {
@@ -59,6 +61,7 @@ impl PtyConfig {
             colors: QueryColors::default(),
             clipboard: lanes.clipboard == crate::config::LaneClipboard::Allow,
             osc_tap: None,
+            ssh: lanes.ssh.clone(),
         }
     }
 }
@@ -285,6 +288,22 @@ impl PortablePtys {
                 c
             }
             LaneSource::Worktree => CommandBuilder::new(&self.config.shell),
+            LaneSource::Remote {
+                ssh,
+                session,
+                socket,
+                ..
+            } => {
+                let argv = crate::model::fleet::attach_argv(
+                    &self.config.ssh,
+                    ssh,
+                    session.as_deref().unwrap_or_default(),
+                    socket.as_deref(),
+                );
+                let mut c = CommandBuilder::new(&argv[0]);
+                c.args(&argv[1..]);
+                c
+            }
         };
         // The agents in the lanes get none of helios's own credentials.
         crate::config::secrets::scrub_env(|name| cmd.env_remove(name));
@@ -296,7 +315,15 @@ impl PortablePtys {
         for (k, v) in &self.config.env {
             cmd.env(k, v);
         }
-        cmd.cwd(&lane.worktree);
+        // A remote lane's worktree is a path on its host.
+        match &lane.source {
+            LaneSource::Remote { .. } => {
+                if let Some(home) = std::env::var_os("HOME") {
+                    cmd.cwd(home);
+                }
+            }
+            _ => cmd.cwd(&lane.worktree),
+        }
         cmd
     }
 
@@ -316,6 +343,7 @@ impl PortablePtys {
             LaneSource::Par { .. } if control.is_some() => "tmux -C attach".to_string(),
             LaneSource::Par { .. } => "tmux attach".to_string(),
             LaneSource::Worktree => self.config.shell.clone(),
+            LaneSource::Remote { ssh, .. } => format!("ssh {ssh}"),
         };
         let err = |message: String| PtyError::Spawn {
             lane: lane.id.clone(),

@@ -53,6 +53,8 @@ pub struct EngineCtx {
     pub integrations: Option<Integrations>,
     /// Lane create, send and remove: par's CLI ([`crate::lanes::ops::ParLanes`]), or a double.
     pub lanes: Arc<dyn LaneOps>,
+    /// The NATS connection settings: requests to other machines' `helios serve`.
+    pub nats: crate::config::NatsConfig,
 }
 
 /// State, PTYs and the effect interpreter.
@@ -290,8 +292,14 @@ impl<B: PtyBackend> Engine<B> {
             // every lane; a second tmux client per lane would only fight over window sizes.
             Effect::SyncPtys if self.state.compact => {}
             Effect::SyncPtys => {
-                let infos: Vec<LaneInfo> =
-                    self.state.lanes.iter().map(|l| l.info.clone()).collect();
+                // Remote lanes have a terminal only once opened (each is an ssh connection).
+                let infos: Vec<LaneInfo> = self
+                    .state
+                    .lanes
+                    .iter()
+                    .filter(|l| l.remote.as_ref().is_none_or(|r| r.opened))
+                    .map(|l| l.info.clone())
+                    .collect();
                 for e in self.ptys.sync(&infos) {
                     let lane = match &e {
                         crate::pty::PtyError::Spawn { lane, .. }
@@ -367,12 +375,12 @@ impl<B: PtyBackend> Engine<B> {
     }
 
     /// Run a par command on a blocking thread; record it and report back.
-    fn par_task(
+    fn par_task<E: std::fmt::Display>(
         &self,
         action: AuditAction,
         lane: LaneId,
         detail: serde_json::Value,
-        run: impl FnOnce(&Path) -> Result<String, LaneError> + Send + 'static,
+        run: impl FnOnce(&Path) -> Result<String, E> + Send + 'static,
     ) {
         let repo = self.state.repo.path.clone();
         let events = self.ctx.events.clone();
@@ -425,7 +433,7 @@ impl<B: PtyBackend> Engine<B> {
         self.par_task(AuditAction::LaneCreated, lane, detail, move |repo| {
             let session =
                 crate::lanes::ops::create(&*ops, repo, &label, base.as_deref(), cmd.as_deref())?;
-            Ok(format!("lane {label} created (tmux session {session})"))
+            Ok::<_, LaneError>(format!("lane {label} created (tmux session {session})"))
         });
     }
 
@@ -459,6 +467,9 @@ impl<B: PtyBackend> Engine<B> {
     }
 
     fn remove_lane(&mut self, lane: LaneId, force: bool) {
+        if self.state.lane(&lane).is_some_and(|l| l.remote.is_some()) {
+            return self.ask_host(lane, crate::model::fleet::LaneOp::Rm { force });
+        }
         let Some(info) = self.removable(&lane) else {
             return;
         };
@@ -471,7 +482,7 @@ impl<B: PtyBackend> Engine<B> {
             json!({ "force": force }),
             move |repo| {
                 let lost = ops.remove(repo, &info, force)?;
-                Ok(if lost.is_empty() {
+                Ok::<_, LaneError>(if lost.is_empty() {
                     format!("lane {label} removed")
                 } else {
                     format!("lane {label} removed; discarded {}", lost.summary())
@@ -483,8 +494,21 @@ impl<B: PtyBackend> Engine<B> {
     fn send_line(&mut self, target: SendTarget, text: String) {
         let lanes: Vec<LaneInfo> = match &target {
             SendTarget::Lane(l) => self.lane_info(l).into_iter().collect(),
-            SendTarget::All => self.state.lanes.iter().map(|l| l.info.clone()).collect(),
+            // `all` is this machine's lanes: a line to every host's lanes is one too many.
+            SendTarget::All => self
+                .state
+                .lanes
+                .iter()
+                .filter(|l| l.remote.is_none())
+                .map(|l| l.info.clone())
+                .collect(),
         };
+        if let [one] = lanes.as_slice()
+            && one.remote_host().is_some()
+        {
+            let op = crate::model::fleet::LaneOp::Send { text };
+            return self.ask_host(one.id.clone(), op);
+        }
         if let SendTarget::Lane(l) = &target
             && lanes.is_empty()
         {
@@ -525,7 +549,51 @@ impl<B: PtyBackend> Engine<B> {
         let ops = Arc::clone(&self.ctx.lanes);
         self.par_task(AuditAction::LaneTextSent, lane, detail, move |repo| {
             ops.send(repo, &par_target, &text)?;
-            Ok(format!("sent to {par_target}"))
+            Ok::<_, LaneError>(format!("sent to {par_target}"))
+        });
+    }
+
+    /// Act on a lane of another machine: a request to its host's `helios serve` (journalled
+    /// here first, and there with this console's actor), answered as a lane command.
+    fn ask_host(&mut self, lane: LaneId, op: crate::model::fleet::LaneOp) {
+        use crate::model::fleet::{LaneOp, LaneRequest};
+        let Some(view) = self.state.lane(&lane).and_then(|l| l.remote.clone()) else {
+            return;
+        };
+        let action = match op {
+            LaneOp::New { .. } => AuditAction::LaneCreated,
+            LaneOp::Rm { .. } => AuditAction::LaneRemoved,
+            LaneOp::Send { .. } => AuditAction::LaneTextSent,
+        };
+        let detail = json!({ "host": view.host, "via": "nats" });
+        let req = LaneRequest {
+            actor: self.ctx.actor.clone(),
+            repo: view.repo.clone(),
+            label: view.label.clone(),
+            op,
+        };
+        let nats = self.ctx.nats.clone();
+        let handle = tokio::runtime::Handle::current();
+        self.par_task(action, lane, detail, move |_| {
+            handle.block_on(async {
+                let (client, mut errors) = crate::spine::nats::connect_reporting(&nats)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let reply = crate::integrations::fleet::service::ask(
+                    &client,
+                    &mut errors,
+                    &view.host,
+                    &req,
+                    crate::integrations::fleet::service::ASK_TIMEOUT,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                if reply.ok {
+                    Ok(reply.message)
+                } else {
+                    Err(reply.message)
+                }
+            })
         });
     }
 

@@ -62,7 +62,9 @@ fn first_line<'a>(lane: &Lane, theme: &Theme, width: usize) -> Line<'a> {
         (None, _) => state_glyph(lane, theme),
     };
     // par lanes live in tmux and outlive helios; plain worktree lanes are helios's own shells.
-    let kind = if lane.info.is_durable() {
+    let kind = if lane.remote.is_some() {
+        "ssh"
+    } else if lane.info.is_durable() {
         "tmux"
     } else {
         "shell"
@@ -82,7 +84,18 @@ fn first_line<'a>(lane: &Lane, theme: &Theme, width: usize) -> Line<'a> {
 fn second_line<'a>(lane: &Lane, ctx: &Ctx<'_>, width: usize) -> Line<'a> {
     let theme = ctx.theme;
     let mut spans = vec![Span::raw("  ")];
-    let line = crate::app::agent::list_line(lane, ctx.state.clock, width.saturating_sub(2));
+    let mut room = width.saturating_sub(2);
+    // A remote lane's data is as old as its host's last heartbeat: stale says so first.
+    if let Some(r) = lane.remote.as_ref().filter(|r| r.stale) {
+        let word = if r.age_secs == u64::MAX {
+            "stale ".to_string()
+        } else {
+            format!("stale {} ", age(r.age_secs))
+        };
+        room = room.saturating_sub(word.len());
+        spans.push(Span::styled(word, theme.warn));
+    }
+    let line = crate::app::agent::list_line(lane, ctx.state.clock, room);
     if let Some(line) = &line {
         let style = if lane.attention.is_some() {
             theme.attention

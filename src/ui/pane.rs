@@ -126,7 +126,9 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
     if !drawn {
         let why = no_screen_reason(lane);
         frame.render_widget(
-            Paragraph::new(Line::from(Span::styled(why, theme.dim))).block(block),
+            Paragraph::new(Line::from(Span::styled(why, theme.dim)))
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .block(block),
             area,
         );
     }
@@ -232,12 +234,29 @@ fn color(c: vt::Color) -> Color {
     }
 }
 
-fn no_screen_reason(lane: &Lane) -> &'static str {
+fn no_screen_reason(lane: &Lane) -> String {
+    if let Some(r) = &lane.remote {
+        let stale = if r.stale {
+            format!(
+                "{}'s data is STALE ({} old). ",
+                r.host,
+                crate::ui::age(r.age_secs)
+            )
+        } else {
+            String::new()
+        };
+        return shown(&if r.opened {
+            format!("{stale}connecting over ssh to {}…", r.host)
+        } else {
+            format!("{stale}on {}: Enter opens its terminal over ssh", r.host)
+        });
+    }
     match lane.status {
         LaneStatus::Missing => "tmux session is gone; press r to re-read lanes",
         LaneStatus::Exited => "the lane's process has exited",
         LaneStatus::Running | LaneStatus::Idle => "connecting…",
     }
+    .to_string()
 }
 
 /// The pane area when no lane is selected.

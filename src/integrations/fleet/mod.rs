@@ -6,6 +6,7 @@
 
 pub mod publish;
 pub mod service;
+pub mod watch;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -126,19 +127,32 @@ pub async fn open_or_create(
     })
 }
 
-/// Every live key of a bucket with its value and the server's time of writing, read once
-/// through a watch of the last value per key (one round of messages, not a request per key).
+/// Every live key of a bucket with its value, read once through a watch of the last value per
+/// key (one round of messages, not a request per key).
 pub async fn read_all(
     store: &kv::Store,
     url: &str,
 ) -> Result<HashMap<String, Vec<u8>>, FleetError> {
+    Ok(read_and_watch(store, url).await?.0)
+}
+
+/// [`read_all`], and the watch that goes on from there: every change after the content read.
+pub async fn read_and_watch(
+    store: &kv::Store,
+    url: &str,
+) -> Result<(HashMap<String, Vec<u8>>, kv::Watch), FleetError> {
     let fail = |what: &str, reason: String| FleetError::JetStream {
         url: url.to_string(),
         what: what.to_string(),
         reason,
     };
     let mut out = HashMap::new();
-    // An empty bucket sends nothing to a watch: ask how many messages it holds first.
+    // The watch starts first: a change made while the size is asked is not missed.
+    let mut watch = store
+        .watch_with_history(">")
+        .await
+        .map_err(|e| fail("watching the bucket", e.to_string()))?;
+    // An empty bucket sends nothing to a watch: ask how many messages it holds.
     let mut info_store = store.clone();
     let held = info_store
         .stream
@@ -148,24 +162,13 @@ pub async fn read_all(
         .state
         .messages;
     if held == 0 {
-        return Ok(out);
+        return Ok((out, watch));
     }
-    let mut watch = store
-        .watch_with_history(">")
-        .await
-        .map_err(|e| fail("watching the bucket", e.to_string()))?;
     let read = async {
         while let Some(entry) = watch.next().await {
             let entry = entry.map_err(|e| fail("reading the bucket", e.to_string()))?;
             let last = entry.delta == 0;
-            match entry.operation {
-                kv::Operation::Put => {
-                    out.insert(entry.key, entry.value.to_vec());
-                }
-                kv::Operation::Delete | kv::Operation::Purge => {
-                    out.remove(&entry.key);
-                }
-            }
+            apply(&mut out, entry);
             if last {
                 break;
             }
@@ -180,7 +183,19 @@ pub async fn read_all(
                 format!("no answer in {READ_TIMEOUT:?}"),
             )
         })??;
-    Ok(out)
+    Ok((out, watch))
+}
+
+/// One watched entry into a key-value map.
+fn apply(map: &mut HashMap<String, Vec<u8>>, entry: kv::Entry) {
+    match entry.operation {
+        kv::Operation::Put => {
+            map.insert(entry.key, entry.value.to_vec());
+        }
+        kv::Operation::Delete | kv::Operation::Purge => {
+            map.remove(&entry.key);
+        }
+    }
 }
 
 /// What the buckets hold: every host's rows and heartbeats, read once.

@@ -174,7 +174,18 @@ pub fn row(
         attach: lane.session().map(|s| crate::model::fleet::Attach {
             ssh: ssh.to_string(),
             session: s.to_string(),
+            socket: tmux_socket(),
         }),
         updated: String::new(),
     }
+}
+
+/// This host's tmux socket when it is not the default one (`TMUX_TMPDIR` set, as for a tmux
+/// server of its own): a remote attach must reach the same server par uses.
+fn tmux_socket() -> Option<String> {
+    let dir = std::env::var("TMUX_TMPDIR")
+        .ok()
+        .filter(|d| !d.is_empty())?;
+    let uid = rustix::process::getuid().as_raw();
+    Some(format!("{}/tmux-{uid}/default", dir.trim_end_matches('/')))
 }

@@ -169,7 +169,19 @@ pub fn lane_command(lane: &LaneInfo) -> Option<Vec<String>> {
             "-t".into(),
             crate::model::lane::tmux_target(session),
         ]),
-        LaneSource::Worktree => None,
+        LaneSource::Remote {
+            ssh,
+            session: Some(session),
+            socket,
+            ..
+        } => Some(crate::model::fleet::attach_argv(
+            &crate::config::LanesConfig::default().ssh,
+            ssh,
+            session,
+            socket.as_deref(),
+        )),
+        // A plain worktree here, or there: the pane's default shell.
+        LaneSource::Worktree | LaneSource::Remote { .. } => None,
     }
 }
 

@@ -1,0 +1,353 @@
+//! Lanes on other machines in the console: what the bucket watch reports (`FleetEvent`), kept
+//! in `FleetView`, and turned into lanes of the list (`LaneSource::Remote`, id `host/label`, or
+//! `host/repo/label` for another repo) whose state is the host's, never decided here. A remote
+//! lane has no terminal until it is opened (focused): then `ssh -t HOST tmux attach`.
+
+use std::collections::BTreeMap;
+
+use time::OffsetDateTime;
+
+use crate::agent::{LaneState, Source, Status};
+use crate::app::effect::Effect;
+use crate::app::state::{AppState, Attention, Lane, LaneStatus};
+use crate::model::fleet::{HostBeat, LaneRow, freshness};
+use crate::model::{GitCounts, LaneId, LaneInfo, LaneSource};
+
+/// What the watch of the buckets reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FleetEvent {
+    /// The whole content, read at (re)connection.
+    Loaded {
+        /// Every lane row, keyed by its bucket key.
+        rows: Vec<(String, LaneRow)>,
+        /// Every heartbeat.
+        beats: Vec<HostBeat>,
+    },
+    /// A row was written (`Some`) or deleted (`None`).
+    Row {
+        /// The bucket key.
+        key: String,
+        /// The row.
+        row: Option<Box<LaneRow>>,
+    },
+    /// A host beat.
+    Beat(HostBeat),
+    /// The buckets cannot be read: the remote lanes' states are unknown.
+    Unavailable {
+        /// Why, in one line.
+        error: String,
+    },
+}
+
+/// The console's copy of the buckets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FleetView {
+    /// This machine's host name: its own rows are its local lanes, not shown twice.
+    pub local_host: String,
+    /// Rows by bucket key.
+    pub rows: BTreeMap<String, LaneRow>,
+    /// Heartbeats by host.
+    pub beats: BTreeMap<String, HostBeat>,
+    /// Why the buckets cannot be read now (`None`: they can, or never tried).
+    pub error: Option<String>,
+    /// Whether the content was read at least once.
+    pub loaded: bool,
+}
+
+/// A remote lane as the list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteView {
+    /// The host.
+    pub host: String,
+    /// The repo there.
+    pub repo: String,
+    /// The lane's label there.
+    pub label: String,
+    /// Its data is not current: the heartbeat is overdue, or the buckets cannot be read.
+    pub stale: bool,
+    /// Seconds since the host last confirmed it (`u64::MAX`: unknown).
+    pub age_secs: u64,
+    /// Its terminal was asked for (the lane was focused): it has a PTY from then on.
+    pub opened: bool,
+}
+
+/// Take one report of the watch.
+pub fn on_fleet(state: &mut AppState, ev: FleetEvent) -> Vec<Effect> {
+    let f = &mut state.fleet;
+    match ev {
+        FleetEvent::Loaded { rows, beats } => {
+            f.rows = rows.into_iter().collect();
+            f.beats = beats.into_iter().map(|b| (b.host.clone(), b)).collect();
+            f.error = None;
+            f.loaded = true;
+        }
+        FleetEvent::Row { key, row: Some(r) } => {
+            f.rows.insert(key, *r);
+        }
+        FleetEvent::Row { key, row: None } => {
+            f.rows.remove(&key);
+        }
+        FleetEvent::Beat(b) => {
+            f.beats.insert(b.host.clone(), b);
+        }
+        FleetEvent::Unavailable { error } => {
+            // The rows stay, shown stale: a lost server is not a lost lane.
+            f.error = Some(error);
+        }
+    }
+    merge(state);
+    Vec::new()
+}
+
+/// Rebuild the remote lanes from the view, keeping each one's local parts (opened, scroll);
+/// called after every report, after discovery, and on the clock (staleness ages).
+pub fn merge(state: &mut AppState) {
+    let now = state.clock.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let f = &state.fleet;
+    let mut remote: Vec<Lane> = f
+        .rows
+        .values()
+        .filter(|r| r.host != f.local_host)
+        .map(|r| {
+            let id = remote_id(r, &state.repo.name);
+            let fresh = freshness(f.beats.get(&r.host), &r.updated, now);
+            let view = RemoteView {
+                host: r.host.clone(),
+                repo: r.repo.clone(),
+                label: r.label.clone(),
+                stale: fresh.stale || f.error.is_some(),
+                age_secs: fresh.age_secs,
+                opened: false,
+            };
+            let mut lane = state
+                .lanes
+                .iter()
+                .find(|l| l.id() == &id && l.remote.is_some())
+                .cloned()
+                .unwrap_or_else(|| Lane::new(info_of(r, id.clone())));
+            lane.info = info_of(r, id);
+            lane.status = LaneStatus::Idle;
+            let opened = lane.remote.as_ref().is_some_and(|v| v.opened);
+            lane.remote = Some(RemoteView { opened, ..view });
+            set_state(&mut lane, r);
+            lane
+        })
+        .collect();
+    state.lanes.retain(|l| l.remote.is_none());
+    state.lanes.append(&mut remote);
+    crate::app::on_event::sort_lanes(&mut state.lanes);
+    if state
+        .selected
+        .as_ref()
+        .is_none_or(|s| state.lane(s).is_none())
+    {
+        state.selected = state.lanes.first().map(|l| l.id().clone());
+    }
+    if state
+        .focused
+        .as_ref()
+        .is_some_and(|f| state.lane(f).is_none())
+    {
+        state.focused = None;
+        state.mode = crate::app::state::Mode::Normal;
+    }
+}
+
+/// `host/label`, or `host/repo/label` for a lane of another repo (labels hold no `/`).
+fn remote_id(r: &LaneRow, repo: &str) -> LaneId {
+    if r.repo == repo {
+        LaneId::new(format!("{}/{}", r.host, r.label))
+    } else {
+        LaneId::new(format!("{}/{}/{}", r.host, r.repo, r.label))
+    }
+}
+
+fn info_of(r: &LaneRow, id: LaneId) -> LaneInfo {
+    LaneInfo {
+        id,
+        branch: r.branch.clone(),
+        worktree: r.worktree.clone().into(),
+        source: LaneSource::Remote {
+            host: r.host.clone(),
+            ssh: r
+                .attach
+                .as_ref()
+                .map_or_else(|| r.host.clone(), |a| a.ssh.clone()),
+            session: r.attach.as_ref().map(|a| a.session.clone()),
+            socket: r.attach.as_ref().and_then(|a| a.socket.clone()),
+        },
+        session_alive: r.status == "alive",
+        git: GitCounts {
+            dirty: r.dirty,
+            ahead: r.ahead,
+            behind: r.behind,
+            base: r.base.clone(),
+        },
+    }
+}
+
+/// The host's state for the lane, and attention from it as for a local lane.
+fn set_state(lane: &mut Lane, r: &LaneRow) {
+    let state = r.state.as_deref().and_then(|name| {
+        Some(LaneState {
+            status: Status::parse(name, r.state_kind.as_deref())?,
+            since: r
+                .state_since
+                .as_deref()
+                .and_then(crate::model::fleet::parse_time)?,
+            source: r
+                .state_source
+                .as_deref()
+                .and_then(Source::parse)
+                .unwrap_or(Source::Screen),
+            reason: r.state_reason.clone().unwrap_or_default(),
+        })
+    });
+    lane.agent.why = format!("reported by {}'s helios serve", r.host);
+    lane.attention = state
+        .as_ref()
+        .filter(|s| s.status.needs_human())
+        .map(|s| Attention::Agent(s.status));
+    lane.agent.state = state;
+}
+
+/// Open a remote lane's terminal (on focus): from now on it has a PTY.
+pub fn open(state: &mut AppState, id: &LaneId) -> Vec<Effect> {
+    let Some(view) = state.lane_mut(id).and_then(|l| l.remote.as_mut()) else {
+        return Vec::new();
+    };
+    if view.opened {
+        return Vec::new();
+    }
+    view.opened = true;
+    vec![Effect::SyncPtys]
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::model::RepoInfo;
+
+    fn row(host: &str, label: &str, state: Option<&str>) -> LaneRow {
+        LaneRow {
+            host: host.into(),
+            repo: "app".into(),
+            label: label.into(),
+            branch: Some(label.into()),
+            worktree: format!("/w/{label}"),
+            session: Some(format!("par-app-{label}")),
+            status: "alive".into(),
+            dirty: 0,
+            base: None,
+            ahead: 1,
+            behind: 0,
+            state: state.map(String::from),
+            state_kind: state.map(|_| "permission".into()),
+            state_since: Some("2026-12-02T10:00:00Z".into()),
+            state_source: Some("hook:claude".into()),
+            state_reason: Some("Bash: make deploy".into()),
+            attach: Some(crate::model::fleet::Attach {
+                ssh: host.into(),
+                session: format!("par-app-{label}"),
+                socket: None,
+            }),
+            updated: "2026-12-02T10:00:00Z".into(),
+        }
+    }
+
+    fn beat(host: &str, at: &str) -> HostBeat {
+        HostBeat {
+            host: host.into(),
+            at: at.into(),
+            interval_secs: 2,
+            lanes: 1,
+            repos: vec!["app".into()],
+            stopped: false,
+        }
+    }
+
+    fn state() -> AppState {
+        let mut s = AppState::new(
+            RepoInfo {
+                path: "/r".into(),
+                name: "app".into(),
+            },
+            std::time::Instant::now(),
+        );
+        s.fleet.local_host = "me".into();
+        s.clock = crate::model::fleet::parse_time("2026-12-02T10:00:01Z");
+        s
+    }
+
+    #[test]
+    fn remote_rows_become_lanes_with_the_hosts_state_and_staleness() {
+        let mut s = state();
+        let mut other = row("h2", "b", None);
+        other.repo = "web".into();
+        on_fleet(
+            &mut s,
+            FleetEvent::Loaded {
+                rows: vec![
+                    ("h1.app.a".into(), row("h1", "a", Some("waiting"))),
+                    ("h2.web.b".into(), other),
+                    ("me.app.c".into(), row("me", "c", None)),
+                ],
+                beats: vec![beat("h1", "2026-12-02T10:00:00Z")],
+            },
+        );
+        let ids: Vec<&str> = s.lanes.iter().map(|l| l.id().as_str()).collect();
+        // Waiting first; this host's own row is its local lane, not shown twice.
+        assert_eq!(ids, ["h1/a", "h2/web/b"]);
+        let a = &s.lanes[0];
+        assert_eq!(
+            a.attention,
+            Some(Attention::Agent(
+                Status::parse("waiting", Some("permission")).unwrap()
+            ))
+        );
+        assert!(!a.remote.as_ref().unwrap().stale);
+        assert_eq!(
+            a.info.session(),
+            None,
+            "no local tmux acts on a remote session"
+        );
+        // h2 has no heartbeat: stale.
+        assert!(s.lanes[1].remote.as_ref().unwrap().stale);
+
+        // The clock moves past h1's heartbeat: stale, still listed.
+        s.clock = crate::model::fleet::parse_time("2026-12-02T10:00:09Z");
+        merge(&mut s);
+        assert!(s.lanes[0].remote.as_ref().unwrap().stale);
+        assert_eq!(s.lanes.len(), 2);
+
+        // Opened stays across reports; a deleted row goes.
+        assert_eq!(open(&mut s, &LaneId::new("h1/a")), vec![Effect::SyncPtys]);
+        on_fleet(&mut s, FleetEvent::Beat(beat("h1", "2026-12-02T10:00:09Z")));
+        assert!(
+            s.lane(&LaneId::new("h1/a"))
+                .unwrap()
+                .remote
+                .as_ref()
+                .unwrap()
+                .opened
+        );
+        on_fleet(
+            &mut s,
+            FleetEvent::Row {
+                key: "h2.web.b".into(),
+                row: None,
+            },
+        );
+        assert_eq!(s.lanes.len(), 1);
+
+        // A lost server: the rows stay, stale.
+        on_fleet(
+            &mut s,
+            FleetEvent::Unavailable {
+                error: "down".into(),
+            },
+        );
+        assert!(s.lanes[0].remote.as_ref().unwrap().stale);
+    }
+}
