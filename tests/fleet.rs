@@ -604,6 +604,42 @@ fn a_console_shows_every_hosts_lanes_and_opens_one_over_a_real_ssh() {
         "no ControlMaster socket"
     );
 
+    // Out of focus, the palette acts on the remote lane through its host's helios serve: a
+    // line sent, and a lane created there, each journalled there with this console's actor.
+    tui.keys(b"\x07");
+    tui.keys(b":lane send box/wt-1 echo via-$((2+3))\r");
+    wait_until_or(
+        "the palette's line to run in the remote lane",
+        Duration::from_secs(30),
+        || {
+            let out = host.tmux(&["capture-pane", "-p", "-t", &format!("={session}:")]);
+            String::from_utf8_lossy(&out.stdout).contains("via-5")
+        },
+        || tui.contents(),
+    );
+    tui.keys(b":lane new c9 --host box\r");
+    tui.wait_for(
+        "box's new lane in the list",
+        "box/c9",
+        Duration::from_secs(30),
+    );
+    let there = events(&host);
+    for action in ["lane.text_sent", "lane.created"] {
+        let e = there
+            .iter()
+            .find(|e| e["action"] == action && e["detail"]["via"] == "nats")
+            .unwrap_or_else(|| panic!("{action} in {there:?}"));
+        assert_eq!(e["result"], "ok", "{e}");
+        assert!(e["actor"].as_str().unwrap().contains('@'), "{e}");
+    }
+    let here = events(&watcher);
+    assert!(
+        here.iter().any(|e| e["action"] == "lane.created"
+            && e["result"] == "ok"
+            && e["detail"]["host"] == "box"),
+        "{here:?}"
+    );
+
     // A hook's state on the host shows in the console (pushed through the bucket).
     let wt = all_hosts(&watcher, &nats.url()).unwrap()[0]["worktree"]
         .as_str()
@@ -630,7 +666,25 @@ fn a_console_shows_every_hosts_lanes_and_opens_one_over_a_real_ssh() {
 
     // The host's serve killed: the lane stays, marked stale.
     drop(serve);
-    tui.keys(b"\x1b");
     tui.wait_for("box's lane shown stale", "stale", Duration::from_secs(20));
     assert!(tui.contents().contains("box/wt-1"), "{}", tui.contents());
+}
+
+#[test]
+fn a_console_without_nats_shows_its_own_lanes_and_says_the_others_are_unknown() {
+    let world = World::new("app");
+    let closed = format!("nats://127.0.0.1:{}", support::free_port());
+    let tui = tui::Tui::start(&world, &[("NATS_URL", &closed)]);
+    tui.wait_for("the local lane", "app", Duration::from_secs(20));
+    tui.wait_for(
+        "the list saying other hosts are unknown",
+        "other hosts unknown",
+        Duration::from_secs(30),
+    );
+    let shown = tui.contents();
+    assert!(
+        shown.contains(" app ") && shown.contains("shell"),
+        "{shown}"
+    );
+    assert!(shown.contains("is unreachable"), "{shown}");
 }

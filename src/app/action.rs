@@ -27,6 +27,13 @@ pub enum Action {
         base: Option<String>,
         cmd: Option<String>,
     },
+    /// Create a lane on another machine, through its `helios serve`.
+    CreateOnHost {
+        host: String,
+        label: String,
+        base: Option<String>,
+        cmd: Option<String>,
+    },
     /// Ask to confirm, then remove the selected lane.
     PromptRemove,
     /// Remove a lane now (already confirmed); with `force` even when it holds unsaved work.

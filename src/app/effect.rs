@@ -25,6 +25,15 @@ pub enum Effect {
         base: Option<String>,
         cmd: Option<String>,
     },
+    /// Ask a host's `helios serve` to create, remove or send to one of its lanes; `lane` is
+    /// the console's name for it (the result comes back as a lane command).
+    AskHost {
+        lane: LaneId,
+        host: String,
+        repo: String,
+        label: String,
+        op: crate::model::fleet::LaneOp,
+    },
     /// Find out what removing a lane would lose (its commits not in its base, its uncommitted
     /// and untracked files); answered with `Event::UnsavedChecked`.
     CheckUnsaved { lane: LaneId },

@@ -52,6 +52,19 @@ pub struct FleetView {
     pub error: Option<String>,
     /// Whether the content was read at least once.
     pub loaded: bool,
+    /// The user pointed helios at a NATS server: other hosts are expected, and not reaching
+    /// them is worth saying (a console without NATS stays quiet about it).
+    pub expected: bool,
+}
+
+impl FleetView {
+    /// What the lane list says about other hosts when it cannot know them: `None` when it can,
+    /// or when nobody expects any.
+    pub fn unknown(&self) -> Option<&str> {
+        self.error
+            .as_deref()
+            .filter(|_| self.expected || self.loaded)
+    }
 }
 
 /// A remote lane as the list shows it.
@@ -93,6 +106,12 @@ pub fn on_fleet(state: &mut AppState, ev: FleetEvent) -> Vec<Effect> {
         FleetEvent::Unavailable { error } => {
             // The rows stay, shown stale: a lost server is not a lost lane.
             f.error = Some(error);
+            if let Some(e) = f
+                .unknown()
+                .map(|e| format!("other hosts' lanes unknown: {e}"))
+            {
+                state.flash(crate::app::state::FlashLevel::Error, &e);
+            }
         }
     }
     merge(state);

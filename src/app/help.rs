@@ -94,7 +94,7 @@ pub fn lines(keymap: &Keymap) -> Vec<HelpLine> {
     out.push(fixed("ctrl-w", "delete a word (also alt-backspace)"));
     out.push(HelpLine::Heading("palette (:)"));
     for cmd in [
-        "lane new NAME [--base REF] [--cmd CMD]",
+        "lane new NAME [--host HOST] [--base REF] [--cmd CMD]",
         "lane rm|attach NAME",
         "lane send NAME|all TEXT",
         "events [lane=L] [action=P] [result=ok|error]",

@@ -75,6 +75,29 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             )
         }
         Action::CreateLane { label, base, cmd } => create_lane(state, label, base, cmd),
+        Action::CreateOnHost {
+            host,
+            label,
+            base,
+            cmd,
+        } => {
+            state.mode = Mode::Normal;
+            if let Err(e) = crate::model::label::validate(&label) {
+                state.flash(FlashLevel::Error, &e.to_string());
+                return Vec::new();
+            }
+            state.flash(
+                FlashLevel::Info,
+                &format!("asking {host} to create lane {label}…"),
+            );
+            vec![Effect::AskHost {
+                lane: crate::model::LaneId::new(format!("{host}/{label}")),
+                host,
+                repo: state.repo.name.clone(),
+                label,
+                op: crate::model::fleet::LaneOp::New { base, cmd },
+            }]
+        }
         Action::PromptRemove => {
             let Some(lane) = state.selected.clone() else {
                 state.flash(FlashLevel::Error, "no lane selected");

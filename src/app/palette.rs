@@ -106,18 +106,23 @@ fn parse_events(args: &[&str]) -> Result<Action, String> {
 }
 
 fn parse_lane(words: &[&str], state: &AppState) -> Result<Action, String> {
-    const USAGE: &str = "usage: lane new NAME [--base REF] [--cmd CMD] | lane rm NAME | lane send NAME|all TEXT… | lane attach NAME";
+    const USAGE: &str = "usage: lane new NAME [--host HOST] [--base REF] [--cmd CMD] | lane rm NAME | lane send NAME|all TEXT… | lane attach NAME";
     let sub = words.get(1).copied().ok_or(USAGE)?;
     let name = words.get(2).copied();
     match sub {
         "new" => {
-            let label = name.ok_or("usage: lane new NAME [--base REF] [--cmd CMD]")?;
-            let (mut base, mut cmd) = (None, None);
+            let label =
+                name.ok_or("usage: lane new NAME [--host HOST] [--base REF] [--cmd CMD]")?;
+            let (mut base, mut cmd, mut host) = (None, None, None);
             let mut i = 3;
             while i < words.len() {
                 match words[i] {
                     "--base" => {
                         base = Some(words.get(i + 1).ok_or("--base needs a REF")?.to_string());
+                        i += 2;
+                    }
+                    "--host" => {
+                        host = Some(words.get(i + 1).ok_or("--host needs a HOST")?.to_string());
                         i += 2;
                     }
                     "--cmd" => {
@@ -133,10 +138,18 @@ fn parse_lane(words: &[&str], state: &AppState) -> Result<Action, String> {
                     other => return Err(format!("unexpected `{other}` after lane new {label}")),
                 }
             }
-            Ok(Action::CreateLane {
-                label: label.to_string(),
-                base,
-                cmd,
+            Ok(match host {
+                Some(host) => Action::CreateOnHost {
+                    host,
+                    label: label.to_string(),
+                    base,
+                    cmd,
+                },
+                None => Action::CreateLane {
+                    label: label.to_string(),
+                    base,
+                    cmd,
+                },
             })
         }
         "rm" => Ok(Action::AskRemove {

@@ -321,6 +321,13 @@ impl<B: PtyBackend> Engine<B> {
             }
             Effect::DiscoverLanes => self.discover(),
             Effect::CreateLane { label, base, cmd } => self.create_lane(label, base, cmd),
+            Effect::AskHost {
+                lane,
+                host,
+                repo,
+                label,
+                op,
+            } => self.ask(lane, host, repo, label, op),
             Effect::CheckUnsaved { lane } => self.check_unsaved(lane),
             Effect::RemoveLane { lane, force } => self.remove_lane(lane, force),
             Effect::SendLine { target, text } => self.send_line(target, text),
@@ -556,20 +563,32 @@ impl<B: PtyBackend> Engine<B> {
     /// Act on a lane of another machine: a request to its host's `helios serve` (journalled
     /// here first, and there with this console's actor), answered as a lane command.
     fn ask_host(&mut self, lane: LaneId, op: crate::model::fleet::LaneOp) {
-        use crate::model::fleet::{LaneOp, LaneRequest};
         let Some(view) = self.state.lane(&lane).and_then(|l| l.remote.clone()) else {
             return;
         };
+        self.ask(lane, view.host, view.repo, view.label, op);
+    }
+
+    /// [`Self::ask_host`] for a host, repo and label (a lane that may not exist yet).
+    fn ask(
+        &mut self,
+        lane: LaneId,
+        host: String,
+        repo: String,
+        label: String,
+        op: crate::model::fleet::LaneOp,
+    ) {
+        use crate::model::fleet::{LaneOp, LaneRequest};
         let action = match op {
             LaneOp::New { .. } => AuditAction::LaneCreated,
             LaneOp::Rm { .. } => AuditAction::LaneRemoved,
             LaneOp::Send { .. } => AuditAction::LaneTextSent,
         };
-        let detail = json!({ "host": view.host, "via": "nats" });
+        let detail = json!({ "host": host, "via": "nats" });
         let req = LaneRequest {
             actor: self.ctx.actor.clone(),
-            repo: view.repo.clone(),
-            label: view.label.clone(),
+            repo,
+            label,
             op,
         };
         let nats = self.ctx.nats.clone();
@@ -582,7 +601,7 @@ impl<B: PtyBackend> Engine<B> {
                 let reply = crate::integrations::fleet::service::ask(
                     &client,
                     &mut errors,
-                    &view.host,
+                    &host,
                     &req,
                     crate::integrations::fleet::service::ASK_TIMEOUT,
                 )

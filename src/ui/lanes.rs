@@ -23,6 +23,10 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
         format!(" lanes {}/{} ", visible.len(), state.lanes.len()),
         theme.title,
     )];
+    if state.fleet.unknown().is_some() {
+        // The local lanes are all here; the other machines' are not known right now.
+        title.push(Span::styled("other hosts unknown (NATS) ", theme.warn));
+    }
     if !state.filter.is_empty() {
         title.push(Span::styled(
             format!("/{} ", shown(&state.filter)),

@@ -41,6 +41,9 @@ pub enum FleetError {
         /// The bucket missing.
         bucket: String,
     },
+    /// The connection failed (the NATS error says where and what to do).
+    #[error("{0}")]
+    Nats(String),
     /// Anything else JetStream said.
     #[error("NATS JetStream at {url}: {what}: {reason}")]
     JetStream {

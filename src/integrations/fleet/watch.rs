@@ -48,11 +48,7 @@ async fn watch(cfg: &NatsConfig, events: &EventSender) -> Result<(), FleetError>
     let url = crate::config::secrets::redact_url(&cfg.url);
     let client = crate::spine::nats::connect(cfg)
         .await
-        .map_err(|e| FleetError::JetStream {
-            url: url.clone(),
-            what: "connecting".into(),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| FleetError::Nats(e.to_string()))?;
     let buckets = open(&client, &url).await?;
     let ((rows, mut row_watch), (beats, mut beat_watch)) = tokio::try_join!(
         read_and_watch(&buckets.lanes, &url),
