@@ -557,11 +557,15 @@ fn a_console_shows_every_hosts_lanes_and_opens_one_over_a_real_ssh() {
         || format!("{}\n{}", tui.contents(), serve.log()),
     );
     assert!(tui.contents().contains("ssh"), "{}", tui.contents());
-    // Its tile says how to open it; nothing connects before that.
-    assert!(
-        tui.contents().contains("Enter opens its terminal over ssh"),
-        "{}",
-        tui.contents()
+    // Enter opens it: ssh to the host, tmux attach there; keys reach the lane. The list holds
+    // this repo's own lane too (`app`), sorted first: select the last one, box/wt-1.
+    tui.wait_for("the local lane listed too", "app", Duration::from_secs(20));
+    tui.keys(b":lane.select_last\r");
+    // Its pane says how to open it; nothing connects before that.
+    tui.wait_for(
+        "box/wt-1's pane",
+        "Enter opens its terminal over ssh",
+        Duration::from_secs(20),
     );
     assert!(
         std::fs::read_dir(sshd.control_dir())
@@ -569,11 +573,6 @@ fn a_console_shows_every_hosts_lanes_and_opens_one_over_a_real_ssh() {
             .next()
             .is_none()
     );
-
-    // Enter opens it: ssh to the host, tmux attach there; keys reach the lane. The list holds
-    // this repo's own lane too (`app`), sorted first: select the last one, box/wt-1.
-    tui.wait_for("the local lane listed too", "app", Duration::from_secs(20));
-    tui.keys(b":lane.select_last\r");
     tui.keys(b"\r");
     tui.wait_for("box/wt-1 focused", "FOCUS", Duration::from_secs(20));
     tui.keys(b"echo from-the-console-$((6*7))\r");
