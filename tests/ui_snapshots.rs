@@ -527,3 +527,29 @@ fn grid_with_screens(
     }
     (st, screens)
 }
+
+/// A long list draws only what fits, scrolled as the list scrolls: from the top, or with the
+/// selected lane last.
+#[test]
+fn a_long_lane_list_draws_the_window_around_the_selection() {
+    let labels: Vec<String> = (0..60).map(|i| format!("lane-{i:02}")).collect();
+    let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+    let (mut st, _) = state_with(&refs, (100, 24));
+    let screens = FakeScreens::default();
+    let top = draw(&st, &km(), &screens);
+    assert!(top.contains("lane-00") && !top.contains("lane-40"), "{top}");
+    st.selected = Some(helios::model::LaneId::new("lane-40"));
+    let down = draw(&st, &km(), &screens);
+    assert!(
+        down.contains("lane-40") && !down.contains("lane-00"),
+        "{down}"
+    );
+    // The selected lane is the last one drawn, as before.
+    let last = down
+        .lines()
+        .filter_map(|l| l.split("lane-").nth(1))
+        .filter_map(|t| t.get(..2)?.parse::<u32>().ok())
+        .filter(|n| *n <= 59)
+        .max();
+    assert_eq!(last, Some(40), "{down}");
+}

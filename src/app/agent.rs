@@ -76,7 +76,7 @@ pub fn on_screens(
     state.clock = Some(state.clock.map_or(at, |c| c.max(at)));
     // Remote lanes age with the clock: a host whose heartbeat is overdue turns stale.
     if !state.fleet.rows.is_empty() {
-        crate::app::fleet::merge(state);
+        crate::app::fleet::refresh(state);
     }
     for o in obs {
         let Some(l) = state.lane_mut(&o.lane) else {

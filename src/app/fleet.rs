@@ -84,7 +84,8 @@ pub struct RemoteView {
     pub opened: bool,
 }
 
-/// Take one report of the watch.
+/// Take one report of the watch. A row changes one lane; a heartbeat or the clock only the
+/// staleness of lanes; the whole content rebuilds them all.
 pub fn on_fleet(state: &mut AppState, ev: FleetEvent) -> Vec<Effect> {
     let f = &mut state.fleet;
     match ev {
@@ -93,15 +94,25 @@ pub fn on_fleet(state: &mut AppState, ev: FleetEvent) -> Vec<Effect> {
             f.beats = beats.into_iter().map(|b| (b.host.clone(), b)).collect();
             f.error = None;
             f.loaded = true;
+            merge(state);
         }
         FleetEvent::Row { key, row: Some(r) } => {
-            f.rows.insert(key, *r);
+            let id = (r.host != f.local_host).then(|| remote_id(&r, &state.repo.name));
+            f.rows.insert(key.clone(), *r);
+            if let Some(id) = id {
+                upsert(state, &key, &id);
+            }
         }
         FleetEvent::Row { key, row: None } => {
-            f.rows.remove(&key);
+            if let Some(old) = f.rows.remove(&key) {
+                let id = remote_id(&old, &state.repo.name);
+                state.lanes.retain(|l| l.remote.is_none() || l.id() != &id);
+                settle(state);
+            }
         }
         FleetEvent::Beat(b) => {
             f.beats.insert(b.host.clone(), b);
+            refresh(state);
         }
         FleetEvent::Unavailable { error } => {
             // The rows stay, shown stale: a lost server is not a lost lane.
@@ -112,48 +123,90 @@ pub fn on_fleet(state: &mut AppState, ev: FleetEvent) -> Vec<Effect> {
             {
                 state.flash(crate::app::state::FlashLevel::Error, &e);
             }
+            refresh(state);
         }
     }
-    merge(state);
     Vec::new()
 }
 
-/// Rebuild the remote lanes from the view, keeping each one's local parts (opened, scroll);
-/// called after every report, after discovery, and on the clock (staleness ages).
+/// Rebuild the remote lanes from the view, keeping each one's local parts (opened, scroll).
 pub fn merge(state: &mut AppState) {
+    let (mut old, local): (Vec<Lane>, Vec<Lane>) = std::mem::take(&mut state.lanes)
+        .into_iter()
+        .partition(|l| l.remote.is_some());
+    let mut old: std::collections::HashMap<LaneId, Lane> =
+        old.drain(..).map(|l| (l.id().clone(), l)).collect();
+    state.lanes = local;
     let now = state.clock.unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let f = &state.fleet;
-    let mut remote: Vec<Lane> = f
-        .rows
-        .values()
-        .filter(|r| r.host != f.local_host)
-        .map(|r| {
-            let id = remote_id(r, &state.repo.name);
-            let fresh = freshness(f.beats.get(&r.host), &r.updated, now);
-            let view = RemoteView {
-                host: r.host.clone(),
-                repo: r.repo.clone(),
-                label: r.label.clone(),
-                stale: fresh.stale || f.error.is_some(),
-                age_secs: fresh.age_secs,
-                opened: false,
-            };
-            let mut lane = state
-                .lanes
-                .iter()
-                .find(|l| l.id() == &id && l.remote.is_some())
-                .cloned()
-                .unwrap_or_else(|| Lane::new(info_of(r, id.clone())));
-            lane.info = info_of(r, id);
-            lane.status = LaneStatus::Idle;
-            let opened = lane.remote.as_ref().is_some_and(|v| v.opened);
-            lane.remote = Some(RemoteView { opened, ..view });
-            set_state(&mut lane, r);
-            lane
-        })
-        .collect();
-    state.lanes.retain(|l| l.remote.is_none());
-    state.lanes.append(&mut remote);
+    for r in f.rows.values().filter(|r| r.host != f.local_host) {
+        let id = remote_id(r, &state.repo.name);
+        let mut lane = old
+            .remove(&id)
+            .unwrap_or_else(|| Lane::new(info_of(r, id.clone())));
+        fill(&mut lane, r, id, f, now);
+        state.lanes.push(lane);
+    }
+    settle(state);
+}
+
+/// One row changed: its lane alone is rebuilt.
+fn upsert(state: &mut AppState, key: &str, id: &LaneId) {
+    let now = state.clock.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let Some(r) = state.fleet.rows.get(key) else {
+        return;
+    };
+    if let Some(i) = state
+        .lanes
+        .iter()
+        .position(|l| l.remote.is_some() && l.id() == id)
+    {
+        fill(&mut state.lanes[i], r, id.clone(), &state.fleet, now);
+    } else {
+        let mut lane = Lane::new(info_of(r, id.clone()));
+        fill(&mut lane, r, id.clone(), &state.fleet, now);
+        state.lanes.push(lane);
+    }
+    settle(state);
+}
+
+/// The clock moved or a host beat: each remote lane's staleness and age again.
+pub fn refresh(state: &mut AppState) {
+    let now = state.clock.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let f = &state.fleet;
+    for l in &mut state.lanes {
+        let Some(v) = l.remote.as_mut() else {
+            continue;
+        };
+        let updated = f
+            .rows
+            .get(&crate::model::fleet::lane_key(&v.host, &v.repo, &v.label))
+            .map_or("", |r| r.updated.as_str());
+        let fresh = freshness(f.beats.get(&v.host), updated, now);
+        v.stale = fresh.stale || f.error.is_some();
+        v.age_secs = fresh.age_secs;
+    }
+}
+
+/// A lane from its row: what the host says, and how current that is.
+fn fill(lane: &mut Lane, r: &LaneRow, id: LaneId, f: &FleetView, now: OffsetDateTime) {
+    let fresh = freshness(f.beats.get(&r.host), &r.updated, now);
+    let opened = lane.remote.as_ref().is_some_and(|v| v.opened);
+    lane.info = info_of(r, id);
+    lane.status = LaneStatus::Idle;
+    lane.remote = Some(RemoteView {
+        host: r.host.clone(),
+        repo: r.repo.clone(),
+        label: r.label.clone(),
+        stale: fresh.stale || f.error.is_some(),
+        age_secs: fresh.age_secs,
+        opened,
+    });
+    set_state(lane, r);
+}
+
+/// The order (the ones that need you first), and a selection and focus that still exist.
+fn settle(state: &mut AppState) {
     crate::app::on_event::sort_lanes(&mut state.lanes);
     if state
         .selected

@@ -37,9 +37,20 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
         .borders(Borders::ALL)
         .border_style(theme.border)
         .title(Line::from(title));
-    let width = block.inner(area).width as usize;
+    let inner = block.inner(area);
+    let width = inner.width as usize;
+    let selected = state
+        .selected
+        .as_ref()
+        .and_then(|s| visible.iter().position(|l| l.id() == s));
+    // Only the lanes that fit are drawn (two lines each), as the list would scroll them: from
+    // the top, or with the selected one last. 500 lanes cost what a screenful costs.
+    let fit = usize::from(inner.height / 2).max(1);
+    let first = selected.map_or(0, |s| (s + 1).saturating_sub(fit));
     let items: Vec<ListItem> = visible
         .iter()
+        .skip(first)
+        .take(fit)
         .map(|lane| {
             ListItem::new(vec![
                 first_line(lane, theme, width),
@@ -47,14 +58,10 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
             ])
         })
         .collect();
-    let selected = state
-        .selected
-        .as_ref()
-        .and_then(|s| visible.iter().position(|l| l.id() == s));
     let list = List::new(items)
         .block(block)
         .highlight_style(theme.selected);
-    let mut list_state = ListState::default().with_selected(selected);
+    let mut list_state = ListState::default().with_selected(selected.map(|s| s - first));
     frame.render_stateful_widget(list, area, &mut list_state);
 }
 
