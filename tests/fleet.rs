@@ -123,6 +123,23 @@ fn events(world: &World) -> Vec<Value> {
         .collect()
 }
 
+/// Claude's permission request, through the real `helios hook`, from inside a lane's worktree.
+fn permission_hook(world: &World, worktree: &str) {
+    let mut hook = world
+        .helios()
+        .args(["hook", "claude"])
+        .current_dir(worktree)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    hook.stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"session_id":"s","cwd":".","hook_event_name":"PermissionRequest","tool_name":"Bash","tool_input":{"command":"make deploy"}}"#)
+        .unwrap();
+    assert!(hook.wait().unwrap().success());
+}
+
 #[test]
 fn four_hosts_on_a_three_node_cluster_survive_a_lost_node_and_a_killed_host() {
     require("tmux");
@@ -191,19 +208,7 @@ fn four_hosts_on_a_three_node_cluster_survive_a_lost_node_and_a_killed_host() {
         .as_str()
         .unwrap()
         .to_string();
-    let mut hook = worlds[1]
-        .helios()
-        .args(["hook", "claude"])
-        .current_dir(&wt)
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    hook.stdin
-        .take()
-        .unwrap()
-        .write_all(br#"{"session_id":"s","cwd":".","hook_event_name":"PermissionRequest","tool_name":"Bash","tool_input":{"command":"make deploy"}}"#)
-        .unwrap();
-    assert!(hook.wait().unwrap().success());
+    permission_hook(&worlds[1], &wt);
     wait_until_or(
         "h1's lane a1 waiting for permission in the bucket",
         Duration::from_secs(20),
@@ -644,19 +649,7 @@ fn a_console_shows_every_hosts_lanes_and_opens_one_over_a_real_ssh() {
         .as_str()
         .unwrap()
         .to_string();
-    let mut hook = host
-        .helios()
-        .args(["hook", "claude"])
-        .current_dir(&wt)
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    hook.stdin
-        .take()
-        .unwrap()
-        .write_all(br#"{"session_id":"s","cwd":".","hook_event_name":"PermissionRequest","tool_name":"Bash","tool_input":{"command":"make deploy"}}"#)
-        .unwrap();
-    assert!(hook.wait().unwrap().success());
+    permission_hook(&host, &wt);
     tui.wait_for(
         "box's lane waiting in the console",
         "permission",

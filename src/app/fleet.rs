@@ -107,7 +107,7 @@ pub fn on_fleet(state: &mut AppState, ev: FleetEvent) -> Vec<Effect> {
             if let Some(old) = f.rows.remove(&key) {
                 let id = remote_id(&old, &state.repo.name);
                 state.lanes.retain(|l| l.remote.is_none() || l.id() != &id);
-                settle(state);
+                crate::app::on_event::settle_lanes(state);
             }
         }
         FleetEvent::Beat(b) => {
@@ -147,7 +147,7 @@ pub fn merge(state: &mut AppState) {
         fill(&mut lane, r, id, f, now);
         state.lanes.push(lane);
     }
-    settle(state);
+    crate::app::on_event::settle_lanes(state);
 }
 
 /// One row changed: its lane alone is rebuilt.
@@ -167,7 +167,7 @@ fn upsert(state: &mut AppState, key: &str, id: &LaneId) {
         fill(&mut lane, r, id.clone(), &state.fleet, now);
         state.lanes.push(lane);
     }
-    settle(state);
+    crate::app::on_event::settle_lanes(state);
 }
 
 /// The clock moved or a host beat: each remote lane's staleness and age again.
@@ -203,26 +203,6 @@ fn fill(lane: &mut Lane, r: &LaneRow, id: LaneId, f: &FleetView, now: OffsetDate
         opened,
     });
     set_state(lane, r);
-}
-
-/// The order (the ones that need you first), and a selection and focus that still exist.
-fn settle(state: &mut AppState) {
-    crate::app::on_event::sort_lanes(&mut state.lanes);
-    if state
-        .selected
-        .as_ref()
-        .is_none_or(|s| state.lane(s).is_none())
-    {
-        state.selected = state.lanes.first().map(|l| l.id().clone());
-    }
-    if state
-        .focused
-        .as_ref()
-        .is_some_and(|f| state.lane(f).is_none())
-    {
-        state.focused = None;
-        state.mode = crate::app::state::Mode::Normal;
-    }
 }
 
 /// `host/label`, or `host/repo/label` for a lane of another repo (labels hold no `/`).

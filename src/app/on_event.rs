@@ -65,23 +65,8 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
                 .collect();
             // Lanes on other machines come from the buckets, not from discovery.
             next.extend(state.lanes.iter().filter(|l| l.remote.is_some()).cloned());
-            sort_lanes(&mut next);
             state.lanes = next;
-            if state
-                .selected
-                .as_ref()
-                .is_none_or(|s| state.lane(s).is_none())
-            {
-                state.selected = state.lanes.first().map(|l| l.id().clone());
-            }
-            if state
-                .focused
-                .as_ref()
-                .is_some_and(|f| state.lane(f).is_none())
-            {
-                state.focused = None;
-                state.mode = Mode::Normal;
-            }
+            settle_lanes(state);
             // A par lane whose session is gone is exited; one that came back is not.
             let gone: Vec<_> = state
                 .lanes
@@ -305,6 +290,27 @@ fn capitalise(s: &str) -> String {
 }
 
 /// Lanes needing attention first (most urgent state, then the oldest), then by label.
+/// After the lanes changed: their order, and a selection and focus that still exist (the
+/// first lane selected; a focus on a lane that is gone ends).
+pub fn settle_lanes(state: &mut AppState) {
+    sort_lanes(&mut state.lanes);
+    if state
+        .selected
+        .as_ref()
+        .is_none_or(|s| state.lane(s).is_none())
+    {
+        state.selected = state.lanes.first().map(|l| l.id().clone());
+    }
+    if state
+        .focused
+        .as_ref()
+        .is_some_and(|f| state.lane(f).is_none())
+    {
+        state.focused = None;
+        state.mode = Mode::Normal;
+    }
+}
+
 pub fn sort_lanes(lanes: &mut [Lane]) {
     lanes.sort_by(|a, b| {
         let (ka, kb) = (
