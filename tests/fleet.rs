@@ -680,3 +680,34 @@ fn a_console_without_nats_shows_its_own_lanes_and_says_the_others_are_unknown() 
     );
     assert!(shown.contains("is unreachable"), "{shown}");
 }
+
+#[test]
+fn a_serve_stopped_with_sigterm_says_so_and_its_rows_stay() {
+    let nats = NatsServer::start(&[]);
+    let host = World::new("app");
+    let mut serve = Serve::start(&host, "quiet-box", &nats.url(), &[]);
+    let watcher = World::new("app");
+    wait_until_or(
+        "quiet-box's lane, fresh",
+        Duration::from_secs(30),
+        || all_hosts(&watcher, &nats.url()).is_ok_and(|r| r.len() == 1 && r[0]["stale"] == false),
+        || serve.log(),
+    );
+    let child = serve.child.take().unwrap();
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}: {}", out.status, serve.log());
+    assert!(serve.log().is_empty(), "{}", serve.log());
+    // The last heartbeat says it stopped: stale at once, not a heartbeat and a half later.
+    let rows = all_hosts(&watcher, &nats.url()).unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["stale"], true, "{rows:?}");
+    assert_eq!(rows[0]["host"], "quiet-box");
+}

@@ -14,7 +14,7 @@ use crate::cli::ServeArgs;
 use crate::commands::{Context, say, warn};
 use crate::integrations::fleet::{self, publish, service};
 use crate::model::RepoInfo;
-use crate::model::fleet::{HostBeat, LaneReply, LaneRow};
+use crate::model::fleet::{LaneReply, LaneRow};
 use crate::store::sqlite::SqliteStore;
 
 /// Run until SIGINT or SIGTERM.
@@ -98,28 +98,51 @@ async fn serve(ctx: &Context, args: &ServeArgs, host: Host) -> anyhow::Result<Ex
             .join(", "),
         args.heartbeat
     ));
+    // The heartbeat and the requests each run on their own: a scan of many lanes, or a
+    // `par start` asked from another machine, never delays a heartbeat (the host would show
+    // stale) nor the other.
+    let beater = publish::Beater::new(&publisher, host.repos.iter().map(|r| r.name.clone()));
+    let beats = tokio::spawn(beater.clone().run(Duration::from_secs(args.heartbeat)));
+    let (acted_tx, mut acted) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let answering = {
+        let host = Arc::clone(&host);
+        tokio::spawn(async move {
+            // One at a time: par and git on one repo are not made to race each other.
+            while let Some(req) = requests.next().await {
+                answer(req, &host).await;
+                if acted_tx.send(()).is_err() {
+                    return;
+                }
+            }
+        })
+    };
     let mut scan = tokio::time::interval(Duration::from_secs(args.scan));
-    let mut beat = tokio::time::interval(Duration::from_secs(args.heartbeat));
-    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     scan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut buf = vec![0u8; crate::store::wake::DATAGRAM_MAX];
     loop {
         tokio::select! {
-            _ = scan.tick() => sync(&mut publisher, &host, &store).await,
-            _ = beat.tick() => heartbeat(&publisher, &host, args.heartbeat, false).await,
-            Ok(_) = recv(wake.as_ref(), &mut buf) => sync(&mut publisher, &host, &store).await,
-            Some(req) = requests.next() => {
-                answer(req, &host).await;
-                // The change is published now, not at the next scan.
-                sync(&mut publisher, &host, &store).await;
+            _ = scan.tick() => {}
+            Ok(_) = recv(wake.as_ref(), &mut buf) => {
+                // Hooks that woke us while the last sync ran are one sync.
+                while let Some(w) = wake.as_ref() {
+                    if w.try_recv(&mut buf).is_err() {
+                        break;
+                    }
+                }
             }
+            // A request was carried out: its change is published now, not at the next scan.
+            Some(()) = acted.recv() => {}
             _ = tokio::signal::ctrl_c() => break,
             _ = term.recv() => break,
         }
+        sync(&mut publisher, &host, &store).await;
+        beater.set_lanes(publisher.len());
     }
+    answering.abort();
+    beats.abort();
     // Rows stay: other consoles show this host stopped, with the age of its data.
-    heartbeat(&publisher, &host, args.heartbeat, true).await;
+    beater.beat(true).await;
     say(format_args!("helios serve: host {} stopped", host.name));
     Ok(ExitCode::SUCCESS)
 }
@@ -210,20 +233,6 @@ fn rows(host: &Host, store: &std::sync::Mutex<SqliteStore>) -> Option<Vec<LaneRo
         }
     }
     Some(out)
-}
-
-async fn heartbeat(publisher: &publish::Publisher, host: &Host, interval: u64, stopped: bool) {
-    let beat = HostBeat {
-        host: host.name.clone(),
-        at: now(),
-        interval_secs: interval,
-        lanes: publisher.len(),
-        repos: host.repos.iter().map(|r| r.name.clone()).collect(),
-        stopped,
-    };
-    if let Err(e) = publisher.beat(&beat).await {
-        warn(format_args!("helios serve: {e}"));
-    }
 }
 
 /// Carry out one request on a blocking thread (par and git run there) and answer it.

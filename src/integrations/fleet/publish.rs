@@ -5,6 +5,9 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::integrations::fleet::{Buckets, FleetError, read_all};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
 use crate::model::fleet::{self, HostBeat, LaneRow};
 
 /// What one sync did.
@@ -110,17 +113,6 @@ impl Publisher {
             .map_err(|e| e.to_string())
     }
 
-    /// Write this host's heartbeat.
-    pub async fn beat(&self, beat: &HostBeat) -> Result<(), FleetError> {
-        let body = serde_json::to_vec(beat).map_err(|e| self.fail(e.to_string()))?;
-        self.buckets
-            .hosts
-            .put(fleet::token(&self.host), body.into())
-            .await
-            .map(|_| ())
-            .map_err(|e| self.fail(e.to_string()))
-    }
-
     /// How many rows this host has written.
     pub fn len(&self) -> usize {
         self.written.len()
@@ -130,12 +122,79 @@ impl Publisher {
     pub fn is_empty(&self) -> bool {
         self.written.is_empty()
     }
+}
 
-    fn fail(&self, reason: String) -> FleetError {
-        FleetError::JetStream {
-            url: self.url.clone(),
-            what: format!("writing {}'s heartbeat", self.host),
-            reason,
+/// A host's heartbeat writer, apart from the rows so that nothing delays a beat.
+#[derive(Clone)]
+pub struct Beater {
+    hosts: async_nats::jetstream::kv::Store,
+    url: String,
+    host: String,
+    repos: Vec<String>,
+    interval_secs: Arc<AtomicU64>,
+    lanes: Arc<AtomicUsize>,
+}
+
+impl Beater {
+    /// For the publisher's host, serving `repos`.
+    pub fn new(p: &Publisher, repos: impl IntoIterator<Item = String>) -> Self {
+        Self {
+            hosts: p.buckets.hosts.clone(),
+            url: p.url.clone(),
+            host: p.host.clone(),
+            repos: repos.into_iter().collect(),
+            interval_secs: Arc::new(AtomicU64::new(0)),
+            lanes: Arc::new(AtomicUsize::new(p.len())),
+        }
+    }
+
+    /// How many lanes the host publishes (said in the next beat).
+    pub fn set_lanes(&self, n: usize) {
+        self.lanes.store(n, Ordering::Relaxed);
+    }
+
+    /// Beat every `interval` until aborted.
+    pub async fn run(self, interval: std::time::Duration) {
+        self.interval_secs
+            .store(interval.as_secs().max(1), Ordering::Relaxed);
+        let mut tick = tokio::time::interval(interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            self.beat(false).await;
+        }
+    }
+
+    /// Write one heartbeat (`stopped`: the last one, on a clean stop); a failure is said on
+    /// stderr and logged, and the next beat tries again.
+    pub async fn beat(&self, stopped: bool) {
+        let beat = HostBeat {
+            host: self.host.clone(),
+            at: time::OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            interval_secs: self.interval_secs.load(Ordering::Relaxed).max(1),
+            lanes: self.lanes.load(Ordering::Relaxed),
+            repos: self.repos.clone(),
+            stopped,
+        };
+        let written = match serde_json::to_vec(&beat) {
+            Ok(body) => self
+                .hosts
+                .put(fleet::token(&self.host), body.into())
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(reason) = written {
+            let e = FleetError::JetStream {
+                url: self.url.clone(),
+                what: format!("writing {}'s heartbeat", self.host),
+                reason,
+            };
+            tracing::warn!("{e}");
+            eprintln!("{}", crate::text::escape(&format!("helios serve: {e}")));
         }
     }
 }
