@@ -123,6 +123,12 @@ fn events(world: &World) -> Vec<Value> {
         .collect()
 }
 
+/// Whether tmux session `session` of `world` shows `text` in its pane.
+fn pane_shows(world: &World, session: &str, text: &str) -> bool {
+    let out = world.tmux(&["capture-pane", "-p", "-t", &format!("={session}:")]);
+    String::from_utf8_lossy(&out.stdout).contains(text)
+}
+
 /// Claude's permission request, through the real `helios hook`, from inside a lane's worktree.
 fn permission_hook(world: &World, worktree: &str) {
     let mut hook = world
@@ -387,10 +393,7 @@ fn a_read_only_account_can_watch_but_not_act_and_acts_are_journalled_on_both_sid
     wait_until(
         "the line in the lane's pane",
         Duration::from_secs(10),
-        || {
-            let out = host.tmux(&["capture-pane", "-p", "-t", &format!("={session}:")]);
-            String::from_utf8_lossy(&out.stdout).contains("from-afar")
-        },
+        || pane_shows(&host, &session, "from-afar"),
     );
 
     // A host that does not exist, and a lane that does not: one line each, exit 1.
@@ -588,10 +591,7 @@ fn a_console_shows_every_hosts_lanes_and_opens_one_over_a_real_ssh() {
     wait_until_or(
         "the line typed in the console to run in the remote lane",
         Duration::from_secs(30),
-        || {
-            let out = host.tmux(&["capture-pane", "-p", "-t", &format!("={session}:")]);
-            String::from_utf8_lossy(&out.stdout).contains("from-the-console-42")
-        },
+        || pane_shows(&host, &session, "from-the-console-42"),
         || format!("{}\n{}", tui.contents(), sshd.log()),
     );
     tui.wait_for(
@@ -615,10 +615,7 @@ fn a_console_shows_every_hosts_lanes_and_opens_one_over_a_real_ssh() {
     wait_until_or(
         "the palette's line to run in the remote lane",
         Duration::from_secs(30),
-        || {
-            let out = host.tmux(&["capture-pane", "-p", "-t", &format!("={session}:")]);
-            String::from_utf8_lossy(&out.stdout).contains("via-5")
-        },
+        || pane_shows(&host, &session, "via-5"),
         || tui.contents(),
     );
     tui.keys(b":lane new c9 --host box\r");

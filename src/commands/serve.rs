@@ -193,7 +193,7 @@ async fn sync(
             return;
         }
     };
-    let done = publisher.sync(rows, &now()).await;
+    let done = publisher.sync(rows, &fleet::now_text()).await;
     if done.put + done.deleted + done.failed > 0 {
         tracing::info!(
             "published {} rows, deleted {}, {} failed",
@@ -294,13 +294,4 @@ fn act(host: &Host, req: &crate::model::fleet::LaneRequest) -> LaneReply {
             host: host.name.clone(),
         },
     }
-}
-
-fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|e| {
-            tracing::error!("formatting the time: {e}");
-            String::new()
-        })
 }

@@ -294,6 +294,8 @@ impl PortablePtys {
                 socket,
                 ..
             } => {
+                // The reducer opens only remote lanes with a session (a plain worktree there
+                // is refused with a message), so the empty name is never attached.
                 let argv = crate::model::fleet::attach_argv(
                     &self.config.ssh,
                     ssh,

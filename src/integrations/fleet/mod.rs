@@ -130,6 +130,17 @@ pub async fn open_or_create(
     })
 }
 
+/// Now, as the rows and heartbeats write it (RFC 3339). A time that cannot be written is
+/// logged and left empty, which every reader takes as of unknown age (so: stale).
+pub fn now_text() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|e| {
+            tracing::error!("formatting the time: {e}");
+            String::new()
+        })
+}
+
 /// Every live key of a bucket with its value, read once through a watch of the last value per
 /// key (one round of messages, not a request per key).
 pub async fn read_all(

@@ -170,9 +170,7 @@ impl Beater {
     pub async fn beat(&self, stopped: bool) {
         let beat = HostBeat {
             host: self.host.clone(),
-            at: time::OffsetDateTime::now_utc()
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
+            at: crate::integrations::fleet::now_text(),
             interval_secs: self.interval_secs.load(Ordering::Relaxed).max(1),
             lanes: self.lanes.load(Ordering::Relaxed),
             repos: self.repos.clone(),
