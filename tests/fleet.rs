@@ -557,7 +557,13 @@ fn a_console_shows_every_hosts_lanes_and_opens_one_over_a_real_ssh() {
         ),
     )
     .unwrap();
-    let mut tui = tui::Tui::start(&watcher, &[("NATS_URL", &nats.url())]);
+    // tmate's stand-in (no tmate server is reachable here) runs the share's attach for real.
+    let path = format!(
+        "{}/tests/fixtures/share:{}",
+        env!("CARGO_MANIFEST_DIR"),
+        std::env::var("PATH").unwrap()
+    );
+    let mut tui = tui::Tui::start(&watcher, &[("NATS_URL", &nats.url()), ("PATH", &path)]);
     wait_until_or(
         "the console to list box's lane",
         Duration::from_secs(30),
@@ -618,6 +624,54 @@ fn a_console_shows_every_hosts_lanes_and_opens_one_over_a_real_ssh() {
         || pane_shows(&host, &session, "via-5"),
         || tui.contents(),
     );
+    // `all` is every lane shown, the other hosts' included: one request to box for its repo.
+    tui.keys(b":lane send all echo to-all-$((3*3))\r");
+    wait_until_or(
+        "send all to reach the remote lane",
+        Duration::from_secs(30),
+        || pane_shows(&host, &session, "to-all-9"),
+        || tui.contents(),
+    );
+    // Shared read-only from this console, as a local lane is: the share's terminal attaches
+    // to the lane's tmux session on its host, over the same ssh, with `-r`.
+    tui.keys(b"S");
+    tui.wait_for("the share dialog", "tmate", Duration::from_secs(10));
+    tui.keys(b"\r");
+    tui.wait_for(
+        "the share's links",
+        "ro-standintoken",
+        Duration::from_secs(30),
+    );
+    let readonly_clients = || {
+        let out = host.tmux(&[
+            "list-clients",
+            "-t",
+            &format!("={session}"),
+            "-F",
+            "#{client_readonly}",
+        ]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    wait_until_or(
+        "a read-only client on the host's lane session",
+        Duration::from_secs(30),
+        || readonly_clients().lines().any(|l| l == "1"),
+        || format!("{}\n{}", tui.contents(), sshd.log()),
+    );
+    tui.keys(b"x");
+    wait_until_or(
+        "the share's client to leave the host's session",
+        Duration::from_secs(30),
+        || !readonly_clients().lines().any(|l| l == "1"),
+        || tui.contents(),
+    );
+    // Stopping closes the dialog.
+    wait_until_or(
+        "the share dialog to close",
+        Duration::from_secs(10),
+        || !tui.contents().contains("ro-standintoken"),
+        || tui.contents(),
+    );
     tui.keys(b":lane new c9 --host box\r");
     tui.wait_for(
         "box's new lane in the list",
@@ -625,6 +679,13 @@ fn a_console_shows_every_hosts_lanes_and_opens_one_over_a_real_ssh() {
         Duration::from_secs(30),
     );
     let there = events(&host);
+    assert!(
+        there.iter().any(|e| e["action"] == "lane.text_sent"
+            && e["lane"] == "all"
+            && e["result"] == "ok"
+            && e["detail"]["via"] == "nats"),
+        "{there:?}"
+    );
     for action in ["lane.text_sent", "lane.created"] {
         let e = there
             .iter()
@@ -640,6 +701,13 @@ fn a_console_shows_every_hosts_lanes_and_opens_one_over_a_real_ssh() {
             && e["detail"]["host"] == "box"),
         "{here:?}"
     );
+    for action in ["share.started", "share.stopped"] {
+        assert!(
+            here.iter()
+                .any(|e| e["action"] == action && e["result"] == "ok" && e["lane"] == "box/wt-1"),
+            "{action} in {here:?}"
+        );
+    }
 
     // A hook's state on the host shows in the console (pushed through the bucket).
     let wt = all_hosts(&watcher, &nats.url()).unwrap()[0]["worktree"]

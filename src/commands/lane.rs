@@ -145,9 +145,6 @@ fn remote(
             target,
             text,
         } => {
-            if target == "all" {
-                anyhow::bail!("lane send all --host is not supported: name one lane of {h}");
-            }
             let op = LaneOp::Send {
                 text: text.join(" "),
             };
@@ -155,7 +152,10 @@ fn remote(
         }
         _ => return Ok(None),
     };
-    crate::model::label::validate(&label)?;
+    // `send all` is every lane of the repo there; any other `all` is refused here.
+    if !(label == "all" && matches!(op, LaneOp::Send { .. })) {
+        crate::model::label::validate(&label)?;
+    }
     let repo = match remote_repo {
         Some(r) => r.clone(),
         None => ctx
@@ -667,8 +667,18 @@ pub fn act_for(
     }
     let path = repo.path.as_path();
     let label = req.label.as_str();
-    let result = match &req.op {
-        LaneOp::New { base, cmd } => new_lane(path, label, base.as_deref(), cmd.as_deref())
+    // The request came over the network: its label is checked here as well as by the asker.
+    let every = label == "all" && matches!(req.op, LaneOp::Send { .. });
+    let refused = if every {
+        None
+    } else {
+        crate::model::label::validate(label)
+            .err()
+            .map(|e| format!("on {host}: {e}"))
+    };
+    let result = match (&req.op, refused) {
+        (_, Some(why)) => Err(why),
+        (LaneOp::New { base, cmd }, None) => new_lane(path, label, base.as_deref(), cmd.as_deref())
             .map_err(|e| format!("on {host}: {e}"))
             .map(|d| {
                 let session = d["session"].as_str().unwrap_or("?").to_string();
@@ -677,7 +687,7 @@ pub fn act_for(
                     format!("lane {label} created on {host}: tmux session {session}"),
                 )
             }),
-        LaneOp::Rm { force } => match remove_lane(path, label, *force) {
+        (LaneOp::Rm { force }, None) => match remove_lane(path, label, *force) {
             Ok(lost) if lost.is_empty() => Ok((
                 json!({ "force": force }),
                 format!("lane {label} removed on {host} (worktree, branch and tmux session)"),
@@ -695,7 +705,16 @@ pub fn act_for(
             )),
             Err(e) => Err(format!("on {host}: {e}")),
         },
-        LaneOp::Send { text } => par_lane(path, label, "send")
+        // `all`: every par lane of the repo here (no lane may be named so).
+        (LaneOp::Send { text }, None) if every => par::send(path, label, text)
+            .map(|()| {
+                (
+                    json!({ "text": text, "via": "par" }),
+                    format!("sent to every lane of {} on {host}", repo.name),
+                )
+            })
+            .map_err(|e| format!("on {host}: {e}")),
+        (LaneOp::Send { text }, None) => par_lane(path, label, "send")
             .and_then(|_| par::send(path, label, text))
             .map(|()| {
                 (

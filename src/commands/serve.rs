@@ -275,14 +275,7 @@ fn act(host: &Host, req: &crate::model::fleet::LaneRequest) -> LaneReply {
             host: host.name.clone(),
         };
     };
-    if let Err(e) = crate::model::label::validate(&req.label) {
-        return LaneReply {
-            ok: false,
-            message: e.to_string(),
-            host: host.name.clone(),
-        };
-    }
-    // Each request journals through its own connection, as a CLI command would.
+    // Each request (its label is checked, and a refusal journalled, by `act_for`) journals through its own connection, as a CLI command would.
     match SqliteStore::open(&SqliteStore::default_path()) {
         Ok(store) => crate::commands::lane::act_for(store, repo, &host.name, req),
         Err(e) => LaneReply {

@@ -35,6 +35,7 @@ pub fn run(ctx: &Context, args: ShareArgs) -> anyhow::Result<ExitCode> {
                 rw,
                 ttl,
                 config: &ctx.config.share,
+                ssh: &ctx.config.lanes.ssh,
             };
             // Up to `ready_timeout_secs` pass before the links (or the failure) are known; a
             // lane with no live session or a missing tool fails at once, with its own line.

@@ -18,6 +18,7 @@ use time::OffsetDateTime;
 use crate::config::ShareConfig;
 use crate::model::AuditEvent;
 use crate::model::LaneInfo;
+use crate::model::LaneSource;
 
 pub use task::start;
 
@@ -110,6 +111,8 @@ pub struct StartRequest<'a> {
     pub ttl: Duration,
     /// `[share]`.
     pub config: &'a ShareConfig,
+    /// `[lanes] ssh`: how a lane on another machine is reached.
+    pub ssh: &'a [String],
 }
 
 /// Parse a TTL like `30m`; between one minute and a week.
@@ -130,21 +133,7 @@ pub fn parse_ttl(ttl: &str) -> Result<Duration, ShareError> {
 /// Start a share: the tool's server on its own socket, wait for its links, start the TTL
 /// watchdog. On any failure everything started is stopped again.
 pub fn start_share(req: &StartRequest<'_>) -> Result<Share, ShareError> {
-    let session = match (req.lane.session(), req.lane.session_alive) {
-        (Some(s), true) => s.to_string(),
-        (Some(s), false) => {
-            return Err(ShareError::NoSession {
-                lane: req.lane.id.to_string(),
-                why: format!("tmux session {s} is gone"),
-            });
-        }
-        (None, _) => {
-            return Err(ShareError::NoSession {
-                lane: req.lane.id.to_string(),
-                why: "it is a plain worktree lane".into(),
-            });
-        }
-    };
+    let attach = attach_line(req)?;
     let id = ulid::Ulid::new().to_string();
     let dir = share_dir(&id);
     std::fs::create_dir_all(&dir).map_err(|e| ShareError::Failed {
@@ -170,8 +159,8 @@ pub fn start_share(req: &StartRequest<'_>) -> Result<Share, ShareError> {
         clients: Vec::new(),
     };
     let result = match req.tool {
-        Tool::Tmate => tmate::start(&mut share, &session, req.config),
-        Tool::Upterm => upterm::start(&mut share, &session, req.config),
+        Tool::Tmate => tmate::start(&mut share, &attach, req.config),
+        Tool::Upterm => upterm::start(&mut share, &attach, req.config),
     };
     if let Err(e) = result {
         stop_share(&share);
@@ -179,6 +168,46 @@ pub fn start_share(req: &StartRequest<'_>) -> Result<Share, ShareError> {
     }
     share.watchdog_pid = proc::watchdog(&share, req.ttl).ok();
     Ok(share)
+}
+
+/// The shell command the share's terminal runs: the lane's tmux attach (`-r` for a read-only
+/// share), here, or over ssh for a lane on another machine (the user's `[lanes] ssh`).
+fn attach_line(req: &StartRequest<'_>) -> Result<String, ShareError> {
+    let refuse = |why: String| ShareError::NoSession {
+        lane: req.lane.id.to_string(),
+        why,
+    };
+    let alive = req.lane.session_alive;
+    let ro: &[&str] = if req.rw { &[] } else { &["-r"] };
+    match &req.lane.source {
+        LaneSource::Par { session } if alive => {
+            let target = crate::model::lane::tmux_target(session);
+            let mut argv = vec!["tmux", "attach"];
+            argv.extend(ro);
+            argv.extend(["-t", &target]);
+            Ok(shell_words::join(argv))
+        }
+        LaneSource::Par { session } => Err(refuse(format!("tmux session {session} is gone"))),
+        LaneSource::Remote {
+            ssh,
+            session: Some(session),
+            socket,
+            ..
+        } if alive => {
+            let argv =
+                crate::model::fleet::attach_argv(req.ssh, ssh, session, socket.as_deref(), !req.rw);
+            Ok(shell_words::join(argv))
+        }
+        LaneSource::Remote {
+            host,
+            session: Some(session),
+            ..
+        } => Err(refuse(format!("tmux session {session} on {host} is gone"))),
+        LaneSource::Remote { host, .. } => {
+            Err(refuse(format!("it is a plain worktree lane on {host}")))
+        }
+        LaneSource::Worktree => Err(refuse("it is a plain worktree lane".into())),
+    }
 }
 
 /// Stop a share's processes and remove its directory. Idempotent.

@@ -71,8 +71,15 @@ pub struct Attach {
 
 /// The argv that opens a remote lane's terminal: `ssh` (the configured command, at least the
 /// program) with `-t DEST`, then tmux's attach for the host's shell, each word quoted for it
-/// (ssh hands the words to the remote shell as one string).
-pub fn attach_argv(ssh: &[String], dest: &str, session: &str, socket: Option<&str>) -> Vec<String> {
+/// (ssh hands the words to the remote shell as one string). `read_only` attaches with `-r`
+/// (a share's guests).
+pub fn attach_argv(
+    ssh: &[String],
+    dest: &str,
+    session: &str,
+    socket: Option<&str>,
+    read_only: bool,
+) -> Vec<String> {
     let mut argv: Vec<String> = if ssh.is_empty() {
         vec!["ssh".into()]
     } else {
@@ -84,8 +91,11 @@ pub fn attach_argv(ssh: &[String], dest: &str, session: &str, socket: Option<&st
     if let Some(s) = socket {
         remote.extend(["-S".into(), s.to_string()]);
     }
+    remote.push("attach-session".into());
+    if read_only {
+        remote.push("-r".into());
+    }
     remote.extend([
-        "attach-session".into(),
         "-f".into(),
         "ignore-size".into(),
         "-t".into(),
@@ -346,7 +356,7 @@ mod tests {
 
     #[test]
     fn the_remote_attach_quotes_what_the_remote_shell_reads() {
-        let argv = attach_argv(&[], "box", "par-a b;x", Some("/tmp/t s/default"));
+        let argv = attach_argv(&[], "box", "par-a b;x", Some("/tmp/t s/default"), false);
         assert_eq!(argv[..4], ["ssh", "-t", "--", "box"]);
         assert_eq!(
             shell_words::split(&argv[4]).unwrap(),
@@ -359,6 +369,19 @@ mod tests {
                 "ignore-size",
                 "-t",
                 "=par-a b;x"
+            ]
+        );
+        let guest = attach_argv(&["ssh".into(), "-q".into()], "box", "s", None, true);
+        assert_eq!(
+            shell_words::split(&guest[5]).unwrap(),
+            [
+                "tmux",
+                "attach-session",
+                "-r",
+                "-f",
+                "ignore-size",
+                "-t",
+                "=s"
             ]
         );
     }

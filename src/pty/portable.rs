@@ -301,6 +301,7 @@ impl PortablePtys {
                     ssh,
                     session.as_deref().unwrap_or_default(),
                     socket.as_deref(),
+                    false,
                 );
                 let mut c = CommandBuilder::new(&argv[0]);
                 c.args(&argv[1..]);

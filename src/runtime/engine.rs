@@ -501,14 +501,17 @@ impl<B: PtyBackend> Engine<B> {
     fn send_line(&mut self, target: SendTarget, text: String) {
         let lanes: Vec<LaneInfo> = match &target {
             SendTarget::Lane(l) => self.lane_info(l).into_iter().collect(),
-            // `all` is this machine's lanes: a line to every host's lanes is one too many.
-            SendTarget::All => self
-                .state
-                .lanes
-                .iter()
-                .filter(|l| l.remote.is_none())
-                .map(|l| l.info.clone())
-                .collect(),
+            // `all` is every lane the console shows: this machine's here, and each other
+            // host's (per repo) in one request to that host, which sends to all of them.
+            SendTarget::All => {
+                self.send_to_every_host(&text);
+                self.state
+                    .lanes
+                    .iter()
+                    .filter(|l| l.remote.is_none())
+                    .map(|l| l.info.clone())
+                    .collect()
+            }
         };
         if let [one] = lanes.as_slice()
             && one.remote_host().is_some()
@@ -558,6 +561,27 @@ impl<B: PtyBackend> Engine<B> {
             ops.send(repo, &par_target, &text)?;
             Ok::<_, LaneError>(format!("sent to {par_target}"))
         });
+    }
+
+    /// `send all` on the other hosts: one request per host and repo shown, label `all`
+    /// (journalled here as lane `HOST/all`).
+    fn send_to_every_host(&mut self, text: &str) {
+        let mut targets: Vec<(String, String)> = self
+            .state
+            .lanes
+            .iter()
+            .filter_map(|l| l.remote.as_ref())
+            .map(|r| (r.host.clone(), r.repo.clone()))
+            .collect();
+        targets.sort();
+        targets.dedup();
+        for (host, repo) in targets {
+            let lane = LaneId::new(format!("{host}/all"));
+            let op = crate::model::fleet::LaneOp::Send {
+                text: text.to_string(),
+            };
+            self.ask(lane, host, repo, "all".into(), op);
+        }
     }
 
     /// Act on a lane of another machine: a request to its host's `helios serve` (journalled

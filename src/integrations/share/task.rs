@@ -98,6 +98,7 @@ pub fn handle(ctx: &Context, effect: ShareEffect, journal: &JournalHandle) -> Ve
                 rw,
                 ttl,
                 config: &ctx.config.share,
+                ssh: &ctx.config.lanes.ssh,
             };
             match manage::start(&mut store, &req) {
                 Ok(share) => vec![ShareEvent::Started { share }],

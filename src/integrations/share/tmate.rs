@@ -2,7 +2,7 @@
 //! server per share on its own socket, running `tmux attach [-r] -t SESSION` against the lane.
 //!
 //! ```text
-//! tmate -S SOCK -f CONF new-session -d 'sh attach.sh'     # attach.sh: unset TMUX; exec tmux attach -r -t S
+//! tmate -S SOCK -f CONF new-session -d 'sh attach.sh'     # attach.sh: unset TMUX; exec tmux attach -r -t =S (ssh -t HOST … for a remote lane)
 //! tmate -S SOCK wait tmate-ready                          # blocks until the tmate server answered
 //! tmate -S SOCK display -p '#{tmate_ssh_ro}'              # or tmate_ssh, tmate_web_ro, tmate_web
 //! tmate -S SOCK show-messages                             # "A mate has joined (IP) ..." lines
@@ -55,7 +55,7 @@ fn tmate(share: &Share) -> Command {
 }
 
 /// Start the tmate server for `share` and read its links. The caller stops everything on error.
-pub fn start(share: &mut Share, session: &str, cfg: &ShareConfig) -> Result<(), ShareError> {
+pub fn start(share: &mut Share, attach: &str, cfg: &ShareConfig) -> Result<(), ShareError> {
     if proc::which(TOOL).is_none() {
         return Err(ShareError::ToolMissing {
             tool: TOOL,
@@ -63,8 +63,7 @@ pub fn start(share: &mut Share, session: &str, cfg: &ShareConfig) -> Result<(), 
         });
     }
     let conf = share.dir.join("tmate.conf");
-    let attach = share.dir.join("attach.sh");
-    let ro = if share.rw { "" } else { " -r" };
+    let script = share.dir.join("attach.sh");
     let write = |path: &std::path::Path, text: String| {
         std::fs::write(path, text).map_err(|e| ShareError::Failed {
             tool: TOOL,
@@ -73,19 +72,13 @@ pub fn start(share: &mut Share, session: &str, cfg: &ShareConfig) -> Result<(), 
     };
     write(&conf, config_text(cfg))?;
     // tmate sets TMUX to its own socket in its panes; the lane's tmux must not see it.
-    write(
-        &attach,
-        format!(
-            "unset TMUX\nexec tmux attach{ro} -t {}\n",
-            sh_quote(session)
-        ),
-    )?;
+    write(&script, format!("unset TMUX\nexec {attach}\n"))?;
     let out = proc::run_with_timeout(
         tmate(share)
             .arg("-f")
             .arg(&conf)
             .args(["new-session", "-d", "-x", "200", "-y", "50"])
-            .arg(format!("sh {}", sh_quote(&attach.display().to_string()))),
+            .arg(format!("sh {}", sh_quote(&script.display().to_string()))),
         Duration::from_secs(10),
     )
     .ok_or_else(|| ShareError::Failed {

@@ -43,7 +43,7 @@ pub fn host_args(rw: bool, cfg: &ShareConfig) -> Vec<String> {
 
 /// Start `upterm host` for `share` and read its connection string. The caller stops
 /// everything on error.
-pub fn start(share: &mut Share, session: &str, cfg: &ShareConfig) -> Result<(), ShareError> {
+pub fn start(share: &mut Share, attach: &str, cfg: &ShareConfig) -> Result<(), ShareError> {
     if proc::which(TOOL).is_none() {
         return Err(ShareError::ToolMissing {
             tool: TOOL,
@@ -54,7 +54,6 @@ pub fn start(share: &mut Share, session: &str, cfg: &ShareConfig) -> Result<(), 
     let log = share.dir.join("upterm.log");
     let inner = share.dir.join("inner.sh");
     let runner = share.dir.join("runner.sh");
-    let ro = if share.rw { "" } else { " -r" };
     let q = |p: &std::path::Path| sh_quote(&p.display().to_string());
     let host: Vec<String> = host_args(share.rw, cfg)
         .iter()
@@ -64,9 +63,8 @@ pub fn start(share: &mut Share, session: &str, cfg: &ShareConfig) -> Result<(), 
         (
             &inner,
             format!(
-                "printf %s \"$UPTERM_ADMIN_SOCKET\" > {}\nunset TMUX\nexec tmux attach{ro} -t {}\n",
+                "printf %s \"$UPTERM_ADMIN_SOCKET\" > {}\nunset TMUX\nexec {attach}\n",
                 q(&admin_file),
-                sh_quote(session)
             ),
         ),
         (

@@ -179,6 +179,7 @@ pub fn lane_command(lane: &LaneInfo) -> Option<Vec<String>> {
             ssh,
             session,
             socket.as_deref(),
+            false,
         )),
         // A plain worktree here, or there: the pane's default shell.
         LaneSource::Worktree | LaneSource::Remote { .. } => None,

@@ -12,7 +12,11 @@ use helios::agent::hook::parse;
 use helios::agent::screen::Patterns;
 use helios::agent::{Agent, LaneState, Status};
 use libfuzzer_sys::fuzz_target;
+use std::sync::LazyLock;
 use time::OffsetDateTime;
+
+/// Parsed once: compiling the shipped patterns on every input cost most of each run.
+static PATTERNS: LazyLock<Patterns> = LazyLock::new(Patterns::builtin);
 
 fn clean(what: &str, s: &str) {
     assert!(!s.chars().any(char::is_control), "{what} has a control character: {s:?}");
@@ -27,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
     if pick & 0x80 != 0 {
         let text = String::from_utf8_lossy(payload);
         let rows: Vec<String> = text.split('\n').map(str::to_string).collect();
-        if let Some(m) = Patterns::builtin().read(&rows) {
+        if let Some(m) = PATTERNS.read(&rows) {
             clean("a screen reason", &m.reason);
             assert!(m.status.needs_human(), "{m:?}");
         }
