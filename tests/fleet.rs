@@ -231,8 +231,41 @@ fn four_hosts_on_a_three_node_cluster_survive_a_lost_node_and_a_killed_host() {
         || logs(&serves),
     );
 
-    // One NATS node lost: nothing a user sees changes, and acting still works.
+    // `helios status` (and the console's NATS panel, from the same snapshot) names the nodes.
+    let cluster_of = || {
+        let out = watcher
+            .helios()
+            .args(["status", "--json"])
+            .env("NATS_URL", &url)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        v["nats"]["cluster"].clone()
+    };
+    let c = cluster_of();
+    assert_eq!(c["nodes"], serde_json::json!(["n0", "n1", "n2"]), "{c}");
+    assert_eq!(c["lost"], serde_json::json!([]), "{c}");
+
+    // One NATS node lost: nothing a user sees changes but the line naming it, and acting
+    // still works.
     cluster.kill(0);
+    wait_until_or(
+        "status to name the lost node n0",
+        Duration::from_secs(30),
+        || {
+            let c = cluster_of();
+            c["lost"].as_array().is_some_and(|l| {
+                l.iter().any(|n| {
+                    n["node"] == "n0"
+                        && n["streams"]
+                            .as_array()
+                            .is_some_and(|s| s.iter().any(|x| x == "KV_HELIOS_LANES"))
+                })
+            })
+        },
+        || format!("{}", cluster_of()),
+    );
     let out = helios_ok(
         &watcher,
         &url,

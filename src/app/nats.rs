@@ -150,8 +150,35 @@ pub struct NatsSnapshot {
     pub consumers: Vec<ConsumerRow>,
     /// KV buckets (the `KV_*` streams).
     pub kv: Vec<KvRow>,
+    /// The JetStream cluster behind the streams, when they are replicated.
+    pub cluster: Option<ClusterHealth>,
     /// When gathered.
     pub taken_at: Option<OffsetDateTime>,
+}
+
+/// The JetStream cluster as the streams' RAFT groups see it: a node lost shows here (and only
+/// here: replicated streams and buckets go on without it).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct ClusterHealth {
+    /// The cluster's name.
+    pub name: String,
+    /// Every node a stream names (leaders and replicas), sorted.
+    pub nodes: Vec<String>,
+    /// Nodes that a stream's group counts offline or not current, with those streams.
+    pub lost: Vec<LostNode>,
+}
+
+/// A node a replicated stream is missing.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct LostNode {
+    /// The server's name.
+    pub node: String,
+    /// `offline` (the group counts it gone) or `behind` (not current).
+    pub why: String,
+    /// Seconds since the stream's leader last heard from it (the longest over its streams).
+    pub unseen_secs: u64,
+    /// The streams (`KV_*` for buckets) that miss it.
+    pub streams: Vec<String>,
 }
 
 /// Numbers from `/varz`.

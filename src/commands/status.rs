@@ -151,6 +151,7 @@ async fn nats(ctx: &Context) -> NatsStatus {
                         consumers: st.consumers,
                     })
                     .collect(),
+                cluster: s.cluster,
                 error,
                 ..base
             }

@@ -245,6 +245,40 @@ fn server_lines(snap: &NatsSnapshot, theme: &Theme, head: &mut Vec<Line<'static>
             theme.warn,
         )),
     }
+    if let Some(c) = &snap.cluster {
+        head.push(cluster_line(c, theme));
+    }
+}
+
+/// `cluster c  3 nodes  n0 offline, unseen 12s (KV_HELIOS_LANES, HELIOS_EVENTS)`: a lost node
+/// is the one thing a replicated setup shows when it loses one.
+fn cluster_line(c: &crate::app::nats::ClusterHealth, theme: &Theme) -> Line<'static> {
+    use std::fmt::Write as _;
+    let mut text = format!("{}  {} nodes", c.name, c.nodes.len());
+    for l in &c.lost {
+        let _ = write!(
+            text,
+            "  {} {}, unseen {}s ({})",
+            l.node,
+            l.why,
+            l.unseen_secs,
+            l.streams.join(", ")
+        );
+    }
+    if c.lost.is_empty() {
+        text.push_str("  all current");
+    }
+    Line::from(vec![
+        Span::styled("cluster   ", theme.dim),
+        Span::styled(
+            text,
+            if c.lost.is_empty() {
+                theme.text
+            } else {
+                theme.warn
+            },
+        ),
+    ])
 }
 
 /// The streams, sorted as chosen, the selected one marked.
@@ -381,4 +415,39 @@ fn kv_table<'a>(snap: &NatsSnapshot, theme: &Theme) -> Table<'a> {
     )
     .header(Row::new(["KV BUCKET", "VALUES", "HISTORY", "BYTES"]).style(theme.dim))
     .block(Block::default().title(title(format!("kv buckets ({})", snap.kv.len()))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cluster_line;
+    use crate::app::nats::{ClusterHealth, LostNode};
+    use crate::config::theme::Theme;
+
+    fn text(c: &ClusterHealth) -> String {
+        let theme = Theme::default();
+        let line = cluster_line(c, &theme);
+        line.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn the_cluster_line_names_a_lost_node_and_what_misses_it() {
+        let mut c = ClusterHealth {
+            name: "c".into(),
+            nodes: vec!["n0".into(), "n1".into(), "n2".into()],
+            lost: Vec::new(),
+        };
+        assert_eq!(text(&c), "cluster   c  3 nodes  all current");
+        c.lost.push(LostNode {
+            node: "n0".into(),
+            why: "offline".into(),
+            unseen_secs: 12,
+            streams: vec!["KV_HELIOS_LANES".into(), "HELIOS_EVENTS".into()],
+        });
+        assert_eq!(
+            text(&c),
+            "cluster   c  3 nodes  n0 offline, unseen 12s (KV_HELIOS_LANES, HELIOS_EVENTS)"
+        );
+        let theme = Theme::default();
+        assert_eq!(cluster_line(&c, &theme).spans[1].style, theme.warn);
+    }
 }

@@ -68,6 +68,9 @@ pub struct NatsStatus {
     /// Streams.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub streams: Vec<StreamStatus>,
+    /// The JetStream cluster, when streams are replicated: its nodes and the ones lost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<crate::app::nats::ClusterHealth>,
     /// What is wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -300,6 +303,26 @@ impl StatusReport {
                         plural(st.consumers, "consumer", "consumers")
                     ),
                 );
+            }
+            if let Some(c) = &n.cluster {
+                let mut line = format!(
+                    "cluster {}: {} ({})",
+                    c.name,
+                    plural(c.nodes.len(), "node", "nodes"),
+                    c.nodes.join(", ")
+                );
+                for l in &c.lost {
+                    let _ = write!(
+                        line,
+                        "; {} {}, unseen {}s, missed by {}",
+                        l.node,
+                        l.why,
+                        l.unseen_secs,
+                        l.streams.join(", ")
+                    );
+                }
+                // A lost node is not a failure while the streams keep their quorum.
+                s.line(Mark::Info, &line);
             }
         }
         if let Some(e) = &n.error {

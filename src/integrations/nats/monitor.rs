@@ -152,8 +152,12 @@ pub async fn snapshot(
         api_errors: acct.requests.errors,
     });
     let mut streams = js.streams();
+    let mut groups = Vec::new();
     while let Some(s) = streams.next().await {
         let s = s.map_err(|e| js_err(&e))?;
+        if let Some(c) = &s.cluster {
+            groups.push((s.config.name.clone(), c.clone()));
+        }
         let st = &s.state;
         if let Some(bucket) = s.config.name.strip_prefix("KV_") {
             snap.kv.push(KvRow {
@@ -175,6 +179,7 @@ pub async fn snapshot(
             last_at: (st.messages > 0).then_some(st.last_timestamp),
         });
     }
+    snap.cluster = cluster_health(&groups);
     for name in snap
         .streams
         .iter()
@@ -200,6 +205,46 @@ pub async fn snapshot(
         }
     }
     Ok(snap)
+}
+
+/// The cluster as the streams' groups report it; `None` when no stream is replicated (a
+/// single server: nothing to lose).
+pub fn cluster_health(
+    groups: &[(String, async_nats::jetstream::stream::ClusterInfo)],
+) -> Option<crate::app::nats::ClusterHealth> {
+    use crate::app::nats::{ClusterHealth, LostNode};
+    use std::collections::BTreeMap;
+    let replicated: Vec<_> = groups
+        .iter()
+        .filter(|(_, c)| !c.replicas.is_empty())
+        .collect();
+    let name = replicated.iter().find_map(|(_, c)| c.name.clone())?;
+    let mut nodes = std::collections::BTreeSet::new();
+    let mut lost: BTreeMap<String, LostNode> = BTreeMap::new();
+    for (stream, c) in replicated {
+        nodes.extend(c.leader.clone());
+        for p in &c.replicas {
+            nodes.insert(p.name.clone());
+            if p.current && !p.offline {
+                continue;
+            }
+            let l = lost.entry(p.name.clone()).or_insert_with(|| LostNode {
+                node: p.name.clone(),
+                ..LostNode::default()
+            });
+            // One offline report wins over "behind" reports from other groups.
+            if p.offline || l.why.is_empty() {
+                l.why = if p.offline { "offline" } else { "behind" }.into();
+            }
+            l.unseen_secs = l.unseen_secs.max(p.active.as_secs());
+            l.streams.push(stream.clone());
+        }
+    }
+    Some(ClusterHealth {
+        name,
+        nodes: nodes.into_iter().collect(),
+        lost: lost.into_values().collect(),
+    })
 }
 
 async fn read_varz(
@@ -312,5 +357,70 @@ async fn tail_swarm(client: async_nats::Client, events: EventSender, refresh: Du
             return;
         }
         tokio::time::sleep(refresh).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::expect_used)]
+    use super::cluster_health;
+    use async_nats::jetstream::stream::{ClusterInfo, PeerInfo};
+    use std::time::Duration;
+
+    fn peer(name: &str, current: bool, offline: bool, secs: u64) -> PeerInfo {
+        PeerInfo {
+            name: name.into(),
+            current,
+            active: Duration::from_secs(secs),
+            offline,
+            lag: None,
+        }
+    }
+
+    fn group(leader: &str, replicas: Vec<PeerInfo>) -> ClusterInfo {
+        ClusterInfo {
+            name: Some("c".into()),
+            leader: Some(leader.into()),
+            replicas,
+            ..ClusterInfo::default()
+        }
+    }
+
+    #[test]
+    fn a_single_server_has_no_cluster_line() {
+        let single = ClusterInfo {
+            leader: Some("n0".into()),
+            ..ClusterInfo::default()
+        };
+        assert_eq!(cluster_health(&[("S".into(), single)]), None);
+    }
+
+    #[test]
+    fn a_lost_node_is_named_once_with_every_stream_that_misses_it() {
+        let groups = vec![
+            (
+                "KV_HELIOS_LANES".to_string(),
+                group(
+                    "n1",
+                    vec![peer("n0", false, true, 12), peer("n2", true, false, 0)],
+                ),
+            ),
+            (
+                "HELIOS_EVENTS".to_string(),
+                group(
+                    "n2",
+                    vec![peer("n0", false, false, 9), peer("n1", true, false, 0)],
+                ),
+            ),
+        ];
+        let c = cluster_health(&groups).expect("a replicated group makes a cluster");
+        assert_eq!(c.name, "c");
+        assert_eq!(c.nodes, ["n0", "n1", "n2"]);
+        assert_eq!(c.lost.len(), 1);
+        let n0 = &c.lost[0];
+        assert_eq!(n0.node, "n0");
+        assert_eq!(n0.why, "offline");
+        assert_eq!(n0.unseen_secs, 12);
+        assert_eq!(n0.streams, ["KV_HELIOS_LANES", "HELIOS_EVENTS"]);
     }
 }
