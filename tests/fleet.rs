@@ -809,3 +809,78 @@ fn a_serve_stopped_with_sigterm_says_so_and_its_rows_stay() {
     assert_eq!(rows[0]["stale"], true, "{rows:?}");
     assert_eq!(rows[0]["host"], "quiet-box");
 }
+
+/// Type `line` and Enter into tmux session `session` of `world`.
+fn type_into(world: &World, session: &str, line: &str) {
+    for keys in [&["-l", line][..], &["Enter"][..]] {
+        let mut args = vec!["send-keys", "-t"];
+        let target = format!("={session}:");
+        args.push(&target);
+        args.extend(keys);
+        let out = world.tmux(&args);
+        assert!(out.status.success(), "tmux send-keys: {out:?}");
+    }
+}
+
+#[test]
+fn a_host_without_a_console_decides_its_lanes_states_from_tmux() {
+    require("tmux");
+    require("par");
+    require("python3");
+    let nats = NatsServer::start(&[]);
+    let host = World::new("app");
+    new_lane(&host, "idle");
+    new_lane(&host, "agent");
+    let serve = Serve::start(&host, "box", &nats.url(), &[]);
+    let row = |label: &str| -> Option<Value> {
+        all_hosts(&host, &nats.url())
+            .ok()?
+            .into_iter()
+            .find(|r| r["label"] == label)
+    };
+    // An idle shell is a shell, decided by serve (no hook, no console).
+    wait_until_or(
+        "the idle lane published as a shell",
+        Duration::from_secs(30),
+        || row("idle").is_some_and(|r| r["state"] == "shell"),
+        || format!("{:?}\n{}", row("idle"), serve.log()),
+    );
+    // An agent without hooks asks for permission: its screen says so.
+    let session = row("agent").unwrap()["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let standin = format!(
+        "{}/tests/fixtures/agents/standin.py",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    type_into(
+        &host,
+        &session,
+        &format!("HOOKS=0 python3 '{standin}' claude"),
+    );
+    wait_until_or(
+        "the stand-in's input box",
+        Duration::from_secs(30),
+        || pane_shows(&host, &session, "for shortcuts"),
+        || format!("{:?}", row("agent")),
+    );
+    type_into(&host, &session, "clean the build");
+    wait_until_or(
+        "the agent lane published waiting for permission, read from its screen",
+        Duration::from_secs(30),
+        || {
+            row("agent").is_some_and(|r| {
+                r["state"] == "waiting"
+                    && r["state_kind"] == "permission"
+                    && r["state_source"] == "screen"
+            })
+        },
+        || format!("{:?}\n{}", row("agent"), serve.log()),
+    );
+    assert_eq!(
+        row("agent").unwrap()["state_reason"],
+        "Remove the build directory"
+    );
+    assert_eq!(row("idle").unwrap()["state"], "shell");
+}

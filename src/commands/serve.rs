@@ -17,6 +17,11 @@ use crate::model::RepoInfo;
 use crate::model::fleet::{LaneReply, LaneRow};
 use crate::store::sqlite::SqliteStore;
 
+mod look;
+
+/// How often serve looks at its lanes' screens when no console runs here (a console's pace).
+const LOOK: Duration = Duration::from_secs(1);
+
 /// Run until SIGINT or SIGTERM.
 pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let repos = repos(ctx)?;
@@ -37,6 +42,7 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             name: host,
             ssh,
             repos,
+            lanes: std::sync::Mutex::default(),
         },
     ))
 }
@@ -46,6 +52,8 @@ struct Host {
     name: String,
     ssh: String,
     repos: Vec<RepoInfo>,
+    /// Every repo's lanes at the last scan (repo name, lane), for the looker.
+    lanes: std::sync::Mutex<Vec<(String, crate::model::LaneInfo)>>,
 }
 
 /// `--repo` (repeatable), else the current repo.
@@ -116,6 +124,15 @@ async fn serve(ctx: &Context, args: &ServeArgs, host: Host) -> anyhow::Result<Ex
             }
         })
     };
+    let (looked_tx, mut looked) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let looking = {
+        let host = Arc::clone(&host);
+        let looker = look::Looker::new(
+            crate::commands::console::load_patterns().0,
+            crate::config::actor::actor(),
+        );
+        tokio::task::spawn_blocking(move || look_loop(looker, &host, &looked_tx))
+    };
     let mut scan = tokio::time::interval(Duration::from_secs(args.scan));
     scan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -131,8 +148,9 @@ async fn serve(ctx: &Context, args: &ServeArgs, host: Host) -> anyhow::Result<Ex
                     }
                 }
             }
-            // A request was carried out: its change is published now, not at the next scan.
+            // A request was carried out, or a look changed a state: published now.
             Some(()) = acted.recv() => {}
+            Some(()) = looked.recv() => {}
             _ = tokio::signal::ctrl_c() => break,
             _ = term.recv() => break,
         }
@@ -141,6 +159,9 @@ async fn serve(ctx: &Context, args: &ServeArgs, host: Host) -> anyhow::Result<Ex
     }
     answering.abort();
     beats.abort();
+    // The looker ends at its next look, once it sees the channel closed.
+    drop(looked);
+    drop(looking);
     // Rows stay: other consoles show this host stopped, with the age of its data.
     beater.beat(true).await;
     say(format_args!("helios serve: host {} stopped", host.name));
@@ -204,10 +225,45 @@ async fn sync(
     }
 }
 
+/// Look at the lanes every [`LOOK`], on a thread of its own (tmux and the journal are
+/// blocking), until serve stops; a changed state asks for a sync.
+fn look_loop(
+    mut looker: look::Looker,
+    host: &Host,
+    changed: &tokio::sync::mpsc::UnboundedSender<()>,
+) {
+    let store = match SqliteStore::open(&SqliteStore::default_path()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("serve cannot decide lane states: the journal does not open ({e})");
+            return;
+        }
+    };
+    loop {
+        let lanes = match host.lanes.lock() {
+            Ok(l) => l.clone(),
+            Err(e) => {
+                tracing::error!(
+                    "the lane list's lock is poisoned ({e}); serve stops deciding states"
+                );
+                return;
+            }
+        };
+        if looker.look(&lanes, &store) > 0 && changed.send(()).is_err() {
+            return;
+        }
+        if changed.is_closed() {
+            return;
+        }
+        std::thread::sleep(LOOK);
+    }
+}
+
 /// Every repo's rows; `None` when a repo's lanes could not be read (its rows stay as they are
 /// rather than be deleted on a passing error).
 fn rows(host: &Host, store: &std::sync::Mutex<SqliteStore>) -> Option<Vec<LaneRow>> {
     let mut out = Vec::new();
+    let mut seen = Vec::new();
     for repo in &host.repos {
         let lanes = match crate::lanes::discover(&repo.path) {
             Ok(l) => l,
@@ -222,6 +278,7 @@ fn rows(host: &Host, store: &std::sync::Mutex<SqliteStore>) -> Option<Vec<LaneRo
             tracing::error!("the journal's lock is poisoned; states left out");
             vec![None; lanes.len()]
         };
+        seen.extend(lanes.iter().map(|l| (repo.name.clone(), l.clone())));
         for (lane, state) in lanes.iter().zip(&states) {
             out.push(publish::row(
                 &host.name,
@@ -230,6 +287,14 @@ fn rows(host: &Host, store: &std::sync::Mutex<SqliteStore>) -> Option<Vec<LaneRo
                 lane,
                 state.as_ref(),
             ));
+        }
+    }
+    match host.lanes.lock() {
+        Ok(mut l) => *l = seen,
+        Err(e) => {
+            tracing::error!(
+                "the lane list's lock is poisoned ({e}); the looker keeps the old list"
+            );
         }
     }
     Some(out)

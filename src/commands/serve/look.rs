@@ -1,0 +1,293 @@
+//! Lane states on a host with no console: `helios serve` looks at its par lanes as a console
+//! would and records what the rules decide (`agent::decide`), so an agent without hooks still
+//! shows `working`, `waiting`, `shell` or `exited` in every other console.
+//!
+//! A console reads each lane's screen from its own terminal; serve has none, so it asks tmux:
+//! one `list-panes -a` a look (the foreground program, a dead pane's status, and the window's
+//! last output time, which says the rows changed), and one `capture-pane` for a lane whose
+//! output settled and whose screen was not read since it last changed. A console running on
+//! this host decides its lanes itself (it sees more: keys, bells, exact screens), so serve
+//! leaves them to it while one is up.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use time::OffsetDateTime;
+
+use crate::agent::screen::{Patterns, ScreenMatch, is_shell, looks_like_shell_prompt};
+use crate::agent::{Inputs, LaneKey, Process, Timing, decide};
+use crate::lanes::discover::Foreground;
+use crate::model::LaneInfo;
+use crate::store::lane_state;
+use crate::store::sqlite::SqliteStore;
+
+/// The last look at one lane.
+#[derive(Default)]
+struct Seen {
+    /// tmux's `window_activity` at the last look.
+    activity: Option<u64>,
+    last_change: Option<OffsetDateTime>,
+    first_look: Option<OffsetDateTime>,
+    /// The screen as read once its rows settled: the prompt it shows, and whether the cursor
+    /// line is a shell prompt. `None`: not read since the last change.
+    read: Option<(Option<ScreenMatch>, bool)>,
+}
+
+/// Serve's eyes on its lanes.
+pub struct Looker {
+    patterns: Patterns,
+    actor: String,
+    seen: HashMap<String, Seen>,
+    /// A console was up at the last look (logged when that changes).
+    console_up: bool,
+}
+
+impl Looker {
+    /// A looker recording with `actor`.
+    pub fn new(patterns: Patterns, actor: String) -> Self {
+        Self {
+            patterns,
+            actor,
+            seen: HashMap::new(),
+            console_up: false,
+        }
+    }
+
+    /// Look at every par lane (repo name, lane) once and record each decision; returns how many
+    /// lane states changed.
+    pub fn look(&mut self, lanes: &[(String, LaneInfo)], store: &SqliteStore) -> usize {
+        let up = console_running(&crate::store::wake::dir());
+        if up != self.console_up {
+            self.console_up = up;
+            tracing::info!(
+                "{}",
+                if up {
+                    "a console runs on this host: it decides lane states, serve publishes them"
+                } else {
+                    "no console on this host: serve decides lane states from tmux"
+                }
+            );
+        }
+        if up {
+            return 0;
+        }
+        let fg = crate::lanes::discover::session_foregrounds();
+        let now = OffsetDateTime::now_utc();
+        let mut changed = 0;
+        let mut live = Vec::new();
+        for (repo, lane) in lanes {
+            let Some(session) = lane.session().filter(|_| lane.session_alive) else {
+                continue;
+            };
+            live.push(session.to_string());
+            let seen = self.seen.entry(session.to_string()).or_default();
+            let f = fg.get(session);
+            observe(seen, f, now, || capture(session), &self.patterns);
+            let key = LaneKey {
+                worktree: lane_state::worktree_key(&lane.worktree),
+                repo: repo.clone(),
+                lane: lane.id.to_string(),
+            };
+            let inputs = inputs(seen, f, now, store, &key.worktree);
+            let decision = decide(&inputs, Timing::default());
+            match lane_state::transition(store, &key, &decision, &self.actor) {
+                Ok(Some(_)) => changed += 1,
+                Ok(None) => {}
+                Err(e) => tracing::warn!("recording lane {}'s state: {e}", key.lane),
+            }
+        }
+        self.seen.retain(|s, _| live.contains(s));
+        changed
+    }
+}
+
+/// Take one look's news of a lane into what is known of it.
+fn observe(
+    seen: &mut Seen,
+    f: Option<&Foreground>,
+    now: OffsetDateTime,
+    capture: impl FnOnce() -> Option<(Vec<String>, usize)>,
+    patterns: &Patterns,
+) {
+    let Some(f) = f else { return };
+    let moved = seen.activity.is_some_and(|a| f.activity > a);
+    if seen.activity.is_none() {
+        // The first look is not a change: it only starts the quiet clock (as a console's).
+        seen.last_change = Some(now - time::Duration::seconds(3600));
+        seen.first_look = Some(now);
+    } else if moved {
+        seen.last_change = Some(now);
+        seen.read = None;
+    }
+    seen.activity = Some(f.activity);
+    // Read the prompt once the rows settled (unchanged for a look), and only then.
+    if !moved && seen.read.is_none() {
+        seen.read = capture().map(|(rows, cursor)| {
+            let line = rows.get(cursor).map_or("", String::as_str);
+            (patterns.read(&rows), looks_like_shell_prompt(line))
+        });
+    }
+}
+
+/// The decision's inputs: what was seen, and the hook and notification signals in the store.
+fn inputs(
+    seen: &Seen,
+    f: Option<&Foreground>,
+    now: OffsetDateTime,
+    store: &SqliteStore,
+    worktree: &str,
+) -> Inputs {
+    let (process, exited) = match f {
+        None => (Process::Unknown, None),
+        Some(f) => match f.dead {
+            Some(code) => (Process::Dead(code), Some(code)),
+            None if is_shell(&f.command) => (Process::Shell(f.command.clone()), None),
+            None => (Process::Program(f.command.clone()), None),
+        },
+    };
+    let hook = lane_state::decisive_signal(store.conn(), worktree)
+        .inspect_err(|e| tracing::warn!("reading the hook signals of {worktree}: {e}"))
+        .ok()
+        .flatten();
+    let alert = lane_state::newest_alert(store.conn(), worktree)
+        .inspect_err(|e| tracing::warn!("reading the notifications of {worktree}: {e}"))
+        .ok()
+        .flatten();
+    let (screen, shell_prompt) = seen.read.clone().unwrap_or((None, false));
+    Inputs {
+        now: Some(now),
+        hook,
+        process,
+        last_change: seen.last_change,
+        first_look: seen.first_look,
+        screen,
+        shell_prompt,
+        exited,
+        interrupted: None,
+        answered: None,
+        alert,
+    }
+}
+
+/// The lane's visible rows and the cursor's row, in one tmux call. The cursor line is printed
+/// last, after everything the lane drew, so nothing the lane prints can stand in for it.
+fn capture(session: &str) -> Option<(Vec<String>, usize)> {
+    let target = crate::model::lane::tmux_pane_target(session);
+    let out = crate::config::secrets::command("tmux")
+        .args(["capture-pane", "-p", "-t", &target, ";"])
+        .args(["display-message", "-p", "-t", &target, "#{cursor_y}"])
+        .env_remove("TMUX")
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            let text = String::from_utf8_lossy(&o.stdout);
+            let mut rows: Vec<String> = text.lines().map(str::to_string).collect();
+            let cursor = rows.pop()?.trim().parse().ok()?;
+            Some((rows, cursor))
+        }
+        Ok(o) => {
+            tracing::debug!(
+                "tmux capture-pane of {session}: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            );
+            None
+        }
+        Err(e) => {
+            tracing::warn!("tmux capture-pane could not run: {e}");
+            None
+        }
+    }
+}
+
+/// Whether a console (a live process other than this one with a socket in the wake directory:
+/// `<pid>.sock`; serve's own is one too) runs on this host.
+fn console_running(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|e| {
+        let path = e.path();
+        let pid = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".sock"))
+            .and_then(|p| p.parse::<u32>().ok());
+        pid.is_some_and(|p| p != std::process::id() && Path::new(&format!("/proc/{p}")).exists())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fg(activity: u64, command: &str) -> Foreground {
+        Foreground {
+            command: command.into(),
+            activity,
+            dead: None,
+        }
+    }
+
+    #[test]
+    fn output_then_quiet_reads_the_screen_once_it_settled() {
+        let p = Patterns::builtin();
+        let t0 = OffsetDateTime::UNIX_EPOCH + time::Duration::days(20000);
+        let mut seen = Seen::default();
+        let prompt = || {
+            Some((
+                vec![
+                    "Bash command".to_string(),
+                    "rm -rf build".into(),
+                    "Do you want to proceed?".into(),
+                    "❯ 1. Yes".into(),
+                ],
+                3,
+            ))
+        };
+        // First look: quiet since long ago, the screen read at once.
+        observe(&mut seen, Some(&fg(100, "python3")), t0, prompt, &p);
+        assert_eq!(seen.first_look, Some(t0));
+        assert!(seen.read.as_ref().is_some_and(|(m, _)| m.is_some()));
+        // Output: a change, the old reading dropped, nothing captured while it moves.
+        let t1 = t0 + time::Duration::seconds(1);
+        observe(
+            &mut seen,
+            Some(&fg(101, "python3")),
+            t1,
+            || panic!("captured while moving"),
+            &p,
+        );
+        assert_eq!(seen.last_change, Some(t1));
+        assert!(seen.read.is_none());
+        let d = decide(
+            &Inputs {
+                now: Some(t1),
+                process: Process::Program("python3".into()),
+                last_change: seen.last_change,
+                first_look: seen.first_look,
+                ..Inputs::default()
+            },
+            Timing::default(),
+        );
+        assert_eq!(d.state.status.label(), "working");
+        // Quiet for a look: read once.
+        let t2 = t1 + time::Duration::seconds(1);
+        observe(&mut seen, Some(&fg(101, "python3")), t2, prompt, &p);
+        let (m, _) = seen.read.clone().unwrap_or_default();
+        assert_eq!(m.map(|m| m.reason), Some("rm -rf build".to_string()));
+    }
+
+    #[test]
+    fn only_a_live_other_process_counts_as_a_console() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let own = dir.path().join(format!("{}.sock", std::process::id()));
+        std::fs::write(&own, "").unwrap_or_else(|e| panic!("{e}"));
+        assert!(!console_running(dir.path()));
+        // No such process (pid_max is below 2^22).
+        std::fs::write(dir.path().join("4194999.sock"), "").unwrap_or_else(|e| panic!("{e}"));
+        assert!(!console_running(dir.path()));
+        // pid 1 runs.
+        std::fs::write(dir.path().join("1.sock"), "").unwrap_or_else(|e| panic!("{e}"));
+        assert!(console_running(dir.path()));
+    }
+}
