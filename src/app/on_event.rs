@@ -311,6 +311,8 @@ pub fn settle_lanes(state: &mut AppState) {
     }
 }
 
+/// The lanes that need you first, most urgent first, across hosts; then the others grouped by
+/// host (this machine's first, then each host by name), by label within a host.
 pub fn sort_lanes(lanes: &mut [Lane]) {
     lanes.sort_by(|a, b| {
         let (ka, kb) = (
@@ -323,6 +325,7 @@ pub fn sort_lanes(lanes: &mut [Lane]) {
             (None, Some(_)) => std::cmp::Ordering::Greater,
             (None, None) => std::cmp::Ordering::Equal,
         }
+        .then_with(|| a.info.remote_host().cmp(&b.info.remote_host()))
         .then_with(|| a.id().cmp(b.id()))
     });
 }

@@ -492,3 +492,27 @@ fn events_for_unknown_lanes_are_ignored() {
     assert_eq!(s.attention_count(), 0);
     assert_eq!(s.lane(&id("a")).unwrap().agent.state, None);
 }
+
+#[test]
+fn calm_lanes_are_grouped_by_host_this_machines_first() {
+    let remote = |host: &str, label: &str| {
+        let mut i = info(&format!("{host}/{label}"), true);
+        i.source = LaneSource::Remote {
+            host: host.into(),
+            ssh: host.into(),
+            session: Some(format!("par-r-1-{label}")),
+            socket: None,
+        };
+        Lane::new(i)
+    };
+    let mut lanes = vec![
+        Lane::new(info("zeta", true)),
+        remote("box", "a"),
+        Lane::new(info("alpha", true)),
+        remote("ant", "z"),
+        remote("box", "0"),
+    ];
+    sort_lanes(&mut lanes);
+    let ids: Vec<&str> = lanes.iter().map(|l| l.id().as_str()).collect();
+    assert_eq!(ids, ["alpha", "zeta", "ant/z", "box/0", "box/a"]);
+}

@@ -96,6 +96,9 @@ fn refreshed(s: &mut AppState, rows: Vec<WorkflowRow>) {
 #[case::attribute_wins("b/deploy-1", Some("a"), "a", true)]
 #[case::attribute_wins_over_prefix("b/deploy-1", Some("a"), "b", false)]
 #[case::empty_attribute_is_unset("b/deploy-1", Some(""), "b", true)]
+// A lane on another machine is `host/label` in the console: its workflows name it so.
+#[case::remote_lane_by_attribute("deploy-1", Some("box/wt-1"), "box/wt-1", true)]
+#[case::a_remote_label_is_not_the_local_lane("deploy-1", Some("box/wt-1"), "wt-1", false)]
 fn lane_linkage(
     #[case] id: &str,
     #[case] attr: Option<&str>,
