@@ -9,9 +9,15 @@
 //! - change latency: from a host's `put` of a changed row to the console's state showing it
 //!   (the watch's push, the event channel and the reducer), p50/p99 over every change;
 //! - frame time with the 500 lanes in the list (single view; only the selected pane has a
-//!   terminal), p50/p99, and the reducer's cost per change.
+//!   terminal), p50/p99, and the reducer's cost per change;
+//! - opening a remote lane's connection: `ssh HOST true` through a real sshd on a loopback
+//!   port with the console's default ControlMaster options, the first open (a new master
+//!   connection) against the second and later ones (over the master), 20 of each.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../tests/support/sshd.rs"]
+mod sshd;
 
 use std::collections::HashMap;
 use std::net::TcpStream;
@@ -137,6 +143,51 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(run(url));
+    ssh_opens();
+}
+
+/// The ssh part of opening a remote lane, cold (first open: a new master connection) and warm
+/// (over the master), each 20 times with the console's default ControlMaster options.
+fn ssh_opens() {
+    let sshd = sshd::Sshd::start("box-ssh");
+    std::fs::create_dir_all(sshd.control_dir()).unwrap();
+    let path = sshd.control_dir().join("%C");
+    let ssh = |args: &[&str]| {
+        let t = Instant::now();
+        let out = Command::new("ssh")
+            .arg("-F")
+            .arg(&sshd.config)
+            .args(["-o", "ControlMaster=auto", "-o"])
+            .arg(format!("ControlPath={}", path.display()))
+            .args(["-o", "ControlPersist=60"])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "ssh {args:?}: {out:?}\n{}",
+            sshd.log()
+        );
+        t.elapsed()
+    };
+    let (mut cold, mut warm) = (Vec::new(), Vec::new());
+    for _ in 0..20 {
+        cold.push(ssh(&["box-ssh", "true"]));
+        warm.push(ssh(&["box-ssh", "true"]));
+        // Close the master, so the next open is a first one again.
+        ssh(&["-O", "exit", "box-ssh"]);
+    }
+    cold.sort();
+    warm.sort();
+    println!(
+        "fleet: ssh open, first (new connection) p50 {} max {}; second (ControlMaster) p50 {} max {}; ratio {:.2}x",
+        ms(pct(&cold, 0.5)),
+        ms(*cold.last().unwrap()),
+        ms(pct(&warm, 0.5)),
+        ms(*warm.last().unwrap()),
+        pct(&warm, 0.5).as_secs_f64() / pct(&cold, 0.5).as_secs_f64()
+    );
 }
 
 async fn run(url: String) {

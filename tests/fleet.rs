@@ -8,6 +8,8 @@
 
 #[path = "support/servers.rs"]
 mod servers;
+#[path = "support/sshd.rs"]
+mod sshd;
 mod support;
 #[path = "support/tui.rs"]
 mod tui;
@@ -18,6 +20,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use servers::{NatsCluster, NatsServer, http_get};
+use sshd::Sshd;
 use support::{World, require, wait_until, wait_until_or};
 
 /// A running `helios serve`, killed in Drop.
@@ -467,102 +470,6 @@ fn all_hosts_without_any_host_or_server_is_one_clear_line() {
     let port = support::free_port();
     let err = all_hosts(&world, &format!("nats://127.0.0.1:{port}")).unwrap_err();
     assert!(err.contains("unreachable"), "{err}");
-}
-
-/// A real OpenSSH server on a loopback port, with keys made for the test, and the client
-/// config that reaches it as host `alias`; stopped in Drop.
-struct Sshd {
-    child: Child,
-    /// The ssh client config file.
-    config: std::path::PathBuf,
-    dir: tempfile::TempDir,
-}
-
-impl Sshd {
-    fn start(alias: &str) -> Self {
-        let sshd = std::path::Path::new("/usr/sbin/sshd");
-        assert!(
-            sshd.exists(),
-            "/usr/sbin/sshd is missing: run the tests with scripts/test.sh, which installs openssh-server"
-        );
-        require("ssh-keygen");
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        for (name, kind) in [("host_key", "ed25519"), ("user_key", "ed25519")] {
-            let st = std::process::Command::new("ssh-keygen")
-                .args(["-q", "-t", kind, "-N", "", "-f"])
-                .arg(d.join(name))
-                .status()
-                .unwrap();
-            assert!(st.success(), "ssh-keygen {name}");
-        }
-        std::fs::copy(d.join("user_key.pub"), d.join("authorized_keys")).unwrap();
-        let port = support::free_port();
-        let user = String::from_utf8(
-            std::process::Command::new("id")
-                .arg("-un")
-                .output()
-                .unwrap()
-                .stdout,
-        )
-        .unwrap()
-        .trim()
-        .to_string();
-        let p = |f: &str| d.join(f).display().to_string();
-        std::fs::write(
-            d.join("sshd_config"),
-            format!(
-                "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nPidFile {}\nAuthorizedKeysFile {}\nStrictModes no\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nAllowUsers {user}\n",
-                p("host_key"),
-                p("sshd.pid"),
-                p("authorized_keys")
-            ),
-        )
-        .unwrap();
-        std::fs::write(
-            d.join("ssh_config"),
-            format!(
-                "Host {alias}\n  HostName 127.0.0.1\n  Port {port}\n  User {user}\n  IdentityFile {}\n  IdentitiesOnly yes\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n  BatchMode yes\n",
-                p("user_key")
-            ),
-        )
-        .unwrap();
-        let child = std::process::Command::new(sshd)
-            .args(["-D", "-e", "-f"])
-            .arg(d.join("sshd_config"))
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(d.join("sshd.log")).unwrap())
-            .spawn()
-            .unwrap();
-        let s = Self {
-            child,
-            config: d.join("ssh_config"),
-            dir,
-        };
-        wait_until_or(
-            "sshd to listen",
-            Duration::from_secs(20),
-            || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
-            || s.log(),
-        );
-        s
-    }
-
-    fn log(&self) -> String {
-        support::read(&self.dir.path().join("sshd.log"))
-    }
-
-    /// Where the console's ssh keeps its shared connections.
-    fn control_dir(&self) -> std::path::PathBuf {
-        self.dir.path().join("cm")
-    }
-}
-
-impl Drop for Sshd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]
