@@ -132,8 +132,29 @@ fn pane_shows(world: &World, session: &str, text: &str) -> bool {
     String::from_utf8_lossy(&out.stdout).contains(text)
 }
 
-/// Claude's permission request, through the real `helios hook`, from inside a lane's worktree.
-fn permission_hook(world: &World, worktree: &str) {
+/// Claude's permission request, through the real `helios hook`, from inside the worktree of
+/// lane `row` (a `lane ls --all-hosts` row), while a program (standing for the agent) runs in
+/// its foreground: with a shell there, the rules (serve's, as a console's) read the agent as
+/// gone.
+fn permission_hook(world: &World, row: &Value) {
+    let session = row["session"].as_str().unwrap();
+    type_into(world, session, "sleep 600");
+    wait_until_or(
+        "the stand-in agent in the lane's foreground",
+        Duration::from_secs(20),
+        || {
+            let out = world.tmux(&[
+                "display",
+                "-p",
+                "-t",
+                &format!("={session}:"),
+                "#{pane_current_command}",
+            ]);
+            String::from_utf8_lossy(&out.stdout).trim() == "sleep"
+        },
+        || format!("{row}"),
+    );
+    let worktree = row["worktree"].as_str().unwrap();
     let mut hook = world
         .helios()
         .args(["hook", "claude"])
@@ -213,11 +234,9 @@ fn four_hosts_on_a_three_node_cluster_survive_a_lost_node_and_a_killed_host() {
     }
 
     // A hook's state on h1 reaches the bucket (through serve's wake socket or its next scan).
-    let wt = rows_of(&rows, "h1")[0]["worktree"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    permission_hook(&worlds[1], &wt);
+    let a1 = rows_of(&rows, "h1")[0].clone();
+    assert_eq!(a1["label"], "a1");
+    permission_hook(&worlds[1], &a1);
     wait_until_or(
         "h1's lane a1 waiting for permission in the bucket",
         Duration::from_secs(20),
@@ -288,6 +307,36 @@ fn four_hosts_on_a_three_node_cluster_survive_a_lost_node_and_a_killed_host() {
         },
         || format!("{}\n{}", logs(&serves), cluster.log(1)),
     );
+    // `send all --host`: every lane of the repo on h2, and no other host's.
+    let out = helios_ok(
+        &watcher,
+        &url,
+        &[
+            "lane",
+            "send",
+            "all",
+            "--host",
+            "h2",
+            "--remote-repo",
+            "app",
+            "--",
+            "echo",
+            "all-on-h2",
+        ],
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("sent to every lane of app on h2"), "{said}");
+    let rows = all_hosts(&watcher, &url).unwrap();
+    for r in &rows {
+        let host: usize = r["host"].as_str().unwrap()[1..].parse().unwrap();
+        let session = r["session"].as_str().unwrap();
+        wait_until_or(
+            "send all to reach exactly h2's lanes",
+            Duration::from_secs(20),
+            || pane_shows(&worlds[host], session, "all-on-h2") == (host == 2),
+            || format!("{r}"),
+        );
+    }
 
     // A host's serve killed: its rows stay, shown stale with their age; the others stay fresh.
     serves[3].kill();
@@ -650,11 +699,12 @@ fn a_console_shows_every_hosts_lanes_and_opens_one_over_a_real_ssh() {
     }
 
     // A hook's state on the host shows in the console (pushed through the bucket).
-    let wt = all_hosts(&watcher, &nats.url()).unwrap()[0]["worktree"]
-        .as_str()
+    let row = all_hosts(&watcher, &nats.url())
         .unwrap()
-        .to_string();
-    permission_hook(&host, &wt);
+        .into_iter()
+        .find(|r| r["label"] == "wt-1")
+        .unwrap();
+    permission_hook(&host, &row);
     tui.wait_for(
         "box's lane waiting in the console",
         "permission",
