@@ -181,6 +181,20 @@ pub struct LostNode {
     pub streams: Vec<String>,
 }
 
+impl LostNode {
+    /// `n0 offline, unseen 12s (KV_HELIOS_LANES, HELIOS_EVENTS)`: the panel's and `helios
+    /// status`'s words for it.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {}, unseen {}s ({})",
+            self.node,
+            self.why,
+            self.unseen_secs,
+            self.streams.join(", ")
+        )
+    }
+}
+
 /// Numbers from `/varz`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Varz {

@@ -253,17 +253,10 @@ fn server_lines(snap: &NatsSnapshot, theme: &Theme, head: &mut Vec<Line<'static>
 /// `cluster c  3 nodes  n0 offline, unseen 12s (KV_HELIOS_LANES, HELIOS_EVENTS)`: a lost node
 /// is the one thing a replicated setup shows when it loses one.
 fn cluster_line(c: &crate::app::nats::ClusterHealth, theme: &Theme) -> Line<'static> {
-    use std::fmt::Write as _;
     let mut text = format!("{}  {} nodes", c.name, c.nodes.len());
     for l in &c.lost {
-        let _ = write!(
-            text,
-            "  {} {}, unseen {}s ({})",
-            l.node,
-            l.why,
-            l.unseen_secs,
-            l.streams.join(", ")
-        );
+        text.push_str("  ");
+        text.push_str(&l.describe());
     }
     if c.lost.is_empty() {
         text.push_str("  all current");

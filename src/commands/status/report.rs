@@ -312,14 +312,8 @@ impl StatusReport {
                     c.nodes.join(", ")
                 );
                 for l in &c.lost {
-                    let _ = write!(
-                        line,
-                        "; {} {}, unseen {}s, missed by {}",
-                        l.node,
-                        l.why,
-                        l.unseen_secs,
-                        l.streams.join(", ")
-                    );
+                    line.push_str("; ");
+                    line.push_str(&l.describe());
                 }
                 // A lost node is not a failure while the streams keep their quorum.
                 s.line(Mark::Info, &line);
