@@ -340,7 +340,8 @@ fn act(host: &Host, req: &crate::model::fleet::LaneRequest) -> LaneReply {
             host: host.name.clone(),
         };
     };
-    // Each request (its label is checked, and a refusal journalled, by `act_for`) journals through its own connection, as a CLI command would.
+    // Each request journals through its own connection, as a CLI command would; `act_for`
+    // checks its label (and journals a refusal).
     match SqliteStore::open(&SqliteStore::default_path()) {
         Ok(store) => crate::commands::lane::act_for(store, repo, &host.name, req),
         Err(e) => LaneReply {

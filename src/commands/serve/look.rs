@@ -90,6 +90,17 @@ impl Looker {
             };
             let inputs = inputs(seen, f, now, store, &key.worktree);
             let decision = decide(&inputs, Timing::default());
+            // Written only when it says something new: a write a second per lane would hold
+            // the journal's lock against the hooks.
+            let stored = lane_state::get(store.conn(), &key.worktree)
+                .inspect_err(|e| tracing::warn!("reading lane {}'s state: {e}", key.lane))
+                .ok()
+                .flatten();
+            if stored.is_some_and(|s| {
+                s.state.same_as(&decision.state) && s.state.reason == decision.state.reason
+            }) {
+                continue;
+            }
             match lane_state::transition(store, &key, &decision, &self.actor) {
                 Ok(Some(_)) => changed += 1,
                 Ok(None) => {}
