@@ -54,7 +54,7 @@ impl Looker {
     }
 
     /// Look at every par lane (repo name, lane) once and record each decision; returns how many
-    /// lane states changed.
+    /// lanes' states or reasons changed.
     pub fn look(&mut self, lanes: &[(String, LaneInfo)], store: &SqliteStore) -> usize {
         let up = console_running(&crate::store::wake::dir());
         if up != self.console_up {
@@ -101,9 +101,10 @@ impl Looker {
             }) {
                 continue;
             }
+            // A new status is a `lane.state` event; a new reason within it only refreshes the
+            // row. Both are published at once.
             match lane_state::transition(store, &key, &decision, &self.actor) {
-                Ok(Some(_)) => changed += 1,
-                Ok(None) => {}
+                Ok(_) => changed += 1,
                 Err(e) => tracing::warn!("recording lane {}'s state: {e}", key.lane),
             }
         }
