@@ -1,6 +1,7 @@
 //! helios under test: 25 real par lanes (par + tmux in the world's private tmux server), helios
-//! in grid view on the driver's 250x80 PTY with the interactive lane focused; and a plain
-//! worktree lane (helios owns its shell PTY, no tmux) for the `cat` test.
+//! in grid view on the driver's 250x80 PTY with the interactive lane focused; the same with
+//! helios-owned lanes (git worktrees whose shells helios runs in its own PTYs, no tmux), with
+//! `helios-owned` in SWARM_SYSTEMS; and a plain worktree lane for the `cat` test.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -62,11 +63,75 @@ fn setup(w: &World, cfg: &Config) -> Result<()> {
     Ok(())
 }
 
-fn spawn(w: &World, cfg: &Config, args: &[String]) -> Result<Term> {
+/// Which lanes helios shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lanes {
+    /// par lanes in the world's par tmux server, read through tmux clients.
+    Par,
+    /// The `owned` repo's worktrees, each a shell helios runs in a PTY of its own.
+    Owned,
+}
+
+fn spawn(w: &World, cfg: &Config, lanes: Lanes, args: &[String]) -> Result<Term> {
     let mut cmd = w.pty_command(&bin(), "tmux-par");
     cmd.args(args);
-    cmd.cwd(w.path("repo"));
+    match lanes {
+        Lanes::Par => cmd.cwd(w.path("repo")),
+        Lanes::Owned => {
+            cmd.cwd(owned_root(w).join(label(0)));
+            cmd.env("SHELL", w.path("owned-shell"));
+            cmd.env("PATH", path_without_par());
+        }
+    }
     Term::spawn(cmd, cfg.size.0, cfg.size.1)
+}
+
+/// PATH without the project's virtualenv, so par is not found and a repo's worktrees are lanes
+/// whose shells helios owns.
+fn path_without_par() -> String {
+    std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .filter(|d| !d.contains(".venv"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+fn owned_root(w: &World) -> PathBuf {
+    w.path("owned")
+}
+
+/// The `owned` repo: its main checkout `owned/lane-00` and worktrees `owned/lane-01`…, and the
+/// shell helios starts in each: the probe shell in lane-00, a generator in the others.
+fn setup_owned(w: &World, cfg: &Config) -> Result<()> {
+    let main = format!("owned/{}", label(0));
+    std::fs::create_dir_all(w.path(&main))?;
+    w.git(&main, &["init", "-q", "-b", "main"])?;
+    std::fs::write(w.path(&main).join("README.md"), "swarm bench\n")?;
+    w.git(&main, &["add", "."])?;
+    w.git(&main, &["commit", "-q", "-m", "init"])?;
+    for i in 1..cfg.lanes {
+        let to = format!("../{}", label(i));
+        w.git(&main, &["worktree", "add", "-q", "-b", &label(i), &to])?;
+    }
+    let shell = w.path("owned-shell");
+    std::fs::write(
+        &shell,
+        format!(
+            "#!/bin/sh\ncase \"$(pwd -P)\" in\n  */{}) exec {} ;;\n  *) exec {} ;;\nesac\n",
+            label(0),
+            crate::probe_shell(),
+            crate::gen_command(&w.path("go-owned"), cfg.rate)
+        ),
+    )?;
+    std::fs::set_permissions(&shell, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+    Ok(())
+}
+
+/// helios on owned lanes: start-ups and echoes, as for par lanes.
+pub fn run_owned(w: &World, cfg: &Config) -> Result<Row> {
+    setup_owned(w, cfg)?;
+    measure(w, cfg, Lanes::Owned, &[])
 }
 
 /// Everything on the screen that says the first full frame is drawn: every lane's label and
@@ -136,18 +201,55 @@ fn session(w: &World, i: usize) -> Result<String> {
 pub fn run(w: &World, cfg: &Config) -> Result<(Row, Option<Row>)> {
     setup(w, cfg)?;
     lanes_started(w, cfg)?;
-    let mut row = measure(w, cfg, &[])?;
+    let mut row = measure(w, cfg, Lanes::Par, &[])?;
     let control = if cfg.wants("helios-control") {
         let conf = w.path("control.toml");
         std::fs::write(&conf, "[lanes]\ntmux_client = \"control\"\n")?;
         let args = ["--config".to_string(), conf.display().to_string()];
-        Some(measure(w, cfg, &args)?)
+        Some(measure(w, cfg, Lanes::Par, &args)?)
     } else {
         None
     };
     let _ = w.tmux("tmux-par", &["kill-server"]);
     row.cat = Some(summarize(&cat(w, cfg)?));
     Ok((row, control))
+}
+
+/// Wait until the last helios's lane processes have gone, so start-ups do not overlap.
+fn gone(w: &World, lanes: Lanes) -> Result<()> {
+    match lanes {
+        Lanes::Par => clients_gone(w),
+        Lanes::Owned => generators_gone(w),
+    }
+}
+
+/// Wait until the owned lanes' generators have exited (their terminal, helios, is gone).
+fn generators_gone(w: &World) -> Result<()> {
+    let go = w.path("go-owned").display().to_string();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !crate::procs::find_cmdline(&go).is_empty() {
+        if Instant::now() > deadline {
+            bail!("owned lanes' generators still ran 10 s after helios quit");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+/// Wait until every owned lane but the interactive one runs its generator.
+fn generators_started(w: &World, cfg: &Config) -> Result<()> {
+    let go = w.path("go-owned").display().to_string();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let n = crate::procs::find_cmdline(&go).len();
+        if n + 1 >= cfg.lanes {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("after 30 s only {n} of the owned lanes' generators ran");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// Wait until the last helios's tmux clients have gone, so start-ups do not overlap.
@@ -162,12 +264,12 @@ fn clients_gone(w: &World) -> Result<()> {
     Ok(())
 }
 
-/// Start-ups and echoes of helios started with `args` on the world's par lanes.
-fn measure(w: &World, cfg: &Config, args: &[String]) -> Result<Row> {
+/// Start-ups and echoes of helios started with `args` on the world's par or owned lanes.
+fn measure(w: &World, cfg: &Config, lanes: Lanes, args: &[String]) -> Result<Row> {
     let mut startups = Vec::new();
     for _ in 0..cfg.startups {
         let t0 = Instant::now();
-        let t = spawn(w, cfg, args)?;
+        let t = spawn(w, cfg, lanes, args)?;
         t.arm(first_frame(cfg));
         match t.wait(Duration::from_secs(30)) {
             Some(at) => startups.push(at - t0),
@@ -178,35 +280,49 @@ fn measure(w: &World, cfg: &Config, args: &[String]) -> Result<Row> {
             ),
         }
         drop(t);
-        clients_gone(w)?;
+        gone(w, lanes)?;
     }
     eprintln!(
         "swarm: helios {args:?} start-up p50 {:?}",
         summarize(&startups).p50
     );
-    let mut t = spawn(w, cfg, args)?;
+    let mut t = spawn(w, cfg, lanes, args)?;
     t.arm(first_frame(cfg));
     t.wait(Duration::from_secs(30));
+    if lanes == Lanes::Owned {
+        generators_started(w, cfg)?;
+    }
     grid_and_focus(&mut t)?;
     eprintln!("swarm: helios in grid view, lane focused");
     let helios = t.pid;
-    let server: u32 = w
-        .tmux("tmux-par", &["display", "-p", "#{pid}"])?
-        .trim()
-        .parse()?;
-    let acct = Accounting {
-        console: Box::new(move || vec![helios]),
-        helpers: Box::new(move || {
-            let mut v = crate::procs::children(helios);
-            v.push(server);
-            v
-        }),
-        go: w.path("go-helios"),
+    let acct = match lanes {
+        Lanes::Par => {
+            let server: u32 = w
+                .tmux("tmux-par", &["display", "-p", "#{pid}"])?
+                .trim()
+                .parse()?;
+            Accounting {
+                console: Box::new(move || vec![helios]),
+                helpers: Box::new(move || {
+                    let mut v = crate::procs::children(helios);
+                    v.push(server);
+                    v
+                }),
+                go: w.path("go-helios"),
+            }
+        }
+        // The lanes' programs are helios's children here: the generators are not helpers, and
+        // the probe shell is not counted for tmux either.
+        Lanes::Owned => Accounting {
+            console: Box::new(move || vec![helios]),
+            helpers: Box::new(Vec::new),
+            go: w.path("go-owned"),
+        },
     };
     let echoes = driver::measure(&mut t, &acct, cfg.idle_samples, cfg.samples)?;
     eprintln!("swarm: helios echoes measured");
     drop(t);
-    clients_gone(w)?;
+    gone(w, lanes)?;
     Ok(Row {
         startup: Some(summarize(&startups)),
         echoes: Some(echoes),
@@ -227,15 +343,7 @@ fn cat(w: &World, cfg: &Config) -> Result<Vec<Duration>> {
     let mut cmd = w.pty_command(&bin(), "tmux-cat");
     cmd.cwd(w.path("plain"));
     cmd.env("SHELL", &shell);
-    cmd.env(
-        "PATH",
-        std::env::var("PATH")
-            .unwrap_or_default()
-            .split(':')
-            .filter(|d| !d.contains(".venv"))
-            .collect::<Vec<_>>()
-            .join(":"),
-    );
+    cmd.env("PATH", path_without_par());
     let mut t = Term::spawn(cmd, cfg.cat_size.0, cfg.cat_size.1)?;
     // The lane's prompt shows in the pane once helios is up; Enter then focuses the lane.
     driver::locate_prompt(&t, Duration::from_secs(30))?;

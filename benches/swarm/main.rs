@@ -3,9 +3,13 @@
 //! `cargo bench --bench swarm` builds helios in release mode and runs every measurement of
 //! issue 6's swarm table (echo latency idle and under a 24-lane flood, CPU, peak RSS, start-up
 //! to the first full frame, `cat` of 50 MB), then prints a markdown table with ratios to tmux.
-//! Knobs (environment): SWARM_LANES (25), SWARM_SAMPLES (120 loaded echoes), SWARM_IDLE (60),
-//! SWARM_RATE (2000000 bytes/s per flooding lane), SWARM_SYSTEMS (helios,tmux,zellij; add helios-control for par lanes read through tmux control mode),
-//! SWARM_CAT_MB (50), SWARM_STARTUPS (5), SWARM_OUT (write the table to this file too).
+//! Knobs (environment): SWARM_LANES (25; a list such as `25,50` runs each), SWARM_SAMPLES (120
+//! loaded echoes), SWARM_IDLE (60), SWARM_RATE (2000000 bytes/s per flooding lane; a list such
+//! as `2000000,4000000` runs each), SWARM_SYSTEMS (helios,tmux,zellij; add helios-owned for
+//! helios-owned lanes, helios-control for par lanes read through tmux control mode),
+//! SWARM_CAT_MB (50), SWARM_STARTUPS (5), SWARM_OUT (write the tables to this file too).
+//! Beyond 25 lanes, tmux gets a window of 25 panes per 25 lanes and helios pages its grid: the
+//! interactive lane is on the first page either way.
 //! Everything runs in a temporary world (git repo, XDG dirs, private tmux and zellij sockets)
 //! that is torn down, with every process in it, when the run ends or fails.
 
@@ -34,6 +38,9 @@ use crate::driver::Echoes;
 use crate::stats::{Summary, ms, ratio, summarize};
 use crate::term::Term;
 use crate::world::World;
+
+/// Lanes shown at once: helios's grid page and, to match it, tmux's panes per window.
+pub const PAGE: usize = 25;
 
 /// What to run.
 pub struct Config {
@@ -67,12 +74,35 @@ fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
 }
 
 impl Config {
-    fn from_env() -> Self {
+    /// One configuration per lane count and flood rate listed in the environment.
+    fn from_env() -> Vec<Self> {
+        let list = |key: &str, default: u64| -> Vec<u64> {
+            let v: Vec<u64> = std::env::var(key)
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|v| v.trim().parse().ok())
+                .collect();
+            if v.is_empty() { vec![default] } else { v }
+        };
+        let mut out = Vec::new();
+        for lanes in list("SWARM_LANES", 25) {
+            for rate in list("SWARM_RATE", 2_000_000) {
+                out.push(Self {
+                    lanes: usize::try_from(lanes).unwrap_or(25).max(2),
+                    rate,
+                    ..Self::base()
+                });
+            }
+        }
+        out
+    }
+
+    fn base() -> Self {
         Self {
-            lanes: env_or("SWARM_LANES", 25),
+            lanes: 25,
             samples: env_or("SWARM_SAMPLES", 120),
             idle_samples: env_or("SWARM_IDLE", 60),
-            rate: env_or("SWARM_RATE", 2_000_000),
+            rate: 2_000_000,
             systems: env_or("SWARM_SYSTEMS", "helios,tmux,zellij".to_string())
                 .split(',')
                 .map(str::to_string)
@@ -179,18 +209,36 @@ fn main() -> Result<()> {
         println!("swarm: not run (use `cargo bench --bench swarm`)");
         return Ok(());
     }
-    let cfg = Config::from_env();
+    let mut reports = String::new();
+    for cfg in Config::from_env() {
+        eprintln!(
+            "swarm: {} lanes, {:.1} MB/s per flooding lane",
+            cfg.lanes,
+            cfg.rate as f64 / 1e6
+        );
+        reports.push_str(&run_config(&cfg)?);
+        reports.push('\n');
+    }
+    println!("{reports}");
+    if let Ok(path) = std::env::var("SWARM_OUT") {
+        std::fs::write(path, &reports)?;
+    }
+    Ok(())
+}
+
+/// Every system of one configuration, in a world of its own; returns its table.
+fn run_config(cfg: &Config) -> Result<String> {
     let world = World::new()?;
     let mut rows: Vec<(String, Row)> = Vec::new();
     if cfg.wants("tmux") {
         rows.push((
             "tmux".into(),
             run_system("tmux", || {
-                tmux::setup(&world, &cfg)?;
-                let startup = tmux::startup(&world, &cfg)?;
-                let echoes = tmux::echoes(&world, &cfg)?;
+                tmux::setup(&world, cfg)?;
+                let startup = tmux::startup(&world, cfg)?;
+                let echoes = tmux::echoes(&world, cfg)?;
                 let _ = world.tmux("tmux-plain", &["kill-server"]);
-                let cat = summarize(&tmux::cat(&world, &cfg)?);
+                let cat = summarize(&tmux::cat(&world, cfg)?);
                 Ok(Row {
                     startup: Some(startup),
                     echoes: Some(echoes),
@@ -203,7 +251,7 @@ fn main() -> Result<()> {
     if cfg.wants("helios") {
         let mut control = None;
         let row = run_system("helios", || {
-            let (row, c) = helios::run(&world, &cfg)?;
+            let (row, c) = helios::run(&world, cfg)?;
             control = c;
             Ok(row)
         });
@@ -212,19 +260,21 @@ fn main() -> Result<()> {
             rows.push(("helios (tmux -C)".into(), c));
         }
     }
+    if cfg.wants("helios-owned") {
+        rows.push((
+            "helios (owned lanes)".into(),
+            run_system("helios with owned lanes", || helios::run_owned(&world, cfg)),
+        ));
+    }
     if cfg.wants("zellij") {
         rows.push((
             "zellij".into(),
-            run_system("zellij", || zellij::run(&world, &cfg)),
+            run_system("zellij", || zellij::run(&world, cfg)),
         ));
     }
-    let report = report(&cfg, &rows);
-    println!("{report}");
-    if let Ok(path) = std::env::var("SWARM_OUT") {
-        std::fs::write(path, &report)?;
-    }
+    let report = report(cfg, &rows);
     drop(world);
-    Ok(())
+    Ok(report)
 }
 
 fn report(cfg: &Config, rows: &[(String, Row)]) -> String {

@@ -1,4 +1,4 @@
-//! tmux as the reference: the same lanes as panes tiled in one window, one client attached in
+//! tmux as the reference: the same lanes as panes tiled in one window (25 a window), one client attached in
 //! the driver's PTY; and one pane for the `cat` test.
 
 use std::time::Duration;
@@ -31,19 +31,27 @@ pub fn setup(w: &World, cfg: &Config) -> Result<()> {
         ],
     )?;
     let go = w.path("go-tmux");
-    for _ in 1..cfg.lanes {
-        w.tmux(
-            DIR,
-            &[
-                "split-window",
-                "-d",
-                "-t",
-                "swarm:0.0",
-                &crate::gen_command(&go, cfg.rate),
-            ],
-        )?;
-        w.tmux(DIR, &["select-layout", "-t", "swarm:0", "tiled"])?;
+    let generator = crate::gen_command(&go, cfg.rate);
+    // 25 panes a window, as helios shows 25 tiles a page: the rest are in windows not shown.
+    for i in 1..cfg.lanes {
+        let window = format!("swarm:{}", i / crate::PAGE);
+        if i % crate::PAGE == 0 {
+            w.tmux(DIR, &["new-window", "-d", "-t", &window, &generator])?;
+        } else {
+            w.tmux(
+                DIR,
+                &[
+                    "split-window",
+                    "-d",
+                    "-t",
+                    &format!("{window}.0"),
+                    &generator,
+                ],
+            )?;
+            w.tmux(DIR, &["select-layout", "-t", &window, "tiled"])?;
+        }
     }
+    w.tmux(DIR, &["select-window", "-t", "swarm:0"])?;
     w.tmux(DIR, &["select-pane", "-t", "swarm:0.0"])?;
     Ok(())
 }

@@ -65,7 +65,8 @@ impl World {
         format!("{MARKER_KEY}={}", self.token)
     }
 
-    fn git(&self, repo: &str, args: &[&str]) -> Result<()> {
+    /// Run git in the world's repo at `repo` (a path inside the world).
+    pub fn git(&self, repo: &str, args: &[&str]) -> Result<()> {
         let st = self
             .command("git")
             .arg("-C")
