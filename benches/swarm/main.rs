@@ -40,7 +40,7 @@ use crate::term::Term;
 use crate::world::World;
 
 /// Lanes shown at once: helios's grid page and, to match it, tmux's panes per window.
-pub const PAGE: usize = 25;
+pub const PAGE: usize = ::helios::ui::GRID_MAX;
 
 /// What to run.
 pub struct Config {

@@ -1,5 +1,5 @@
-//! tmux as the reference: the same lanes as panes tiled in one window (25 a window), one client attached in
-//! the driver's PTY; and one pane for the `cat` test.
+//! tmux as the reference: the same lanes as panes tiled in one window (a window per 25 lanes),
+//! one client attached in the driver's PTY; and one pane for the `cat` test.
 
 use std::time::Duration;
 
