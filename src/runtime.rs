@@ -8,11 +8,12 @@
 //! are expensive) when only background lanes printed.
 
 pub mod engine;
+pub mod frame_out;
 mod input;
 pub mod present;
 pub mod wake;
 
-use std::io::{Stdout, Write};
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event as TermEvent, KeyEventKind};
@@ -93,7 +94,9 @@ pub use crate::config::actor::actor;
 /// What the loop needs to draw and read keys.
 pub struct Ui {
     /// The ratatui terminal.
-    pub terminal: Terminal<CrosstermBackend<Stdout>>,
+    pub terminal: Terminal<CrosstermBackend<frame_out::FrameOut>>,
+    /// Holds the terminal's output back while a frame is drawn, so it goes out in one write.
+    pub gate: frame_out::Gate,
     /// Styles.
     pub theme: Theme,
     /// Key bindings.
@@ -102,6 +105,8 @@ pub struct Ui {
     pub tiles: crate::ui::cache::TileCache,
     /// What the terminal shows, so a frame writes only what changed.
     pub presenter: present::Presenter,
+    /// The focused lane's cells when its tile is redrawn alone, kept between frames.
+    pub live: ratatui::buffer::Buffer,
 }
 
 /// Run the console until the user quits, a signal arrives, or an attach is asked for.
@@ -205,22 +210,36 @@ pub async fn run<B: PtyBackend>(
             suspend(engine, ui);
         }
         if engine.dirty
-            && frames
-                .next(engine.urgent)
-                .is_none_or(|t| Instant::now() >= t)
+            && (engine.echo
+                || frames
+                    .next(engine.urgent)
+                    .is_none_or(|t| Instant::now() >= t))
         {
+            if std::mem::take(&mut engine.echo) {
+                engine.keyed = false;
+            }
+            // When only the focused lane's screen changed (a keystroke's echo), its tile alone
+            // is redrawn; a whole frame follows at the background pace if other lanes printed.
+            let start = Instant::now();
+            if !engine.chrome && draw_live(engine, ui)? {
+                frames.drawn(start, true);
+                engine.dirty = engine.backdrop;
+                engine.urgent = false;
+                continue;
+            }
             // Before a full frame is due, a keystroke's or the focused lane's frame redraws that
             // lane only and shows the others as last drawn; the full frame follows on time.
             let partial = !frames.full_due();
             if partial {
                 ui.tiles.hold(engine.state.focused.clone());
             }
-            let start = Instant::now();
             draw(engine, ui)?;
             let owed = partial && ui.tiles.release();
             frames.drawn(start, partial);
             engine.dirty = owed;
             engine.urgent = false;
+            engine.chrome = false;
+            engine.backdrop = owed;
         }
     }
 }
@@ -246,9 +265,41 @@ fn suspend<B: PtyBackend>(engine: &mut Engine<B>, ui: &mut Ui) {
     engine.urgent = true;
 }
 
-/// Draw one frame inside synchronized output so the terminal never shows half a frame.
+/// Redraw the focused lane's tile alone (`ui::pane::live_tile`), inside synchronized output,
+/// in one write. False, with nothing written, when only a whole frame is right.
+fn draw_live<B: PtyBackend>(engine: &Engine<B>, ui: &mut Ui) -> anyhow::Result<bool> {
+    let start = Instant::now();
+    let screens = engine.ptys.screens();
+    let Some(tile) = crate::ui::pane::live_tile(&engine.state, screens, &ui.tiles, &mut ui.live)
+    else {
+        return Ok(false);
+    };
+    if !ui.presenter.shows(ui.live.area) {
+        return Ok(false);
+    }
+    ui.gate.hold();
+    crossterm::queue!(ui.terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    let changed = ui
+        .presenter
+        .patch(&mut ui.terminal, &ui.live, tile.cursor)?;
+    ui.tiles.redrawn(
+        &tile.lane,
+        tile.version,
+        &ui.live,
+        &changed.unwrap_or_default(),
+    );
+    crossterm::queue!(ui.terminal.backend_mut(), EndSynchronizedUpdate)?;
+    ui.gate.open();
+    ui.terminal.backend_mut().flush()?;
+    crate::telemetry::frame_time(start.elapsed());
+    Ok(true)
+}
+
+/// Draw one frame inside synchronized output so the terminal never shows half a frame, in one
+/// write.
 fn draw<B: PtyBackend>(engine: &Engine<B>, ui: &mut Ui) -> anyhow::Result<()> {
     let start = Instant::now();
+    ui.gate.hold();
     crossterm::queue!(ui.terminal.backend_mut(), BeginSynchronizedUpdate)?;
     let state = &engine.state;
     let (cols, rows) = state.size;
@@ -267,6 +318,7 @@ fn draw<B: PtyBackend>(engine: &Engine<B>, ui: &mut Ui) -> anyhow::Result<()> {
         }
     })?;
     crossterm::queue!(ui.terminal.backend_mut(), EndSynchronizedUpdate)?;
+    ui.gate.open();
     ui.terminal.backend_mut().flush()?;
     crate::telemetry::frame_time(start.elapsed());
     Ok(())

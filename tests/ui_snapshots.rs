@@ -418,37 +418,8 @@ fn presented_frames_equal_fresh_ones() {
             })
             .unwrap();
         skipped += cache.unchanged().len();
-        if held {
-            return;
-        }
-        let (cols, rows) = st.size;
-        let mut fresh = Terminal::new(TestBackend::new(cols, rows)).unwrap();
-        fresh
-            .draw(|f| ui::render_with_keymap(f, st, &theme, &keymap, &screens))
-            .unwrap();
-        let (a, b) = (shown.backend(), fresh.backend());
-        // Compared as ratatui's diff sees them: the column after a wide character is covered by
-        // it on screen, and may keep older cells in the test backend.
-        let wrong: Vec<(u16, u16, String, String)> = a
-            .buffer()
-            .diff(b.buffer())
-            .into_iter()
-            .map(|(x, y, c)| {
-                (
-                    x,
-                    y,
-                    a.buffer()[(x, y)].symbol().to_string(),
-                    c.symbol().to_string(),
-                )
-            })
-            .collect();
-        assert!(
-            wrong.is_empty(),
-            "cells (x, y, shown, fresh) differ: {wrong:?}"
-        );
-        assert_eq!(a.cursor_visible(), b.cursor_visible());
-        if b.cursor_visible() {
-            assert_eq!(a.cursor_position(), b.cursor_position());
+        if !held {
+            assert_like_fresh(shown, st, &screens);
         }
     };
 
@@ -510,6 +481,154 @@ fn presented_frames_equal_fresh_ones() {
         skipped >= 8 * 3,
         "the unchanged tiles were left out only {skipped} times"
     );
+}
+
+/// The terminal `shown` holds exactly what a fresh frame of `st` draws, cursor included.
+fn assert_like_fresh(
+    shown: &ratatui::Terminal<ratatui::backend::TestBackend>,
+    st: &helios::app::AppState,
+    screens: &helios::pty::Screens,
+) {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let (cols, rows) = st.size;
+    let mut fresh = Terminal::new(TestBackend::new(cols, rows)).unwrap();
+    fresh
+        .draw(|f| {
+            ui::render_with_keymap(
+                f,
+                st,
+                &helios::config::theme::Theme::default(),
+                &km(),
+                screens,
+            );
+        })
+        .unwrap();
+    let (a, b) = (shown.backend(), fresh.backend());
+    // Compared as ratatui's diff sees them: the column after a wide character is covered by
+    // it on screen, and may keep older cells in the test backend.
+    let wrong: Vec<(u16, u16, String, String)> = a
+        .buffer()
+        .diff(b.buffer())
+        .into_iter()
+        .map(|(x, y, c)| {
+            (
+                x,
+                y,
+                a.buffer()[(x, y)].symbol().to_string(),
+                c.symbol().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "cells (x, y, shown, fresh) differ: {wrong:?}"
+    );
+    assert_eq!(a.cursor_visible(), b.cursor_visible());
+    if b.cursor_visible() {
+        assert_eq!(a.cursor_position(), b.cursor_position());
+    }
+}
+
+/// The runtime's echo path redraws the focused lane's tile alone when nothing else changed.
+/// Through typing, colours, wide characters, line edits, a clear and a hidden cursor the
+/// terminal must end exactly as a fresh frame draws it; and whenever the last frame did not
+/// show that tile as the cache holds it (an overlay, a new title, a scrolled lane) the path
+/// must refuse, leaving the whole frame to the runtime.
+#[test]
+fn live_tiles_equal_fresh_frames() {
+    use helios::config::theme::Theme;
+    use helios::lanes::LaneId;
+    use helios::runtime::present::{Drawn, Presenter};
+    use helios::ui::cache::TileCache;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::buffer::Buffer;
+
+    let labels = ["c0", "c1", "c2", "c3", "c4", "c5"];
+    let (mut st, screens) = grid_with_screens(&labels, "$ ");
+    let lane = |i: usize| screens.get(&LaneId::new(labels[i])).unwrap();
+    let (theme, keymap, cache) = (Theme::default(), km(), TileCache::presented());
+    let mut shown = Terminal::new(TestBackend::new(st.size.0, st.size.1)).unwrap();
+    let mut presenter = Presenter::default();
+    // The runtime tells the presenter the size the state was laid out for.
+    presenter.set_area(ratatui::layout::Rect::new(0, 0, st.size.0, st.size.1));
+    let mut live = Buffer::default();
+    let frame = |shown: &mut Terminal<TestBackend>,
+                 st: &helios::app::AppState,
+                 presenter: &mut Presenter| {
+        presenter
+            .draw(shown, |f, blank| {
+                if blank {
+                    cache.forget_shown();
+                }
+                Drawn {
+                    cursor: ui::render_cached(f, st, &theme, &keymap, &screens, Some(&cache)),
+                    unchanged: cache.unchanged(),
+                }
+            })
+            .unwrap();
+        assert_like_fresh(shown, st, &screens);
+    };
+    // Redraws the focused tile alone and, when `alone` (nothing else changed), checks the
+    // terminal against a fresh frame; false when the path refuses.
+    let mut echo = |shown: &mut Terminal<TestBackend>,
+                    st: &helios::app::AppState,
+                    presenter: &mut Presenter,
+                    alone: bool| {
+        let Some(tile) = ui::pane::live_tile(st, &screens, &cache, &mut live) else {
+            return false;
+        };
+        let changed = presenter
+            .patch(shown, &live, tile.cursor)
+            .unwrap()
+            .expect("the presenter knows the screen");
+        cache.redrawn(&tile.lane, tile.version, &live, &changed);
+        if alone {
+            assert_like_fresh(shown, st, &screens);
+        }
+        true
+    };
+    frame(&mut shown, &st, &mut presenter);
+    run_keys(&mut st, &km(), "j<enter>");
+    assert_eq!(st.focused, Some(LaneId::new(labels[1])));
+    frame(&mut shown, &st, &mut presenter);
+    for bytes in [
+        &b"c"[..],
+        b"argo",
+        b" [31mtest[0m",
+        "  界界 ok".as_bytes(),
+        b"[K",
+        b"
+$ ",
+        b"[?25l",
+        b"[?25h[2J[Hcleared",
+    ] {
+        lane(1).feed(bytes);
+        assert!(echo(&mut shown, &st, &mut presenter, true), "{bytes:?}");
+    }
+    // Other lanes printed meanwhile: the whole frame that follows is right too.
+    lane(0).feed(b"elsewhere");
+    lane(1).feed(b" more");
+    assert!(echo(&mut shown, &st, &mut presenter, false));
+    let text = format!("{:?}", shown.backend().buffer());
+    assert!(
+        text.contains("cleared more") && !text.contains("elsewhere"),
+        "{text}"
+    );
+    frame(&mut shown, &st, &mut presenter);
+    // A new title in the border: only a whole frame draws it.
+    lane(1).feed(b"]2;building");
+    assert!(!echo(&mut shown, &st, &mut presenter, true));
+    frame(&mut shown, &st, &mut presenter);
+    lane(1).feed(b"x");
+    assert!(echo(&mut shown, &st, &mut presenter, true));
+    // An overlay over the tiles.
+    run_keys(&mut st, &km(), "<c-g>?");
+    frame(&mut shown, &st, &mut presenter);
+    lane(1).feed(b"y");
+    assert!(!echo(&mut shown, &st, &mut presenter, true));
+    frame(&mut shown, &st, &mut presenter);
 }
 
 /// A 120x40 grid of `labels`, each lane's screen showing its coloured name and `prompt`.

@@ -131,14 +131,16 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         let guard = crate::terminal::TerminalGuard::enter().context(
             "cannot put the terminal in raw mode: run helios in an interactive terminal",
         )?;
-        let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
-        let terminal = ratatui::Terminal::new(backend)?;
+        let (out, gate) = crate::runtime::frame_out::FrameOut::stdout();
+        let terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(out))?;
         let mut ui = Ui {
             terminal,
+            gate,
             theme,
             keymap,
             tiles: crate::ui::cache::TileCache::presented(),
             presenter: crate::runtime::present::Presenter::default(),
+            live: ratatui::buffer::Buffer::default(),
         };
         let result = crate::runtime::run(&mut engine, &mut ui, rx).await;
         if let Err(e) = &result {

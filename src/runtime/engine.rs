@@ -73,6 +73,17 @@ pub struct Engine<B: PtyBackend> {
     /// focused or selected lane's output, any other event): drawn at the full frame rate.
     /// Output of the other lanes alone leaves it unset and is drawn at the background rate.
     pub urgent: bool,
+    /// Set when something besides the focused lane's screen changed since the last whole
+    /// frame: while unset, a frame may redraw that lane's tile alone (`ui::pane::live_tile`).
+    pub chrome: bool,
+    /// Set when a keystroke went to the focused lane and its echo has not been drawn yet.
+    pub keyed: bool,
+    /// Set when the focused lane printed after a keystroke: the next frame is drawn at once,
+    /// not a frame gap after the last one (a key typed right after another is not held back).
+    pub echo: bool,
+    /// Set when a lane behind the focused one printed since the last whole frame: a frame that
+    /// redrew the focused tile alone still owes a whole one, at the background pace.
+    pub backdrop: bool,
     /// Set once the loop should end.
     pub outcome: Option<Outcome>,
     /// Bytes for helios's own terminal (OSC 52) that the loop writes between frames, so they
@@ -87,6 +98,16 @@ pub struct Engine<B: PtyBackend> {
     pub(crate) watch: states::Watch,
 }
 
+/// Whether a lane's output notice changes more than its screen: its status word (it was not
+/// running) or the age of its last output, both shown in the lane list.
+fn output_shows_beyond_screen(state: &AppState, lane: &LaneId, at: Instant) -> bool {
+    state.lane(lane).is_none_or(|l| {
+        let secs = |t: Instant| state.now.saturating_duration_since(t).as_secs();
+        l.status != crate::app::state::LaneStatus::Running
+            || l.last_output.is_none_or(|was| secs(was) != secs(at))
+    })
+}
+
 impl<B: PtyBackend> Engine<B> {
     /// A new engine over a state and a PTY backend.
     pub fn new(state: AppState, ptys: B, ctx: EngineCtx) -> Self {
@@ -97,6 +118,10 @@ impl<B: PtyBackend> Engine<B> {
             terminal_writes: Vec::new(),
             dirty: true,
             urgent: true,
+            chrome: true,
+            keyed: false,
+            echo: false,
+            backdrop: false,
             outcome: None,
             suspend: false,
             discovering: Arc::new(AtomicBool::new(false)),
@@ -130,6 +155,25 @@ impl<B: PtyBackend> Engine<B> {
                 Msg::Event(Event::Tick { .. }) => false,
                 _ => true,
             };
+        if matches!(&msg, Msg::Action(Action::WriteFocused { .. })) {
+            self.keyed = true;
+        }
+        if !passthrough {
+            match &msg {
+                Msg::Event(Event::LaneOutput { lane, at })
+                    if self.state.focused.as_ref() == Some(lane) =>
+                {
+                    self.chrome |= output_shows_beyond_screen(&self.state, lane, *at);
+                    self.echo |= self.keyed;
+                }
+                Msg::Event(Event::LaneOutput { lane, .. })
+                    if self.state.selected.as_ref() != Some(lane) =>
+                {
+                    self.backdrop = true;
+                }
+                _ => self.chrome = true,
+            }
+        }
         match &msg {
             Msg::Event(Event::LaneOutput { lane, .. }) => self.ptys.notice_handled(lane),
             Msg::Event(Event::LanesDiscovered { .. } | Event::DiscoveryFailed { .. })

@@ -86,15 +86,81 @@ impl Presenter {
         }
         *terminal.current_buffer_mut() = next;
         written?;
-        match drawn.cursor {
-            None => terminal.hide_cursor()?,
-            Some(at) => {
-                terminal.show_cursor()?;
-                terminal.set_cursor_position(at)?;
-            }
-        }
+        place_cursor(terminal, drawn.cursor)?;
         self.shown = Some(shown);
         Ok(())
+    }
+
+    /// Whether the presenter knows what the terminal shows in `rect`: a
+    /// [`patch`](Self::patch) there can be written.
+    pub fn shows(&self, rect: Rect) -> bool {
+        self.shown.as_ref().is_some_and(|s| {
+            Some(s.area) == self.area && !rect.is_empty() && s.area.intersection(rect) == rect
+        })
+    }
+
+    /// Write the cells of one area (`cells`, a buffer over exactly that area) where they differ
+    /// from what the terminal shows there, and place the cursor: a frame in which nothing else
+    /// changed (a keystroke's echo in the focused lane). Returns the rows of `cells` that
+    /// differed (the others showed these very cells already); `None`, with nothing written,
+    /// when the presenter does not know what the terminal shows there (before the first frame,
+    /// after a resize): then a whole frame is needed.
+    ///
+    /// # Errors
+    /// The backend's, when the terminal cannot be written.
+    pub fn patch<B: Backend>(
+        &mut self,
+        terminal: &mut Terminal<B>,
+        cells: &Buffer,
+        cursor: Option<Position>,
+    ) -> Result<Option<Vec<usize>>, B::Error> {
+        let rect = cells.area;
+        if !self.shows(rect) {
+            return Ok(None);
+        }
+        let Some(shown) = self.shown.as_mut() else {
+            return Ok(None);
+        };
+        let w = usize::from(rect.width);
+        let mut out = Vec::new();
+        let mut changed = Vec::new();
+        for (row, y) in (rect.y..rect.bottom()).enumerate() {
+            let at = shown.index_of(rect.x, y);
+            let new = &cells.content[row * w..(row + 1) * w];
+            let before = out.len();
+            compare(
+                &shown.content[at..at + w],
+                new,
+                |i| (rect.x + x_of(i), y),
+                &mut out,
+            );
+            if out.len() > before {
+                changed.push(row);
+            }
+        }
+        let written = terminal.backend_mut().draw(out.into_iter());
+        // Only rows with a difference are copied: the others hold the same cells already.
+        for &row in &changed {
+            let at = shown.index_of(rect.x, rect.y + x_of(row));
+            shown.content[at..at + w].clone_from_slice(&cells.content[row * w..(row + 1) * w]);
+        }
+        written?;
+        place_cursor(terminal, cursor)?;
+        Ok(Some(changed))
+    }
+}
+
+/// Show the terminal's cursor at `at`, or hide it.
+fn place_cursor<B: Backend>(
+    terminal: &mut Terminal<B>,
+    at: Option<Position>,
+) -> Result<(), B::Error> {
+    match at {
+        None => terminal.hide_cursor(),
+        Some(at) => {
+            terminal.show_cursor()?;
+            terminal.set_cursor_position(at)
+        }
     }
 }
 
@@ -107,7 +173,13 @@ fn changes_in<'a>(
 ) -> Vec<(u16, u16, &'a Cell)> {
     let mut out = Vec::new();
     for &(from, to) in runs {
-        compare(prev, next, from, to, &mut out);
+        let at = |i| pos_of(next.area, from + i);
+        compare(
+            &prev.content[from..to],
+            &next.content[from..to],
+            at,
+            &mut out,
+        );
     }
     out
 }
@@ -139,20 +211,20 @@ fn runs(area: Rect, unchanged: &[Rect]) -> Vec<(usize, usize)> {
     out
 }
 
-/// ratatui's `BufferDiff` over the cells `from..to` (one row's run).
+/// ratatui's `BufferDiff` over one row's run of cells: `old` on the terminal, `new` to show;
+/// `pos` gives the terminal position of the run's `i`th cell.
 fn compare<'a>(
-    prev: &Buffer,
-    next: &'a Buffer,
-    from: usize,
-    to: usize,
+    old: &[Cell],
+    new: &'a [Cell],
+    pos: impl Fn(usize) -> (u16, u16),
     out: &mut Vec<(u16, u16, &'a Cell)>,
 ) {
-    let (old, new) = (&prev.content, &next.content);
+    let to = new.len().min(old.len());
     let mut push = |i: usize| {
-        let (x, y) = pos_of(next.area, i);
+        let (x, y) = pos(i);
         out.push((x, y, &new[i]));
     };
-    let mut i = from;
+    let mut i = 0;
     while i < to {
         let at = i;
         i += 1;
@@ -210,6 +282,11 @@ fn compare<'a>(
 const fn is_skip(cell: &Cell) -> bool {
     matches!(cell.diff_option, CellDiffOption::Skip)
         || (cell.skip && matches!(cell.diff_option, CellDiffOption::None))
+}
+
+/// A column offset within a row, as a terminal coordinate.
+fn x_of(i: usize) -> u16 {
+    u16::try_from(i).unwrap_or(u16::MAX)
 }
 
 /// The (x, y) of the cell at `index` of a buffer over `area`.

@@ -39,6 +39,8 @@ struct Entry {
     version: u64,
     area: Rect,
     cells: Vec<Cell>,
+    /// The title drawn in the tile's border with these cells (see [`TileCache::titled`]).
+    title: Option<String>,
 }
 
 /// The tiles drawn in the last frame and in the one being drawn.
@@ -135,6 +137,7 @@ impl TileCache {
             version,
             area,
             cells: Vec::new(),
+            title: None,
         });
         e.version = version;
         e.area = area;
@@ -142,6 +145,54 @@ impl TileCache {
         for y in area.y..area.bottom() {
             let at = buf.index_of(area.x, y);
             e.cells.extend_from_slice(&buf.content[at..at + w]);
+        }
+    }
+
+    /// The lane's program title drawn in its tile's border this frame.
+    pub fn titled(&self, lane: &LaneId, title: Option<&str>) {
+        if let Some(e) = self.entries.borrow_mut().get_mut(lane)
+            && e.title.as_deref() != title
+        {
+            e.title = title.map(str::to_string);
+        }
+    }
+
+    /// Where the frame just drawn showed the lane's screen, if it showed it exactly as stored
+    /// (a trusted frame: nothing over the tile) under a border with `title`: the area that a
+    /// new version of the screen may be drawn into alone ([`redrawn`](Self::redrawn)).
+    pub fn live_area(&self, lane: &LaneId, title: Option<&str>) -> Option<Rect> {
+        let entries = self.entries.borrow();
+        let e = entries.get(lane)?;
+        let shown = self.shown.borrow();
+        let on_screen = shown.trusted
+            && shown
+                .this
+                .iter()
+                .any(|(id, area, v)| id == lane && *area == e.area && *v == e.version);
+        (on_screen && e.title.as_deref() == title).then_some(e.area)
+    }
+
+    /// The lane's cells at `version` (a buffer over exactly its [`live_area`](Self::live_area))
+    /// are on the screen now, written alone after the last frame; only the `changed` rows
+    /// differ from the stored ones.
+    pub fn redrawn(&self, lane: &LaneId, version: u64, cells: &Buffer, changed: &[usize]) {
+        let mut entries = self.entries.borrow_mut();
+        let Some(e) = entries
+            .get_mut(lane)
+            .filter(|e| e.area == cells.area && e.cells.len() == cells.content.len())
+        else {
+            return;
+        };
+        e.version = version;
+        let w = usize::from(cells.area.width);
+        for &row in changed {
+            e.cells[row * w..(row + 1) * w]
+                .clone_from_slice(&cells.content[row * w..(row + 1) * w]);
+        }
+        for tile in &mut self.shown.borrow_mut().this {
+            if &tile.0 == lane {
+                tile.2 = version;
+            }
         }
     }
 

@@ -7,7 +7,7 @@
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
@@ -48,8 +48,9 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
         heading.push(Span::styled(format!(" · {}", shown(b)), theme.dim));
     }
     // The title the lane's program set: outside text, escaped, and short in a tile.
-    if let Some(title) = ctx.screens.title(id) {
-        let title = crate::text::truncate(&shown(&title), if tile { 24 } else { 60 });
+    let program_title = ctx.screens.title(id);
+    if let Some(title) = &program_title {
+        let title = crate::text::truncate(&shown(title), if tile { 24 } else { 60 });
         heading.push(Span::styled(format!(" · {title}"), theme.dim));
     }
     if focused {
@@ -95,18 +96,18 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
         let inner = block.inner(area);
         // The focused lane's cursor is the terminal's own cursor (it blinks, keeps the user's
         // shape, and is not a glyph in the copied text), like tmux and zellij show it.
-        if focused && lane.scroll == 0 && !screen.hide_cursor() {
-            let (row, col) = screen.cursor_position();
-            let row = row.saturating_sub(crop_top(screen, inner.height));
-            if row < inner.height && col < inner.width {
-                ctx.set_cursor(frame, (inner.x + col, inner.y + row).into());
-            }
+        if focused
+            && lane.scroll == 0
+            && let Some(at) = cursor_at(screen, inner)
+        {
+            ctx.set_cursor(frame, at);
         }
         frame.render_widget(&block, area);
         let cache = ctx.cache.zip(version);
         if let Some((cache, v)) = cache
             && cache.restore(id, v, inner, frame.buffer_mut())
         {
+            cache.titled(id, program_title.as_deref());
             return;
         }
         if lane.scroll > 0 {
@@ -121,6 +122,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
         }
         if let Some((cache, v)) = cache {
             cache.store(id, v, inner, frame.buffer_mut());
+            cache.titled(id, program_title.as_deref());
         }
     });
     if !drawn {
@@ -132,6 +134,71 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
             area,
         );
     }
+}
+
+/// Where the terminal's cursor goes for a live (not scrolled) screen drawn in `inner`: the
+/// screen's cursor, `None` when the program hid it or it lies outside the shown crop.
+fn cursor_at(screen: &vt::Screen, inner: Rect) -> Option<Position> {
+    if screen.hide_cursor() {
+        return None;
+    }
+    let (row, col) = screen.cursor_position();
+    let row = row.saturating_sub(crop_top(screen, inner.height));
+    (row < inner.height && col < inner.width).then(|| Position::new(inner.x + col, inner.y + row))
+}
+
+/// The focused lane's screen drawn alone, for a frame in which nothing else changed.
+#[derive(Debug)]
+pub struct LiveTile {
+    /// The lane.
+    pub lane: LaneId,
+    /// The version of its screen the cells show (at least).
+    pub version: u64,
+    /// Where the terminal's cursor goes.
+    pub cursor: Option<Position>,
+}
+
+/// Redraw the focused lane's screen alone into `cells` (made a buffer over exactly the area the
+/// last frame showed it in; kept by the caller, so a keystroke allocates nothing). Exactly
+/// what a whole frame would draw there (the same `draw_screen` over blank cells), but `None`
+/// when the last frame did not show the lane as its tile cache holds it (an overlay, a
+/// scrolled lane, another mode's cursor, a new program title in the border, not drawn): then
+/// only a whole frame is right. Once the cells are on the terminal the caller tells the cache
+/// ([`redrawn`](crate::ui::cache::TileCache::redrawn)). The runtime's echo path: a keystroke's echo converts one
+/// screen and compares one tile, instead of laying out and comparing the whole console.
+pub fn live_tile(
+    state: &crate::app::AppState,
+    screens: &dyn crate::pty::ScreenSource,
+    cache: &crate::ui::cache::TileCache,
+    cells: &mut Buffer,
+) -> Option<LiveTile> {
+    use crate::app::state::Mode;
+    if !matches!(state.mode, Mode::Normal | Mode::Focus) {
+        return None;
+    }
+    let id = state.focused.as_ref()?;
+    if state.lane(id)?.scroll > 0 {
+        return None;
+    }
+    let version = screens.version(id)?;
+    let area = cache.live_area(id, screens.title(id).as_deref())?;
+    if cells.area == area {
+        cells.reset();
+    } else {
+        *cells = Buffer::empty(area);
+    }
+    let mut cursor = None;
+    let mut drawn = false;
+    screens.with_screen(id, &mut |screen| {
+        drawn = true;
+        cursor = cursor_at(screen, area);
+        draw_screen(screen, area, cells);
+    });
+    drawn.then_some(LiveTile {
+        lane: id.clone(),
+        version,
+        cursor,
+    })
 }
 
 /// The first screen row shown in `height` rows: 0, or when the screen is taller (a lane keeps
