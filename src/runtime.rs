@@ -220,8 +220,10 @@ pub async fn run<B: PtyBackend>(
             }
             // When only the focused lane's screen changed (a keystroke's echo), its tile alone
             // is redrawn; a whole frame follows at the background pace if other lanes printed.
+            // (Only for the focused lane's output: a frame owed to the others is a whole one.)
             let start = Instant::now();
-            if !engine.chrome && draw_live(engine, ui)? {
+            let focus_output = std::mem::take(&mut engine.focus_output);
+            if focus_output && !engine.chrome && draw_live(engine, ui)? {
                 frames.drawn(start, true);
                 engine.dirty = engine.backdrop;
                 engine.urgent = false;

@@ -76,6 +76,8 @@ pub struct Engine<B: PtyBackend> {
     /// Set when something besides the focused lane's screen changed since the last whole
     /// frame: while unset, a frame may redraw that lane's tile alone (`ui::pane::live_tile`).
     pub chrome: bool,
+    /// Set when the focused lane printed since the last frame.
+    pub focus_output: bool,
     /// Set when a keystroke went to the focused lane and its echo has not been drawn yet.
     pub keyed: bool,
     /// Set when the focused lane printed after a keystroke: the next frame is drawn at once,
@@ -119,6 +121,7 @@ impl<B: PtyBackend> Engine<B> {
             dirty: true,
             urgent: true,
             chrome: true,
+            focus_output: false,
             keyed: false,
             echo: false,
             backdrop: false,
@@ -164,6 +167,7 @@ impl<B: PtyBackend> Engine<B> {
                     if self.state.focused.as_ref() == Some(lane) =>
                 {
                     self.chrome |= output_shows_beyond_screen(&self.state, lane, *at);
+                    self.focus_output = true;
                     self.echo |= self.keyed;
                 }
                 Msg::Event(Event::LaneOutput { lane, .. })
