@@ -667,6 +667,21 @@ fn a_console_shows_every_hosts_lanes_and_opens_one_over_a_real_ssh() {
         "box/c9",
         Duration::from_secs(30),
     );
+    // The new lane can show in the list (serve publishes its row) before the host's journal
+    // thread has written the act's result: wait for the journal.
+    wait_until_or(
+        "the host to journal the remote acts",
+        Duration::from_secs(20),
+        || {
+            let there = events(&host);
+            ["lane.text_sent", "lane.created"].iter().all(|action| {
+                there
+                    .iter()
+                    .any(|e| e["action"] == *action && e["detail"]["via"] == "nats")
+            })
+        },
+        || format!("{:?}", events(&host)),
+    );
     let there = events(&host);
     assert!(
         there.iter().any(|e| e["action"] == "lane.text_sent"

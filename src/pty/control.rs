@@ -492,6 +492,7 @@ pub fn replay(output: &[u8], screen: &Arc<LaneScreen>) -> usize {
         exited: Arc::new(AtomicBool::new(false)),
         detached: Arc::new(AtomicBool::new(false)),
         behind: None,
+        read_max: usize::MAX,
         replies: None,
         clipboard: false,
     };

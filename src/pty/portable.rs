@@ -198,7 +198,10 @@ struct LanePty {
     /// Set when helios drops the PTY, so the reader does not report the exit it caused.
     detached: Arc<AtomicBool>,
     size: (u16, u16),
-    /// A par lane's `tmux attach` reader: set while the lane is behind the one in front.
+    /// A par lane's `tmux attach` client (not the lane's own program).
+    attach: bool,
+    /// A paced reader (a par lane's attach client, a helios-owned lane's shell): set while the
+    /// lane is behind the one in front.
     pace: Option<Pace>,
 }
 
@@ -209,15 +212,21 @@ struct Pace {
     reader: std::thread::Thread,
 }
 
-/// How long a par lane's reader waits between reads while the lane is not in front: the
-/// runtime's background frame interval, so its tile still changes at every background frame.
-/// Why wait:
+/// How long a lane's reader waits between reads while the lane is not in front: the runtime's
+/// background frame interval, so its tile still changes at every background frame. Why wait:
 /// fewer, larger reads mean fewer wake-ups, notices and parser calls; under the swarm bench's
 /// flood helios's own CPU fell from 35% to 14% of a core, leaving it to the lane in front.
-/// (The tmux server's work stays: the kernel's PTY buffer holds 33 ms of a tile's redraws, so
-/// tmux never backs up enough to skip any.) Only par lanes: tmux keeps their real state; a
-/// helios-owned lane's program would be slowed down instead.
+/// (For a par lane the tmux server's work stays: the kernel's PTY buffer holds 33 ms of a
+/// tile's redraws, so tmux never backs up enough to skip any.)
 const BACKGROUND_READ: std::time::Duration = crate::pty::BACKGROUND_FRAME;
+
+/// The most a helios-owned lane's reader takes at a time while the lane is not in front
+/// (several reads, fed at once: `read_budget`): 16 KiB a background frame, about 0.45 MB/s. A program that prints faster is held back by its
+/// PTY, as tmux holds back its panes when it cannot keep up (24 panes flooding at 2 MB/s got
+/// 0.4 MB/s each through tmux in the swarm bench); read unpaced, 24 such lanes took helios's
+/// two cores and one keystroke's echo in ten in the lane in front waited hundreds of ms.
+/// Nothing is lost: the program waits, and its lane reads at full speed again in front.
+const BACKGROUND_READ_MAX: usize = 16 * 1024;
 
 impl LanePty {
     fn close(&mut self) {
@@ -366,7 +375,8 @@ impl PortablePtys {
             let tap = self.config.osc_tap.as_deref().filter(|_| attach);
             prepare_pane(&self.config.env, session, &lane.worktree, tap);
         }
-        let behind = attach.then(|| Arc::new(AtomicBool::new(!self.is_front(&lane.id))));
+        let paced = attach || matches!(lane.source, LaneSource::Worktree);
+        let behind = paced.then(|| Arc::new(AtomicBool::new(!self.is_front(&lane.id))));
         let ctx = ReaderCtx {
             lane: lane.id.clone(),
             screen: screen.clone(),
@@ -374,6 +384,11 @@ impl PortablePtys {
             exited: exited.clone(),
             detached: detached.clone(),
             behind: behind.clone(),
+            read_max: if attach {
+                usize::MAX
+            } else {
+                BACKGROUND_READ_MAX
+            },
             replies: None,
             clipboard: self.config.clipboard,
         };
@@ -394,6 +409,7 @@ impl PortablePtys {
                 exited,
                 detached,
                 size,
+                attach,
                 pace,
             },
         );
@@ -472,8 +488,10 @@ pub(crate) struct ReaderCtx {
     pub(crate) events: EventSender,
     pub(crate) exited: Arc<AtomicBool>,
     pub(crate) detached: Arc<AtomicBool>,
-    /// Set while a par lane's `tmux attach` reader is behind the lane in front.
+    /// Set while a paced reader's lane is behind the lane in front.
     pub(crate) behind: Option<Arc<AtomicBool>>,
+    /// The most one read takes while the lane is behind.
+    pub(crate) read_max: usize,
     /// Where answers to terminal queries go: the PTY's input. `None` in tmux control mode,
     /// where tmux itself answers the pane's queries.
     pub(crate) replies: Option<mpsc::Sender<Vec<u8>>>,
@@ -538,13 +556,22 @@ pub(crate) fn after_feed(ctx: &ReaderCtx, notices: Notices) -> bool {
 /// Read into one reusable buffer, feed the screen, and send at most one pending notice.
 fn read_loop(mut reader: Box<dyn Read + Send>, ctx: &ReaderCtx) {
     let mut buf = vec![0u8; 64 * 1024];
+    let behind = || {
+        ctx.behind
+            .as_ref()
+            .is_some_and(|b| b.load(Ordering::Acquire))
+    };
     loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => return,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            // EIO is how Linux reports that the other side of the PTY closed.
-            Err(_) => return,
+        let n = if behind() && ctx.read_max < buf.len() {
+            match read_budget(&mut reader, &mut buf[..ctx.read_max]) {
+                Some(n) => n,
+                None => return,
+            }
+        } else {
+            match read_some(&mut reader, &mut buf) {
+                Some(n) => n,
+                None => return,
+            }
         };
         let notices = ctx.screen.feed(&buf[..n]);
         crate::telemetry::lane_bytes(ctx.lane.as_str(), n as u64);
@@ -552,14 +579,46 @@ fn read_loop(mut reader: Box<dyn Read + Send>, ctx: &ReaderCtx) {
             return;
         }
         // Coming to the front unparks the thread.
-        if ctx
-            .behind
-            .as_ref()
-            .is_some_and(|b| b.load(Ordering::Acquire))
-        {
+        if behind() {
             std::thread::park_timeout(BACKGROUND_READ);
         }
     }
+}
+
+/// One read; `None` at the end (EOF, or EIO: how Linux reports that the other side of the PTY
+/// closed).
+fn read_some(reader: &mut Box<dyn Read + Send>, buf: &mut [u8]) -> Option<usize> {
+    loop {
+        match reader.read(buf) {
+            Ok(0) => return None,
+            Ok(n) => return Some(n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Reads while the PTY hands over full chunks, until `buf` is full: what a background lane
+/// printed since its last read, up to its budget, fed at once. Linux hands a PTY's output over
+/// at most 4 KiB a read; a shorter read means nothing more is waiting. `None` at the end.
+fn read_budget(reader: &mut Box<dyn Read + Send>, buf: &mut [u8]) -> Option<usize> {
+    const CHUNK: usize = 4096;
+    let mut filled = 0;
+    while filled < buf.len() {
+        let want = CHUNK.min(buf.len() - filled);
+        match read_some(reader, &mut buf[filled..filled + want]) {
+            Some(n) => {
+                filled += n;
+                if n < want {
+                    break;
+                }
+            }
+            // What was read is fed; the next read sees the end again.
+            None if filled > 0 => break,
+            None => return None,
+        }
+    }
+    Some(filled)
 }
 
 fn write_loop(writer: &mut Box<dyn Write + Send>, rx: &mpsc::Receiver<Vec<u8>>) {
@@ -692,8 +751,8 @@ impl PtyBackend for PortablePtys {
     }
 
     fn snapshot(&self, lane: &LaneId) -> Option<crate::pty::Snapshot> {
-        // An attached par lane (a `tmux attach` client, paced) shows tmux's status line.
-        let status_line = self.ptys.get(lane).is_some_and(|p| p.pace.is_some());
+        // An attached par lane (a `tmux attach` client) shows tmux's status line.
+        let status_line = self.ptys.get(lane).is_some_and(|p| p.attach);
         self.screens.get(lane).map(|s| s.snapshot(status_line))
     }
 
@@ -701,7 +760,7 @@ impl PtyBackend for PortablePtys {
         let Link::Pty { master, .. } = &self.ptys.get(lane)?.link else {
             return None;
         };
-        if self.ptys.get(lane)?.pace.is_some() {
+        if self.ptys.get(lane)?.attach {
             // A `tmux attach` client: its foreground is tmux itself; tmux reports the lane's.
             return None;
         }
