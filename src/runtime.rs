@@ -281,15 +281,16 @@ fn draw_live<B: PtyBackend>(engine: &Engine<B>, ui: &mut Ui) -> anyhow::Result<b
     }
     ui.gate.hold();
     crossterm::queue!(ui.terminal.backend_mut(), BeginSynchronizedUpdate)?;
-    let changed = ui
+    // `shows` was checked above, so the presenter writes the patch.
+    let patched = ui
         .presenter
         .patch(&mut ui.terminal, &ui.live, tile.cursor)?;
-    ui.tiles.redrawn(
-        &tile.lane,
-        tile.version,
-        &ui.live,
-        &changed.unwrap_or_default(),
-    );
+    if let Some(changed) = patched {
+        ui.tiles
+            .redrawn(&tile.lane, tile.version, &ui.live, &changed);
+    } else {
+        tracing::warn!("the focused tile's patch was refused after it was checked");
+    }
     crossterm::queue!(ui.terminal.backend_mut(), EndSynchronizedUpdate)?;
     ui.gate.open();
     ui.terminal.backend_mut().flush()?;

@@ -390,9 +390,8 @@ fn cached_frames_equal_fresh_ones() {
 /// terminal must always end exactly as a fresh frame draws it, cursor included.
 #[test]
 fn presented_frames_equal_fresh_ones() {
-    use helios::config::theme::Theme;
     use helios::lanes::LaneId;
-    use helios::runtime::present::{Drawn, Presenter};
+    use helios::runtime::present::Presenter;
     use helios::ui::cache::TileCache;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
@@ -400,23 +399,13 @@ fn presented_frames_equal_fresh_ones() {
     let labels = ["b0", "b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8"];
     let (mut st, screens) = grid_with_screens(&labels, "界 $ ");
     let lane = |i: usize| screens.get(&LaneId::new(labels[i])).unwrap();
-    let (theme, keymap, cache) = (Theme::default(), km(), TileCache::presented());
+    let cache = TileCache::presented();
     let mut shown = Terminal::new(TestBackend::new(st.size.0, st.size.1)).unwrap();
     let mut presenter = Presenter::default();
     let mut skipped = 0;
     // Draws a frame; unless it is a held one, checks it against a fresh frame.
     let mut frame = |shown: &mut Terminal<TestBackend>, st: &helios::app::AppState, held: bool| {
-        presenter
-            .draw(shown, |f, blank| {
-                if blank {
-                    cache.forget_shown();
-                }
-                Drawn {
-                    cursor: ui::render_cached(f, st, &theme, &keymap, &screens, Some(&cache)),
-                    unchanged: cache.unchanged(),
-                }
-            })
-            .unwrap();
+        present(&mut presenter, shown, st, &screens, &cache);
         skipped += cache.unchanged().len();
         if !held {
             assert_like_fresh(shown, st, &screens);
@@ -483,6 +472,28 @@ fn presented_frames_equal_fresh_ones() {
     );
 }
 
+/// Draw a frame of `st` as the runtime does: through the presenter, with the tile cache.
+fn present(
+    presenter: &mut helios::runtime::present::Presenter,
+    shown: &mut ratatui::Terminal<ratatui::backend::TestBackend>,
+    st: &helios::app::AppState,
+    screens: &helios::pty::Screens,
+    cache: &helios::ui::cache::TileCache,
+) {
+    let (theme, keymap) = (helios::config::theme::Theme::default(), km());
+    presenter
+        .draw(shown, |f, blank| {
+            if blank {
+                cache.forget_shown();
+            }
+            helios::runtime::present::Drawn {
+                cursor: ui::render_cached(f, st, &theme, &keymap, screens, Some(cache)),
+                unchanged: cache.unchanged(),
+            }
+        })
+        .unwrap();
+}
+
 /// The terminal `shown` holds exactly what a fresh frame of `st` draws, cursor included.
 fn assert_like_fresh(
     shown: &ratatui::Terminal<ratatui::backend::TestBackend>,
@@ -537,9 +548,8 @@ fn assert_like_fresh(
 /// must refuse, leaving the whole frame to the runtime.
 #[test]
 fn live_tiles_equal_fresh_frames() {
-    use helios::config::theme::Theme;
     use helios::lanes::LaneId;
-    use helios::runtime::present::{Drawn, Presenter};
+    use helios::runtime::present::Presenter;
     use helios::ui::cache::TileCache;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
@@ -548,7 +558,7 @@ fn live_tiles_equal_fresh_frames() {
     let labels = ["c0", "c1", "c2", "c3", "c4", "c5"];
     let (mut st, screens) = grid_with_screens(&labels, "$ ");
     let lane = |i: usize| screens.get(&LaneId::new(labels[i])).unwrap();
-    let (theme, keymap, cache) = (Theme::default(), km(), TileCache::presented());
+    let cache = TileCache::presented();
     let mut shown = Terminal::new(TestBackend::new(st.size.0, st.size.1)).unwrap();
     let mut presenter = Presenter::default();
     // The runtime tells the presenter the size the state was laid out for.
@@ -557,17 +567,7 @@ fn live_tiles_equal_fresh_frames() {
     let frame = |shown: &mut Terminal<TestBackend>,
                  st: &helios::app::AppState,
                  presenter: &mut Presenter| {
-        presenter
-            .draw(shown, |f, blank| {
-                if blank {
-                    cache.forget_shown();
-                }
-                Drawn {
-                    cursor: ui::render_cached(f, st, &theme, &keymap, &screens, Some(&cache)),
-                    unchanged: cache.unchanged(),
-                }
-            })
-            .unwrap();
+        present(presenter, shown, st, &screens, &cache);
         assert_like_fresh(shown, st, &screens);
     };
     // Redraws the focused tile alone and, when `alone` (nothing else changed), checks the
