@@ -61,10 +61,13 @@ pub enum CommandArgs {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
         payload: Vec<String>,
     },
-    /// Read a par lane's output for OSC 9/777 notifications (run by tmux `pipe-pane`, not by
-    /// hand). Prints nothing; always exits 0.
+    /// Read a par lane's output for OSC 9/777 notifications, and serve it to consoles (run by
+    /// tmux `pipe-pane`, not by hand). Prints nothing; always exits 0.
     #[command(hide = true)]
     OscTap {
+        /// Serve the pane's output on this Unix socket (`[lanes] tmux_client = "pipe"`).
+        #[arg(long)]
+        feed: Option<std::path::PathBuf>,
         /// A directory inside the lane's worktree.
         dir: std::path::PathBuf,
     },

@@ -86,8 +86,10 @@ fn ptys(
         tmux_client: mode,
         colors: helios::pty::QueryColors::default(),
         clipboard: false,
-        osc_tap: None,
+        // A piped lane's tap is this binary (`helios osc-tap --feed`).
+        osc_tap: (mode == TmuxClient::Pipe).then(support::helios_bin),
         ssh: Vec::new(),
+        feed_dir: world.path("run/feed"),
     };
     (PortablePtys::new(config, tx), rx)
 }
@@ -322,6 +324,161 @@ fn watch_lane(world: &World, info: &LaneInfo, mode: TmuxClient) {
         tmux_clients(world).is_empty()
     });
     assert!(tmux_sessions(world).contains("beta"));
+}
+
+/// `[lanes] tmux_client = "pipe"`: a lane behind the one in front is read from its pane's own
+/// output, served by `helios osc-tap --feed`, with no tmux client rendering it for helios; a
+/// reader that stops reading never holds tmux up (tmux keeps an unread pipe's output in its own
+/// memory, without limit); nothing resizes the window while the lane is behind; in front the
+/// lane gets an attach client.
+#[test]
+fn a_piped_lane_is_read_from_its_pane_and_attached_only_in_front() {
+    require("tmux");
+    let world = World::new("app");
+    let out = tmux(
+        &world,
+        &[
+            "new-session",
+            "-d",
+            "-s",
+            "fed",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "sh",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let info = LaneInfo {
+        id: LaneId::new("fed"),
+        branch: Some("main".into()),
+        worktree: world.repo.clone(),
+        source: LaneSource::Par {
+            session: "fed".into(),
+        },
+        session_alive: true,
+        git: GitCounts::default(),
+    };
+    let lanes = std::slice::from_ref(&info);
+    let id = &info.id;
+    let (mut ptys, _rx) = ptys(&world, 100, TmuxClient::Pipe);
+    assert!(ptys.sync(lanes).is_empty());
+    // The first console pipes the pane; until its tap serves, the lane has an attach client.
+    wait_until_or(
+        "the lane read from its tap",
+        WAIT,
+        || {
+            assert!(ptys.sync(lanes).is_empty());
+            ptys.is_fed(id)
+        },
+        || tmux_clients(&world),
+    );
+    let display = |format: &str| {
+        let out = tmux(&world, &["display", "-p", "-t", "=fed:", format]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let window = || display("#{window_width}x#{window_height}");
+    let pane = || display("#{pane_height} #{pane_width}");
+    let shown = |ptys: &PortablePtys| ptys.screen(id).unwrap();
+    // (The attach client before the tap served may have sized the window: tmux 3.3a gives a
+    // window whose only clients have `ignore-size` its `default-size`.)
+    let size = window();
+    wait_until_or(
+        "no tmux client for a lane behind",
+        WAIT,
+        || tmux_clients(&world).is_empty(),
+        || tmux_clients(&world),
+    );
+    // Keys to a lane behind go in through tmux; the output comes back through the tap, on a
+    // screen of the pane's own size.
+    ptys.write(id, b"echo fed-$((6*7))\r".to_vec()).unwrap();
+    wait_until_or(
+        "the pane's output in helios",
+        WAIT,
+        || shown(&ptys).contents().contains("fed-42"),
+        || shown(&ptys).contents(),
+    );
+    let (rows, cols) = shown(&ptys).size();
+    assert_eq!(format!("{rows} {cols}"), pane());
+    ptys.write(id, b"seq 1 30000; echo flood-done-$((6*7))\r".to_vec())
+        .unwrap();
+    wait_until("the end of a flood", WAIT, || {
+        shown(&ptys).contents().contains("flood-done-42")
+    });
+
+    // A reader that stops reading: tmux goes on, its memory does not hold the flood, and the
+    // reader is told it lost output when it reads again.
+    let socket = helios::pty::feed::socket_path(&world.path("run/feed"), &world.repo, "fed");
+    let mut stuck = std::os::unix::net::UnixStream::connect(&socket).unwrap();
+    let rss = || -> u64 {
+        let pid = display("#{pid}");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    let before = rss();
+    ptys.write(
+        id,
+        b"head -c 30000000 /dev/zero | tr '\\0' y; echo; echo stuck-done-$((6*7))\r".to_vec(),
+    )
+    .unwrap();
+    let captured = || {
+        let out = tmux(&world, &["capture-pane", "-p", "-t", "=fed:"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    wait_until_or(
+        "30 MB through the pane with a reader that never reads",
+        Duration::from_secs(120),
+        || captured().contains("stuck-done-42"),
+        captured,
+    );
+    let grown = rss().saturating_sub(before);
+    assert!(grown < 16 * 1024, "tmux's server grew by {grown} KiB");
+    wait_until_or(
+        "helios's screen after the flood",
+        WAIT,
+        || shown(&ptys).contents().contains("stuck-done-42"),
+        || shown(&ptys).contents(),
+    );
+    ptys.write(id, b"echo after-$((6*7))\r".to_vec()).unwrap();
+    let mut frames = helios::pty::feed::Frames::default();
+    let mut kinds = Vec::new();
+    let mut buf = vec![0u8; 1 << 16];
+    wait_until("the stuck reader told of a gap", WAIT, || {
+        use std::io::Read as _;
+        stuck.set_nonblocking(true).unwrap();
+        while let Ok(n) = stuck.read(&mut buf) {
+            assert!(n > 0, "the tap closed the stuck reader");
+            frames.push(&buf[..n]);
+        }
+        frames.take(&mut |k, _| kinds.push(k)).unwrap();
+        kinds.contains(&helios::pty::feed::GAP)
+    });
+    drop(stuck);
+    assert_eq!(window(), size);
+
+    // In front: an attach client, shown once it has drawn, and keys through it; the window
+    // keeps its size.
+    ptys.set_front(Some(id));
+    wait_until("an attach client in front", WAIT, || {
+        !tmux_clients(&world).is_empty()
+    });
+    wait_until("the client's screen shown", WAIT, || {
+        shown(&ptys).size() == helios::pty::DEFAULT_SIZE
+    });
+    ptys.write(id, b"echo front-$((6*7))\r".to_vec()).unwrap();
+    wait_until("output through the client", WAIT, || {
+        shown(&ptys).contents().contains("front-42")
+    });
+    // Behind again: the client goes, and the pane's own screen is shown.
+    ptys.set_front(None);
+    assert_eq!(shown(&ptys).size(), (rows, cols));
+    wait_until("the attach client to go", WAIT, || {
+        tmux_clients(&world).is_empty()
+    });
+    ptys.shutdown();
+    assert!(tmux_sessions(&world).contains("fed"));
 }
 
 #[test]

@@ -37,6 +37,7 @@ fn ptys_keeping(
         clipboard: false,
         osc_tap: None,
         ssh: Vec::new(),
+        feed_dir: world.path("run/feed"),
     };
     (PortablePtys::new(config, tx), rx)
 }

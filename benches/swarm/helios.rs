@@ -196,23 +196,31 @@ fn session(w: &World, i: usize) -> Result<String> {
         .with_context(|| format!("no tmux session for {} in {sessions:?}", label(i)))
 }
 
-/// All helios measurements: par lanes read through `tmux attach` clients (the default), and with
-/// `helios-control` in SWARM_SYSTEMS also through tmux control-mode clients, on the same lanes.
-pub fn run(w: &World, cfg: &Config) -> Result<(Row, Option<Row>)> {
+/// The other ways of reading par lanes, by SWARM_SYSTEMS name: `[lanes] tmux_client` and the
+/// row's name.
+const MODES: [(&str, &str, &str); 2] = [
+    ("helios-attach", "attach", "helios (attach clients)"),
+    ("helios-control", "control", "helios (tmux -C)"),
+];
+
+/// All helios measurements: par lanes behind the focused one read through `pipe-pane` (the
+/// default), and on the same lanes with each of [`MODES`] in SWARM_SYSTEMS (their rows, named).
+pub fn run(w: &World, cfg: &Config) -> Result<(Row, Vec<(String, Row)>)> {
     setup(w, cfg)?;
     lanes_started(w, cfg)?;
     let mut row = measure(w, cfg, Lanes::Par, &[])?;
-    let control = if cfg.wants("helios-control") {
-        let conf = w.path("control.toml");
-        std::fs::write(&conf, "[lanes]\ntmux_client = \"control\"\n")?;
-        let args = ["--config".to_string(), conf.display().to_string()];
-        Some(measure(w, cfg, Lanes::Par, &args)?)
-    } else {
-        None
-    };
+    let mut more = Vec::new();
+    for (system, mode, name) in MODES {
+        if cfg.wants(system) {
+            let conf = w.path(&format!("{mode}.toml"));
+            std::fs::write(&conf, format!("[lanes]\ntmux_client = \"{mode}\"\n"))?;
+            let args = ["--config".to_string(), conf.display().to_string()];
+            more.push((name.to_string(), measure(w, cfg, Lanes::Par, &args)?));
+        }
+    }
     let _ = w.tmux("tmux-par", &["kill-server"]);
     row.cat = Some(summarize(&cat(w, cfg)?));
-    Ok((row, control))
+    Ok((row, more))
 }
 
 /// Wait until the last helios's lane processes have gone, so start-ups do not overlap.
@@ -303,9 +311,16 @@ fn measure(w: &World, cfg: &Config, lanes: Lanes, args: &[String]) -> Result<Row
                 .parse()?;
             Accounting {
                 console: Box::new(move || vec![helios]),
+                // helios's tmux clients, the tmux server, and the taps tmux runs on the lanes'
+                // output (`helios osc-tap`, which serve the pipe-pane feed).
                 helpers: Box::new(move || {
                     let mut v = crate::procs::children(helios);
                     v.push(server);
+                    v.extend(
+                        crate::procs::children(server)
+                            .into_iter()
+                            .filter(|p| crate::procs::comm(*p) == "helios"),
+                    );
                     v
                 }),
                 go: w.path("go-helios"),

@@ -6,7 +6,8 @@
 //! Knobs (environment): SWARM_LANES (25; a list such as `25,50` runs each), SWARM_SAMPLES (120
 //! loaded echoes), SWARM_IDLE (60), SWARM_RATE (2000000 bytes/s per flooding lane; a list such
 //! as `2000000,4000000` runs each), SWARM_SYSTEMS (helios,tmux,zellij; add helios-owned for
-//! helios-owned lanes, helios-control for par lanes read through tmux control mode),
+//! helios-owned lanes, helios-attach for par lanes read through `tmux attach` clients,
+//! helios-control for par lanes read through tmux control mode),
 //! SWARM_CAT_MB (50), SWARM_STARTUPS (5), SWARM_OUT (write the tables to this file too).
 //! Beyond 25 lanes, tmux gets a window of 25 panes per 25 lanes and helios pages its grid: the
 //! interactive lane is on the first page either way.
@@ -249,16 +250,14 @@ fn run_config(cfg: &Config) -> Result<String> {
         ));
     }
     if cfg.wants("helios") {
-        let mut control = None;
+        let mut more = Vec::new();
         let row = run_system("helios", || {
-            let (row, c) = helios::run(&world, cfg)?;
-            control = c;
+            let (row, m) = helios::run(&world, cfg)?;
+            more = m;
             Ok(row)
         });
         rows.push(("helios".into(), row));
-        if let Some(c) = control {
-            rows.push(("helios (tmux -C)".into(), c));
-        }
+        rows.extend(more);
     }
     if cfg.wants("helios-owned") {
         rows.push((
@@ -294,8 +293,8 @@ fn report(cfg: &Config, rows: &[(String, Row)]) -> String {
         cfg.cat_runs,
         cfg.startups
     );
-    s.push_str("| system | echo idle p50 / p99 ms | echo loaded p50 / p90 / p99 / max ms | lost | loaded p99 vs tmux | CPU console / total % | peak RSS console / total MiB | generators MB/s | start-up p50 (min–max) ms | cat p50 (min–max) s | cat vs tmux |\n");
-    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|\n");
+    s.push_str("| system | echo idle p50 / p99 ms | idle p50 vs tmux | echo loaded p50 / p90 / p99 / max ms | lost | loaded p99 vs tmux | CPU console / total % | CPU total vs tmux | peak RSS console / total MiB | generators MB/s | start-up p50 (min–max) ms | cat p50 (min–max) s | cat vs tmux |\n");
+    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (name, r) in rows {
         let e = r.echoes.clone().unwrap_or_default();
         let tm = tmux.and_then(|t| t.echoes.clone()).unwrap_or_default();
@@ -318,9 +317,10 @@ fn report(cfg: &Config, rows: &[(String, Row)]) -> String {
         );
         let _ = writeln!(
             s,
-            "| {name} | {} / {} | {} / {} / {} / {} | {} | {} | {:.0} / {:.0} | {:.1} / {:.1} | {:.1} | {} ({}–{}) | {cat} | {cat_ratio} |",
+            "| {name} | {} / {} | {} | {} / {} / {} / {} | {} | {} | {:.0} / {:.0} | {:.2}x | {:.1} / {:.1} | {:.1} | {} ({}–{}) | {cat} | {cat_ratio} |",
             ms(e.idle.p50),
             ms(e.idle.p99),
+            ratio(e.idle.p50, tm.idle.p50),
             ms(e.loaded.p50),
             ms(e.loaded.p90),
             ms(e.loaded.p99),
@@ -329,6 +329,7 @@ fn report(cfg: &Config, rows: &[(String, Row)]) -> String {
             ratio(e.loaded.p99, tm.loaded.p99),
             e.cpu_console,
             e.cpu_total,
+            e.cpu_total / tm.cpu_total.max(f64::MIN_POSITIVE),
             e.rss_console,
             e.rss_total,
             e.gen_mbps,

@@ -68,8 +68,8 @@ pub fn run_with_notice(cli: Cli, notice: Option<String>) -> ExitCode {
     if let Some(CommandArgs::Hook { agent, payload }) = &cli.command {
         return hook::run(agent, payload);
     }
-    if let Some(CommandArgs::OscTap { dir }) = &cli.command {
-        return osc_tap::run(dir);
+    if let Some(CommandArgs::OscTap { dir, feed }) = &cli.command {
+        return osc_tap::run(dir, feed.as_deref());
     }
     let mut ctx = match load_context(cli.global) {
         Ok(c) => c,

@@ -5,7 +5,10 @@
 //! consoles are woken. It reads until tmux closes the pipe; it never writes to the pane, prints
 //! nothing and exits 0 (a failure is logged). Only OSC sequences are looked at (a scan for ESC,
 //! not a screen), and one longer than [`OSC_MAX`] is dropped unread, so a lane cannot make the
-//! tap hold more than that.
+//! tap hold more than that. With `--feed SOCKET` it also serves the pane's output to consoles
+//! (`feed.rs`), never waiting on them.
+
+mod feed;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -22,14 +25,24 @@ use crate::store::lane_state::LaneKey;
 /// whatever the pipe does not take, in the user's tmux server.
 const MIN_GAP: Duration = Duration::from_secs(1);
 
-/// Run the tap for the lane whose worktree holds `dir`.
-pub fn run(dir: &Path) -> ExitCode {
+/// How many reads the feed thread may be behind the reader before output is dropped for it.
+const FEED_QUEUE: usize = 64;
+
+/// Run the tap for the lane whose worktree holds `dir`, serving its output at `feed`.
+pub fn run(dir: &Path, feed: Option<&Path>) -> ExitCode {
+    let (mut serve, served) = feed.and_then(start_feed).unzip();
     let key = match crate::lanes::locate::locate(dir, None) {
         Ok(k) => k,
         Err(e) => {
             tracing::warn!("osc-tap for {}: {e}", dir.display());
             // Still drain the pipe: tmux would block the pane on a full one.
-            drain(&mut std::io::stdin().lock(), &mut |_| {});
+            drain(&mut std::io::stdin().lock(), &mut |bytes| {
+                if let Some(s) = &mut serve {
+                    s.send(bytes);
+                }
+            });
+            drop(serve);
+            join_feed(served);
             return ExitCode::SUCCESS;
         }
     };
@@ -38,6 +51,9 @@ pub fn run(dir: &Path) -> ExitCode {
         .name("osc-tap-read".into())
         .spawn(move || {
             drain(&mut std::io::stdin().lock(), &mut |bytes| {
+                if let Some(s) = &mut serve {
+                    s.send(bytes);
+                }
                 // The recorder stops only after this reader; a refused send means it panicked,
                 // and the pane's output is still read so tmux is never held up.
                 if tx.send(bytes.to_vec()).is_err() {
@@ -51,6 +67,7 @@ pub fn run(dir: &Path) -> ExitCode {
             key.lane
         );
         drain(&mut std::io::stdin().lock(), &mut |_| {});
+        join_feed(served);
         return ExitCode::SUCCESS;
     }
     let mut tap = Tap::new(key);
@@ -68,7 +85,52 @@ pub fn run(dir: &Path) -> ExitCode {
         }
     }
     tap.flush();
+    join_feed(served);
     ExitCode::SUCCESS
+}
+
+/// The reader's end of the feed: chunks handed to the serving thread without waiting.
+struct FeedTx {
+    tx: std::sync::mpsc::SyncSender<Vec<u8>>,
+    lost: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl FeedTx {
+    fn send(&mut self, bytes: &[u8]) {
+        // Behind: this output is dropped, and the serving thread tells the consoles.
+        if let Err(std::sync::mpsc::TrySendError::Full(_)) = self.tx.try_send(bytes.to_vec()) {
+            self.lost.store(true, std::sync::atomic::Ordering::Release);
+        }
+    }
+}
+
+/// Bind the feed's socket and start its thread; `None` (logged) when it cannot be, and the
+/// tap still records notifications.
+fn start_feed(path: &Path) -> Option<(FeedTx, std::thread::JoinHandle<()>)> {
+    let server = feed::Server::bind(path)
+        .inspect_err(|e| {
+            tracing::warn!("osc-tap: cannot serve the lane at {}: {e}", path.display());
+        })
+        .ok()?;
+    let (tx, rx) = std::sync::mpsc::sync_channel(FEED_QUEUE);
+    let lost = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let lost_r = lost.clone();
+    let thread = std::thread::Builder::new()
+        .name("osc-tap-feed".into())
+        .spawn(move || feed::serve(server, &rx, &lost_r))
+        .inspect_err(|e| tracing::warn!("osc-tap: cannot start the feed thread: {e}"))
+        .ok()?;
+    Some((FeedTx { tx, lost }, thread))
+}
+
+/// Wait for the feed thread to end (the reader has let go of it), so its socket is removed
+/// before the process exits.
+fn join_feed(thread: Option<std::thread::JoinHandle<()>>) {
+    if let Some(t) = thread
+        && t.join().is_err()
+    {
+        tracing::warn!("osc-tap: the feed thread panicked");
+    }
 }
 
 fn drain(input: &mut impl std::io::Read, each: &mut dyn FnMut(&[u8])) {

@@ -97,8 +97,13 @@ pub enum LaneClipboard {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TmuxClient {
-    /// `tmux attach` in a PTY: what tmux draws for a terminal client.
+    /// Lanes behind the one in front read from their pane's own output (`pipe-pane` into
+    /// `helios osc-tap --feed`, see `pty/feed.rs`); the lane in front through `tmux attach`.
+    /// The default: under the swarm bench's flood it measured faster than `attach` on every
+    /// row, with less CPU (BENCHMARKS.md, issue 16).
     #[default]
+    Pipe,
+    /// `tmux attach` in a PTY for every lane: what tmux draws for a terminal client.
     Attach,
     /// `tmux -C attach`: the pane's own output, no re-rendering by the tmux server. Opt-in:
     /// tmux releases up to 3.5a can crash on control clients (see `pty/control.rs`).
@@ -110,7 +115,7 @@ impl Default for LanesConfig {
         Self {
             scrollback: 2000,
             shell: None,
-            tmux_client: TmuxClient::Attach,
+            tmux_client: TmuxClient::Pipe,
             clipboard: LaneClipboard::Refuse,
             ssh: [
                 "ssh",

@@ -23,6 +23,13 @@ pub fn state_dir() -> PathBuf {
     xdg("XDG_STATE_HOME", ".local/state").join("helios")
 }
 
+/// Where helios keeps its sockets: `$XDG_RUNTIME_DIR/helios`, else the state dir.
+pub fn runtime_dir() -> PathBuf {
+    std::env::var_os("XDG_RUNTIME_DIR")
+        .filter(|d| !d.is_empty())
+        .map_or_else(state_dir, |d| PathBuf::from(d).join("helios"))
+}
+
 /// `$XDG_DATA_HOME`.
 pub fn data_home() -> PathBuf {
     xdg("XDG_DATA_HOME", ".local/share")

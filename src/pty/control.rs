@@ -155,7 +155,7 @@ pub(crate) fn spawn(
 }
 
 /// Quote for tmux's command parser: single quotes, with a single quote itself in double quotes.
-fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r#"'"'"'"#))
 }
 
@@ -246,20 +246,20 @@ enum Phase {
 
 /// What `display-message` said about the pane.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-struct PaneInfo {
+pub(crate) struct PaneInfo {
     /// `%N`.
-    id: String,
+    pub(crate) id: String,
     /// Cursor column and row, 0-based.
-    cursor: (u16, u16),
+    pub(crate) cursor: (u16, u16),
     /// The alternate screen is on.
-    alternate: bool,
+    pub(crate) alternate: bool,
     /// Columns and rows.
-    size: (u16, u16),
+    pub(crate) size: (u16, u16),
 }
 
 impl PaneInfo {
     /// Parse `%0 10 2 0 80 24`.
-    fn parse(line: &str) -> Option<Self> {
+    pub(crate) fn parse(line: &str) -> Option<Self> {
         let mut it = line.split_whitespace();
         let id = it.next().filter(|s| s.starts_with('%'))?.to_string();
         let mut num = || it.next()?.parse::<u16>().ok();
@@ -275,7 +275,7 @@ impl PaneInfo {
 
 /// The bytes that put a captured pane into a fresh screen: the history and visible lines
 /// (the last `rows` end up visible, the rest in scrollback), then the cursor.
-fn seed(info: &PaneInfo, capture: &[u8]) -> Vec<u8> {
+pub(crate) fn seed(info: &PaneInfo, capture: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(capture.len() + 64);
     // A full reset first: a re-setup (the active pane changed) starts from a blank screen too.
     out.extend_from_slice(b"\x1bc");

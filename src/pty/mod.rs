@@ -4,6 +4,7 @@
 mod answers;
 mod control;
 mod csi_cap;
+pub mod feed;
 mod fixups;
 pub mod portable;
 pub mod screen;

@@ -18,6 +18,7 @@ use crate::config::TmuxClient;
 use crate::model::{LaneId, LaneInfo, LaneSource};
 use crate::pty::ScreenSource;
 use crate::pty::control::{self, Ctl};
+use crate::pty::feed::{self, Feed};
 use crate::pty::screen::{InputModes, LaneScreen, Notices, Screens};
 use crate::pty::{DEFAULT_SIZE, PtyBackend, PtyError, QueryColors};
 
@@ -42,6 +43,8 @@ pub struct PtyConfig {
     pub osc_tap: Option<std::path::PathBuf>,
     /// The ssh command for lanes on other machines (`[lanes] ssh`).
     pub ssh: Vec<String>,
+    /// Where par lanes' taps serve their output (`pty::feed::dir()`).
+    pub feed_dir: std::path::PathBuf,
 }
 
 impl PtyConfig {
@@ -62,12 +65,16 @@ impl PtyConfig {
             clipboard: lanes.clipboard == crate::config::LaneClipboard::Allow,
             osc_tap: None,
             ssh: lanes.ssh.clone(),
+            feed_dir: crate::pty::feed::dir(),
         }
     }
 }
 
 /// Run tmux with the lanes' environment (their tmux server), outside any tmux of helios's own.
-fn tmux(env: &[(String, String)], args: &[&str]) -> std::io::Result<std::process::Output> {
+pub(crate) fn tmux(
+    env: &[(String, String)],
+    args: &[&str],
+) -> std::io::Result<std::process::Output> {
     crate::config::secrets::command("tmux")
         .args(args)
         .envs(env.iter().map(|(k, v)| (k, v)))
@@ -82,19 +89,22 @@ fn tmux(env: &[(String, String)], args: &[&str]) -> std::io::Result<std::process
 /// - with `tap` (attach mode), its output piped to `helios osc-tap`, unless the pane already
 ///   has a pipe (ours from an earlier console, or the user's own, which stays). Not
 ///   `pipe-pane -o`: tmux closes an open pipe before it looks at `-o`, so a second call would
-///   toggle the pipe off.
+///   toggle the pipe off. The tap also serves the output at the lane's feed socket, for
+///   consoles in `pipe` mode (pty/feed.rs).
 fn prepare_pane(
     env: &[(String, String)],
     session: &str,
     worktree: &std::path::Path,
-    tap: Option<&std::path::Path>,
+    tap: Option<(&std::path::Path, &std::path::Path)>,
 ) {
     let target = crate::model::lane::tmux_pane_target(session);
-    let command = tap.map(|bin| {
+    let command = tap.map(|(bin, feed_dir)| {
+        let quote = |p: &std::path::Path| shell_words::quote(&p.display().to_string()).into_owned();
         format!(
-            "exec {} osc-tap {}",
-            shell_words::quote(&bin.display().to_string()),
-            shell_words::quote(&worktree.display().to_string())
+            "exec {} osc-tap --feed {} {}",
+            quote(bin),
+            quote(&feed::socket_path(feed_dir, worktree, session)),
+            quote(worktree)
         )
     });
     let env = env.to_vec();
@@ -186,12 +196,17 @@ enum Link {
     },
     /// A tmux control-mode client.
     Control(mpsc::Sender<Ctl>),
+    /// The pane's own output from its tap (pty/feed.rs); in front, an attach client as well
+    /// (`PortablePtys::attached`).
+    Feed(Feed),
 }
 
 /// One lane's live terminal.
 struct LanePty {
     /// What it was started for, to notice a changed session.
     source: LaneSource,
+    /// The lane it serves (an attach client for a fed lane is started from it).
+    info: LaneInfo,
     link: Link,
     /// Set by the reader when the process ended.
     exited: Arc<AtomicBool>,
@@ -240,6 +255,7 @@ impl LanePty {
             Link::Control(tx) => {
                 let _ = tx.send(Ctl::Close);
             }
+            Link::Feed(f) => f.close(),
         }
     }
 }
@@ -252,6 +268,8 @@ pub struct PortablePtys {
     screens: Screens,
     /// The lane the user works in; par lanes behind it are read at the background pace.
     front: Option<LaneId>,
+    /// The `tmux attach` client of the lane in front when that lane is fed (`pipe` mode).
+    attached: Option<(LaneId, LanePty, Arc<LaneScreen>)>,
 }
 
 impl std::fmt::Debug for PortablePtys {
@@ -271,6 +289,7 @@ impl PortablePtys {
             ptys: HashMap::new(),
             screens: Screens::default(),
             front: None,
+            attached: None,
         }
     }
 
@@ -339,12 +358,80 @@ impl PortablePtys {
         cmd
     }
 
-    /// Start a lane's PTY.
+    /// Start a lane's PTY (in `pipe` mode, a par lane's feed when its tap serves one).
     pub fn spawn(&mut self, lane: &LaneInfo) -> Result<(), PtyError> {
         let size = self.ptys.get(&lane.id).map_or(DEFAULT_SIZE, |p| p.size);
         if let Some(mut old) = self.ptys.remove(&lane.id) {
             old.close();
         }
+        if self.attached.as_ref().is_some_and(|(a, ..)| *a == lane.id) {
+            self.drop_attached();
+        }
+        if let LaneSource::Par { session } = &lane.source {
+            let tap = self
+                .config
+                .osc_tap
+                .as_deref()
+                .filter(|_| self.config.tmux_client != TmuxClient::Control)
+                .map(|bin| (bin, self.config.feed_dir.as_path()));
+            prepare_pane(&self.config.env, session, &lane.worktree, tap);
+        }
+        let (pty, screen) = match self.start_feed(lane, size) {
+            Some(fed) => fed,
+            None => self.start(lane, size)?,
+        };
+        self.screens.insert(lane.id.clone(), screen);
+        self.ptys.insert(lane.id.clone(), pty);
+        self.attach_front();
+        Ok(())
+    }
+
+    /// A `pipe`-mode par lane's feed, when its tap serves one (else `None`: an older tap, the
+    /// user's own pipe, or a pane piped a moment ago whose tap has not started yet; `sync`
+    /// tries again).
+    fn start_feed(&self, lane: &LaneInfo, size: (u16, u16)) -> Option<(LanePty, Arc<LaneScreen>)> {
+        let LaneSource::Par { session } = &lane.source else {
+            return None;
+        };
+        if self.config.tmux_client != TmuxClient::Pipe {
+            return None;
+        }
+        let socket = feed::socket_path(&self.config.feed_dir, &lane.worktree, session);
+        // No scrollback: a fed lane's history is read from tmux when it is scrolled back (as
+        // in attach mode), and keeping the pane's whole output cost memory and time.
+        let screen = Arc::new(LaneScreen::with_colors(
+            size.0,
+            size.1,
+            0,
+            self.config.colors,
+        ));
+        let behind = Arc::new(AtomicBool::new(!self.is_front(&lane.id)));
+        let ctx = self.reader_ctx(&lane.id, &screen, Some(behind.clone()), usize::MAX);
+        let (exited, detached) = (ctx.exited.clone(), ctx.detached.clone());
+        let (fed, reader) = feed::spawn(&self.config.env, session, &socket, ctx)
+            .inspect_err(|e| {
+                tracing::debug!(lane = %lane.id, "no feed at {}: {e}", socket.display());
+            })
+            .ok()?;
+        let pty = LanePty {
+            source: lane.source.clone(),
+            info: lane.clone(),
+            link: Link::Feed(fed),
+            exited,
+            detached,
+            size,
+            attach: false,
+            pace: Some(Pace { behind, reader }),
+        };
+        Some((pty, screen))
+    }
+
+    /// A lane's PTY (a shell, a `tmux attach` client, an ssh) or tmux control client.
+    fn start(
+        &self,
+        lane: &LaneInfo,
+        size: (u16, u16),
+    ) -> Result<(LanePty, Arc<LaneScreen>), PtyError> {
         let control = match &lane.source {
             LaneSource::Par { session } if self.config.tmux_client == TmuxClient::Control => {
                 Some(session.clone())
@@ -368,30 +455,16 @@ impl PortablePtys {
             self.config.scrollback,
             self.config.colors,
         ));
-        let exited = Arc::new(AtomicBool::new(false));
-        let detached = Arc::new(AtomicBool::new(false));
         let attach = matches!(lane.source, LaneSource::Par { .. }) && control.is_none();
-        if let LaneSource::Par { session } = &lane.source {
-            let tap = self.config.osc_tap.as_deref().filter(|_| attach);
-            prepare_pane(&self.config.env, session, &lane.worktree, tap);
-        }
         let paced = attach || matches!(lane.source, LaneSource::Worktree);
         let behind = paced.then(|| Arc::new(AtomicBool::new(!self.is_front(&lane.id))));
-        let ctx = ReaderCtx {
-            lane: lane.id.clone(),
-            screen: screen.clone(),
-            events: self.events.clone(),
-            exited: exited.clone(),
-            detached: detached.clone(),
-            behind: behind.clone(),
-            read_max: if attach {
-                usize::MAX
-            } else {
-                BACKGROUND_READ_MAX
-            },
-            replies: None,
-            clipboard: self.config.clipboard,
+        let read_max = if attach {
+            usize::MAX
+        } else {
+            BACKGROUND_READ_MAX
         };
+        let ctx = self.reader_ctx(&lane.id, &screen, behind.clone(), read_max);
+        let (exited, detached) = (ctx.exited.clone(), ctx.detached.clone());
         let (link, pace) = if let Some(session) = control {
             let tx = control::spawn(&self.config, lane, &session, size, ctx)
                 .map_err(|e| err(e.to_string()))?;
@@ -400,20 +473,115 @@ impl PortablePtys {
             let (link, reader) = self.spawn_pty(lane, size, ctx).map_err(err)?;
             (link, behind.map(|behind| Pace { behind, reader }))
         };
-        self.screens.insert(lane.id.clone(), screen);
-        self.ptys.insert(
-            lane.id.clone(),
-            LanePty {
-                source: lane.source.clone(),
-                link,
-                exited,
-                detached,
-                size,
-                attach,
-                pace,
-            },
-        );
-        Ok(())
+        let pty = LanePty {
+            source: lane.source.clone(),
+            info: lane.clone(),
+            link,
+            exited,
+            detached,
+            size,
+            attach,
+            pace,
+        };
+        Ok((pty, screen))
+    }
+
+    /// What a new reader of `lane` needs (no replies: the PTY's spawn adds them).
+    fn reader_ctx(
+        &self,
+        lane: &LaneId,
+        screen: &Arc<LaneScreen>,
+        behind: Option<Arc<AtomicBool>>,
+        read_max: usize,
+    ) -> ReaderCtx {
+        ReaderCtx {
+            lane: lane.clone(),
+            screen: screen.clone(),
+            events: self.events.clone(),
+            exited: Arc::new(AtomicBool::new(false)),
+            detached: Arc::new(AtomicBool::new(false)),
+            behind,
+            read_max,
+            replies: None,
+            clipboard: self.config.clipboard,
+        }
+    }
+
+    /// Give the lane in front an attach client when it is fed (keys, its cursor, tmux's status
+    /// line), shown once it has drawn.
+    fn attach_front(&mut self) {
+        let Some(id) = self.front.clone() else {
+            return;
+        };
+        let Some(p) = self.ptys.get(&id) else {
+            return;
+        };
+        if !matches!(p.link, Link::Feed(_))
+            || self.attached.as_ref().is_some_and(|(a, ..)| *a == id)
+        {
+            return;
+        }
+        let (info, size) = (p.info.clone(), p.size);
+        match self.start(&info, size) {
+            Ok((pty, screen)) => {
+                self.screens
+                    .set_front(Some((id.clone(), screen.clone())), false);
+                self.attached = Some((id, pty, screen));
+            }
+            Err(e) => tracing::warn!("{e}; the lane shows its pane's output without a cursor"),
+        }
+    }
+
+    /// Close the front lane's attach client; the lane shows its feed again.
+    fn drop_attached(&mut self) {
+        if let Some((lane, mut p, _)) = self.attached.take() {
+            p.close();
+            // Its feed's notices were held while it was not shown (the pending notice was
+            // never handled): from now on they are due again.
+            if let Some(s) = self.screens.own(&lane) {
+                s.clear_pending();
+            }
+        }
+        self.screens.set_front(None, false);
+    }
+
+    /// A `pipe`-mode par lane read through an attach client (its tap was not serving yet):
+    /// switch it to its feed when the tap serves now. The client is kept as the front lane's.
+    fn try_feed(&mut self, lane: &LaneId) {
+        let Some(p) = self.ptys.get(lane) else {
+            return;
+        };
+        if !p.attach || self.config.tmux_client != TmuxClient::Pipe {
+            return;
+        }
+        let (info, size) = (p.info.clone(), p.size);
+        let Some((fed, screen)) = self.start_feed(&info, size) else {
+            return;
+        };
+        let Some(old) = self.ptys.insert(lane.clone(), fed) else {
+            return;
+        };
+        let old_screen = self.screens.get(lane).cloned();
+        self.screens.insert(lane.clone(), screen);
+        match old_screen {
+            Some(s) if self.is_front(lane) && self.attached.is_none() => {
+                // Already drawn: shown from now on.
+                self.screens
+                    .set_front(Some((lane.clone(), s.clone())), true);
+                self.attached = Some((lane.clone(), old, s));
+            }
+            _ => {
+                let mut old = old;
+                old.close();
+            }
+        }
+    }
+
+    /// The lane is read from its pane's own output (`pipe` mode; pty/feed.rs).
+    pub fn is_fed(&self, lane: &LaneId) -> bool {
+        self.ptys
+            .get(lane)
+            .is_some_and(|p| matches!(p.link, Link::Feed(_)))
     }
 
     fn is_front(&self, lane: &LaneId) -> bool {
@@ -621,6 +789,18 @@ fn read_budget(reader: &mut Box<dyn Read + Send>, buf: &mut [u8]) -> Option<usiz
     Some(filled)
 }
 
+/// Resize a lane's PTY; a failure leaves the old size (logged), and the next resize tries again.
+fn resize_pty(lane: &LaneId, master: &(dyn MasterPty + Send), rows: u16, cols: u16) {
+    if let Err(e) = master.resize(PtySize {
+        rows,
+        cols,
+        pixel_width: 0,
+        pixel_height: 0,
+    }) {
+        tracing::warn!(lane = %lane, rows, cols, "lane PTY resize failed: {e}");
+    }
+}
+
 fn write_loop(writer: &mut Box<dyn Write + Send>, rx: &mpsc::Receiver<Vec<u8>>) {
     while let Ok(bytes) = rx.recv() {
         if writer
@@ -649,6 +829,9 @@ impl PtyBackend for PortablePtys {
             if let Some(mut p) = self.ptys.remove(&id) {
                 p.close();
             }
+            if self.attached.as_ref().is_some_and(|(a, ..)| *a == id) {
+                self.drop_attached();
+            }
             self.screens.remove(&id);
         }
         let mut errors = Vec::new();
@@ -656,8 +839,12 @@ impl PtyBackend for PortablePtys {
             let needs = self.ptys.get(&lane.id).is_none_or(|p| {
                 p.source != lane.source || (p.exited.load(Ordering::Acquire) && lane.is_durable())
             });
-            if needs && let Err(e) = self.spawn(lane) {
-                errors.push(e);
+            if needs {
+                if let Err(e) = self.spawn(lane) {
+                    errors.push(e);
+                }
+            } else {
+                self.try_feed(&lane.id);
             }
         }
         errors
@@ -665,13 +852,18 @@ impl PtyBackend for PortablePtys {
 
     fn write(&mut self, lane: &LaneId, bytes: Vec<u8>) -> Result<(), PtyError> {
         let not_running = || PtyError::NotRunning { lane: lane.clone() };
-        let p = self.ptys.get(lane).ok_or_else(not_running)?;
+        // A fed lane in front: keys through its attach client while it runs.
+        let p = match &self.attached {
+            Some((a, p, _)) if a == lane && !p.exited.load(Ordering::Acquire) => p,
+            _ => self.ptys.get(lane).ok_or_else(not_running)?,
+        };
         if p.exited.load(Ordering::Acquire) {
             return Err(not_running());
         }
         match &p.link {
             Link::Pty { input, .. } => input.send(bytes).map_err(|_| not_running()),
             Link::Control(tx) => tx.send(Ctl::Keys(bytes)).map_err(|_| not_running()),
+            Link::Feed(f) => f.send_keys(bytes).map_err(|()| not_running()),
         }
     }
 
@@ -686,15 +878,7 @@ impl PtyBackend for PortablePtys {
         p.size = (rows, cols);
         match &p.link {
             Link::Pty { master, .. } => {
-                // A failed resize leaves the old size; the next resize tries again.
-                if let Err(e) = master.resize(PtySize {
-                    rows,
-                    cols,
-                    pixel_width: 0,
-                    pixel_height: 0,
-                }) {
-                    tracing::warn!(lane = %lane, rows, cols, "lane PTY resize failed: {e}");
-                }
+                resize_pty(lane, master.as_ref(), rows, cols);
                 if let Some(s) = self.screens.get(lane) {
                     s.set_size(rows, cols);
                 }
@@ -702,6 +886,17 @@ impl PtyBackend for PortablePtys {
             // The screen follows the window's real size from `%layout-change`.
             Link::Control(tx) => {
                 let _ = tx.send(Ctl::Resize(rows, cols));
+            }
+            // The fed screen has the pane's size; the attach client in front takes this one.
+            Link::Feed(_) => {
+                if let Some((a, ap, screen)) = &mut self.attached
+                    && a == lane
+                    && let Link::Pty { master, .. } = &ap.link
+                {
+                    ap.size = (rows, cols);
+                    resize_pty(lane, master.as_ref(), rows, cols);
+                    screen.set_size(rows, cols);
+                }
             }
         }
     }
@@ -717,7 +912,8 @@ impl PtyBackend for PortablePtys {
         if was == 0
             && rows > 0
             && let Some(p) = self.ptys.get(lane)
-            && let (LaneSource::Par { session }, Link::Pty { .. }) = (&p.source, &p.link)
+            && let (LaneSource::Par { session }, Link::Pty { .. } | Link::Feed(_)) =
+                (&p.source, &p.link)
         {
             capture_history(
                 &self.config.env,
@@ -733,6 +929,14 @@ impl PtyBackend for PortablePtys {
             return;
         }
         self.front = lane.cloned();
+        if self
+            .attached
+            .as_ref()
+            .is_some_and(|(a, ..)| Some(a) != lane)
+        {
+            self.drop_attached();
+        }
+        self.attach_front();
         for (id, p) in &self.ptys {
             if let Some(pace) = &p.pace {
                 let behind = Some(id) != lane;
@@ -752,7 +956,8 @@ impl PtyBackend for PortablePtys {
 
     fn snapshot(&self, lane: &LaneId) -> Option<crate::pty::Snapshot> {
         // An attached par lane (a `tmux attach` client) shows tmux's status line.
-        let status_line = self.ptys.get(lane).is_some_and(|p| p.attach);
+        let status_line =
+            self.ptys.get(lane).is_some_and(|p| p.attach) || self.screens.shows_front(lane);
         self.screens.get(lane).map(|s| s.snapshot(status_line))
     }
 
@@ -781,6 +986,7 @@ impl PtyBackend for PortablePtys {
     }
 
     fn shutdown(&mut self) {
+        self.drop_attached();
         let mut control = false;
         for (_, mut p) in self.ptys.drain() {
             control |= matches!(p.link, Link::Control(_));

@@ -480,11 +480,23 @@ pub struct InputModes {
 #[derive(Debug, Default, Clone)]
 pub struct Screens {
     map: HashMap<LaneId, Arc<LaneScreen>>,
+    /// A lane read from its pane's output (`pty/feed.rs`) while it is in front: the screen of
+    /// its `tmux attach` client, shown instead once it has drawn anything (the version it
+    /// started with), so a lane never shows blank while its client starts.
+    front: Option<(LaneId, Arc<LaneScreen>, Option<u64>)>,
 }
 
 impl Screens {
-    /// A lane's screen.
+    /// A lane's screen: the one shown for it.
     pub fn get(&self, lane: &LaneId) -> Option<&Arc<LaneScreen>> {
+        match &self.front {
+            Some((id, s, v0)) if id == lane && *v0 != Some(s.version()) => Some(s),
+            _ => self.map.get(lane),
+        }
+    }
+
+    /// A lane's own screen (not its front screen).
+    pub fn own(&self, lane: &LaneId) -> Option<&Arc<LaneScreen>> {
         self.map.get(lane)
     }
 
@@ -496,22 +508,41 @@ impl Screens {
     /// Forget a lane's screen.
     pub fn remove(&mut self, lane: &LaneId) {
         self.map.remove(lane);
+        if self.front.as_ref().is_some_and(|(id, ..)| id == lane) {
+            self.front = None;
+        }
+    }
+
+    /// Show `screen` for `lane` once it has drawn, or at once when it `drawn` already
+    /// (`None`: every lane shows its own again).
+    pub fn set_front(&mut self, front: Option<(LaneId, Arc<LaneScreen>)>, drawn: bool) {
+        self.front = front.map(|(lane, s)| {
+            let v0 = (!drawn).then(|| s.version());
+            (lane, s, v0)
+        });
+    }
+
+    /// The lane's front screen is the one shown (see [`Screens::set_front`]).
+    pub fn shows_front(&self, lane: &LaneId) -> bool {
+        self.front
+            .as_ref()
+            .is_some_and(|(id, s, v0)| id == lane && *v0 != Some(s.version()))
     }
 }
 
 impl ScreenSource for Screens {
     fn with_screen(&self, lane: &LaneId, f: &mut dyn FnMut(&Screen)) {
-        if let Some(s) = self.map.get(lane) {
+        if let Some(s) = self.get(lane) {
             s.with_view(|screen| f(screen));
         }
     }
 
     fn version(&self, lane: &LaneId) -> Option<u64> {
-        self.map.get(lane).map(|s| s.version())
+        self.get(lane).map(|s| s.version())
     }
 
     fn title(&self, lane: &LaneId) -> Option<String> {
-        self.map.get(lane).and_then(|s| s.title())
+        self.get(lane).and_then(|s| s.title())
     }
 }
 

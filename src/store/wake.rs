@@ -13,12 +13,7 @@ pub const DATAGRAM_MAX: usize = 4096;
 
 /// The directory of the consoles' sockets: `$XDG_RUNTIME_DIR/helios/wake`, else the state dir.
 pub fn dir() -> PathBuf {
-    std::env::var_os("XDG_RUNTIME_DIR")
-        .filter(|d| !d.is_empty())
-        .map_or_else(crate::config::paths::state_dir, |d| {
-            PathBuf::from(d).join("helios")
-        })
-        .join("wake")
+    crate::config::paths::runtime_dir().join("wake")
 }
 
 /// Send `worktree` to every console; returns how many were reached. Never blocks: a console

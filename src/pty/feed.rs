@@ -1,0 +1,484 @@
+//! par lanes behind the one in front, read from their pane's own output (`[lanes] tmux_client =
+//! "pipe"`): no tmux client renders them for helios, and helios parses each byte once.
+//!
+//! tmux runs `helios osc-tap --feed SOCKET` on every par lane's output (`pipe-pane -O`); the
+//! tap serves that output on a Unix socket, in frames (`frame`), and never waits for a reader:
+//! tmux keeps whatever its pipe does not take, in the user's tmux server, without limit. A
+//! console that falls behind loses frames; the next frame it gets says so ([`GAP`]), and the
+//! lane's screen is seeded again from `tmux capture-pane`. The lane in front is shown through a
+//! `tmux attach` client as before (portable.rs): keys, its cursor and tmux's status line.
+
+use std::io::{ErrorKind, Read};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use sha2::Digest as _;
+
+use crate::pty::control::{PaneInfo, seed};
+use crate::pty::portable::{ReaderCtx, after_feed, tmux};
+use crate::pty::{BACKGROUND_FRAME, Notices};
+
+/// A frame of the pane's output that follows the last one sent.
+pub const DATA: u8 = 0;
+/// A frame sent after output was dropped (the console did not keep up): its screen needs a
+/// new seed.
+pub const GAP: u8 = 1;
+/// A frame's header: its kind and the length of its bytes (u32, little-endian).
+pub const HEADER: usize = 5;
+/// The longest frame a reader accepts (the tap sends at most one read of 64 KiB).
+pub const FRAME_MAX: usize = 1 << 20;
+
+/// The most of a lane's output fed to its screen per background frame: 16 KiB (0.5 MB/s, as
+/// a helios-owned lane behind). A lane that prints more is seeded again from tmux, at most
+/// once per [`RESEED_GAP`].
+const BUDGET: usize = 16 * 1024;
+
+/// The least time between two seeds of a lane: under a flood its tile shows a fresh capture
+/// once a second, and tmux is asked for no more.
+const RESEED_GAP: Duration = Duration::from_secs(1);
+
+/// The directory of the lanes' feed sockets: `$XDG_RUNTIME_DIR/helios/feed`, else under the
+/// state dir.
+pub fn dir() -> PathBuf {
+    crate::config::paths::runtime_dir().join("feed")
+}
+
+/// Where the tap of the par lane in `worktree` (tmux session `session`) serves its pane's
+/// output: one socket per lane in `dir`, named by a hash so the path stays short (a Unix
+/// socket's path has at most 107 bytes).
+pub fn socket_path(dir: &Path, worktree: &Path, session: &str) -> PathBuf {
+    let mut h = sha2::Sha256::new();
+    h.update(worktree.as_os_str().as_encoded_bytes());
+    h.update([0]);
+    h.update(session.as_bytes());
+    let name = h.finalize()[..8]
+        .iter()
+        .fold(String::with_capacity(16), |mut s, b| {
+            use std::fmt::Write as _;
+            let _ = write!(s, "{b:02x}");
+            s
+        });
+    dir.join(format!("{name}.sock"))
+}
+
+/// Append one frame of `kind` carrying `bytes` to `out`.
+pub fn frame(kind: u8, bytes: &[u8], out: &mut Vec<u8>) {
+    out.push(kind);
+    // The tap's frames are one read (64 KiB); `FRAME_MAX` bounds the reader.
+    out.extend_from_slice(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_le_bytes());
+    out.extend_from_slice(bytes);
+}
+
+/// Frames from a byte stream read in pieces.
+#[derive(Debug, Default)]
+pub struct Frames {
+    buf: Vec<u8>,
+}
+
+impl Frames {
+    /// Add bytes read from the socket.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Call `each` with every complete frame's kind and bytes, in order, and keep the rest.
+    /// `Err` when a frame is longer than [`FRAME_MAX`] (not the tap's stream).
+    pub fn take(&mut self, each: &mut dyn FnMut(u8, &[u8])) -> Result<(), String> {
+        let mut at = 0;
+        while self.buf.len() - at >= HEADER {
+            let head = &self.buf[at..at + HEADER];
+            let len = u32::from_le_bytes([head[1], head[2], head[3], head[4]]) as usize;
+            if len > FRAME_MAX {
+                return Err(format!("a frame of {len} bytes"));
+            }
+            if self.buf.len() - at - HEADER < len {
+                break;
+            }
+            each(head[0], &self.buf[at + HEADER..at + HEADER + len]);
+            at += HEADER + len;
+        }
+        self.buf.drain(..at);
+        Ok(())
+    }
+}
+
+/// A running feed: the socket (shut down to stop the reader) and the lane's key writer.
+pub(crate) struct Feed {
+    stream: UnixStream,
+    keys: mpsc::Sender<Vec<u8>>,
+}
+
+impl Feed {
+    /// Stop reading; the tap drops this console and the session runs on.
+    pub(crate) fn close(&self) {
+        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+    }
+
+    /// Type `bytes` into the lane's pane (`tmux send-keys -H`, on the lane's writer thread).
+    pub(crate) fn send_keys(&self, bytes: Vec<u8>) -> Result<(), ()> {
+        self.keys.send(bytes).map_err(|_| ())
+    }
+}
+
+/// Connect to the tap's socket for `session` and start the lane's reader (returned, to be
+/// woken) and key writer. `Err` when no tap serves there (an older tap, the user's own pipe, or not started yet): the
+/// lane is then read through an attach client.
+pub(crate) fn spawn(
+    env: &[(String, String)],
+    session: &str,
+    socket: &Path,
+    ctx: ReaderCtx,
+) -> std::io::Result<(Feed, std::thread::Thread)> {
+    let stream = UnixStream::connect(socket)?;
+    let reader = stream.try_clone()?;
+    let target = crate::model::lane::tmux_pane_target(session);
+    let (keys, rx) = mpsc::channel::<Vec<u8>>();
+    let name = ctx.lane.as_str().to_string();
+    let (env_w, target_w) = (env.to_vec(), target.clone());
+    std::thread::Builder::new()
+        .name(format!("feed-keys-{name}"))
+        .spawn(move || key_loop(&env_w, &target_w, &rx))?;
+    let env = env.to_vec();
+    let reader = std::thread::Builder::new()
+        .name(format!("feed-read-{name}"))
+        .spawn(move || {
+            let ended = read_loop(reader, &env, &target, &ctx);
+            ctx.exited.store(true, Ordering::Release);
+            // A lane in front is shown by its attach client, which reports its own end.
+            if ended && behind(&ctx) {
+                ctx.finish(None);
+            }
+        })?;
+    Ok((Feed { stream, keys }, reader.thread().clone()))
+}
+
+fn behind(ctx: &ReaderCtx) -> bool {
+    ctx.behind
+        .as_ref()
+        .is_none_or(|b| b.load(Ordering::Acquire))
+}
+
+/// Keys typed into a background lane (an answer sent from the list, a broadcast): each batch
+/// is one `tmux send-keys -H` run, in order.
+fn key_loop(env: &[(String, String)], target: &str, rx: &mpsc::Receiver<Vec<u8>>) {
+    while let Ok(mut bytes) = rx.recv() {
+        while let Ok(more) = rx.try_recv() {
+            bytes.extend(more);
+        }
+        let args = send_keys_args(target, &bytes);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        match tmux(env, &args) {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => tracing::warn!(
+                "tmux send-keys to {target}: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            ),
+            Err(e) => tracing::warn!("tmux send-keys to {target} could not run: {e}"),
+        }
+    }
+}
+
+/// `send-keys -H` commands for raw bytes, 128 bytes each, joined with tmux's `;`.
+fn send_keys_args(target: &str, bytes: &[u8]) -> Vec<String> {
+    let mut args = Vec::with_capacity(bytes.len() + 8);
+    for (i, chunk) in bytes.chunks(128).enumerate() {
+        if i > 0 {
+            args.push(";".to_string());
+        }
+        args.extend(["send-keys", "-t", target, "-H"].map(String::from));
+        args.extend(chunk.iter().map(|b| format!("{b:02x}")));
+    }
+    args
+}
+
+/// Seed the screen from tmux, then feed frames at the background pace. True when the tap
+/// ended (the pane is gone, or the tap), false when helios let go or the runtime is gone.
+fn read_loop(
+    mut stream: UnixStream,
+    env: &[(String, String)],
+    target: &str,
+    ctx: &ReaderCtx,
+) -> bool {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut frames = Frames::default();
+    let mut data = Vec::with_capacity(BUDGET);
+    let mut stale = true;
+    let mut seeded: Option<Instant> = None;
+    loop {
+        if stale && seeded.is_none_or(|t| t.elapsed() >= RESEED_GAP) {
+            seeded = Some(Instant::now());
+            if reseed(env, target, ctx) {
+                stale = false;
+                // What came before the capture is in it.
+                if !drain(&mut stream, &mut buf, &mut frames) {
+                    return !ctx.detached.load(Ordering::Acquire);
+                }
+                if !after_feed(ctx, Notices::default()) {
+                    return false;
+                }
+            }
+        }
+        // Wait for output (a stale screen waits at most until its next seed is due).
+        let wait = stale.then(|| {
+            RESEED_GAP
+                .saturating_sub(seeded.map_or(Duration::ZERO, |t| t.elapsed()))
+                .max(Duration::from_millis(1))
+        });
+        if stream.set_read_timeout(wait).is_err() {
+            return true;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) => return !ctx.detached.load(Ordering::Acquire),
+            Ok(n) => frames.push(&buf[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                continue;
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(_) => return !ctx.detached.load(Ordering::Acquire),
+        }
+        // And what else is waiting, up to the budget.
+        let more = read_waiting(&mut stream, &mut buf, &mut frames);
+        let taken = frames.take(&mut |kind, bytes| {
+            if kind == GAP {
+                stale = true;
+            }
+            if stale {
+                return;
+            }
+            if data.len() + bytes.len() > BUDGET {
+                stale = true;
+                return;
+            }
+            data.extend_from_slice(bytes);
+        });
+        if let Err(e) = taken {
+            tracing::warn!(lane = %ctx.lane, "lane feed: {e}; reading it through tmux attach");
+            return true;
+        }
+        if !data.is_empty() {
+            let notices = filter(ctx.screen.feed(&data), behind(ctx));
+            crate::telemetry::lane_bytes(ctx.lane.as_str(), data.len() as u64);
+            data.clear();
+            if !after_feed(ctx, notices) {
+                return false;
+            }
+        }
+        if !more {
+            return !ctx.detached.load(Ordering::Acquire);
+        }
+        std::thread::park_timeout(BACKGROUND_FRAME);
+    }
+}
+
+/// What a frame's notices may report: nothing but the output for a lane in front (its attach
+/// client reports its bells and clipboard); never OSC 9/777 (the tap records those) or
+/// answers (tmux answers the pane's queries).
+fn filter(mut n: Notices, behind: bool) -> Notices {
+    n.notify = None;
+    n.replies.clear();
+    if !behind {
+        n.bell = false;
+        n.clipboard = None;
+        n.progress = None;
+    }
+    n
+}
+
+/// Read what is waiting on the socket without waiting, up to [`BUDGET`] more bytes than the
+/// frames already hold (the rest stays in the socket until the next frame). False at the end.
+fn read_waiting(stream: &mut UnixStream, buf: &mut [u8], frames: &mut Frames) -> bool {
+    if stream.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let mut taken = 0;
+    let open = loop {
+        if taken >= BUDGET {
+            break true;
+        }
+        match stream.read(buf) {
+            Ok(0) => break false,
+            Ok(n) => {
+                frames.push(&buf[..n]);
+                taken += n;
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => break e.kind() == ErrorKind::WouldBlock,
+        }
+    };
+    open && stream.set_nonblocking(false).is_ok()
+}
+
+/// Read and drop the frames waiting on the socket (a frame read in part stays, so the next
+/// read starts at a frame's start). False at the end, or on a stream that is not frames.
+fn drain(stream: &mut UnixStream, buf: &mut [u8], frames: &mut Frames) -> bool {
+    if stream.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let open = loop {
+        match stream.read(buf) {
+            Ok(0) => break false,
+            Ok(n) => {
+                frames.push(&buf[..n]);
+                if frames.take(&mut |_, _| {}).is_err() {
+                    break false;
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => break e.kind() == ErrorKind::WouldBlock,
+        }
+    };
+    open && frames.take(&mut |_, _| {}).is_ok() && stream.set_nonblocking(false).is_ok()
+}
+
+/// Put the pane as tmux shows it now into the lane's screen (its size, the visible lines, the
+/// cursor). False when tmux could not tell (logged); the screen is left as it was.
+fn reseed(env: &[(String, String)], target: &str, ctx: &ReaderCtx) -> bool {
+    let out = tmux(
+        env,
+        &[
+            "display-message",
+            "-p",
+            "-t",
+            target,
+            "#{pane_id} #{cursor_x} #{cursor_y} #{alternate_on} #{pane_width} #{pane_height}",
+            ";",
+            "capture-pane",
+            "-p",
+            "-e",
+            "-t",
+            target,
+        ],
+    );
+    let out = match out {
+        Ok(o) if o.status.success() => o.stdout,
+        Ok(o) => {
+            tracing::warn!(
+                lane = %ctx.lane,
+                "tmux capture-pane for the lane's feed: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            );
+            return false;
+        }
+        Err(e) => {
+            tracing::warn!(lane = %ctx.lane, "tmux capture-pane for the lane's feed could not run: {e}");
+            return false;
+        }
+    };
+    let (head, capture) = out
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or((&out[..], &[][..]), |at| (&out[..at], &out[at + 1..]));
+    let Some(pane) = PaneInfo::parse(&String::from_utf8_lossy(head)) else {
+        tracing::warn!(lane = %ctx.lane, "tmux said something unreadable about the lane's pane");
+        return false;
+    };
+    if pane.size.0 > 0 && pane.size.1 > 0 {
+        ctx.screen.set_size(pane.size.1, pane.size.0);
+    }
+    // Old bells and titles in the capture are not news.
+    let _ = ctx.screen.feed(&seed(&pane, capture));
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    #[test]
+    fn frames_come_back_whole_from_any_split() {
+        let mut wire = Vec::new();
+        frame(DATA, b"hello", &mut wire);
+        frame(GAP, b"", &mut wire);
+        frame(DATA, &[0x1b; 300], &mut wire);
+        for split in [1, 2, 4, 5, 6, 7, 64, wire.len()] {
+            let mut frames = Frames::default();
+            let mut got: Vec<(u8, Vec<u8>)> = Vec::new();
+            for piece in wire.chunks(split) {
+                frames.push(piece);
+                frames.take(&mut |k, b| got.push((k, b.to_vec()))).unwrap();
+            }
+            assert_eq!(
+                got,
+                vec![
+                    (DATA, b"hello".to_vec()),
+                    (GAP, Vec::new()),
+                    (DATA, vec![0x1b; 300])
+                ],
+                "split {split}"
+            );
+        }
+    }
+
+    /// Dropping what waited before a seed keeps the stream on frame boundaries: a frame cut
+    /// by the socket's buffer is finished by the next read, not taken for a header.
+    #[test]
+    fn a_drain_between_frames_keeps_the_frames_whole() {
+        use std::io::Write as _;
+        let (mut tap, mut console) = UnixStream::pair().unwrap();
+        let mut wire = Vec::new();
+        frame(DATA, b"old", &mut wire);
+        frame(DATA, b"cut in two", &mut wire);
+        let cut = wire.len() - 4;
+        tap.write_all(&wire[..cut]).unwrap();
+        let (mut buf, mut frames) = (vec![0u8; 64], Frames::default());
+        assert!(drain(&mut console, &mut buf, &mut frames));
+        let mut rest = wire[cut..].to_vec();
+        frame(DATA, b"new", &mut rest);
+        tap.write_all(&rest).unwrap();
+        let n = console.read(&mut buf).unwrap();
+        frames.push(&buf[..n]);
+        let mut got = Vec::new();
+        frames.take(&mut |k, b| got.push((k, b.to_vec()))).unwrap();
+        assert_eq!(
+            got,
+            vec![(DATA, b"cut in two".to_vec()), (DATA, b"new".to_vec())]
+        );
+    }
+
+    #[test]
+    fn an_oversized_frame_is_refused() {
+        let mut frames = Frames::default();
+        frames.push(&[DATA, 0xff, 0xff, 0xff, 0x7f]);
+        assert!(frames.take(&mut |_, _| {}).is_err());
+    }
+
+    #[test]
+    fn keys_become_send_keys_commands_of_128_bytes() {
+        let args = send_keys_args("=s:", b"a\x1b");
+        assert_eq!(args, ["send-keys", "-t", "=s:", "-H", "61", "1b"]);
+        let long = send_keys_args("t", &[b'x'; 200]);
+        assert_eq!(long.iter().filter(|a| *a == ";").count(), 1);
+        assert_eq!(long.iter().filter(|a| *a == "78").count(), 200);
+    }
+
+    #[test]
+    fn socket_paths_are_short_and_per_lane() {
+        let d = Path::new("/run/helios/feed");
+        let a = socket_path(d, Path::new("/w/a"), "s");
+        let b = socket_path(d, Path::new("/w/b"), "s");
+        assert_ne!(a, b);
+        assert_eq!(a, socket_path(d, Path::new("/w/a"), "s"));
+        assert_eq!(a.file_name().unwrap().len(), "0123456789abcdef.sock".len());
+    }
+
+    #[test]
+    fn a_lane_in_front_reports_nothing_but_output() {
+        let n = Notices {
+            bell: true,
+            notify: Some("x".into()),
+            clipboard: Some("y".into()),
+            replies: b"z".to_vec(),
+            ..Notices::default()
+        };
+        let front = filter(n.clone(), false);
+        assert!(!front.bell && front.clipboard.is_none() && front.notify.is_none());
+        let behind = filter(n, true);
+        assert!(behind.bell && behind.clipboard.is_some());
+        assert!(behind.notify.is_none() && behind.replies.is_empty());
+    }
+}
