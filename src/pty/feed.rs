@@ -11,7 +11,7 @@
 use std::io::{ErrorKind, Read};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -31,14 +31,31 @@ pub const HEADER: usize = 5;
 /// The longest frame a reader accepts (the tap sends at most one read of 64 KiB).
 pub const FRAME_MAX: usize = 1 << 20;
 
-/// The most of a lane's output fed to its screen per background frame: 16 KiB (0.5 MB/s, as
-/// a helios-owned lane behind). A lane that prints more is seeded again from tmux, at most
-/// once per [`RESEED_GAP`].
+/// The most of a lane's output fed to its screen per background frame with up to
+/// [`SHARED_BY`] lanes fed: 16 KiB (0.5 MB/s, as a helios-owned lane behind). A lane that
+/// prints more is seeded again from tmux, at most once per [`RESEED_GAP`].
 const BUDGET: usize = 16 * 1024;
 
-/// The least time between two seeds of a lane: under a flood its tile shows a fresh capture
-/// once a second, and tmux is asked for no more.
+/// The least time between two seeds of a lane with up to [`SHARED_BY`] lanes fed: under a
+/// flood its tile shows a fresh capture once a second, and tmux is asked for no more.
 const RESEED_GAP: Duration = Duration::from_secs(1);
+
+/// Beyond this many fed lanes, each gets a share of the budget and seeds less often, so the
+/// background costs what 25 lanes cost (with 50 lanes flooding, a whole budget per lane had
+/// helios parse all 15 MB/s of it: 38% of a core against 6% with 25 lanes; swarm run 18).
+const SHARED_BY: usize = 25;
+
+/// The lanes being fed now.
+static FED: AtomicUsize = AtomicUsize::new(0);
+
+/// This lane's budget and gap between seeds, with `fed` lanes fed.
+fn share(fed: usize) -> (usize, Duration) {
+    let parts = fed.div_ceil(SHARED_BY).max(1);
+    (
+        BUDGET / parts,
+        RESEED_GAP * u32::try_from(parts).unwrap_or(u32::MAX),
+    )
+}
 
 /// The directory of the lanes' feed sockets: `$XDG_RUNTIME_DIR/helios/feed`, else under the
 /// state dir.
@@ -145,7 +162,9 @@ pub(crate) fn spawn(
     let reader = std::thread::Builder::new()
         .name(format!("feed-read-{name}"))
         .spawn(move || {
+            FED.fetch_add(1, Ordering::Relaxed);
             let ended = read_loop(reader, &env, &target, &ctx);
+            FED.fetch_sub(1, Ordering::Relaxed);
             ctx.exited.store(true, Ordering::Release);
             // A lane in front is shown by its attach client, which reports its own end.
             if ended && behind(&ctx) {
@@ -205,10 +224,11 @@ fn read_loop(
     let mut buf = vec![0u8; 64 * 1024];
     let mut frames = Frames::default();
     let mut data = Vec::with_capacity(BUDGET);
+    let mut gap = share(FED.load(Ordering::Relaxed)).1;
     let mut stale = true;
     let mut seeded: Option<Instant> = None;
     loop {
-        if stale && seeded.is_none_or(|t| t.elapsed() >= RESEED_GAP) {
+        if stale && seeded.is_none_or(|t| t.elapsed() >= gap) {
             seeded = Some(Instant::now());
             if reseed(env, target, ctx) {
                 stale = false;
@@ -223,8 +243,7 @@ fn read_loop(
         }
         // Wait for output (a stale screen waits at most until its next seed is due).
         let wait = stale.then(|| {
-            RESEED_GAP
-                .saturating_sub(seeded.map_or(Duration::ZERO, |t| t.elapsed()))
+            gap.saturating_sub(seeded.map_or(Duration::ZERO, |t| t.elapsed()))
                 .max(Duration::from_millis(1))
         });
         if stream.set_read_timeout(wait).is_err() {
@@ -240,7 +259,9 @@ fn read_loop(
             Err(_) => return !ctx.detached.load(Ordering::Acquire),
         }
         // And what else is waiting, up to the budget.
-        let more = read_waiting(&mut stream, &mut buf, &mut frames);
+        let budget;
+        (budget, gap) = share(FED.load(Ordering::Relaxed));
+        let more = read_waiting(&mut stream, &mut buf, &mut frames, budget);
         let taken = frames.take(&mut |kind, bytes| {
             if kind == GAP {
                 stale = true;
@@ -248,7 +269,7 @@ fn read_loop(
             if stale {
                 return;
             }
-            if data.len() + bytes.len() > BUDGET {
+            if data.len() + bytes.len() > budget {
                 stale = true;
                 return;
             }
@@ -287,15 +308,20 @@ fn filter(mut n: Notices, behind: bool) -> Notices {
     n
 }
 
-/// Read what is waiting on the socket without waiting, up to [`BUDGET`] more bytes than the
+/// Read what is waiting on the socket without waiting, up to `budget` more bytes than the
 /// frames already hold (the rest stays in the socket until the next frame). False at the end.
-fn read_waiting(stream: &mut UnixStream, buf: &mut [u8], frames: &mut Frames) -> bool {
+fn read_waiting(
+    stream: &mut UnixStream,
+    buf: &mut [u8],
+    frames: &mut Frames,
+    budget: usize,
+) -> bool {
     if stream.set_nonblocking(true).is_err() {
         return false;
     }
     let mut taken = 0;
     let open = loop {
-        if taken >= BUDGET {
+        if taken >= budget {
             break true;
         }
         match stream.read(buf) {
@@ -438,6 +464,14 @@ mod tests {
             got,
             vec![(DATA, b"cut in two".to_vec()), (DATA, b"new".to_vec())]
         );
+    }
+
+    #[test]
+    fn many_lanes_share_one_budget() {
+        assert_eq!(share(1), (BUDGET, RESEED_GAP));
+        assert_eq!(share(25), (BUDGET, RESEED_GAP));
+        assert_eq!(share(50), (BUDGET / 2, RESEED_GAP * 2));
+        assert_eq!(share(51), (BUDGET / 3, RESEED_GAP * 3));
     }
 
     #[test]

@@ -397,6 +397,10 @@ impl PortablePtys {
             return None;
         }
         let socket = feed::socket_path(&self.config.feed_dir, &lane.worktree, session);
+        // Asked again at every re-read of the lanes while the tap has not started.
+        if !socket.exists() {
+            return None;
+        }
         // No scrollback: a fed lane's history is read from tmux when it is scrolled back (as
         // in attach mode), and keeping the pane's whole output cost memory and time.
         let screen = Arc::new(LaneScreen::with_colors(
