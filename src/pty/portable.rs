@@ -86,7 +86,7 @@ pub(crate) fn tmux(
 /// failure is logged):
 /// - `remain-on-exit on` for its window, so a program that ends leaves its last screen and its
 ///   exit status (`#{pane_dead_status}`) instead of taking the session with it;
-/// - with `tap` (attach mode), its output piped to `helios osc-tap`, unless the pane already
+/// - with `tap` (not control mode), its output piped to `helios osc-tap`, unless the pane already
 ///   has a pipe (ours from an earlier console, or the user's own, which stays). Not
 ///   `pipe-pane -o`: tmux closes an open pipe before it looks at `-o`, so a second call would
 ///   toggle the pipe off. The tap also serves the output at the lane's feed socket, for
