@@ -479,6 +479,32 @@ fn a_piped_lane_is_read_from_its_pane_and_attached_only_in_front() {
     });
     ptys.shutdown();
     assert!(tmux_sessions(&world).contains("fed"));
+
+    // A second console finds the pane served (the pipe is the pane's): the lane is fed at once,
+    // with no client, and in front its client has the size that leaves the window as it is
+    // (tmux 3.3a sizes a window by its `ignore-size` clients when they are the only ones).
+    for args in [
+        &["resize-window", "-t", "=fed:", "-x", "100", "-y", "30"][..],
+        &["set-option", "-w", "-u", "-t", "=fed:", "window-size"],
+    ] {
+        let out = tmux(&world, args);
+        assert!(out.status.success(), "{out:?}");
+    }
+    assert_eq!(window(), "100x30");
+    let (mut second, _rx) = crate::ptys(&world, 100, TmuxClient::Pipe);
+    assert!(second.sync(lanes).is_empty());
+    assert!(second.is_fed(id));
+    assert!(tmux_clients(&world).is_empty());
+    // The engine sets the front after every event; the client waits for the first seed.
+    wait_until("the front lane's client", WAIT, || {
+        second.set_front(Some(id));
+        !tmux_clients(&world).is_empty()
+    });
+    wait_until("the client's screen shown", WAIT, || {
+        second.screen(id).unwrap().size() == (31, 100)
+    });
+    assert_eq!(window(), "100x30");
+    second.shutdown();
 }
 
 #[test]

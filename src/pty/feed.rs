@@ -11,7 +11,8 @@
 use std::io::{ErrorKind, Read};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -126,12 +127,27 @@ impl Frames {
 pub(crate) struct Feed {
     stream: UnixStream,
     keys: mpsc::Sender<Vec<u8>>,
+    /// The terminal size of a client that leaves the window's size as it is (rows << 16 |
+    /// cols, 0 until the first seed).
+    keep: Arc<AtomicU32>,
 }
 
 impl Feed {
     /// Stop reading; the tap drops this console and the session runs on.
     pub(crate) fn close(&self) {
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
+    }
+
+    /// The size a `tmux attach` client of this lane must have to leave its window's size as
+    /// it is (tmux 3.3a sizes a window by its `ignore-size` clients when they are its only
+    /// ones), once the lane was seeded.
+    pub(crate) fn client_size(&self) -> Option<(u16, u16)> {
+        let v = self.keep.load(Ordering::Acquire);
+        let (rows, cols) = (
+            u16::try_from(v >> 16).ok()?,
+            u16::try_from(v & 0xffff).ok()?,
+        );
+        (rows > 0 && cols > 0).then_some((rows, cols))
     }
 
     /// Type `bytes` into the lane's pane (`tmux send-keys -H`, on the lane's writer thread).
@@ -159,11 +175,13 @@ pub(crate) fn spawn(
         .name(format!("feed-keys-{name}"))
         .spawn(move || key_loop(&env_w, &target_w, &rx))?;
     let env = env.to_vec();
+    let keep = Arc::new(AtomicU32::new(0));
+    let keep_r = keep.clone();
     let reader = std::thread::Builder::new()
         .name(format!("feed-read-{name}"))
         .spawn(move || {
             FED.fetch_add(1, Ordering::Relaxed);
-            let ended = read_loop(reader, &env, &target, &ctx);
+            let ended = read_loop(reader, &env, &target, &ctx, &keep_r);
             FED.fetch_sub(1, Ordering::Relaxed);
             ctx.exited.store(true, Ordering::Release);
             // A lane in front is shown by its attach client, which reports its own end.
@@ -171,7 +189,7 @@ pub(crate) fn spawn(
                 ctx.finish(None);
             }
         })?;
-    Ok((Feed { stream, keys }, reader.thread().clone()))
+    Ok((Feed { stream, keys, keep }, reader.thread().clone()))
 }
 
 fn behind(ctx: &ReaderCtx) -> bool {
@@ -220,6 +238,7 @@ fn read_loop(
     env: &[(String, String)],
     target: &str,
     ctx: &ReaderCtx,
+    keep: &AtomicU32,
 ) -> bool {
     let mut buf = vec![0u8; 64 * 1024];
     let mut frames = Frames::default();
@@ -230,7 +249,7 @@ fn read_loop(
     loop {
         if stale && seeded.is_none_or(|t| t.elapsed() >= gap) {
             seeded = Some(Instant::now());
-            if reseed(env, target, ctx) {
+            if reseed(env, target, ctx, keep) {
                 stale = false;
                 // What came before the capture is in it.
                 if !drain(&mut stream, &mut buf, &mut frames) {
@@ -360,8 +379,9 @@ fn drain(stream: &mut UnixStream, buf: &mut [u8], frames: &mut Frames) -> bool {
 }
 
 /// Put the pane as tmux shows it now into the lane's screen (its size, the visible lines, the
-/// cursor). False when tmux could not tell (logged); the screen is left as it was.
-fn reseed(env: &[(String, String)], target: &str, ctx: &ReaderCtx) -> bool {
+/// cursor), and keep the size a client must have to leave the window as it is. False when tmux
+/// could not tell (logged); the screen is left as it was.
+fn reseed(env: &[(String, String)], target: &str, ctx: &ReaderCtx, keep: &AtomicU32) -> bool {
     let out = tmux(
         env,
         &[
@@ -369,7 +389,8 @@ fn reseed(env: &[(String, String)], target: &str, ctx: &ReaderCtx) -> bool {
             "-p",
             "-t",
             target,
-            "#{pane_id} #{cursor_x} #{cursor_y} #{alternate_on} #{pane_width} #{pane_height}",
+            "#{pane_id} #{cursor_x} #{cursor_y} #{alternate_on} #{pane_width} #{pane_height} \
+             #{window_width} #{window_height} #{status}",
             ";",
             "capture-pane",
             "-p",
@@ -404,9 +425,27 @@ fn reseed(env: &[(String, String)], target: &str, ctx: &ReaderCtx) -> bool {
     if pane.size.0 > 0 && pane.size.1 > 0 {
         ctx.screen.set_size(pane.size.1, pane.size.0);
     }
+    if let Some((rows, cols)) = client_size(&String::from_utf8_lossy(head)) {
+        keep.store(u32::from(rows) << 16 | u32::from(cols), Ordering::Release);
+    }
     // Old bells and titles in the capture are not news.
     let _ = ctx.screen.feed(&seed(&pane, capture));
     true
+}
+
+/// The terminal size of a client showing the window at its own size: its width, and its
+/// height plus tmux's status lines (`status` is `off`, `on` or 2 to 5), from the seed's
+/// description of the pane (tokens 7 to 9).
+fn client_size(described: &str) -> Option<(u16, u16)> {
+    let mut it = described.split_whitespace().skip(6);
+    let cols: u16 = it.next()?.parse().ok()?;
+    let rows: u16 = it.next()?.parse().ok()?;
+    let status = match it.next()? {
+        "off" => 0,
+        "on" => 1,
+        n => n.parse().ok()?,
+    };
+    Some((rows.checked_add(status)?, cols))
 }
 
 #[cfg(test)]
@@ -464,6 +503,15 @@ mod tests {
             got,
             vec![(DATA, b"cut in two".to_vec()), (DATA, b"new".to_vec())]
         );
+    }
+
+    #[test]
+    fn a_client_keeps_the_window_with_room_for_the_status_lines() {
+        assert_eq!(client_size("%0 1 2 0 100 30 100 30 on"), Some((31, 100)));
+        assert_eq!(client_size("%0 1 2 0 100 30 100 30 off"), Some((30, 100)));
+        assert_eq!(client_size("%0 1 2 0 50 30 100 30 2"), Some((32, 100)));
+        assert_eq!(client_size("%0 1 2 0 100 30"), None);
+        assert_eq!(client_size("%0 1 2 0 100 30 100 65535 on"), None);
     }
 
     #[test]

@@ -213,6 +213,9 @@ struct LanePty {
     /// Set when helios drops the PTY, so the reader does not report the exit it caused.
     detached: Arc<AtomicBool>,
     size: (u16, u16),
+    /// A pane has sized the lane (`resize`); a fed lane's attach client has that size, else
+    /// the one that keeps its window's.
+    sized: bool,
     /// A par lane's `tmux attach` client (not the lane's own program).
     attach: bool,
     /// A paced reader (a par lane's attach client, a helios-owned lane's shell): set while the
@@ -360,7 +363,10 @@ impl PortablePtys {
 
     /// Start a lane's PTY (in `pipe` mode, a par lane's feed when its tap serves one).
     pub fn spawn(&mut self, lane: &LaneInfo) -> Result<(), PtyError> {
-        let size = self.ptys.get(&lane.id).map_or(DEFAULT_SIZE, |p| p.size);
+        let (size, sized) = self
+            .ptys
+            .get(&lane.id)
+            .map_or((DEFAULT_SIZE, false), |p| (p.size, p.sized));
         if let Some(mut old) = self.ptys.remove(&lane.id) {
             old.close();
         }
@@ -376,10 +382,11 @@ impl PortablePtys {
                 .map(|bin| (bin, self.config.feed_dir.as_path()));
             prepare_pane(&self.config.env, session, &lane.worktree, tap);
         }
-        let (pty, screen) = match self.start_feed(lane, size) {
+        let (mut pty, screen) = match self.start_feed(lane, size) {
             Some(fed) => fed,
             None => self.start(lane, size)?,
         };
+        pty.sized = sized;
         self.screens.insert(lane.id.clone(), screen);
         self.ptys.insert(lane.id.clone(), pty);
         self.attach_front();
@@ -424,6 +431,7 @@ impl PortablePtys {
             exited,
             detached,
             size,
+            sized: false,
             attach: false,
             pace: Some(Pace { behind, reader }),
         };
@@ -484,6 +492,7 @@ impl PortablePtys {
             exited,
             detached,
             size,
+            sized: false,
             attach,
             pace,
         };
@@ -520,12 +529,24 @@ impl PortablePtys {
         let Some(p) = self.ptys.get(&id) else {
             return;
         };
-        if !matches!(p.link, Link::Feed(_))
-            || self.attached.as_ref().is_some_and(|(a, ..)| *a == id)
-        {
+        let Link::Feed(fed) = &p.link else {
+            return;
+        };
+        if self.attached.as_ref().is_some_and(|(a, ..)| *a == id) {
             return;
         }
-        let (info, size) = (p.info.clone(), p.size);
+        // Not sized by a pane (the grid): a client of the window's own size, known from the
+        // lane's first seed, so that selecting a lane never resizes its agent (until then the
+        // lane shows its fed screen, and keys go in through `send-keys`).
+        let size = if p.sized {
+            p.size
+        } else {
+            match fed.client_size() {
+                Some(size) => size,
+                None => return,
+            }
+        };
+        let info = p.info.clone();
         match self.start(&info, size) {
             Ok((pty, screen)) => {
                 self.screens
@@ -558,10 +579,11 @@ impl PortablePtys {
         if !p.attach || self.config.tmux_client != TmuxClient::Pipe {
             return;
         }
-        let (info, size) = (p.info.clone(), p.size);
-        let Some((fed, screen)) = self.start_feed(&info, size) else {
+        let (info, size, sized) = (p.info.clone(), p.size, p.sized);
+        let Some((mut fed, screen)) = self.start_feed(&info, size) else {
             return;
         };
+        fed.sized = sized;
         let Some(old) = self.ptys.insert(lane.clone(), fed) else {
             return;
         };
@@ -876,6 +898,7 @@ impl PtyBackend for PortablePtys {
         let Some(p) = self.ptys.get_mut(lane) else {
             return;
         };
+        p.sized = true;
         if p.size == (rows, cols) {
             return;
         }
@@ -930,6 +953,8 @@ impl PtyBackend for PortablePtys {
 
     fn set_front(&mut self, lane: Option<&LaneId>) {
         if self.front.as_ref() == lane {
+            // A fed lane's client waits for its first seed (the size that keeps its window).
+            self.attach_front();
             return;
         }
         self.front = lane.cloned();
