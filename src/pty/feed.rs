@@ -157,8 +157,8 @@ impl Feed {
 }
 
 /// Connect to the tap's socket for `session` and start the lane's reader (returned, to be
-/// woken) and key writer. `Err` when no tap serves there (an older tap, the user's own pipe, or not started yet): the
-/// lane is then read through an attach client.
+/// woken) and key writer. `Err` when no tap serves there (an older tap, the user's own pipe,
+/// or one not started yet): the lane is then read through an attach client.
 pub(crate) fn spawn(
     env: &[(String, String)],
     session: &str,
@@ -171,9 +171,19 @@ pub(crate) fn spawn(
     let (keys, rx) = mpsc::channel::<Vec<u8>>();
     let name = ctx.lane.as_str().to_string();
     let (env_w, target_w) = (env.to_vec(), target.clone());
+    let (lane, events) = (ctx.lane.clone(), ctx.events.clone());
     std::thread::Builder::new()
         .name(format!("feed-keys-{name}"))
-        .spawn(move || key_loop(&env_w, &target_w, &rx))?;
+        .spawn(move || {
+            key_loop(&env_w, &target_w, &rx, &mut |error| {
+                // The write was accepted when queued: say that it did not arrive.
+                let _ = events.send(crate::app::Event::LaneCommandDone {
+                    what: crate::model::AuditAction::LaneWrite.to_string(),
+                    lane: Some(lane.clone()),
+                    result: Err(error),
+                });
+            });
+        })?;
     let env = env.to_vec();
     let keep = Arc::new(AtomicU32::new(0));
     let keep_r = keep.clone();
@@ -199,22 +209,29 @@ fn behind(ctx: &ReaderCtx) -> bool {
 }
 
 /// Keys typed into a background lane (an answer sent from the list, a broadcast): each batch
-/// is one `tmux send-keys -H` run, in order.
-fn key_loop(env: &[(String, String)], target: &str, rx: &mpsc::Receiver<Vec<u8>>) {
+/// is one `tmux send-keys -H` run, in order; `failed` hears of a batch that did not arrive.
+fn key_loop(
+    env: &[(String, String)],
+    target: &str,
+    rx: &mpsc::Receiver<Vec<u8>>,
+    failed: &mut dyn FnMut(String),
+) {
     while let Ok(mut bytes) = rx.recv() {
         while let Ok(more) = rx.try_recv() {
             bytes.extend(more);
         }
         let args = send_keys_args(target, &bytes);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        match tmux(env, &args) {
-            Ok(o) if o.status.success() => {}
-            Ok(o) => tracing::warn!(
+        let error = match tmux(env, &args) {
+            Ok(o) if o.status.success() => continue,
+            Ok(o) => format!(
                 "tmux send-keys to {target}: {}",
                 String::from_utf8_lossy(&o.stderr).trim()
             ),
-            Err(e) => tracing::warn!("tmux send-keys to {target} could not run: {e}"),
-        }
+            Err(e) => format!("tmux send-keys to {target} could not run: {e}"),
+        };
+        tracing::warn!("{error}");
+        failed(error);
     }
 }
 
@@ -536,6 +553,20 @@ mod tests {
         let long = send_keys_args("t", &[b'x'; 200]);
         assert_eq!(long.iter().filter(|a| *a == ";").count(), 1);
         assert_eq!(long.iter().filter(|a| *a == "78").count(), 200);
+    }
+
+    /// A write is accepted when queued; keys tmux refused are reported, not only logged.
+    #[test]
+    fn keys_that_do_not_arrive_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = vec![("TMUX_TMPDIR".to_string(), dir.path().display().to_string())];
+        let (tx, rx) = mpsc::channel();
+        tx.send(b"x".to_vec()).unwrap();
+        drop(tx);
+        let mut errors = Vec::new();
+        key_loop(&env, "=gone:", &rx, &mut |e| errors.push(e));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("send-keys to =gone:"), "{errors:?}");
     }
 
     #[test]
