@@ -273,6 +273,9 @@ pub struct PortablePtys {
     front: Option<LaneId>,
     /// The `tmux attach` client of the lane in front when that lane is fed (`pipe` mode).
     attached: Option<(LaneId, LanePty, Arc<LaneScreen>)>,
+    /// The lane in front whose attach client could not start: not tried again (after every
+    /// event) until another lane comes to the front.
+    refused: Option<LaneId>,
 }
 
 impl std::fmt::Debug for PortablePtys {
@@ -293,6 +296,7 @@ impl PortablePtys {
             screens: Screens::default(),
             front: None,
             attached: None,
+            refused: None,
         }
     }
 
@@ -372,6 +376,10 @@ impl PortablePtys {
         }
         if self.attached.as_ref().is_some_and(|(a, ..)| *a == lane.id) {
             self.drop_attached();
+        }
+        // A restarted lane's client is tried again.
+        if self.refused.as_ref() == Some(&lane.id) {
+            self.refused = None;
         }
         if let LaneSource::Par { session } = &lane.source {
             let tap = self
@@ -532,7 +540,9 @@ impl PortablePtys {
         let Link::Feed(fed) = &p.link else {
             return;
         };
-        if self.attached.as_ref().is_some_and(|(a, ..)| *a == id) {
+        if self.attached.as_ref().is_some_and(|(a, ..)| *a == id)
+            || self.refused.as_ref() == Some(&id)
+        {
             return;
         }
         // Not sized by a pane (the grid): a client of the window's own size, known from the
@@ -553,7 +563,10 @@ impl PortablePtys {
                     .set_front(Some((id.clone(), screen.clone())), false);
                 self.attached = Some((id, pty, screen));
             }
-            Err(e) => tracing::warn!("{e}; the lane shows its pane's output without a cursor"),
+            Err(e) => {
+                tracing::warn!("{e}; the lane shows its pane's output, keys through send-keys");
+                self.refused = Some(id);
+            }
         }
     }
 
@@ -958,6 +971,7 @@ impl PtyBackend for PortablePtys {
             return;
         }
         self.front = lane.cloned();
+        self.refused = None;
         if self
             .attached
             .as_ref()
