@@ -68,17 +68,16 @@ pub fn dir() -> PathBuf {
 /// output: one socket per lane in `dir`, named by a hash so the path stays short (a Unix
 /// socket's path has at most 107 bytes).
 pub fn socket_path(dir: &Path, worktree: &Path, session: &str) -> PathBuf {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut h = sha2::Sha256::new();
     h.update(worktree.as_os_str().as_encoded_bytes());
     h.update([0]);
     h.update(session.as_bytes());
-    let name = h.finalize()[..8]
+    let name: String = h.finalize()[..8]
         .iter()
-        .fold(String::with_capacity(16), |mut s, b| {
-            use std::fmt::Write as _;
-            let _ = write!(s, "{b:02x}");
-            s
-        });
+        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
+        .map(char::from)
+        .collect();
     dir.join(format!("{name}.sock"))
 }
 
@@ -135,7 +134,12 @@ pub(crate) struct Feed {
 impl Feed {
     /// Stop reading; the tap drops this console and the session runs on.
     pub(crate) fn close(&self) {
-        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+        // Not connected any more: the tap has gone already, as wanted.
+        if let Err(e) = self.stream.shutdown(std::net::Shutdown::Both)
+            && e.kind() != ErrorKind::NotConnected
+        {
+            tracing::warn!("closing a lane feed: {e}");
+        }
     }
 
     /// The size a `tmux attach` client of this lane must have to leave its window's size as
@@ -177,11 +181,14 @@ pub(crate) fn spawn(
         .spawn(move || {
             key_loop(&env_w, &target_w, &rx, &mut |error| {
                 // The write was accepted when queued: say that it did not arrive.
-                let _ = events.send(crate::app::Event::LaneCommandDone {
+                let sent = events.send(crate::app::Event::LaneCommandDone {
                     what: crate::model::AuditAction::LaneWrite.to_string(),
                     lane: Some(lane.clone()),
                     result: Err(error),
                 });
+                if sent.is_err() {
+                    tracing::debug!(lane = %lane, "the console has ended; the failure is logged only");
+                }
             });
         })?;
     let env = env.to_vec();
@@ -445,7 +452,7 @@ fn reseed(env: &[(String, String)], target: &str, ctx: &ReaderCtx, keep: &Atomic
     if let Some((rows, cols)) = client_size(&String::from_utf8_lossy(head)) {
         keep.store(u32::from(rows) << 16 | u32::from(cols), Ordering::Release);
     }
-    // Old bells and titles in the capture are not news.
+    // Old bells and titles in the capture are not news (the notices, not an error, are dropped).
     let _ = ctx.screen.feed(&seed(&pane, capture));
     true
 }

@@ -117,8 +117,11 @@ impl Drop for Server {
     fn drop(&mut self) {
         // The next console finds no socket and reads the lane through tmux attach. A socket
         // another tap bound there since is that tap's.
-        if self.file.is_some() && file_id(&self.path) == self.file {
-            let _ = std::fs::remove_file(&self.path);
+        if self.file.is_some()
+            && file_id(&self.path) == self.file
+            && let Err(e) = std::fs::remove_file(&self.path)
+        {
+            tracing::warn!("osc-tap: cannot remove {}: {e}", self.path.display());
         }
     }
 }
