@@ -18,6 +18,8 @@ use crate::model::fleet::{HOSTS_BUCKET, HostBeat, LANES_BUCKET, LaneRow};
 
 /// How long a whole read of a bucket may take before it is called failed.
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many times a request to a bucket's stream that timed out is made in all.
+const TRIES: u32 = 3;
 
 /// The two buckets.
 #[derive(Clone)]
@@ -162,19 +164,25 @@ pub async fn read_and_watch(
     };
     let mut out = HashMap::new();
     // The watch starts first: a change made while the size is asked is not missed.
-    let mut watch = store
-        .watch_with_history(">")
-        .await
-        .map_err(|e| fail("watching the bucket", e.to_string()))?;
+    let mut watch = asked_again(
+        &store.name,
+        |e: &kv::WatchError| e.kind() == kv::WatchErrorKind::TimedOut,
+        || store.watch_with_history(">"),
+    )
+    .await
+    .map_err(|e| fail("watching the bucket", e.to_string()))?;
     // An empty bucket sends nothing to a watch: ask how many messages it holds.
-    let mut info_store = store.clone();
-    let held = info_store
-        .stream
-        .info()
-        .await
-        .map_err(|e| fail("reading the bucket's size", e.to_string()))?
-        .state
-        .messages;
+    let held = asked_again(
+        &store.name,
+        |e: &jetstream::context::RequestError| {
+            e.kind() == jetstream::context::RequestErrorKind::TimedOut
+        },
+        || store.stream.get_info(),
+    )
+    .await
+    .map_err(|e| fail("reading the bucket's size", e.to_string()))?
+    .state
+    .messages;
     if held == 0 {
         return Ok((out, watch));
     }
@@ -198,6 +206,30 @@ pub async fn read_and_watch(
             )
         })??;
     Ok((out, watch))
+}
+
+/// A request to the bucket's stream, asked again when it timed out (twice at most; any other
+/// failure is final). On a cluster that has just lost a node the stream's new leader may not
+/// answer in time: seen in CI, one `lane ls --all-hosts` timed out between two that worked.
+async fn asked_again<T, E, F, Fut>(
+    bucket: &str,
+    timed_out: impl Fn(&E) -> bool,
+    mut ask: F,
+) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut tries = 1;
+    loop {
+        match ask().await {
+            Err(e) if timed_out(&e) && tries < TRIES => {
+                tracing::warn!("bucket {bucket}: a request timed out, asking again");
+                tries += 1;
+            }
+            done => return done,
+        }
+    }
 }
 
 /// One watched entry into a key-value map.
