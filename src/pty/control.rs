@@ -22,7 +22,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, mpsc};
 use std::time::Duration;
 
 use crate::model::{LaneId, LaneInfo};
-use crate::pty::portable::{PtyConfig, ReaderCtx, after_feed};
+use crate::pty::portable::PtyConfig;
+use crate::pty::reader::{ReaderCtx, after_feed};
 use crate::pty::{LaneScreen, Notices};
 
 /// What the lane's writer thread is asked to do.

@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 use sha2::Digest as _;
 
 use crate::pty::control::{PaneInfo, seed};
-use crate::pty::portable::{ReaderCtx, after_feed, tmux};
+use crate::pty::reader::{ReaderCtx, after_feed};
+use crate::pty::tmux_pane::tmux;
 use crate::pty::{BACKGROUND_FRAME, Notices};
 
 /// A frame of the pane's output that follows the last one sent.

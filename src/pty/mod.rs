@@ -7,8 +7,10 @@ mod csi_cap;
 pub mod feed;
 mod fixups;
 pub mod portable;
+mod reader;
 pub mod screen;
 pub mod search;
+mod tmux_pane;
 
 use crate::model::{LaneId, LaneInfo};
 
@@ -91,7 +93,7 @@ pub trait PtyBackend {
     fn set_scroll(&mut self, lane: &LaneId, rows: usize);
     /// The lane the user works in (focused, else selected), told after every message; cheap
     /// when unchanged. Lanes behind it may be read at a lower rate when that costs nothing
-    /// (see `portable::BACKGROUND_READ`).
+    /// (see `reader::BACKGROUND_READ`).
     fn set_front(&mut self, _lane: Option<&LaneId>) {}
     /// The runtime handled a lane's output notice; the next output sends a new one.
     fn notice_handled(&self, lane: &LaneId);

@@ -1,25 +1,24 @@
-//! The lane terminal backend: per par lane a PTY running `tmux attach` (the default) or a tmux
-//! control-mode client (`control.rs`, `[lanes] tmux_client = "control"`); per plain lane a PTY
-//! running a shell in the worktree. Each has a reader thread feeding the lane's screen and
-//! sending merged notices, and a writer thread so the UI never blocks on a full pipe.
+//! The lane terminal backend: per par lane its pane's output from the tap (`feed.rs`, the
+//! default), a PTY running `tmux attach`, or a tmux control-mode client (`control.rs`); per
+//! plain lane a PTY running a shell in the worktree. Their threads are in `reader.rs`, the tmux
+//! calls for a pane in `tmux_pane.rs`.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::time::Instant;
 
 use portable_pty::{ChildKiller, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
-use crate::app::Event;
 use crate::app::event::EventSender;
 use crate::config::TmuxClient;
 use crate::model::{LaneId, LaneInfo, LaneSource};
 use crate::pty::ScreenSource;
 use crate::pty::control::{self, Ctl};
 use crate::pty::feed::{self, Feed};
-use crate::pty::screen::{InputModes, LaneScreen, Notices, Screens};
+use crate::pty::reader::{BACKGROUND_READ_MAX, ReaderCtx, read_loop, write_loop};
+use crate::pty::screen::{InputModes, LaneScreen, Screens};
+use crate::pty::tmux_pane::{capture_history, prepare_pane};
 use crate::pty::{DEFAULT_SIZE, PtyBackend, PtyError, QueryColors};
 
 /// How lane terminals are made.
@@ -70,122 +69,6 @@ impl PtyConfig {
     }
 }
 
-/// Run tmux with the lanes' environment (their tmux server), outside any tmux of helios's own.
-pub(crate) fn tmux(
-    env: &[(String, String)],
-    args: &[&str],
-) -> std::io::Result<std::process::Output> {
-    crate::config::secrets::command("tmux")
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .env_remove("TMUX")
-        .output()
-}
-
-/// Ready a par lane's pane, on a thread of its own (tmux calls must not hold up the console; a
-/// failure is logged):
-/// - `remain-on-exit on` for its window, so a program that ends leaves its last screen and its
-///   exit status (`#{pane_dead_status}`) instead of taking the session with it;
-/// - with `tap` (not control mode), its output piped to `helios osc-tap`, unless the pane already
-///   has a pipe (ours from an earlier console, or the user's own, which stays). Not
-///   `pipe-pane -o`: tmux closes an open pipe before it looks at `-o`, so a second call would
-///   toggle the pipe off. The tap also serves the output at the lane's feed socket, for
-///   consoles in `pipe` mode (pty/feed.rs).
-fn prepare_pane(
-    env: &[(String, String)],
-    session: &str,
-    worktree: &std::path::Path,
-    tap: Option<(&std::path::Path, &std::path::Path)>,
-) {
-    let target = crate::model::lane::tmux_pane_target(session);
-    let command = tap.map(|(bin, feed_dir)| {
-        let quote = |p: &std::path::Path| shell_words::quote(&p.display().to_string()).into_owned();
-        format!(
-            "exec {} osc-tap --feed {} {}",
-            quote(bin),
-            quote(&feed::socket_path(feed_dir, worktree, session)),
-            quote(worktree)
-        )
-    });
-    let env = env.to_vec();
-    let tmux = move |args: &[&str]| tmux(&env, args);
-    let session = session.to_string();
-    let spawned = std::thread::Builder::new()
-        .name("lane-pane".into())
-        .spawn(move || {
-            match tmux(&["set-option", "-w", "-t", &target, "remain-on-exit", "on"]) {
-                Ok(o) if o.status.success() => {}
-                Ok(o) => tracing::warn!(
-                    "tmux set-option remain-on-exit for {session}: {}",
-                    String::from_utf8_lossy(&o.stderr).trim()
-                ),
-                Err(e) => tracing::warn!("tmux set-option for {session} could not run: {e}"),
-            }
-            let Some(command) = command else { return };
-            let piped = tmux(&["display", "-p", "-t", &target, "#{pane_pipe}"]);
-            match piped {
-                Ok(o) if o.status.success() && o.stdout.starts_with(b"0") => {}
-                // Piped already, or the session is gone (the lane shows that itself).
-                Ok(_) => return,
-                Err(e) => {
-                    tracing::warn!("tmux display for {session} could not run: {e}");
-                    return;
-                }
-            }
-            match tmux(&["pipe-pane", "-O", "-t", &target, &command]) {
-                Ok(o) if o.status.success() => {}
-                Ok(o) => tracing::warn!(
-                    "tmux pipe-pane for {session}: {}",
-                    String::from_utf8_lossy(&o.stderr).trim()
-                ),
-                Err(e) => tracing::warn!("tmux pipe-pane for {session} could not run: {e}"),
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::warn!("cannot start the lane-pane thread: {e}");
-    }
-}
-
-/// Read a par lane's history (`tmux capture-pane -p -e`, at most `limit` lines above the
-/// pane: the scrollback a lane keeps, whatever tmux's `history-limit`) on a thread of its own
-/// and show it in `screen` while the lane is scrolled back; a failure is logged and the live
-/// screen stays.
-fn capture_history(env: &[(String, String)], session: &str, limit: usize, screen: Arc<LaneScreen>) {
-    let target = crate::model::lane::tmux_pane_target(session);
-    let start = format!("-{limit}");
-    let env = env.to_vec();
-    let session = session.to_string();
-    let spawned = std::thread::Builder::new()
-        .name("lane-history".into())
-        .spawn(move || {
-            let out = tmux(
-                &env,
-                &[
-                    "capture-pane",
-                    "-p",
-                    "-e",
-                    "-S",
-                    &start,
-                    "-E",
-                    "-",
-                    "-t",
-                    &target,
-                ],
-            );
-            match out {
-                Ok(o) if o.status.success() => screen.set_history(&o.stdout),
-                Ok(o) => tracing::warn!(
-                    "tmux capture-pane for {session}'s history: {}",
-                    String::from_utf8_lossy(&o.stderr).trim()
-                ),
-                Err(e) => tracing::warn!("tmux capture-pane for {session} could not run: {e}"),
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::warn!("cannot start the lane-history thread: {e}");
-    }
-}
-
 /// How helios talks to a lane's process.
 enum Link {
     /// A PTY: a shell, or a `tmux attach` client.
@@ -229,22 +112,6 @@ struct Pace {
     behind: Arc<AtomicBool>,
     reader: std::thread::Thread,
 }
-
-/// How long a lane's reader waits between reads while the lane is not in front: the runtime's
-/// background frame interval, so its tile still changes at every background frame. Why wait:
-/// fewer, larger reads mean fewer wake-ups, notices and parser calls; under the swarm bench's
-/// flood helios's own CPU fell from 35% to 14% of a core, leaving it to the lane in front.
-/// (For a par lane the tmux server's work stays: the kernel's PTY buffer holds 33 ms of a
-/// tile's redraws, so tmux never backs up enough to skip any.)
-const BACKGROUND_READ: std::time::Duration = crate::pty::BACKGROUND_FRAME;
-
-/// The most a helios-owned lane's reader takes at a time while the lane is not in front
-/// (several reads, fed at once: `read_budget`): 16 KiB a background frame, about 0.45 MB/s. A program that prints faster is held back by its
-/// PTY, as tmux holds back its panes when it cannot keep up (24 panes flooding at 2 MB/s got
-/// 0.4 MB/s each through tmux in the swarm bench); read unpaced, 24 such lanes took helios's
-/// two cores and one keystroke's echo in ten in the lane in front waited hundreds of ms.
-/// Nothing is lost: the program waits, and its lane reads at full speed again in front.
-const BACKGROUND_READ_MAX: usize = 16 * 1024;
 
 impl LanePty {
     fn close(&mut self) {
@@ -688,146 +555,6 @@ impl PortablePtys {
     }
 }
 
-/// What a lane's reader thread needs.
-pub(crate) struct ReaderCtx {
-    pub(crate) lane: LaneId,
-    pub(crate) screen: Arc<LaneScreen>,
-    pub(crate) events: EventSender,
-    pub(crate) exited: Arc<AtomicBool>,
-    pub(crate) detached: Arc<AtomicBool>,
-    /// Set while a paced reader's lane is behind the lane in front.
-    pub(crate) behind: Option<Arc<AtomicBool>>,
-    /// The most one read takes while the lane is behind.
-    pub(crate) read_max: usize,
-    /// Where answers to terminal queries go: the PTY's input. `None` in tmux control mode,
-    /// where tmux itself answers the pane's queries.
-    pub(crate) replies: Option<mpsc::Sender<Vec<u8>>>,
-    /// The lane's OSC 52 may reach the user's clipboard.
-    pub(crate) clipboard: bool,
-}
-
-impl ReaderCtx {
-    /// The lane's process ended: mark it, and report it unless helios let go of it.
-    pub(crate) fn finish(&self, code: Option<u32>) {
-        self.exited.store(true, Ordering::Release);
-        if !self.detached.load(Ordering::Acquire) {
-            let _ = self.events.send(Event::LaneExited {
-                lane: self.lane.clone(),
-                code,
-            });
-        }
-    }
-}
-
-/// After new output was fed to the screen: send its bell and notification, and one merged
-/// output notice. False when the reader should stop (helios let go, or the runtime is gone).
-pub(crate) fn after_feed(ctx: &ReaderCtx, notices: Notices) -> bool {
-    if ctx.detached.load(Ordering::Acquire) {
-        return false;
-    }
-    let lane = || ctx.lane.clone();
-    if let (false, Some(tx)) = (notices.replies.is_empty(), &ctx.replies) {
-        let _ = tx.send(notices.replies);
-    }
-    if notices.bell {
-        let _ = ctx.events.send(Event::LaneBell { lane: lane() });
-    }
-    if let Some(text) = notices.clipboard {
-        let _ = ctx.events.send(Event::LaneClipboard {
-            lane: lane(),
-            text,
-            allowed: ctx.clipboard,
-        });
-    }
-    if let Some(text) = notices.notify {
-        let _ = ctx.events.send(Event::LaneNotified { lane: lane(), text });
-    }
-    if let Some(progress) = notices.progress {
-        let _ = ctx.events.send(Event::LaneProgress {
-            lane: lane(),
-            progress,
-        });
-    }
-    // Inside a synchronized update the screen is not shown changed yet; its end sends the notice.
-    notices.held
-        || ctx.screen.mark_pending()
-        || ctx
-            .events
-            .send(Event::LaneOutput {
-                lane: lane(),
-                at: Instant::now(),
-            })
-            .is_ok()
-}
-
-/// Read into one reusable buffer, feed the screen, and send at most one pending notice.
-fn read_loop(mut reader: Box<dyn Read + Send>, ctx: &ReaderCtx) {
-    let mut buf = vec![0u8; 64 * 1024];
-    let behind = || {
-        ctx.behind
-            .as_ref()
-            .is_some_and(|b| b.load(Ordering::Acquire))
-    };
-    loop {
-        let n = if behind() && ctx.read_max < buf.len() {
-            match read_budget(&mut reader, &mut buf[..ctx.read_max]) {
-                Some(n) => n,
-                None => return,
-            }
-        } else {
-            match read_some(&mut reader, &mut buf) {
-                Some(n) => n,
-                None => return,
-            }
-        };
-        let notices = ctx.screen.feed(&buf[..n]);
-        crate::telemetry::lane_bytes(ctx.lane.as_str(), n as u64);
-        if !after_feed(ctx, notices) {
-            return;
-        }
-        // Coming to the front unparks the thread.
-        if behind() {
-            std::thread::park_timeout(BACKGROUND_READ);
-        }
-    }
-}
-
-/// One read; `None` at the end (EOF, or EIO: how Linux reports that the other side of the PTY
-/// closed).
-fn read_some(reader: &mut Box<dyn Read + Send>, buf: &mut [u8]) -> Option<usize> {
-    loop {
-        match reader.read(buf) {
-            Ok(0) => return None,
-            Ok(n) => return Some(n),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return None,
-        }
-    }
-}
-
-/// Reads while the PTY hands over full chunks, until `buf` is full: what a background lane
-/// printed since its last read, up to its budget, fed at once. Linux hands a PTY's output over
-/// at most 4 KiB a read; a shorter read means nothing more is waiting. `None` at the end.
-fn read_budget(reader: &mut Box<dyn Read + Send>, buf: &mut [u8]) -> Option<usize> {
-    const CHUNK: usize = 4096;
-    let mut filled = 0;
-    while filled < buf.len() {
-        let want = CHUNK.min(buf.len() - filled);
-        match read_some(reader, &mut buf[filled..filled + want]) {
-            Some(n) => {
-                filled += n;
-                if n < want {
-                    break;
-                }
-            }
-            // What was read is fed; the next read sees the end again.
-            None if filled > 0 => break,
-            None => return None,
-        }
-    }
-    Some(filled)
-}
-
 /// Resize a lane's PTY; a failure leaves the old size (logged), and the next resize tries again.
 fn resize_pty(lane: &LaneId, master: &(dyn MasterPty + Send), rows: u16, cols: u16) {
     if let Err(e) = master.resize(PtySize {
@@ -837,18 +564,6 @@ fn resize_pty(lane: &LaneId, master: &(dyn MasterPty + Send), rows: u16, cols: u
         pixel_height: 0,
     }) {
         tracing::warn!(lane = %lane, rows, cols, "lane PTY resize failed: {e}");
-    }
-}
-
-fn write_loop(writer: &mut Box<dyn Write + Send>, rx: &mpsc::Receiver<Vec<u8>>) {
-    while let Ok(bytes) = rx.recv() {
-        if writer
-            .write_all(&bytes)
-            .and_then(|()| writer.flush())
-            .is_err()
-        {
-            return;
-        }
     }
 }
 

@@ -1,0 +1,128 @@
+//! The tmux calls made for a par lane's pane outside its reader: tmux itself with the lanes'
+//! environment, readying a pane (remain-on-exit, the tap on its output) and reading its history.
+
+use std::sync::Arc;
+
+use crate::pty::feed;
+use crate::pty::screen::LaneScreen;
+
+/// Run tmux with the lanes' environment (their tmux server), outside any tmux of helios's own.
+pub(crate) fn tmux(
+    env: &[(String, String)],
+    args: &[&str],
+) -> std::io::Result<std::process::Output> {
+    crate::config::secrets::command("tmux")
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .env_remove("TMUX")
+        .output()
+}
+
+/// Ready a par lane's pane, on a thread of its own (tmux calls must not hold up the console; a
+/// failure is logged):
+/// - `remain-on-exit on` for its window, so a program that ends leaves its last screen and its
+///   exit status (`#{pane_dead_status}`) instead of taking the session with it;
+/// - with `tap` (not control mode), its output piped to `helios osc-tap`, unless the pane already
+///   has a pipe (ours from an earlier console, or the user's own, which stays). Not
+///   `pipe-pane -o`: tmux closes an open pipe before it looks at `-o`, so a second call would
+///   toggle the pipe off. The tap also serves the output at the lane's feed socket, for
+///   consoles in `pipe` mode (pty/feed.rs).
+pub(crate) fn prepare_pane(
+    env: &[(String, String)],
+    session: &str,
+    worktree: &std::path::Path,
+    tap: Option<(&std::path::Path, &std::path::Path)>,
+) {
+    let target = crate::model::lane::tmux_pane_target(session);
+    let command = tap.map(|(bin, feed_dir)| {
+        let quote = |p: &std::path::Path| shell_words::quote(&p.display().to_string()).into_owned();
+        format!(
+            "exec {} osc-tap --feed {} {}",
+            quote(bin),
+            quote(&feed::socket_path(feed_dir, worktree, session)),
+            quote(worktree)
+        )
+    });
+    let env = env.to_vec();
+    let tmux = move |args: &[&str]| tmux(&env, args);
+    let session = session.to_string();
+    let spawned = std::thread::Builder::new()
+        .name("lane-pane".into())
+        .spawn(move || {
+            match tmux(&["set-option", "-w", "-t", &target, "remain-on-exit", "on"]) {
+                Ok(o) if o.status.success() => {}
+                Ok(o) => tracing::warn!(
+                    "tmux set-option remain-on-exit for {session}: {}",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                ),
+                Err(e) => tracing::warn!("tmux set-option for {session} could not run: {e}"),
+            }
+            let Some(command) = command else { return };
+            let piped = tmux(&["display", "-p", "-t", &target, "#{pane_pipe}"]);
+            match piped {
+                Ok(o) if o.status.success() && o.stdout.starts_with(b"0") => {}
+                // Piped already, or the session is gone (the lane shows that itself).
+                Ok(_) => return,
+                Err(e) => {
+                    tracing::warn!("tmux display for {session} could not run: {e}");
+                    return;
+                }
+            }
+            match tmux(&["pipe-pane", "-O", "-t", &target, &command]) {
+                Ok(o) if o.status.success() => {}
+                Ok(o) => tracing::warn!(
+                    "tmux pipe-pane for {session}: {}",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                ),
+                Err(e) => tracing::warn!("tmux pipe-pane for {session} could not run: {e}"),
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the lane-pane thread: {e}");
+    }
+}
+
+/// Read a par lane's history (`tmux capture-pane -p -e`, at most `limit` lines above the
+/// pane: the scrollback a lane keeps, whatever tmux's `history-limit`) on a thread of its own
+/// and show it in `screen` while the lane is scrolled back; a failure is logged and the live
+/// screen stays.
+pub(crate) fn capture_history(
+    env: &[(String, String)],
+    session: &str,
+    limit: usize,
+    screen: Arc<LaneScreen>,
+) {
+    let target = crate::model::lane::tmux_pane_target(session);
+    let start = format!("-{limit}");
+    let env = env.to_vec();
+    let session = session.to_string();
+    let spawned = std::thread::Builder::new()
+        .name("lane-history".into())
+        .spawn(move || {
+            let out = tmux(
+                &env,
+                &[
+                    "capture-pane",
+                    "-p",
+                    "-e",
+                    "-S",
+                    &start,
+                    "-E",
+                    "-",
+                    "-t",
+                    &target,
+                ],
+            );
+            match out {
+                Ok(o) if o.status.success() => screen.set_history(&o.stdout),
+                Ok(o) => tracing::warn!(
+                    "tmux capture-pane for {session}'s history: {}",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                ),
+                Err(e) => tracing::warn!("tmux capture-pane for {session} could not run: {e}"),
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the lane-history thread: {e}");
+    }
+}
