@@ -364,7 +364,8 @@ fn a_piped_lane_is_read_from_its_pane_and_attached_only_in_front() {
     let id = &info.id;
     let (mut ptys, _rx) = ptys(&world, 100, TmuxClient::Pipe);
     assert!(ptys.sync(lanes).is_empty());
-    // The first console pipes the pane; until its tap serves, the lane has an attach client.
+    // The first console pipes the pane; until its tap serves, the lane waits for it (no attach
+    // client: tmux 3.3a would give the window its `default-size`, 80x24).
     wait_until_or(
         "the lane read from its tap",
         WAIT,
@@ -381,15 +382,12 @@ fn a_piped_lane_is_read_from_its_pane_and_attached_only_in_front() {
     let window = || display("#{window_width}x#{window_height}");
     let pane = || display("#{pane_height} #{pane_width}");
     let shown = |ptys: &PortablePtys| ptys.screen(id).unwrap();
-    // (The attach client before the tap served may have sized the window: tmux 3.3a gives a
-    // window whose only clients have `ignore-size` its `default-size`.)
     let size = window();
-    wait_until_or(
-        "no tmux client for a lane behind",
-        WAIT,
-        || tmux_clients(&world).is_empty(),
-        || tmux_clients(&world),
+    assert_eq!(
+        size, "100x30",
+        "a client resized the lane's window before its tap served"
     );
+    assert!(tmux_clients(&world).is_empty(), "{}", tmux_clients(&world));
     // Keys to a lane behind go in through tmux; the output comes back through the tap, on a
     // screen of the pane's own size.
     ptys.write(id, b"echo fed-$((6*7))\r".to_vec()).unwrap();
@@ -464,9 +462,14 @@ fn a_piped_lane_is_read_from_its_pane_and_attached_only_in_front() {
     wait_until("an attach client in front", WAIT, || {
         !tmux_clients(&world).is_empty()
     });
-    wait_until("the client's screen shown", WAIT, || {
-        shown(&ptys).size() == helios::pty::DEFAULT_SIZE
-    });
+    // Its size leaves the window as it is: 100x30 and tmux's status line.
+    wait_until_or(
+        "the client's screen shown",
+        WAIT,
+        || shown(&ptys).size() == (31, 100),
+        || format!("{:?}", shown(&ptys).size()),
+    );
+    assert_eq!(window(), "100x30");
     ptys.write(id, b"echo front-$((6*7))\r".to_vec()).unwrap();
     wait_until("output through the client", WAIT, || {
         shown(&ptys).contents().contains("front-42")

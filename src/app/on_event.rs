@@ -117,6 +117,7 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
             text,
             allowed,
         } => lane_clipboard(state, lane, text, allowed),
+        Event::LaneTapDecided { .. } => vec![Effect::SyncPtys],
         Event::LaneRestarted { lane } => {
             if let Some(l) = state.lane_mut(&lane) {
                 l.status = LaneStatus::Idle;

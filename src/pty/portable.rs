@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::mpsc;
 
 use portable_pty::{ChildKiller, CommandBuilder, MasterPty, PtySize, native_pty_system};
@@ -82,7 +82,21 @@ enum Link {
     /// The pane's own output from its tap (pty/feed.rs); in front, an attach client as well
     /// (`PortablePtys::attached`).
     Feed(Feed),
+    /// A lane behind, in `pipe` mode, whose tap the console has just started: read from the tap
+    /// once it serves ([`TAP_SERVING`]), else through an attach client; keys typed meanwhile
+    /// wait here. No attach client in the meantime: it would cost a tmux client per lane at
+    /// start-up, and tmux 3.3a gives a window whose only client has `ignore-size` its
+    /// `default-size`.
+    Pending {
+        tap: Arc<AtomicU8>,
+        keys: Vec<Vec<u8>>,
+    },
 }
+
+/// A pending lane's tap: not known yet, serving, or not serving (another pipe, or none came).
+const TAP_WAITING: u8 = 0;
+const TAP_SERVING: u8 = 1;
+const TAP_REFUSED: u8 = 2;
 
 /// One lane's live terminal.
 struct LanePty {
@@ -126,6 +140,7 @@ impl LanePty {
                 let _ = tx.send(Ctl::Close);
             }
             Link::Feed(f) => f.close(),
+            Link::Pending { .. } => {}
         }
     }
 }
@@ -248,6 +263,7 @@ impl PortablePtys {
         if self.refused.as_ref() == Some(&lane.id) {
             self.refused = None;
         }
+        let mut pending = None;
         if let LaneSource::Par { session } = &lane.source {
             let tap = self
                 .config
@@ -255,11 +271,33 @@ impl PortablePtys {
                 .as_deref()
                 .filter(|_| self.config.tmux_client != TmuxClient::Control)
                 .map(|bin| (bin, self.config.feed_dir.as_path()));
-            prepare_pane(&self.config.env, session, &lane.worktree, tap);
+            let told: Box<dyn FnOnce(bool) + Send> =
+                if tap.is_some() && self.config.tmux_client == TmuxClient::Pipe {
+                    let state = Arc::new(AtomicU8::new(TAP_WAITING));
+                    pending = Some(state.clone());
+                    let (events, id) = (self.events.clone(), lane.id.clone());
+                    Box::new(move |serving| {
+                        state.store(
+                            if serving { TAP_SERVING } else { TAP_REFUSED },
+                            Ordering::Release,
+                        );
+                        if events
+                            .send(crate::app::Event::LaneTapDecided { lane: id })
+                            .is_err()
+                        {
+                            tracing::debug!("the console has ended before a lane's tap served");
+                        }
+                    })
+                } else {
+                    Box::new(|_| {})
+                };
+            prepare_pane(&self.config.env, session, &lane.worktree, tap, told);
         }
-        let (mut pty, screen) = match self.start_feed(lane, size) {
-            Some(fed) => fed,
-            None => self.start(lane, size)?,
+        let (mut pty, screen) = match (self.start_feed(lane, size), pending) {
+            (Some(fed), _) => fed,
+            // The lane in front is shown at once, through an attach client, until its tap serves.
+            (None, Some(tap)) if !self.is_front(&lane.id) => self.pending(lane, size, tap),
+            (None, _) => self.start(lane, size)?,
         };
         pty.sized = sized;
         self.screens.insert(lane.id.clone(), screen);
@@ -450,6 +488,68 @@ impl PortablePtys {
         self.screens.set_front(None, false);
     }
 
+    /// A lane behind waiting for the tap its console has just started: a blank screen until
+    /// then (`resolve_pending`).
+    fn pending(
+        &self,
+        lane: &LaneInfo,
+        size: (u16, u16),
+        tap: Arc<AtomicU8>,
+    ) -> (LanePty, Arc<LaneScreen>) {
+        let screen = Arc::new(LaneScreen::with_colors(
+            size.0,
+            size.1,
+            0,
+            self.config.colors,
+        ));
+        let pty = LanePty {
+            source: lane.source.clone(),
+            info: lane.clone(),
+            link: Link::Pending {
+                tap,
+                keys: Vec::new(),
+            },
+            exited: Arc::new(AtomicBool::new(false)),
+            detached: Arc::new(AtomicBool::new(false)),
+            size,
+            sized: false,
+            attach: false,
+            pace: None,
+        };
+        (pty, screen)
+    }
+
+    /// A lane waiting for its tap, once the tap's fate is known: read from the tap, or through
+    /// an attach client when none serves; the keys typed meanwhile follow.
+    fn resolve_pending(&mut self, lane: &LaneId) -> Result<(), PtyError> {
+        let Some(p) = self.ptys.get(lane) else {
+            return Ok(());
+        };
+        let Link::Pending { tap, .. } = &p.link else {
+            return Ok(());
+        };
+        let serving = match tap.load(Ordering::Acquire) {
+            TAP_WAITING => return Ok(()),
+            state => state == TAP_SERVING,
+        };
+        let (info, size, sized) = (p.info.clone(), p.size, p.sized);
+        let (mut pty, screen) = match serving.then(|| self.start_feed(&info, size)).flatten() {
+            Some(fed) => fed,
+            None => self.start(&info, size)?,
+        };
+        pty.sized = sized;
+        self.screens.insert(lane.clone(), screen);
+        let keys = match self.ptys.insert(lane.clone(), pty).map(|p| p.link) {
+            Some(Link::Pending { keys, .. }) => keys,
+            _ => Vec::new(),
+        };
+        for k in keys {
+            self.write(lane, k)?;
+        }
+        self.attach_front();
+        Ok(())
+    }
+
     /// A `pipe`-mode par lane read through an attach client (its tap was not serving yet):
     /// switch it to its feed when the tap serves now. The client is kept as the front lane's.
     fn try_feed(&mut self, lane: &LaneId) {
@@ -599,6 +699,9 @@ impl PtyBackend for PortablePtys {
                 }
             } else {
                 self.try_feed(&lane.id);
+                if let Err(e) = self.resolve_pending(&lane.id) {
+                    errors.push(e);
+                }
             }
         }
         errors
@@ -606,6 +709,14 @@ impl PtyBackend for PortablePtys {
 
     fn write(&mut self, lane: &LaneId, bytes: Vec<u8>) -> Result<(), PtyError> {
         let not_running = || PtyError::NotRunning { lane: lane.clone() };
+        if let Some(LanePty {
+            link: Link::Pending { keys, .. },
+            ..
+        }) = self.ptys.get_mut(lane)
+        {
+            keys.push(bytes);
+            return Ok(());
+        }
         // A fed lane in front: keys through its attach client while it runs.
         let p = match &self.attached {
             Some((a, p, _)) if a == lane && !p.exited.load(Ordering::Acquire) => p,
@@ -618,6 +729,7 @@ impl PtyBackend for PortablePtys {
             Link::Pty { input, .. } => input.send(bytes).map_err(|_| not_running()),
             Link::Control(tx) => tx.send(Ctl::Keys(bytes)).map_err(|_| not_running()),
             Link::Feed(f) => f.send_keys(bytes).map_err(|()| not_running()),
+            Link::Pending { .. } => Err(not_running()),
         }
     }
 
@@ -653,6 +765,8 @@ impl PtyBackend for PortablePtys {
                     screen.set_size(rows, cols);
                 }
             }
+            // Its link, when it comes, starts at this size.
+            Link::Pending { .. } => {}
         }
     }
 

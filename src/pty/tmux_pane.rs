@@ -26,29 +26,33 @@ pub(crate) fn tmux(
 ///   has a pipe (ours from an earlier console, or the user's own, which stays). Not
 ///   `pipe-pane -o`: tmux closes an open pipe before it looks at `-o`, so a second call would
 ///   toggle the pipe off. The tap also serves the output at the lane's feed socket, for
-///   consoles in `pipe` mode (pty/feed.rs).
+///   consoles in `pipe` mode (pty/feed.rs); `told` hears whether one serves there (after
+///   waiting up to [`TAP_START`] for a tap just started), and is not called without `tap`.
 pub(crate) fn prepare_pane(
     env: &[(String, String)],
     session: &str,
     worktree: &std::path::Path,
     tap: Option<(&std::path::Path, &std::path::Path)>,
+    told: Box<dyn FnOnce(bool) + Send>,
 ) {
     let target = crate::model::lane::tmux_pane_target(session);
-    let command = tap.map(|(bin, feed_dir)| {
+    let tap = tap.map(|(bin, feed_dir)| {
+        let socket = feed::socket_path(feed_dir, worktree, session);
         let quote = |p: &std::path::Path| shell_words::quote(&p.display().to_string()).into_owned();
-        format!(
+        let command = format!(
             "exec {} osc-tap --feed {} {}",
             quote(bin),
-            quote(&feed::socket_path(feed_dir, worktree, session)),
+            quote(&socket),
             quote(worktree)
-        )
+        );
+        (command, socket)
     });
     let env = env.to_vec();
-    let tmux = move |args: &[&str]| tmux(&env, args);
     let session = session.to_string();
     let spawned = std::thread::Builder::new()
         .name("lane-pane".into())
         .spawn(move || {
+            let tmux = |args: &[&str]| tmux(&env, args);
             match tmux(&["set-option", "-w", "-t", &target, "remain-on-exit", "on"]) {
                 Ok(o) if o.status.success() => {}
                 Ok(o) => tracing::warn!(
@@ -57,29 +61,65 @@ pub(crate) fn prepare_pane(
                 ),
                 Err(e) => tracing::warn!("tmux set-option for {session} could not run: {e}"),
             }
-            let Some(command) = command else { return };
-            let piped = tmux(&["display", "-p", "-t", &target, "#{pane_pipe}"]);
-            match piped {
-                Ok(o) if o.status.success() && o.stdout.starts_with(b"0") => {}
-                // Piped already, or the session is gone (the lane shows that itself).
-                Ok(_) => return,
-                Err(e) => {
-                    tracing::warn!("tmux display for {session} could not run: {e}");
-                    return;
-                }
-            }
-            match tmux(&["pipe-pane", "-O", "-t", &target, &command]) {
-                Ok(o) if o.status.success() => {}
-                Ok(o) => tracing::warn!(
-                    "tmux pipe-pane for {session}: {}",
-                    String::from_utf8_lossy(&o.stderr).trim()
-                ),
-                Err(e) => tracing::warn!("tmux pipe-pane for {session} could not run: {e}"),
+            if let Some((command, socket)) = tap {
+                told(pipe_tap(&tmux, &session, &target, &command, &socket));
             }
         });
     if let Err(e) = spawned {
         tracing::warn!("cannot start the lane-pane thread: {e}");
     }
+}
+
+/// How long a tap just piped may take to serve its socket (tmux starts `sh`, which starts
+/// helios, which binds it).
+const TAP_START: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Pipe the pane to the tap unless it has a pipe already; true when a tap serves at `socket`.
+fn pipe_tap(
+    tmux: &dyn Fn(&[&str]) -> std::io::Result<std::process::Output>,
+    session: &str,
+    target: &str,
+    command: &str,
+    socket: &std::path::Path,
+) -> bool {
+    match tmux(&["display", "-p", "-t", target, "#{pane_pipe}"]) {
+        Ok(o) if o.status.success() && o.stdout.starts_with(b"0") => {}
+        // Piped already: by a tap of an earlier console when its socket is there, else by the
+        // user. Or the session is gone (the lane shows that itself).
+        Ok(_) => return socket.exists(),
+        Err(e) => {
+            tracing::warn!("tmux display for {session} could not run: {e}");
+            return socket.exists();
+        }
+    }
+    match tmux(&["pipe-pane", "-O", "-t", target, command]) {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => {
+            tracing::warn!(
+                "tmux pipe-pane for {session}: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            );
+            return false;
+        }
+        Err(e) => {
+            tracing::warn!("tmux pipe-pane for {session} could not run: {e}");
+            return false;
+        }
+    }
+    let start = std::time::Instant::now();
+    while !socket.exists() {
+        if start.elapsed() >= TAP_START {
+            tracing::warn!(
+                "the tap of {session} did not serve at {} within {TAP_START:?}; the lane is read \
+                 through tmux attach",
+                socket.display()
+            );
+            return false;
+        }
+        // Polled: the socket is made by a process tmux starts, with nothing to wait on.
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    true
 }
 
 /// Read a par lane's history (`tmux capture-pane -p -e`, at most `limit` lines above the

@@ -455,6 +455,15 @@ fn an_owned_lane_exits_with_its_status_and_restarts() {
 }
 
 #[test]
+fn a_lanes_tap_decided_syncs_the_lane_terminals() {
+    let mut s = state_with(&["a"]);
+    assert_eq!(
+        update(&mut s, Event::LaneTapDecided { lane: id("a") }),
+        vec![Effect::SyncPtys]
+    );
+}
+
+#[test]
 fn rediscovery_revives_missing_and_drops_gone_lanes() {
     let mut s = state_with(&["a", "b"]);
     update(
