@@ -510,6 +510,85 @@ fn a_piped_lane_is_read_from_its_pane_and_attached_only_in_front() {
     second.shutdown();
 }
 
+/// A lane in front when its console first pipes it (no tap serving yet) is shown at once from a
+/// capture, takes keys while its tap starts, and then gets the client that leaves its window's
+/// size as it is: nothing ever resizes the agent's window to tmux's default 80x23.
+#[test]
+fn a_lane_in_front_before_its_tap_serves_keeps_its_window_and_its_keys() {
+    require("tmux");
+    let world = World::new("app");
+    let out = tmux(
+        &world,
+        &[
+            "new-session",
+            "-d",
+            "-s",
+            "front",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "echo before-the-tap; exec sh",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let info = LaneInfo {
+        id: LaneId::new("front"),
+        branch: Some("main".into()),
+        worktree: world.repo.clone(),
+        source: LaneSource::Par {
+            session: "front".into(),
+        },
+        session_alive: true,
+        git: GitCounts::default(),
+    };
+    let lanes = std::slice::from_ref(&info);
+    let id = &info.id;
+    let (mut ptys, mut rx) = ptys(&world, 100, TmuxClient::Pipe);
+    ptys.set_front(Some(id));
+    assert!(ptys.sync(lanes).is_empty());
+    // Typed before anything serves the lane: kept, and delivered.
+    ptys.write(id, b"echo typed-$((6*7))\r".to_vec()).unwrap();
+    // The seed tells the console to draw, before the tap serves.
+    wait_until("the seeded lane's notice", WAIT, || {
+        matches!(rx.try_recv(), Ok(Event::LaneOutput { .. }))
+    });
+    wait_until_or(
+        "the front lane's client, after its tap served",
+        WAIT,
+        || {
+            assert!(ptys.sync(lanes).is_empty());
+            ptys.set_front(Some(id));
+            !tmux_clients(&world).is_empty()
+        },
+        || tmux_clients(&world),
+    );
+    let screen = || ptys.screen(id).unwrap();
+    wait_until_or(
+        "the typed line's output",
+        WAIT,
+        || screen().contents().contains("typed-42"),
+        || screen().contents(),
+    );
+    assert!(
+        screen().contents().contains("before-the-tap"),
+        "{}",
+        screen().contents()
+    );
+    let out = tmux(
+        &world,
+        &[
+            "display",
+            "-p",
+            "-t",
+            "=front:",
+            "#{window_width}x#{window_height}",
+        ],
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "100x30");
+    ptys.shutdown();
+}
+
 #[test]
 fn corrupt_par_state_is_one_clear_line() {
     require("par");

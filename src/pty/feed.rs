@@ -20,6 +20,7 @@ use sha2::Digest as _;
 
 use crate::pty::control::{PaneInfo, seed};
 use crate::pty::reader::{ReaderCtx, after_feed};
+use crate::pty::screen::LaneScreen;
 use crate::pty::tmux_pane::tmux;
 use crate::pty::{BACKGROUND_FRAME, Notices};
 
@@ -407,24 +408,9 @@ fn drain(stream: &mut UnixStream, buf: &mut [u8], frames: &mut Frames) -> bool {
 /// cursor), and keep the size a client must have to leave the window as it is. False when tmux
 /// could not tell (logged); the screen is left as it was.
 fn reseed(env: &[(String, String)], target: &str, ctx: &ReaderCtx, keep: &AtomicU32) -> bool {
-    let out = tmux(
-        env,
-        &[
-            "display-message",
-            "-p",
-            "-t",
-            target,
-            "#{pane_id} #{cursor_x} #{cursor_y} #{alternate_on} #{pane_width} #{pane_height} \
-             #{window_width} #{window_height} #{status}",
-            ";",
-            "capture-pane",
-            "-p",
-            "-e",
-            "-t",
-            target,
-        ],
-    );
-    let out = match out {
+    let args = seed_command(target);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = match tmux(env, &args) {
         Ok(o) if o.status.success() => o.stdout,
         Ok(o) => {
             tracing::warn!(
@@ -439,23 +425,57 @@ fn reseed(env: &[(String, String)], target: &str, ctx: &ReaderCtx, keep: &Atomic
             return false;
         }
     };
+    match apply_seed(&out, &ctx.screen) {
+        Ok(Some((rows, cols))) => {
+            keep.store(u32::from(rows) << 16 | u32::from(cols), Ordering::Release);
+            true
+        }
+        Ok(None) => true,
+        Err(e) => {
+            tracing::warn!(lane = %ctx.lane, "{e}");
+            false
+        }
+    }
+}
+
+/// The tmux command (with `;` between its parts) that describes the pane and captures its
+/// visible lines, for [`apply_seed`].
+pub(crate) fn seed_command(target: &str) -> Vec<String> {
+    [
+        "display-message",
+        "-p",
+        "-t",
+        target,
+        "#{pane_id} #{cursor_x} #{cursor_y} #{alternate_on} #{pane_width} #{pane_height} \
+         #{window_width} #{window_height} #{status}",
+        ";",
+        "capture-pane",
+        "-p",
+        "-e",
+        "-t",
+        target,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// Put what [`seed_command`] printed into `screen`: its size, the lines, the cursor. Returns
+/// the terminal size of a client that leaves the window's size as it is, when tmux told it.
+pub(crate) fn apply_seed(out: &[u8], screen: &LaneScreen) -> Result<Option<(u16, u16)>, String> {
     let (head, capture) = out
         .iter()
         .position(|&b| b == b'\n')
-        .map_or((&out[..], &[][..]), |at| (&out[..at], &out[at + 1..]));
-    let Some(pane) = PaneInfo::parse(&String::from_utf8_lossy(head)) else {
-        tracing::warn!(lane = %ctx.lane, "tmux said something unreadable about the lane's pane");
-        return false;
+        .map_or((out, &[][..]), |at| (&out[..at], &out[at + 1..]));
+    let described = String::from_utf8_lossy(head);
+    let Some(pane) = PaneInfo::parse(&described) else {
+        return Err("tmux said something unreadable about the lane's pane".into());
     };
     if pane.size.0 > 0 && pane.size.1 > 0 {
-        ctx.screen.set_size(pane.size.1, pane.size.0);
-    }
-    if let Some((rows, cols)) = client_size(&String::from_utf8_lossy(head)) {
-        keep.store(u32::from(rows) << 16 | u32::from(cols), Ordering::Release);
+        screen.set_size(pane.size.1, pane.size.0);
     }
     // Old bells and titles in the capture are not news (the notices, not an error, are dropped).
-    let _ = ctx.screen.feed(&seed(&pane, capture));
-    true
+    let _ = screen.feed(&seed(&pane, capture));
+    Ok(client_size(&described))
 }
 
 /// The terminal size of a client showing the window at its own size: its width, and its

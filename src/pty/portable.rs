@@ -10,6 +10,7 @@ use std::sync::mpsc;
 
 use portable_pty::{ChildKiller, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
+use crate::app::Event;
 use crate::app::event::EventSender;
 use crate::config::TmuxClient;
 use crate::model::{LaneId, LaneInfo, LaneSource};
@@ -18,7 +19,7 @@ use crate::pty::control::{self, Ctl};
 use crate::pty::feed::{self, Feed};
 use crate::pty::reader::{BACKGROUND_READ_MAX, ReaderCtx, read_loop, write_loop};
 use crate::pty::screen::{InputModes, LaneScreen, Screens};
-use crate::pty::tmux_pane::{capture_history, prepare_pane};
+use crate::pty::tmux_pane::{PaneNews, capture_history, prepare_pane};
 use crate::pty::{DEFAULT_SIZE, PtyBackend, PtyError, QueryColors};
 
 /// How lane terminals are made.
@@ -271,33 +272,24 @@ impl PortablePtys {
                 .as_deref()
                 .filter(|_| self.config.tmux_client != TmuxClient::Control)
                 .map(|bin| (bin, self.config.feed_dir.as_path()));
-            let told: Box<dyn FnOnce(bool) + Send> =
-                if tap.is_some() && self.config.tmux_client == TmuxClient::Pipe {
-                    let state = Arc::new(AtomicU8::new(TAP_WAITING));
-                    pending = Some(state.clone());
-                    let (events, id) = (self.events.clone(), lane.id.clone());
-                    Box::new(move |serving| {
-                        state.store(
-                            if serving { TAP_SERVING } else { TAP_REFUSED },
-                            Ordering::Release,
-                        );
-                        if events
-                            .send(crate::app::Event::LaneTapDecided { lane: id })
-                            .is_err()
-                        {
-                            tracing::debug!("the console has ended before a lane's tap served");
-                        }
-                    })
-                } else {
-                    Box::new(|_| {})
-                };
-            prepare_pane(&self.config.env, session, &lane.worktree, tap, told);
+            let feed = feed::socket_path(&self.config.feed_dir, &lane.worktree, session);
+            // Pipe mode, no tap serving yet: the lane waits for the one about to start.
+            let waiting =
+                (tap.is_some() && self.config.tmux_client == TmuxClient::Pipe && !feed.exists())
+                    .then(|| {
+                        let state = Arc::new(AtomicU8::new(TAP_WAITING));
+                        let (p, screen) = self.pending(lane, size, state.clone());
+                        pending = Some((p, screen.clone()));
+                        (screen.clone(), self.pane_news(&lane.id, screen, state))
+                    });
+            prepare_pane(&self.config.env, session, &lane.worktree, tap, waiting);
         }
-        let (mut pty, screen) = match (self.start_feed(lane, size), pending) {
-            (Some(fed), _) => fed,
-            // The lane in front is shown at once, through an attach client, until its tap serves.
-            (None, Some(tap)) if !self.is_front(&lane.id) => self.pending(lane, size, tap),
-            (None, _) => self.start(lane, size)?,
+        let (mut pty, screen) = match pending {
+            Some(waiting) => waiting,
+            None => match self.start_feed(lane, size, None) {
+                Some(fed) => fed,
+                None => self.start(lane, size)?,
+            },
         };
         pty.sized = sized;
         self.screens.insert(lane.id.clone(), screen);
@@ -309,7 +301,12 @@ impl PortablePtys {
     /// A `pipe`-mode par lane's feed, when its tap serves one (else `None`: an older tap, the
     /// user's own pipe, or a pane piped a moment ago whose tap has not started yet; `sync`
     /// tries again).
-    fn start_feed(&self, lane: &LaneInfo, size: (u16, u16)) -> Option<(LanePty, Arc<LaneScreen>)> {
+    fn start_feed(
+        &self,
+        lane: &LaneInfo,
+        size: (u16, u16),
+        seeded: Option<Arc<LaneScreen>>,
+    ) -> Option<(LanePty, Arc<LaneScreen>)> {
         let LaneSource::Par { session } = &lane.source else {
             return None;
         };
@@ -322,13 +319,16 @@ impl PortablePtys {
             return None;
         }
         // No scrollback: a fed lane's history is read from tmux when it is scrolled back (as
-        // in attach mode), and keeping the pane's whole output cost memory and time.
-        let screen = Arc::new(LaneScreen::with_colors(
-            size.0,
-            size.1,
-            0,
-            self.config.colors,
-        ));
+        // in attach mode), and keeping the pane's whole output cost memory and time. A waiting
+        // lane's screen, seeded already, goes on showing until the feed's own seed.
+        let screen = seeded.unwrap_or_else(|| {
+            Arc::new(LaneScreen::with_colors(
+                size.0,
+                size.1,
+                0,
+                self.config.colors,
+            ))
+        });
         let behind = Arc::new(AtomicBool::new(!self.is_front(&lane.id)));
         let ctx = self.reader_ctx(&lane.id, &screen, Some(behind.clone()), usize::MAX);
         let (exited, detached) = (ctx.exited.clone(), ctx.detached.clone());
@@ -519,6 +519,35 @@ impl PortablePtys {
         (pty, screen)
     }
 
+    /// What a waiting lane's console does with the news of its pane: a seeded screen is drawn,
+    /// and the tap's fate is kept for `resolve_pending` (woken by `LaneTapDecided`).
+    fn pane_news(
+        &self,
+        lane: &LaneId,
+        screen: Arc<LaneScreen>,
+        state: Arc<AtomicU8>,
+    ) -> Box<dyn FnMut(PaneNews) + Send> {
+        let (events, lane) = (self.events.clone(), lane.clone());
+        Box::new(move |news| {
+            let event = match news {
+                // Already pending: the console draws it with the notice it has.
+                PaneNews::Seeded if screen.mark_pending() => return,
+                PaneNews::Seeded => Event::LaneOutput {
+                    lane: lane.clone(),
+                    at: std::time::Instant::now(),
+                },
+                PaneNews::Tap { serving } => {
+                    let decided = if serving { TAP_SERVING } else { TAP_REFUSED };
+                    state.store(decided, Ordering::Release);
+                    Event::LaneTapDecided { lane: lane.clone() }
+                }
+            };
+            if events.send(event).is_err() {
+                tracing::debug!(lane = %lane, "the console has ended before its lane's tap served");
+            }
+        })
+    }
+
     /// A lane waiting for its tap, once the tap's fate is known: read from the tap, or through
     /// an attach client when none serves; the keys typed meanwhile follow.
     fn resolve_pending(&mut self, lane: &LaneId) -> Result<(), PtyError> {
@@ -533,7 +562,11 @@ impl PortablePtys {
             state => state == TAP_SERVING,
         };
         let (info, size, sized) = (p.info.clone(), p.size, p.sized);
-        let (mut pty, screen) = match serving.then(|| self.start_feed(&info, size)).flatten() {
+        let seeded = self.screens.get(lane).cloned();
+        let (mut pty, screen) = match serving
+            .then(|| self.start_feed(&info, size, seeded))
+            .flatten()
+        {
             Some(fed) => fed,
             None => self.start(&info, size)?,
         };
@@ -560,7 +593,7 @@ impl PortablePtys {
             return;
         }
         let (info, size, sized) = (p.info.clone(), p.size, p.sized);
-        let Some((mut fed, screen)) = self.start_feed(&info, size) else {
+        let Some((mut fed, screen)) = self.start_feed(&info, size, None) else {
             return;
         };
         fed.sized = sized;

@@ -26,14 +26,15 @@ pub(crate) fn tmux(
 ///   has a pipe (ours from an earlier console, or the user's own, which stays). Not
 ///   `pipe-pane -o`: tmux closes an open pipe before it looks at `-o`, so a second call would
 ///   toggle the pipe off. The tap also serves the output at the lane's feed socket, for
-///   consoles in `pipe` mode (pty/feed.rs); `told` hears whether one serves there (after
-///   waiting up to [`TAP_START`] for a tap just started), and is not called without `tap`.
+///   consoles in `pipe` mode (pty/feed.rs). With `waiting` (a lane waiting for its tap), that
+///   lane's screen is first seeded from tmux, so it shows at once ([`PaneNews::Seeded`]), and
+///   then told whether a tap serves (after up to [`TAP_START`] for a tap just started).
 pub(crate) fn prepare_pane(
     env: &[(String, String)],
     session: &str,
     worktree: &std::path::Path,
     tap: Option<(&std::path::Path, &std::path::Path)>,
-    told: Box<dyn FnOnce(bool) + Send>,
+    waiting: Option<Waiting>,
 ) {
     let target = crate::model::lane::tmux_pane_target(session);
     let tap = tap.map(|(bin, feed_dir)| {
@@ -62,7 +63,11 @@ pub(crate) fn prepare_pane(
                 Err(e) => tracing::warn!("tmux set-option for {session} could not run: {e}"),
             }
             if let Some((command, socket)) = tap {
-                told(pipe_tap(&tmux, &session, &target, &command, &socket));
+                let mut waiting = waiting;
+                let serving = pipe_tap(&tmux, &session, &target, &command, &socket, &mut waiting);
+                if let Some((_, news)) = &mut waiting {
+                    news(PaneNews::Tap { serving });
+                }
             }
         });
     if let Err(e) = spawned {
@@ -74,15 +79,44 @@ pub(crate) fn prepare_pane(
 /// helios, which binds it).
 const TAP_START: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// Pipe the pane to the tap unless it has a pipe already; true when a tap serves at `socket`.
+/// A lane waiting for its tap: its screen, and who hears the news of its pane.
+pub(crate) type Waiting = (Arc<LaneScreen>, Box<dyn FnMut(PaneNews) + Send>);
+
+/// What the thread readying a waiting lane's pane tells its console.
+pub(crate) enum PaneNews {
+    /// The lane's screen now shows the pane as tmux has it.
+    Seeded,
+    /// A tap serves the pane's output at the lane's socket, or none will.
+    Tap { serving: bool },
+}
+
+/// Pipe the pane to the tap unless it has a pipe already (seeding a waiting lane's screen with
+/// the same tmux call); true when a tap serves at `socket`.
 fn pipe_tap(
     tmux: &dyn Fn(&[&str]) -> std::io::Result<std::process::Output>,
     session: &str,
     target: &str,
     command: &str,
     socket: &std::path::Path,
+    waiting: &mut Option<Waiting>,
 ) -> bool {
-    match tmux(&["display", "-p", "-t", target, "#{pane_pipe}"]) {
+    let mut args = vec!["display", "-p", "-t", target, "#{pane_pipe}"];
+    let seed = feed::seed_command(target);
+    if waiting.is_some() {
+        args.push(";");
+        args.extend(seed.iter().map(String::as_str));
+    }
+    let asked = tmux(&args);
+    if let (Ok(o), Some((screen, news))) = (&asked, waiting.as_mut())
+        && o.status.success()
+        && let Some(at) = o.stdout.iter().position(|&b| b == b'\n')
+    {
+        match feed::apply_seed(&o.stdout[at + 1..], screen) {
+            Ok(_) => news(PaneNews::Seeded),
+            Err(e) => tracing::warn!("seeding {session}: {e}"),
+        }
+    }
+    match asked {
         Ok(o) if o.status.success() && o.stdout.starts_with(b"0") => {}
         // Piped already: by a tap of an earlier console when its socket is there, else by the
         // user. Or the session is gone (the lane shows that itself).
