@@ -326,6 +326,35 @@ fn watch_lane(world: &World, info: &LaneInfo, mode: TmuxClient) {
     assert!(tmux_sessions(world).contains("beta"));
 }
 
+/// A tmux session `name` of 100x30 running `command`, as a par lane of the world's repo.
+fn par_session(world: &World, name: &str, command: &str) -> LaneInfo {
+    let out = tmux(
+        world,
+        &[
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            "100",
+            "-y",
+            "30",
+            command,
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    LaneInfo {
+        id: LaneId::new(name),
+        branch: Some("main".into()),
+        worktree: world.repo.clone(),
+        source: LaneSource::Par {
+            session: name.into(),
+        },
+        session_alive: true,
+        git: GitCounts::default(),
+    }
+}
+
 /// `[lanes] tmux_client = "pipe"`: a lane behind the one in front is read from its pane's own
 /// output, served by `helios osc-tap --feed`, with no tmux client rendering it for helios; a
 /// reader that stops reading never holds tmux up (tmux keeps an unread pipe's output in its own
@@ -335,31 +364,7 @@ fn watch_lane(world: &World, info: &LaneInfo, mode: TmuxClient) {
 fn a_piped_lane_is_read_from_its_pane_and_attached_only_in_front() {
     require("tmux");
     let world = World::new("app");
-    let out = tmux(
-        &world,
-        &[
-            "new-session",
-            "-d",
-            "-s",
-            "fed",
-            "-x",
-            "100",
-            "-y",
-            "30",
-            "sh",
-        ],
-    );
-    assert!(out.status.success(), "{out:?}");
-    let info = LaneInfo {
-        id: LaneId::new("fed"),
-        branch: Some("main".into()),
-        worktree: world.repo.clone(),
-        source: LaneSource::Par {
-            session: "fed".into(),
-        },
-        session_alive: true,
-        git: GitCounts::default(),
-    };
+    let info = par_session(&world, "fed", "sh");
     let lanes = std::slice::from_ref(&info);
     let id = &info.id;
     let (mut ptys, _rx) = ptys(&world, 100, TmuxClient::Pipe);
@@ -517,31 +522,7 @@ fn a_piped_lane_is_read_from_its_pane_and_attached_only_in_front() {
 fn a_lane_in_front_before_its_tap_serves_keeps_its_window_and_its_keys() {
     require("tmux");
     let world = World::new("app");
-    let out = tmux(
-        &world,
-        &[
-            "new-session",
-            "-d",
-            "-s",
-            "front",
-            "-x",
-            "100",
-            "-y",
-            "30",
-            "echo before-the-tap; exec sh",
-        ],
-    );
-    assert!(out.status.success(), "{out:?}");
-    let info = LaneInfo {
-        id: LaneId::new("front"),
-        branch: Some("main".into()),
-        worktree: world.repo.clone(),
-        source: LaneSource::Par {
-            session: "front".into(),
-        },
-        session_alive: true,
-        git: GitCounts::default(),
-    };
+    let info = par_session(&world, "front", "echo before-the-tap; exec sh");
     let lanes = std::slice::from_ref(&info);
     let id = &info.id;
     let (mut ptys, mut rx) = ptys(&world, 100, TmuxClient::Pipe);
