@@ -142,12 +142,14 @@ pub fn session_foregrounds() -> std::collections::HashMap<String, Foreground> {
             "list-panes",
             "-a",
             "-F",
-            "#{window_active}#{pane_active}\t#{window_activity}\t#{pane_dead}:#{pane_dead_status}\t#{session_name}\t#{pane_current_command}",
+            "#{window_active}#{pane_active}\t#{window_activity}\t#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}:#{pane_pid}\t#{session_name}\t#{pane_current_command}",
         ])
         .env_remove("TMUX")
         .output();
     match out {
-        Ok(o) if o.status.success() => parse_foregrounds(&String::from_utf8_lossy(&o.stdout)),
+        Ok(o) if o.status.success() => {
+            parse_foregrounds(&String::from_utf8_lossy(&o.stdout), zombie_status)
+        }
         // No server (no lanes yet) is not worth a log line; anything else is.
         Ok(o) => {
             tracing::debug!(
@@ -163,8 +165,12 @@ pub fn session_foregrounds() -> std::collections::HashMap<String, Foreground> {
     }
 }
 
-/// `session_foregrounds` from `list-panes` output.
-fn parse_foregrounds(text: &str) -> std::collections::HashMap<String, Foreground> {
+/// `session_foregrounds` from `list-panes` output; `zombie` reads the raw wait status of a pane
+/// process tmux has not reaped.
+fn parse_foregrounds(
+    text: &str,
+    zombie: impl Fn(u32) -> Option<i32>,
+) -> std::collections::HashMap<String, Foreground> {
     let mut map = std::collections::HashMap::new();
     for line in text.lines() {
         let mut parts = line.splitn(5, '\t');
@@ -175,9 +181,15 @@ fn parse_foregrounds(text: &str) -> std::collections::HashMap<String, Foreground
             parts.next(),
             parts.next(),
         ) {
-            let dead = dead
-                .strip_prefix("1:")
-                .map(|status| status.parse::<i32>().ok());
+            let dead = match dead.split(':').collect::<Vec<_>>()[..] {
+                ["1", status, signal, pid] => {
+                    ended(status, signal, pid, &zombie).map(|e| match e {
+                        Exit::Status(code) => Some(code),
+                        Exit::Signal => None,
+                    })
+                }
+                _ => None,
+            };
             map.insert(
                 session.to_string(),
                 Foreground {
@@ -191,20 +203,107 @@ fn parse_foregrounds(text: &str) -> std::collections::HashMap<String, Foreground
     map
 }
 
+/// How a dead pane's program ended.
+enum Exit {
+    Status(i32),
+    Signal,
+}
+
+/// How a dead pane's program ended, if anyone knows yet.
+///
+/// tmux 3.3a closes a pane when its pty reaches EOF and learns the status from SIGCHLD, and
+/// sometimes never does: the pane stays dead with no status or signal and its process a
+/// zombie (measured: half of twelve panes whose program was `sh -c 'sleep 0.2; exit 3'`, with
+/// or without `list-panes` polling). The kernel still holds the status then, in
+/// `/proc/<pid>/stat`. With neither, the pane is read as not dead yet rather than guessed: the
+/// next look decides.
+fn ended(
+    status: &str,
+    signal: &str,
+    pid: &str,
+    zombie: &impl Fn(u32) -> Option<i32>,
+) -> Option<Exit> {
+    if let Ok(code) = status.parse::<i32>() {
+        return Some(Exit::Status(code));
+    }
+    if signal.parse::<i32>().is_ok() {
+        return Some(Exit::Signal);
+    }
+    let raw = zombie(pid.parse().ok()?)?;
+    // The wait status: the low seven bits hold the signal, the next byte the exit code.
+    let signal = raw & 0x7f;
+    Some(if signal == 0 {
+        Exit::Status((raw >> 8) & 0xff)
+    } else {
+        Exit::Signal
+    })
+}
+
+/// The raw wait status of process `pid` if it is a zombie (Linux: the last field of
+/// `/proc/<pid>/stat`, after the state `Z`).
+fn zombie_status(pid: u32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name is in parentheses and may hold spaces: fields start after the last `)`.
+    let mut fields = stat.get(stat.rfind(')')? + 1..)?.split_whitespace();
+    if fields.next()? != "Z" {
+        return None;
+    }
+    fields.last()?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
     fn active_panes_with_their_activity() {
-        let text = "11\t1700000000\t0:\tpar-a\tclaude\n10\t1700000001\t0:\tpar-a\tbash\n11\t1700000005\t1:3\tpar-b\tbash\tx\n11\t9\t1:\tpar-c\tsh\n";
-        let m = parse_foregrounds(text);
+        let text = "11\t1700000000\t0:::7\tpar-a\tclaude\n\
+                    10\t1700000001\t0:::8\tpar-a\tbash\n\
+                    11\t1700000005\t1:3::9\tpar-b\tbash\tx\n\
+                    11\t9\t1::9:10\tpar-c\tsh\n\
+                    11\t9\t1:::11\tpar-d\tsh\n\
+                    11\t9\t1:::12\tpar-e\tsh\n\
+                    11\t9\t1:::13\tpar-f\tsh\n";
+        // 11 is a zombie that exited 3, 12 one killed by signal 9, 13 is gone.
+        let zombie = |pid| match pid {
+            11 => Some(3 << 8),
+            12 => Some(9),
+            _ => None,
+        };
+        let m = parse_foregrounds(text, zombie);
         assert_eq!(m["par-a"].command, "claude");
         assert_eq!(m["par-a"].activity, 1_700_000_000);
         assert_eq!(m["par-a"].dead, None);
         assert_eq!(m["par-b"].command, "bash\tx");
         assert_eq!(m["par-b"].dead, Some(Some(3)));
         assert_eq!(m["par-c"].dead, Some(None));
-        assert_eq!(m.len(), 3);
+        assert_eq!(m["par-d"].dead, Some(Some(3)));
+        assert_eq!(m["par-e"].dead, Some(None));
+        assert_eq!(
+            m["par-f"].dead, None,
+            "no status anywhere yet: not read as dead"
+        );
+        assert_eq!(m.len(), 6);
+    }
+
+    #[test]
+    fn a_zombie_is_read_from_proc() {
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "exit 3"])
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        // Not reaped yet: poll /proc until the child is a zombie (it exits at once).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut raw = zombie_status(pid);
+        while raw.is_none() && std::time::Instant::now() < deadline {
+            std::thread::yield_now();
+            raw = zombie_status(pid);
+        }
+        assert_eq!(raw, Some(3 << 8));
+        child.wait().unwrap();
+        assert_eq!(zombie_status(pid), None, "reaped: no longer a zombie");
+        assert_eq!(zombie_status(std::process::id()), None, "a live process");
     }
 }
