@@ -289,7 +289,7 @@ mod tests {
 
     #[test]
     fn a_zombie_is_read_from_proc() {
-        let mut child = std::process::Command::new("sh")
+        let mut child = crate::config::secrets::command("sh")
             .args(["-c", "exit 3"])
             .spawn()
             .unwrap();
