@@ -19,7 +19,7 @@ use crate::pty::control::{self, Ctl};
 use crate::pty::feed::{self, Feed};
 use crate::pty::reader::{BACKGROUND_READ_MAX, ReaderCtx, read_loop, write_loop};
 use crate::pty::screen::{InputModes, LaneScreen, Screens};
-use crate::pty::tmux_pane::{PaneNews, capture_history, prepare_pane};
+use crate::pty::tmux_pane::{Pane, PaneNews, Preparer, capture_history};
 use crate::pty::{DEFAULT_SIZE, PtyBackend, PtyError, QueryColors};
 
 /// How lane terminals are made.
@@ -159,6 +159,8 @@ pub struct PortablePtys {
     /// The lane in front whose attach client could not start: not tried again (after every
     /// event) until another lane comes to the front.
     refused: Option<LaneId>,
+    /// Readies par lanes' panes off the console's thread, the lane in front first.
+    prepare: Preparer,
 }
 
 impl std::fmt::Debug for PortablePtys {
@@ -180,6 +182,7 @@ impl PortablePtys {
             front: None,
             attached: None,
             refused: None,
+            prepare: Preparer::default(),
         }
     }
 
@@ -282,7 +285,13 @@ impl PortablePtys {
                         pending = Some((p, screen.clone()));
                         (screen.clone(), self.pane_news(&lane.id, screen, state))
                     });
-            prepare_pane(&self.config.env, session, &lane.worktree, tap, waiting);
+            let pane = Pane {
+                env: &self.config.env,
+                session,
+                worktree: &lane.worktree,
+                tap,
+            };
+            self.prepare.pane(pane, waiting, self.is_front(&lane.id));
         }
         let (mut pty, screen) = match pending {
             Some(waiting) => waiting,
@@ -722,7 +731,10 @@ impl PtyBackend for PortablePtys {
             self.screens.remove(&id);
         }
         let mut errors = Vec::new();
-        for lane in lanes.iter().filter(|l| l.session_alive) {
+        // The lane in front first: its pane is readied before the others'.
+        let (front, behind): (Vec<&LaneInfo>, Vec<&LaneInfo>) =
+            lanes.iter().partition(|l| self.is_front(&l.id));
+        for lane in front.into_iter().chain(behind).filter(|l| l.session_alive) {
             let needs = self.ptys.get(&lane.id).is_none_or(|p| {
                 p.source != lane.source || (p.exited.load(Ordering::Acquire) && lane.is_durable())
             });

@@ -189,6 +189,9 @@ impl<B: PtyBackend> Engine<B> {
         }
         let effects = update(&mut self.state, msg);
         self.dirty |= !passthrough;
+        // Known before the effects run: lanes started by them ready the one in front first.
+        let front = self.state.focused.as_ref().or(self.state.selected.as_ref());
+        self.ptys.set_front(front);
         for e in effects {
             self.execute(e);
         }
