@@ -80,20 +80,14 @@ impl Preparer {
                     report(&session, "set-option remain-on-exit", tmux(&keep));
                     return;
                 };
-                match pipe_tap(&tmux, &keep, &session, &target, &command, &mut waiting) {
-                    Tap::Decided => {
-                        if let Some((_, news)) = &mut waiting {
-                            news(PaneNews::Tap {
-                                serving: socket.exists(),
-                            });
-                        }
-                    }
-                    Tap::Failed => {
-                        if let Some((_, news)) = &mut waiting {
-                            news(PaneNews::Tap { serving: false });
-                        }
-                    }
-                    Tap::Started => await_tap(session, socket, waiting),
+                let serving =
+                    match pipe_tap(&tmux, &keep, &session, &target, &command, &mut waiting) {
+                        Tap::Started => return await_tap(session, socket, waiting),
+                        Tap::Decided => socket.exists(),
+                        Tap::Failed => false,
+                    };
+                if let Some((_, news)) = &mut waiting {
+                    news(PaneNews::Tap { serving });
                 }
             }),
             front,
