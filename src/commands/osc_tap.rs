@@ -30,6 +30,8 @@ const FEED_QUEUE: usize = 64;
 
 /// Run the tap for the lane whose worktree holds `dir`, serving its output at `feed`.
 pub fn run(dir: &Path, feed: Option<&Path>) -> ExitCode {
+    // Every lane has a tap, and under a flood they compete with the echo of the lane in front.
+    crate::config::priority::lower_this_thread();
     let (mut serve, served) = feed.and_then(start_feed).unzip();
     let key = match crate::lanes::locate::locate(dir, None) {
         Ok(k) => k,

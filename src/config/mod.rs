@@ -8,6 +8,7 @@ pub mod flags;
 
 pub mod named;
 pub mod paths;
+pub mod priority;
 pub mod read;
 pub mod secrets;
 pub mod sections;

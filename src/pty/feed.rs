@@ -199,6 +199,8 @@ pub(crate) fn spawn(
     let reader = std::thread::Builder::new()
         .name(format!("feed-read-{name}"))
         .spawn(move || {
+            // A lane behind yields to the echo in front (shown by its own attach client).
+            crate::config::priority::lower_this_thread();
             FED.fetch_add(1, Ordering::Relaxed);
             let ended = read_loop(reader, &env, &target, &ctx, &keep_r);
             FED.fetch_sub(1, Ordering::Relaxed);

@@ -110,9 +110,9 @@ impl Preparer {
         q.workers += 1;
         drop(q);
         let queue = self.queue.clone();
-        let spawned = std::thread::Builder::new()
-            .name("lane-pane".into())
-            .spawn(move || work(&queue));
+        // Readying panes (tmux calls) is background work: the lane in front goes first in the
+        // queue, and the echo of a lane already shown goes first on the CPU.
+        let spawned = crate::config::priority::spawn("lane-pane", move || work(&queue));
         if let Err(e) = spawned {
             tracing::warn!("cannot start a lane-pane thread: {e}");
             let mut q = self

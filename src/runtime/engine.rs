@@ -296,7 +296,8 @@ impl<B: PtyBackend> Engine<B> {
         let repo = self.state.repo.path.clone();
         let events = self.ctx.events.clone();
         let flag = self.discovering.clone();
-        tokio::task::spawn_blocking(move || {
+        // At background priority: its git and tmux processes must not hold back an echo.
+        let started = crate::config::priority::spawn("lane-discover", move || {
             let result = crate::lanes::discover(&repo);
             flag.store(false, Ordering::Release);
             let _ = events.send(match result {
@@ -306,6 +307,10 @@ impl<B: PtyBackend> Engine<B> {
                 },
             });
         });
+        if let Err(e) = started {
+            tracing::warn!("cannot start the lane re-read: {e}; it is tried again in 5 s");
+            self.discovering.store(false, Ordering::Release);
+        }
     }
 
     fn lane_info(&self, lane: &LaneId) -> Option<LaneInfo> {

@@ -263,7 +263,7 @@ impl<B: PtyBackend> Engine<B> {
         let events = self.ctx.events.clone();
         let flag = self.watch.probing.clone();
         let activity = self.watch.activity.clone();
-        tokio::task::spawn_blocking(move || {
+        let started = crate::config::priority::spawn("lane-probe", move || {
             let fg = crate::lanes::discover::session_foregrounds();
             flag.store(false, Ordering::Release);
             if let Ok(mut a) = activity.lock() {
@@ -284,6 +284,10 @@ impl<B: PtyBackend> Engine<B> {
             }));
             let _ = events.send(Event::LaneProcesses { lanes });
         });
+        if let Err(e) = started {
+            tracing::warn!("cannot start the lanes' process probe: {e}; it is tried again");
+            self.watch.probing.store(false, Ordering::Release);
+        }
     }
 
     /// Read every lane's stored state and newest hook signal on the loader thread.
