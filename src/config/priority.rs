@@ -17,9 +17,11 @@ pub fn lower_this_thread() {
     if !cfg!(target_os = "linux") {
         return;
     }
-    let now = rustix::process::getpriority_process(None).unwrap_or(0);
-    if now >= BACKGROUND_NICE {
-        return;
+    match rustix::process::getpriority_process(None) {
+        Ok(now) if now >= BACKGROUND_NICE => return,
+        Ok(_) => {}
+        // Not known: try anyway (were it already lower, the kernel refuses and that is logged).
+        Err(e) => tracing::debug!("cannot read a background thread's priority: {e}"),
     }
     if let Err(e) = rustix::process::setpriority_process(None, BACKGROUND_NICE) {
         tracing::debug!("cannot lower a background thread's priority: {e}");
