@@ -43,6 +43,12 @@ const BUDGET: usize = 16 * 1024;
 /// flood its tile shows a fresh capture once a second, and tmux is asked for no more.
 const RESEED_GAP: Duration = Duration::from_secs(1);
 
+/// Output this soon after a capture makes the seed unsure ([`SeedCheck`]).
+const SETTLE: Duration = Duration::from_millis(250);
+
+/// An unsure seed is taken again once the lane has printed nothing for this long.
+const QUIET: Duration = Duration::from_millis(250);
+
 /// Beyond this many fed lanes, each gets a share of the budget and seeds less often, so the
 /// background costs what 25 lanes cost (with 50 lanes flooding, a whole budget per lane had
 /// helios parse all 15 MB/s of it: 38% of a core against 6% with 25 lanes; swarm run 18).
@@ -274,32 +280,50 @@ fn read_loop(
     let mut gap = share(FED.load(Ordering::Relaxed)).1;
     let mut stale = true;
     let mut seeded: Option<Instant> = None;
+    let mut check = SeedCheck::default();
+    let mut quiet = false;
     loop {
-        if stale && seeded.is_none_or(|t| t.elapsed() >= gap) {
-            seeded = Some(Instant::now());
+        if quiet || (stale && seeded.is_none_or(|t| t.elapsed() >= gap)) {
+            let at = Instant::now();
+            seeded = Some(at);
             if reseed(env, target, ctx, keep) {
                 stale = false;
-                // What came before the capture is in it.
-                if !drain(&mut stream, &mut buf, &mut frames) {
+                // What came before the capture is in it (what came close to it may not be:
+                // `check` takes the seed again once the lane is quiet).
+                let Some(drained) = drain(&mut stream, &mut buf, &mut frames) else {
                     return !ctx.detached.load(Ordering::Acquire);
-                }
+                };
+                check.seeded(at, drained, quiet);
                 if !after_feed(ctx, Notices::default()) {
                     return false;
                 }
+            } else {
+                // Logged by `reseed`; a seed tmux refused is not asked for again and again.
+                check = SeedCheck::default();
             }
+            quiet = false;
         }
-        // Wait for output (a stale screen waits at most until its next seed is due).
-        let wait = stale.then(|| {
-            gap.saturating_sub(seeded.map_or(Duration::ZERO, |t| t.elapsed()))
-                .max(Duration::from_millis(1))
-        });
+        // Wait for output (a stale screen waits at most until its next seed is due, an unsure
+        // one until the lane is quiet).
+        let wait = if stale {
+            Some(
+                gap.saturating_sub(seeded.map_or(Duration::ZERO, |t| t.elapsed()))
+                    .max(Duration::from_millis(1)),
+            )
+        } else {
+            check.wait()
+        };
         if stream.set_read_timeout(wait).is_err() {
             return true;
         }
         match stream.read(&mut buf) {
             Ok(0) => return !ctx.detached.load(Ordering::Acquire),
-            Ok(n) => frames.push(&buf[..n]),
+            Ok(n) => {
+                frames.push(&buf[..n]);
+                check.output(Instant::now());
+            }
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                quiet = !stale && check.wait().is_some();
                 continue;
             }
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
@@ -385,15 +409,16 @@ fn read_waiting(
 }
 
 /// Read and drop the frames waiting on the socket (a frame read in part stays, so the next
-/// read starts at a frame's start). False at the end, or on a stream that is not frames.
-fn drain(stream: &mut UnixStream, buf: &mut [u8], frames: &mut Frames) -> bool {
-    if stream.set_nonblocking(true).is_err() {
-        return false;
-    }
+/// read starts at a frame's start). Whether any output was dropped; `None` at the end, or on a
+/// stream that is not frames.
+fn drain(stream: &mut UnixStream, buf: &mut [u8], frames: &mut Frames) -> Option<bool> {
+    stream.set_nonblocking(true).ok()?;
+    let mut any = false;
     let open = loop {
         match stream.read(buf) {
             Ok(0) => break false,
             Ok(n) => {
+                any = true;
                 frames.push(&buf[..n]);
                 if frames.take(&mut |_, _| {}).is_err() {
                     break false;
@@ -403,7 +428,43 @@ fn drain(stream: &mut UnixStream, buf: &mut [u8], frames: &mut Frames) -> bool {
             Err(e) => break e.kind() == ErrorKind::WouldBlock,
         }
     };
-    open && frames.take(&mut |_, _| {}).is_ok() && stream.set_nonblocking(false).is_ok()
+    (open && frames.take(&mut |_, _| {}).is_ok() && stream.set_nonblocking(false).is_ok())
+        .then_some(any)
+}
+
+/// Whether a lane's last seed can be trusted. tmux 3.3a tells no place in the piped output
+/// that a capture matches, so output close to a capture leaves the screen unsure: missing
+/// from it (tmux printed it just after the capture, and the reader dropped it as old) or in
+/// it twice (in the capture, and fed again from a tap that passed it on late). An unsure seed
+/// is taken again once the lane has been quiet for [`QUIET`], when nothing is in flight.
+#[derive(Debug, Default)]
+struct SeedCheck {
+    /// Until when output makes the last seed unsure; `None` after a seed taken in quiet (what
+    /// follows it was printed after it).
+    settle: Option<Instant>,
+    /// The last seed is to be taken again once the lane is quiet.
+    unsure: bool,
+}
+
+impl SeedCheck {
+    /// A seed was captured at `at`; `drained`: output was waiting right after it; `quiet`:
+    /// taken after the lane printed nothing for [`QUIET`].
+    fn seeded(&mut self, at: Instant, drained: bool, quiet: bool) {
+        self.unsure = drained;
+        self.settle = (!quiet).then(|| at + SETTLE);
+    }
+
+    /// Output arrived at `at`.
+    fn output(&mut self, at: Instant) {
+        if self.settle.is_some_and(|t| at < t) {
+            self.unsure = true;
+        }
+    }
+
+    /// How long to wait for output before the seed is taken again, when it is unsure.
+    fn wait(&self) -> Option<Duration> {
+        self.unsure.then_some(QUIET)
+    }
 }
 
 /// Put the pane as tmux shows it now into the lane's screen (its size, the visible lines, the
@@ -538,7 +599,8 @@ mod tests {
         let cut = wire.len() - 4;
         tap.write_all(&wire[..cut]).unwrap();
         let (mut buf, mut frames) = (vec![0u8; 64], Frames::default());
-        assert!(drain(&mut console, &mut buf, &mut frames));
+        assert_eq!(drain(&mut console, &mut buf, &mut frames), Some(true));
+        assert_eq!(drain(&mut console, &mut buf, &mut frames), Some(false));
         let mut rest = wire[cut..].to_vec();
         frame(DATA, b"new", &mut rest);
         tap.write_all(&rest).unwrap();
@@ -549,6 +611,41 @@ mod tests {
         assert_eq!(
             got,
             vec![(DATA, b"cut in two".to_vec()), (DATA, b"new".to_vec())]
+        );
+    }
+
+    /// Output close to a capture (drained after it, or arriving soon after) has the seed
+    /// taken again when the lane is quiet; output after a seed taken in quiet does not.
+    #[test]
+    fn a_seed_close_to_output_is_taken_again_when_quiet() {
+        let t = Instant::now();
+        let mut check = SeedCheck::default();
+        check.seeded(t, false, false);
+        assert_eq!(check.wait(), None);
+        check.output(t + SETTLE + Duration::from_millis(1));
+        assert_eq!(check.wait(), None, "output long after the seed");
+        check.seeded(t, true, false);
+        assert_eq!(
+            check.wait(),
+            Some(QUIET),
+            "output drained right after the capture"
+        );
+        check.seeded(t, false, false);
+        check.output(t + SETTLE / 2);
+        assert_eq!(check.wait(), Some(QUIET), "output just after the capture");
+        check.seeded(t, false, true);
+        assert_eq!(check.wait(), None, "the seed taken in quiet");
+        check.output(t + Duration::from_millis(1));
+        assert_eq!(
+            check.wait(),
+            None,
+            "output after a seed taken in quiet is new"
+        );
+        check.seeded(t, true, true);
+        assert_eq!(
+            check.wait(),
+            Some(QUIET),
+            "output came during the quiet seed"
         );
     }
 
