@@ -135,12 +135,47 @@ fn join_feed(thread: Option<std::thread::JoinHandle<()>>) {
     }
 }
 
+/// The longest the tap waits after a read that emptied the pipe, so that a lane's output comes
+/// in a few large reads a second rather than one per write tmux makes (one per pane read, a few
+/// KiB): every read wakes the tap's three threads and sends each console a frame. With it the
+/// taps of 24 lanes flooding at 2 MB/s used 8% of a core instead of 16% (swarm runs 42-43). A
+/// lane behind is drawn at this pace anyway; the lane in front is shown by its own attach client.
+const PACE: Duration = crate::pty::BACKGROUND_FRAME;
+
+/// About how much output the tap lets wait in tmux's pipe (tmux 3.3a pipes through a socket
+/// pair, and keeps what does not fit in its own memory): a lane printing faster than this
+/// per [`PACE`] is read after a shorter wait.
+const WAIT_BYTES: usize = 64 * 1024;
+
+/// How long to wait after a read that emptied the pipe, when `got` bytes came in the `took`
+/// since the last wait began: long enough for about [`WAIT_BYTES`] at that rate, at most
+/// [`PACE`].
+fn pause(got: usize, took: Duration) -> Duration {
+    if got == 0 {
+        return PACE;
+    }
+    #[allow(clippy::cast_precision_loss)] // a rate; whole-byte precision is not needed
+    let secs = took.as_secs_f64() * WAIT_BYTES as f64 / got as f64;
+    Duration::from_secs_f64(secs.min(PACE.as_secs_f64()))
+}
+
+/// Read the pane's output until tmux closes the pipe, handing `each` every read.
 fn drain(input: &mut impl std::io::Read, each: &mut dyn FnMut(&[u8])) {
     let mut buf = vec![0u8; 64 * 1024];
+    let (mut since, mut got) = (Instant::now(), 0usize);
     loop {
         match input.read(&mut buf) {
             Ok(0) => return,
-            Ok(n) => each(&buf[..n]),
+            Ok(n) => {
+                each(&buf[..n]);
+                got = got.saturating_add(n);
+                // A full read: more is waiting, read it now.
+                if n < buf.len() {
+                    let wait = pause(got, since.elapsed());
+                    (since, got) = (Instant::now(), 0);
+                    std::thread::sleep(wait);
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
                 tracing::warn!("osc-tap: reading the pane's output: {e}");
@@ -300,6 +335,19 @@ mod tests {
             f.advance(c);
         }
         f.newest
+    }
+
+    /// A lane printing little is read once a background frame; one printing fast is read
+    /// after a wait in which it prints about `WAIT_BYTES`, so tmux never holds much of it.
+    #[test]
+    fn the_wait_after_a_read_shrinks_as_the_lane_prints_faster() {
+        let frame = PACE;
+        assert_eq!(pause(0, frame), PACE);
+        assert_eq!(pause(16 * 1024, frame), PACE, "0.5 MB/s");
+        let fast = pause(WAIT_BYTES * 4, frame);
+        assert!(fast < PACE / 3 && fast > PACE / 5, "{fast:?}");
+        let flood = pause(200_000_000 / 30, frame);
+        assert!(flood < Duration::from_millis(1), "{flood:?}");
     }
 
     #[test]
