@@ -135,17 +135,22 @@ fn join_feed(thread: Option<std::thread::JoinHandle<()>>) {
     }
 }
 
-/// The longest the tap waits after a read that emptied the pipe, so that a lane's output comes
-/// in a few large reads a second rather than one per write tmux makes (one per pane read, a few
-/// KiB): every read wakes the tap's three threads and sends each console a frame. With it the
-/// taps of 24 lanes flooding at 2 MB/s used 8% of a core instead of 16% (swarm runs 42-43). A
-/// lane behind is drawn at this pace anyway; the lane in front is shown by its own attach client.
+/// The longest the tap waits after a read that emptied the pipe, so that a lane printing a lot
+/// comes in a few large reads a second rather than one per write tmux makes (one per pane read,
+/// a few KiB): every read wakes the tap's three threads and sends each console a frame. With
+/// it the taps of 24 lanes flooding at 2 MB/s used 8-9% of a core instead of 14-18% (swarm
+/// runs 42-50). A lane behind is drawn at this pace anyway; the lane in front is shown by its own
+/// attach client.
 const PACE: Duration = crate::pty::BACKGROUND_FRAME;
 
 /// About how much output the tap lets wait in tmux's pipe (tmux 3.3a pipes through a socket
 /// pair, and keeps what does not fit in its own memory): a lane printing faster than this
 /// per [`PACE`] is read after a shorter wait.
 const WAIT_BYTES: usize = 64 * 1024;
+
+/// A read smaller than this (a keystroke's echo, a prompt) is followed by no wait: a lane that
+/// has no attach client yet is typed into and shown through its tap.
+const SMALL_READ: usize = 1024;
 
 /// How long to wait after a read that emptied the pipe, when `got` bytes came in the `took`
 /// since the last wait began: long enough for about [`WAIT_BYTES`] at that rate, at most
@@ -169,8 +174,9 @@ fn drain(input: &mut impl std::io::Read, each: &mut dyn FnMut(&[u8])) {
             Ok(n) => {
                 each(&buf[..n]);
                 got = got.saturating_add(n);
-                // A full read: more is waiting, read it now.
-                if n < buf.len() {
+                // A full read: more is waiting, read it now. A small one (an echo, a prompt)
+                // may be what someone is waiting for: read what follows it at once too.
+                if n < buf.len() && n >= SMALL_READ {
                     let wait = pause(got, since.elapsed());
                     (since, got) = (Instant::now(), 0);
                     std::thread::sleep(wait);
