@@ -26,6 +26,7 @@ use crate::app::keymap::Keymap;
 use crate::app::{AppState, Event, Msg};
 use crate::config::theme::Theme;
 use crate::pty::PtyBackend;
+use crate::telemetry::echo::Step;
 
 pub use engine::{Engine, EngineCtx, Outcome};
 
@@ -156,6 +157,7 @@ pub async fn run<B: PtyBackend>(
             now = tick.tick() => {
                 ticks = ticks.wrapping_add(1);
                 engine.tick(now.into_std());
+                crate::telemetry::echo::flush();
                 if ticks.is_multiple_of(DISCOVER_EVERY) {
                     engine.discover();
                 }
@@ -173,6 +175,7 @@ pub async fn run<B: PtyBackend>(
             engine.clock_to(Instant::now());
         }
         for t in keys {
+            crate::telemetry::echo::step(Step::Key, Instant::now());
             if let Some(msg) = translate(engine, ui, t) {
                 engine.handle(msg);
             }
@@ -224,6 +227,7 @@ pub async fn run<B: PtyBackend>(
             let start = Instant::now();
             let focus_output = std::mem::take(&mut engine.focus_output);
             if focus_output && !engine.chrome && draw_live(engine, ui)? {
+                crate::telemetry::echo::step(Step::Drawn, start);
                 frames.drawn(start, true);
                 engine.dirty = engine.backdrop;
                 engine.urgent = false;
@@ -236,6 +240,7 @@ pub async fn run<B: PtyBackend>(
                 ui.tiles.hold(engine.state.focused.clone());
             }
             draw(engine, ui)?;
+            crate::telemetry::echo::step(Step::Drawn, start);
             let owed = partial && ui.tiles.release();
             frames.drawn(start, partial);
             engine.dirty = owed;

@@ -6,6 +6,7 @@
 
 use std::sync::OnceLock;
 
+pub mod echo;
 pub mod logs;
 
 use opentelemetry::KeyValue;

@@ -279,7 +279,17 @@ fn plain_worktree_without_par_gets_a_shell_and_sigterm_restores() {
         wt.to_str().unwrap(),
     ]);
 
-    let mut tui = Tui::start(&world, &[("PATH", "/usr/bin:/bin"), ("SHELL", "/bin/sh")]);
+    // The echo trace the swarm bench reads is on too (HELIOS_ECHO_TRACE).
+    let trace = world.path("echo-trace");
+    std::fs::create_dir_all(&trace).unwrap();
+    let mut tui = Tui::start(
+        &world,
+        &[
+            ("PATH", "/usr/bin:/bin"),
+            ("SHELL", "/bin/sh"),
+            ("HELIOS_ECHO_TRACE", trace.to_str().unwrap()),
+        ],
+    );
     tui.wait_for("the worktree lane", "feature-x");
     // Lanes sort by label: app, feature-x.
     tui.keys(b"j");
@@ -302,6 +312,46 @@ fn plain_worktree_without_par_gets_a_shell_and_sigterm_restores() {
     assert!(st.success());
     let out = tui.wait_exit();
     assert_restored(&out);
+    assert_echo_traced(&trace);
+}
+
+/// The console's echo trace (written out as it quit) has a key, then its write into the lane,
+/// the lane's echo read back and a frame drawn, in that order on the monotonic clock.
+fn assert_echo_traced(dir: &std::path::Path) {
+    let files: Vec<_> = std::fs::read_dir(dir).unwrap().collect();
+    assert_eq!(files.len(), 1, "one console, one trace file");
+    let text = std::fs::read_to_string(files[0].as_ref().unwrap().path()).unwrap();
+    let steps: Vec<(u64, &str)> = text
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            assert_eq!(
+                f.len(),
+                3,
+                "a trace line is `<start µs> <took µs> <step>`: {l:?}"
+            );
+            f[1].parse::<u64>().unwrap();
+            (f[0].parse::<u64>().unwrap(), f[2])
+        })
+        .collect();
+    let after = |name: &str, t: u64| {
+        steps
+            .iter()
+            .filter(|(at, n)| *n == name && *at >= t)
+            .map(|(at, _)| *at)
+            .min()
+    };
+    let key = steps
+        .iter()
+        .filter(|(_, n)| *n == "key")
+        .map(|(at, _)| *at)
+        .max()
+        .unwrap_or_else(|| panic!("no key in the trace:\n{text}"));
+    // The last key is the command's Enter: its write, the output read and a frame follow.
+    let write =
+        after("write", key).unwrap_or_else(|| panic!("no write after the last key:\n{text}"));
+    let read = after("read", write).unwrap_or_else(|| panic!("no read after the write:\n{text}"));
+    after("drawn", read).unwrap_or_else(|| panic!("no frame after the read:\n{text}"));
 }
 
 #[test]

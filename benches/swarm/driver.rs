@@ -36,6 +36,10 @@ pub struct Echoes {
     pub rss_total: f64,
     /// What the generators managed to write during the loaded phase, MB/s in total.
     pub gen_mbps: f64,
+    /// Each idle echo: when its key was sent (monotonic clock) and how long the echo took.
+    pub idle_at: Sent,
+    /// The same for the loaded echoes.
+    pub loaded_at: Sent,
 }
 
 /// Which processes to account, found again at each sample (clients may come and go).
@@ -63,17 +67,21 @@ pub fn locate_prompt(term: &Term, timeout: Duration) -> Result<(u16, u16)> {
     }
 }
 
+/// Each key's send time (monotonic clock) and its echo's latency.
+pub type Sent = Vec<(Duration, Duration)>;
+
 /// Type `n` characters one at a time and time each echo at `pos`.
 pub fn echo_samples(
     term: &mut Term,
     pos: (u16, u16),
     n: usize,
     seed: u64,
-) -> Result<(Vec<Duration>, usize)> {
+) -> Result<(Vec<Duration>, Sent, usize)> {
     let (row, col) = pos;
     let mut rng = Lcg::new(seed);
     let mut typed = String::new();
     let mut out = Vec::with_capacity(n);
+    let mut at = Vec::with_capacity(n);
     let mut lost = 0;
     // Start from an empty line.
     term.time(term::text_at(row, col, ""), b"\x15", ECHO_TIMEOUT)?;
@@ -87,6 +95,7 @@ pub fn echo_samples(
         typed.push(ch);
         if let Some(d) = term.time(term::text_at(row, col, &typed), &[ch as u8], ECHO_TIMEOUT)? {
             out.push(d);
+            at.push((term.sent, d));
         } else {
             lost += 1;
             out.push(ECHO_TIMEOUT);
@@ -97,7 +106,7 @@ pub fn echo_samples(
         std::thread::sleep(Duration::from_millis(10 + rng.below(30)));
     }
     term.time(term::text_at(row, col, ""), b"\x15", ECHO_TIMEOUT)?;
-    Ok((out, lost))
+    Ok((out, at, lost))
 }
 
 fn cpu(pids: &[u32]) -> f64 {
@@ -116,7 +125,7 @@ pub fn measure(
     loaded_n: usize,
 ) -> Result<Echoes> {
     let pos = locate_prompt(term, Duration::from_secs(30))?;
-    let (idle, lost_idle) = echo_samples(term, pos, idle_n, 1)?;
+    let (idle, idle_at, lost_idle) = echo_samples(term, pos, idle_n, 1)?;
     let gens = || procs::find_cmdline(&acct.go.display().to_string());
     std::fs::write(&acct.go, b"go")?;
     std::thread::sleep(Duration::from_secs(3));
@@ -125,7 +134,7 @@ pub fn measure(
     let (c0, h0) = (cpu(&console), cpu(&helpers));
     let w0: u64 = gens().iter().map(|p| procs::written(*p)).sum();
     let t0 = Instant::now();
-    let (loaded, lost_loaded) = echo_samples(term, pos, loaded_n, 2)?;
+    let (loaded, loaded_at, lost_loaded) = echo_samples(term, pos, loaded_n, 2)?;
     let secs = t0.elapsed().as_secs_f64();
     let w1: u64 = gens().iter().map(|p| procs::written(*p)).sum();
     let (c1, h1) = (cpu(&console), cpu(&helpers));
@@ -141,5 +150,7 @@ pub fn measure(
         rss_console,
         rss_total,
         gen_mbps: w1.saturating_sub(w0) as f64 / secs / 1e6,
+        idle_at,
+        loaded_at,
     })
 }

@@ -3,7 +3,8 @@
 //! helios-owned lanes (git worktrees whose shells helios runs in its own PTYs, no tmux), with
 //! `helios-owned` in SWARM_SYSTEMS; and a plain worktree lane for the `cat` test.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -13,6 +14,9 @@ use crate::stats::summarize;
 use crate::term::{self, Term};
 use crate::world::World;
 use crate::{Config, Row};
+
+/// Numbers each traced console's trace directory within a world.
+static TRACES: AtomicUsize = AtomicUsize::new(0);
 
 /// The release helios binary cargo built for this bench.
 fn bin() -> PathBuf {
@@ -73,8 +77,22 @@ enum Lanes {
 }
 
 fn spawn(w: &World, cfg: &Config, lanes: Lanes, args: &[String]) -> Result<Term> {
+    spawn_traced(w, cfg, lanes, args, None)
+}
+
+/// [`spawn`], writing helios's echo trace to `trace` when given.
+fn spawn_traced(
+    w: &World,
+    cfg: &Config,
+    lanes: Lanes,
+    args: &[String],
+    trace: Option<&Path>,
+) -> Result<Term> {
     let mut cmd = w.pty_command(&bin(), "tmux-par");
     cmd.args(args);
+    if let Some(dir) = trace {
+        cmd.env("HELIOS_ECHO_TRACE", dir);
+    }
     match lanes {
         Lanes::Par => cmd.cwd(w.path("repo")),
         Lanes::Owned => {
@@ -295,7 +313,12 @@ fn measure(w: &World, cfg: &Config, lanes: Lanes, args: &[String]) -> Result<Row
         "swarm: helios {args:?} start-up p50 {:?}",
         summarize(&startups).p50
     );
-    let mut t = spawn(w, cfg, lanes, args)?;
+    let trace = w.path(&format!(
+        "echo-trace-{}",
+        TRACES.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&trace)?;
+    let mut t = spawn_traced(w, cfg, lanes, args, Some(&trace))?;
     t.arm(first_frame(cfg));
     t.wait(Duration::from_secs(30));
     if lanes == Lanes::Owned {
@@ -339,11 +362,13 @@ fn measure(w: &World, cfg: &Config, lanes: Lanes, args: &[String]) -> Result<Row
     eprintln!("swarm: helios echoes measured");
     drop(t);
     gone(w, lanes)?;
+    // helios wrote its trace out as it quit (the Term's SIGHUP).
+    let notes = crate::trace::report(&trace, &echoes.idle_at, &echoes.loaded_at)?;
     Ok(Row {
         startup: Some(summarize(&startups)),
         echoes: Some(echoes),
         cat: None,
-        notes: vec![],
+        notes,
     })
 }
 

@@ -23,6 +23,7 @@ mod procs;
 mod stats;
 mod term;
 mod tmux;
+mod trace;
 mod world;
 mod zellij;
 

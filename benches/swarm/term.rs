@@ -36,6 +36,8 @@ pub struct Term {
     _master: Box<dyn MasterPty + Send>,
     /// The child's process id.
     pub pid: u32,
+    /// When the last timed keys were sent, on the monotonic clock (helios's echo trace's).
+    pub sent: std::time::Duration,
 }
 
 impl Term {
@@ -106,6 +108,7 @@ impl Term {
             child,
             _master: pair.master,
             pid,
+            sent: std::time::Duration::ZERO,
         })
     }
 
@@ -159,6 +162,7 @@ impl Term {
     ) -> Result<Option<Duration>> {
         self.arm(probe);
         let t0 = Instant::now();
+        self.sent = ::helios::telemetry::echo::monotonic();
         self.send(keys)?;
         Ok(self.wait(timeout).map(|t| t.saturating_duration_since(t0)))
     }

@@ -203,7 +203,8 @@ pub fn on_input(state: &mut AppState, lane: &LaneId, bytes: &[u8]) -> Vec<Effect
         return Vec::new();
     };
     let status = l.agent.state.as_ref().map(|s| s.status);
-    if bytes == b"\x1b" || bytes.contains(&0x03) {
+    let interrupts = bytes == b"\x1b" || bytes.contains(&0x03);
+    if interrupts {
         l.agent.inputs.interrupted = Some(at);
     }
     let answers = match status {
@@ -214,7 +215,13 @@ pub fn on_input(state: &mut AppState, lane: &LaneId, bytes: &[u8]) -> Vec<Effect
     if answers {
         l.agent.inputs.answered = Some(at);
     }
-    decide(state, lane)
+    // A plain keystroke tells the state machine nothing new (the clock's turn comes with the
+    // next tick): deciding on it cost a fifth of the key's turn, on every echo.
+    if interrupts || answers {
+        decide(state, lane)
+    } else {
+        Vec::new()
+    }
 }
 
 /// OSC 9;4 progress from a lane.

@@ -143,6 +143,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
             live: ratatui::buffer::Buffer::default(),
         };
         let result = crate::runtime::run(&mut engine, &mut ui, rx).await;
+        crate::telemetry::echo::flush();
         if let Err(e) = &result {
             engine.record(
                 AuditAction::ConsoleFailed.as_str(),

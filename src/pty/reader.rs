@@ -12,6 +12,7 @@ use crate::app::Event;
 use crate::app::event::EventSender;
 use crate::model::LaneId;
 use crate::pty::screen::{LaneScreen, Notices};
+use crate::telemetry::echo::Step;
 
 /// How long a lane's reader waits between reads while the lane is not in front: the runtime's
 /// background frame interval, so its tile still changes at every background frame. Why wait:
@@ -121,7 +122,12 @@ pub(crate) fn read_loop(mut reader: Box<dyn Read + Send>, ctx: &ReaderCtx) {
                 None => return,
             }
         };
+        let fed = Instant::now();
         let notices = ctx.screen.feed(&buf[..n]);
+        // The lane in front only: the one a keystroke's echo comes from.
+        if !behind() {
+            crate::telemetry::echo::step(Step::Read, fed);
+        }
         crate::telemetry::lane_bytes(ctx.lane.as_str(), n as u64);
         if !after_feed(ctx, notices) {
             return;
@@ -171,6 +177,7 @@ fn read_budget(reader: &mut Box<dyn Read + Send>, buf: &mut [u8]) -> Option<usiz
 
 pub(crate) fn write_loop(writer: &mut Box<dyn Write + Send>, rx: &mpsc::Receiver<Vec<u8>>) {
     while let Ok(bytes) = rx.recv() {
+        crate::telemetry::echo::step(Step::Write, Instant::now());
         if writer
             .write_all(&bytes)
             .and_then(|()| writer.flush())

@@ -1,0 +1,112 @@
+//! Where helios's echoes went: its echo trace (`HELIOS_ECHO_TRACE`, see
+//! `helios::telemetry::echo`) lined up with the keys the driver typed. Each echo splits into
+//! the key reaching helios's loop, the loop handing it to the lane's writer thread, the lane
+//! (from that write to the echo read back: tmux's whole path for a par lane, the PTY and the
+//! shell for a helios-owned one), the echo drawn, and the terminal's way to the driver.
+//! helios's own part is all of it but the lane's.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use crate::stats::{ms, summarize};
+
+/// One traced step: start (monotonic clock), duration, name.
+struct Step {
+    at: Duration,
+    took: Duration,
+    name: String,
+}
+
+fn read_steps(dir: &Path) -> Result<Vec<Step>> {
+    let mut steps = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("read {}", dir.display()))? {
+        let text = std::fs::read_to_string(entry?.path())?;
+        for line in text.lines() {
+            let mut f = line.split(' ');
+            let (Some(at), Some(took), Some(name)) = (f.next(), f.next(), f.next()) else {
+                continue;
+            };
+            let (Ok(at), Ok(took)) = (at.parse(), took.parse()) else {
+                continue;
+            };
+            steps.push(Step {
+                at: Duration::from_micros(at),
+                took: Duration::from_micros(took),
+                name: name.to_string(),
+            });
+        }
+    }
+    steps.sort_by_key(|s| s.at);
+    Ok(steps)
+}
+
+/// The first `name` step starting in `[from, to)`.
+fn first<'a>(steps: &'a [Step], name: &str, from: Duration, to: Duration) -> Option<&'a Step> {
+    let i = steps.partition_point(|s| s.at < from);
+    steps[i..]
+        .iter()
+        .take_while(|s| s.at < to)
+        .find(|s| s.name == name)
+}
+
+/// One echo's parts: to helios, to the lane, the lane, to the screen, out; `None` when a step
+/// is missing (a key typed before the lane in front had its client went in by `send-keys`).
+fn split(steps: &[Step], sent: Duration, took: Duration) -> Option<[Duration; 5]> {
+    let end = sent + took;
+    let key = first(steps, "key", sent, end)?;
+    let write = first(steps, "write", key.at, end)?;
+    let read = first(steps, "read", write.at, end)?;
+    let drawn = first(steps, "drawn", read.at, end)?;
+    let shown = (drawn.at + drawn.took).min(end);
+    Some([
+        key.at.saturating_sub(sent),
+        write.at.saturating_sub(key.at),
+        read.at.saturating_sub(write.at),
+        shown.saturating_sub(read.at),
+        end.saturating_sub(shown),
+    ])
+}
+
+/// A report line for one phase's echoes (`at`: each key's send time and its echo's latency).
+fn phase(steps: &[Step], name: &str, at: &[(Duration, Duration)]) -> String {
+    let parts: Vec<[Duration; 5]> = at
+        .iter()
+        .filter_map(|&(sent, took)| split(steps, sent, took))
+        .collect();
+    let col = |i: usize| parts.iter().map(|p| p[i]).collect::<Vec<_>>();
+    let own: Vec<Duration> = parts.iter().map(|p| p[0] + p[1] + p[3] + p[4]).collect();
+    let pair = |v: &[Duration]| {
+        let s = summarize(v);
+        format!("{} / {}", ms(s.p50), ms(s.p99))
+    };
+    format!(
+        "{name} echoes, p50 / p99 ms ({} of {} traced): helios's own {} (key in {}, to the lane {}, \
+         to the screen {}, out {}), the lane {}",
+        parts.len(),
+        at.len(),
+        pair(&own),
+        pair(&col(0)),
+        pair(&col(1)),
+        pair(&col(3)),
+        pair(&col(4)),
+        pair(&col(2)),
+    )
+}
+
+/// The report lines for a helios row, from the trace written to `dir`.
+pub fn report(
+    dir: &Path,
+    idle: &[(Duration, Duration)],
+    loaded: &[(Duration, Duration)],
+) -> Result<Vec<String>> {
+    let steps = read_steps(dir)?;
+    if steps.is_empty() {
+        anyhow::bail!("helios wrote no echo trace to {}", dir.display());
+    }
+    Ok(vec![
+        phase(&steps, "idle", idle),
+        phase(&steps, "loaded", loaded),
+    ])
+}
