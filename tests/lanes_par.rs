@@ -626,6 +626,44 @@ fn plain_worktrees_without_par() {
     }
 }
 
+/// The console's re-read takes a couple of lanes' git counts at a time: the same counts as the
+/// one-off read that takes them all at once.
+#[test]
+fn git_counts_are_the_same_read_a_few_lanes_at_a_time() {
+    require("git");
+    let world = World::new("app");
+    for (i, name) in ["wt-a", "wt-b", "wt-c", "wt-d"].iter().enumerate() {
+        let wt = world.path(name);
+        world.git(&["worktree", "add", "-q", "-b", name, wt.to_str().unwrap()]);
+        for f in 0..i {
+            std::fs::write(wt.join(format!("new-{f}.txt")), "x").unwrap();
+        }
+    }
+    let counts = |at_once: usize| -> Vec<(String, u32)> {
+        helios::lanes::discover_with(&world.repo, at_once)
+            .unwrap()
+            .into_iter()
+            .map(|l| (l.id.to_string(), l.git.dirty))
+            .collect()
+    };
+    let all = counts(usize::MAX);
+    let want: Vec<(String, u32)> = ["wt-a", "wt-b", "wt-c", "wt-d"]
+        .iter()
+        .zip(0..)
+        .map(|(n, d)| (n.to_string(), d))
+        .collect();
+    assert!(
+        want.iter().all(|w| all.contains(w)),
+        "each worktree's untracked files counted: {all:?}"
+    );
+    assert_eq!(counts(1), all);
+    assert_eq!(counts(2), all);
+    assert_eq!(
+        helios::lanes::discover(&world.repo).unwrap().len(),
+        all.len()
+    );
+}
+
 #[test]
 fn shell_pty_runs_in_a_plain_worktree() {
     let world = World::new("app");

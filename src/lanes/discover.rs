@@ -14,6 +14,16 @@ use crate::lanes::{GitCounts, LaneError, LaneId, LaneInfo, LaneSource, git, par,
 /// is where the operator works, not an agent. A corrupt par state file is an error, not a
 /// silent fallback: showing plain shells in par's worktrees would hide the agents' sessions.
 pub fn discover(repo: &Path) -> Result<Vec<LaneInfo>, LaneError> {
+    discover_with(repo, usize::MAX)
+}
+
+/// [`discover`], reading at most `at_once` lanes' git counts at a time. A one-off read takes
+/// them all side by side (fastest); the console's re-read every few seconds takes a couple at
+/// a time: with 50 lanes under the swarm bench's flood, 100 git processes at once (forked by
+/// the console, at low priority, waiting long for a CPU) cost the console 9-15% of a core
+/// instead of 7-8%, and the flooding lanes 1-3 MB/s of what tmux let through (BENCHMARKS.md,
+/// runs 62-65).
+pub fn discover_with(repo: &Path, at_once: usize) -> Result<Vec<LaneInfo>, LaneError> {
     let sessions = par::read_state(repo)?;
     let alive = if sessions.is_empty() {
         HashSet::new()
@@ -65,15 +75,33 @@ pub fn discover(repo: &Path) -> Result<Vec<LaneInfo>, LaneError> {
     }
     // Ahead/behind are against each lane's base, not an upstream (par branches have none).
     let bases = work::Bases::read(repo);
-    // Two git processes per lane, lanes side by side: 25 lanes cost about two git runs.
-    std::thread::scope(|scope| {
-        for lane in &mut lanes {
+    // Two git processes per lane, `at_once` lanes side by side.
+    let jobs: Vec<(&mut LaneInfo, Option<String>)> = lanes
+        .iter_mut()
+        .map(|lane| {
             let par_base = par_bases
                 .iter()
                 .find(|(l, _)| l == lane.id.as_str())
                 .and_then(|(_, b)| b.as_deref());
             let base = bases.of(lane.branch.as_deref(), par_base);
-            scope.spawn(move || lane.git = git::counts(&lane.worktree, base.as_deref()));
+            (lane, base)
+        })
+        .collect();
+    let workers = at_once.clamp(1, jobs.len().max(1));
+    let queue = std::sync::Mutex::new(jobs.into_iter());
+    let next = || {
+        queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .next()
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                while let Some((lane, base)) = next() {
+                    lane.git = git::counts(&lane.worktree, base.as_deref());
+                }
+            });
         }
     });
     lanes.sort_by(|a, b| a.id.cmp(&b.id));

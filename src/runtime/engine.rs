@@ -24,6 +24,11 @@ use crate::store::journal::JournalHandle;
 
 mod states;
 
+/// How many lanes' git counts the console's re-read takes at a time (see
+/// [`crate::lanes::discover_with`]): two, one per core of a small machine. A lane's two git
+/// runs take a few ms, so 50 lanes still fit well inside the 5 s between reads.
+const REDISCOVER_AT_ONCE: usize = 2;
+
 /// How the console ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -95,6 +100,8 @@ pub struct Engine<B: PtyBackend> {
     pub suspend: bool,
     discovering: Arc<AtomicBool>,
     discover_again: bool,
+    /// A lane read was started before (the next ones are background work).
+    discovered: bool,
     scroll_applied: HashMap<LaneId, usize>,
     /// The screen and process watch behind lane states.
     pub(crate) watch: states::Watch,
@@ -129,6 +136,7 @@ impl<B: PtyBackend> Engine<B> {
             suspend: false,
             discovering: Arc::new(AtomicBool::new(false)),
             discover_again: false,
+            discovered: false,
             scroll_applied: HashMap::new(),
             watch: states::Watch::default(),
         }
@@ -296,9 +304,15 @@ impl<B: PtyBackend> Engine<B> {
         let repo = self.state.repo.path.clone();
         let events = self.ctx.events.clone();
         let flag = self.discovering.clone();
+        // The first read shows the lanes: all at once. Later ones are background work.
+        let at_once = if std::mem::replace(&mut self.discovered, true) {
+            REDISCOVER_AT_ONCE
+        } else {
+            usize::MAX
+        };
         // At background priority: its git and tmux processes must not hold back an echo.
         let started = crate::config::priority::spawn("lane-discover", move || {
-            let result = crate::lanes::discover(&repo);
+            let result = crate::lanes::discover_with(&repo, at_once);
             flag.store(false, Ordering::Release);
             let _ = events.send(match result {
                 Ok(lanes) => Event::LanesDiscovered { lanes },
