@@ -52,7 +52,8 @@ fn first<'a>(steps: &'a [Step], name: &str, from: Duration, to: Duration) -> Opt
 }
 
 /// One echo's parts: to helios, to the lane, the lane, to the screen, out; `None` when a step
-/// is missing (a key typed before the lane in front had its client went in by `send-keys`).
+/// is missing: a key that went in by `send-keys` (a par lane in front before its client), or
+/// an echo shown by a frame begun while it was still being fed, with no frame after.
 fn split(steps: &[Step], sent: Duration, took: Duration) -> Option<[Duration; 5]> {
     let end = sent + took;
     let key = first(steps, "key", sent, end)?;
