@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
 use crate::stats::{ms, summarize};
 
@@ -22,14 +22,24 @@ struct Step {
 fn read_steps(dir: &Path) -> Result<Vec<Step>> {
     let mut steps = Vec::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("read {}", dir.display()))? {
-        let text = std::fs::read_to_string(entry?.path())?;
-        for line in text.lines() {
+        let path = entry?.path();
+        let text = std::fs::read_to_string(&path)?;
+        for (n, line) in text.lines().enumerate() {
             let mut f = line.split(' ');
-            let (Some(at), Some(took), Some(name)) = (f.next(), f.next(), f.next()) else {
-                continue;
+            let parsed = match (f.next(), f.next(), f.next()) {
+                (Some(at), Some(took), Some(name)) => at
+                    .parse()
+                    .ok()
+                    .zip(took.parse().ok())
+                    .map(|(at, took)| (at, took, name)),
+                _ => None,
             };
-            let (Ok(at), Ok(took)) = (at.parse(), took.parse()) else {
-                continue;
+            let Some((at, took, name)) = parsed else {
+                bail!(
+                    "{}:{}: not an echo trace line: {line:?}",
+                    path.display(),
+                    n + 1
+                );
             };
             steps.push(Step {
                 at: Duration::from_micros(at),
@@ -104,7 +114,7 @@ pub fn report(
 ) -> Result<Vec<String>> {
     let steps = read_steps(dir)?;
     if steps.is_empty() {
-        anyhow::bail!("helios wrote no echo trace to {}", dir.display());
+        bail!("helios wrote no echo trace to {}", dir.display());
     }
     Ok(vec![
         phase(&steps, "idle", idle),

@@ -5,7 +5,8 @@
 //! (for a par lane, tmux's). Off, each call is one atomic load.
 
 use std::io::Write as _;
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 /// One step of a keystroke's echo.
@@ -37,6 +38,8 @@ struct Trace {
     /// their distance from it (Rust's `Instant` is that clock on Linux, but does not show it).
     origin: (Instant, Duration),
     out: Mutex<std::io::BufWriter<std::fs::File>>,
+    /// A write failed (logged once).
+    failed: AtomicBool,
 }
 
 static TRACE: OnceLock<Option<Trace>> = OnceLock::new();
@@ -54,6 +57,7 @@ fn open() -> Option<Trace> {
     Some(Trace {
         origin: (Instant::now(), monotonic()),
         out: Mutex::new(std::io::BufWriter::new(file)),
+        failed: AtomicBool::new(false),
     })
 }
 
@@ -77,23 +81,35 @@ pub fn step(step: Step, start: Instant) {
     } else {
         t.origin.1.saturating_sub(t.origin.0 - start)
     };
-    if let Ok(mut out) = t.out.lock() {
-        // A lost line is a gap in a bench's trace, never a reason to stop the console.
-        let _ = writeln!(
-            out,
-            "{} {} {}",
-            at.as_micros(),
-            took.as_micros(),
-            step.name()
-        );
-    }
+    let mut out = t.out.lock().unwrap_or_else(PoisonError::into_inner);
+    let wrote = writeln!(
+        out,
+        "{} {} {}",
+        at.as_micros(),
+        took.as_micros(),
+        step.name()
+    );
+    t.check(wrote);
 }
 
 /// Write out what is buffered (once a second, and when the console ends).
 pub fn flush() {
-    if let Some(t) = TRACE.get().and_then(Option::as_ref)
-        && let Ok(mut out) = t.out.lock()
-    {
-        let _ = out.flush();
+    if let Some(t) = TRACE.get().and_then(Option::as_ref) {
+        let flushed = t.out.lock().unwrap_or_else(PoisonError::into_inner).flush();
+        t.check(flushed);
+    }
+}
+
+impl Trace {
+    /// Log the first failed write: a lost line is a gap in a bench's trace, never a reason to
+    /// stop the console, but whoever reads the trace must know it has gaps.
+    fn check(&self, result: std::io::Result<()>) {
+        if let Err(e) = result
+            && !self.failed.swap(true, Ordering::Relaxed)
+        {
+            tracing::warn!(
+                "HELIOS_ECHO_TRACE: writing the trace failed: {e}; it has gaps from here"
+            );
+        }
     }
 }
