@@ -164,6 +164,13 @@ fn pause(got: usize, took: Duration) -> Duration {
     Duration::from_secs_f64(secs.min(PACE.as_secs_f64()))
 }
 
+/// Whether a read of `n` bytes into a buffer of `cap` is followed by a wait. A full read: more
+/// is waiting, read it now. A small one (an echo, a prompt) may be what someone is waiting
+/// for: read what follows it at once too.
+fn waits_after(n: usize, cap: usize) -> bool {
+    n < cap && n >= SMALL_READ
+}
+
 /// Read the pane's output until tmux closes the pipe, handing `each` every read.
 fn drain(input: &mut impl std::io::Read, each: &mut dyn FnMut(&[u8])) {
     let mut buf = vec![0u8; 64 * 1024];
@@ -174,9 +181,7 @@ fn drain(input: &mut impl std::io::Read, each: &mut dyn FnMut(&[u8])) {
             Ok(n) => {
                 each(&buf[..n]);
                 got = got.saturating_add(n);
-                // A full read: more is waiting, read it now. A small one (an echo, a prompt)
-                // may be what someone is waiting for: read what follows it at once too.
-                if n < buf.len() && n >= SMALL_READ {
+                if waits_after(n, buf.len()) {
                     let wait = pause(got, since.elapsed());
                     (since, got) = (Instant::now(), 0);
                     std::thread::sleep(wait);
@@ -354,6 +359,16 @@ mod tests {
         assert!(fast < PACE / 3 && fast > PACE / 5, "{fast:?}");
         let flood = pause(200_000_000 / 30, frame);
         assert!(flood < Duration::from_millis(1), "{flood:?}");
+    }
+
+    #[test]
+    fn only_a_read_that_emptied_the_pipe_of_much_output_is_followed_by_a_wait() {
+        let cap = 64 * 1024;
+        assert!(!waits_after(1, cap), "a keystroke's echo");
+        assert!(!waits_after(SMALL_READ - 1, cap), "a prompt");
+        assert!(waits_after(SMALL_READ, cap));
+        assert!(waits_after(4096, cap), "one write of a printing lane");
+        assert!(!waits_after(cap, cap), "a full read: more is waiting");
     }
 
     #[test]
