@@ -7,7 +7,8 @@
 //! loaded echoes), SWARM_IDLE (60), SWARM_RATE (2000000 bytes/s per flooding lane; a list such
 //! as `2000000,4000000` runs each), SWARM_SYSTEMS (helios,tmux,zellij; add helios-owned for
 //! helios-owned lanes, helios-attach for par lanes read through `tmux attach` clients,
-//! helios-control for par lanes read through tmux control mode),
+//! helios-control for par lanes read through tmux control mode, relay for the floor of a par
+//! lane: tmux's client behind a process that only copies bytes, with the tmux system),
 //! SWARM_CAT_MB (50), SWARM_STARTUPS (5), SWARM_OUT (write the tables to this file too).
 //! Beyond 25 lanes, tmux gets a window of 25 panes per 25 lanes and helios pages its grid: the
 //! interactive lane is on the first page either way.
@@ -20,6 +21,7 @@ mod driver;
 mod generator;
 mod helios;
 mod procs;
+mod relay;
 mod stats;
 mod term;
 mod tmux;
@@ -199,6 +201,9 @@ fn main() -> Result<()> {
         let go = args.get(3).cloned().unwrap_or_default();
         generator::run(rate, Path::new(&go));
     }
+    if args.get(1).map(String::as_str) == Some("--relay") {
+        relay::run(&args[2..]);
+    }
     // Only `cargo bench` (which passes --bench) runs the swarm; `cargo test --all-targets` builds
     // and starts this binary too, and must not flood the machine. A filter other than ours means
     // "not me".
@@ -232,6 +237,7 @@ fn main() -> Result<()> {
 fn run_config(cfg: &Config) -> Result<String> {
     let world = World::new()?;
     let mut rows: Vec<(String, Row)> = Vec::new();
+    let mut relay = None;
     if cfg.wants("tmux") {
         rows.push((
             "tmux".into(),
@@ -239,6 +245,9 @@ fn run_config(cfg: &Config) -> Result<String> {
                 tmux::setup(&world, cfg)?;
                 let startup = tmux::startup(&world, cfg)?;
                 let echoes = tmux::echoes(&world, cfg)?;
+                if cfg.wants("relay") {
+                    relay = Some(tmux::relay_echoes(&world, cfg));
+                }
                 let _ = world.tmux("tmux-plain", &["kill-server"]);
                 let cat = summarize(&tmux::cat(&world, cfg)?);
                 Ok(Row {
@@ -249,6 +258,19 @@ fn run_config(cfg: &Config) -> Result<String> {
                 })
             }),
         ));
+    }
+    if let Some(echoes) = relay {
+        let row = echoes.map_or_else(
+            |e| Row {
+                notes: vec![format!("the relay failed: {e:#}")],
+                ..Row::default()
+            },
+            |echoes| Row {
+                echoes: Some(echoes),
+                ..Row::default()
+            },
+        );
+        rows.push(("floor: tmux + a relay".into(), row));
     }
     if cfg.wants("helios") {
         let mut more = Vec::new();

@@ -93,6 +93,27 @@ pub fn echoes(w: &World, cfg: &Config) -> Result<Echoes> {
     driver::measure(&mut t, &acct, cfg.idle_samples, cfg.samples)
 }
 
+/// The same echoes through a tmux client behind a relay (`relay.rs`): the floor for any
+/// program between the terminal and a tmux client. CPU: the server, the relay and its client.
+pub fn relay_echoes(w: &World, cfg: &Config) -> Result<Echoes> {
+    let exe = std::env::current_exe()?;
+    let mut cmd = w.pty_command(&exe, DIR);
+    cmd.args(["--relay", "tmux", "attach", "-t", "swarm"]);
+    let mut t = Term::spawn(cmd, cfg.size.0, cfg.size.1)?;
+    let server: u32 = w.tmux(DIR, &["display", "-p", "#{pid}"])?.trim().parse()?;
+    let relay = t.pid;
+    let acct = Accounting {
+        console: Box::new(move || {
+            let mut v = vec![server, relay];
+            v.extend(crate::procs::children(relay));
+            v
+        }),
+        helpers: Box::new(Vec::new),
+        go: w.path("go-tmux"),
+    };
+    driver::measure(&mut t, &acct, cfg.idle_samples, cfg.samples)
+}
+
 /// `cat` of the big file in one tmux pane: seconds for each repeat.
 pub fn cat(w: &World, cfg: &Config) -> Result<Vec<Duration>> {
     let (cols, rows) = cfg.cat_size;
