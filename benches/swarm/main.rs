@@ -321,7 +321,11 @@ fn report(cfg: &Config, rows: &[(String, Row)]) -> String {
     for (name, r) in rows {
         let e = r.echoes.clone().unwrap_or_default();
         let tm = tmux.and_then(|t| t.echoes.clone()).unwrap_or_default();
-        let st = r.startup.unwrap_or_default();
+        // A system without start-ups (the relay's floor row) shows a dash, not zeros.
+        let startup = r.startup.map_or_else(
+            || "–".to_string(),
+            |st| format!("{} ({}–{})", ms(st.p50), ms(st.min), ms(st.max)),
+        );
         let tcat = tmux.and_then(|t| t.cat).unwrap_or_default();
         // A system without a `cat` run (zellij, helios over tmux -C) shows dashes, not zeros.
         let (cat, cat_ratio) = r.cat.map_or_else(
@@ -340,7 +344,7 @@ fn report(cfg: &Config, rows: &[(String, Row)]) -> String {
         );
         let _ = writeln!(
             s,
-            "| {name} | {} / {} | {} | {} / {} / {} / {} | {} | {} | {:.0} / {:.0} | {:.2}x | {:.1} / {:.1} | {:.1} | {} ({}–{}) | {cat} | {cat_ratio} |",
+            "| {name} | {} / {} | {} | {} / {} / {} / {} | {} | {} | {:.0} / {:.0} | {:.2}x | {:.1} / {:.1} | {:.1} | {startup} | {cat} | {cat_ratio} |",
             ms(e.idle.p50),
             ms(e.idle.p99),
             ratio(e.idle.p50, tm.idle.p50),
@@ -356,9 +360,6 @@ fn report(cfg: &Config, rows: &[(String, Row)]) -> String {
             e.rss_console,
             e.rss_total,
             e.gen_mbps,
-            ms(st.p50),
-            ms(st.min),
-            ms(st.max),
         );
     }
     for (name, r) in rows {

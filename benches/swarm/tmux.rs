@@ -82,15 +82,7 @@ pub fn startup(w: &World, cfg: &Config) -> Result<Summary> {
 
 /// Echo latency idle and under the flood, CPU and memory of the tmux server and client.
 pub fn echoes(w: &World, cfg: &Config) -> Result<Echoes> {
-    let mut t = attach(w, cfg, "swarm", DIR)?;
-    let server: u32 = w.tmux(DIR, &["display", "-p", "#{pid}"])?.trim().parse()?;
-    let client = t.pid;
-    let acct = Accounting {
-        console: Box::new(move || vec![server, client]),
-        helpers: Box::new(Vec::new),
-        go: w.path("go-tmux"),
-    };
-    driver::measure(&mut t, &acct, cfg.idle_samples, cfg.samples)
+    measure(w, cfg, attach(w, cfg, "swarm", DIR)?)
 }
 
 /// The same echoes through a tmux client behind a relay (`relay.rs`): the floor for any
@@ -99,13 +91,18 @@ pub fn relay_echoes(w: &World, cfg: &Config) -> Result<Echoes> {
     let exe = std::env::current_exe()?;
     let mut cmd = w.pty_command(&exe, DIR);
     cmd.args(["--relay", "tmux", "attach", "-t", "swarm"]);
-    let mut t = Term::spawn(cmd, cfg.size.0, cfg.size.1)?;
+    measure(w, cfg, Term::spawn(cmd, cfg.size.0, cfg.size.1)?)
+}
+
+/// Echoes through the terminal `t` shows, a tmux client or what runs one; the console's CPU is
+/// the server's, `t`'s process's and its children's.
+fn measure(w: &World, cfg: &Config, mut t: Term) -> Result<Echoes> {
     let server: u32 = w.tmux(DIR, &["display", "-p", "#{pid}"])?.trim().parse()?;
-    let relay = t.pid;
+    let front = t.pid;
     let acct = Accounting {
         console: Box::new(move || {
-            let mut v = vec![server, relay];
-            v.extend(crate::procs::children(relay));
+            let mut v = vec![server, front];
+            v.extend(crate::procs::children(front));
             v
         }),
         helpers: Box::new(Vec::new),
