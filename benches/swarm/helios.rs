@@ -23,6 +23,12 @@ fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_helios"))
 }
 
+/// Another build of helios to measure on the same lanes in the same run (SWARM_HELIOS_BASE,
+/// e.g. a copy of main's binary): an A/B of a change without two runs' noise between them.
+fn base_bin() -> Option<PathBuf> {
+    std::env::var_os("SWARM_HELIOS_BASE").map(PathBuf::from)
+}
+
 /// Lane labels: lane-00 is the interactive one and sorts first.
 fn label(i: usize) -> String {
     format!("lane-{i:02}")
@@ -76,8 +82,8 @@ enum Lanes {
     Owned,
 }
 
-fn spawn(w: &World, cfg: &Config, lanes: Lanes, args: &[String]) -> Result<Term> {
-    spawn_traced(w, cfg, lanes, args, None)
+fn spawn(w: &World, cfg: &Config, lanes: Lanes, bin: &Path, args: &[String]) -> Result<Term> {
+    spawn_traced(w, cfg, lanes, bin, args, None)
 }
 
 /// [`spawn`], writing helios's echo trace to `trace` when given.
@@ -85,10 +91,11 @@ fn spawn_traced(
     w: &World,
     cfg: &Config,
     lanes: Lanes,
+    bin: &Path,
     args: &[String],
     trace: Option<&Path>,
 ) -> Result<Term> {
-    let mut cmd = w.pty_command(&bin(), "tmux-par");
+    let mut cmd = w.pty_command(bin, "tmux-par");
     cmd.args(args);
     if let Some(dir) = trace {
         cmd.env("HELIOS_ECHO_TRACE", dir);
@@ -149,7 +156,7 @@ fn setup_owned(w: &World, cfg: &Config) -> Result<()> {
 /// helios on owned lanes: start-ups and echoes, as for par lanes.
 pub fn run_owned(w: &World, cfg: &Config) -> Result<Row> {
     setup_owned(w, cfg)?;
-    measure(w, cfg, Lanes::Owned, &[])
+    measure(w, cfg, Lanes::Owned, &bin(), &[])
 }
 
 /// Everything on the screen that says the first full frame is drawn: the labels of the first
@@ -227,14 +234,23 @@ const MODES: [(&str, &str, &str); 2] = [
 pub fn run(w: &World, cfg: &Config) -> Result<(Row, Vec<(String, Row)>)> {
     setup(w, cfg)?;
     lanes_started(w, cfg)?;
-    let mut row = measure(w, cfg, Lanes::Par, &[])?;
     let mut more = Vec::new();
+    // The base first: the first console measured on fresh lanes has shown the worse idle tail
+    // (runs 69 and 71), and a change should not be credited with that.
+    if let Some(base) = base_bin() {
+        let name = format!("helios (base: {})", base.display());
+        more.push((name, measure(w, cfg, Lanes::Par, &base, &[])?));
+    }
+    let mut row = measure(w, cfg, Lanes::Par, &bin(), &[])?;
     for (system, mode, name) in MODES {
         if cfg.wants(system) {
             let conf = w.path(&format!("{mode}.toml"));
             std::fs::write(&conf, format!("[lanes]\ntmux_client = \"{mode}\"\n"))?;
             let args = ["--config".to_string(), conf.display().to_string()];
-            more.push((name.to_string(), measure(w, cfg, Lanes::Par, &args)?));
+            more.push((
+                name.to_string(),
+                measure(w, cfg, Lanes::Par, &bin(), &args)?,
+            ));
         }
     }
     let _ = w.tmux("tmux-par", &["kill-server"]);
@@ -291,12 +307,13 @@ fn clients_gone(w: &World) -> Result<()> {
     Ok(())
 }
 
-/// Start-ups and echoes of helios started with `args` on the world's par or owned lanes.
-fn measure(w: &World, cfg: &Config, lanes: Lanes, args: &[String]) -> Result<Row> {
+/// Start-ups and echoes of the helios at `bin` started with `args` on the world's par or owned
+/// lanes.
+fn measure(w: &World, cfg: &Config, lanes: Lanes, bin: &Path, args: &[String]) -> Result<Row> {
     let mut startups = Vec::new();
     for _ in 0..cfg.startups {
         let t0 = Instant::now();
-        let t = spawn(w, cfg, lanes, args)?;
+        let t = spawn(w, cfg, lanes, bin, args)?;
         t.arm(first_frame(cfg));
         match t.wait(Duration::from_secs(30)) {
             Some(at) => startups.push(at - t0),
@@ -318,7 +335,7 @@ fn measure(w: &World, cfg: &Config, lanes: Lanes, args: &[String]) -> Result<Row
         TRACES.fetch_add(1, Ordering::Relaxed)
     ));
     std::fs::create_dir_all(&trace)?;
-    let mut t = spawn_traced(w, cfg, lanes, args, Some(&trace))?;
+    let mut t = spawn_traced(w, cfg, lanes, bin, args, Some(&trace))?;
     t.arm(first_frame(cfg));
     t.wait(Duration::from_secs(30));
     if lanes == Lanes::Owned {

@@ -9,7 +9,9 @@
 //! helios-owned lanes, helios-attach for par lanes read through `tmux attach` clients,
 //! helios-control for par lanes read through tmux control mode, relay for the floor of a par
 //! lane: tmux's client behind a process that only copies bytes, with the tmux system),
-//! SWARM_CAT_MB (50), SWARM_STARTUPS (5), SWARM_OUT (write the tables to this file too).
+//! SWARM_CAT_MB (50), SWARM_STARTUPS (5), SWARM_OUT (write the tables to this file too),
+//! SWARM_HELIOS_BASE (the path of another helios build, measured on the same par lanes in the
+//! same run: an A/B of a change).
 //! Beyond 25 lanes, tmux gets a window of 25 panes per 25 lanes and helios pages its grid: the
 //! interactive lane is on the first page either way.
 //! Everything runs in a temporary world (git repo, XDG dirs, private tmux and zellij sockets)
