@@ -159,7 +159,7 @@ pub async fn run<B: PtyBackend>(
                 engine.tick(now.into_std());
                 crate::telemetry::echo::flush();
                 if ticks.is_multiple_of(DISCOVER_EVERY) {
-                    engine.discover();
+                    engine.rediscover();
                 }
             },
             () = tokio::time::sleep_until(next_frame), if engine.dirty => {},

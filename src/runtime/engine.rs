@@ -294,9 +294,20 @@ impl<B: PtyBackend> Engine<B> {
         });
     }
 
-    /// Start lane discovery on a blocking thread (at most one at a time; a request during a
-    /// run queues one more).
+    /// Start lane discovery on a thread of its own (at most one at a time; a request during a
+    /// run queues one more), at background priority: for the first read and whenever something
+    /// asks for one (a lane made or removed, `r`).
     pub fn discover(&mut self) {
+        self.discover_as(false);
+    }
+
+    /// The periodic re-read: [`Self::discover`] under `SCHED_IDLE`, so the 50 git processes of
+    /// 25 lanes never hold back a keystroke's threads, even for a slice.
+    pub fn rediscover(&mut self) {
+        self.discover_as(true);
+    }
+
+    fn discover_as(&mut self, idle: bool) {
         if self.discovering.swap(true, Ordering::AcqRel) {
             self.discover_again = true;
             return;
@@ -310,8 +321,8 @@ impl<B: PtyBackend> Engine<B> {
         } else {
             usize::MAX
         };
-        // At background priority: its git and tmux processes must not hold back an echo.
-        let started = crate::config::priority::spawn("lane-discover", move || {
+        // Its git and tmux processes must not hold back an echo.
+        let work = move || {
             let result = crate::lanes::discover_with(&repo, at_once);
             flag.store(false, Ordering::Release);
             let _ = events.send(match result {
@@ -320,7 +331,12 @@ impl<B: PtyBackend> Engine<B> {
                     error: e.to_string(),
                 },
             });
-        });
+        };
+        let started = if idle {
+            crate::config::priority::spawn_idle("lane-discover", work)
+        } else {
+            crate::config::priority::spawn("lane-discover", work)
+        };
         if let Err(e) = started {
             tracing::warn!("cannot start the lane re-read: {e}; it is tried again in 5 s");
             self.discovering.store(false, Ordering::Release);

@@ -263,7 +263,7 @@ impl<B: PtyBackend> Engine<B> {
         let events = self.ctx.events.clone();
         let flag = self.watch.probing.clone();
         let activity = self.watch.activity.clone();
-        let started = crate::config::priority::spawn("lane-probe", move || {
+        let started = crate::config::priority::spawn_idle("lane-probe", move || {
             let fg = crate::lanes::discover::session_foregrounds();
             flag.store(false, Ordering::Release);
             if let Ok(mut a) = activity.lock() {
