@@ -34,19 +34,20 @@ pub fn lower_this_thread() {
 /// processes run their 2-3 ms slices out while an echo's threads waited (a scheduler trace,
 /// BENCHMARKS.md, run 70). Not for lane readers and taps: a flood would starve them and tmux
 /// would queue their lanes' output. Linux only; a failure is logged and nice 10 still applies.
+#[cfg(target_os = "linux")]
 fn idle_policy() {
     use thread_priority::{
         NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
         set_thread_priority_and_policy, thread_native_id,
     };
-    if !cfg!(target_os = "linux") {
-        return;
-    }
     let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
     if let Err(e) = set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, idle) {
         tracing::debug!("cannot put a background thread under SCHED_IDLE: {e}");
     }
 }
+
+#[cfg(not(target_os = "linux"))]
+fn idle_policy() {}
 
 /// Start a named thread for periodic re-reads that start programs (git, tmux's list commands):
 /// under `SCHED_IDLE` and at background priority.
@@ -86,6 +87,7 @@ fn spawn_with<T: Send + 'static>(
 mod tests {
     use super::*;
 
+    #[cfg(target_os = "linux")]
     #[test]
     fn a_re_read_thread_runs_under_sched_idle_at_background_priority() {
         let before = thread_priority::thread_schedule_policy().ok();
@@ -97,14 +99,12 @@ mod tests {
         })
         .ok()
         .and_then(|h| h.join().ok());
-        if cfg!(target_os = "linux") {
-            let idle = thread_priority::ThreadSchedulePolicy::Normal(
-                thread_priority::NormalThreadSchedulePolicy::Idle,
-            );
-            assert_eq!(inside.map(|(policy, _)| policy), Some(Some(idle)));
-            let nice = inside.and_then(|(_, nice)| nice);
-            assert!(nice >= Some(BACKGROUND_NICE), "{nice:?}");
-        }
+        let idle = thread_priority::ThreadSchedulePolicy::Normal(
+            thread_priority::NormalThreadSchedulePolicy::Idle,
+        );
+        assert_eq!(inside.map(|(policy, _)| policy), Some(Some(idle)));
+        let nice = inside.and_then(|(_, nice)| nice);
+        assert!(nice >= Some(BACKGROUND_NICE), "{nice:?}");
         assert_eq!(
             thread_priority::thread_schedule_policy().ok(),
             before,
