@@ -276,13 +276,15 @@ fn helios_zellij_creates_the_session_with_every_lane_then_adds_new_lanes() {
         || explain(&w, &mut terminal.borrow_mut().0),
     );
     assert!(z.listed(session), "zellij does not list {session}");
+    // The listing that showed every pane is the one checked: a second query raced zellij's
+    // own pane updates and once came back without a pane (CI run of 2026-12-04).
+    let mut panes = Vec::new();
     support::wait_until("every lane pane in zellij", Duration::from_mins(1), || {
-        let panes = z.panes(session);
+        panes = z.panes(session);
         ["alpha", "beta", "gamma", "helios"]
             .iter()
             .all(|t| panes.iter().any(|(title, _)| title == t))
     });
-    let panes = z.panes(session);
     let cmd_of = |t: &str| {
         panes
             .iter()
