@@ -3,7 +3,8 @@
 //! the whole per-frame cost of the render loop except the write(2). Three cases: the swarm grid
 //! with 25 live tiles at 250x80 and every tile changed, the same grid with one tile changed (a
 //! keystroke's echo; the other 24 come from the runtime's tile cache) written as the runtime
-//! writes it and, beside it, with ratatui's whole-buffer diff, and a single 200x50 pane.
+//! writes it and, beside it, with ratatui's whole-buffer diff, the focused tile redrawn alone
+//! (what the runtime does for an echo when nothing else changed), and a single 200x50 pane.
 //! Every frame shows different screen contents than the one before, so the diff is never empty.
 //! Run: `cargo bench --bench frame`.
 
@@ -151,9 +152,47 @@ fn bench_echo(c: &mut Criterion, name: &str, state: &AppState, presenter: bool) 
     });
 }
 
+/// A keystroke's echo as the runtime draws it when only the focused lane's screen changed:
+/// that lane's tile alone (`ui::pane::live_tile`) written by `Presenter::patch`, no frame.
+fn bench_live(c: &mut Criterion, name: &str, state: &AppState) {
+    let theme = Theme::default();
+    let keymap = Keymap::builtin_default();
+    let cache = TileCache::presented();
+    let screens = screens(state, 1);
+    let first = state.lanes[0].id().clone();
+    let mut term = sink_terminal(state);
+    let mut shown = Presenter::default();
+    shown.set_area(Rect::new(0, 0, state.size.0, state.size.1));
+    // The frame the tile is then drawn over.
+    shown
+        .draw(&mut term, |f, _| Drawn {
+            cursor: helios::ui::render_cached(f, state, &theme, &keymap, &screens, Some(&cache)),
+            unchanged: cache.unchanged(),
+        })
+        .unwrap();
+    let mut live = ratatui::buffer::Buffer::empty(Rect::default());
+    c.bench_function(name, |b| {
+        b.iter(|| {
+            if let Some(s) = screens.get(&first) {
+                s.feed(b"x");
+            }
+            let tile = helios::ui::pane::live_tile(state, &screens, &cache, &mut live)
+                .expect("the focused tile can be drawn alone");
+            let changed = shown
+                .patch(&mut term, &live, tile.cursor)
+                .unwrap()
+                .expect("the presenter shows the tile");
+            cache.redrawn(&tile.lane, tile.version, &live, &changed);
+        });
+    });
+}
+
 fn frame(c: &mut Criterion) {
     let grid = state(25, (250, 80), View::Grid);
     bench_view(c, "frame/grid_25_tiles_250x80", &grid);
+    let mut focused = grid.clone();
+    focused.focused = focused.selected.clone();
+    bench_live(c, "frame/grid_25_tiles_250x80_focused_tile_alone", &focused);
     bench_echo(c, "frame/grid_25_tiles_250x80_one_changed", &grid, true);
     bench_echo(
         c,

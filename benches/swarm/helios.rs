@@ -335,6 +335,7 @@ fn measure(w: &World, cfg: &Config, lanes: Lanes, bin: &Path, args: &[String]) -
         TRACES.fetch_add(1, Ordering::Relaxed)
     ));
     std::fs::create_dir_all(&trace)?;
+    let spawned = Instant::now();
     let mut t = spawn_traced(w, cfg, lanes, bin, args, Some(&trace))?;
     t.arm(first_frame(cfg));
     t.wait(Duration::from_secs(30));
@@ -342,7 +343,10 @@ fn measure(w: &World, cfg: &Config, lanes: Lanes, bin: &Path, args: &[String]) -
         generators_started(w, cfg)?;
     }
     grid_and_focus(&mut t)?;
-    eprintln!("swarm: helios in grid view, lane focused");
+    eprintln!(
+        "swarm: helios in grid view, lane focused {:.2} s after it started",
+        spawned.elapsed().as_secs_f64()
+    );
     let helios = t.pid;
     let acct = match lanes {
         Lanes::Par => {

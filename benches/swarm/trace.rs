@@ -80,6 +80,46 @@ fn split(steps: &[Step], sent: Duration, took: Duration) -> Option<[Duration; 5]
     ])
 }
 
+/// How many of a phase's slowest echoes the report lists, each with where it went.
+const SLOWEST: usize = 5;
+
+/// A report line listing a phase's slowest echoes: which key of the phase (from 0), how long
+/// after the phase's first key it was typed, its latency and its parts (ms), so a tail can be
+/// told apart as start-up work (the first keys), periodic work or load.
+fn slowest(steps: &[Step], name: &str, at: &[(Duration, Duration)]) -> String {
+    let Some(&(first_sent, _)) = at.first() else {
+        return format!("{name} echoes: none");
+    };
+    let mut order: Vec<usize> = (0..at.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(at[i].1));
+    let list: Vec<String> = order
+        .into_iter()
+        .take(SLOWEST)
+        .map(|i| {
+            let (sent, took) = at[i];
+            let parts = split(steps, sent, took).map_or_else(
+                || "not traced".to_string(),
+                |p| {
+                    format!(
+                        "key in {}, to the lane {}, the lane {}, to the screen {}, out {}",
+                        ms(p[0]),
+                        ms(p[1]),
+                        ms(p[2]),
+                        ms(p[3]),
+                        ms(p[4])
+                    )
+                },
+            );
+            format!(
+                "#{i} at +{:.1} s: {} ({parts})",
+                sent.saturating_sub(first_sent).as_secs_f64(),
+                ms(took)
+            )
+        })
+        .collect();
+    format!("slowest {name} echoes, ms: {}", list.join("; "))
+}
+
 /// A report line for one phase's echoes (`at`: each key's send time and its echo's latency).
 fn phase(steps: &[Step], name: &str, at: &[(Duration, Duration)]) -> String {
     let parts: Vec<[Duration; 5]> = at
@@ -118,6 +158,8 @@ pub fn report(
     }
     Ok(vec![
         phase(&steps, "idle", idle),
+        slowest(&steps, "idle", idle),
         phase(&steps, "loaded", loaded),
+        slowest(&steps, "loaded", loaded),
     ])
 }
