@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::support::{free_port, require, wait_until};
+use crate::support::{free_port, poll, require, wait_until};
 
 /// A running nats-server with JetStream.
 pub struct NatsServer {
@@ -283,8 +283,35 @@ pub struct NatsCluster {
 
 impl NatsCluster {
     /// Start three nodes and wait until JetStream's meta group has a leader and all three.
+    ///
+    /// The ports come from `free_port`, which releases each port before nats-server binds it,
+    /// so another test of the same binary can take one in between (a node then exits, or the
+    /// routes never join). A start that does not form within 40 s is stopped and tried again
+    /// on new ports, three times at most; the last failure shows every node's log.
     pub fn start() -> Self {
         require("nats-server");
+        let mut failures = Vec::new();
+        for attempt in 1..=3 {
+            let mut c = Self::spawn();
+            if poll(Duration::from_secs(40), || c.formed() || c.any_exited()) && c.formed() {
+                return c;
+            }
+            let logs = (0..3)
+                .map(|i| format!("--- n{i} ---\n{}", c.log(i)))
+                .collect::<Vec<_>>()
+                .join("\n");
+            eprintln!("NATS cluster start {attempt} did not form; trying new ports\n{logs}");
+            failures.push(logs);
+        }
+        panic!(
+            "the NATS cluster's JetStream meta group (3 peers and a leader) did not form in \
+             three starts on fresh ports; the last start's logs:\n{}",
+            failures.last().map_or("", String::as_str)
+        );
+    }
+
+    /// Three nodes on fresh loopback ports, routed to each other.
+    fn spawn() -> Self {
         let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
         let monitor_ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
         let cluster: Vec<u16> = (0..3).map(|_| free_port()).collect();
@@ -310,23 +337,28 @@ impl NatsCluster {
                 .unwrap();
             children.push(Some(child));
         }
-        let c = Self {
+        Self {
             ports,
             monitor_ports,
             dir,
             children,
-        };
-        wait_until(
-            "the NATS cluster's JetStream meta group (3 peers and a leader)",
-            Duration::from_secs(60),
-            || {
-                c.monitor_ports.iter().all(|m| {
-                    let j = http_get(*m, "/jsz");
-                    j.contains("\"cluster_size\": 3") && j.contains("\"leader\"")
-                })
-            },
-        );
-        c
+        }
+    }
+
+    /// Every node reports a 3-peer meta group with a leader.
+    fn formed(&self) -> bool {
+        self.monitor_ports.iter().all(|m| {
+            let j = http_get(*m, "/jsz");
+            j.contains("\"cluster_size\": 3") && j.contains("\"leader\"")
+        })
+    }
+
+    /// A node has exited (a port taken by someone else, say): this start cannot form.
+    fn any_exited(&mut self) -> bool {
+        self.children
+            .iter_mut()
+            .flatten()
+            .any(|c| !matches!(c.try_wait(), Ok(None)))
     }
 
     /// A URL naming every node (the client picks one, and another when it is lost).
