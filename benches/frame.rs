@@ -1,10 +1,10 @@
 //! Frame: the time to build one frame with `helios::ui::render` and diff it against the previous
 //! one (ratatui's double buffer), then encode the changed cells as escape sequences into a sink:
-//! the whole per-frame cost of the render loop except the write(2). Three cases: the swarm grid
-//! with 25 live tiles at 250x80 and every tile changed, the same grid with one tile changed (a
+//! the whole per-frame cost of the render loop except the write(2). Five cases: the swarm grid
+//! with 25 live tiles at 250x80 and every tile changed; the same grid with one tile changed (a
 //! keystroke's echo; the other 24 come from the runtime's tile cache) written as the runtime
-//! writes it and, beside it, with ratatui's whole-buffer diff, the focused tile redrawn alone
-//! (what the runtime does for an echo when nothing else changed), and a single 200x50 pane.
+//! writes it; the same with ratatui's whole-buffer diff; the focused tile redrawn alone (what
+//! the runtime does for an echo when nothing else changed); and a single 200x50 pane.
 //! Every frame shows different screen contents than the one before, so the diff is never empty.
 //! Run: `cargo bench --bench frame`.
 
