@@ -43,6 +43,9 @@ pub enum Event {
     /// A par lane's tap started serving its pane's output, or will not: the lane waiting for it
     /// is read from the tap, or through a tmux client (`pipe` mode).
     LaneTapDecided { lane: LaneId },
+    /// The size the attach client of the par lane in front must have is known (before its
+    /// feed's first seed): the client can start (`pipe` mode).
+    LaneClientSized { lane: LaneId },
     /// A lane's PTY process ended (tmux session gone, or shell exited).
     LaneExited { lane: LaneId, code: Option<u32> },
     /// The wall-clock time now (sent before keys, which the lane states stamp).

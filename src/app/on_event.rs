@@ -118,6 +118,8 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
             allowed,
         } => lane_clipboard(state, lane, text, allowed),
         Event::LaneTapDecided { .. } => vec![Effect::SyncPtys],
+        // The engine starts the client after every event (`PtyBackend::set_front`).
+        Event::LaneClientSized { .. } => Vec::new(),
         Event::LaneRestarted { lane } => {
             if let Some(l) = state.lane_mut(&lane) {
                 l.status = LaneStatus::Idle;

@@ -162,6 +162,12 @@ impl Feed {
         (rows > 0 && cols > 0).then_some((rows, cols))
     }
 
+    /// Where [`Feed::client_size`] is kept, for a size learnt before the first seed (the lane
+    /// in front asks tmux for it at once: `Preparer::client_size`).
+    pub(crate) fn keep(&self) -> Arc<AtomicU32> {
+        self.keep.clone()
+    }
+
     /// Type `bytes` into the lane's pane (`tmux send-keys -H`, on the lane's writer thread).
     pub(crate) fn send_keys(&self, bytes: Vec<u8>) -> Result<(), ()> {
         self.keys.send(bytes).map_err(|_| ())
@@ -509,8 +515,10 @@ pub(crate) fn seed_command(target: &str) -> Vec<String> {
         "-p",
         "-t",
         target,
-        "#{pane_id} #{cursor_x} #{cursor_y} #{alternate_on} #{pane_width} #{pane_height} \
-         #{window_width} #{window_height} #{status}",
+        &format!(
+            "#{{pane_id}} #{{cursor_x}} #{{cursor_y}} #{{alternate_on}} #{{pane_width}} \
+             #{{pane_height}} {WINDOW_SIZE_FORMAT}"
+        ),
         ";",
         "capture-pane",
         "-p",
@@ -545,7 +553,21 @@ pub(crate) fn apply_seed(out: &[u8], screen: &LaneScreen) -> Result<Option<(u16,
 /// height plus tmux's status lines (`status` is `off`, `on` or 2 to 5), from the seed's
 /// description of the pane (tokens 7 to 9).
 fn client_size(described: &str) -> Option<(u16, u16)> {
-    let mut it = described.split_whitespace().skip(6);
+    window_client_size(
+        &described
+            .split_whitespace()
+            .skip(6)
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+/// The format of [`window_client_size`]'s input: what a client must know to keep the window.
+pub(crate) const WINDOW_SIZE_FORMAT: &str = "#{window_width} #{window_height} #{status}";
+
+/// [`client_size`] from tmux's answer to [`WINDOW_SIZE_FORMAT`] alone.
+pub(crate) fn window_client_size(answer: &str) -> Option<(u16, u16)> {
+    let mut it = answer.split_whitespace();
     let cols: u16 = it.next()?.parse().ok()?;
     let rows: u16 = it.next()?.parse().ok()?;
     let status = match it.next()? {
@@ -656,6 +678,10 @@ mod tests {
         assert_eq!(client_size("%0 1 2 0 50 30 100 30 2"), Some((32, 100)));
         assert_eq!(client_size("%0 1 2 0 100 30"), None);
         assert_eq!(client_size("%0 1 2 0 100 30 100 65535 on"), None);
+        // tmux's answer to the window's format alone, as the lane in front asks it.
+        assert_eq!(window_client_size("100 30 on\n"), Some((31, 100)));
+        assert_eq!(window_client_size("100 30"), None);
+        assert_eq!(window_client_size("can't find pane"), None);
     }
 
     #[test]

@@ -160,6 +160,8 @@ pub struct PortablePtys {
     /// The lane in front whose attach client could not start: not tried again (after every
     /// event) until another lane comes to the front.
     refused: Option<LaneId>,
+    /// The lane in front whose client's size was asked of tmux (`attach_front`).
+    sizing: Option<LaneId>,
     /// Readies par lanes' panes off the console's thread, the lane in front first.
     prepare: Preparer,
 }
@@ -183,6 +185,7 @@ impl PortablePtys {
             front: None,
             attached: None,
             refused: None,
+            sizing: None,
             prepare: Preparer::default(),
         }
     }
@@ -264,9 +267,12 @@ impl PortablePtys {
         if self.attached.as_ref().is_some_and(|(a, ..)| *a == lane.id) {
             self.drop_attached();
         }
-        // A restarted lane's client is tried again.
+        // A restarted lane's client is tried again, with its new feed's size.
         if self.refused.as_ref() == Some(&lane.id) {
             self.refused = None;
+        }
+        if self.sizing.as_ref() == Some(&lane.id) {
+            self.sizing = None;
         }
         let mut pending = None;
         if let LaneSource::Par { session } = &lane.source {
@@ -604,6 +610,7 @@ impl PtyBackend for PortablePtys {
         }
         self.front = lane.cloned();
         self.refused = None;
+        self.sizing = None;
         if self
             .attached
             .as_ref()

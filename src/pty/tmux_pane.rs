@@ -2,6 +2,7 @@
 //! environment, readying a pane (remain-on-exit, the tap on its output) and reading its history.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::pty::feed;
@@ -91,6 +92,53 @@ impl Preparer {
                 }
             }),
             front,
+        );
+    }
+
+    /// Learn the terminal size a `tmux attach` client of the lane in front must have to leave
+    /// its window as it is, before its feed's first seed tells it (at a console's start that
+    /// seed waits its turn among every lane's, and until the client runs, keys go through one
+    /// `send-keys` each). Stored in `keep` unless the seed was first; `known` is called either
+    /// way (the console then starts the client). A failure is logged, and the seed still comes.
+    pub(crate) fn client_size(
+        &self,
+        env: &[(String, String)],
+        session: &str,
+        keep: Arc<AtomicU32>,
+        known: Box<dyn FnOnce() + Send>,
+    ) {
+        let target = crate::model::lane::tmux_pane_target(session);
+        let (env, session) = (env.to_vec(), session.to_string());
+        self.submit(
+            Box::new(move || {
+                let args = [
+                    "display-message",
+                    "-p",
+                    "-t",
+                    &target,
+                    feed::WINDOW_SIZE_FORMAT,
+                ];
+                let out = tmux(&env, &args);
+                let size = match &out {
+                    Ok(o) if o.status.success() => {
+                        feed::window_client_size(&String::from_utf8_lossy(&o.stdout))
+                    }
+                    _ => None,
+                };
+                match size {
+                    Some((rows, cols)) => {
+                        let v = u32::from(rows) << 16 | u32::from(cols);
+                        // The seed's size, when it came first, is as good.
+                        let _ = keep.compare_exchange(0, v, Ordering::AcqRel, Ordering::Acquire);
+                        known();
+                    }
+                    None if matches!(&out, Ok(o) if o.status.success()) => tracing::warn!(
+                        "tmux gave no window size for {session}; its client waits for its seed"
+                    ),
+                    None => report(&session, "display-message (the window's size)", out),
+                }
+            }),
+            true,
         );
     }
 
@@ -357,6 +405,62 @@ mod tests {
         let mut rest = vec![order.recv().unwrap(), order.recv().unwrap()];
         rest.sort_unstable();
         assert_eq!(rest, ["behind-1", "behind-2"]);
+    }
+
+    /// The lane in front learns its client's size from tmux itself (a private tmux server):
+    /// the window's size plus its status line, unless the seed stored one first.
+    #[test]
+    fn the_front_lanes_client_size_comes_from_tmux_before_any_seed() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = vec![("TMUX_TMPDIR".to_string(), dir.path().display().to_string())];
+        let made = tmux(
+            &env,
+            &[
+                "new-session",
+                "-d",
+                "-s",
+                "sized",
+                "-x",
+                "100",
+                "-y",
+                "30",
+                "sh",
+            ],
+        )
+        .unwrap();
+        assert!(made.status.success(), "{made:?}");
+        let prepare = Preparer::default();
+        let ask = |keep: &Arc<AtomicU32>| {
+            let (known, heard) = mpsc::channel();
+            prepare.client_size(
+                &env,
+                "sized",
+                keep.clone(),
+                Box::new(move || known.send(()).unwrap()),
+            );
+            heard.recv_timeout(std::time::Duration::from_secs(30))
+        };
+        let keep = Arc::new(AtomicU32::new(0));
+        assert_eq!(ask(&keep), Ok(()));
+        assert_eq!(keep.load(Ordering::Acquire), (31 << 16) + 100);
+        // A size the seed stored first stays.
+        let seeded = Arc::new(AtomicU32::new((7 << 16) + 9));
+        assert_eq!(ask(&seeded), Ok(()));
+        assert_eq!(seeded.load(Ordering::Acquire), (7 << 16) + 9);
+        // No such session: nothing is known (logged), and the caller is not called.
+        let (known, heard) = mpsc::channel();
+        prepare.client_size(
+            &env,
+            "gone",
+            Arc::new(AtomicU32::new(0)),
+            Box::new(move || known.send(()).unwrap()),
+        );
+        assert!(
+            heard
+                .recv_timeout(std::time::Duration::from_secs(30))
+                .is_err()
+        );
+        let _ = tmux(&env, &["kill-server"]);
     }
 
     #[test]

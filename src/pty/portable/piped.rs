@@ -90,10 +90,11 @@ impl PortablePtys {
         let size = if p.sized {
             p.size
         } else {
-            match fed.client_size() {
-                Some(size) => size,
-                None => return,
-            }
+            let Some(size) = fed.client_size() else {
+                self.ask_client_size(&id);
+                return;
+            };
+            size
         };
         let info = p.info.clone();
         match self.start(&info, size) {
@@ -107,6 +108,29 @@ impl PortablePtys {
                 self.refused = Some(id);
             }
         }
+    }
+
+    /// Ask tmux (off the console's thread) for the size the front lane's client must have,
+    /// once per lane coming to the front, rather than wait for its feed's first seed.
+    fn ask_client_size(&mut self, lane: &LaneId) {
+        if self.sizing.as_ref() == Some(lane) {
+            return;
+        }
+        let Some(p) = self.ptys.get(lane) else {
+            return;
+        };
+        let (Link::Feed(fed), LaneSource::Par { session }) = (&p.link, &p.info.source) else {
+            return;
+        };
+        let (events, id) = (self.events.clone(), lane.clone());
+        let known = Box::new(move || {
+            if events.send(Event::LaneClientSized { lane: id }).is_err() {
+                tracing::debug!("the console has ended before its lane's client size came");
+            }
+        });
+        self.prepare
+            .client_size(&self.config.env, session, fed.keep(), known);
+        self.sizing = Some(lane.clone());
     }
 
     /// Close the front lane's attach client; the lane shows its feed again.
