@@ -553,13 +553,7 @@ pub(crate) fn apply_seed(out: &[u8], screen: &LaneScreen) -> Result<Option<(u16,
 /// height plus tmux's status lines (`status` is `off`, `on` or 2 to 5), from the seed's
 /// description of the pane (tokens 7 to 9).
 fn client_size(described: &str) -> Option<(u16, u16)> {
-    window_client_size(
-        &described
-            .split_whitespace()
-            .skip(6)
-            .collect::<Vec<_>>()
-            .join(" "),
-    )
+    window_tokens_size(described.split_whitespace().skip(6))
 }
 
 /// The format of [`window_client_size`]'s input: what a client must know to keep the window.
@@ -567,7 +561,11 @@ pub(crate) const WINDOW_SIZE_FORMAT: &str = "#{window_width} #{window_height} #{
 
 /// [`client_size`] from tmux's answer to [`WINDOW_SIZE_FORMAT`] alone.
 pub(crate) fn window_client_size(answer: &str) -> Option<(u16, u16)> {
-    let mut it = answer.split_whitespace();
+    window_tokens_size(answer.split_whitespace())
+}
+
+/// The window's width, height and `status`, as tmux printed them, to a client's size.
+fn window_tokens_size<'a>(mut it: impl Iterator<Item = &'a str>) -> Option<(u16, u16)> {
     let cols: u16 = it.next()?.parse().ok()?;
     let rows: u16 = it.next()?.parse().ok()?;
     let status = match it.next()? {
