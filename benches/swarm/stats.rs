@@ -37,6 +37,20 @@ pub fn summarize(samples: &[Duration]) -> Summary {
     }
 }
 
+/// The echoes of `sent` whose key went at least `after` past the first one's: a phase without
+/// the console's first moments (a console is measured right after it starts).
+pub fn settled(sent: &[(Duration, Duration)], after: Duration) -> Summary {
+    let Some(first) = sent.iter().map(|(at, _)| *at).min() else {
+        return Summary::default();
+    };
+    let later: Vec<Duration> = sent
+        .iter()
+        .filter(|(at, _)| *at >= first + after)
+        .map(|(_, d)| *d)
+        .collect();
+    summarize(&later)
+}
+
 /// Milliseconds with two decimals.
 pub fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
