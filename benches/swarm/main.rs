@@ -349,17 +349,15 @@ fn report(cfg: &Config, rows: &[(String, Row)]) -> String {
                 )
             },
         );
+        let late_p99 = settled(&e.idle_at, SETTLED).p99;
         let _ = writeln!(
             s,
             "| {name} | {} / {} | {} | {} ({}) | {} / {} / {} / {} | {} | {} | {:.0} / {:.0} | {:.2}x | {:.1} / {:.1} | {:.1} | {startup} | {cat} | {cat_ratio} |",
             ms(e.idle.p50),
             ms(e.idle.p99),
             ratio(e.idle.p50, tm.idle.p50),
-            ms(settled(&e.idle_at, SETTLED).p99),
-            ratio(
-                settled(&e.idle_at, SETTLED).p99,
-                settled(&tm.idle_at, SETTLED).p99
-            ),
+            ms(late_p99),
+            ratio(late_p99, settled(&tm.idle_at, SETTLED).p99),
             ms(e.loaded.p50),
             ms(e.loaded.p90),
             ms(e.loaded.p99),

@@ -129,7 +129,13 @@ impl Preparer {
                     Some((rows, cols)) => {
                         let v = u32::from(rows) << 16 | u32::from(cols);
                         // The seed's size, when it came first, is as good.
-                        let _ = keep.compare_exchange(0, v, Ordering::AcqRel, Ordering::Acquire);
+                        if let Err(seeded) =
+                            keep.compare_exchange(0, v, Ordering::AcqRel, Ordering::Acquire)
+                        {
+                            tracing::debug!(
+                                "{session}: its seed gave the client's size first ({seeded:#x})"
+                            );
+                        }
                         known();
                     }
                     None if matches!(&out, Ok(o) if o.status.success()) => tracing::warn!(
@@ -411,8 +417,19 @@ mod tests {
     /// the window's size plus its status line, unless the seed stored one first.
     #[test]
     fn the_front_lanes_client_size_comes_from_tmux_before_any_seed() {
+        /// Ends the private tmux server when the test ends, an assertion failed or not.
+        struct Server(Vec<(String, String)>);
+        impl Drop for Server {
+            fn drop(&mut self) {
+                match tmux(&self.0, &["kill-server"]) {
+                    Ok(o) if o.status.success() => {}
+                    other => eprintln!("the test's tmux server may still run: {other:?}"),
+                }
+            }
+        }
         let dir = tempfile::tempdir().unwrap();
         let env = vec![("TMUX_TMPDIR".to_string(), dir.path().display().to_string())];
+        let _server = Server(env.clone());
         let made = tmux(
             &env,
             &[
@@ -460,7 +477,6 @@ mod tests {
                 .recv_timeout(std::time::Duration::from_secs(30))
                 .is_err()
         );
-        let _ = tmux(&env, &["kill-server"]);
     }
 
     #[test]
