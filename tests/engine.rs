@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod fixture;
+mod support;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -369,4 +370,80 @@ async fn a_key_into_the_focused_lane_does_not_draw_a_frame() {
     });
     assert!(!rig.engine.dirty, "a frame would be drawn for the key");
     assert!(!rig.engine.urgent);
+}
+
+impl Rig {
+    /// Wait for the lane read the engine started, handling what comes before it.
+    async fn next_read(&mut self) -> Event {
+        loop {
+            let ev = tokio::time::timeout(Duration::from_secs(30), self.rx.recv())
+                .await
+                .expect("the lane read reported back")
+                .expect("the channel is open");
+            match ev {
+                Event::LanesDiscovered { .. } => return ev,
+                Event::DiscoveryFailed { error } => panic!("the lane read failed: {error}"),
+                ev => self.engine.handle(ev),
+            }
+        }
+    }
+
+    /// [`Self::next_read`], handed to the engine.
+    async fn discovered(&mut self) {
+        let ev = self.next_read().await;
+        self.engine.handle(ev);
+    }
+
+    fn dirty(&self, worktree: &Path) -> u32 {
+        let l = self.engine.state.lanes.iter();
+        let mut found = l.filter(|l| l.info.worktree == worktree);
+        found.next().expect("the worktree is a lane").info.git.dirty
+    }
+}
+
+#[tokio::test]
+async fn the_periodic_lane_read_counts_again_only_the_lanes_that_printed() {
+    let w = support::World::new("demo");
+    let (a, b) = (w.root.path().join("a"), w.root.path().join("b"));
+    for (dir, branch) in [(&a, "a"), (&b, "b")] {
+        w.git(&["worktree", "add", "-q", "-b", branch, dir.to_str().unwrap()]);
+    }
+    let repo = helios::app::state::RepoInfo {
+        path: w.repo.clone(),
+        name: "demo".into(),
+    };
+    let mut rig = rig(AppState::new(repo, Instant::now()), Arc::default());
+    rig.engine.discover();
+    rig.discovered().await;
+    assert_eq!((rig.dirty(&a), rig.dirty(&b)), (0, 0));
+    std::fs::write(a.join("new.txt"), "x").unwrap();
+    std::fs::write(b.join("new.txt"), "x").unwrap();
+    // Lane a printed since the last read began; b did not.
+    let a_id = rig.engine.state.lanes.iter().find(|l| l.info.worktree == a);
+    let a_id = a_id.unwrap().id().clone();
+    rig.engine.handle(Event::LaneOutput {
+        lane: a_id,
+        at: Instant::now(),
+    });
+    // b's screen seeded from its pane (a par lane's feed at start) is drawn, not output.
+    let b_id = rig.engine.state.lanes.iter().find(|l| l.info.worktree == b);
+    let b_id = b_id.unwrap().id().clone();
+    rig.engine.dirty = false;
+    rig.engine.handle(Event::LaneSeeded { lane: b_id.clone() });
+    assert!(rig.engine.dirty, "a seeded screen is drawn");
+    assert_eq!(rig.engine.state.lane(&b_id).unwrap().last_output, None);
+    rig.engine.rediscover();
+    rig.discovered().await;
+    assert_eq!(rig.dirty(&a), 1, "a printed: counted again");
+    assert_eq!(rig.dirty(&b), 0, "b was quiet: its counts kept");
+    // Nothing else changed: the next periodic read brings nothing new and draws nothing.
+    rig.engine.rediscover();
+    let read = rig.next_read().await;
+    rig.engine.dirty = false;
+    rig.engine.handle(read);
+    assert!(!rig.engine.dirty, "an unchanged re-read drew a frame");
+    // A read asked for (`r`, a lane made or removed) counts every lane.
+    rig.engine.discover();
+    rig.discovered().await;
+    assert_eq!((rig.dirty(&a), rig.dirty(&b)), (1, 1));
 }

@@ -530,9 +530,10 @@ fn a_lane_in_front_before_its_tap_serves_keeps_its_window_and_its_keys() {
     assert!(ptys.sync(lanes).is_empty());
     // Typed before anything serves the lane: kept, and delivered.
     ptys.write(id, b"echo typed-$((6*7))\r".to_vec()).unwrap();
-    // The seed tells the console to draw, before the tap serves.
+    // The seed tells the console to draw, before the tap serves (not as output: the lane
+    // printed nothing new).
     wait_until("the seeded lane's notice", WAIT, || {
-        matches!(rx.try_recv(), Ok(Event::LaneOutput { .. }))
+        matches!(rx.try_recv(), Ok(Event::LaneSeeded { .. }))
     });
     wait_until_or(
         "the front lane's client, after its tap served",
@@ -640,7 +641,7 @@ fn git_counts_are_the_same_read_a_few_lanes_at_a_time() {
         }
     }
     let counts = |at_once: usize| -> Vec<(String, u32)> {
-        helios::lanes::discover_with(&world.repo, at_once)
+        helios::lanes::discover_with(&world.repo, at_once, &helios::lanes::KnownCounts::new())
             .unwrap()
             .into_iter()
             .map(|l| (l.id.to_string(), l.git.dirty))

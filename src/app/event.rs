@@ -38,6 +38,10 @@ pub enum Event {
         text: String,
         allowed: bool,
     },
+    /// A lane's screen was filled from its pane's current contents (a par lane's feed, at its
+    /// start): drawn like output, but the lane printed nothing new (its last output and status
+    /// stay, and the lane re-read does not count its git again for it).
+    LaneSeeded { lane: LaneId },
     /// A dead lane's command runs again (`R`).
     LaneRestarted { lane: LaneId },
     /// A par lane's tap started serving its pane's output, or will not: the lane waiting for it

@@ -10,6 +10,7 @@ pub mod fleet;
 pub mod help;
 pub mod keymap;
 pub mod keys;
+pub mod news;
 pub use crate::model::label;
 pub mod nats;
 pub mod on_action;

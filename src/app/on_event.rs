@@ -37,6 +37,14 @@ const RECENT_EVENTS: usize = 500;
 
 /// Apply one event.
 pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
+    if !crate::app::news::is_news(state, &event) {
+        // Nothing to apply; a re-read still has the lanes' terminals looked after (one whose
+        // client died is started again).
+        return match event {
+            Event::LanesDiscovered { .. } => vec![Effect::SyncPtys],
+            _ => Vec::new(),
+        };
+    }
     match event {
         Event::Tick { now } => {
             state.now = now;
@@ -118,8 +126,9 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
             allowed,
         } => lane_clipboard(state, lane, text, allowed),
         Event::LaneTapDecided { .. } => vec![Effect::SyncPtys],
-        // The engine starts the client after every event (`PtyBackend::set_front`).
-        Event::LaneClientSized { .. } => Vec::new(),
+        // The engine starts the client after every event (`PtyBackend::set_front`); a seeded
+        // screen is drawn, but the lane printed nothing new.
+        Event::LaneClientSized { .. } | Event::LaneSeeded { .. } => Vec::new(),
         Event::LaneRestarted { lane } => {
             if let Some(l) = state.lane_mut(&lane) {
                 l.status = LaneStatus::Idle;

@@ -1,7 +1,7 @@
 //! Lane discovery: the repo's par lanes and its other git worktrees. Does IO (files, git,
 //! tmux): run it off the render path.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::lanes::{GitCounts, LaneError, LaneId, LaneInfo, LaneSource, git, par, work, worktree};
@@ -14,16 +14,24 @@ use crate::lanes::{GitCounts, LaneError, LaneId, LaneInfo, LaneSource, git, par,
 /// is where the operator works, not an agent. A corrupt par state file is an error, not a
 /// silent fallback: showing plain shells in par's worktrees would hide the agents' sessions.
 pub fn discover(repo: &Path) -> Result<Vec<LaneInfo>, LaneError> {
-    discover_with(repo, usize::MAX)
+    discover_with(repo, usize::MAX, &KnownCounts::new())
 }
+
+/// Git counts a re-read already has, by worktree: a lane found at one of these worktrees on
+/// the same branch keeps its counts and runs no git.
+pub type KnownCounts = HashMap<PathBuf, (Option<String>, GitCounts)>;
 
 /// [`discover`], reading at most `at_once` lanes' git counts at a time. A one-off read takes
 /// them all side by side (fastest); the console's re-read every few seconds takes a couple at
 /// a time: with 50 lanes under the swarm bench's flood, 100 git processes at once (forked by
 /// the console, at low priority, waiting long for a CPU) cost the console 9-15% of a core
 /// instead of 7-8%, and the flooding lanes 1-3 MB/s of what tmux let through (BENCHMARKS.md,
-/// runs 62-65).
-pub fn discover_with(repo: &Path, at_once: usize) -> Result<Vec<LaneInfo>, LaneError> {
+/// runs 62-65). A lane in `known` (its worktree and branch) keeps the counts given there.
+pub fn discover_with(
+    repo: &Path,
+    at_once: usize,
+    known: &KnownCounts,
+) -> Result<Vec<LaneInfo>, LaneError> {
     let sessions = par::read_state(repo)?;
     let alive = if sessions.is_empty() {
         HashSet::new()
@@ -78,6 +86,13 @@ pub fn discover_with(repo: &Path, at_once: usize) -> Result<Vec<LaneInfo>, LaneE
     // Two git processes per lane, `at_once` lanes side by side.
     let jobs: Vec<(&mut LaneInfo, Option<String>)> = lanes
         .iter_mut()
+        .filter_map(|lane| match known.get(&lane.worktree) {
+            Some((branch, counts)) if *branch == lane.branch => {
+                lane.git = counts.clone();
+                None
+            }
+            _ => Some(lane),
+        })
         .map(|lane| {
             let par_base = par_bases
                 .iter()

@@ -9,7 +9,7 @@ pub mod repo;
 pub mod work;
 pub mod worktree;
 
-pub use discover::{discover, discover_with};
+pub use discover::{KnownCounts, discover, discover_with};
 
 use std::path::PathBuf;
 

@@ -22,9 +22,9 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, mpsc};
 use std::time::Duration;
 
 use crate::model::{LaneId, LaneInfo};
+use crate::pty::LaneScreen;
 use crate::pty::portable::PtyConfig;
-use crate::pty::reader::{ReaderCtx, after_feed};
-use crate::pty::{LaneScreen, Notices};
+use crate::pty::reader::{ReaderCtx, after_feed, after_seed};
 
 /// What the lane's writer thread is asked to do.
 #[derive(Debug)]
@@ -370,7 +370,7 @@ impl Reader<'_> {
                 // Old bells in the capture are not news.
                 let _ = self.ctx.screen.feed(&seed(&self.pane, body));
                 self.phase = Phase::Live;
-                return after_feed(self.ctx, Notices::default());
+                return after_seed(self.ctx);
             }
             _ => {}
         }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use sha2::Digest as _;
 
 use crate::pty::control::{PaneInfo, seed};
-use crate::pty::reader::{ReaderCtx, after_feed};
+use crate::pty::reader::{ReaderCtx, after_feed, after_seed};
 use crate::pty::screen::LaneScreen;
 use crate::pty::tmux_pane::tmux;
 use crate::pty::{BACKGROUND_FRAME, Notices};
@@ -300,7 +300,7 @@ fn read_loop(
                     return !ctx.detached.load(Ordering::Acquire);
                 };
                 check.seeded(at, drained, quiet);
-                if !after_feed(ctx, Notices::default()) {
+                if !after_seed(ctx) {
                     return false;
                 }
             } else {

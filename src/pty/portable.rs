@@ -290,7 +290,7 @@ impl PortablePtys {
                         let state = Arc::new(AtomicU8::new(TAP_WAITING));
                         let (p, screen) = self.pending(lane, size, state.clone());
                         pending = Some((p, screen.clone()));
-                        (screen.clone(), self.pane_news(&lane.id, screen, state))
+                        (screen, self.pane_news(&lane.id, state))
                     });
             let pane = Pane {
                 env: &self.config.env,

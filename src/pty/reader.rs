@@ -61,6 +61,19 @@ impl ReaderCtx {
     }
 }
 
+/// After a seed filled the screen from the pane as tmux shows it: a [`Event::LaneSeeded`], sent
+/// apart from the merged output notices (it marks nothing pending), so output that follows
+/// it at once still reaches the console as output. False when the reader should stop.
+pub(crate) fn after_seed(ctx: &ReaderCtx) -> bool {
+    !ctx.detached.load(Ordering::Acquire)
+        && ctx
+            .events
+            .send(Event::LaneSeeded {
+                lane: ctx.lane.clone(),
+            })
+            .is_ok()
+}
+
 /// After new output was fed to the screen: send its bell and notification, and one merged
 /// output notice. False when the reader should stop (helios let go, or the runtime is gone).
 pub(crate) fn after_feed(ctx: &ReaderCtx, notices: Notices) -> bool {

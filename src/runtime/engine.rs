@@ -98,6 +98,9 @@ pub struct Engine<B: PtyBackend> {
     discover_again: bool,
     /// A lane read was started before (the next ones are background work).
     discovered: bool,
+    /// When the last lane read started, and the last one that took every lane's git counts.
+    counted: Option<Instant>,
+    counted_all: Option<Instant>,
     scroll_applied: HashMap<LaneId, usize>,
     /// The screen and process watch behind lane states.
     pub(crate) watch: states::Watch,
@@ -133,6 +136,8 @@ impl<B: PtyBackend> Engine<B> {
             discovering: Arc::new(AtomicBool::new(false)),
             discover_again: false,
             discovered: false,
+            counted: None,
+            counted_all: None,
             scroll_applied: HashMap::new(),
             watch: states::Watch::default(),
         }
@@ -145,7 +150,9 @@ impl<B: PtyBackend> Engine<B> {
         // as that lane's output): drawing for it would only delay the echo's frame, which must
         // then wait a frame gap behind it. The clock the keys bring is no reason to draw either
         // (a frame per key put 8 to 10 ms in front of every echo; the ticks redraw the ages).
+        // Nor is a background result that brings nothing new (app::news).
         let passthrough = matches!(&msg, Msg::Event(Event::Clock { .. }))
+            || matches!(&msg, Msg::Event(e) if !crate::app::news::is_news(&self.state, e))
             || matches!(&msg, Msg::Action(Action::WriteFocused { .. }))
                 && self
                     .state
@@ -155,7 +162,7 @@ impl<B: PtyBackend> Engine<B> {
                     .is_some_and(|l| l.scroll == 0);
         self.urgent |= !passthrough
             && match &msg {
-                Msg::Event(Event::LaneOutput { lane, .. }) => {
+                Msg::Event(Event::LaneOutput { lane, .. } | Event::LaneSeeded { lane }) => {
                     self.state.focused.as_ref() == Some(lane)
                         || self.state.selected.as_ref() == Some(lane)
                 }
@@ -174,7 +181,12 @@ impl<B: PtyBackend> Engine<B> {
                     self.focus_output = true;
                     self.echo |= self.keyed;
                 }
-                Msg::Event(Event::LaneOutput { lane, .. })
+                Msg::Event(Event::LaneSeeded { lane })
+                    if self.state.focused.as_ref() == Some(lane) =>
+                {
+                    self.focus_output = true;
+                }
+                Msg::Event(Event::LaneOutput { lane, .. } | Event::LaneSeeded { lane })
                     if self.state.selected.as_ref() != Some(lane) =>
                 {
                     self.backdrop = true;

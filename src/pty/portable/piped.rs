@@ -182,18 +182,12 @@ impl PortablePtys {
     pub(super) fn pane_news(
         &self,
         lane: &LaneId,
-        screen: Arc<LaneScreen>,
         state: Arc<AtomicU8>,
     ) -> Box<dyn FnMut(PaneNews) + Send> {
         let (events, lane) = (self.events.clone(), lane.clone());
         Box::new(move |news| {
             let event = match news {
-                // Already pending: the console draws it with the notice it has.
-                PaneNews::Seeded if screen.mark_pending() => return,
-                PaneNews::Seeded => Event::LaneOutput {
-                    lane: lane.clone(),
-                    at: std::time::Instant::now(),
-                },
+                PaneNews::Seeded => Event::LaneSeeded { lane: lane.clone() },
                 PaneNews::Tap { serving } => {
                     let decided = if serving { TAP_SERVING } else { TAP_REFUSED };
                     state.store(decided, Ordering::Release);

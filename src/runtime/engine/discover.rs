@@ -2,6 +2,7 @@
 //! asks for, and the periodic one, each on a background thread of its own.
 
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use crate::app::Event;
 use crate::pty::PtyBackend;
@@ -11,6 +12,14 @@ use crate::runtime::engine::Engine;
 /// [`crate::lanes::discover_with`]): two, one per core of a small machine. A lane's two git
 /// runs take a few ms, so 50 lanes still fit well inside the 5 s between reads.
 const REDISCOVER_AT_ONCE: usize = 2;
+
+/// How long the periodic re-read may keep a quiet lane's git counts: a lane that printed since
+/// the last read is counted again at once (its program is what changes its worktree), the
+/// others at least this often (an edit or a commit from outside, a base branch that moved).
+/// With 25 idle lanes, a re-read ran 50 git processes every 5 s, and at every re-read the
+/// echo's kernel work waited behind one (BENCHMARKS.md, "What holds the echoes past the first
+/// second").
+const RECOUNT_QUIET_EVERY: Duration = Duration::from_secs(30);
 
 impl<B: PtyBackend> Engine<B> {
     /// Start lane discovery on a thread of its own (at most one at a time; a request during a
@@ -31,6 +40,8 @@ impl<B: PtyBackend> Engine<B> {
             self.discover_again = true;
             return;
         }
+        let now = Instant::now();
+        let (known, all) = self.known_counts(idle, now);
         let repo = self.state.repo.path.clone();
         let events = self.ctx.events.clone();
         let flag = self.discovering.clone();
@@ -42,7 +53,7 @@ impl<B: PtyBackend> Engine<B> {
         };
         // Its git and tmux processes must not hold back an echo.
         let work = move || {
-            let result = crate::lanes::discover_with(&repo, at_once);
+            let result = crate::lanes::discover_with(&repo, at_once, &known);
             flag.store(false, Ordering::Release);
             let sent = events.send(match result {
                 Ok(lanes) => Event::LanesDiscovered { lanes },
@@ -59,9 +70,79 @@ impl<B: PtyBackend> Engine<B> {
         } else {
             crate::config::priority::spawn("lane-discover", work)
         };
-        if let Err(e) = started {
-            tracing::warn!("cannot start the lane re-read: {e}; it is tried again in 5 s");
-            self.discovering.store(false, Ordering::Release);
+        match started {
+            Ok(_) => {
+                self.counted = Some(now);
+                if all {
+                    self.counted_all = Some(now);
+                }
+            }
+            Err(e) => {
+                tracing::warn!("cannot start the lane re-read: {e}; it is tried again in 5 s");
+                self.discovering.store(false, Ordering::Release);
+            }
         }
+    }
+
+    /// The git counts a read started at `now` can keep, and whether it counts every lane: it
+    /// does when asked for, or when the last read of every lane is [`RECOUNT_QUIET_EVERY`]
+    /// old; the periodic one keeps those of this machine's lanes that printed nothing since
+    /// the last read started.
+    fn known_counts(&self, periodic: bool, now: Instant) -> (crate::lanes::KnownCounts, bool) {
+        let Some(since) = keeps_since(periodic, self.counted, self.counted_all, now) else {
+            return (crate::lanes::KnownCounts::new(), true);
+        };
+        let known = self
+            .state
+            .lanes
+            .iter()
+            .filter(|l| l.remote.is_none() && l.last_output.is_none_or(|t| t < since))
+            .map(|l| {
+                let i = &l.info;
+                (i.worktree.clone(), (i.branch.clone(), i.git.clone()))
+            })
+            .collect();
+        (known, false)
+    }
+}
+
+/// When a read started at `now` may keep the counts of lanes quiet since: the last read's
+/// start, for a periodic read within [`RECOUNT_QUIET_EVERY`] of the last read of every lane.
+fn keeps_since(
+    periodic: bool,
+    counted: Option<Instant>,
+    counted_all: Option<Instant>,
+    now: Instant,
+) -> Option<Instant> {
+    let recent =
+        counted_all.is_some_and(|t| now.saturating_duration_since(t) < RECOUNT_QUIET_EVERY);
+    counted.filter(|_| periodic && recent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quiet_lanes_keep_their_counts_only_between_whole_counts() {
+        let t0 = Instant::now();
+        let last = t0 + Duration::from_secs(5);
+        let at = |s| t0 + Duration::from_secs(s);
+        assert_eq!(keeps_since(true, Some(last), Some(t0), at(10)), Some(last));
+        assert_eq!(
+            keeps_since(false, Some(last), Some(t0), at(10)),
+            None,
+            "asked for"
+        );
+        assert_eq!(
+            keeps_since(true, Some(last), Some(t0), at(30)),
+            None,
+            "30 s on"
+        );
+        assert_eq!(
+            keeps_since(true, None, None, at(10)),
+            None,
+            "the first read"
+        );
     }
 }

@@ -292,7 +292,9 @@ impl<B: PtyBackend> Engine<B> {
                 };
                 (id, p)
             }));
-            let _ = events.send(Event::LaneProcesses { lanes });
+            if events.send(Event::LaneProcesses { lanes }).is_err() {
+                tracing::debug!("a process probe ended after the console stopped");
+            }
         });
         if let Err(e) = started {
             tracing::warn!("cannot start the lanes' process probe: {e}; it is tried again");

@@ -1,0 +1,155 @@
+//! Whether a background result brings anything new. The periodic lane re-read (every 5 s) and
+//! the process probe (every 2 s) mostly find what the state already holds; one that does is
+//! not applied and draws nothing (the engine passes it through), where it used to cost a
+//! whole frame of every tile just as an echo might be due (BENCHMARKS.md, "What holds the
+//! echoes past the first second").
+
+use crate::agent::Process;
+use crate::app::Event;
+use crate::app::state::{AppState, LaneStatus};
+use crate::lanes::LaneInfo;
+
+/// Whether applying `event` could change the state; `true` for every event but the two
+/// periodic results.
+pub fn is_news(state: &AppState, event: &Event) -> bool {
+    match event {
+        Event::LanesDiscovered { lanes } => lanes_news(state, lanes),
+        Event::LaneProcesses { lanes } => processes_news(state, lanes),
+        _ => true,
+    }
+}
+
+/// A re-read is news unless it finds this machine's lanes as they are, each with the status
+/// its session implies and no exit left over from a session that came back.
+fn lanes_news(state: &AppState, lanes: &[LaneInfo]) -> bool {
+    let mut local = 0;
+    for l in state.lanes.iter().filter(|l| l.remote.is_none()) {
+        local += 1;
+        let Some(info) = lanes.iter().find(|f| f.id == *l.id()) else {
+            return true;
+        };
+        let missing = l.status == LaneStatus::Missing;
+        let settled = l.info == *info
+            && missing != info.session_alive
+            && (missing || l.status == LaneStatus::Exited || l.agent.inputs.exited.is_none());
+        if !settled {
+            return true;
+        }
+    }
+    local != lanes.len()
+}
+
+/// A probe is news when a lane's process changed, or when it ends or restarts a lane.
+fn processes_news(state: &AppState, lanes: &[(crate::lanes::LaneId, Process)]) -> bool {
+    lanes.iter().any(|(id, p)| {
+        state.lane(id).is_some_and(|l| {
+            let exited = l.status == LaneStatus::Exited;
+            match p {
+                Process::Dead(code) => !exited || l.agent.inputs.exited != Some(*code),
+                p => {
+                    let running = matches!(p, Process::Shell(_) | Process::Program(_));
+                    l.agent.inputs.process != *p || (running && l.info.is_durable() && exited)
+                }
+            }
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::time::Instant;
+
+    use super::*;
+    use crate::app::{Effect, update};
+    use crate::model::{GitCounts, LaneId, LaneSource, RepoInfo};
+
+    fn info(label: &str, alive: bool, dirty: u32) -> LaneInfo {
+        LaneInfo {
+            id: LaneId::new(label),
+            branch: Some(label.into()),
+            worktree: format!("/w/{label}").into(),
+            source: LaneSource::Par {
+                session: format!("par-r-1-{label}"),
+            },
+            session_alive: alive,
+            git: GitCounts {
+                dirty,
+                ..GitCounts::default()
+            },
+        }
+    }
+
+    fn found(lanes: &[(&str, bool, u32)]) -> Event {
+        let lanes = lanes.iter().map(|&(l, a, d)| info(l, a, d)).collect();
+        Event::LanesDiscovered { lanes }
+    }
+
+    fn state() -> AppState {
+        let repo = RepoInfo {
+            path: "/r".into(),
+            name: "r".into(),
+        };
+        let mut s = AppState::new(repo, Instant::now());
+        update(&mut s, found(&[("a", true, 0), ("b", true, 0)]));
+        s
+    }
+
+    #[test]
+    fn a_reread_that_finds_the_lanes_as_they_are_is_not_applied() {
+        let mut s = state();
+        let same = found(&[("b", true, 0), ("a", true, 0)]);
+        assert!(!is_news(&s, &same), "the order found is not news");
+        assert_eq!(update(&mut s, same), vec![Effect::SyncPtys]);
+        for news in [
+            found(&[("a", true, 1), ("b", true, 0)]),
+            found(&[("a", true, 0)]),
+            found(&[("a", true, 0), ("b", true, 0), ("c", true, 0)]),
+            found(&[("a", true, 0), ("c", true, 0)]),
+        ] {
+            assert!(is_news(&s, &news), "{news:?}");
+        }
+        // A session gone is news once: the lane is missing after it.
+        let gone = found(&[("a", true, 0), ("b", false, 0)]);
+        assert!(is_news(&s, &gone));
+        update(&mut s, gone.clone());
+        assert_eq!(
+            s.lane(&LaneId::new("b")).unwrap().status,
+            LaneStatus::Missing
+        );
+        assert!(!is_news(&s, &gone));
+        // Output from the missing lane (its session back) makes the next re-read news.
+        update(
+            &mut s,
+            Event::LaneOutput {
+                lane: LaneId::new("b"),
+                at: Instant::now(),
+            },
+        );
+        assert!(is_news(&s, &gone));
+    }
+
+    #[test]
+    fn a_probe_is_news_when_a_process_changes_or_a_lane_ends() {
+        let mut s = state();
+        let probe = |a: Process, b: Process| Event::LaneProcesses {
+            lanes: vec![(LaneId::new("a"), a), (LaneId::new("b"), b)],
+        };
+        let claude = || Process::Program("claude".into());
+        let first = probe(claude(), claude());
+        assert!(is_news(&s, &first));
+        update(&mut s, first.clone());
+        assert!(!is_news(&s, &first));
+        assert!(is_news(&s, &probe(claude(), Process::Shell("bash".into()))));
+        let dead = probe(claude(), Process::Dead(Some(1)));
+        assert!(is_news(&s, &dead));
+        update(&mut s, dead.clone());
+        assert_eq!(
+            s.lane(&LaneId::new("b")).unwrap().status,
+            LaneStatus::Exited
+        );
+        assert!(!is_news(&s, &dead));
+        assert!(is_news(&s, &probe(claude(), Process::Dead(Some(2)))));
+    }
+}
