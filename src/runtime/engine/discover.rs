@@ -16,9 +16,9 @@ const REDISCOVER_AT_ONCE: usize = 2;
 /// How long the periodic re-read may keep a quiet lane's git counts: a lane that printed since
 /// the last read is counted again at once (its program is what changes its worktree), the
 /// others at least this often (an edit or a commit from outside, a base branch that moved).
-/// With 25 idle lanes, a re-read ran 50 git processes every 5 s, and at every re-read the
-/// echo's kernel work waited behind one (BENCHMARKS.md, "What holds the echoes past the first
-/// second").
+/// With 25 idle lanes, a re-read ran 50 git processes every 5 s (about 2% of a core), and a
+/// scheduler trace caught an echo's kernel work waiting behind one (BENCHMARKS.md, "What holds
+/// the echoes past the first second", "Quiet lanes keep their git counts").
 const RECOUNT_QUIET_EVERY: Duration = Duration::from_secs(30);
 
 impl<B: PtyBackend> Engine<B> {
