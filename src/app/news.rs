@@ -7,7 +7,7 @@
 use crate::agent::Process;
 use crate::app::Event;
 use crate::app::state::{AppState, LaneStatus};
-use crate::lanes::LaneInfo;
+use crate::model::{LaneId, LaneInfo};
 
 /// Whether applying `event` could change the state; `true` for every event but the two
 /// periodic results.
@@ -40,7 +40,7 @@ fn lanes_news(state: &AppState, lanes: &[LaneInfo]) -> bool {
 }
 
 /// A probe is news when a lane's process changed, or when it ends or restarts a lane.
-fn processes_news(state: &AppState, lanes: &[(crate::lanes::LaneId, Process)]) -> bool {
+fn processes_news(state: &AppState, lanes: &[(LaneId, Process)]) -> bool {
     lanes.iter().any(|(id, p)| {
         state.lane(id).is_some_and(|l| {
             let exited = l.status == LaneStatus::Exited;
