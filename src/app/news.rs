@@ -101,7 +101,10 @@ mod tests {
         let mut s = state();
         let same = found(&[("b", true, 0), ("a", true, 0)]);
         assert!(!is_news(&s, &same), "the order found is not news");
-        assert_eq!(update(&mut s, same), vec![Effect::SyncPtys]);
+        assert_eq!(
+            update(&mut s, same),
+            vec![Effect::SyncPtys, Effect::LoadLaneStates]
+        );
         for news in [
             found(&[("a", true, 1), ("b", true, 0)]),
             found(&[("a", true, 0)]),

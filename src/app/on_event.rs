@@ -39,9 +39,10 @@ const RECENT_EVENTS: usize = 500;
 pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
     if !crate::app::news::is_news(state, &event) {
         // Nothing to apply; a re-read still has the lanes' terminals looked after (one whose
-        // client died is started again).
+        // client died is started again) and the stored states read again: the periodic read
+        // is what catches a hook whose wake-up came before its state was in the store.
         return match event {
-            Event::LanesDiscovered { .. } => vec![Effect::SyncPtys],
+            Event::LanesDiscovered { .. } => vec![Effect::SyncPtys, Effect::LoadLaneStates],
             _ => Vec::new(),
         };
     }
