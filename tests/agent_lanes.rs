@@ -98,9 +98,23 @@ fn wait_state(world: &World, label: &str, state: &str, kind: Option<&str>) -> Va
             let l = lane(world, label);
             l["state"] == state && kind.is_none_or(|k| l["state_kind"] == k)
         },
-        || format!("lane ls shows {:#}", lane(world, label)),
+        || {
+            let l = lane(world, label);
+            format!("lane ls shows {l:#}\nits pane shows:\n{}", pane(world, &l))
+        },
     );
     lane(world, label)
+}
+
+/// What the lane's tmux pane shows now: whether its program got the keys, say.
+fn pane(world: &World, lane: &Value) -> String {
+    let target = format!("={}:", lane["session"].as_str().unwrap_or_default());
+    let out = world.tmux(&["capture-pane", "-p", "-t", &target]);
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 fn shell_quote(s: &str) -> String {

@@ -380,12 +380,18 @@ fn helios_zellij_creates_the_session_with_every_lane_then_adds_new_lanes() {
 
     // The compact helios pane: Enter focuses the selected lane's zellij pane (no terminal of
     // its own), recorded as lane.focused via zellij.
-    let helios_pane = z
-        .pane_ids(session)
-        .into_iter()
-        .find(|(t, _)| t == "helios")
-        .unwrap()
-        .1;
+    // Waited for, not read once: a listing taken while zellij updates its panes can come back
+    // empty (CI saw that once).
+    let mut helios_pane = String::new();
+    support::wait_until_or(
+        "the helios pane in zellij's pane listing",
+        Duration::from_secs(30),
+        || {
+            let found = z.pane_ids(session).into_iter().find(|(t, _)| t == "helios");
+            found.map(|(_, id)| helios_pane = id).is_some()
+        },
+        || format!("{:?}", z.pane_ids(session)),
+    );
     let act = |args: &[&str]| {
         let out = run(z.cmd().args(["--session", session, "action"]).args(args)).unwrap();
         assert!(out.status.success(), "zellij action {args:?}: {out:?}");
