@@ -34,6 +34,9 @@ pub struct Echoes {
     pub rss_console: f64,
     /// Peak resident set including servers, MiB.
     pub rss_total: f64,
+    /// How busy the machine's cores were during the loaded phase, in % of all of them. Near
+    /// 100, every process waited for a core and the CPU columns compare squeezed work.
+    pub machine_busy: f64,
     /// What the generators managed to write during the loaded phase, MB/s in total.
     pub gen_mbps: f64,
     /// Each idle echo: when its key was sent (monotonic clock) and how long the echo took.
@@ -133,11 +136,13 @@ pub fn measure(
     let helpers = (acct.helpers)();
     let (c0, h0) = (cpu(&console), cpu(&helpers));
     let w0: u64 = gens().iter().map(|p| procs::written(*p)).sum();
+    let m0 = procs::machine_ticks();
     let t0 = Instant::now();
     let (loaded, loaded_at, lost_loaded) = echo_samples(term, pos, loaded_n, 2)?;
     let secs = t0.elapsed().as_secs_f64();
     let w1: u64 = gens().iter().map(|p| procs::written(*p)).sum();
     let (c1, h1) = (cpu(&console), cpu(&helpers));
+    let m1 = procs::machine_ticks();
     let rss_console = hwm(&console);
     let rss_total = rss_console + hwm(&helpers);
     let _ = std::fs::remove_file(&acct.go);
@@ -149,6 +154,8 @@ pub fn measure(
         cpu_total: ((c1 - c0) + (h1 - h0)) / secs * 100.0,
         rss_console,
         rss_total,
+        machine_busy: m1.0.saturating_sub(m0.0) as f64 / m1.1.saturating_sub(m0.1).max(1) as f64
+            * 100.0,
         gen_mbps: w1.saturating_sub(w0) as f64 / secs / 1e6,
         idle_at,
         loaded_at,

@@ -306,6 +306,9 @@ fn run_config(cfg: &Config) -> Result<String> {
     Ok(report)
 }
 
+/// Busy cores (in % of all) past which the CPU columns say little.
+const SATURATED: f64 = 90.0;
+
 fn report(cfg: &Config, rows: &[(String, Row)]) -> String {
     let tmux = rows.iter().find(|(n, _)| n == "tmux").map(|(_, r)| r);
     let mut s = format!(
@@ -323,8 +326,8 @@ fn report(cfg: &Config, rows: &[(String, Row)]) -> String {
         cfg.cat_runs,
         cfg.startups
     );
-    s.push_str("| system | echo idle p50 / p99 ms | idle p50 vs tmux | idle p99 past 1 s ms (vs tmux) | echo loaded p50 / p90 / p99 / max ms | lost | loaded p99 vs tmux | CPU console / total % | CPU total vs tmux | peak RSS console / total MiB | generators MB/s | start-up p50 (min–max) ms | cat p50 (min–max) s | cat vs tmux |\n");
-    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    s.push_str("| system | echo idle p50 / p99 ms | idle p50 vs tmux | idle p99 past 1 s ms (vs tmux) | echo loaded p50 / p90 / p99 / max ms | lost | loaded p99 vs tmux | CPU console / total % | CPU total vs tmux | machine busy % | peak RSS console / total MiB | generators MB/s | start-up p50 (min–max) ms | cat p50 (min–max) s | cat vs tmux |\n");
+    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (name, r) in rows {
         let e = r.echoes.clone().unwrap_or_default();
         let tm = tmux.and_then(|t| t.echoes.clone()).unwrap_or_default();
@@ -352,7 +355,7 @@ fn report(cfg: &Config, rows: &[(String, Row)]) -> String {
         let late_p99 = settled(&e.idle_at, SETTLED).p99;
         let _ = writeln!(
             s,
-            "| {name} | {} / {} | {} | {} ({}) | {} / {} / {} / {} | {} | {} | {:.0} / {:.0} | {:.2}x | {:.1} / {:.1} | {:.1} | {startup} | {cat} | {cat_ratio} |",
+            "| {name} | {} / {} | {} | {} ({}) | {} / {} / {} / {} | {} | {} | {:.0} / {:.0} | {:.2}x | {:.0} | {:.1} / {:.1} | {:.1} | {startup} | {cat} | {cat_ratio} |",
             ms(e.idle.p50),
             ms(e.idle.p99),
             ratio(e.idle.p50, tm.idle.p50),
@@ -367,9 +370,26 @@ fn report(cfg: &Config, rows: &[(String, Row)]) -> String {
             e.cpu_console,
             e.cpu_total,
             e.cpu_total / tm.cpu_total.max(f64::MIN_POSITIVE),
+            e.machine_busy,
             e.rss_console,
             e.rss_total,
             e.gen_mbps,
+        );
+    }
+    let busy: Vec<&str> = rows
+        .iter()
+        .filter(|(_, r)| {
+            r.echoes
+                .as_ref()
+                .is_some_and(|e| e.machine_busy >= SATURATED)
+        })
+        .map(|(n, _)| n.as_str())
+        .collect();
+    if !busy.is_empty() {
+        let _ = write!(
+            s,
+            "\n- The machine's cores were at least {SATURATED:.0}% busy in the loaded phase of {}: every process there waited for a core, so its CPU columns compare work squeezed into the same cores, not what each system would use.",
+            busy.join(", ")
         );
     }
     for (name, r) in rows {

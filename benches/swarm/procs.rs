@@ -20,6 +20,24 @@ pub fn cpu_seconds(pid: u32) -> f64 {
     (num(11) + num(12)) / TICKS
 }
 
+/// The machine's CPU time so far, in clock ticks: (busy, all), summed over every core. Busy is
+/// all but idle and iowait.
+pub fn machine_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let Some(line) = stat.lines().find(|l| l.starts_with("cpu ")) else {
+        return (0, 0);
+    };
+    let f: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is already in user).
+    let all: u64 = f.iter().take(8).sum();
+    let idle = f.get(3).copied().unwrap_or(0) + f.get(4).copied().unwrap_or(0);
+    (all.saturating_sub(idle), all)
+}
+
 /// A `Vm*` line of /proc/PID/status in MiB (VmHWM is the peak resident set).
 pub fn status_mib(pid: u32, key: &str) -> f64 {
     let Ok(s) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
