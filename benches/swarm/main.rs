@@ -11,7 +11,10 @@
 //! lane: tmux's client behind a process that only copies bytes, with the tmux system),
 //! SWARM_CAT_MB (50), SWARM_STARTUPS (5), SWARM_OUT (write the tables to this file too),
 //! SWARM_HELIOS_BASE (the path of another helios build, measured on the same par lanes in the
-//! same run: an A/B of a change).
+//! same run: an A/B of a change), SWARM_REPEAT (1; more runs each configuration that many
+//! times, each in a fresh world, and adds a table of each system's same-run ratios to tmux
+//! over the runs: one run's tail ratios move more between identical builds than most changes
+//! do).
 //! Beyond 25 lanes, tmux gets a window of 25 panes per 25 lanes and helios pages its grid: the
 //! interactive lane is on the first page either way.
 //! Everything runs in a temporary world (git repo, XDG dirs, private tmux and zellij sockets)
@@ -224,14 +227,24 @@ fn main() -> Result<()> {
         return Ok(());
     }
     let mut reports = String::new();
+    let repeat: usize = env_or("SWARM_REPEAT", 1).max(1);
     for cfg in Config::from_env() {
-        eprintln!(
-            "swarm: {} lanes, {:.1} MB/s per flooding lane",
-            cfg.lanes,
-            cfg.rate as f64 / 1e6
-        );
-        reports.push_str(&run_config(&cfg)?);
-        reports.push('\n');
+        let mut runs = Vec::new();
+        for n in 1..=repeat {
+            eprintln!(
+                "swarm: {} lanes, {:.1} MB/s per flooding lane (run {n} of {repeat})",
+                cfg.lanes,
+                cfg.rate as f64 / 1e6
+            );
+            let (table, ratios) = run_config(&cfg)?;
+            reports.push_str(&table);
+            reports.push('\n');
+            runs.push(ratios);
+        }
+        if repeat > 1 {
+            reports.push_str(&stats::over_runs(cfg.lanes, cfg.rate, &runs));
+            reports.push('\n');
+        }
     }
     println!("{reports}");
     if let Ok(path) = std::env::var("SWARM_OUT") {
@@ -240,8 +253,9 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-/// Every system of one configuration, in a world of its own; returns its table.
-fn run_config(cfg: &Config) -> Result<String> {
+/// Every system of one configuration, in a world of its own; returns its table and each
+/// system's ratios to tmux.
+fn run_config(cfg: &Config) -> Result<(String, Vec<stats::Ratios>)> {
     let world = World::new()?;
     let mut rows: Vec<(String, Row)> = Vec::new();
     let mut relay = None;
@@ -303,7 +317,33 @@ fn run_config(cfg: &Config) -> Result<String> {
     }
     let report = report(cfg, &rows);
     drop(world);
-    Ok(report)
+    Ok((report, ratios(&rows)))
+}
+
+/// Each measured system's same-run ratios to tmux (none without a tmux row).
+fn ratios(rows: &[(String, Row)]) -> Vec<stats::Ratios> {
+    let Some(tm) = rows
+        .iter()
+        .find(|(n, _)| n == "tmux")
+        .and_then(|(_, r)| r.echoes.as_ref())
+    else {
+        return Vec::new();
+    };
+    let over = |a: Duration, b: Duration| (!b.is_zero()).then(|| a.as_secs_f64() / b.as_secs_f64());
+    rows.iter()
+        .filter(|(n, _)| n != "tmux")
+        .filter_map(|(n, r)| Some((n, r.echoes.as_ref()?)))
+        .map(|(name, e)| stats::Ratios {
+            system: name.clone(),
+            idle_p50: over(e.idle.p50, tm.idle.p50),
+            late_p99: over(
+                settled(&e.idle_at, SETTLED).p99,
+                settled(&tm.idle_at, SETTLED).p99,
+            ),
+            loaded_p99: over(e.loaded.p99, tm.loaded.p99),
+            cpu: (tm.cpu_total > 0.0).then(|| e.cpu_total / tm.cpu_total),
+        })
+        .collect()
 }
 
 /// Busy cores (in % of all) past which the CPU columns say little.
