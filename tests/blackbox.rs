@@ -844,6 +844,12 @@ fn the_grid_never_resizes_a_par_lanes_window() {
     };
     let mut tui = Tui::start(&world, &[]);
     tui.wait_for("the lane list", "two");
+    // The single view sizes the lane in front through its attach client, which starts after
+    // the lane shows its pane's output: the sizes compared are the ones after it attached
+    // (measured before it, one window changed when the client came, after `z`, in ci74).
+    wait_until("the lane in front's tmux client", WAIT, || {
+        !tmux(&["list-clients", "-F", "#{client_session}"]).is_empty()
+    });
     settle(&tui, 1);
     let before = sizes();
     tui.keys(b"z");
