@@ -342,6 +342,8 @@ fn ratios(rows: &[(String, Row)]) -> Vec<stats::Ratios> {
             ),
             loaded_p99: over(e.loaded.p99, tm.loaded.p99),
             cpu: (tm.cpu_total > 0.0).then(|| e.cpu_total / tm.cpu_total),
+            cpu_per_mb: (tm.cpu_total > 0.0 && tm.gen_mbps > 0.0 && e.gen_mbps > 0.0)
+                .then(|| (e.cpu_total / e.gen_mbps) / (tm.cpu_total / tm.gen_mbps)),
         })
         .collect()
 }

@@ -72,6 +72,9 @@ pub struct Ratios {
     pub late_p99: Option<f64>,
     pub loaded_p99: Option<f64>,
     pub cpu: Option<f64>,
+    /// The same per MB the generators wrote: a console that lets less of the flood through
+    /// also uses less CPU.
+    pub cpu_per_mb: Option<f64>,
 }
 
 /// `median (min–max)` of the values, with how many of them are at most `target`.
@@ -106,8 +109,8 @@ pub fn over_runs(lanes: usize, rate: u64, runs: &[Vec<Ratios>]) -> String {
         runs.len(),
         rate as f64 / 1e6
     );
-    s.push_str("| system | idle p50 vs tmux | idle p99 past 1 s vs tmux | loaded p99 vs tmux | CPU total vs tmux |\n");
-    s.push_str("|---|---|---|---|---|\n");
+    s.push_str("| system | idle p50 vs tmux | idle p99 past 1 s vs tmux | loaded p99 vs tmux | CPU total vs tmux | CPU total per MB written vs tmux |\n");
+    s.push_str("|---|---|---|---|---|---|\n");
     for name in systems {
         let of = |f: fn(&Ratios) -> Option<f64>| -> Vec<f64> {
             runs.iter()
@@ -118,11 +121,12 @@ pub fn over_runs(lanes: usize, rate: u64, runs: &[Vec<Ratios>]) -> String {
         };
         let _ = writeln!(
             s,
-            "| {name} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} | {} |",
             spread(of(|r| r.idle_p50), 1.2),
             spread(of(|r| r.late_p99), 1.5),
             spread(of(|r| r.loaded_p99), 1.0),
             spread(of(|r| r.cpu), 1.2),
+            spread(of(|r| r.cpu_per_mb), 1.2),
         );
     }
     s
