@@ -26,7 +26,8 @@ pub struct Echoes {
     pub loaded: Summary,
     /// Echoes that did not show within the timeout (counted as the timeout in the summaries).
     pub lost: usize,
-    /// CPU of the console's own processes during the loaded phase, in % of one core.
+    /// CPU of the console's own processes during the loaded phase, with the commands they ran
+    /// and waited for meanwhile, in % of one core.
     pub cpu_console: f64,
     /// CPU of everything serving the screen (console plus any tmux server and clients it drives).
     pub cpu_total: f64,

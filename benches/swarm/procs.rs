@@ -5,7 +5,8 @@ use std::path::Path;
 /// Clock ticks per second for /proc/PID/stat times (100 on Linux everywhere we run).
 const TICKS: f64 = 100.0;
 
-/// utime + stime of a process, in seconds (0 when it is gone).
+/// CPU time of a process and of the children it has waited for, in seconds (0 when it is
+/// gone).
 pub fn cpu_seconds(pid: u32) -> f64 {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return 0.0;
@@ -16,8 +17,11 @@ pub fn cpu_seconds(pid: u32) -> f64 {
     };
     let f: Vec<&str> = rest.split_whitespace().collect();
     let num = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // Fields 14 and 15 (utime, stime) are at 11 and 12 after the state field (field 3 = index 0).
-    (num(11) + num(12)) / TICKS
+    // Fields 14 and 15 (utime, stime) are at 11 and 12 after the state field (field 3 = index 0);
+    // 16 and 17 (cutime, cstime) are the children it has waited for: the short-lived commands
+    // a console runs (helios's `tmux capture-pane` seeds, git) live and end between two
+    // samples, and are counted only there.
+    (num(11) + num(12) + num(13) + num(14)) / TICKS
 }
 
 /// The machine's CPU time so far, in clock ticks: (busy, all), summed over every core. Busy is
