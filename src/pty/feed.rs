@@ -66,6 +66,22 @@ fn share(fed: usize) -> (usize, Duration) {
     )
 }
 
+/// When a stale lane seeded at `at` is seeded again: at the first boundary of a clock shared by
+/// every lane (`gap` apart, from the first lane's use) at least half a gap later. Lanes flooding
+/// together then fall due together and are seeded by one tmux command (seeds.rs); each still
+/// averages one seed a gap.
+fn next_seed(at: Instant, gap: Duration) -> Instant {
+    static ORIGIN: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    let origin = *ORIGIN.get_or_init(Instant::now);
+    let gap_ns = gap.as_nanos().max(1);
+    let from = (at + gap / 2).saturating_duration_since(origin).as_nanos();
+    let slots = from.div_ceil(gap_ns);
+    u64::try_from(slots * gap_ns)
+        .ok()
+        .and_then(|ns| origin.checked_add(Duration::from_nanos(ns)))
+        .unwrap_or(at + gap)
+}
+
 /// The directory of the lanes' feed sockets: `$XDG_RUNTIME_DIR/helios/feed`, else under the
 /// state dir.
 pub fn dir() -> PathBuf {
@@ -289,7 +305,7 @@ fn read_loop(
     let mut check = SeedCheck::default();
     let mut quiet = false;
     loop {
-        if quiet || (stale && seeded.is_none_or(|t| t.elapsed() >= gap)) {
+        if quiet || (stale && seeded.is_none_or(|t| Instant::now() >= next_seed(t, gap))) {
             let at = Instant::now();
             seeded = Some(at);
             if reseed(env, target, ctx, keep) {
@@ -313,7 +329,10 @@ fn read_loop(
         // one until the lane is quiet).
         let wait = if stale {
             Some(
-                gap.saturating_sub(seeded.map_or(Duration::ZERO, |t| t.elapsed()))
+                seeded
+                    .map_or(Duration::ZERO, |t| {
+                        next_seed(t, gap).saturating_duration_since(Instant::now())
+                    })
                     .max(Duration::from_millis(1)),
             )
         } else {
@@ -477,20 +496,10 @@ impl SeedCheck {
 /// cursor), and keep the size a client must have to leave the window as it is. False when tmux
 /// could not tell (logged); the screen is left as it was.
 fn reseed(env: &[(String, String)], target: &str, ctx: &ReaderCtx, keep: &AtomicU32) -> bool {
-    let args = seed_command(target);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = match tmux(env, &args) {
-        Ok(o) if o.status.success() => o.stdout,
-        Ok(o) => {
-            tracing::warn!(
-                lane = %ctx.lane,
-                "tmux capture-pane for the lane's feed: {}",
-                String::from_utf8_lossy(&o.stderr).trim()
-            );
-            return false;
-        }
+    let out = match crate::pty::seeds::take(env, target) {
+        Ok(out) => out,
         Err(e) => {
-            tracing::warn!(lane = %ctx.lane, "tmux capture-pane for the lane's feed could not run: {e}");
+            tracing::warn!(lane = %ctx.lane, "{e}");
             return false;
         }
     };
@@ -636,6 +645,24 @@ mod tests {
 
     /// Output close to a capture (drained after it, or arriving soon after) has the seed
     /// taken again when the lane is quiet; output after a seed taken in quiet does not.
+    #[test]
+    fn lanes_seeded_apart_fall_due_together_about_a_gap_later() {
+        let gap = Duration::from_secs(1);
+        // A boundary of the shared clock.
+        let t = next_seed(Instant::now(), gap);
+        // Lanes seeded within the first half of one slot fall due at the same instant...
+        let due: Vec<Instant> = [0, 150, 300, 450]
+            .map(|ms| next_seed(t + Duration::from_millis(ms), gap))
+            .to_vec();
+        assert!(due.windows(2).all(|w| w[0] == w[1]), "{due:?}");
+        // ...each at least half a gap and at most a gap and a half after its own seed.
+        for ms in [0, 150, 300, 450, 700, 999] {
+            let at = t + Duration::from_millis(ms);
+            let next = next_seed(at, gap);
+            assert!(next >= at + gap / 2 && next <= at + gap * 3 / 2, "{ms}");
+        }
+    }
+
     #[test]
     fn a_seed_close_to_output_is_taken_again_when_quiet() {
         let t = Instant::now();

@@ -10,6 +10,7 @@ pub mod portable;
 mod reader;
 pub mod screen;
 pub mod search;
+mod seeds;
 mod tmux_pane;
 
 use crate::model::{LaneId, LaneInfo};

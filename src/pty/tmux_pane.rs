@@ -20,6 +20,21 @@ pub(crate) fn tmux(
         .output()
 }
 
+/// A test's private tmux server (`TMUX_TMPDIR` in its environment), ended when the test ends,
+/// an assertion failed or not.
+#[cfg(test)]
+pub(crate) struct TestServer(pub Vec<(String, String)>);
+
+#[cfg(test)]
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        match tmux(&self.0, &["kill-server"]) {
+            Ok(o) if o.status.success() => {}
+            other => eprintln!("the test's tmux server may still run: {other:?}"),
+        }
+    }
+}
+
 /// Readies par lanes' panes on a few threads of their own (tmux calls must not hold up the
 /// console), the lane in front first. At a console's first start every lane's pane is readied
 /// at once: with a thread each, 50 lanes made 100-150 tmux calls and started 50 taps together,
@@ -417,19 +432,9 @@ mod tests {
     /// the window's size plus its status line, unless the seed stored one first.
     #[test]
     fn the_front_lanes_client_size_comes_from_tmux_before_any_seed() {
-        /// Ends the private tmux server when the test ends, an assertion failed or not.
-        struct Server(Vec<(String, String)>);
-        impl Drop for Server {
-            fn drop(&mut self) {
-                match tmux(&self.0, &["kill-server"]) {
-                    Ok(o) if o.status.success() => {}
-                    other => eprintln!("the test's tmux server may still run: {other:?}"),
-                }
-            }
-        }
         let dir = tempfile::tempdir().unwrap();
         let env = vec![("TMUX_TMPDIR".to_string(), dir.path().display().to_string())];
-        let _server = Server(env.clone());
+        let _server = TestServer(env.clone());
         let made = tmux(
             &env,
             &[
