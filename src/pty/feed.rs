@@ -643,8 +643,6 @@ mod tests {
         );
     }
 
-    /// Output close to a capture (drained after it, or arriving soon after) has the seed
-    /// taken again when the lane is quiet; output after a seed taken in quiet does not.
     #[test]
     fn lanes_seeded_apart_fall_due_together_about_a_gap_later() {
         let gap = Duration::from_secs(1);
@@ -663,6 +661,8 @@ mod tests {
         }
     }
 
+    /// Output close to a capture (drained after it, or arriving soon after) has the seed
+    /// taken again when the lane is quiet; output after a seed taken in quiet does not.
     #[test]
     fn a_seed_close_to_output_is_taken_again_when_quiet() {
         let t = Instant::now();

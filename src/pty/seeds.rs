@@ -3,7 +3,7 @@
 //! is: a tmux client per lane a second, about 2 ms of CPU each, and a client connection each for
 //! tmux's server thread, which the flood is already bound by (BENCHMARKS.md, runs 88-91). The
 //! lanes' readers ask here; what is asked for within [`GATHER`] of the first goes to tmux as one
-//! command. The readers' flood seeds fall due together (`feed::next_slot`), so one command
+//! command. The readers' flood seeds fall due together (`feed::next_seed`), so one command
 //! serves them all.
 
 use std::sync::OnceLock;
