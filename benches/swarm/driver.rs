@@ -37,7 +37,7 @@ pub struct Echoes {
     pub rss_total: f64,
     /// How busy the machine's cores were during the loaded phase, in % of all of them. Near
     /// 100, every process waited for a core and the CPU columns compare squeezed work.
-    pub machine_busy: f64,
+    pub machine_busy: Option<f64>,
     /// What the generators managed to write during the loaded phase, MB/s in total.
     pub gen_mbps: f64,
     /// Each idle echo: when its key was sent (monotonic clock) and how long the echo took.
@@ -155,8 +155,9 @@ pub fn measure(
         cpu_total: ((c1 - c0) + (h1 - h0)) / secs * 100.0,
         rss_console,
         rss_total,
-        machine_busy: m1.0.saturating_sub(m0.0) as f64 / m1.1.saturating_sub(m0.1).max(1) as f64
-            * 100.0,
+        machine_busy: m0.zip(m1).map(|((b0, a0), (b1, a1))| {
+            b1.saturating_sub(b0) as f64 / a1.saturating_sub(a0).max(1) as f64 * 100.0
+        }),
         gen_mbps: w1.saturating_sub(w0) as f64 / secs / 1e6,
         idle_at,
         loaded_at,

@@ -396,7 +396,7 @@ fn report(cfg: &Config, rows: &[(String, Row)]) -> String {
         let late_p99 = settled(&e.idle_at, SETTLED).p99;
         let _ = writeln!(
             s,
-            "| {name} | {} / {} | {} | {} ({}) | {} / {} / {} / {} | {} | {} | {:.0} / {:.0} | {:.2}x | {:.0} | {:.1} / {:.1} | {:.1} | {startup} | {cat} | {cat_ratio} |",
+            "| {name} | {} / {} | {} | {} ({}) | {} / {} / {} / {} | {} | {} | {:.0} / {:.0} | {:.2}x | {} | {:.1} / {:.1} | {:.1} | {startup} | {cat} | {cat_ratio} |",
             ms(e.idle.p50),
             ms(e.idle.p99),
             ratio(e.idle.p50, tm.idle.p50),
@@ -411,7 +411,8 @@ fn report(cfg: &Config, rows: &[(String, Row)]) -> String {
             e.cpu_console,
             e.cpu_total,
             e.cpu_total / tm.cpu_total.max(f64::MIN_POSITIVE),
-            e.machine_busy,
+            e.machine_busy
+                .map_or_else(|| "–".to_string(), |b| format!("{b:.0}")),
             e.rss_console,
             e.rss_total,
             e.gen_mbps,
@@ -422,7 +423,7 @@ fn report(cfg: &Config, rows: &[(String, Row)]) -> String {
         .filter(|(_, r)| {
             r.echoes
                 .as_ref()
-                .is_some_and(|e| e.machine_busy >= SATURATED)
+                .is_some_and(|e| e.machine_busy.is_some_and(|b| b >= SATURATED))
         })
         .map(|(n, _)| n.as_str())
         .collect();

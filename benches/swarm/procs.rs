@@ -25,11 +25,14 @@ pub fn cpu_seconds(pid: u32) -> f64 {
 }
 
 /// The machine's CPU time so far, in clock ticks: (busy, all), summed over every core. Busy is
-/// all but idle and iowait.
-pub fn machine_ticks() -> (u64, u64) {
-    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+/// all but idle and iowait. `None` (said on stderr) when /proc/stat cannot be read.
+pub fn machine_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat")
+        .inspect_err(|e| eprintln!("swarm: cannot read /proc/stat ({e}): no machine-busy figure"))
+        .ok()?;
     let Some(line) = stat.lines().find(|l| l.starts_with("cpu ")) else {
-        return (0, 0);
+        eprintln!("swarm: /proc/stat has no `cpu` line: no machine-busy figure");
+        return None;
     };
     let f: Vec<u64> = line
         .split_whitespace()
@@ -39,7 +42,7 @@ pub fn machine_ticks() -> (u64, u64) {
     // user nice system idle iowait irq softirq steal (guest time is already in user).
     let all: u64 = f.iter().take(8).sum();
     let idle = f.get(3).copied().unwrap_or(0) + f.get(4).copied().unwrap_or(0);
-    (all.saturating_sub(idle), all)
+    Some((all.saturating_sub(idle), all))
 }
 
 /// A `Vm*` line of /proc/PID/status in MiB (VmHWM is the peak resident set).
