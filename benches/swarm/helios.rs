@@ -307,9 +307,48 @@ fn clients_gone(w: &World) -> Result<()> {
     Ok(())
 }
 
+/// The taps tmux runs on the par lanes' output: the server's children running `osc-tap`.
+fn taps(server: u32) -> Vec<u32> {
+    crate::procs::children(server)
+        .into_iter()
+        .filter(|p| crate::procs::cmdline(*p).get(1).map(String::as_str) == Some("osc-tap"))
+        .collect()
+}
+
+/// Close every par lane's pipe and wait for its tap to exit. A console keeps a pane's pipe
+/// when one is there (tmux_pane.rs), so without this every console after the first would run
+/// on the first one's taps: another build's taps in an A/B, and a start-up without the taps'.
+fn unpipe(w: &World) -> Result<()> {
+    let server: u32 = w
+        .tmux("tmux-par", &["display", "-p", "#{pid}"])?
+        .trim()
+        .parse()?;
+    for pane in w
+        .tmux("tmux-par", &["list-panes", "-a", "-F", "#{pane_id}"])?
+        .lines()
+    {
+        // `pipe-pane` without a command closes the pane's pipe.
+        w.tmux("tmux-par", &["pipe-pane", "-t", pane])?;
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = taps(server).len();
+        if left == 0 {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("{left} taps still ran 10 s after their pipes were closed");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Start-ups and echoes of the helios at `bin` started with `args` on the world's par or owned
-/// lanes.
+/// lanes; on par lanes, with taps of its own.
 fn measure(w: &World, cfg: &Config, lanes: Lanes, bin: &Path, args: &[String]) -> Result<Row> {
+    if lanes == Lanes::Par {
+        unpipe(w)?;
+    }
     let mut startups = Vec::new();
     for _ in 0..cfg.startups {
         let t0 = Instant::now();
@@ -357,15 +396,12 @@ fn measure(w: &World, cfg: &Config, lanes: Lanes, bin: &Path, args: &[String]) -
             Accounting {
                 console: Box::new(move || vec![helios]),
                 // helios's tmux clients, the tmux server, and the taps tmux runs on the lanes'
-                // output (`helios osc-tap`, which serve the pipe-pane feed).
+                // output (`helios osc-tap`, which serve the pipe-pane feed), whatever the
+                // binary's name (a SWARM_HELIOS_BASE copy's taps are named after the copy).
                 helpers: Box::new(move || {
                     let mut v = crate::procs::children(helios);
                     v.push(server);
-                    v.extend(
-                        crate::procs::children(server)
-                            .into_iter()
-                            .filter(|p| crate::procs::comm(*p) == "helios"),
-                    );
+                    v.extend(taps(server));
                     v
                 }),
                 go: w.path("go-helios"),

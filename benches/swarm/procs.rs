@@ -126,13 +126,20 @@ pub fn find_cmdline(needle: &str) -> Vec<u32> {
         if pid == me {
             continue;
         }
-        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-        if cmd.contains(needle) {
+        if cmdline(pid).join(" ").contains(needle) {
             out.push(pid);
         }
     }
     out
+}
+
+/// A process's arguments (empty for one gone).
+pub fn cmdline(pid: u32) -> Vec<String> {
+    let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    cmd.split(|b| *b == 0)
+        .filter(|a| !a.is_empty())
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect()
 }
 
 /// The children of `pid` (direct), from /proc/PID/task/*/children.
