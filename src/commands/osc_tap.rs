@@ -48,17 +48,23 @@ pub fn run(dir: &Path, feed: Option<&Path>) -> ExitCode {
             return ExitCode::SUCCESS;
         }
     };
-    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    // The reader scans for notifications itself (a search for ESC) and wakes the recorder only
+    // when it found one: a flood is not copied to a second thread to be scanned there.
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
     let reader = std::thread::Builder::new()
         .name("osc-tap-read".into())
         .spawn(move || {
+            let mut found = Found::default();
             drain(&mut std::io::stdin().lock(), &mut |bytes| {
                 if let Some(s) = &mut serve {
                     s.send(bytes);
                 }
+                found.advance(bytes);
                 // The recorder stops only after this reader; a refused send means it panicked,
                 // and the pane's output is still read so tmux is never held up.
-                if tx.send(bytes.to_vec()).is_err() {
+                if let Some(text) = found.newest.take()
+                    && tx.send(text).is_err()
+                {
                     tracing::warn!("osc-tap: the recorder is gone, a notification is not kept");
                 }
             });
@@ -81,7 +87,7 @@ pub fn run(dir: &Path, feed: Option<&Path>) -> ExitCode {
                 .map_err(|_| std::sync::mpsc::RecvTimeoutError::Disconnected),
         };
         match next {
-            Ok(bytes) => tap.feed(&bytes),
+            Ok(text) => tap.feed(text),
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => tap.flush(),
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
         }
@@ -137,7 +143,7 @@ fn join_feed(thread: Option<std::thread::JoinHandle<()>>) {
 
 /// The longest the tap waits after a read that emptied the pipe, so that a lane printing a lot
 /// comes in a few large reads a second rather than one per write tmux makes (one per pane read,
-/// a few KiB): every read wakes the tap's three threads and sends each console a frame. With
+/// a few KiB): every read wakes the tap's feed thread and sends each console a frame. With
 /// it the taps of 24 lanes flooding at 2 MB/s used 8-9% of a core instead of 14-18% (swarm
 /// runs 42-50). A lane behind is drawn at this pace anyway; the lane in front is shown by its own
 /// attach client.
@@ -202,10 +208,10 @@ pub const OSC_MAX: usize = 4096;
 const ESC: u8 = 0x1b;
 const BEL: u8 = 0x07;
 
-/// The scanner and the notifications not yet recorded.
+/// The notification not yet recorded, and when the last one was.
 struct Tap {
     key: LaneKey,
-    found: Found,
+    newest: Option<String>,
     last: Option<Instant>,
 }
 
@@ -289,13 +295,14 @@ impl Tap {
     fn new(key: LaneKey) -> Self {
         Self {
             key,
-            found: Found::default(),
+            newest: None,
             last: None,
         }
     }
 
-    fn feed(&mut self, bytes: &[u8]) {
-        self.found.advance(bytes);
+    /// A notification found in the output; it replaces one not recorded yet.
+    fn feed(&mut self, text: String) {
+        self.newest = Some(text);
         if self.due_in().is_some_and(|d| d.is_zero()) {
             self.flush();
         }
@@ -303,7 +310,7 @@ impl Tap {
 
     /// How long until the pending notification may be recorded (`None`: none pending).
     fn due_in(&self) -> Option<Duration> {
-        self.found.newest.as_ref()?;
+        self.newest.as_ref()?;
         Some(
             self.last
                 .and_then(|t| MIN_GAP.checked_sub(t.elapsed()))
@@ -313,7 +320,7 @@ impl Tap {
 
     /// Record the newest notification, if any.
     fn flush(&mut self) {
-        let Some(text) = self.found.newest.take() else {
+        let Some(text) = self.newest.take() else {
             return;
         };
         self.last = Some(Instant::now());

@@ -325,8 +325,18 @@ fn read_loop(
             }
             quiet = false;
         }
-        // Wait for output (a stale screen waits at most until its next seed is due, an unsure
-        // one until the lane is quiet).
+        // A stale screen is read again only at its next seed, which drops what came before it
+        // anyway. Meanwhile the socket fills and the tap drops this console's frames (it says
+        // so with a GAP), so a flood nobody draws is not copied through the socket and read
+        // only to be dropped.
+        if stale && let Some(t) = seeded {
+            let due = next_seed(t, gap).saturating_duration_since(Instant::now());
+            if !due.is_zero() && !hung_up(&stream, due) {
+                continue;
+            }
+        }
+        // Wait for output (a stale screen that hung up reads to its end; an unsure one waits
+        // until the lane is quiet).
         let wait = if stale {
             Some(
                 seeded
@@ -387,6 +397,23 @@ fn read_loop(
             return !ctx.detached.load(Ordering::Acquire);
         }
         std::thread::park_timeout(BACKGROUND_FRAME);
+    }
+}
+
+/// Wait up to `wait` for the tap to hang up or the console to close the feed (not for output);
+/// whether it did. A failed wait counts as a hang-up: the read that follows tells.
+fn hung_up(stream: &UnixStream, wait: Duration) -> bool {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    let Ok(timeout) = Timespec::try_from(wait) else {
+        return true;
+    };
+    let mut fds = [PollFd::new(stream, PollFlags::RDHUP)];
+    loop {
+        match poll(&mut fds, Some(&timeout)) {
+            Ok(n) => return n > 0,
+            Err(rustix::io::Errno::INTR) => {}
+            Err(_) => return true,
+        }
     }
 }
 
@@ -745,6 +772,25 @@ mod tests {
         key_loop(&env, "=gone:", &rx, &mut |e| errors.push(e));
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].contains("send-keys to =gone:"), "{errors:?}");
+    }
+
+    /// A stale lane waits for its next seed, not for output; only the tap hanging up or the
+    /// console closing the feed cuts the wait short.
+    #[test]
+    fn a_stale_wait_ends_on_a_hang_up_not_on_output() {
+        let (console, mut tap) = UnixStream::pair().unwrap();
+        std::io::Write::write_all(&mut tap, b"a flood").unwrap();
+        assert!(!hung_up(&console, Duration::from_millis(20)));
+        drop(tap);
+        assert!(hung_up(&console, Duration::from_secs(30)));
+
+        let (console, _tap) = UnixStream::pair().unwrap();
+        console
+            .try_clone()
+            .unwrap()
+            .shutdown(std::net::Shutdown::Both)
+            .unwrap();
+        assert!(hung_up(&console, Duration::from_secs(30)));
     }
 
     #[test]
