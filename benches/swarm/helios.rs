@@ -236,12 +236,17 @@ pub fn run(w: &World, cfg: &Config) -> Result<(Row, Vec<(String, Row)>)> {
     lanes_started(w, cfg)?;
     let mut more = Vec::new();
     // The base first: the first console measured on fresh lanes has shown the worse idle tail
-    // (runs 69 and 71), and a change should not be credited with that.
-    if let Some(base) = base_bin() {
-        let name = format!("helios (base: {})", base.display());
-        more.push((name, measure(w, cfg, Lanes::Par, &base, &[])?));
+    // (runs 69 and 71), and a change should not be credited with that. SWARM_HELIOS_BASE_LAST
+    // measures it second, to see what the order did.
+    let base = base_bin().map(|b| (format!("helios (base: {})", b.display()), b));
+    let base_last = std::env::var_os("SWARM_HELIOS_BASE_LAST").is_some();
+    if let Some((name, b)) = base.as_ref().filter(|_| !base_last) {
+        more.push((name.clone(), measure(w, cfg, Lanes::Par, b, &[])?));
     }
     let mut row = measure(w, cfg, Lanes::Par, &bin(), &[])?;
+    if let Some((name, b)) = base.as_ref().filter(|_| base_last) {
+        more.push((name.clone(), measure(w, cfg, Lanes::Par, b, &[])?));
+    }
     for (system, mode, name) in MODES {
         if cfg.wants(system) {
             let conf = w.path(&format!("{mode}.toml"));

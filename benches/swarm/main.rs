@@ -11,7 +11,8 @@
 //! lane: tmux's client behind a process that only copies bytes, with the tmux system),
 //! SWARM_CAT_MB (50), SWARM_STARTUPS (5), SWARM_OUT (write the tables to this file too),
 //! SWARM_HELIOS_BASE (the path of another helios build, measured on the same par lanes in the
-//! same run, each build with taps of its own: an A/B of a change), SWARM_REPEAT (1; N runs each configuration N times, each
+//! same run, each build with taps of its own, first; with SWARM_HELIOS_BASE_LAST set, second:
+//! an A/B of a change), SWARM_REPEAT (1; N runs each configuration N times, each
 //! in a fresh world, and adds a table of each system's same-run ratios to tmux over the runs:
 //! one run's tail ratios move more between identical builds than most changes do).
 //! Beyond 25 lanes, tmux gets a window of 25 panes per 25 lanes and helios pages its grid: the
