@@ -218,9 +218,7 @@ pub async fn run<B: PtyBackend>(
                     .next(engine.urgent)
                     .is_none_or(|t| Instant::now() >= t))
         {
-            if std::mem::take(&mut engine.echo) {
-                engine.keyed = false;
-            }
+            engine.take_echo();
             // When only the focused lane's screen changed (a keystroke's echo), its tile alone
             // is redrawn; a whole frame follows at the background pace if other lanes printed.
             // (Only for the focused lane's output: a frame owed to the others is a whole one.)

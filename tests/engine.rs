@@ -447,3 +447,42 @@ async fn the_periodic_lane_read_counts_again_only_the_lanes_that_printed() {
     rig.discovered().await;
     assert_eq!((rig.dirty(&a), rig.dirty(&b)), (1, 1));
 }
+
+/// The focused lane's output after a keystroke is drawn at once, for two frames: a frame that
+/// began while the lane's reader was still parsing the echo does not show it, and the echo must
+/// not then wait a frame gap. Later output waits the gap as before.
+#[tokio::test]
+async fn a_keystrokes_echo_gets_two_frames_at_once() {
+    let (state, _) = state_with(&["a"], (120, 40));
+    let mut rig = rig(state, Arc::default());
+    rig.engine.handle(Action::Select { lane: id("a") });
+    rig.engine.handle(Action::Focus);
+    let output = |rig: &mut Rig| {
+        rig.engine.handle(Event::LaneOutput {
+            lane: id("a"),
+            at: Instant::now(),
+        });
+    };
+    // What the loop does as it draws a frame.
+    let frame = |rig: &mut Rig| rig.engine.take_echo();
+    output(&mut rig);
+    assert!(
+        !frame(&mut rig),
+        "output before any key waits the frame gap"
+    );
+    rig.engine.handle(Action::WriteFocused {
+        bytes: b"x".to_vec(),
+    });
+    output(&mut rig);
+    assert!(frame(&mut rig), "the first frame after the key");
+    output(&mut rig);
+    assert!(
+        frame(&mut rig),
+        "the second: the echo may have missed the first"
+    );
+    output(&mut rig);
+    assert!(
+        !frame(&mut rig),
+        "a flood after the key waits the frame gap again"
+    );
+}

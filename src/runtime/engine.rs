@@ -25,6 +25,11 @@ use crate::store::journal::JournalHandle;
 mod discover;
 mod states;
 
+/// Frames of the focused lane's output drawn at once after a keystroke
+/// ([`Engine::echo_frames`]); later ones wait the frame gap, so a lane that floods while the
+/// user types is still drawn at most at the frame rate.
+const ECHO_FRAMES: u8 = 2;
+
 /// How the console ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -79,8 +84,11 @@ pub struct Engine<B: PtyBackend> {
     pub chrome: bool,
     /// Set when the focused lane printed since the last frame.
     pub focus_output: bool,
-    /// Set when a keystroke went to the focused lane and its echo has not been drawn yet.
-    pub keyed: bool,
+    /// How many more frames of the focused lane's output are drawn at once for the last
+    /// keystroke sent to it ([`ECHO_FRAMES`] after a key). Two, not one: a frame that began
+    /// while the lane's reader was still parsing the echo does not show it, and the echo then
+    /// waited a whole frame gap (8-10 ms "out" in the swarm bench's slowest idle echoes).
+    pub echo_frames: u8,
     /// Set when the focused lane printed after a keystroke: the next frame is drawn at once,
     /// not a frame gap after the last one (a key typed right after another is not held back).
     pub echo: bool,
@@ -128,7 +136,7 @@ impl<B: PtyBackend> Engine<B> {
             urgent: true,
             chrome: true,
             focus_output: false,
-            keyed: false,
+            echo_frames: 0,
             echo: false,
             backdrop: false,
             outcome: None,
@@ -141,6 +149,16 @@ impl<B: PtyBackend> Engine<B> {
             scroll_applied: HashMap::new(),
             watch: states::Watch::default(),
         }
+    }
+
+    /// A frame is being drawn: whether it is one drawn at once for a keystroke's echo (and
+    /// one fewer of those is left for that keystroke).
+    pub fn take_echo(&mut self) -> bool {
+        let echo = std::mem::take(&mut self.echo);
+        if echo {
+            self.echo_frames = self.echo_frames.saturating_sub(1);
+        }
+        echo
     }
 
     /// Apply one message and carry out its effects.
@@ -170,7 +188,7 @@ impl<B: PtyBackend> Engine<B> {
                 _ => true,
             };
         if matches!(&msg, Msg::Action(Action::WriteFocused { .. })) {
-            self.keyed = true;
+            self.echo_frames = ECHO_FRAMES;
         }
         if !passthrough {
             match &msg {
@@ -179,7 +197,7 @@ impl<B: PtyBackend> Engine<B> {
                 {
                     self.chrome |= output_shows_beyond_screen(&self.state, lane, *at);
                     self.focus_output = true;
-                    self.echo |= self.keyed;
+                    self.echo |= self.echo_frames > 0;
                 }
                 Msg::Event(Event::LaneSeeded { lane })
                     if self.state.focused.as_ref() == Some(lane) =>
