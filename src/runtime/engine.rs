@@ -87,7 +87,7 @@ pub struct Engine<B: PtyBackend> {
     /// How many more frames of the focused lane's output are drawn at once for the last
     /// keystroke sent to it ([`ECHO_FRAMES`] after a key). Two, not one: a frame that began
     /// while the lane's reader was still parsing the echo does not show it, and the echo then
-    /// waited a whole frame gap (8-10 ms "out" in the swarm bench's slowest idle echoes).
+    /// waited a whole frame gap (up to 8 ms).
     pub echo_frames: u8,
     /// Set when the focused lane printed after a keystroke: the next frame is drawn at once,
     /// not a frame gap after the last one (a key typed right after another is not held back).
