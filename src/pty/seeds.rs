@@ -4,13 +4,15 @@
 //! tmux's server thread, which the flood is already bound by (BENCHMARKS.md, runs 88-91). The
 //! lanes' readers ask here; what is asked for within [`GATHER`] of the first goes to tmux as one
 //! command. The readers' flood seeds fall due together (`feed::next_seed`), so one command
-//! serves them all.
+//! serves them all. Also here: what a seed is ([`seed_command`]) and how it is put into a
+//! lane's screen ([`apply_seed`]), shared with the pane-readying workers (tmux_pane.rs).
 
 use std::sync::OnceLock;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-use crate::pty::feed::seed_command;
+use crate::pty::control::{PaneInfo, seed};
+use crate::pty::screen::LaneScreen;
 use crate::pty::tmux_pane::tmux;
 
 /// How long the first seed asked for waits for others: lanes due at the same slot ask within a
@@ -181,6 +183,75 @@ fn find_line(text: &[u8], line: &[u8]) -> Option<usize> {
     None
 }
 
+/// The tmux command (with `;` between its parts) that describes the pane and captures its
+/// visible lines, for [`apply_seed`].
+pub(crate) fn seed_command(target: &str) -> Vec<String> {
+    [
+        "display-message",
+        "-p",
+        "-t",
+        target,
+        &format!(
+            "#{{pane_id}} #{{cursor_x}} #{{cursor_y}} #{{alternate_on}} #{{pane_width}} \
+             #{{pane_height}} {WINDOW_SIZE_FORMAT}"
+        ),
+        ";",
+        "capture-pane",
+        "-p",
+        "-e",
+        "-t",
+        target,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// Put what [`seed_command`] printed into `screen`: its size, the lines, the cursor. Returns
+/// the terminal size of a client that leaves the window's size as it is, when tmux told it.
+pub(crate) fn apply_seed(out: &[u8], screen: &LaneScreen) -> Result<Option<(u16, u16)>, String> {
+    let (head, capture) = out
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or((out, &[][..]), |at| (&out[..at], &out[at + 1..]));
+    let described = String::from_utf8_lossy(head);
+    let Some(pane) = PaneInfo::parse(&described) else {
+        return Err("tmux said something unreadable about the lane's pane".into());
+    };
+    if pane.size.0 > 0 && pane.size.1 > 0 {
+        screen.set_size(pane.size.1, pane.size.0);
+    }
+    // Old bells and titles in the capture are not news (the notices, not an error, are dropped).
+    let _ = screen.feed(&seed(&pane, capture));
+    Ok(client_size(&described))
+}
+
+/// The terminal size of a client showing the window at its own size: its width, and its
+/// height plus tmux's status lines (`status` is `off`, `on` or 2 to 5), from the seed's
+/// description of the pane (tokens 7 to 9).
+fn client_size(described: &str) -> Option<(u16, u16)> {
+    window_tokens_size(described.split_whitespace().skip(6))
+}
+
+/// The format of [`window_client_size`]'s input: what a client must know to keep the window.
+pub(crate) const WINDOW_SIZE_FORMAT: &str = "#{window_width} #{window_height} #{status}";
+
+/// [`client_size`] from tmux's answer to [`WINDOW_SIZE_FORMAT`] alone.
+pub(crate) fn window_client_size(answer: &str) -> Option<(u16, u16)> {
+    window_tokens_size(answer.split_whitespace())
+}
+
+/// The window's width, height and `status`, as tmux printed them, to a client's size.
+fn window_tokens_size<'a>(mut it: impl Iterator<Item = &'a str>) -> Option<(u16, u16)> {
+    let cols: u16 = it.next()?.parse().ok()?;
+    let rows: u16 = it.next()?.parse().ok()?;
+    let status = match it.next()? {
+        "off" => 0,
+        "on" => 1,
+        n => n.parse().ok()?,
+    };
+    Some((rows.checked_add(status)?, cols))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,6 +331,19 @@ mod tests {
         run(vec![a, gone]);
         assert!(text(&seed(&a_seed)).contains("alpha-screen"));
         assert!(seed(&gone_seed).is_err());
+    }
+
+    #[test]
+    fn a_client_keeps_the_window_with_room_for_the_status_lines() {
+        assert_eq!(client_size("%0 1 2 0 100 30 100 30 on"), Some((31, 100)));
+        assert_eq!(client_size("%0 1 2 0 100 30 100 30 off"), Some((30, 100)));
+        assert_eq!(client_size("%0 1 2 0 50 30 100 30 2"), Some((32, 100)));
+        assert_eq!(client_size("%0 1 2 0 100 30"), None);
+        assert_eq!(client_size("%0 1 2 0 100 30 100 65535 on"), None);
+        // tmux's answer to the window's format alone, as the lane in front asks it.
+        assert_eq!(window_client_size("100 30 on\n"), Some((31, 100)));
+        assert_eq!(window_client_size("100 30"), None);
+        assert_eq!(window_client_size("can't find pane"), None);
     }
 
     #[test]

@@ -5,8 +5,8 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::pty::feed;
 use crate::pty::screen::LaneScreen;
+use crate::pty::{feed, seeds};
 
 /// Run tmux with the lanes' environment (their tmux server), outside any tmux of helios's own.
 pub(crate) fn tmux(
@@ -131,12 +131,12 @@ impl Preparer {
                     "-p",
                     "-t",
                     &target,
-                    feed::WINDOW_SIZE_FORMAT,
+                    seeds::WINDOW_SIZE_FORMAT,
                 ];
                 let out = tmux(&env, &args);
                 let size = match &out {
                     Ok(o) if o.status.success() => {
-                        feed::window_client_size(&String::from_utf8_lossy(&o.stdout))
+                        seeds::window_client_size(&String::from_utf8_lossy(&o.stdout))
                     }
                     _ => None,
                 };
@@ -270,7 +270,7 @@ fn pipe_tap(
 ) -> Tap {
     let mut args = keep.to_vec();
     args.extend([";", "display", "-p", "-t", target, "#{pane_pipe}"]);
-    let seed = feed::seed_command(target);
+    let seed = seeds::seed_command(target);
     if waiting.is_some() {
         args.push(";");
         args.extend(seed.iter().map(String::as_str));
@@ -280,7 +280,7 @@ fn pipe_tap(
         && o.status.success()
         && let Some(at) = o.stdout.iter().position(|&b| b == b'\n')
     {
-        match feed::apply_seed(&o.stdout[at + 1..], screen) {
+        match seeds::apply_seed(&o.stdout[at + 1..], screen) {
             Ok(_) => news(PaneNews::Seeded),
             Err(e) => tracing::warn!("seeding {session}: {e}"),
         }
