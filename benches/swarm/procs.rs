@@ -133,9 +133,19 @@ pub fn find_cmdline(needle: &str) -> Vec<u32> {
     out
 }
 
-/// A process's arguments (empty for one gone).
+/// A process's arguments (empty for one gone; any other failure said on stderr).
 pub fn cmdline(pid: u32) -> Vec<String> {
-    let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let cmd = match std::fs::read(format!("/proc/{pid}/cmdline")) {
+        Ok(cmd) => cmd,
+        // Gone between the listing and this read (ENOENT, or ESRCH while it exits).
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.raw_os_error() == Some(3) => {
+            return Vec::new();
+        }
+        Err(e) => {
+            eprintln!("swarm: cannot read the arguments of process {pid}: {e}");
+            return Vec::new();
+        }
+    };
     cmd.split(|b| *b == 0)
         .filter(|a| !a.is_empty())
         .map(|a| String::from_utf8_lossy(a).into_owned())

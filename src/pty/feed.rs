@@ -329,12 +329,13 @@ fn read_loop(
         // only to be dropped.
         if stale && let Some(t) = seeded {
             let due = next_seed(t, gap).saturating_duration_since(Instant::now());
-            if !due.is_zero() && !hung_up(&stream, due) {
+            if due.is_zero() || !hung_up(&stream, due) {
                 continue;
             }
         }
-        // Wait for output (a stale screen that hung up reads to its end; an unsure one waits
-        // until the lane is quiet).
+        // Wait for output (a stale screen here has hung up and reads to its end, waiting no
+        // longer than its next seed should the poll have failed; an unsure one waits until the
+        // lane is quiet).
         let wait = if stale {
             Some(
                 seeded

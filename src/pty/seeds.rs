@@ -119,8 +119,32 @@ fn run(batch: Vec<Ask>) {
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let parts = match tmux(&env, &args) {
-        Ok(o) if o.status.success() => split(&o.stdout, &marker, batch.len()),
-        Ok(_) | Err(_) => None,
+        Ok(o) if o.status.success() => {
+            let parts = split(&o.stdout, &marker, batch.len());
+            if parts.is_none() {
+                tracing::warn!(
+                    "tmux's output for {} seeds lacked a marker; each lane seeds alone",
+                    batch.len()
+                );
+            }
+            parts
+        }
+        // Usually a lane gone meanwhile; each lane's own seed then says which.
+        Ok(o) => {
+            tracing::debug!(
+                "tmux refused {} seeds together ({}); each lane seeds alone",
+                batch.len(),
+                String::from_utf8_lossy(&o.stderr).trim()
+            );
+            None
+        }
+        Err(e) => {
+            tracing::debug!(
+                "tmux for {} seeds could not run ({e}); each lane seeds alone",
+                batch.len()
+            );
+            None
+        }
     };
     match parts {
         Some(parts) => {
@@ -311,8 +335,10 @@ mod tests {
         let (b, b_seed) = ask("=b:");
         run(vec![a, b]);
         let (a_out, b_out) = (seed(&a_seed), seed(&b_seed));
-        let text =
-            |s: &Seed| String::from_utf8_lossy(s.as_deref().unwrap_or_default()).into_owned();
+        let text = |s: &Seed| match s {
+            Ok(out) => String::from_utf8_lossy(out).into_owned(),
+            Err(e) => format!("(no seed: {e})"),
+        };
         assert!(
             text(&a_out).contains("alpha-screen") && !text(&a_out).contains("beta"),
             "{a_out:?}"
