@@ -147,6 +147,7 @@ pub fn measure(
     let rss_console = hwm(&console);
     let rss_total = rss_console + hwm(&helpers);
     let _ = std::fs::remove_file(&acct.go);
+    series(acct, &idle_at, &loaded_at);
     Ok(Echoes {
         idle: summarize(&idle),
         loaded: summarize(&loaded),
@@ -162,4 +163,36 @@ pub fn measure(
         idle_at,
         loaded_at,
     })
+}
+
+/// With `SWARM_SERIES` set to a file, append every echo of this system to it as CSV (system,
+/// phase, seconds since the first idle key, ms), to see when in a phase the slow echoes fall.
+fn series(acct: &Accounting, idle: &Sent, loaded: &Sent) {
+    use std::fmt::Write as _;
+    use std::io::Write as _;
+    let Some(path) = std::env::var_os("SWARM_SERIES").map(PathBuf::from) else {
+        return;
+    };
+    let system = acct.go.file_name().unwrap_or_default().to_string_lossy();
+    let t0 = idle.first().map(|(t, _)| *t).unwrap_or_default();
+    let mut out = String::new();
+    for (phase, sent) in [("idle", idle), ("loaded", loaded)] {
+        for (t, d) in sent {
+            // Writing to a String cannot fail.
+            let _ = writeln!(
+                out,
+                "{system},{phase},{:.3},{:.3}",
+                t.saturating_sub(t0).as_secs_f64(),
+                d.as_secs_f64() * 1e3
+            );
+        }
+    }
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(out.as_bytes()));
+    if let Err(e) = written {
+        eprintln!("swarm: cannot append the echoes to {}: {e}", path.display());
+    }
 }

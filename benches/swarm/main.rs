@@ -51,7 +51,7 @@ use crate::world::World;
 /// The idle p99 is also given for the keys typed this long after the phase's first: a console
 /// is measured right after it starts, and its first second's echoes share the machine with
 /// every lane being read for the first time.
-const SETTLED: Duration = Duration::from_secs(1);
+pub const SETTLED: Duration = Duration::from_secs(1);
 
 /// Lanes shown at once: helios's grid page and, to match it, tmux's panes per window.
 pub const PAGE: usize = ::helios::ui::GRID_MAX;

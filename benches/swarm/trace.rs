@@ -86,11 +86,14 @@ const SLOWEST: usize = 5;
 /// A report line listing a phase's slowest echoes: which key of the phase (from 0), how long
 /// after the phase's first key it was typed, its latency and its parts (ms), so a tail can be
 /// told apart as start-up work (the first keys), periodic work or load.
-fn slowest(steps: &[Step], name: &str, at: &[(Duration, Duration)]) -> String {
+/// Only keys typed at least `from` after the phase's first are listed.
+fn slowest(steps: &[Step], name: &str, at: &[(Duration, Duration)], from: Duration) -> String {
     let Some(&(first_sent, _)) = at.first() else {
         return format!("{name} echoes: none");
     };
-    let mut order: Vec<usize> = (0..at.len()).collect();
+    let mut order: Vec<usize> = (0..at.len())
+        .filter(|&i| at[i].0 >= first_sent + from)
+        .collect();
     order.sort_by_key(|&i| std::cmp::Reverse(at[i].1));
     let list: Vec<String> = order
         .into_iter()
@@ -128,9 +131,32 @@ fn phase(steps: &[Step], name: &str, at: &[(Duration, Duration)]) -> String {
         .collect();
     let col = |i: usize| parts.iter().map(|p| p[i]).collect::<Vec<_>>();
     let own: Vec<Duration> = parts.iter().map(|p| p[0] + p[1] + p[3] + p[4]).collect();
+    // A key's way in, split where helios read it from the terminal (builds that trace that
+    // step): the read, then the way to the loop's turn that translates it.
+    let (read, handed): (Vec<Duration>, Vec<Duration>) = at
+        .iter()
+        .filter_map(|&(sent, took)| {
+            let key = first(steps, "key", sent, sent + took)?;
+            let input = first(steps, "input", sent, key.at)?;
+            Some((
+                input.at.saturating_sub(sent),
+                key.at.saturating_sub(input.at),
+            ))
+        })
+        .unzip();
     let pair = |v: &[Duration]| {
         let s = summarize(v);
         format!("{} / {}", ms(s.p50), ms(s.p99))
+    };
+    let key_in = if read.is_empty() {
+        pair(&col(0))
+    } else {
+        format!(
+            "{}: read {}, to the loop {}",
+            pair(&col(0)),
+            pair(&read),
+            pair(&handed)
+        )
     };
     format!(
         "{name} echoes, p50 / p99 ms ({} of {} traced): helios's own {} (key in {}, to the lane {}, \
@@ -138,7 +164,7 @@ fn phase(steps: &[Step], name: &str, at: &[(Duration, Duration)]) -> String {
         parts.len(),
         at.len(),
         pair(&own),
-        pair(&col(0)),
+        key_in,
         pair(&col(1)),
         pair(&col(3)),
         pair(&col(4)),
@@ -158,8 +184,10 @@ pub fn report(
     }
     Ok(vec![
         phase(&steps, "idle", idle),
-        slowest(&steps, "idle", idle),
+        slowest(&steps, "idle", idle, Duration::ZERO),
+        // The idle p99 the table compares leaves the first second out: its own tail.
+        slowest(&steps, "idle (past 1 s)", idle, crate::SETTLED),
         phase(&steps, "loaded", loaded),
-        slowest(&steps, "loaded", loaded),
+        slowest(&steps, "loaded", loaded, Duration::ZERO),
     ])
 }

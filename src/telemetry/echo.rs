@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 /// One step of a keystroke's echo.
 #[derive(Debug, Clone, Copy)]
 pub enum Step {
+    /// A key was read from the terminal and parsed (on the loop's thread, which takes it next).
+    Input,
     /// The loop took a key from the terminal (its translation starts).
     Key,
     /// A lane's writer thread took the bytes to write into the lane.
@@ -25,6 +27,7 @@ pub enum Step {
 impl Step {
     fn name(self) -> &'static str {
         match self {
+            Step::Input => "input",
             Step::Key => "key",
             Step::Write => "write",
             Step::Read => "read",
