@@ -117,7 +117,8 @@ pub async fn run<B: PtyBackend>(
     ui: &mut Ui,
     mut events: EventReceiver,
 ) -> anyhow::Result<Outcome> {
-    let mut input = input::spawn()?;
+    let mut input = input::Input::open()
+        .map_err(|e| anyhow::anyhow!("cannot read the terminal (/dev/tty): {e}"))?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
@@ -145,10 +146,11 @@ pub async fn run<B: PtyBackend>(
             _ = sighup.recv() => return Ok(Outcome::Quit),
             _ = sigint.recv() => return Ok(Outcome::Quit),
             _ = sigtstp.recv() => engine.suspend = true,
-            term = input.recv() => match term {
-                Some(Ok(t)) => keys.push(t),
-                Some(Err(e)) => anyhow::bail!("reading the terminal failed: {e}"),
-                None => return Ok(Outcome::Quit),
+            read = input.recv(&mut keys) => match read {
+                Ok(input::Read::Events) => {}
+                // Nobody can type here any more (the terminal closed without a SIGHUP).
+                Ok(input::Read::HungUp) => return Ok(Outcome::Quit),
+                Err(e) => anyhow::bail!("reading the terminal failed: {e}"),
             },
             ev = events.recv() => match ev {
                 Some(e) => engine_first.push(e),
@@ -165,11 +167,10 @@ pub async fn run<B: PtyBackend>(
             () = tokio::time::sleep_until(next_frame), if engine.dirty => {},
         }
         // Drain what is already waiting, keys first: a flooding lane must not delay an echo.
-        while let Ok(term) = input.try_recv() {
-            match term {
-                Ok(t) => keys.push(t),
-                Err(e) => anyhow::bail!("reading the terminal failed: {e}"),
-            }
+        match input.try_recv(&mut keys) {
+            Ok(input::Read::Events) => {}
+            Ok(input::Read::HungUp) => return Ok(Outcome::Quit),
+            Err(e) => anyhow::bail!("reading the terminal failed: {e}"),
         }
         if !keys.is_empty() {
             engine.clock_to(Instant::now());
@@ -255,8 +256,8 @@ pub async fn run<B: PtyBackend>(
 fn suspend<B: PtyBackend>(engine: &mut Engine<B>, ui: &mut Ui) {
     let error = crate::terminal::suspend().err().map(|e| e.to_string());
     // A blank screen and a presenter that knows nothing: the next frame writes every cell.
-    // (Not `Terminal::clear`: it asks the terminal for the cursor position, and the answer
-    // would arrive on the input thread.)
+    // (Not `Terminal::clear`: it asks the terminal for the cursor position, and would wait for
+    // an answer that only the loop's own input reader takes.)
     ui.presenter = present::Presenter::default();
     let _ = crossterm::execute!(
         ui.terminal.backend_mut(),

@@ -50,8 +50,10 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: the loop's. It waits on the terminal itself (runtime/input.rs), so a key
+    // wakes the thread that handles it; with worker threads, their IO driver woke it. The
+    // integrations' tasks share it (they wait on sockets; blocking work goes to threads).
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
