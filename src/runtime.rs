@@ -146,11 +146,10 @@ pub async fn run<B: PtyBackend>(
             _ = sighup.recv() => return Ok(Outcome::Quit),
             _ = sigint.recv() => return Ok(Outcome::Quit),
             _ = sigtstp.recv() => engine.suspend = true,
-            read = input.recv(&mut keys) => match read {
-                Ok(input::Read::Events) => {}
-                // Nobody can type here any more (the terminal closed without a SIGHUP).
-                Ok(input::Read::HungUp) => return Ok(Outcome::Quit),
-                Err(e) => anyhow::bail!("reading the terminal failed: {e}"),
+            read = input.recv(&mut keys) => {
+                if let Some(outcome) = after_read(read)? {
+                    return Ok(outcome);
+                }
             },
             ev = events.recv() => match ev {
                 Some(e) => engine_first.push(e),
@@ -167,10 +166,8 @@ pub async fn run<B: PtyBackend>(
             () = tokio::time::sleep_until(next_frame), if engine.dirty => {},
         }
         // Drain what is already waiting, keys first: a flooding lane must not delay an echo.
-        match input.try_recv(&mut keys) {
-            Ok(input::Read::Events) => {}
-            Ok(input::Read::HungUp) => return Ok(Outcome::Quit),
-            Err(e) => anyhow::bail!("reading the terminal failed: {e}"),
+        if let Some(outcome) = after_read(input.try_recv(&mut keys))? {
+            return Ok(outcome);
         }
         if !keys.is_empty() {
             engine.clock_to(Instant::now());
@@ -247,6 +244,19 @@ pub async fn run<B: PtyBackend>(
             engine.chrome = false;
             engine.backdrop = owed;
         }
+    }
+}
+
+/// Whether a read of the terminal ends the console: when the terminal is gone (closed
+/// without a SIGHUP, nobody can type here any more), or it failed.
+fn after_read(read: std::io::Result<input::Read>) -> anyhow::Result<Option<Outcome>> {
+    match read {
+        Ok(input::Read::Events) => Ok(None),
+        Ok(input::Read::HungUp) => {
+            tracing::warn!("the terminal reached its end (closed); the console stops");
+            Ok(Some(Outcome::Quit))
+        }
+        Err(e) => anyhow::bail!("reading the terminal failed: {e}"),
     }
 }
 

@@ -679,9 +679,14 @@ impl<B: PtyBackend> Engine<B> {
             op,
         };
         let nats = self.ctx.nats.clone();
-        let handle = tokio::runtime::Handle::current();
         self.par_task(action, lane, detail, move |_| {
-            handle.block_on(async {
+            // A runtime of its own: the console's is the loop's one thread, which must not
+            // carry this request's waiting on NATS (nor stop it by quitting).
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start a runtime for the NATS request: {e}"))?;
+            rt.block_on(async {
                 let (client, mut errors) = crate::spine::nats::connect_reporting(&nats)
                     .await
                     .map_err(|e| e.to_string())?;

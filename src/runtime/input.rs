@@ -256,6 +256,7 @@ fn mouse_kind(k: termina::event::MouseEventKind) -> MouseEventKind {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     /// What the terminal's bytes become, parsed as [`Input`] does after a read.
@@ -312,6 +313,38 @@ mod tests {
             events(&[b"\x1b[", b"1;5", b"D"]),
             vec![key(KeyCode::Left, KeyModifiers::CONTROL)]
         );
+    }
+
+    #[test]
+    fn a_read_takes_what_is_there_and_an_end_of_file_is_a_hang_up() {
+        use std::io::Write;
+        let (mut terminal, ours) = std::os::unix::net::UnixStream::pair().unwrap();
+        ours.set_nonblocking(true).unwrap();
+        let ours = OwnedFd::from(ours);
+        let (mut parser, mut buf, mut out) = (termina::Parser::default(), vec![0; 16], Vec::new());
+        // More than one buffer's worth, the last sequence cut in two.
+        terminal.write_all(b"abcdefghijklmnop\x1b[A\x1b[").unwrap();
+        assert!(matches!(
+            read(&ours, &mut parser, &mut buf, &mut out),
+            Ok(Read::Events)
+        ));
+        assert_eq!(out.len(), 17, "{out:?}");
+        assert_eq!(out[16], key(KeyCode::Up, KeyModifiers::NONE));
+        // Nothing more to read: no events and no waiting.
+        out.clear();
+        assert!(matches!(
+            read(&ours, &mut parser, &mut buf, &mut out),
+            Ok(Read::Events)
+        ));
+        assert!(out.is_empty(), "{out:?}");
+        terminal.write_all(b"B").unwrap();
+        read(&ours, &mut parser, &mut buf, &mut out).unwrap();
+        assert_eq!(out, vec![key(KeyCode::Down, KeyModifiers::NONE)]);
+        drop(terminal);
+        assert!(matches!(
+            read(&ours, &mut parser, &mut buf, &mut out),
+            Ok(Read::HungUp)
+        ));
     }
 
     #[test]
