@@ -64,6 +64,28 @@ fn par_lane(world: &World, session: &str) -> LaneInfo {
     }
 }
 
+/// A helios-owned lane (a shell) in the world's repo, started; keep the receiver: its
+/// readers stop when it is gone.
+fn owned_lane(
+    world: &World,
+) -> (
+    LaneInfo,
+    PortablePtys,
+    tokio::sync::mpsc::UnboundedReceiver<Event>,
+) {
+    let info = LaneInfo {
+        id: LaneId::new("app"),
+        branch: Some("main".into()),
+        worktree: world.repo.clone(),
+        source: LaneSource::Worktree,
+        session_alive: true,
+        git: GitCounts::default(),
+    };
+    let (mut ptys, rx) = ptys(world);
+    assert!(ptys.sync(std::slice::from_ref(&info)).is_empty());
+    (info, ptys, rx)
+}
+
 fn probe() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/term/queries.py")
 }
@@ -113,16 +135,7 @@ const COMMON: &[(&str, &str)] = &[
 fn an_owned_lane_answers_terminal_queries() {
     require("python3");
     let world = World::new("app");
-    let info = LaneInfo {
-        id: LaneId::new("app"),
-        branch: Some("main".into()),
-        worktree: world.repo.clone(),
-        source: LaneSource::Worktree,
-        session_alive: true,
-        git: GitCounts::default(),
-    };
-    let (mut ptys, _rx) = ptys(&world);
-    assert!(ptys.sync(std::slice::from_ref(&info)).is_empty());
+    let (info, mut ptys, _rx) = owned_lane(&world);
     let got = ask_all(&mut ptys, &info, &world.path("answers.txt"));
     let version = format!("\\eP>|helios {}\\e\\", env!("CARGO_PKG_VERSION"));
     let mut want = COMMON.to_vec();
@@ -141,6 +154,55 @@ fn an_owned_lane_answers_terminal_queries() {
         ("osc12", "\\e]12;rgb:0000/0000/0000\\e\\"),
     ]);
     assert_answers(&got, &want);
+}
+
+#[test]
+fn keys_into_a_lane_that_reads_nothing_never_hold_the_console_and_all_arrive_in_order() {
+    require("stty");
+    let world = World::new("app");
+    let (info, mut ptys, _rx) = owned_lane(&world);
+    let screen = ptys.screen(&info.id).unwrap();
+    let (go, out) = (world.path("go"), world.path("keys.txt"));
+    // Raw mode (no line limit, no echo); then nothing reads the lane's input until `go` exists.
+    let script = format!(
+        "stty raw -echo; echo READ''Y; while [ ! -e {} ]; do sleep 0.05; done; head -c 300000 > {}\r",
+        go.display(),
+        out.display()
+    );
+    ptys.write(&info.id, script.into_bytes()).unwrap();
+    wait_until_or(
+        "the lane in raw mode",
+        WAIT,
+        || screen.contents().contains("READY"),
+        || screen.contents(),
+    );
+    // Far more than a PTY holds (4 KiB in the line discipline, 64 KiB in its buffers).
+    let keys: Vec<u8> = (0..300_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let lane = info.id.clone();
+    let sent = keys.clone();
+    std::thread::spawn(move || {
+        let first = ptys.write(&lane, sent[..100_000].to_vec());
+        let rest = ptys.write(&lane, sent[100_000..].to_vec());
+        let _ = done_tx.send((first, rest, ptys));
+    });
+    // The writes return while nothing has read a byte: a console writing keys would go on.
+    let (first, rest, _ptys) = done_rx
+        .recv_timeout(WAIT)
+        .expect("writing keys into a lane that reads nothing held the caller");
+    assert!(first.is_ok() && rest.is_ok(), "{first:?} {rest:?}");
+    assert!(!out.exists(), "the lane read its input before it was let");
+    std::fs::write(&go, "").unwrap();
+    wait_until_or(
+        "every key read by the lane",
+        WAIT,
+        || std::fs::metadata(&out).is_ok_and(|m| m.len() == 300_000),
+        || format!("{:?} bytes", std::fs::metadata(&out).map(|m| m.len())),
+    );
+    assert!(
+        std::fs::read(&out).unwrap() == keys,
+        "the keys came out changed or out of order"
+    );
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod control;
 mod csi_cap;
 pub mod feed;
 mod fixups;
+mod keys;
 pub mod portable;
 mod reader;
 pub mod screen;

@@ -16,7 +16,8 @@ use crate::model::{LaneId, LaneInfo, LaneSource};
 use crate::pty::ScreenSource;
 use crate::pty::control::{self, Ctl};
 use crate::pty::feed::{self, Feed};
-use crate::pty::reader::{BACKGROUND_READ_MAX, ReaderCtx, read_loop, write_loop};
+use crate::pty::keys::Keys;
+use crate::pty::reader::{BACKGROUND_READ_MAX, ReaderCtx, read_loop};
 use crate::pty::screen::{InputModes, LaneScreen, Screens};
 use crate::pty::tmux_pane::{Pane, Preparer, capture_history};
 use crate::pty::{DEFAULT_SIZE, PtyBackend, PtyError, QueryColors};
@@ -77,7 +78,7 @@ enum Link {
     Pty {
         master: Box<dyn MasterPty + Send>,
         killer: Box<dyn ChildKiller + Send + Sync>,
-        input: mpsc::Sender<Vec<u8>>,
+        input: Keys,
     },
     /// A tmux control-mode client.
     Control(mpsc::Sender<Ctl>),
@@ -423,32 +424,28 @@ impl PortablePtys {
             .map_err(|e| err(&e))?;
         drop(pair.slave);
         let killer = child.clone_killer();
-        let reader = pair.master.try_clone_reader().map_err(|e| err(&e))?;
-        let mut writer = pair.master.take_writer().map_err(|e| err(&e))?;
-
-        let (input, rx) = mpsc::channel::<Vec<u8>>();
+        // Not portable-pty's reader and writer: they block, and its writer, when dropped,
+        // sends "\n" and ^D, which through a live `tmux attach` would end the agent's session.
+        let fd = pair
+            .master
+            .as_raw_fd()
+            .ok_or_else(|| "the PTY has no descriptor".to_string())
+            .and_then(|raw| crate::pty::keys::open(raw).map_err(|e| err(&e)))?;
+        let fd = Arc::new(fd);
+        let (input, writer) = crate::pty::keys::keys(fd.clone());
         // helios is this PTY's terminal (a shell's, or a `tmux attach` client's): it answers
         // the queries read from it.
         ctx.replies = Some(input.clone());
-        let (ended_tx, ended_rx) = mpsc::channel::<()>();
         let name = lane.id.as_str();
         std::thread::Builder::new()
             .name(format!("pty-write-{name}"))
-            .spawn(move || {
-                write_loop(&mut writer, &rx);
-                // portable-pty's writer sends "\n" and ^D when dropped. Through a live
-                // `tmux attach` that would reach the lane's shell and end the agent's session,
-                // so keep the writer until the process is gone (or has had time to go).
-                let _ = ended_rx.recv_timeout(std::time::Duration::from_secs(5));
-                drop(writer);
-            })
+            .spawn(move || writer.run())
             .map_err(|e| err(&e))?;
         let reader = std::thread::Builder::new()
             .name(format!("pty-read-{name}"))
             .spawn(move || {
-                read_loop(reader, &ctx);
+                read_loop(&fd, &ctx);
                 let code = child.wait().ok().map(|s| s.exit_code());
-                let _ = ended_tx.send(());
                 ctx.finish(code);
             })
             .map_err(|e| err(&e))?;
@@ -535,7 +532,7 @@ impl PtyBackend for PortablePtys {
             return Err(not_running());
         }
         match &p.link {
-            Link::Pty { input, .. } => input.send(bytes).map_err(|_| not_running()),
+            Link::Pty { input, .. } => input.send(bytes).map_err(|()| not_running()),
             Link::Control(tx) => tx.send(Ctl::Keys(bytes)).map_err(|_| not_running()),
             Link::Feed(f) => f.send_keys(bytes).map_err(|()| not_running()),
             Link::Pending { .. } => Err(not_running()),

@@ -1,16 +1,15 @@
-//! A lane's reader and writer threads: the reader feeds the lane's screen and sends merged
-//! notices (paced while the lane is behind the one in front); the writer takes keys from a
-//! channel, so the UI never blocks on a full PTY.
+//! A lane's reader thread: it feeds the lane's screen and sends merged notices (paced while
+//! the lane is behind the one in front). Keys go in through `keys.rs`.
 
-use std::io::{Read, Write};
+use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
 use std::time::Instant;
 
 use crate::app::Event;
 use crate::app::event::EventSender;
 use crate::model::LaneId;
+use crate::pty::keys::{self, Got, Keys};
 use crate::pty::screen::{LaneScreen, Notices};
 use crate::telemetry::echo::Step;
 
@@ -43,7 +42,7 @@ pub(crate) struct ReaderCtx {
     pub(crate) read_max: usize,
     /// Where answers to terminal queries go: the PTY's input. `None` in tmux control mode,
     /// where tmux itself answers the pane's queries.
-    pub(crate) replies: Option<mpsc::Sender<Vec<u8>>>,
+    pub(crate) replies: Option<Keys>,
     /// The lane's OSC 52 may reach the user's clipboard.
     pub(crate) clipboard: bool,
 }
@@ -116,7 +115,7 @@ pub(crate) fn after_feed(ctx: &ReaderCtx, notices: Notices) -> bool {
 }
 
 /// Read into one reusable buffer, feed the screen, and send at most one pending notice.
-pub(crate) fn read_loop(mut reader: Box<dyn Read + Send>, ctx: &ReaderCtx) {
+pub(crate) fn read_loop(fd: &OwnedFd, ctx: &ReaderCtx) {
     let mut buf = vec![0u8; 64 * 1024];
     let behind = || {
         ctx.behind
@@ -125,12 +124,12 @@ pub(crate) fn read_loop(mut reader: Box<dyn Read + Send>, ctx: &ReaderCtx) {
     };
     loop {
         let n = if behind() && ctx.read_max < buf.len() {
-            match read_budget(&mut reader, &mut buf[..ctx.read_max]) {
+            match read_budget(fd, &mut buf[..ctx.read_max]) {
                 Some(n) => n,
                 None => return,
             }
         } else {
-            match read_some(&mut reader, &mut buf) {
+            match keys::read_some(fd, &mut buf) {
                 Some(n) => n,
                 None => return,
             }
@@ -152,51 +151,29 @@ pub(crate) fn read_loop(mut reader: Box<dyn Read + Send>, ctx: &ReaderCtx) {
     }
 }
 
-/// One read; `None` at the end (EOF, or EIO: how Linux reports that the other side of the PTY
-/// closed).
-fn read_some(reader: &mut Box<dyn Read + Send>, buf: &mut [u8]) -> Option<usize> {
-    loop {
-        match reader.read(buf) {
-            Ok(0) => return None,
-            Ok(n) => return Some(n),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return None,
-        }
-    }
-}
-
 /// Reads while the PTY hands over full chunks, until `buf` is full: what a background lane
 /// printed since its last read, up to its budget, fed at once. Linux hands a PTY's output over
 /// at most 4 KiB a read; a shorter read means nothing more is waiting. `None` at the end.
-fn read_budget(reader: &mut Box<dyn Read + Send>, buf: &mut [u8]) -> Option<usize> {
+fn read_budget(fd: &OwnedFd, buf: &mut [u8]) -> Option<usize> {
     const CHUNK: usize = 4096;
     let mut filled = 0;
     while filled < buf.len() {
         let want = CHUNK.min(buf.len() - filled);
-        match read_some(reader, &mut buf[filled..filled + want]) {
-            Some(n) => {
-                filled += n;
-                if n < want {
-                    break;
-                }
+        let chunk = &mut buf[filled..filled + want];
+        // Wait for the first chunk only.
+        let n = if filled == 0 {
+            keys::read_some(fd, chunk)?
+        } else {
+            match keys::read_now(fd, chunk) {
+                Got::Bytes(n) => n,
+                // What was read is fed; the next read sees the end again.
+                Got::Nothing | Got::End => break,
             }
-            // What was read is fed; the next read sees the end again.
-            None if filled > 0 => break,
-            None => return None,
+        };
+        filled += n;
+        if n < want {
+            break;
         }
     }
     Some(filled)
-}
-
-pub(crate) fn write_loop(writer: &mut Box<dyn Write + Send>, rx: &mpsc::Receiver<Vec<u8>>) {
-    while let Ok(bytes) = rx.recv() {
-        crate::telemetry::echo::step(Step::Write, Instant::now());
-        if writer
-            .write_all(&bytes)
-            .and_then(|()| writer.flush())
-            .is_err()
-        {
-            return;
-        }
-    }
 }
