@@ -9,6 +9,7 @@
 
 pub mod engine;
 pub mod frame_out;
+mod front;
 mod input;
 pub mod present;
 pub mod wake;
@@ -129,6 +130,8 @@ pub async fn run<B: PtyBackend>(
     let mut ticks: u32 = 0;
     let mut frames = Frames::default();
     let mut engine_first: Vec<Event> = Vec::new();
+    let mut front = front::Front::new();
+    let mut front_buf = vec![0u8; 64 * 1024];
 
     if let Ok((cols, rows)) = crossterm::terminal::size() {
         engine.handle(Event::Resized { cols, rows });
@@ -137,6 +140,7 @@ pub async fn run<B: PtyBackend>(
         // Terminal events are translated one at a time against the current state: a key that
         // leaves focus changes what the next key means.
         let mut keys: Vec<TermEvent> = Vec::new();
+        let mut front_read = None;
         let next_frame = frames
             .next(engine.urgent)
             .map_or_else(tokio::time::Instant::now, tokio::time::Instant::from_std);
@@ -163,11 +167,18 @@ pub async fn run<B: PtyBackend>(
                     engine.rediscover();
                 }
             },
+            // After the tick: a lane in front that floods keeps this ready.
+            ready = front.ready() => front_read = Some(front::read_ready(ready, &mut front_buf)),
             () = tokio::time::sleep_until(next_frame), if engine.dirty => {},
         }
         // Drain what is already waiting, keys first: a flooding lane must not delay an echo.
         if let Some(outcome) = after_read(input.try_recv(&mut keys))? {
             return Ok(outcome);
+        }
+        // Then the lane in front's output, which the keys' echo comes in.
+        match front_read {
+            Some(read) => front.after(read),
+            None => front.read_now(&mut front_buf),
         }
         if !keys.is_empty() {
             engine.clock_to(Instant::now());
@@ -199,6 +210,7 @@ pub async fn run<B: PtyBackend>(
         if let Some(outcome) = engine.outcome.take() {
             return Ok(outcome);
         }
+        front.follow(&engine.ptys);
         if !engine.terminal_writes.is_empty() {
             // The one terminal writer: between frames, never inside one.
             let out = ui.terminal.backend_mut();

@@ -13,7 +13,7 @@ use std::time::Duration;
 use helios::app::Event;
 use helios::config::TmuxClient;
 use helios::lanes::{GitCounts, LaneId, LaneInfo, LaneSource};
-use helios::pty::{PortablePtys, PtyBackend, PtyConfig, QueryColors};
+use helios::pty::{FrontRead, PortablePtys, PtyBackend, PtyConfig, QueryColors};
 use support::{World, require, wait_until_or};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -202,6 +202,81 @@ fn keys_into_a_lane_that_reads_nothing_never_hold_the_console_and_all_arrive_in_
     assert!(
         std::fs::read(&out).unwrap() == keys,
         "the keys came out changed or out of order"
+    );
+}
+
+/// Wait until the PTY behind `fd` has output for a read.
+fn readable(fd: &impl std::os::fd::AsFd) -> bool {
+    let mut fds = [rustix::event::PollFd::new(fd, rustix::event::PollFlags::IN)];
+    rustix::event::poll(
+        &mut fds,
+        Some(&rustix::time::Timespec {
+            tv_sec: 30,
+            tv_nsec: 0,
+        }),
+    )
+    .is_ok_and(|n| n == 1)
+}
+
+#[test]
+fn the_lane_in_front_is_read_by_the_loop_then_given_back_to_its_thread() {
+    let world = World::new("app");
+    let (info, mut ptys, mut rx) = owned_lane(&world);
+    let screen = ptys.screen(&info.id).unwrap();
+    ptys.set_front(Some(&info.id));
+    let output = ptys.front_output().expect("an owned lane in front").clone();
+    let hold = output.take().expect("a live lane can be taken");
+    let mut buf = vec![0u8; 64 * 1024];
+    ptys.write(&info.id, b"echo on''loop\r".to_vec()).unwrap();
+    // The echo waits in the PTY for the loop: the lane's thread, which would have fed it to the
+    // screen within microseconds, leaves it there (an absence, so watched for a while).
+    assert!(readable(&hold), "the lane printed nothing in 30 s");
+    assert!(
+        !support::poll(Duration::from_millis(300), || screen
+            .contents()
+            .contains("echo on")),
+        "the lane's thread read the echo while the loop held the lane"
+    );
+    assert_eq!(
+        hold.read(&mut buf),
+        FrontRead::More,
+        "the thread read the echo"
+    );
+    wait_until_or(
+        "the echo, read by the loop",
+        WAIT,
+        || {
+            hold.read(&mut buf);
+            screen.contents().contains("onloop")
+        },
+        || screen.contents(),
+    );
+    // Given back: its thread reads again.
+    drop(hold);
+    ptys.write(&info.id, b"echo back''again\r".to_vec())
+        .unwrap();
+    wait_until_or(
+        "the lane's thread reading again",
+        WAIT,
+        || screen.contents().contains("backagain"),
+        || screen.contents(),
+    );
+    // The end read by the loop: given back, the thread reports the exit.
+    let hold = output.take().expect("still live");
+    ptys.write(&info.id, b"exit\r".to_vec()).unwrap();
+    wait_until_or(
+        "the end of the lane, read by the loop",
+        WAIT,
+        || hold.read(&mut buf) == FrontRead::End,
+        || screen.contents(),
+    );
+    assert!(output.take().is_none(), "a lane that ended was taken again");
+    drop(hold);
+    wait_until_or(
+        "the lane's exit, reported by its thread",
+        WAIT,
+        || std::iter::from_fn(|| rx.try_recv().ok()).any(|e| matches!(e, Event::LaneExited { .. })),
+        || screen.contents(),
     );
 }
 

@@ -22,6 +22,7 @@ pub use vt100 as vt;
 pub use answers::QueryColors;
 pub use control::replay as replay_control;
 pub use portable::{PortablePtys, PtyConfig};
+pub use reader::{FrontOutput, FrontRead, LoopRead};
 pub use screen::{InputModes, LaneScreen, Notices, Screens};
 
 /// How long a par lane's reader waits between reads while the lane is not in front (the
@@ -97,6 +98,11 @@ pub trait PtyBackend {
     /// when unchanged. Lanes behind it may be read at a lower rate when that costs nothing
     /// (see `reader::BACKGROUND_READ`).
     fn set_front(&mut self, _lane: Option<&LaneId>) {}
+    /// The output of the lane in front, for the loop to read itself while it stays in front
+    /// (`None`: the lane has no such output, and its reader thread reads it).
+    fn front_output(&self) -> Option<&FrontOutput> {
+        None
+    }
     /// The runtime handled a lane's output notice; the next output sends a new one.
     fn notice_handled(&self, lane: &LaneId);
     /// The lane's visible rows for the agent-state screen reading (tmux's status line left

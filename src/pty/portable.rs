@@ -17,7 +17,7 @@ use crate::pty::ScreenSource;
 use crate::pty::control::{self, Ctl};
 use crate::pty::feed::{self, Feed};
 use crate::pty::keys::Keys;
-use crate::pty::reader::{BACKGROUND_READ_MAX, ReaderCtx, read_loop};
+use crate::pty::reader::{BACKGROUND_READ_MAX, FrontOutput, ReaderCtx, read_loop};
 use crate::pty::screen::{InputModes, LaneScreen, Screens};
 use crate::pty::tmux_pane::{Pane, Preparer, capture_history};
 use crate::pty::{DEFAULT_SIZE, PtyBackend, PtyError, QueryColors};
@@ -79,6 +79,8 @@ enum Link {
         master: Box<dyn MasterPty + Send>,
         killer: Box<dyn ChildKiller + Send + Sync>,
         input: Keys,
+        /// Its output, which the loop reads while the lane is in front.
+        output: FrontOutput,
     },
     /// A tmux control-mode client.
     Control(mpsc::Sender<Ctl>),
@@ -436,23 +438,26 @@ impl PortablePtys {
         // helios is this PTY's terminal (a shell's, or a `tmux attach` client's): it answers
         // the queries read from it.
         ctx.replies = Some(input.clone());
+        let output = FrontOutput::new(fd, ctx);
         let name = lane.id.as_str();
         std::thread::Builder::new()
             .name(format!("pty-write-{name}"))
             .spawn(move || writer.run())
             .map_err(|e| err(&e))?;
+        let read = output.clone();
         let reader = std::thread::Builder::new()
             .name(format!("pty-read-{name}"))
             .spawn(move || {
-                read_loop(&fd, &ctx);
+                read_loop(&read);
                 let code = child.wait().ok().map(|s| s.exit_code());
-                ctx.finish(code);
+                read.ctx().finish(code);
             })
             .map_err(|e| err(&e))?;
         let link = Link::Pty {
             master: pair.master,
             killer,
             input,
+            output,
         };
         Ok((link, reader.thread().clone()))
     }
@@ -624,6 +629,19 @@ impl PtyBackend for PortablePtys {
                     pace.reader.unpark();
                 }
             }
+        }
+    }
+
+    fn front_output(&self) -> Option<&FrontOutput> {
+        let front = self.front.as_ref()?;
+        // A fed lane in front is shown from its attach client.
+        let p = match &self.attached {
+            Some((a, p, _)) if a == front => p,
+            _ => self.ptys.get(front)?,
+        };
+        match &p.link {
+            Link::Pty { output, .. } if !p.exited.load(Ordering::Acquire) => Some(output),
+            _ => None,
         }
     }
 

@@ -1,9 +1,10 @@
-//! A lane's reader thread: it feeds the lane's screen and sends merged notices (paced while
-//! the lane is behind the one in front). Keys go in through `keys.rs`.
+//! A lane's reader: a thread that feeds the lane's screen and sends merged notices (paced while
+//! the lane is behind the one in front), or, while the lane is in front, the console's loop.
+//! Keys go in through `keys.rs`.
 
 use std::os::fd::OwnedFd;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Instant;
 
 use crate::app::Event;
@@ -114,8 +115,153 @@ pub(crate) fn after_feed(ctx: &ReaderCtx, notices: Notices) -> bool {
             .is_ok()
 }
 
-/// Read into one reusable buffer, feed the screen, and send at most one pending notice.
-pub(crate) fn read_loop(fd: &OwnedFd, ctx: &ReaderCtx) {
+/// A lane's PTY output and who reads it: the lane's reader thread, or, while the lane is in
+/// front, the console's loop ([`FrontOutput::take`]).
+///
+/// Why the loop: the thread that reads a lane's echo had to wake the loop for it, one more
+/// thread wake-up on every keystroke's way back (BENCHMARKS.md, "The lane in front read on the
+/// loop's thread"). Why not the loop for every lane: lanes behind are read and parsed beside it,
+/// at their own pace, on a second core.
+#[derive(Clone)]
+pub struct FrontOutput(Arc<Shared>);
+
+struct Shared {
+    fd: Arc<OwnedFd>,
+    ctx: ReaderCtx,
+    /// Held while one side reads and feeds, so output reaches the screen in the order read.
+    feeding: Mutex<()>,
+    /// The loop reads; the thread parks.
+    on_loop: AtomicBool,
+    /// The loop read the end: the thread reads it again and reports the exit.
+    ended: AtomicBool,
+    reader: OnceLock<std::thread::Thread>,
+}
+
+/// How long the reader thread parks while the loop reads its lane before it looks again
+/// whether helios let go of the lane (giving the lane back unparks it at once).
+const PARKED: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The most the loop reads of the lane in front before it turns to its other work (keys, the
+/// frame): one read, as the thread would, when a flood keeps the PTY full.
+const LOOP_READ_MAX: usize = 64 * 1024;
+
+/// What the loop's read of the lane in front found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrontRead {
+    /// Output was fed; more may be waiting.
+    More,
+    /// Nothing (more) is waiting.
+    Idle,
+    /// The lane's process ended, or helios let go of it: the loop gives the lane back.
+    End,
+}
+
+impl FrontOutput {
+    /// The output of the PTY `fd`, read by `ctx`'s reader.
+    pub(crate) fn new(fd: Arc<OwnedFd>, ctx: ReaderCtx) -> Self {
+        Self(Arc::new(Shared {
+            fd,
+            ctx,
+            feeding: Mutex::new(()),
+            on_loop: AtomicBool::new(false),
+            ended: AtomicBool::new(false),
+            reader: OnceLock::new(),
+        }))
+    }
+
+    /// The reader's context (its thread reports the exit with it).
+    pub(crate) fn ctx(&self) -> &ReaderCtx {
+        &self.0.ctx
+    }
+
+    /// Whether both are the same lane's output.
+    pub fn same(&self, other: &FrontOutput) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// The loop reads this lane from now on, until the returned hold is dropped; `None` when
+    /// there is nothing left to read (its end was read, or helios let go of it).
+    pub fn take(&self) -> Option<LoopRead> {
+        let s = &self.0;
+        if s.ended.load(Ordering::Acquire)
+            || s.ctx.exited.load(Ordering::Acquire)
+            || s.ctx.detached.load(Ordering::Acquire)
+        {
+            return None;
+        }
+        s.on_loop.store(true, Ordering::Release);
+        Some(LoopRead(self.clone()))
+    }
+}
+
+/// The loop's hold on the lane in front's output; dropping it gives the lane back to its
+/// reader thread.
+pub struct LoopRead(FrontOutput);
+
+impl std::os::fd::AsRawFd for LoopRead {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.0.0.fd.as_raw_fd()
+    }
+}
+
+impl std::os::fd::AsFd for LoopRead {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.0.0.fd.as_fd()
+    }
+}
+
+impl LoopRead {
+    /// Read what the lane printed (up to [`LOOP_READ_MAX`] in `buf`), feed its screen and send
+    /// its notices, as its thread would.
+    pub fn read(&self, buf: &mut [u8]) -> FrontRead {
+        let s = &self.0.0;
+        let max = buf.len().min(LOOP_READ_MAX);
+        let notices = {
+            let _feeding = s.feeding.lock().unwrap_or_else(PoisonError::into_inner);
+            let n = match read_budget(&s.fd, &mut buf[..max]) {
+                Got::Bytes(n) => n,
+                Got::Nothing => return FrontRead::Idle,
+                Got::End => {
+                    s.ended.store(true, Ordering::Release);
+                    return FrontRead::End;
+                }
+            };
+            feed(&s.ctx, &buf[..n], true)
+        };
+        if !after_feed(&s.ctx, notices) {
+            return FrontRead::End;
+        }
+        FrontRead::More
+    }
+}
+
+impl Drop for LoopRead {
+    fn drop(&mut self) {
+        let s = &self.0.0;
+        s.on_loop.store(false, Ordering::Release);
+        if let Some(t) = s.reader.get() {
+            t.unpark();
+        }
+    }
+}
+
+/// Feed `bytes` to the lane's screen (`front`: the lane a keystroke's echo comes from).
+fn feed(ctx: &ReaderCtx, bytes: &[u8], front: bool) -> Notices {
+    let fed = Instant::now();
+    let notices = ctx.screen.feed(bytes);
+    if front {
+        crate::telemetry::echo::step(Step::Read, fed);
+    }
+    crate::telemetry::lane_bytes(ctx.lane.as_str(), bytes.len() as u64);
+    notices
+}
+
+/// The reader thread: wait for output, then read it into one reusable buffer, feed the screen,
+/// and send at most one pending notice; park while the loop reads the lane. Returns at the end.
+pub(crate) fn read_loop(out: &FrontOutput) {
+    let s = &out.0;
+    let _ = s.reader.set(std::thread::current());
+    let ctx = &s.ctx;
     let mut buf = vec![0u8; 64 * 1024];
     let behind = || {
         ctx.behind
@@ -123,24 +269,35 @@ pub(crate) fn read_loop(fd: &OwnedFd, ctx: &ReaderCtx) {
             .is_some_and(|b| b.load(Ordering::Acquire))
     };
     loop {
-        let n = if behind() && ctx.read_max < buf.len() {
-            match read_budget(fd, &mut buf[..ctx.read_max]) {
-                Some(n) => n,
-                None => return,
+        if s.on_loop.load(Ordering::Acquire) {
+            if ctx.detached.load(Ordering::Acquire) {
+                return;
             }
-        } else {
-            match keys::read_some(fd, &mut buf) {
-                Some(n) => n,
-                None => return,
+            std::thread::park_timeout(PARKED);
+            continue;
+        }
+        if !keys::wait_readable(&s.fd) {
+            return;
+        }
+        let notices = {
+            let _feeding = s.feeding.lock().unwrap_or_else(PoisonError::into_inner);
+            // The loop took the lane while this thread waited: what came is the loop's.
+            if s.on_loop.load(Ordering::Acquire) {
+                continue;
+            }
+            let back = behind();
+            // Behind, up to its budget at once; in front, one read, as soon as it comes.
+            let n = if back && ctx.read_max < buf.len() {
+                read_budget(&s.fd, &mut buf[..ctx.read_max])
+            } else {
+                keys::read_now(&s.fd, &mut buf)
+            };
+            match n {
+                Got::Bytes(n) => feed(ctx, &buf[..n], !back),
+                Got::Nothing => continue,
+                Got::End => return,
             }
         };
-        let fed = Instant::now();
-        let notices = ctx.screen.feed(&buf[..n]);
-        // The lane in front only: the one a keystroke's echo comes from.
-        if !behind() {
-            crate::telemetry::echo::step(Step::Read, fed);
-        }
-        crate::telemetry::lane_bytes(ctx.lane.as_str(), n as u64);
         if !after_feed(ctx, notices) {
             return;
         }
@@ -151,29 +308,25 @@ pub(crate) fn read_loop(fd: &OwnedFd, ctx: &ReaderCtx) {
     }
 }
 
-/// Reads while the PTY hands over full chunks, until `buf` is full: what a background lane
-/// printed since its last read, up to its budget, fed at once. Linux hands a PTY's output over
-/// at most 4 KiB a read; a shorter read means nothing more is waiting. `None` at the end.
-fn read_budget(fd: &OwnedFd, buf: &mut [u8]) -> Option<usize> {
+/// Reads while the PTY hands over full chunks, until `buf` is full: what a lane printed since
+/// its last read, up to `buf`'s length, fed at once. Linux hands a PTY's output over at most
+/// 4 KiB a read; a shorter read means nothing more is waiting. Never waits.
+fn read_budget(fd: &OwnedFd, buf: &mut [u8]) -> Got {
     const CHUNK: usize = 4096;
     let mut filled = 0;
     while filled < buf.len() {
         let want = CHUNK.min(buf.len() - filled);
-        let chunk = &mut buf[filled..filled + want];
-        // Wait for the first chunk only.
-        let n = if filled == 0 {
-            keys::read_some(fd, chunk)?
-        } else {
-            match keys::read_now(fd, chunk) {
-                Got::Bytes(n) => n,
-                // What was read is fed; the next read sees the end again.
-                Got::Nothing | Got::End => break,
+        match keys::read_now(fd, &mut buf[filled..filled + want]) {
+            Got::Bytes(n) => {
+                filled += n;
+                if n < want {
+                    break;
+                }
             }
-        };
-        filled += n;
-        if n < want {
-            break;
+            // What was read is fed; the next read sees the end (or nothing) again.
+            r @ (Got::Nothing | Got::End) if filled == 0 => return r,
+            Got::Nothing | Got::End => break,
         }
     }
-    Some(filled)
+    Got::Bytes(filled)
 }
