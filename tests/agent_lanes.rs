@@ -106,6 +106,23 @@ fn wait_state(world: &World, label: &str, state: &str, kind: Option<&str>) -> Va
     lane(world, label)
 }
 
+/// The last lines of the log files the console and `helios hook` write in the world: why a
+/// hook's state did not arrive, say.
+fn log_tail(world: &World) -> String {
+    let dir = world.path("state/helios");
+    let mut lines = Vec::new();
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("helios.") && path.extension().is_some_and(|e| e == "log") {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            lines.extend(text.lines().map(str::to_string));
+        }
+    }
+    let from = lines.len().saturating_sub(30);
+    lines[from..].join("\n")
+}
+
 /// What the lane's tmux pane shows now: whether its program got the keys, say.
 fn pane(world: &World, lane: &Value) -> String {
     let target = format!("={}:", lane["session"].as_str().unwrap_or_default());
@@ -311,7 +328,14 @@ fn stand_in_agents_through_the_console_with_hooks_and_without() {
         "the long turn's PreToolUse",
         WAIT,
         || lane(&world, "claude")["state_reason"] == "Bash(make)",
-        || format!("{:#}", lane(&world, "claude")),
+        || {
+            let l = lane(&world, "claude");
+            format!(
+                "lane ls shows {l:#}\nits pane shows:\n{}\nhelios's log ends:\n{}",
+                pane(&world, &l),
+                log_tail(&world)
+            )
+        },
     );
     focus_lane(&mut tui, &world, "claude");
     tui.keys(b"\x03");
