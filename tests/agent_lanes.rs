@@ -115,8 +115,10 @@ fn log_tail(world: &World) -> String {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with("helios.") && path.extension().is_some_and(|e| e == "log") {
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
-            lines.extend(text.lines().map(str::to_string));
+            match std::fs::read_to_string(&path) {
+                Ok(text) => lines.extend(text.lines().map(str::to_string)),
+                Err(e) => lines.push(format!("(cannot read {}: {e})", path.display())),
+            }
         }
     }
     let from = lines.len().saturating_sub(30);

@@ -142,7 +142,7 @@ struct Shared {
 const PARKED: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The most the loop reads of the lane in front before it turns to its other work (keys, the
-/// frame): one read, as the thread would, when a flood keeps the PTY full.
+/// frame) when a flood keeps the PTY full: as much as the thread's buffer takes in one read.
 const LOOP_READ_MAX: usize = 64 * 1024;
 
 /// What the loop's read of the lane in front found.
@@ -260,7 +260,10 @@ fn feed(ctx: &ReaderCtx, bytes: &[u8], front: bool) -> Notices {
 /// and send at most one pending notice; park while the loop reads the lane. Returns at the end.
 pub(crate) fn read_loop(out: &FrontOutput) {
     let s = &out.0;
-    let _ = s.reader.set(std::thread::current());
+    // One reader thread per output: a second would be a bug, and would never be unparked.
+    if s.reader.set(std::thread::current()).is_err() {
+        tracing::warn!(lane = %s.ctx.lane, "a second reader thread for one lane's output");
+    }
     let ctx = &s.ctx;
     let mut buf = vec![0u8; 64 * 1024];
     let behind = || {
