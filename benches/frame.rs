@@ -179,7 +179,7 @@ fn bench_live(c: &mut Criterion, name: &str, state: &AppState) {
             let tile = helios::ui::pane::live_tile(state, &screens, &cache, &mut live)
                 .expect("the focused tile can be drawn alone");
             let changed = shown
-                .patch(&mut term, &live, tile.cursor)
+                .patch(&mut term, &live, tile.rows.clone(), tile.cursor)
                 .unwrap()
                 .expect("the presenter shows the tile");
             cache.redrawn(&tile.lane, tile.version, &live, &changed);

@@ -310,7 +310,7 @@ fn draw_live<B: PtyBackend>(engine: &Engine<B>, ui: &mut Ui) -> anyhow::Result<b
     // `shows` was checked above, so the presenter writes the patch.
     let patched = ui
         .presenter
-        .patch(&mut ui.terminal, &ui.live, tile.cursor)?;
+        .patch(&mut ui.terminal, &ui.live, tile.rows.clone(), tile.cursor)?;
     if let Some(changed) = patched {
         ui.tiles
             .redrawn(&tile.lane, tile.version, &ui.live, &changed);

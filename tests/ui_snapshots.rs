@@ -580,7 +580,7 @@ fn live_tiles_equal_fresh_frames() {
             return false;
         };
         let changed = presenter
-            .patch(shown, &live, tile.cursor)
+            .patch(shown, &live, tile.rows.clone(), tile.cursor)
             .unwrap()
             .expect("the presenter knows the screen");
         cache.redrawn(&tile.lane, tile.version, &live, &changed);
@@ -629,6 +629,214 @@ $ ",
     lane(1).feed(b"y");
     assert!(!echo(&mut shown, &st, &mut presenter, true));
     frame(&mut shown, &st, &mut presenter);
+}
+
+/// A terminal that shows whole frames and the focused tile redrawn alone, written as the
+/// runtime writes them.
+struct LiveTerm {
+    cache: helios::ui::cache::TileCache,
+    term: ratatui::Terminal<ratatui::backend::TestBackend>,
+    presenter: helios::runtime::present::Presenter,
+    live: ratatui::buffer::Buffer,
+}
+
+impl LiveTerm {
+    /// The terminal showing a first whole frame of `st`.
+    fn new(st: &helios::app::AppState, screens: &helios::pty::Screens) -> Self {
+        let (cols, rows) = st.size;
+        let mut t = LiveTerm {
+            cache: helios::ui::cache::TileCache::presented(),
+            term: ratatui::Terminal::new(ratatui::backend::TestBackend::new(cols, rows)).unwrap(),
+            presenter: helios::runtime::present::Presenter::default(),
+            live: ratatui::buffer::Buffer::default(),
+        };
+        t.presenter
+            .set_area(ratatui::layout::Rect::new(0, 0, cols, rows));
+        t.frame(st, screens);
+        t
+    }
+
+    fn frame(&mut self, st: &helios::app::AppState, screens: &helios::pty::Screens) {
+        present(
+            &mut self.presenter,
+            &mut self.term,
+            st,
+            screens,
+            &self.cache,
+        );
+    }
+
+    /// Redraw the focused tile alone: how many of its rows were drawn, `None` when the path
+    /// refuses.
+    fn echo(
+        &mut self,
+        st: &helios::app::AppState,
+        screens: &helios::pty::Screens,
+    ) -> Option<usize> {
+        let tile = ui::pane::live_tile(st, screens, &self.cache, &mut self.live)?;
+        let changed = self
+            .presenter
+            .patch(&mut self.term, &self.live, tile.rows.clone(), tile.cursor)
+            .unwrap()
+            .expect("the presenter knows the screen");
+        self.cache
+            .redrawn(&tile.lane, tile.version, &self.live, &changed);
+        Some(tile.rows.len())
+    }
+
+    /// Whether the terminal shows what a fresh frame of `st` draws.
+    fn like_fresh(&self, st: &helios::app::AppState, screens: &helios::pty::Screens) -> bool {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            assert_like_fresh(&self.term, st, screens);
+        }))
+        .is_ok()
+    }
+}
+
+/// The focused tile redrawn alone, row by row (only the rows its screen changed), equals a
+/// fresh frame after every feed of output chosen at random from pieces that echo on one row,
+/// wrap, scroll, move the cursor, clear, switch screens, or split a sequence or a character
+/// across feeds; one lane's screen is taller than its tile (the tile shows the rows around the
+/// cursor).
+#[test]
+fn live_tiles_follow_any_output_row_by_row() {
+    use helios::lanes::LaneId;
+
+    let pieces: [&[u8]; 28] = [
+        // To the last row, and near the right margin.
+        b"\x1b[99;1H",
+        b"\x1b[999C\x1b[3D",
+        b"a",
+        b"hello",
+        b"\x08",
+        b"\x08 \x08",
+        b"\r",
+        // Text that wraps (and at the bottom, scrolls) and then returns to the row's start: the
+        // cursor ends on the same row as it started.
+        b"typed\r",
+        // After a cut `ESC [`: a clear of the whole screen that leaves the cursor in place.
+        b"2J\r",
+        b"\r\n$ ",
+        b"\n",
+        b"\x1b[",
+        b"2J",
+        b"K",
+        b"\x1b[K",
+        b"\x1b[A",
+        b"\x1b[5;3H",
+        b"0123456789012345678901234567890123456789012345678901234567890123456789",
+        &[0xc3],
+        &[0xa9],
+        b"\x1b[?1049h",
+        b"\x1b[?1049l",
+        b"\x1b[?2026h",
+        b"\x1b[?2026l",
+        b"\x1b[31m",
+        b"\x1b[4h",
+        b"\x1b[4l",
+        b"\x1b[2P",
+    ];
+    for tall in [false, true] {
+        let labels = ["r0", "r1", "r2", "r3"];
+        let (mut st, mut screens) = grid_with_screens(&labels, "$ ");
+        run_keys(&mut st, &km(), "j<enter>");
+        let id = LaneId::new(labels[1]);
+        if tall {
+            let (rows, cols) = screens.get(&id).unwrap().size();
+            let s = helios::pty::LaneScreen::new(rows + 9, cols, 100);
+            s.feed(b"$ ");
+            screens.insert(id.clone(), std::sync::Arc::new(s));
+        }
+        let mut t = LiveTerm::new(&st, &screens);
+        // xorshift: the same feeds every run.
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut fed = Vec::new();
+        // Tiles drawn alone, and those of them that drew one row or none.
+        let (mut alone, mut one) = (0, 0);
+        for _ in 0..3000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            // Mostly typing (the five pieces after the moves), as a lane in front mostly echoes.
+            let pick = seed >> 8;
+            let piece = if seed.is_multiple_of(4) {
+                pieces[(pick % pieces.len() as u64) as usize]
+            } else {
+                pieces[2 + (pick % 5) as usize]
+            };
+            fed.push(piece);
+            screens.get(&id).unwrap().feed(piece);
+            match t.echo(&st, &screens) {
+                Some(rows) => {
+                    alone += 1;
+                    one += usize::from(rows <= 1);
+                }
+                None => t.frame(&st, &screens),
+            }
+            let last: Vec<String> = fed
+                .iter()
+                .rev()
+                .take(6)
+                .map(|b| format!("{:?}", String::from_utf8_lossy(b)))
+                .collect();
+            assert!(
+                t.like_fresh(&st, &screens),
+                "tall {tall}: after {} feeds, the last (newest first): {last:?}",
+                fed.len()
+            );
+        }
+        // The row-by-row path was taken: mostly typing, so often one row alone.
+        assert!(alone > 1000, "tall {tall}: the tile alone {alone} times");
+        assert!(
+            one > alone / 4,
+            "tall {tall}: one row in {one} of {alone} tiles"
+        );
+    }
+}
+
+/// The cases the row-by-row redraw must see as more than one row, each fed in turn to the
+/// focused lane and checked against a fresh frame after every feed.
+#[test]
+fn live_tiles_redraw_every_row_a_feed_may_have_changed() {
+    use helios::lanes::LaneId;
+
+    let cases: [&[&[u8]]; 5] = [
+        // Text that wraps at the last row (scrolling every row) and returns to the row's start.
+        &[b"\x1b[99;1H\x1b[999C\x1b[2D", b"typed\r"],
+        // A clear of the screen whose `ESC [` came in the feed before.
+        &[b"\x1b[", b"2J\r"],
+        // A cut UTF-8 character, then text.
+        &[b"ab", &[0xc3], b"cd"],
+        // Output held by synchronized output, then shown.
+        &[
+            b"\x1b[?2026h",
+            b"ab",
+            b"\x1b[H\x1b[2J",
+            b"cd",
+            b"\x1b[?2026l",
+            b"e",
+        ],
+        // Insert mode shifts the row's rest, on that row.
+        &[b"\x1b[4h", b"\rxy", b"\x1b[4l", b"z"],
+    ];
+    for case in cases {
+        let labels = ["r0", "r1", "r2"];
+        let (mut st, screens) = grid_with_screens(&labels, "$ some text");
+        run_keys(&mut st, &km(), "j<enter>");
+        let id = LaneId::new(labels[1]);
+        for row in 0..30 {
+            screens
+                .get(&id)
+                .unwrap()
+                .feed(format!("\r\nline {row}").as_bytes());
+        }
+        let mut t = LiveTerm::new(&st, &screens);
+        for (i, bytes) in case.iter().enumerate() {
+            screens.get(&id).unwrap().feed(bytes);
+            assert!(t.echo(&st, &screens).is_some(), "case {case:?}, feed {i}");
+            assert!(t.like_fresh(&st, &screens), "case {case:?}, feed {i}");
+        }
+    }
 }
 
 /// A 120x40 grid of `labels`, each lane's screen showing its coloured name and `prompt`.

@@ -121,6 +121,12 @@ pub(crate) struct CsiCap {
 }
 
 impl CsiCap {
+    /// Whether the next byte is read as text, printed as vt100 prints it: no sequence or
+    /// string in progress, autowrap on, no tab stops of the program's own.
+    pub(crate) fn in_text(&self) -> bool {
+        self.state == State::Other && !self.no_wrap && !self.custom_tabs
+    }
+
     /// Give `sink` the pieces to feed for `bytes`, counts capped at `cap`: one piece of the
     /// bytes unchanged unless a count was capped or a sequence is carried out by a [`Fix`].
     pub(crate) fn filter(&mut self, bytes: &[u8], cap: u16, sink: &mut dyn FnMut(Piece<'_>)) {

@@ -9,6 +9,7 @@ mod fixups;
 mod keys;
 pub mod portable;
 mod reader;
+pub mod rows;
 pub mod screen;
 pub mod search;
 mod seeds;
@@ -23,6 +24,7 @@ pub use answers::QueryColors;
 pub use control::replay as replay_control;
 pub use portable::{PortablePtys, PtyConfig};
 pub use reader::{FrontOutput, FrontRead, LoopRead};
+pub use rows::Rows;
 pub use screen::{InputModes, LaneScreen, Notices, Screens};
 
 /// How long a par lane's reader waits between reads while the lane is not in front (the
@@ -43,6 +45,15 @@ pub trait ScreenSource {
     /// The title the lane's program set (OSC 0 / 2), unescaped outside text.
     fn title(&self, _lane: &LaneId) -> Option<String> {
         None
+    }
+
+    /// Call `f` with the lane's current screen, its [`version`](Self::version), and the rows
+    /// that may differ from the screen at version `since`, all of one moment; nothing when the
+    /// lane has no screen or no version.
+    fn with_changes(&self, lane: &LaneId, _since: u64, f: &mut dyn FnMut(&vt::Screen, u64, Rows)) {
+        if let Some(v) = self.version(lane) {
+            self.with_screen(lane, &mut |s| f(s, v, Rows::All));
+        }
     }
 }
 

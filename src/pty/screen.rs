@@ -16,6 +16,7 @@ use crate::pty::ScreenSource;
 use crate::pty::answers::{self, ExtraModes, QueryColors};
 use crate::pty::csi_cap::{CsiCap, Piece};
 use crate::pty::fixups::Fixups;
+use crate::pty::rows::{self, RowLog, Rows};
 use crate::pty::vt::{Callbacks, Parser, Screen};
 
 /// What the parser saw in one chunk of output that needs a human.
@@ -197,6 +198,8 @@ struct Model {
     fix: Fixups,
     /// Scrollback lines, for a screen that starts over.
     scrollback: usize,
+    /// The rows each recent version changed.
+    rows: RowLog,
 }
 
 thread_local! {
@@ -221,6 +224,7 @@ impl Model {
             cap: CsiCap::default(),
             fix: Fixups::default(),
             scrollback,
+            rows: RowLog::default(),
         }
     }
 
@@ -241,8 +245,22 @@ impl Model {
         })
     }
 
-    /// Feed output through the filter and the fixes into the parser.
+    /// Feed output through the filter and the fixes into the parser, and log the rows it
+    /// changed.
     fn feed(&mut self, bytes: &[u8]) -> Notices {
+        let screen = self.parser.screen();
+        let before = (self.cap.in_text() && screen.scrollback() == 0)
+            .then(|| (screen.cursor_position(), screen.size().1.get()));
+        let notices = self.feed_parser(bytes);
+        let row = before.and_then(|(at, cols)| {
+            rows::one_row(bytes, cols, at, self.parser.screen().cursor_position())
+        });
+        self.rows
+            .touched(row.map_or(Rows::All, |r| Rows::Span(r, r)));
+        notices
+    }
+
+    fn feed_parser(&mut self, bytes: &[u8]) -> Notices {
         let Self {
             parser, cap, fix, ..
         } = self;
@@ -313,6 +331,14 @@ impl LaneScreen {
         self.version.store(v, Ordering::Release);
     }
 
+    /// A new version, its rows logged: done under the model's lock, so the log and the
+    /// version never disagree about a screen someone reads.
+    fn bump_logged(&self, m: &mut Model) {
+        let from = self.version();
+        self.bump();
+        m.rows.versioned(from, self.version());
+    }
+
     fn lock(&self) -> MutexGuard<'_, Model> {
         self.model.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -324,7 +350,7 @@ impl LaneScreen {
         let cb = m.parser.callbacks();
         notices.held = cb.sync_since.is_some_and(|t| t.elapsed() < SYNC_LIMIT);
         if !notices.held {
-            self.bump();
+            self.bump_logged(&mut m);
         }
         notices
     }
@@ -355,6 +381,20 @@ impl LaneScreen {
         self.with(f)
     }
 
+    /// Run `f` on what the lane's pane shows (as [`Self::with_view`]), its version, and the
+    /// rows that may differ from the screen at version `since` ([`Rows::All`] when that is not
+    /// known), all of one moment.
+    pub fn with_changes<R>(&self, since: u64, f: impl FnOnce(&Screen, u64, Rows) -> R) -> R {
+        let history = self.history.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(h) = history.as_ref() {
+            return f(h.screen(), self.version(), Rows::All);
+        }
+        drop(history);
+        let m = self.lock();
+        let now = self.version();
+        f(m.parser.screen(), now, m.rows.since(since, now))
+    }
+
     /// How far the view is scrolled back (0: live).
     pub fn scroll(&self) -> usize {
         self.scroll.load(Ordering::Acquire)
@@ -383,9 +423,10 @@ impl LaneScreen {
     /// Resize the screen model (the PTY is resized by the caller).
     pub fn set_size(&self, rows: u16, cols: u16) {
         let (rows, cols) = model_size(rows, cols);
-        self.lock()
-            .guarded(|m| m.parser.screen_mut().set_size(rows, cols));
-        self.bump();
+        let mut m = self.lock();
+        m.guarded(|m| m.parser.screen_mut().set_size(rows, cols));
+        m.rows.touched(Rows::All);
+        self.bump_logged(&mut m);
     }
 
     /// Scroll the view back `rows` lines (0: live, which drops the history from tmux).
@@ -399,7 +440,8 @@ impl LaneScreen {
         } else if let Some(h) = history.as_mut() {
             h.screen_mut().set_scrollback(rows);
         }
-        self.bump();
+        m.rows.touched(Rows::All);
+        self.bump_logged(&mut m);
     }
 
     /// Every visible row and the cursor row; without the last row when `status_line` (an
@@ -539,6 +581,12 @@ impl ScreenSource for Screens {
 
     fn version(&self, lane: &LaneId) -> Option<u64> {
         self.get(lane).map(|s| s.version())
+    }
+
+    fn with_changes(&self, lane: &LaneId, since: u64, f: &mut dyn FnMut(&Screen, u64, Rows)) {
+        if let Some(s) = self.get(lane) {
+            s.with_changes(since, f);
+        }
     }
 
     fn title(&self, lane: &LaneId) -> Option<String> {

@@ -100,9 +100,10 @@ impl Presenter {
     }
 
     /// Write the cells of one area (`cells`, a buffer over exactly that area) where they differ
-    /// from what the terminal shows there, and place the cursor: a frame in which nothing else
-    /// changed (a keystroke's echo in the focused lane). Returns the rows of `cells` that
-    /// differed (the others showed these very cells already); `None`, with nothing written,
+    /// from what the terminal shows there, in its `rows` alone (the others are known to be
+    /// shown already), and place the cursor: a frame in which nothing else changed (a
+    /// keystroke's echo in the focused lane). Returns the rows of `cells` that differed (the
+    /// others showed these very cells already); `None`, with nothing written,
     /// when the presenter does not know what the terminal shows there (before the first frame,
     /// after a resize): then a whole frame is needed.
     ///
@@ -112,6 +113,7 @@ impl Presenter {
         &mut self,
         terminal: &mut Terminal<B>,
         cells: &Buffer,
+        rows: std::ops::Range<usize>,
         cursor: Option<Position>,
     ) -> Result<Option<Vec<usize>>, B::Error> {
         let rect = cells.area;
@@ -125,6 +127,9 @@ impl Presenter {
         let mut out = Vec::new();
         let mut changed = Vec::new();
         for (row, y) in (rect.y..rect.bottom()).enumerate() {
+            if !rows.contains(&row) {
+                continue;
+            }
             let at = shown.index_of(rect.x, y);
             let new = &cells.content[row * w..(row + 1) * w];
             let before = out.len();

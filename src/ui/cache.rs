@@ -159,8 +159,9 @@ impl TileCache {
 
     /// Where the frame just drawn showed the lane's screen, if it showed it exactly as stored
     /// (a trusted frame: nothing over the tile) under a border with `title`: the area that a
-    /// new version of the screen may be drawn into alone ([`redrawn`](Self::redrawn)).
-    pub fn live_area(&self, lane: &LaneId, title: Option<&str>) -> Option<Rect> {
+    /// new version of the screen may be drawn into alone ([`redrawn`](Self::redrawn)), and the
+    /// version of the screen shown there.
+    pub fn live_area(&self, lane: &LaneId, title: Option<&str>) -> Option<(Rect, u64)> {
         let entries = self.entries.borrow();
         let e = entries.get(lane)?;
         let shown = self.shown.borrow();
@@ -169,7 +170,7 @@ impl TileCache {
                 .this
                 .iter()
                 .any(|(id, area, v)| id == lane && *area == e.area && *v == e.version);
-        (on_screen && e.title.as_deref() == title).then_some(e.area)
+        (on_screen && e.title.as_deref() == title).then_some((e.area, e.version))
     }
 
     /// The lane's cells at `version` (a buffer over exactly its [`live_area`](Self::live_area))

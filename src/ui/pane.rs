@@ -152,10 +152,13 @@ fn cursor_at(screen: &vt::Screen, inner: Rect) -> Option<Position> {
 pub struct LiveTile {
     /// The lane.
     pub lane: LaneId,
-    /// The version of its screen the cells show (at least).
+    /// The version of its screen the cells show.
     pub version: u64,
     /// Where the terminal's cursor goes.
     pub cursor: Option<Position>,
+    /// The rows of the tile drawn (from its top): the others may differ from what the
+    /// terminal shows only where the screen did not change, so they are left as they are.
+    pub rows: std::ops::Range<usize>,
 }
 
 /// Redraw the focused lane's screen alone into `cells` (made a buffer over exactly the area the
@@ -165,7 +168,9 @@ pub struct LiveTile {
 /// scrolled lane, another mode's cursor, a new program title in the border, not drawn): then
 /// only a whole frame is right. Once the cells are on the terminal the caller tells the cache
 /// ([`redrawn`](crate::ui::cache::TileCache::redrawn)). The runtime's echo path: a keystroke's echo converts one
-/// screen and compares one tile, instead of laying out and comparing the whole console.
+/// screen and compares one tile, instead of laying out and comparing the whole console; only
+/// the rows the screen changed since the cells on the terminal (see `pty::rows`), usually the
+/// one the keystroke echoed on.
 pub fn live_tile(
     state: &crate::app::AppState,
     screens: &dyn crate::pty::ScreenSource,
@@ -180,25 +185,44 @@ pub fn live_tile(
     if state.lane(id)?.scroll > 0 {
         return None;
     }
-    let version = screens.version(id)?;
-    let area = cache.live_area(id, screens.title(id).as_deref())?;
-    if cells.area == area {
-        cells.reset();
-    } else {
+    let (area, shown) = cache.live_area(id, screens.title(id).as_deref())?;
+    if cells.area != area {
         *cells = Buffer::empty(area);
     }
-    let mut cursor = None;
-    let mut drawn = false;
-    screens.with_screen(id, &mut |screen| {
-        drawn = true;
-        cursor = cursor_at(screen, area);
-        draw_screen(screen, area, cells);
+    let mut tile = None;
+    screens.with_changes(id, shown, &mut |screen, version, changed| {
+        let rows = tile_rows(changed, crop_top(screen, area.height), area.height);
+        let w = usize::from(area.width);
+        cells.content[rows.start * w..rows.end * w]
+            .iter_mut()
+            .for_each(ratatui::buffer::Cell::reset);
+        draw_rows(screen, area, cells, rows.clone());
+        tile = Some(LiveTile {
+            lane: id.clone(),
+            version,
+            cursor: cursor_at(screen, area),
+            rows,
+        });
     });
-    drawn.then_some(LiveTile {
-        lane: id.clone(),
-        version,
-        cursor,
-    })
+    tile
+}
+
+/// The rows of a tile `height` rows high showing the screen from row `top` that show the
+/// screen's `changed` rows.
+fn tile_rows(changed: crate::pty::Rows, top: u16, height: u16) -> std::ops::Range<usize> {
+    use crate::pty::Rows;
+    let (first, last) = match changed {
+        Rows::None => return 0..0,
+        Rows::All => return 0..usize::from(height),
+        Rows::Span(first, last) => (first, last),
+    };
+    // Rows outside the tile (above or below it) give an empty range within it.
+    let from = (first.max(top) - top).min(height);
+    let to = last
+        .saturating_add(1)
+        .min(top.saturating_add(height))
+        .saturating_sub(top);
+    usize::from(from)..usize::from(to.max(from))
 }
 
 /// The first screen row shown in `height` rows: 0, or when the screen is taller (a lane keeps
@@ -215,10 +239,18 @@ pub fn crop_top(screen: &vt::Screen, height: u16) -> u16 {
 /// Copy a lane's visible cells into `area`: the rows around the cursor and the left columns
 /// when the screen is larger. The cursor is not drawn: the focused lane's is the terminal's own.
 pub fn draw_screen(screen: &vt::Screen, area: Rect, buf: &mut Buffer) {
+    draw_rows(screen, area, buf, 0..usize::from(area.height));
+}
+
+/// [`draw_screen`] for the tile rows `rows` (from the area's top) alone.
+fn draw_rows(screen: &vt::Screen, area: Rect, buf: &mut Buffer, rows: std::ops::Range<usize>) {
     let area = area.intersection(buf.area);
-    let (rows, cols) = screen.size();
+    let (height, cols) = screen.size();
     let top = crop_top(screen, area.height);
-    for row in 0..area.height.min(rows.get() - top) {
+    let shown = area.height.min(height.get() - top);
+    let from = u16::try_from(rows.start).unwrap_or(u16::MAX);
+    let to = u16::try_from(rows.end).unwrap_or(u16::MAX).min(shown);
+    for row in from..to {
         for col in 0..area.width.min(cols.get()) {
             let Some(cell) = screen.cell(top + row, col) else {
                 continue;
@@ -348,4 +380,21 @@ pub fn render_empty(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
         ),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pty::Rows;
+
+    #[test]
+    fn changed_screen_rows_map_to_the_tile_rows_showing_them() {
+        assert_eq!(tile_rows(Rows::Span(3, 3), 0, 14), 3..4);
+        assert_eq!(tile_rows(Rows::Span(3, 20), 0, 14), 3..14);
+        assert_eq!(tile_rows(Rows::Span(12, 13), 10, 14), 2..4);
+        assert_eq!(tile_rows(Rows::Span(2, 3), 10, 14), 0..0);
+        assert_eq!(tile_rows(Rows::Span(30, 31), 0, 14), 14..14);
+        assert_eq!(tile_rows(Rows::All, 5, 14), 0..14);
+        assert_eq!(tile_rows(Rows::None, 5, 14), 0..0);
+    }
 }
