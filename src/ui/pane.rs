@@ -193,15 +193,16 @@ pub fn live_tile(
     screens.with_changes(id, shown, &mut |screen, version, changed| {
         let rows = tile_rows(changed, crop_top(screen, area.height), area.height);
         let w = usize::from(area.width);
-        cells.content[rows.start * w..rows.end * w]
+        let (from, to) = (usize::from(rows.start), usize::from(rows.end));
+        cells.content[from * w..to * w]
             .iter_mut()
             .for_each(ratatui::buffer::Cell::reset);
-        draw_rows(screen, area, cells, rows.clone());
+        draw_rows(screen, area, cells, rows);
         tile = Some(LiveTile {
             lane: id.clone(),
             version,
             cursor: cursor_at(screen, area),
-            rows,
+            rows: from..to,
         });
     });
     tile
@@ -209,11 +210,11 @@ pub fn live_tile(
 
 /// The rows of a tile `height` rows high showing the screen from row `top` that show the
 /// screen's `changed` rows.
-fn tile_rows(changed: crate::pty::Rows, top: u16, height: u16) -> std::ops::Range<usize> {
+fn tile_rows(changed: crate::pty::Rows, top: u16, height: u16) -> std::ops::Range<u16> {
     use crate::pty::Rows;
     let (first, last) = match changed {
         Rows::None => return 0..0,
-        Rows::All => return 0..usize::from(height),
+        Rows::All => return 0..height,
         Rows::Span(first, last) => (first, last),
     };
     // Rows outside the tile (above or below it) give an empty range within it.
@@ -222,7 +223,7 @@ fn tile_rows(changed: crate::pty::Rows, top: u16, height: u16) -> std::ops::Rang
         .saturating_add(1)
         .min(top.saturating_add(height))
         .saturating_sub(top);
-    usize::from(from)..usize::from(to.max(from))
+    from..to.max(from)
 }
 
 /// The first screen row shown in `height` rows: 0, or when the screen is taller (a lane keeps
@@ -239,18 +240,16 @@ pub fn crop_top(screen: &vt::Screen, height: u16) -> u16 {
 /// Copy a lane's visible cells into `area`: the rows around the cursor and the left columns
 /// when the screen is larger. The cursor is not drawn: the focused lane's is the terminal's own.
 pub fn draw_screen(screen: &vt::Screen, area: Rect, buf: &mut Buffer) {
-    draw_rows(screen, area, buf, 0..usize::from(area.height));
+    draw_rows(screen, area, buf, 0..area.height);
 }
 
 /// [`draw_screen`] for the tile rows `rows` (from the area's top) alone.
-fn draw_rows(screen: &vt::Screen, area: Rect, buf: &mut Buffer, rows: std::ops::Range<usize>) {
+fn draw_rows(screen: &vt::Screen, area: Rect, buf: &mut Buffer, rows: std::ops::Range<u16>) {
     let area = area.intersection(buf.area);
     let (height, cols) = screen.size();
     let top = crop_top(screen, area.height);
     let shown = area.height.min(height.get() - top);
-    let from = u16::try_from(rows.start).unwrap_or(u16::MAX);
-    let to = u16::try_from(rows.end).unwrap_or(u16::MAX).min(shown);
-    for row in from..to {
+    for row in rows.start..rows.end.min(shown) {
         for col in 0..area.width.min(cols.get()) {
             let Some(cell) = screen.cell(top + row, col) else {
                 continue;
