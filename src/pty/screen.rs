@@ -241,6 +241,8 @@ impl Model {
         result.unwrap_or_else(|_| {
             let colors = self.parser.callbacks().colors;
             *self = Self::new(size, self.scrollback, colors);
+            // Every row of the blank screen differs from what was drawn before.
+            self.rows.touched(Rows::All);
             R::default()
         })
     }
@@ -733,7 +735,8 @@ mod tests {
     #[test]
     fn a_parser_panic_resets_the_lane_instead_of_ending_it() {
         let s = LaneScreen::new(2, 4, 10);
-        let _ = s.feed(b"abc");
+        let _ = s.feed(b"abc\r\nde");
+        let drawn = s.version();
         let seen = s.lock().guarded(|_| -> bool {
             assert!(panic_is_contained());
             panic!("a panic in the parser")
@@ -741,7 +744,10 @@ mod tests {
         assert!(!seen);
         assert!(!panic_is_contained());
         assert_eq!(s.size(), (2, 4));
-        assert!(s.feed(b"ok\x07").bell);
+        let _ = s.feed(b"ok");
+        // Every row of the screen started over differs from what was drawn before.
+        assert_eq!(s.with_changes(drawn, |_, _, rows| rows), Rows::All);
+        assert!(s.feed(b"\x07").bell);
         assert_eq!(s.contents(), "ok");
     }
 }
