@@ -110,8 +110,19 @@ fn wait_state(world: &World, label: &str, state: &str, kind: Option<&str>) -> Va
 /// hook's state did not arrive, say.
 fn log_tail(world: &World) -> String {
     let dir = world.path("state/helios");
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) => return format!("(cannot read {}: {e})", dir.display()),
+    };
     let mut lines = Vec::new();
-    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                lines.push(format!("(cannot read an entry of {}: {e})", dir.display()));
+                continue;
+            }
+        };
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with("helios.") && path.extension().is_some_and(|e| e == "log") {

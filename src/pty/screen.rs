@@ -735,7 +735,7 @@ mod tests {
     #[test]
     fn a_parser_panic_resets_the_lane_instead_of_ending_it() {
         let s = LaneScreen::new(2, 4, 10);
-        let _ = s.feed(b"abc\r\nde");
+        assert_eq!(s.feed(b"abc\r\nde"), Notices::default());
         let drawn = s.version();
         let seen = s.lock().guarded(|_| -> bool {
             assert!(panic_is_contained());
@@ -744,7 +744,7 @@ mod tests {
         assert!(!seen);
         assert!(!panic_is_contained());
         assert_eq!(s.size(), (2, 4));
-        let _ = s.feed(b"ok");
+        assert_eq!(s.feed(b"ok"), Notices::default());
         // Every row of the screen started over differs from what was drawn before.
         assert_eq!(s.with_changes(drawn, |_, _, rows| rows), Rows::All);
         assert!(s.feed(b"\x07").bell);
