@@ -234,12 +234,18 @@ pub async fn run<B: PtyBackend>(
             // (Only for the focused lane's output: a frame owed to the others is a whole one.)
             let start = Instant::now();
             let focus_output = std::mem::take(&mut engine.focus_output);
-            if focus_output && !engine.chrome && draw_live(engine, ui)? {
+            if focus_output && draw_live(engine, ui)? {
                 crate::telemetry::echo::step(Step::Drawn, start);
                 frames.drawn(start, true);
-                engine.dirty = engine.backdrop;
-                engine.urgent = false;
-                continue;
+                if !engine.chrome {
+                    engine.dirty = engine.backdrop;
+                    engine.urgent = false;
+                    continue;
+                }
+                // Something besides the lane's screen changed too (the ages at a tick, a
+                // result, a layout): the echo went out first, into the tile the terminal
+                // shows, and the whole frame follows at once. A whole frame first held the
+                // echo back 0.6-0.8 ms (BENCHMARKS.md, run 126).
             }
             // Before a full frame is due, a keystroke's or the focused lane's frame redraws that
             // lane only and shows the others as last drawn; the full frame follows on time.
@@ -297,6 +303,11 @@ fn suspend<B: PtyBackend>(engine: &mut Engine<B>, ui: &mut Ui) {
 /// in one write. False, with nothing written, when only a whole frame is right.
 fn draw_live<B: PtyBackend>(engine: &Engine<B>, ui: &mut Ui) -> anyhow::Result<bool> {
     let start = Instant::now();
+    // After a resize the terminal no longer shows the presenter's cells.
+    let (cols, rows) = engine.state.size;
+    if ui.presenter.area() != Some(ratatui::layout::Rect::new(0, 0, cols, rows)) {
+        return Ok(false);
+    }
     let screens = engine.ptys.screens();
     let Some(tile) = crate::ui::pane::live_tile(&engine.state, screens, &ui.tiles, &mut ui.live)
     else {

@@ -51,6 +51,11 @@ impl Presenter {
         self.area = Some(area);
     }
 
+    /// The area of the last frame's size (`None` before the first).
+    pub fn area(&self) -> Option<Rect> {
+        self.area
+    }
+
     /// Draw one frame with `render` and write what changed to the terminal. `render` is told
     /// whether the screen is blank (the first frame, or after a resize, which ratatui clears):
     /// then nothing may be taken as unchanged, and everything is compared with a blank screen.
