@@ -230,7 +230,7 @@ fn a_lane_without_its_session_gets_a_shell_that_says_so() {
         .unwrap();
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "lane x'; touch /tmp/pwned; ': its tmux session par-repo-ab12-lane-00 is gone (par start x'; touch /tmp/pwned; ' makes it again)\n"
+        "lane x'; touch /tmp/pwned; ': its tmux session par-repo-ab12-lane-00 is gone (par open x'; touch /tmp/pwned; ' makes it again)\n"
     );
     let alive = &lanes(1)[0];
     assert_eq!(

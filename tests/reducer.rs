@@ -745,3 +745,108 @@ fn events_panel_history_selection_and_json() {
     run_keys(&mut st, &km(), "jj");
     assert_eq!(st.events.selected, None);
 }
+
+/// The main checkout's lane (a shell helios owns) is not listed beside par lanes; when the first
+/// par lane appears while its shell runs, it stays (closing it would end what runs there), and
+/// goes with the first discovery after its shell ended.
+#[test]
+fn a_running_owned_lane_is_never_dropped_by_discovery() {
+    let (mut st, _) = state_with(&[], (100, 30));
+    let mut main = fixture::info("demo");
+    main.source = helios::lanes::LaneSource::Worktree;
+    main.branch = Some("main".into());
+    update(
+        &mut st,
+        Event::LanesDiscovered {
+            lanes: vec![main.clone()],
+        },
+    );
+    let fx = update(
+        &mut st,
+        Event::LanesDiscovered {
+            lanes: vec![fixture::info("feat")],
+        },
+    );
+    let labels: Vec<&str> = st.lanes.iter().map(|l| l.id().as_str()).collect();
+    assert_eq!(
+        labels,
+        ["demo", "feat"],
+        "the running shell's lane was dropped"
+    );
+    assert!(fx.contains(&Effect::SyncPtys));
+
+    update(
+        &mut st,
+        Event::LaneExited {
+            lane: id("demo"),
+            code: Some(0),
+        },
+    );
+    update(
+        &mut st,
+        Event::LanesDiscovered {
+            lanes: vec![fixture::info("feat")],
+        },
+    );
+    let labels: Vec<&str> = st.lanes.iter().map(|l| l.id().as_str()).collect();
+    assert_eq!(
+        labels,
+        ["feat"],
+        "an ended shell's lane stays after discovery dropped it"
+    );
+}
+
+/// A par lane's program that ends while the lane is in focus (its pane kept by tmux) leaves
+/// focus, so the keymap works again and `R`, which the notice offers, restarts it.
+#[test]
+fn a_focused_par_lane_whose_program_ends_leaves_focus() {
+    let (mut st, _) = state_with(&["a", "b"], (100, 30));
+    run_keys(&mut st, &km(), "<enter>");
+    assert_eq!(st.mode, Mode::Focus);
+    update(
+        &mut st,
+        Event::LaneProcesses {
+            lanes: vec![(id("a"), helios::agent::Process::Dead(Some(3)))],
+        },
+    );
+    assert_eq!(st.mode, Mode::Normal);
+    assert_eq!(st.focused, None);
+    let flash = st
+        .flash
+        .as_ref()
+        .map(|f| f.text.clone())
+        .unwrap_or_default();
+    assert!(flash.contains("exit 3"), "{flash}");
+    let fx = run_keys(&mut st, &km(), "R");
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::RestartLane { .. })),
+        "R did not restart the lane: {fx:?}"
+    );
+}
+
+/// A filter that hides every lane leaves none to act on: the keys that act on the selected lane
+/// say so instead of acting on the lane hidden behind the filter.
+#[rstest]
+#[case::send("s")]
+#[case::remove("d")]
+#[case::focus("<enter>")]
+#[case::scroll("<pgup>")]
+fn a_filter_that_hides_every_lane_leaves_none_to_act_on(#[case] script: &str) {
+    let (mut st, _) = state_with(&["api", "docs"], (100, 30));
+    run_keys(&mut st, &km(), "/zzz<enter>");
+    assert_eq!(st.visible_lanes().count(), 0);
+    let fx = run_keys(&mut st, &km(), script);
+    assert_eq!(st.mode, Mode::Normal, "{script} opened something");
+    assert!(fx.is_empty(), "{script} acted: {fx:?}");
+    assert!(st.lanes.iter().all(|l| l.scroll == 0));
+    if script != "<pgup>" {
+        let flash = st
+            .flash
+            .as_ref()
+            .map(|f| f.text.clone())
+            .unwrap_or_default();
+        assert!(flash.contains("the filter /zzz shows none"), "{flash}");
+    }
+    run_keys(&mut st, &km(), "<esc>");
+    assert_eq!(st.selected_visible(), Some(&id("api")));
+}

@@ -126,6 +126,11 @@ pub fn on_processes(state: &mut AppState, lanes: Vec<(LaneId, Process)>) -> Vec<
         }
     }
     for (id, code) in ended {
+        if state.focused.as_ref() == Some(&id) {
+            // Keys have nowhere to go: leave focus so the keymap (and R) works again.
+            state.focused = None;
+            state.mode = crate::app::state::Mode::Normal;
+        }
         let how = code.map_or_else(|| "killed by a signal".to_string(), |c| format!("exit {c}"));
         state.flash(
             crate::app::state::FlashLevel::Info,

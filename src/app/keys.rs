@@ -44,9 +44,9 @@ pub fn translate(
     match &state.mode {
         Mode::Normal => keymap
             .command(KeyMode::Normal, chord)
-            .and_then(|name| command::action_for(name, state.selected.as_ref())),
+            .and_then(|name| command::action_for(name, state.selected_visible())),
         Mode::Focus => match keymap.command(KeyMode::Focus, chord) {
-            Some(name) => command::action_for(name, state.selected.as_ref()),
+            Some(name) => command::action_for(name, state.selected_visible()),
             None => encode_key(key, app_cursor).map(|bytes| Action::WriteFocused { bytes }),
         },
         Mode::Prompt(_) => prompt_key(key),
@@ -130,7 +130,7 @@ fn panel_key(state: &AppState, key: &KeyEvent) -> Option<Action> {
         _ => return None,
     };
     let (_, command) = bindings.iter().find(|(k, _)| *k == name)?;
-    command::action_for(command, state.selected.as_ref())
+    command::action_for(command, state.selected_visible())
 }
 
 fn prompt_key(key: KeyEvent) -> Option<Action> {

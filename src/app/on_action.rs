@@ -99,8 +99,8 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             }]
         }
         Action::PromptRemove => {
-            let Some(lane) = state.selected.clone() else {
-                state.flash(FlashLevel::Error, "no lane selected");
+            let Some(lane) = state.selected_visible().cloned() else {
+                no_lane(state);
                 return Vec::new();
             };
             apply(state, Action::AskRemove { lane })
@@ -134,7 +134,11 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::WriteFocused { bytes } => write_focused(state, bytes),
         Action::Scroll { lines } => {
-            if let Some(l) = state.selected.clone().and_then(|id| state.lane_mut(&id)) {
+            if let Some(l) = state
+                .selected_visible()
+                .cloned()
+                .and_then(|id| state.lane_mut(&id))
+            {
                 l.scroll = l.scroll.saturating_add_signed(lines as isize);
                 if l.scroll == 0 {
                     l.search = None;
@@ -154,7 +158,7 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Attach { lane } => vec![Effect::Attach { lane }],
         Action::Restart { lane } => restart(state, lane),
         Action::ToggleExplain => {
-            state.mode = if state.mode == Mode::Explain || state.selected.is_none() {
+            state.mode = if state.mode == Mode::Explain || state.selected_visible().is_none() {
                 Mode::Normal
             } else {
                 Mode::Explain
@@ -217,9 +221,22 @@ fn next_attention(state: &mut AppState) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Say that no lane is selected, and why when the filter hides them all.
+fn no_lane(state: &mut AppState) {
+    let text = if state.filter.is_empty() || state.lanes.is_empty() {
+        "no lane selected".to_string()
+    } else {
+        format!(
+            "no lane selected: the filter /{} shows none (Esc clears it)",
+            crate::text::escape(&state.filter)
+        )
+    };
+    state.flash(FlashLevel::Error, &text);
+}
+
 fn prompt_send(state: &mut AppState) -> Vec<Effect> {
-    if state.selected.is_none() {
-        state.flash(FlashLevel::Error, "no lane selected");
+    if state.selected_visible().is_none() {
+        no_lane(state);
         return Vec::new();
     }
     open_prompt(state, PromptKind::SendText)
@@ -272,7 +289,7 @@ fn restart(state: &mut AppState, lane: crate::model::LaneId) -> Vec<Effect> {
     let why = match state.lane(&lane).map(|l| l.status) {
         Some(LaneStatus::Exited) => return vec![Effect::RestartLane { lane }],
         Some(LaneStatus::Missing) => {
-            format!("lane {lane}'s tmux session is gone: `par start {lane}` makes it again")
+            format!("lane {lane}'s tmux session is gone: `par open {lane}` makes it again")
         }
         Some(_) => format!("lane {lane} is running: only a lane whose program ended restarts"),
         None => format!("no lane {lane}"),
@@ -447,7 +464,7 @@ fn prompt_submit(state: &mut AppState) -> Vec<Effect> {
             },
         ),
         PromptKind::Search if text.is_empty() => Vec::new(),
-        PromptKind::Search => match state.selected.clone() {
+        PromptKind::Search => match state.selected_visible().cloned() {
             Some(lane) => vec![Effect::SearchLane { lane, query: text }],
             None => Vec::new(),
         },
@@ -455,7 +472,7 @@ fn prompt_submit(state: &mut AppState) -> Vec<Effect> {
             if let Some(target) = selected_target(state) {
                 apply(state, Action::SendLine { target, text })
             } else {
-                flash(state, FlashLevel::Error, "no lane selected");
+                no_lane(state);
                 Vec::new()
             }
         }
@@ -463,8 +480,8 @@ fn prompt_submit(state: &mut AppState) -> Vec<Effect> {
 }
 
 fn focus_selected(state: &mut AppState) -> Vec<Effect> {
-    let Some(id) = state.selected.clone() else {
-        flash(state, FlashLevel::Error, "no lane selected");
+    let Some(id) = state.selected_visible().cloned() else {
+        no_lane(state);
         return Vec::new();
     };
     if let Some(lane) = state.lane_mut(&id) {
@@ -528,5 +545,5 @@ pub fn flash(state: &mut AppState, level: FlashLevel, text: &str) {
 
 /// Where `SendLine` from a prompt goes: the selected lane.
 pub fn selected_target(state: &AppState) -> Option<SendTarget> {
-    state.selected.clone().map(SendTarget::Lane)
+    state.selected_visible().cloned().map(SendTarget::Lane)
 }

@@ -72,6 +72,21 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
                     None => Lane::new(info),
                 })
                 .collect();
+            // A helios-owned lane whose shell still runs stays when discovery no longer lists
+            // it (the main checkout once par has lanes, a worktree removed behind helios's
+            // back): dropping it would close its terminal and end what runs there. It goes
+            // with the first discovery after its shell ended.
+            let running_owned: Vec<Lane> = state
+                .lanes
+                .iter()
+                .filter(|l| {
+                    matches!(l.info.source, crate::model::LaneSource::Worktree)
+                        && l.status != LaneStatus::Exited
+                        && !next.iter().any(|n| n.id() == l.id())
+                })
+                .cloned()
+                .collect();
+            next.extend(running_owned);
             // Lanes on other machines come from the buckets, not from discovery.
             next.extend(state.lanes.iter().filter(|l| l.remote.is_some()).cloned());
             state.lanes = next;

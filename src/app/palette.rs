@@ -72,7 +72,7 @@ pub fn parse(line: &str, state: &AppState) -> Result<Option<Action>, String> {
         "events" if words.len() > 1 => return parse_events(&words[1..]).map(Some),
         name if word.is_some() || command::is_known(name) => {
             let name = word.unwrap_or(name);
-            command::action_for(name, state.selected.as_ref())
+            command::action_for(name, state.selected_visible())
                 .ok_or_else(|| format!("`{name}` needs a selected lane; select one first"))?
         }
         other => {

@@ -89,7 +89,7 @@ pub fn on_found(state: &mut AppState, lane: &LaneId, query: String, found: Found
 /// `n` (older, `back`) or `N` (newer): the next line found. False when the selected lane has
 /// no search to step (the key then does what it does outside a search).
 pub fn step(state: &mut AppState, back: bool) -> bool {
-    let Some(id) = state.selected.clone() else {
+    let Some(id) = state.selected_visible().cloned() else {
         return false;
     };
     let Some(l) = state.lane_mut(&id) else {

@@ -268,6 +268,14 @@ impl AppState {
         self.lanes.iter_mut().find(|l| l.id() == id)
     }
 
+    /// The selected lane while the filter shows it: the lane that keys and commands act on (a
+    /// filter that hides every lane leaves none to act on, whatever stays selected behind it).
+    pub fn selected_visible(&self) -> Option<&LaneId> {
+        self.selected
+            .as_ref()
+            .filter(|s| self.visible_lanes().any(|l| l.id() == *s))
+    }
+
     /// The lanes that pass the filter, in display order.
     pub fn visible_lanes(&self) -> impl Iterator<Item = &Lane> {
         let needle = self.filter.to_lowercase();

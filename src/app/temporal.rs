@@ -429,7 +429,7 @@ fn lane_workflows(state: &mut AppState) -> Vec<Effect> {
     if t.lane_filter.is_some() {
         t.lane_filter = None;
     } else {
-        let Some(lane) = state.selected.clone() else {
+        let Some(lane) = state.selected_visible().cloned() else {
             flash(
                 state,
                 FlashLevel::Error,

@@ -101,7 +101,8 @@ pub fn layout(state: &AppState) -> ScreenLayout {
                 Layout::horizontal([Constraint::Length(list_width(cols)), Constraint::Min(0)])
                     .areas(main);
             out.list = Some(list);
-            if let (Some(sel), true) = (&state.selected, pane.width > 2 && pane.height > 2) {
+            if let (Some(sel), true) = (state.selected_visible(), pane.width > 2 && pane.height > 2)
+            {
                 out.panes.push((sel.clone(), pane));
             }
         }

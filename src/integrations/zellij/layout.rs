@@ -158,7 +158,7 @@ pub fn lane_command(lane: &LaneInfo) -> Option<Vec<String>> {
             "sh".into(),
             "-c".into(),
             // The names are arguments, never part of the script.
-            r#"printf 'lane %s: its tmux session %s is gone (par start %s makes it again)\n' "$1" "$2" "$1"; exec "${SHELL:-/bin/sh}""#.into(),
+            r#"printf 'lane %s: its tmux session %s is gone (par open %s makes it again)\n' "$1" "$2" "$1"; exec "${SHELL:-/bin/sh}""#.into(),
             "helios-lane".into(),
             crate::text::escape(lane.id.as_str()).into_owned(),
             crate::text::escape(session).into_owned(),
