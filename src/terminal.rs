@@ -81,7 +81,7 @@ fn no_job_control() -> Option<String> {
         return None;
     }
     Some(
-        "cannot suspend: helios was not started by a shell with job control, so nothing would resume it; quit instead (lanes keep running)"
+        "cannot suspend: helios was not started by a shell with job control, so nothing would resume it; quit instead (par lanes keep running)"
             .into(),
     )
 }

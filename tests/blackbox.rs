@@ -147,6 +147,22 @@ impl Tui {
         self.raw()
     }
 
+    /// Quit with `q` while helios-owned lanes may still run a program: helios then asks
+    /// first (their programs end with it), and the answer is yes.
+    fn quit_owned(&mut self) -> String {
+        self.keys(b"q");
+        wait_until_or(
+            "helios to quit or ask first",
+            WAIT,
+            || self.contents().contains("Quit?") || self.raw().contains("helios-exit="),
+            || self.shows(),
+        );
+        if self.contents().contains("Quit?") {
+            self.keys(b"y");
+        }
+        self.wait_exit()
+    }
+
     /// Wait for helios to exit; returns everything the tty showed.
     fn wait_exit(&mut self) -> String {
         wait_until_or(
@@ -430,16 +446,14 @@ fn a_cloned_repo_cannot_run_its_shell_until_trusted() {
     tui.wait_for("the user's own shell in the lane", "user-shell-ok");
     tui.wait_for("the notice in the status line", "not trusted");
     assert!(!marker.exists(), "the untrusted repo's shell ran");
-    tui.keys(b"q");
-    tui.wait_exit();
+    tui.quit_owned();
 
     let out = world.helios().arg("trust").output().unwrap();
     assert!(out.status.success());
     let mut tui = Tui::start(&world, &[("PATH", "/usr/bin:/bin")]);
     tui.wait_for("the trusted repo's shell", "repo-shell-ran");
     assert!(marker.exists());
-    tui.keys(b"q");
-    tui.wait_exit();
+    tui.quit_owned();
 }
 
 /// The journal takes no append (its `events` table is damaged): a send from the console is
@@ -484,8 +498,7 @@ fn no_send_without_its_audit_event() {
     tui.keys(b"echo sent-$((6*7))\r");
     tui.wait_for("the refusal", "not done");
     assert!(!tui.contents().contains("sent-42"), "{}", tui.contents());
-    tui.keys(b"q");
-    tui.wait_exit();
+    tui.quit_owned();
 }
 
 /// The tmux server that holds the par lanes dies under a running console: the console stays
@@ -577,8 +590,8 @@ fn a_resize_storm_while_25_lanes_print() {
     wait_until("the help overlay to close", WAIT, || {
         !tui.contents().contains("help · esc closes")
     });
-    tui.keys(b"q");
-    let out = tui.wait_exit();
+    // The lanes' printer may still be in the foreground as the console last probed them.
+    let out = tui.quit_owned();
     assert!(out.contains("helios-exit=0"), "{}", tui.contents());
     assert!(!out.contains("panicked"), "{out}");
     assert_restored(&out);

@@ -850,3 +850,44 @@ fn a_filter_that_hides_every_lane_leaves_none_to_act_on(#[case] script: &str) {
     run_keys(&mut st, &km(), "<esc>");
     assert_eq!(st.selected_visible(), Some(&id("api")));
 }
+
+/// Quitting ends helios-owned lanes: when a program other than the shell runs in one, a
+/// dialog names it first; par lanes (they keep running) and owned lanes at their shell do not
+/// ask.
+#[test]
+fn quit_asks_first_when_an_owned_lane_runs_a_program() {
+    let (mut st, _) = state_with(&["par-lane"], (100, 30));
+    let mut owned = fixture::info("wt");
+    owned.source = helios::lanes::LaneSource::Worktree;
+    let mut lanes = vec![fixture::info("par-lane"), owned];
+    update(
+        &mut st,
+        Event::LanesDiscovered {
+            lanes: lanes.clone(),
+        },
+    );
+    let probe = |p: helios::agent::Process| Event::LaneProcesses {
+        lanes: vec![
+            (id("wt"), p),
+            (
+                id("par-lane"),
+                helios::agent::Process::Program("claude".into()),
+            ),
+        ],
+    };
+    update(&mut st, probe(helios::agent::Process::Program("vi".into())));
+    assert!(run_keys(&mut st, &km(), "q").is_empty());
+    assert!(!st.quit);
+    assert!(question(&st).contains("wt (vi)"), "{}", question(&st));
+    assert!(!question(&st).contains("claude"), "{}", question(&st));
+    run_keys(&mut st, &km(), "n");
+    assert!(!st.quit);
+    assert_eq!(run_keys(&mut st, &km(), "qy"), vec![Effect::Quit]);
+    assert!(st.quit);
+
+    let (mut st, _) = state_with(&[], (100, 30));
+    lanes.truncate(2);
+    update(&mut st, Event::LanesDiscovered { lanes });
+    update(&mut st, probe(helios::agent::Process::Shell("bash".into())));
+    assert_eq!(run_keys(&mut st, &km(), "q"), vec![Effect::Quit]);
+}

@@ -69,8 +69,11 @@ pub enum Action {
     RefreshLanes,
     /// Close a dialog, prompt or overlay.
     Cancel,
-    /// Quit helios; the lanes keep running.
+    /// Quit helios: par lanes keep running; helios-owned lanes end with it, so when a program
+    /// other than the shell runs in one, a dialog asks first.
     Quit,
+    /// Quit without asking (the dialog's yes).
+    QuitAnyway,
     /// Give the terminal back to the shell and stop (Ctrl-z); `fg` resumes and redraws.
     Suspend,
     /// NATS panel actions (issue: event spine).

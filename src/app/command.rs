@@ -235,7 +235,7 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "app.quit",
-        description: "quit (lanes keep running)",
+        description: "quit (par lanes keep running; helios-owned lanes end)",
         action: |_| Some(Action::Quit),
     },
     Command {

@@ -182,6 +182,21 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::ConfirmYes => confirm_yes(state),
         Action::Cancel => cancel(state),
         Action::Quit => {
+            let ending = owned_programs(state);
+            if ending.is_empty() {
+                return apply(state, Action::QuitAnyway);
+            }
+            state.mode = Mode::Confirm(Confirm {
+                question: format!(
+                    "Quit? helios-owned lanes end with helios, and what runs in them: {}. \
+                     par lanes keep running.",
+                    ending.join(", ")
+                ),
+                on_yes: Box::new(Action::QuitAnyway),
+            });
+            Vec::new()
+        }
+        Action::QuitAnyway => {
             state.quit = true;
             vec![Effect::Quit]
         }
@@ -219,6 +234,24 @@ fn next_attention(state: &mut AppState) -> Vec<Effect> {
         None => state.flash(FlashLevel::Info, "no lane needs attention"),
     }
     Vec::new()
+}
+
+/// The helios-owned lanes running a program other than their shell, as `lane (program)`:
+/// quitting ends them.
+fn owned_programs(state: &AppState) -> Vec<String> {
+    state
+        .lanes
+        .iter()
+        .filter(|l| l.remote.is_none() && !l.info.is_durable() && l.status != LaneStatus::Exited)
+        .filter_map(|l| match &l.agent.inputs.process {
+            crate::agent::Process::Program(p) => Some(format!(
+                "{} ({})",
+                crate::text::escape(l.id().as_str()),
+                crate::text::escape(p)
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Say that no lane is selected, and why when the filter hides them all.
