@@ -33,6 +33,10 @@ pub struct Prompt {
     /// Which line is the reason: `line` (default) or `above`.
     #[serde(default)]
     pub reason: Option<String>,
+    /// The `all` phrases must be on the cursor's row: a question a program waits on there,
+    /// not the same words printed earlier (a note that mentions "(y/n)", a question answered).
+    #[serde(default)]
+    pub at_cursor: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,19 +135,34 @@ impl Patterns {
         self.prompts.is_empty()
     }
 
-    /// The first prompt the screen shows, reading every row (borders stripped, lowercase).
-    pub fn read(&self, rows: &[String]) -> Option<ScreenMatch> {
+    /// The first prompt the screen shows, reading every row (borders stripped, lowercase);
+    /// the cursor is on row `cursor_row`.
+    pub fn read(&self, rows: &[String], cursor_row: usize) -> Option<ScreenMatch> {
         let lines: Vec<String> = rows.iter().map(|r| strip_box(r).to_string()).collect();
         let lower: Vec<String> = lines.iter().map(|l| l.to_lowercase()).collect();
         let on_screen = |phrase: &str| {
             let phrase = phrase.to_lowercase();
             lower.iter().position(|l| l.contains(&phrase))
         };
+        let at_cursor = |phrase: &str| {
+            let phrase = phrase.to_lowercase();
+            lower
+                .get(cursor_row)
+                .is_some_and(|l| l.contains(&phrase))
+                .then_some(cursor_row)
+        };
         for p in &self.prompts {
-            let Some(first) = on_screen(&p.all[0]) else {
+            let find = |phrase: &str| {
+                if p.at_cursor {
+                    at_cursor(phrase)
+                } else {
+                    on_screen(phrase)
+                }
+            };
+            let Some(first) = find(&p.all[0]) else {
                 continue;
             };
-            if !p.all[1..].iter().all(|a| on_screen(a).is_some()) {
+            if !p.all[1..].iter().all(|a| find(a).is_some()) {
                 continue;
             }
             if !p.any.is_empty() && !p.any.iter().any(|a| on_screen(a).is_some()) {
@@ -209,6 +228,33 @@ mod tests {
         text.lines().map(str::to_string).collect()
     }
 
+    /// The cursor on the last row, as a program waiting on its question leaves it.
+    fn end(rows: &[String]) -> usize {
+        rows.len().saturating_sub(1)
+    }
+
+    fn read_end(p: &Patterns, text: &str) -> Option<ScreenMatch> {
+        let r = rows(text);
+        p.read(&r, end(&r))
+    }
+
+    #[test]
+    fn generic_questions_count_only_at_the_cursor() {
+        let p = Patterns::builtin();
+        // A note that mentions the words, the program then running quietly below it.
+        let note = rows("$ run\nnote: pass --yes to skip the (y/n) prompt\n");
+        assert_eq!(p.read(&note, 2), None);
+        // A question answered earlier, and the one the program waits on now.
+        let two = rows("Continue? (y/n) y\nreading...\nOverwrite a.txt? [y/N]\nDelete b? (y/n) ");
+        let m = p.read(&two, 3).unwrap();
+        assert_eq!(m.reason, "Delete b? (y/n)");
+        assert_eq!(p.read(&two, 1), None);
+        assert_eq!(
+            read_end(&p, "[sudo] password for me: ").unwrap().pattern,
+            "password"
+        );
+    }
+
     #[test]
     fn the_shipped_patterns_parse() {
         let p = Patterns::parse(BUILTIN).unwrap();
@@ -231,7 +277,7 @@ mod tests {
              │   3. No, and tell Claude what to do  │\n\
              ╰──────────────────────────────────────╯",
         );
-        let m = Patterns::builtin().read(&screen).unwrap();
+        let m = Patterns::builtin().read(&screen, end(&screen)).unwrap();
         assert_eq!(m.status, Status::Waiting(WaitKind::Permission));
         assert_eq!(m.reason, "Remove the build directory");
         assert_eq!(m.pattern, "claude permission");
@@ -244,22 +290,22 @@ mod tests {
             "Would you like to run the following command?\n  $ cargo clean\n› 1. Yes, proceed (y)\n  2. No (esc)",
         );
         assert_eq!(
-            p.read(&codex).unwrap().status,
+            p.read(&codex, end(&codex)).unwrap().status,
             Status::Waiting(WaitKind::Permission)
         );
         let gemini = rows(
             "? Shell rm -rf build\nAllow execution of: 'rm'?\n● 1. Allow once\n  2. Allow for this session\n  3. No, suggest changes (esc)",
         );
-        let m = p.read(&gemini).unwrap();
+        let m = p.read(&gemini, end(&gemini)).unwrap();
         assert_eq!(m.status, Status::Waiting(WaitKind::Permission));
         assert_eq!(m.reason, "Allow execution of: 'rm'?");
         let aider = rows("Run shell command? (Y)es/(N)o/(D)on't ask again [Yes]:");
         assert_eq!(
-            p.read(&aider).unwrap().status,
+            p.read(&aider, end(&aider)).unwrap().status,
             Status::Waiting(WaitKind::Permission)
         );
         let yn = rows("Overwrite config.toml? (y/n)");
-        let m = p.read(&yn).unwrap();
+        let m = p.read(&yn, end(&yn)).unwrap();
         assert_eq!(m.status, Status::Waiting(WaitKind::Question));
         assert_eq!(m.reason, "Overwrite config.toml? (y/n)");
     }
@@ -267,13 +313,13 @@ mod tests {
     #[test]
     fn shells_logs_and_idle_agents() {
         let p = Patterns::builtin();
-        assert_eq!(p.read(&rows("user@host:~/src$ ")), None);
+        assert_eq!(read_end(&p, "user@host:~/src$ "), None);
         assert_eq!(
-            p.read(&rows("   Compiling serde v1.0\nwarning: x > y")),
+            read_end(&p, "   Compiling serde v1.0\nwarning: x > y"),
             None
         );
         let idle = rows("╭────╮\n│ >  │\n╰────╯\n  ? for shortcuts");
-        assert_eq!(p.read(&idle).unwrap().status, Status::Done);
+        assert_eq!(p.read(&idle, end(&idle)).unwrap().status, Status::Done);
         assert!(looks_like_shell_prompt("user@host:~/src$ "));
         assert!(!looks_like_shell_prompt("Compiling"));
         assert!(is_shell("-bash") && is_shell("/bin/zsh") && !is_shell("claude"));
@@ -286,7 +332,7 @@ mod tests {
         )
         .unwrap();
         let p = Patterns::builtin().with_user(user);
-        assert_eq!(p.read(&rows("go? (y/n)")).unwrap().pattern, "mine");
+        assert_eq!(read_end(&p, "go? (y/n)").unwrap().pattern, "mine");
         let err = Patterns::parse("[[prompt]]\nname = \"x\"\nstate = \"waiting\"\nall = [\"a\"]\n")
             .unwrap_err();
         assert!(err.contains("needs a kind"), "{err}");

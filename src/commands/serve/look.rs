@@ -136,7 +136,7 @@ fn observe(
     if !moved && seen.read.is_none() {
         seen.read = capture().map(|(rows, cursor)| {
             let line = rows.get(cursor).map_or("", String::as_str);
-            (patterns.read(&rows), looks_like_shell_prompt(line))
+            (patterns.read(&rows, cursor), looks_like_shell_prompt(line))
         });
     }
 }

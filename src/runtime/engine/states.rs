@@ -208,7 +208,7 @@ impl<B: PtyBackend> Engine<B> {
                 if !changed && seen.read.is_none() {
                     let cursor = snap.rows.get(snap.cursor_row).map_or("", String::as_str);
                     seen.read = Some((
-                        self.watch.patterns.read(&snap.rows),
+                        self.watch.patterns.read(&snap.rows, snap.cursor_row),
                         looks_like_shell_prompt(cursor),
                     ));
                 }
