@@ -311,13 +311,14 @@ fn config_check_passes_and_fails_with_status_2() {
     assert!(text.trim_end().ends_with("ok"), "{text}");
 
     // A keymap path relative to the repo file that names it.
+    // (Written before `trust`: the trust covers the files the config names.)
     write(&w.repo, ".helios.toml", "[ui]\nkeymap = \"keys.toml\"\n");
-    trust(&w);
     write(
         &w.repo,
         "keys.toml",
         "[normal]\nx = \"app.quit\"\ny = \"lane.explode\"\n",
     );
+    trust(&w);
     let out = w.helios().args(["config", "check"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
@@ -330,12 +331,12 @@ fn config_check_passes_and_fails_with_status_2() {
     );
 
     write(&w.repo, ".helios.toml", "[ui]\ntheme = \"t.toml\"\n");
-    trust(&w);
     write(
         &w.repo,
         "t.toml",
         "extends = \"default\"\ntitle = { fg = \"chartreuse\" }\n",
     );
+    trust(&w);
     let out = w.helios().args(["config", "check"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");

@@ -89,3 +89,63 @@ fn an_unwritable_log_is_one_line_on_stderr_and_the_command_still_runs() {
     assert!(lines[0].contains("cannot write logs in"), "{stderr}");
     assert!(lines[0].contains("blocker"), "{stderr}");
 }
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Log lines carry lane text and servers' errors: the file is the user's alone, like the
+/// journal, and so is a directory helios makes for it.
+#[test]
+fn log_files_are_readable_by_the_user_only() {
+    let world = World::new("logs");
+    let out = world
+        .helios()
+        .args(FAILING)
+        .env_remove("HELIOS_LOG")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let dir = world.path("state/helios");
+    assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+    let daily: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "log"))
+        .collect();
+    assert_eq!(daily.len(), 1, "{daily:?}");
+    assert!(
+        std::fs::read_to_string(&daily[0])
+            .unwrap()
+            .contains("no layout template")
+    );
+    assert_eq!(mode(&daily[0]), 0o600, "{}", daily[0].display());
+
+    // A daily file an older helios left world-readable is closed up when written to again.
+    std::fs::set_permissions(
+        &daily[0],
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    world.helios().args(FAILING).output().unwrap();
+    assert_eq!(mode(&daily[0]), 0o600, "{}", daily[0].display());
+
+    // `--log-file` in a directory that does not exist yet.
+    let file = world.path("new/logs/run.log");
+    world
+        .helios()
+        .args(FAILING)
+        .arg("--log-file")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("no layout template")
+    );
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(mode(&world.path("new/logs")), 0o700);
+    assert_eq!(mode(&world.path("new")), 0o700);
+}

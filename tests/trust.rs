@@ -224,3 +224,135 @@ fn the_actor_without_user_is_the_os_account_at_the_host() {
     assert_eq!(ev["action"], "config.trusted", "{o}");
     assert_eq!(ev["actor"], want.as_str(), "{o}");
 }
+
+/// No byte that starts or ends a terminal escape sequence.
+fn assert_inert(what: &str, bytes: &[u8]) {
+    assert!(
+        !bytes.iter().any(|b| matches!(b, 0x1b | 0x07)),
+        "{what} reached the terminal raw: {}",
+        String::from_utf8_lossy(bytes)
+    );
+}
+
+/// A clone chooses its directory name and its `.helios.toml`: neither may retitle the window
+/// or write the clipboard through `helios trust`, `trust --list` or the not-trusted notice.
+#[test]
+fn trust_and_its_notices_print_repo_text_escaped() {
+    let world = World::new("re\x1b]0;DIRKEY\x07po");
+    let file = world.repo.join(".helios.toml");
+    // A key that is no config key: the error quotes it.
+    std::fs::write(
+        &file,
+        "[ui]\n\"\\u001b]0;PWNKEY\\u0007\\u001b]52;c;cm0gLXJmIH4=\\u0007\" = 1\n",
+    )
+    .unwrap();
+    let out = world.helios().arg("trust").output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{:?}", text(&out));
+    assert_inert("trust's error", &out.stderr);
+    assert!(text(&out).1.contains("PWNKEY"), "{:?}", text(&out));
+
+    // A good file, whose value holds the same bytes.
+    std::fs::write(
+        &file,
+        "[lanes]\nshell = \"\\u001b]0;PWNVAL\\u0007\"\n[attention]\nquiet_secs = 5\n",
+    )
+    .unwrap();
+    let out = world.helios().args(["config", "check"]).output().unwrap();
+    let (_, e) = text(&out);
+    assert!(e.contains("not trusted") && e.contains("DIRKEY"), "{e}");
+    assert_inert("the not-trusted notice", &out.stderr);
+    assert_inert("config check", &out.stdout);
+
+    let out = world.helios().arg("trust").output().unwrap();
+    let (o, e) = text(&out);
+    assert!(out.status.success(), "{o}{e}");
+    assert!(o.contains("DIRKEY") && o.contains("trusted"), "{o}");
+    assert_inert("trust's output", &out.stdout);
+    assert_inert("trust's stderr", &out.stderr);
+
+    let out = world.helios().args(["trust", "--list"]).output().unwrap();
+    let (o, _) = text(&out);
+    assert!(o.contains("DIRKEY") && o.contains("trusted"), "{o}");
+    assert_inert("trust --list", &out.stdout);
+    assert_inert("trust --list's stderr", &out.stderr);
+
+    // Changed: the notice names the file again.
+    std::fs::write(&file, "[attention]\nquiet_secs = 6\n").unwrap();
+    let out = world.helios().args(["config", "check"]).output().unwrap();
+    assert!(text(&out).1.contains("changed since"), "{:?}", text(&out));
+    assert_inert("the changed notice", &out.stderr);
+}
+
+const KEYMAP: &str = "extends = \"default\"\n[normal]\nj = \"lane.select_next\"\n";
+
+/// The files a trusted config names (a keymap, a zellij template) arrive with the same `git
+/// pull` as the config: a change to one of them needs a new `helios trust` too.
+#[test]
+fn trust_covers_the_files_the_config_names() {
+    let world = World::new("named");
+    let dir = world.repo.join("helios");
+    std::fs::create_dir_all(&dir).unwrap();
+    let keymap = dir.join("keys.toml");
+    let template = dir.join("team.kdl");
+    std::fs::write(&keymap, KEYMAP).unwrap();
+    std::fs::write(&template, "layout {\n}\n").unwrap();
+    std::fs::write(
+        world.repo.join(".helios.toml"),
+        "[ui]\nkeymap = \"helios/keys.toml\"\n[zellij]\ntemplate = \"helios/team.kdl\"\n",
+    )
+    .unwrap();
+    // Relative paths are the repo's files, from any directory helios starts in.
+    let canon = std::fs::canonicalize(&dir).unwrap();
+    let used = |shown: &str| shown.contains(&canon.join("keys.toml").display().to_string());
+
+    let out = world.helios().arg("trust").output().unwrap();
+    let (o, e) = text(&out);
+    assert!(out.status.success(), "{o}{e}");
+    assert!(
+        o.contains("ui.keymap") && o.contains("zellij.template"),
+        "{o}"
+    );
+    assert!(o.contains("keys.toml") && o.contains("team.kdl"), "{o}");
+    let (shown, err) = show(&world);
+    assert!(used(&shown), "{shown}");
+    assert!(
+        shown.contains(&canon.join("team.kdl").display().to_string()),
+        "the template path is not anchored to the config: {shown}"
+    );
+    assert!(err.is_empty(), "{err}");
+
+    // A pull changes only the keymap: the whole repo config is ignored again.
+    std::fs::write(&keymap, format!("{KEYMAP}k = \"lane.select_prev\"\n")).unwrap();
+    let (shown, err) = show(&world);
+    assert!(!used(&shown), "a changed keymap was used: {shown}");
+    assert!(
+        err.contains("keys.toml") && err.contains("changed since you trusted it"),
+        "{err}"
+    );
+    let out = world.helios().args(["trust", "--list"]).output().unwrap();
+    assert!(
+        text(&out).0.contains("changed since trusted"),
+        "{:?}",
+        text(&out)
+    );
+
+    let out = world.helios().arg("trust").output().unwrap();
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert!(
+        text(&out).0.contains("a file it names had changed"),
+        "{:?}",
+        text(&out)
+    );
+    let (shown, err) = show(&world);
+    assert!(used(&shown), "{shown}");
+    assert!(err.is_empty(), "{err}");
+
+    // The same for the zellij template, and for a named file that goes missing.
+    std::fs::write(&template, "layout {\n    pane command=\"sh\"\n}\n").unwrap();
+    let (shown, err) = show(&world);
+    assert!(!used(&shown) && err.contains("team.kdl"), "{shown}{err}");
+    world.helios().arg("trust").output().unwrap();
+    std::fs::remove_file(&template).unwrap();
+    let (shown, err) = show(&world);
+    assert!(!used(&shown) && err.contains("team.kdl"), "{shown}{err}");
+}

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use crate::app::keymap::Keymap;
 use crate::cli::ConfigArgs;
-use crate::commands::{Context, warn};
+use crate::commands::{Context, out, warn};
 use crate::config::theme::{self, TermEnv, Theme};
 use crate::config::{self, ConfigError};
 
@@ -17,8 +17,8 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> anyhow::Result<ExitCode> {
     match args {
         ConfigArgs::Check => match result {
             Ok(()) => {
-                print!("{}", escape_lines(&report));
-                println!("ok");
+                out(&escape_lines(&report));
+                out("ok\n");
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => {
@@ -31,7 +31,7 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> anyhow::Result<ExitCode> {
                 warn(format_args!("helios: {e}"));
                 return Ok(ExitCode::from(2));
             }
-            print!("{}", escape_lines(&show(ctx, &env)?));
+            out(&escape_lines(&show(ctx, &env)?));
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -29,14 +29,48 @@ pub use crate::config::Context;
 /// Print one line to stdout with every control and bidi character escaped (`crate::text`):
 /// what helios prints for people carries names and text from outside.
 pub fn say(line: impl std::fmt::Display) {
-    println!("{}", crate::text::escape(&line.to_string()));
+    out(&format!("{}\n", crate::text::escape(&line.to_string())));
 }
 
 /// [`say`] for stderr; the line goes to the log file too (at `warn`).
 pub fn warn(line: impl std::fmt::Display) {
     let line = line.to_string();
     tracing::warn!("{line}");
-    eprintln!("{}", crate::text::escape(&line));
+    tell(&line);
+}
+
+/// One line on stderr, escaped, and not logged (for an error the caller logged already).
+/// A stderr nobody reads (a closed pipe) is not an error: the line is dropped and the command
+/// goes on, so `helios hook` still exits 0 and a command's work is still done.
+pub fn tell(line: impl std::fmt::Display) {
+    use std::io::Write as _;
+    let text = format!("{}\n", crate::text::escape(&line.to_string()));
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Write `text` (already escaped, or JSON, or a completion script) to stdout as it is.
+///
+/// `println!` panics when the reader has gone (`helios status | head -1`, exit 101 and a panic
+/// message). A closed pipe means the reader took what it wanted: helios stops there with exit
+/// status 0, what `ls | head` users expect. Any other write error (a full disk) is one line on
+/// stderr and exit status 1.
+pub fn out(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            tracing::debug!("stdout closed by its reader; stopping");
+            std::process::exit(0);
+        }
+        Err(e) => {
+            tell(format_args!("helios: cannot write to stdout: {e}"));
+            std::process::exit(1);
+        }
+    }
 }
 
 /// Find the repo helios works in (`--repo`, else the current directory's), then load the
@@ -61,7 +95,10 @@ pub fn run_with_notice(cli: Cli, notice: Option<String>) -> ExitCode {
     tracing::debug!("helios {} starting", env!("CARGO_PKG_VERSION"));
     if let Some(CommandArgs::Completions { shell }) = &cli.command {
         let mut cmd = <Cli as clap::CommandFactory>::command();
-        clap_complete::generate(*shell, &mut cmd, "helios", &mut std::io::stdout());
+        // Into a buffer first: `generate` panics on a write error, `out` does not.
+        let mut script = Vec::new();
+        clap_complete::generate(*shell, &mut cmd, "helios", &mut script);
+        out(&String::from_utf8_lossy(&script));
         return ExitCode::SUCCESS;
     }
     // A hook runs inside the agent's turn: no config, no repo lookup, nothing on stdout.
@@ -78,16 +115,16 @@ pub fn run_with_notice(cli: Cli, notice: Option<String>) -> ExitCode {
                 warn(format_args!("helios: {n}"));
             }
             tracing::error!("{e}");
-            eprintln!("{}", crate::text::escape(&format!("helios: {e}")));
+            tell(format_args!("helios: {e}"));
             return ExitCode::from(2);
         }
     };
     let command = cli.command.unwrap_or(CommandArgs::Console);
     if ctx.global.repos.len() > 1 && !matches!(command, CommandArgs::Serve(_)) {
-        eprintln!(
+        tell(format_args!(
             "helios: --repo is given {} times; only `helios serve` takes more than one",
             ctx.global.repos.len()
-        );
+        ));
         return ExitCode::from(2);
     }
     match (notice, &command) {
@@ -95,10 +132,11 @@ pub fn run_with_notice(cli: Cli, notice: Option<String>) -> ExitCode {
         (Some(n), _) => warn(format_args!("helios: {n}")),
         (None, _) => {}
     }
-    // The console shows these in its status line; `trust` is the answer to them.
+    // The console shows these in its status line; `trust` is the answer to them. They name
+    // repo paths, which a clone chooses: escaped like every line.
     if !matches!(command, CommandArgs::Console | CommandArgs::Trust(_)) {
         for n in &ctx.notices {
-            eprintln!("helios: {n}");
+            tell(format_args!("helios: {n}"));
         }
     }
     let deliver = journals(&command);
@@ -109,7 +147,7 @@ pub fn run_with_notice(cli: Cli, notice: Option<String>) -> ExitCode {
         Err(e) => {
             tracing::error!("{e:#}");
             // Errors carry lane names, paths and servers' words: escaped like everything else.
-            eprintln!("{}", crate::text::escape(&format!("helios: {e:#}")));
+            tell(format_args!("helios: {e:#}"));
             ExitCode::FAILURE
         }
     };

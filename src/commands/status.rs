@@ -25,9 +25,9 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let report = rt.block_on(gather(ctx));
     if args.json {
-        println!("{}", serde_json::to_string(&report)?);
+        crate::commands::out(&format!("{}\n", serde_json::to_string(&report)?));
     } else {
-        print!("{}", report.human());
+        crate::commands::out(&report.human());
     }
     Ok(if report.healthy {
         ExitCode::SUCCESS

@@ -1,6 +1,10 @@
 //! `helios trust [FILE] [--revoke | --list]`: let a repo's `.helios.toml` take effect, after the
 //! user has read it. The file is checked first (a broken file is never trusted) and the keys
-//! that run programs or send data are listed, so the user knows what they agree to.
+//! that run programs or send data are listed, so the user knows what they agree to, and so are
+//! the files it names, which the trust covers too.
+//!
+//! Every line goes through `say`/`tell` (escaped): the file's path and its error messages
+//! quote what a cloned repo chose.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,7 +12,7 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use crate::cli::TrustArgs;
-use crate::commands::Context;
+use crate::commands::{Context, say, tell};
 use crate::config::trust::{self, TrustState, TrustStore};
 use crate::model::AuditAction;
 use crate::model::AuditEvent;
@@ -20,7 +24,7 @@ pub fn run(ctx: &Context, args: &TrustArgs) -> anyhow::Result<ExitCode> {
     let mut store = match TrustStore::load() {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("helios: {e}");
+            tell(format_args!("helios: {e}"));
             return Ok(ExitCode::from(2));
         }
     };
@@ -41,7 +45,7 @@ pub fn run(ctx: &Context, args: &TrustArgs) -> anyhow::Result<ExitCode> {
             json!({"was_trusted": was}),
         )?;
         store.save()?;
-        println!(
+        say(format_args!(
             "{}: {}",
             file.display(),
             if was {
@@ -49,13 +53,13 @@ pub fn run(ctx: &Context, args: &TrustArgs) -> anyhow::Result<ExitCode> {
             } else {
                 "was not trusted"
             }
-        );
+        ));
         return Ok(ExitCode::SUCCESS);
     }
     let text = match crate::config::read::read_config_file(&file) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("helios: {e}");
+            tell(format_args!("helios: {e}"));
             return Ok(ExitCode::from(2));
         }
     };
@@ -63,35 +67,43 @@ pub fn run(ctx: &Context, args: &TrustArgs) -> anyhow::Result<ExitCode> {
     let table = match crate::config::parse_layer(&file, &text) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("helios: {e}");
+            tell(format_args!("helios: {e}"));
             return Ok(ExitCode::from(2));
         }
     };
     let before = store.state(&file, &text);
     let powerful = trust::powerful_keys(&table);
+    let named = trust::named_files(&file, &text);
     journal_first(
         &repo_name,
         AuditAction::ConfigTrusted.as_str(),
         &file,
-        json!({"sha256": trust::digest(&text), "keys": powerful}),
+        json!({"sha256": trust::digest(&text), "keys": powerful, "named_files": named}),
     )?;
     store.trust(&file, &text);
     store.save()?;
     let what = match before {
         TrustState::Trusted => "already trusted",
         TrustState::Changed => "trusted again (it had changed)",
+        TrustState::NamedChanged { .. } => "trusted again (a file it names had changed)",
         TrustState::New => "trusted",
     };
-    println!(
+    say(format_args!(
         "{}: {what} (sha256 {})",
         file.display(),
         &trust::digest(&text)[..12]
-    );
+    ));
     if !powerful.is_empty() {
-        println!(
+        say(format_args!(
             "it sets keys that run programs or send data: {}",
             powerful.join(", ")
-        );
+        ));
+    }
+    if !named.is_empty() {
+        say("it names these files; the trust covers their content as it is now:");
+        for f in &named {
+            say(format_args!("  {}", f.display()));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -130,19 +142,31 @@ fn journal_first(
 
 fn list(store: &TrustStore) -> ExitCode {
     let mut any = false;
-    for (path, hash) in store.entries() {
+    for path in store.entries() {
         any = true;
-        let state = match std::fs::read_to_string(path) {
-            Ok(t) if trust::digest(&t) == *hash => "trusted",
-            Ok(_) => "changed since trusted: ignored",
-            Err(_) => "missing",
+        let text = crate::config::read::read_config_file(path);
+        let state = match &text {
+            Ok(t) => match store.state(path, t) {
+                TrustState::Trusted => "trusted".to_string(),
+                TrustState::NamedChanged { file } => format!(
+                    "{} (a file it names) changed since trusted: ignored",
+                    file.display()
+                ),
+                TrustState::Changed | TrustState::New => {
+                    "changed since trusted: ignored".to_string()
+                }
+            },
+            Err(_) => "missing".to_string(),
         };
-        println!("{}  {state}", path.display());
+        say(format_args!("{}  {state}", path.display()));
+        if let Ok(t) = &text {
+            for f in trust::named_files(path, t) {
+                say(format_args!("  names {}", f.display()));
+            }
+        }
     }
     if !any {
-        println!(
-            "no trusted repo config files: run `helios trust` in a repo to trust its .helios.toml"
-        );
+        say("no trusted repo config files: run `helios trust` in a repo to trust its .helios.toml");
     }
     ExitCode::SUCCESS
 }

@@ -303,30 +303,92 @@ pub fn load(global: &GlobalArgs, repo: Option<&Path>) -> Result<Loaded, ConfigEr
 }
 
 /// Check one layer's text on its own (so an error names its line) and return it as a table
-/// with its keymap and theme paths anchored to the file.
+/// with the file paths in it anchored to the file ([`anchor_paths`]).
 pub fn parse_layer(f: &Path, text: &str) -> Result<toml::Table, ConfigError> {
     let src = errors::Source { path: f, text };
     let _: Config = toml::from_str(text).map_err(|e| src.toml_error(&e, "Configuration"))?;
     let mut table: toml::Table =
         toml::from_str(text).map_err(|e| src.toml_error(&e, "Configuration"))?;
-    anchor_ui_paths(&mut table, f);
+    anchor_paths(&mut table, f);
     Ok(table)
 }
 
-/// A keymap or theme given as a relative path is relative to the file that names it.
-fn anchor_ui_paths(table: &mut toml::Table, file: &Path) {
-    let Some(toml::Value::Table(ui)) = table.get_mut("ui") else {
-        return;
-    };
-    let dir = file.parent().unwrap_or(Path::new("."));
-    for key in ["keymap", "theme"] {
-        if let Some(toml::Value::String(spec)) = ui.get_mut(key)
-            && named::is_path(spec)
-            && Path::new(spec.as_str()).is_relative()
-        {
-            *spec = dir.join(spec.as_str()).display().to_string();
+/// How a key's value names a file.
+#[derive(Clone, Copy)]
+enum FileSpec {
+    /// A keymap or theme: a path when [`named::is_path`] says so, else a name.
+    Toml,
+    /// A zellij template: a path when it has a `/` or ends in `.kdl` (as
+    /// `integrations::zellij::layout::load_template` decides), else a name.
+    Kdl,
+    /// Always a path.
+    Path,
+}
+
+impl FileSpec {
+    fn is_path(self, spec: &str) -> bool {
+        match self {
+            Self::Toml => named::is_path(spec),
+            Self::Kdl => {
+                spec.contains('/')
+                    || Path::new(spec)
+                        .extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("kdl"))
+            }
+            Self::Path => true,
         }
     }
+}
+
+/// Every key whose value can name a file helios or a program it starts reads. Trust covers
+/// the content of each file a repo config names here (`trust::named_files`), so keep this
+/// list whole when a section gains such a key.
+const FILE_KEYS: [(&str, &str, FileSpec); 8] = [
+    ("ui", "keymap", FileSpec::Toml),
+    ("ui", "theme", FileSpec::Toml),
+    ("zellij", "template", FileSpec::Kdl),
+    ("nats", "creds", FileSpec::Path),
+    ("temporal", "tls_cert", FileSpec::Path),
+    ("temporal", "tls_key", FileSpec::Path),
+    ("temporal", "tls_ca", FileSpec::Path),
+    ("share", "upterm_authorized_keys", FileSpec::Path),
+];
+
+/// A file named by a relative path is relative to the config file that names it, not to
+/// wherever helios was started: a repo's `template = "helios/team.kdl"` means the repo's file
+/// from any directory, and trust can cover exactly the file that will be read.
+fn anchor_paths(table: &mut toml::Table, file: &Path) {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    for (section, key, spec) in FILE_KEYS {
+        let Some(toml::Value::Table(t)) = table.get_mut(section) else {
+            continue;
+        };
+        if let Some(toml::Value::String(value)) = t.get_mut(key)
+            && spec.is_path(value)
+            && Path::new(value.as_str()).is_relative()
+        {
+            *value = dir.join(value.as_str()).display().to_string();
+        }
+    }
+}
+
+/// The files a parsed (and anchored) layer names, in [`FILE_KEYS`] order, without repeats.
+pub fn file_paths(table: &toml::Table) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    for (section, key, spec) in FILE_KEYS {
+        let value = table
+            .get(section)
+            .and_then(toml::Value::as_table)
+            .and_then(|t| t.get(key))
+            .and_then(toml::Value::as_str);
+        if let Some(v) = value
+            && spec.is_path(v)
+            && !out.iter().any(|p| p.as_path() == Path::new(v))
+        {
+            out.push(PathBuf::from(v));
+        }
+    }
+    out
 }
 
 /// Deep-merge `over` into `base`: tables merge, everything else replaces.
@@ -365,5 +427,38 @@ fn apply_flags(cfg: &mut Config, g: &GlobalArgs) {
     }
     if let Some(n) = &g.namespace {
         cfg.temporal.namespace.clone_from(n);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn relative_file_paths_are_anchored_to_the_config_file() {
+        let text = "[ui]\nkeymap = \"k/keys.toml\"\ntheme = \"dark\"\n\
+                    [zellij]\ntemplate = \"team.kdl\"\n[nats]\ncreds = \"n.creds\"\n\
+                    [temporal]\ntls_ca = \"/etc/ca.pem\"\n";
+        let table = parse_layer(Path::new("/repo/.helios.toml"), text).unwrap();
+        assert_eq!(
+            file_paths(&table),
+            [
+                "/repo/k/keys.toml",
+                "/repo/team.kdl",
+                "/repo/n.creds",
+                "/etc/ca.pem"
+            ]
+            .map(PathBuf::from)
+            .to_vec()
+        );
+        // Names (a shipped theme, a template name) stay names.
+        let table = parse_layer(
+            Path::new("/repo/.helios.toml"),
+            "[zellij]\ntemplate = \"grid\"\n",
+        )
+        .unwrap();
+        assert!(file_paths(&table).is_empty());
+        assert_eq!(table["zellij"]["template"].as_str(), Some("grid"));
     }
 }

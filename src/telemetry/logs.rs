@@ -3,10 +3,18 @@
 //! asks for (EnvFilter syntax, default `warn`). Logs never go to the terminal, which the console
 //! owns, and never stop helios: a log file that cannot be opened is reported once by the caller
 //! and helios runs on without one.
+//!
+//! Log lines carry lane text, paths and servers' errors, so the files are the user's alone, like
+//! the journal: made with mode 0600, in a directory made with mode 0700. That is why helios
+//! opens and rotates the files itself ([`LogFile`]) instead of using `tracing_appender`'s
+//! rolling appender, which creates them with the umask's mode (0644).
 
+use std::fs::File;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
-use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use time::OffsetDateTime;
 use tracing_subscriber::EnvFilter;
 
 /// The variable that sets the level (`HELIOS_LOG=debug`, `HELIOS_LOG=helios=debug,warn`).
@@ -39,50 +47,157 @@ impl LogTarget {
         }
     }
 
-    fn appender(&self) -> Result<RollingFileAppender, String> {
-        let (dir, prefix, rotation, suffix) = match self {
+    fn appender(&self) -> Result<LogFile, String> {
+        let cannot = |dir: &Path, e: std::io::Error| {
+            format!(
+                "cannot write logs in {}: {e}; helios runs without a log file (set --log-file)",
+                dir.display()
+            )
+        };
+        let (dir, daily) = match self {
             Self::File(f) => {
-                let name = f
-                    .file_name()
-                    .ok_or_else(|| format!("log file {}: not a file name", f.display()))?;
+                if f.file_name().is_none() {
+                    return Err(format!("log file {}: not a file name", f.display()));
+                }
                 let dir = match f.parent() {
                     Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
                     _ => PathBuf::from("."),
                 };
-                (
-                    dir,
-                    name.to_string_lossy().into_owned(),
-                    Rotation::NEVER,
-                    None,
-                )
+                (dir, false)
             }
-            Self::Daily(d) => (
-                d.clone(),
-                "helios".to_string(),
-                Rotation::DAILY,
-                Some("log"),
-            ),
+            Self::Daily(d) => (d.clone(), true),
         };
-        // Made here first: the appender prunes old files before it creates the directory, and
-        // says so on stderr.
-        std::fs::create_dir_all(&dir).map_err(|e| {
-            format!(
-                "cannot write logs in {}: {e}; helios runs without a log file (set --log-file)",
-                dir.display()
-            )
-        })?;
-        let mut b = RollingFileAppender::builder()
-            .rotation(rotation)
-            .filename_prefix(prefix);
-        if let Some(s) = suffix {
-            b = b.filename_suffix(s).max_log_files(KEPT_FILES);
+        // Only the directories helios makes get 0700: an existing one is the user's choice.
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| cannot(&dir, e))?;
+        let mut log = LogFile {
+            dir: dir.clone(),
+            fixed: match self {
+                Self::File(f) => Some(f.clone()),
+                Self::Daily(_) => None,
+            },
+            day: None,
+            file: None,
+        };
+        log.open_for(today()).map_err(|e| cannot(&dir, e))?;
+        if daily {
+            log.prune();
         }
-        b.build(&dir).map_err(|e| {
-            format!(
-                "cannot write logs in {}: {e}; helios runs without a log file (set --log-file)",
-                dir.display()
-            )
+        Ok(log)
+    }
+}
+
+/// Today's date in UTC, the day a daily file is named after.
+fn today() -> time::Date {
+    OffsetDateTime::now_utc().date()
+}
+
+/// The log file being written: the `--log-file` one, or today's daily file (a new one, and the
+/// oldest pruned, when the date changes).
+pub struct LogFile {
+    dir: PathBuf,
+    /// The `--log-file` path; `None` for daily files in `dir`.
+    fixed: Option<PathBuf>,
+    /// The day the open daily file is for.
+    day: Option<time::Date>,
+    file: Option<File>,
+}
+
+impl LogFile {
+    fn daily_name(day: time::Date) -> String {
+        format!(
+            "helios.{:04}-{:02}-{:02}.log",
+            day.year(),
+            u8::from(day.month()),
+            day.day()
+        )
+    }
+
+    /// Open the file lines go to on `day`: created 0600, appended to.
+    fn open_for(&mut self, day: time::Date) -> std::io::Result<()> {
+        let (path, own) = match &self.fixed {
+            Some(f) => (f.clone(), false),
+            None => (self.dir.join(Self::daily_name(day)), true),
+        };
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(&path)?;
+        // A daily file an older helios made with 0644 is ours to close up; a `--log-file` that
+        // already existed (even /dev/stderr) keeps the mode its owner gave it.
+        if own && file.metadata()?.is_file() {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        self.file = Some(file);
+        self.day = Some(day);
+        Ok(())
+    }
+
+    /// Delete all but the newest [`KEPT_FILES`] daily files (their names sort by date).
+    fn prune(&self) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut logs: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(is_daily_name)
+            })
+            .collect();
+        logs.sort();
+        let extra = logs.len().saturating_sub(KEPT_FILES);
+        for old in logs.into_iter().take(extra) {
+            let _ = std::fs::remove_file(old);
+        }
+    }
+
+    fn current(&mut self) -> std::io::Result<&mut File> {
+        if self.fixed.is_none() {
+            let day = today();
+            if self.day != Some(day) {
+                self.open_for(day)?;
+                self.prune();
+            }
+        }
+        self.file
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("the log file is not open"))
+    }
+}
+
+/// Whether `name` is a daily log file's: `helios.YYYY-MM-DD.log`.
+fn is_daily_name(name: &str) -> bool {
+    name.strip_prefix("helios.")
+        .and_then(|r| r.strip_suffix(".log"))
+        .is_some_and(|d| {
+            d.len() == 10
+                && d.char_indices().all(|(i, c)| {
+                    if i == 4 || i == 7 {
+                        c == '-'
+                    } else {
+                        c.is_ascii_digit()
+                    }
+                })
         })
+}
+
+impl Write for LogFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.current()?.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.file.as_mut() {
+            Some(f) => f.flush(),
+            None => Ok(()),
+        }
     }
 }
 
@@ -127,7 +242,9 @@ pub fn init(target: &LogTarget, writer: Writer) -> (LogGuard, Option<String>) {
             )
         }
         Writer::Direct => (
-            tracing::subscriber::set_global_default(fmt.with_writer(appender).finish()),
+            tracing::subscriber::set_global_default(
+                fmt.with_writer(std::sync::Mutex::new(appender)).finish(),
+            ),
             None,
         ),
     };
