@@ -53,7 +53,7 @@ fn commands_stop_quietly_when_their_reader_leaves() {
             .success()
     );
     world.git(&["worktree", "add", "-q", "-b", "side", "../side"]);
-    let runs: [&[&str]; 9] = [
+    let runs: [&[&str]; 11] = [
         &["status"],
         &["status", "--json"],
         &["config", "show"],
@@ -61,6 +61,8 @@ fn commands_stop_quietly_when_their_reader_leaves() {
         &["trust", "--list"],
         &["trust"],
         &["lane", "explain", "side"],
+        &["lane", "explain", "side", "--json"],
+        &["share", "ls"],
         &["completions", "bash"],
         &["completions", "zsh"],
     ];

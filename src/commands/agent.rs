@@ -41,7 +41,7 @@ pub fn explain(ctx: &Context, name: &str, as_json: bool) -> anyhow::Result<ExitC
                 "age_secs": age(s.at),
             })).collect::<Vec<Value>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        crate::commands::out(&format!("{}\n", serde_json::to_string_pretty(&v)?));
         return Ok(ExitCode::SUCCESS);
     }
     let Some(s) = stored else {

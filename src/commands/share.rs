@@ -67,7 +67,7 @@ pub fn run(ctx: &Context, args: ShareArgs) -> anyhow::Result<ExitCode> {
             }
             let all: Vec<&str> = s.links.iter().map(|l| l.url.as_str()).collect();
             if std::io::stdout().is_terminal() && share::copy_to_clipboard(&all.join("\n")) {
-                println!("links copied to the clipboard (OSC 52)");
+                crate::commands::say("links copied to the clipboard (OSC 52)");
             }
             say(format_args!("stop it with: helios share stop {}", s.lane));
             Ok(ExitCode::SUCCESS)
@@ -78,9 +78,11 @@ pub fn run(ctx: &Context, args: ShareArgs) -> anyhow::Result<ExitCode> {
                 s.clients = share::clients(s);
             }
             if json {
-                println!("{}", serde_json::to_string_pretty(&live)?);
+                crate::commands::out(&format!("{}\n", serde_json::to_string_pretty(&live)?));
             } else if live.is_empty() {
-                println!("no active shares; start one with: helios share start LANE --via tmate");
+                crate::commands::say(
+                    "no active shares; start one with: helios share start LANE --via tmate",
+                );
             } else {
                 print_table(&live);
             }
@@ -106,10 +108,10 @@ fn hhmm(t: OffsetDateTime) -> String {
 }
 
 fn print_table(shares: &[Share]) {
-    println!(
+    crate::commands::say(format_args!(
         "{:<20} {:<7} {:<4} {:<22} {:<8} LINK",
         "LANE", "TOOL", "MODE", "EXPIRES (UTC)", "CLIENTS"
-    );
+    ));
     for s in shares {
         let link = s.links.first().map_or("", |l| l.url.as_str());
         say(format_args!(

@@ -82,7 +82,7 @@ async fn ls(ctx: &Context, query: &str, json: bool) -> anyhow::Result<ExitCode> 
                 current: is_current(row, &current),
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        crate::commands::out(&format!("{}\n", serde_json::to_string_pretty(&out)?));
         return Ok(ExitCode::SUCCESS);
     }
     let width = if std::io::stdout().is_terminal() {
@@ -96,7 +96,9 @@ async fn ls(ctx: &Context, query: &str, json: bool) -> anyhow::Result<ExitCode> 
         say(line);
     }
     if rows.len() >= LS_LIMIT {
-        eprintln!("helios: showing the first {LS_LIMIT}; narrow with --query");
+        crate::commands::tell(format_args!(
+            "helios: showing the first {LS_LIMIT}; narrow with --query"
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -188,7 +190,7 @@ async fn show(ctx: &Context, id: &str, json: bool) -> anyhow::Result<ExitCode> {
     let c = connect(ctx).await?;
     let d = c.describe(id, None).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&d)?);
+        crate::commands::out(&format!("{}\n", serde_json::to_string_pretty(&d)?));
         return Ok(ExitCode::SUCCESS);
     }
     let r = &d.row;
