@@ -32,6 +32,8 @@ pub enum FleetEvent {
     },
     /// A host beat.
     Beat(HostBeat),
+    /// The server answered and no host publishes lanes: none are unknown.
+    NoHosts,
     /// The buckets cannot be read: the remote lanes' states are unknown.
     Unavailable {
         /// Why, in one line.
@@ -113,6 +115,12 @@ pub fn on_fleet(state: &mut AppState, ev: FleetEvent) -> Vec<Effect> {
         FleetEvent::Beat(b) => {
             f.beats.insert(b.host.clone(), b);
             refresh(state);
+        }
+        FleetEvent::NoHosts => {
+            f.rows.clear();
+            f.beats.clear();
+            f.error = None;
+            merge(state);
         }
         FleetEvent::Unavailable { error } => {
             // The rows stay, shown stale: a lost server is not a lost lane.
@@ -401,5 +409,12 @@ mod tests {
             },
         );
         assert!(s.lanes[0].remote.as_ref().unwrap().stale);
+        assert!(s.fleet.error.is_some());
+
+        // The server is back and no host publishes: nothing is unknown any more.
+        on_fleet(&mut s, FleetEvent::NoHosts);
+        assert_eq!(s.fleet.error, None);
+        assert_eq!(s.fleet.unknown(), None);
+        assert!(s.lanes.iter().all(|l| l.remote.is_none()));
     }
 }

@@ -20,8 +20,15 @@ pub async fn run(cfg: NatsConfig, events: EventSender) {
     let mut said: Option<String> = None;
     loop {
         let error = match Box::pin(watch(&cfg, &events)).await {
-            // No host publishes yet: nothing to say, look again later.
-            Err(FleetError::NoBuckets { .. }) => None,
+            // No host publishes yet: nothing unknown (a server that came back clears what its
+            // loss said); look again later.
+            Err(FleetError::NoBuckets { .. }) => {
+                if said.take().is_some() && events.send(Event::Fleet(FleetEvent::NoHosts)).is_err()
+                {
+                    return;
+                }
+                None
+            }
             Err(e) => Some(e.to_string()),
             Ok(()) => Some("the watch of the lane buckets ended".to_string()),
         };
