@@ -329,6 +329,153 @@ fn results_follow_what_really_happened() {
     ));
 }
 
+/// The active pane of window 0 of `session` (where par types) is dead.
+fn pane_dead(world: &World, session: &str) -> bool {
+    tmux(
+        world,
+        &[
+            "list-panes",
+            "-t",
+            &format!("={session}:0"),
+            "-F",
+            "#{pane_active}#{pane_dead}",
+        ],
+    )
+    .lines()
+    .any(|l| l == "11")
+}
+
+#[test]
+fn a_send_to_a_lane_whose_program_ended_is_an_error() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    for name in ["alpha", "beta"] {
+        ok(&helios(&world, &["lane", "new", name]));
+    }
+    let alpha = lane(&world, "alpha")["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // What a console sets on every lane's pane: a program that ends leaves its pane.
+    tmux(
+        &world,
+        &[
+            "set-option",
+            "-w",
+            "-t",
+            &format!("={alpha}:"),
+            "remain-on-exit",
+            "on",
+        ],
+    );
+    ok(&helios(&world, &["lane", "send", "alpha", "--", "exit 3"]));
+    wait_until("alpha's program to end", WAIT, || pane_dead(&world, &alpha));
+
+    // tmux would take the keys for the dead pane and par exit 0: nothing would read them.
+    let err = one_line_error(&helios(
+        &world,
+        &["lane", "send", "alpha", "--", "echo", "hello"],
+    ));
+    assert!(
+        err.contains("lane alpha's program ended (exit 3): nothing was sent"),
+        "{err}"
+    );
+    assert!(err.contains("R on the lane in the console"), "{err}");
+    assert!(
+        err.contains(&format!("respawn-pane -t '={alpha}:0'")),
+        "{err}"
+    );
+    assert!(recorded(
+        &world,
+        "lane.text_sent",
+        "alpha",
+        EventResult::Error
+    ));
+
+    // `all` reaches the live lane and names the dead one.
+    let beta_wt = PathBuf::from(lane(&world, "beta")["worktree"].as_str().unwrap());
+    let err = one_line_error(&helios(
+        &world,
+        &["lane", "send", "all", "--", "echo done > all.txt"],
+    ));
+    assert!(err.contains("sent to 1 of 2 lanes"), "{err}");
+    assert!(err.contains("lane alpha's program ended"), "{err}");
+    wait_until("the send to beta", WAIT, || {
+        support::read(&beta_wt.join("all.txt")).contains("done")
+    });
+    assert!(recorded(
+        &world,
+        "lane.text_sent",
+        "all",
+        EventResult::Error
+    ));
+
+    // The restart the message names brings the lane back, and a send reaches it again.
+    let out = world.tmux(&["respawn-pane", "-t", &format!("={alpha}:0")]);
+    assert!(out.status.success(), "{out:?}");
+    let alpha_wt = PathBuf::from(lane(&world, "alpha")["worktree"].as_str().unwrap());
+    ok(&helios(
+        &world,
+        &["lane", "send", "alpha", "--", "echo back > back.txt"],
+    ));
+    wait_until("the send to the restarted alpha", WAIT, || {
+        support::read(&alpha_wt.join("back.txt")).contains("back")
+    });
+}
+
+/// `helios ARGS` with `stdin`, killed by coreutils' `timeout` should it hang: a hang then
+/// fails the test (exit 124) instead of stalling the suite.
+fn bounded(world: &World, args: &[&str], stdin: &[u8]) -> Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = std::process::Command::new("timeout")
+        .arg("60")
+        .arg(support::helios_bin())
+        .args(args)
+        .current_dir(&world.repo)
+        .envs(world.env())
+        .env_remove("TMUX")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_ne!(out.status.code(), Some(124), "helios {args:?} hung");
+    out
+}
+
+#[test]
+fn a_fifo_at_pars_state_path_is_refused_not_waited_on() {
+    require("mkfifo");
+    let world = World::new("app");
+    let state = state_file(&world);
+    std::fs::create_dir_all(state.parent().unwrap()).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&state)
+        .status()
+        .unwrap();
+    assert!(made.success());
+
+    let err = one_line_error(&bounded(&world, &["lane", "ls"], b""));
+    assert!(err.contains(&format!("{}:", state.display())), "{err}");
+    assert!(
+        err.contains("is a FIFO, not a regular file: remove it"),
+        "{err}"
+    );
+
+    // An agent's hook reads the same file to name its lane: it still answers, as always.
+    let out = bounded(
+        &world,
+        &["hook", "claude"],
+        br#"{"hook_event_name":"Stop","cwd":"."}"#,
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+}
+
 #[test]
 fn lanes_and_output_never_see_helios_credentials() {
     require("tmux");
@@ -430,6 +577,50 @@ fn the_console_refuses_bad_labels_and_shows_a_send_that_reached_nothing() {
         WAIT,
     );
     wait_until("the failed send's event", WAIT, || {
+        recorded(&world, "lane.text_sent", "alpha", EventResult::Error)
+    });
+}
+
+/// The console's send is the CLI's: a lane whose program ended (the console itself keeps its
+/// pane) is refused with the fix, not shown as sent.
+#[test]
+fn the_console_refuses_a_send_to_a_lane_whose_program_ended() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    for name in ["alpha", "beta"] {
+        ok(&helios(&world, &["lane", "new", name]));
+    }
+    let alpha = lane(&world, "alpha")["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut tui = Tui::start(&world, &[]);
+    tui.wait_for("the lane list", "beta", WAIT);
+    let window = format!("={alpha}:");
+    wait_until("the console keeping alpha's pane", WAIT, || {
+        tmux(
+            &world,
+            &["show-options", "-w", "-v", "-t", &window, "remain-on-exit"],
+        )
+        .trim()
+            == "on"
+    });
+    tmux(&world, &["send-keys", "-t", &window, "exit 3", "Enter"]);
+    wait_until("alpha's program to end", WAIT, || pane_dead(&world, &alpha));
+
+    tui.keys(b":lane send alpha echo hi\r");
+    tui.wait_for(
+        "the refused send",
+        "lane alpha's program ended (exit 3): nothing was sent",
+        WAIT,
+    );
+    assert!(
+        !tui.contents().contains("sent to alpha"),
+        "{}",
+        tui.contents()
+    );
+    wait_until("the refused send's event", WAIT, || {
         recorded(&world, "lane.text_sent", "alpha", EventResult::Error)
     });
 }

@@ -266,3 +266,95 @@ fn the_compact_pane_gets_the_flags_but_no_secret() {
     assert_eq!(withheld, ["--postgres"]);
     assert_eq!(argv.last().unwrap(), "--compact");
 }
+
+/// Every title in a parsed layout: tab names and pane names, at any depth.
+fn titles(layout: &zellij_utils::input::layout::Layout) -> Vec<String> {
+    fn walk(pane: &zellij_utils::input::layout::TiledPaneLayout, out: &mut Vec<String>) {
+        out.extend(pane.name.clone());
+        for child in &pane.children {
+            walk(child, out);
+        }
+    }
+    let mut out = Vec::new();
+    for (name, pane, _) in &layout.tabs {
+        out.extend(name.clone());
+        walk(pane, &mut out);
+    }
+    out
+}
+
+/// The pane titled `title`, at any depth.
+fn pane_titled<'a>(
+    pane: &'a zellij_utils::input::layout::TiledPaneLayout,
+    title: &str,
+) -> Option<&'a zellij_utils::input::layout::TiledPaneLayout> {
+    if pane.name.as_deref() == Some(title) {
+        return Some(pane);
+    }
+    pane.children.iter().find_map(|c| pane_titled(c, title))
+}
+
+/// zellij draws pane and tab titles raw into the user's terminal (an OSC 52 in a label set
+/// the outer clipboard): what it reads as a title, after decoding KDL's escapes, holds no
+/// control, C1 or bidi character. A pane's command, args and cwd are data and stay exact.
+#[rstest]
+fn names_zellij_shows_carry_no_terminal_controls(#[values("grid", "triage", "focus")] name: &str) {
+    let hostile = "a\x1b]52;c;aGk=\x07b\u{9b}31m\u{202e}z";
+    let session = format!("par-\x1b[2J-{}", "s");
+    let worktree = PathBuf::from("/tmp/wt/\x1b]0;t\x07");
+    let lanes = vec![LaneInfo {
+        id: LaneId::new(hostile),
+        branch: Some("b".into()),
+        worktree: worktree.clone(),
+        source: LaneSource::Par {
+            session: session.clone(),
+        },
+        session_alive: true,
+        git: GitCounts::default(),
+    }];
+    let helios = vec!["helios".to_string(), "--compact".to_string()];
+    let input = LayoutInput {
+        repo: "repo\x1b]2;title\x07\u{202e}",
+        repo_path: Path::new("/tmp/repo"),
+        lanes: &lanes,
+        attention: &[],
+        selected: None,
+        helios: &helios,
+    };
+    let tpl = Template {
+        origin: name.into(),
+        text: SHIPPED.iter().find(|(n, _)| *n == name).unwrap().1.into(),
+    };
+    let text = layout::render(&tpl, &input, "t.kdl").unwrap().text;
+    let parsed =
+        zellij_utils::input::layout::Layout::from_kdl(&text, Some("t.kdl".into()), None, None)
+            .unwrap();
+    let shown = titles(&parsed);
+    assert!(shown.len() >= 3, "{shown:?}");
+    for t in &shown {
+        assert!(
+            !t.chars().any(helios::text::is_unsafe),
+            "{name}: title {t:?} reaches the terminal raw"
+        );
+    }
+    let title = r"a\x1b]52;c;aGk=\x07b\u{9b}31m\u{202e}z";
+    assert!(shown.iter().any(|t| t == title), "{shown:?}");
+    assert!(
+        shown.iter().any(|t| t == r"repo\x1b]2;title\x07\u{202e}"),
+        "{shown:?}"
+    );
+    // The lane's pane still attaches to exactly its session, in exactly its worktree.
+    let pane = parsed
+        .tabs
+        .iter()
+        .find_map(|(_, p, _)| pane_titled(p, title))
+        .unwrap();
+    match &pane.run {
+        Some(zellij_utils::input::layout::Run::Command(run)) => {
+            assert_eq!(run.command, PathBuf::from("tmux"));
+            assert_eq!(run.args, ["attach", "-t", &format!("={session}")]);
+            assert_eq!(run.cwd.as_deref(), Some(worktree.as_path()));
+        }
+        other => panic!("{name}: the lane's pane runs {other:?}"),
+    }
+}

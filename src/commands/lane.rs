@@ -559,25 +559,6 @@ pub fn write_rows(
         writeln!(out, "no lanes: create one with `helios lane new NAME`")?;
         return Ok(());
     }
-    // Widths in display columns of the escaped text: that is what the terminal shows.
-    let w = lanes
-        .iter()
-        .map(|l| text::width(&text::escape(l.id.as_str())))
-        .max()
-        .unwrap_or(5)
-        .max(5);
-    let bw = lanes
-        .iter()
-        .map(|l| text::width(&text::escape(l.branch.as_deref().unwrap_or("-"))))
-        .max()
-        .unwrap_or(6)
-        .max(6);
-    let basew = lanes
-        .iter()
-        .map(|l| text::width(&text::escape(l.git.base.as_deref().unwrap_or("-"))))
-        .max()
-        .unwrap_or(4)
-        .max(4);
     let now = time::OffsetDateTime::now_utc();
     let state_text = |i: usize| {
         state_of(i).map_or_else(
@@ -596,29 +577,63 @@ pub fn write_rows(
             },
         )
     };
-    writeln!(
-        out,
-        "{}  {}  {:8}  {:>5}  {}  {:>9}  WORKTREE  STATE",
-        text::pad("LABEL", w),
-        text::pad("BRANCH", bw),
+    let rows: Vec<[String; 8]> = lanes
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            [
+                l.id.as_str().to_string(),
+                l.branch.clone().unwrap_or_else(|| "-".into()),
+                l.status_word().to_string(),
+                l.git.dirty.to_string(),
+                l.git.base.clone().unwrap_or_else(|| "-".into()),
+                format!("+{}/-{}", l.git.ahead, l.git.behind),
+                l.worktree.display().to_string(),
+                state_text(i),
+            ]
+        })
+        .collect();
+    let header = [
+        "LABEL",
+        "BRANCH",
         "STATUS",
         "DIRTY",
-        text::pad("BASE", basew),
+        "BASE",
         "AHEAD/BEH",
-    )?;
-    for (i, l) in lanes.iter().enumerate() {
-        writeln!(
-            out,
-            "{}  {}  {:8}  {:>5}  {}  {:>9}  {}  {}",
-            text::pad(l.id.as_str(), w),
-            text::pad(l.branch.as_deref().unwrap_or("-"), bw),
-            l.status_word(),
-            l.git.dirty,
-            text::pad(l.git.base.as_deref().unwrap_or("-"), basew),
-            format!("+{}/-{}", l.git.ahead, l.git.behind),
-            text::escape(&l.worktree.display().to_string()),
-            text::escape(&state_text(i)),
-        )?;
+        "WORKTREE",
+        "STATE",
+    ]
+    .map(String::from);
+    // Widths in display columns of the escaped text: that is what the terminal shows, and
+    // every column but the last is padded to its widest cell so the next one starts in line.
+    let mut widths = [0; 8];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(text::width(&text::escape(cell)));
+        }
+    }
+    // Numbers read best right-aligned.
+    let right = [false, false, false, true, false, true, false, false];
+    for row in std::iter::once(&header).chain(&rows) {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            if c > 0 {
+                line.push_str("  ");
+            }
+            if c == row.len() - 1 {
+                line.push_str(&text::escape(cell));
+            } else if right[c] {
+                let shown = text::escape(cell);
+                line.extend(std::iter::repeat_n(
+                    ' ',
+                    widths[c].saturating_sub(text::width(&shown)),
+                ));
+                line.push_str(&shown);
+            } else {
+                line.push_str(&text::pad(cell, widths[c]));
+            }
+        }
+        writeln!(out, "{line}")?;
     }
     Ok(())
 }

@@ -34,8 +34,14 @@ pub fn new_pane_command(
     if let Some(s) = session {
         cmd.args(["--session", s]);
     }
-    cmd.args(["action", "new-pane", "--name", lane, "--cwd"])
-        .arg(cwd);
+    cmd.args([
+        "action",
+        "new-pane",
+        "--name",
+        &layout::pane_title(lane),
+        "--cwd",
+    ])
+    .arg(cwd);
     if !command.is_empty() {
         cmd.arg("--").args(command);
     }
@@ -79,7 +85,9 @@ pub fn focus_lane_pane(lane: &str, cwd: &Path, command: &[String]) -> anyhow::Re
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }
-    let Some(id) = pane_named(&String::from_utf8_lossy(&out.stdout), lane) else {
+    // Layouts and new panes name a lane's pane by its shown title.
+    let title = layout::pane_title(lane);
+    let Some(id) = pane_named(&String::from_utf8_lossy(&out.stdout), &title) else {
         open_lane_pane(lane, cwd, command)?;
         return Ok(format!("opened {lane} in a new zellij pane"));
     };
@@ -121,5 +129,30 @@ mod tests {
         assert_eq!(pane_named(json, "alpha").as_deref(), Some("terminal_4"));
         assert_eq!(pane_named(json, "gamma"), None);
         assert_eq!(pane_named("not json", "alpha"), None);
+    }
+
+    /// zellij shows `--name` as the pane's title, raw; the command after `--` is data.
+    #[test]
+    fn a_new_panes_title_carries_no_terminal_controls() {
+        let argv = vec![
+            "tmux".to_string(),
+            "attach".into(),
+            "-t".into(),
+            "=s\x1b".into(),
+        ];
+        let cmd = new_pane_command(None, "a\x1b]52;c;aGk=\x07\u{202e}", Path::new("/w"), &argv);
+        let args: Vec<String> = cmd
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let name = args
+            .iter()
+            .position(|a| a == "--name")
+            .map(|i| &args[i + 1]);
+        assert_eq!(
+            name.map(String::as_str),
+            Some(r"a\x1b]52;c;aGk=\x07\u{202e}")
+        );
+        assert_eq!(args.last().map(String::as_str), Some("=s\x1b"));
     }
 }

@@ -246,6 +246,77 @@ fn parse_foregrounds(
     map
 }
 
+/// How the program in a dead pane ended, as far as anyone knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaneEnd {
+    /// It exited with this status.
+    Exit(i32),
+    /// A signal killed it.
+    Signal,
+    /// tmux marks the pane dead but knows no status yet, nor does the kernel.
+    Unknown,
+}
+
+impl std::fmt::Display for PaneEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Exit(code) => write!(f, "exit {code}"),
+            Self::Signal => f.write_str("killed by a signal"),
+            Self::Unknown => f.write_str("exit status not known yet"),
+        }
+    }
+}
+
+/// Whether the program of the pane `par send` types into (the active pane of window 0 of
+/// exactly `session`) has ended: lane panes keep their dead program's pane (helios sets
+/// `remain-on-exit`), and tmux takes keys for a dead pane without complaint, so a send there
+/// would report success having reached nothing. `None` while it runs, and when tmux cannot say
+/// (no such window: par's own send then fails and says so).
+pub fn pane_end(session: &str) -> Option<PaneEnd> {
+    let target = format!("{}:0", crate::model::lane::tmux_target(session));
+    let out = crate::config::secrets::command("tmux")
+        .args([
+            "list-panes",
+            "-t",
+            &target,
+            "-F",
+            "#{pane_active}:#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}:#{pane_pid}",
+        ])
+        .env_remove("TMUX")
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            parse_pane_end(&String::from_utf8_lossy(&o.stdout), zombie_status)
+        }
+        Ok(o) => {
+            tracing::debug!(
+                "tmux list-panes -t {target}: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            );
+            None
+        }
+        Err(e) => {
+            tracing::warn!("tmux list-panes could not run: {e}");
+            None
+        }
+    }
+}
+
+/// [`pane_end`] from `list-panes` output. Unlike the console's probe, a pane tmux marks dead
+/// is dead here even with no status anywhere: the question is whether keys would reach a
+/// program, not how it ended.
+fn parse_pane_end(text: &str, zombie: impl Fn(u32) -> Option<i32>) -> Option<PaneEnd> {
+    let active = text.lines().find(|l| l.starts_with("1:"))?;
+    match active.split(':').collect::<Vec<_>>()[..] {
+        ["1", "1", status, signal, pid] => Some(match ended(status, signal, pid, &zombie) {
+            Some(Exit::Status(code)) => PaneEnd::Exit(code),
+            Some(Exit::Signal) => PaneEnd::Signal,
+            None => PaneEnd::Unknown,
+        }),
+        _ => None,
+    }
+}
+
 /// How a dead pane's program ended.
 enum Exit {
     Status(i32),
@@ -328,6 +399,22 @@ mod tests {
             "no status anywhere yet: not read as dead"
         );
         assert_eq!(m.len(), 6);
+    }
+
+    #[test]
+    fn the_pane_par_types_into_is_dead_or_not() {
+        let zombie = |pid| (pid == 11).then_some(3 << 8);
+        assert_eq!(parse_pane_end("1:0:::7\n", zombie), None);
+        assert_eq!(
+            parse_pane_end("0:0:::6\n1:1:3::7\n", zombie),
+            Some(PaneEnd::Exit(3))
+        );
+        // Only the active pane is where par's keys go.
+        assert_eq!(parse_pane_end("0:1:3::6\n1:0:::7\n", zombie), None);
+        assert_eq!(parse_pane_end("1:1::9:7\n", zombie), Some(PaneEnd::Signal));
+        assert_eq!(parse_pane_end("1:1:::11\n", zombie), Some(PaneEnd::Exit(3)));
+        assert_eq!(parse_pane_end("1:1:::12\n", zombie), Some(PaneEnd::Unknown));
+        assert_eq!(parse_pane_end("", zombie), None);
     }
 
     #[test]

@@ -46,7 +46,8 @@ fn repo_of(worktree: &Path) -> Option<PathBuf> {
     let text = crate::config::read::read_config_file(&dotgit).ok()?;
     let gitdir = text.lines().find_map(|l| l.strip_prefix("gitdir:"))?.trim();
     let gitdir = worktree.join(gitdir);
-    let common = match std::fs::read_to_string(gitdir.join("commondir")) {
+    // The worktree names `gitdir`, so an agent can point it at a FIFO: read it guarded.
+    let common = match crate::config::read::read_config_file(&gitdir.join("commondir")) {
         Ok(c) => gitdir.join(c.trim()),
         Err(_) => gitdir.parent()?.parent()?.to_path_buf(),
     };

@@ -90,6 +90,19 @@ pub enum LaneError {
         /// The session par recorded.
         session: String,
     },
+    /// The program in the lane's pane ended (tmux keeps the dead pane): tmux would take the
+    /// keys and par report success, with nothing reading them.
+    #[error(
+        "lane {label}'s program ended ({end}): nothing was sent; restart it with R on the lane in the console (or `tmux respawn-pane -t '={session}:0'`), or remove it with `helios lane rm {label}`"
+    )]
+    ProgramEnded {
+        /// The label.
+        label: String,
+        /// The lane's tmux session.
+        session: String,
+        /// How the program ended.
+        end: discover::PaneEnd,
+    },
     /// Any other par failure, with par's own first line.
     #[error("{what} failed: {message}")]
     Par {

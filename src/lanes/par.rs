@@ -9,7 +9,7 @@ mod state;
 use std::path::Path;
 
 use crate::lanes::LaneError;
-use crate::lanes::discover::{session_alive, tmux_sessions};
+use crate::lanes::discover::{pane_end, session_alive, tmux_sessions};
 
 pub use state::{ParSession, backup_path, check_state, parse_state, read_state, state_path};
 
@@ -142,7 +142,8 @@ fn shield_namesakes(session: &str, what: &str) -> Result<(), LaneError> {
 
 /// `par send LABEL TEXT` in `repo` (par adds Enter); `all` means every par lane of `repo`
 /// (par's own `all` would reach every repository's lanes). A lane whose tmux session is gone
-/// is an error, as is any error par prints while exiting 0.
+/// is an error, as is one whose program ended (its dead pane would take the text and nothing
+/// read it), and any error par prints while exiting 0.
 pub fn send(repo: &Path, target: &str, text: &str) -> Result<(), LaneError> {
     ready()?;
     check_state()?;
@@ -200,6 +201,13 @@ fn send_one(repo: &Path, lane: &ParSession, text: &str) -> Result<(), LaneError>
         return Err(LaneError::SessionGone {
             label: label.to_string(),
             session: lane.tmux_session_name.clone(),
+        });
+    }
+    if let Some(end) = pane_end(&lane.tmux_session_name) {
+        return Err(LaneError::ProgramEnded {
+            label: label.to_string(),
+            session: lane.tmux_session_name.clone(),
+            end,
         });
     }
     let out = run(repo, &["send", "--", label, text], label)?;

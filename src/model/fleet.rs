@@ -184,11 +184,64 @@ pub fn service_subject(host: &str, op: &str) -> String {
 /// Whether a host's data can be trusted as current, and how old it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Freshness {
-    /// True when the host's heartbeat is missing or older than [`stale_after`].
+    /// True when the host's heartbeat is missing, older than [`stale_after`], or dated ahead
+    /// of this machine's clock by more than [`MAX_CLOCK_SKEW_SECS`].
     pub stale: bool,
-    /// Seconds since the data was last confirmed (the heartbeat, else the row itself).
+    /// Seconds since the data was last confirmed (the heartbeat, else the row itself);
+    /// `u64::MAX` when unknown (a time that does not parse, or lies in the future).
     pub age_secs: u64,
+    /// Why the data is stale (`None` when it is not), to show beside it.
+    pub why: Option<StaleReason>,
 }
+
+/// Why a host's data is stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaleReason {
+    /// The host has no heartbeat.
+    NoHeartbeat,
+    /// The host's `helios serve` stopped.
+    Stopped,
+    /// The last heartbeat is older than [`stale_after`] its interval.
+    Overdue {
+        /// Seconds since it.
+        age_secs: u64,
+        /// The host's heartbeat interval.
+        interval_secs: u64,
+    },
+    /// The heartbeat is dated further ahead of this machine's clock than clocks drift.
+    Ahead {
+        /// By how many seconds.
+        secs: u64,
+    },
+    /// The heartbeat's time does not parse.
+    Unreadable,
+}
+
+impl std::fmt::Display for StaleReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoHeartbeat => f.write_str("no heartbeat from the host"),
+            Self::Stopped => f.write_str("the host's helios serve stopped"),
+            Self::Overdue {
+                age_secs,
+                interval_secs,
+            } => write!(
+                f,
+                "last heartbeat {age_secs}s ago, expected every {interval_secs}s"
+            ),
+            Self::Ahead { secs } => write!(
+                f,
+                "heartbeat dated {secs}s ahead of this machine's clock (more than the {MAX_CLOCK_SKEW_SECS}s clocks may differ): a wrong clock or a forged heartbeat; its age is unknown"
+            ),
+            Self::Unreadable => f.write_str("the heartbeat's time does not parse"),
+        }
+    }
+}
+
+/// How far ahead of this machine's clock a heartbeat may be dated and still count as just
+/// written: clocks kept by NTP differ by far less. Further ahead, it would stay fresh until
+/// that time came, and a forged one dated years ahead forever.
+pub const MAX_CLOCK_SKEW_SECS: u64 = 60;
 
 /// How long a heartbeat is good for: one and a half intervals (one missed beat plus slack), so
 /// a host that stops is stale within two heartbeats of its last one.
@@ -196,26 +249,59 @@ pub fn stale_after(interval_secs: u64) -> u64 {
     interval_secs.max(1) * 3 / 2
 }
 
+/// How old a time is at `now`.
+enum Age {
+    /// Seconds (a time ahead of `now` by no more than the skew allowed counts as 0).
+    Secs(u64),
+    /// Dated ahead of `now` by more than the skew allowed, by this many seconds.
+    Ahead(u64),
+    /// Not an RFC 3339 time.
+    Unreadable,
+}
+
+fn age_of(at: &str, now: OffsetDateTime) -> Age {
+    let Some(t) = parse_time(at) else {
+        return Age::Unreadable;
+    };
+    let secs = (now - t).whole_seconds();
+    match u64::try_from(secs) {
+        Ok(secs) => Age::Secs(secs),
+        Err(_) if secs.unsigned_abs() <= MAX_CLOCK_SKEW_SECS => Age::Secs(0),
+        Err(_) => Age::Ahead(secs.unsigned_abs()),
+    }
+}
+
 /// The freshness of a host's rows at `now`, from its heartbeat (when there is one) and the
 /// time the row was written (when there is none: always stale).
 pub fn freshness(beat: Option<&HostBeat>, row_updated: &str, now: OffsetDateTime) -> Freshness {
-    let age = |at: &str| {
-        parse_time(at).map_or(u64::MAX, |t| {
-            u64::try_from((now - t).whole_seconds()).unwrap_or(0)
-        })
-    };
-    match beat {
-        Some(b) => {
-            let age_secs = age(&b.at);
-            Freshness {
-                stale: b.stopped || age_secs > stale_after(b.interval_secs),
-                age_secs,
-            }
-        }
-        None => Freshness {
+    let Some(b) = beat else {
+        let age_secs = match age_of(row_updated, now) {
+            Age::Secs(s) => s,
+            Age::Ahead(_) | Age::Unreadable => u64::MAX,
+        };
+        return Freshness {
             stale: true,
-            age_secs: age(row_updated),
-        },
+            age_secs,
+            why: Some(StaleReason::NoHeartbeat),
+        };
+    };
+    let (age_secs, why) = match age_of(&b.at, now) {
+        Age::Secs(s) if b.stopped => (s, Some(StaleReason::Stopped)),
+        Age::Secs(s) if s > stale_after(b.interval_secs) => (
+            s,
+            Some(StaleReason::Overdue {
+                age_secs: s,
+                interval_secs: b.interval_secs,
+            }),
+        ),
+        Age::Secs(s) => (s, None),
+        Age::Ahead(secs) => (u64::MAX, Some(StaleReason::Ahead { secs })),
+        Age::Unreadable => (u64::MAX, Some(StaleReason::Unreadable)),
+    };
+    Freshness {
+        stale: why.is_some(),
+        age_secs,
+        why,
     }
 }
 
@@ -336,7 +422,8 @@ mod tests {
             freshness(Some(&fresh), "", now),
             Freshness {
                 stale: false,
-                age_secs: 3
+                age_secs: 3,
+                why: None
             }
         );
         let late = beat("2026-12-02T10:00:06Z", 2, false);
@@ -348,10 +435,43 @@ mod tests {
             none,
             Freshness {
                 stale: true,
-                age_secs: 70
+                age_secs: 70,
+                why: Some(StaleReason::NoHeartbeat)
             }
         );
         assert_eq!(freshness(None, "garbage", now).age_secs, u64::MAX);
+    }
+
+    /// A heartbeat dated ahead of this clock would otherwise be fresh until that time came (a
+    /// forged one dated years ahead, forever); a few seconds of clock skew are normal.
+    #[test]
+    fn a_heartbeat_from_the_future_is_not_fresh() {
+        let now = parse_time("2026-12-02T10:00:00Z").unwrap();
+        let skewed = beat("2026-12-02T10:00:30Z", 2, false);
+        assert_eq!(
+            freshness(Some(&skewed), "", now),
+            Freshness {
+                stale: false,
+                age_secs: 0,
+                why: None
+            }
+        );
+        let forged = beat("2099-01-01T00:00:00Z", 2, false);
+        let f = freshness(Some(&forged), "", now);
+        assert!(f.stale, "{f:?}");
+        assert_eq!(f.age_secs, u64::MAX, "its age is unknown, not 0");
+        let why = f.why.unwrap().to_string();
+        assert!(why.contains("ahead of this machine's clock"), "{why}");
+        let just_over = beat("2026-12-02T10:01:01Z", 2, false);
+        assert_eq!(
+            freshness(Some(&just_over), "", now).why,
+            Some(StaleReason::Ahead { secs: 61 })
+        );
+        // Without a heartbeat a row dated ahead has no age either.
+        assert_eq!(
+            freshness(None, "2099-01-01T00:00:00Z", now).age_secs,
+            u64::MAX
+        );
     }
 
     #[test]

@@ -127,7 +127,9 @@ pub fn load_template(name: &str) -> Result<Template, LayoutError> {
         })
 }
 
-/// A KDL v1 string literal.
+/// A KDL v1 string literal that zellij reads back as exactly `s`: it decodes the `\u{..}`
+/// escapes written here into the characters they stand for. Right for data (a pane's command,
+/// its args, its cwd); a name zellij shows goes through [`pane_title`] first.
 pub fn kdl_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -147,6 +149,14 @@ pub fn kdl_str(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// What zellij is given to show for `name` (a pane or tab title, from a lane label or the repo's
+/// directory name): zellij draws titles straight into the user's terminal, so an escape in a
+/// label would reach it (an OSC 52 set the outer clipboard). Control, C1 and bidi characters
+/// become visible text (`\x1b`, `\u{202e}`), and joiners go, since zellij's frame is a cell grid.
+pub fn pane_title(name: &str) -> String {
+    crate::text::display(name).into_owned()
 }
 
 /// The argv a lane's pane runs: `tmux attach -t =SESSION` for par lanes, none (the default
@@ -189,7 +199,7 @@ pub fn lane_command(lane: &LaneInfo) -> Option<Vec<String>> {
 fn command_pane(name: &str, cwd: &Path, argv: Option<&[String]>, props: &str) -> String {
     let mut node = format!(
         "pane name={} cwd={}",
-        kdl_str(name),
+        kdl_str(&pane_title(name)),
         kdl_str(&cwd.display().to_string())
     );
     if !props.is_empty() {
@@ -398,7 +408,8 @@ pub fn render(
                     name: name.to_string(),
                 });
             }
-            let quoted = kdl_str(input.repo);
+            // Templates put the repo's name in tab names, which zellij shows.
+            let quoted = kdl_str(&pane_title(input.repo));
             out.push_str(&quoted[1..quoted.len() - 1]);
             rest = &after[end + 2..];
         }

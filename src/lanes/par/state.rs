@@ -119,17 +119,67 @@ fn load(path: &Path) -> Result<Option<String>, LaneError> {
     Ok(Some(text))
 }
 
+/// The file's text, `None` when there is none. The path is under the user's data directory,
+/// which agents in lanes can write: a FIFO there blocked every reader (`helios hook` too) and a
+/// device would flood it. So only a regular file of at most [`MAX_BYTES`] is read, through
+/// the guarded read config files get; it is checked here first so the message speaks of par's
+/// state file.
 fn read(path: &Path) -> Result<Option<String>, LaneError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(LaneError::ParState {
-            path: path.to_path_buf(),
-            line: 0,
-            column: 0,
-            reason: e.to_string(),
-            backup: None,
-        }),
+    let unreadable = |reason: String| LaneError::ParState {
+        path: path.to_path_buf(),
+        line: 0,
+        column: 0,
+        reason,
+        backup: None,
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(unreadable(e.to_string())),
+    };
+    if !meta.is_file() {
+        return Err(unreadable(format!(
+            "it is {}, not a regular file: remove it",
+            kind_of(&meta)
+        )));
+    }
+    if meta.len() > MAX_BYTES {
+        return Err(unreadable(format!(
+            "larger than {} KiB, far more than par writes",
+            MAX_BYTES / 1024
+        )));
+    }
+    let bytes = match crate::config::read::read_config_bytes(path) {
+        Ok(bytes) => bytes,
+        // Removed between the look and the read: par starts a new one.
+        Err(crate::config::ConfigError::Read { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            return Ok(None);
+        }
+        Err(e) => return Err(unreadable(e.to_string())),
+    };
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| unreadable("not UTF-8 text".into()))
+}
+
+/// The largest state file helios reads: par keeps a few hundred bytes a lane.
+const MAX_BYTES: u64 = crate::config::read::MAX_BYTES;
+
+fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    let t = meta.file_type();
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
     }
 }
 
@@ -138,11 +188,22 @@ fn read(path: &Path) -> Result<Option<String>, LaneError> {
 /// lane command itself goes on.
 fn keep_backup(path: &Path, text: &str) {
     let backup = backup_path(path);
-    if std::fs::read_to_string(&backup).is_ok_and(|b| b == text) {
+    if read(&backup).is_ok_and(|b| b.as_deref() == Some(text)) {
         return;
     }
     let tmp = backup.with_extension("helios-bak.tmp");
-    let written = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &backup));
+    // A new file, never whatever sits at the name: writing into a FIFO left there would block.
+    if let Err(e) = std::fs::remove_file(&tmp)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(file = %tmp.display(), "cannot remove: {e}");
+    }
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
+        .and_then(|()| std::fs::rename(&tmp, &backup));
     if let Err(e) = written {
         tracing::warn!(backup = %backup.display(), "cannot keep a backup of par's state: {e}");
         if let Err(e) = std::fs::remove_file(&tmp)
@@ -227,6 +288,57 @@ mod tests {
             Path::new("/r"),
         );
         assert!(err.is_err());
+    }
+
+    fn mkfifo(path: &Path) {
+        let ok = crate::config::secrets::command("mkfifo")
+            .arg(path)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "mkfifo (coreutils) is needed for this test");
+    }
+
+    /// `load(path)` on another thread, given a generous minute: a read that blocks fails the
+    /// test instead of hanging it.
+    fn load_bounded(path: &Path) -> Result<Option<String>, LaneError> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = path.to_path_buf();
+        std::thread::spawn(move || tx.send(load(&path)));
+        rx.recv_timeout(Duration::from_secs(60))
+            .expect("reading the state file blocked")
+    }
+
+    #[test]
+    fn a_fifo_for_a_state_file_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("global_state.json");
+        mkfifo(&path);
+        let err = load_bounded(&path).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!(
+                "{}: par state file is unreadable (it is a FIFO",
+                path.display()
+            )),
+            "{err}"
+        );
+        assert!(err.contains("remove it"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        let err = load_bounded(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("it is a device"), "{err}");
+    }
+
+    #[test]
+    fn a_fifo_where_the_backup_goes_is_replaced_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("global_state.json");
+        std::fs::write(&path, STATE).unwrap();
+        let backup = backup_path(&path);
+        mkfifo(&backup);
+        mkfifo(&backup.with_extension("helios-bak.tmp"));
+        assert_eq!(load_bounded(&path).unwrap().as_deref(), Some(STATE));
+        assert_eq!(std::fs::read_to_string(&backup).unwrap(), STATE);
     }
 
     #[test]
