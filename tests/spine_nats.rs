@@ -230,6 +230,7 @@ fn panel_shows_streams_consumers_with_lag_and_kv_buckets() {
         NatsEvent::Configured {
             url: "nats://127.0.0.1:PORT".into(),
             refresh: Duration::from_secs(2),
+            quiet_default: false,
         },
     );
     nats::on_event(

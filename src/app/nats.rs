@@ -28,6 +28,9 @@ pub struct NatsState {
     pub fresh_at: Option<Instant>,
     /// The configured refresh period.
     pub refresh: Duration,
+    /// The URL is the built-in default nobody set: its being unreachable is shown as nothing
+    /// configured, not as a failure (as `helios status` says it).
+    pub quiet_default: bool,
     /// Selected stream (index into the sorted list).
     pub selected_stream: usize,
     /// Stream sort order.
@@ -319,6 +322,8 @@ pub enum NatsEvent {
         url: String,
         /// Refresh period.
         refresh: Duration,
+        /// The URL is the built-in default nobody set.
+        quiet_default: bool,
     },
     /// A fresh snapshot.
     Snapshot {
@@ -410,9 +415,14 @@ pub fn on_event(state: &mut AppState, event: NatsEvent) -> Vec<Effect> {
     let now = state.now;
     let n = &mut state.nats;
     match event {
-        NatsEvent::Configured { url, refresh } => {
+        NatsEvent::Configured {
+            url,
+            refresh,
+            quiet_default,
+        } => {
             n.url = url;
             n.refresh = refresh;
+            n.quiet_default = quiet_default;
         }
         NatsEvent::Snapshot { mut snapshot } => {
             let keep = n.selected_stream_name();
@@ -521,6 +531,7 @@ mod tests {
             NatsEvent::Configured {
                 url: "u".into(),
                 refresh: Duration::from_secs(2),
+                quiet_default: false,
             },
         );
         on_event(

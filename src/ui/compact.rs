@@ -56,6 +56,9 @@ impl Health for crate::app::nats::NatsState {
                 (HealthLevel::Unknown, "connecting".to_string())
             }
             (Link::Connecting, _) => (HealthLevel::Unknown, format!("connecting to {}", self.url)),
+            (Link::Down { .. }, _) if self.quiet_default => {
+                (HealthLevel::Unknown, "not configured".to_string())
+            }
             (Link::Down { reason }, _) => (HealthLevel::Error, format!("down: {reason}")),
             (Link::Up, _) if stalled.is_some() => (
                 HealthLevel::Warn,
@@ -339,6 +342,11 @@ mod tests {
         };
         assert_eq!(n.health().level, HealthLevel::Error);
         assert_eq!(n.health().text, "down: connection refused");
+        // The default URL nobody set, not running: nothing configured, not a failure.
+        n.quiet_default = true;
+        assert_eq!(n.health().level, HealthLevel::Unknown);
+        assert_eq!(n.health().text, "not configured");
+        n.quiet_default = false;
         n.link = Link::Up;
         assert_eq!(n.health().level, HealthLevel::Ok);
         n.backlog = vec![SinkBacklog {

@@ -33,6 +33,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     }
     let source = match &state.nats.link {
         Link::Up => "journal + HELIOS_EVENTS",
+        _ if state.nats.quiet_default => "journal only (NATS not configured)",
         _ => "journal only (NATS not connected)",
     };
     let events = merged(state);

@@ -128,6 +128,7 @@ fn title_block(state: &AppState, theme: &Theme) -> Block<'static> {
         Link::Connecting => ("connecting".to_string(), theme.dim),
         Link::Up if n.is_stale(state.now) => ("stale".to_string(), theme.warn),
         Link::Up => ("connected".to_string(), theme.ok),
+        Link::Down { .. } if n.quiet_default => ("not configured".to_string(), theme.dim),
         Link::Down { .. } => ("unreachable".to_string(), theme.error),
     };
     Block::default()
@@ -144,7 +145,16 @@ fn title_block(state: &AppState, theme: &Theme) -> Block<'static> {
 fn link_lines(state: &AppState, theme: &Theme) -> Vec<Line<'static>> {
     let n = &state.nats;
     let mut head: Vec<Line> = Vec::new();
-    if let Link::Down { reason } = &n.link {
+    if matches!(n.link, Link::Down { .. }) && n.quiet_default {
+        head.push(Line::styled(
+            format!(
+                "nothing configured: the default {} is not running, and no events are forwarded \
+                 (--nats URL, NATS_URL or [nats] url points helios at a server)",
+                shown(&n.url)
+            ),
+            theme.dim,
+        ));
+    } else if let Link::Down { reason } = &n.link {
         head.push(Line::styled(reason.clone(), theme.error));
         let fresh = n.fresh_at.map_or_else(
             || "no data yet".to_string(),
@@ -412,7 +422,7 @@ fn kv_table<'a>(snap: &NatsSnapshot, theme: &Theme) -> Table<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::cluster_line;
+    use super::{cluster_line, link_lines};
     use crate::app::nats::{ClusterHealth, LostNode};
     use crate::config::theme::Theme;
 
@@ -442,5 +452,38 @@ mod tests {
         );
         let theme = Theme::default();
         assert_eq!(cluster_line(&c, &theme).spans[1].style, theme.warn);
+    }
+
+    #[test]
+    fn the_default_url_nobody_set_is_not_configured_not_down() {
+        use crate::app::AppState;
+        use crate::app::nats::Link;
+        let mut s = AppState::new(
+            crate::model::RepoInfo {
+                path: "/r".into(),
+                name: "r".into(),
+            },
+            std::time::Instant::now(),
+        );
+        s.nats.url = "nats://127.0.0.1:4222".into();
+        s.nats.link = Link::Down {
+            reason: "connection refused".into(),
+        };
+        let theme = Theme::default();
+        let text = |s: &AppState| -> String {
+            link_lines(s, &theme)
+                .iter()
+                .flat_map(|l| l.spans.iter().map(|x| x.content.to_string()))
+                .collect()
+        };
+        assert!(text(&s).contains("connection refused"));
+        assert_eq!(link_lines(&s, &theme)[0].style, theme.error);
+        s.nats.quiet_default = true;
+        let t = text(&s);
+        assert!(
+            t.contains("nothing configured") && !t.contains("refused"),
+            "{t}"
+        );
+        assert_eq!(link_lines(&s, &theme)[0].style, theme.dim);
     }
 }

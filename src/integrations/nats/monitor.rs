@@ -40,6 +40,7 @@ pub async fn run(cfg: NatsConfig, events: EventSender, mut rx: UnboundedReceiver
         NatsEvent::Configured {
             url: redact(&cfg.url),
             refresh,
+            quiet_default: !cfg.is_configured(),
         },
     ) {
         return;
