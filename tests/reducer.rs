@@ -891,3 +891,119 @@ fn quit_asks_first_when_an_owned_lane_runs_a_program() {
     update(&mut st, probe(helios::agent::Process::Shell("bash".into())));
     assert_eq!(run_keys(&mut st, &km(), "q"), vec![Effect::Quit]);
 }
+
+/// A console that starts keeps each lane's stored state and its age: a decision before
+/// anything was seen from the lane is no news (no `unknown` recorded and then the state
+/// again), and the screen that shows the same prompt keeps the state's `since`.
+#[test]
+fn a_restart_keeps_each_lanes_stored_state_and_its_age() {
+    use helios::agent::screen::ScreenMatch;
+    use helios::agent::{LaneState, Source, Status, WaitKind};
+    use helios::app::agent::{LoadedState, ScreenObservation};
+    let (mut st, _) = state_with(&["a"], (100, 30));
+    let now = time::OffsetDateTime::now_utc();
+    let look = |screen: Option<ScreenMatch>| Event::LaneScreens {
+        at: now,
+        lanes: vec![ScreenObservation {
+            lane: id("a"),
+            changed: false,
+            screen,
+            shell_prompt: false,
+        }],
+    };
+    let recorded = |fx: &[Effect]| {
+        fx.iter()
+            .any(|e| matches!(e, Effect::RecordLaneState { .. }))
+    };
+    update(&mut st, Event::Clock { at: now });
+    // Decided before anything was seen (the store's answer comes back empty first).
+    let fx = update(&mut st, Event::LaneStatesLoaded { lanes: Vec::new() });
+    assert!(!recorded(&fx), "a placeholder was recorded: {fx:?}");
+    assert_eq!(
+        st.lanes[0].agent.state.as_ref().map(|s| s.status),
+        Some(Status::Unknown)
+    );
+
+    let since = now - time::Duration::seconds(12);
+    let waiting = LaneState {
+        status: Status::Waiting(WaitKind::Question),
+        since,
+        source: Source::Screen,
+        reason: "Proceed? (y/n)".into(),
+    };
+    update(
+        &mut st,
+        Event::LaneStatesLoaded {
+            lanes: vec![LoadedState {
+                lane: id("a"),
+                state: Some((waiting, "the screen showed it".into(), Vec::new())),
+                hook: None,
+                alert: None,
+            }],
+        },
+    );
+    let fx = update(
+        &mut st,
+        look(Some(ScreenMatch {
+            status: Status::Waiting(WaitKind::Question),
+            pattern: "yes/no question".into(),
+            reason: "Proceed? (y/n)".into(),
+        })),
+    );
+    assert!(!recorded(&fx), "the same state was recorded again: {fx:?}");
+    let s = st.lanes[0].agent.state.clone().unwrap();
+    assert_eq!(s.status, Status::Waiting(WaitKind::Question));
+    assert_eq!(s.since, since, "the state's age started over");
+    assert!(
+        st.lanes[0].attention.is_some(),
+        "the waiting lane needs no one"
+    );
+}
+
+/// A par lane shown as exited from its stored state, before this console's probe saw the dead
+/// pane (its screen's output marks it running meanwhile), restarts with `R`, which the state
+/// offers; tmux itself refuses to respawn a pane that runs.
+#[test]
+fn a_par_lane_stored_as_exited_restarts_before_the_probe() {
+    use helios::agent::{LaneState, Source, Status};
+    use helios::app::agent::LoadedState;
+    let (mut st, base) = state_with(&["a"], (100, 30));
+    update(
+        &mut st,
+        Event::Clock {
+            at: time::OffsetDateTime::now_utc(),
+        },
+    );
+    update(
+        &mut st,
+        Event::LaneStatesLoaded {
+            lanes: vec![LoadedState {
+                lane: id("a"),
+                state: Some((
+                    LaneState {
+                        status: Status::Exited(Some(3)),
+                        since: time::OffsetDateTime::now_utc(),
+                        source: Source::Process,
+                        reason: String::new(),
+                    },
+                    "its pane is dead".into(),
+                    Vec::new(),
+                )),
+                hook: None,
+                alert: None,
+            }],
+        },
+    );
+    update(
+        &mut st,
+        Event::LaneOutput {
+            lane: id("a"),
+            at: base,
+        },
+    );
+    let fx = run_keys(&mut st, &km(), "R");
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::RestartLane { .. })),
+        "R did not restart the lane shown as exited: {fx:?}"
+    );
+}

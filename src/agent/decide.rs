@@ -107,6 +107,17 @@ pub struct Evidence {
     pub verdict: String,
 }
 
+/// Why a lane nothing was seen from yet is `unknown`.
+const NOTHING_SEEN: &str = "nothing has been seen from this lane yet";
+
+impl Decision {
+    /// Whether nothing was seen from the lane yet: the state is a placeholder, no news about
+    /// the lane (a state stored by an earlier console stands until a signal comes).
+    pub fn is_blind(&self) -> bool {
+        self.state.status == Status::Unknown && self.why == NOTHING_SEEN
+    }
+}
+
 /// A state and the reasoning behind it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
@@ -414,7 +425,7 @@ fn from_screen(
                 Source::Screen,
                 "no signal yet".into(),
                 now,
-                "nothing has been seen from this lane yet".into(),
+                NOTHING_SEEN.into(),
             )
         }
     }

@@ -26,6 +26,9 @@ pub struct AgentView {
     pub acked: bool,
     /// The last OSC 9;4 progress report.
     pub progress: Option<Progress>,
+    /// The state shown is the placeholder of a lane nothing was seen from yet: never recorded,
+    /// and a state stored by an earlier console replaces it.
+    pub placeholder: bool,
 }
 
 /// OSC 9;4 progress (ConEmu's semantics).
@@ -146,12 +149,16 @@ pub fn on_loaded(state: &mut AppState, loaded: Vec<LoadedState>) -> Vec<Effect> 
         let Some(l) = state.lane_mut(&s.lane) else {
             continue;
         };
-        if l.agent.state.is_none()
+        // Only a par lane outlives a console: an owned lane's terminal is new in each one.
+        if (l.agent.state.is_none() || l.agent.placeholder)
+            && l.info.is_durable()
             && let Some((st, why, evidence)) = s.state
         {
             l.agent.state = Some(st);
             l.agent.why = why;
             l.agent.evidence = evidence;
+            l.agent.placeholder = false;
+            refresh_attention(l);
         }
         if s.hook.is_some() {
             l.agent.inputs.hook = s.hook;
@@ -264,6 +271,19 @@ pub fn decide(state: &mut AppState, id: &LaneId) -> Vec<Effect> {
     let mut inputs = l.agent.inputs.clone();
     inputs.now = Some(now);
     let d = crate::agent::decide(&inputs, timing);
+    if d.is_blind() {
+        // Nothing seen yet (a console just started): a known state stays, unrecorded again
+        // (a restart kept every lane's state and its age, not `unknown` and back).
+        if l.agent.state.is_none() || l.agent.placeholder {
+            l.agent.state = Some(d.state);
+            l.agent.why = d.why;
+            l.agent.evidence = d.evidence;
+            l.agent.placeholder = true;
+            refresh_attention(l);
+        }
+        return Vec::new();
+    }
+    l.agent.placeholder = false;
     l.agent.why.clone_from(&d.why);
     l.agent.evidence.clone_from(&d.evidence);
     if let Some(s) = l.agent.state.as_mut().filter(|s| s.same_as(&d.state)) {

@@ -319,8 +319,20 @@ fn ask_remove(state: &mut AppState, lane: crate::model::LaneId) -> Vec<Effect> {
 
 /// Only a dead lane restarts: a running one would lose its work.
 fn restart(state: &mut AppState, lane: crate::model::LaneId) -> Vec<Effect> {
+    // A par lane shown as exited (its stored state, before this console's probe has seen the
+    // dead pane) restarts too: tmux refuses to respawn a pane that still runs, and says so.
+    let shown_exited = state.lane(&lane).is_some_and(|l| {
+        l.info.is_durable()
+            && l.agent
+                .state
+                .as_ref()
+                .is_some_and(|s| matches!(s.status, crate::agent::Status::Exited(_)))
+    });
     let why = match state.lane(&lane).map(|l| l.status) {
         Some(LaneStatus::Exited) => return vec![Effect::RestartLane { lane }],
+        Some(LaneStatus::Idle | LaneStatus::Running) if shown_exited => {
+            return vec![Effect::RestartLane { lane }];
+        }
         Some(LaneStatus::Missing) => {
             format!("lane {lane}'s tmux session is gone: `par open {lane}` makes it again")
         }
