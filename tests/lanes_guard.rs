@@ -542,6 +542,20 @@ fn lanes_and_output_never_see_helios_credentials() {
     }
 }
 
+/// Lanes alpha and beta made by the CLI, and a console showing them; alpha's tmux session.
+fn two_lanes_in_a_console(world: &World) -> (String, Tui) {
+    for name in ["alpha", "beta"] {
+        ok(&helios(world, &["lane", "new", name]));
+    }
+    let alpha = lane(world, "alpha")["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let tui = Tui::start(world, &[]);
+    tui.wait_for("the lane list", "beta", WAIT);
+    (alpha, tui)
+}
+
 fn focused(world: &World) -> bool {
     SqliteStore::open(&world.path("state/helios/helios.db"))
         .and_then(|s| s.query(&EventQuery::default()))
@@ -553,15 +567,7 @@ fn the_console_refuses_bad_labels_and_shows_a_send_that_reached_nothing() {
     require("tmux");
     require("par");
     let world = World::new("app");
-    for name in ["alpha", "beta"] {
-        ok(&helios(&world, &["lane", "new", name]));
-    }
-    let alpha = lane(&world, "alpha")["session"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let mut tui = Tui::start(&world, &[]);
-    tui.wait_for("the lane list", "beta", WAIT);
+    let (alpha, mut tui) = two_lanes_in_a_console(&world);
 
     tui.keys(b":lane new fix-1.2\r");
     tui.wait_for("the refusal", "lane label \"fix-1.2\" is not allowed", WAIT);
@@ -588,15 +594,7 @@ fn the_console_refuses_a_send_to_a_lane_whose_program_ended() {
     require("tmux");
     require("par");
     let world = World::new("app");
-    for name in ["alpha", "beta"] {
-        ok(&helios(&world, &["lane", "new", name]));
-    }
-    let alpha = lane(&world, "alpha")["session"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let mut tui = Tui::start(&world, &[]);
-    tui.wait_for("the lane list", "beta", WAIT);
+    let (alpha, mut tui) = two_lanes_in_a_console(&world);
     let window = format!("={alpha}:");
     wait_until("the console keeping alpha's pane", WAIT, || {
         tmux(

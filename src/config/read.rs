@@ -73,7 +73,8 @@ fn too_big(path: &Path) -> ConfigError {
     ))
 }
 
-fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+/// What a path that is not a regular file is, for a message (`a FIFO`, `a directory`…).
+pub fn kind_of(meta: &std::fs::Metadata) -> &'static str {
     use std::os::unix::fs::FileTypeExt as _;
     let t = meta.file_type();
     if t.is_dir() {

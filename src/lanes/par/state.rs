@@ -140,7 +140,7 @@ fn read(path: &Path) -> Result<Option<String>, LaneError> {
     if !meta.is_file() {
         return Err(unreadable(format!(
             "it is {}, not a regular file: remove it",
-            kind_of(&meta)
+            crate::config::read::kind_of(&meta)
         )));
     }
     if meta.len() > MAX_BYTES {
@@ -166,22 +166,6 @@ fn read(path: &Path) -> Result<Option<String>, LaneError> {
 
 /// The largest state file helios reads: par keeps a few hundred bytes a lane.
 const MAX_BYTES: u64 = crate::config::read::MAX_BYTES;
-
-fn kind_of(meta: &std::fs::Metadata) -> &'static str {
-    use std::os::unix::fs::FileTypeExt as _;
-    let t = meta.file_type();
-    if t.is_dir() {
-        "a directory"
-    } else if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_char_device() || t.is_block_device() {
-        "a device"
-    } else if t.is_socket() {
-        "a socket"
-    } else {
-        "not a file"
-    }
-}
 
 /// Write `text` as the backup when it differs, through a temporary file so a crash never
 /// leaves a half-written backup. A backup that cannot be written costs only the backup: the
