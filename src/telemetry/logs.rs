@@ -153,6 +153,8 @@ impl LogFile {
             .collect();
         logs.sort();
         let extra = logs.len().saturating_sub(KEPT_FILES);
+        // The log cannot report its own housekeeping (this is the log's writer), and an old
+        // file left behind costs only disk: a failed removal is tried again the next day.
         for old in logs.into_iter().take(extra) {
             let _ = std::fs::remove_file(old);
         }
