@@ -28,6 +28,11 @@ fn is_bidi(c: char) -> bool {
 
 /// Whether `c` must not reach a terminal as it is: C0, DEL, C1, the bidi controls, and the line
 /// and paragraph separators (some terminals break the line on them).
+/// `n` and its noun, singular for one: `1 lane`, `3 lanes`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 pub fn is_unsafe(c: char) -> bool {
     c.is_control() || is_bidi(c) || matches!(c, '\u{2028}' | '\u{2029}')
 }

@@ -262,8 +262,10 @@ fn panel_shows_streams_consumers_with_lag_and_kv_buckets() {
 fn an_unreachable_server_is_shown_with_the_reason_and_data_age() {
     let port = support::free_port();
     let url = format!("nats://127.0.0.1:{port}");
+    // A server the user named (the built-in default nobody set shows as not configured).
     let cfg = NatsConfig {
         url: url.clone(),
+        url_given: true,
         refresh_secs: 1,
         ..NatsConfig::default()
     };

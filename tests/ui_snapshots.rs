@@ -266,12 +266,12 @@ fn hint_line_follows_the_panel() {
     run_keys(&mut st, &km(), "2");
     let events = status(&st);
     assert!(events.contains(" EVENTS "), "{events}");
-    assert!(events.contains("j/k select enter JSON 1 lanes"), "{events}");
+    assert!(events.contains("j/k select enter JSON 1 lane"), "{events}");
     assert!(!events.contains("c new"), "{events}");
     run_keys(&mut st, &km(), "3");
     let nats = status(&st);
     assert!(
-        nats.contains("j/k stream s sort r refresh 1 lanes"),
+        nats.contains("j/k stream s sort r refresh 1 lane"),
         "{nats}"
     );
     run_keys(&mut st, &km(), "4");

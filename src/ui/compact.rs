@@ -67,7 +67,7 @@ impl Health for crate::app::nats::NatsState {
             (Link::Up, None) => (HealthLevel::Ok, "up".to_string()),
             (Link::Up, Some(snap)) => {
                 let js = if snap.account.is_some() {
-                    format!("{} streams", snap.streams.len())
+                    crate::text::plural(snap.streams.len(), "stream", "streams")
                 } else {
                     "JetStream off".to_string()
                 };

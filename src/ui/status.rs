@@ -97,7 +97,13 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
     if let Some(t) = crate::ui::nats::status_text(state) {
         right.push(Span::styled(format!(" {t} "), theme.warn.patch(base)));
     }
-    right.push(Span::styled(format!(" {} lanes ", state.lanes.len()), base));
+    right.push(Span::styled(
+        format!(
+            " {} ",
+            crate::text::plural(state.lanes.len(), "lane", "lanes")
+        ),
+        base,
+    ));
     let mut left = vec![Span::styled(
         badge,
         base.add_modifier(Modifier::BOLD | Modifier::REVERSED),

@@ -198,10 +198,6 @@ fn limit(used: u64, max: Option<u64>) -> String {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 impl StatusReport {
     /// The human form: every section as lines; every failed check has a `FAIL` line naming it.
     pub fn human(&self) -> String {
@@ -235,7 +231,7 @@ impl StatusReport {
                 Mark::Ok,
                 &format!(
                     "{} in {repo}: {}",
-                    plural(l.count, "lane", "lanes"),
+                    crate::text::plural(l.count, "lane", "lanes"),
                     l.labels.join(", ")
                 ),
             ),
@@ -282,8 +278,8 @@ impl StatusReport {
                         "jetstream: storage {}, memory {}, {}, {}, {} API errors",
                         limit(js.storage, js.max_storage),
                         limit(js.memory, js.max_memory),
-                        plural(js.streams, "stream", "streams"),
-                        plural(js.consumers, "consumer", "consumers"),
+                        crate::text::plural(js.streams, "stream", "streams"),
+                        crate::text::plural(js.consumers, "consumer", "consumers"),
                         js.api_errors
                     ),
                 );
@@ -294,13 +290,13 @@ impl StatusReport {
                     &format!(
                         "stream {}: {}, {}, {}",
                         st.name,
-                        plural(
+                        crate::text::plural(
                             usize::try_from(st.messages).unwrap_or(usize::MAX),
                             "message",
                             "messages"
                         ),
                         bytes(st.bytes),
-                        plural(st.consumers, "consumer", "consumers")
+                        crate::text::plural(st.consumers, "consumer", "consumers")
                     ),
                 );
             }
@@ -308,7 +304,7 @@ impl StatusReport {
                 let mut line = format!(
                     "cluster {}: {} ({})",
                     c.name,
-                    plural(c.nodes.len(), "node", "nodes"),
+                    crate::text::plural(c.nodes.len(), "node", "nodes"),
                     c.nodes.join(", ")
                 );
                 for l in &c.lost {
@@ -340,7 +336,7 @@ impl StatusReport {
             return;
         }
         let events = match p.events {
-            Some(n) => plural(usize::try_from(n).unwrap_or(0), "event", "events"),
+            Some(n) => crate::text::plural(usize::try_from(n).unwrap_or(0), "event", "events"),
             None => "no events delivered yet (the first delivery creates helios.events)".into(),
         };
         s.line(
