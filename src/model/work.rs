@@ -42,8 +42,8 @@ impl Unsaved {
 
     /// `1 commit not in main and 2 uncommitted or untracked files`.
     pub fn summary(&self) -> String {
-        let commits = crate::text::plural(self.commit_count, "commit", "commits");
-        let files = crate::text::plural(
+        let commits = plural(self.commit_count, "commit", "commits");
+        let files = plural(
             self.file_count,
             "uncommitted or untracked file",
             "uncommitted or untracked files",
@@ -64,7 +64,7 @@ impl Unsaved {
         if self.commit_count > 0 {
             out.push(format!(
                 "{} not in {}:",
-                crate::text::plural(self.commit_count, "commit", "commits"),
+                plural(self.commit_count, "commit", "commits"),
                 self.base
             ));
             out.extend(
@@ -78,7 +78,7 @@ impl Unsaved {
         if self.file_count > 0 {
             out.push(format!(
                 "{}:",
-                crate::text::plural(
+                plural(
                     self.file_count,
                     "uncommitted or untracked file",
                     "uncommitted or untracked files"
@@ -94,6 +94,11 @@ impl Unsaved {
         }
         out
     }
+}
+
+/// `n` and its noun (`text::plural`'s twin: `model` and `text` are rooms of one layer).
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn more(out: &mut Vec<String>, total: usize, shown: usize) {
