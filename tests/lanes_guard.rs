@@ -228,13 +228,7 @@ fn results_follow_what_really_happened() {
     require("tmux");
     require("par");
     let world = World::new("app");
-    for name in ["alpha", "beta"] {
-        ok(&helios(&world, &["lane", "new", name]));
-    }
-    let alpha = lane(&world, "alpha")["session"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let alpha = two_lanes(&world);
     let beta = lane(&world, "beta");
 
     // alpha's session dies; par would still exit 0 on a send to it.
@@ -350,13 +344,7 @@ fn a_send_to_a_lane_whose_program_ended_is_an_error() {
     require("tmux");
     require("par");
     let world = World::new("app");
-    for name in ["alpha", "beta"] {
-        ok(&helios(&world, &["lane", "new", name]));
-    }
-    let alpha = lane(&world, "alpha")["session"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let alpha = two_lanes(&world);
     // What a console sets on every lane's pane: a program that ends leaves its pane.
     tmux(
         &world,
@@ -542,15 +530,20 @@ fn lanes_and_output_never_see_helios_credentials() {
     }
 }
 
-/// Lanes alpha and beta made by the CLI, and a console showing them; alpha's tmux session.
-fn two_lanes_in_a_console(world: &World) -> (String, Tui) {
+/// Lanes alpha and beta made by the CLI; alpha's tmux session.
+fn two_lanes(world: &World) -> String {
     for name in ["alpha", "beta"] {
         ok(&helios(world, &["lane", "new", name]));
     }
-    let alpha = lane(world, "alpha")["session"]
+    lane(world, "alpha")["session"]
         .as_str()
         .unwrap()
-        .to_string();
+        .to_string()
+}
+
+/// [`two_lanes`], and a console showing them.
+fn two_lanes_in_a_console(world: &World) -> (String, Tui) {
+    let alpha = two_lanes(world);
     let tui = Tui::start(world, &[]);
     tui.wait_for("the lane list", "beta", WAIT);
     (alpha, tui)
