@@ -245,7 +245,7 @@ pub async fn run<B: PtyBackend>(
                 // Something besides the lane's screen changed too (the ages at a tick, a
                 // result, a layout): the echo went out first, into the tile the terminal
                 // shows, and the whole frame follows at once. A whole frame first held the
-                // echo back 0.6-0.8 ms (BENCHMARKS.md, run 126).
+                // echo back 0.5-0.8 ms (BENCHMARKS.md, run 127).
             }
             // Before a full frame is due, a keystroke's or the focused lane's frame redraws that
             // lane only and shows the others as last drawn; the full frame follows on time.

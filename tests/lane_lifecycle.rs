@@ -29,17 +29,27 @@ fn question(st: &helios::app::AppState) -> String {
 
 /// The main checkout's lane (a shell helios owns) is not listed beside par lanes; when the first
 /// par lane appears while its shell runs, it stays (closing it would end what runs there), and
-/// goes with the first discovery after its shell ended.
+/// goes with the first discovery after its shell ended. A lane with no terminal is not kept.
 #[test]
 fn a_running_owned_lane_is_never_dropped_by_discovery() {
     let (mut st, _) = state_with(&[], (100, 30));
     let mut main = fixture::info("demo");
     main.source = helios::lanes::LaneSource::Worktree;
     main.branch = Some("main".into());
+    // A second owned lane the probe found no terminal for (the compact view has none).
+    let mut bare = fixture::info("bare");
+    bare.source = helios::lanes::LaneSource::Worktree;
     update(
         &mut st,
         Event::LanesDiscovered {
-            lanes: vec![main.clone()],
+            lanes: vec![main.clone(), bare],
+        },
+    );
+    // The probe found the main checkout's shell.
+    update(
+        &mut st,
+        Event::LaneProcesses {
+            lanes: vec![(id("demo"), helios::agent::Process::Shell("bash".into()))],
         },
     );
     let fx = update(

@@ -80,8 +80,15 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
                 .lanes
                 .iter()
                 .filter(|l| {
+                    use crate::agent::Process;
+                    // The probe found a process in its terminal (a lane with no terminal, as
+                    // in the compact view, has nothing to lose).
                     matches!(l.info.source, crate::model::LaneSource::Worktree)
                         && l.status != LaneStatus::Exited
+                        && matches!(
+                            l.agent.inputs.process,
+                            Process::Shell(_) | Process::Program(_)
+                        )
                         && !next.iter().any(|n| n.id() == l.id())
                 })
                 .cloned()
