@@ -7,6 +7,23 @@ use crate::model::RepoInfo;
 /// Resolve the repository containing `dir`: its main checkout, also from inside one of its
 /// linked worktrees (a lane), so helios in a lane shows the repo's lanes, not the lane alone.
 pub fn find(dir: &Path) -> Result<RepoInfo, String> {
+    // git's own answer for these is "not a git repository", which sends the user looking in
+    // the wrong place.
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(format!(
+                "{} does not exist: run helios in a repo or pass --repo PATH",
+                dir.display()
+            ));
+        }
+        Ok(m) if !m.is_dir() => {
+            return Err(format!(
+                "{} is not a directory: pass --repo with the repo's directory",
+                dir.display()
+            ));
+        }
+        _ => {}
+    }
     let out = crate::config::secrets::command("git")
         .arg("-C")
         .arg(dir)
@@ -40,4 +57,25 @@ pub fn find(dir: &Path) -> Result<RepoInfo, String> {
         .file_name()
         .map_or_else(|| "repo".to_string(), |n| n.to_string_lossy().into_owned());
     Ok(RepoInfo { path, name })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn a_path_that_is_no_repo_says_what_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope");
+        assert!(find(&missing).unwrap_err().contains("does not exist"));
+        let file = dir.path().join("f");
+        std::fs::write(&file, "x").unwrap();
+        assert!(find(&file).unwrap_err().contains("is not a directory"));
+        assert!(
+            find(dir.path())
+                .unwrap_err()
+                .contains("is not inside a git repository")
+        );
+    }
 }
