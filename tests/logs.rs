@@ -42,9 +42,9 @@ fn a_failing_command_logs_its_error_at_the_level_helios_log_asks_for() {
     );
 }
 
-#[test]
-fn without_the_flag_the_log_is_a_daily_file_in_the_state_dir_at_warn() {
-    let world = World::new("logs");
+/// Run a failing command with no log flag and no `HELIOS_LOG`: what it printed, and the state
+/// dir its log goes to.
+fn fail_with_default_log(world: &World) -> (std::process::Output, std::path::PathBuf) {
     let out = world
         .helios()
         .args(FAILING)
@@ -52,7 +52,13 @@ fn without_the_flag_the_log_is_a_daily_file_in_the_state_dir_at_warn() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    let dir = world.path("state/helios");
+    (out, world.path("state/helios"))
+}
+
+#[test]
+fn without_the_flag_the_log_is_a_daily_file_in_the_state_dir_at_warn() {
+    let world = World::new("logs");
+    let (out, dir) = fail_with_default_log(&world);
     let files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -100,14 +106,7 @@ fn mode(path: &std::path::Path) -> u32 {
 #[test]
 fn log_files_are_readable_by_the_user_only() {
     let world = World::new("logs");
-    let out = world
-        .helios()
-        .args(FAILING)
-        .env_remove("HELIOS_LOG")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let dir = world.path("state/helios");
+    let (_, dir) = fail_with_default_log(&world);
     assert_eq!(mode(&dir), 0o700, "{}", dir.display());
     let daily: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()

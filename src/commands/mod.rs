@@ -45,7 +45,9 @@ pub fn warn(line: impl std::fmt::Display) {
 pub fn tell(line: impl std::fmt::Display) {
     use std::io::Write as _;
     let text = format!("{}\n", crate::text::escape(&line.to_string()));
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    if let Err(e) = std::io::stderr().lock().write_all(text.as_bytes()) {
+        tracing::debug!("stderr not written ({e}): {text}");
+    }
 }
 
 /// Write `text` (already escaped, or JSON, or a completion script) to stdout as it is.

@@ -180,30 +180,38 @@ pub struct Foreground {
 
 /// The active pane of every tmux session, by session name: one `list-panes` for all.
 pub fn session_foregrounds() -> std::collections::HashMap<String, Foreground> {
+    tmux_stdout(&[
+        "list-panes",
+        "-a",
+        "-F",
+        "#{window_active}#{pane_active}\t#{window_activity}\t#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}:#{pane_pid}\t#{session_name}\t#{pane_current_command}",
+    ])
+    .map_or_else(std::collections::HashMap::new, |text| {
+        parse_foregrounds(&text, zombie_status)
+    })
+}
+
+/// What tmux printed for `args` (outside any tmux of helios's own), or `None` when it failed:
+/// a tmux that refuses (no server, no such session: no lanes yet, a lane gone) is logged at
+/// debug, one that cannot run at all is a warning.
+pub fn tmux_stdout(args: &[&str]) -> Option<String> {
     let out = crate::config::secrets::command("tmux")
-        .args([
-            "list-panes",
-            "-a",
-            "-F",
-            "#{window_active}#{pane_active}\t#{window_activity}\t#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}:#{pane_pid}\t#{session_name}\t#{pane_current_command}",
-        ])
+        .args(args)
         .env_remove("TMUX")
         .output();
     match out {
-        Ok(o) if o.status.success() => {
-            parse_foregrounds(&String::from_utf8_lossy(&o.stdout), zombie_status)
-        }
-        // No server (no lanes yet) is not worth a log line; anything else is.
+        Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).into_owned()),
         Ok(o) => {
             tracing::debug!(
-                "tmux list-panes: {}",
+                "tmux {}: {}",
+                args.join(" "),
                 String::from_utf8_lossy(&o.stderr).trim()
             );
-            std::collections::HashMap::new()
+            None
         }
         Err(e) => {
-            tracing::warn!("tmux list-panes could not run: {e}");
-            std::collections::HashMap::new()
+            tracing::warn!("tmux could not run: {e}");
+            None
         }
     }
 }
@@ -274,32 +282,14 @@ impl std::fmt::Display for PaneEnd {
 /// (no such window: par's own send then fails and says so).
 pub fn pane_end(session: &str) -> Option<PaneEnd> {
     let target = format!("{}:0", crate::model::lane::tmux_target(session));
-    let out = crate::config::secrets::command("tmux")
-        .args([
-            "list-panes",
-            "-t",
-            &target,
-            "-F",
-            "#{pane_active}:#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}:#{pane_pid}",
-        ])
-        .env_remove("TMUX")
-        .output();
-    match out {
-        Ok(o) if o.status.success() => {
-            parse_pane_end(&String::from_utf8_lossy(&o.stdout), zombie_status)
-        }
-        Ok(o) => {
-            tracing::debug!(
-                "tmux list-panes -t {target}: {}",
-                String::from_utf8_lossy(&o.stderr).trim()
-            );
-            None
-        }
-        Err(e) => {
-            tracing::warn!("tmux list-panes could not run: {e}");
-            None
-        }
-    }
+    let text = tmux_stdout(&[
+        "list-panes",
+        "-t",
+        &target,
+        "-F",
+        "#{pane_active}:#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}:#{pane_pid}",
+    ])?;
+    parse_pane_end(&text, zombie_status)
 }
 
 /// [`pane_end`] from `list-panes` output. Unlike the console's probe, a pane tmux marks dead

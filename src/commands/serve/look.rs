@@ -185,30 +185,21 @@ fn inputs(
 /// last, after everything the lane drew, so nothing the lane prints can stand in for it.
 fn capture(session: &str) -> Option<(Vec<String>, usize)> {
     let target = crate::model::lane::tmux_pane_target(session);
-    let out = crate::config::secrets::command("tmux")
-        .args(["capture-pane", "-p", "-t", &target, ";"])
-        .args(["display-message", "-p", "-t", &target, "#{cursor_y}"])
-        .env_remove("TMUX")
-        .output();
-    match out {
-        Ok(o) if o.status.success() => {
-            let text = String::from_utf8_lossy(&o.stdout);
-            let mut rows: Vec<String> = text.lines().map(str::to_string).collect();
-            let cursor = rows.pop()?.trim().parse().ok()?;
-            Some((rows, cursor))
-        }
-        Ok(o) => {
-            tracing::debug!(
-                "tmux capture-pane of {session}: {}",
-                String::from_utf8_lossy(&o.stderr).trim()
-            );
-            None
-        }
-        Err(e) => {
-            tracing::warn!("tmux capture-pane could not run: {e}");
-            None
-        }
-    }
+    let text = crate::lanes::discover::tmux_stdout(&[
+        "capture-pane",
+        "-p",
+        "-t",
+        &target,
+        ";",
+        "display-message",
+        "-p",
+        "-t",
+        &target,
+        "#{cursor_y}",
+    ])?;
+    let mut rows: Vec<String> = text.lines().map(str::to_string).collect();
+    let cursor = rows.pop()?.trim().parse().ok()?;
+    Some((rows, cursor))
 }
 
 /// Whether a console (a live process other than this one with a socket in the wake directory:
