@@ -26,12 +26,17 @@ pub enum CommandArgs {
     /// Create, list, remove, send to and attach to lanes.
     #[command(subcommand)]
     Lane(LaneArgs),
-    /// Read the audit events.
+    /// Read the audit events of this repo (--repo, else the current directory's).
+    ///
+    /// With --all, or outside any git repository, every repo's events, with a REPO column.
     Events(EventsArgs),
     /// Check or show the merged configuration.
     #[command(subcommand)]
     Config(ConfigArgs),
     /// One-shot health of lanes, NATS, PostgreSQL and Temporal.
+    ///
+    /// Outside a git repository (without --repo) it reports everything but lanes; a --repo
+    /// that is not a git repository is an error.
     Status(StatusArgs),
     /// Temporal workflows: list, show and triage.
     #[command(subcommand)]
@@ -264,8 +269,13 @@ pub enum EventSource {
 }
 
 /// `helios events`
+// Each bool is a flag of its own on the command line, as clap's derive wants them.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args)]
 pub struct EventsArgs {
+    /// Every repo's events, with a REPO column (the default outside a git repository).
+    #[arg(long)]
+    pub all: bool,
     /// Only this lane's events.
     #[arg(long)]
     pub lane: Option<String>,
@@ -283,7 +293,7 @@ pub struct EventsArgs {
     pub source: EventSource,
     /// Instead of printing, deliver the journal's backlog to the configured sinks (JetStream,
     /// PostgreSQL) and exit; with --follow keep delivering (a headless forwarder).
-    #[arg(long, conflicts_with_all = ["json", "lane", "since"])]
+    #[arg(long, conflicts_with_all = ["json", "lane", "since", "all"])]
     pub deliver: bool,
 }
 

@@ -26,6 +26,19 @@ fn is_bidi(c: char) -> bool {
     )
 }
 
+/// `s`, or its first `head` and last `tail` characters with its size between them: a long
+/// text (a 900 KB send) in a message, a log line or a journal error, where its end may hold the
+/// reason ("Argument list too long").
+pub fn clip(s: &str, head: usize, tail: usize) -> String {
+    let count = s.chars().count();
+    if count <= head + tail {
+        return s.to_string();
+    }
+    let first: String = s.chars().take(head).collect();
+    let last: String = s.chars().skip(count - tail).collect();
+    format!("{first}… ({} bytes) …{last}", s.len())
+}
+
 /// Whether `c` must not reach a terminal as it is: C0, DEL, C1, the bidi controls, and the line
 /// and paragraph separators (some terminals break the line on them).
 /// `n` and its noun, singular for one: `1 lane`, `3 lanes`.

@@ -17,8 +17,8 @@ use crate::text;
 /// decided it, the signals considered then, and the lane's recent signals with their age.
 pub fn explain(ctx: &Context, name: &str, as_json: bool) -> anyhow::Result<ExitCode> {
     let repo = ctx.repo()?;
-    let lane =
-        crate::lanes::discover::find(&repo.path, name).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let lane = crate::lanes::discover::find(&repo.path, name)
+        .map_err(|e| anyhow::anyhow!(crate::commands::lane::said(&e, &repo.path)))?;
     let store = SqliteStore::open(&SqliteStore::default_path())?;
     let key = crate::store::lane_state::worktree_key(&lane.worktree);
     let stored = lane_state::get(store.conn(), &key)?;
@@ -117,7 +117,7 @@ pub fn scope(ctx: &Context, lane: Option<&str>, all: bool, user: bool) -> anyhow
     let dirs = match (lane, all) {
         (Some(l), _) => vec![
             crate::lanes::discover::find(&repo.path, l)
-                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .map_err(|e| anyhow::anyhow!(crate::commands::lane::said(&e, &repo.path)))?
                 .worktree,
         ],
         (None, true) => crate::lanes::discover(&repo.path)
@@ -143,7 +143,8 @@ pub fn start_in_lane(
     agent: Agent,
     args: &[String],
 ) -> Result<Value, String> {
-    let lane = crate::lanes::discover::find(repo, label).map_err(|e| e.to_string())?;
+    let lane = crate::lanes::discover::find(repo, label)
+        .map_err(|e| crate::commands::lane::said(&e, repo))?;
     let scope = match agent {
         Agent::Codex => Scope::User,
         Agent::Claude | Agent::Gemini => Scope::Worktrees(vec![lane.worktree.clone()]),

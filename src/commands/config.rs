@@ -125,6 +125,38 @@ pub fn show(ctx: &Context, env: &TermEnv) -> anyhow::Result<String> {
     let theme = theme::resolved_name(&ctx.config.ui.theme, env);
     let _ = writeln!(out, "# theme: {theme} ({})", source_of("themes", &theme));
     // Passwords, tokens and the API key never reach the terminal or a pasted bug report.
-    out.push_str(&toml::to_string(&config::secrets::redacted(&ctx.config))?);
+    let text = toml::to_string(&config::secrets::redacted(&ctx.config))?;
+    if ctx.config.nats.url_given {
+        out.push_str(&text);
+    } else {
+        out.push_str(&unset_nats_url(&text));
+    }
     Ok(out)
+}
+
+/// `text` with the `[nats]` url line commented out. A NATS URL nobody set is the built-in
+/// default, only monitored; written into a file it would be a URL the user set, and helios
+/// would then deliver to it and report it unreachable. Commented out, `helios config show >
+/// config.toml` reads back as the same configuration.
+fn unset_nats_url(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 120);
+    let mut section = "";
+    for line in text.lines() {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name;
+        }
+        match line.strip_prefix("url = ") {
+            Some(url) if section == "nats" => {
+                let _ = writeln!(
+                    out,
+                    "# url = {url}  # the built-in default: NATS is not configured, only monitored; set url to deliver events to it"
+                );
+            }
+            _ => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
 }

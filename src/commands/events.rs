@@ -1,5 +1,6 @@
 //! `helios events`: read audit events from the local journal, the HELIOS_EVENTS stream or
 //! PostgreSQL (table or JSON lines, optionally following), or deliver the journal's backlog.
+//! It shows the events of the repo helios works in; `--all`, or no repo, shows every repo's.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -10,7 +11,7 @@ use futures::StreamExt;
 
 use crate::cli::{EventSource, EventsArgs};
 use crate::commands::Context;
-use crate::commands::warn;
+use crate::commands::{tell, warn};
 use crate::model::{AuditEvent, EventQuery, EventResult};
 use crate::spine::forwarder::{self, Mode, SinkSpec};
 use crate::store::sqlite::SqliteStore;
@@ -36,12 +37,49 @@ pub fn run(ctx: &Context, args: &EventsArgs) -> anyhow::Result<ExitCode> {
     if args.deliver {
         return rt.block_on(deliver(ctx, args.follow));
     }
-    let mut out = Printer::new(args.json);
-    match args.source {
-        EventSource::Local => local(&query, args.follow, &mut out),
-        EventSource::Nats => rt.block_on(from_nats(ctx, &query, args.follow, &mut out)),
-        EventSource::Postgres => rt.block_on(from_postgres(ctx, &query, args.follow, &mut out)),
+    let repo = repo_of(ctx, args);
+    let mut out = Printer::new(args.json, repo.is_none());
+    let code = match args.source {
+        EventSource::Local => local(&query, repo.as_deref(), args.follow, &mut out),
+        EventSource::Nats => rt.block_on(from_nats(
+            ctx,
+            &query,
+            repo.as_deref(),
+            args.follow,
+            &mut out,
+        )),
+        EventSource::Postgres => rt.block_on(from_postgres(
+            ctx,
+            &query,
+            repo.as_deref(),
+            args.follow,
+            &mut out,
+        )),
+    }?;
+    // An empty table is easy to read as "nothing was recorded anywhere": say whose it was.
+    if let (Some(r), false, false) = (&repo, args.json, out.header) {
+        tell(format_args!(
+            "helios: no events of repo {r}; `helios events --all` shows every repo's"
+        ));
     }
+    Ok(code)
+}
+
+/// Whose events to show: the short name of the repo helios works in (events record it so),
+/// or `None` for every repo's, with `--all` or outside any repo. An explicit `--repo` that is
+/// no repo never gets here (`commands::run_with_notice` refuses it).
+fn repo_of(ctx: &Context, args: &EventsArgs) -> Option<String> {
+    if args.all {
+        return None;
+    }
+    ctx.repo.as_ref().ok().map(|r| r.name.clone())
+}
+
+/// Whether `e` is one of the events asked for (`repo` as in [`repo_of`]).
+fn wanted(e: &AuditEvent, query: &EventQuery, repo: Option<&str>) -> bool {
+    repo.is_none_or(|r| e.repo == r)
+        && (query.lane.is_none() || e.lane == query.lane)
+        && query.since.is_none_or(|t| e.at >= t)
 }
 
 /// The time `d` before now, or an error for a duration that reaches before the year -9999
@@ -60,13 +98,17 @@ fn since(text: &str, d: std::time::Duration) -> anyhow::Result<time::OffsetDateT
 /// Prints events as a table or as JSON lines; a closed stdout (`| head`) ends quietly.
 struct Printer {
     json: bool,
+    /// Whether the table has a REPO column (every repo's events are shown).
+    repos: bool,
+    /// Whether the table's header (and so a row) was printed.
     header: bool,
 }
 
 impl Printer {
-    fn new(json: bool) -> Self {
+    fn new(json: bool, repos: bool) -> Self {
         Self {
             json,
+            repos,
             header: false,
         }
     }
@@ -81,13 +123,18 @@ impl Printer {
                 }
                 if !self.header {
                     self.header = true;
+                    let repo = if self.repos {
+                        format!("{:<16} ", "REPO")
+                    } else {
+                        String::new()
+                    };
                     writeln!(
                         w,
-                        "{:<20} {:<22} {:<16} {:<6} {:<16} DETAIL",
+                        "{:<20} {repo}{:<22} {:<16} {:<6} {:<16} DETAIL",
                         "TIME (UTC)", "ACTION", "LANE", "RESULT", "ACTOR"
                     )?;
                 }
-                writeln!(w, "{}", row(e))?;
+                writeln!(w, "{}", row(e, self.repos))?;
             }
             w.flush()
         })();
@@ -98,8 +145,8 @@ impl Printer {
     }
 }
 
-/// One human table row.
-pub fn row(e: &AuditEvent) -> String {
+/// One human table row, with the event's repo after its time when `repo` is set.
+pub fn row(e: &AuditEvent, repo: bool) -> String {
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
     let detail = match &e.detail {
         serde_json::Value::Object(m) if m.is_empty() => String::new(),
@@ -108,8 +155,13 @@ pub fn row(e: &AuditEvent) -> String {
     };
     // Every field can come from anyone who publishes to helios.events.>: escaped, and padded
     // by display width so a wide or escaped name does not push the columns out of line.
+    let repo = if repo {
+        format!("{} ", text::pad(&e.repo, 16))
+    } else {
+        String::new()
+    };
     format!(
-        "{:<20} {} {} {:<6} {} {}",
+        "{:<20} {repo}{} {} {:<6} {} {}",
         e.at.format(&fmt).unwrap_or_default(),
         text::pad(&e.action, 22),
         text::pad(e.lane.as_deref().unwrap_or("-"), 16),
@@ -122,12 +174,17 @@ pub fn row(e: &AuditEvent) -> String {
     )
 }
 
-fn local(query: &EventQuery, follow: bool, out: &mut Printer) -> anyhow::Result<ExitCode> {
+fn local(
+    query: &EventQuery,
+    repo: Option<&str>,
+    follow: bool,
+    out: &mut Printer,
+) -> anyhow::Result<ExitCode> {
     let path = SqliteStore::default_path();
     let store = SqliteStore::open(&path)?;
     let mut q = query.clone();
     loop {
-        let (events, bad) = store.query_lenient(&q)?;
+        let (events, bad) = store.query_lenient_in(&q, repo)?;
         for b in &bad {
             warn(format_args!("helios: {b}; skipped"));
         }
@@ -149,6 +206,7 @@ fn local(query: &EventQuery, follow: bool, out: &mut Printer) -> anyhow::Result<
 async fn from_nats(
     ctx: &Context,
     query: &EventQuery,
+    repo: Option<&str>,
     follow: bool,
     out: &mut Printer,
 ) -> anyhow::Result<ExitCode> {
@@ -185,12 +243,7 @@ async fn from_nats(
         }
         match serde_json::from_slice::<AuditEvent>(&m.payload) {
             // The stream's own time is when the event was delivered; filter on the event's.
-            Ok(e)
-                if (query.lane.is_none() || e.lane == query.lane)
-                    && query.since.is_none_or(|t| e.at >= t) =>
-            {
-                out.print(&[e])?;
-            }
+            Ok(e) if wanted(&e, query, repo) => out.print(&[e])?,
             Ok(_) => {}
             Err(err) => warn(format_args!(
                 "helios: {}: not an audit event ({err}); skipped",
@@ -207,6 +260,7 @@ async fn from_nats(
 async fn from_postgres(
     ctx: &Context,
     query: &EventQuery,
+    repo: Option<&str>,
     follow: bool,
     out: &mut Printer,
 ) -> anyhow::Result<ExitCode> {
@@ -219,7 +273,13 @@ async fn from_postgres(
     let mut q = query.clone();
     loop {
         let events = pg.query(&q).await?;
-        out.print(&events)?;
+        // `helios.events` is filtered by lane and time only: the repo is filtered here.
+        let shown: Vec<AuditEvent> = events
+            .iter()
+            .filter(|e| wanted(e, query, repo))
+            .cloned()
+            .collect();
+        out.print(&shown)?;
         if !follow {
             return Ok(ExitCode::SUCCESS);
         }
@@ -305,13 +365,13 @@ mod tests {
     fn rows_escape_every_field_and_keep_columns() {
         let e = AuditEvent::new(
             "me\u{202e}",
-            "repo",
+            "ré\u{202e}日本",
             "x\x07",
             Some("日本\x1b[2J"),
             true,
             serde_json::json!({"error": "\u{9b}31m"}),
         );
-        let r = row(&e);
+        let r = row(&e, true);
         assert!(!r.chars().any(crate::text::is_unsafe), "{r}");
         let plain = AuditEvent::new("me", "repo", "a", Some("b"), true, serde_json::json!({}));
         // The lane column starts at the same display column whatever the action held.
@@ -319,6 +379,8 @@ mod tests {
             let at = s.find(field).unwrap_or(0);
             crate::text::width(&s[..at])
         };
-        assert_eq!(col(&row(&plain), " ok "), col(&row(&e), " ok "));
+        for repo in [false, true] {
+            assert_eq!(col(&row(&plain, repo), " ok "), col(&row(&e, repo), " ok "));
+        }
     }
 }

@@ -1,7 +1,6 @@
 //! `helios lane new|ls|rm|send|attach`: the lane lifecycle from the shell, through the real par CLI.
 //! Every command records an audit event (ok or error) in the journal.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
@@ -9,12 +8,15 @@ use serde_json::{Value, json};
 use crate::cli::LaneArgs;
 use crate::commands::{Context, say, warn};
 use crate::lanes::work::{self, Unsaved};
-use crate::lanes::{LaneError, LaneInfo, LaneSource, discover, par};
+use crate::lanes::{LaneError, LaneSource, discover, par};
 use crate::model::AuditAction;
 use crate::model::AuditEvent;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{EventStore, journal};
-use crate::text;
+
+mod rows;
+
+pub use rows::{lane_json, write_lanes, write_rows};
 
 /// Run one `helios lane` subcommand.
 pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
@@ -306,7 +308,7 @@ fn rm(
         Err(e @ LaneError::Unsaved { work, .. }) => {
             (false, json!({ "error": e.to_string(), "unsaved": work }))
         }
-        Err(e) => (false, json!({ "error": e.to_string() })),
+        Err(e) => (false, json!({ "error": said(e, repo) })),
     };
     let ev = rec.event(AuditAction::LaneRemoved, Some(name), ok, detail);
     rec.keep(&ev)?;
@@ -340,7 +342,7 @@ fn rm(
                 "{e}: look at the lane, or remove it anyway with `helios lane rm {name} --force`"
             )
         }
-        Err(e) => anyhow::bail!("{e}"),
+        Err(e) => anyhow::bail!("{}", said(&e, repo)),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -361,7 +363,7 @@ fn send(
         par_lane(repo, target, "send").and_then(|_| par::send(repo, target, &text))
     }
     .map(|()| json!({ "text": text, "via": "par" }))
-    .map_err(|e| e.to_string());
+    .map_err(|e| said(&e, repo));
     rec.record(AuditAction::LaneTextSent, Some(target), &result)?;
     result.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(ExitCode::SUCCESS)
@@ -373,7 +375,7 @@ fn send(
 fn attach(mut rec: Recorder, repo: &std::path::Path, name: &str) -> anyhow::Result<ExitCode> {
     use crate::integrations::attach::{Via, attach};
     let via = Via::from_env();
-    let lane = par_lane(repo, name, "attach").map_err(|e| e.to_string());
+    let lane = par_lane(repo, name, "attach").map_err(|e| said(&e, repo));
     let detail = lane
         .as_ref()
         .map(|(session, _)| json!({"session": session, "via": via.as_str()}))
@@ -397,6 +399,19 @@ fn attach(mut rec: Recorder, repo: &std::path::Path, name: &str) -> anyhow::Resu
     rec.record(AuditAction::LaneAttached, Some(name), &result)?;
     result.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A lane error as the CLI says it. "No lane X" names the repo helios looked in: run from
+/// another repo (or another repo's worktree) the label is simply not there, and "in this
+/// repository" does not say which one that was.
+pub fn said(e: &LaneError, repo: &std::path::Path) -> String {
+    match e {
+        LaneError::NoSuchLane { label } => format!(
+            "no lane {label} in {}: `helios lane ls` lists its lanes; for another repo's lane, pass --repo with that repo's path",
+            repo.display()
+        ),
+        e => e.to_string(),
+    }
 }
 
 /// Append an action's result; when the journal will not take it, keep it in the fallback file
@@ -491,151 +506,17 @@ fn par_lane(
     }
 }
 
-/// One lane as `lane ls --json` prints it, with its state (`state`, `state_kind`,
-/// `state_since`, `state_source`, `state_reason`; null when none was ever recorded).
-pub fn lane_json(lane: &LaneInfo, state: Option<&crate::agent::LaneState>) -> Value {
-    let mut v = json!({
-        "label": lane.id.as_str(),
-        "branch": lane.branch,
-        "worktree": lane.worktree.display().to_string(),
-        "session": lane.session(),
-        "status": lane.status_word(),
-        "durable": lane.is_durable(),
-        "dirty": lane.git.dirty,
-        "base": lane.git.base,
-        "ahead": lane.git.ahead,
-        "behind": lane.git.behind,
-    });
-    let rec = state.map(crate::agent::LaneState::to_record);
-    if let Some(m) = v.as_object_mut() {
-        m.insert("state".into(), json!(rec.as_ref().map(|r| &r.state)));
-        m.insert(
-            "state_kind".into(),
-            json!(rec.as_ref().and_then(|r| r.state_kind.clone())),
-        );
-        m.insert(
-            "state_since".into(),
-            json!(rec.as_ref().and_then(|r| {
-                r.state_since
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .ok()
-            })),
-        );
-        m.insert(
-            "state_source".into(),
-            json!(rec.as_ref().map(|r| &r.state_source)),
-        );
-        m.insert(
-            "state_reason".into(),
-            json!(rec.as_ref().map(|r| &r.state_reason)),
-        );
+/// [`said`] for a request from another machine: the repo is named as that machine knows it,
+/// and `--repo` (a path here) is no help there.
+fn remote_said(e: &LaneError, repo: &crate::model::RepoInfo) -> String {
+    match e {
+        LaneError::NoSuchLane { label } => format!(
+            "no lane {label} in repo {} ({}): `helios lane ls --all-hosts` lists every host's lanes",
+            repo.name,
+            repo.path.display()
+        ),
+        e => e.to_string(),
     }
-    v
-}
-
-/// Write `lane ls` output (table or JSON) to `out`, without states.
-pub fn write_lanes(out: &mut impl Write, lanes: &[LaneInfo], as_json: bool) -> anyhow::Result<()> {
-    write_rows(out, lanes, &[], as_json)
-}
-
-/// Write `lane ls` output with each lane's state (`states[i]` is lane `i`'s, when known).
-pub fn write_rows(
-    out: &mut impl Write,
-    lanes: &[LaneInfo],
-    states: &[Option<crate::agent::LaneState>],
-    as_json: bool,
-) -> anyhow::Result<()> {
-    let state_of = |i: usize| states.get(i).and_then(Option::as_ref);
-    if as_json {
-        let arr: Vec<Value> = lanes
-            .iter()
-            .enumerate()
-            .map(|(i, l)| lane_json(l, state_of(i)))
-            .collect();
-        writeln!(out, "{}", serde_json::to_string_pretty(&arr)?)?;
-        return Ok(());
-    }
-    if lanes.is_empty() {
-        writeln!(out, "no lanes: create one with `helios lane new NAME`")?;
-        return Ok(());
-    }
-    let now = time::OffsetDateTime::now_utc();
-    let state_text = |i: usize| {
-        state_of(i).map_or_else(
-            || "-".to_string(),
-            |s| {
-                let age = crate::agent::decide::short_age((now - s.since).whole_seconds());
-                if s.reason.is_empty() {
-                    format!("{} · {age}", s.status.label())
-                } else {
-                    format!(
-                        "{} · {} · {age}",
-                        s.status.label(),
-                        text::truncate(&s.reason, 40)
-                    )
-                }
-            },
-        )
-    };
-    let rows: Vec<[String; 8]> = lanes
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            [
-                l.id.as_str().to_string(),
-                l.branch.clone().unwrap_or_else(|| "-".into()),
-                l.status_word().to_string(),
-                l.git.dirty.to_string(),
-                l.git.base.clone().unwrap_or_else(|| "-".into()),
-                format!("+{}/-{}", l.git.ahead, l.git.behind),
-                l.worktree.display().to_string(),
-                state_text(i),
-            ]
-        })
-        .collect();
-    let header = [
-        "LABEL",
-        "BRANCH",
-        "STATUS",
-        "DIRTY",
-        "BASE",
-        "AHEAD/BEH",
-        "WORKTREE",
-        "STATE",
-    ]
-    .map(String::from);
-    // Widths in display columns of the escaped text: that is what the terminal shows, and
-    // every column but the last is padded to its widest cell so the next one starts in line.
-    let mut widths = [0; 8];
-    for row in std::iter::once(&header).chain(&rows) {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(text::width(&text::escape(cell)));
-        }
-    }
-    // Numbers read best right-aligned.
-    let right = [false, false, false, true, false, true, false, false];
-    for row in std::iter::once(&header).chain(&rows) {
-        let mut line = String::new();
-        for (c, cell) in row.iter().enumerate() {
-            if c > 0 {
-                line.push_str("  ");
-            }
-            if c == row.len() - 1 {
-                line.push_str(&text::escape(cell));
-            } else if right[c] {
-                let shown = text::escape(cell);
-                line.extend(std::iter::repeat_n(
-                    ' ',
-                    widths[c].saturating_sub(text::width(&shown)),
-                ));
-                line.push_str(&shown);
-            } else {
-                line.push_str(&text::pad(cell, widths[c]));
-            }
-        }
-        writeln!(out, "{line}")?;
-    }
-    Ok(())
 }
 
 /// A request from another machine's console or CLI, carried out here by `helios serve`: the
@@ -718,7 +599,7 @@ pub fn act_for(
                 "lane {label} on {host} has work that removing it would delete ({}); nothing was removed: remove it anyway with --force",
                 work.summary()
             )),
-            Err(e) => Err(format!("on {host}: {e}")),
+            Err(e) => Err(format!("on {host}: {}", remote_said(&e, repo))),
         },
         // `all`: every par lane of the repo here (no lane may be named so).
         (LaneOp::Send { text }, None) if every => par::send(path, label, text)
@@ -737,7 +618,7 @@ pub fn act_for(
                     format!("sent to lane {label} on {host}"),
                 )
             })
-            .map_err(|e| format!("on {host}: {e}")),
+            .map_err(|e| format!("on {host}: {}", remote_said(&e, repo))),
     };
     let (kept, message) = match result {
         Ok((mut detail, message)) => {

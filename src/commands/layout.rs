@@ -20,8 +20,11 @@ pub fn write(
     let out = out.unwrap_or_else(|| default_out(&repo.name));
     let file_name = out.display().to_string();
     let text = render_for(ctx, template, &lanes, &[], lane, &file_name)?;
-    write_out(&out, &text)?;
-    if out != Path::new("-") {
+    // `-` is stdout: through `out`, which ends quietly when the reader has gone (`| head`).
+    if out == Path::new("-") {
+        crate::commands::out(&text);
+    } else {
+        write_out(&out, &text)?;
         crate::commands::warn(format_args!(
             "wrote {} ({} lane{}, template {template}); open it with: zellij -n {}",
             out.display(),

@@ -50,6 +50,29 @@ pub fn tell(line: impl std::fmt::Display) {
     }
 }
 
+/// Ask `question` on stderr, escaped and without a newline (the answer is typed after it),
+/// and read one line from stdin: the answer trimmed, "" when stdin ends. As in [`tell`], a
+/// stderr nobody reads is no error: `eprint!` would panic there.
+pub fn ask(question: impl std::fmt::Display) -> String {
+    ask_on(
+        &question.to_string(),
+        &mut std::io::stderr().lock(),
+        &mut std::io::stdin().lock(),
+    )
+}
+
+fn ask_on(question: &str, w: &mut impl std::io::Write, r: &mut impl std::io::BufRead) -> String {
+    let shown = crate::text::escape(question);
+    if let Err(e) = w.write_all(shown.as_bytes()).and_then(|()| w.flush()) {
+        tracing::debug!("stderr not written ({e}): {shown}");
+    }
+    let mut line = String::new();
+    if let Err(e) = r.read_line(&mut line) {
+        tracing::debug!("no answer read from stdin ({e})");
+    }
+    line.trim().to_string()
+}
+
 /// Write `text` (already escaped, or JSON, or a completion script) to stdout as it is.
 ///
 /// `println!` panics when the reader has gone (`helios status | head -1`, exit 101 and a panic
@@ -127,6 +150,14 @@ pub fn run_with_notice(cli: Cli, notice: Option<String>) -> ExitCode {
             "helios: --repo is given {} times; only `helios serve` takes more than one",
             ctx.global.repos.len()
         ));
+        return ExitCode::from(2);
+    }
+    // `--repo PATH` is a request to work in that repo: one that is not there is an error for
+    // every command, never a quiet fall-back to no repo (`status` would report the platform
+    // and exit 0, `events` would show every repo's, `config` would skip the repo's file).
+    if let (Some(p), Err(e)) = (ctx.global.repo(), &ctx.repo) {
+        tracing::error!("--repo {}: {e}", p.display());
+        tell(format_args!("helios: --repo {}: {e}", p.display()));
         return ExitCode::from(2);
     }
     match (notice, &command) {
@@ -213,5 +244,38 @@ fn dispatch(ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
         CommandArgs::Share(a) => share::run(ctx, a),
         CommandArgs::Trust(a) => trust::run(ctx, &a),
         CommandArgs::Serve(a) => serve::run(ctx, &a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stderr whose reader has gone.
+    struct Closed;
+
+    impl std::io::Write for Closed {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    #[test]
+    fn a_question_is_escaped_and_survives_a_closed_stderr() {
+        let mut shown = Vec::new();
+        let answer = ask_on(
+            "session a\x1b]0;x\x07b is dead? ",
+            &mut shown,
+            &mut &b" d \n"[..],
+        );
+        assert_eq!(answer, "d");
+        let shown = String::from_utf8_lossy(&shown);
+        assert!(!shown.chars().any(crate::text::is_unsafe), "{shown:?}");
+        assert!(shown.ends_with("is dead? "), "{shown:?}");
+        assert_eq!(ask_on("? ", &mut Closed, &mut &b"y\n"[..]), "y");
+        assert_eq!(ask_on("? ", &mut Closed, &mut &b""[..]), "");
     }
 }

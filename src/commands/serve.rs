@@ -319,8 +319,25 @@ async fn answer(req: service::Incoming, host: &Arc<Host>) {
                 })
         }
     };
+    // A failure's message can quote what was asked (par's command line holds the text sent):
+    // a 900 KB text would fill the log and come back whole to the asker.
+    let reply = LaneReply {
+        message: clip(&reply.message),
+        ..reply
+    };
     tracing::info!("request answered: ok {} {}", reply.ok, reply.message);
     req.answer(&reply).await;
+}
+
+/// How many characters of the start and of the end of an answer's message serve logs and
+/// sends back: the end is kept too, as it says why (`cannot run par: Argument list too long`).
+const MESSAGE_HEAD: usize = 200;
+const MESSAGE_TAIL: usize = 100;
+
+/// `message`, or its first [`MESSAGE_HEAD`] and last [`MESSAGE_TAIL`] characters with its size
+/// between them.
+fn clip(message: &str) -> String {
+    crate::text::clip(message, MESSAGE_HEAD, MESSAGE_TAIL)
 }
 
 fn act(host: &Host, req: &crate::model::fleet::LaneRequest) -> LaneReply {
@@ -352,5 +369,26 @@ fn act(host: &Host, req: &crate::model::fleet::LaneRequest) -> LaneReply {
             ),
             host: host.name.clone(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_messages_are_clipped_with_their_size_and_their_end() {
+        assert_eq!(clip("lane x sent"), "lane x sent");
+        let fits = "é".repeat(MESSAGE_HEAD + MESSAGE_TAIL);
+        assert_eq!(clip(&fits), fits);
+        let long = format!("par send x {}: cannot run par", "é".repeat(450_000));
+        let c = clip(&long);
+        assert!(c.starts_with("par send x éé"), "{c}");
+        assert!(c.contains("é… (900027 bytes) …é"), "{c}");
+        assert!(c.ends_with("éé: cannot run par"), "{c}");
+        assert_eq!(
+            c.chars().count(),
+            MESSAGE_HEAD + MESSAGE_TAIL + " (900027 bytes) ".len() + 2
+        );
     }
 }

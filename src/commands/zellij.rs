@@ -1,7 +1,7 @@
 //! `helios zellij`: attach to the repo's zellij session, or create it with a fresh layout;
 //! offer to add lanes that are new since it was made.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use crate::commands::Context;
@@ -20,15 +20,12 @@ fn ask(labels: &[String]) -> bool {
         ));
         return false;
     }
-    eprint!(
+    let answer = crate::commands::ask(format_args!(
         "{} new lane(s) since the session was made: {}. Add them as panes? [y/N] ",
         labels.len(),
-        crate::text::escape(&labels.join(", "))
-    );
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut line);
-    matches!(line.trim(), "y" | "Y" | "yes")
+        labels.join(", ")
+    ));
+    matches!(answer.as_str(), "y" | "Y" | "yes")
 }
 
 /// Ask on the terminal what to do with the dead session: resurrect (default), delete and
@@ -43,13 +40,10 @@ fn ask_dead(name: &str, recreate: bool) -> DeadChoice {
         ));
         return DeadChoice::Resurrect;
     }
-    eprint!(
+    let answer = crate::commands::ask(format_args!(
         "zellij session {name} exists but is dead. [r]esurrect it, [d]elete it and create it afresh, or [n]othing? [R/d/n] "
-    );
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut line);
-    match line.trim() {
+    ));
+    match answer.as_str() {
         "d" | "D" => DeadChoice::Recreate,
         "n" | "N" => DeadChoice::Cancel,
         _ => DeadChoice::Resurrect,

@@ -299,6 +299,16 @@ impl SqliteStore {
         &self,
         q: &EventQuery,
     ) -> Result<(Vec<AuditEvent>, Vec<StoreError>), StoreError> {
+        self.query_lenient_in(q, None)
+    }
+
+    /// [`Self::query_lenient`], only the events of repo `repo` (its short name, as events
+    /// record it) when one is given: one journal holds every repo's events.
+    pub fn query_lenient_in(
+        &self,
+        q: &EventQuery,
+        repo: Option<&str>,
+    ) -> Result<(Vec<AuditEvent>, Vec<StoreError>), StoreError> {
         let since = q.since.and_then(|t| {
             t.format(&time::format_description::well_known::Rfc3339)
                 .ok()
@@ -308,6 +318,10 @@ impl SqliteStore {
         // would make SQLite scan every row instead of using the (lane, at) index.
         let mut conds: Vec<&str> = Vec::new();
         let mut args: Vec<&dyn rusqlite::ToSql> = Vec::new();
+        if let Some(repo) = &repo {
+            conds.push("repo = ?");
+            args.push(repo);
+        }
         if let Some(lane) = &q.lane {
             conds.push("lane = ?");
             args.push(lane);
@@ -410,6 +424,26 @@ mod tests {
         };
         // The newest two after event 1, oldest first.
         assert_eq!(ids(&store, &after), [id(3), id(4)]);
+    }
+
+    #[test]
+    fn a_repo_filter_keeps_that_repos_events_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("j.db")).unwrap();
+        let mut other = event(Some("a"), 5);
+        other.repo = "other".into();
+        let mine = event(Some("a"), 1);
+        store.append(&other).unwrap();
+        store.append(&mine).unwrap();
+        let q = EventQuery {
+            lane: Some("a".into()),
+            ..EventQuery::default()
+        };
+        let (app, bad) = store.query_lenient_in(&q, Some("app")).unwrap();
+        assert!(bad.is_empty());
+        assert_eq!(app, std::slice::from_ref(&mine));
+        let (all, _) = store.query_lenient_in(&q, None).unwrap();
+        assert_eq!(all, [other, mine]);
     }
 
     /// Fuzz find (tests/fuzz, `events`): a detail number too large for an integer was parsed a

@@ -83,12 +83,9 @@ pub fn render_for(
     Ok(layout::render(&tpl, &input, file_name)?.text)
 }
 
-/// Write `text` to `out` (creating its directory), or to stdout for `-`.
+/// Write `text` to the file `out`, creating its directory. (`helios layout write --out -`
+/// prints it instead: printing is the commands layer's.)
 pub fn write_out(out: &Path, text: &str) -> anyhow::Result<()> {
-    if out == Path::new("-") {
-        print!("{text}");
-        return Ok(());
-    }
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;

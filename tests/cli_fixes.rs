@@ -1,0 +1,349 @@
+//! What a new user met in a tryout of the CLI, each checked on the real binary: `events` shows
+//! the repo it runs in (`--all` every repo's, with a REPO column); `config show` read back
+//! leaves NATS unconfigured; an explicit `--repo` that is no repo is an error; a config value of
+//! the wrong kind names its key and says "fix the value"; `layout write --out -` survives a
+//! closed stdout; "no lane X" names the repo looked in; a huge failed `serve` send is clipped.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "support/servers.rs"]
+mod servers;
+mod support;
+
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use helios::model::AuditEvent;
+use helios::store::EventStore as _;
+use serde_json::Value;
+use support::{World, require, wait_until_or};
+
+/// A child process killed when the test ends, passed or failed.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A second git repo inside the world, with one commit.
+fn second_repo(world: &World, name: &str) -> std::path::PathBuf {
+    let dir = world.path(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    for args in [
+        &["init", "-q", "-b", "main"][..],
+        &["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q"],
+    ] {
+        let mut args = args.to_vec();
+        if args.contains(&"commit") {
+            args.extend(["--allow-empty", "-m", "init"]);
+        }
+        let st = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&dir)
+            .args(&args)
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+    dir
+}
+
+fn journal_event(world: &World, repo: &str, lane: &str) {
+    let path = world.path("state").join("helios").join("helios.db");
+    let mut s = helios::store::sqlite::SqliteStore::open(&path).unwrap();
+    s.append(&AuditEvent::new(
+        "t@h",
+        repo,
+        "lane.created",
+        Some(lane),
+        true,
+        serde_json::json!({}),
+    ))
+    .unwrap();
+}
+
+fn lanes_of(json_lines: &str) -> Vec<String> {
+    json_lines
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .map(|v| {
+            format!(
+                "{}/{}",
+                v["repo"].as_str().unwrap(),
+                v["lane"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn events_show_the_repo_helios_works_in_and_all_of_them_with_a_repo_column() {
+    let world = World::new("one");
+    let two = second_repo(&world, "two");
+    journal_event(&world, "one", "a");
+    journal_event(&world, "two", "b");
+    let run = |dir: &Path, args: &[&str]| {
+        let out = world.helios().current_dir(dir).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    // In repo one: its events only, and no REPO column (the repo is the one you are in).
+    let here = run(&world.repo, &["events"]);
+    assert!(here.starts_with("TIME (UTC)           ACTION"), "{here}");
+    assert!(here.contains(" a ") && !here.contains(" b "), "{here}");
+    assert_eq!(
+        lanes_of(&run(&world.repo, &["events", "--json"])),
+        ["one/a"]
+    );
+    // --repo picks the repo, wherever helios runs.
+    let there = run(
+        &world.repo,
+        &["--repo", two.to_str().unwrap(), "events", "--json"],
+    );
+    assert_eq!(lanes_of(&there), ["two/b"]);
+    // --all: every repo's, with a REPO column.
+    let all = run(&world.repo, &["events", "--all"]);
+    assert!(
+        all.starts_with("TIME (UTC)           REPO             ACTION"),
+        "{all}"
+    );
+    assert!(
+        all.lines()
+            .any(|l| l.contains(" two ") && l.contains(" b ")),
+        "{all}"
+    );
+    assert_eq!(
+        lanes_of(&run(&world.repo, &["events", "--all", "--json"])),
+        ["one/a", "two/b"]
+    );
+    // Outside any repo: every repo's, as with --all.
+    let home = world.path("home");
+    let outside = run(&home, &["events"]);
+    assert!(outside.contains("REPO") && outside.contains(" one ") && outside.contains(" two "));
+    // A repo without events says whose events it looked for, on stderr.
+    let three = second_repo(&world, "three");
+    let out = world
+        .helios()
+        .current_dir(&three)
+        .arg("events")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    assert!(stderr(&out).contains("no events of repo three; `helios events --all`"));
+}
+
+#[test]
+fn config_show_written_back_leaves_nats_not_configured() {
+    let world = World::new("cfg");
+    let status_nats = || {
+        let out = world.helios().args(["status", "--json"]).output().unwrap();
+        let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        v["nats"]["configured"].as_bool().unwrap()
+    };
+    assert!(!status_nats());
+    let shown = world.helios().args(["config", "show"]).output().unwrap();
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    let text = stdout(&shown);
+    std::fs::create_dir_all(world.path("config/helios")).unwrap();
+    std::fs::write(world.path("config/helios/config.toml"), &text).unwrap();
+    assert!(
+        !status_nats(),
+        "read back, the default became a configured URL:\n{text}"
+    );
+    let again = world.helios().args(["config", "show"]).output().unwrap();
+    assert_eq!(stdout(&again), text);
+    // A URL the user gave stays a URL in the output.
+    let given = world
+        .helios()
+        .args(["--nats", "nats://127.0.0.1:4333", "config", "show"])
+        .output()
+        .unwrap();
+    assert!(stdout(&given).contains("\nurl = \"nats://127.0.0.1:4333\"\n"));
+}
+
+#[test]
+fn an_explicit_repo_that_is_no_git_repository_is_an_error() {
+    let world = World::new("real");
+    let plain = world.path("home");
+    let missing = world.path("nowhere");
+    for (dir, why) in [
+        (&plain, "is not inside a git repository"),
+        (&missing, "does not exist"),
+    ] {
+        for args in [&["status"][..], &["events"], &["config", "show"]] {
+            let out = world
+                .helios()
+                .arg("--repo")
+                .arg(dir)
+                .args(args)
+                .output()
+                .unwrap();
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(err.contains(&format!("--repo {}", dir.display())), "{err}");
+            assert!(err.contains(why), "{err}");
+            assert!(stdout(&out).is_empty(), "{args:?}: {}", stdout(&out));
+        }
+    }
+    // Without --repo, outside a repo, status still reports the rest.
+    let out = world
+        .helios()
+        .current_dir(&plain)
+        .arg("status")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("not in a git repository"));
+}
+
+#[test]
+fn a_config_value_of_the_wrong_kind_names_its_key_and_says_fix_the_value() {
+    let world = World::new("vals");
+    let file = world.path("config/helios/config.toml");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let check = |text: &str| {
+        std::fs::write(&file, text).unwrap();
+        let out = world.helios().args(["config", "check"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        stderr(&out).trim().to_string()
+    };
+    let f = file.display();
+    assert_eq!(
+        check("[lanes]\nscrollback = 10\ntmux_client = \"nope\"\n"),
+        format!(
+            "helios: {f}:3: lanes.tmux_client: expected one of `pipe`, `attach`, `control`, not `nope`; fix the value"
+        )
+    );
+    assert_eq!(
+        check("[postgres]\nbatch = \"lots\"\n"),
+        format!(
+            "helios: {f}:2: postgres.batch: expected a whole number, 0 or more, not string \"lots\"; fix the value"
+        )
+    );
+    let syntax = check("[lanes]\ntmux_client = nope\n");
+    assert!(syntax.ends_with("fix the TOML syntax"), "{syntax}");
+    assert!(syntax.starts_with(&format!("helios: {f}:2: ")), "{syntax}");
+}
+
+#[test]
+fn a_layout_printed_to_a_closed_stdout_stops_quietly() {
+    let world = World::new("lay");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = world
+        .helios()
+        .args(["layout", "write", "--out", "-"])
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    // With a reader, the layout is printed.
+    let read = world
+        .helios()
+        .args(["layout", "write", "--out", "-"])
+        .output()
+        .unwrap();
+    assert!(stdout(&read).contains("layout"), "{}", stdout(&read));
+}
+
+#[test]
+fn no_such_lane_names_the_repo_it_looked_in() {
+    require("par");
+    require("tmux");
+    let world = World::new("looked");
+    for args in [
+        &["lane", "send", "ghost", "--", "hi"][..],
+        &["lane", "rm", "ghost"],
+        &["lane", "explain", "ghost"],
+    ] {
+        let out = world.helios().args(args).output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!("no lane ghost in {}", world.repo.display())),
+            "{args:?}: {err}"
+        );
+        assert!(
+            err.contains("helios lane ls") && err.contains("--repo"),
+            "{err}"
+        );
+    }
+}
+
+/// A failed send's answer can quote the text (par's command line is in the error): serve logs
+/// and returns its first 200 characters and the size, not 900 KB.
+#[test]
+fn a_huge_failed_serve_send_is_clipped_in_the_answer_and_the_log() {
+    require("par");
+    require("tmux");
+    let nats = servers::NatsServer::start(&[]);
+    let world = World::new("big");
+    let made = world.helios().args(["lane", "new", "wt"]).output().unwrap();
+    assert!(made.status.success(), "{}", stderr(&made));
+    let log = world.path("serve.log");
+    let serve = KillOnDrop(
+        world
+            .helios()
+            .args(["serve", "--host", "box", "--heartbeat", "1", "--scan", "1"])
+            .arg("--log-file")
+            .arg(&log)
+            .env("HELIOS_LOG", "info")
+            .env("NATS_URL", nats.url())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let rows = || {
+        world
+            .helios()
+            .args(["lane", "ls", "--all-hosts", "--json"])
+            .env("NATS_URL", nats.url())
+            .output()
+            .map(|o| stdout(&o))
+            .unwrap_or_default()
+    };
+    wait_until_or(
+        "serve publishes lane wt",
+        Duration::from_secs(30),
+        || rows().contains("\"wt\""),
+        || format!("{}\n{}", rows(), support::read(&log)),
+    );
+    // Nine words of 100 KB: each fits in an argument; together one 900 KB text, more than an
+    // argument of `par send` may hold, so the send fails there.
+    let word = "x".repeat(100_000);
+    let out = world
+        .helios()
+        .args(["lane", "send", "wt", "--host", "box", "--"])
+        .args(std::iter::repeat_n(word.as_str(), 9))
+        .env("NATS_URL", nats.url())
+        .output()
+        .unwrap();
+    drop(serve);
+    let err = stderr(&out);
+    let head: String = err.chars().take(500).collect();
+    assert_eq!(out.status.code(), Some(1), "{head}");
+    assert!(err.len() < 1000, "the answer is {} bytes long", err.len());
+    assert!(err.contains("… (900"), "{err}");
+    // The end, which says why, is kept.
+    assert!(err.contains("Argument list too long"), "{err}");
+    let logged = support::read(&log);
+    assert!(logged.contains("request answered: ok false"), "{logged}");
+    let longest = logged.lines().map(str::len).max().unwrap_or(0);
+    assert!(longest < 2000, "a log line of {longest} bytes");
+}
