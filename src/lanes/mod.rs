@@ -90,6 +90,19 @@ pub enum LaneError {
         /// The session par recorded.
         session: String,
     },
+    /// tmux keeps the lane's session under another name than par recorded: par's send would
+    /// fail (and say so only on stderr).
+    #[error(
+        "par cannot reach lane {label}: tmux named its session {session}, not {recorded} as par recorded it (tmux turns '.' and ':' into '_'); nothing was sent; type into it in the console, or start a lane whose label has no '.' or ':'"
+    )]
+    Renamed {
+        /// The label.
+        label: String,
+        /// The name par recorded.
+        recorded: String,
+        /// The session's real name.
+        session: String,
+    },
     /// The program in the lane's pane ended (tmux keeps the dead pane): tmux would take the
     /// keys and par report success, with nothing reading them.
     #[error(

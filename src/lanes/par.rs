@@ -203,6 +203,13 @@ fn send_one(repo: &Path, lane: &ParSession, text: &str) -> Result<(), LaneError>
             session: lane.tmux_session_name.clone(),
         });
     }
+    if let Some(recorded) = &lane.par_recorded {
+        return Err(LaneError::Renamed {
+            label: label.to_string(),
+            recorded: recorded.clone(),
+            session: lane.tmux_session_name.clone(),
+        });
+    }
     if let Some(end) = pane_end(&lane.tmux_session_name) {
         return Err(LaneError::ProgramEnded {
             label: label.to_string(),
@@ -243,13 +250,18 @@ fn ready() -> Result<(), LaneError> {
 /// also exits 0 after some failures: each caller checks the outcome it needs.
 fn run(repo: &Path, args: &[&str], label: &str) -> Result<ParOutput, LaneError> {
     ready()?;
-    let what = format!(
-        "par {}",
-        args.iter()
-            .filter(|a| **a != "--")
-            .copied()
-            .collect::<Vec<_>>()
-            .join(" ")
+    // Clipped: it goes into messages, the log and the journal, and a send's text may be huge.
+    let what = crate::text::clip(
+        &format!(
+            "par {}",
+            args.iter()
+                .filter(|a| **a != "--")
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        120,
+        40,
     );
     let out = crate::config::secrets::command("par")
         .args(args)

@@ -24,8 +24,12 @@ pub struct ParSession {
     pub repository_path: PathBuf,
     /// The lane's worktree.
     pub worktree_path: PathBuf,
-    /// The lane's tmux session.
+    /// The lane's tmux session, as tmux names it (see [`tmux_session_name`]).
     pub tmux_session_name: String,
+    /// The name par recorded, when tmux keeps the session under another: par's own commands
+    /// (`par send`, `par rm`'s kill) then cannot reach it.
+    #[serde(skip)]
+    pub par_recorded: Option<String>,
     /// The lane's branch (absent for some `par checkout` lanes).
     #[serde(default)]
     pub branch_name: Option<String>,
@@ -84,7 +88,25 @@ fn parse_all(text: &str, path: &Path) -> Result<Vec<ParSession>, LaneError> {
             backup: Some(backup_path(path)).filter(|b| b.is_file()),
         }
     })?;
-    Ok(file.sessions.into_values().collect())
+    Ok(file
+        .sessions
+        .into_values()
+        .map(|mut s| {
+            let real = tmux_session_name(&s.tmux_session_name);
+            if real != s.tmux_session_name {
+                s.par_recorded = Some(std::mem::replace(&mut s.tmux_session_name, real));
+            }
+            s
+        })
+        .collect())
+}
+
+/// The name tmux gives a session asked for as `name`: tmux 3.3a (`session_check_name`) turns
+/// every '.' and ':' into '_', as they separate a target's window and pane. par records the
+/// name it asked for, so a lane labelled `fix.1` (made with par itself; helios refuses such
+/// labels) looked dead: its session runs as `par-…-fix_1`.
+pub fn tmux_session_name(name: &str) -> String {
+    name.replace(['.', ':'], "_")
 }
 
 /// Read par's state file (missing file: no lanes) and keep the lanes of `repo`.
@@ -207,6 +229,16 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
+
+    #[test]
+    fn a_session_tmux_renamed_is_known_by_both_names() {
+        let text = r#"{"sessions": {"fix.1": {"label": "fix.1", "repository_path": "/r/one",
+            "worktree_path": "/w", "tmux_session_name": "par-one-ab12-fix.1"}}}"#;
+        let lanes = parse_state(text, Path::new("s.json"), Path::new("/r/one")).unwrap();
+        assert_eq!(lanes[0].tmux_session_name, "par-one-ab12-fix_1");
+        assert_eq!(lanes[0].par_recorded.as_deref(), Some("par-one-ab12-fix.1"));
+        assert_eq!(tmux_session_name("a:b.c_d"), "a_b_c_d");
+    }
 
     const STATE: &str = r#"{
       "sessions": {
