@@ -567,6 +567,12 @@ fn the_console_refuses_bad_labels_and_shows_a_send_that_reached_nothing() {
     tui.keys(b"cfix-1.3\r");
     tui.wait_for("the refusal", "lane label \"fix-1.3\" is not allowed", WAIT);
     assert!(!sessions(&world).contains("fix"));
+    // Journalled as the CLI's refusals are.
+    for label in ["fix-1.2", "fix-1.3"] {
+        wait_until("the refusal's event", WAIT, || {
+            recorded(&world, "lane.created", label, EventResult::Error)
+        });
+    }
 
     tmux(&world, &["kill-session", "-t", &format!("={alpha}")]);
     tui.keys(b":lane send alpha echo hi\r");

@@ -46,6 +46,9 @@ pub enum Action {
     WriteFocused { bytes: Vec<u8> },
     /// Scroll the selected lane's scrollback; positive is up (older).
     Scroll { lines: i32 },
+    /// Scroll the selected lane's scrollback a page up (older) or down: the rows its pane
+    /// shows, less one kept for context, as less and tmux's copy mode do.
+    ScrollPage { up: bool },
     /// Replace helios with an attach to the lane's tmux session.
     Attach { lane: LaneId },
     /// Start a dead lane's command again (a par lane's dead pane, a plain lane's shell).

@@ -94,13 +94,13 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "lane.scroll_up",
-        description: "scroll back",
-        action: |_| Some(Action::Scroll { lines: 5 }),
+        description: "scroll the lane back a page",
+        action: |_| Some(Action::ScrollPage { up: true }),
     },
     Command {
         name: "lane.scroll_down",
-        description: "scroll forward",
-        action: |_| Some(Action::Scroll { lines: -5 }),
+        description: "scroll the lane forward a page",
+        action: |_| Some(Action::ScrollPage { up: false }),
     },
     Command {
         name: "lane.select_first",

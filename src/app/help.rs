@@ -5,58 +5,70 @@
 use crate::app::command::COMMANDS;
 use crate::app::keymap::{KeyMode, Keymap};
 
+/// Width of the key column.
+pub const KEY_W: usize = 10;
+/// Width of the description column: a description wraps to more lines rather than being cut.
+pub const WHAT_W: usize = 43;
+/// Width of the command-name column: the longest name (`temporal.lane_workflows`).
+pub const NAME_W: usize = 23;
+/// The overlay's inner width: the three columns and a space between each (80 columns outside).
+pub const WIDTH: usize = KEY_W + 1 + WHAT_W + 1 + NAME_W;
+
 /// One line of the help overlay.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HelpLine {
     /// A section title.
     Heading(&'static str),
-    /// Keys and what they do.
+    /// Keys, what they do, and the command a keymap binds them with: the overlay is the
+    /// reference for writing a keymap. Keys wider than [`KEY_W`] and a description wider than
+    /// [`WHAT_W`] go on in more entries with no name.
     Entry {
-        /// The keys (at most two), as the keymap spells them.
+        /// The keys, as the keymap spells them (the ones that fit this row).
         keys: String,
-        /// What they do.
-        what: &'static str,
+        /// What they do (one line of it).
+        what: String,
+        /// The command's registry name; `None` for keys no keymap binds (the overlays' and
+        /// prompts' own).
+        name: Option<&'static str>,
     },
     /// A palette command's syntax.
     Syntax(&'static str),
-    /// A command with no key, by its registry name (run it from the palette).
+    /// A command bound to no key: its registry name (bind it in a keymap, or type it after `:`).
     Unbound {
         /// Registry name.
         name: &'static str,
-        /// Its description.
-        what: &'static str,
+        /// Its description (the first line of it; more follow as entries).
+        what: String,
     },
 }
 
 /// Every help line for `keymap`: normal-mode keys, focus mode, each panel's own keys, the
-/// overlays, prompts, the palette's commands, and the commands bound to no key.
+/// overlays, prompts, the commands bound to no key, and the palette's commands. Every command
+/// of the registry is on one of them, by name.
 pub fn lines(keymap: &Keymap) -> Vec<HelpLine> {
-    let entry = |keys: &[String], what| HelpLine::Entry {
-        keys: keys.iter().take(2).cloned().collect::<Vec<_>>().join(" "),
-        what,
-    };
-    let fixed = |keys: &str, what| HelpLine::Entry {
-        keys: keys.to_string(),
-        what,
-    };
     let mut out = vec![HelpLine::Heading("keys")];
-    let mut unbound = Vec::new();
+    let mut bound: Vec<&str> = Vec::new();
     for c in COMMANDS {
         let keys = keymap.keys_for(KeyMode::Normal, c.name);
-        if keys.is_empty() {
-            unbound.push(c);
-        } else {
-            out.push(entry(&keys, c.description));
+        if !keys.is_empty() {
+            entry(&mut out, &keys, c.description, Some(c.name));
+            bound.push(c.name);
         }
     }
     out.push(HelpLine::Heading("focus mode"));
     for c in COMMANDS {
         let keys = keymap.keys_for(KeyMode::Focus, c.name);
         if !keys.is_empty() {
-            out.push(entry(&keys, c.description));
+            entry(&mut out, &keys, c.description, Some(c.name));
+            bound.push(c.name);
         }
     }
-    out.push(fixed("wheel", "scroll the lane's scrollback"));
+    entry(
+        &mut out,
+        &["wheel".into()],
+        "scroll the lane's scrollback",
+        None,
+    );
     let panels: [(&'static str, &[(&str, &str)]); 3] = [
         ("events panel", crate::app::events::DEFAULT_BINDINGS),
         ("nats panel", crate::app::nats::keys::DEFAULT_BINDINGS),
@@ -74,24 +86,45 @@ pub fn lines(keymap: &Keymap) -> Vec<HelpLine> {
                 .map(|(k, _)| (*k).to_string())
                 .collect();
             if !keys.is_empty() {
-                out.push(entry(&keys, c.description));
+                entry(&mut out, &keys, c.description, Some(c.name));
+                bound.push(c.name);
             }
         }
-        unbound.retain(|c| !bindings.iter().any(|(_, name)| *name == c.name));
     }
+    let fixed = |out: &mut Vec<HelpLine>, keys: &str, what| {
+        entry(out, &[keys.to_string()], what, None);
+    };
     out.push(HelpLine::Heading("help and event detail"));
-    out.push(fixed("j k", "scroll a line"));
-    out.push(fixed(
+    fixed(&mut out, "j k", "scroll a line");
+    fixed(
+        &mut out,
         "pgdn pgup",
         "scroll a page (also space, ctrl-d, ctrl-u)",
-    ));
-    out.push(fixed("g G", "top / bottom"));
-    out.push(fixed("esc q", "close"));
+    );
+    fixed(&mut out, "g G", "top / bottom");
+    fixed(&mut out, "esc q", "close");
     out.push(HelpLine::Heading("prompts"));
-    out.push(fixed("tab", "complete a command or lane"));
-    out.push(fixed("enter esc", "run / cancel"));
-    out.push(fixed("ctrl-u", "clear the line"));
-    out.push(fixed("ctrl-w", "delete a word (also alt-backspace)"));
+    fixed(&mut out, "tab", "complete a command or lane");
+    fixed(&mut out, "enter esc", "run / cancel");
+    fixed(&mut out, "ctrl-u", "clear the line");
+    fixed(&mut out, "ctrl-w", "delete a word (also alt-backspace)");
+    let unbound: Vec<_> = COMMANDS
+        .iter()
+        .filter(|c| !bound.contains(&c.name))
+        .collect();
+    if !unbound.is_empty() {
+        out.push(HelpLine::Heading(
+            "unbound (bind in a keymap, or type the name after :)",
+        ));
+    }
+    for c in unbound {
+        let mut rows = wrap(c.description, WHAT_W).into_iter();
+        out.push(HelpLine::Unbound {
+            name: c.name,
+            what: rows.next().unwrap_or_default(),
+        });
+        more(&mut out, std::iter::empty(), rows);
+    }
     out.push(HelpLine::Heading("palette (:)"));
     for cmd in [
         "lane new NAME [--host HOST] [--base REF] [--cmd CMD]",
@@ -103,13 +136,82 @@ pub fn lines(keymap: &Keymap) -> Vec<HelpLine> {
     ] {
         out.push(HelpLine::Syntax(cmd));
     }
-    for c in unbound {
-        out.push(HelpLine::Unbound {
-            name: c.name,
-            what: c.description,
+    out
+}
+
+/// An entry for every one of `keys`, the keys and the description wrapped in their columns.
+fn entry(out: &mut Vec<HelpLine>, keys: &[String], what: &str, name: Option<&'static str>) {
+    let mut keys = wrap(&keys.join(" "), KEY_W).into_iter();
+    let mut rows = wrap(what, WHAT_W).into_iter();
+    out.push(HelpLine::Entry {
+        keys: keys.next().unwrap_or_default(),
+        what: rows.next().unwrap_or_default(),
+        name,
+    });
+    more(out, keys, rows);
+}
+
+/// The rest of an entry's wrapped keys and description, row under row.
+fn more(
+    out: &mut Vec<HelpLine>,
+    mut keys: impl Iterator<Item = String>,
+    mut rows: impl Iterator<Item = String>,
+) {
+    loop {
+        let (k, what) = (keys.next(), rows.next());
+        if k.is_none() && what.is_none() {
+            return;
+        }
+        out.push(HelpLine::Entry {
+            keys: k.unwrap_or_default(),
+            what: what.unwrap_or_default(),
+            name: None,
         });
     }
-    out
+}
+
+/// `text` in rows of at most `width` columns, broken between words (a word wider than a row
+/// is cut).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut rows = Vec::new();
+    let mut row = String::new();
+    for mut word in text.split_whitespace() {
+        while !word.is_empty() {
+            let used = crate::text::width(&row);
+            let gap = usize::from(used > 0);
+            if used + gap + crate::text::width(word) <= width {
+                if gap == 1 {
+                    row.push(' ');
+                }
+                row.push_str(word);
+                break;
+            }
+            if used > 0 {
+                rows.push(std::mem::take(&mut row));
+                continue;
+            }
+            let (head, tail) = split_at_width(word, width);
+            rows.push(head.to_string());
+            word = tail;
+        }
+    }
+    if !row.is_empty() || rows.is_empty() {
+        rows.push(row);
+    }
+    rows
+}
+
+/// `s` cut after at most `width` columns (at least one character, so a cut always goes on).
+fn split_at_width(s: &str, width: usize) -> (&str, &str) {
+    let mut used = 0;
+    for (i, c) in s.char_indices() {
+        used += crate::text::width(&s[i..i + c.len_utf8()]);
+        if used > width && i > 0 {
+            return s.split_at(i);
+        }
+    }
+    (s, "")
 }
 
 /// Lines the overlay shows at once on a terminal of `size` (cols, rows): the main area above
@@ -121,4 +223,28 @@ pub fn page(size: (u16, u16)) -> usize {
 /// The first line shown, kept within `0..=len - page`.
 pub fn clamp_top(top: usize, len: usize, page: usize) -> usize {
     top.min(len.saturating_sub(page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_fits_its_column() {
+        for c in COMMANDS {
+            assert!(crate::text::width(c.name) <= NAME_W, "{}", c.name);
+        }
+    }
+
+    #[test]
+    fn descriptions_wrap_between_words() {
+        assert_eq!(wrap("a bb ccc", 4), ["a bb", "ccc"]);
+        assert_eq!(wrap("abcdefghij k", 4), ["abcd", "efgh", "ij k"]);
+        assert_eq!(wrap("", 4), [""]);
+        for c in COMMANDS {
+            let rows = wrap(c.description, WHAT_W);
+            assert!(rows.iter().all(|r| crate::text::width(r) <= WHAT_W));
+            assert_eq!(rows.join(" "), c.description);
+        }
+    }
 }

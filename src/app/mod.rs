@@ -7,6 +7,7 @@ pub mod effect;
 pub mod event;
 pub mod events;
 pub mod fleet;
+pub mod grid;
 pub mod help;
 pub mod keymap;
 pub mod keys;

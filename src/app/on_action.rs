@@ -12,7 +12,10 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
     // A new keystroke replaces the last message; typing into a lane or a prompt keeps it readable.
     if !matches!(
         action,
-        Action::WriteFocused { .. } | Action::PromptInput { .. } | Action::Scroll { .. }
+        Action::WriteFocused { .. }
+            | Action::PromptInput { .. }
+            | Action::Scroll { .. }
+            | Action::ScrollPage { .. }
     ) {
         state.flash = None;
     }
@@ -83,8 +86,7 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
         } => {
             state.mode = Mode::Normal;
             if let Err(e) = crate::model::label::validate(&label) {
-                state.flash(FlashLevel::Error, &e.to_string());
-                return Vec::new();
+                return refuse_label(state, &format!("{host}/{label}"), &e);
             }
             state.flash(
                 FlashLevel::Info,
@@ -133,18 +135,11 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             effects
         }
         Action::WriteFocused { bytes } => write_focused(state, bytes),
-        Action::Scroll { lines } => {
-            if let Some(l) = state
-                .selected_visible()
-                .cloned()
-                .and_then(|id| state.lane_mut(&id))
-            {
-                l.scroll = l.scroll.saturating_add_signed(lines as isize);
-                if l.scroll == 0 {
-                    l.search = None;
-                }
-            }
-            Vec::new()
+        Action::Scroll { lines } => scroll(state, lines),
+        Action::ScrollPage { up } => {
+            // One row of the last page stays in view, so the eye finds its place.
+            let page = i32::from(crate::app::grid::pane_rows(state).saturating_sub(1).max(1));
+            scroll(state, if up { page } else { -page })
         }
         Action::Attach { lane } | Action::Restart { lane }
             if state.lane(&lane).is_some_and(|l| l.remote.is_some()) =>
@@ -209,6 +204,21 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Temporal(a) => temporal::on_action(state, a),
         Action::Share(a) => share::on_action(state, a),
     }
+}
+
+/// Scroll the selected lane `lines` back (negative: forward); at 0 it is live again.
+fn scroll(state: &mut AppState, lines: i32) -> Vec<Effect> {
+    if let Some(l) = state
+        .selected_visible()
+        .cloned()
+        .and_then(|id| state.lane_mut(&id))
+    {
+        l.scroll = l.scroll.saturating_add_signed(lines as isize);
+        if l.scroll == 0 {
+            l.search = None;
+        }
+    }
+    Vec::new()
 }
 
 /// Select the next visible lane that needs attention, after the selected one, wrapping.
@@ -284,11 +294,26 @@ fn create_lane(
     state.mode = Mode::Normal;
     // Refused here, before any IO; `lanes::par::start` runs the same check for the CLI.
     if let Err(e) = crate::model::label::validate(&label) {
-        state.flash(FlashLevel::Error, &e.to_string());
-        return Vec::new();
+        return refuse_label(state, &label, &e);
     }
     state.flash(FlashLevel::Info, &format!("creating lane {label}…"));
     vec![Effect::CreateLane { label, base, cmd }]
+}
+
+/// A new lane's label refused before any IO: shown, and journalled as the CLI journals it (a
+/// failed `lane.created` naming the label), so the audit trail has every refusal.
+fn refuse_label(
+    state: &mut AppState,
+    label: &str,
+    e: &crate::model::label::LabelError,
+) -> Vec<Effect> {
+    state.flash(FlashLevel::Error, &e.to_string());
+    vec![Effect::Record {
+        action: crate::model::AuditAction::LaneCreated.as_str().to_string(),
+        lane: Some(crate::model::LaneId::new(label)),
+        ok: false,
+        detail: serde_json::json!({ "error": e.to_string() }),
+    }]
 }
 
 /// Check the lane for unsaved work first: the dialog opens when the check answers

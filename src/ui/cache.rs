@@ -22,6 +22,7 @@ use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Rect;
 
 use crate::model::LaneId;
+use crate::ui::pane::Viewport;
 
 /// Which lanes draw from their current screen.
 #[derive(Debug, Default)]
@@ -38,6 +39,8 @@ enum Hold {
 struct Entry {
     version: u64,
     area: Rect,
+    /// The part of the lane's screen the cells show (it follows the cursor).
+    view: Viewport,
     cells: Vec<Cell>,
     /// The title drawn in the tile's border with these cells (see [`TileCache::titled`]).
     title: Option<String>,
@@ -69,6 +72,9 @@ pub struct TileCache {
     shown: RefCell<Shown>,
     /// Frames go through the runtime's presenter: unchanged tiles are not even copied.
     presented: bool,
+    /// The view a tile redrawn alone moved to (lane, version, view), until the runtime says
+    /// those cells are on the terminal ([`redrawn`](Self::redrawn)).
+    moved: RefCell<Option<(LaneId, u64, Viewport)>>,
 }
 
 impl TileCache {
@@ -122,8 +128,9 @@ impl TileCache {
         true
     }
 
-    /// Remember what `area` of `buf` holds now as the lane's cells at `version`.
-    pub fn store(&self, lane: &LaneId, version: u64, area: Rect, buf: &Buffer) {
+    /// Remember what `area` of `buf` holds now as the lane's cells at `version`, showing `view`
+    /// of its screen.
+    pub fn store(&self, lane: &LaneId, version: u64, area: Rect, view: Viewport, buf: &Buffer) {
         if !fits(buf, area) {
             return;
         }
@@ -136,11 +143,13 @@ impl TileCache {
         let e = entries.entry(lane.clone()).or_insert_with(|| Entry {
             version,
             area,
+            view,
             cells: Vec::new(),
             title: None,
         });
         e.version = version;
         e.area = area;
+        e.view = view;
         e.cells.clear();
         for y in area.y..area.bottom() {
             let at = buf.index_of(area.x, y);
@@ -159,9 +168,9 @@ impl TileCache {
 
     /// Where the frame just drawn showed the lane's screen, if it showed it exactly as stored
     /// (a trusted frame: nothing over the tile) under a border with `title`: the area that a
-    /// new version of the screen may be drawn into alone ([`redrawn`](Self::redrawn)), and the
-    /// version of the screen shown there.
-    pub fn live_area(&self, lane: &LaneId, title: Option<&str>) -> Option<(Rect, u64)> {
+    /// new version of the screen may be drawn into alone ([`redrawn`](Self::redrawn)), the
+    /// version of the screen shown there, and the part of it shown.
+    pub fn live_area(&self, lane: &LaneId, title: Option<&str>) -> Option<(Rect, u64, Viewport)> {
         let entries = self.entries.borrow();
         let e = entries.get(lane)?;
         let shown = self.shown.borrow();
@@ -170,13 +179,17 @@ impl TileCache {
                 .this
                 .iter()
                 .any(|(id, area, v)| id == lane && *area == e.area && *v == e.version);
-        (on_screen && e.title.as_deref() == title).then_some((e.area, e.version))
+        (on_screen && e.title.as_deref() == title).then_some((e.area, e.version, e.view))
     }
 
     /// The lane's cells at `version` (a buffer over exactly its [`live_area`](Self::live_area))
     /// are on the screen now, written alone after the last frame; only the `changed` rows
     /// differ from the stored ones.
     pub fn redrawn(&self, lane: &LaneId, version: u64, cells: &Buffer, changed: &[usize]) {
+        let moved = self
+            .moved
+            .take()
+            .filter(|(id, v, _)| id == lane && *v == version);
         let mut entries = self.entries.borrow_mut();
         let Some(e) = entries
             .get_mut(lane)
@@ -185,6 +198,9 @@ impl TileCache {
             return;
         };
         e.version = version;
+        if let Some((_, _, view)) = moved {
+            e.view = view;
+        }
         let w = usize::from(cells.area.width);
         for &row in changed {
             e.cells[row * w..(row + 1) * w]
@@ -195,6 +211,13 @@ impl TileCache {
                 tile.2 = version;
             }
         }
+    }
+
+    /// The lane's tile is being redrawn alone at `version` showing `view`, another part of its
+    /// screen than the stored cells: every row is redrawn, and once they are on the terminal
+    /// ([`redrawn`](Self::redrawn)) the stored cells show `view`.
+    pub fn moved(&self, lane: &LaneId, version: u64, view: Viewport) {
+        *self.moved.borrow_mut() = Some((lane.clone(), version, view));
     }
 
     /// Start a frame. `trusted`: nothing will be drawn over the tiles (no overlay, dialog or

@@ -1,59 +1,32 @@
 //! The swarm grid: up to 25 lanes live at once, in the smallest grid that holds them (6 lanes:
-//! 3x2, 7: 3x3, up to 5x5), never taller than wide.
+//! 3x2, 7: 3x3, up to 5x5), never taller than wide. The geometry is `app::grid`'s, which the
+//! reducer shares (a page of scrollback is a tile's height).
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 
 use crate::app::AppState;
+pub use crate::app::grid::dims;
+use crate::app::grid::{page, split};
 use crate::model::LaneId;
-use crate::ui::{Ctx, GRID_MAX, pane};
-
-/// (columns, rows) for a lane count: the grid with the fewest tiles that holds them, among
-/// the near-square ones (as many columns as rows, or one more), so no row is left empty and
-/// tiles stay close to the terminal's shape. 1: 1x1, 2: 2x1, 3-4: 2x2, 5-6: 3x2, 7-9: 3x3,
-/// 10-12: 4x3, 13-16: 4x4, 17-20: 5x4, 21-25: 5x5.
-pub fn dims(count: usize) -> (u16, u16) {
-    let count = count.clamp(1, GRID_MAX);
-    (1..=5u16)
-        .flat_map(|rows| [(rows, rows), (rows + 1, rows)])
-        .filter(|&(cols, _)| cols <= 5)
-        .find(|&(cols, rows)| usize::from(cols * rows) >= count)
-        .unwrap_or((5, 5))
-}
+use crate::ui::{Ctx, pane};
 
 /// The tiles for the visible lanes: the page of 25 that holds the selected lane.
 pub fn tiles(state: &AppState, area: Rect) -> Vec<(LaneId, Rect)> {
-    let ids: Vec<LaneId> = state.visible_lanes().map(|l| l.id().clone()).collect();
-    if ids.is_empty() {
+    let page = page(state);
+    if page.is_empty() {
         return Vec::new();
     }
-    let sel = state
-        .selected
-        .as_ref()
-        .and_then(|s| ids.iter().position(|i| i == s))
-        .unwrap_or(0);
-    let start = sel / GRID_MAX * GRID_MAX;
-    let page = &ids[start..ids.len().min(start + GRID_MAX)];
     let (cols, rows) = dims(page.len());
-    let rows = Layout::vertical(vec![
-        Constraint::Ratio(1, u32::from(rows));
-        usize::from(rows)
-    ])
-    .split(area);
     let mut out = Vec::with_capacity(page.len());
-    let mut it = page.iter();
-    for row in rows.iter() {
-        let cells = Layout::horizontal(vec![
-            Constraint::Ratio(1, u32::from(cols));
-            usize::from(cols)
-        ])
-        .split(*row);
-        for cell in cells.iter() {
+    let mut it = page.into_iter();
+    for (y, height) in split(area.height, rows) {
+        for (x, width) in split(area.width, cols) {
             let Some(id) = it.next() else {
                 return out;
             };
-            if cell.width > 2 && cell.height > 2 {
-                out.push((id.clone(), *cell));
+            if width > 2 && height > 2 {
+                out.push((id, Rect::new(area.x + x, area.y + y, width, height)));
             }
         }
     }
@@ -73,30 +46,38 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, tiles: &[(LaneId, Re
 
 #[cfg(test)]
 mod tests {
-    use super::dims;
+    use ratatui::layout::{Constraint, Layout, Rect};
 
+    use crate::app::grid::split;
+
+    /// The grid was cut by ratatui's `Ratio` constraints before the reducer needed its
+    /// geometry: the integer cut gives the very same tiles.
     #[test]
-    fn the_smallest_near_square_grid_that_holds_the_lanes() {
-        let want = [
-            (1, (1, 1)),
-            (2, (2, 1)),
-            (3, (2, 2)),
-            (4, (2, 2)),
-            (5, (3, 2)),
-            (6, (3, 2)),
-            (7, (3, 3)),
-            (9, (3, 3)),
-            (10, (4, 3)),
-            (12, (4, 3)),
-            (13, (4, 4)),
-            (17, (5, 4)),
-            (20, (5, 4)),
-            (21, (5, 5)),
-            (25, (5, 5)),
-            (40, (5, 5)),
-        ];
-        for (n, grid) in want {
-            assert_eq!(dims(n), grid, "{n} lanes");
+    fn the_grid_cut_is_ratatuis() {
+        for parts in 1..=5u16 {
+            for len in 0..=400u16 {
+                let theirs: Vec<(u16, u16)> =
+                    Layout::vertical(vec![
+                        Constraint::Ratio(1, u32::from(parts));
+                        usize::from(parts)
+                    ])
+                    .split(Rect::new(0, 0, 10, len))
+                    .iter()
+                    .map(|r| (r.y, r.height))
+                    .collect();
+                let across: Vec<(u16, u16)> =
+                    Layout::horizontal(vec![
+                        Constraint::Ratio(1, u32::from(parts));
+                        usize::from(parts)
+                    ])
+                    .split(Rect::new(0, 0, len, 10))
+                    .iter()
+                    .map(|r| (r.x, r.width))
+                    .collect();
+                let ours: Vec<_> = split(len, parts).collect();
+                assert_eq!(ours, theirs, "{len} in {parts}");
+                assert_eq!(ours, across, "{len} in {parts}");
+            }
         }
     }
 }

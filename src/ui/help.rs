@@ -1,41 +1,46 @@
 //! The `?` help overlay: the lines of `app::help` (the command registry and the active keymap)
-//! in one column that scrolls, with where you are and whether more follows on its border.
+//! in three columns (keys, what they do, the command name a keymap binds, dim) that scroll,
+//! with where you are and whether more follows on its border.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use crate::app::help::{HelpLine, clamp_top, lines};
+use crate::app::help::{HelpLine, KEY_W, WHAT_W, WIDTH, clamp_top, lines};
 use crate::config::theme::Theme;
 use crate::ui::{Ctx, centered};
-
-/// Width of the key column.
-const KEY_W: usize = 10;
-/// The widest the overlay gets: a key column and the longest description.
-const MAX_W: u16 = 90;
 
 fn line<'a>(l: &HelpLine, width: usize, theme: &Theme) -> Line<'a> {
     // A keymap can bind any single character, a control or bidi one too; padded by columns.
     let fit = |s: &str, w: usize| crate::text::truncate(&crate::ui::shown(s), w);
+    let row = |keys: Span<'a>, what: &str, name: Option<&str>| {
+        let mut spans = vec![
+            keys,
+            Span::styled(crate::text::pad(&fit(what, WHAT_W), WHAT_W), theme.text),
+        ];
+        // The name column takes what is left: all of it at 80 columns and more.
+        let rest = width.saturating_sub(KEY_W + 1 + WHAT_W + 1);
+        if let Some(name) = name.filter(|_| rest > 0) {
+            spans.push(Span::styled(format!(" {}", fit(name, rest)), theme.dim));
+        }
+        Line::from(spans)
+    };
+    let keys = |keys: &str, style| {
+        Span::styled(
+            format!("{} ", crate::text::pad(&fit(keys, KEY_W), KEY_W)),
+            style,
+        )
+    };
     match l {
         HelpLine::Heading(t) => Line::from(Span::styled((*t).to_string(), theme.title)),
-        HelpLine::Entry { keys, what } => Line::from(vec![
-            Span::styled(
-                format!("{} ", crate::text::pad(&fit(keys, KEY_W), KEY_W)),
-                theme.key,
-            ),
-            Span::styled(fit(what, width.saturating_sub(KEY_W + 1)), theme.text),
-        ]),
+        HelpLine::Entry {
+            keys: k,
+            what,
+            name,
+        } => row(keys(k, theme.key), what, *name),
         HelpLine::Syntax(s) => Line::from(Span::styled(fit(s, width), theme.key)),
-        HelpLine::Unbound { name, what } => {
-            let name = fit(name, width);
-            let rest = width.saturating_sub(crate::text::width(&name) + 1);
-            Line::from(vec![
-                Span::styled(name, theme.key),
-                Span::styled(format!(" {}", fit(what, rest)), theme.dim),
-            ])
-        }
+        HelpLine::Unbound { name, what } => row(keys("unbound", theme.dim), what, Some(name)),
     }
 }
 
@@ -43,7 +48,9 @@ fn line<'a>(l: &HelpLine, width: usize, theme: &Theme) -> Line<'a> {
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
     let theme = ctx.theme;
     let all = lines(ctx.keymap);
-    let rect = centered(area, area.width.min(MAX_W), area.height);
+    // The widest the overlay gets: its columns and the border (80 columns).
+    let max_w = u16::try_from(WIDTH + 2).unwrap_or(u16::MAX);
+    let rect = centered(area, area.width.min(max_w), area.height);
     frame.render_widget(Clear, rect);
     let mut block = Block::default()
         .borders(Borders::ALL)

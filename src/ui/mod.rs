@@ -34,8 +34,7 @@ use crate::config::theme::Theme;
 use crate::model::LaneId;
 use crate::ui::cache::TileCache;
 
-/// Lanes the swarm grid shows at once (5x5).
-pub const GRID_MAX: usize = 25;
+pub use crate::app::grid::GRID_MAX;
 
 pub use crate::pty::ScreenSource;
 

@@ -94,11 +94,14 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
     ctx.screens.with_screen(id, &mut |screen| {
         drawn = true;
         let inner = block.inner(area);
+        // Of the live screen: scrolled back, the pane shows the same rows and columns of
+        // history, so PgUp moves the view by exactly its page.
+        let view = Viewport::of(screen, inner);
         // The focused lane's cursor is the terminal's own cursor (it blinks, keeps the user's
         // shape, and is not a glyph in the copied text), like tmux and zellij show it.
         if focused
             && lane.scroll == 0
-            && let Some(at) = cursor_at(screen, inner)
+            && let Some(at) = cursor_at(screen, view, inner)
         {
             ctx.set_cursor(frame, at);
         }
@@ -113,15 +116,15 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
         if lane.scroll > 0 {
             let mut scrolled = screen.clone();
             scrolled.set_scrollback(lane.scroll);
-            draw_screen(&scrolled, inner, frame.buffer_mut());
+            draw_screen(&scrolled, view, inner, frame.buffer_mut());
             if let Some(s) = &lane.search {
                 highlight(frame.buffer_mut(), inner, &s.query);
             }
         } else {
-            draw_screen(screen, inner, frame.buffer_mut());
+            draw_screen(screen, view, inner, frame.buffer_mut());
         }
         if let Some((cache, v)) = cache {
-            cache.store(id, v, inner, frame.buffer_mut());
+            cache.store(id, v, inner, view, frame.buffer_mut());
             cache.titled(id, program_title.as_deref());
         }
     });
@@ -136,15 +139,55 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
     }
 }
 
-/// Where the terminal's cursor goes for a live (not scrolled) screen drawn in `inner`: the
-/// screen's cursor, `None` when the program hid it or it lies outside the shown crop.
-fn cursor_at(screen: &vt::Screen, inner: Rect) -> Option<Position> {
+/// Where the terminal's cursor goes for a live (not scrolled) screen drawn in `inner` from
+/// `view`: the screen's cursor, `None` when the program hid it or it lies outside the view.
+fn cursor_at(screen: &vt::Screen, view: Viewport, inner: Rect) -> Option<Position> {
     if screen.hide_cursor() {
         return None;
     }
     let (row, col) = screen.cursor_position();
-    let row = row.saturating_sub(crop_top(screen, inner.height));
+    let row = row.checked_sub(view.top)?;
+    let col = col.checked_sub(view.left)?;
     (row < inner.height && col < inner.width).then(|| Position::new(inner.x + col, inner.y + row))
+}
+
+/// The part of a lane's screen a pane shows: its first row and column. A lane keeps its size
+/// in a smaller grid tile (and a par lane's tmux window may be larger than its pane), so the
+/// pane follows the cursor, as a viewport does: all of the screen when it fits, else the
+/// least scroll from the top-left corner that keeps the cursor in view (the rows and columns
+/// that end at the cursor's once it passes the bottom or the right edge). Worked out from the
+/// screen alone, not remembered: a frame stays a function of the state and the screens, and a
+/// cached tile is exactly a fresh one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Viewport {
+    /// The first screen row shown.
+    pub top: u16,
+    /// The first screen column shown.
+    pub left: u16,
+}
+
+impl Viewport {
+    /// The view of `screen` in `area`, from its cursor (hidden or not: a program that hides it
+    /// still writes where it is).
+    pub fn of(screen: &vt::Screen, area: Rect) -> Self {
+        let (rows, cols) = screen.size();
+        let (row, col) = screen.cursor_position();
+        Self {
+            top: follow(row, area.height, rows.get()),
+            left: follow(col, area.width, cols.get()),
+        }
+    }
+}
+
+/// The first of `shown` cells out of `total` that keeps cell `at` in view, the least scroll
+/// from 0.
+fn follow(at: u16, shown: u16, total: u16) -> u16 {
+    if total <= shown {
+        return 0;
+    }
+    at.saturating_add(1)
+        .saturating_sub(shown)
+        .min(total - shown)
 }
 
 /// The focused lane's screen drawn alone, for a frame in which nothing else changed.
@@ -170,7 +213,8 @@ pub struct LiveTile {
 /// ([`redrawn`](crate::ui::cache::TileCache::redrawn)). The runtime's echo path: a keystroke's echo converts one
 /// screen and compares one tile, instead of laying out and comparing the whole console; only
 /// the rows the screen changed since the cells on the terminal (see `pty::rows`), usually the
-/// one the keystroke echoed on.
+/// one the keystroke echoed on; every row when the view followed the cursor elsewhere (typing
+/// past the right edge of a tile narrower than its lane).
 pub fn live_tile(
     state: &crate::app::AppState,
     screens: &dyn crate::pty::ScreenSource,
@@ -185,23 +229,30 @@ pub fn live_tile(
     if state.lane(id)?.scroll > 0 {
         return None;
     }
-    let (area, shown) = cache.live_area(id, screens.title(id).as_deref())?;
+    let (area, shown, was) = cache.live_area(id, screens.title(id).as_deref())?;
     if cells.area != area {
         *cells = Buffer::empty(area);
     }
     let mut tile = None;
     screens.with_changes(id, shown, &mut |screen, version, changed| {
-        let rows = tile_rows(changed, crop_top(screen, area.height), area.height);
+        let view = Viewport::of(screen, area);
+        // A view that followed the cursor moves every row the tile shows.
+        let rows = if view == was {
+            tile_rows(changed, view.top, area.height)
+        } else {
+            cache.moved(id, version, view);
+            0..area.height
+        };
         let w = usize::from(area.width);
         let (from, to) = (usize::from(rows.start), usize::from(rows.end));
         cells.content[from * w..to * w]
             .iter_mut()
             .for_each(ratatui::buffer::Cell::reset);
-        draw_rows(screen, area, cells, rows);
+        draw_rows(screen, view, area, cells, rows);
         tile = Some(LiveTile {
             lane: id.clone(),
             version,
-            cursor: cursor_at(screen, area),
+            cursor: cursor_at(screen, view, area),
             rows: from..to,
         });
     });
@@ -226,38 +277,35 @@ fn tile_rows(changed: crate::pty::Rows, top: u16, height: u16) -> std::ops::Rang
     from..to.max(from)
 }
 
-/// The first screen row shown in `height` rows: 0, or when the screen is taller (a lane keeps
-/// its size in a smaller grid tile) the rows that end at the cursor's.
-pub fn crop_top(screen: &vt::Screen, height: u16) -> u16 {
-    let rows = screen.size().0.get();
-    if rows <= height || screen.scrollback() > 0 {
-        return 0;
-    }
-    let (cursor, _) = screen.cursor_position();
-    (cursor + 1).saturating_sub(height).min(rows - height)
-}
-
-/// Copy a lane's visible cells into `area`: the rows around the cursor and the left columns
-/// when the screen is larger. The cursor is not drawn: the focused lane's is the terminal's own.
-pub fn draw_screen(screen: &vt::Screen, area: Rect, buf: &mut Buffer) {
-    draw_rows(screen, area, buf, 0..area.height);
+/// Copy the cells of a lane's screen that `view` shows into `area` (a screen larger than the
+/// area shows the rows and columns around its cursor, see [`Viewport`]). The cursor is not
+/// drawn: the focused lane's is the terminal's own.
+pub fn draw_screen(screen: &vt::Screen, view: Viewport, area: Rect, buf: &mut Buffer) {
+    draw_rows(screen, view, area, buf, 0..area.height);
 }
 
 /// [`draw_screen`] for the tile rows `rows` (from the area's top) alone.
-fn draw_rows(screen: &vt::Screen, area: Rect, buf: &mut Buffer, rows: std::ops::Range<u16>) {
+fn draw_rows(
+    screen: &vt::Screen,
+    view: Viewport,
+    area: Rect,
+    buf: &mut Buffer,
+    rows: std::ops::Range<u16>,
+) {
     let area = area.intersection(buf.area);
     let (height, cols) = screen.size();
-    let top = crop_top(screen, area.height);
-    let shown = area.height.min(height.get() - top);
+    let shown = area.height.min(height.get().saturating_sub(view.top));
+    let across = area.width.min(cols.get().saturating_sub(view.left));
     for row in rows.start..rows.end.min(shown) {
-        for col in 0..area.width.min(cols.get()) {
-            let Some(cell) = screen.cell(top + row, col) else {
+        for col in 0..across {
+            let Some(cell) = screen.cell(view.top + row, view.left + col) else {
                 continue;
             };
             let out = &mut buf[(area.x + col, area.y + row)];
             // An empty cell, or the second half of a wide character, keeps the blank the
-            // frame starts with.
-            if cell.has_contents() {
+            // frame starts with; so does a wide character cut by the view's right edge, which
+            // would cover the border.
+            if cell.has_contents() && !(cell.is_wide() && col + 1 == across) {
                 out.set_symbol(cell.contents());
             }
             out.set_style(cell_style(cell));
