@@ -10,6 +10,7 @@
 pub mod engine;
 pub mod frame_out;
 mod front;
+mod hand_over;
 mod input;
 pub mod present;
 pub mod wake;
@@ -222,6 +223,18 @@ pub async fn run<B: PtyBackend>(
         if std::mem::take(&mut engine.suspend) {
             suspend(engine, ui);
         }
+        if let Some(h) = engine.hand_over.take() {
+            // The lane in front goes back to its reader thread while the console is away.
+            front = front::Front::new();
+            let ends = hand_over::Ends {
+                term: &mut sigterm,
+                hup: &mut sighup,
+            };
+            if let Some(outcome) = hand_over::run(engine, ui, &mut events, ends, h).await? {
+                return Ok(outcome);
+            }
+            continue;
+        }
         if engine.dirty
             && (engine.echo
                 || frames
@@ -283,6 +296,13 @@ fn after_read(read: std::io::Result<input::Read>) -> anyhow::Result<Option<Outco
 /// resized.
 fn suspend<B: PtyBackend>(engine: &mut Engine<B>, ui: &mut Ui) {
     let error = crate::terminal::suspend().err().map(|e| e.to_string());
+    redraw_all(engine, ui);
+    engine.handle(Event::Resumed { error });
+}
+
+/// Draw everything again after the terminal showed something else (a shell, a program it was
+/// lent to): nothing the presenter kept is on it any more, and it may have been resized.
+fn redraw_all<B: PtyBackend>(engine: &mut Engine<B>, ui: &mut Ui) {
     // A blank screen and a presenter that knows nothing: the next frame writes every cell.
     // (Not `Terminal::clear`: it asks the terminal for the cursor position, and would wait for
     // an answer that only the loop's own input reader takes.)
@@ -294,7 +314,6 @@ fn suspend<B: PtyBackend>(engine: &mut Engine<B>, ui: &mut Ui) {
     if let Ok((cols, rows)) = crossterm::terminal::size() {
         engine.handle(Event::Resized { cols, rows });
     }
-    engine.handle(Event::Resumed { error });
     engine.dirty = true;
     engine.urgent = true;
 }

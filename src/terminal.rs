@@ -56,6 +56,15 @@ pub fn suspend() -> std::io::Result<()> {
     stopped
 }
 
+/// Give the terminal to a program that runs in it (`tmux attach`, zellij) until `f` returns,
+/// then take it back; the caller redraws everything.
+pub async fn lend<T>(f: impl std::future::Future<Output = T>) -> std::io::Result<T> {
+    restore();
+    let out = f.await;
+    take()?;
+    Ok(out)
+}
+
 /// Raw mode, the alternate screen, bracketed paste, mouse capture, no cursor.
 fn take() -> std::io::Result<()> {
     enable_raw_mode()?;

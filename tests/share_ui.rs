@@ -183,7 +183,7 @@ fn failure_is_shown_and_can_be_retried() {
 }
 
 #[test]
-fn open_zellij_outside_zellij_quits_and_hands_over() {
+fn open_zellij_outside_zellij_lends_it_the_terminal() {
     let mut s = state(3);
     s.lanes[1].attention = Some(Attention::Agent(helios::agent::Status::Done));
     let fx = update(&mut s, Action::Share(ShareAction::OpenZellij));
@@ -198,8 +198,12 @@ fn open_zellij_outside_zellij_quits_and_hands_over() {
             message: "attaching".into(),
         }),
     );
-    assert_eq!(fx, vec![Effect::Quit]);
-    assert_eq!(s.share.exec_after_quit, Some(argv));
+    // zellij runs in the console's terminal and the console comes back after: no quit.
+    assert!(
+        matches!(&fx[..], [Effect::HandOver(h)] if h.argv == argv && h.action == helios::model::AuditAction::ZellijOpen),
+        "{fx:?}"
+    );
+    assert!(!s.quit);
 }
 
 fn screen(s: &AppState, w: u16, h: u16) -> String {

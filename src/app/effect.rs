@@ -70,12 +70,30 @@ pub enum Effect {
     Quit,
     /// Restore the terminal, stop the process, and take the terminal back when continued.
     Suspend,
+    /// Give the terminal to a program until it ends (`tmux attach`, zellij), then take it
+    /// back: the console and its own lanes keep running meanwhile.
+    HandOver(HandOver),
     /// Integration effects, carried out by each integration's task.
     Nats(NatsEffect),
     /// Temporal requests.
     Temporal(TemporalEffect),
     /// Share and zellij requests.
     Share(ShareEffect),
+}
+
+/// A program that takes the terminal from the console for a while.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandOver {
+    /// The program and its arguments.
+    pub argv: Vec<String>,
+    /// What the journal records when it ends (an [`crate::model::AuditAction`] name), and for
+    /// which lane.
+    pub action: crate::model::AuditAction,
+    pub lane: Option<LaneId>,
+    /// The event's detail; the error, when the program failed, is added to it.
+    pub detail: Value,
+    /// What the flash says when the console is back.
+    pub back: String,
 }
 
 /// Requests for the NATS task.

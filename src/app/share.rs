@@ -54,8 +54,6 @@ pub struct ShareState {
     pub shares: Vec<Share>,
     /// The open dialog.
     pub dialog: Option<ShareDialog>,
-    /// After quitting, run this (zellij attach/create): set by the `L` key outside zellij.
-    pub exec_after_quit: Option<Vec<String>>,
     /// How long a start waits for the tool's links (`[share] ready_timeout_secs`), when known.
     pub ready_timeout_secs: Option<u64>,
 }
@@ -152,6 +150,10 @@ pub fn on_action(state: &mut AppState, action: ShareAction) -> Vec<Effect> {
         ShareAction::Start { lane } => {
             let step = if state.share.for_lane(lane.as_str()).is_some() {
                 DialogStep::Showing
+            } else if let Some(why) = unshareable(state, &lane) {
+                // Refused before the dialog opens: its every choice would fail the same way.
+                flash(state, FlashLevel::Error, &why);
+                return Vec::new();
             } else {
                 DialogStep::Choose
             };
@@ -229,6 +231,43 @@ pub fn on_action(state: &mut AppState, action: ShareAction) -> Vec<Effect> {
             state.share.dialog = None;
             Vec::new()
         }
+    }
+}
+
+/// Why `lane` cannot be shared, and what to do instead: a share attaches to the lane's tmux
+/// session (see `integrations::share::attach_line`), which a plain worktree lane (a shell
+/// helios owns) does not have and a lane whose session ended no longer has.
+fn unshareable(state: &AppState, lane: &LaneId) -> Option<String> {
+    use crate::model::LaneSource;
+    let Some(l) = state.lane(lane) else {
+        return Some(format!("no lane {lane}"));
+    };
+    // Short: the status line is one row (about 70 columns left at 80).
+    let name = crate::text::escape(lane.as_str());
+    let alive = l.info.session_alive;
+    match &l.info.source {
+        LaneSource::Worktree => Some(format!(
+            "{name} is a plain worktree lane: only par lanes share (:lane new NAME)"
+        )),
+        LaneSource::Remote {
+            host,
+            session: None,
+            ..
+        } => {
+            let host = crate::text::escape(host);
+            Some(format!(
+                "{name} is a plain worktree lane on {host}: only par lanes share \
+                 (:lane new NAME --host {host})"
+            ))
+        }
+        LaneSource::Par { .. } if !alive => Some(format!(
+            "{name}'s tmux session is gone: `par open {name}` makes it again"
+        )),
+        LaneSource::Remote { host, .. } if !alive => Some(format!(
+            "{name}'s tmux session on {} is gone: nothing to share",
+            crate::text::escape(host)
+        )),
+        LaneSource::Par { .. } | LaneSource::Remote { .. } => None,
     }
 }
 
@@ -341,12 +380,19 @@ pub fn on_event(state: &mut AppState, event: ShareEvent) -> Vec<Effect> {
         }
         ShareEvent::ZellijReady { argv, message } => {
             flash(state, FlashLevel::Info, &message);
-            if argv.is_some() {
-                state.share.exec_after_quit = argv;
-                state.quit = true;
-                return vec![Effect::Quit];
-            }
-            Vec::new()
+            // Outside zellij, zellij runs in this terminal; the console comes back when the
+            // user detaches or quits it (`helios zellij` is the way to leave helios for it).
+            let Some(argv) = argv else {
+                return Vec::new();
+            };
+            let detail = json!({ "argv": argv });
+            vec![Effect::HandOver(crate::app::effect::HandOver {
+                argv,
+                action: AuditAction::ZellijOpen,
+                lane: None,
+                detail,
+                back: "back from zellij".into(),
+            })]
         }
         ShareEvent::Failed { error } => {
             flash(state, FlashLevel::Error, &error);

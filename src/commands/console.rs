@@ -102,7 +102,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
             lanes: std::sync::Arc::new(crate::lanes::ops::ParLanes),
             nats: ctx.config.nats.clone(),
         };
-        load_history(tx.clone());
+        follow_journal(tx.clone());
         drop(tx);
         let mut engine = Engine::new(state, ptys, engine_ctx);
         engine.set_patterns(patterns);
@@ -157,8 +157,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         engine.ptys.shutdown();
         drop(ui);
         drop(guard);
-        // `L` outside zellij asks to leave the console and run zellij in its place.
-        result.map(|o| (o, engine.state.share.exec_after_quit.take()))
+        result
     });
     // Stop the integration tasks so every journal handle is gone, then let the journal finish.
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
@@ -167,15 +166,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         tracing::error!("the journal writer thread panicked");
     }
     match outcome? {
-        (Outcome::Quit, Some(argv)) => exec_argv(&argv),
-        (Outcome::Quit, None) => Ok(ExitCode::SUCCESS),
-        (Outcome::Attach { lane, session }, _) => {
-            // Replaces helios; returns only when the exec failed.
-            let via = crate::integrations::attach::Via::Exec;
-            let dir = std::path::Path::new(".");
-            crate::integrations::attach::attach(via, lane.as_str(), dir, &session)?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Outcome::Quit => Ok(ExitCode::SUCCESS),
     }
 }
 
@@ -204,39 +195,59 @@ fn look_and_keys(
     Ok((keymap, theme))
 }
 
-/// Replace helios with `argv` (only returns on failure).
-fn exec_argv(argv: &[String]) -> anyhow::Result<ExitCode> {
-    use std::os::unix::process::CommandExt as _;
-    let Some((prog, args)) = argv.split_first() else {
-        return Ok(ExitCode::SUCCESS);
-    };
-    let err = crate::config::secrets::command(prog).args(args).exec();
-    anyhow::bail!("running {} failed: {err}; is it installed?", argv.join(" "))
-}
+/// How often the events panel reads what other helios processes (the CLI, hooks, another
+/// console) added to the journal. Without NATS nothing else would tell this console; with it,
+/// this is the same journal read that NATS may already have delivered, merged by event id.
+const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// The events panel opens with the journal's newest events: read on a blocking thread (a big
-/// or busy journal never delays the first frame) and sent to the loop like any other event.
-/// Rows that cannot be decoded are skipped; a journal that cannot be read leaves the panel with
-/// this run's events (the writer reports what is wrong with it).
-fn load_history(tx: tokio::sync::mpsc::UnboundedSender<Event>) {
-    tokio::task::spawn_blocking(move || {
-        let query = crate::store::EventQuery {
-            limit: Some(crate::app::events::HISTORY),
-            ..crate::store::EventQuery::default()
-        };
-        let read =
-            SqliteStore::open(&SqliteStore::default_path()).and_then(|s| s.query_lenient(&query));
-        match read {
-            Ok((events, bad)) => {
-                for e in &bad {
-                    tracing::warn!("events history skips a row: {e}");
-                }
-                // The console may already be gone.
-                let _ = tx.send(Event::JournalHistory { events });
+/// The events panel opens with the journal's newest events and then follows the journal,
+/// read on a thread of its own (a big or busy journal never delays a frame) and sent to the
+/// loop like any other event. Rows that cannot be decoded are skipped; a journal that cannot be
+/// read leaves the panel with this run's events (the writer reports what is wrong with it).
+/// Each problem is logged once. The thread ends with the console.
+fn follow_journal(tx: tokio::sync::mpsc::UnboundedSender<Event>) {
+    let follow = move || {
+        let mut after: Option<String> = None;
+        let mut said = std::collections::HashSet::new();
+        let mut say = |what: String| {
+            if said.len() < 100 && said.insert(what.clone()) {
+                tracing::warn!("{what}");
             }
-            Err(e) => tracing::warn!("events history not loaded: {e}"),
+        };
+        loop {
+            let query = crate::store::EventQuery {
+                limit: Some(crate::app::events::HISTORY),
+                after_id: after.clone(),
+                ..crate::store::EventQuery::default()
+            };
+            let read = SqliteStore::open(&SqliteStore::default_path())
+                .and_then(|s| s.query_lenient(&query));
+            match read {
+                Ok((events, bad)) => {
+                    for e in &bad {
+                        say(format!("the events panel skips a journal row: {e}"));
+                    }
+                    if let Some(last) = events.last() {
+                        after = Some(last.id.clone());
+                        if tx.send(Event::JournalHistory { events }).is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(e) => say(format!("the events panel cannot read the journal: {e}")),
+            }
+            if tx.is_closed() {
+                return;
+            }
+            std::thread::sleep(FOLLOW_EVERY);
         }
-    });
+    };
+    if let Err(e) = std::thread::Builder::new()
+        .name("journal-follow".into())
+        .spawn(follow)
+    {
+        tracing::warn!("the events panel shows only this console's events: no thread ({e})");
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! Attaching to a par lane's tmux session, the one implementation behind the console's `a` and
 //! `helios lane attach`: inside tmux the client switches to the session, inside zellij the
-//! session opens in a new pane, and elsewhere helios replaces itself with `tmux attach`.
+//! session opens in a new pane, and elsewhere `tmux attach` runs in helios's terminal: the CLI
+//! replaces itself with it, the console lends it the terminal and comes back on detach
+//! (`runtime::hand_over`).
 
 use std::path::Path;
 
@@ -14,7 +16,8 @@ pub enum Via {
     SwitchClient,
     /// A zellij pane running `tmux attach` (helios runs inside zellij).
     Zellij,
-    /// helios is replaced by `tmux attach` (after the console has left the screen).
+    /// `tmux attach` in helios's own terminal (the CLI execs it, the console lends it the
+    /// terminal until the detach).
     Exec,
 }
 
@@ -46,15 +49,20 @@ impl Via {
     }
 }
 
-/// Attach to `session`; what was done. `Exec` replaces this process and returns only when
-/// that failed, so the console calls it only after leaving the screen (its `Outcome::Attach`).
-pub fn attach(via: Via, lane: &str, worktree: &Path, session: &str) -> Result<String, LaneError> {
-    let argv = [
+/// `tmux attach-session` to `session` (exactly that session, never one whose name begins so).
+pub fn argv(session: &str) -> Vec<String> {
+    vec![
         "tmux".to_string(),
         "attach-session".into(),
         "-t".into(),
         tmux_target(session),
-    ];
+    ]
+}
+
+/// Attach to `session`; what was done. `Exec` replaces this process and returns only when
+/// that failed: the CLI's way (the console runs [`argv`] itself instead).
+pub fn attach(via: Via, lane: &str, worktree: &Path, session: &str) -> Result<String, LaneError> {
+    let argv = argv(session);
     match via {
         Via::SwitchClient => {
             let out = crate::config::secrets::command("tmux")

@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::app::action::SendTarget;
+use crate::app::effect::HandOver;
 use crate::app::event::EventSender;
 use crate::app::{Action, AppState, Effect, Event, Msg, update};
 use crate::integrations::Integrations;
-use crate::integrations::attach::Via;
 use crate::lanes::ops::LaneOps;
 use crate::lanes::{LaneError, LaneId, LaneInfo, work};
 use crate::model::AuditAction;
@@ -23,6 +23,7 @@ use crate::pty::PtyBackend;
 use crate::store::journal::JournalHandle;
 
 mod discover;
+mod lend;
 mod states;
 
 /// Frames of the focused lane's output drawn at once after a keystroke
@@ -35,13 +36,6 @@ const ECHO_FRAMES: u8 = 2;
 pub enum Outcome {
     /// The user quit (or a signal asked to).
     Quit,
-    /// Leave the console and replace helios with `tmux attach -t SESSION`.
-    Attach {
-        /// The lane.
-        lane: LaneId,
-        /// Its tmux session.
-        session: String,
-    },
 }
 
 /// Everything the engine needs besides the state and the PTYs.
@@ -102,6 +96,9 @@ pub struct Engine<B: PtyBackend> {
     pub terminal_writes: Vec<String>,
     /// Set when the user asked to suspend (Ctrl-z); the loop clears it.
     pub suspend: bool,
+    /// A program to give the terminal to (`a` outside tmux and zellij, `L` outside zellij);
+    /// the loop takes it and comes back when it ends.
+    pub hand_over: Option<HandOver>,
     discovering: Arc<AtomicBool>,
     discover_again: bool,
     /// A lane read was started before (the next ones are background work).
@@ -141,6 +138,7 @@ impl<B: PtyBackend> Engine<B> {
             backdrop: false,
             outcome: None,
             suspend: false,
+            hand_over: None,
             discovering: Arc::new(AtomicBool::new(false)),
             discover_again: false,
             discovered: false,
@@ -395,6 +393,7 @@ impl<B: PtyBackend> Engine<B> {
             Effect::RemoveLane { lane, force } => self.remove_lane(lane, force),
             Effect::SendLine { target, text } => self.send_line(target, text),
             Effect::Attach { lane } => self.attach(lane),
+            Effect::HandOver(h) => self.lend_terminal(h),
             Effect::SearchLane { lane, query } => self.search(lane, query),
             Effect::FocusZellijPane { lane } => self.focus_zellij_pane(lane),
             Effect::RestartLane { lane } => self.restart_lane(lane),
@@ -759,40 +758,6 @@ impl<B: PtyBackend> Engine<B> {
                         message: format!("{e:#}"),
                     })
             },
-        );
-    }
-
-    fn attach(&mut self, lane: LaneId) {
-        let Some(info) = self.lane_info(&lane) else {
-            let e = LaneError::NoSuchLane {
-                label: lane.to_string(),
-            };
-            return self.fail(AuditAction::LaneAttached, Some(&lane), &e.to_string());
-        };
-        let Some(session) = info.session().map(str::to_string) else {
-            let e = LaneError::NotPar {
-                label: lane.to_string(),
-                what: "attach (press Enter to focus it instead)".into(),
-            };
-            return self.fail(AuditAction::LaneAttached, Some(&lane), &e.to_string());
-        };
-        let via = Via::from_env();
-        if via == Via::Exec {
-            // The console leaves the screen first; the exec happens after the loop ends.
-            let detail = json!({"session": session, "via": via.as_str()});
-            if let Err(e) = self.request(AuditAction::LaneAttached, Some(&lane), &detail) {
-                return self.fail_unrecorded(AuditAction::LaneAttached, Some(&lane), e);
-            }
-            self.record(AuditAction::LaneAttached, Some(&lane), true, detail);
-            self.outcome = Some(Outcome::Attach { lane, session });
-            return;
-        }
-        let l = lane.clone();
-        self.par_task(
-            AuditAction::LaneAttached,
-            lane,
-            json!({"session": session, "via": via.as_str()}),
-            move |_| crate::integrations::attach::attach(via, l.as_str(), &info.worktree, &session),
         );
     }
 }

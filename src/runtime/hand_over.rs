@@ -1,0 +1,127 @@
+//! A program that takes the terminal for a while: `a` outside tmux and zellij attaches to a par
+//! lane's tmux session, `L` outside zellij runs zellij. The console gives the terminal back as
+//! it found it, runs the program in it, and takes it back when the program ends (a detach).
+//!
+//! Meanwhile the loop neither draws nor reads keys, but goes on with everything else: lanes'
+//! output, results, the journal and the 1 s tick. helios's own lanes keep running (before, the
+//! console replaced itself with the program and ended them).
+
+use std::time::Duration;
+
+use tokio::io::AsyncReadExt as _;
+use tokio::signal::unix::Signal;
+
+use super::{EventReceiver, Outcome, Ui, redraw_all};
+use crate::app::effect::HandOver;
+use crate::pty::PtyBackend;
+use crate::runtime::engine::Engine;
+
+/// What the program may print on stderr that the flash shows when it fails (its last bytes).
+const KEPT_STDERR: usize = 2048;
+
+/// The signals that end the console; while the program runs, Ctrl-c and Ctrl-z are its own.
+pub(super) struct Ends<'a> {
+    pub term: &'a mut Signal,
+    pub hup: &'a mut Signal,
+}
+
+/// Run `h`'s program in the terminal until it ends, then redraw everything. `Some(Quit)` when
+/// a signal ended the console meanwhile (the program is stopped with it).
+pub(super) async fn run<B: PtyBackend>(
+    engine: &mut Engine<B>,
+    ui: &mut Ui,
+    events: &mut EventReceiver,
+    ends: Ends<'_>,
+    h: HandOver,
+) -> anyhow::Result<Option<Outcome>> {
+    let lent = crate::terminal::lend(wait(engine, events, ends, &h.argv)).await;
+    let result = match lent {
+        Ok(Some(result)) => result,
+        Ok(None) => return Ok(Some(Outcome::Quit)),
+        Err(e) => anyhow::bail!("cannot take the terminal back: {e}"),
+    };
+    if let Err(e) = &result {
+        tracing::warn!("{e}");
+    }
+    engine.handed_back(h, result);
+    redraw_all(engine, ui);
+    Ok(None)
+}
+
+/// Start the program and handle the loop's events until it ends: what it ended with, or `None`
+/// when a signal ended the console first.
+async fn wait<B: PtyBackend>(
+    engine: &mut Engine<B>,
+    events: &mut EventReceiver,
+    ends: Ends<'_>,
+    argv: &[String],
+) -> Option<Result<(), String>> {
+    let Some((prog, args)) = argv.split_first() else {
+        return Some(Err("nothing to run".into()));
+    };
+    let shown = argv.join(" ");
+    let mut cmd = tokio::process::Command::from(crate::config::secrets::command(prog));
+    cmd.args(args)
+        .stdin(std::process::Stdio::inherit())
+        .stdout(std::process::Stdio::inherit())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            return Some(Err(format!(
+                "running {shown} failed: {e}; is {prog} installed?"
+            )));
+        }
+    };
+    let stderr = tokio::spawn(last_bytes(child.stderr.take()));
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut open = true;
+    let status = loop {
+        tokio::select! {
+            biased;
+            _ = ends.term.recv() => return None,
+            _ = ends.hup.recv() => return None,
+            status = child.wait() => break status,
+            ev = events.recv(), if open => match ev {
+                Some(e) => engine.handle(e),
+                None => open = false,
+            },
+            now = tick.tick() => engine.tick(now.into_std()),
+        }
+    };
+    let said = stderr.await.unwrap_or_default();
+    match status {
+        Ok(s) if s.success() => Some(Ok(())),
+        Ok(s) => {
+            let said = String::from_utf8_lossy(&said);
+            let last = said.lines().rev().find(|l| !l.trim().is_empty());
+            Some(Err(match last {
+                Some(l) => format!("{shown} ended ({s}): {}", l.trim()),
+                None => format!("{shown} ended ({s})"),
+            }))
+        }
+        Err(e) => Some(Err(format!("waiting for {shown} failed: {e}"))),
+    }
+}
+
+/// Everything `from` writes, of which the last [`KEPT_STDERR`] bytes are kept: read to its end
+/// so the program never waits on a full pipe.
+async fn last_bytes(from: Option<tokio::process::ChildStderr>) -> Vec<u8> {
+    let Some(mut from) = from else {
+        return Vec::new();
+    };
+    let mut kept = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return kept,
+            Ok(n) => {
+                kept.extend_from_slice(&buf[..n]);
+                let extra = kept.len().saturating_sub(KEPT_STDERR);
+                kept.drain(..extra);
+            }
+        }
+    }
+}
