@@ -71,7 +71,7 @@ fuzz_target!(|input: Input| {
             },
             detail,
         };
-        let line = row(&event);
+        let line = row(&event, true);
         assert!(!line.contains('\n'), "a table row spans lines: {line:?}");
         assert_clean("the events table", &line);
     }
