@@ -134,7 +134,8 @@ fn events_prints_hostile_fields_escaped() {
             serde_json::json!({}),
         ))
         .unwrap();
-    let out = w.helios().arg("events").output().unwrap();
+    // Every repo's events: the hostile repo name is printed too, in the REPO column.
+    let out = w.helios().args(["events", "--all"]).output().unwrap();
     assert!(out.status.success(), "{out:?}");
     assert_inert("events", &out);
     let text = String::from_utf8_lossy(&out.stdout);

@@ -208,6 +208,7 @@ const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 fn follow_journal(tx: tokio::sync::mpsc::UnboundedSender<Event>) {
     let follow = move || {
         let mut after: Option<String> = None;
+        let mut store: Option<SqliteStore> = None;
         let mut said = std::collections::HashSet::new();
         let mut say = |what: String| {
             if said.len() < 100 && said.insert(what.clone()) {
@@ -220,8 +221,17 @@ fn follow_journal(tx: tokio::sync::mpsc::UnboundedSender<Event>) {
                 after_id: after.clone(),
                 ..crate::store::EventQuery::default()
             };
-            let read = SqliteStore::open(&SqliteStore::default_path())
-                .and_then(|s| s.query_lenient(&query));
+            // Opened once and kept (opening sets the journal up, a write); opened again after
+            // a failed read.
+            let read = match store.take() {
+                Some(s) => Ok(s),
+                None => SqliteStore::open(&SqliteStore::default_path()),
+            }
+            .and_then(|s| {
+                let read = s.query_lenient(&query);
+                store = Some(s);
+                read
+            });
             match read {
                 Ok((events, bad)) => {
                     for e in &bad {
@@ -234,7 +244,10 @@ fn follow_journal(tx: tokio::sync::mpsc::UnboundedSender<Event>) {
                         }
                     }
                 }
-                Err(e) => say(format!("the events panel cannot read the journal: {e}")),
+                Err(e) => {
+                    store = None;
+                    say(format!("the events panel cannot read the journal: {e}"));
+                }
             }
             if tx.is_closed() {
                 return;

@@ -90,13 +90,21 @@ impl TileCache {
     }
 
     /// Copy the lane's cells into `area` of `buf` if they were drawn from this `version` at
-    /// this very area. True when it did.
-    pub fn restore(&self, lane: &LaneId, version: u64, area: Rect, buf: &mut Buffer) -> bool {
+    /// this very area, showing `view` of the screen (focus changes which columns a tile
+    /// shows). True when it did.
+    pub fn restore(
+        &self,
+        lane: &LaneId,
+        version: u64,
+        area: Rect,
+        view: Viewport,
+        buf: &mut Buffer,
+    ) -> bool {
         let entries = self.entries.borrow();
         let Some(e) = entries.get(lane) else {
             return false;
         };
-        if e.area != area || !fits(buf, area) {
+        if e.area != area || e.view != view || !fits(buf, area) {
             return false;
         }
         if e.version != version {

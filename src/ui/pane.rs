@@ -96,7 +96,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
         let inner = block.inner(area);
         // Of the live screen: scrolled back, the pane shows the same rows and columns of
         // history, so PgUp moves the view by exactly its page.
-        let view = Viewport::of(screen, inner);
+        let view = Viewport::of(screen, inner, focused);
         // The focused lane's cursor is the terminal's own cursor (it blinks, keeps the user's
         // shape, and is not a glyph in the copied text), like tmux and zellij show it.
         if focused
@@ -108,7 +108,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
         frame.render_widget(&block, area);
         let cache = ctx.cache.zip(version);
         if let Some((cache, v)) = cache
-            && cache.restore(id, v, inner, frame.buffer_mut())
+            && cache.restore(id, v, inner, view, frame.buffer_mut())
         {
             cache.titled(id, program_title.as_deref());
             return;
@@ -168,13 +168,20 @@ pub struct Viewport {
 
 impl Viewport {
     /// The view of `screen` in `area`, from its cursor (hidden or not: a program that hides it
-    /// still writes where it is).
-    pub fn of(screen: &vt::Screen, area: Rect) -> Self {
+    /// still writes where it is). The columns follow it only in the lane typed into
+    /// (`typing`, the focused one): elsewhere a cursor past the right edge (after a long
+    /// prompt) would scroll the start of every output line out of view, and a tile in the grid
+    /// is there to be glanced at.
+    pub fn of(screen: &vt::Screen, area: Rect, typing: bool) -> Self {
         let (rows, cols) = screen.size();
         let (row, col) = screen.cursor_position();
         Self {
             top: follow(row, area.height, rows.get()),
-            left: follow(col, area.width, cols.get()),
+            left: if typing {
+                follow(col, area.width, cols.get())
+            } else {
+                0
+            },
         }
     }
 }
@@ -235,7 +242,7 @@ pub fn live_tile(
     }
     let mut tile = None;
     screens.with_changes(id, shown, &mut |screen, version, changed| {
-        let view = Viewport::of(screen, area);
+        let view = Viewport::of(screen, area, true);
         // A view that followed the cursor moves every row the tile shows.
         let rows = if view == was {
             tile_rows(changed, view.top, area.height)
