@@ -1,6 +1,7 @@
 //! A lane made with par itself under a label tmux renames (`fix.1`: tmux turns '.' and ':' in
 //! session names into '_', par records the name it asked for): helios finds its session, shows
-//! it running, and refuses a send that par would fail, saying why.
+//! it running, refuses a send that par would fail, saying why, and removes it with its session
+//! (par's own kill misses it).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -57,5 +58,22 @@ fn a_par_lane_whose_session_tmux_renamed_shows_running_and_refuses_sends() {
     assert!(
         err.contains("par cannot reach lane fix.1: tmux named its session"),
         "{err}"
+    );
+
+    let rm = world
+        .helios()
+        .args(["lane", "rm", "fix.1"])
+        .output()
+        .unwrap();
+    assert!(
+        rm.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rm.stderr)
+    );
+    let left = world.tmux(&["list-sessions", "-F", "#{session_name}"]);
+    assert!(
+        !String::from_utf8_lossy(&left.stdout).contains("fix"),
+        "the renamed session still runs: {}",
+        String::from_utf8_lossy(&left.stdout)
     );
 }

@@ -233,10 +233,33 @@ pub fn powerful_keys(table: &toml::Table) -> Vec<String> {
     check("lanes", &["shell", "ssh", "clipboard"]);
     // Writes lane text to the user's terminal as a notification.
     check("attention", &["notify"]);
-    check("nats", &[]);
-    check("postgres", &[]);
-    check("temporal", &[]);
-    check("share", &[]);
+    // Where events, queries and shared terminals go, who may join a share, and the files
+    // and secrets that authenticate there (not the pacing, limits or page sizes).
+    check("nats", &["url", "creds", "monitor", "forward"]);
+    check("postgres", &["url"]);
+    check(
+        "temporal",
+        &[
+            "address",
+            "tls",
+            "tls_cert",
+            "tls_key",
+            "tls_ca",
+            "tls_server_name",
+            "api_key",
+        ],
+    );
+    check(
+        "share",
+        &[
+            "tmate_host",
+            "tmate_port",
+            "tmate_rsa_fingerprint",
+            "upterm_server",
+            "upterm_authorized_keys",
+            "upterm_github_users",
+        ],
+    );
     // A keymap binds keys to commands; a theme is a file read; a zellij layout runs commands.
     check("ui", &["keymap", "theme"]);
     check("zellij", &["template"]);
@@ -309,8 +332,8 @@ mod tests {
             "[lanes]\nssh = [\"ssh\"]\nclipboard = \"allow\"\nscrollback = 1\n\
              [attention]\nnotify = \"osc9\"\nquiet_secs = 1\n\
              [zellij]\ntemplate = \"t.kdl\"\n[ui]\nkeymap = \"k.toml\"\n\
-             [share]\nupterm_server = \"ssh://x\"\n[postgres]\nurl = \"postgres://x\"\n\
-             [temporal]\naddress = \"x:1\"\n",
+             [share]\nupterm_server = \"ssh://x\"\n[postgres]\nurl = \"postgres://x\"\nbatch = 9\n\
+             [temporal]\naddress = \"x:1\"\npage_size = 5\n[nats]\nrefresh_secs = 5\n",
         )
         .unwrap();
         let mut got = powerful_keys(&t);

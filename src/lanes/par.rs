@@ -85,10 +85,11 @@ pub fn start(repo: &Path, label: &str, base: Option<&str>) -> Result<String, Lan
 pub fn remove(repo: &Path, label: &str) -> Result<(), LaneError> {
     ready()?;
     check_state()?;
-    let session = read_state(repo)?
-        .into_iter()
-        .find(|s| s.label == label)
-        .map(|s| s.tmux_session_name);
+    let lane = read_state(repo)?.into_iter().find(|s| s.label == label);
+    // par kills the session it recorded; one tmux renamed (`fix.1` runs as `…fix_1`) helios
+    // stops itself, by its real name, once par has removed the rest.
+    let renamed = lane.as_ref().is_some_and(|s| s.par_recorded.is_some());
+    let session = lane.map(|s| s.tmux_session_name);
     let what = format!("par rm {label}");
     if let Some(s) = &session {
         shield_namesakes(s, &what)?;
@@ -99,6 +100,15 @@ pub fn remove(repo: &Path, label: &str) -> Result<(), LaneError> {
             what,
             problem: format!("par reported success but lane {label} is still in its state file"),
         });
+    }
+    if let Some(s) = session.as_deref().filter(|s| renamed && session_alive(s)) {
+        let killed = crate::config::secrets::command("tmux")
+            .args(["kill-session", "-t", &crate::model::lane::tmux_target(s)])
+            .env_remove("TMUX")
+            .output();
+        if let Err(e) = &killed {
+            tracing::warn!("tmux kill-session -t ={s}: {e}");
+        }
     }
     // par kills the session without checking that it worked.
     if let Some(session) = session.filter(|s| session_alive(s)) {
