@@ -58,11 +58,49 @@ pub fn suspend() -> std::io::Result<()> {
 
 /// Give the terminal to a program that runs in it (`tmux attach`, zellij) until `f` returns,
 /// then take it back; the caller redraws everything.
+///
+/// The terminal's modes as helios found them are put back before helios takes it again: a
+/// program that ended without restoring them (killed, crashed) would otherwise leave its raw
+/// mode, which helios would then keep as "the user's" and leave behind when it exits.
 pub async fn lend<T>(f: impl std::future::Future<Output = T>) -> std::io::Result<T> {
     restore();
+    let tty = rustix::fs::open(
+        "/dev/tty",
+        rustix::fs::OFlags::RDWR | rustix::fs::OFlags::NOCTTY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    );
+    let modes = tty
+        .as_ref()
+        .ok()
+        .and_then(|t| rustix::termios::tcgetattr(t).ok());
     let out = f.await;
+    if let (Ok(t), Some(m)) = (&tty, &modes)
+        && let Err(e) = rustix::termios::tcsetattr(t, rustix::termios::OptionalActions::Now, m)
+    {
+        tracing::warn!("the terminal's modes were not put back after a program: {e}");
+    }
     take()?;
     Ok(out)
+}
+
+/// Whether helios runs as a job of a shell with job control (see [`suspend`]).
+pub fn job_control() -> bool {
+    no_job_control().is_none()
+}
+
+/// A program the terminal was lent to stopped itself (tmux's `C-b C-z`): helios's whole job
+/// stops with it, as a shell job does, so the shell shows its prompt; `fg` continues both.
+/// Without job control nothing would continue them: the program is continued at once
+/// instead, and why is returned.
+pub fn stop_with(program: rustix::process::Pid) -> Result<(), String> {
+    use rustix::process::Signal;
+    if let Some(why) = no_job_control() {
+        if let Err(e) = rustix::process::kill_process(program, Signal::CONT) {
+            tracing::warn!("the program that stopped was not continued: {e}");
+        }
+        return Err(why);
+    }
+    rustix::process::kill_current_process_group(Signal::STOP).map_err(|e| e.to_string())
 }
 
 /// Raw mode, the alternate screen, bracketed paste, mouse capture, no cursor.

@@ -11,7 +11,7 @@ use support::{World, require, wait_until, wait_until_or};
 #[path = "support/shell_tui.rs"]
 mod shell_tui;
 
-use shell_tui::{Tui, WAIT, assert_restored, capture_pane, session_of};
+use shell_tui::{Tui, WAIT, assert_restored, capture_pane, helios_pid, session_of};
 
 #[test]
 fn focus_a_par_lane_type_a_command_and_quit() {
@@ -179,23 +179,6 @@ fn corrupt_par_state_still_opens_the_console() {
 }
 
 /// The pid of the helios process running for `world` (its cwd is the world's repo).
-fn helios_pid(world: &World) -> String {
-    let mut found = String::new();
-    wait_until("helios's pid", WAIT, || {
-        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-            let p = entry.path();
-            let exe = std::fs::read_link(p.join("exe")).unwrap_or_default();
-            let cwd = std::fs::read_link(p.join("cwd")).unwrap_or_default();
-            if exe == support::helios_bin() && cwd == world.repo {
-                found = entry.file_name().to_string_lossy().into_owned();
-                return true;
-            }
-        }
-        false
-    });
-    found
-}
-
 /// `git clone X && cd X && helios` must not run the shell X's `.helios.toml` names until the
 /// user trusts it; once trusted, it does (so the first half can fail).
 #[test]

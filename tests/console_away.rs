@@ -1,8 +1,12 @@
 //! The console and what happens outside it, with real par and tmux: `a` lends the terminal to
-//! `tmux attach` and the console comes back on detach (a failed attach says why), and what the
-//! CLI journals while the console runs reaches its events panel without NATS.
+//! `tmux attach` and the console comes back on detach (a failed attach says why; tmux's own
+//! suspend key stops the console's job with it; a SIGTERM meanwhile leaves the terminal as it
+//! was), and what the CLI journals while the console runs reaches its events panel without
+//! NATS.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/shell_tui.rs"]
+mod shell_tui;
 mod support;
 #[path = "support/tui.rs"]
 mod tui;
@@ -70,10 +74,7 @@ fn attach_lends_the_terminal_and_the_console_comes_back_on_detach() {
 
     tui.keys(b"a");
     // Typed into the console these keys would open dialogs; through tmux they run in the lane.
-    wait_until("the attached client", WAIT, || {
-        let clients = world.tmux(&["list-clients", "-t", &format!("={session}")]);
-        !clients.stdout.is_empty()
-    });
+    attached(&world, &session, &tui.tty, || tui.contents());
     tui.keys(b"echo TYPED-$((6*7))\r");
     wait_until("the command typed through tmux", WAIT, || {
         pane_text(&world, &session).contains("TYPED-42")
@@ -150,4 +151,158 @@ fn the_events_panel_shows_what_the_cli_journals_meanwhile() {
         .unwrap();
     assert!(!out.status.success(), "a send to no lane succeeded");
     tui.wait_for("the CLI's event", "nosuch-lane", WAIT);
+}
+
+/// Whether lane `session`'s tmux session has a client on terminal `tty` (the attach helios
+/// ran in its own terminal, not one of its own clients).
+fn client_on(world: &World, session: &str, tty: &str) -> bool {
+    let clients = world.tmux(&[
+        "list-clients",
+        "-t",
+        &format!("={session}"),
+        "-F",
+        "#{client_tty}",
+    ]);
+    String::from_utf8_lossy(&clients.stdout)
+        .lines()
+        .any(|l| l == tty)
+}
+
+/// Whether tmux holds the client on terminal `tty` as suspended (`C-b C-z`, or
+/// `suspend-client`: it gave the terminal back and waits for a SIGCONT).
+fn suspended(world: &World, tty: &str) -> bool {
+    let out = world.tmux(&["list-clients", "-F", "#{client_tty} #{client_flags}"]);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| l.starts_with(&format!("{tty} ")) && l.contains("suspended"))
+}
+
+/// Whether a screen's last line is tmux's status line for `session`.
+fn tmux_drew(screen: &str, session: &str) -> bool {
+    let status = format!("[{}", &session[..session.len().min(8)]);
+    screen
+        .lines()
+        .last()
+        .is_some_and(|l| l.starts_with(&status))
+}
+
+/// Wait until the attach helios ran in terminal `tty` is attached to `session` and has drawn
+/// on `screen` (then the terminal is in tmux's raw mode, and keys typed go to tmux).
+fn attached(world: &World, session: &str, tty: &str, screen: impl Fn() -> String) {
+    assert!(!tty.is_empty(), "the test terminal has no name");
+    wait_until("the attached client", WAIT, || {
+        client_on(world, session, tty)
+    });
+    wait_until("tmux to draw", WAIT, || tmux_drew(&screen(), session));
+}
+
+/// tmux's suspend key (`C-b C-z`, here `suspend-client`) stops its client. From a shell with job control the
+/// console's whole job stops with it and the shell shows its prompt; `fg` continues both and a
+/// detach brings the console back. (Before, the console went on waiting for a client nobody
+/// could continue: the terminal froze.)
+#[test]
+fn tmuxs_suspend_key_stops_the_console_with_it_and_fg_goes_on() {
+    require("tmux");
+    require("par");
+    require("bash");
+    let world = World::new("app");
+    let session = par_lane(&world, "alpha");
+    let mut tui = shell_tui::Tui::start_script(
+        &world,
+        &[("PS1", "PROMPT$ ")],
+        "exec bash --norc --noprofile -i",
+    );
+    tui.wait_for("the shell", "PROMPT$");
+    tui.keys(format!("'{}'\r", support::helios_bin().display()).as_bytes());
+    tui.wait_for("the lane list", "alpha");
+    tui.keys(b"a");
+    attached(&world, &session, &tui.tty, || tui.contents());
+    // What `C-b C-z` does, without the race of keys typed as the client starts (some were
+    // seen lost then).
+    world.tmux(&["suspend-client", "-t", &tui.tty]);
+    tui.wait_for("the shell's job report", "Stopped");
+    tui.keys(b"fg\r");
+    wait_until("the client to be continued", WAIT, || {
+        !suspended(&world, &tui.tty)
+    });
+    world.tmux(&["detach-client", "-t", &tui.tty]);
+    tui.wait_for("the console, back", "back from lane alpha");
+    assert!(
+        recorded(&world, "lane.attached", "alpha", EventResult::Ok),
+        "no lane.attached event"
+    );
+}
+
+/// Without job control (helios not started by an interactive shell) nothing could continue a
+/// stopped job: the stopped client is continued at once and the console still comes back.
+#[test]
+fn tmuxs_suspend_key_without_job_control_does_not_freeze_the_console() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    let session = par_lane(&world, "alpha");
+    let mut tui = Tui::start(&world, &[]);
+    tui.wait_for("the lane list", "alpha", WAIT);
+    tui.keys(b"a");
+    attached(&world, &session, &tui.tty, || tui.contents());
+    // What `C-b C-z` does. Its SIGTSTP is dropped here (no job control): the client waits,
+    // suspended, for a SIGCONT, which helios sends.
+    world.tmux(&["suspend-client", "-t", &tui.tty]);
+    assert!(
+        suspended(&world, &tui.tty),
+        "suspend-client did not suspend"
+    );
+    wait_until("the client to be continued", WAIT, || {
+        !suspended(&world, &tui.tty)
+    });
+    world.tmux(&["detach-client", "-t", &tui.tty]);
+    tui.wait_for("the console, back", "back from lane alpha", WAIT);
+}
+
+/// SIGTERM while the terminal is lent: the attach client is asked to end (it gives the
+/// terminal back as it found it), and helios exits leaving the terminal's modes as they were
+/// (before, they were left raw in most runs).
+#[test]
+fn sigterm_while_attached_leaves_the_terminal_as_it_was() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    let session = par_lane(&world, "alpha");
+    let mut tui = shell_tui::Tui::start(&world, &[]);
+    tui.wait_for("the lane list", "alpha");
+    tui.keys(b"a");
+    attached(&world, &session, &tui.tty, || tui.contents());
+    let pid = shell_tui::helios_pid(&world);
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = tui.wait_exit();
+    shell_tui::assert_restored(&out);
+    let clients = world.tmux(&["list-clients", "-t", &format!("={session}")]);
+    assert!(
+        clients.stdout.is_empty(),
+        "an attach client was left: {}",
+        String::from_utf8_lossy(&clients.stdout)
+    );
+}
+
+/// A lane whose session is killed while attached: the flash says it ended, not "detached".
+#[test]
+fn a_session_killed_while_attached_is_said_to_have_ended() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    let session = par_lane(&world, "alpha");
+    let mut tui = Tui::start(&world, &[]);
+    tui.wait_for("the lane list", "alpha", WAIT);
+    tui.keys(b"a");
+    attached(&world, &session, &tui.tty, || tui.contents());
+    world.tmux(&["kill-session", "-t", &format!("={session}")]);
+    tui.wait_for(
+        "the console, back",
+        &format!("back from lane alpha: its tmux session {session} ended"),
+        WAIT,
+    );
 }

@@ -94,6 +94,9 @@ pub struct HandOver {
     pub detail: Value,
     /// What the flash says when the console is back.
     pub back: String,
+    /// The tmux session the program attaches to: when it is gone afterwards, the flash says
+    /// so instead (a detach and a killed session both end `tmux attach` with status 0).
+    pub session: Option<String>,
 }
 
 /// Requests for the NATS task.

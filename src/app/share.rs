@@ -392,6 +392,7 @@ pub fn on_event(state: &mut AppState, event: ShareEvent) -> Vec<Effect> {
                 lane: None,
                 detail,
                 back: "back from zellij".into(),
+                session: None,
             })]
         }
         ShareEvent::Failed { error } => {

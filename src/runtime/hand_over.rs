@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use tokio::io::AsyncReadExt as _;
-use tokio::signal::unix::Signal;
+use tokio::signal::unix::{Signal, SignalKind};
 
 use super::{EventReceiver, Outcome, Ui, redraw_all};
 use crate::app::effect::HandOver;
@@ -66,6 +66,14 @@ async fn wait<B: PtyBackend>(
         .stdout(std::process::Stdio::inherit())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
+    // Watched before the program starts, so a stop is never missed.
+    let mut changed = match tokio::signal::unix::signal(SignalKind::child()) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!("a program that stops itself will not stop helios with it: {e}");
+            None
+        }
+    };
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
@@ -74,21 +82,43 @@ async fn wait<B: PtyBackend>(
             )));
         }
     };
+    let pid = child
+        .id()
+        .and_then(|p| i32::try_from(p).ok())
+        .and_then(rustix::process::Pid::from_raw);
     let stderr = tokio::spawn(last_bytes(child.stderr.take()));
+    // Without job control the kernel drops the SIGTSTP tmux's client sends itself on `C-b
+    // C-z` (its process group is orphaned): it leaves the terminal and waits for a SIGCONT
+    // nobody would send, and the console looked frozen. So it gets one each second: a client
+    // that runs ignores it, a suspended one comes back (a suspend refused, as helios's own
+    // Ctrl-z is there).
+    let jobs = crate::terminal::job_control();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut open = true;
     let status = loop {
         tokio::select! {
             biased;
-            _ = ends.term.recv() => return None,
-            _ = ends.hup.recv() => return None,
+            _ = ends.term.recv() => return end(child, pid).await,
+            _ = ends.hup.recv() => return end(child, pid).await,
             status = child.wait() => break status,
+            Some(()) = async { changed.as_mut()?.recv().await } => {
+                if let Some(p) = pid.filter(|p| stopped(*p))
+                    && let Err(why) = crate::terminal::stop_with(p)
+                {
+                    tracing::warn!("{shown} stopped itself and was continued: {why}");
+                }
+            },
             ev = events.recv(), if open => match ev {
                 Some(e) => engine.handle(e),
                 None => open = false,
             },
-            now = tick.tick() => engine.tick(now.into_std()),
+            now = tick.tick() => {
+                engine.tick(now.into_std());
+                if let Some(p) = pid.filter(|_| !jobs) {
+                    continue_it(p);
+                }
+            },
         }
     };
     let said = stderr.await.unwrap_or_default();
@@ -104,6 +134,43 @@ async fn wait<B: PtyBackend>(
         }
         Err(e) => Some(Err(format!("waiting for {shown} failed: {e}"))),
     }
+}
+
+/// Whether `pid` (a child) has stopped since last asked: its stop is taken (`WSTOPPED` only,
+/// so its exit is left for tokio to reap).
+fn stopped(pid: rustix::process::Pid) -> bool {
+    use rustix::process::{WaitId, WaitIdOptions, waitid};
+    matches!(
+        waitid(WaitId::Pid(pid), WaitIdOptions::STOPPED | WaitIdOptions::NOHANG),
+        Ok(Some(s)) if s.stopped()
+    )
+}
+
+fn continue_it(pid: rustix::process::Pid) {
+    if let Err(e) = rustix::process::kill_process(pid, rustix::process::Signal::CONT) {
+        tracing::debug!("no SIGCONT for the program in the console's terminal: {e}");
+    }
+}
+
+/// The console is ending while the program runs: ask it to end too (SIGTERM: tmux's client
+/// then gives the terminal back as it found it, which SIGKILL would not let it do), and wait
+/// for it a moment. `None`: the console ends.
+async fn end(
+    mut child: tokio::process::Child,
+    pid: Option<rustix::process::Pid>,
+) -> Option<Result<(), String>> {
+    if let Some(p) = pid
+        && let Err(e) = rustix::process::kill_process(p, rustix::process::Signal::TERM)
+    {
+        tracing::warn!("the program in the console's terminal was not asked to end: {e}");
+    }
+    if tokio::time::timeout(Duration::from_secs(2), child.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("the program in the console's terminal did not end in 2 s; killed");
+    }
+    None
 }
 
 /// Everything `from` writes, of which the last [`KEPT_STDERR`] bytes are kept: read to its end

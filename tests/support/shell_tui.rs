@@ -10,7 +10,7 @@ use std::time::Duration;
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use vt100_016::Parser;
 
-use crate::support::{self, World, wait_until_or};
+use crate::support::{self, World, wait_until, wait_until_or};
 
 pub const WAIT: Duration = Duration::from_secs(30);
 
@@ -21,6 +21,8 @@ pub struct Tui {
     writer: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
     master: Box<dyn MasterPty + Send>,
+    /// The terminal's device (`/dev/pts/N`), as tmux names a client's.
+    pub tty: String,
 }
 
 impl Tui {
@@ -74,12 +76,18 @@ impl Tui {
                 r.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
+        let tty = pair
+            .master
+            .tty_name()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
         Self {
             screen,
             raw,
             writer,
             child,
             master: pair.master,
+            tty,
         }
     }
 
@@ -219,4 +227,22 @@ pub fn session_of(world: &World, label: &str) -> String {
         .as_str()
         .unwrap()
         .to_string()
+}
+
+/// The pid of the helios running in `world`'s repo.
+pub fn helios_pid(world: &World) -> String {
+    let mut found = String::new();
+    wait_until("helios's pid", WAIT, || {
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let p = entry.path();
+            let exe = std::fs::read_link(p.join("exe")).unwrap_or_default();
+            let cwd = std::fs::read_link(p.join("cwd")).unwrap_or_default();
+            if exe == support::helios_bin() && cwd == world.repo {
+                found = entry.file_name().to_string_lossy().into_owned();
+                return true;
+            }
+        }
+        false
+    });
+    found
 }

@@ -17,6 +17,8 @@ pub struct Tui {
     screen: Arc<Mutex<Parser>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
+    /// The terminal's device (`/dev/pts/N`), as tmux names a client's.
+    pub tty: String,
 }
 
 impl Tui {
@@ -45,6 +47,11 @@ impl Tui {
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();
         let writer = pair.master.take_writer().unwrap();
+        let tty = pair
+            .master
+            .tty_name()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
         let screen = Arc::new(Mutex::new(Parser::new(30, 160, 0)));
         let s = screen.clone();
         std::thread::spawn(move || {
@@ -61,6 +68,7 @@ impl Tui {
             screen,
             writer,
             child,
+            tty,
         }
     }
 

@@ -28,10 +28,16 @@ impl<B: PtyBackend> Engine<B> {
             map.insert("error".into(), json!(e));
         }
         self.record(h.action, h.lane.as_ref(), result.is_ok(), detail);
+        let back = match (&h.session, &h.lane) {
+            (Some(s), Some(l)) if !crate::lanes::discover::session_alive(s) => {
+                format!("back from lane {l}: its tmux session {s} ended")
+            }
+            _ => h.back,
+        };
         self.handle(Event::LaneCommandDone {
             what: h.action.to_string(),
             lane: h.lane,
-            result: result.map(|()| h.back),
+            result: result.map(|()| back),
         });
     }
 
@@ -57,6 +63,7 @@ impl<B: PtyBackend> Engine<B> {
                 action: AuditAction::LaneAttached,
                 detail: json!({"session": session, "via": "terminal"}),
                 back: format!("back from lane {lane} (detached from tmux session {session})"),
+                session: Some(session.clone()),
                 lane: Some(lane),
             });
         }
