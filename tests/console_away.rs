@@ -68,13 +68,8 @@ fn attach_lends_the_terminal_and_the_console_comes_back_on_detach() {
     require("tmux");
     require("par");
     let world = World::new("app");
-    let session = par_lane(&world, "alpha");
-    let mut tui = Tui::start(&world, &[]);
-    tui.wait_for("the lane list", "alpha", WAIT);
-
-    tui.keys(b"a");
     // Typed into the console these keys would open dialogs; through tmux they run in the lane.
-    attached(&world, &session, &tui.tty, || tui.contents());
+    let (session, mut tui) = attached_console(&world);
     tui.keys(b"echo TYPED-$((6*7))\r");
     wait_until("the command typed through tmux", WAIT, || {
         pane_text(&world, &session).contains("TYPED-42")
@@ -196,6 +191,17 @@ fn attached(world: &World, session: &str, tty: &str, screen: impl Fn() -> String
     wait_until("tmux to draw", WAIT, || tmux_drew(&screen(), session));
 }
 
+/// A console on a par lane `alpha` that pressed `a` (outside tmux and zellij): the lane's
+/// session, and the console, attached.
+fn attached_console(world: &World) -> (String, Tui) {
+    let session = par_lane(world, "alpha");
+    let mut tui = Tui::start(world, &[]);
+    tui.wait_for("the lane list", "alpha", WAIT);
+    tui.keys(b"a");
+    attached(world, &session, &tui.tty, || tui.contents());
+    (session, tui)
+}
+
 /// tmux's suspend key (`C-b C-z`, here `suspend-client`) stops its client. From a shell with job control the
 /// console's whole job stops with it and the shell shows its prompt; `fg` continues both and a
 /// detach brings the console back. (Before, the console went on waiting for a client nobody
@@ -240,11 +246,7 @@ fn tmuxs_suspend_key_without_job_control_does_not_freeze_the_console() {
     require("tmux");
     require("par");
     let world = World::new("app");
-    let session = par_lane(&world, "alpha");
-    let mut tui = Tui::start(&world, &[]);
-    tui.wait_for("the lane list", "alpha", WAIT);
-    tui.keys(b"a");
-    attached(&world, &session, &tui.tty, || tui.contents());
+    let (_, tui) = attached_console(&world);
     // What `C-b C-z` does. Its SIGTSTP is dropped here (no job control): the client waits,
     // suspended, for a SIGCONT, which helios sends.
     world.tmux(&["suspend-client", "-t", &tui.tty]);
@@ -294,11 +296,7 @@ fn a_session_killed_while_attached_is_said_to_have_ended() {
     require("tmux");
     require("par");
     let world = World::new("app");
-    let session = par_lane(&world, "alpha");
-    let mut tui = Tui::start(&world, &[]);
-    tui.wait_for("the lane list", "alpha", WAIT);
-    tui.keys(b"a");
-    attached(&world, &session, &tui.tty, || tui.contents());
+    let (session, tui) = attached_console(&world);
     world.tmux(&["kill-session", "-t", &format!("={session}")]);
     tui.wait_for(
         "the console, back",
