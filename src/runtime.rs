@@ -229,6 +229,8 @@ pub async fn run<B: PtyBackend>(
             let ends = hand_over::Ends {
                 term: &mut sigterm,
                 hup: &mut sighup,
+                int: &mut sigint,
+                tstp: &mut sigtstp,
             };
             if let Some(outcome) = hand_over::run(engine, ui, &mut events, ends, h).await? {
                 return Ok(outcome);

@@ -304,3 +304,26 @@ fn a_session_killed_while_attached_is_said_to_have_ended() {
         WAIT,
     );
 }
+
+/// A SIGINT that reaches helios while the terminal is lent (a Ctrl-c typed while the terminal
+/// was not in tmux's raw mode goes to the whole process group) was the program's: after the
+/// detach the console is back and still runs (before, it quit at once, ending its own lanes).
+#[test]
+fn a_ctrl_c_meant_for_the_attach_does_not_quit_the_console() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    let (session, mut tui) = attached_console(&world);
+    let pid = shell_tui::helios_pid(&world);
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    // Sent before the detach: it reaches helios while the terminal is lent.
+    world.tmux(&["detach-client", "-t", &tui.tty]);
+    tui.wait_for("the console, back", "back from lane alpha", WAIT);
+    assert!(!client_on(&world, &session, &tui.tty));
+    tui.keys(b"?");
+    tui.wait_for("the help overlay", "attach to its tmux session", WAIT);
+}

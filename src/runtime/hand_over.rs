@@ -19,10 +19,15 @@ use crate::runtime::engine::Engine;
 /// What the program may print on stderr that the flash shows when it fails (its last bytes).
 const KEPT_STDERR: usize = 2048;
 
-/// The signals that end the console; while the program runs, Ctrl-c and Ctrl-z are its own.
+/// The console's signals. SIGTERM and SIGHUP end it; SIGINT and SIGTSTP that come while the
+/// program runs were meant for the program (a Ctrl-c or Ctrl-z typed while the terminal was
+/// not in its raw mode reaches helios's process group too) and are dropped, so the console
+/// does not quit or stop on them once it is back.
 pub(super) struct Ends<'a> {
     pub term: &'a mut Signal,
     pub hup: &'a mut Signal,
+    pub int: &'a mut Signal,
+    pub tstp: &'a mut Signal,
 }
 
 /// Run `h`'s program in the terminal until it ends, then redraw everything. `Some(Quit)` when
@@ -37,7 +42,11 @@ pub(super) async fn run<B: PtyBackend>(
     let lent = crate::terminal::lend(wait(engine, events, ends, &h.argv)).await;
     let result = match lent {
         Ok(Some(result)) => result,
-        Ok(None) => return Ok(Some(Outcome::Quit)),
+        Ok(None) => {
+            let why = "helios was ended by a signal while the program ran".to_string();
+            engine.handed_back(h, Err(why));
+            return Ok(Some(Outcome::Quit));
+        }
         Err(e) => anyhow::bail!("cannot take the terminal back: {e}"),
     };
     if let Err(e) = &result {
@@ -101,6 +110,8 @@ async fn wait<B: PtyBackend>(
             biased;
             _ = ends.term.recv() => return end(child, pid).await,
             _ = ends.hup.recv() => return end(child, pid).await,
+            _ = ends.int.recv() => {},
+            _ = ends.tstp.recv() => {},
             status = child.wait() => break status,
             Some(()) = async { changed.as_mut()?.recv().await } => {
                 if let Some(p) = pid.filter(|p| stopped(*p))
