@@ -147,10 +147,9 @@ fn unset_nats_url(text: &str) -> String {
         }
         match line.strip_prefix("url = ") {
             Some(url) if section == "nats" => {
-                let _ = writeln!(
-                    out,
-                    "# url = {url}  # the built-in default: NATS is not configured, only monitored; set url to deliver events to it"
-                );
+                out.push_str("# url = ");
+                out.push_str(url);
+                out.push_str("  # the built-in default: NATS is not configured, only monitored; set url to deliver events to it\n");
             }
             _ => {
                 out.push_str(line);

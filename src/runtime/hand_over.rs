@@ -132,7 +132,10 @@ async fn wait<B: PtyBackend>(
             },
         }
     };
-    let said = stderr.await.unwrap_or_default();
+    let said = stderr.await.unwrap_or_else(|e| {
+        tracing::warn!("the program's stderr was not read to its end: {e}");
+        Vec::new()
+    });
     match status {
         Ok(s) if s.success() => Some(Ok(())),
         Ok(s) => {

@@ -188,3 +188,58 @@ impl Drop for World {
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
+
+/// A program running in a PTY of its own.
+pub struct Pty {
+    pub child: Box<dyn portable_pty::Child + Send + Sync>,
+    pub reader: Box<dyn std::io::Read + Send>,
+    pub writer: Box<dyn std::io::Write + Send>,
+    pub master: Box<dyn portable_pty::MasterPty + Send>,
+    /// The terminal's device (`/dev/pts/N`), as tmux names a client's.
+    pub tty: String,
+}
+
+/// Start `cmd` in a new `rows` x `cols` PTY, in `world`'s repo with its environment, as in a
+/// plain terminal (TERM=xterm-256color, no TMUX or ZELLIJ), with `env` added.
+pub fn spawn_in_pty(
+    world: &World,
+    mut cmd: portable_pty::CommandBuilder,
+    env: &[(&str, &str)],
+    rows: u16,
+    cols: u16,
+) -> Pty {
+    let pair = portable_pty::native_pty_system()
+        .openpty(portable_pty::PtySize {
+            rows,
+            cols,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    cmd.cwd(&world.repo);
+    for (k, v) in world.env() {
+        cmd.env(k, v);
+    }
+    cmd.env("TERM", "xterm-256color");
+    cmd.env_remove("TMUX");
+    cmd.env_remove("ZELLIJ");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let reader = pair.master.try_clone_reader().unwrap();
+    let writer = pair.master.take_writer().unwrap();
+    let tty = pair
+        .master
+        .tty_name()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    Pty {
+        child,
+        reader,
+        writer,
+        master: pair.master,
+        tty,
+    }
+}

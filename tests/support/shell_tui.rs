@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize};
 use vt100_016::Parser;
 
 use crate::support::{self, World, wait_until, wait_until_or};
@@ -39,30 +39,15 @@ impl Tui {
 
     /// Run `sh -c SCRIPT` in the PTY instead.
     pub fn start_script(world: &World, env: &[(&str, &str)], script: &str) -> Self {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: 30,
-                cols: 110,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
         let mut cmd = CommandBuilder::new("sh");
         cmd.args(["-c", script]);
-        cmd.cwd(&world.repo);
-        for (k, v) in world.env() {
-            cmd.env(k, v);
-        }
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("TMUX");
-        cmd.env_remove("ZELLIJ");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
+        let support::Pty {
+            child,
+            mut reader,
+            writer,
+            master,
+            tty,
+        } = support::spawn_in_pty(world, cmd, env, 30, 110);
         let screen = Arc::new(Mutex::new(Parser::new(30, 110, 0)));
         let raw = Arc::new(Mutex::new(Vec::new()));
         let (s, r) = (screen.clone(), raw.clone());
@@ -76,17 +61,12 @@ impl Tui {
                 r.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
-        let tty = pair
-            .master
-            .tty_name()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
         Self {
             screen,
             raw,
             writer,
             child,
-            master: pair.master,
+            master,
             tty,
         }
     }

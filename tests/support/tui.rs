@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
+use portable_pty::{Child, CommandBuilder};
 use vt100_016::Parser;
 
 use crate::support::{World, helios_bin, wait_until_or};
@@ -24,38 +24,17 @@ pub struct Tui {
 impl Tui {
     /// Start `helios` (the console) in the world's repo on a 30x160 screen, with `env` added.
     pub fn start(world: &World, env: &[(&str, &str)]) -> Self {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: 30,
-                cols: 160,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(helios_bin());
-        cmd.cwd(&world.repo);
-        for (k, v) in world.env() {
-            cmd.env(k, v);
-        }
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("TMUX");
-        cmd.env_remove("ZELLIJ");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
-        let tty = pair
-            .master
-            .tty_name()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
+        let crate::support::Pty {
+            child,
+            mut reader,
+            writer,
+            master,
+            tty,
+        } = crate::support::spawn_in_pty(world, CommandBuilder::new(helios_bin()), env, 30, 160);
         let screen = Arc::new(Mutex::new(Parser::new(30, 160, 0)));
         let s = screen.clone();
         std::thread::spawn(move || {
-            let _master = pair.master;
+            let _master = master;
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
