@@ -2,16 +2,19 @@
 //! helios's own screen model of that lane, par's failures as one clear line, and the journal.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/backend.rs"]
+mod backend;
 mod support;
 
 use std::path::PathBuf;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
+use backend::{par_session, ptys, tmux_clients, tmux_sessions};
 use helios::app::Event;
 use helios::config::TmuxClient;
 use helios::lanes::{GitCounts, LaneId, LaneInfo, LaneSource};
-use helios::pty::{PortablePtys, PtyBackend, PtyConfig};
+use helios::pty::{PortablePtys, PtyBackend};
 use helios::store::sqlite::SqliteStore;
 use helios::store::{EventQuery, EventResult, EventStore};
 use serde_json::Value;
@@ -60,38 +63,6 @@ fn labels(lanes: &[Value]) -> Vec<String> {
 /// Run tmux against the world's private server.
 fn tmux(world: &World, args: &[&str]) -> Output {
     world.tmux(args)
-}
-
-fn tmux_sessions(world: &World) -> String {
-    String::from_utf8_lossy(&tmux(world, &["list-sessions", "-F", "#{session_name}"]).stdout)
-        .into_owned()
-}
-
-fn tmux_clients(world: &World) -> String {
-    String::from_utf8_lossy(&tmux(world, &["list-clients", "-F", "#{client_name}"]).stdout)
-        .into_owned()
-}
-
-/// helios's lane terminals in the world, reading par lanes in `mode`, and their events.
-fn ptys(
-    world: &World,
-    scrollback: usize,
-    mode: TmuxClient,
-) -> (PortablePtys, tokio::sync::mpsc::UnboundedReceiver<Event>) {
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
-    let config = PtyConfig {
-        scrollback,
-        shell: "/bin/sh".into(),
-        env: world.env(),
-        tmux_client: mode,
-        colors: helios::pty::QueryColors::default(),
-        clipboard: false,
-        // A piped lane's tap is this binary (`helios osc-tap --feed`).
-        osc_tap: (mode == TmuxClient::Pipe).then(support::helios_bin),
-        ssh: Vec::new(),
-        feed_dir: world.path("run/feed"),
-    };
-    (PortablePtys::new(config, tx), rx)
 }
 
 #[test]
@@ -326,35 +297,6 @@ fn watch_lane(world: &World, info: &LaneInfo, mode: TmuxClient) {
     assert!(tmux_sessions(world).contains("beta"));
 }
 
-/// A tmux session `name` of 100x30 running `command`, as a par lane of the world's repo.
-fn par_session(world: &World, name: &str, command: &str) -> LaneInfo {
-    let out = tmux(
-        world,
-        &[
-            "new-session",
-            "-d",
-            "-s",
-            name,
-            "-x",
-            "100",
-            "-y",
-            "30",
-            command,
-        ],
-    );
-    assert!(out.status.success(), "{out:?}");
-    LaneInfo {
-        id: LaneId::new(name),
-        branch: Some("main".into()),
-        worktree: world.repo.clone(),
-        source: LaneSource::Par {
-            session: name.into(),
-        },
-        session_alive: true,
-        git: GitCounts::default(),
-    }
-}
-
 /// `[lanes] tmux_client = "pipe"`: a lane behind the one in front is read from its pane's own
 /// output, served by `helios osc-tap --feed`, with no tmux client rendering it for helios; a
 /// reader that stops reading never holds tmux up (tmux keeps an unread pipe's output in its own
@@ -499,7 +441,7 @@ fn a_piped_lane_is_read_from_its_pane_and_attached_only_in_front() {
         assert!(out.status.success(), "{out:?}");
     }
     assert_eq!(window(), "100x30");
-    let (mut second, _rx) = crate::ptys(&world, 100, TmuxClient::Pipe);
+    let (mut second, _rx) = backend::ptys(&world, 100, TmuxClient::Pipe);
     assert!(second.sync(lanes).is_empty());
     assert!(second.is_fed(id));
     assert!(tmux_clients(&world).is_empty());

@@ -151,6 +151,9 @@ pub(crate) struct Feed {
     /// The terminal size of a client that leaves the window's size as it is (rows << 16 |
     /// cols, 0 until the first seed).
     keep: Arc<AtomicU32>,
+    /// Batches of keys queued or being typed by `tmux send-keys`: while any are, keys for the
+    /// lane in front follow them this way too, so that none overtakes another.
+    typing: Arc<AtomicUsize>,
 }
 
 impl Feed {
@@ -184,7 +187,15 @@ impl Feed {
 
     /// Type `bytes` into the lane's pane (`tmux send-keys -H`, on the lane's writer thread).
     pub(crate) fn send_keys(&self, bytes: Vec<u8>) -> Result<(), ()> {
-        self.keys.send(bytes).map_err(|_| ())
+        self.typing.fetch_add(1, Ordering::AcqRel);
+        self.keys.send(bytes).map_err(|_| {
+            self.typing.fetch_sub(1, Ordering::AcqRel);
+        })
+    }
+
+    /// Keys given to [`Feed::send_keys`] that tmux has not typed yet.
+    pub(crate) fn typing(&self) -> bool {
+        self.typing.load(Ordering::Acquire) > 0
     }
 }
 
@@ -201,13 +212,15 @@ pub(crate) fn spawn(
     let reader = stream.try_clone()?;
     let target = crate::model::lane::tmux_pane_target(session);
     let (keys, rx) = mpsc::channel::<Vec<u8>>();
+    let typing = Arc::new(AtomicUsize::new(0));
+    let typing_w = typing.clone();
     let name = ctx.lane.as_str().to_string();
     let (env_w, target_w) = (env.to_vec(), target.clone());
     let (lane, events) = (ctx.lane.clone(), ctx.events.clone());
     std::thread::Builder::new()
         .name(format!("feed-keys-{name}"))
         .spawn(move || {
-            key_loop(&env_w, &target_w, &rx, &mut |error| {
+            key_loop(&env_w, &target_w, &rx, &typing_w, &mut |error| {
                 // The write was accepted when queued: say that it did not arrive.
                 let sent = events.send(crate::app::Event::LaneCommandDone {
                     what: crate::model::AuditAction::LaneWrite.to_string(),
@@ -236,7 +249,13 @@ pub(crate) fn spawn(
                 ctx.finish(None);
             }
         })?;
-    Ok((Feed { stream, keys, keep }, reader.thread().clone()))
+    let feed = Feed {
+        stream,
+        keys,
+        keep,
+        typing,
+    };
+    Ok((feed, reader.thread().clone()))
 }
 
 fn behind(ctx: &ReaderCtx) -> bool {
@@ -251,15 +270,21 @@ fn key_loop(
     env: &[(String, String)],
     target: &str,
     rx: &mpsc::Receiver<Vec<u8>>,
+    typing: &AtomicUsize,
     failed: &mut dyn FnMut(String),
 ) {
     while let Ok(mut bytes) = rx.recv() {
+        let mut batches = 1;
         while let Ok(more) = rx.try_recv() {
             bytes.extend(more);
+            batches += 1;
         }
         let args = send_keys_args(target, &bytes);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let error = match tmux(env, &args) {
+        let typed = tmux(env, &args);
+        // Typed (or lost, as said below): keys after these may take the faster way.
+        typing.fetch_sub(batches, Ordering::AcqRel);
+        let error = match typed {
             Ok(o) if o.status.success() => continue,
             Ok(o) => format!(
                 "tmux send-keys to {target}: {}",
@@ -684,9 +709,13 @@ mod tests {
         let env = vec![("TMUX_TMPDIR".to_string(), dir.path().display().to_string())];
         let (tx, rx) = mpsc::channel();
         tx.send(b"x".to_vec()).unwrap();
+        tx.send(b"y".to_vec()).unwrap();
         drop(tx);
         let mut errors = Vec::new();
-        key_loop(&env, "=gone:", &rx, &mut |e| errors.push(e));
+        // Two batches queued, typed (and failed) as one: none is left counted as typing.
+        let typing = AtomicUsize::new(2);
+        key_loop(&env, "=gone:", &rx, &typing, &mut |e| errors.push(e));
+        assert_eq!(typing.load(Ordering::Acquire), 0);
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].contains("send-keys to =gone:"), "{errors:?}");
     }

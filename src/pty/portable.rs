@@ -528,9 +528,18 @@ impl PtyBackend for PortablePtys {
             keys.push(bytes);
             return Ok(());
         }
-        // A fed lane in front: keys through its attach client while it runs.
+        // A fed lane in front: keys through its attach client while it runs, once it has
+        // drawn (tmux made its terminal raw first: before, the line discipline would eat a
+        // Ctrl-C and echo the rest) and every key typed through tmux meanwhile has arrived.
         let p = match &self.attached {
-            Some((a, p, _)) if a == lane && !p.exited.load(Ordering::Acquire) => p,
+            Some((a, p, _))
+                if a == lane
+                    && !p.exited.load(Ordering::Acquire)
+                    && self.screens.shows_front(lane)
+                    && !self.typing(lane) =>
+            {
+                p
+            }
             _ => self.ptys.get(lane).ok_or_else(not_running)?,
         };
         if p.exited.load(Ordering::Acquire) {

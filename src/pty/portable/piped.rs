@@ -268,6 +268,13 @@ impl PortablePtys {
         }
     }
 
+    /// Keys for a fed lane are still being typed through `tmux send-keys`.
+    pub(super) fn typing(&self, lane: &LaneId) -> bool {
+        self.ptys
+            .get(lane)
+            .is_some_and(|p| matches!(&p.link, Link::Feed(f) if f.typing()))
+    }
+
     /// The lane is read from its pane's own output (`pipe` mode; pty/feed.rs).
     pub fn is_fed(&self, lane: &LaneId) -> bool {
         self.ptys
