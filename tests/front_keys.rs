@@ -1,8 +1,8 @@
-//! Keys typed into a par lane the moment it comes to the front (`[lanes] tmux_client = "pipe"`):
-//! its attach client starts then, and until tmux has made that client's terminal raw, a Ctrl-C
-//! written there was eaten by the line discipline (CI saw an interrupt lost this way). Keys go
-//! in through `tmux send-keys` until the client has drawn, and none overtakes another when
-//! they switch to the client.
+//! Keys typed into a par lane as its `tmux attach` client starts: when the lane comes to the
+//! front (`[lanes] tmux_client = "pipe"`), or as its own client (`attach`). Until tmux has made
+//! the client's terminal raw, a Ctrl-C written there was eaten by the line discipline (CI saw
+//! an interrupt lost this way). Keys go in through `tmux send-keys` until the client has drawn,
+//! and none overtakes another when they switch to the client.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "support/backend.rs"]
@@ -19,6 +19,8 @@ use support::{World, require, wait_until, wait_until_or};
 
 const WAIT: Duration = Duration::from_secs(20);
 
+type Events = tokio::sync::mpsc::UnboundedReceiver<helios::app::Event>;
+
 /// What the lane's pane shows, its history included, wrapped lines joined.
 fn captured(world: &World, session: &str) -> String {
     let target = format!("={session}:");
@@ -34,12 +36,10 @@ fn client_shown(ptys: &PortablePtys, id: &LaneId) -> bool {
 
 /// A fed lane that has been in front once (so its client's size is known, and the next
 /// `set_front` starts the client at once), behind again with no client left.
-fn fed_lane(world: &World, name: &str, command: &str) -> (PortablePtys, LaneInfo) {
+fn fed_lane(world: &World, name: &str, command: &str) -> (PortablePtys, Events, LaneInfo) {
     let info = par_session(world, name, command);
     let lanes = std::slice::from_ref(&info);
-    let (mut ptys, rx) = ptys(world, 100, TmuxClient::Pipe);
-    // The events are not needed; the channel must stay open for the lane's readers.
-    std::mem::forget(rx);
+    let (mut ptys, events) = ptys(world, 100, TmuxClient::Pipe);
     wait_until_or(
         "the lane read from its tap",
         WAIT,
@@ -55,84 +55,131 @@ fn fed_lane(world: &World, name: &str, command: &str) -> (PortablePtys, LaneInfo
     });
     ptys.set_front(None);
     wait_until("the client to go", WAIT, || tmux_clients(world).is_empty());
-    (ptys, info)
+    (ptys, events, info)
 }
 
-/// A Ctrl-C typed as the lane comes to the front interrupts the lane's program.
+/// A par lane whose `tmux attach` client has just started: in `pipe` mode the fed lane brought
+/// to the front, in `attach` mode the lane's own client.
+struct Shown {
+    ptys: PortablePtys,
+    /// Not read; open for the lane's readers.
+    _events: Events,
+    info: LaneInfo,
+    mode: TmuxClient,
+}
+
+impl Shown {
+    fn start(world: &World, name: &str, command: &str, mode: TmuxClient) -> Self {
+        let (mut ptys, events, info) = if mode == TmuxClient::Pipe {
+            fed_lane(world, name, command)
+        } else {
+            let info = par_session(world, name, command);
+            let (ptys, events) = ptys(world, 100, mode);
+            (ptys, events, info)
+        };
+        wait_until("the lane's program", WAIT, || {
+            captured(world, name).contains("ready")
+        });
+        if mode == TmuxClient::Pipe {
+            ptys.set_front(Some(&info.id));
+        } else {
+            assert!(ptys.sync(std::slice::from_ref(&info)).is_empty());
+        }
+        Self {
+            ptys,
+            _events: events,
+            info,
+            mode,
+        }
+    }
+
+    fn client_drawn(&self) -> bool {
+        if self.mode == TmuxClient::Pipe {
+            client_shown(&self.ptys, &self.info.id)
+        } else {
+            self.ptys.screen(&self.info.id).unwrap().drawn()
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.ptys.write(&self.info.id, bytes.to_vec()).unwrap();
+    }
+}
+
+/// A Ctrl-C typed as the lane's client starts interrupts the lane's program: in front of a
+/// fed lane, and as a lane's own attach client.
 #[test]
-fn a_ctrl_c_typed_as_a_lane_comes_to_the_front_reaches_it() {
+fn a_ctrl_c_typed_as_a_lanes_client_starts_reaches_it() {
     require("tmux");
-    let world = World::new("app");
-    let (mut ptys, info) = fed_lane(
-        &world,
-        "intr",
-        "trap 'echo got-int' INT; echo ready; while :; do sleep 0.1; done",
-    );
-    wait_until("the lane's program", WAIT, || {
-        captured(&world, "intr").contains("ready")
-    });
-    ptys.set_front(Some(&info.id));
-    // The client has just started: the key is typed before it has drawn.
-    assert!(!client_shown(&ptys, &info.id));
-    ptys.write(&info.id, b"\x03".to_vec()).unwrap();
-    wait_until_or(
-        "the interrupt in the lane",
-        WAIT,
-        || captured(&world, "intr").contains("got-int"),
-        || captured(&world, "intr"),
-    );
-    ptys.shutdown();
+    for mode in [TmuxClient::Pipe, TmuxClient::Attach] {
+        let world = World::new("app");
+        let mut lane = Shown::start(
+            &world,
+            "intr",
+            "trap 'echo got-int' INT; echo ready; while :; do sleep 0.1; done",
+            mode,
+        );
+        // The client has just started: the key is typed before it has drawn.
+        assert!(!lane.client_drawn(), "{mode:?}");
+        lane.write(b"\x03");
+        wait_until_or(
+            &format!("the interrupt in the lane ({mode:?})"),
+            WAIT,
+            || captured(&world, "intr").contains("got-int"),
+            || captured(&world, "intr"),
+        );
+        lane.ptys.shutdown();
+    }
 }
 
 /// Keys typed one by one while the lane's client starts arrive whole and in order: those
 /// typed through tmux before it drew, and those typed through it after.
 #[test]
-fn keys_typed_while_the_front_client_starts_arrive_in_order() {
+fn keys_typed_while_a_lanes_client_starts_arrive_in_order() {
     require("tmux");
-    let world = World::new("app");
-    let (mut ptys, info) = fed_lane(
-        &world,
-        "order",
-        "stty raw -echo; printf 'ready\\r\\n'; exec cat -v",
-    );
-    wait_until("the lane's program", WAIT, || {
-        captured(&world, "order").contains("ready")
-    });
-    let alphabet: Vec<u8> = (b'a'..=b'z')
-        .chain(b'A'..=b'Z')
-        .chain(b'0'..=b'9')
-        .collect();
-    let mut typed = Vec::new();
-    ptys.set_front(Some(&info.id));
-    let mut after = None;
-    for i in 0..4000 {
-        let key = alphabet[i % alphabet.len()];
-        ptys.write(&info.id, vec![key]).unwrap();
-        typed.push(key);
-        if after.is_none() && client_shown(&ptys, &info.id) {
-            after = Some(typed.len());
+    for mode in [TmuxClient::Pipe, TmuxClient::Attach] {
+        let world = World::new("app");
+        let mut lane = Shown::start(
+            &world,
+            "order",
+            "stty raw -echo; printf 'ready\\r\\n'; exec cat -v",
+            mode,
+        );
+        let alphabet: Vec<u8> = (b'a'..=b'z')
+            .chain(b'A'..=b'Z')
+            .chain(b'0'..=b'9')
+            .collect();
+        let mut typed = Vec::new();
+        let mut after = None;
+        for i in 0..4000 {
+            let key = alphabet[i % alphabet.len()];
+            lane.write(&[key]);
+            typed.push(key);
+            if after.is_none() && lane.client_drawn() {
+                after = Some(typed.len());
+            }
+            if after.is_some_and(|n| typed.len() >= n + 100) {
+                break;
+            }
+            // A typist's pace, not a wait for anything.
+            std::thread::sleep(Duration::from_millis(1));
         }
-        if after.is_some_and(|n| typed.len() >= n + 100) {
-            break;
-        }
-        // A typist's pace, not a wait for anything.
-        std::thread::sleep(Duration::from_millis(1));
+        let before = after.expect("the lane's client never drew");
+        assert!(before > 0, "no key was typed before the client drew");
+        let typed = String::from_utf8(typed).unwrap();
+        wait_until_or(
+            &format!("every key in the lane, in order ({mode:?})"),
+            WAIT,
+            || {
+                let shown: String = captured(&world, "order")
+                    .lines()
+                    .skip_while(|l| !l.contains("ready"))
+                    .skip(1)
+                    .collect();
+                shown.trim_end() == typed
+            },
+            || format!("typed {typed}\npane {}", captured(&world, "order")),
+        );
+        lane.ptys.shutdown();
     }
-    let before = after.expect("the lane's client never drew");
-    assert!(before > 0, "no key was typed before the client drew");
-    let typed = String::from_utf8(typed).unwrap();
-    wait_until_or(
-        "every key in the lane, in order",
-        WAIT,
-        || {
-            let shown: String = captured(&world, "order")
-                .lines()
-                .skip_while(|l| !l.contains("ready"))
-                .skip(1)
-                .collect();
-            shown.trim_end() == typed
-        },
-        || format!("typed {typed}\npane {}", captured(&world, "order")),
-    );
-    ptys.shutdown();
 }

@@ -13,13 +13,12 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use sha2::Digest as _;
 
 use crate::pty::reader::{ReaderCtx, after_feed, after_seed};
-use crate::pty::tmux_pane::tmux;
+use crate::pty::typist::Typist;
 use crate::pty::{BACKGROUND_FRAME, Notices};
 
 /// A frame of the pane's output that follows the last one sent.
@@ -147,13 +146,12 @@ impl Frames {
 /// A running feed: the socket (shut down to stop the reader) and the lane's key writer.
 pub(crate) struct Feed {
     stream: UnixStream,
-    keys: mpsc::Sender<Vec<u8>>,
     /// The terminal size of a client that leaves the window's size as it is (rows << 16 |
     /// cols, 0 until the first seed).
     keep: Arc<AtomicU32>,
-    /// Batches of keys queued or being typed by `tmux send-keys`: while any are, keys for the
-    /// lane in front follow them this way too, so that none overtakes another.
-    typing: Arc<AtomicUsize>,
+    /// Keys typed into the pane through tmux (a lane behind, and the lane in front until its
+    /// attach client has drawn).
+    typist: Typist,
 }
 
 impl Feed {
@@ -187,15 +185,12 @@ impl Feed {
 
     /// Type `bytes` into the lane's pane (`tmux send-keys -H`, on the lane's writer thread).
     pub(crate) fn send_keys(&self, bytes: Vec<u8>) -> Result<(), ()> {
-        self.typing.fetch_add(1, Ordering::AcqRel);
-        self.keys.send(bytes).map_err(|_| {
-            self.typing.fetch_sub(1, Ordering::AcqRel);
-        })
+        self.typist.send(bytes)
     }
 
     /// Keys given to [`Feed::send_keys`] that tmux has not typed yet.
     pub(crate) fn typing(&self) -> bool {
-        self.typing.load(Ordering::Acquire) > 0
+        self.typist.typing()
     }
 }
 
@@ -211,27 +206,8 @@ pub(crate) fn spawn(
     let stream = UnixStream::connect(socket)?;
     let reader = stream.try_clone()?;
     let target = crate::model::lane::tmux_pane_target(session);
-    let (keys, rx) = mpsc::channel::<Vec<u8>>();
-    let typing = Arc::new(AtomicUsize::new(0));
-    let typing_w = typing.clone();
     let name = ctx.lane.as_str().to_string();
-    let (env_w, target_w) = (env.to_vec(), target.clone());
-    let (lane, events) = (ctx.lane.clone(), ctx.events.clone());
-    std::thread::Builder::new()
-        .name(format!("feed-keys-{name}"))
-        .spawn(move || {
-            key_loop(&env_w, &target_w, &rx, &typing_w, &mut |error| {
-                // The write was accepted when queued: say that it did not arrive.
-                let sent = events.send(crate::app::Event::LaneCommandDone {
-                    what: crate::model::AuditAction::LaneWrite.to_string(),
-                    lane: Some(lane.clone()),
-                    result: Err(error),
-                });
-                if sent.is_err() {
-                    tracing::debug!(lane = %lane, "the console has ended; the failure is logged only");
-                }
-            });
-        })?;
+    let typist = Typist::spawn(env, session, &ctx.lane, ctx.events.clone())?;
     let env = env.to_vec();
     let keep = Arc::new(AtomicU32::new(0));
     let keep_r = keep.clone();
@@ -251,9 +227,8 @@ pub(crate) fn spawn(
         })?;
     let feed = Feed {
         stream,
-        keys,
         keep,
-        typing,
+        typist,
     };
     Ok((feed, reader.thread().clone()))
 }
@@ -262,52 +237,6 @@ fn behind(ctx: &ReaderCtx) -> bool {
     ctx.behind
         .as_ref()
         .is_none_or(|b| b.load(Ordering::Acquire))
-}
-
-/// Keys typed into a background lane (an answer sent from the list, a broadcast): each batch
-/// is one `tmux send-keys -H` run, in order; `failed` hears of a batch that did not arrive.
-fn key_loop(
-    env: &[(String, String)],
-    target: &str,
-    rx: &mpsc::Receiver<Vec<u8>>,
-    typing: &AtomicUsize,
-    failed: &mut dyn FnMut(String),
-) {
-    while let Ok(mut bytes) = rx.recv() {
-        let mut batches = 1;
-        while let Ok(more) = rx.try_recv() {
-            bytes.extend(more);
-            batches += 1;
-        }
-        let args = send_keys_args(target, &bytes);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let typed = tmux(env, &args);
-        // Typed (or lost, as said below): keys after these may take the faster way.
-        typing.fetch_sub(batches, Ordering::AcqRel);
-        let error = match typed {
-            Ok(o) if o.status.success() => continue,
-            Ok(o) => format!(
-                "tmux send-keys to {target}: {}",
-                String::from_utf8_lossy(&o.stderr).trim()
-            ),
-            Err(e) => format!("tmux send-keys to {target} could not run: {e}"),
-        };
-        tracing::warn!("{error}");
-        failed(error);
-    }
-}
-
-/// `send-keys -H` commands for raw bytes, 128 bytes each, joined with tmux's `;`.
-fn send_keys_args(target: &str, bytes: &[u8]) -> Vec<String> {
-    let mut args = Vec::with_capacity(bytes.len() + 8);
-    for (i, chunk) in bytes.chunks(128).enumerate() {
-        if i > 0 {
-            args.push(";".to_string());
-        }
-        args.extend(["send-keys", "-t", target, "-H"].map(String::from));
-        args.extend(chunk.iter().map(|b| format!("{b:02x}")));
-    }
-    args
 }
 
 /// Seed the screen from tmux, then feed frames at the background pace. True when the tap
@@ -691,33 +620,6 @@ mod tests {
         let mut frames = Frames::default();
         frames.push(&[DATA, 0xff, 0xff, 0xff, 0x7f]);
         assert!(frames.take(&mut |_, _| {}).is_err());
-    }
-
-    #[test]
-    fn keys_become_send_keys_commands_of_128_bytes() {
-        let args = send_keys_args("=s:", b"a\x1b");
-        assert_eq!(args, ["send-keys", "-t", "=s:", "-H", "61", "1b"]);
-        let long = send_keys_args("t", &[b'x'; 200]);
-        assert_eq!(long.iter().filter(|a| *a == ";").count(), 1);
-        assert_eq!(long.iter().filter(|a| *a == "78").count(), 200);
-    }
-
-    /// A write is accepted when queued; keys tmux refused are reported, not only logged.
-    #[test]
-    fn keys_that_do_not_arrive_are_reported() {
-        let dir = tempfile::tempdir().unwrap();
-        let env = vec![("TMUX_TMPDIR".to_string(), dir.path().display().to_string())];
-        let (tx, rx) = mpsc::channel();
-        tx.send(b"x".to_vec()).unwrap();
-        tx.send(b"y".to_vec()).unwrap();
-        drop(tx);
-        let mut errors = Vec::new();
-        // Two batches queued, typed (and failed) as one: none is left counted as typing.
-        let typing = AtomicUsize::new(2);
-        key_loop(&env, "=gone:", &rx, &typing, &mut |e| errors.push(e));
-        assert_eq!(typing.load(Ordering::Acquire), 0);
-        assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(errors[0].contains("send-keys to =gone:"), "{errors:?}");
     }
 
     /// A stale lane waits for its next seed, not for output; only the tap hanging up or the

@@ -14,6 +14,7 @@ pub mod screen;
 pub mod search;
 mod seeds;
 mod tmux_pane;
+mod typist;
 
 use crate::model::{LaneId, LaneInfo};
 
@@ -126,6 +127,11 @@ pub trait PtyBackend {
     }
     /// The lane's input modes (DECCKM, bracketed paste).
     fn input_modes(&self, lane: &LaneId) -> InputModes;
+    /// Whether the lane's screen shows anything yet (false: blank since it was made, as a par
+    /// lane waiting for its first seed; true for a lane with no screen).
+    fn drawn(&self, _lane: &LaneId) -> bool {
+        true
+    }
     /// Read access to every lane's screen, for the renderer.
     fn screens(&self) -> &dyn ScreenSource;
     /// Close every PTY (par lanes keep running in tmux; helios-owned shells end).

@@ -4,6 +4,7 @@
 //! calls for a pane in `tmux_pane.rs`, `pipe` mode's side of the backend in `portable/piped.rs`.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::mpsc;
@@ -20,6 +21,7 @@ use crate::pty::keys::Keys;
 use crate::pty::reader::{BACKGROUND_READ_MAX, FrontOutput, ReaderCtx, read_loop};
 use crate::pty::screen::{InputModes, LaneScreen, Screens};
 use crate::pty::tmux_pane::{Pane, Preparer, capture_history};
+use crate::pty::typist::Typist;
 use crate::pty::{DEFAULT_SIZE, PtyBackend, PtyError, QueryColors};
 
 mod piped;
@@ -167,6 +169,8 @@ pub struct PortablePtys {
     sizing: Option<LaneId>,
     /// Readies par lanes' panes off the console's thread, the lane in front first.
     prepare: Preparer,
+    /// Keys typed into par lanes whose own attach client had not drawn yet, through tmux.
+    early: HashMap<LaneId, Typist>,
 }
 
 impl std::fmt::Debug for PortablePtys {
@@ -190,6 +194,7 @@ impl PortablePtys {
             refused: None,
             sizing: None,
             prepare: Preparer::default(),
+            early: HashMap::new(),
         }
     }
 
@@ -491,6 +496,7 @@ impl PtyBackend for PortablePtys {
             if let Some(mut p) = self.ptys.remove(&id) {
                 p.close();
             }
+            self.early.remove(&id);
             if self.attached.as_ref().is_some_and(|(a, ..)| *a == id) {
                 self.drop_attached();
             }
@@ -531,21 +537,50 @@ impl PtyBackend for PortablePtys {
         // A fed lane in front: keys through its attach client while it runs, once it has
         // drawn (tmux made its terminal raw first: before, the line discipline would eat a
         // Ctrl-C and echo the rest) and every key typed through tmux meanwhile has arrived.
-        let p = match &self.attached {
+        let front = match &self.attached {
             Some((a, p, _))
                 if a == lane
                     && !p.exited.load(Ordering::Acquire)
                     && self.screens.shows_front(lane)
                     && !self.typing(lane) =>
             {
-                p
+                Some(p)
             }
-            _ => self.ptys.get(lane).ok_or_else(not_running)?,
+            _ => None,
+        };
+        let p = match front {
+            Some(p) => p,
+            None => self.ptys.get(lane).ok_or_else(not_running)?,
         };
         if p.exited.load(Ordering::Acquire) {
             return Err(not_running());
         }
         match &p.link {
+            // A par lane's own attach client (`attach` mode, or a tap that does not serve)
+            // waits for its first draw the same way.
+            Link::Pty { .. }
+                if front.is_none()
+                    && p.attach
+                    && (!self.screens.own(lane).is_some_and(|s| s.drawn())
+                        || self.early.get(lane).is_some_and(Typist::typing)) =>
+            {
+                let LaneSource::Par { session } = &p.info.source else {
+                    return Err(not_running());
+                };
+                let typist = match self.early.entry(lane.clone()) {
+                    Entry::Occupied(e) => e.into_mut(),
+                    Entry::Vacant(v) => {
+                        let t = Typist::spawn(&self.config.env, session, lane, self.events.clone())
+                            .map_err(|e| PtyError::Spawn {
+                                lane: lane.clone(),
+                                program: "a key writer thread".into(),
+                                message: e.to_string(),
+                            })?;
+                        v.insert(t)
+                    }
+                };
+                typist.send(bytes).map_err(|()| not_running())
+            }
             Link::Pty { input, .. } => input.send(bytes).map_err(|()| not_running()),
             Link::Control(tx) => tx.send(Ctl::Keys(bytes)).map_err(|_| not_running()),
             Link::Feed(f) => f.send_keys(bytes).map_err(|()| not_running()),
@@ -685,6 +720,10 @@ impl PtyBackend for PortablePtys {
             .get(lane)
             .map(|s| s.input_modes())
             .unwrap_or_default()
+    }
+
+    fn drawn(&self, lane: &LaneId) -> bool {
+        self.screens.get(lane).is_none_or(|s| s.drawn())
     }
 
     fn screens(&self) -> &dyn ScreenSource {

@@ -290,6 +290,8 @@ pub struct LaneScreen {
     model: Mutex<Model>,
     pending: AtomicBool,
     version: AtomicU64,
+    /// The version it started with: blank, nothing drawn yet.
+    first: u64,
     /// How far the view is scrolled back (0: live).
     scroll: AtomicUsize,
     /// A par lane's history from tmux, shown instead of the live screen while the lane is
@@ -313,10 +315,12 @@ impl LaneScreen {
 
     /// A blank screen whose colour queries are answered with `colors`.
     pub fn with_colors(rows: u16, cols: u16, scrollback: usize, colors: QueryColors) -> Self {
+        let first = VERSIONS.fetch_add(1, Ordering::Relaxed);
         Self {
             model: Mutex::new(Model::new(model_size(rows, cols), scrollback, colors)),
             pending: AtomicBool::new(false),
-            version: AtomicU64::new(VERSIONS.fetch_add(1, Ordering::Relaxed)),
+            version: AtomicU64::new(first),
+            first,
             scroll: AtomicUsize::new(0),
             history: Mutex::new(None),
         }
@@ -326,6 +330,12 @@ impl LaneScreen {
     /// change, so a reader that saw a version sees at least that screen).
     pub fn version(&self) -> u64 {
         self.version.load(Ordering::Acquire)
+    }
+
+    /// Anything changed the screen since it was made: its program drew, or it was seeded (a
+    /// par lane waiting for its tap is blank until then, which says nothing of its agent).
+    pub fn drawn(&self) -> bool {
+        self.version() != self.first
     }
 
     fn bump(&self) {
