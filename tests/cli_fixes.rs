@@ -173,6 +173,38 @@ fn config_show_written_back_leaves_nats_not_configured() {
     assert!(stdout(&given).contains("\nurl = \"nats://127.0.0.1:4333\"\n"));
 }
 
+/// Written back, `config show`'s output never makes `***` a password: the lines with a
+/// hidden secret are commented out, and say so.
+#[test]
+fn config_show_written_back_never_sets_a_hidden_secret() {
+    let world = World::new("sec");
+    let file = world.path("config/helios/config.toml");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(
+        &file,
+        "[postgres]\nurl = \"postgres://me:pgpw@127.0.0.1:1/db\"\n\n[temporal]\napi_key = \"temporalkey\"\n",
+    )
+    .unwrap();
+    let shown = world.helios().args(["config", "show"]).output().unwrap();
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    let text = stdout(&shown);
+    for secret in ["pgpw", "temporalkey"] {
+        assert!(!text.contains(secret), "{secret} shown:\n{text}");
+    }
+    for line in text.lines().filter(|l| l.contains("***")) {
+        assert!(line.starts_with("# "), "a hidden secret as a value: {line}");
+        assert!(line.contains("a secret, hidden"), "{line}");
+    }
+    assert!(
+        text.contains("# url = \"postgres://me:***@127.0.0.1:1/db\""),
+        "{text}"
+    );
+    std::fs::write(&file, &text).unwrap();
+    let again = world.helios().args(["config", "show"]).output().unwrap();
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(!stdout(&again).contains("***"), "{}", stdout(&again));
+}
+
 #[test]
 fn an_explicit_repo_that_is_no_git_repository_is_an_error() {
     let world = World::new("real");
@@ -194,6 +226,12 @@ fn an_explicit_repo_that_is_no_git_repository_is_an_error() {
             assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
             assert!(err.contains(&format!("--repo {}", dir.display())), "{err}");
             assert!(err.contains(why), "{err}");
+            // The advice fits a --repo that was given.
+            assert!(
+                err.contains("pass --repo a git repository's directory"),
+                "{err}"
+            );
+            assert!(!err.contains("run helios in a repo"), "{err}");
             assert!(stdout(&out).is_empty(), "{args:?}: {}", stdout(&out));
         }
     }

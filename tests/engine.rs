@@ -30,6 +30,8 @@ fn id(s: &str) -> LaneId {
 #[derive(Default)]
 struct Ptys {
     rows: HashMap<LaneId, Vec<String>>,
+    /// Lanes whose screen is blank since it was made (a par lane before its seed).
+    undrawn: Vec<LaneId>,
     screens: helios::pty::Screens,
 }
 
@@ -52,6 +54,9 @@ impl helios::pty::PtyBackend for Ptys {
     }
     fn input_modes(&self, _: &LaneId) -> helios::pty::InputModes {
         helios::pty::InputModes::default()
+    }
+    fn drawn(&self, lane: &LaneId) -> bool {
+        !self.undrawn.contains(lane)
     }
     fn screens(&self) -> &dyn helios::ui::ScreenSource {
         &self.screens
@@ -180,6 +185,60 @@ impl Rig {
             })
             .collect()
     }
+}
+
+/// A par lane blank until its seed is not looked at: the state the last console stored
+/// stands, and the first look at the seeded screen reads its prompt.
+#[tokio::test]
+async fn a_lane_not_yet_seeded_keeps_its_stored_state() {
+    use helios::agent::{LaneState, Source, Status, WaitKind};
+    let (state, _) = state_with(&["a"], (120, 40));
+    let mut rig = rig(state, Arc::default());
+    let waiting = Status::Waiting(WaitKind::Permission);
+    let stored = LaneState {
+        status: waiting,
+        since: time::OffsetDateTime::now_utc() - time::Duration::minutes(5),
+        source: Source::Screen,
+        reason: "rm -rf build".into(),
+    };
+    rig.engine.handle(Event::LaneStatesLoaded {
+        lanes: vec![helios::app::agent::LoadedState {
+            lane: id("a"),
+            state: Some((stored, "a permission prompt".into(), Vec::new())),
+            hook: None,
+            alert: None,
+        }],
+    });
+    let status = |rig: &Rig| {
+        let l = rig.engine.state.lane(&id("a")).unwrap();
+        l.agent.state.as_ref().map(|s| s.status)
+    };
+    assert_eq!(status(&rig), Some(waiting));
+    rig.engine.ptys.undrawn.push(id("a"));
+    rig.engine.ptys.rows.insert(id("a"), Vec::new());
+    let t0 = Instant::now();
+    rig.engine.tick(t0);
+    rig.engine.tick(t0 + Duration::from_secs(1));
+    assert_eq!(
+        status(&rig),
+        Some(waiting),
+        "a blank screen decided the state"
+    );
+    // Seeded: the prompt is still there.
+    rig.engine.ptys.undrawn.clear();
+    rig.engine.ptys.rows.insert(
+        id("a"),
+        [
+            "│ Bash command           │",
+            "│ Do you want to proceed? │",
+            "│ ❯ 1. Yes               │",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    rig.engine.tick(t0 + Duration::from_secs(2));
+    rig.engine.tick(t0 + Duration::from_secs(3));
+    assert_eq!(status(&rig), Some(waiting));
 }
 
 #[tokio::test]

@@ -369,9 +369,16 @@ pub fn list_line(lane: &Lane, now: Option<OffsetDateTime>, width: usize) -> Opti
         ));
     }
     let used = crate::text::width(&out);
-    if !s.reason.is_empty() && used + 5 < width {
+    // A par lane whose tmux session is gone has exited with no status: `lane ls` calls it
+    // missing, and so does the list.
+    let reason = if s.reason.is_empty() && lane.status == LaneStatus::Missing {
+        "tmux session missing"
+    } else {
+        s.reason.as_str()
+    };
+    if !reason.is_empty() && used + 5 < width {
         out.push_str(" · ");
-        out.push_str(&crate::text::truncate(&s.reason, width - used - 3));
+        out.push_str(&crate::text::truncate(reason, width - used - 3));
     }
     Some(out)
 }

@@ -125,13 +125,42 @@ pub fn show(ctx: &Context, env: &TermEnv) -> anyhow::Result<String> {
     let theme = theme::resolved_name(&ctx.config.ui.theme, env);
     let _ = writeln!(out, "# theme: {theme} ({})", source_of("themes", &theme));
     // Passwords, tokens and the API key never reach the terminal or a pasted bug report.
-    let text = toml::to_string(&config::secrets::redacted(&ctx.config))?;
+    let shown = toml::to_string(&config::secrets::redacted(&ctx.config))?;
+    let real = toml::to_string(&ctx.config)?;
+    let text = comment_hidden(&shown, &real);
     if ctx.config.nats.url_given {
         out.push_str(&text);
     } else {
         out.push_str(&unset_nats_url(&text));
     }
     Ok(out)
+}
+
+/// `shown` (the redacted config) with every line whose secret was hidden commented out, and
+/// why: written back as a config file, `***` would be read as the password itself, and the
+/// server would refuse it as a wrong one. A line differs from `real`'s only by its secret;
+/// were the two not line for line alike, every line showing `***` counts.
+fn comment_hidden(shown: &str, real: &str) -> String {
+    let aligned = shown.lines().count() == real.lines().count();
+    let mut real = real.lines();
+    let mut out = String::with_capacity(shown.len() + 120);
+    for line in shown.lines() {
+        let same = real.next().is_some_and(|r| r == line);
+        let hidden = if aligned {
+            !same
+        } else {
+            line.contains(config::secrets::HIDDEN)
+        };
+        if hidden {
+            out.push_str("# ");
+            out.push_str(line);
+            out.push_str("  # a secret, hidden: put the line back from where you keep it\n");
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// `text` with the `[nats]` url line commented out. A NATS URL nobody set is the built-in
@@ -158,4 +187,23 @@ fn unset_nats_url(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::comment_hidden;
+
+    #[test]
+    fn only_lines_with_a_hidden_secret_are_commented() {
+        let real = "[postgres]\nurl = \"postgres://u:pw@h/db\"\n\n[ui]\ntheme = \"***\"\n";
+        let shown = "[postgres]\nurl = \"postgres://u:***@h/db\"\n\n[ui]\ntheme = \"***\"\n";
+        let out = comment_hidden(shown, real);
+        assert_eq!(
+            out,
+            "[postgres]\n# url = \"postgres://u:***@h/db\"  # a secret, hidden: put the line back from where you keep it\n\n[ui]\ntheme = \"***\"\n"
+        );
+        // Not line for line alike: every line showing `***` counts.
+        let out = comment_hidden(shown, "x");
+        assert_eq!(out.lines().filter(|l| l.starts_with("# ")).count(), 2);
+    }
 }

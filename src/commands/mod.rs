@@ -105,7 +105,7 @@ pub fn load_context(global: GlobalArgs) -> Result<Context, ConfigError> {
         Some(p) => p.clone(),
         None => std::env::current_dir().unwrap_or_else(|_| ".".into()),
     };
-    let repo = crate::lanes::repo::find(&dir);
+    let repo = crate::lanes::repo::find(&dir, global.repo().is_some());
     Context::load(global, repo)
 }
 

@@ -63,7 +63,7 @@ fn repos(ctx: &Context) -> anyhow::Result<Vec<RepoInfo>> {
     }
     let mut out: Vec<RepoInfo> = Vec::new();
     for p in &ctx.global.repos {
-        let r = crate::lanes::repo::find(p)
+        let r = crate::lanes::repo::find(p, true)
             .map_err(|e| anyhow::anyhow!("--repo {}: {e}", p.display()))?;
         if let Some(same) = out.iter().find(|o| o.name == r.name && o.path != r.path) {
             anyhow::bail!(

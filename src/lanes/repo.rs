@@ -6,21 +6,21 @@ use crate::model::RepoInfo;
 
 /// Resolve the repository containing `dir`: its main checkout, also from inside one of its
 /// linked worktrees (a lane), so helios in a lane shows the repo's lanes, not the lane alone.
-pub fn find(dir: &Path) -> Result<RepoInfo, String> {
+/// `given`: `dir` was passed as `--repo` (the advice on failure differs).
+pub fn find(dir: &Path, given: bool) -> Result<RepoInfo, String> {
+    let advice = if given {
+        "pass --repo a git repository's directory"
+    } else {
+        "run helios in a repo or pass --repo PATH"
+    };
     // git's own answer for these is "not a git repository", which sends the user looking in
     // the wrong place.
     match std::fs::metadata(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(format!(
-                "{} does not exist: run helios in a repo or pass --repo PATH",
-                dir.display()
-            ));
+            return Err(format!("{} does not exist: {advice}", dir.display()));
         }
         Ok(m) if !m.is_dir() => {
-            return Err(format!(
-                "{} is not a directory: pass --repo with the repo's directory",
-                dir.display()
-            ));
+            return Err(format!("{} is not a directory: {advice}", dir.display()));
         }
         _ => {}
     }
@@ -37,7 +37,7 @@ pub fn find(dir: &Path) -> Result<RepoInfo, String> {
         .map_err(|e| format!("cannot run git: {e}; install git"))?;
     if !out.status.success() {
         return Err(format!(
-            "{} is not inside a git repository: run helios in a repo or pass --repo PATH",
+            "{} is not inside a git repository: {advice}",
             dir.display()
         ));
     }
@@ -68,14 +68,25 @@ mod tests {
     fn a_path_that_is_no_repo_says_what_it_is() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("nope");
-        assert!(find(&missing).unwrap_err().contains("does not exist"));
+        assert!(find(&missing, true).unwrap_err().contains("does not exist"));
         let file = dir.path().join("f");
         std::fs::write(&file, "x").unwrap();
-        assert!(find(&file).unwrap_err().contains("is not a directory"));
         assert!(
-            find(dir.path())
+            find(&file, true)
                 .unwrap_err()
-                .contains("is not inside a git repository")
+                .contains("is not a directory")
+        );
+        let err = find(dir.path(), false).unwrap_err();
+        assert!(err.contains("is not inside a git repository"), "{err}");
+        // From the current directory the advice is to go to a repo; a --repo given is wrong.
+        assert!(
+            err.ends_with("run helios in a repo or pass --repo PATH"),
+            "{err}"
+        );
+        let err = find(dir.path(), true).unwrap_err();
+        assert!(
+            err.ends_with("pass --repo a git repository's directory"),
+            "{err}"
         );
     }
 }

@@ -6,7 +6,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table};
 
 use crate::app::AppState;
 use crate::app::events::{detail_lines, merged, selected_index};
@@ -67,22 +67,23 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             (false, EventResult::Ok) => theme.text,
             (false, EventResult::Error) => theme.error,
         };
-        // Anyone who can publish to helios.events.> writes these fields.
-        let origin = if &e.repo == own {
-            String::new()
+        // Anyone who can publish to helios.events.> writes these fields. This repo's name is
+        // dimmed: the others stand out, and none reads as missing.
+        let origin = if &e.repo == own && Some(i) != selected {
+            Cell::from(Span::styled(shown(&e.repo), theme.dim))
         } else {
-            shown(&e.repo)
+            Cell::from(shown(&e.repo))
         };
         Row::new(vec![
-            e.at.format(&fmt).unwrap_or_default(),
-            shown(&e.action),
-            e.lane.as_deref().map_or_else(|| "-".into(), shown),
-            if e.result == EventResult::Ok {
-                "ok".into()
+            Cell::from(e.at.format(&fmt).unwrap_or_default()),
+            Cell::from(shown(&e.action)),
+            Cell::from(e.lane.as_deref().map_or_else(|| "-".into(), shown)),
+            Cell::from(if e.result == EventResult::Ok {
+                "ok"
             } else {
-                "error".into()
-            },
-            shown(&e.actor),
+                "error"
+            }),
+            Cell::from(shown(&e.actor)),
             origin,
         ])
         .style(style)

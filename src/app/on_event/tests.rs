@@ -483,6 +483,23 @@ fn rediscovery_revives_missing_and_drops_gone_lanes() {
     assert_eq!(s.lane(&id("a")).unwrap().status, LaneStatus::Idle);
 }
 
+/// A par lane whose session went away is exited, and the list says its session is missing,
+/// the word `lane ls` uses.
+#[test]
+fn a_par_lane_whose_session_went_is_exited_with_its_session_missing() {
+    let mut s = state_with(&["a"]);
+    look(&mut s, 0, &[], &[]);
+    update(
+        &mut s,
+        Event::LanesDiscovered {
+            lanes: vec![info("a", false)],
+        },
+    );
+    assert_eq!(status(&s, "a"), crate::agent::Status::Exited(None));
+    let line = crate::app::agent::list_line(s.lane(&id("a")).unwrap(), None, 40).unwrap();
+    assert_eq!(line, "exited · tmux session missing");
+}
+
 #[test]
 fn events_for_unknown_lanes_are_ignored() {
     let mut s = state_with(&["a"]);

@@ -179,6 +179,11 @@ impl<B: PtyBackend> Engine<B> {
         let mut obs = Vec::with_capacity(self.state.lanes.len());
         for lane in &self.state.lanes {
             let id = lane.id();
+            // A blank screen never drawn (a par lane before its seed) is no first look: read
+            // as one, it would decide `unknown` over the state the last console stored.
+            if !self.ptys.drawn(id) {
+                continue;
+            }
             let seen = self.watch.screens.entry(id.clone()).or_default();
             let version = self.ptys.screens().version(id);
             // A screen read and unchanged since needs no new copy of its rows: with 50 lanes
