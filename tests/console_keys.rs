@@ -179,3 +179,43 @@ fn a_pane_follows_the_cursor_of_a_larger_screen() {
         "{screen}"
     );
 }
+
+/// A message longer than the status line is cut there and says where it is whole: `M` shows
+/// the last messages in full, newest last; any key closes.
+#[test]
+fn a_long_message_is_whole_in_the_messages_overlay() {
+    let (mut st, _) = state_with(&["a"], (80, 24));
+    let long = format!(
+        "nats://127.0.0.1:4222: {} the end of the error",
+        "a long server error ".repeat(6)
+    );
+    st.flash(FlashLevel::Info, "lane a restarted");
+    st.flash(FlashLevel::Error, &long);
+    let screen = draw(&st, &km(), &FakeScreens::default());
+    let status = screen.lines().last().unwrap();
+    assert!(status.ends_with("(M: whole)"), "{status}");
+    assert!(!screen.contains("the end of the error"), "{screen}");
+
+    run_keys(&mut st, &km(), "M");
+    assert_eq!(st.mode, Mode::Messages);
+    let screen = draw(&st, &km(), &FakeScreens::default());
+    // Rows of the overlay between its borders, joined: both messages, the long one whole.
+    let text: String = screen
+        .lines()
+        .filter_map(|l| {
+            l.split_once('│')
+                .map(|(_, r)| r.trim_end_matches('│').trim())
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let restarted = text.find("lane a restarted").expect(&screen);
+    let end = text.find("the end of the error").expect(&screen);
+    assert!(restarted < end, "newest last: {text}");
+    run_keys(&mut st, &km(), "j");
+    assert_eq!(st.mode, Mode::Normal);
+    assert_eq!(
+        st.selected.as_ref().unwrap().as_str(),
+        "a",
+        "the key only closed it"
+    );
+}

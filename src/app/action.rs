@@ -64,6 +64,8 @@ pub enum Action {
     ToggleHelp,
     /// Open (or close) the explanation of the selected lane's state.
     ToggleExplain,
+    /// Show (or hide) the status line's last messages, whole.
+    ToggleMessages,
     /// Show a panel.
     ShowPanel { panel: Panel },
     /// Cycle to the next panel.

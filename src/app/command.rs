@@ -55,6 +55,11 @@ pub const COMMANDS: &[Command] = &[
         action: |_| Some(Action::ToggleExplain),
     },
     Command {
+        name: "app.messages",
+        description: "the status line's last messages, whole",
+        action: |_| Some(Action::ToggleMessages),
+    },
+    Command {
         name: "lane.create",
         description: "create a lane",
         action: |_| Some(Action::PromptCreate),

@@ -60,6 +60,7 @@ pub fn translate(
         },
         // Any key closes the explanation.
         Mode::Explain => Some(Action::ToggleExplain),
+        Mode::Messages => Some(Action::ToggleMessages),
         Mode::Help => {
             let len = crate::app::help::lines(keymap).len();
             let page = crate::app::help::page(state.size);

@@ -160,6 +160,14 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             };
             Vec::new()
         }
+        Action::ToggleMessages => {
+            state.mode = if state.mode == Mode::Messages {
+                Mode::Normal
+            } else {
+                Mode::Messages
+            };
+            Vec::new()
+        }
         Action::RefreshLanes => vec![Effect::DiscoverLanes],
         Action::ToggleHelp => toggle_help(state),
         Action::HelpScroll { top } => {

@@ -27,6 +27,9 @@ pub struct AppState {
     pub filter: String,
     /// A one-line message for the status line.
     pub flash: Option<Flash>,
+    /// The status line's last messages, oldest first (the `M` overlay shows them whole: a
+    /// long one is cut in the status line).
+    pub messages: std::collections::VecDeque<Message>,
     /// The last journal write error, until a write succeeds again.
     pub journal_error: Option<String>,
     /// The newest audit events, for the events panel (newest last).
@@ -161,6 +164,8 @@ pub enum Mode {
     Help,
     /// Why the selected lane is in its state (`e`).
     Explain,
+    /// The status line's last messages, whole (`M`).
+    Messages,
 }
 
 /// A one-line text prompt.
@@ -205,6 +210,20 @@ pub struct Flash {
     pub level: FlashLevel,
 }
 
+/// A status-line message as the messages overlay keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// When it was shown (the console's clock; `None` before its first tick).
+    pub at: Option<time::OffsetDateTime>,
+    /// The text.
+    pub text: String,
+    /// Info or error.
+    pub level: FlashLevel,
+}
+
+/// How many messages the overlay keeps.
+pub const MESSAGES_KEPT: usize = 100;
+
 /// How a status-line message is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlashLevel {
@@ -219,6 +238,14 @@ impl AppState {
     /// reducer (`app::update` and its parts): IO reports back with an event instead.
     pub fn flash(&mut self, level: FlashLevel, text: &str) {
         self.flash = Some(Flash {
+            text: text.to_string(),
+            level,
+        });
+        if self.messages.len() == MESSAGES_KEPT {
+            self.messages.pop_front();
+        }
+        self.messages.push_back(Message {
+            at: self.clock,
             text: text.to_string(),
             level,
         });
@@ -238,6 +265,7 @@ impl AppState {
             mode: Mode::default(),
             filter: String::new(),
             flash: None,
+            messages: std::collections::VecDeque::new(),
             journal_error: None,
             recent_events: Vec::new(),
             size: (80, 24),

@@ -555,32 +555,29 @@ impl PtyBackend for PortablePtys {
         if p.exited.load(Ordering::Acquire) {
             return Err(not_running());
         }
+        // A par lane's own attach client (`attach` mode, or a tap that does not serve) waits
+        // for its first draw the same way.
+        if front.is_none()
+            && p.attach
+            && let (Link::Pty { .. }, LaneSource::Par { session }) = (&p.link, &p.info.source)
+            && (!self.screens.own(lane).is_some_and(|s| s.drawn())
+                || self.early.get(lane).is_some_and(Typist::typing))
+        {
+            let typist = match self.early.entry(lane.clone()) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(v) => {
+                    let t = Typist::spawn(&self.config.env, session, lane, self.events.clone())
+                        .map_err(|e| PtyError::Spawn {
+                            lane: lane.clone(),
+                            program: "a key writer thread".into(),
+                            message: e.to_string(),
+                        })?;
+                    v.insert(t)
+                }
+            };
+            return typist.send(bytes).map_err(|()| not_running());
+        }
         match &p.link {
-            // A par lane's own attach client (`attach` mode, or a tap that does not serve)
-            // waits for its first draw the same way.
-            Link::Pty { .. }
-                if front.is_none()
-                    && p.attach
-                    && (!self.screens.own(lane).is_some_and(|s| s.drawn())
-                        || self.early.get(lane).is_some_and(Typist::typing)) =>
-            {
-                let LaneSource::Par { session } = &p.info.source else {
-                    return Err(not_running());
-                };
-                let typist = match self.early.entry(lane.clone()) {
-                    Entry::Occupied(e) => e.into_mut(),
-                    Entry::Vacant(v) => {
-                        let t = Typist::spawn(&self.config.env, session, lane, self.events.clone())
-                            .map_err(|e| PtyError::Spawn {
-                                lane: lane.clone(),
-                                program: "a key writer thread".into(),
-                                message: e.to_string(),
-                            })?;
-                        v.insert(t)
-                    }
-                };
-                typist.send(bytes).map_err(|()| not_running())
-            }
             Link::Pty { input, .. } => input.send(bytes).map_err(|()| not_running()),
             Link::Control(tx) => tx.send(Ctl::Keys(bytes)).map_err(|_| not_running()),
             Link::Feed(f) => f.send_keys(bytes).map_err(|()| not_running()),

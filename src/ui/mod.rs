@@ -13,6 +13,7 @@ pub mod explain;
 pub mod grid;
 pub mod help;
 pub mod lanes;
+pub mod messages;
 pub mod nats;
 pub mod pane;
 pub mod prompt;
@@ -195,6 +196,7 @@ pub fn render_cached(
     match &state.mode {
         Mode::Help => help::render(frame, lay.main, &ctx),
         Mode::Explain => explain::render(frame, lay.main, &ctx),
+        Mode::Messages => messages::render(frame, lay.main, &ctx),
         Mode::Confirm(c) => confirm::render(frame, lay.main, &ctx, &c.question),
         _ => {}
     }
@@ -207,7 +209,7 @@ pub fn render_cached(
 /// share dialog.
 fn nothing_over_tiles(state: &AppState) -> bool {
     let overlay = match &state.mode {
-        Mode::Help | Mode::Explain | Mode::Confirm(_) => true,
+        Mode::Help | Mode::Explain | Mode::Messages | Mode::Confirm(_) => true,
         Mode::Prompt(p) => p.kind == PromptKind::Palette,
         Mode::Normal | Mode::Focus => false,
     };

@@ -77,6 +77,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
         ),
         (Mode::Help, _) => " HELP ".into(),
         (Mode::Explain, _) => " WHY ".into(),
+        (Mode::Messages, _) => " MESSAGES ".into(),
         (Mode::Confirm(_), _) => " CONFIRM ".into(),
         _ => match state.panel {
             Panel::Lanes if state.view == View::Grid => " GRID ".into(),
@@ -131,13 +132,24 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
                     .patch(base)
                     .fg(theme.error.fg.unwrap_or_default()),
             };
+            let room = room.saturating_sub(1);
+            // Cut: the messages overlay shows it whole, and the end says so.
+            let whole = ctx
+                .keymap
+                .keys_for(KeyMode::Normal, "app.messages")
+                .into_iter()
+                .next()
+                .map(|k| format!(" ({}: whole)", shown(&k)))
+                .filter(|_| crate::text::width(text) > room);
+            let more = whole.as_deref().unwrap_or_default();
+            let cut = room.saturating_sub(crate::text::width(more));
             left.push(Span::styled(
-                format!(
-                    " {}",
-                    crate::ui::lanes::truncate(text, room.saturating_sub(1))
-                ),
+                format!(" {}", crate::ui::lanes::truncate(text, cut)),
                 style,
             ));
+            if !more.is_empty() {
+                left.push(Span::styled(more.to_string(), base));
+            }
         }
         None => left.extend(hints(ctx, room)),
     }
@@ -165,7 +177,7 @@ fn hints<'a>(ctx: &Ctx<'_>, room: usize) -> Vec<Span<'a>> {
             )]
         }
         Mode::Help => fixed(SCROLL_HINTS),
-        Mode::Explain => vec![("any key".into(), "close".into())],
+        Mode::Explain | Mode::Messages => vec![("any key".into(), "close".into())],
         Mode::Confirm(_) => vec![("y".into(), "yes".into()), ("n/esc".into(), "no".into())],
         _ if ctx.state.panel == Panel::Events && ctx.state.events.detail_top.is_some() => {
             fixed(SCROLL_HINTS)
