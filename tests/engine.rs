@@ -43,7 +43,11 @@ impl helios::pty::PtyBackend for Ptys {
         Ok(())
     }
     fn resize(&mut self, _: &LaneId, _: u16, _: u16) {}
-    fn set_scroll(&mut self, _: &LaneId, _: usize) {}
+    fn set_scroll(&mut self, lane: &LaneId, rows: usize) {
+        if let Some(s) = self.screens.get(lane) {
+            s.set_scroll(rows);
+        }
+    }
     fn notice_handled(&self, _: &LaneId) {}
     fn snapshot(&self, lane: &LaneId) -> Option<helios::pty::Snapshot> {
         let rows = self.rows.get(lane)?.clone();
@@ -239,6 +243,39 @@ async fn a_lane_not_yet_seeded_keeps_its_stored_state() {
     rig.engine.tick(t0 + Duration::from_secs(2));
     rig.engine.tick(t0 + Duration::from_secs(3));
     assert_eq!(status(&rig), Some(waiting));
+}
+
+/// Scrolled back past the oldest line, the lane's scroll stops there: the way forward moves
+/// the view at the first key, not after as many presses as went too far.
+#[tokio::test]
+async fn scrolling_back_stops_at_the_oldest_line() {
+    let (state, _) = state_with(&["a"], (120, 40));
+    let mut rig = rig(state, Arc::default());
+    let screen = std::sync::Arc::new(helios::pty::screen::LaneScreen::new(10, 40, 1000));
+    for i in 0..30 {
+        screen.feed(format!("line {i}\r\n").as_bytes());
+    }
+    rig.engine.ptys.screens.insert(id("a"), screen.clone());
+    let scroll = |rig: &Rig| rig.engine.state.lane(&id("a")).unwrap().scroll;
+    rig.engine.handle(Action::Select { lane: id("a") });
+    for _ in 0..5 {
+        rig.engine.handle(Action::ScrollPage { up: true });
+    }
+    // 31 rows written into 10: 21 lines above the screen.
+    let reach = screen.scroll_reach().unwrap();
+    assert_eq!(reach, 21);
+    rig.engine.handle(Action::Scroll { lines: 0 });
+    assert_eq!(scroll(&rig), reach);
+    rig.engine.handle(Action::Scroll { lines: -3 });
+    assert_eq!(scroll(&rig), reach - 3);
+    assert_eq!(
+        screen.scroll_reach(),
+        Some(reach - 3),
+        "the view moved at once"
+    );
+    // A history being read from tmux: not known yet, nothing stops.
+    screen.expect_history();
+    assert_eq!(screen.scroll_reach(), None);
 }
 
 #[tokio::test]

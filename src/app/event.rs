@@ -29,6 +29,8 @@ pub enum Event {
     LaneOutput { lane: LaneId, at: Instant },
     /// A lane rang the bell.
     LaneBell { lane: LaneId },
+    /// A lane's view is scrolled back as far as it goes: `rows`, less than asked.
+    LaneScrollReach { lane: LaneId, rows: usize },
     /// A lane sent an OSC 9 / OSC 777 notification.
     LaneNotified { lane: LaneId, text: String },
     /// A program in a lane set the clipboard (OSC 52) with `text`; `allowed`: the config lets

@@ -137,6 +137,19 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Event::LaneScrollReach { lane, rows } => {
+            // Scrolling on past the oldest line counted rows nobody saw: the way forward
+            // would take as many presses before the view moved.
+            if let Some(l) = state.lane_mut(&lane)
+                && l.scroll > rows
+            {
+                l.scroll = rows;
+                if rows == 0 {
+                    l.search = None;
+                }
+            }
+            Vec::new()
+        }
         Event::LaneBell { lane } => {
             crate::app::agent::on_alert(state, &lane, crate::agent::Source::Bell, String::new())
         }

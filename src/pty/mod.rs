@@ -48,6 +48,12 @@ pub trait ScreenSource {
         None
     }
 
+    /// How far back the lane's view really is (its scroll stops at the oldest line kept);
+    /// `None` when not known (yet).
+    fn scroll_reach(&self, _lane: &LaneId) -> Option<usize> {
+        None
+    }
+
     /// Call `f` with the lane's current screen, its [`version`](Self::version), and the rows
     /// that may differ from the screen at version `since`, all of one moment; nothing when the
     /// lane has no screen or no version.

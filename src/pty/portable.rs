@@ -636,6 +636,7 @@ impl PtyBackend for PortablePtys {
             && let (LaneSource::Par { session }, Link::Pty { .. } | Link::Feed(_)) =
                 (&p.source, &p.link)
         {
+            s.expect_history();
             capture_history(
                 &self.config.env,
                 session,

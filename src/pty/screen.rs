@@ -297,6 +297,8 @@ pub struct LaneScreen {
     /// A par lane's history from tmux, shown instead of the live screen while the lane is
     /// scrolled back in attach mode (a `tmux attach` client's screen keeps no history).
     history: Mutex<Option<Parser<()>>>,
+    /// That history is being read: how far back the view can go is not known yet.
+    history_due: AtomicBool,
 }
 
 impl std::fmt::Debug for LaneScreen {
@@ -323,6 +325,7 @@ impl LaneScreen {
             first,
             scroll: AtomicUsize::new(0),
             history: Mutex::new(None),
+            history_due: AtomicBool::new(false),
         }
     }
 
@@ -412,6 +415,25 @@ impl LaneScreen {
         self.scroll.load(Ordering::Acquire)
     }
 
+    /// The view's history is being read from tmux ([`Self::set_history`] brings it).
+    pub fn expect_history(&self) {
+        self.history_due.store(true, Ordering::Release);
+    }
+
+    /// How far back the view really is: [`Self::scroll`] stopped at the oldest line kept
+    /// (`None` while the history is being read).
+    pub fn scroll_reach(&self) -> Option<usize> {
+        if self.history_due.load(Ordering::Acquire) {
+            return None;
+        }
+        let history = self.history.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(h) = history.as_ref() {
+            return Some(h.screen().scrollback());
+        }
+        drop(history);
+        Some(self.lock().parser.screen().scrollback())
+    }
+
     /// Show `captured` (tmux `capture-pane -p -e` of the whole history, one line per row) as
     /// the lane's view while it is scrolled back; ignored when the lane went live meanwhile.
     pub fn set_history(&self, captured: &[u8]) {
@@ -429,6 +451,7 @@ impl LaneScreen {
         }
         parser.screen_mut().set_scrollback(self.scroll());
         *self.history.lock().unwrap_or_else(PoisonError::into_inner) = Some(parser);
+        self.history_due.store(false, Ordering::Release);
         self.bump();
     }
 
@@ -449,6 +472,7 @@ impl LaneScreen {
         let mut history = self.history.lock().unwrap_or_else(PoisonError::into_inner);
         if rows == 0 {
             *history = None;
+            self.history_due.store(false, Ordering::Release);
         } else if let Some(h) = history.as_mut() {
             h.screen_mut().set_scrollback(rows);
         }
@@ -603,6 +627,10 @@ impl ScreenSource for Screens {
 
     fn title(&self, lane: &LaneId) -> Option<String> {
         self.get(lane).and_then(|s| s.title())
+    }
+
+    fn scroll_reach(&self, lane: &LaneId) -> Option<usize> {
+        self.get(lane).and_then(|s| s.scroll_reach())
     }
 }
 

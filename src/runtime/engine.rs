@@ -219,6 +219,7 @@ impl<B: PtyBackend> Engine<B> {
             }
             _ => {}
         }
+        self.clamp_scroll();
         let effects = update(&mut self.state, msg);
         self.dirty |= !passthrough;
         // Known before the effects run: lanes started by them ready the one in front first.
@@ -241,6 +242,31 @@ impl<B: PtyBackend> Engine<B> {
     /// The prompts the screen fallback recognises: the shipped ones after the user's.
     pub fn set_patterns(&mut self, patterns: crate::agent::screen::Patterns) {
         self.watch.patterns = patterns;
+    }
+
+    /// Lanes scrolled back past their oldest line stop there, before a key moves them on.
+    fn clamp_scroll(&mut self) {
+        let over: Vec<(LaneId, usize)> = self
+            .state
+            .lanes
+            .iter()
+            .filter(|l| l.scroll > 0)
+            .filter_map(|l| {
+                let reach = self.ptys.screens().scroll_reach(l.id())?;
+                (reach < l.scroll).then(|| (l.id().clone(), reach))
+            })
+            .collect();
+        for (lane, rows) in over {
+            update(
+                &mut self.state,
+                Msg::Event(Event::LaneScrollReach {
+                    lane: lane.clone(),
+                    rows,
+                }),
+            );
+            // The screen is already there: no new scroll to apply.
+            self.scroll_applied.insert(lane, rows);
+        }
     }
 
     fn apply_scroll(&mut self) {

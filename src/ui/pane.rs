@@ -79,13 +79,14 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
             style,
         )));
     }
-    if lane.scroll > 0 {
+    // Asked beyond the oldest line, the view stops there (the next key brings the count back).
+    let back = ctx
+        .screens
+        .scroll_reach(id)
+        .map_or(lane.scroll, |r| r.min(lane.scroll));
+    if back > 0 {
         block = block.title_bottom(
-            Line::from(Span::styled(
-                format!(" scrolled back {} ", lane.scroll),
-                theme.warn,
-            ))
-            .right_aligned(),
+            Line::from(Span::styled(format!(" scrolled back {back} "), theme.warn)).right_aligned(),
         );
     }
     // Read before the screen: output that lands in between only makes the next frame redraw.
