@@ -181,7 +181,7 @@ fn a_pane_follows_the_cursor_of_a_larger_screen() {
 }
 
 /// A message longer than the status line is cut there and says where it is whole: `M` shows
-/// the last messages in full, newest last; any key closes.
+/// the last messages in full, newest last, and scrolls like the help.
 #[test]
 fn a_long_message_is_whole_in_the_messages_overlay() {
     let (mut st, _) = state_with(&["a"], (80, 24));
@@ -211,11 +211,43 @@ fn a_long_message_is_whole_in_the_messages_overlay() {
     let restarted = text.find("lane a restarted").expect(&screen);
     let end = text.find("the end of the error").expect(&screen);
     assert!(restarted < end, "newest last: {text}");
+    // j/k and the page keys scroll it; any other key closes it.
     run_keys(&mut st, &km(), "j");
+    assert_eq!(st.mode, Mode::Messages);
+    run_keys(&mut st, &km(), "x");
     assert_eq!(st.mode, Mode::Normal);
-    assert_eq!(
-        st.selected.as_ref().unwrap().as_str(),
-        "a",
-        "the key only closed it"
-    );
+
+    // Many messages: it opens on the newest, and scrolls back to the oldest.
+    for i in 0..60 {
+        st.flash(FlashLevel::Info, &format!("message number {i}"));
+    }
+    run_keys(&mut st, &km(), "M");
+    let screen = draw(&st, &km(), &FakeScreens::default());
+    assert!(screen.contains("message number 59"), "{screen}");
+    assert!(!screen.contains("message number 10 "), "{screen}");
+    run_keys(&mut st, &km(), "g");
+    let screen = draw(&st, &km(), &FakeScreens::default());
+    assert!(screen.contains("lane a restarted"), "{screen}");
+    assert!(!screen.contains("message number 59"), "{screen}");
+}
+
+/// A key for a command that needs a lane, with the filter showing none, says why instead of
+/// doing nothing.
+#[test]
+fn lane_keys_with_no_lane_shown_say_so() {
+    for key in ["a", "e", "R", "S", "s", "d"] {
+        let (mut st, _) = state_with(&["a"], (100, 30));
+        run_keys(&mut st, &km(), "/qqq<enter>");
+        run_keys(&mut st, &km(), key);
+        let flash = st
+            .flash
+            .as_ref()
+            .map(|f| f.text.clone())
+            .unwrap_or_default();
+        assert!(
+            flash.starts_with("no lane selected: the filter /qqq shows none"),
+            "{key}: {flash:?}"
+        );
+        assert_eq!(st.mode, Mode::Normal, "{key}");
+    }
 }

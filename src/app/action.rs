@@ -66,6 +66,8 @@ pub enum Action {
     ToggleExplain,
     /// Show (or hide) the status line's last messages, whole.
     ToggleMessages,
+    /// A key bound to a command that needs a lane, with none selected: say so.
+    NoLane,
     /// Show a panel.
     ShowPanel { panel: Panel },
     /// Cycle to the next panel.
@@ -106,6 +108,8 @@ pub enum Action {
     AskRemoveAnyway { lane: LaneId, loss: String },
     /// Scroll the help overlay so line `top` is its first.
     HelpScroll { top: usize },
+    /// Scroll the messages overlay to show row `top` first.
+    MessagesScroll { top: usize },
     /// Events panel: select, open and scroll one event's JSON.
     Events(crate::app::events::EventsAction),
 }

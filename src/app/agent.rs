@@ -159,6 +159,14 @@ pub fn on_loaded(state: &mut AppState, loaded: Vec<LoadedState>) -> Vec<Effect> 
             l.agent.evidence = evidence;
             l.agent.placeholder = false;
             refresh_attention(l);
+        } else if let (Some(now), Some((stored, ..))) = (l.agent.state.as_mut(), &s.state)
+            && l.info.is_durable()
+            && now.same_as(stored)
+            && stored.since < now.since
+        {
+            // Decided again before the load came (a par lane found gone at start is exited
+            // anew): the state is the one stored, and as old.
+            now.since = stored.since;
         }
         if s.hook.is_some() {
             l.agent.inputs.hook = s.hook;

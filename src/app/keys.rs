@@ -42,9 +42,10 @@ pub fn translate(
         return crate::app::share::dialog_key(&state.share, c);
     }
     match &state.mode {
-        Mode::Normal => keymap
-            .command(KeyMode::Normal, chord)
-            .and_then(|name| command::action_for(name, state.selected_visible())),
+        // A command that needs a lane, with none selected, says so rather than nothing.
+        Mode::Normal => keymap.command(KeyMode::Normal, chord).map(|name| {
+            command::action_for(name, state.selected_visible()).unwrap_or(Action::NoLane)
+        }),
         Mode::Focus => match keymap.command(KeyMode::Focus, chord) {
             Some(name) => command::action_for(name, state.selected_visible()),
             None => encode_key(key, app_cursor).map(|bytes| Action::WriteFocused { bytes }),
@@ -60,7 +61,14 @@ pub fn translate(
         },
         // Any key closes the explanation.
         Mode::Explain => Some(Action::ToggleExplain),
-        Mode::Messages => Some(Action::ToggleMessages),
+        Mode::Messages => {
+            let len = crate::app::messages::rows(state).len();
+            let page = crate::app::help::page(state.size);
+            Some(match scroll_to(&key, state.messages_top, len, page) {
+                Some(top) => Action::MessagesScroll { top },
+                None => Action::ToggleMessages,
+            })
+        }
         Mode::Help => {
             let len = crate::app::help::lines(keymap).len();
             let page = crate::app::help::page(state.size);

@@ -11,6 +11,7 @@ pub mod grid;
 pub mod help;
 pub mod keymap;
 pub mod keys;
+pub mod messages;
 pub mod news;
 pub use crate::model::label;
 pub mod nats;

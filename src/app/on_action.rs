@@ -152,6 +152,16 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Attach { lane } => vec![Effect::Attach { lane }],
         Action::Restart { lane } => restart(state, lane),
+        Action::NoLane => {
+            no_lane(state);
+            Vec::new()
+        }
+        Action::ToggleExplain
+            if state.mode != Mode::Explain && state.selected_visible().is_none() =>
+        {
+            no_lane(state);
+            Vec::new()
+        }
         Action::ToggleExplain => {
             state.mode = if state.mode == Mode::Explain || state.selected_visible().is_none() {
                 Mode::Normal
@@ -164,8 +174,15 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.mode = if state.mode == Mode::Messages {
                 Mode::Normal
             } else {
+                // The newest at the bottom, as a log reads.
+                let len = crate::app::messages::rows(state).len();
+                state.messages_top = len.saturating_sub(crate::app::help::page(state.size));
                 Mode::Messages
             };
+            Vec::new()
+        }
+        Action::MessagesScroll { top } => {
+            state.messages_top = top;
             Vec::new()
         }
         Action::RefreshLanes => vec![Effect::DiscoverLanes],

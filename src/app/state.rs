@@ -52,6 +52,8 @@ pub struct AppState {
     pub share: crate::app::share::ShareState,
     /// The help overlay's first line shown.
     pub help_top: usize,
+    /// The first row the messages overlay shows.
+    pub messages_top: usize,
     /// The events panel's selection and JSON overlay.
     pub events: crate::app::events::EventsView,
     /// Wall-clock time of the last screen tick (lane states' ages and decisions); set by
@@ -277,6 +279,7 @@ impl AppState {
             temporal: crate::app::temporal::TemporalState::default(),
             share: crate::app::share::ShareState::default(),
             help_top: 0,
+            messages_top: 0,
             events: crate::app::events::EventsView::default(),
             clock: None,
             timing: crate::agent::Timing::default(),

@@ -73,8 +73,10 @@ fn redact_one(url: &str) -> String {
     let query_at = rest.find(['?', '#']).unwrap_or(rest.len());
     let rest = match rest[..query_at].rfind('@') {
         Some(at) => {
+            // Alone, the user info is NATS's token, but PostgreSQL's user name.
             let shown = match rest[..at].split_once(':') {
                 Some((user, _)) => format!("{user}:{HIDDEN}"),
+                None if scheme.starts_with("postgres") => rest[..at].to_string(),
                 None => HIDDEN.to_string(),
             };
             format!("{shown}{}", &rest[at..])
@@ -119,7 +121,12 @@ pub fn redacted(cfg: &Config) -> Config {
     cfg.nats.url = redact_url(&cfg.nats.url);
     cfg.nats.monitor = cfg.nats.monitor.as_deref().map(redact_url);
     cfg.postgres.url = cfg.postgres.url.as_deref().map(redact_url);
-    if cfg.temporal.api_key.is_some() {
+    if cfg
+        .temporal
+        .api_key
+        .as_deref()
+        .is_some_and(|k| !k.is_empty())
+    {
         cfg.temporal.api_key = Some(HIDDEN.into());
     }
     cfg
@@ -146,6 +153,11 @@ mod tests {
                 "postgres://me:***@db:5432/helios",
             ),
             ("postgres://me:p@ss/w@db/x", "postgres://me:***@db/x"),
+            ("postgres://me@db/x", "postgres://me@db/x"),
+            (
+                "postgresql://me@db/x?password=p",
+                "postgresql://me@db/x?password=***",
+            ),
             (
                 "postgresql://db/helios?user=me&password=pw&sslmode=require",
                 "postgresql://db/helios?user=me&password=***&sslmode=require",

@@ -176,8 +176,8 @@ fn hints<'a>(ctx: &Ctx<'_>, room: usize) -> Vec<Span<'a>> {
                 "leave focus; every other key goes to the lane".into(),
             )]
         }
-        Mode::Help => fixed(SCROLL_HINTS),
-        Mode::Explain | Mode::Messages => vec![("any key".into(), "close".into())],
+        Mode::Help | Mode::Messages => fixed(SCROLL_HINTS),
+        Mode::Explain => vec![("any key".into(), "closes".into())],
         Mode::Confirm(_) => vec![("y".into(), "yes".into()), ("n/esc".into(), "no".into())],
         _ if ctx.state.panel == Panel::Events && ctx.state.events.detail_top.is_some() => {
             fixed(SCROLL_HINTS)

@@ -500,6 +500,41 @@ fn a_par_lane_whose_session_went_is_exited_with_its_session_missing() {
     assert_eq!(line, "exited · tmux session missing");
 }
 
+/// Decided again at start before the stored state came (a lane found gone is exited anew),
+/// the lane keeps the stored state's age: the console and `lane ls` agree.
+#[test]
+fn a_state_decided_before_the_load_keeps_the_stored_age() {
+    use crate::agent::{LaneState, Source, Status};
+    let mut s = state_with(&["a"]);
+    look(&mut s, 0, &[], &[]);
+    update(
+        &mut s,
+        Event::LanesDiscovered {
+            lanes: vec![info("a", false)],
+        },
+    );
+    let decided = s.lane(&id("a")).unwrap().agent.state.clone().unwrap();
+    assert_eq!(decided.status, Status::Exited(None));
+    let stored = LaneState {
+        since: decided.since - time::Duration::minutes(3),
+        source: Source::Process,
+        ..decided.clone()
+    };
+    update(
+        &mut s,
+        Event::LaneStatesLoaded {
+            lanes: vec![crate::app::agent::LoadedState {
+                lane: id("a"),
+                state: Some((stored.clone(), String::new(), Vec::new())),
+                hook: None,
+                alert: None,
+            }],
+        },
+    );
+    let now = s.lane(&id("a")).unwrap().agent.state.clone().unwrap();
+    assert_eq!(now.since, stored.since);
+}
+
 #[test]
 fn events_for_unknown_lanes_are_ignored() {
     let mut s = state_with(&["a"]);

@@ -363,14 +363,21 @@ impl StatusReport {
             return;
         }
         let mut waiting = Vec::new();
+        let mut any = false;
         for (sink, n) in &b.sinks {
             match n {
-                SinkBacklog::Waiting(n) => waiting.push(format!("{sink} {n} waiting")),
+                SinkBacklog::Waiting(n) => {
+                    any |= *n > 0;
+                    waiting.push(format!("{sink} {n} waiting"));
+                }
                 SinkBacklog::Failed { error } => s.line(Mark::Fail, &format!("{sink}: {error}")),
             }
         }
+        // Events waiting are not delivered yet: `ok` only when none wait (the sinks' own
+        // lines say whether they can be reached).
         if !waiting.is_empty() {
-            s.line(Mark::Ok, &waiting.join(", "));
+            let mark = if any { Mark::Info } else { Mark::Ok };
+            s.line(mark, &waiting.join(", "));
         }
     }
 
