@@ -251,3 +251,22 @@ fn lane_keys_with_no_lane_shown_say_so() {
         assert_eq!(st.mode, Mode::Normal, "{key}");
     }
 }
+
+/// Enter on a par lane whose tmux session is gone says how to bring it back instead of
+/// focusing a lane every key would fail in.
+#[test]
+fn enter_on_a_lane_whose_session_is_gone_says_how_to_bring_it_back() {
+    let (mut st, _) = state_with(&["gone"], (100, 30));
+    let lane = st.lane_mut(&LaneId::new("gone")).unwrap();
+    lane.info.session_alive = false;
+    lane.status = helios::app::state::LaneStatus::Missing;
+    run_keys(&mut st, &km(), "<enter>");
+    assert_eq!(st.mode, Mode::Normal);
+    assert!(st.focused.is_none());
+    let flash = st.flash.clone().unwrap();
+    assert_eq!(flash.level, FlashLevel::Error);
+    assert!(
+        flash.text.contains("`par open gone` makes it again"),
+        "{flash:?}"
+    );
+}

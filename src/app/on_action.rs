@@ -585,6 +585,15 @@ fn focus_selected(state: &mut AppState) -> Vec<Effect> {
         lane.search = None;
     }
     crate::app::on_event::sort_lanes(&mut state.lanes);
+    // Keys into a lane with no session would each fail (and be journalled as failed writes).
+    if state
+        .lane(&id)
+        .is_some_and(|l| l.status == LaneStatus::Missing && l.remote.is_none())
+    {
+        let text = format!("lane {id}'s tmux session is gone: `par open {id}` makes it again");
+        flash(state, FlashLevel::Error, &text);
+        return Vec::new();
+    }
     if state.compact {
         // The compact view is a zellij side pane with no lane terminals of its own: the lane
         // is shown in its zellij pane (focus is recorded when that worked).

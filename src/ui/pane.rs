@@ -406,11 +406,13 @@ fn no_screen_reason(lane: &Lane) -> String {
         });
     }
     match lane.status {
-        LaneStatus::Missing => "tmux session is gone; press r to re-read lanes",
-        LaneStatus::Exited => "the lane's process has exited",
-        LaneStatus::Running | LaneStatus::Idle => "connecting…",
+        LaneStatus::Missing => shown(&format!(
+            "its tmux session is gone: `par open {0}` makes it again, d removes the lane",
+            lane.id()
+        )),
+        LaneStatus::Exited => "the lane's process has exited".into(),
+        LaneStatus::Running | LaneStatus::Idle => "connecting…".into(),
     }
-    .to_string()
 }
 
 /// The pane area when no lane is selected.
