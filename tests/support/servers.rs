@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::support::{free_port, poll, require, wait_until};
+use crate::support::{free_port, poll, require, wait_until, wait_until_or};
 
 /// A running nats-server with JetStream.
 pub struct NatsServer {
@@ -35,8 +35,17 @@ impl NatsServer {
             child: None,
             extra: extra.iter().map(|s| (*s).to_string()).collect(),
         };
-        s.restart();
-        s
+        // A port found free can be taken before the server binds it (by an outgoing
+        // connection of a test running beside this one): the server then exits, and is
+        // started again on other ports.
+        for _ in 0..3 {
+            if s.launch() {
+                return s;
+            }
+            s.port = free_port();
+            s.monitor_port = free_port();
+        }
+        panic!("nats-server exited on three pairs of ports: {}", s.log());
     }
 
     /// The client URL.
@@ -67,6 +76,11 @@ impl NatsServer {
 
     /// Start it again on the same ports and store.
     pub fn restart(&mut self) {
+        assert!(self.launch(), "nats-server exited: {}", self.log());
+    }
+
+    /// Start the server; false when it exited before it listened (its log says why).
+    fn launch(&mut self) -> bool {
         let log = std::fs::File::create(self.dir.path().join("nats.log")).unwrap();
         let child = Command::new("nats-server")
             .args(["-a", "127.0.0.1", "-p", &self.port.to_string()])
@@ -77,12 +91,21 @@ impl NatsServer {
             .stderr(log)
             .spawn()
             .unwrap();
+        let (port, mon) = (self.port, self.monitor_port);
+        let mut child = child;
+        let mut exited = false;
+        let log = self.dir.path().join("nats.log");
+        wait_until_or(
+            "nats-server to listen",
+            Duration::from_secs(20),
+            || {
+                exited = matches!(child.try_wait(), Ok(Some(_)));
+                exited || (port_open(port) && port_open(mon))
+            },
+            || std::fs::read_to_string(&log).unwrap_or_default(),
+        );
         self.child = Some(child);
-        let port = self.port;
-        let mon = self.monitor_port;
-        wait_until("nats-server to listen", Duration::from_secs(20), || {
-            port_open(port) && port_open(mon)
-        });
+        !exited
     }
 }
 
