@@ -3,6 +3,8 @@
 //! helios's `tmux attach` client).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/backend.rs"]
+mod backend;
 mod support;
 
 use std::collections::BTreeMap;
@@ -13,7 +15,7 @@ use std::time::Duration;
 use helios::app::Event;
 use helios::config::TmuxClient;
 use helios::lanes::{GitCounts, LaneId, LaneInfo, LaneSource};
-use helios::pty::{FrontRead, PortablePtys, PtyBackend, PtyConfig, QueryColors};
+use helios::pty::{FrontRead, PortablePtys, PtyBackend, QueryColors};
 use support::{World, require, wait_until_or};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -22,24 +24,12 @@ fn ptys(world: &World) -> (PortablePtys, tokio::sync::mpsc::UnboundedReceiver<Ev
     ptys_keeping(world, 100)
 }
 
-/// Lane terminals keeping `scrollback` lines.
+/// Lane terminals keeping `scrollback` lines (attach clients, the light theme's colours).
 fn ptys_keeping(
     world: &World,
     scrollback: usize,
 ) -> (PortablePtys, tokio::sync::mpsc::UnboundedReceiver<Event>) {
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
-    let config = PtyConfig {
-        scrollback,
-        shell: "/bin/sh".into(),
-        env: world.env(),
-        tmux_client: TmuxClient::Attach,
-        colors: QueryColors::light(),
-        clipboard: false,
-        osc_tap: None,
-        ssh: Vec::new(),
-        feed_dir: world.path("run/feed"),
-    };
-    (PortablePtys::new(config, tx), rx)
+    backend::ptys_with(world, scrollback, TmuxClient::Attach, QueryColors::light())
 }
 
 /// A detached tmux session in the world's server; panics when tmux refuses.

@@ -63,21 +63,35 @@ pub fn translate(
         Mode::Explain => Some(Action::ToggleExplain),
         Mode::Messages => {
             let len = crate::app::messages::rows(state).len();
-            let page = crate::app::help::page(state.size);
-            Some(match scroll_to(&key, state.messages_top, len, page) {
-                Some(top) => Action::MessagesScroll { top },
-                None => Action::ToggleMessages,
-            })
+            Some(
+                overlay_key(&key, state, state.messages_top, len, |top| {
+                    Action::MessagesScroll { top }
+                })
+                .unwrap_or(Action::ToggleMessages),
+            )
         }
         Mode::Help => {
             let len = crate::app::help::lines(keymap).len();
-            let page = crate::app::help::page(state.size);
-            Some(match scroll_to(&key, state.help_top, len, page) {
-                Some(top) => Action::HelpScroll { top },
-                None => Action::ToggleHelp,
-            })
+            Some(
+                overlay_key(&key, state, state.help_top, len, |top| Action::HelpScroll {
+                    top,
+                })
+                .unwrap_or(Action::ToggleHelp),
+            )
         }
     }
+}
+
+/// A key in a scrollable overlay over the main area (help, messages) of `len` lines: the
+/// scroll it asks for, `None` for a key that closes the overlay.
+fn overlay_key(
+    key: &KeyEvent,
+    state: &AppState,
+    top: usize,
+    len: usize,
+    scroll: fn(usize) -> Action,
+) -> Option<Action> {
+    scroll_to(key, top, len, crate::app::help::page(state.size)).map(scroll)
 }
 
 /// Where a scrollable overlay (help, an event's JSON) of `len` lines showing `page` at once

@@ -32,13 +32,23 @@ pub fn ptys(
     scrollback: usize,
     mode: TmuxClient,
 ) -> (PortablePtys, tokio::sync::mpsc::UnboundedReceiver<Event>) {
+    ptys_with(world, scrollback, mode, helios::pty::QueryColors::default())
+}
+
+/// [`ptys`] answering colour queries with `colors`.
+pub fn ptys_with(
+    world: &World,
+    scrollback: usize,
+    mode: TmuxClient,
+    colors: helios::pty::QueryColors,
+) -> (PortablePtys, tokio::sync::mpsc::UnboundedReceiver<Event>) {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
     let config = PtyConfig {
         scrollback,
         shell: "/bin/sh".into(),
         env: world.env(),
         tmux_client: mode,
-        colors: helios::pty::QueryColors::default(),
+        colors,
         clipboard: false,
         // A piped lane's tap is this binary (`helios osc-tap --feed`).
         osc_tap: (mode == TmuxClient::Pipe).then(support::helios_bin),

@@ -483,10 +483,8 @@ fn rediscovery_revives_missing_and_drops_gone_lanes() {
     assert_eq!(s.lane(&id("a")).unwrap().status, LaneStatus::Idle);
 }
 
-/// A par lane whose session went away is exited, and the list says its session is missing,
-/// the word `lane ls` uses.
-#[test]
-fn a_par_lane_whose_session_went_is_exited_with_its_session_missing() {
+/// Lane `a`, looked at once, then found without its tmux session.
+fn lane_a_gone() -> AppState {
     let mut s = state_with(&["a"]);
     look(&mut s, 0, &[], &[]);
     update(
@@ -495,6 +493,14 @@ fn a_par_lane_whose_session_went_is_exited_with_its_session_missing() {
             lanes: vec![info("a", false)],
         },
     );
+    s
+}
+
+/// A par lane whose session went away is exited, and the list says its session is missing,
+/// the word `lane ls` uses.
+#[test]
+fn a_par_lane_whose_session_went_is_exited_with_its_session_missing() {
+    let s = lane_a_gone();
     assert_eq!(status(&s, "a"), crate::agent::Status::Exited(None));
     let line = crate::app::agent::list_line(s.lane(&id("a")).unwrap(), None, 40).unwrap();
     assert_eq!(line, "exited · tmux session missing");
@@ -505,14 +511,7 @@ fn a_par_lane_whose_session_went_is_exited_with_its_session_missing() {
 #[test]
 fn a_state_decided_before_the_load_keeps_the_stored_age() {
     use crate::agent::{LaneState, Source, Status};
-    let mut s = state_with(&["a"]);
-    look(&mut s, 0, &[], &[]);
-    update(
-        &mut s,
-        Event::LanesDiscovered {
-            lanes: vec![info("a", false)],
-        },
-    );
+    let mut s = lane_a_gone();
     let decided = s.lane(&id("a")).unwrap().agent.state.clone().unwrap();
     assert_eq!(decided.status, Status::Exited(None));
     let stored = LaneState {
