@@ -39,13 +39,13 @@ pub fn clip(s: &str, head: usize, tail: usize) -> String {
     format!("{first}… ({} bytes) …{last}", s.len())
 }
 
-/// Whether `c` must not reach a terminal as it is: C0, DEL, C1, the bidi controls, and the line
-/// and paragraph separators (some terminals break the line on them).
 /// `n` and its noun, singular for one: `1 lane`, `3 lanes`.
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// Whether `c` must not reach a terminal as it is: C0, DEL, C1, the bidi controls, and the line
+/// and paragraph separators (some terminals break the line on them).
 pub fn is_unsafe(c: char) -> bool {
     c.is_control() || is_bidi(c) || matches!(c, '\u{2028}' | '\u{2029}')
 }
@@ -97,6 +97,32 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     rewrite(s, |_| false)
 }
 
+/// `s` in double quotes, its controls written as [`escape`] writes them and its `"` and `\`
+/// with a backslash: a value named in a message (`no lane "a\x1b[31m"`). One style for every
+/// message, where Rust's `{:?}` would write `\u{1b}` beside [`escape`]'s `\x1b`.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if is_unsafe(c) => push_escaped(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Each of `items` [`quote`]d, in brackets: `["a", "b\x1b"]`.
+pub fn quote_all(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| quote(s)).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
 /// [`escape`], then the joiners and presentation selectors dropped, for a label drawn in the
 /// console's cell grid: what is left has the width [`width`] says on every terminal.
 pub fn display(s: &str) -> Cow<'_, str> {
@@ -145,6 +171,17 @@ pub fn truncate(s: &str, columns: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quote_escapes_as_escape_does() {
+        assert_eq!(quote("a\u{1b}[31m\"\\"), r#""a\x1b[31m\"\\""#);
+        assert_eq!(quote("\u{9b}\u{202e}\n"), r#""\u{9b}\u{202e}\n""#);
+        assert_eq!(quote("fix-1"), "\"fix-1\"");
+        assert_eq!(
+            quote_all(&["a".into(), "b\u{7}".into()]),
+            r#"["a", "b\x07"]"#
+        );
+    }
 
     /// No byte that a terminal could act on, and no bidi control, is left.
     fn inert(s: &str) -> bool {

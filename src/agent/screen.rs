@@ -90,8 +90,9 @@ impl Patterns {
                 }
                 (other, _) => {
                     return Err(format!(
-                        "prompt `{}`: state {other:?} is not \"waiting\" or \"done\"",
-                        p.name
+                        "prompt `{}`: state {} is not \"waiting\" or \"done\"",
+                        p.name,
+                        crate::text::quote(other)
                     ));
                 }
             }
@@ -107,8 +108,9 @@ impl Patterns {
                 .filter(|r| !matches!(*r, "line" | "above"))
             {
                 return Err(format!(
-                    "prompt `{}`: reason {r:?} is not \"line\" or \"above\"",
-                    p.name
+                    "prompt `{}`: reason {} is not \"line\" or \"above\"",
+                    p.name,
+                    crate::text::quote(r)
                 ));
             }
         }

@@ -69,13 +69,16 @@ pub fn on_found(state: &mut AppState, lane: &LaneId, query: String, found: Found
         Some(i) => {
             l.scroll = s.offset_of(s.lines[i]);
             format!(
-                "{} of {} lines hold {:?} · n older · N newer",
+                "{} of {} lines hold {} · n older · N newer",
                 i + 1,
                 s.lines.len(),
-                s.query
+                crate::text::quote(&s.query)
             )
         }
-        None => format!("{:?} is not in lane {lane}'s output", s.query),
+        None => format!(
+            "{} is not in lane {lane}'s output",
+            crate::text::quote(&s.query)
+        ),
     };
     let level = if s.at.is_some() {
         FlashLevel::Info
@@ -110,12 +113,17 @@ pub fn step(state: &mut AppState, back: bool) -> bool {
         Some(n) => {
             s.at = Some(n);
             l.scroll = s.offset_of(s.lines[n]);
-            format!("{} of {} lines hold {:?}", n + 1, s.lines.len(), s.query)
+            format!(
+                "{} of {} lines hold {}",
+                n + 1,
+                s.lines.len(),
+                crate::text::quote(&s.query)
+            )
         }
         None => format!(
-            "no {} line holds {:?}",
+            "no {} line holds {}",
             if back { "older" } else { "newer" },
-            s.query
+            crate::text::quote(&s.query)
         ),
     };
     state.flash(FlashLevel::Info, &text);

@@ -21,8 +21,12 @@ use crate::text;
 pub fn run(ctx: &Context, args: &EventsArgs) -> anyhow::Result<ExitCode> {
     let since = match &args.since {
         Some(s) => {
-            let d = humantime::parse_duration(s)
-                .with_context(|| format!("--since {s:?}: use a duration like 10m, 2h or 1d"))?;
+            let d = humantime::parse_duration(s).with_context(|| {
+                format!(
+                    "--since {}: use a duration like 10m, 2h or 1d",
+                    crate::text::quote(s)
+                )
+            })?;
             Some(since(s, d)?)
         }
         None => None,
@@ -90,7 +94,8 @@ fn since(text: &str, d: std::time::Duration) -> anyhow::Result<time::OffsetDateT
         .and_then(|d| time::OffsetDateTime::now_utc().checked_sub(d))
         .ok_or_else(|| {
             anyhow::anyhow!(
-                "--since {text:?} reaches further back than time can be counted; use a duration like 10m, 2h or 30d"
+                "--since {} reaches further back than time can be counted; use a duration like 10m, 2h or 30d",
+                crate::text::quote(text)
             )
         })
 }

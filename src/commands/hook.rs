@@ -25,8 +25,12 @@ pub fn run(agent: &str, args: &[String]) -> ExitCode {
 }
 
 fn record(agent_name: &str, args: &[String]) -> Result<(), String> {
-    let agent = Agent::from_name(agent_name)
-        .ok_or_else(|| format!("unknown agent {agent_name:?}: use claude, codex or gemini"))?;
+    let agent = Agent::from_name(agent_name).ok_or_else(|| {
+        format!(
+            "unknown agent {}: use claude, codex or gemini",
+            crate::text::quote(agent_name)
+        )
+    })?;
     let payload = payload(args)?;
     let report = parse(agent, &payload, OffsetDateTime::now_utc()).map_err(|e| e.to_string())?;
     let dir = std::env::var_os("HELIOS_LANE_DIR")

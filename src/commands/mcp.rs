@@ -199,7 +199,13 @@ impl ServerHandler for HeliosMcp {
 
 /// A state from `report_status`'s words.
 fn parse_status(state: &str, kind: Option<&str>) -> Result<Status, String> {
-    let bad_kind = |k: &str| format!("unknown kind {k:?} for state {state:?}");
+    let bad_kind = |k: &str| {
+        format!(
+            "unknown kind {} for state {}",
+            crate::text::quote(k),
+            crate::text::quote(state)
+        )
+    };
     Ok(match state {
         "working" => Status::Working,
         "done" => Status::Done,
@@ -219,7 +225,8 @@ fn parse_status(state: &str, kind: Option<&str>) -> Result<Status, String> {
         }),
         other => {
             return Err(format!(
-                "unknown state {other:?}: use working, waiting, done or error"
+                "unknown state {}: use working, waiting, done or error",
+                crate::text::quote(other)
             ));
         }
     })
@@ -230,8 +237,12 @@ fn parse_since(text: &str) -> Result<OffsetDateTime, String> {
     if let Ok(t) = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339) {
         return Ok(t);
     }
-    let age = humantime::parse_duration(text)
-        .map_err(|_| format!("since {text:?} is neither an RFC 3339 time nor an age like 10m"))?;
+    let age = humantime::parse_duration(text).map_err(|_| {
+        format!(
+            "since {} is neither an RFC 3339 time nor an age like 10m",
+            crate::text::quote(text)
+        )
+    })?;
     Ok(OffsetDateTime::now_utc() - age)
 }
 

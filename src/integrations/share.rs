@@ -84,7 +84,7 @@ pub enum ShareError {
         message: String,
     },
     /// A bad TTL.
-    #[error("bad --ttl {ttl:?}: {why}; use a duration like 30m or 2h")]
+    #[error("bad --ttl {}: {why}; use a duration like 30m or 2h", crate::text::quote(.ttl))]
     BadTtl {
         /// What was given.
         ttl: String,

@@ -62,7 +62,7 @@ pub fn validate(label: &str) -> Result<(), LabelError> {
 /// The label quoted and escaped, cut short when very long.
 fn shown(label: &str) -> String {
     let cut: String = label.chars().take(MAX_LABEL_LEN + 16).collect();
-    let mut s = format!("{cut:?}");
+    let mut s = crate::text::quote(&cut);
     if cut.len() < label.len() {
         s.push('…');
     }
@@ -84,7 +84,7 @@ fn hint(label: &str) -> String {
     let trimmed = mapped.trim_matches('-');
     let mut out = String::new();
     if !trimmed.is_empty() && trimmed.len() <= MAX_LABEL_LEN && validate(trimmed).is_ok() {
-        let _ = write!(out, "; try {trimmed:?}");
+        let _ = write!(out, "; try {}", crate::text::quote(trimmed));
     }
     out
 }
@@ -149,7 +149,7 @@ mod tests {
         );
         let e = validate("a\u{1b}]0;x\u{7}\nb").unwrap_err().to_string();
         assert!(!e.contains('\u{1b}') && !e.contains('\n'), "{e:?}");
-        assert!(e.contains("\\u{1b}"), "{e}");
+        assert!(e.contains("\\x1b"), "{e}");
         let e = validate("").unwrap_err().to_string();
         assert!(e.starts_with("lane label \"\" is not allowed"), "{e}");
         assert!(!e.contains("try"), "{e}");

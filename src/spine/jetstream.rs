@@ -73,8 +73,8 @@ pub async fn ensure_stream(
         {
             let max_age = humantime::parse_duration(&cfg.stream_max_age).map_err(|e| {
                 NatsError::Config(format!(
-                    "[nats] stream_max_age {:?}: {e}; use a duration like 30d",
-                    cfg.stream_max_age
+                    "[nats] stream_max_age {}: {e}; use a duration like 30d",
+                    crate::text::quote(&cfg.stream_max_age)
                 ))
             })?;
             let config = stream::Config {

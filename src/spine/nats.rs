@@ -46,7 +46,8 @@ pub enum NatsError {
     },
     /// HELIOS_EVENTS exists with other subjects; helios does not overwrite it.
     #[error(
-        "NATS at {url}: stream HELIOS_EVENTS exists with subjects {subjects:?}, not [\"helios.events.>\"]; helios will not change it: fix it with `nats stream edit HELIOS_EVENTS --subjects 'helios.events.>'` or remove it"
+        "NATS at {url}: stream HELIOS_EVENTS exists with subjects {}, not [\"helios.events.>\"]; helios will not change it: fix it with `nats stream edit HELIOS_EVENTS --subjects 'helios.events.>'` or remove it",
+        crate::text::quote_all(.subjects)
     )]
     StreamMismatch {
         /// The URL.

@@ -221,7 +221,8 @@ pub fn init(target: &LogTarget, writer: Writer) -> (LogGuard, Option<String>) {
     let filter = match std::env::var(LEVEL_VAR) {
         Ok(v) if !v.trim().is_empty() => EnvFilter::try_new(&v).unwrap_or_else(|e| {
             notice = Some(format!(
-                "{LEVEL_VAR}={v:?} is not a log filter ({e}); logging at {DEFAULT_LEVEL}"
+                "{LEVEL_VAR}={} is not a log filter ({e}); logging at {DEFAULT_LEVEL}",
+                crate::text::quote(&v)
             ));
             EnvFilter::new(DEFAULT_LEVEL)
         }),

@@ -147,13 +147,18 @@ impl ShareStore {
                 // an unknown tool read as tmate would stop the wrong server, and an unreadable
                 // time read as 1970 would end the share as expired.
                 let time = |what: &str, v: &str| {
-                    OffsetDateTime::parse(v, &Rfc3339)
-                        .map_err(|e| format!("its {what} time {v:?} is unreadable ({e})"))
+                    OffsetDateTime::parse(v, &Rfc3339).map_err(|e| {
+                        format!(
+                            "its {what} time {} is unreadable ({e})",
+                            crate::text::quote(v)
+                        )
+                    })
                 };
                 let decoded = (|| {
                     Ok(Share {
-                        tool: Tool::parse(&tool)
-                            .ok_or_else(|| format!("its tool {tool:?} is unknown"))?,
+                        tool: Tool::parse(&tool).ok_or_else(|| {
+                            format!("its tool {} is unknown", crate::text::quote(&tool))
+                        })?,
                         rw: mode == "rw",
                         links: serde_json::from_str(&links)
                             .map_err(|e| format!("its links are unreadable ({e})"))?,

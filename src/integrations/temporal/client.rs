@@ -103,7 +103,10 @@ impl TemporalClient {
         let use_tls = cfg.tls || cfg.tls_cert.is_some() || cfg.api_key.is_some();
         let scheme = if use_tls { "https" } else { "http" };
         let url = Url::parse(&format!("{scheme}://{}", cfg.address)).map_err(|e| {
-            TemporalError::Settings(format!("address {:?} is not HOST:PORT: {e}", cfg.address))
+            TemporalError::Settings(format!(
+                "address {} is not HOST:PORT: {e}",
+                crate::text::quote(&cfg.address)
+            ))
         })?;
         let tls = if use_tls {
             Some(tls_options(cfg)?)
@@ -171,7 +174,12 @@ impl TemporalClient {
                 ..Default::default()
             }))
             .await
-            .map_err(|s| self.err(&format!("namespace {:?}", self.namespace), &s))?;
+            .map_err(|s| {
+                self.err(
+                    &format!("namespace {}", crate::text::quote(&self.namespace)),
+                    &s,
+                )
+            })?;
         let state = r.into_inner().namespace_info.map_or(0, |i| i.state);
         Ok(match state {
             1 => "Registered",

@@ -45,7 +45,8 @@ pub struct Template {
 pub enum LayoutError {
     /// No template of that name.
     #[error(
-        "no layout template {name:?}: not built in (grid, triage, focus) and not in {dir}; pass one of those or a path to a .kdl file"
+        "no layout template {}: not built in (grid, triage, focus) and not in {dir}; pass one of those or a path to a .kdl file",
+        crate::text::quote(.name)
     )]
     UnknownTemplate {
         /// The name asked for.
