@@ -665,7 +665,7 @@ fn a_dead_par_lane_keeps_its_screen_and_status_and_restarts() {
         tmux(&["display", "-p", "-t", &target, "#{pane_dead_status}"])
     };
     {
-        let tui = Tui::start(&world, &[]);
+        let mut tui = Tui::start(&world, &[]);
         tui.wait_for("the lane list", "dies", WAIT);
         wait_until_or(
             "the lane's pane kept when it dies",
@@ -679,10 +679,36 @@ fn a_dead_par_lane_keeps_its_screen_and_status_and_restarts() {
         let l = wait_state(&world, "dies", "exited", Some("3"));
         assert_eq!(l["state_source"], "process", "{l:#}");
         tui.wait_for("its last screen", "last-words", WAIT);
+        // Looked at: kept in the store, so the next console does not ask again.
+        tui.wait_for("the exit needing a human", "1 need you", WAIT);
+        tui.keys(b"\r");
+        let db = world.path("state/helios/helios.db");
+        let key = helios::store::lane_state::worktree_key(&worktree(&world, "dies"));
+        wait_until_or(
+            "the look kept in the store",
+            WAIT,
+            || {
+                helios::store::sqlite::SqliteStore::open(&db)
+                    .ok()
+                    .and_then(|s| {
+                        helios::store::lane_state::get(s.conn(), &key)
+                            .ok()
+                            .flatten()
+                    })
+                    .is_some_and(|s| s.acked)
+            },
+            || tui.contents(),
+        );
     }
     let mut tui = Tui::start(&world, &[]);
     tui.wait_for("its last screen after a restart", "last-words", WAIT);
     tui.wait_for("its state after a restart", "exited (3)", WAIT);
+    wait_until_or(
+        "the exit seen before the restart needing no human",
+        WAIT,
+        || !tui.contents().contains("need you"),
+        || tui.contents(),
+    );
     tui.keys(b"R");
     wait_until_or(
         "the pane running again",

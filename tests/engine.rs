@@ -211,6 +211,7 @@ async fn a_lane_not_yet_seeded_keeps_its_stored_state() {
             state: Some((stored, "a permission prompt".into(), Vec::new())),
             hook: None,
             alert: None,
+            acked: false,
         }],
     });
     let status = |rig: &Rig| {

@@ -230,6 +230,7 @@ fn a_restart_keeps_each_lanes_stored_state_and_its_age() {
                 state: Some((waiting, "the screen showed it".into(), Vec::new())),
                 hook: None,
                 alert: None,
+                acked: false,
             }],
         },
     );
@@ -282,6 +283,7 @@ fn a_par_lane_stored_as_exited_restarts_before_the_probe() {
                 )),
                 hook: None,
                 alert: None,
+                acked: false,
             }],
         },
     );

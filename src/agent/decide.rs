@@ -388,7 +388,14 @@ fn from_screen(
             "the cursor line is a shell prompt (the foreground process is not known)".into(),
         );
     }
-    match quiet_for {
+    // Quiet since a first look less than a quiet period ago (a console just started): how long
+    // the lane has really been quiet is not known yet, so it is as if nothing was seen, and the
+    // state an earlier console stored stands (`working` for a lane that printed just before the
+    // restart) until the lane changes or stays quiet a whole period.
+    let just_looked = i
+        .first_look
+        .is_some_and(|f| now - f < t.quiet && i.last_change.is_some_and(|c| c < f));
+    match quiet_for.filter(|_| !just_looked) {
         Some(q) if q < t.quiet => {
             mark(&mut ev, "screen", "used: output a moment ago");
             done(

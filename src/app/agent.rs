@@ -68,6 +68,8 @@ pub struct LoadedState {
     pub hook: Option<Signal>,
     /// The newest notification recorded for the lane (`helios osc-tap` on a par lane).
     pub alert: Option<Signal>,
+    /// The user looked at the lane since its stored state began.
+    pub acked: bool,
 }
 
 /// The clock moved: take the screens, then decide every lane again.
@@ -158,15 +160,18 @@ pub fn on_loaded(state: &mut AppState, loaded: Vec<LoadedState>) -> Vec<Effect> 
             l.agent.why = why;
             l.agent.evidence = evidence;
             l.agent.placeholder = false;
+            l.agent.acked = s.acked;
             refresh_attention(l);
         } else if let (Some(now), Some((stored, ..))) = (l.agent.state.as_mut(), &s.state)
             && l.info.is_durable()
             && now.same_as(stored)
-            && stored.since < now.since
+            && stored.since <= now.since
         {
             // Decided again before the load came (a par lane found gone at start is exited
-            // anew): the state is the one stored, and as old.
+            // anew): the state is the one stored, as old, and seen if it was.
             now.since = stored.since;
+            l.agent.acked |= s.acked;
+            refresh_attention(l);
         }
         if s.hook.is_some() {
             l.agent.inputs.hook = s.hook;
@@ -251,10 +256,21 @@ pub fn on_progress(state: &mut AppState, lane: &LaneId, progress: Option<Progres
     }
 }
 
-/// The user looked at the lane (focused it): a done or exited lane leaves the triage queue.
-pub fn acknowledge(lane: &mut Lane) {
+/// The user looked at the lane (focused it): a done or exited lane leaves the triage queue,
+/// and the store keeps that it did (a par lane's, which outlives the console).
+pub fn acknowledge(lane: &mut Lane) -> Option<Effect> {
+    let first = !lane.agent.acked;
     lane.agent.acked = true;
     refresh_attention(lane);
+    let seen = lane
+        .agent
+        .state
+        .as_ref()
+        .is_some_and(|s| matches!(s.status, Status::Done | Status::Exited(_)));
+    (first && seen && !lane.agent.placeholder && lane.info.is_durable() && lane.remote.is_none())
+        .then(|| Effect::AckLaneState {
+            lane: lane.id().clone(),
+        })
 }
 
 /// Decide every lane again.

@@ -59,6 +59,8 @@ pub enum Effect {
         lane: LaneId,
         decision: Box<crate::agent::Decision>,
     },
+    /// Keep in the store that the user looked at a lane in its stored state.
+    AckLaneState { lane: LaneId },
     /// Read the lanes' stored states and newest hook signals.
     LoadLaneStates,
     /// Write a notification (bell, OSC 9/777) to helios's own terminal between frames.

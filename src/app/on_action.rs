@@ -579,8 +579,9 @@ fn focus_selected(state: &mut AppState) -> Vec<Effect> {
         no_lane(state);
         return Vec::new();
     };
+    let mut effects = Vec::new();
     if let Some(lane) = state.lane_mut(&id) {
-        crate::app::agent::acknowledge(lane);
+        effects.extend(crate::app::agent::acknowledge(lane));
         lane.scroll = 0;
         lane.search = None;
     }
@@ -592,14 +593,14 @@ fn focus_selected(state: &mut AppState) -> Vec<Effect> {
     {
         let text = format!("lane {id}'s tmux session is gone: `par open {id}` makes it again");
         flash(state, FlashLevel::Error, &text);
-        return Vec::new();
+        return effects;
     }
     if state.compact {
         // The compact view is a zellij side pane with no lane terminals of its own: the lane
         // is shown in its zellij pane (focus is recorded when that worked).
-        return vec![Effect::FocusZellijPane { lane: id }];
+        effects.push(Effect::FocusZellijPane { lane: id });
+        return effects;
     }
-    let mut effects = Vec::new();
     if let Some(lane) = state.lane(&id).filter(|l| l.remote.is_some()) {
         // A remote lane's terminal opens on its first focus: `ssh -t HOST tmux attach`.
         if !matches!(

@@ -166,9 +166,15 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
         // screen is drawn, but the lane printed nothing new.
         Event::LaneClientSized { .. } | Event::LaneSeeded { .. } => Vec::new(),
         Event::LaneRestarted { lane } => {
+            let now = state.clock;
             if let Some(l) = state.lane_mut(&lane) {
                 l.status = LaneStatus::Idle;
                 l.agent.inputs.exited = None;
+                // A new program is a change of the lane: it is dated from now, not left quiet
+                // since a first look (which would keep the exited state shown).
+                if now.is_some() {
+                    l.agent.inputs.last_change = now;
+                }
             }
             flash(state, FlashLevel::Info, &format!("lane {lane} restarted"));
             crate::app::agent::decide(state, &lane)

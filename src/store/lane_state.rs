@@ -32,6 +32,9 @@ pub struct StoredState {
     pub evidence: Vec<Evidence>,
     /// When it was last decided (a confirmation refreshes this, not `since`).
     pub updated: OffsetDateTime,
+    /// The user looked at the lane since this state began: a done or exited lane stays out of
+    /// the triage queue after a restart.
+    pub acked: bool,
 }
 
 fn ts(t: OffsetDateTime) -> String {
@@ -248,7 +251,8 @@ pub fn get(conn: &Connection, worktree: &str) -> rusqlite::Result<Option<StoredS
 fn read_row(conn: &Connection, worktree: &str) -> rusqlite::Result<Option<StoredState>> {
     let row = conn
         .prepare_cached(
-            "SELECT repo, lane, state, state_kind, since, source, reason, why, evidence, updated_at
+            "SELECT repo, lane, state, state_kind, since, source, reason, why, evidence, updated_at,
+               acked_at
              FROM lane_states WHERE worktree = ?1",
         )?
         .query_row(params![worktree], |r| {
@@ -265,10 +269,11 @@ fn read_row(conn: &Connection, worktree: &str) -> rusqlite::Result<Option<Stored
                 r.get::<_, String>(7)?,
                 r.get::<_, String>(8)?,
                 r.get::<_, String>(9)?,
+                r.get::<_, Option<String>>(10)?,
             ))
         })
         .optional()?;
-    let Some((repo, lane, raw, why, evidence, updated)) = row else {
+    let Some((repo, lane, raw, why, evidence, updated, acked_at)) = row else {
         return Ok(None);
     };
     let state = parse_ts(&raw.since).and_then(|since| {
@@ -291,7 +296,6 @@ fn read_row(conn: &Connection, worktree: &str) -> rusqlite::Result<Option<Stored
             repo,
             lane,
         },
-        state,
         why,
         // The explanation is advisory: an unreadable one shows as none, and is logged.
         evidence: serde_json::from_str(&evidence)
@@ -300,7 +304,27 @@ fn read_row(conn: &Connection, worktree: &str) -> rusqlite::Result<Option<Stored
             })
             .unwrap_or_default(),
         updated: parse_ts(&updated).unwrap_or(OffsetDateTime::UNIX_EPOCH),
+        // An acknowledgement is of the state it saw: one older than the state's start is of an
+        // earlier state.
+        acked: acked_at
+            .as_deref()
+            .and_then(parse_ts)
+            .is_some_and(|a| a >= state.since),
+        state,
     }))
+}
+
+/// The user looked at the lane now (focused it): kept so that a restart does not ask again
+/// about a done or exited lane already seen.
+pub fn acknowledge(store: &SqliteStore, worktree: &str) -> Result<(), StoreError> {
+    store
+        .conn()
+        .execute(
+            "UPDATE lane_states SET acked_at = ?2 WHERE worktree = ?1",
+            params![worktree, ts(OffsetDateTime::now_utc())],
+        )
+        .map(|_| ())
+        .map_err(|e| err(store, e))
 }
 
 struct StateRecordRaw {
@@ -518,6 +542,21 @@ mod tests {
         );
         let stored = get(store.conn(), "/w/a").unwrap().unwrap();
         assert_eq!(stored.state.reason, "Edit(a.rs)");
+    }
+
+    /// A look at a lane is kept for the state it saw, and not for the next one.
+    #[test]
+    fn an_acknowledgement_is_kept_until_the_state_changes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&tmp.path().join("h.db")).unwrap();
+        let done = Some(Status::Done);
+        report(&store, &key(), &signal(done, "Stop"), "me").unwrap();
+        assert!(!get(store.conn(), "/w/a").unwrap().unwrap().acked);
+        acknowledge(&store, "/w/a").unwrap();
+        assert!(get(store.conn(), "/w/a").unwrap().unwrap().acked);
+        report(&store, &key(), &signal(Some(Status::Working), ""), "me").unwrap();
+        report(&store, &key(), &signal(done, "Stop"), "me").unwrap();
+        assert!(!get(store.conn(), "/w/a").unwrap().unwrap().acked);
     }
 
     #[test]

@@ -55,6 +55,8 @@ const MIGRATIONS: &[&str] = &[
         reason TEXT NOT NULL
     );
     CREATE INDEX lane_signals_worktree ON lane_signals(worktree, id);",
+    // When the user last looked at the lane: a done or exited lane seen stays seen.
+    "ALTER TABLE lane_states ADD COLUMN acked_at TEXT;",
 ];
 
 /// The journal at `$XDG_STATE_HOME/helios/helios.db` (or any path).
@@ -144,7 +146,15 @@ impl SqliteStore {
             .enumerate()
             .skip(usize::try_from(version).unwrap_or(0))
         {
-            let tx = self.conn.transaction()?;
+            // IMMEDIATE, and the version read again inside: another process (25 hooks open
+            // the journal at once) may have run this migration since the read above.
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let now: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if usize::try_from(now).unwrap_or(0) > i {
+                continue;
+            }
             tx.execute_batch(sql)?;
             tx.pragma_update(
                 None,

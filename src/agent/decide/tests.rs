@@ -226,3 +226,24 @@ fn a_lane_unchanged_since_the_first_look_is_dated_from_it() {
     let d = decide(&i, Timing::default());
     assert_eq!(d.state.reason, "quiet 30s, no known prompt");
 }
+
+/// Just after a restart, a quiet lane with no prompt is not called `unknown` at once: the
+/// state the last console stored stands for a quiet period (the decision is blind).
+#[test]
+fn a_quiet_lane_just_looked_at_keeps_its_stored_state_for_a_quiet_period() {
+    let mut i = inputs(105);
+    i.process = Process::Program("sleep".into());
+    i.first_look = Some(at(100));
+    i.last_change = Some(at(100) - TimeDelta::seconds(3600));
+    assert!(decide(&i, Timing::default()).is_blind());
+    // A whole quiet period later it is unknown, dated from the first look.
+    i.now = Some(at(121));
+    let d = decide(&i, Timing::default());
+    assert!(!d.is_blind());
+    assert_eq!(d.state.status, Status::Unknown);
+    assert_eq!(d.state.reason, "quiet at least 21s, no known prompt");
+    // Output after the first look decides at once.
+    i.now = Some(at(105));
+    i.last_change = Some(at(103));
+    assert_eq!(decide(&i, Timing::default()).state.status, Status::Working);
+}

@@ -288,6 +288,7 @@ fn an_interrupt_between_ticks_follows_the_hook_before_it() {
                     reason: "Bash(make)".into(),
                 }),
                 alert: None,
+                acked: false,
             }],
         },
     );
@@ -334,6 +335,7 @@ fn a_stored_notification_waits_until_the_lane_prints_again() {
                     event: "notification".into(),
                     reason: "build finished".into(),
                 }),
+                acked: false,
             }],
         },
     );
@@ -376,12 +378,14 @@ fn focus_acknowledges_done_but_not_waiting() {
                     state: None,
                     hook: Some(hook(Status::Done, 1)),
                     alert: None,
+                    acked: false,
                 },
                 crate::app::agent::LoadedState {
                     lane: id("b"),
                     state: None,
                     hook: Some(hook(Status::Waiting(WaitKind::Question), 1)),
                     alert: None,
+                    acked: false,
                 },
             ],
         },
@@ -527,11 +531,58 @@ fn a_state_decided_before_the_load_keeps_the_stored_age() {
                 state: Some((stored.clone(), String::new(), Vec::new())),
                 hook: None,
                 alert: None,
+                acked: false,
             }],
         },
     );
     let now = s.lane(&id("a")).unwrap().agent.state.clone().unwrap();
     assert_eq!(now.since, stored.since);
+}
+
+/// An exited lane the user looked at before a restart stays out of the triage queue: in
+/// either order of its state's load and its decision at start.
+#[test]
+fn a_lane_looked_at_before_a_restart_needs_no_human_again() {
+    use crate::agent::{LaneState, Source};
+    let loaded = |s: &AppState, acked: bool| {
+        let decided = s.lane(&id("a")).unwrap().agent.state.clone().unwrap();
+        let stored = LaneState {
+            since: decided.since - time::Duration::minutes(3),
+            source: Source::Process,
+            ..decided
+        };
+        Event::LaneStatesLoaded {
+            lanes: vec![crate::app::agent::LoadedState {
+                lane: id("a"),
+                state: Some((stored, String::new(), Vec::new())),
+                hook: None,
+                alert: None,
+                acked,
+            }],
+        }
+    };
+    // Decided exited at start, then the load says it was seen.
+    let mut s = lane_a_gone();
+    assert_eq!(s.attention_count(), 1);
+    let ev = loaded(&s, true);
+    update(&mut s, ev);
+    assert_eq!(s.attention_count(), 0);
+    // Not seen: it still needs a human.
+    let mut s = lane_a_gone();
+    let ev = loaded(&s, false);
+    update(&mut s, ev);
+    assert_eq!(s.attention_count(), 1);
+    // Looked at now: the store is asked to keep it, once.
+    let effects = update(&mut s, Action::Select { lane: id("a") });
+    assert!(effects.is_empty(), "{effects:?}");
+    let effects = update(&mut s, Action::Focus);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::AckLaneState { lane } if lane.as_str() == "a")),
+        "{effects:?}"
+    );
+    assert_eq!(s.attention_count(), 0);
 }
 
 #[test]

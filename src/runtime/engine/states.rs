@@ -126,7 +126,8 @@ fn read_states(store: &SqliteStore, lanes: Vec<(LaneId, std::path::PathBuf)>) ->
             .inspect_err(|e| tracing::warn!("reading lane {lane}'s state: {e}"))
             .ok()
             .flatten()
-            .map(|s| (s.state, s.why, s.evidence));
+            .map(|s| (s.acked, (s.state, s.why, s.evidence)));
+        let (acked, state) = state.map_or((false, None), |(a, s)| (a, Some(s)));
         let hook = lane_state::decisive_signal(store.conn(), &key)
             .inspect_err(|e| tracing::warn!("reading lane {lane}'s hook signals: {e}"))
             .ok()
@@ -140,6 +141,7 @@ fn read_states(store: &SqliteStore, lanes: Vec<(LaneId, std::path::PathBuf)>) ->
             state,
             hook,
             alert,
+            acked,
         });
     }
     loaded
@@ -380,6 +382,27 @@ impl<B: PtyBackend> Engine<B> {
                 Err(e) => tracing::warn!("recording lane {}'s state: {e}", key.lane),
             }
         });
+        self.queue(lane, job);
+    }
+
+    /// Keep that the user looked at a lane, after its state's own record (the same writer).
+    pub(crate) fn ack_state(&self, lane: &LaneId) {
+        let Some(l) = self.state.lane(lane) else {
+            return;
+        };
+        let worktree = lane_state::worktree_key(&l.info.worktree);
+        let path = self.ctx.journal.path().to_path_buf();
+        let label = lane.clone();
+        let job: RecordJob = Box::new(move || {
+            let r = SqliteStore::open(&path).and_then(|s| lane_state::acknowledge(&s, &worktree));
+            if let Err(e) = r {
+                tracing::warn!("keeping that lane {label} was looked at: {e}");
+            }
+        });
+        self.queue(lane, job);
+    }
+
+    fn queue(&self, lane: &LaneId, job: RecordJob) {
         if self
             .watch
             .recorder

@@ -1,0 +1,103 @@
+//! `lane send` from the console: typed into helios-owned lanes, through `par send` for par
+//! lanes, and asked of another host's `helios serve` for its lanes.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use crate::app::action::SendTarget;
+use crate::lanes::{LaneError, LaneId, LaneInfo};
+use crate::model::AuditAction;
+use crate::pty::PtyBackend;
+use crate::runtime::engine::Engine;
+
+impl<B: PtyBackend> Engine<B> {
+    /// `lane send`: one lane or all the console shows; helios-owned lanes are typed into here,
+    /// par lanes through `par send` (or one paste), other hosts' through their `helios serve`.
+    pub(super) fn send_line(&mut self, target: SendTarget, text: String) {
+        let lanes: Vec<LaneInfo> = match &target {
+            SendTarget::Lane(l) => self.lane_info(l).into_iter().collect(),
+            // `all` is every lane the console shows: this machine's here, and each other
+            // host's (per repo) in one request to that host, which sends to all of them.
+            SendTarget::All => {
+                self.send_to_every_host(&text);
+                self.state
+                    .lanes
+                    .iter()
+                    .filter(|l| l.remote.is_none())
+                    .map(|l| l.info.clone())
+                    .collect()
+            }
+        };
+        if let [one] = lanes.as_slice()
+            && one.remote_host().is_some()
+        {
+            let op = crate::model::fleet::LaneOp::Send { text };
+            return self.ask_host(one.id.clone(), op);
+        }
+        if let SendTarget::Lane(l) = &target
+            && lanes.is_empty()
+        {
+            let e = LaneError::NoSuchLane {
+                label: l.to_string(),
+            };
+            return self.fail(AuditAction::LaneTextSent, Some(l), &e.to_string());
+        }
+        // helios owns plain lanes' shells: type into them directly, once the request is durable
+        // (one small append on the loop: this is an explicit command, not typing).
+        for info in lanes.iter().filter(|i| !i.is_durable()) {
+            let detail = json!({ "text": text, "via": "pty" });
+            if let Err(e) = self.request(AuditAction::LaneTextSent, Some(&info.id), &detail) {
+                self.fail_unrecorded(AuditAction::LaneTextSent, Some(&info.id), e);
+                continue;
+            }
+            // The console's prompt has one line (a paste into it turns line breaks to spaces).
+            let mut bytes = text.clone().into_bytes();
+            bytes.push(b'\r');
+            let ok = self.ptys.write(&info.id, bytes);
+            match ok {
+                Ok(()) => self.record(AuditAction::LaneTextSent, Some(&info.id), true, detail),
+                Err(e) => self.fail(AuditAction::LaneTextSent, Some(&info.id), &e.to_string()),
+            }
+        }
+        let par_lanes: Vec<LaneId> = lanes
+            .iter()
+            .filter(|i| i.is_durable())
+            .map(|i| i.id.clone())
+            .collect();
+        if par_lanes.is_empty() {
+            return;
+        }
+        let (lane, par_target) = match target {
+            SendTarget::Lane(l) => (l.clone(), l.to_string()),
+            SendTarget::All => (LaneId::new("all"), "all".to_string()),
+        };
+        let detail = json!({ "text": text, "via": "par" });
+        let ops = Arc::clone(&self.ctx.lanes);
+        self.par_task(AuditAction::LaneTextSent, lane, detail, move |repo| {
+            ops.send(repo, &par_target, &text)?;
+            Ok::<_, LaneError>(format!("sent to {par_target}"))
+        });
+    }
+
+    /// `send all` on the other hosts: one request per host and repo shown, label `all`
+    /// (journalled here as lane `HOST/all`).
+    fn send_to_every_host(&mut self, text: &str) {
+        let mut targets: Vec<(String, String)> = self
+            .state
+            .lanes
+            .iter()
+            .filter_map(|l| l.remote.as_ref())
+            .map(|r| (r.host.clone(), r.repo.clone()))
+            .collect();
+        targets.sort();
+        targets.dedup();
+        for (host, repo) in targets {
+            let lane = LaneId::new(format!("{host}/all"));
+            let op = crate::model::fleet::LaneOp::Send {
+                text: text.to_string(),
+            };
+            self.ask(lane, host, repo, "all".into(), op);
+        }
+    }
+}
