@@ -247,6 +247,14 @@ fn results_follow_what_really_happened() {
         "alpha",
         EventResult::Error
     ));
+    // `lane explain` says the session is gone and how to bring it back.
+    let said = ok(&helios(&world, &["lane", "explain", "alpha"]));
+    assert!(
+        said.contains(&format!(
+            "its tmux session {alpha} is gone: `par open alpha`"
+        )),
+        "{said}"
+    );
 
     // `all` reaches every live lane and still says which one it could not.
     let marker = PathBuf::from(beta["worktree"].as_str().unwrap()).join("all.txt");
@@ -277,6 +285,38 @@ fn results_follow_what_really_happened() {
         &["lane", "send", "beta", "--", "echo", "fine"],
     ));
     assert!(recorded(&world, "lane.text_sent", "beta", EventResult::Ok));
+
+    // A text of several lines is one paste, bracketed for a program that asked, then one Enter:
+    // an agent takes it as one prompt. `cat -v` shows the brackets as `^[[200~`.
+    let pasted = PathBuf::from(beta["worktree"].as_str().unwrap()).join("pasted.txt");
+    ok(&helios(
+        &world,
+        &[
+            "lane",
+            "send",
+            "beta",
+            "--",
+            "printf '\\033[?2004h'; cat -v > pasted.txt",
+        ],
+    ));
+    wait_until("beta's cat -v", WAIT, || pasted.exists());
+    ok(&helios(
+        &world,
+        &["lane", "send", "beta", "--", "one\ntwo\n"],
+    ));
+    wait_until("the paste through cat -v", WAIT, || {
+        support::read(&pasted).contains("two^[[201~\n")
+    });
+    assert_eq!(support::read(&pasted), "^[[200~one\ntwo^[[201~\n");
+    tmux(
+        &world,
+        &[
+            "send-keys",
+            "-t",
+            &format!("={}:", beta["session"].as_str().unwrap()),
+            "C-d",
+        ],
+    );
 
     // alpha's session is gone: removing alpha must not kill alphabet's, whose name tmux would
     // take for it.

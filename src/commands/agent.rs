@@ -25,10 +25,17 @@ pub fn explain(ctx: &Context, name: &str, as_json: bool) -> anyhow::Result<ExitC
     let signals = lane_state::signals(store.conn(), &key, 10, false)?;
     let now = time::OffsetDateTime::now_utc();
     let age = |t: time::OffsetDateTime| (now - t).whole_seconds();
+    // A par lane whose tmux session is gone: its stored state is from before, and the fix is
+    // the same whatever that state says.
+    let gone = lane
+        .session()
+        .filter(|_| !lane.session_alive)
+        .map(|s| format!("  its tmux session {s} is gone: `par open {name}` makes it again, `helios lane rm {name}` removes the lane"));
     if as_json {
         let v = json!({
             "label": lane.id.as_str(),
             "worktree": key,
+            "session": lane.status_word(),
             "state": stored.as_ref().map(|s| s.state.to_record()),
             "why": stored.as_ref().map(|s| &s.why),
             "decided_secs_ago": stored.as_ref().map(|s| age(s.updated)),
@@ -48,6 +55,9 @@ pub fn explain(ctx: &Context, name: &str, as_json: bool) -> anyhow::Result<ExitC
         say(format_args!(
             "lane {name}: unknown · no state recorded yet (no hook has reported and no console has watched it); run `helios agent setup` for its agent"
         ));
+        if let Some(g) = gone {
+            say(g);
+        }
         return Ok(ExitCode::SUCCESS);
     };
     let short = |secs: i64| crate::agent::decide::short_age(secs);
@@ -57,11 +67,14 @@ pub fn explain(ctx: &Context, name: &str, as_json: bool) -> anyhow::Result<ExitC
         format!(" · {}", s.state.reason)
     };
     let head = format!(
-        "lane {name}: {}{reason} · since {} ago",
+        "lane {name}: {}{reason} · for {}",
         s.state.status.label(),
         short(age(s.state.since))
     );
     say(head);
+    if let Some(g) = gone {
+        say(g);
+    }
     say(format_args!("  decided by {}: {}", s.state.source, s.why));
     say(format_args!("  decided {} ago", short(age(s.updated))));
     if !s.evidence.is_empty() {
@@ -382,7 +395,8 @@ pub fn codex_config(
         |v: &[String]| v.len() == 3 && v[1] == "hook" && v[2] == "codex" && v[0].contains("helios");
     match (&current, remove) {
         (Some(v), _) if !is_ours(v) => bail!(
-            "Codex already runs notify = {v:?}; helios will not replace it. Make that program also run `{command} \"$1\"`, or remove it and run this again"
+            "Codex already runs notify = {}; helios will not replace it. Make that program also run `{command} \"$1\"`, or remove it and run this again",
+            crate::text::quote_all(v)
         ),
         (_, true) => {
             doc.remove("notify");

@@ -36,7 +36,10 @@ pub fn start(repo: &Path, label: &str, base: Option<&str>) -> Result<String, Lan
         if b.is_empty() || b.starts_with('-') {
             return Err(LaneError::Par {
                 what: format!("par start {label} --base {b}"),
-                message: format!("{b:?} is not a branch or commit: name one, like main"),
+                message: format!(
+                    "{} is not a branch or commit: name one, like main",
+                    crate::text::quote(b)
+                ),
             });
         }
         args.extend(["--base", b]);
@@ -150,7 +153,8 @@ fn shield_namesakes(session: &str, what: &str) -> Result<(), LaneError> {
     }
 }
 
-/// `par send LABEL TEXT` in `repo` (par adds Enter); `all` means every par lane of `repo`
+/// `par send LABEL TEXT` in `repo` (par adds Enter), or for a text of several lines one paste
+/// and Enter ([`paste`]); `all` means every par lane of `repo`
 /// (par's own `all` would reach every repository's lanes). A lane whose tmux session is gone
 /// is an error, as is one whose program ended (its dead pane would take the text and nothing
 /// read it), and any error par prints while exiting 0.
@@ -227,6 +231,9 @@ fn send_one(repo: &Path, lane: &ParSession, text: &str) -> Result<(), LaneError>
             end,
         });
     }
+    if text.contains(['\n', '\r']) {
+        return paste(&lane.tmux_session_name, text);
+    }
     let out = run(repo, &["send", "--", label, text], label)?;
     match failure_in(&out.stderr) {
         Some(message) => Err(LaneError::Par {
@@ -234,6 +241,57 @@ fn send_one(repo: &Path, lane: &ParSession, text: &str) -> Result<(), LaneError>
             message,
         }),
         None => Ok(()),
+    }
+}
+
+/// A text of more than one line goes in as one paste, then Enter: `paste-buffer -p` brackets
+/// it when the lane's program asked for bracketed paste, so an agent takes it as one prompt.
+/// par's `send-keys` would type each line break as Enter and send the first line alone.
+fn paste(session: &str, text: &str) -> Result<(), LaneError> {
+    use std::io::Write as _;
+    let target = crate::model::lane::tmux_pane_target(session);
+    let buffer = format!("helios-send-{}", ulid::Ulid::new());
+    let what = format!("tmux paste-buffer -p -t {target}");
+    let failed = |message: String| LaneError::Par {
+        what: what.clone(),
+        message,
+    };
+    let mut child = crate::config::secrets::command("tmux")
+        .args(["load-buffer", "-b", &buffer, "-", ";"])
+        .args([
+            "paste-buffer",
+            "-p",
+            "-d",
+            "-b",
+            &buffer,
+            "-t",
+            &target,
+            ";",
+        ])
+        .args(["send-keys", "-t", &target, "Enter"])
+        .env_remove("TMUX")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| failed(format!("tmux could not run: {e}")))?;
+    let body = text.trim_end_matches(['\n', '\r']);
+    let written = child
+        .stdin
+        .take()
+        .map(|mut stdin| stdin.write_all(body.as_bytes()));
+    let out = child
+        .wait_with_output()
+        .map_err(|e| failed(format!("tmux did not finish: {e}")))?;
+    if !out.status.success() {
+        return Err(failed(
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        ));
+    }
+    match written {
+        Some(Ok(())) => Ok(()),
+        Some(Err(e)) => Err(failed(format!("the text did not reach tmux: {e}"))),
+        None => Err(failed("tmux took no input".into())),
     }
 }
 
