@@ -224,8 +224,12 @@ fn an_explicit_repo_that_is_no_git_repository_is_an_error() {
                 .unwrap();
             let err = stderr(&out);
             assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-            assert!(err.contains(&format!("--repo {}", dir.display())), "{err}");
-            assert!(err.contains(why), "{err}");
+            assert!(
+                err.contains(&format!("--repo {} {why}", dir.display())),
+                "{err}"
+            );
+            // The path once, not `--repo /x: /x does not exist`.
+            assert_eq!(err.matches(&dir.display().to_string()).count(), 1, "{err}");
             // The advice fits a --repo that was given.
             assert!(
                 err.contains("pass --repo a git repository's directory"),

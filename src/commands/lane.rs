@@ -185,13 +185,19 @@ fn refused_outside_a_repo(
         .cloned()
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_default();
+    // Named as a repo is (its directory's name), the whole path in the detail: the events
+    // table's REPO column is a name.
+    let name = dir.file_name().map_or_else(
+        || dir.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let ev = AuditEvent::new(
         &crate::config::actor::actor(),
-        &dir.display().to_string(),
+        &name,
         action.as_str(),
         lane,
         false,
-        json!({"error": e.to_string()}),
+        json!({"error": e.to_string(), "dir": dir.display().to_string()}),
     );
     store.append(&ev)?;
     Ok(())

@@ -109,6 +109,17 @@ pub fn load_context(global: GlobalArgs) -> Result<Context, ConfigError> {
     Context::load(global, repo)
 }
 
+/// A `--repo PATH` that is no repo, said once: `--repo /x does not exist: …`, the path not
+/// repeated when the error starts with it.
+pub fn repo_error(path: &std::path::Path, e: &str) -> String {
+    let shown = path.display().to_string();
+    if e.starts_with(&shown) {
+        format!("--repo {e}")
+    } else {
+        format!("--repo {shown}: {e}")
+    }
+}
+
 /// Parse done; run the chosen subcommand and turn errors into exit codes.
 pub fn run(cli: Cli) -> ExitCode {
     run_with_notice(cli, None)
@@ -156,8 +167,9 @@ pub fn run_with_notice(cli: Cli, notice: Option<String>) -> ExitCode {
     // every command, never a quiet fall-back to no repo (`status` would report the platform
     // and exit 0, `events` would show every repo's, `config` would skip the repo's file).
     if let (Some(p), Err(e)) = (ctx.global.repo(), &ctx.repo) {
-        tracing::error!("--repo {}: {e}", p.display());
-        tell(format_args!("helios: --repo {}: {e}", p.display()));
+        let said = repo_error(p, e);
+        tracing::error!("{said}");
+        tell(format_args!("helios: {said}"));
         return ExitCode::from(2);
     }
     match (notice, &command) {

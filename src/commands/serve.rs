@@ -64,13 +64,13 @@ fn repos(ctx: &Context) -> anyhow::Result<Vec<RepoInfo>> {
     let mut out: Vec<RepoInfo> = Vec::new();
     for p in &ctx.global.repos {
         let r = crate::lanes::repo::find(p, true)
-            .map_err(|e| anyhow::anyhow!("--repo {}: {e}", p.display()))?;
+            .map_err(|e| anyhow::anyhow!("{}", crate::commands::repo_error(p, &e)))?;
         if let Some(same) = out.iter().find(|o| o.name == r.name && o.path != r.path) {
             anyhow::bail!(
-                "--repo {} and {} have the same name {:?}: rows are keyed by host, repo name and label, so serve them from different hosts",
+                "--repo {} and {} have the same name {}: rows are keyed by host, repo name and label, so serve them from different hosts",
                 same.path.display(),
                 r.path.display(),
-                r.name
+                crate::text::quote(&r.name)
             );
         }
         if !out.iter().any(|o| o.path == r.path) {
@@ -345,9 +345,9 @@ fn act(host: &Host, req: &crate::model::fleet::LaneRequest) -> LaneReply {
         return LaneReply {
             ok: false,
             message: format!(
-                "host {} serves no repo named {:?} (it serves {})",
+                "host {} serves no repo named {} (it serves {})",
                 host.name,
-                req.repo,
+                crate::text::quote(&req.repo),
                 host.repos
                     .iter()
                     .map(|r| r.name.as_str())

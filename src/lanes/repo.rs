@@ -36,6 +36,14 @@ pub fn find(dir: &Path, given: bool) -> Result<RepoInfo, String> {
         .output()
         .map_err(|e| format!("cannot run git: {e}; install git"))?;
     if !out.status.success() {
+        // git says "must be run in a work tree" for a bare repository, which has no lanes.
+        if bare(dir) {
+            return Err(format!(
+                "{} is a bare git repository, with no work tree for lanes: pass --repo a checkout of it (git clone {} DIR)",
+                dir.display(),
+                dir.display()
+            ));
+        }
         return Err(format!(
             "{} is not inside a git repository: {advice}",
             dir.display()
@@ -57,6 +65,16 @@ pub fn find(dir: &Path, given: bool) -> Result<RepoInfo, String> {
         .file_name()
         .map_or_else(|| "repo".to_string(), |n| n.to_string_lossy().into_owned());
     Ok(RepoInfo { path, name })
+}
+
+/// Whether `dir` is (inside) a bare repository.
+fn bare(dir: &Path) -> bool {
+    crate::config::secrets::command("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "--is-bare-repository"])
+        .output()
+        .is_ok_and(|o| o.status.success() && o.stdout.starts_with(b"true"))
 }
 
 #[cfg(test)]
@@ -88,5 +106,14 @@ mod tests {
             err.ends_with("pass --repo a git repository's directory"),
             "{err}"
         );
+        let bare = dir.path().join("b.git");
+        let made = crate::config::secrets::command("git")
+            .args(["init", "-q", "--bare"])
+            .arg(&bare)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let err = find(&bare, true).unwrap_err();
+        assert!(err.contains("is a bare git repository"), "{err}");
     }
 }
