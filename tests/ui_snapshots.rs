@@ -341,3 +341,25 @@ fn a_long_lane_list_draws_the_window_around_the_selection() {
         .max();
     assert_eq!(last, Some(40), "{down}");
 }
+
+/// The compact view (a zellij side pane) has the console's keys, so it shows what they open:
+/// the prompt on its status line, a remove's question, the help.
+#[test]
+fn the_compact_view_shows_its_prompt_questions_and_help() {
+    let mut st = busy_state((34, 20));
+    st.compact = true;
+    run_keys(&mut st, &km(), ":lan");
+    let text = draw(&st, &km(), &FakeScreens::for_state(&st));
+    assert!(text.contains(":lan"), "{text}");
+    run_keys(&mut st, &km(), "<Esc>jd");
+    let nothing = Unsaved {
+        base: "main".into(),
+        ..Unsaved::default()
+    };
+    checked(&mut st, "auth-fix", nothing);
+    let text = draw(&st, &km(), &FakeScreens::for_state(&st));
+    assert!(text.contains("Remove lane"), "{text}");
+    run_keys(&mut st, &km(), "n?");
+    let text = draw(&st, &km(), &FakeScreens::for_state(&st));
+    assert!(text.contains("help · esc closes"), "{text}");
+}

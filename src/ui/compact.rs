@@ -225,8 +225,9 @@ fn health_line(h: &HealthLine, width: usize, theme: &Theme) -> Line<'static> {
     ])
 }
 
-/// Draw the compact side-pane view (`--compact`) into `area`.
-pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+/// Draw the compact side-pane view (`--compact`) into `area`; returns its status line's area
+/// (a prompt is drawn there).
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) -> Rect {
     let attention = state.attention_count();
     let repo = shown(&state.repo.name);
     let title = if attention > 0 {
@@ -321,6 +322,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Paragraph::new(Line::styled(truncate(hint(width), width), theme.dim)),
         hint_area,
     );
+    status_area
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! event's full JSON when it is open.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table};
 
@@ -37,12 +37,19 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         _ => "journal only (NATS not connected)",
     };
     let events = merged(state);
+    let own = &state.repo.name;
+    // The journal is every repo's on this machine, and the stream every helios's.
+    let scope = if events.iter().any(|e| &e.repo != own) {
+        "· all repos "
+    } else {
+        ""
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
         .title(Line::from(vec![
             Span::styled(" events ", theme.title),
-            Span::styled(format!("{source} "), theme.dim),
+            Span::styled(format!("{source} {scope}"), theme.dim),
             Span::styled(
                 if filters.is_empty() {
                     String::new()
@@ -52,8 +59,25 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 theme.warn,
             ),
         ]));
-    let inner_h = usize::from(block.inner(area).height.saturating_sub(1));
-    let own = &state.repo.name;
+    let inner = block.inner(area);
+    let inner_h = usize::from(inner.height.saturating_sub(1));
+    let widths = [
+        Constraint::Length(8),
+        Constraint::Fill(2),
+        Constraint::Fill(1),
+        Constraint::Length(5),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+    ];
+    // The columns as the table lays them out (its defaults: spacing 1, flex start, no
+    // selection column), so a cut text ends in `…` where the table would clip it silently.
+    let cols = Layout::horizontal(widths)
+        .flex(Flex::Start)
+        .spacing(1)
+        .split(inner);
+    let fit = |s: &str, c: usize| {
+        crate::text::truncate(&shown(s), usize::from(cols.get(c).map_or(0, |r| r.width)))
+    };
     let selected = selected_index(state, &events);
     // The newest page, or the page that still shows the selected event.
     let skip = events
@@ -70,38 +94,28 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         // Anyone who can publish to helios.events.> writes these fields. This repo's name is
         // dimmed: the others stand out, and none reads as missing.
         let origin = if &e.repo == own && Some(i) != selected {
-            Cell::from(Span::styled(shown(&e.repo), theme.dim))
+            Cell::from(Span::styled(fit(&e.repo, 5), theme.dim))
         } else {
-            Cell::from(shown(&e.repo))
+            Cell::from(fit(&e.repo, 5))
         };
         Row::new(vec![
             Cell::from(e.at.format(&fmt).unwrap_or_default()),
-            Cell::from(shown(&e.action)),
-            Cell::from(e.lane.as_deref().map_or_else(|| "-".into(), shown)),
+            Cell::from(fit(&e.action, 1)),
+            Cell::from(fit(e.lane.as_deref().unwrap_or("-"), 2)),
             Cell::from(if e.result == EventResult::Ok {
                 "ok"
             } else {
                 "error"
             }),
-            Cell::from(shown(&e.actor)),
+            Cell::from(fit(&e.actor, 4)),
             origin,
         ])
         .style(style)
     });
     frame.render_widget(
-        Table::new(
-            rows,
-            [
-                Constraint::Length(8),
-                Constraint::Fill(2),
-                Constraint::Fill(1),
-                Constraint::Length(5),
-                Constraint::Fill(1),
-                Constraint::Fill(1),
-            ],
-        )
-        .header(Row::new(["TIME", "ACTION", "LANE", "RES", "ACTOR", "REPO"]).style(theme.dim))
-        .block(block),
+        Table::new(rows, widths)
+            .header(Row::new(["TIME", "ACTION", "LANE", "RES", "ACTOR", "REPO"]).style(theme.dim))
+            .block(block),
         area,
     );
     if let Some(top) = state.events.detail_top {

@@ -158,11 +158,6 @@ pub fn render_cached(
         c.begin_frame(nothing_over_tiles(state));
     }
     let area = frame.area();
-    if state.compact {
-        compact::render(frame, area, state, theme);
-        share::render_dialog(frame, area, state, theme);
-        return None;
-    }
     let ctx = Ctx {
         state,
         theme,
@@ -171,6 +166,13 @@ pub fn render_cached(
         cache,
         cursor: Cell::new(None),
     };
+    if state.compact {
+        // The compact view has the full console's keys, so its prompt, questions and
+        // overlays too: over the whole side pane, the prompt on its status line.
+        let status = compact::render(frame, area, state, theme);
+        overlays(frame, area, status, &ctx);
+        return ctx.cursor.get();
+    }
     let lay = layout(state);
     match state.panel {
         Panel::Events => events::render(frame, lay.main, state, theme),
@@ -189,20 +191,25 @@ pub fn render_cached(
             }
         }
     }
-    match &state.mode {
-        Mode::Prompt(p) => prompt::render(frame, lay.status, &ctx, p),
-        _ => status::render(frame, lay.status, &ctx),
+    if !matches!(state.mode, Mode::Prompt(_)) {
+        status::render(frame, lay.status, &ctx);
     }
-    match &state.mode {
-        Mode::Help => help::render(frame, lay.main, &ctx),
-        Mode::Explain => explain::render(frame, lay.main, &ctx),
-        Mode::Messages => messages::render(frame, lay.main, &ctx),
-        Mode::Confirm(c) => confirm::render(frame, lay.main, &ctx, &c.question),
-        _ => {}
-    }
-    // The share dialog (when one is open) sits over everything.
-    share::render_dialog(frame, area, state, theme);
+    overlays(frame, lay.main, lay.status, &ctx);
     ctx.cursor.get()
+}
+
+/// What the mode draws over `main` (help, explain, messages, a question) or on the `status`
+/// line (a prompt), and the share dialog over everything.
+fn overlays(frame: &mut Frame, main: Rect, status: Rect, ctx: &Ctx<'_>) {
+    match &ctx.state.mode {
+        Mode::Prompt(p) => prompt::render(frame, status, ctx, p),
+        Mode::Help => help::render(frame, main, ctx),
+        Mode::Explain => explain::render(frame, main, ctx),
+        Mode::Messages => messages::render(frame, main, ctx),
+        Mode::Confirm(c) => confirm::render(frame, main, ctx, &c.question),
+        Mode::Normal | Mode::Focus => {}
+    }
+    share::render_dialog(frame, frame.area(), ctx.state, ctx.theme);
 }
 
 /// Whether this frame draws nothing over the lane tiles: no help, question, palette list or
