@@ -4,7 +4,7 @@
 //! event's full JSON when it is open.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table};
 
@@ -69,15 +69,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Constraint::Fill(1),
         Constraint::Fill(1),
     ];
-    // The columns as the table lays them out (its defaults: spacing 1, flex start, no
-    // selection column), so a cut text ends in `…` where the table would clip it silently.
-    let cols = Layout::horizontal(widths)
-        .flex(Flex::Start)
-        .spacing(1)
-        .split(inner);
-    let fit = |s: &str, c: usize| {
-        crate::text::truncate(&shown(s), usize::from(cols.get(c).map_or(0, |r| r.width)))
-    };
+    let cols = crate::ui::column_widths(&widths, inner);
+    let fit = |s: &str, c: usize| crate::ui::fit(s, cols.get(c).copied().unwrap_or(0));
     let selected = selected_index(state, &events);
     // The newest page, or the page that still shows the selected event.
     let skip = events

@@ -256,6 +256,25 @@ pub fn shown(s: &str) -> String {
     crate::text::display(s).into_owned()
 }
 
+/// The width of each column a [`ratatui::widgets::Table`] lays out in `area` (its defaults:
+/// spacing 1, flex start, no selection column), to cut a cell with `…` ([`fit`]) where the
+/// table would clip it silently.
+pub fn column_widths(widths: &[Constraint], area: Rect) -> Vec<usize> {
+    // At x 0 as the table does: the solver rounds in absolute columns.
+    Layout::horizontal(widths.iter().copied())
+        .flex(ratatui::layout::Flex::Start)
+        .spacing(1)
+        .split(Rect::new(0, 0, area.width, 1))
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect()
+}
+
+/// `s` made [`shown`] and cut to `columns` with `…` when longer.
+pub fn fit(s: &str, columns: usize) -> String {
+    crate::text::truncate(&shown(s), columns)
+}
+
 /// Every span of `lines` made [`shown`], for panels whose lines mix helios's words with a
 /// server's (workflow ids, stream names, error text).
 pub fn shown_lines<'a>(

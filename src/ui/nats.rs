@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
 use crate::app::AppState;
 use crate::app::nats::{ConsumerRow, Link, NatsSnapshot, NatsState, StreamRow};
 use crate::config::theme::Theme;
-use crate::ui::{shown, shown_lines};
+use crate::ui::{fit, shown, shown_lines};
 
 /// Bytes as B, KiB, MiB, GiB.
 pub fn bytes(n: u64) -> String {
@@ -111,7 +111,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     // Server names, versions and errors are the server's words.
     frame.render_widget(Paragraph::new(shown_lines(head)), h);
     frame.render_widget(
-        streams_table(n, snap, &streams, selected.as_deref(), theme),
+        streams_table(n, snap, &streams, selected.as_deref(), theme, s),
         s,
     );
     frame.render_widget(
@@ -291,8 +291,21 @@ fn streams_table<'a>(
     streams: &[&StreamRow],
     selected: Option<&str>,
     theme: &Theme,
+    area: Rect,
 ) -> Table<'a> {
     let title = |t: String| Line::styled(t, theme.title);
+    let widths = [
+        Constraint::Fill(2),
+        Constraint::Fill(2),
+        Constraint::Length(8),
+        Constraint::Length(10),
+        Constraint::Length(4),
+        Constraint::Length(12),
+        Constraint::Length(6),
+    ];
+    // The block has a title and no borders: the table has the area's rows but one.
+    let cols = crate::ui::column_widths(&widths, area);
+    let col = |c: usize| cols.get(c).copied().unwrap_or(0);
     let stream_rows = streams.iter().map(|st| {
         let style = if selected == Some(st.name.as_str()) {
             theme.selected
@@ -305,8 +318,8 @@ fn streams_table<'a>(
             "  "
         };
         Row::new(vec![
-            format!("{mark}{}", shown(&st.name)),
-            shown(&st.subjects.join(",")),
+            format!("{mark}{}", fit(&st.name, col(0).saturating_sub(2))),
+            fit(&st.subjects.join(","), col(1)),
             st.messages.to_string(),
             bytes(st.bytes),
             st.consumers.to_string(),
@@ -315,29 +328,18 @@ fn streams_table<'a>(
         ])
         .style(style)
     });
-    Table::new(
-        stream_rows,
-        [
-            Constraint::Fill(2),
-            Constraint::Fill(2),
-            Constraint::Length(8),
-            Constraint::Length(10),
-            Constraint::Length(4),
-            Constraint::Length(12),
-            Constraint::Length(6),
-        ],
-    )
-    .header(
-        Row::new([
-            "  STREAM", "SUBJECTS", "MSGS", "BYTES", "CONS", "SEQ", "LAST",
-        ])
-        .style(theme.dim),
-    )
-    .block(Block::default().title(title(format!(
-        "streams ({} · sort: {} · :nats.sort :nats.stream_next)",
-        streams.len(),
-        n.sort.label()
-    ))))
+    Table::new(stream_rows, widths)
+        .header(
+            Row::new([
+                "  STREAM", "SUBJECTS", "MSGS", "BYTES", "CONS", "SEQ", "LAST",
+            ])
+            .style(theme.dim),
+        )
+        .block(Block::default().title(title(format!(
+            "streams ({} · sort: {} · :nats.sort :nats.stream_next)",
+            streams.len(),
+            n.sort.label()
+        ))))
 }
 
 /// The selected stream's consumers; growing lag or redeliveries flagged.

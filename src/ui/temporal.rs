@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::app::temporal::model::{QueueInfo, Snapshot, WfStatus, WorkflowDetail};
 use crate::app::temporal::{ConnState, EditKind, TemporalState};
 use crate::config::theme::Theme;
-use crate::ui::{shown, shown_lines};
+use crate::ui::{fit, shown_lines};
 
 /// Draw the temporal panel into `area`.
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
@@ -189,6 +189,17 @@ fn draw_table(
     }
     let now = snap.taken_at + age.unwrap_or_default();
     let selected = t.selected_index();
+    let widths = [
+        Constraint::Fill(3),
+        Constraint::Fill(2),
+        Constraint::Length(14),
+        Constraint::Length(14),
+        Constraint::Length(8),
+        Constraint::Fill(2),
+        Constraint::Length(6),
+    ];
+    let cols = crate::ui::column_widths(&widths, block.inner(area));
+    let col = |c: usize| cols.get(c).copied().unwrap_or(0);
     let rows = snap.workflows.iter().enumerate().map(|(i, w)| {
         let style = if Some(i) == selected {
             theme.selected
@@ -198,8 +209,8 @@ fn draw_table(
         let mark = if Some(i) == selected { "›" } else { " " };
         Row::new(vec![
             // Ids, types and queues are whatever the workflows were started with.
-            Cell::from(format!("{mark}{}", shown(&w.id))),
-            Cell::from(shown(&w.workflow_type)),
+            Cell::from(format!("{mark}{}", fit(&w.id, col(0).saturating_sub(1)))),
+            Cell::from(fit(&w.workflow_type, col(1))),
             Cell::from(Span::styled(
                 w.status.as_str(),
                 status_style(w.status, theme),
@@ -210,20 +221,11 @@ fn draw_table(
                     .map(|d| fmt_age(d.try_into().unwrap_or_default()))
                     .unwrap_or_default(),
             ),
-            Cell::from(shown(&w.task_queue)),
+            Cell::from(fit(&w.task_queue, col(5))),
             Cell::from(w.history_length.to_string()),
         ])
         .style(style)
     });
-    let widths = [
-        Constraint::Fill(3),
-        Constraint::Fill(2),
-        Constraint::Length(14),
-        Constraint::Length(14),
-        Constraint::Length(8),
-        Constraint::Fill(2),
-        Constraint::Length(6),
-    ];
     let header = Row::new([
         "ID", "TYPE", "STATUS", "STARTED", "RUN TIME", "QUEUE", "HIST",
     ])
