@@ -7,22 +7,22 @@ use std::path::Path;
 
 /// Each top-level module of src/ and its layer, lowest first.
 const LAYERS: &[(&str, u8)] = &[
-    ("model", 0),
-    ("agent", 0),
     ("text", 0),
-    ("telemetry", 0),
-    ("config", 1),
-    ("app", 2),
-    ("lanes", 3),
-    ("store", 3),
-    ("pty", 3),
-    ("ui", 4),
-    ("spine", 4),
-    ("terminal", 4),
-    ("integrations", 5),
-    ("runtime", 6),
-    ("cli", 7),
-    ("commands", 8),
+    ("model", 1),
+    ("agent", 1),
+    ("telemetry", 1),
+    ("config", 2),
+    ("app", 3),
+    ("lanes", 4),
+    ("store", 4),
+    ("pty", 4),
+    ("ui", 5),
+    ("spine", 5),
+    ("terminal", 5),
+    ("integrations", 6),
+    ("runtime", 7),
+    ("cli", 8),
+    ("commands", 9),
 ];
 
 fn layer(module: &str) -> u8 {
