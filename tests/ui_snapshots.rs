@@ -359,6 +359,8 @@ fn the_compact_view_shows_its_prompt_questions_and_help() {
     checked(&mut st, "auth-fix", nothing);
     let text = draw(&st, &km(), &FakeScreens::for_state(&st));
     assert!(text.contains("Remove lane"), "{text}");
+    // Whole, its answer keys too, at the pane's width.
+    assert!(text.contains("y yes"), "{text}");
     run_keys(&mut st, &km(), "n?");
     let text = draw(&st, &km(), &FakeScreens::for_state(&st));
     assert!(text.contains("help · esc closes"), "{text}");

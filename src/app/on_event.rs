@@ -132,8 +132,13 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
         Event::LaneOutput { lane, at } => {
             if let Some(l) = state.lane_mut(&lane) {
                 l.last_output = Some(at);
-                // Output means something runs again (a restarted attach or shell).
-                l.status = LaneStatus::Running;
+                // Output means something runs again (a restarted attach or shell), except from
+                // an ended lane: a dead par pane's attach client draws it when it is selected,
+                // and only the process probe says it runs again (a lane taken for running lost
+                // its exit at the next discovery, and was decided working, then exited anew).
+                if l.status != LaneStatus::Exited {
+                    l.status = LaneStatus::Running;
+                }
             }
             Vec::new()
         }

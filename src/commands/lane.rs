@@ -361,14 +361,13 @@ fn send(
     text: &[String],
 ) -> anyhow::Result<ExitCode> {
     let text = text.join(" ");
-    // par::send checks the lane's session and what par printed: par itself exits 0
-    // after a send that reached nothing.
+    // par::send checks the lane's session and its pane, then types the text through tmux.
     let result = if target == "all" {
         par::send(repo, "all", &text)
     } else {
         par_lane(repo, target, "send").and_then(|_| par::send(repo, target, &text))
     }
-    .map(|()| json!({ "text": text, "via": "par" }))
+    .map(|()| json!({ "text": text, "via": "tmux" }))
     .map_err(|e| said(&e, repo));
     rec.record(AuditAction::LaneTextSent, Some(target), &result)?;
     result.map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -611,7 +610,7 @@ pub fn act_for(
         (LaneOp::Send { text }, None) if every => par::send(path, label, text)
             .map(|()| {
                 (
-                    json!({ "text": text, "via": "par" }),
+                    json!({ "text": text, "via": "tmux" }),
                     format!("sent to every lane of {} on {host}", repo.name),
                 )
             })
@@ -620,7 +619,7 @@ pub fn act_for(
             .and_then(|_| par::send(path, label, text))
             .map(|()| {
                 (
-                    json!({ "text": text, "via": "par" }),
+                    json!({ "text": text, "via": "tmux" }),
                     format!("sent to lane {label} on {host}"),
                 )
             })

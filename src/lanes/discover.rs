@@ -176,6 +176,9 @@ pub struct Foreground {
     /// The pane's program ended and tmux keeps the pane (`remain-on-exit`): its exit status,
     /// `None` inside when it was killed by a signal.
     pub dead: Option<Option<i32>>,
+    /// tmux says the pane is dead (`pane_dead`), known even when how it ended is not yet: such
+    /// a pane is not running either.
+    pub pane_dead: bool,
 }
 
 /// The active pane of every tmux session, by session name: one `list-panes` for all.
@@ -232,6 +235,7 @@ fn parse_foregrounds(
             parts.next(),
             parts.next(),
         ) {
+            let pane_dead = dead.starts_with("1:");
             let dead = match dead.split(':').collect::<Vec<_>>()[..] {
                 ["1", status, signal, pid] => {
                     ended(status, signal, pid, &zombie).map(|e| match e {
@@ -247,6 +251,7 @@ fn parse_foregrounds(
                     command: cmd.to_string(),
                     activity: activity.parse().unwrap_or(0),
                     dead,
+                    pane_dead,
                 },
             );
         }
@@ -388,6 +393,8 @@ mod tests {
             m["par-f"].dead, None,
             "no status anywhere yet: not read as dead"
         );
+        // ... but not as running either.
+        assert!(m["par-f"].pane_dead && !m["par-a"].pane_dead);
         assert_eq!(m.len(), 6);
     }
 

@@ -65,7 +65,6 @@ pub fn start(repo: &Path, label: &str, base: Option<&str>) -> Result<String, Lan
         })?;
     // par prints "Session: NAME"; when it names another session than it recorded, trust neither.
     let printed = out
-        .stdout
         .lines()
         .find_map(|l| l.trim().strip_prefix("Session: ").map(str::to_string));
     if printed.as_ref().is_some_and(|p| *p != recorded) || !session_alive(&recorded) {
@@ -153,8 +152,7 @@ fn shield_namesakes(session: &str, what: &str) -> Result<(), LaneError> {
     }
 }
 
-/// `par send LABEL TEXT` in `repo` (par adds Enter), or for a text of several lines one paste
-/// and Enter ([`paste`]); `all` means every par lane of `repo`
+/// Type TEXT into a par lane of `repo`, then Enter ([`type_text`]); `all` means every par lane of `repo`
 /// (par's own `all` would reach every repository's lanes). A lane whose tmux session is gone
 /// is an error, as is one whose program ended (its dead pane would take the text and nothing
 /// read it), and any error par prints while exiting 0.
@@ -170,7 +168,7 @@ pub fn send(repo: &Path, target: &str, text: &str) -> Result<(), LaneError> {
                 .ok_or_else(|| LaneError::NoSuchLane {
                     label: target.to_string(),
                 })?;
-        return send_one(repo, lane, text);
+        return send_one(lane, text);
     }
     if lanes.is_empty() {
         return Err(LaneError::Par {
@@ -185,7 +183,7 @@ pub fn send(repo: &Path, target: &str, text: &str) -> Result<(), LaneError> {
     let failed: Vec<String> = std::thread::scope(|scope| {
         let runs: Vec<_> = lanes
             .iter()
-            .map(|lane| scope.spawn(move || send_one(repo, lane, text)))
+            .map(|lane| scope.spawn(move || send_one(lane, text)))
             .collect();
         runs.into_iter()
             .filter_map(|r| match r.join() {
@@ -209,7 +207,7 @@ pub fn send(repo: &Path, target: &str, text: &str) -> Result<(), LaneError> {
     })
 }
 
-fn send_one(repo: &Path, lane: &ParSession, text: &str) -> Result<(), LaneError> {
+fn send_one(lane: &ParSession, text: &str) -> Result<(), LaneError> {
     let label = lane.label.as_str();
     if !session_alive(&lane.tmux_session_name) {
         return Err(LaneError::SessionGone {
@@ -231,76 +229,87 @@ fn send_one(repo: &Path, lane: &ParSession, text: &str) -> Result<(), LaneError>
             end,
         });
     }
-    if text.contains(['\n', '\r']) {
-        return paste(&lane.tmux_session_name, text);
-    }
-    let out = run(repo, &["send", "--", label, text], label)?;
-    match failure_in(&out.stderr) {
-        Some(message) => Err(LaneError::Par {
-            what: out.what,
-            message,
-        }),
-        None => Ok(()),
-    }
+    type_text(&lane.tmux_session_name, text)
 }
 
-/// A text of more than one line goes in as one paste, then Enter: `paste-buffer -p` brackets
-/// it when the lane's program asked for bracketed paste, so an agent takes it as one prompt.
-/// par's `send-keys` would type each line break as Enter and send the first line alone.
-fn paste(session: &str, text: &str) -> Result<(), LaneError> {
+/// How long Enter waits after the text: Claude Code takes an Enter within 100 ms of a paste
+/// as part of it, Codex one within 120 ms of fast input (their paste handling), and the text
+/// then sits in the prompt unsent.
+const ENTER_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// Type `text` into the session's active pane as the user would paste it, then press Enter:
+/// one `paste-buffer -p` (bracketed when the program asked for bracketed paste, so an agent
+/// takes several lines as one prompt), the text read from stdin. Never `send-keys TEXT`, which
+/// tmux reads: `C-c` would be a key, a leading `-` an option, a trailing `;` a command
+/// separator, and 16 KB too long a command.
+fn type_text(session: &str, text: &str) -> Result<(), LaneError> {
     use std::io::Write as _;
     let target = crate::model::lane::tmux_pane_target(session);
     let buffer = format!("helios-send-{}", ulid::Ulid::new());
-    let what = format!("tmux paste-buffer -p -t {target}");
-    let failed = |message: String| LaneError::Par {
-        what: what.clone(),
+    let failed = |what: &str, message: String| LaneError::Par {
+        what: format!("tmux {what} -t {target}"),
         message,
     };
-    let mut child = crate::config::secrets::command("tmux")
-        .args(["load-buffer", "-b", &buffer, "-", ";"])
-        .args([
-            "paste-buffer",
-            "-p",
-            "-d",
-            "-b",
-            &buffer,
-            "-t",
-            &target,
-            ";",
-        ])
-        .args(["send-keys", "-t", &target, "Enter"])
-        .env_remove("TMUX")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| failed(format!("tmux could not run: {e}")))?;
-    let body = text.trim_end_matches(['\n', '\r']);
+    let tmux = |args: &[&str]| {
+        crate::config::secrets::command("tmux")
+            .args(args)
+            .env_remove("TMUX")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+    };
+    // A pasted line break is a CR as from a terminal (tmux's separator); CR LF would be two.
+    let body = text.replace("\r\n", "\n");
+    let body = body.trim_end_matches(['\n', '\r']);
+    let mut child = tmux(&[
+        "load-buffer",
+        "-b",
+        &buffer,
+        "-",
+        ";",
+        "paste-buffer",
+        "-p",
+        "-d",
+        "-b",
+        &buffer,
+        "-t",
+        &target,
+    ])
+    .map_err(|e| failed("paste-buffer", format!("tmux could not run: {e}")))?;
     let written = child
         .stdin
         .take()
         .map(|mut stdin| stdin.write_all(body.as_bytes()));
     let out = child
         .wait_with_output()
-        .map_err(|e| failed(format!("tmux did not finish: {e}")))?;
+        .map_err(|e| failed("paste-buffer", format!("tmux did not finish: {e}")))?;
     if !out.status.success() {
-        return Err(failed(
-            String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        ));
+        let said = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        return Err(failed("paste-buffer", said));
     }
     match written {
-        Some(Ok(())) => Ok(()),
-        Some(Err(e)) => Err(failed(format!("the text did not reach tmux: {e}"))),
-        None => Err(failed("tmux took no input".into())),
+        Some(Ok(())) => {}
+        Some(Err(e)) => {
+            return Err(failed(
+                "paste-buffer",
+                format!("the text did not reach tmux: {e}"),
+            ));
+        }
+        None => return Err(failed("paste-buffer", "tmux took no input".into())),
     }
-}
-
-/// What a par run that exited 0 printed.
-struct ParOutput {
-    /// The command line, for messages.
-    what: String,
-    stdout: String,
-    stderr: String,
+    std::thread::sleep(ENTER_AFTER);
+    let out = tmux(&["send-keys", "-t", &target, "Enter"])
+        .and_then(std::process::Child::wait_with_output)
+        .map_err(|e| failed("send-keys Enter", format!("tmux could not run: {e}")))?;
+    if !out.status.success() {
+        let said = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        return Err(failed(
+            "send-keys Enter",
+            format!("the text went in, Enter did not: {said}"),
+        ));
+    }
+    Ok(())
 }
 
 /// par and tmux are both on PATH.
@@ -314,9 +323,10 @@ fn ready() -> Result<(), LaneError> {
     Ok(())
 }
 
-/// Run par with `args` in `repo`, mapping a non-zero exit to one line that names the fix. par
-/// also exits 0 after some failures: each caller checks the outcome it needs.
-fn run(repo: &Path, args: &[&str], label: &str) -> Result<ParOutput, LaneError> {
+/// Run par with `args` in `repo`, mapping a non-zero exit to one line that names the fix; what
+/// it printed on stdout. par also exits 0 after some failures: each caller checks the outcome
+/// it needs.
+fn run(repo: &Path, args: &[&str], label: &str) -> Result<String, LaneError> {
     ready()?;
     // Clipped: it goes into messages, the log and the journal, and a send's text may be huge.
     let what = crate::text::clip(
@@ -350,30 +360,7 @@ fn run(repo: &Path, args: &[&str], label: &str) -> Result<ParOutput, LaneError> 
         tracing::warn!(repo = %repo.display(), status = %out.status, stderr = %stderr.trim(), "{what} failed");
         return Err(classify(&what, label, repo, &format!("{stderr}\n{stdout}")));
     }
-    Ok(ParOutput {
-        what,
-        stdout,
-        stderr,
-    })
-}
-
-/// The failure par printed while exiting 0, as one line: the failed command's own message
-/// (tmux's "can't find session: …") when par shows it, else par's "Failed to …" line.
-pub fn failure_in(stderr: &str) -> Option<String> {
-    let lines: Vec<&str> = stderr.lines().map(str::trim).collect();
-    let failed = lines
-        .iter()
-        .position(|l| l.starts_with("Command failed:") || l.starts_with("Failed to "))?;
-    let own = lines[failed + 1..].iter().find(|l| {
-        !l.is_empty() && !l.starts_with("Failed to ") && !l.starts_with("Command failed:")
-    });
-    let mut message = own.copied().unwrap_or(lines[failed]).to_string();
-    if message.contains("invalid flag") {
-        // tmux reads text that starts with '-' as its own option.
-        message
-            .push_str(" (tmux takes text starting with '-' as an option: put a space before it)");
-    }
-    Some(message)
+    Ok(stdout)
 }
 
 /// Turn par's failure text into the error that names the fix.
@@ -468,29 +455,5 @@ mod tests {
         assert!(missing.to_string().contains("no lane x"), "{missing}");
         let other = classify("par send x hi", "x", repo, "\nError: boom\nmore");
         assert_eq!(other.to_string(), "par send x hi failed: boom");
-    }
-
-    #[test]
-    fn failures_par_prints_while_exiting_0_are_found() {
-        // What par 0.2 printed (stderr) for a send to a session tmux does not have.
-        let gone = "Command failed: tmux send-keys -t par-r-8b3d-x:0 echo hi Enter\n\
-                    can't find session: par-r-8b3d-x\n\
-                    Failed to send command: Command '['tmux', 'send-keys']' returned non-zero exit status 1.\n";
-        assert_eq!(
-            failure_in(gone).as_deref(),
-            Some("can't find session: par-r-8b3d-x")
-        );
-        let flag = "Command failed: tmux send-keys -t s:0 --version Enter\n\
-                    command send-keys: invalid flag --\n\
-                    Failed to send command: Command '...' returned non-zero exit status 1.\n";
-        let f = failure_in(flag).unwrap();
-        assert!(f.starts_with("command send-keys: invalid flag --"), "{f}");
-        assert!(f.contains("put a space before it"), "{f}");
-        assert_eq!(
-            failure_in("Failed to send command: boom\n").as_deref(),
-            Some("Failed to send command: boom")
-        );
-        assert_eq!(failure_in(""), None);
-        assert_eq!(failure_in("Sending to session 'x'...\n"), None);
     }
 }

@@ -19,7 +19,11 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, question: &str) {
         .map(|l| crate::text::width(l))
         .max()
         .unwrap_or(0);
-    let width = (u16::try_from(widest).unwrap_or(u16::MAX).saturating_add(4)).clamp(30, 72);
+    // The rows are counted at the width drawn: a narrow pane (the compact view) is narrower
+    // than the dialog's least.
+    let width = (u16::try_from(widest).unwrap_or(u16::MAX).saturating_add(4))
+        .clamp(30, 72)
+        .min(area.width);
     let inner = usize::from(width.saturating_sub(2)).max(1);
     // Rows each line takes once wrapped, plus the blank line, the keys and the borders.
     let rows: usize = lines.iter().map(|l| wrapped_rows(l, inner)).sum();

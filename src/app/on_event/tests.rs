@@ -627,3 +627,38 @@ fn calm_lanes_are_grouped_by_host_this_machines_first() {
     let ids: Vec<&str> = lanes.iter().map(|l| l.id().as_str()).collect();
     assert_eq!(ids, ["alpha", "zeta", "ant/z", "box/0", "box/a"]);
 }
+
+/// A dead par pane's attach client draws it when the lane is selected: that output does not
+/// make the lane run again, so the next discovery keeps its exit (it was decided working, then
+/// exited anew, losing its age and its acknowledgement).
+#[test]
+fn output_from_a_dead_par_lane_keeps_it_exited() {
+    use crate::agent::Status;
+    let mut s = state_with(&["a"]);
+    look(&mut s, 0, &[], &[]);
+    update(
+        &mut s,
+        Event::LaneProcesses {
+            lanes: vec![(id("a"), crate::agent::Process::Dead(Some(3)))],
+        },
+    );
+    let since = s.lane(&id("a")).unwrap().agent.state.clone().unwrap().since;
+    assert_eq!(status(&s, "a"), Status::Exited(Some(3)));
+    update(
+        &mut s,
+        Event::LaneOutput {
+            lane: id("a"),
+            at: Instant::now(),
+        },
+    );
+    look(&mut s, 1, &["a"], &[]);
+    update(
+        &mut s,
+        Event::LanesDiscovered {
+            lanes: vec![info("a", true)],
+        },
+    );
+    look(&mut s, 2, &["a"], &[]);
+    let st = s.lane(&id("a")).unwrap().agent.state.clone().unwrap();
+    assert_eq!((st.status, st.since), (Status::Exited(Some(3)), since));
+}

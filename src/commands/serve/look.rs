@@ -153,6 +153,7 @@ fn inputs(
         None => (Process::Unknown, None),
         Some(f) => match f.dead {
             Some(code) => (Process::Dead(code), Some(code)),
+            None if f.pane_dead => (Process::Unknown, None),
             None if is_shell(&f.command) => (Process::Shell(f.command.clone()), None),
             None => (Process::Program(f.command.clone()), None),
         },
@@ -228,6 +229,7 @@ mod tests {
             command: command.into(),
             activity,
             dead: None,
+            pane_dead: false,
         }
     }
 

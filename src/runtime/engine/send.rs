@@ -1,4 +1,4 @@
-//! `lane send` from the console: typed into helios-owned lanes, through `par send` for par
+//! `lane send` from the console: typed into helios-owned lanes, pasted through tmux into par
 //! lanes, and asked of another host's `helios serve` for its lanes.
 
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use crate::runtime::engine::Engine;
 
 impl<B: PtyBackend> Engine<B> {
     /// `lane send`: one lane or all the console shows; helios-owned lanes are typed into here,
-    /// par lanes through `par send` (or one paste), other hosts' through their `helios serve`.
+    /// par lanes pasted through tmux (`lanes::par::send`), other hosts' through their `helios serve`.
     pub(super) fn send_line(&mut self, target: SendTarget, text: String) {
         let lanes: Vec<LaneInfo> = match &target {
             SendTarget::Lane(l) => self.lane_info(l).into_iter().collect(),
@@ -72,7 +72,7 @@ impl<B: PtyBackend> Engine<B> {
             SendTarget::Lane(l) => (l.clone(), l.to_string()),
             SendTarget::All => (LaneId::new("all"), "all".to_string()),
         };
-        let detail = json!({ "text": text, "via": "par" });
+        let detail = json!({ "text": text, "via": "tmux" });
         let ops = Arc::clone(&self.ctx.lanes);
         self.par_task(AuditAction::LaneTextSent, lane, detail, move |repo| {
             ops.send(repo, &par_target, &text)?;

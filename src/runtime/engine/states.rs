@@ -294,6 +294,9 @@ impl<B: PtyBackend> Engine<B> {
             lanes.extend(par.into_iter().map(|(id, session)| {
                 let p = match fg.get(&session) {
                     Some(f) if f.dead.is_some() => Process::Dead(f.dead.flatten()),
+                    // Dead, how not known yet (tmux 3.3a, a reaped zombie): not running, and
+                    // not an exit to record without its status; the next look decides.
+                    Some(f) if f.pane_dead => Process::Unknown,
                     Some(f) => classify(f.command.clone()),
                     None => Process::Unknown,
                 };
