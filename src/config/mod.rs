@@ -14,6 +14,7 @@ pub mod secrets;
 pub mod sections;
 pub mod theme;
 pub mod trust;
+pub mod values;
 
 use std::path::{Path, PathBuf};
 
@@ -295,6 +296,7 @@ pub fn load(global: &GlobalArgs, repo: Option<&Path>) -> Result<Loaded, ConfigEr
     })?;
     apply_flags(&mut cfg, global);
     cfg.nats.url_given = nats_url_in_file || global.nats.is_some();
+    values::check(&cfg)?;
     Ok(Loaded {
         config: cfg,
         notices,

@@ -1,0 +1,141 @@
+//! Values whose type alone does not check them: the servers' URLs and addresses, and sizes
+//! with a bound. Checked once the layers are merged and the flags applied, so a bad value
+//! fails at start with its key named, not later as a server that cannot be reached.
+
+use crate::config::{Config, ConfigError};
+
+/// The most scrollback a lane keeps: each line is a row of cells, kept for every lane.
+pub const MAX_SCROLLBACK: usize = 100_000;
+
+/// Every value of `cfg` this module knows a rule for; the first one broken.
+pub fn check(cfg: &Config) -> Result<(), ConfigError> {
+    // As the other value errors read (`errors::value_error`), without a line: the value is
+    // the merged layers' and the flags'.
+    let bad = |key: &str, value: &str, what: &str| {
+        ConfigError::Other(format!(
+            "{key}: expected {what}, not {}; fix the value (`helios config check` lists the config files)",
+            crate::text::quote(value)
+        ))
+    };
+    if cfg.nats.url_given && !nats_servers(&cfg.nats.url) {
+        return Err(bad(
+            "nats.url",
+            &crate::config::secrets::redact_url(&cfg.nats.url),
+            "NATS servers (nats://HOST:PORT, tls://, ws:// or wss://, separated by commas)",
+        ));
+    }
+    if let Some(url) = &cfg.postgres.url
+        && !postgres(url)
+    {
+        // The URL may hold a password: it is not shown.
+        return Err(ConfigError::Other(
+            "postgres.url: expected a PostgreSQL URL (postgres://USER@HOST:PORT/DB) or key=value settings; fix the value (`helios config check` lists the config files)".into(),
+        ));
+    }
+    if !host_port(&cfg.temporal.address) {
+        return Err(bad("temporal.address", &cfg.temporal.address, "HOST:PORT"));
+    }
+    if cfg.lanes.scrollback > MAX_SCROLLBACK {
+        return Err(ConfigError::Other(format!(
+            "lanes.scrollback: expected at most {MAX_SCROLLBACK} lines, not {}; fix the value (`helios config check` lists the config files)",
+            cfg.lanes.scrollback
+        )));
+    }
+    if cfg.lanes.ssh.first().is_none_or(|p| p.trim().is_empty()) {
+        return Err(ConfigError::Other(
+            "lanes.ssh: expected a command, like [\"ssh\"], not an empty list; fix the value"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// async-nats's forms: `SCHEME://[USER[:PASS]@]HOST[:PORT]` or `HOST[:PORT]`, comma-separated.
+fn nats_servers(text: &str) -> bool {
+    text.split(',').all(|s| {
+        let s = s.trim();
+        let url = if s.contains("://") {
+            s.to_string()
+        } else {
+            format!("nats://{s}")
+        };
+        !s.is_empty()
+            && url::Url::parse(&url).is_ok_and(|u| {
+                matches!(u.scheme(), "nats" | "tls" | "ws" | "wss")
+                    && u.host_str().is_some_and(|h| !h.is_empty())
+            })
+    })
+}
+
+/// A `postgres://` or `postgresql://` URL with a host or a socket path, or libpq's
+/// `key=value` settings.
+fn postgres(text: &str) -> bool {
+    if !text.contains("://") {
+        return text.split_whitespace().next().is_some()
+            && text.split_whitespace().all(|kv| kv.contains('='));
+    }
+    url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "postgres" | "postgresql"))
+}
+
+/// `HOST:PORT`, as the Temporal client reads it (`http://` added).
+fn host_port(text: &str) -> bool {
+    url::Url::parse(&format!("http://{text}"))
+        .is_ok_and(|u| u.host_str().is_some_and(|h| !h.is_empty()) && u.port().is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn servers_and_addresses_are_checked() {
+        for ok in [
+            "nats://127.0.0.1:4222",
+            "127.0.0.1:4222",
+            "localhost",
+            "tls://u:p@nats.example:4443",
+            "nats://a:4222, nats://b:4222",
+            "wss://nats.example/ws",
+        ] {
+            assert!(nats_servers(ok), "{ok}");
+        }
+        for bad in ["not a url", "", "http://x:4222", "nats://", "a:4222,"] {
+            assert!(!nats_servers(bad), "{bad}");
+        }
+        assert!(postgres("postgres://u:p@127.0.0.1:5432/helios"));
+        assert!(postgres("postgresql:///helios?host=/run/postgresql"));
+        assert!(postgres("host=/tmp user=me dbname=helios"));
+        assert!(!postgres("not a url"));
+        assert!(!postgres("mysql://x/y"));
+        assert!(host_port("127.0.0.1:7233"));
+        assert!(host_port("temporal.example:443"));
+        assert!(!host_port("127.0.0.1"));
+        assert!(!host_port("not an address:7233"));
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key_and_hides_a_password() {
+        let mut cfg = Config::default();
+        assert!(check(&cfg).is_ok());
+        cfg.nats.url = "not a url".into();
+        cfg.nats.url_given = true;
+        let e = check(&cfg).unwrap_err().to_string();
+        assert!(e.starts_with("nats.url: expected NATS servers"), "{e}");
+        assert!(e.contains("not \"not a url\"; fix the value"), "{e}");
+        cfg.nats.url = "nats://me:hunter2@bad host:4222".into();
+        let e = check(&cfg).unwrap_err().to_string();
+        assert!(!e.contains("hunter2"), "{e}");
+        cfg.nats.url_given = false;
+        cfg.postgres.url = Some("postgres//user:hunter2@host/db".into());
+        let e = check(&cfg).unwrap_err().to_string();
+        assert!(!e.contains("hunter2"), "{e}");
+        cfg.postgres.url = None;
+        cfg.lanes.scrollback = 99_999_999_999;
+        let e = check(&cfg).unwrap_err().to_string();
+        assert!(e.contains("lanes.scrollback"), "{e}");
+        cfg.lanes.scrollback = 2000;
+        cfg.lanes.ssh.clear();
+        assert!(check(&cfg).unwrap_err().to_string().contains("lanes.ssh"));
+    }
+}
