@@ -97,6 +97,12 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
             // Lanes on other machines come from the buckets, not from discovery.
             next.extend(state.lanes.iter().filter(|l| l.remote.is_some()).cloned());
             state.lanes = next;
+            if let Some(new) = state
+                .select_new
+                .take_if(|n| state.lanes.iter().any(|l| l.id() == n))
+            {
+                state.selected = Some(new);
+            }
             settle_lanes(state);
             // A par lane whose session is gone is exited; one that came back is not.
             let gone: Vec<_> = state
@@ -240,7 +246,9 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
                 // The check was refused before it ran (a plain worktree, a lane gone).
                 state.removing = None;
             }
-            let _ = what;
+            if result.is_ok() && what == crate::model::AuditAction::LaneCreated.to_string() {
+                state.select_new = lane;
+            }
             vec![Effect::DiscoverLanes]
         }
         Event::UnsavedChecked { lane, result } => {

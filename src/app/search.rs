@@ -69,7 +69,7 @@ pub fn on_found(state: &mut AppState, lane: &LaneId, query: String, found: Found
         Some(i) => {
             l.scroll = s.offset_of(s.lines[i]);
             format!(
-                "{} of {} lines hold {} · n older · N newer",
+                "match {} of {} for {} · n older · N newer",
                 i + 1,
                 s.lines.len(),
                 crate::text::quote(&s.query)
@@ -114,7 +114,7 @@ pub fn step(state: &mut AppState, back: bool) -> bool {
             s.at = Some(n);
             l.scroll = s.offset_of(s.lines[n]);
             format!(
-                "{} of {} lines hold {}",
+                "match {} of {} for {}",
                 n + 1,
                 s.lines.len(),
                 crate::text::quote(&s.query)

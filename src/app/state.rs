@@ -44,6 +44,8 @@ pub struct AppState {
     pub compact: bool,
     /// The lane whose unsaved work is being checked before its remove dialog opens.
     pub removing: Option<LaneId>,
+    /// A lane just created: selected when discovery first lists it.
+    pub select_new: Option<LaneId>,
     /// NATS panel state.
     pub nats: crate::app::nats::NatsState,
     /// Temporal panel state.
@@ -275,6 +277,7 @@ impl AppState {
             quit: false,
             compact: false,
             removing: None,
+            select_new: None,
             nats: crate::app::nats::NatsState::default(),
             temporal: crate::app::temporal::TemporalState::default(),
             share: crate::app::share::ShareState::default(),

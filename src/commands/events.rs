@@ -21,9 +21,10 @@ use crate::text;
 pub fn run(ctx: &Context, args: &EventsArgs) -> anyhow::Result<ExitCode> {
     let since = match &args.since {
         Some(s) => {
-            let d = humantime::parse_duration(s).with_context(|| {
-                format!(
-                    "--since {}: use a duration like 10m, 2h or 1d",
+            // The parser's own words (`expected number at 0`) are left out: the example says it.
+            let d = humantime::parse_duration(s).map_err(|_| {
+                anyhow::anyhow!(
+                    "--since {} is not a duration: use one like 10m, 2h or 1d",
                     crate::text::quote(s)
                 )
             })?;
@@ -42,6 +43,12 @@ pub fn run(ctx: &Context, args: &EventsArgs) -> anyhow::Result<ExitCode> {
         return rt.block_on(deliver(ctx, args.follow));
     }
     let repo = repo_of(ctx, args);
+    if repo.is_none() && !args.all && !args.json {
+        // Outside a repo the table has a REPO column; say why, once, on stderr.
+        tell(format_args!(
+            "helios: not in a git repository: every repo's events (--repo PATH shows one repo's)"
+        ));
+    }
     let mut out = Printer::new(args.json, repo.is_none());
     let code = match args.source {
         EventSource::Local => local(&query, repo.as_deref(), args.follow, &mut out),
@@ -175,7 +182,8 @@ pub fn row(e: &AuditEvent, repo: bool) -> String {
             EventResult::Error => "error",
         },
         text::pad(&e.actor, 16),
-        text::escape(&detail)
+        // A row is a line: a 100 KB text sent is shown by its ends (`--json` has all of it).
+        text::escape(&text::clip(&detail, 160, 40))
     )
 }
 

@@ -44,7 +44,12 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
     let actor = crate::config::actor::actor();
     // Journal first: the request is durable before par runs, or par does not run.
     if !matches!(args, LaneArgs::Ls { .. } | LaneArgs::Explain { .. }) {
-        let req = journal::request_event(&actor, &repo.name, action.as_str(), lane, &json!({}));
+        // A send's request names its text, as the console's does.
+        let asked = match &args {
+            LaneArgs::Send { text, .. } => json!({ "text": text.join(" ") }),
+            _ => json!({}),
+        };
+        let req = journal::request_event(&actor, &repo.name, action.as_str(), lane, &asked);
         if let Err(e) = store.append(&req) {
             anyhow::bail!(
                 "{action} {} not done: the audit journal cannot record it ({e}); nothing was changed",

@@ -82,7 +82,7 @@ pub enum LaneError {
     },
     /// The lane's tmux session is gone: par would print an error and still exit 0.
     #[error(
-        "lane {label} has no running tmux session ({session}): nothing was sent; see `helios lane ls`, or remove it with `helios lane rm {label}`"
+        "lane {label} has no running tmux session ({session}): nothing was sent; `par open {label}` makes it again, `helios lane rm {label}` removes the lane"
     )]
     SessionGone {
         /// The label.

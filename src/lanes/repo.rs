@@ -39,8 +39,7 @@ pub fn find(dir: &Path, given: bool) -> Result<RepoInfo, String> {
         // git says "must be run in a work tree" for a bare repository, which has no lanes.
         if bare(dir) {
             return Err(format!(
-                "{} is a bare git repository, with no work tree for lanes: pass --repo a checkout of it (git clone {} DIR)",
-                dir.display(),
+                "{} is a bare git repository, with no work tree for lanes: pass --repo a clone of it",
                 dir.display()
             ));
         }

@@ -662,3 +662,26 @@ fn output_from_a_dead_par_lane_keeps_it_exited() {
     let st = s.lane(&id("a")).unwrap().agent.state.clone().unwrap();
     assert_eq!((st.status, st.since), (Status::Exited(Some(3)), since));
 }
+
+/// A lane made from the console is selected once discovery lists it, as in lazygit or k9s.
+#[test]
+fn a_lane_just_created_is_selected() {
+    let mut s = state_with(&["a"]);
+    assert_eq!(s.selected, Some(id("a")));
+    update(
+        &mut s,
+        Event::LaneCommandDone {
+            what: crate::model::AuditAction::LaneCreated.to_string(),
+            lane: Some(id("z")),
+            result: Ok("lane z created".into()),
+        },
+    );
+    update(
+        &mut s,
+        Event::LanesDiscovered {
+            lanes: vec![info("a", true), info("z", true)],
+        },
+    );
+    assert_eq!(s.selected, Some(id("z")));
+    assert_eq!(s.select_new, None);
+}
