@@ -530,3 +530,19 @@ fn no_command_needs_a_zellij_default_mode_key() {
         }
     }
 }
+
+/// A keymap that extends itself is refused in one line that says so once.
+#[test]
+fn a_keymap_extending_itself_is_one_short_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loop.toml");
+    write(
+        dir.path(),
+        "loop.toml",
+        &format!("extends = {:?}\n", path.display().to_string()),
+    );
+    let e = err_text(Keymap::load(path.to_str().unwrap()).expect_err("a loop"));
+    assert!(e.starts_with(&format!("{}:1: ", path.display())), "{e}");
+    assert_eq!(e.matches("goes more than 4 files deep").count(), 1, "{e}");
+    assert!(!e.contains("cannot extend"), "{e}");
+}

@@ -267,3 +267,11 @@ fn compact_view_keeps_the_selection_visible() {
     let empty = screen(&state(0), 30, 8);
     assert!(empty.contains("no lanes yet"), "{empty}");
 }
+
+#[test]
+fn compact_view_says_a_filter_hides_lanes() {
+    let mut s = state(3);
+    s.filter = "name-1".into();
+    let text = screen(&s, 34, 10);
+    assert!(text.contains("1/3 lanes · /name-1"), "{text}");
+}

@@ -124,11 +124,12 @@ impl Keymap {
     }
 }
 
+/// Said once however deep it was found (each level would otherwise wrap it again).
+const TOO_DEEP: &str = "`extends` goes more than 4 files deep (a loop?); shorten the chain";
+
 fn load_depth(spec: &str, depth: usize) -> Result<Keymap, ConfigError> {
     if depth > 4 {
-        return Err(ConfigError::Other(format!(
-            "keymap `{spec}`: `extends` goes more than 4 files deep (a loop?); shorten the chain"
-        )));
+        return Err(ConfigError::Other(format!("keymap `{spec}`: {TOO_DEEP}")));
     }
     let file = named::find("keymaps", spec, SHIPPED)?;
     parse_depth(&file.name, file.path, &file.text, depth)
@@ -142,11 +143,13 @@ fn parse_depth(name: &str, path: PathBuf, text: &str, depth: usize) -> Result<Ke
         ..Keymap::default()
     };
     if let Some(base) = &file.extends {
-        let b = load_depth(base.get_ref(), depth + 1).map_err(|e| {
-            src.error(
+        let b = load_depth(base.get_ref(), depth + 1).map_err(|e| match e {
+            ConfigError::Other(m) if m.ends_with(TOO_DEEP) && depth > 0 => ConfigError::Other(m),
+            ConfigError::Other(m) if m.ends_with(TOO_DEEP) => src.error(base.span(), m),
+            e => src.error(
                 base.span(),
                 format!("cannot extend keymap `{}`: {e}", base.get_ref()),
-            )
+            ),
         })?;
         map.normal = b.normal;
         map.focus = b.focus;

@@ -53,7 +53,7 @@ pub fn explain(ctx: &Context, name: &str, as_json: bool) -> anyhow::Result<ExitC
     }
     let Some(s) = stored else {
         say(format_args!(
-            "lane {name}: unknown · no state recorded yet (no hook has reported and no console has watched it); run `helios agent setup` for its agent"
+            "lane {name}: unknown · no state recorded yet (no hook has reported, and no console has decided one); run `helios agent setup` for its agent"
         ));
         if let Some(g) = gone {
             say(g);

@@ -305,6 +305,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) ->
                 theme.text
             },
         ),
+        None if !state.filter.is_empty() => Line::styled(
+            truncate(
+                &format!(
+                    "{}/{} lanes · /{}",
+                    visible.len(),
+                    state.lanes.len(),
+                    shown(&state.filter)
+                ),
+                width,
+            ),
+            theme.dim,
+        ),
         None => Line::styled(
             truncate(
                 &format!(

@@ -61,9 +61,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         ]));
     let inner = block.inner(area);
     let inner_h = usize::from(inner.height.saturating_sub(1));
+    // Actions are short words (`lane.text_sent`); the names beside them are the long ones.
     let widths = [
         Constraint::Length(8),
-        Constraint::Fill(2),
+        Constraint::Length(22),
         Constraint::Fill(1),
         Constraint::Length(5),
         Constraint::Fill(1),
