@@ -33,13 +33,16 @@ struct Ptys {
     /// Lanes whose screen is blank since it was made (a par lane before its seed).
     undrawn: Vec<LaneId>,
     screens: helios::pty::Screens,
+    /// What was written into each lane, in order.
+    written: Vec<(LaneId, Vec<u8>)>,
 }
 
 impl helios::pty::PtyBackend for Ptys {
     fn sync(&mut self, _: &[LaneInfo]) -> Vec<helios::pty::PtyError> {
         Vec::new()
     }
-    fn write(&mut self, _: &LaneId, _: Vec<u8>) -> Result<(), helios::pty::PtyError> {
+    fn write(&mut self, lane: &LaneId, bytes: Vec<u8>) -> Result<(), helios::pty::PtyError> {
+        self.written.push((lane.clone(), bytes));
         Ok(())
     }
     fn resize(&mut self, _: &LaneId, _: u16, _: u16) {}
@@ -582,4 +585,31 @@ async fn a_keystrokes_echo_gets_two_frames_at_once() {
         !frame(&mut rig),
         "a flood after the key waits the frame gap again"
     );
+}
+
+/// `lane send` into a helios-owned lane types the text as a paste and presses Enter only after
+/// a pause, as for a par lane: an agent takes an Enter right after a paste as part of it.
+#[tokio::test]
+async fn a_send_into_an_owned_lane_presses_enter_after_the_text() {
+    let (mut state, _) = state_with(&["a"], (120, 40));
+    state.lanes[0].info.source = helios::lanes::LaneSource::Worktree;
+    let mut rig = rig(state, Arc::default());
+    let sent = Instant::now();
+    rig.engine.handle(Action::SendLine {
+        target: helios::app::action::SendTarget::Lane(id("a")),
+        text: "echo hi".into(),
+    });
+    assert_eq!(rig.engine.ptys.written, [(id("a"), b"echo hi".to_vec())]);
+    let due = loop {
+        let ev = tokio::time::timeout(Duration::from_secs(30), rig.rx.recv())
+            .await
+            .expect("the Enter came due")
+            .expect("the channel is open");
+        if matches!(ev, Event::LaneEnterDue { .. }) {
+            break ev;
+        }
+    };
+    assert!(sent.elapsed() >= helios::lanes::par::ENTER_AFTER);
+    rig.engine.handle(due);
+    assert_eq!(rig.engine.ptys.written[1], (id("a"), b"\r".to_vec()));
 }

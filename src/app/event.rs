@@ -46,6 +46,9 @@ pub enum Event {
     LaneSeeded { lane: LaneId },
     /// A dead lane's command runs again (`R`).
     LaneRestarted { lane: LaneId },
+    /// The Enter of a `lane send` into a helios-owned lane is due (it follows the text after
+    /// a pause, as for par lanes: `lanes::par::ENTER_AFTER`).
+    LaneEnterDue { lane: LaneId },
     /// A par lane's tap started serving its pane's output, or will not: the lane waiting for it
     /// is read from the tap, or through a tmux client (`pipe` mode).
     LaneTapDecided { lane: LaneId },

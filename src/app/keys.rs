@@ -195,27 +195,33 @@ fn paste_edit(text: &str) -> PromptEdit {
     }
 }
 
+/// What a lane is sent for a paste of `text`; `bracketed` is whether it turned bracketed paste
+/// on. Also how `lane send` types into a helios-owned lane.
+pub fn paste_bytes(text: &str, bracketed: bool) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(text.len() + 12);
+    if bracketed {
+        bytes.extend_from_slice(b"\x1b[200~");
+    }
+    // Terminals send pasted newlines as CR, like the Enter key. Inside the bracket ESC is
+    // dropped: a pasted `ESC [201~` would end the bracket early and the lane would take the rest
+    // as typed keys (found by the `keys` fuzz target).
+    bytes.extend(
+        text.bytes()
+            .filter(|&b| !(bracketed && b == 0x1b))
+            .map(|b| if b == b'\n' { b'\r' } else { b }),
+    );
+    if bracketed {
+        bytes.extend_from_slice(b"\x1b[201~");
+    }
+    bytes
+}
+
 /// Translate a paste; `bracketed` is whether the focused lane turned bracketed paste on.
 pub fn paste(state: &AppState, text: &str, bracketed: bool) -> Option<Action> {
     match &state.mode {
-        Mode::Focus => {
-            let mut bytes = Vec::with_capacity(text.len() + 12);
-            if bracketed {
-                bytes.extend_from_slice(b"\x1b[200~");
-            }
-            // Terminals send pasted newlines as CR, like the Enter key. Inside the bracket ESC is
-            // dropped: a pasted `ESC [201~` would end the bracket early and the lane would take
-            // the rest as typed keys (found by the `keys` fuzz target).
-            bytes.extend(
-                text.bytes()
-                    .filter(|&b| !(bracketed && b == 0x1b))
-                    .map(|b| if b == b'\n' { b'\r' } else { b }),
-            );
-            if bracketed {
-                bytes.extend_from_slice(b"\x1b[201~");
-            }
-            Some(Action::WriteFocused { bytes })
-        }
+        Mode::Focus => Some(Action::WriteFocused {
+            bytes: paste_bytes(text, bracketed),
+        }),
         Mode::Prompt(_) => Some(Action::PromptInput {
             edit: paste_edit(text),
         }),

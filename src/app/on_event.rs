@@ -176,6 +176,10 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
         // The engine starts the client after every event (`PtyBackend::set_front`); a seeded
         // screen is drawn, but the lane printed nothing new.
         Event::LaneClientSized { .. } | Event::LaneSeeded { .. } => Vec::new(),
+        Event::LaneEnterDue { lane } => vec![Effect::WriteLane {
+            lane,
+            bytes: vec![b'\r'],
+        }],
         Event::LaneRestarted { lane } => {
             let now = state.clock;
             if let Some(l) = state.lane_mut(&lane) {

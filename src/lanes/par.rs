@@ -235,7 +235,7 @@ fn send_one(lane: &ParSession, text: &str) -> Result<(), LaneError> {
 /// How long Enter waits after the text: Claude Code takes an Enter within 100 ms of a paste
 /// as part of it, Codex one within 120 ms of fast input (their paste handling), and the text
 /// then sits in the prompt unsent.
-const ENTER_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
+pub const ENTER_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
 
 /// Type `text` into the session's active pane as the user would paste it, then press Enter:
 /// one `paste-buffer -p` (bracketed when the program asked for bracketed paste, so an agent

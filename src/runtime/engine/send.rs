@@ -51,12 +51,19 @@ impl<B: PtyBackend> Engine<B> {
                 self.fail_unrecorded(AuditAction::LaneTextSent, Some(&info.id), e);
                 continue;
             }
-            // The console's prompt has one line (a paste into it turns line breaks to spaces).
-            let mut bytes = text.clone().into_bytes();
-            bytes.push(b'\r');
-            let ok = self.ptys.write(&info.id, bytes);
-            match ok {
-                Ok(()) => self.record(AuditAction::LaneTextSent, Some(&info.id), true, detail),
+            // As into a par lane: one paste (bracketed when the lane asked), Enter after a pause
+            // (an agent takes an Enter right after a paste as part of it).
+            let bracketed = self.ptys.input_modes(&info.id).bracketed_paste;
+            let bytes = crate::app::keys::paste_bytes(&text, bracketed);
+            match self.ptys.write(&info.id, bytes) {
+                Ok(()) => {
+                    let (events, lane) = (self.ctx.events.clone(), info.id.clone());
+                    tokio::spawn(async move {
+                        tokio::time::sleep(crate::lanes::par::ENTER_AFTER).await;
+                        let _ = events.send(crate::app::Event::LaneEnterDue { lane });
+                    });
+                    self.record(AuditAction::LaneTextSent, Some(&info.id), true, detail);
+                }
                 Err(e) => self.fail(AuditAction::LaneTextSent, Some(&info.id), &e.to_string()),
             }
         }
