@@ -51,6 +51,9 @@ fn claude_hooks_merge_with_the_users_settings_and_come_out_again() {
     );
     assert!(ok, "{err}");
     assert!(out.contains("would add helios's hooks"), "{out}");
+    // The JSON as it would be written, a line each, not one line of `\n`s.
+    assert!(out.contains("\n  \"hooks\": {\n"), "{out}");
+    assert!(!out.contains("\\n"), "{out}");
     assert_eq!(
         std::fs::read_to_string(&file).unwrap(),
         users,
@@ -60,6 +63,15 @@ fn claude_hooks_merge_with_the_users_settings_and_come_out_again() {
     let (ok, out, err) = run(&world, &["agent", "setup", "claude", "--lane", "one"]);
     assert!(ok, "{err}");
     assert!(out.contains("hooks installed"), "{out}");
+    // Excluded in the repo's own list, so the lane has no unsaved work for it.
+    let status = std::process::Command::new("git")
+        .arg("-C")
+        .arg(file.parent().unwrap().parent().unwrap())
+        .args(["status", "--porcelain", "--untracked-files=all"])
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&status.stdout);
+    assert!(!status.contains("settings.local.json"), "{status}");
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(v["model"], "opus");
     let stop = v["hooks"]["Stop"].as_array().unwrap();

@@ -35,6 +35,8 @@ struct Ptys {
     screens: helios::pty::Screens,
     /// What was written into each lane, in order.
     written: Vec<(LaneId, Vec<u8>)>,
+    /// What runs in each owned lane's foreground.
+    running: HashMap<LaneId, String>,
 }
 
 impl helios::pty::PtyBackend for Ptys {
@@ -58,6 +60,9 @@ impl helios::pty::PtyBackend for Ptys {
             cursor_row: rows.len().saturating_sub(1),
             rows,
         })
+    }
+    fn foreground(&self, lane: &LaneId) -> Option<String> {
+        self.running.get(lane).cloned()
     }
     fn input_modes(&self, _: &LaneId) -> helios::pty::InputModes {
         helios::pty::InputModes::default()
@@ -612,4 +617,52 @@ async fn a_send_into_an_owned_lane_presses_enter_after_the_text() {
     assert!(sent.elapsed() >= helios::lanes::par::ENTER_AFTER);
     rig.engine.handle(due);
     assert_eq!(rig.engine.ptys.written[1], (id("a"), b"\r".to_vec()));
+}
+
+/// A lane selected is drawn by another client (a par lane's attach client in front): its rows
+/// differ from the last look's without the lane printing anything, which is no change.
+#[tokio::test]
+async fn selecting_a_quiet_lane_is_no_change_of_its_screen() {
+    use helios::agent::Status;
+    let (state, _) = state_with(&["a", "b"], (120, 40));
+    let mut rig = rig(state, Arc::default());
+    let rows = |s: &str| vec![format!("$ cat -v {s}")];
+    rig.engine.ptys.rows.insert(id("a"), rows("fed"));
+    rig.engine.ptys.rows.insert(id("b"), rows("fed"));
+    rig.engine.handle(Action::Select { lane: id("a") });
+    let t0 = Instant::now();
+    for s in 0..25 {
+        rig.engine.tick(t0 + Duration::from_secs(s));
+    }
+    let status = |rig: &Rig| {
+        let l = rig.engine.state.lane(&id("b")).unwrap();
+        l.agent.state.as_ref().map(|s| s.status)
+    };
+    assert_eq!(status(&rig), Some(Status::Unknown));
+    // b comes to the front, drawn by its client: the same rows, drawn otherwise.
+    rig.engine.handle(Action::Select { lane: id("b") });
+    rig.engine.ptys.rows.insert(id("b"), rows("client"));
+    for s in 25..28 {
+        rig.engine.tick(t0 + Duration::from_secs(s));
+        assert_eq!(status(&rig), Some(Status::Unknown), "at {s} s");
+    }
+}
+
+/// A program started in a helios-owned lane a moment ago (before the next process probe) is
+/// still named by the quit question: quitting would end it.
+#[tokio::test]
+async fn quitting_asks_about_a_program_started_a_moment_ago() {
+    let (mut state, _) = state_with(&["a"], (120, 40));
+    state.lanes[0].info.source = helios::lanes::LaneSource::Worktree;
+    let mut rig = rig(state, Arc::default());
+    rig.engine.ptys.running.insert(id("a"), "bash".into());
+    rig.engine.tick(Instant::now());
+    rig.engine.ptys.running.insert(id("a"), "sleep".into());
+    rig.engine.handle(Action::Quit);
+    assert!(!rig.engine.state.quit, "quit without asking");
+    assert!(
+        matches!(&rig.engine.state.mode, helios::app::state::Mode::Confirm(c) if c.question.contains("a (sleep)")),
+        "{:?}",
+        rig.engine.state.mode
+    );
 }

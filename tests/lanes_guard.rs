@@ -296,10 +296,15 @@ fn results_follow_what_really_happened() {
     ));
     wait_until("beta's cat -v", WAIT, || pasted.exists());
     let mut expected = String::new();
-    for text in ["--version", "C-c", "a;", "one\r\ntwo\n"] {
+    // An empty text is Enter alone.
+    for text in ["--version", "C-c", "a;", "one\r\ntwo\n", ""] {
         ok(&helios(&world, &["lane", "send", "beta", "--", text]));
         let body = text.trim_end().replace("\r\n", "\n");
-        expected = format!("{expected}^[[200~{body}^[[201~\n");
+        expected = if body.is_empty() {
+            format!("{expected}\n")
+        } else {
+            format!("{expected}^[[200~{body}^[[201~\n")
+        };
         wait_until("the paste through cat -v", WAIT, || {
             support::read(&pasted).len() >= expected.len()
         });

@@ -277,13 +277,22 @@ pub fn setup(agent: Agent, scope: &Scope, dry_run: bool, remove: bool) -> anyhow
         };
         if dry_run {
             say(format_args!("would {verb} {shown}:"));
-            say(after
+            // Line by line: `say` escapes a line break it is given as `\n`.
+            let body = after
                 .as_deref()
-                .unwrap_or("(the file would be removed: nothing else was in it)"));
+                .unwrap_or("(the file would be removed: nothing else was in it)");
+            for line in body.lines() {
+                say(line);
+            }
             continue;
         }
         match &after {
-            Some(text) => write_atomic(&file, text)?,
+            Some(text) => {
+                write_atomic(&file, text)?;
+                if agent == Agent::Claude && matches!(scope, Scope::Worktrees(_)) {
+                    exclude_locally(&file);
+                }
+            }
             None => std::fs::remove_file(&file).with_context(|| format!("removing {shown}"))?,
         }
         say(format_args!(
@@ -431,6 +440,45 @@ fn codex_home() -> anyhow::Result<PathBuf> {
 }
 
 /// Write through a temporary file and a rename, so an agent never reads half a file.
+/// Claude's local settings file in the repo's own exclude list (`info/exclude`, shared by
+/// every worktree, never committed), as Claude Code does for the file it makes: untracked, it
+/// made the lane count as unsaved work, and `lane rm` refused it. Best effort: logged.
+fn exclude_locally(file: &Path) {
+    const LINE: &str = ".claude/settings.local.json";
+    let Some(worktree) = file.parent().and_then(Path::parent) else {
+        return;
+    };
+    let out = crate::config::secrets::command("git")
+        .arg("-C")
+        .arg(worktree)
+        .args(["rev-parse", "--path-format=absolute", "--git-common-dir"])
+        .output();
+    let common = match out {
+        Ok(o) if o.status.success() => PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()),
+        _ => {
+            return tracing::warn!(
+                "{}: not in a git worktree, not excluded",
+                worktree.display()
+            );
+        }
+    };
+    let exclude = common.join("info").join("exclude");
+    let text = std::fs::read_to_string(&exclude).unwrap_or_default();
+    if text.lines().any(|l| l.trim() == LINE) {
+        return;
+    }
+    let sep = if text.is_empty() || text.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    let written = std::fs::create_dir_all(common.join("info"))
+        .and_then(|()| std::fs::write(&exclude, format!("{text}{sep}{LINE}\n")));
+    if let Err(e) = written {
+        tracing::warn!("{}: {e}; {LINE} stays untracked", exclude.display());
+    }
+}
+
 fn write_atomic(file: &Path, text: &str) -> anyhow::Result<()> {
     let dir = file.parent().context("a settings file has no directory")?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

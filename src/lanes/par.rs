@@ -172,7 +172,7 @@ pub fn send(repo: &Path, target: &str, text: &str) -> Result<(), LaneError> {
     }
     if lanes.is_empty() {
         return Err(LaneError::Par {
-            what: "par send all".into(),
+            what: "lane send all".into(),
             message: format!(
                 "no par lanes in {}: nothing to send to (create one with `helios lane new`)",
                 repo.display()
@@ -197,7 +197,7 @@ pub fn send(repo: &Path, target: &str, text: &str) -> Result<(), LaneError> {
         return Ok(());
     }
     Err(LaneError::Par {
-        what: "par send all".into(),
+        what: "lane send all".into(),
         message: format!(
             "sent to {} of {} lanes; {}",
             lanes.len() - failed.len(),
@@ -262,43 +262,46 @@ fn type_text(session: &str, text: &str) -> Result<(), LaneError> {
     // A pasted line break is a CR as from a terminal (tmux's separator); CR LF would be two.
     let body = text.replace("\r\n", "\n");
     let body = body.trim_end_matches(['\n', '\r']);
-    let mut child = tmux(&[
-        "load-buffer",
-        "-b",
-        &buffer,
-        "-",
-        ";",
-        "paste-buffer",
-        "-p",
-        "-d",
-        "-b",
-        &buffer,
-        "-t",
-        &target,
-    ])
-    .map_err(|e| failed("paste-buffer", format!("tmux could not run: {e}")))?;
-    let written = child
-        .stdin
-        .take()
-        .map(|mut stdin| stdin.write_all(body.as_bytes()));
-    let out = child
-        .wait_with_output()
-        .map_err(|e| failed("paste-buffer", format!("tmux did not finish: {e}")))?;
-    if !out.status.success() {
-        let said = String::from_utf8_lossy(&out.stderr).trim().to_string();
-        return Err(failed("paste-buffer", said));
-    }
-    match written {
-        Some(Ok(())) => {}
-        Some(Err(e)) => {
-            return Err(failed(
-                "paste-buffer",
-                format!("the text did not reach tmux: {e}"),
-            ));
+    // Nothing to paste (tmux makes no buffer of nothing): Enter alone.
+    if !body.is_empty() {
+        let mut child = tmux(&[
+            "load-buffer",
+            "-b",
+            &buffer,
+            "-",
+            ";",
+            "paste-buffer",
+            "-p",
+            "-d",
+            "-b",
+            &buffer,
+            "-t",
+            &target,
+        ])
+        .map_err(|e| failed("paste-buffer", format!("tmux could not run: {e}")))?;
+        let written = child
+            .stdin
+            .take()
+            .map(|mut stdin| stdin.write_all(body.as_bytes()));
+        let out = child
+            .wait_with_output()
+            .map_err(|e| failed("paste-buffer", format!("tmux did not finish: {e}")))?;
+        if !out.status.success() {
+            let said = String::from_utf8_lossy(&out.stderr).trim().to_string();
+            return Err(failed("paste-buffer", said));
         }
-        None => return Err(failed("paste-buffer", "tmux took no input".into())),
+        match written {
+            Some(Ok(())) => {}
+            Some(Err(e)) => {
+                return Err(failed(
+                    "paste-buffer",
+                    format!("the text did not reach tmux: {e}"),
+                ));
+            }
+            None => return Err(failed("paste-buffer", "tmux took no input".into())),
+        }
+        std::thread::sleep(ENTER_AFTER);
     }
-    std::thread::sleep(ENTER_AFTER);
     let out = tmux(&["send-keys", "-t", &target, "Enter"])
         .and_then(std::process::Child::wait_with_output)
         .map_err(|e| failed("send-keys Enter", format!("tmux could not run: {e}")))?;

@@ -162,6 +162,9 @@ impl<B: PtyBackend> Engine<B> {
     /// Apply one message and carry out its effects.
     pub fn handle(&mut self, msg: impl Into<Msg>) {
         let msg = msg.into();
+        if matches!(msg, Msg::Action(Action::Quit)) {
+            self.look_at_owned();
+        }
         // A keystroke passed to the focused lane changes nothing helios draws (its echo does,
         // as that lane's output): drawing for it would only delay the echo's frame, which must
         // then wait a frame gap behind it. The clock the keys bring is no reason to draw either

@@ -106,7 +106,11 @@ fn second_line<'a>(lane: &Lane, ctx: &Ctx<'_>, width: usize) -> Line<'a> {
         room = room.saturating_sub(word.len());
         spans.push(Span::styled(word, theme.warn));
     }
-    let line = crate::app::agent::list_line(lane, ctx.state.clock, room);
+    // The counts go at the end, and the state's reason is what gives way to them: a long
+    // reason otherwise filled the line and hid them.
+    let counts = counts(lane, ctx);
+    let used: usize = counts.iter().map(|s| crate::text::width(&s.content)).sum();
+    let line = crate::app::agent::list_line(lane, ctx.state.clock, room.saturating_sub(used));
     if let Some(line) = &line {
         let style = if lane.attention.is_some() {
             theme.attention
@@ -132,6 +136,14 @@ fn second_line<'a>(lane: &Lane, ctx: &Ctx<'_>, width: usize) -> Line<'a> {
         let secs = ctx.state.now.saturating_duration_since(at).as_secs();
         spans.push(Span::styled(format!(" {}", age(secs)), theme.dim));
     }
+    spans.extend(counts);
+    Line::from(spans)
+}
+
+/// A lane's git and workflow counts: ` ~1 ↑2 ↓3 wf▶1 wf✗1`, each only when not 0.
+fn counts<'a>(lane: &Lane, ctx: &Ctx<'_>) -> Vec<Span<'a>> {
+    let theme = ctx.theme;
+    let mut spans = Vec::new();
     let g = &lane.info.git;
     if g.dirty > 0 {
         spans.push(Span::styled(format!(" ~{}", g.dirty), theme.warn));
@@ -149,7 +161,7 @@ fn second_line<'a>(lane: &Lane, ctx: &Ctx<'_>, width: usize) -> Line<'a> {
     if failed > 0 {
         spans.push(Span::styled(format!(" wf✗{failed}"), theme.error));
     }
-    Line::from(spans)
+    spans
 }
 
 /// Why a lane needs a human, in a few words.

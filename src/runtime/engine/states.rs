@@ -157,6 +157,8 @@ struct Seen {
     read: Option<(Option<ScreenMatch>, bool)>,
     /// The tmux activity last seen, for a lane without a screen here.
     activity: Option<u64>,
+    /// The lane was in front (focused or selected) at that look.
+    front: bool,
 }
 
 impl Default for Patterns {
@@ -179,6 +181,7 @@ impl<B: PtyBackend> Engine<B> {
                 e.into_inner().clone()
             });
         let mut obs = Vec::with_capacity(self.state.lanes.len());
+        let front = self.state.focused.as_ref().or(self.state.selected.as_ref());
         for lane in &self.state.lanes {
             let id = lane.id();
             // A blank screen never drawn (a par lane before its seed) is no first look: read
@@ -187,6 +190,14 @@ impl<B: PtyBackend> Engine<B> {
                 continue;
             }
             let seen = self.watch.screens.entry(id.clone()).or_default();
+            // A par lane comes to the front drawn by its attach client, and goes back to its
+            // pane's own output: the same screen drawn by another, which is no change of the
+            // lane's (read as one, selecting an idle lane decided it `working`).
+            if seen.front != (front == Some(id)) {
+                seen.front = front == Some(id);
+                seen.hash = None;
+                seen.version = None;
+            }
             let version = self.ptys.screens().version(id);
             // A screen read and unchanged since needs no new copy of its rows: with 50 lanes
             // those copies took the loop 4 ms a second, ahead of any key that came meanwhile.
@@ -249,6 +260,24 @@ impl<B: PtyBackend> Engine<B> {
 
     /// Find what runs in each lane: the owned PTYs' foreground now, par lanes' from tmux on a
     /// blocking thread (one `list-panes` for all of them).
+    /// What runs in each helios-owned lane now, read from their PTYs and handled at once: the
+    /// quit question must not miss a program started since the last probe (up to 2 s ago).
+    pub(crate) fn look_at_owned(&mut self) {
+        let owned: Vec<(LaneId, Process)> = self
+            .state
+            .lanes
+            .iter()
+            .filter(|l| matches!(l.info.source, crate::model::LaneSource::Worktree))
+            .map(|l| {
+                let cmd = self.ptys.foreground(l.id());
+                (l.id().clone(), cmd.map_or(Process::Unknown, classify))
+            })
+            .collect();
+        if !owned.is_empty() {
+            self.handle(Event::LaneProcesses { lanes: owned });
+        }
+    }
+
     fn probe_processes(&mut self) {
         let mut owned = Vec::new();
         let mut par = Vec::new();
@@ -259,13 +288,6 @@ impl<B: PtyBackend> Engine<B> {
                 None => owned.push((lane.id().clone(), self.ptys.foreground(lane.id()))),
             }
         }
-        let classify = |cmd: String| {
-            if is_shell(&cmd) {
-                Process::Shell(cmd)
-            } else {
-                Process::Program(cmd)
-            }
-        };
         let owned: Vec<(LaneId, Process)> = owned
             .into_iter()
             .map(|(id, c)| (id, c.map_or(Process::Unknown, classify)))
@@ -415,5 +437,14 @@ impl<B: PtyBackend> Engine<B> {
         {
             tracing::error!("the lane-state writer has ended: lane {lane}'s state not recorded");
         }
+    }
+}
+
+/// A foreground command as a process: a shell, or a program.
+fn classify(cmd: String) -> Process {
+    if is_shell(&cmd) {
+        Process::Shell(cmd)
+    } else {
+        Process::Program(cmd)
     }
 }
