@@ -463,7 +463,13 @@ fn exclude_locally(file: &Path) {
         }
     };
     let exclude = common.join("info").join("exclude");
-    let text = std::fs::read_to_string(&exclude).unwrap_or_default();
+    // Only a missing list is empty: one that cannot be read is not rewritten (it would lose
+    // the user's lines).
+    let text = match std::fs::read_to_string(&exclude) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return tracing::warn!("{}: {e}; {LINE} stays untracked", exclude.display()),
+    };
     if text.lines().any(|l| l.trim() == LINE) {
         return;
     }
