@@ -607,6 +607,48 @@ fn a_console_without_nats_shows_its_own_lanes_and_says_the_others_are_unknown() 
     assert!(shown.contains("is unreachable"), "{shown}");
 }
 
+/// A console started before any `helios serve` waits on its connection for the advisory that
+/// the buckets were made, so the first serve's lanes show at once (its next look of its own is
+/// 30 s away), and it does not ask for the missing buckets every few seconds.
+#[test]
+fn a_console_started_before_any_serve_shows_the_first_serves_lanes_at_once() {
+    require("tmux");
+    require("par");
+    let nats = NatsServer::start(&[]);
+    let watcher = World::new("app");
+    let tui = tui::Tui::start(&watcher, &[("NATS_URL", &nats.url())]);
+    // It listens for the advisory, then looks once and finds no buckets.
+    let advisory = "$JS.EVENT.ADVISORY.STREAM.CREATED.KV_HELIOS_LANES";
+    wait_until_or(
+        "the console to listen for the buckets' advisory",
+        Duration::from_secs(20),
+        || http_get(nats.monitor_port, "/connz?subs=1").contains(advisory),
+        || http_get(nats.monitor_port, "/connz?subs=1"),
+    );
+    let api_errors = || {
+        let jsz = http_get(nats.monitor_port, "/jsz");
+        jsz.find('{')
+            .and_then(|body| serde_json::from_str::<Value>(&jsz[body..]).ok())
+            .and_then(|j| j["api"]["errors"].as_u64())
+            .unwrap_or(0)
+    };
+    wait_until_or(
+        "the console's look for the buckets",
+        Duration::from_secs(20),
+        || api_errors() >= 1,
+        || http_get(nats.monitor_port, "/jsz"),
+    );
+    let host = World::new("app");
+    new_lane(&host, "first");
+    let serve = Serve::start(&host, "box", &nats.url(), &[]);
+    wait_until_or(
+        "the console to list box's lane well before its own next look",
+        Duration::from_secs(20),
+        || tui.contents().contains("box/first"),
+        || format!("{}\n{}", tui.contents(), serve.log()),
+    );
+}
+
 #[test]
 fn a_serve_stopped_with_sigterm_says_so_and_its_rows_stay() {
     let nats = NatsServer::start(&[]);

@@ -1,6 +1,9 @@
 //! The console's watch of the buckets: the whole content at (re)connection, then every change
 //! as it is pushed (a KV watch, not a poll). While the buckets cannot be read, the console is
 //! told so once per distinct reason, keeps the rows it had (shown stale) and tries again.
+//! Before any `helios serve` has made the buckets, the console waits on its connection for
+//! the server's advisory that they were made, not asking again every few seconds (each ask
+//! for a stream that does not exist counts as an API error on the server).
 
 use std::time::Duration;
 
@@ -10,39 +13,32 @@ use crate::app::event::{Event, EventSender};
 use crate::app::fleet::FleetEvent;
 use crate::config::NatsConfig;
 use crate::integrations::fleet::{FleetError, open, read_and_watch};
-use crate::model::fleet::{HostBeat, LaneRow};
+use crate::model::fleet::{HOSTS_BUCKET, HostBeat, LANES_BUCKET, LaneRow};
 
-/// How long to wait before trying again.
+/// How long to wait before trying again after an error.
 const RETRY: Duration = Duration::from_secs(3);
+/// How long to wait for the buckets' advisory before looking anyway (an account that may not
+/// subscribe to advisories, a server that sends none).
+const LOOK_AGAIN: Duration = Duration::from_secs(30);
 
 /// Run for as long as the console does.
 pub async fn run(cfg: NatsConfig, events: EventSender) {
     let mut said: Option<String> = None;
     loop {
-        let error = match Box::pin(watch(&cfg, &events)).await {
-            // No host publishes yet: nothing unknown (a server that came back clears what its
-            // loss said); look again later.
-            Err(FleetError::NoBuckets { .. }) => {
-                if said.take().is_some() && events.send(Event::Fleet(FleetEvent::NoHosts)).is_err()
-                {
-                    return;
-                }
-                None
-            }
-            Err(e) => Some(e.to_string()),
-            Ok(()) => Some("the watch of the lane buckets ended".to_string()),
+        let Some(error) = Box::pin(session(&cfg, &events, &mut said)).await else {
+            return;
         };
-        if let Some(e) = error
-            && said.as_ref() != Some(&e)
-        {
-            tracing::warn!("{e}");
+        if said.as_ref() != Some(&error) {
+            tracing::warn!("{error}");
             if events
-                .send(Event::Fleet(FleetEvent::Unavailable { error: e.clone() }))
+                .send(Event::Fleet(FleetEvent::Unavailable {
+                    error: error.clone(),
+                }))
                 .is_err()
             {
                 return;
             }
-            said = Some(e);
+            said = Some(error);
         }
         tokio::time::sleep(RETRY).await;
         if events.is_closed() {
@@ -51,15 +47,74 @@ pub async fn run(cfg: NatsConfig, events: EventSender) {
     }
 }
 
-async fn watch(cfg: &NatsConfig, events: &EventSender) -> Result<(), FleetError> {
+/// One connection: watch the buckets, waiting on it while they do not exist yet. Returns why
+/// it ended, or `None` when the console has.
+async fn session(
+    cfg: &NatsConfig,
+    events: &EventSender,
+    said: &mut Option<String>,
+) -> Option<String> {
     let url = crate::config::secrets::redact_url(&cfg.url);
-    let client = crate::spine::nats::connect(cfg)
-        .await
-        .map_err(|e| FleetError::Nats(e.to_string()))?;
-    let buckets = open(&client, &url).await?;
+    let client = match crate::spine::nats::connect(cfg).await {
+        Ok(c) => c,
+        Err(e) => return Some(FleetError::Nats(e.to_string()).to_string()),
+    };
+    // Subscribed before the first look, so a bucket made in between is not missed.
+    let mut made = match made_advisories(&client).await {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::debug!("no advisories of new buckets ({e}): looking every {LOOK_AGAIN:?}");
+            None
+        }
+    };
+    loop {
+        match Box::pin(watch(&client, &url, events)).await {
+            // No host publishes yet: nothing unknown (a server that came back clears what its
+            // loss said); wait for a serve to make the buckets.
+            Err(FleetError::NoBuckets { .. }) => {
+                if said.take().is_some() && events.send(Event::Fleet(FleetEvent::NoHosts)).is_err()
+                {
+                    return None;
+                }
+                if let Some(m) = made.as_mut() {
+                    // The subscription ended (the client is gone): look on a timer from now.
+                    if let Ok(None) = tokio::time::timeout(LOOK_AGAIN, m.next()).await {
+                        made = None;
+                    }
+                } else {
+                    tokio::time::sleep(LOOK_AGAIN).await;
+                }
+                if events.is_closed() {
+                    return None;
+                }
+            }
+            Err(e) => return Some(e.to_string()),
+            Ok(()) if events.is_closed() => return None,
+            Ok(()) => return Some("the watch of the lane buckets ended".to_string()),
+        }
+    }
+}
+
+/// The server's advisories that one of the two buckets' streams was made.
+async fn made_advisories(
+    client: &async_nats::Client,
+) -> Result<futures::stream::Select<async_nats::Subscriber, async_nats::Subscriber>, String> {
+    let sub =
+        |bucket: &str| client.subscribe(format!("$JS.EVENT.ADVISORY.STREAM.CREATED.KV_{bucket}"));
+    let lanes = sub(LANES_BUCKET).await.map_err(|e| e.to_string())?;
+    let hosts = sub(HOSTS_BUCKET).await.map_err(|e| e.to_string())?;
+    Ok(futures::stream::select(lanes, hosts))
+}
+
+async fn watch(
+    client: &async_nats::Client,
+    url: &str,
+    events: &EventSender,
+) -> Result<(), FleetError> {
+    let buckets = open(client, url).await?;
     let ((rows, mut row_watch), (beats, mut beat_watch)) = tokio::try_join!(
-        read_and_watch(&buckets.lanes, &url),
-        read_and_watch(&buckets.hosts, &url)
+        read_and_watch(&buckets.lanes, url),
+        read_and_watch(&buckets.hosts, url)
     )?;
     let loaded = FleetEvent::Loaded {
         rows: rows
@@ -75,7 +130,7 @@ async fn watch(cfg: &NatsConfig, events: &EventSender) -> Result<(), FleetError>
         return Ok(());
     }
     let lost = |e: String| FleetError::JetStream {
-        url: url.clone(),
+        url: url.to_string(),
         what: "watching the lane buckets".into(),
         reason: e,
     };
