@@ -68,6 +68,27 @@ fn focus_types_into_the_lane_until_ctrl_g() {
     );
 }
 
+/// Keys into a lane whose program has ended go nowhere (as into tmux's dead pane), and the
+/// status line says how to restart it; the focus stays for reading its last screen.
+#[test]
+fn focus_on_an_exited_lane_types_nothing_and_says_how_to_restart() {
+    let (mut st, _) = state_with(&["a", "b"], (100, 30));
+    st.lane_mut(&id("b")).unwrap().status = helios::app::state::LaneStatus::Exited;
+    let fx = run_keys(&mut st, &km(), "j<enter>ls<enter>");
+    assert_eq!(st.focused, Some(id("b")));
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::WriteLane { .. })),
+        "{fx:?}"
+    );
+    let screen = draw(&st, &km(), &FakeScreens::for_state(&st));
+    assert!(
+        screen.contains("leave focus, then R restart: the lane's program has ended"),
+        "{screen}"
+    );
+    let fx = run_keys(&mut st, &km(), "<c-g>R");
+    assert_eq!(fx, vec![Effect::RestartLane { lane: id("b") }]);
+}
+
 #[test]
 fn create_asks_for_a_label() {
     let (mut st, _) = state_with(&["a"], (100, 30));
@@ -371,8 +392,34 @@ fn palette_sets_the_events_filter_and_shows_the_panel() {
 fn palette_errors_flash(#[case] script: &str, #[case] want: &str) {
     let (mut st, _) = state_with(&["a"], (100, 30));
     assert!(run_keys(&mut st, &km(), script).is_empty());
-    let flash = st.flash.expect("an error message");
+    let flash = st.flash.clone().expect("an error message");
     assert!(flash.text.contains(want), "{}", flash.text);
+    // The palette stays open with the text, to be fixed rather than typed again; the error is
+    // on its line until the text is edited, and Esc closes it.
+    let typed = script.trim_start_matches(':').trim_end_matches("<enter>");
+    match &st.mode {
+        Mode::Prompt(p) => {
+            assert_eq!((p.kind, p.text.as_str()), (PromptKind::Palette, typed));
+            assert!(
+                p.error.as_deref().is_some_and(|e| e.contains(want)),
+                "{p:?}"
+            );
+        }
+        other => panic!("palette closed: {other:?}"),
+    }
+    let screen = draw(&st, &km(), &FakeScreens::for_state(&st));
+    let line = screen.lines().nth(29).unwrap_or_default();
+    assert!(
+        line.starts_with(&format!(":{typed} ")) && line.contains(want),
+        "{screen}"
+    );
+    run_keys(&mut st, &km(), " ");
+    assert!(
+        matches!(&st.mode, Mode::Prompt(p) if p.error.is_none()),
+        "{:?}",
+        st.mode
+    );
+    run_keys(&mut st, &km(), "<esc>");
     assert_eq!(st.mode, Mode::Normal);
 }
 

@@ -397,6 +397,14 @@ fn write_focused(state: &mut AppState, bytes: Vec<u8>) -> Vec<Effect> {
     let Some(lane) = state.focused.clone() else {
         return Vec::new();
     };
+    // A program that has ended reads nothing (tmux drops keys to a dead pane too); the focus
+    // stays for reading its last screen and scrollback, and the status line says to restart.
+    if state
+        .lane(&lane)
+        .is_some_and(|l| l.status == LaneStatus::Exited)
+    {
+        return Vec::new();
+    }
     // Typing into a lane shows its live screen again.
     if let Some(l) = state.lane_mut(&lane) {
         l.scroll = 0;
@@ -526,12 +534,16 @@ fn prompt_edit(state: &mut AppState, edit: PromptEdit) -> Vec<Effect> {
         state.filter.clone_from(&text);
         reselect_visible(state);
     }
-    state.mode = Mode::Prompt(Prompt { kind, text });
+    state.mode = Mode::Prompt(Prompt {
+        kind,
+        text,
+        error: None,
+    });
     Vec::new()
 }
 
 fn prompt_submit(state: &mut AppState) -> Vec<Effect> {
-    let Mode::Prompt(Prompt { kind, text }) = std::mem::take(&mut state.mode) else {
+    let Mode::Prompt(Prompt { kind, text, .. }) = std::mem::take(&mut state.mode) else {
         return Vec::new();
     };
     let text_trim = text.trim().to_string();
@@ -545,7 +557,13 @@ fn prompt_submit(state: &mut AppState) -> Vec<Effect> {
             Ok(Some(action)) => apply(state, action),
             Ok(None) => Vec::new(),
             Err(e) => {
+                // Also in the messages (`M`), whole; the prompt line may cut it.
                 flash(state, FlashLevel::Error, &e);
+                state.mode = Mode::Prompt(Prompt {
+                    kind,
+                    text,
+                    error: Some(e),
+                });
                 Vec::new()
             }
         },
@@ -639,7 +657,11 @@ fn open_prompt(state: &mut AppState, kind: PromptKind) -> Vec<Effect> {
     } else {
         String::new()
     };
-    state.mode = Mode::Prompt(Prompt { kind, text });
+    state.mode = Mode::Prompt(Prompt {
+        kind,
+        text,
+        error: None,
+    });
     Vec::new()
 }
 

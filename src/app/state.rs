@@ -179,6 +179,9 @@ pub struct Prompt {
     pub kind: PromptKind,
     /// The text typed so far.
     pub text: String,
+    /// Why the last Enter was refused (a palette command that does not parse), shown on the
+    /// prompt line until the text is edited: the text stays to be fixed, not typed again.
+    pub error: Option<String>,
 }
 
 /// What a prompt's text is for.

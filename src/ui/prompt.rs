@@ -44,7 +44,12 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, prompt: &Prompt) {
         Span::styled(typed, theme.text),
         Span::raw(" "),
     ];
-    if used + hint.len() <= area.width as usize {
+    let room = usize::from(area.width).saturating_sub(used);
+    if let Some(e) = &prompt.error {
+        // Why Enter did nothing, where the user is looking; whole in the messages (`M`).
+        let e = crate::ui::fit(&format!(" {e}"), room);
+        spans.push(Span::styled(e, theme.error));
+    } else if hint.len() <= room {
         spans.push(Span::styled(hint, theme.dim));
     }
     frame.render_widget(Clear, area);

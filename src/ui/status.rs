@@ -171,10 +171,29 @@ fn hints<'a>(ctx: &Ctx<'_>, room: usize) -> Vec<Span<'a>> {
                 .into_iter()
                 .next()
                 .map_or_else(|| "?".into(), |k| shown(&k));
-            vec![(
-                leave,
-                "leave focus; every other key goes to the lane".into(),
-            )]
+            let ended = ctx
+                .state
+                .focused
+                .as_ref()
+                .and_then(|f| ctx.state.lane(f))
+                .is_some_and(|l| l.status == crate::app::state::LaneStatus::Exited);
+            if ended {
+                let restart = ctx
+                    .keymap
+                    .keys_for(KeyMode::Normal, "lane.restart")
+                    .into_iter()
+                    .next()
+                    .map_or_else(|| ":lane.restart".into(), |k| shown(&k));
+                vec![
+                    (leave, "leave focus, then".into()),
+                    (restart, "restart: the lane's program has ended".into()),
+                ]
+            } else {
+                vec![(
+                    leave,
+                    "leave focus; every other key goes to the lane".into(),
+                )]
+            }
         }
         Mode::Help | Mode::Messages => fixed(SCROLL_HINTS),
         Mode::Explain => vec![("any key".into(), "closes".into())],

@@ -106,6 +106,7 @@ fuzz_target!(|input: Input| {
     let prompt = Mode::Prompt(Prompt {
         kind: PromptKind::Palette,
         text: String::new(),
+        error: None,
     });
     match paste(&state(prompt), &input.text, input.bracketed) {
         Some(Action::PromptInput {
