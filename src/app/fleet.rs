@@ -417,4 +417,29 @@ mod tests {
         assert_eq!(s.fleet.unknown(), None);
         assert!(s.lanes.iter().all(|l| l.remote.is_none()));
     }
+
+    /// `:lane new x --host h1` selects `h1/x` when h1's bucket lists it, and forgets it then
+    /// (a later local lane of that label is not selected for it).
+    #[test]
+    fn a_lane_made_on_another_host_is_selected_when_its_row_arrives() {
+        let mut s = state();
+        on_fleet(
+            &mut s,
+            FleetEvent::Loaded {
+                rows: vec![("h1.app.a".into(), row("h1", "a", None))],
+                beats: vec![beat("h1", "2026-12-02T10:00:00Z")],
+            },
+        );
+        assert_eq!(s.selected, Some(LaneId::new("h1/a")));
+        s.select_new = Some(LaneId::new("h1/x"));
+        on_fleet(
+            &mut s,
+            FleetEvent::Row {
+                key: "h1.app.x".into(),
+                row: Some(Box::new(row("h1", "x", None))),
+            },
+        );
+        assert_eq!(s.selected, Some(LaneId::new("h1/x")));
+        assert_eq!(s.select_new, None);
+    }
 }

@@ -97,12 +97,6 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
             // Lanes on other machines come from the buckets, not from discovery.
             next.extend(state.lanes.iter().filter(|l| l.remote.is_some()).cloned());
             state.lanes = next;
-            if let Some(new) = state
-                .select_new
-                .take_if(|n| state.lanes.iter().any(|l| l.id() == n))
-            {
-                state.selected = Some(new);
-            }
             settle_lanes(state);
             // A par lane whose session is gone is exited; one that came back is not.
             let gone: Vec<_> = state
@@ -365,6 +359,14 @@ fn capitalise(s: &str) -> String {
 /// first lane selected; a focus on a lane that is gone ends).
 pub fn settle_lanes(state: &mut AppState) {
     sort_lanes(&mut state.lanes);
+    // A lane the user just made is selected when it appears: from discovery here, or from its
+    // host's bucket (`host/label`) for one made on another machine.
+    if let Some(new) = state
+        .select_new
+        .take_if(|n| state.lanes.iter().any(|l| l.id() == n))
+    {
+        state.selected = Some(new);
+    }
     if state
         .selected
         .as_ref()

@@ -296,7 +296,7 @@ pub fn load(global: &GlobalArgs, repo: Option<&Path>) -> Result<Loaded, ConfigEr
     })?;
     apply_flags(&mut cfg, global);
     cfg.nats.url_given = nats_url_in_file || global.nats.is_some();
-    values::check(&cfg)?;
+    values::check(&cfg, global)?;
     Ok(Loaded {
         config: cfg,
         notices,

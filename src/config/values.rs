@@ -2,38 +2,60 @@
 //! with a bound. Checked once the layers are merged and the flags applied, so a bad value
 //! fails at start with its key named, not later as a server that cannot be reached.
 
+use crate::config::flags::GlobalArgs;
 use crate::config::{Config, ConfigError};
 
 /// The most scrollback a lane keeps: each line is a row of cells, kept for every lane.
 pub const MAX_SCROLLBACK: usize = 100_000;
 
-/// Every value of `cfg` this module knows a rule for; the first one broken.
-pub fn check(cfg: &Config) -> Result<(), ConfigError> {
+/// Every value of `cfg` this module knows a rule for; the first one broken. `flags` says
+/// which values a flag (or its environment variable) set: the error names that, not the key.
+pub fn check(cfg: &Config, flags: &GlobalArgs) -> Result<(), ConfigError> {
     // As the other value errors read (`errors::value_error`), without a line: the value is
     // the merged layers' and the flags'.
-    let bad = |key: &str, value: &str, what: &str| {
-        ConfigError::Other(format!(
-            "{key}: expected {what}, not {}; fix the value (`helios config check` lists the config files)",
-            crate::text::quote(value)
-        ))
+    let bad = |key: &str, flag: Option<&str>, value: Option<&str>, what: &str| {
+        let (name, fix) = match flag {
+            Some(f) => (f, "fix the flag or the variable"),
+            None => (
+                key,
+                "fix the value (`helios config check` lists the config files)",
+            ),
+        };
+        // A value that may hold a password is not shown.
+        let not = value.map_or_else(String::new, |v| format!(", not {}", crate::text::quote(v)));
+        ConfigError::Other(format!("{name}: expected {what}{not}; {fix}"))
     };
     if cfg.nats.url_given && !nats_servers(&cfg.nats.url) {
         return Err(bad(
             "nats.url",
-            &crate::config::secrets::redact_url(&cfg.nats.url),
+            flags.nats.as_ref().map(|_| "--nats (or NATS_URL)"),
+            Some(&crate::config::secrets::redact_url(&cfg.nats.url)),
             "NATS servers (nats://HOST:PORT, tls://, ws:// or wss://, separated by commas)",
         ));
     }
     if let Some(url) = &cfg.postgres.url
         && !postgres(url)
     {
-        // The URL may hold a password: it is not shown.
-        return Err(ConfigError::Other(
-            "postgres.url: expected a PostgreSQL URL (postgres://USER@HOST:PORT/DB) or key=value settings; fix the value (`helios config check` lists the config files)".into(),
+        return Err(bad(
+            "postgres.url",
+            flags
+                .postgres
+                .as_ref()
+                .map(|_| "--postgres (or HELIOS_POSTGRES_URL)"),
+            None,
+            "a PostgreSQL URL (postgres://USER@HOST:PORT/DB) or key=value settings",
         ));
     }
     if !host_port(&cfg.temporal.address) {
-        return Err(bad("temporal.address", &cfg.temporal.address, "HOST:PORT"));
+        return Err(bad(
+            "temporal.address",
+            flags
+                .temporal
+                .as_ref()
+                .map(|_| "--temporal (or TEMPORAL_ADDRESS)"),
+            Some(&cfg.temporal.address),
+            "HOST:PORT",
+        ));
     }
     if cfg.lanes.scrollback > MAX_SCROLLBACK {
         return Err(ConfigError::Other(format!(
@@ -71,8 +93,13 @@ fn nats_servers(text: &str) -> bool {
 /// `key=value` settings.
 fn postgres(text: &str) -> bool {
     if !text.contains("://") {
+        // libpq would refuse these at the first connection, far from the config.
         return text.split_whitespace().next().is_some()
-            && text.split_whitespace().all(|kv| kv.contains('='));
+            && text.split_whitespace().all(|kv| match kv.split_once('=') {
+                Some(("port", p)) => p.split(',').all(|p| p.parse::<u16>().is_ok()),
+                Some((k, _)) => !k.is_empty(),
+                None => false,
+            });
     }
     url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "postgres" | "postgresql"))
 }
@@ -106,6 +133,9 @@ mod tests {
         assert!(postgres("postgres://u:p@127.0.0.1:5432/helios"));
         assert!(postgres("postgresql:///helios?host=/run/postgresql"));
         assert!(postgres("host=/tmp user=me dbname=helios"));
+        assert!(postgres("host=db port=5433"));
+        assert!(!postgres("host=db port=abc"));
+        assert!(!postgres("=x"));
         assert!(!postgres("not a url"));
         assert!(!postgres("mysql://x/y"));
         assert!(host_port("127.0.0.1:7233"));
@@ -116,26 +146,50 @@ mod tests {
 
     #[test]
     fn a_bad_value_names_its_key_and_hides_a_password() {
+        let none = GlobalArgs::default();
         let mut cfg = Config::default();
-        assert!(check(&cfg).is_ok());
+        assert!(check(&cfg, &none).is_ok());
         cfg.nats.url = "not a url".into();
         cfg.nats.url_given = true;
-        let e = check(&cfg).unwrap_err().to_string();
+        let e = check(&cfg, &none).unwrap_err().to_string();
         assert!(e.starts_with("nats.url: expected NATS servers"), "{e}");
         assert!(e.contains("not \"not a url\"; fix the value"), "{e}");
         cfg.nats.url = "nats://me:hunter2@bad host:4222".into();
-        let e = check(&cfg).unwrap_err().to_string();
+        let e = check(&cfg, &none).unwrap_err().to_string();
         assert!(!e.contains("hunter2"), "{e}");
         cfg.nats.url_given = false;
         cfg.postgres.url = Some("postgres//user:hunter2@host/db".into());
-        let e = check(&cfg).unwrap_err().to_string();
+        let e = check(&cfg, &none).unwrap_err().to_string();
         assert!(!e.contains("hunter2"), "{e}");
         cfg.postgres.url = None;
         cfg.lanes.scrollback = 99_999_999_999;
-        let e = check(&cfg).unwrap_err().to_string();
+        let e = check(&cfg, &none).unwrap_err().to_string();
         assert!(e.contains("lanes.scrollback"), "{e}");
         cfg.lanes.scrollback = 2000;
         cfg.lanes.ssh.clear();
-        assert!(check(&cfg).unwrap_err().to_string().contains("lanes.ssh"));
+        assert!(
+            check(&cfg, &none)
+                .unwrap_err()
+                .to_string()
+                .contains("lanes.ssh")
+        );
+    }
+
+    /// A value a flag set is the flag's to fix, not a config file's.
+    #[test]
+    fn a_bad_value_from_a_flag_names_the_flag() {
+        let mut cfg = Config::default();
+        cfg.nats.url = "not a url".into();
+        cfg.nats.url_given = true;
+        let flags = GlobalArgs {
+            nats: Some(cfg.nats.url.clone()),
+            ..GlobalArgs::default()
+        };
+        let e = check(&cfg, &flags).unwrap_err().to_string();
+        assert!(
+            e.starts_with("--nats (or NATS_URL): expected NATS servers"),
+            "{e}"
+        );
+        assert!(e.ends_with("; fix the flag or the variable"), "{e}");
     }
 }

@@ -108,13 +108,18 @@ pub async fn snapshot(
         url: url.clone(),
         reason,
     };
+    // While the client is away a flush waits for it to be back: say so at once, not as a
+    // missing PONG 5 s later.
+    if client.connection_state() != async_nats::connection::State::Connected {
+        return Err(unreachable("connection lost; reconnecting".into()));
+    }
     let t0 = Instant::now();
     tokio::time::timeout(Duration::from_secs(5), client.flush())
         .await
         .map_err(|_| unreachable("no PONG within 5s".into()))?
         .map_err(|e| unreachable(e.to_string()))?;
     if client.connection_state() != async_nats::connection::State::Connected {
-        return Err(unreachable("disconnected; reconnecting".into()));
+        return Err(unreachable("connection lost; reconnecting".into()));
     }
     let rtt = t0.elapsed();
     let info = client.server_info();

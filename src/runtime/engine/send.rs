@@ -60,7 +60,13 @@ impl<B: PtyBackend> Engine<B> {
                     let (events, lane) = (self.ctx.events.clone(), info.id.clone());
                     tokio::spawn(async move {
                         tokio::time::sleep(crate::lanes::par::ENTER_AFTER).await;
-                        let _ = events.send(crate::app::Event::LaneEnterDue { lane });
+                        if events
+                            .send(crate::app::Event::LaneEnterDue { lane })
+                            .is_err()
+                        {
+                            // Only when the console has ended: the Enter is not typed.
+                            tracing::debug!("console gone before a sent text's Enter was due");
+                        }
                     });
                     self.record(AuditAction::LaneTextSent, Some(&info.id), true, detail);
                 }
