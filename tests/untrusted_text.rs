@@ -147,7 +147,11 @@ fn events_prints_hostile_fields_escaped() {
         .args(["events", "--since", "12026y"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "an error, not a panic: {out:?}");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a usage error, not a panic: {out:?}"
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--since \"12026y\""), "{err}");
 }

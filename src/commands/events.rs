@@ -23,10 +23,10 @@ pub fn run(ctx: &Context, args: &EventsArgs) -> anyhow::Result<ExitCode> {
         Some(s) => {
             // The parser's own words (`expected number at 0`) are left out: the example says it.
             let d = humantime::parse_duration(s).map_err(|_| {
-                anyhow::anyhow!(
+                super::Usage(format!(
                     "--since {} is not a duration: use one like 10m, 2h or 1d",
                     crate::text::quote(s)
-                )
+                ))
             })?;
             Some(since(s, d)?)
         }
@@ -100,10 +100,11 @@ fn since(text: &str, d: std::time::Duration) -> anyhow::Result<time::OffsetDateT
         .ok()
         .and_then(|d| time::OffsetDateTime::now_utc().checked_sub(d))
         .ok_or_else(|| {
-            anyhow::anyhow!(
+            super::Usage(format!(
                 "--since {} reaches further back than time can be counted; use a duration like 10m, 2h or 30d",
                 crate::text::quote(text)
-            )
+            ))
+            .into()
         })
 }
 

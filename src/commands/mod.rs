@@ -120,6 +120,12 @@ pub fn repo_error(path: &std::path::Path, e: &str) -> String {
     }
 }
 
+/// A command line that asks for something that cannot be (a `--since` that is no duration):
+/// exit status 2, as clap's own usage errors and a bad config, where a failure is 1.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Usage(pub String);
+
 /// Parse done; run the chosen subcommand and turn errors into exit codes.
 pub fn run(cli: Cli) -> ExitCode {
     run_with_notice(cli, None)
@@ -193,7 +199,11 @@ pub fn run_with_notice(cli: Cli, notice: Option<String>) -> ExitCode {
             tracing::error!("{e:#}");
             // Errors carry lane names, paths and servers' words: escaped like everything else.
             tell(format_args!("helios: {e:#}"));
-            ExitCode::FAILURE
+            if e.downcast_ref::<Usage>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     };
     if deliver {

@@ -26,7 +26,9 @@ const LOOK: Duration = Duration::from_secs(1);
 pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let repos = repos(ctx)?;
     let host = match &args.host {
-        Some(h) if h.trim().is_empty() => anyhow::bail!("--host is empty: give this host a name"),
+        Some(h) if h.trim().is_empty() => {
+            return Err(super::Usage("--host is empty: give this host a name".into()).into());
+        }
         Some(h) => h.clone(),
         None => crate::config::actor::host_name(),
     };
