@@ -184,15 +184,19 @@ pub async fn run<B: PtyBackend>(
         if !keys.is_empty() {
             engine.clock_to(Instant::now());
         }
-        for t in keys {
+        let mut keys = keys.into_iter();
+        for t in keys.by_ref() {
             crate::telemetry::echo::step(Step::Key, Instant::now());
             if let Some(msg) = translate(engine, ui, t) {
                 engine.handle(msg);
             }
-            if engine.outcome.is_some() {
+            if engine.outcome.is_some() || engine.hand_over.is_some() {
                 break;
             }
         }
+        // Keys read with the one that lends the terminal were typed for the program that takes
+        // it, not for the console.
+        let ahead = hand_over::typed_ahead(keys);
         let mut io = std::mem::take(&mut engine_first);
         while let Ok(e) = events.try_recv() {
             io.push(e);
@@ -232,7 +236,7 @@ pub async fn run<B: PtyBackend>(
                 int: &mut sigint,
                 tstp: &mut sigtstp,
             };
-            if let Some(outcome) = hand_over::run(engine, ui, &mut events, ends, h).await? {
+            if let Some(outcome) = hand_over::run(engine, ui, &mut events, ends, h, &ahead).await? {
                 return Ok(outcome);
             }
             continue;

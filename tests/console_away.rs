@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use helios::store::sqlite::SqliteStore;
 use helios::store::{EventQuery, EventResult, EventStore};
-use support::{World, require, wait_until};
+use support::{World, require, wait_until, wait_until_or};
 use tui::Tui;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -327,4 +327,29 @@ fn a_ctrl_c_meant_for_the_attach_does_not_quit_the_console() {
     assert!(!client_on(&world, &session, &tui.tty));
     tui.keys(b"?");
     tui.wait_for("the help overlay", "attach to its tmux session", WAIT);
+}
+
+/// Keys typed in the same breath as `a` (read by the console with it) go to the lane it
+/// attaches to, as they would through tmux, not to the console as its own keys (where `e`,
+/// `c` and `h` would have opened dialogs).
+#[test]
+fn keys_typed_with_the_attach_key_reach_the_lane() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    let session = par_lane(&world, "alpha");
+    let mut tui = Tui::start(&world, &[]);
+    tui.wait_for("the lane list", "alpha", WAIT);
+    tui.keys(b"aecho AHEAD-$((6*7))\r");
+    attached(&world, &session, &tui.tty, || tui.contents());
+    wait_until_or(
+        "the keys typed with `a` to run in the lane",
+        WAIT,
+        || pane_text(&world, &session).contains("AHEAD-42"),
+        || pane_text(&world, &session),
+    );
+    world.tmux(&["detach-client", "-t", &tui.tty]);
+    tui.wait_for("the console, back", "back from lane alpha", WAIT);
+    let screen = tui.contents();
+    assert!(!screen.contains("new lane label"), "{screen}");
 }

@@ -243,76 +243,95 @@ pub const ENTER_AFTER: std::time::Duration = std::time::Duration::from_millis(30
 /// tmux reads: `C-c` would be a key, a leading `-` an option, a trailing `;` a command
 /// separator, and 16 KB too long a command.
 fn type_text(session: &str, text: &str) -> Result<(), LaneError> {
-    use std::io::Write as _;
     let target = crate::model::lane::tmux_pane_target(session);
-    let buffer = format!("helios-send-{}", ulid::Ulid::new());
-    let failed = |what: &str, message: String| LaneError::Par {
-        what: format!("tmux {what} -t {target}"),
-        message,
-    };
-    let tmux = |args: &[&str]| {
-        crate::config::secrets::command("tmux")
-            .args(args)
-            .env_remove("TMUX")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-    };
     // A pasted line break is a CR as from a terminal (tmux's separator); CR LF would be two.
     let body = text.replace("\r\n", "\n");
     let body = body.trim_end_matches(['\n', '\r']);
     // Nothing to paste (tmux makes no buffer of nothing): Enter alone.
     if !body.is_empty() {
-        let mut child = tmux(&[
-            "load-buffer",
-            "-b",
-            &buffer,
-            "-",
-            ";",
-            "paste-buffer",
-            "-p",
-            "-d",
-            "-b",
-            &buffer,
-            "-t",
-            &target,
-        ])
-        .map_err(|e| failed("paste-buffer", format!("tmux could not run: {e}")))?;
-        let written = child
-            .stdin
-            .take()
-            .map(|mut stdin| stdin.write_all(body.as_bytes()));
-        let out = child
-            .wait_with_output()
-            .map_err(|e| failed("paste-buffer", format!("tmux did not finish: {e}")))?;
-        if !out.status.success() {
-            let said = String::from_utf8_lossy(&out.stderr).trim().to_string();
-            return Err(failed("paste-buffer", said));
-        }
-        match written {
-            Some(Ok(())) => {}
-            Some(Err(e)) => {
-                return Err(failed(
-                    "paste-buffer",
-                    format!("the text did not reach tmux: {e}"),
-                ));
-            }
-            None => return Err(failed("paste-buffer", "tmux took no input".into())),
-        }
+        paste(&target, body.as_bytes(), "-p")?;
         std::thread::sleep(ENTER_AFTER);
     }
     let out = tmux(&["send-keys", "-t", &target, "Enter"])
         .and_then(std::process::Child::wait_with_output)
-        .map_err(|e| failed("send-keys Enter", format!("tmux could not run: {e}")))?;
+        .map_err(|e| {
+            tmux_failed(
+                &target,
+                "send-keys Enter",
+                format!("tmux could not run: {e}"),
+            )
+        })?;
     if !out.status.success() {
         let said = String::from_utf8_lossy(&out.stderr).trim().to_string();
-        return Err(failed(
+        return Err(tmux_failed(
+            &target,
             "send-keys Enter",
             format!("the text went in, Enter did not: {said}"),
         ));
     }
     Ok(())
+}
+
+/// Type keys the user already pressed into the session's active pane, byte for byte (no
+/// bracketing, no line-break translation): what they typed right after the key that attaches
+/// to it, before its client had the terminal.
+pub fn type_keys(session: &str, keys: &[u8]) -> Result<(), LaneError> {
+    let target = crate::model::lane::tmux_pane_target(session);
+    paste(&target, keys, "-r")
+}
+
+/// `tmux load-buffer -` (the bytes on stdin) then `paste-buffer FLAG -d` into `target`.
+fn paste(target: &str, bytes: &[u8], flag: &str) -> Result<(), LaneError> {
+    use std::io::Write as _;
+    let buffer = format!("helios-send-{}", ulid::Ulid::new());
+    let failed = |message: String| tmux_failed(target, "paste-buffer", message);
+    let mut child = tmux(&[
+        "load-buffer",
+        "-b",
+        &buffer,
+        "-",
+        ";",
+        "paste-buffer",
+        flag,
+        "-d",
+        "-b",
+        &buffer,
+        "-t",
+        target,
+    ])
+    .map_err(|e| failed(format!("tmux could not run: {e}")))?;
+    let written = child.stdin.take().map(|mut stdin| stdin.write_all(bytes));
+    let out = child
+        .wait_with_output()
+        .map_err(|e| failed(format!("tmux did not finish: {e}")))?;
+    if !out.status.success() {
+        return Err(failed(
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        ));
+    }
+    match written {
+        Some(Ok(())) => Ok(()),
+        Some(Err(e)) => Err(failed(format!("the text did not reach tmux: {e}"))),
+        None => Err(failed("tmux took no input".into())),
+    }
+}
+
+/// tmux, its stdin a pipe, its stderr kept for the error.
+fn tmux(args: &[&str]) -> std::io::Result<std::process::Child> {
+    crate::config::secrets::command("tmux")
+        .args(args)
+        .env_remove("TMUX")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+}
+
+fn tmux_failed(target: &str, what: &str, message: String) -> LaneError {
+    LaneError::Par {
+        what: format!("tmux {what} -t {target}"),
+        message,
+    }
 }
 
 /// par and tmux are both on PATH.

@@ -38,7 +38,18 @@ pub(super) async fn run<B: PtyBackend>(
     events: &mut EventReceiver,
     ends: Ends<'_>,
     h: HandOver,
+    ahead: &[u8],
 ) -> anyhow::Result<Option<Outcome>> {
+    if !ahead.is_empty() {
+        // Into the pane before its client starts, as tmux takes keys typed into a client.
+        if let Some(s) = &h.session {
+            if let Err(e) = crate::lanes::par::type_keys(s, ahead) {
+                tracing::warn!("keys typed ahead of attaching to {s} were lost: {e}");
+            }
+        } else {
+            tracing::debug!("{} bytes typed ahead of {:?} dropped", ahead.len(), h.argv);
+        }
+    }
     let lent = crate::terminal::lend(wait(engine, events, ends, &h.argv)).await;
     let result = match lent {
         Ok(Some(result)) => result,
@@ -205,4 +216,21 @@ async fn last_bytes(from: Option<tokio::process::ChildStderr>) -> Vec<u8> {
             }
         }
     }
+}
+
+/// What the terminal events left after the key that lent the terminal were, as bytes typed
+/// (keys as xterm sends them, pastes as their text).
+pub(super) fn typed_ahead(rest: impl Iterator<Item = crossterm::event::Event>) -> Vec<u8> {
+    use crossterm::event::{Event, KeyEventKind};
+    let mut bytes = Vec::new();
+    for ev in rest {
+        match ev {
+            Event::Key(k) if k.kind != KeyEventKind::Release => {
+                bytes.extend(crate::app::keys::encode_key(k, false).unwrap_or_default());
+            }
+            Event::Paste(text) => bytes.extend(text.into_bytes()),
+            _ => {}
+        }
+    }
+    bytes
 }
