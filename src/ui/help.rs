@@ -14,10 +14,16 @@ use crate::ui::{Ctx, centered};
 fn line<'a>(l: &HelpLine, width: usize, theme: &Theme) -> Line<'a> {
     // A keymap can bind any single character, a control or bidi one too; padded by columns.
     let fit = |s: &str, w: usize| crate::text::truncate(&crate::ui::shown(s), w);
+    // In a pane narrower than the columns (compact mode's side pane) the description gets
+    // what is left after the keys, cut at a word.
+    let what_w = WHAT_W.min(width.saturating_sub(KEY_W + 1));
     let row = |keys: Span<'a>, what: &str, name: Option<&str>| {
         let mut spans = vec![
             keys,
-            Span::styled(crate::text::pad(&fit(what, WHAT_W), WHAT_W), theme.text),
+            Span::styled(
+                crate::text::pad(&at_word(&crate::ui::shown(what), what_w), what_w),
+                theme.text,
+            ),
         ];
         // The name column takes what is left: all of it at 80 columns and more.
         let rest = width.saturating_sub(KEY_W + 1 + WHAT_W + 1);
@@ -41,6 +47,23 @@ fn line<'a>(l: &HelpLine, width: usize, theme: &Theme) -> Line<'a> {
         } => row(keys(k, theme.key), what, *name),
         HelpLine::Syntax(s) => Line::from(Span::styled(fit(s, width), theme.key)),
         HelpLine::Unbound { name, what } => row(keys("unbound", theme.dim), what, Some(name)),
+    }
+}
+
+/// `s` in `columns`, cut after its last whole word that fits with `…` (mid-word only when
+/// the first word alone is too wide).
+fn at_word(s: &str, columns: usize) -> String {
+    if crate::text::width(s) <= columns {
+        return s.to_string();
+    }
+    let cut = crate::text::truncate(s, columns);
+    let body = cut.trim_end_matches('…');
+    if s[body.len()..].starts_with(' ') {
+        return format!("{}…", body.trim_end_matches([',', ';', ':']));
+    }
+    match body.rfind(' ') {
+        Some(i) if i > 0 => format!("{}…", body[..i].trim_end_matches([' ', ',', ';', ':'])),
+        _ => cut,
     }
 }
 
@@ -82,4 +105,18 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
         .map(|l| line(l, usize::from(inner.width), theme))
         .collect();
     frame.render_widget(Paragraph::new(shown), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::at_word;
+
+    #[test]
+    fn a_description_too_wide_is_cut_at_a_word() {
+        assert_eq!(at_word("focus the lane", 20), "focus the lane");
+        assert_eq!(at_word("focus the selected lane", 18), "focus the…");
+        assert_eq!(at_word("select lane, scroll", 15), "select lane…");
+        assert_eq!(at_word("unbreakable", 6), "unbre…");
+        assert_eq!(at_word("focus the lane now", 15), "focus the lane…");
+    }
 }
