@@ -68,14 +68,14 @@ pub fn attach(via: Via, lane: &str, worktree: &Path, session: &str) -> Result<St
             let out = crate::config::secrets::command("tmux")
                 .args(["switch-client", "-t", &tmux_target(session)])
                 .output()
-                .map_err(|e| LaneError::Par {
+                .map_err(|e| LaneError::Failed {
                     what: "tmux switch-client".into(),
                     message: e.to_string(),
                 })?;
             if out.status.success() {
                 Ok(format!("switched to {session}"))
             } else {
-                Err(LaneError::Par {
+                Err(LaneError::Failed {
                     what: format!("tmux switch-client -t {session}"),
                     message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
                 })
@@ -83,7 +83,7 @@ pub fn attach(via: Via, lane: &str, worktree: &Path, session: &str) -> Result<St
         }
         Via::Zellij => {
             crate::integrations::zellij::open_lane_pane(lane, worktree, &argv).map_err(|e| {
-                LaneError::Par {
+                LaneError::Failed {
                     what: "opening a zellij pane".into(),
                     message: format!("{e:#}"),
                 }
@@ -96,7 +96,7 @@ pub fn attach(via: Via, lane: &str, worktree: &Path, session: &str) -> Result<St
                 .args(&argv[1..])
                 .env_remove("TMUX")
                 .exec();
-            Err(LaneError::Par {
+            Err(LaneError::Failed {
                 what: format!("attaching to lane {lane} (tmux session {session})"),
                 message: format!("{err}; is tmux installed?"),
             })

@@ -116,12 +116,13 @@ pub enum LaneError {
         /// How the program ended.
         end: discover::PaneEnd,
     },
-    /// Any other par failure, with par's own first line.
+    /// Any other failure of a program run for a lane (par, tmux, zellij), with its own first
+    /// line.
     #[error("{what} failed: {message}")]
-    Par {
-        /// The par command line.
+    Failed {
+        /// The command line, or what it was doing.
         what: String,
-        /// par's message.
+        /// The program's message.
         message: String,
     },
     /// The lane holds work its base does not have: removing it would lose that work.

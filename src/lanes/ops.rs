@@ -46,7 +46,7 @@ pub fn create(
 ) -> Result<String, LaneError> {
     let session = ops.start(repo, label, base)?;
     if let Some(cmd) = cmd.filter(|c| !c.is_empty()) {
-        ops.send(repo, label, cmd).map_err(|e| LaneError::Par {
+        ops.send(repo, label, cmd).map_err(|e| LaneError::Failed {
             what: format!("lane {label} was created (tmux session {session}), but sending --cmd"),
             message: format!("{e}; retry with `helios lane send {label} -- {cmd}`"),
         })?;

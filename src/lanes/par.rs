@@ -34,7 +34,7 @@ pub fn start(repo: &Path, label: &str, base: Option<&str>) -> Result<String, Lan
     if let Some(b) = base {
         // par hands the base to git, which would read a leading '-' as an option.
         if b.is_empty() || b.starts_with('-') {
-            return Err(LaneError::Par {
+            return Err(LaneError::Failed {
                 what: format!("par start {label} --base {b}"),
                 message: format!(
                     "{} is not a branch or commit: name one, like main",
@@ -171,7 +171,7 @@ pub fn send(repo: &Path, target: &str, text: &str) -> Result<(), LaneError> {
         return send_one(lane, text);
     }
     if lanes.is_empty() {
-        return Err(LaneError::Par {
+        return Err(LaneError::Failed {
             what: "lane send all".into(),
             message: format!(
                 "no par lanes in {}: nothing to send to (create one with `helios lane new`)",
@@ -196,7 +196,7 @@ pub fn send(repo: &Path, target: &str, text: &str) -> Result<(), LaneError> {
     if failed.is_empty() {
         return Ok(());
     }
-    Err(LaneError::Par {
+    Err(LaneError::Failed {
         what: "lane send all".into(),
         message: format!(
             "sent to {} of {} lanes; {}",
@@ -328,7 +328,7 @@ fn tmux(args: &[&str]) -> std::io::Result<std::process::Child> {
 }
 
 fn tmux_failed(target: &str, what: &str, message: String) -> LaneError {
-    LaneError::Par {
+    LaneError::Failed {
         what: format!("tmux {what} -t {target}"),
         message,
     }
@@ -371,7 +371,7 @@ fn run(repo: &Path, args: &[&str], label: &str) -> Result<String, LaneError> {
         .env("NO_COLOR", "1")
         .env("COLUMNS", "200")
         .output()
-        .map_err(|e| LaneError::Par {
+        .map_err(|e| LaneError::Failed {
             what: what.clone(),
             message: format!("cannot run par: {e}"),
         })?;
@@ -410,7 +410,7 @@ pub fn classify(what: &str, label: &str, repo: &Path, text: &str) -> LaneError {
             .unwrap_or("failed with no message")
             .trim_start_matches("Error: ")
             .to_string();
-        LaneError::Par {
+        LaneError::Failed {
             what: what.to_string(),
             message: first,
         }
@@ -428,14 +428,14 @@ pub fn respawn(session: &str) -> Result<String, LaneError> {
         ])
         .env_remove("TMUX")
         .output()
-        .map_err(|e| LaneError::Par {
+        .map_err(|e| LaneError::Failed {
             what: "tmux respawn-pane".into(),
             message: e.to_string(),
         })?;
     if out.status.success() {
         Ok(format!("restarted the pane of {session}"))
     } else {
-        Err(LaneError::Par {
+        Err(LaneError::Failed {
             what: format!("tmux respawn-pane -t {session}"),
             message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
         })

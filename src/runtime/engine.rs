@@ -697,7 +697,7 @@ impl<B: PtyBackend> Engine<B> {
                 let argv =
                     crate::integrations::zellij::layout::lane_command(&info).unwrap_or_default();
                 crate::integrations::zellij::focus_lane_pane(l.as_str(), &info.worktree, &argv)
-                    .map_err(|e| LaneError::Par {
+                    .map_err(|e| LaneError::Failed {
                         what: "focusing the lane's zellij pane".into(),
                         message: format!("{e:#}"),
                     })
