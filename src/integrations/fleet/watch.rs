@@ -76,16 +76,17 @@ async fn session(
                 {
                     return None;
                 }
-                if let Some(m) = made.as_mut() {
-                    // The subscription ended (the client is gone): look on a timer from now.
-                    if let Ok(None) = tokio::time::timeout(LOOK_AGAIN, m.next()).await {
-                        made = None;
+                let advisory = async {
+                    match made.as_mut() {
+                        Some(m) => m.next().await.is_some(),
+                        None => std::future::pending().await,
                     }
-                } else {
-                    tokio::time::sleep(LOOK_AGAIN).await;
-                }
-                if events.is_closed() {
-                    return None;
+                };
+                tokio::select! {
+                    // The subscription ended (the client is gone): look on a timer from now.
+                    more = advisory => if !more { made = None },
+                    () = tokio::time::sleep(LOOK_AGAIN) => {}
+                    () = events.closed() => return None,
                 }
             }
             Err(e) => return Some(e.to_string()),
