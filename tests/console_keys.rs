@@ -54,10 +54,15 @@ fn pgup_and_pgdn_move_a_page_of_the_pane_drawn() {
 
 /// Every help row at 80x24, paging through to the end.
 fn help_rows(keymap: &Keymap) -> Vec<String> {
-    let (mut st, _) = state_with(&["a"], (80, 24));
+    help_rows_at(keymap, (80, 24))
+}
+
+/// Every help row on a terminal of `size`, paging through to the end (`G` must reach it).
+fn help_rows_at(keymap: &Keymap, size: (u16, u16)) -> Vec<String> {
+    let (mut st, _) = state_with(&["a"], size);
     run_keys(&mut st, keymap, "?");
     assert_eq!(st.mode, Mode::Help);
-    let total = helios::app::help::lines(keymap).len();
+    let total = helios::app::help::lines(keymap, st.size.0).len();
     let page = helios::app::help::page(st.size);
     let mut rows = Vec::new();
     // Page by page (the last page is the last `page` lines, some seen twice).
@@ -66,11 +71,41 @@ fn help_rows(keymap: &Keymap) -> Vec<String> {
         let screen = draw(&st, keymap, &FakeScreens::default());
         // The overlay's rows between its borders.
         for line in screen.lines().skip(1).take(page) {
-            assert!(!line.contains('…'), "a help row is cut: {line}");
+            // The palette's syntax lines alone may be cut: they are not prose to wrap.
+            let syntax =
+                line.contains("[--") || line.contains("lanes events") || line.contains("[lane=");
+            assert!(syntax || !line.contains('…'), "a help row is cut: {line}");
             rows.push(line.trim_matches('│').trim_end().to_string());
         }
     }
+    // `G` scrolls to the last page the drawing shows: the reducer counts the same lines.
+    run_keys(&mut st, keymap, "G");
+    assert_eq!(st.help_top, total.saturating_sub(page), "{size:?}");
     rows
+}
+
+/// In a pane narrower than the overlay's columns (compact mode's zellij side pane) the
+/// descriptions wrap at the width left, whole, and scrolling reaches the end.
+#[test]
+fn help_in_a_narrow_pane_wraps_its_descriptions() {
+    let rows = help_rows_at(&km(), (44, 24));
+    let text = rows.join(" ");
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let all = words(&text);
+    for c in COMMANDS.iter().filter(|c| c.name == "lane.explain") {
+        let first = c
+            .description
+            .split_whitespace()
+            .take(4)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let last = c.description.split_whitespace().last().unwrap();
+        assert!(all.contains(&first), "{first}: {text}");
+        assert!(
+            rows.iter().any(|r| r.trim_end().ends_with(last)),
+            "{last}: {rows:?}"
+        );
+    }
 }
 
 /// The `?` overlay names the command of every binding beside its description, and lists

@@ -219,7 +219,7 @@ fn help_scrolls_at_80x24() {
     let mut st = busy_state((80, 24));
     let screen = |st: &helios::app::AppState| draw(st, &km(), &FakeScreens::default());
     run_keys(&mut st, &km(), "?");
-    let total = helios::app::help::lines(&km()).len();
+    let total = helios::app::help::lines(&km(), st.size.0).len();
     assert!(total > 21, "help fits without scrolling: {total} lines");
     assert!(screen(&st).contains(&format!(" 1–21 of {total} · ↓ more")));
     run_keys(&mut st, &km(), "jj");

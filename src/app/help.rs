@@ -42,10 +42,22 @@ pub enum HelpLine {
     },
 }
 
-/// Every help line for `keymap`: normal-mode keys, focus mode, each panel's own keys, the
-/// overlays, prompts, the commands bound to no key, and the palette's commands. Every command
-/// of the registry is on one of them, by name.
-pub fn lines(keymap: &Keymap) -> Vec<HelpLine> {
+/// The description column's width on a terminal `cols` wide: [`WHAT_W`], or what a narrower
+/// overlay (compact mode's side pane) leaves after the keys and the borders.
+pub fn what_width(cols: u16) -> usize {
+    let inner = usize::from(cols).min(WIDTH + 2).saturating_sub(2);
+    WHAT_W.min(inner.saturating_sub(KEY_W + 1)).max(8)
+}
+
+/// Every help line for `keymap` on a terminal `cols` wide: normal-mode keys, focus mode, each
+/// panel's own keys, the overlays, prompts, the commands bound to no key, and the palette's
+/// commands. Every command of the registry is on one of them, by name. Descriptions wrap at
+/// [`what_width`], so a narrow pane has more lines, none cut.
+pub fn lines(keymap: &Keymap, cols: u16) -> Vec<HelpLine> {
+    let w = what_width(cols);
+    let entry = |out: &mut Vec<HelpLine>, keys: &[String], what: &str, name| {
+        entry(out, keys, what, name, w);
+    };
     let mut out = vec![HelpLine::Heading("keys")];
     let mut bound: Vec<&str> = Vec::new();
     for c in COMMANDS {
@@ -118,7 +130,7 @@ pub fn lines(keymap: &Keymap) -> Vec<HelpLine> {
         ));
     }
     for c in unbound {
-        let mut rows = wrap(c.description, WHAT_W).into_iter();
+        let mut rows = wrap(c.description, w).into_iter();
         out.push(HelpLine::Unbound {
             name: c.name,
             what: rows.next().unwrap_or_default(),
@@ -140,9 +152,15 @@ pub fn lines(keymap: &Keymap) -> Vec<HelpLine> {
 }
 
 /// An entry for every one of `keys`, the keys and the description wrapped in their columns.
-fn entry(out: &mut Vec<HelpLine>, keys: &[String], what: &str, name: Option<&'static str>) {
+fn entry(
+    out: &mut Vec<HelpLine>,
+    keys: &[String],
+    what: &str,
+    name: Option<&'static str>,
+    what_w: usize,
+) {
     let mut keys = wrap(&keys.join(" "), KEY_W).into_iter();
-    let mut rows = wrap(what, WHAT_W).into_iter();
+    let mut rows = wrap(what, what_w).into_iter();
     out.push(HelpLine::Entry {
         keys: keys.next().unwrap_or_default(),
         what: rows.next().unwrap_or_default(),

@@ -71,7 +71,7 @@ pub fn translate(
             )
         }
         Mode::Help => {
-            let len = crate::app::help::lines(keymap).len();
+            let len = crate::app::help::lines(keymap, state.size.0).len();
             Some(
                 overlay_key(&key, state, state.help_top, len, |top| Action::HelpScroll {
                     top,
