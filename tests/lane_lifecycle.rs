@@ -87,10 +87,11 @@ fn a_running_owned_lane_is_never_dropped_by_discovery() {
     );
 }
 
-/// A par lane's program that ends while the lane is in focus (its pane kept by tmux) leaves
-/// focus, so the keymap works again and `R`, which the notice offers, restarts it.
+/// A par lane's program that ends while the lane is in focus (its pane kept by tmux) keeps
+/// the focus on its last screen: keys typed on go nowhere (before, focus ended and they became
+/// console commands: `d` then `y` removed a lane), and `Ctrl-g` then `R` restarts it.
 #[test]
-fn a_focused_par_lane_whose_program_ends_leaves_focus() {
+fn a_focused_par_lane_whose_program_ends_keeps_focus_and_takes_no_keys() {
     let (mut st, _) = state_with(&["a", "b"], (100, 30));
     run_keys(&mut st, &km(), "<enter>");
     assert_eq!(st.mode, Mode::Focus);
@@ -100,15 +101,22 @@ fn a_focused_par_lane_whose_program_ends_leaves_focus() {
             lanes: vec![(id("a"), helios::agent::Process::Dead(Some(3)))],
         },
     );
-    assert_eq!(st.mode, Mode::Normal);
-    assert_eq!(st.focused, None);
+    assert_eq!(
+        (st.mode.clone(), st.focused.clone()),
+        (Mode::Focus, Some(id("a")))
+    );
     let flash = st
         .flash
         .as_ref()
         .map(|f| f.text.clone())
         .unwrap_or_default();
     assert!(flash.contains("exit 3"), "{flash}");
-    let fx = run_keys(&mut st, &km(), "R");
+    let fx = run_keys(&mut st, &km(), "dy");
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::WriteLane { .. })),
+        "keys went to a dead pane: {fx:?}"
+    );
+    let fx = run_keys(&mut st, &km(), "<c-g>R");
     assert!(
         fx.iter().any(|e| matches!(e, Effect::RestartLane { .. })),
         "R did not restart the lane: {fx:?}"

@@ -131,15 +131,14 @@ pub fn on_processes(state: &mut AppState, lanes: Vec<(LaneId, Process)>) -> Vec<
         }
     }
     for (id, code) in ended {
-        if state.focused.as_ref() == Some(&id) {
-            // Keys have nowhere to go: leave focus so the keymap (and R) works again.
-            state.focused = None;
-            state.mode = crate::app::state::Mode::Normal;
-        }
+        // A focused lane stays focused: keys typed on would otherwise become console commands
+        // (`d`, `y`); they go nowhere, and the status line says how to restart it.
+        let focused = state.focused.as_ref() == Some(&id);
         let how = code.map_or_else(|| "killed by a signal".to_string(), |c| format!("exit {c}"));
+        let then = if focused { "" } else { "; R starts it again" };
         state.flash(
             crate::app::state::FlashLevel::Info,
-            &format!("lane {id}'s program ended ({how}); R starts it again"),
+            &format!("lane {id}'s program ended ({how}){then}"),
         );
     }
     decide_all(state)

@@ -196,8 +196,11 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
             if !durable {
                 l.status = LaneStatus::Exited;
             }
-            if state.focused.as_ref() == Some(&lane) {
-                // Keys have nowhere to go: leave focus so the keymap works again.
+            // A par lane's client ended (its session was killed): focus ends with it. A
+            // helios-owned lane's program ended: the focus stays on its last screen, keys go
+            // nowhere (typed on, they would be console commands) and the status line says how
+            // to restart it.
+            if durable && state.focused.as_ref() == Some(&lane) {
                 state.focused = None;
                 state.mode = Mode::Normal;
             }
@@ -208,10 +211,15 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
                 return vec![Effect::DiscoverLanes];
             }
             let how = code.map_or_else(String::new, |c| format!(" (exit {c})"));
+            let then = if state.focused.as_ref() == Some(&lane) {
+                "; Ctrl-g, then R starts it again"
+            } else {
+                "; R starts it again"
+            };
             flash(
                 state,
                 FlashLevel::Info,
-                &format!("lane {lane} ended{how}; R starts it again"),
+                &format!("lane {lane} ended{how}{then}"),
             );
             let code = code.and_then(|c| i32::try_from(c).ok());
             crate::app::agent::on_exit(state, &lane, code)

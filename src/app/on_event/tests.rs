@@ -458,6 +458,40 @@ fn an_owned_lane_exits_with_its_status_and_restarts() {
     assert_ne!(status(&s, "a"), Status::Exited(Some(3)));
 }
 
+/// A focused owned lane whose program ends stays focused: the keys typed on go nowhere
+/// instead of becoming console commands (`d`, then `y`, would remove a lane).
+#[test]
+fn a_focused_lane_that_exits_keeps_the_focus_and_takes_no_keys() {
+    let mut s = state_with(&["a"]);
+    if let Some(l) = s.lane_mut(&id("a")) {
+        l.info.source = crate::model::LaneSource::Worktree;
+    }
+    update(&mut s, Action::Focus);
+    assert_eq!(s.mode, Mode::Focus);
+    update(
+        &mut s,
+        Event::LaneExited {
+            lane: id("a"),
+            code: Some(0),
+        },
+    );
+    assert_eq!(
+        (s.mode.clone(), s.focused.clone()),
+        (Mode::Focus, Some(id("a")))
+    );
+    assert!(s.flash.as_ref().unwrap().text.contains("Ctrl-g, then R"));
+    let fx = update(
+        &mut s,
+        Action::WriteFocused {
+            bytes: b"dy".to_vec(),
+        },
+    );
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::WriteLane { .. })),
+        "{fx:?}"
+    );
+}
+
 #[test]
 fn a_lanes_tap_decided_syncs_the_lane_terminals() {
     let mut s = state_with(&["a"]);
