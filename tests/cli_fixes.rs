@@ -142,6 +142,18 @@ fn events_show_the_repo_helios_works_in_and_all_of_them_with_a_repo_column() {
     assert!(out.status.success());
     assert!(stdout(&out).is_empty(), "{}", stdout(&out));
     assert!(stderr(&out).contains("no events of repo three; `helios events --all`"));
+    // An empty answer to a narrower question names the question, not "no events".
+    let out = world
+        .helios()
+        .args(["events", "--lane", "nothere", "--since", "1h"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        stderr(&out).contains("no events of repo one of lane nothere in the last 1h;"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

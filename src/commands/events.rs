@@ -67,11 +67,26 @@ pub fn run(ctx: &Context, args: &EventsArgs) -> anyhow::Result<ExitCode> {
             &mut out,
         )),
     }?;
-    // An empty table is easy to read as "nothing was recorded anywhere": say whose it was.
-    if let (Some(r), false, false) = (&repo, args.json, out.header) {
-        tell(format_args!(
-            "helios: no events of repo {r}; `helios events --all` shows every repo's"
-        ));
+    // An empty table is easy to read as "nothing was recorded anywhere": say what was asked.
+    if !args.json && !out.header {
+        let asked: String = [
+            repo.as_ref().map(|r| format!(" of repo {r}")),
+            args.lane
+                .as_ref()
+                .map(|l| format!(" of lane {}", text::escape(l))),
+            args.since
+                .as_ref()
+                .map(|s| format!(" in the last {}", text::escape(s))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let all = if repo.is_some() {
+            "; `helios events --all` shows every repo's"
+        } else {
+            ""
+        };
+        tell(format_args!("helios: no events{asked}{all}"));
     }
     Ok(code)
 }

@@ -34,7 +34,7 @@ pub fn check(cfg: &Config, flags: &GlobalArgs) -> Result<(), ConfigError> {
         ));
     }
     if let Some(url) = &cfg.postgres.url
-        && !postgres(url)
+        && let Err(what) = postgres(url)
     {
         return Err(bad(
             "postgres.url",
@@ -43,7 +43,15 @@ pub fn check(cfg: &Config, flags: &GlobalArgs) -> Result<(), ConfigError> {
                 .as_ref()
                 .map(|_| "--postgres (or HELIOS_POSTGRES_URL)"),
             None,
-            "a PostgreSQL URL (postgres://USER@HOST:PORT/DB) or key=value settings",
+            what,
+        ));
+    }
+    if humantime::parse_duration(&cfg.nats.stream_max_age).is_err() {
+        return Err(bad(
+            "nats.stream_max_age",
+            None,
+            Some(&cfg.nats.stream_max_age),
+            "a duration like 30d or 12h",
         ));
     }
     if !host_port(&cfg.temporal.address) {
@@ -89,19 +97,31 @@ fn nats_servers(text: &str) -> bool {
     })
 }
 
-/// A `postgres://` or `postgresql://` URL with a host or a socket path, or libpq's
-/// `key=value` settings.
-fn postgres(text: &str) -> bool {
-    if !text.contains("://") {
-        // libpq would refuse these at the first connection, far from the config.
-        return text.split_whitespace().next().is_some()
-            && text.split_whitespace().all(|kv| match kv.split_once('=') {
-                Some(("port", p)) => p.split(',').all(|p| p.parse::<u16>().is_ok()),
-                Some((k, _)) => !k.is_empty(),
-                None => false,
-            });
+/// A `postgres://` or `postgresql://` URL, or libpq's `key=value` settings with a port that is
+/// a port; else what was expected.
+fn postgres(text: &str) -> Result<(), &'static str> {
+    const EXPECTED: &str = "a PostgreSQL URL (postgres://USER@HOST:PORT/DB) or key=value settings";
+    if text.contains("://") {
+        return url::Url::parse(text)
+            .is_ok_and(|u| matches!(u.scheme(), "postgres" | "postgresql"))
+            .then_some(())
+            .ok_or(EXPECTED);
     }
-    url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "postgres" | "postgresql"))
+    let mut pairs = text.split_whitespace().peekable();
+    if pairs.peek().is_none() {
+        return Err(EXPECTED);
+    }
+    for kv in pairs {
+        match kv.split_once('=') {
+            // libpq would refuse these at the first connection, far from the config.
+            Some(("port", p)) if !p.split(',').all(|p| p.parse::<u16>().is_ok()) => {
+                return Err("a port=NUMBER (1-65535) in the key=value settings");
+            }
+            Some((k, _)) if !k.is_empty() => {}
+            _ => return Err(EXPECTED),
+        }
+    }
+    Ok(())
 }
 
 /// `HOST:PORT`, as the Temporal client reads it (`http://` added).
@@ -130,14 +150,14 @@ mod tests {
         for bad in ["not a url", "", "http://x:4222", "nats://", "a:4222,"] {
             assert!(!nats_servers(bad), "{bad}");
         }
-        assert!(postgres("postgres://u:p@127.0.0.1:5432/helios"));
-        assert!(postgres("postgresql:///helios?host=/run/postgresql"));
-        assert!(postgres("host=/tmp user=me dbname=helios"));
-        assert!(postgres("host=db port=5433"));
-        assert!(!postgres("host=db port=abc"));
-        assert!(!postgres("=x"));
-        assert!(!postgres("not a url"));
-        assert!(!postgres("mysql://x/y"));
+        assert!(postgres("postgres://u:p@127.0.0.1:5432/helios").is_ok());
+        assert!(postgres("postgresql:///helios?host=/run/postgresql").is_ok());
+        assert!(postgres("host=/tmp user=me dbname=helios").is_ok());
+        assert!(postgres("host=db port=5433").is_ok());
+        assert!(postgres("host=db port=abc").is_err_and(|e| e.contains("port=NUMBER")));
+        assert!(postgres("=x").is_err());
+        assert!(postgres("not a url").is_err());
+        assert!(postgres("mysql://x/y").is_err());
         assert!(host_port("127.0.0.1:7233"));
         assert!(host_port("temporal.example:443"));
         assert!(!host_port("127.0.0.1"));
@@ -166,6 +186,13 @@ mod tests {
         let e = check(&cfg, &none).unwrap_err().to_string();
         assert!(e.contains("lanes.scrollback"), "{e}");
         cfg.lanes.scrollback = 2000;
+        cfg.nats.stream_max_age = "forever".into();
+        let e = check(&cfg, &none).unwrap_err().to_string();
+        assert!(
+            e.starts_with("nats.stream_max_age: expected a duration"),
+            "{e}"
+        );
+        cfg.nats.stream_max_age = "30d".into();
         cfg.lanes.ssh.clear();
         assert!(
             check(&cfg, &none)
