@@ -164,6 +164,28 @@ fn lane_lifecycle_with_real_par_and_tmux() {
     wait_until("--cmd ran in the new lane", WAIT, || {
         support::read(&made).contains("from-cmd")
     });
+    // A --cmd that ends the lane's shell at once leaves the pane, its last screen and its exit
+    // status (tmux remain-on-exit from the start), not a lane whose session is gone.
+    ok(&helios(
+        &world,
+        &["lane", "new", "brief", "--cmd", "exit 7"],
+    ));
+    let brief = ls(&world)
+        .into_iter()
+        .find(|l| l["label"] == "brief")
+        .unwrap();
+    let session = brief["session"].as_str().unwrap().to_string();
+    let dead = || {
+        let out = world.tmux(&[
+            "list-panes",
+            "-t",
+            &format!("={session}:"),
+            "-F",
+            "#{pane_dead} #{pane_dead_status}",
+        ]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    wait_until_or("the --cmd's exit kept", WAIT, || dead() == "1 7", dead);
 
     // The journal has every action, failures included.
     let store = SqliteStore::open(&world.path("state/helios/helios.db")).unwrap();

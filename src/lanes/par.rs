@@ -79,6 +79,19 @@ pub fn start(repo: &Path, label: &str, base: Option<&str>) -> Result<String, Lan
     if let Some(b) = base {
         crate::lanes::work::record_base(repo, label, b);
     }
+    // Kept from the start, not only once a console readies the pane: a `--cmd` that ends at
+    // once leaves its last screen and exit status, not a lane whose session is gone.
+    let target = crate::model::lane::tmux_pane_target(&recorded);
+    let keep = tmux(&["set-option", "-w", "-t", &target, "remain-on-exit", "on"])
+        .and_then(std::process::Child::wait_with_output);
+    match keep {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => tracing::warn!(
+            "tmux set-option remain-on-exit -t {target}: {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
+        Err(e) => tracing::warn!("tmux set-option remain-on-exit -t {target}: {e}"),
+    }
     Ok(recorded)
 }
 
