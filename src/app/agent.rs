@@ -294,6 +294,20 @@ pub fn decide(state: &mut AppState, id: &LaneId) -> Vec<Effect> {
     let mut inputs = l.agent.inputs.clone();
     inputs.now = Some(now);
     let d = crate::agent::decide(&inputs, timing);
+    // Before this console has probed the lane's foreground, a hook older than the state stored
+    // after it is no news: that state was decided knowing more (the shell that came back after
+    // the hook). Taken as news, every console start replayed the hook (a bell, two false
+    // `lane.state` events).
+    let stale_hook = matches!(inputs.process, Process::Unknown)
+        && matches!(d.state.source, Source::Hook(_) | Source::Mcp)
+        && inputs
+            .hook
+            .as_ref()
+            .zip(l.agent.state.as_ref())
+            .is_some_and(|(h, stored)| h.at < stored.since);
+    if stale_hook {
+        return Vec::new();
+    }
     if d.is_blind() {
         // Nothing seen yet (a console just started): a known state stays, unrecorded again
         // (a restart kept every lane's state and its age, not `unknown` and back).
