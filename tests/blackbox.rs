@@ -655,3 +655,47 @@ fn the_grid_never_resizes_a_par_lanes_window() {
     let out = tui.wait_exit();
     assert_restored(&out);
 }
+
+/// An owned lane whose shell cannot start (`[lanes] shell` names no program) is shown as
+/// ended, not `connecting…` for good, and `R` tries it again (it said "running" before).
+#[test]
+fn a_lane_whose_shell_cannot_start_is_ended_and_r_tries_again() {
+    require("git");
+    let world = World::new("app");
+    std::fs::create_dir_all(world.path("config/helios")).unwrap();
+    std::fs::write(
+        world.path("config/helios/config.toml"),
+        "[lanes]\nshell = \"/nonexistent/sh\"\n",
+    )
+    .unwrap();
+    let mut tui = Tui::start(&world, &[]);
+    tui.wait_for(
+        "the reason in the status line",
+        "cannot start /nonexistent/sh",
+    );
+    tui.wait_for("the lane shown as ended", "exited");
+    assert!(
+        !tui.contents().contains("connecting…"),
+        "{}",
+        tui.contents()
+    );
+    tui.keys(b"R");
+    wait_until_or(
+        "R to try the shell again",
+        WAIT,
+        || {
+            SqliteStore::open(&world.path("state/helios/helios.db"))
+                .and_then(|s| s.query(&EventQuery::default()))
+                .is_ok_and(|evs| {
+                    evs.iter().any(|e| {
+                        e.action == "lane.restarted"
+                            && e.result == helios::store::EventResult::Error
+                    })
+                })
+        },
+        || tui.contents(),
+    );
+    assert!(!tui.contents().contains("is running"), "{}", tui.contents());
+    tui.keys(b"q");
+    tui.wait_exit();
+}

@@ -99,6 +99,9 @@ pub struct Engine<B: PtyBackend> {
     /// A program to give the terminal to (`a` outside tmux and zellij, `L` outside zellij);
     /// the loop takes it and comes back when it ends.
     pub hand_over: Option<HandOver>,
+    /// helios-owned lanes whose terminal could not start (a `[lanes] shell` that is not
+    /// there): not tried again at every re-read, only by `R`.
+    unstartable: std::collections::HashSet<LaneId>,
     discovering: Arc<AtomicBool>,
     discover_again: bool,
     /// A lane read was started before (the next ones are background work).
@@ -139,6 +142,7 @@ impl<B: PtyBackend> Engine<B> {
             outcome: None,
             suspend: false,
             hand_over: None,
+            unstartable: std::collections::HashSet::new(),
             discovering: Arc::new(AtomicBool::new(false)),
             discover_again: false,
             discovered: false,
@@ -388,6 +392,7 @@ impl<B: PtyBackend> Engine<B> {
                     .lanes
                     .iter()
                     .filter(|l| l.remote.as_ref().is_none_or(|r| r.opened))
+                    .filter(|l| !self.unstartable.contains(l.id()))
                     .map(|l| l.info.clone())
                     .collect();
                 for e in self.ptys.sync(&infos) {
@@ -395,6 +400,7 @@ impl<B: PtyBackend> Engine<B> {
                         crate::pty::PtyError::Spawn { lane, .. }
                         | crate::pty::PtyError::NotRunning { lane } => lane.clone(),
                     };
+                    self.cannot_start(&lane, &e);
                     self.record(
                         AuditAction::LaneTerminal,
                         Some(&lane),
@@ -672,12 +678,29 @@ impl<B: PtyBackend> Engine<B> {
         if let Err(e) = self.request(AuditAction::LaneRestarted, Some(&lane), &detail) {
             return self.fail_unrecorded(AuditAction::LaneRestarted, Some(&lane), e);
         }
+        self.unstartable.remove(&lane);
         match self.ptys.restart(&info) {
             Ok(()) => {
                 self.record(AuditAction::LaneRestarted, Some(&lane), true, detail);
                 self.handle(Event::LaneRestarted { lane });
             }
-            Err(e) => self.fail(AuditAction::LaneRestarted, Some(&lane), &e.to_string()),
+            Err(e) => {
+                self.cannot_start(&lane, &e);
+                self.fail(AuditAction::LaneRestarted, Some(&lane), &e.to_string());
+            }
+        }
+    }
+
+    /// An owned lane whose terminal did not start has ended, as far as the user can act on it
+    /// (`R` tries again); before, it showed `connecting…` for good and `R` said it was running.
+    fn cannot_start(&mut self, lane: &LaneId, e: &crate::pty::PtyError) {
+        let owned = self.lane_info(lane).is_some_and(|i| !i.is_durable());
+        if owned && matches!(e, crate::pty::PtyError::Spawn { .. }) {
+            self.unstartable.insert(lane.clone());
+            self.handle(Event::LaneExited {
+                lane: lane.clone(),
+                code: None,
+            });
         }
     }
 
