@@ -647,6 +647,27 @@ fn a_console_started_before_any_serve_shows_the_first_serves_lanes_at_once() {
         || tui.contents().contains("box/first"),
         || format!("{}\n{}", tui.contents(), serve.log()),
     );
+    // The server lost while the console watches: the list says the other hosts are unknown
+    // (before, the watch waited on its reconnecting client and only the rows' age showed it);
+    // the server back, it says so no more, status line included.
+    let mut nats = nats;
+    nats.stop();
+    tui.wait_for(
+        "the list to say the other hosts are unknown",
+        "other hosts unknown",
+        Duration::from_secs(20),
+    );
+    nats.restart();
+    wait_until_or(
+        "the unknown to clear once the server is back",
+        Duration::from_secs(30),
+        || {
+            let shown = tui.contents();
+            !shown.contains("other hosts unknown") && !shown.contains("lanes unknown")
+        },
+        || tui.contents(),
+    );
+    assert!(tui.contents().contains("box/first"), "{}", tui.contents());
 }
 
 #[test]

@@ -86,6 +86,9 @@ pub struct RemoteView {
     pub opened: bool,
 }
 
+/// How the status line says that the buckets cannot be read.
+const UNKNOWN: &str = "other hosts' lanes unknown: ";
+
 /// Take one report of the watch. A row changes one lane; a heartbeat or the clock only the
 /// staleness of lanes; the whole content rebuilds them all.
 pub fn on_fleet(state: &mut AppState, ev: FleetEvent) -> Vec<Effect> {
@@ -97,6 +100,14 @@ pub fn on_fleet(state: &mut AppState, ev: FleetEvent) -> Vec<Effect> {
             f.error = None;
             f.loaded = true;
             merge(state);
+            // The loss's message is over once the buckets are read again.
+            if state
+                .flash
+                .as_ref()
+                .is_some_and(|m| m.text.starts_with(UNKNOWN))
+            {
+                state.flash = None;
+            }
         }
         FleetEvent::Row { key, row: Some(r) } => {
             let id = (r.host != f.local_host).then(|| remote_id(&r, &state.repo.name));
@@ -125,10 +136,7 @@ pub fn on_fleet(state: &mut AppState, ev: FleetEvent) -> Vec<Effect> {
         FleetEvent::Unavailable { error } => {
             // The rows stay, shown stale: a lost server is not a lost lane.
             f.error = Some(error);
-            if let Some(e) = f
-                .unknown()
-                .map(|e| format!("other hosts' lanes unknown: {e}"))
-            {
+            if let Some(e) = f.unknown().map(|e| format!("{UNKNOWN}{e}")) {
                 state.flash(crate::app::state::FlashLevel::Error, &e);
             }
             refresh(state);
@@ -441,5 +449,30 @@ mod tests {
         );
         assert_eq!(s.selected, Some(LaneId::new("h1/x")));
         assert_eq!(s.select_new, None);
+    }
+
+    /// The buckets read again after a loss: the loss's message in the status line goes too.
+    #[test]
+    fn the_loss_message_goes_when_the_buckets_are_read_again() {
+        let mut s = state();
+        let loaded = || FleetEvent::Loaded {
+            rows: vec![("h1.app.a".into(), row("h1", "a", None))],
+            beats: vec![beat("h1", "2026-12-02T10:00:00Z")],
+        };
+        on_fleet(&mut s, loaded());
+        on_fleet(
+            &mut s,
+            FleetEvent::Unavailable {
+                error: "the connection to NATS was lost".into(),
+            },
+        );
+        assert!(
+            s.flash
+                .as_ref()
+                .is_some_and(|f| f.text.starts_with(UNKNOWN))
+        );
+        on_fleet(&mut s, loaded());
+        assert_eq!(s.flash, None);
+        assert_eq!(s.fleet.unknown(), None);
     }
 }

@@ -17,6 +17,8 @@ use crate::model::fleet::{HOSTS_BUCKET, HostBeat, LANES_BUCKET, LaneRow};
 
 /// How long to wait before trying again after an error.
 const RETRY: Duration = Duration::from_secs(3);
+/// How often a running watch looks whether its connection is still up.
+const CHECK_CONNECTION: Duration = Duration::from_secs(2);
 /// How long to wait for the buckets' advisory before looking anyway (an account that may not
 /// subscribe to advisories, a server that sends none).
 const LOOK_AGAIN: Duration = Duration::from_secs(30);
@@ -68,7 +70,7 @@ async fn session(
         }
     };
     loop {
-        match Box::pin(watch(&client, &url, events)).await {
+        match Box::pin(watch(&client, &url, events, said)).await {
             // No host publishes yet: nothing unknown (a server that came back clears what its
             // loss said); wait for a serve to make the buckets.
             Err(FleetError::NoBuckets { .. }) => {
@@ -111,6 +113,7 @@ async fn watch(
     client: &async_nats::Client,
     url: &str,
     events: &EventSender,
+    said: &mut Option<String>,
 ) -> Result<(), FleetError> {
     let buckets = open(client, url).await?;
     let ((rows, mut row_watch), (beats, mut beat_watch)) = tokio::try_join!(
@@ -130,13 +133,25 @@ async fn watch(
     if events.send(Event::Fleet(loaded)).is_err() {
         return Ok(());
     }
+    // Read again: a later loss with the same words is news again.
+    *said = None;
     let lost = |e: String| FleetError::JetStream {
         url: url.to_string(),
         what: "watching the lane buckets".into(),
         reason: e,
     };
+    // The client reconnects by itself and the watch then just waits: look at the connection,
+    // so a lost server is said (the other hosts' lanes unknown), not only seen as stale rows.
+    let mut check = tokio::time::interval(CHECK_CONNECTION);
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let ev = tokio::select! {
+            _ = check.tick() => {
+                if client.connection_state() == async_nats::connection::State::Connected {
+                    continue;
+                }
+                return Err(lost("the connection to NATS was lost".into()));
+            }
             e = row_watch.next() => {
                 let e = e.ok_or_else(|| lost("the watch ended".into()))?.map_err(|e| lost(e.to_string()))?;
                 let row = match e.operation {
