@@ -801,3 +801,19 @@ fn events_panel_history_selection_and_json() {
     run_keys(&mut st, &km(), "jj");
     assert_eq!(st.events.selected, None);
 }
+
+/// While the share dialog is open (it takes every key), the status line says so, not the
+/// lane keys that do nothing meanwhile.
+#[test]
+fn the_status_line_names_the_share_dialog_while_it_is_open() {
+    use helios::app::share::ShareAction;
+    let (mut st, _) = state_with(&["a"], (100, 30));
+    update(&mut st, Action::Share(ShareAction::Start { lane: id("a") }));
+    assert!(st.share.dialog.is_some(), "no dialog: {:?}", st.flash);
+    let screen = draw(&st, &km(), &FakeScreens::for_state(&st));
+    let status = screen.lines().nth(29).unwrap_or_default();
+    assert!(
+        status.starts_with(" SHARE ") && status.contains("esc closes the share dialog"),
+        "{screen}"
+    );
+}

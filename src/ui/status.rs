@@ -71,6 +71,8 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
     let theme = ctx.theme;
     let base = theme.status;
     let badge = match (&state.mode, state.view) {
+        // The dialog takes every key while it is open.
+        _ if state.share.dialog.is_some() => " SHARE ".into(),
         (Mode::Focus, _) => format!(
             " FOCUS {} ",
             shown(state.focused.as_ref().map_or("", |l| l.as_str()))
@@ -164,6 +166,10 @@ fn hints<'a>(ctx: &Ctx<'_>, room: usize) -> Vec<Span<'a>> {
     let base = ctx.theme.status;
     let key = ctx.theme.key.patch(base);
     let pairs: Vec<(String, String)> = match &ctx.state.mode {
+        _ if ctx.state.share.dialog.is_some() => vec![(
+            "esc".into(),
+            "closes the share dialog (its keys are in it; no other works meanwhile)".into(),
+        )],
         Mode::Focus => {
             let leave = ctx
                 .keymap
