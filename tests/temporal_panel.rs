@@ -185,6 +185,7 @@ fn panel_unreachable_with_stale_data() {
     s.temporal.conn = ConnState::Unreachable {
         reason: "Temporal at 127.0.0.1:7233 is unreachable: connection refused (start it, or set --temporal / TEMPORAL_ADDRESS)".into(),
         since: s.now,
+        at: s.now.checked_sub(Duration::from_secs(3)).unwrap(),
         retry_secs: 8,
     };
     s.temporal.updated_at = Some(s.now.checked_sub(Duration::from_secs(95)).unwrap());

@@ -33,7 +33,8 @@ pub enum ConnState {
         reason: String,
         /// When the failure was seen.
         since: Instant,
-        /// Seconds until the next attempt.
+        /// When this attempt failed, and how many seconds after it the next one is made.
+        at: Instant,
         retry_secs: u64,
     },
 }
@@ -333,6 +334,7 @@ pub fn on_event(state: &mut AppState, event: TemporalEvent) -> Vec<Effect> {
             state.temporal.conn = ConnState::Unreachable {
                 reason,
                 since,
+                at,
                 retry_secs,
             };
             Vec::new()

@@ -380,6 +380,7 @@ mod tests {
         t.conn = ConnState::Unreachable {
             reason: "127.0.0.1:7233: connection refused".into(),
             since: std::time::Instant::now(),
+            at: std::time::Instant::now(),
             retry_secs: 8,
         };
         let h = t.health();

@@ -43,7 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     ])
     .areas(inner);
     frame.render_widget(
-        Paragraph::new(shown_lines(header(t, age, theme))).wrap(Wrap { trim: false }),
+        Paragraph::new(shown_lines(header(t, age, state.now, theme))).wrap(Wrap { trim: false }),
         head,
     );
     let Some(snap) = &t.snapshot else {
@@ -74,7 +74,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     draw_input(frame, input_area, t, theme);
 }
 
-fn header(t: &TemporalState, age: Option<Duration>, theme: &Theme) -> Vec<Line<'static>> {
+fn header(
+    t: &TemporalState,
+    age: Option<Duration>,
+    now: std::time::Instant,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let mut first = Vec::new();
     if let Some(s) = &t.snapshot {
         let ns_style = if s.namespace_state == "Registered" {
@@ -111,16 +116,22 @@ fn header(t: &TemporalState, age: Option<Duration>, theme: &Theme) -> Vec<Line<'
             Line::from(v)
         }
         ConnState::Unreachable {
-            reason, retry_secs, ..
+            reason,
+            at,
+            retry_secs,
+            ..
         } => {
             let data = match age {
                 Some(a) => format!("showing data from {} ago · ", fmt_age(a)),
                 None => "no data yet · ".to_string(),
             };
-            Line::styled(
-                format!("{data}retrying in {retry_secs} s · {reason}"),
-                theme.error,
-            )
+            // Counted down as the clock moves (it stood at the wait's length before).
+            let waited = now.saturating_duration_since(*at).as_secs();
+            let retry = match retry_secs.saturating_sub(waited) {
+                0 => "retrying now".to_string(),
+                left => format!("retrying in {left} s"),
+            };
+            Line::styled(format!("{data}{retry} · {reason}"), theme.error)
         }
     };
     vec![Line::from(first), second]
