@@ -567,7 +567,28 @@ fn prompt_submit(state: &mut AppState) -> Vec<Effect> {
                 Vec::new()
             }
         },
-        PromptKind::CreateLabel if text_trim.is_empty() => Vec::new(),
+        // A label that cannot be keeps the prompt and its text, as the palette does.
+        PromptKind::CreateLabel if text_trim.is_empty() => {
+            state.mode = Mode::Prompt(Prompt {
+                kind,
+                text,
+                error: Some("type a label for the lane (Esc cancels)".into()),
+            });
+            Vec::new()
+        }
+        PromptKind::CreateLabel if crate::model::label::validate(&text_trim).is_err() => {
+            let e = crate::model::label::validate(&text_trim)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            let fx = create_lane(state, text_trim, None, None);
+            state.mode = Mode::Prompt(Prompt {
+                kind,
+                text,
+                error: Some(e),
+            });
+            fx
+        }
         PromptKind::CreateLabel => apply(
             state,
             Action::CreateLane {
