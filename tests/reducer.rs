@@ -836,3 +836,13 @@ fn the_status_line_names_the_share_dialog_while_it_is_open() {
         "{screen}"
     );
 }
+
+/// A label wider than its pane is cut with `…` in the pane's title, not silently by the border.
+#[test]
+fn a_label_wider_than_its_pane_is_cut_with_an_ellipsis() {
+    let label = "a-label-much-too-long-for-the-pane-it-is-shown-in";
+    let (st, _) = state_with(&[label], (60, 20));
+    let screen = draw(&st, &km(), &FakeScreens::for_state(&st));
+    let top = screen.lines().next().unwrap_or_default();
+    assert!(top.contains("a-label-") && top.contains('…'), "{screen}");
+}

@@ -667,11 +667,13 @@ impl<B: PtyBackend> Engine<B> {
             return self.fail(AuditAction::LaneRestarted, Some(&lane), &e.to_string());
         };
         if let Some(session) = info.session().map(str::to_string) {
+            let said = format!("lane {lane} restarted");
             return self.par_task(
                 AuditAction::LaneRestarted,
                 lane,
                 json!({"session": session, "via": "respawn-pane"}),
-                move |_| crate::lanes::par::respawn(&session),
+                // Said as for a helios-owned lane; the event's detail names the session.
+                move |_| crate::lanes::par::respawn(&session).map(|_| said),
             );
         }
         let detail = json!({"via": "pty"});

@@ -42,8 +42,13 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>, id: &LaneId, tile: b
         heading.push(Span::styled("! ", theme.attention));
     }
     let label_style = if selected { theme.title } else { theme.text };
-    // Labels and branches are worktree and git names: anything a file name can hold.
-    heading.push(Span::styled(shown(lane.id().as_str()), label_style));
+    // Labels and branches are worktree and git names: anything a file name can hold. A label
+    // wider than the pane is cut with `…` (the border would cut it silently).
+    let room = usize::from(area.width).saturating_sub(6);
+    heading.push(Span::styled(
+        crate::text::truncate(&shown(lane.id().as_str()), room),
+        label_style,
+    ));
     if let (false, Some(b)) = (tile, &lane.info.branch) {
         heading.push(Span::styled(format!(" · {}", shown(b)), theme.dim));
     }
