@@ -287,12 +287,13 @@ fn a_config_value_of_the_wrong_kind_names_its_key_and_says_fix_the_value() {
         )
     );
     // Values the type alone does not check fail here too, not later at the server.
+    // It names the file that set the value (the merged value has no line of its own).
     let url = check("[nats]\nurl = \"not a url\"\n");
     assert!(
-        url.starts_with("helios: nats.url: expected NATS servers"),
+        url.starts_with(&format!("helios: {f}: nats.url: expected NATS servers")),
         "{url}"
     );
-    assert!(url.ends_with("fix the value (`helios config check` lists the config files)"));
+    assert!(url.ends_with("not \"not a url\"; fix the value"), "{url}");
     let syntax = check("[lanes]\ntmux_client = nope\n");
     assert!(syntax.ends_with("fix the TOML syntax"), "{syntax}");
     assert!(syntax.starts_with(&format!("helios: {f}:2: ")), "{syntax}");

@@ -264,6 +264,8 @@ pub fn load(global: &GlobalArgs, repo: Option<&Path>) -> Result<Loaded, ConfigEr
     let mut notices = Vec::new();
     let mut ignored = Vec::new();
     let mut trust: Option<trust::TrustStore> = None;
+    // Each file merged and what it set: a bad value's error names the file that set it.
+    let mut origins: Vec<(PathBuf, toml::Table)> = Vec::new();
     for layer in layers(global, repo) {
         let f = &layer.path;
         if !layer.required && !f.exists() {
@@ -283,6 +285,7 @@ pub fn load(global: &GlobalArgs, repo: Option<&Path>) -> Result<Loaded, ConfigEr
             }
         }
         let table = parse_layer(f, &text)?;
+        origins.push((f.clone(), table.clone()));
         merge(&mut merged, table);
     }
     // Whether NATS was configured is decided here, once: a url in any file, or the flag (which
@@ -296,7 +299,17 @@ pub fn load(global: &GlobalArgs, repo: Option<&Path>) -> Result<Loaded, ConfigEr
     })?;
     apply_flags(&mut cfg, global);
     cfg.nats.url_given = nats_url_in_file || global.nats.is_some();
-    values::check(&cfg, global)?;
+    // The last file that sets a dotted key is where its merged value came from.
+    let origin = |key: &str| {
+        origins.iter().rev().find_map(|(f, t)| {
+            let mut parts = key.split('.');
+            let first = t.get(parts.next()?)?;
+            parts
+                .try_fold(first, |v, p| v.as_table()?.get(p))
+                .map(|_| f.clone())
+        })
+    };
+    values::check(&cfg, global, &origin)?;
     Ok(Loaded {
         config: cfg,
         notices,

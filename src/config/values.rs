@@ -10,16 +10,18 @@ pub const MAX_SCROLLBACK: usize = 100_000;
 
 /// Every value of `cfg` this module knows a rule for; the first one broken. `flags` says
 /// which values a flag (or its environment variable) set: the error names that, not the key.
-pub fn check(cfg: &Config, flags: &GlobalArgs) -> Result<(), ConfigError> {
-    // As the other value errors read (`errors::value_error`), without a line: the value is
-    // the merged layers' and the flags'.
+pub fn check(
+    cfg: &Config,
+    flags: &GlobalArgs,
+    origin: &dyn Fn(&str) -> Option<std::path::PathBuf>,
+) -> Result<(), ConfigError> {
+    // As the other value errors read (`errors::value_error`), with the file that set the
+    // value but no line (the value is the merged layers').
     let bad = |key: &str, flag: Option<&str>, value: Option<&str>, what: &str| {
-        let (name, fix) = match flag {
-            Some(f) => (f, "fix the flag or the variable"),
-            None => (
-                key,
-                "fix the value (`helios config check` lists the config files)",
-            ),
+        let (name, fix) = match (flag, origin(key)) {
+            (Some(f), _) => (f.to_string(), "fix the flag or the variable"),
+            (None, Some(file)) => (format!("{}: {key}", file.display()), "fix the value"),
+            (None, None) => (key.to_string(), "fix the value"),
         };
         // A value that may hold a password is not shown.
         let not = value.map_or_else(String::new, |v| format!(", not {}", crate::text::quote(v)));
@@ -66,15 +68,19 @@ pub fn check(cfg: &Config, flags: &GlobalArgs) -> Result<(), ConfigError> {
         ));
     }
     if cfg.lanes.scrollback > MAX_SCROLLBACK {
-        return Err(ConfigError::Other(format!(
-            "lanes.scrollback: expected at most {MAX_SCROLLBACK} lines, not {}; fix the value (`helios config check` lists the config files)",
-            cfg.lanes.scrollback
-        )));
+        return Err(bad(
+            "lanes.scrollback",
+            None,
+            Some(&cfg.lanes.scrollback.to_string()),
+            &format!("at most {MAX_SCROLLBACK} lines"),
+        ));
     }
     if cfg.lanes.ssh.first().is_none_or(|p| p.trim().is_empty()) {
-        return Err(ConfigError::Other(
-            "lanes.ssh: expected a command, like [\"ssh\"], not an empty list; fix the value"
-                .into(),
+        return Err(bad(
+            "lanes.ssh",
+            None,
+            None,
+            "a command, like [\"ssh\"], not an empty list",
         ));
     }
     Ok(())
@@ -168,26 +174,26 @@ mod tests {
     fn a_bad_value_names_its_key_and_hides_a_password() {
         let none = GlobalArgs::default();
         let mut cfg = Config::default();
-        assert!(check(&cfg, &none).is_ok());
+        assert!(check(&cfg, &none, &|_| None).is_ok());
         cfg.nats.url = "not a url".into();
         cfg.nats.url_given = true;
-        let e = check(&cfg, &none).unwrap_err().to_string();
+        let e = check(&cfg, &none, &|_| None).unwrap_err().to_string();
         assert!(e.starts_with("nats.url: expected NATS servers"), "{e}");
         assert!(e.contains("not \"not a url\"; fix the value"), "{e}");
         cfg.nats.url = "nats://me:hunter2@bad host:4222".into();
-        let e = check(&cfg, &none).unwrap_err().to_string();
+        let e = check(&cfg, &none, &|_| None).unwrap_err().to_string();
         assert!(!e.contains("hunter2"), "{e}");
         cfg.nats.url_given = false;
         cfg.postgres.url = Some("postgres//user:hunter2@host/db".into());
-        let e = check(&cfg, &none).unwrap_err().to_string();
+        let e = check(&cfg, &none, &|_| None).unwrap_err().to_string();
         assert!(!e.contains("hunter2"), "{e}");
         cfg.postgres.url = None;
         cfg.lanes.scrollback = 99_999_999_999;
-        let e = check(&cfg, &none).unwrap_err().to_string();
+        let e = check(&cfg, &none, &|_| None).unwrap_err().to_string();
         assert!(e.contains("lanes.scrollback"), "{e}");
         cfg.lanes.scrollback = 2000;
         cfg.nats.stream_max_age = "forever".into();
-        let e = check(&cfg, &none).unwrap_err().to_string();
+        let e = check(&cfg, &none, &|_| None).unwrap_err().to_string();
         assert!(
             e.starts_with("nats.stream_max_age: expected a duration"),
             "{e}"
@@ -195,7 +201,7 @@ mod tests {
         cfg.nats.stream_max_age = "30d".into();
         cfg.lanes.ssh.clear();
         assert!(
-            check(&cfg, &none)
+            check(&cfg, &none, &|_| None)
                 .unwrap_err()
                 .to_string()
                 .contains("lanes.ssh")
@@ -212,7 +218,7 @@ mod tests {
             nats: Some(cfg.nats.url.clone()),
             ..GlobalArgs::default()
         };
-        let e = check(&cfg, &flags).unwrap_err().to_string();
+        let e = check(&cfg, &flags, &|_| None).unwrap_err().to_string();
         assert!(
             e.starts_with("--nats (or NATS_URL): expected NATS servers"),
             "{e}"
