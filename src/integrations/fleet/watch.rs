@@ -142,12 +142,20 @@ async fn watch(
     };
     // The client reconnects by itself and the watch then just waits: look at the connection,
     // so a lost server is said (the other hosts' lanes unknown), not only seen as stale rows.
+    // Twice in a row: a cluster's client moves to another node within a check, and a lost
+    // node must change nothing a user sees but the cluster line.
     let mut check = tokio::time::interval(CHECK_CONNECTION);
     check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut away = 0;
     loop {
         let ev = tokio::select! {
             _ = check.tick() => {
                 if client.connection_state() == async_nats::connection::State::Connected {
+                    away = 0;
+                    continue;
+                }
+                away += 1;
+                if away < 2 {
                     continue;
                 }
                 return Err(lost("the connection to NATS was lost".into()));
