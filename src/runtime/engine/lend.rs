@@ -24,16 +24,29 @@ impl<B: PtyBackend> Engine<B> {
     /// The program the terminal was lent to ended: what happened is journalled and shown.
     pub fn handed_back(&mut self, h: HandOver, result: Result<(), String>) {
         let mut detail = h.detail;
+        let gone = match (&h.session, &h.lane) {
+            (Some(s), Some(l)) if !crate::lanes::discover::session_alive(s) => {
+                Some(format!("back from lane {l}: its tmux session {s} ended"))
+            }
+            _ => None,
+        };
+        // A session killed while attached ends `tmux attach` with 0, or with 1 when it was the
+        // server's last (the server exits before the client is told): either way the session
+        // ended, which is what happened, not a failed attach.
+        let result = match result {
+            Err(e) if gone.is_some() => {
+                if let Some(map) = detail.as_object_mut() {
+                    map.insert("program".into(), json!(e));
+                }
+                Ok(())
+            }
+            other => other,
+        };
         if let (Err(e), Some(map)) = (&result, detail.as_object_mut()) {
             map.insert("error".into(), json!(e));
         }
         self.record(h.action, h.lane.as_ref(), result.is_ok(), detail);
-        let back = match (&h.session, &h.lane) {
-            (Some(s), Some(l)) if !crate::lanes::discover::session_alive(s) => {
-                format!("back from lane {l}: its tmux session {s} ended")
-            }
-            _ => h.back,
-        };
+        let back = gone.unwrap_or(h.back);
         self.handle(Event::LaneCommandDone {
             what: h.action.to_string(),
             lane: h.lane,
