@@ -14,7 +14,7 @@ use std::time::Duration;
 use helios::store::sqlite::SqliteStore;
 use helios::store::{EventQuery, EventResult, EventStore};
 use serde_json::Value;
-use support::{World, require, wait_until};
+use support::{World, require, wait_until, wait_until_or};
 use tui::Tui;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -608,6 +608,19 @@ fn the_console_refuses_bad_labels_and_shows_a_send_that_reached_nothing() {
     tui.wait_for("the refusal", "lane label \"fix-1.2\" is not allowed", WAIT);
     tui.keys(b"cfix-1.3\r");
     tui.wait_for("the refusal", "lane label \"fix-1.3\" is not allowed", WAIT);
+    // `c`'s prompt stays open with the label to fix; Esc closes it.
+    assert!(
+        tui.contents().contains("new lane label: fix-1.3"),
+        "{}",
+        tui.contents()
+    );
+    tui.keys(b"\x1b");
+    wait_until_or(
+        "the label prompt to close",
+        WAIT,
+        || !tui.contents().contains("new lane label"),
+        || tui.contents(),
+    );
     assert!(!sessions(&world).contains("fix"));
     // Journalled as the CLI's refusals are.
     for label in ["fix-1.2", "fix-1.3"] {
