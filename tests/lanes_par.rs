@@ -187,7 +187,12 @@ fn lane_lifecycle_with_real_par_and_tmux() {
     };
     // The pane is kept (dead); its status is 7 where tmux records it (ci137 saw the dead pane
     // with no status recorded).
-    wait_until_or("the --cmd's pane kept", WAIT, || dead().starts_with('1'), dead);
+    wait_until_or(
+        "the --cmd's pane kept",
+        WAIT,
+        || dead().starts_with('1'),
+        dead,
+    );
     let d = dead();
     assert!(d == "1" || d == "1 7", "{d}");
 
