@@ -576,27 +576,25 @@ fn prompt_submit(state: &mut AppState) -> Vec<Effect> {
             });
             Vec::new()
         }
-        PromptKind::CreateLabel if crate::model::label::validate(&text_trim).is_err() => {
-            let e = crate::model::label::validate(&text_trim)
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default();
-            let fx = create_lane(state, text_trim, None, None);
-            state.mode = Mode::Prompt(Prompt {
-                kind,
-                text,
-                error: Some(e),
-            });
-            fx
-        }
-        PromptKind::CreateLabel => apply(
-            state,
-            Action::CreateLane {
-                label: text_trim,
-                base: None,
-                cmd: None,
-            },
-        ),
+        PromptKind::CreateLabel => match crate::model::label::validate(&text_trim) {
+            Err(e) => {
+                let fx = refuse_label(state, &text_trim, &e);
+                state.mode = Mode::Prompt(Prompt {
+                    kind,
+                    text,
+                    error: Some(e.to_string()),
+                });
+                fx
+            }
+            Ok(()) => apply(
+                state,
+                Action::CreateLane {
+                    label: text_trim,
+                    base: None,
+                    cmd: None,
+                },
+            ),
+        },
         PromptKind::Search if text.is_empty() => Vec::new(),
         PromptKind::Search => match state.selected_visible().cloned() {
             Some(lane) => vec![Effect::SearchLane { lane, query: text }],

@@ -226,7 +226,12 @@ pub(super) fn typed_ahead(rest: impl Iterator<Item = crossterm::event::Event>) -
     for ev in rest {
         match ev {
             Event::Key(k) if k.kind != KeyEventKind::Release => {
-                bytes.extend(crate::app::keys::encode_key(k, false).unwrap_or_default());
+                if let Some(b) = crate::app::keys::encode_key(k, false) {
+                    bytes.extend(b);
+                } else {
+                    // A key with no terminal encoding (a bare modifier) types nothing.
+                    tracing::debug!("a key typed ahead has no encoding: {k:?}");
+                }
             }
             Event::Paste(text) => bytes.extend(text.into_bytes()),
             _ => {}
