@@ -268,6 +268,28 @@ fn watch_lane(world: &World, info: &LaneInfo, mode: TmuxClient) {
     wait_until("the lane's screen at 30x100", WAIT, || {
         screen.size() == (30, 100)
     });
+    // A console made tiny sizes the lane no smaller than helios's floor: tmux would rewrap the
+    // agent's history into a few columns and drop what passes its history-limit.
+    let LaneSource::Par { session } = &info.source else {
+        unreachable!()
+    };
+    let target = format!("={session}:");
+    let width = || {
+        let out = tmux(world, &["display", "-p", "-t", &target, "#{window_width}"]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    ptys.resize(&info.id, 3, 6);
+    let floor = helios::pty::MIN_SIZE.1.to_string();
+    wait_until_or(
+        "the lane's window at helios's floor width",
+        WAIT,
+        || width() == floor,
+        width,
+    );
+    ptys.resize(&info.id, 30, 100);
+    wait_until("the lane's window at 100 columns again", WAIT, || {
+        width() == "100" && screen.size() == (30, 100)
+    });
     if mode == TmuxClient::Attach {
         // Not in front, the lane's reader waits between reads while tmux keeps writing; the
         // screen must still end at the lane's real state.

@@ -76,6 +76,13 @@ pub struct Snapshot {
 /// Rows and columns a lane's PTY gets before the UI has sized it (and keeps while not visible).
 pub const DEFAULT_SIZE: (u16, u16) = (24, 80);
 
+/// The smallest size (rows, cols) a lane is ever given. A pane smaller than this shows the
+/// part around the lane's cursor instead: shrinking a par lane's tmux window to a few cells
+/// rewraps its history into many times the lines, past tmux's `history-limit`, and a
+/// helios-owned lane's screen cuts its rows at the new width, so a console briefly made tiny would
+/// lose the lane's history for good.
+pub const MIN_SIZE: (u16, u16) = (10, 40);
+
 /// Why a lane's PTY could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PtyError {
@@ -108,7 +115,7 @@ pub trait PtyBackend {
     fn sync(&mut self, lanes: &[LaneInfo]) -> Vec<PtyError>;
     /// Queue bytes for a lane's PTY; never blocks.
     fn write(&mut self, lane: &LaneId, bytes: Vec<u8>) -> Result<(), PtyError>;
-    /// Resize a lane's PTY and screen model (no-op when unchanged).
+    /// Resize a lane's PTY and screen model (no-op when unchanged), never below [`MIN_SIZE`].
     fn resize(&mut self, lane: &LaneId, rows: u16, cols: u16);
     /// Scroll a lane's view back `rows` lines (0: live).
     fn set_scroll(&mut self, lane: &LaneId, rows: usize);

@@ -586,7 +586,10 @@ impl PtyBackend for PortablePtys {
     }
 
     fn resize(&mut self, lane: &LaneId, rows: u16, cols: u16) {
-        let (rows, cols) = (rows.max(2), cols.max(2));
+        let (rows, cols) = (
+            rows.max(crate::pty::MIN_SIZE.0),
+            cols.max(crate::pty::MIN_SIZE.1),
+        );
         let Some(p) = self.ptys.get_mut(lane) else {
             return;
         };
