@@ -1,7 +1,7 @@
 //! `helios trust [FILE] [--revoke | --list]`: let a repo's `.helios.toml` take effect, after the
 //! user has read it. The file is checked first (a broken file is never trusted) and the keys
-//! that run programs or send data are listed, so the user knows what they agree to, and so are
-//! the files it names, which the trust covers too.
+//! that run programs, send data, bind keys or name files are listed, so the user knows what
+//! they agree to, and so are the files it names, which the trust covers too.
 //!
 //! Every line goes through `say`/`tell` (escaped): the file's path and its error messages
 //! quote what a cloned repo chose.
@@ -95,7 +95,7 @@ pub fn run(ctx: &Context, args: &TrustArgs) -> anyhow::Result<ExitCode> {
     ));
     if !powerful.is_empty() {
         say(format_args!(
-            "it sets keys that run programs or send data: {}",
+            "it sets keys that run programs, send data, bind keys or name files helios reads: {}",
             powerful.join(", ")
         ));
     }

@@ -336,7 +336,7 @@ fn streams_table<'a>(
             .style(theme.dim),
         )
         .block(Block::default().title(title(format!(
-            "streams ({} · sort: {} · :nats.sort :nats.stream_next)",
+            "streams ({} · sort: {})",
             streams.len(),
             n.sort.label()
         ))))
