@@ -156,10 +156,20 @@ fn another_helios_delivering_is_left_to_it() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let lock = world.path("state/helios/helios.deliver-nats_demo.lock");
-    wait_until("the headless forwarder to hold the lock", WAIT, || {
-        !support::read(&lock).trim().is_empty()
-    });
+    // The lock of this repo's deliveries to this server (its name ends with the URL's).
+    let dir = world.path("state/helios");
+    let held = || {
+        std::fs::read_dir(&dir).is_ok_and(|d| {
+            d.flatten().any(|f| {
+                let path = f.path();
+                let name = f.file_name().to_string_lossy().into_owned();
+                name.starts_with("helios.deliver-nats_demo_nats___127_0_0_1_")
+                    && path.extension().is_some_and(|e| e == "lock")
+                    && !support::read(&path).trim().is_empty()
+            })
+        })
+    };
+    wait_until("the headless forwarder to hold the lock", WAIT, held);
     let out = world
         .helios()
         .args(["--nats", &url, "lane", "rm", "nope"])

@@ -488,6 +488,29 @@ fn one_repo_one_forwarder_and_resume_from_the_stream() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+
+    // Pointed at another server, the repo's events all wait for it and all reach it: what the
+    // first server received says nothing about the second. Before, the second got none and
+    // `status` said 0 waiting. The first still has nothing to catch up on.
+    let other = NatsServer::start(&[]);
+    let to_other = |args: &[&str]| {
+        world
+            .helios()
+            .args(args)
+            .args(["--nats", &other.url()])
+            .output()
+            .unwrap()
+    };
+    let status = to_other(&["status", "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["backlog"]["nats"], 300, "{status}");
+    let out = to_other(&["events", "--deliver"]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("nats: delivered 300 events"), "{err}");
+    assert_eq!(stream_count(&other.url()), 300);
+    let err = String::from_utf8_lossy(&deliver().stderr).into_owned();
+    assert!(err.contains("nats: delivered 0 events"), "{err}");
 }
 
 /// Two consoles on one repo (two sets of forwarders on one journal) while NATS and PostgreSQL

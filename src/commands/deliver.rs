@@ -33,7 +33,7 @@ pub fn at_exit(ctx: &Context) {
         specs
             .iter()
             .filter_map(|s| {
-                let key = forwarder::outbox_key(s.name(), &repo.name);
+                let key = forwarder::outbox_key(s, &repo.name);
                 outbox
                     .backlog(&key)
                     .ok()

@@ -233,7 +233,7 @@ fn backlog(ctx: &Context) -> BacklogStatus {
     let sinks = SinkSpec::from_config(&ctx.config)
         .into_iter()
         .map(|s| {
-            let key = crate::spine::forwarder::outbox_key(s.name(), &repo);
+            let key = crate::spine::forwarder::outbox_key(&s, &repo);
             let b = match ob.backlog(&key) {
                 Ok(n) => SinkBacklog::Waiting(n),
                 Err(e) => SinkBacklog::Failed {

@@ -172,9 +172,11 @@ pub fn is_busy(error: &str) -> bool {
     error.starts_with(BUSY)
 }
 
-/// The outbox row of one sink for one repo: `nats:<repo>`.
-pub fn outbox_key(sink: &str, repo: &str) -> String {
-    format!("{sink}:{repo}")
+/// The outbox row of one sink, repo and place: `nats:<repo>` and the sink's URL without
+/// credentials, so a server never delivered to counts every event as waiting (and gets them),
+/// whatever an earlier one received. See [`Outbox::delivered`] for keys of older helios.
+pub fn outbox_key(spec: &SinkSpec, repo: &str) -> String {
+    crate::store::outbox::place_key(spec.name(), repo, &spec.place())
 }
 
 /// An exclusive lock on `<journal>.<key>.lock`, held while one forwarder delivers; released when
@@ -184,7 +186,7 @@ struct DeliveryLock {
 }
 
 impl DeliveryLock {
-    fn acquire(journal: &std::path::Path, key: &str) -> Result<Self, String> {
+    fn acquire(journal: &std::path::Path, key: &str, place: &str) -> Result<Self, String> {
         use std::io::{Read as _, Seek as _, Write as _};
         let safe: String = key
             .chars()
@@ -230,7 +232,7 @@ impl DeliveryLock {
                     tracing::warn!(lock = %path.display(), "cannot read who holds the delivery lock: {e}");
                 }
                 Err(format!(
-                    "{BUSY} {}) is delivering this repo's events to {key}; this one waits",
+                    "{BUSY} {}) is delivering this repo's events to {place}; this one waits",
                     who.trim()
                 ))
             }
@@ -276,8 +278,8 @@ pub async fn run(
     mode: Mode,
 ) -> Result<u64, String> {
     let name = spec.name();
-    let key: Arc<str> = outbox_key(name, &repo).into();
-    let _lock = acquire(&path, &key, name, &report, mode).await?;
+    let key: Arc<str> = outbox_key(&spec, &repo).into();
+    let _lock = acquire(&path, &key, &spec.place(), name, &report, mode).await?;
     let outbox = {
         let p = path.clone();
         let ob = tokio::task::spawn_blocking(move || Outbox::open(&p))
@@ -359,12 +361,13 @@ pub async fn run(
 async fn acquire(
     path: &Path,
     key: &str,
+    place: &str,
     name: &str,
     report: &impl Fn(SinkBacklog),
     mode: Mode,
 ) -> Result<DeliveryLock, String> {
     loop {
-        match DeliveryLock::acquire(path, key) {
+        match DeliveryLock::acquire(path, key, place) {
             Ok(l) => return Ok(l),
             Err(why) => {
                 tracing::info!(sink = name, "{why}");

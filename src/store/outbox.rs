@@ -24,6 +24,15 @@ pub struct Outbox {
     path: PathBuf,
 }
 
+/// Between a key's repo and its place: a character no repo name or URL holds.
+const PLACE: char = '\u{1f}';
+
+/// The outbox key of `sink`'s deliveries of `repo`'s events to `place` (the sink's URL
+/// without credentials).
+pub fn place_key(sink: &str, repo: &str, place: &str) -> String {
+    format!("{sink}:{repo}{PLACE}{place}")
+}
+
 /// Which way a delivery mark may move.
 #[derive(Debug, Clone, Copy)]
 enum Move {
@@ -72,22 +81,35 @@ impl Outbox {
     }
 
     /// The last journal sequence delivered to `key` (0 when nothing was). A key is a sink
-    /// name (`nats`: every repo's events) or `sink:repo` (that repo's events only); a
-    /// `sink:repo` key never used starts where the journal-wide `sink` row of an older helios
-    /// stopped, so an upgrade resends nothing.
+    /// name (`nats`: every repo's events), `sink:repo` (that repo's events) or a
+    /// [`place_key`] (that repo's events to one place). Older helios kept the first two; a key
+    /// never used starts where the next wider one of those stopped, so an upgrade resends
+    /// nothing. The first place to deliver takes over the `sink:repo` row (see
+    /// [`Outbox::write_mark`]): a place after it starts from nothing.
     pub fn delivered(&self, key: &str) -> Result<i64, StoreError> {
-        if let Some(seq) = self.position(key)? {
-            return Ok(seq);
+        let mut wider = Some(key);
+        while let Some(k) = wider {
+            if let Some(seq) = self.position(k)? {
+                return Ok(seq);
+            }
+            wider = Self::wider(k);
         }
-        match key.split_once(':') {
-            Some((sink, _)) => Ok(self.position(sink)?.unwrap_or_default()),
-            None => Ok(0),
+        Ok(0)
+    }
+
+    /// The key an older helios kept for what `key` counts: `sink:repo` for a place's key,
+    /// `sink` for that.
+    fn wider(key: &str) -> Option<&str> {
+        match key.split_once(PLACE) {
+            Some((repo_key, _)) => Some(repo_key),
+            None => key.split_once(':').map(|(sink, _)| sink),
         }
     }
 
     /// The repo a key is scoped to, as an SQL parameter (`NULL`: every repo).
     fn repo_of(key: &str) -> Option<&str> {
-        key.split_once(':').map(|(_, repo)| repo)
+        key.split_once(':')
+            .map(|(_, rest)| rest.split_once(PLACE).map_or(rest, |(repo, _)| repo))
     }
 
     /// Up to `limit` rows after what `key` has been delivered, oldest first.
@@ -147,8 +169,20 @@ impl Outbox {
         };
         self.conn
             .execute(sql, params![key, seq, now])
-            .map(|_| ())
-            .map_err(|s| self.err(s))
+            .map_err(|s| self.err(s))?;
+        // The first place to deliver takes over an older helios's `sink:repo` (or `sink`)
+        // mark; that row is set to 0, so a place after it starts from nothing (it was never
+        // delivered to) rather than from the older marks.
+        if let Some(repo_key) = key.split_once(PLACE).map(|(k, _)| k) {
+            self.conn
+                .execute(
+                    "INSERT INTO deliveries (sink, last_seq, updated_at) VALUES (?1, 0, ?2)
+                     ON CONFLICT(sink) DO UPDATE SET last_seq = 0, updated_at = excluded.updated_at",
+                    params![repo_key, now],
+                )
+                .map_err(|s| self.err(s))?;
+        }
+        Ok(())
     }
 
     /// Set `key`'s mark to the journal row of event `id`, the newest event of the key's repo
@@ -265,6 +299,40 @@ mod tests {
         let of_a = rows_of_a.last().unwrap().event.as_ref().unwrap().id.clone();
         ob.mark_through("nats:b", &of_a).unwrap();
         assert_eq!(ob.backlog("nats:b").unwrap(), 1);
+    }
+
+    /// Each place has its own mark: a server never delivered to has every event waiting. The
+    /// first place takes over an older helios's repo mark; the next starts from nothing.
+    #[test]
+    fn each_place_has_its_own_mark_and_the_first_takes_the_older_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        let mut store = SqliteStore::open(&path).unwrap();
+        for (i, repo) in ["a", "b", "a", "a"].iter().enumerate() {
+            let e = AuditEvent::new("t", repo, "x.y", None, true, serde_json::json!({ "i": i }));
+            store.append(&e).unwrap();
+        }
+        let ob = Outbox::open(&path).unwrap();
+        let one = place_key("nats", "a", "nats://127.0.0.1:4222");
+        let two = place_key("nats", "a", "nats://127.0.0.1:5222");
+        assert_eq!(Outbox::repo_of(&one), Some("a"));
+        // An older helios delivered a's first event (journal row 1).
+        ob.mark("nats", 1).unwrap();
+        ob.mark("nats:a", 3).unwrap();
+        assert_eq!(ob.backlog(&one).unwrap(), 1);
+        assert_eq!(ob.backlog(&two).unwrap(), 1, "not taken over yet");
+        // The first place delivers: it keeps the older mark, the other starts from nothing.
+        ob.mark(&one, 4).unwrap();
+        assert_eq!(ob.backlog(&one).unwrap(), 0);
+        assert_eq!(ob.backlog(&two).unwrap(), 3);
+        assert!(
+            ob.pending(&two, 10)
+                .unwrap()
+                .iter()
+                .all(|p| p.event.as_ref().unwrap().repo == "a")
+        );
+        // The journal-wide mark of an even older helios does not leak past the repo's row.
+        assert_eq!(ob.backlog(&place_key("nats", "a", "elsewhere")).unwrap(), 3);
     }
 
     #[test]
