@@ -29,6 +29,10 @@ pub struct AgentView {
     /// The state shown is the placeholder of a lane nothing was seen from yet: never recorded,
     /// and a state stored by an earlier console replaces it.
     pub placeholder: bool,
+    /// The store holds another state than the one shown (a hook recorded one that this
+    /// console overruled): the next decision records the one shown, even unchanged, so
+    /// `helios lane ls` and the events say what the console does.
+    pub unrecorded: bool,
 }
 
 /// OSC 9;4 progress (ConEmu's semantics).
@@ -171,6 +175,8 @@ pub fn on_loaded(state: &mut AppState, loaded: Vec<LoadedState>) -> Vec<Effect> 
             now.since = stored.since;
             l.agent.acked |= s.acked;
             refresh_attention(l);
+        } else if let (Some(now), Some((stored, ..))) = (&l.agent.state, &s.state) {
+            l.agent.unrecorded = !l.agent.placeholder && !now.same_as(stored);
         }
         if s.hook.is_some() {
             l.agent.inputs.hook = s.hook;
@@ -327,8 +333,18 @@ pub fn decide(state: &mut AppState, id: &LaneId) -> Vec<Effect> {
         // The same state: a fresher reason (the next tool) shows, `since` stays.
         s.reason.clone_from(&d.state.reason);
         s.source = d.state.source;
-        return Vec::new();
+        if !std::mem::take(&mut l.agent.unrecorded) {
+            return Vec::new();
+        }
+        // The store says otherwise (an overruled hook): record the state shown, as old as it is.
+        let mut shown = d;
+        shown.state = s.clone();
+        return vec![Effect::RecordLaneState {
+            lane: id.clone(),
+            decision: Box::new(shown),
+        }];
     }
+    l.agent.unrecorded = false;
     l.agent.state = Some(d.state.clone());
     l.agent.acked = false;
     refresh_attention(l);

@@ -720,45 +720,4 @@ fn a_lane_just_created_is_selected() {
     assert_eq!(s.select_new, None);
 }
 
-/// A new console loads a hook's `waiting` that an earlier console already overruled with
-/// `shell` (the shell came back): before its own process probe, it keeps the stored `shell`.
-/// Before, every console start decided `waiting` again (a bell, and two false `lane.state`).
-#[test]
-fn a_console_start_does_not_replay_a_hook_older_than_the_stored_state() {
-    use crate::agent::{Agent, LaneState, Signal, Source, Status, WaitKind};
-    let mut s = state_with(&["a"]);
-    s.clock = Some(clock(100));
-    let stored = LaneState {
-        status: Status::Shell,
-        since: clock(60),
-        source: Source::Process,
-        reason: "bash in the foreground, no agent".into(),
-    };
-    let fx = update(
-        &mut s,
-        Event::LaneStatesLoaded {
-            lanes: vec![crate::app::agent::LoadedState {
-                lane: id("a"),
-                state: Some((stored, String::new(), Vec::new())),
-                hook: Some(Signal {
-                    at: clock(50),
-                    source: Source::Hook(Agent::Claude),
-                    status: Some(Status::Waiting(WaitKind::Permission)),
-                    event: "PermissionRequest".into(),
-                    reason: "Bash(rm)".into(),
-                }),
-                alert: None,
-                acked: false,
-            }],
-        },
-    );
-    let fx = [fx, look(&mut s, 100, &[], &[])].concat();
-    assert_eq!(status(&s, "a"), Status::Shell);
-    assert!(
-        !fx.iter().any(|e| matches!(
-            e,
-            Effect::RecordLaneState { .. } | Effect::NotifyTerminal { .. }
-        )),
-        "{fx:?}"
-    );
-}
+mod stored;

@@ -1,0 +1,111 @@
+//! A lane's state as the store keeps it, against the console's.
+
+use super::*;
+
+/// A new console loads a hook's `waiting` that an earlier console already overruled with
+/// `shell` (the shell came back): before its own process probe, it keeps the stored `shell`.
+/// Before, every console start decided `waiting` again (a bell, and two false `lane.state`).
+#[test]
+fn a_console_start_does_not_replay_a_hook_older_than_the_stored_state() {
+    use crate::agent::{Agent, LaneState, Signal, Source, Status, WaitKind};
+    let mut s = state_with(&["a"]);
+    s.clock = Some(clock(100));
+    let stored = LaneState {
+        status: Status::Shell,
+        since: clock(60),
+        source: Source::Process,
+        reason: "bash in the foreground, no agent".into(),
+    };
+    let fx = update(
+        &mut s,
+        Event::LaneStatesLoaded {
+            lanes: vec![crate::app::agent::LoadedState {
+                lane: id("a"),
+                state: Some((stored, String::new(), Vec::new())),
+                hook: Some(Signal {
+                    at: clock(50),
+                    source: Source::Hook(Agent::Claude),
+                    status: Some(Status::Waiting(WaitKind::Permission)),
+                    event: "PermissionRequest".into(),
+                    reason: "Bash(rm)".into(),
+                }),
+                alert: None,
+                acked: false,
+            }],
+        },
+    );
+    let fx = [fx, look(&mut s, 100, &[], &[])].concat();
+    assert_eq!(status(&s, "a"), Status::Shell);
+    assert!(
+        !fx.iter().any(|e| matches!(
+            e,
+            Effect::RecordLaneState { .. } | Effect::NotifyTerminal { .. }
+        )),
+        "{fx:?}"
+    );
+}
+
+/// A hook records `waiting` while this console sees the shell in the foreground: the console
+/// keeps `shell` and records it again, so the store (`helios lane ls`, the events) says what
+/// the console shows. Before, the store kept the hook's `waiting` for as long as the console's
+/// state did not change.
+#[test]
+fn a_hook_the_console_overrules_is_overruled_in_the_store_too() {
+    use crate::agent::{Agent, LaneState, Process, Signal, Source, Status, WaitKind};
+    let mut s = state_with(&["a"]);
+    s.clock = Some(clock(100));
+    let shell = || Event::LaneProcesses {
+        lanes: vec![(id("a"), Process::Shell("bash".into()))],
+    };
+    update(&mut s, shell());
+    assert_eq!(status(&s, "a"), Status::Shell);
+    let waiting = Status::Waiting(WaitKind::Permission);
+    let hook = Signal {
+        at: clock(110),
+        source: Source::Hook(Agent::Claude),
+        status: Some(waiting),
+        event: "PermissionRequest".into(),
+        reason: "Bash(rm)".into(),
+    };
+    let stored = LaneState {
+        status: waiting,
+        since: clock(110),
+        source: hook.source,
+        reason: hook.reason.clone(),
+    };
+    s.clock = Some(clock(111));
+    let loaded = |stored: LaneState, hook: Signal| Event::LaneStatesLoaded {
+        lanes: vec![crate::app::agent::LoadedState {
+            lane: id("a"),
+            state: Some((stored, String::new(), Vec::new())),
+            hook: Some(hook),
+            alert: None,
+            acked: false,
+        }],
+    };
+    let fx = update(&mut s, loaded(stored.clone(), hook.clone()));
+    assert_eq!(status(&s, "a"), Status::Shell);
+    let recorded: Vec<_> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::RecordLaneState { decision, .. } => Some(decision.state.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(recorded.len(), 1, "{fx:?}");
+    assert_eq!(recorded[0].status, Status::Shell);
+    assert_eq!(recorded[0].since, clock(100), "as old as the state shown");
+    // Recorded once: the next decision, with nothing new, records nothing.
+    assert!(update(&mut s, shell()).is_empty());
+    // A store that agrees asks for nothing.
+    let agreed = LaneState {
+        status: Status::Shell,
+        ..stored
+    };
+    let fx = update(&mut s, loaded(agreed, hook));
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::RecordLaneState { .. })),
+        "{fx:?}"
+    );
+}
