@@ -216,7 +216,10 @@ fn four_hosts_on_a_three_node_cluster_survive_a_lost_node_and_a_killed_host() {
     let table = helios_ok(&watcher, &url, &["lane", "ls", "--all-hosts"]);
     let table = String::from_utf8_lossy(&table.stdout);
     let h3_line = table.lines().find(|l| l.starts_with("h3")).unwrap();
-    assert!(h3_line.contains("STALE"), "{table}");
+    assert!(
+        h3_line.contains("STALE") && !h3_line.contains("STOPPED"),
+        "{table}"
+    );
     assert!(
         !table
             .lines()
@@ -699,6 +702,13 @@ fn a_serve_stopped_with_sigterm_says_so_and_its_rows_stay() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["stale"], true, "{rows:?}");
     assert_eq!(rows[0]["host"], "quiet-box");
+    assert_eq!(
+        rows[0]["stale_reason"], "the host's helios serve stopped",
+        "{rows:?}"
+    );
+    let table = helios_ok(&watcher, &nats.url(), &["lane", "ls", "--all-hosts"]);
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.contains("SERVE STOPPED, "), "{table}");
 }
 
 #[test]

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use crate::agent::{LaneState, Source, Status};
 use crate::app::effect::Effect;
 use crate::app::state::{AppState, Attention, Lane, LaneStatus};
-use crate::model::fleet::{HostBeat, LaneRow, freshness};
+use crate::model::fleet::{HostBeat, LaneRow, StaleReason, freshness};
 use crate::model::{GitCounts, LaneId, LaneInfo, LaneSource};
 
 /// What the watch of the buckets reports.
@@ -82,6 +82,8 @@ pub struct RemoteView {
     pub stale: bool,
     /// Seconds since the host last confirmed it (`u64::MAX`: unknown).
     pub age_secs: u64,
+    /// The host's `helios serve` said it stopped: its data is as the serve left it.
+    pub stopped: bool,
     /// Its terminal was asked for (the lane was focused): it has a PTY from then on.
     pub opened: bool,
 }
@@ -201,6 +203,7 @@ pub fn refresh(state: &mut AppState) {
         let fresh = freshness(f.beats.get(&v.host), updated, now);
         v.stale = fresh.stale || f.error.is_some();
         v.age_secs = fresh.age_secs;
+        v.stopped = fresh.why == Some(StaleReason::Stopped);
     }
 }
 
@@ -216,6 +219,7 @@ fn fill(lane: &mut Lane, r: &LaneRow, id: LaneId, f: &FleetView, now: OffsetDate
         label: r.label.clone(),
         stale: fresh.stale || f.error.is_some(),
         age_secs: fresh.age_secs,
+        stopped: fresh.why == Some(StaleReason::Stopped),
         opened,
     });
     set_state(lane, r);
@@ -449,6 +453,60 @@ mod tests {
         );
         assert_eq!(s.selected, Some(LaneId::new("h1/x")));
         assert_eq!(s.select_new, None);
+    }
+
+    /// A serve that said it stopped is shown as stopped, not just stale.
+    #[test]
+    fn a_stopped_serves_lanes_say_so() {
+        let mut s = state();
+        let mut stopped = beat("h1", "2026-12-02T10:00:00Z");
+        stopped.stopped = true;
+        on_fleet(
+            &mut s,
+            FleetEvent::Loaded {
+                rows: vec![
+                    ("h1.app.a".into(), row("h1", "a", None)),
+                    ("h2.app.b".into(), row("h2", "b", None)),
+                ],
+                beats: vec![stopped, beat("h2", "2026-12-02T10:00:00Z")],
+            },
+        );
+        let view = |l: &str| s.lane(&LaneId::new(l)).unwrap().remote.clone().unwrap();
+        assert!(view("h1/a").stale && view("h1/a").stopped);
+        assert!(!view("h2/b").stale && !view("h2/b").stopped);
+    }
+
+    /// The local ssh of an opened remote lane ended: the message says it was the connection,
+    /// and the lane keeps the state its host reports.
+    #[test]
+    fn a_remote_lanes_ssh_that_ends_is_said_to_be_the_connection() {
+        let mut s = state();
+        on_fleet(
+            &mut s,
+            FleetEvent::Loaded {
+                rows: vec![("h1.app.a".into(), row("h1", "a", Some("waiting")))],
+                beats: vec![beat("h1", "2026-12-02T10:00:00Z")],
+            },
+        );
+        let id = LaneId::new("h1/a");
+        open(&mut s, &id);
+        crate::app::update(
+            &mut s,
+            crate::app::Event::LaneExited {
+                lane: id.clone(),
+                code: Some(255),
+            },
+        );
+        let text = &s.flash.as_ref().unwrap().text;
+        assert!(
+            text.starts_with("ssh to h1 for lane h1/a ended (exit 255) (the lane there goes on)"),
+            "{text}"
+        );
+        let a = s.lane(&id).unwrap();
+        assert_eq!(
+            a.agent.state.as_ref().unwrap().status.label(),
+            "waiting: permission"
+        );
     }
 
     /// The buckets read again after a loss: the loss's message in the status line goes too.

@@ -193,6 +193,9 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
                 return Vec::new();
             };
             let durable = l.info.is_durable();
+            // A remote lane's terminal is the local `ssh -t HOST tmux attach`: its end is the
+            // connection's, not the agent's on that host.
+            let over_ssh = l.remote.as_ref().map(|r| r.host.clone());
             if !durable {
                 l.status = LaneStatus::Exited;
             }
@@ -216,11 +219,14 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
             } else {
                 "; R starts it again"
             };
-            flash(
-                state,
-                FlashLevel::Info,
-                &format!("lane {lane} ended{how}{then}"),
-            );
+            let what = match over_ssh {
+                Some(host) => format!(
+                    "ssh to {host} for lane {lane} ended{how} (the lane there goes on){}",
+                    then.replace("starts it again", "connects again")
+                ),
+                None => format!("lane {lane} ended{how}{then}"),
+            };
+            flash(state, FlashLevel::Info, &what);
             let code = code.and_then(|c| i32::try_from(c).ok());
             crate::app::agent::on_exit(state, &lane, code)
         }

@@ -55,6 +55,7 @@ pub fn write_all_hosts(
                 if let Some(m) = v.as_object_mut() {
                     m.insert("stale".into(), json!(f.stale));
                     m.insert("age_secs".into(), json!(f.age_secs));
+                    m.insert("stale_reason".into(), json!(f.why.map(|w| w.to_string())));
                 }
                 v
             })
@@ -79,7 +80,9 @@ pub fn write_all_hosts(
         } else {
             format!("{} old", crate::ui::age(f.age_secs))
         };
-        let data = if f.stale {
+        let data = if f.why == Some(crate::model::fleet::StaleReason::Stopped) {
+            format!("SERVE STOPPED, {age}")
+        } else if f.stale {
             format!("STALE, {age}")
         } else {
             age

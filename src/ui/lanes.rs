@@ -98,10 +98,12 @@ fn second_line<'a>(lane: &Lane, ctx: &Ctx<'_>, width: usize) -> Line<'a> {
     let mut room = width.saturating_sub(2);
     // A remote lane's data is as old as its host's last heartbeat: stale says so first.
     if let Some(r) = lane.remote.as_ref().filter(|r| r.stale) {
+        // A serve that said it stopped is not just late.
+        let what = if r.stopped { "serve stopped" } else { "stale" };
         let word = if r.age_secs == u64::MAX {
-            "stale ".to_string()
+            format!("{what} ")
         } else {
-            format!("stale {} ", age(r.age_secs))
+            format!("{what} {} ", age(r.age_secs))
         };
         room = room.saturating_sub(word.len());
         spans.push(Span::styled(word, theme.warn));

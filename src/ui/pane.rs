@@ -395,7 +395,13 @@ fn color(c: vt::Color) -> Color {
 
 fn no_screen_reason(lane: &Lane) -> String {
     if let Some(r) = &lane.remote {
-        let stale = if r.stale {
+        let stale = if r.stopped {
+            format!(
+                "{}'s helios serve stopped; its data is {} old. ",
+                r.host,
+                crate::ui::age(r.age_secs)
+            )
+        } else if r.stale {
             format!(
                 "{}'s data is STALE ({} old). ",
                 r.host,
