@@ -37,7 +37,11 @@ fn client_shown(ptys: &PortablePtys, id: &LaneId) -> bool {
 /// A fed lane that has been in front once (so its client's size is known, and the next
 /// `set_front` starts the client at once), behind again with no client left.
 fn fed_lane(world: &World, name: &str, command: &str) -> (PortablePtys, Events, LaneInfo) {
-    let info = par_session(world, name, command);
+    feed(world, par_session(world, name, command))
+}
+
+/// [`fed_lane`] for a session made already.
+fn feed(world: &World, info: LaneInfo) -> (PortablePtys, Events, LaneInfo) {
     let lanes = std::slice::from_ref(&info);
     let (mut ptys, events) = ptys(world, 100, TmuxClient::Pipe);
     wait_until_or(
@@ -182,4 +186,89 @@ fn keys_typed_while_a_lanes_client_starts_arrive_in_order() {
         );
         lane.ptys.shutdown();
     }
+}
+
+/// Resized in front (the single pane sizes the lane it shows), the pane is reflowed by tmux and
+/// its program redraws for the new size; the pane's own output says neither. Behind again, the
+/// lane is the pane as tmux has it, at its new size. Before, its screen kept the old size and
+/// drew the redraw where it did not belong (a tryout saw a shell's prompt over its last line).
+#[test]
+fn a_lane_resized_in_front_is_the_pane_as_tmux_has_it_behind() {
+    require("tmux");
+    require("python3");
+    let world = World::new("app");
+    // A program that redraws on SIGWINCH, as a shell's prompt or an agent's screen does: one
+    // row up, over what is there. It takes its time (0.3 s), as a busy program does, so the
+    // redraw comes well after the lane's seed: output within 0.25 s of a seed has the seed
+    // taken again anyway.
+    let script = world.path("redraw.py");
+    std::fs::write(
+        &script,
+        "import signal, sys, time\n\
+         def redraw(*_):\n    time.sleep(0.3)\n    sys.stdout.write('\\x1b[A\\rredrawn-at-new-size'); sys.stdout.flush()\n\
+         signal.signal(signal.SIGWINCH, redraw)\n\
+         sys.stdout.write('one\\ntwo\\nready\\n'); sys.stdout.flush()\n\
+         while True:\n    time.sleep(1)\n",
+    )
+    .unwrap();
+    // The pane's size and what it shows, as tmux has them.
+    let pane = || {
+        let text = world.tmux(&["capture-pane", "-p", "-t", "=grow:"]);
+        let size = world.tmux(&[
+            "display",
+            "-p",
+            "-t",
+            "=grow:",
+            "#{pane_height} #{pane_width}",
+        ]);
+        (
+            String::from_utf8_lossy(&size.stdout).trim().to_string(),
+            String::from_utf8_lossy(&text.stdout).into_owned(),
+        )
+    };
+    let info = par_session(&world, "grow", &format!("python3 {}", script.display()));
+    // Ready before helios takes the pane: the seed has all the output and none comes close
+    // after it (which would have the seed taken again, hiding what this test is about).
+    wait_until_or(
+        "the program ready",
+        WAIT,
+        || pane().1.contains("ready"),
+        || format!("{:?}", pane()),
+    );
+    let (mut ptys, _events, info) = feed(&world, info);
+    let id = &info.id;
+    ptys.set_front(Some(id));
+    wait_until("the client in front", WAIT, || client_shown(&ptys, id));
+    ptys.resize(id, 21, 70);
+    wait_until_or(
+        "tmux's pane redrawn at its new size",
+        WAIT,
+        || pane().0 == "20 70" && pane().1.contains("redrawn-at-new-size"),
+        || format!("{:?}", pane()),
+    );
+    ptys.set_front(None);
+    wait_until("the client to go", WAIT, || tmux_clients(&world).is_empty());
+    let text = |t: &str| -> String {
+        let lines: Vec<&str> = t.lines().map(str::trim_end).collect();
+        lines.join("\n").trim_end().to_string()
+    };
+    wait_until_or(
+        "the lane behind as tmux has it",
+        WAIT,
+        || {
+            let s = ptys.screen(id).unwrap();
+            let (r, c) = s.size();
+            let (size, shown) = pane();
+            format!("{r} {c}") == size && text(&s.contents()) == text(&shown)
+        },
+        || {
+            let s = ptys.screen(id).unwrap();
+            format!(
+                "helios {:?}:\n{}\ntmux {:?}",
+                s.size(),
+                s.contents(),
+                pane()
+            )
+        },
+    );
 }

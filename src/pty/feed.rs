@@ -12,7 +12,7 @@ use std::io::{ErrorKind, Read};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use sha2::Digest as _;
@@ -149,6 +149,9 @@ pub(crate) struct Feed {
     /// The terminal size of a client that leaves the window's size as it is (rows << 16 |
     /// cols, 0 until the first seed).
     keep: Arc<AtomicU32>,
+    /// The window was resized through the attach client in front: the reader seeds the screen
+    /// again (see [`Feed::resized`]).
+    resized: Arc<AtomicBool>,
     /// Keys typed into the pane through tmux (a lane behind, and the lane in front until its
     /// attach client has drawn).
     typist: Typist,
@@ -183,6 +186,14 @@ impl Feed {
         self.keep.clone()
     }
 
+    /// The attach client in front resized the lane's window. tmux reflowed the pane, and its
+    /// program may have redrawn for the new size: the pane's own output says neither, so the
+    /// reader takes the pane from tmux again at its next turn (the next output, which a
+    /// redraw on SIGWINCH is), before the lane is shown behind.
+    pub(crate) fn resized(&self) {
+        self.resized.store(true, Ordering::Release);
+    }
+
     /// Type `bytes` into the lane's pane (`tmux send-keys -H`, on the lane's writer thread).
     pub(crate) fn send_keys(&self, bytes: Vec<u8>) -> Result<(), ()> {
         self.typist.send(bytes)
@@ -211,13 +222,15 @@ pub(crate) fn spawn(
     let env = env.to_vec();
     let keep = Arc::new(AtomicU32::new(0));
     let keep_r = keep.clone();
+    let resized = Arc::new(AtomicBool::new(false));
+    let resized_r = resized.clone();
     let reader = std::thread::Builder::new()
         .name(format!("feed-read-{name}"))
         .spawn(move || {
             // A lane behind yields to the echo in front (shown by its own attach client).
             crate::config::priority::lower_this_thread();
             FED.fetch_add(1, Ordering::Relaxed);
-            let ended = read_loop(reader, &env, &target, &ctx, &keep_r);
+            let ended = read_loop(reader, &env, &target, &ctx, (&keep_r, &resized_r));
             FED.fetch_sub(1, Ordering::Relaxed);
             ctx.exited.store(true, Ordering::Release);
             // A lane in front is shown by its attach client, which reports its own end.
@@ -228,6 +241,7 @@ pub(crate) fn spawn(
     let feed = Feed {
         stream,
         keep,
+        resized,
         typist,
     };
     Ok((feed, reader.thread().clone()))
@@ -246,7 +260,7 @@ fn read_loop(
     env: &[(String, String)],
     target: &str,
     ctx: &ReaderCtx,
-    keep: &AtomicU32,
+    (keep, resized): (&AtomicU32, &AtomicBool),
 ) -> bool {
     let mut buf = vec![0u8; 64 * 1024];
     let mut frames = Frames::default();
@@ -257,6 +271,10 @@ fn read_loop(
     let mut check = SeedCheck::default();
     let mut quiet = false;
     loop {
+        if resized.swap(false, Ordering::AcqRel) {
+            stale = true;
+            seeded = None;
+        }
         if quiet || (stale && seeded.is_none_or(|t| Instant::now() >= next_seed(t, gap))) {
             let at = Instant::now();
             seeded = Some(at);

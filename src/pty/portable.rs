@@ -609,8 +609,9 @@ impl PtyBackend for PortablePtys {
             Link::Control(tx) => {
                 let _ = tx.send(Ctl::Resize(rows, cols));
             }
-            // The fed screen has the pane's size; the attach client in front takes this one.
-            Link::Feed(_) => {
+            // The fed screen has the pane's size; the attach client in front takes this one,
+            // and the fed screen is taken from tmux again for the reflowed pane.
+            Link::Feed(f) => {
                 if let Some((a, ap, screen)) = &mut self.attached
                     && a == lane
                     && let Link::Pty { master, .. } = &ap.link
@@ -618,6 +619,7 @@ impl PtyBackend for PortablePtys {
                     ap.size = (rows, cols);
                     resize_pty(lane, master.as_ref(), rows, cols);
                     screen.set_size(rows, cols);
+                    f.resized();
                 }
             }
             // Its link, when it comes, starts at this size.
