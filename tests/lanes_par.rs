@@ -432,7 +432,10 @@ fn a_piped_lane_is_read_from_its_pane_and_attached_only_in_front() {
         captured,
     );
     let grown = rss().saturating_sub(before);
-    assert!(grown < 16 * 1024, "tmux's server grew by {grown} KiB");
+    // Held for the stuck reader, the 30 MB would grow it by 30 MB and more. Read and dropped
+    // by the tap, what grows is tmux's own history and the pipe's buffer while the tap waits
+    // for a core: up to 17 MB in a CI run on a busy machine (ci138), 24 MB keeps both apart.
+    assert!(grown < 24 * 1024, "tmux's server grew by {grown} KiB");
     wait_until_or(
         "helios's screen after the flood",
         WAIT,
