@@ -46,7 +46,10 @@ fn a_repo_file_counts_only_once_trusted_and_again_after_a_change() {
     let out = world.helios().args(["config", "check"]).output().unwrap();
     let (o, _) = text(&out);
     assert!(out.status.success());
-    assert!(o.contains("not trusted, ignored"), "{o}");
+    assert!(
+        o.contains("(ignored: it is not trusted yet; review it, then run `helios trust`)"),
+        "{o}"
+    );
 
     // Trusted: used, and the powerful keys were named.
     let out = world.helios().arg("trust").output().unwrap();
@@ -328,6 +331,13 @@ fn trust_covers_the_files_the_config_names() {
     assert!(
         err.contains("keys.toml") && err.contains("changed since you trusted it"),
         "{err}"
+    );
+    // `config check` says which file changed, not just that the config is not trusted.
+    let out = world.helios().args(["config", "check"]).output().unwrap();
+    let (o, _) = text(&out);
+    assert!(
+        o.contains("(ignored: ") && o.contains("keys.toml (a file it names) changed since"),
+        "{o}"
     );
     let out = world.helios().args(["trust", "--list"]).output().unwrap();
     assert!(

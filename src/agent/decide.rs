@@ -107,6 +107,17 @@ pub struct Evidence {
     pub verdict: String,
 }
 
+impl Evidence {
+    /// ` (3m old)` after what it said, unless what it said tells its age already (the screen's
+    /// `rows last changed 18s ago`); empty when the age is unknown.
+    pub fn age_note(&self) -> String {
+        match self.age_secs {
+            Some(a) if !self.said.ends_with(" ago") => format!(" ({} old)", short_age(a)),
+            _ => String::new(),
+        }
+    }
+}
+
 /// Why a lane nothing was seen from yet is `unknown`.
 const NOTHING_SEEN: &str = "nothing has been seen from this lane yet";
 

@@ -80,9 +80,7 @@ pub fn explain(ctx: &Context, name: &str, as_json: bool) -> anyhow::Result<ExitC
     if !s.evidence.is_empty() {
         say("  signals considered:");
         for e in &s.evidence {
-            let when = e
-                .age_secs
-                .map_or(String::new(), |a| format!(" ({} old)", short(a)));
+            let when = e.age_note();
             say(format_args!(
                 "    {:8} {}{when} -> {}",
                 e.source, e.said, e.verdict

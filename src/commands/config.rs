@@ -54,11 +54,14 @@ pub fn check(ctx: &Context, env: &TermEnv) -> (String, Result<(), ConfigError>) 
     let repo = ctx.repo.as_ref().ok().map(|r| r.path.as_path());
     for layer in config::layers(&ctx.global, repo) {
         let state = if !layer.path.exists() {
-            "not found, skipped"
+            "not found, skipped".to_string()
         } else if ctx.ignored.contains(&layer.path) {
-            "not trusted, ignored: review it, then run `helios trust`"
+            format!(
+                "ignored: {}; review it, then run `helios trust`",
+                why_ignored(&layer.path)
+            )
         } else {
-            "ok"
+            "ok".to_string()
         };
         let _ = writeln!(
             out,
@@ -71,22 +74,27 @@ pub fn check(ctx: &Context, env: &TermEnv) -> (String, Result<(), ConfigError>) 
         Ok(k) => k,
         Err(e) => return (out, Err(e)),
     };
+    // A keymap or theme given as a file is named by its path: said once.
+    let from = source_of("keymaps", &ctx.config.ui.keymap);
     let _ = writeln!(
         out,
-        "keymap {:<9} {} ({} bindings)",
-        keymap.name,
-        source_of("keymaps", &ctx.config.ui.keymap),
+        "keymap {:<9} {from} ({} bindings)",
+        if keymap.name == from {
+            ""
+        } else {
+            &keymap.name
+        },
         keymap.len()
     );
     let name = theme::resolved_name(&ctx.config.ui.theme, env);
     if let Err(e) = Theme::load(&ctx.config.ui.theme, env) {
         return (out, Err(e));
     }
+    let from = source_of("themes", &name);
     let _ = writeln!(
         out,
-        "theme  {:<9} {}{}",
-        name,
-        source_of("themes", &name),
+        "theme  {:<9} {from}{}",
+        if name == from { "" } else { &name },
         if env.no_color {
             " (NO_COLOR: colours off)"
         } else {
@@ -94,6 +102,23 @@ pub fn check(ctx: &Context, env: &TermEnv) -> (String, Result<(), ConfigError>) 
         }
     );
     (out, Ok(()))
+}
+
+/// Why the repo file at `path` is not used (its trust state, read again).
+fn why_ignored(path: &std::path::Path) -> String {
+    let state = config::trust::TrustStore::load()
+        .map_err(|e| e.to_string())
+        .and_then(|store| {
+            let text = config::read::read_config_file(path).map_err(|e| e.to_string())?;
+            Ok(store.state(path, &text))
+        });
+    match state {
+        Ok(s) => config::trust::why_ignored(&s),
+        Err(e) => {
+            tracing::warn!(file = %path.display(), "cannot read its trust state: {e}");
+            "it is not trusted".to_string()
+        }
+    }
 }
 
 fn source_of(dir: &str, spec: &str) -> String {

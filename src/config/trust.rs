@@ -197,16 +197,21 @@ impl TrustStore {
     }
 }
 
-/// The one line shown when a repo file is ignored.
-pub fn ignored_notice(file: &Path, state: &TrustState) -> String {
-    let why = match state {
+/// Why a repo file in `state` is ignored: `it is not trusted yet`, `it changed since…`.
+pub fn why_ignored(state: &TrustState) -> String {
+    match state {
         TrustState::Changed => "it changed since you trusted it".to_string(),
         TrustState::NamedChanged { file: named } => format!(
             "{} (a file it names) changed since you trusted it",
             named.display()
         ),
         TrustState::Trusted | TrustState::New => "it is not trusted yet".to_string(),
-    };
+    }
+}
+
+/// The one line shown when a repo file is ignored.
+pub fn ignored_notice(file: &Path, state: &TrustState) -> String {
+    let why = why_ignored(state);
     format!(
         "ignoring {}: {why} (a repo's config can run programs and send your events elsewhere); review it, then run `helios trust` to use it",
         file.display()

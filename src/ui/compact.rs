@@ -320,8 +320,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) ->
         None => Line::styled(
             truncate(
                 &format!(
-                    "{} lanes, {} shared",
-                    state.lanes.len(),
+                    "{}, {} shared",
+                    crate::text::plural(state.lanes.len(), "lane", "lanes"),
                     state.share.shares.len()
                 ),
                 width,

@@ -57,9 +57,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
             lines.push(Line::raw(""));
             lines.push(Line::styled("signals", theme.title));
             for e in &d.evidence {
-                let old = e
-                    .age_secs
-                    .map_or(String::new(), |a| format!(" ({} old)", age(a)));
+                let old = e.age_note();
                 lines.push(Line::from(vec![
                     Span::styled(format!("{:<12} ", shown(&e.source)), theme.key),
                     Span::styled(shown(&format!("{}{old}", e.said)), theme.text),

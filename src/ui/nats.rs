@@ -7,7 +7,7 @@ use std::time::Duration;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
 
 use crate::app::AppState;
 use crate::app::nats::{ConsumerRow, Link, NatsSnapshot, NatsState, StreamRow};
@@ -87,7 +87,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         if head.is_empty() {
             head.push(Line::styled("waiting for the first refresh…", theme.dim));
         }
-        frame.render_widget(Paragraph::new(shown_lines(head)), inner);
+        // Nothing else to show: the reason wraps rather than being cut at a narrow width.
+        frame.render_widget(
+            Paragraph::new(shown_lines(head)).wrap(Wrap { trim: false }),
+            inner,
+        );
         return;
     };
     server_lines(snap, theme, &mut head);
@@ -424,6 +428,7 @@ fn kv_table<'a>(snap: &NatsSnapshot, theme: &Theme) -> Table<'a> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::{cluster_line, link_lines};
     use crate::app::nats::{ClusterHealth, LostNode};
     use crate::config::theme::Theme;
@@ -487,5 +492,17 @@ mod tests {
             "{t}"
         );
         assert_eq!(link_lines(&s, &theme)[0].style, theme.dim);
+        // Drawn at 80 columns, the line wraps: its end is there, not cut at the border.
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 10)).unwrap();
+        term.draw(|f| super::render(f, f.area(), &s, &theme))
+            .unwrap();
+        let drawn: String = term
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .map(ratatui::buffer::Cell::symbol)
+            .collect();
+        assert!(drawn.contains("points helios at"), "{drawn}");
     }
 }

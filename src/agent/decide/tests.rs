@@ -221,6 +221,14 @@ fn a_lane_unchanged_since_the_first_look_is_dated_from_it() {
         screen.said
     );
     assert_eq!(screen.age_secs, Some(60));
+    // Its text tells the age: `e` and `lane explain` do not add `(1m old)` to it.
+    assert_eq!(screen.age_note(), "");
+    let process = d.evidence.iter().find(|e| e.source == "process").unwrap();
+    let aged = Evidence {
+        age_secs: Some(90),
+        ..process.clone()
+    };
+    assert_eq!(aged.age_note(), " (1m old)");
     // A change after the first look is dated as it is.
     i.last_change = Some(at(130));
     let d = decide(&i, Timing::default());
