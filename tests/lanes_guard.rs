@@ -606,6 +606,19 @@ fn the_console_refuses_bad_labels_and_shows_a_send_that_reached_nothing() {
 
     tui.keys(b":lane new fix-1.2\r");
     tui.wait_for("the refusal", "lane label \"fix-1.2\" is not allowed", WAIT);
+    // The palette stays open with the command to fix; Esc closes it.
+    assert!(
+        tui.contents().contains(":lane new fix-1.2"),
+        "{}",
+        tui.contents()
+    );
+    tui.keys(b"\x1b");
+    wait_until_or(
+        "the palette to close",
+        WAIT,
+        || !tui.contents().contains(":lane new fix-1.2"),
+        || tui.contents(),
+    );
     tui.keys(b"cfix-1.3\r");
     tui.wait_for("the refusal", "lane label \"fix-1.3\" is not allowed", WAIT);
     // `c`'s prompt stays open with the label to fix; Esc closes it.

@@ -143,17 +143,13 @@ fn bad_labels_are_refused_in_the_console(#[case] script: &str, #[case] shown: &s
     );
     let flash = st.flash.as_ref().unwrap();
     assert!(flash.text.contains(shown), "{script}: {}", flash.text);
-    // `c`'s prompt stays open with the label to fix, the error on its line (as the palette
-    // does with a command that does not parse); a refused palette command has run.
-    if script.starts_with('c') {
-        assert!(
-            matches!(&st.mode, Mode::Prompt(p) if p.error.as_deref().is_some_and(|e| e.contains(shown))),
-            "{script}: {:?}",
-            st.mode
-        );
-    } else {
-        assert_eq!(st.mode, Mode::Normal);
-    }
+    // The prompt (`c`'s or the palette's) stays open with the label to fix, the error on its
+    // line, as the palette does with a command that does not parse.
+    assert!(
+        matches!(&st.mode, Mode::Prompt(p) if p.error.as_deref().is_some_and(|e| e.contains(shown))),
+        "{script}: {:?}",
+        st.mode
+    );
 }
 
 /// 1 commit and 2 untracked files that removing lane `a` would lose.

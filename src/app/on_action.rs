@@ -554,7 +554,25 @@ fn prompt_submit(state: &mut AppState) -> Vec<Effect> {
             Vec::new()
         }
         PromptKind::Palette => match palette::parse(&text, state) {
-            Ok(Some(action)) => apply(state, action),
+            // A label no lane can have keeps the palette and its text, as `c` does (refused
+            // and journalled by the action itself).
+            Ok(Some(action)) => {
+                let bad = match &action {
+                    Action::CreateLane { label, .. } | Action::CreateOnHost { label, .. } => {
+                        crate::model::label::validate(label).err()
+                    }
+                    _ => None,
+                };
+                let fx = apply(state, action);
+                if let Some(e) = bad {
+                    state.mode = Mode::Prompt(Prompt {
+                        kind,
+                        text,
+                        error: Some(e.to_string()),
+                    });
+                }
+                fx
+            }
             Ok(None) => Vec::new(),
             Err(e) => {
                 // Also in the messages (`M`), whole; the prompt line may cut it.
