@@ -399,7 +399,16 @@ fn palette_sets_the_events_filter_and_shows_the_panel() {
 }
 
 #[rstest]
-#[case::unknown(":frobnicate<enter>", "unknown command `frobnicate`")]
+#[case::unknown(":frobnicate<enter>", "unknown command `frobnicate`; press Tab")]
+#[case::typo(
+    ":lane nwe x<enter>",
+    "unknown lane command `nwe` (did you mean `new`?)"
+)]
+#[case::top_typo(
+    ":temporla<enter>",
+    "unknown command `temporla` (did you mean `temporal`?)"
+)]
+#[case::far(":lane xyz<enter>", "unknown lane command `xyz`; usage")]
 #[case::events_arg(":events colour=red<enter>", "usage: events [lane=LANE]")]
 #[case::no_lane(":lane rm zzz<enter>", "no lane named `zzz`")]
 #[case::args(":grid 3<enter>", "`grid` takes no arguments")]

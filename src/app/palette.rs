@@ -76,8 +76,13 @@ pub fn parse(line: &str, state: &AppState) -> Result<Option<Action>, String> {
                 .ok_or_else(|| format!("`{name}` needs a selected lane; select one first"))?
         }
         other => {
+            let known = TOP_WORDS
+                .iter()
+                .copied()
+                .chain(command::COMMANDS.iter().map(|c| c.name));
             return Err(format!(
-                "unknown command `{other}`; press Tab to complete, or see `help`"
+                "unknown command `{other}`{}; press Tab to complete, or see `help`",
+                mean(other, known)
             ));
         }
     };
@@ -170,7 +175,10 @@ fn parse_lane(words: &[&str], state: &AppState) -> Result<Action, String> {
             }
             Ok(Action::SendLine { target, text })
         }
-        other => Err(format!("unknown lane command `{other}`; {USAGE}")),
+        other => Err(format!(
+            "unknown lane command `{other}`{}; {USAGE}",
+            mean(other, LANE_WORDS.iter().copied())
+        )),
     }
 }
 
@@ -192,6 +200,17 @@ pub fn last_word_start(text: &str) -> usize {
         .rev()
         .find(|(_, c)| c.is_whitespace())
         .map_or(0, |(i, c)| i + c.len_utf8())
+}
+
+/// ` (did you mean `new`?)` when `typed` is one or two typos from a known word (one for a word
+/// of up to four letters, where two would match almost anything), else nothing.
+fn mean<'a>(typed: &str, known: impl Iterator<Item = &'a str>) -> String {
+    let close =
+        |k: &&str| strsim::damerau_levenshtein(typed, k) <= if k.len() <= 4 { 1 } else { 2 };
+    known
+        .filter(close)
+        .min_by_key(|k| strsim::damerau_levenshtein(typed, k))
+        .map_or_else(String::new, |k| format!(" (did you mean `{k}`?)"))
 }
 
 /// Completion candidates for the word being typed (the last one; empty after a space).
