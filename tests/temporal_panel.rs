@@ -190,6 +190,14 @@ fn panel_unreachable_with_stale_data() {
     };
     s.temporal.updated_at = Some(s.now.checked_sub(Duration::from_secs(95)).unwrap());
     insta::assert_snapshot!(draw(&s, 120, 20));
+    // The default address nobody set: not configured, not an error with a retry count.
+    s.temporal.quiet_default = true;
+    let text = draw(&s, 120, 20);
+    assert!(
+        text.contains("nothing configured: no Temporal server runs at the default address")
+            && !text.contains("retrying"),
+        "{text}"
+    );
 }
 
 #[test]

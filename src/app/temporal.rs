@@ -72,6 +72,9 @@ pub struct Editor {
 pub struct TemporalState {
     /// Connection health.
     pub conn: ConnState,
+    /// Nobody pointed helios at a server: the default address is only tried, and its absence
+    /// is not an error (as NATS's quiet default).
+    pub quiet_default: bool,
     /// The last good refresh.
     pub snapshot: Option<Snapshot>,
     /// When that refresh arrived (for the data age).

@@ -77,6 +77,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         // This machine's own rows in the lane bucket are its local lanes: not shown twice.
         state.fleet.local_host = crate::config::actor::host_name();
         state.fleet.expected = ctx.config.nats.is_configured();
+        state.temporal.quiet_default = !crate::integrations::temporal::is_configured(ctx);
         state.compact = ctx.global.compact;
         state.timing.quiet = std::time::Duration::from_secs(ctx.config.attention.quiet_secs.max(1));
         state.notify = ctx.config.attention.notify;

@@ -96,6 +96,9 @@ impl Health for crate::app::temporal::TemporalState {
         use crate::app::temporal::{ConnState, WfStatus};
         let (level, text) = match (&self.conn, &self.snapshot) {
             (ConnState::Connecting, _) => (HealthLevel::Unknown, "connecting".to_string()),
+            (ConnState::Unreachable { .. }, _) if self.quiet_default => {
+                (HealthLevel::Unknown, "not configured".to_string())
+            }
             (
                 ConnState::Unreachable {
                     reason, retry_secs, ..
@@ -389,6 +392,10 @@ mod tests {
             h.text,
             "down (retry 8s): 127.0.0.1:7233: connection refused"
         );
+        // The default address nobody set: not configured, as NATS's.
+        t.quiet_default = true;
+        assert_eq!(t.health().level, HealthLevel::Unknown);
+        assert_eq!(t.health().text, "not configured");
         t.conn = ConnState::Connected;
         assert_eq!(t.health().text, "up");
     }

@@ -115,6 +115,11 @@ fn header(
             }
             Line::from(v)
         }
+        ConnState::Unreachable { .. } if t.quiet_default => Line::styled(
+            "nothing configured: no Temporal server runs at the default address \
+             (--temporal ADDRESS, TEMPORAL_ADDRESS or [temporal] address points helios at one)",
+            theme.dim,
+        ),
         ConnState::Unreachable {
             reason,
             at,
