@@ -377,6 +377,35 @@ fn palette_rm_confirms_and_panels_switch() {
     assert_eq!(st.panel, Panel::Lanes);
 }
 
+/// A panel that hides the lanes does not let a lane key act on the lane nobody sees (`d` in
+/// the Temporal panel asked to remove a lane; `s` in the events panel sent to one).
+#[rstest]
+#[case::events("2", "d")]
+#[case::nats("3", "d")]
+#[case::events_send("2", "s")]
+#[case::temporal("4", "d")]
+#[case::temporal_restart("4", "a")]
+fn lane_keys_do_nothing_while_a_panel_hides_the_lanes(#[case] panel: &str, #[case] key: &str) {
+    let (mut st, _) = state_with(&["a", "b"], (100, 30));
+    run_keys(&mut st, &km(), panel);
+    assert_ne!(st.panel, Panel::Lanes);
+    let fx = run_keys(&mut st, &km(), key);
+    assert!(fx.is_empty(), "{key}: {fx:?}");
+    assert_eq!(st.mode, Mode::Normal);
+    let flash = st.flash.as_ref().unwrap();
+    assert!(
+        flash.text.contains("which this panel hides"),
+        "{}",
+        flash.text
+    );
+    // Shown again, the lanes take the key.
+    run_keys(&mut st, &km(), "1");
+    assert_eq!(
+        run_keys(&mut st, &km(), "d"),
+        vec![Effect::CheckUnsaved { lane: id("a") }]
+    );
+}
+
 #[test]
 fn palette_sets_the_events_filter_and_shows_the_panel() {
     let (mut st, _) = state_with(&["a", "b"], (100, 30));

@@ -68,6 +68,9 @@ pub enum Action {
     ToggleMessages,
     /// A key bound to a command that needs a lane, with none selected: say so.
     NoLane,
+    /// A key bound to a command on the selected lane, pressed while another panel hides the
+    /// lanes (`d` in the Temporal panel must not remove a lane the user cannot see): say so.
+    LanesHidden,
     /// Show a panel.
     ShowPanel { panel: Panel },
     /// Cycle to the next panel.

@@ -310,6 +310,23 @@ pub const COMMANDS: &[Command] = &[
     },
 ];
 
+/// Whether the command acts on the selected lane (so only while the lanes are shown).
+pub fn on_selected_lane(name: &str) -> bool {
+    matches!(
+        name,
+        "lane.focus"
+            | "lane.explain"
+            | "lane.remove"
+            | "lane.send"
+            | "lane.attach"
+            | "lane.share"
+            | "lane.restart"
+            | "lane.scroll_up"
+            | "lane.scroll_down"
+            | "search.newer"
+    )
+}
+
 /// The action a command name stands for, when it needs no argument.
 pub fn action_for(name: &str, selected: Option<&LaneId>) -> Option<Action> {
     COMMANDS

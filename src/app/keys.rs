@@ -2,7 +2,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
-use crate::app::action::PromptEdit;
+use crate::app::action::{Panel, PromptEdit};
 use crate::app::keymap::{KeyMode, Keymap};
 use crate::app::state::Mode;
 use crate::app::{Action, AppState, command};
@@ -44,6 +44,9 @@ pub fn translate(
     match &state.mode {
         // A command that needs a lane, with none selected, says so rather than nothing.
         Mode::Normal => keymap.command(KeyMode::Normal, chord).map(|name| {
+            if state.panel != Panel::Lanes && command::on_selected_lane(name) {
+                return Action::LanesHidden;
+            }
             command::action_for(name, state.selected_visible()).unwrap_or(Action::NoLane)
         }),
         Mode::Focus => match keymap.command(KeyMode::Focus, chord) {
@@ -118,7 +121,6 @@ pub fn scroll_to(key: &KeyEvent, top: usize, len: usize, page: usize) -> Option<
 
 /// Keys of the events and NATS panels (their default bindings), and of the event overlay.
 fn panel_key(state: &AppState, key: &KeyEvent) -> Option<Action> {
-    use crate::app::action::Panel;
     use crate::app::events::EventsAction;
     if state.mode != Mode::Normal {
         return None;

@@ -156,6 +156,13 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             no_lane(state);
             Vec::new()
         }
+        Action::LanesHidden => {
+            state.flash(
+                FlashLevel::Error,
+                "that key acts on the selected lane, which this panel hides: `:lanes` shows them",
+            );
+            Vec::new()
+        }
         Action::ToggleExplain
             if state.mode != Mode::Explain && state.selected_visible().is_none() =>
         {
