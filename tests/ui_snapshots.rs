@@ -263,6 +263,14 @@ fn hint_line_follows_the_panel() {
         lanes.contains("enter focus") && lanes.contains("c new"),
         "{lanes}"
     );
+    // Scrolled back, `/` searches the lane and Esc goes back to live.
+    run_keys(&mut st, &km(), "<pgup>");
+    let scrolled = status(&st);
+    assert!(
+        scrolled.contains("/ search esc live") && !scrolled.contains("filter"),
+        "{scrolled}"
+    );
+    run_keys(&mut st, &km(), "<esc>");
     run_keys(&mut st, &km(), "2");
     let events = status(&st);
     assert!(events.contains(" EVENTS "), "{events}");

@@ -24,6 +24,22 @@ const HINTS: &[(&[&str], &str)] = &[
     (&["filter.open"], "filter"),
 ];
 
+/// The hints while the selected lane is scrolled back: `/` searches it, Esc goes back to live.
+const SCROLLED_HINTS: &[(&[&str], &str)] = &[
+    (&["lane.scroll_up", "lane.scroll_down"], "scroll"),
+    (&["filter.open"], "search"),
+    (&["app.cancel"], "live"),
+    (&["palette.open"], "cmd"),
+];
+
+/// The hints while a search of the selected lane is shown: `n` and `N` step through it.
+const SEARCH_HINTS: &[(&[&str], &str)] = &[
+    (&["lane.next_attention", "search.newer"], "older/newer"),
+    (&["lane.scroll_up", "lane.scroll_down"], "scroll"),
+    (&["filter.open"], "search"),
+    (&["app.cancel"], "live"),
+];
+
 /// Hints that always stay, at the end, however narrow the terminal.
 const LAST_HINTS: &[(&[&str], &str)] = &[(&["help.toggle"], "help"), (&["app.quit"], "quit")];
 
@@ -215,7 +231,18 @@ fn hints<'a>(ctx: &Ctx<'_>, room: usize) -> Vec<Span<'a>> {
             // Each panel shows its own keys, then the way back to the lanes.
             let back = || key_hints(ctx, &[(&["panel.lanes"], "lanes")]);
             let first = match ctx.state.panel {
-                Panel::Lanes => key_hints(ctx, HINTS),
+                // Scrolled back, `/` and `n` mean search, not filter and next lane.
+                Panel::Lanes => {
+                    let lane = ctx
+                        .state
+                        .selected_visible()
+                        .and_then(|id| ctx.state.lane(id));
+                    match lane {
+                        Some(l) if l.search.is_some() => key_hints(ctx, SEARCH_HINTS),
+                        Some(l) if l.scroll > 0 => key_hints(ctx, SCROLLED_HINTS),
+                        _ => key_hints(ctx, HINTS),
+                    }
+                }
                 Panel::Events => [
                     binding_hints(crate::app::events::DEFAULT_BINDINGS, EVENTS_HINTS),
                     back(),
