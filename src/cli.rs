@@ -154,6 +154,7 @@ pub enum LaneArgs {
         remote_repo: Option<String>,
     },
     /// List lanes.
+    #[command(visible_alias = "list")]
     Ls {
         /// One JSON array.
         #[arg(long)]
@@ -318,6 +319,7 @@ pub struct StatusArgs {
 #[derive(Debug, Subcommand)]
 pub enum WfArgs {
     /// List workflows.
+    #[command(visible_alias = "list")]
     Ls {
         /// A Temporal list filter.
         #[arg(long, value_name = "QUERY")]
@@ -429,6 +431,7 @@ pub enum ShareArgs {
         ttl: String,
     },
     /// List active shares.
+    #[command(visible_alias = "list")]
     Ls {
         /// JSON output.
         #[arg(long)]

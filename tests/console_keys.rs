@@ -134,7 +134,7 @@ fn help_names_every_command_a_keymap_binds() {
         .iter()
         .find(|r| r.contains("lane.select_first"))
         .unwrap();
-    assert!(first.starts_with("unbound"), "{first}");
+    assert!(first.starts_with("g home"), "{first}");
     // Bound in focus mode only, so not unbound.
     let unfocus: Vec<_> = rows.iter().filter(|r| r.contains("lane.unfocus")).collect();
     assert_eq!(unfocus.len(), 1, "{unfocus:?}");
