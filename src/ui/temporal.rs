@@ -47,10 +47,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         head,
     );
     let Some(snap) = &t.snapshot else {
-        frame.render_widget(
-            Paragraph::new(Line::styled("no data yet", theme.dim)),
-            counts,
-        );
+        // Nothing configured is not waiting for data.
+        if !(t.quiet_default && matches!(t.conn, ConnState::Unreachable { .. })) {
+            frame.render_widget(
+                Paragraph::new(Line::styled("no data yet", theme.dim)),
+                counts,
+            );
+        }
         draw_input(frame, input_area, t, theme);
         return;
     };
@@ -139,6 +142,10 @@ fn header(
             Line::styled(format!("{data}{retry} · {reason}"), theme.error)
         }
     };
+    // With no data yet there is no first line to show: no blank row above the reason.
+    if first.is_empty() {
+        return vec![second];
+    }
     vec![Line::from(first), second]
 }
 
@@ -198,7 +205,15 @@ fn draw_table(
     }
     if snap.workflows.is_empty() {
         frame.render_widget(
-            Paragraph::new(Line::styled("no workflows match", theme.dim)).block(block),
+            Paragraph::new(Line::styled(
+                if t.filter.is_empty() && t.lane_filter.is_none() {
+                    "no workflows"
+                } else {
+                    "no workflows match the filter"
+                },
+                theme.dim,
+            ))
+            .block(block),
             area,
         );
         return;
