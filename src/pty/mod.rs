@@ -79,9 +79,9 @@ pub const DEFAULT_SIZE: (u16, u16) = (24, 80);
 /// The smallest size (rows, cols) a lane is ever given. A pane smaller than this shows the
 /// part around the lane's cursor instead: shrinking a par lane's tmux window to a few cells
 /// rewraps its history into many times the lines, past tmux's `history-limit`, and a
-/// helios-owned lane's screen cuts its rows at the new width, so a console briefly made tiny would
-/// lose the lane's history for good. Small enough that a narrow console (60 columns leave the
-/// single pane 32) still shows a lane whole; 40x10 cut 8 columns off there.
+/// helios-owned lane's screen cuts its rows at the new width, so a console briefly made tiny
+/// would lose the lane's history for good. Small enough that a narrow console (60 columns
+/// leave the single pane 32) still shows a lane whole; 40x10 cut 8 columns off there.
 pub const MIN_SIZE: (u16, u16) = (5, 20);
 
 /// Why a lane's PTY could not be used.
