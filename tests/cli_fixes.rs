@@ -411,6 +411,16 @@ fn a_huge_serve_send_is_typed_and_a_failed_one_answers_in_one_short_line() {
     ))
     .unwrap();
     let session = listed[0]["session"].as_str().unwrap().to_string();
+    // `list` is `ls` too, as tmux's list-sessions is `ls`.
+    let also: serde_json::Value = serde_json::from_str(&stdout(
+        &world
+            .helios()
+            .args(["lane", "list", "--json"])
+            .output()
+            .unwrap(),
+    ))
+    .unwrap();
+    assert_eq!(also, listed);
     let killed = std::process::Command::new("tmux")
         .args(["kill-session", "-t", &format!("={session}")])
         .envs(world.env())

@@ -252,6 +252,11 @@ fn compact_view_fits_thirty_columns() {
     assert!(text.contains("nats     ● connecting"), "{text}");
     assert!(text.contains("temporal ● connecting"), "{text}");
     assert!(text.contains("3 lanes, 1 shared"), "{text}");
+    assert!(
+        screen(&state(1), 30, 12).contains("1 lane, 0 shared"),
+        "{}",
+        screen(&state(1), 30, 12)
+    );
     assert!(text.contains("│⏎ pane n next S share ? help│"), "{text}");
     for l in &lines {
         assert_eq!(l.chars().count(), 30);
