@@ -181,6 +181,37 @@ impl Drop for World {
             .env_remove("TMUX")
             .arg("kill-server")
             .output();
+        // And whatever else it started and left: a console its test left stopped (a job of a
+        // shell in a tmux pane, once stopped, outlived CI runs in state T), a serve. Found by
+        // the world's HOME, which no other process has.
+        kill_left(&format!("HOME={}", self.root.path().join("home").display()));
+    }
+}
+
+/// SIGKILL every process (but this one) whose environment holds `var` (`NAME=value`).
+fn kill_left(var: &str) {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    let me = std::process::id();
+    for p in procs.flatten() {
+        let Some(pid) = p.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let Ok(env) = std::fs::read(p.path().join("environ")) else {
+            continue;
+        };
+        if env.split(|b| *b == 0).any(|v| v == var.as_bytes())
+            && let Some(pid) = i32::try_from(pid)
+                .ok()
+                .and_then(rustix::process::Pid::from_raw)
+        {
+            // Gone already, or not ours to kill: nothing left to do either way.
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+        }
     }
 }
 
