@@ -402,25 +402,14 @@ fn a_huge_serve_send_is_typed_and_a_failed_one_answers_in_one_short_line() {
     let head: String = stderr(&out).chars().take(500).collect();
     assert!(out.status.success(), "{head}");
     // The lane's session gone, the same send fails: one short line, without the text.
-    let listed: serde_json::Value = serde_json::from_str(&stdout(
-        &world
-            .helios()
-            .args(["lane", "ls", "--json"])
-            .output()
-            .unwrap(),
-    ))
-    .unwrap();
+    let lanes = |verb: &str| -> serde_json::Value {
+        let out = world.helios().args(["lane", verb, "--json"]).output();
+        serde_json::from_str(&stdout(&out.unwrap())).unwrap()
+    };
+    let listed = lanes("ls");
     let session = listed[0]["session"].as_str().unwrap().to_string();
     // `list` is `ls` too, as tmux's list-sessions is `ls`.
-    let also: serde_json::Value = serde_json::from_str(&stdout(
-        &world
-            .helios()
-            .args(["lane", "list", "--json"])
-            .output()
-            .unwrap(),
-    ))
-    .unwrap();
-    assert_eq!(also, listed);
+    assert_eq!(lanes("list"), listed);
     let killed = std::process::Command::new("tmux")
         .args(["kill-session", "-t", &format!("={session}")])
         .envs(world.env())

@@ -208,7 +208,7 @@ fn a_lane_resized_in_front_is_the_pane_as_tmux_has_it_behind() {
          def redraw(*_):\n    time.sleep(0.3)\n    sys.stdout.write('\\x1b[A\\rredrawn-at-new-size'); sys.stdout.flush()\n\
          signal.signal(signal.SIGWINCH, redraw)\n\
          sys.stdout.write('one\\ntwo\\nready\\n'); sys.stdout.flush()\n\
-         while True:\n    time.sleep(1)\n",
+         while True:\n    signal.pause()\n",
     )
     .unwrap();
     // The pane's size and what it shows, as tmux has them.

@@ -53,15 +53,11 @@ pub fn check(ctx: &Context, env: &TermEnv) -> (String, Result<(), ConfigError>) 
     let mut out = String::new();
     let repo = ctx.repo.as_ref().ok().map(|r| r.path.as_path());
     for layer in config::layers(&ctx.global, repo) {
-        let state = if !layer.path.exists() {
-            "not found, skipped".to_string()
-        } else if ctx.ignored.contains(&layer.path) {
-            format!(
-                "ignored: {}; review it, then run `helios trust`",
-                why_ignored(&layer.path)
-            )
-        } else {
-            "ok".to_string()
+        let ignored = ctx.ignored.iter().find(|(f, _)| *f == layer.path);
+        let state = match ignored {
+            _ if !layer.path.exists() => "not found, skipped".to_string(),
+            Some((_, why)) => format!("ignored: {why}; review it, then run `helios trust`"),
+            None => "ok".to_string(),
         };
         let _ = writeln!(
             out,
@@ -102,23 +98,6 @@ pub fn check(ctx: &Context, env: &TermEnv) -> (String, Result<(), ConfigError>) 
         }
     );
     (out, Ok(()))
-}
-
-/// Why the repo file at `path` is not used (its trust state, read again).
-fn why_ignored(path: &std::path::Path) -> String {
-    let state = config::trust::TrustStore::load()
-        .map_err(|e| e.to_string())
-        .and_then(|store| {
-            let text = config::read::read_config_file(path).map_err(|e| e.to_string())?;
-            Ok(store.state(path, &text))
-        });
-    match state {
-        Ok(s) => config::trust::why_ignored(&s),
-        Err(e) => {
-            tracing::warn!(file = %path.display(), "cannot read its trust state: {e}");
-            "it is not trusted".to_string()
-        }
-    }
 }
 
 fn source_of(dir: &str, spec: &str) -> String {

@@ -16,8 +16,8 @@ pub struct Context {
     pub config: Config,
     /// Lines to show the user about the config (repo files ignored as untrusted).
     pub notices: Vec<String>,
-    /// The repo config files ignored as untrusted.
-    pub ignored: Vec<std::path::PathBuf>,
+    /// The repo config files ignored as untrusted, each with why.
+    pub ignored: Vec<(std::path::PathBuf, String)>,
 }
 
 impl Context {

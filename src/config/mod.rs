@@ -251,8 +251,8 @@ pub struct Loaded {
     pub config: Config,
     /// One line each: repo files ignored because they are not trusted.
     pub notices: Vec<String>,
-    /// The files those lines are about.
-    pub ignored: Vec<PathBuf>,
+    /// The files those lines are about, each with why (`it is not trusted yet`, …).
+    pub ignored: Vec<(PathBuf, String)>,
 }
 
 /// Load the layered configuration for a repo: embedded defaults, then each file of `layers`,
@@ -279,8 +279,9 @@ pub fn load(global: &GlobalArgs, repo: Option<&Path>) -> Result<Loaded, ConfigEr
             };
             let state = store.state(f, &text);
             if state != trust::TrustState::Trusted {
-                notices.push(trust::ignored_notice(f, &state));
-                ignored.push(f.clone());
+                let why = trust::why_ignored(&state);
+                notices.push(trust::ignored_notice(f, &why));
+                ignored.push((f.clone(), why));
                 continue;
             }
         }

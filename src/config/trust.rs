@@ -209,9 +209,8 @@ pub fn why_ignored(state: &TrustState) -> String {
     }
 }
 
-/// The one line shown when a repo file is ignored.
-pub fn ignored_notice(file: &Path, state: &TrustState) -> String {
-    let why = why_ignored(state);
+/// The one line shown when a repo file is ignored, `why` being [`why_ignored`]'s.
+pub fn ignored_notice(file: &Path, why: &str) -> String {
     format!(
         "ignoring {}: {why} (a repo's config can run programs and send your events elsewhere); review it, then run `helios trust` to use it",
         file.display()
