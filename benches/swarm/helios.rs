@@ -425,7 +425,7 @@ fn measure(w: &World, cfg: &Config, lanes: Lanes, bin: &Path, args: &[String]) -
     drop(t);
     gone(w, lanes)?;
     // helios wrote its trace out as it quit (the Term's SIGHUP).
-    let notes = crate::trace::report(&trace, &echoes.idle_at, &echoes.loaded_at)?;
+    let notes = crate::trace::report(&trace, "helios", &echoes.idle_at, &echoes.loaded_at)?;
     Ok(Row {
         startup: Some(summarize(&startups)),
         echoes: Some(echoes),

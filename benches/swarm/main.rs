@@ -286,8 +286,9 @@ fn run_config(cfg: &Config) -> Result<(String, Vec<stats::Ratios>)> {
                 notes: vec![format!("the relay failed: {e:#}")],
                 ..Row::default()
             },
-            |echoes| Row {
+            |(echoes, notes)| Row {
                 echoes: Some(echoes),
+                notes,
                 ..Row::default()
             },
         );

@@ -87,11 +87,18 @@ pub fn echoes(w: &World, cfg: &Config) -> Result<Echoes> {
 
 /// The same echoes through a tmux client behind a relay (`relay.rs`): the floor for any
 /// program between the terminal and a tmux client. CPU: the server, the relay and its client.
-pub fn relay_echoes(w: &World, cfg: &Config) -> Result<Echoes> {
+/// Also the report lines of the relay's echo trace, split as helios's are.
+pub fn relay_echoes(w: &World, cfg: &Config) -> Result<(Echoes, Vec<String>)> {
     let exe = std::env::current_exe()?;
+    let trace = w.path("echo-trace-relay");
+    std::fs::create_dir_all(&trace)?;
     let mut cmd = w.pty_command(&exe, DIR);
     cmd.args(["--relay", "tmux", "attach", "-t", "swarm"]);
-    measure(w, cfg, Term::spawn(cmd, cfg.size.0, cfg.size.1)?)
+    cmd.env("HELIOS_ECHO_TRACE", &trace);
+    // `measure` drops the terminal, which waits for the relay to exit: its trace is complete.
+    let echoes = measure(w, cfg, Term::spawn(cmd, cfg.size.0, cfg.size.1)?)?;
+    let notes = crate::trace::report(&trace, "the relay", &echoes.idle_at, &echoes.loaded_at)?;
+    Ok((echoes, notes))
 }
 
 /// Echoes through the terminal `t` shows, a tmux client or what runs one; the console's CPU is

@@ -3,7 +3,8 @@
 //! the key reaching helios's loop, the loop handing it to the lane's writer thread, the lane
 //! (from that write to the echo read back: tmux's whole path for a par lane, the PTY and the
 //! shell for a helios-owned one), the echo drawn, and the terminal's way to the driver.
-//! helios's own part is all of it but the lane's.
+//! helios's own part is all of it but the lane's. The relay of the floor row writes the same
+//! steps, so its echoes split the same way in the same run.
 
 use std::path::Path;
 use std::time::Duration;
@@ -124,7 +125,7 @@ fn slowest(steps: &[Step], name: &str, at: &[(Duration, Duration)], from: Durati
 }
 
 /// A report line for one phase's echoes (`at`: each key's send time and its echo's latency).
-fn phase(steps: &[Step], name: &str, at: &[(Duration, Duration)]) -> String {
+fn phase(steps: &[Step], who: &str, name: &str, at: &[(Duration, Duration)]) -> String {
     let parts: Vec<[Duration; 5]> = at
         .iter()
         .filter_map(|&(sent, took)| split(steps, sent, took))
@@ -159,7 +160,7 @@ fn phase(steps: &[Step], name: &str, at: &[(Duration, Duration)]) -> String {
         )
     };
     format!(
-        "{name} echoes, p50 / p99 ms ({} of {} traced): helios's own {} (key in {}, to the lane {}, \
+        "{name} echoes, p50 / p99 ms ({} of {} traced): {who}'s own {} (key in {}, to the lane {}, \
          to the screen {}, out {}), the lane {}",
         parts.len(),
         at.len(),
@@ -172,22 +173,23 @@ fn phase(steps: &[Step], name: &str, at: &[(Duration, Duration)]) -> String {
     )
 }
 
-/// The report lines for a helios row, from the trace written to `dir`.
+/// The report lines for a row of `who` (helios, or the relay), from the trace written to `dir`.
 pub fn report(
     dir: &Path,
+    who: &str,
     idle: &[(Duration, Duration)],
     loaded: &[(Duration, Duration)],
 ) -> Result<Vec<String>> {
     let steps = read_steps(dir)?;
     if steps.is_empty() {
-        bail!("helios wrote no echo trace to {}", dir.display());
+        bail!("{who} wrote no echo trace to {}", dir.display());
     }
     Ok(vec![
-        phase(&steps, "idle", idle),
+        phase(&steps, who, "idle", idle),
         slowest(&steps, "idle", idle, Duration::ZERO),
         // The idle p99 the table compares leaves the first second out: its own tail.
         slowest(&steps, "idle (past 1 s)", idle, crate::SETTLED),
-        phase(&steps, "loaded", loaded),
+        phase(&steps, who, "loaded", loaded),
         slowest(&steps, "loaded", loaded, Duration::ZERO),
     ])
 }
