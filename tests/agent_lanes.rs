@@ -284,7 +284,7 @@ fn stand_in_agents_through_the_console_with_hooks_and_without() {
     require("par");
     require("python3");
     let world = World::new("app");
-    for l in ["claude", "codex", "gemini", "idle", "screen"] {
+    for l in ["claude", "codex", "gemini", "idle", "screen", "script"] {
         new_lane(&world, l);
     }
     let mut tui = Tui::start(&world, &[]);
@@ -295,6 +295,23 @@ fn stand_in_agents_through_the_console_with_hooks_and_without() {
         start_standin(&world, a, a, true);
     }
     start_standin(&world, "screen", "claude", false);
+    // An agent started by a script: tmux names the pane's foreground `bash` (the script's
+    // interpreter), which is no idle shell.
+    let script = world.path("run-agent.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/bash\nHOOKS=0 python3 {} claude\n",
+            shell_quote(&standin().display().to_string())
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    type_in(
+        &world,
+        "script",
+        &shell_quote(&script.display().to_string()),
+    );
 
     // A new session waits for its first prompt.
     for a in ["claude", "codex", "gemini"] {
@@ -316,6 +333,9 @@ fn stand_in_agents_through_the_console_with_hooks_and_without() {
     let screen = wait_state(&world, "screen", "waiting", Some("permission"));
     assert_eq!(screen["state_source"], "screen");
     assert_eq!(screen["state_reason"], "Remove the build directory");
+    type_in(&world, "script", "clean the build");
+    let script = wait_state(&world, "script", "waiting", Some("permission"));
+    assert_eq!(script["state_source"], "screen", "{script:#}");
 
     assert_ne!(state_of(&world, "idle").0, "waiting");
 
@@ -381,8 +401,8 @@ fn stand_in_agents_through_the_console_with_hooks_and_without() {
     );
 }
 
-/// Focus `label` in the console: from the top of the list, focus each lane in turn (the
-/// `lane.focused` event says which one it was) until it is `label`.
+/// Focus `label` in the console: focus each lane in turn (the `lane.focused` event says which
+/// one it was) until it is `label`.
 fn focus_lane(tui: &mut Tui, world: &World, label: &str) {
     let db = world.path("state/helios/helios.db");
     let focused = || -> (usize, Option<String>) {
@@ -397,8 +417,11 @@ fn focus_lane(tui: &mut Tui, world: &World, label: &str) {
             .collect();
         (f.len(), f.last().and_then(|e| e.lane.clone()))
     };
-    tui.keys(&[b'k'; 10]);
-    for _ in 0..10 {
+    // Each try counts from the first lane (`g`): the list's order follows the lanes' states,
+    // which may change between tries (j and k wrap at its ends).
+    for i in 0..12 {
+        tui.keys(b"g");
+        tui.keys(&vec![b'j'; i]);
         let (n0, _) = focused();
         tui.keys(b"\r");
         let mut last = None;
@@ -416,7 +439,6 @@ fn focus_lane(tui: &mut Tui, world: &World, label: &str) {
             return;
         }
         tui.keys(b"\x07");
-        tui.keys(b"j");
     }
     panic!("could not focus lane {label}:\n{}", tui.contents());
 }

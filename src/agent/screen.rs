@@ -211,6 +211,54 @@ pub fn is_shell(command: &str) -> bool {
     SHELLS.contains(&name)
 }
 
+/// What a process runs, from its arguments as `/proc/<pid>/cmdline` holds them (each ended by
+/// a NUL), when that is not what its name says. See [`runs_instead`].
+pub fn cmdline_runs(cmdline: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(cmdline);
+    let argv: Vec<&str> = text.split_terminator('\0').collect();
+    runs_instead(&argv)
+}
+
+/// What a process runs, from its arguments, when that is not what its
+/// name says: a shell given a script (`bash run-agent.sh`, which a `#!/bin/bash` script is)
+/// or a command (`sh -c 'claude …'`) runs that, not a prompt. tmux names a pane's foreground
+/// by its first argument, so a script that starts an agent looked like an idle shell.
+/// `None`: not a shell, or a shell that reads its commands from a person.
+pub fn runs_instead(argv: &[&str]) -> Option<String> {
+    let (first, rest) = argv.split_first()?;
+    if !is_shell(first) {
+        return None;
+    }
+    let mut args = rest.iter();
+    while let Some(a) = args.next() {
+        match *a {
+            // The command string: named by its program (after any VAR=value words).
+            "-c" => {
+                let command = args.next()?;
+                let word = command
+                    .split_whitespace()
+                    .find(|w| !w.contains('=') || w.starts_with('='))?;
+                return Some(base(word).to_string());
+            }
+            // Commands from standard input, or the end of the options with nothing after.
+            "-s" | "--" if args.len() == 0 => return None,
+            "--" => {}
+            // `-o option` and `+O option` take a word; other options are letters alone.
+            "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file" => {
+                args.next();
+            }
+            a if a.starts_with('-') || a.starts_with('+') => {}
+            script => return Some(base(script).to_string()),
+        }
+    }
+    None
+}
+
+/// The last part of a path.
+fn base(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
 /// A line without the box-drawing borders agents draw around prompts.
 fn strip_box(line: &str) -> &str {
     line.trim_matches(|c: char| c.is_whitespace() || ('\u{2500}'..='\u{257f}').contains(&c))
@@ -325,6 +373,40 @@ mod tests {
         assert!(looks_like_shell_prompt("user@host:~/src$ "));
         assert!(!looks_like_shell_prompt("Compiling"));
         assert!(is_shell("-bash") && is_shell("/bin/zsh") && !is_shell("claude"));
+    }
+
+    #[test]
+    fn a_shell_running_a_script_or_a_command_runs_that() {
+        let runs = |a: &[&str]| runs_instead(a);
+        assert_eq!(
+            runs(&["/bin/bash", "/w/run-agent.sh"]).as_deref(),
+            Some("run-agent.sh")
+        );
+        assert_eq!(
+            runs(&["bash", "-e", "-o", "pipefail", "go.sh", "x"]).as_deref(),
+            Some("go.sh")
+        );
+        assert_eq!(
+            runs(&["sh", "-c", "HELIOS_LANE=a claude --resume"]).as_deref(),
+            Some("claude")
+        );
+        assert_eq!(runs(&["bash", "--", "go.sh"]).as_deref(), Some("go.sh"));
+        // A person's shell: interactive, a login shell, commands from standard input.
+        for argv in [
+            &["-bash"][..],
+            &["bash", "-l"],
+            &["zsh", "-i"],
+            &["bash", "-s"],
+            &["bash", "--"],
+        ] {
+            assert_eq!(runs(argv), None, "{argv:?}");
+        }
+        assert_eq!(runs(&["python3", "agent.py"]), None);
+        assert_eq!(runs(&[]), None);
+        assert_eq!(
+            cmdline_runs(b"/bin/bash\0./go.sh\0").as_deref(),
+            Some("go.sh")
+        );
     }
 
     #[test]

@@ -190,8 +190,22 @@ pub fn session_foregrounds() -> std::collections::HashMap<String, Foreground> {
         "#{window_active}#{pane_active}\t#{window_activity}\t#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}:#{pane_pid}\t#{session_name}\t#{pane_current_command}",
     ])
     .map_or_else(std::collections::HashMap::new, |text| {
-        parse_foregrounds(&text, zombie_status)
+        parse_foregrounds(&text, zombie_status, running)
     })
+}
+
+/// What the foreground of pane process `pid`'s terminal runs when tmux's name for it (its
+/// first argument) hides that: a shell running a script or a command (Linux `/proc`: the
+/// terminal's foreground group from the pane's process, that group leader's arguments).
+fn running(pid: u32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the name in parentheses: state, ppid, pgrp, session, tty, the foreground group.
+    let group = stat
+        .get(stat.rfind(')')? + 1..)?
+        .split_whitespace()
+        .nth(5)?;
+    let cmdline = std::fs::read(format!("/proc/{group}/cmdline")).ok()?;
+    crate::agent::screen::cmdline_runs(&cmdline)
 }
 
 /// What tmux printed for `args` (outside any tmux of helios's own), or `None` when it failed:
@@ -221,9 +235,11 @@ pub fn tmux_stdout(args: &[&str]) -> Option<String> {
 
 /// `session_foregrounds` from `list-panes` output; `zombie` reads the raw wait status of a pane
 /// process tmux has not reaped.
+/// `running` says what a live pane's foreground runs when its name does not (see [`running`]).
 fn parse_foregrounds(
     text: &str,
     zombie: impl Fn(u32) -> Option<i32>,
+    running: impl Fn(u32) -> Option<String>,
 ) -> std::collections::HashMap<String, Foreground> {
     let mut map = std::collections::HashMap::new();
     for line in text.lines() {
@@ -236,6 +252,7 @@ fn parse_foregrounds(
             parts.next(),
         ) {
             let pane_dead = dead.starts_with("1:");
+            let pid = dead.rsplit(':').next().and_then(|p| p.parse().ok());
             let dead = match dead.split(':').collect::<Vec<_>>()[..] {
                 ["1", status, signal, pid] => {
                     ended(status, signal, pid, &zombie).map(|e| match e {
@@ -245,10 +262,17 @@ fn parse_foregrounds(
                 }
                 _ => None,
             };
+            // Only a shell's name can hide a script: no other pane costs a read.
+            let command = match pid {
+                Some(pid) if !pane_dead && crate::agent::screen::is_shell(cmd) => {
+                    running(pid).unwrap_or_else(|| cmd.to_string())
+                }
+                _ => cmd.to_string(),
+            };
             map.insert(
                 session.to_string(),
                 Foreground {
-                    command: cmd.to_string(),
+                    command,
                     activity: activity.parse().unwrap_or(0),
                     dead,
                     pane_dead,
@@ -373,14 +397,24 @@ mod tests {
                     11\t9\t1::9:10\tpar-c\tsh\n\
                     11\t9\t1:::11\tpar-d\tsh\n\
                     11\t9\t1:::12\tpar-e\tsh\n\
-                    11\t9\t1:::13\tpar-f\tsh\n";
+                    11\t9\t1:::13\tpar-f\tsh\n\
+                    11\t9\t0:::14\tpar-g\tbash\n\
+                    11\t9\t0:::15\tpar-h\tbash\n";
         // 11 is a zombie that exited 3, 12 one killed by signal 9, 13 is gone.
         let zombie = |pid| match pid {
             11 => Some(3 << 8),
             12 => Some(9),
             _ => None,
         };
-        let m = parse_foregrounds(text, zombie);
+        // 14's foreground is a script; a dead pane's process is never asked.
+        let running = |pid| match pid {
+            14 => Some("run-agent.sh".to_string()),
+            7..=13 => panic!("pane {pid} is not a live shell"),
+            _ => None,
+        };
+        let m = parse_foregrounds(text, zombie, running);
+        assert_eq!(m["par-g"].command, "run-agent.sh");
+        assert_eq!(m["par-h"].command, "bash");
         assert_eq!(m["par-a"].command, "claude");
         assert_eq!(m["par-a"].activity, 1_700_000_000);
         assert_eq!(m["par-a"].dead, None);
@@ -395,7 +429,7 @@ mod tests {
         );
         // ... but not as running either.
         assert!(m["par-f"].pane_dead && !m["par-a"].pane_dead);
-        assert_eq!(m.len(), 6);
+        assert_eq!(m.len(), 8);
     }
 
     #[test]

@@ -715,7 +715,15 @@ impl PtyBackend for PortablePtys {
         }
         let pid = master.process_group_leader()?;
         let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
-        Some(comm.trim().to_string())
+        let comm = comm.trim();
+        // A shell given a script or a command (`bash go.sh`) runs that, not a prompt.
+        if crate::agent::screen::is_shell(comm)
+            && let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline"))
+            && let Some(runs) = crate::agent::screen::cmdline_runs(&cmdline)
+        {
+            return Some(runs);
+        }
+        Some(comm.to_string())
     }
 
     fn input_modes(&self, lane: &LaneId) -> InputModes {
