@@ -137,14 +137,16 @@ impl Patterns {
         self.prompts.is_empty()
     }
 
-    /// The first prompt the screen shows, reading every row (borders stripped, lowercase);
-    /// the cursor is on row `cursor_row`.
+    /// The prompt the screen shows lowest (the newest: a prompt answered and then printed
+    /// under is over), reading every row (borders stripped, lowercase); among prompts on the
+    /// same row, the first listed. The cursor is on row `cursor_row`.
     pub fn read(&self, rows: &[String], cursor_row: usize) -> Option<ScreenMatch> {
         let lines: Vec<String> = rows.iter().map(|r| strip_box(r).to_string()).collect();
         let lower: Vec<String> = lines.iter().map(|l| l.to_lowercase()).collect();
+        // The lowest row that has the phrase: its newest showing.
         let on_screen = |phrase: &str| {
             let phrase = phrase.to_lowercase();
-            lower.iter().position(|l| l.contains(&phrase))
+            lower.iter().rposition(|l| l.contains(&phrase))
         };
         let at_cursor = |phrase: &str| {
             let phrase = phrase.to_lowercase();
@@ -153,6 +155,7 @@ impl Patterns {
                 .is_some_and(|l| l.contains(&phrase))
                 .then_some(cursor_row)
         };
+        let mut best: Option<(usize, &Prompt, usize)> = None;
         for p in &self.prompts {
             let find = |phrase: &str| {
                 if p.at_cursor {
@@ -164,32 +167,41 @@ impl Patterns {
             let Some(first) = find(&p.all[0]) else {
                 continue;
             };
-            if !p.all[1..].iter().all(|a| find(a).is_some()) {
+            let Some(all) = p.all[1..]
+                .iter()
+                .map(|a| find(a))
+                .try_fold(first, |low, row| row.map(|r| low.max(r)))
+            else {
+                continue;
+            };
+            let any = p.any.iter().filter_map(|a| on_screen(a)).max();
+            if !p.any.is_empty() && any.is_none() {
                 continue;
             }
-            if !p.any.is_empty() && !p.any.iter().any(|a| on_screen(a).is_some()) {
-                continue;
+            let low = all.max(any.unwrap_or(0));
+            if best.is_none_or(|(b, ..)| low > b) {
+                best = Some((low, p, first));
             }
-            let status = match p.kind {
-                Some(k) => Status::Waiting(k),
-                None => Status::Done,
-            };
-            let line = if p.reason.as_deref() == Some("above") {
-                lines[..first]
-                    .iter()
-                    .rev()
-                    .find(|l| !l.is_empty() && !is_rule(l))
-                    .unwrap_or(&lines[first])
-            } else {
-                &lines[first]
-            };
-            return Some(ScreenMatch {
-                status,
-                pattern: p.name.clone(),
-                reason: one_line(line),
-            });
         }
-        None
+        let (_, p, first) = best?;
+        let status = match p.kind {
+            Some(k) => Status::Waiting(k),
+            None => Status::Done,
+        };
+        let line = if p.reason.as_deref() == Some("above") {
+            lines[..first]
+                .iter()
+                .rev()
+                .find(|l| !l.is_empty() && !is_rule(l))
+                .unwrap_or(&lines[first])
+        } else {
+            &lines[first]
+        };
+        Some(ScreenMatch {
+            status,
+            pattern: p.name.clone(),
+            reason: one_line(line),
+        })
     }
 }
 
@@ -373,6 +385,31 @@ mod tests {
         assert!(looks_like_shell_prompt("user@host:~/src$ "));
         assert!(!looks_like_shell_prompt("Compiling"));
         assert!(is_shell("-bash") && is_shell("/bin/zsh") && !is_shell("claude"));
+    }
+
+    #[test]
+    fn the_lowest_prompt_on_the_screen_is_the_one_that_counts() {
+        let p = Patterns::builtin();
+        let boxed = "╭────╮\n│ Remove the build directory │\n│ Do you want to proceed? │\n│ ❯ 1. Yes │\n╰────╯";
+        // Answered, then printed under: the agent's idle line below the old box wins.
+        let answered = rows(&format!("{boxed}\nremoved build\ndone.\n  ? for shortcuts"));
+        assert_eq!(
+            p.read(&answered, end(&answered)).unwrap().status,
+            Status::Done
+        );
+        // Asked again under an old box: the newest box's question is the reason.
+        let again = rows(&format!(
+            "{boxed}\nok\n╭────╮\n│ Delete the cache │\n│ Do you want to proceed? │\n│ ❯ 1. Yes │\n╰────╯"
+        ));
+        let m = p.read(&again, end(&again)).unwrap();
+        assert_eq!(m.status, Status::Waiting(WaitKind::Permission));
+        assert_eq!(m.reason, "Delete the cache");
+        // Below an idle line, a prompt waits.
+        let asked = rows(&format!("  ? for shortcuts\n{boxed}"));
+        assert_eq!(
+            p.read(&asked, end(&asked)).unwrap().status,
+            Status::Waiting(WaitKind::Permission)
+        );
     }
 
     #[test]
