@@ -9,6 +9,8 @@
 //!      then): `done`;
 //!    - the lane's own rows changed after a `done`/`waiting` hook (someone answered, a new turn
 //!      began without a hook): the screen decides, below;
+//!    - a state was recorded from the lane itself after the hook (a console before this one
+//!      overruled it, and this one cannot know the rows that changed then): the screen decides;
 //!    - it said `working` but nothing moved for `stale` since: `unknown`;
 //! 3. the screen: a shell in the foreground is `shell`; rows that changed within `settle` are
 //!    `working`; a known prompt (patterns.toml) is what it says; a bell or a notification
@@ -92,6 +94,11 @@ pub struct Inputs {
     pub answered: Option<OffsetDateTime>,
     /// The newest bell or OSC notification.
     pub alert: Option<Signal>,
+    /// When the state last recorded for the lane was decided from the lane itself (its
+    /// screen, its processes, the keys), not from a hook: a hook older than that had been
+    /// overruled already. A console that starts again has no history of the lane's rows, so
+    /// without this it took such a hook as fresh and flagged the lane again.
+    pub overruled: Option<OffsetDateTime>,
 }
 
 /// One signal as the explanation shows it.
@@ -271,9 +278,18 @@ pub fn decide(i: &Inputs, t: Timing) -> Decision {
             );
         }
         let later_output = status != Status::Working && changed_since(h.at);
+        let overruled = i.overruled.is_some_and(|at| at > h.at);
         let stale = status == Status::Working
             && now - h.at >= t.stale
             && i.last_change.is_none_or(|c| now - c >= t.stale);
+        if overruled && !later_output {
+            verdict(
+                &mut ev,
+                &hook_src,
+                "older than the state recorded after it: the screen decides",
+            );
+            return from_screen(i, t, now, moving, ev, done);
+        }
         if !later_output && !stale {
             verdict(&mut ev, &hook_src, "used");
             verdict(&mut ev, "*", "a hook decides while it is fresh");

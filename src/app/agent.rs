@@ -154,6 +154,12 @@ pub fn on_loaded(state: &mut AppState, loaded: Vec<LoadedState>) -> Vec<Effect> 
         let Some(l) = state.lane_mut(&s.lane) else {
             continue;
         };
+        // A state recorded from the lane itself (not by a hook) overrules every hook before it.
+        l.agent.inputs.overruled = s
+            .state
+            .as_ref()
+            .filter(|(st, ..)| !st.source.is_exact())
+            .map(|(st, ..)| st.since);
         // Only a par lane outlives a console: an owned lane's terminal is new in each one.
         if (l.agent.state.is_none() || l.agent.placeholder)
             && l.info.is_durable()

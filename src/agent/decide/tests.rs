@@ -255,3 +255,32 @@ fn a_quiet_lane_just_looked_at_keeps_its_stored_state_for_a_quiet_period() {
     i.last_change = Some(at(103));
     assert_eq!(decide(&i, Timing::default()).state.status, Status::Working);
 }
+
+/// A console that starts again knows nothing of the rows that changed after a hook; the state
+/// recorded after the hook from the lane itself says the hook was overruled.
+#[test]
+fn a_hook_older_than_a_state_recorded_from_the_lane_is_overruled() {
+    let perm = Status::Waiting(WaitKind::Permission);
+    let mut i = inputs(400);
+    i.hook = Some(hook(at(10), perm, "Bash(rm -rf build)"));
+    // The made-up quiet hour of a first look.
+    i.last_change = Some(at(400 - 3600));
+    i.first_look = Some(at(400));
+    assert_eq!(decide(&i, Timing::default()).state.status, perm);
+    i.overruled = Some(at(40));
+    let d = decide(&i, Timing::default());
+    assert_eq!(d.state.status, Status::Unknown, "{d:?}");
+    let hook = d
+        .evidence
+        .iter()
+        .find(|e| e.source == "hook:claude")
+        .unwrap();
+    assert!(hook.verdict.contains("recorded after it"), "{hook:?}");
+    // A hook newer than that state decides again.
+    i.hook = Some(hook_at(50, perm));
+    assert_eq!(decide(&i, Timing::default()).state.status, perm);
+}
+
+fn hook_at(secs: i64, status: Status) -> Signal {
+    hook(at(secs), status, "Bash(rm -rf build)")
+}

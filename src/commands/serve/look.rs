@@ -88,14 +88,19 @@ impl Looker {
                 repo: repo.clone(),
                 lane: lane.id.to_string(),
             };
-            let inputs = inputs(seen, f, now, store, &key.worktree);
-            let decision = decide(&inputs, Timing::default());
-            // Written only when it says something new: a write a second per lane would hold
-            // the journal's lock against the hooks.
             let stored = lane_state::get(store.conn(), &key.worktree)
                 .inspect_err(|e| tracing::warn!("reading lane {}'s state: {e}", key.lane))
                 .ok()
                 .flatten();
+            let mut inputs = inputs(seen, f, now, store, &key.worktree);
+            // As a console's load: a state recorded from the lane overrules older hooks.
+            inputs.overruled = stored
+                .as_ref()
+                .filter(|s| !s.state.source.is_exact())
+                .map(|s| s.state.since);
+            let decision = decide(&inputs, Timing::default());
+            // Written only when it says something new: a write a second per lane would hold
+            // the journal's lock against the hooks.
             if stored.is_some_and(|s| {
                 s.state.same_as(&decision.state) && s.state.reason == decision.state.reason
             }) {
@@ -179,6 +184,7 @@ fn inputs(
         interrupted: None,
         answered: None,
         alert,
+        overruled: None,
     }
 }
 

@@ -109,3 +109,55 @@ fn a_hook_the_console_overrules_is_overruled_in_the_store_too() {
         "{fx:?}"
     );
 }
+
+/// A console that starts again loads a hook's `waiting` that an earlier console overruled from
+/// the lane's screen (`unknown`, recorded after the hook). Once it has probed the lane (an
+/// agent in the foreground) and looked at its quiet screen, it must not take the old hook as
+/// fresh: before, the restart flagged the lane and recorded `waiting` again.
+#[test]
+fn a_restart_does_not_bring_back_a_hook_the_screen_overruled() {
+    use crate::agent::{Agent, LaneState, Process, Signal, Source, Status, WaitKind};
+    let mut s = state_with(&["a"]);
+    s.clock = Some(clock(400));
+    let stored = LaneState {
+        status: Status::Unknown,
+        since: clock(80),
+        source: Source::Screen,
+        reason: "quiet 20s".into(),
+    };
+    let hook = Signal {
+        at: clock(50),
+        source: Source::Hook(Agent::Claude),
+        status: Some(Status::Waiting(WaitKind::Permission)),
+        event: "Notification".into(),
+        reason: "Claude needs your permission".into(),
+    };
+    let mut fx = update(
+        &mut s,
+        Event::LaneStatesLoaded {
+            lanes: vec![crate::app::agent::LoadedState {
+                lane: id("a"),
+                state: Some((stored, String::new(), Vec::new())),
+                hook: Some(hook),
+                alert: None,
+                acked: false,
+            }],
+        },
+    );
+    fx.extend(update(
+        &mut s,
+        Event::LaneProcesses {
+            lanes: vec![(id("a"), Process::Program("python3".into()))],
+        },
+    ));
+    fx.extend(look(&mut s, 400, &[], &[]));
+    fx.extend(look(&mut s, 401, &[], &[]));
+    assert_ne!(status(&s, "a"), Status::Waiting(WaitKind::Permission));
+    assert!(
+        !fx.iter().any(|e| matches!(
+            e,
+            Effect::RecordLaneState { decision, .. } if matches!(decision.state.status, Status::Waiting(_))
+        ) || matches!(e, Effect::NotifyTerminal { .. })),
+        "{fx:?}"
+    );
+}
