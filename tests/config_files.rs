@@ -309,6 +309,21 @@ fn config_check_passes_and_fails_with_status_2() {
     assert!(text.contains("keymap default"), "{text}");
     assert!(text.contains("(not found, skipped)"), "{text}");
     assert!(text.trim_end().ends_with("ok"), "{text}");
+    assert!(text.contains("built in: patterns.toml ("), "{text}");
+
+    // A broken screen patterns file: the console skips it, a check fails, in one line.
+    let patterns = w.path("config/helios/patterns.toml");
+    std::fs::create_dir_all(patterns.parent().unwrap()).unwrap();
+    std::fs::write(&patterns, "[[prompt]]\nname = \"x\"\nall = [\n").unwrap();
+    let out = w.helios().args(["config", "check"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(
+        err.contains(&format!("{}: line 3: ", patterns.display())),
+        "{err}"
+    );
+    std::fs::remove_file(&patterns).unwrap();
 
     // A keymap path relative to the repo file that names it.
     // (Written before `trust`: the trust covers the files the config names.)

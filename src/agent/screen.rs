@@ -75,7 +75,15 @@ impl Patterns {
 
     /// Parse a patterns file; the error names the line (toml's message) and what is wrong.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let file: PatternFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        // One line: toml's own message draws the line and a caret under it.
+        let file: PatternFile = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .and_then(|s| text.get(..s.start))
+                .map_or(1, |t| t.matches('\n').count() + 1);
+            let what = e.message().lines().next().unwrap_or("invalid TOML").trim();
+            format!("line {line}: {what}; fix the file")
+        })?;
         for p in &file.prompt {
             match (p.state.as_str(), p.kind) {
                 ("waiting", Some(_)) | ("done", None) => {}
@@ -457,7 +465,10 @@ mod tests {
         let err = Patterns::parse("[[prompt]]\nname = \"x\"\nstate = \"waiting\"\nall = [\"a\"]\n")
             .unwrap_err();
         assert!(err.contains("needs a kind"), "{err}");
-        assert!(Patterns::parse("[[prompt]]\nname = 1").is_err());
+        let err = Patterns::parse("[[prompt]]\nname = 1").unwrap_err();
+        assert!(err.starts_with("line 2: ") && !err.contains('\n'), "{err}");
+        let err = Patterns::parse("[[prompt]]\nname = \"x\"\nall = [\n").unwrap_err();
+        assert!(err.starts_with("line 3: ") && !err.contains('\n'), "{err}");
         assert!(Patterns::parse("[[prompt]]\nname = \"x\"\nstate = \"done\"\nall = []\n").is_err());
     }
 }

@@ -320,7 +320,13 @@ pub const REASON_MAX: usize = 120;
 pub fn one_line(text: &str) -> String {
     let mut out = String::new();
     let mut space = false;
-    for c in text.chars() {
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        // A terminal sequence goes whole: dropping only its ESC left `[31m` in the reason.
+        if c == '\x1b' || c == '\u{9b}' {
+            skip_sequence(c, &mut chars);
+            continue;
+        }
         if c.is_whitespace() || c.is_control() {
             space = !out.is_empty();
             continue;
@@ -336,6 +342,46 @@ pub fn one_line(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// Skip the rest of the terminal sequence `first` (ESC or the C1 CSI) began: a CSI up to its
+/// final byte, an OSC or other string up to BEL or ST, an escape up to its final character.
+fn skip_sequence(first: char, chars: &mut std::str::Chars<'_>) {
+    let kind = if first == '\u{9b}' {
+        '['
+    } else {
+        match chars.next() {
+            Some(k) => k,
+            None => return,
+        }
+    };
+    match kind {
+        '[' => {
+            for c in chars.by_ref() {
+                if ('\x40'..='\x7e').contains(&c) {
+                    return;
+                }
+            }
+        }
+        ']' | 'P' | '_' | '^' | 'X' => {
+            let mut esc = false;
+            for c in chars.by_ref() {
+                if c == '\x07' || (esc && c == '\\') {
+                    return;
+                }
+                esc = c == '\x1b';
+            }
+        }
+        // Intermediate bytes, then the final one (`ESC ( B`).
+        '\x20'..='\x2f' => {
+            for c in chars.by_ref() {
+                if !('\x20'..='\x2f').contains(&c) {
+                    return;
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -410,7 +456,14 @@ mod tests {
 
     #[test]
     fn one_line_strips_controls_and_cuts() {
-        assert_eq!(one_line("  a\n\tb\x1b[31m  "), "a b [31m");
+        assert_eq!(one_line("  a\n\tb\x1b[31m  "), "a b");
+        // Terminal sequences go whole, not their ESC alone.
+        assert_eq!(
+            one_line("Claude needs \x1b[1;31myour\x1b[0m permission\u{9b}2J"),
+            "Claude needs your permission"
+        );
+        assert_eq!(one_line("x\x1b]0;title\x07y\x1b]8;;u\x1b\\z"), "xyz");
+        assert_eq!(one_line("a\x1b(Bb\x1b"), "ab");
         assert_eq!(one_line(&"x".repeat(500)).chars().count(), REASON_MAX + 1);
     }
 }

@@ -82,6 +82,23 @@ pub fn check(ctx: &Context, env: &TermEnv) -> (String, Result<(), ConfigError>) 
         },
         keymap.len()
     );
+    // The screen patterns: the console skips a broken file (and says so); a check fails.
+    let (patterns, broken) = crate::commands::console::load_patterns();
+    if let Some(e) = broken {
+        return (out, Err(ConfigError::Other(e)));
+    }
+    let path = config::paths::config_dir().join("patterns.toml");
+    let _ = writeln!(
+        out,
+        "{:<17}{} ({} prompts)",
+        "patterns",
+        if path.exists() {
+            path.display().to_string()
+        } else {
+            "built in: patterns.toml".to_string()
+        },
+        patterns.len(),
+    );
     let name = theme::resolved_name(&ctx.config.ui.theme, env);
     if let Err(e) = Theme::load(&ctx.config.ui.theme, env) {
         return (out, Err(e));
