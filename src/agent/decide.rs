@@ -218,25 +218,35 @@ pub fn decide(i: &Inputs, t: Timing) -> Decision {
     if let Some(h) = i.hook.as_ref().filter(|h| h.status.is_some()) {
         let status = h.status.unwrap_or(Status::Unknown);
         let hook_src = h.source.to_string();
-        if let Process::Shell(sh) = &i.process
-            && !matches!(status, Status::Exited(_))
-        {
+        if let Process::Shell(sh) = &i.process {
             verdict(&mut ev, "process", "used");
-            verdict(
-                &mut ev,
-                &hook_src,
-                "older than the shell now in the foreground",
-            );
+            // An agent that said it ended (SessionEnd) left its shell: the lane is a shell
+            // again, as the hook itself implies, and nothing waits for the user.
+            let (hook_verdict, why) = if matches!(status, Status::Exited(_)) {
+                (
+                    "used: the agent ended",
+                    format!(
+                        "the agent's hook said it ended ({}) and {sh} is in the foreground again",
+                        h.event
+                    ),
+                )
+            } else {
+                (
+                    "older than the shell now in the foreground",
+                    format!(
+                        "the hook last said {} but {sh} is in the foreground again: the agent ended without a SessionEnd",
+                        status.label()
+                    ),
+                )
+            };
+            verdict(&mut ev, &hook_src, hook_verdict);
             return done(
                 ev,
                 Status::Shell,
                 Source::Process,
                 format!("{sh} in the foreground, no agent"),
                 now,
-                format!(
-                    "the hook last said {} but {sh} is in the foreground again: the agent ended without a SessionEnd",
-                    status.label()
-                ),
+                why,
             );
         }
         if status == Status::Working
@@ -299,7 +309,14 @@ pub fn decide(i: &Inputs, t: Timing) -> Decision {
                 h.source,
                 h.reason.clone(),
                 h.at,
-                format!("the agent's own hook ({}) said so", h.event),
+                if h.source == Source::Mcp {
+                    format!(
+                        "the agent said so through helios's MCP server ({})",
+                        h.event
+                    )
+                } else {
+                    format!("the agent's own hook ({}) said so", h.event)
+                },
             );
         }
         if stale {
@@ -510,13 +527,24 @@ fn evidence(i: &Inputs, now: OffsetDateTime) -> Vec<Evidence> {
         (None, Some(_)) => "no known prompt".to_string(),
         (None, None) => "no output yet".to_string(),
     };
+    // The rows' age in words: "changed 18s ago"; "unchanged since helios first looked 3m ago"
+    // when they have not changed since (how long before that is not known); nothing before
+    // any output.
+    let rows = match (i.last_change, i.changed_at()) {
+        (Some(c), Some(at)) if at > c => format!(
+            "; rows unchanged since helios first looked {}",
+            ago((now - at).whole_seconds())
+        ),
+        (Some(_), Some(at)) => format!("; rows last changed {}", ago((now - at).whole_seconds())),
+        _ => String::new(),
+    };
+    let screen = match (&i.screen, i.last_change) {
+        (None, None) => "no output seen yet".to_string(),
+        _ => screen,
+    };
     ev.push(Evidence {
         source: "screen".into(),
-        said: format!(
-            "{screen}; rows last changed {}",
-            i.quiet_text(now)
-                .map_or("never".into(), |q| format!("{q} ago"))
-        ),
+        said: format!("{screen}{rows}"),
         age_secs: i.changed_at().and_then(age),
         verdict: String::new(),
     });

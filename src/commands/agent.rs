@@ -78,7 +78,8 @@ pub fn explain(ctx: &Context, name: &str, as_json: bool) -> anyhow::Result<ExitC
     say(format_args!("  decided by {}: {}", s.state.source, s.why));
     say(format_args!("  decided {} ago", short(age(s.updated))));
     if !s.evidence.is_empty() {
-        say("  signals considered:");
+        // The ages are the decision's: the console's `e` shows them live.
+        say("  signals considered then, with their ages then:");
         for e in &s.evidence {
             let when = e.age_note();
             say(format_args!(

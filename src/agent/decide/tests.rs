@@ -68,6 +68,16 @@ fn an_idle_shell_is_shell_never_waiting() {
     let d = decide(&i, Timing::default());
     assert_eq!(d.state.status, Status::Shell);
     assert!(d.why.contains("without a SessionEnd"), "{}", d.why);
+    // One that said it ended left a shell, which waits for nobody.
+    let mut end = hook(at(5), Status::Exited(None), "session ended");
+    end.event = "SessionEnd".into();
+    i.hook = Some(end);
+    let d = decide(&i, Timing::default());
+    assert_eq!(d.state.status, Status::Shell);
+    assert_eq!(
+        d.why,
+        "the agent's hook said it ended (SessionEnd) and zsh is in the foreground again"
+    );
 }
 
 #[test]
@@ -216,7 +226,9 @@ fn a_lane_unchanged_since_the_first_look_is_dated_from_it() {
     assert_eq!(d.state.reason, "quiet at least 1m, no known prompt");
     let screen = d.evidence.iter().find(|e| e.source == "screen").unwrap();
     assert!(
-        screen.said.ends_with("rows last changed at least 1m ago"),
+        screen
+            .said
+            .ends_with("rows unchanged since helios first looked 1m ago"),
         "{}",
         screen.said
     );
@@ -283,4 +295,25 @@ fn a_hook_older_than_a_state_recorded_from_the_lane_is_overruled() {
 
 fn hook_at(secs: i64, status: Status) -> Signal {
     hook(at(secs), status, "Bash(rm -rf build)")
+}
+
+#[test]
+fn explanations_read_as_sentences() {
+    let mut i = inputs(100);
+    let d = decide(&i, Timing::default());
+    let screen = d.evidence.iter().find(|e| e.source == "screen").unwrap();
+    assert_eq!(screen.said, "no output seen yet");
+    i.last_change = Some(at(82));
+    let d = decide(&i, Timing::default());
+    let screen = d.evidence.iter().find(|e| e.source == "screen").unwrap();
+    assert_eq!(screen.said, "no known prompt; rows last changed 18s ago");
+    let mut h = hook(at(90), Status::Waiting(WaitKind::Question), "which branch?");
+    h.source = Source::Mcp;
+    h.event = "ask_human".into();
+    i.hook = Some(h);
+    let d = decide(&i, Timing::default());
+    assert_eq!(
+        d.why,
+        "the agent said so through helios's MCP server (ask_human)"
+    );
 }
