@@ -183,7 +183,7 @@ fn panel_detail_of_failed_workflow() {
 fn panel_unreachable_with_stale_data() {
     let mut s = state();
     s.temporal.conn = ConnState::Unreachable {
-        reason: "Temporal at 127.0.0.1:7233 is unreachable: connection refused (start it, or set --temporal / TEMPORAL_ADDRESS)".into(),
+        reason: "Temporal at 127.0.0.1:7233 is unreachable: connection refused (start it there, or point helios at another with --temporal / TEMPORAL_ADDRESS)".into(),
         since: s.now,
         at: s.now.checked_sub(Duration::from_secs(3)).unwrap(),
         retry_secs: 8,

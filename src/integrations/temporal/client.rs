@@ -25,7 +25,7 @@ pub const LANE_ATTRIBUTE: &str = "HeliosLane";
 pub enum TemporalError {
     /// Could not connect.
     #[error(
-        "Temporal at {address} is unreachable: {reason} (start it, or set --temporal / TEMPORAL_ADDRESS)"
+        "Temporal at {address} is unreachable: {reason} (start it there, or point helios at another with --temporal / TEMPORAL_ADDRESS)"
     )]
     Connect {
         /// host:port.
