@@ -517,6 +517,10 @@ fn helios_mcp_through_the_official_python_client() {
     ok(&out, "the MCP client");
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
+        v["server"],
+        serde_json::json!({"name": "helios", "version": env!("CARGO_PKG_VERSION")})
+    );
+    assert_eq!(
         v["tools"],
         serde_json::json!(["ask_human", "lane_events", "list_lanes", "report_status"])
     );

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
-use rmcp::model::{CallToolResult, ContentBlock, ServerCapabilities, ServerConfig};
+use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabilities, ServerConfig};
 use rmcp::{ServerHandler, ServiceExt as _, schemars, tool, tool_handler, tool_router};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -191,7 +191,11 @@ impl HeliosMcp {
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for HeliosMcp {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build()).with_instructions(
+        // rmcp's default (and `Implementation::from_build_env`, expanded in rmcp) names rmcp.
+        let helios = Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(helios)
+            .with_instructions(
             "helios watches a swarm of coding agents, one per git worktree lane. Call report_status when you start, finish or fail a task, and ask_human when you need a decision: the human sees your lane at the top of their queue with your words.",
         )
     }
@@ -199,9 +203,9 @@ impl ServerHandler for HeliosMcp {
 
 /// A state from `report_status`'s words.
 fn parse_status(state: &str, kind: Option<&str>) -> Result<Status, String> {
-    let bad_kind = |k: &str| {
+    let bad_kind = |k: &str, valid: &str| {
         format!(
-            "unknown kind {} for state {}",
+            "unknown kind {} for state {}: use {valid}",
             crate::text::quote(k),
             crate::text::quote(state)
         )
@@ -213,7 +217,7 @@ fn parse_status(state: &str, kind: Option<&str>) -> Result<Status, String> {
             "permission" => WaitKind::Permission,
             "question" => WaitKind::Question,
             "input" => WaitKind::Input,
-            k => return Err(bad_kind(k)),
+            k => return Err(bad_kind(k, "permission, question or input")),
         }),
         "error" => Status::Error(match kind.unwrap_or("other") {
             "rate_limit" => ErrorKind::RateLimit,
@@ -221,7 +225,7 @@ fn parse_status(state: &str, kind: Option<&str>) -> Result<Status, String> {
             "billing" => ErrorKind::Billing,
             "crash" => ErrorKind::Crash,
             "other" => ErrorKind::Other,
-            k => return Err(bad_kind(k)),
+            k => return Err(bad_kind(k, "rate_limit, auth, billing, crash or other")),
         }),
         other => {
             return Err(format!(
@@ -282,6 +286,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_server_names_helios_and_its_version() {
+        let info = HeliosMcp::new(Err("no lane".into()), None).get_info();
+        assert_eq!(info.server_info.name, "helios");
+        assert_eq!(info.server_info.version, env!("CARGO_PKG_VERSION"));
+    }
+
+    #[test]
     fn states_and_kinds_are_checked() {
         assert_eq!(
             parse_status("waiting", Some("permission")),
@@ -296,7 +307,20 @@ mod tests {
             Ok(Status::Waiting(WaitKind::Input))
         );
         assert!(parse_status("sleeping", None).is_err());
-        assert!(parse_status("error", Some("nope")).is_err());
+        assert_eq!(
+            parse_status("error", Some("weird")),
+            Err(
+                "unknown kind \"weird\" for state \"error\": use rate_limit, auth, billing, crash or other"
+                    .into()
+            )
+        );
+        assert_eq!(
+            parse_status("waiting", Some("x")),
+            Err(
+                "unknown kind \"x\" for state \"waiting\": use permission, question or input"
+                    .into()
+            )
+        );
         assert!(parse_since("10m").is_ok());
         assert!(parse_since("2026-01-01T00:00:00Z").is_ok());
         assert!(parse_since("yesterday-ish").is_err());
