@@ -139,9 +139,7 @@ pub fn scope(ctx: &Context, lane: Option<&str>, all: bool, user: bool) -> anyhow
             .collect(),
         (None, false) => {
             let here = std::env::current_dir().context("no current directory")?;
-            let key =
-                crate::lanes::locate::locate(&here, None).map_err(|e| anyhow::anyhow!("{e}"))?;
-            vec![PathBuf::from(key.worktree)]
+            vec![crate::lanes::locate::worktree_of(&here).map_err(|e| anyhow::anyhow!("{e}"))?]
         }
     };
     Ok(Scope::Worktrees(dirs))

@@ -39,7 +39,8 @@ fn record(agent_name: &str, args: &[String]) -> Result<(), String> {
         .or_else(|| std::env::current_dir().ok())
         .ok_or("no working directory: set HELIOS_LANE_DIR")?;
     let label = std::env::var("HELIOS_LANE").ok();
-    let key = crate::lanes::locate::locate(&dir, label.as_deref())?;
+    let key = crate::lanes::locate::locate(&dir, label.as_deref())
+        .map_err(|e| format!("{e}; nothing was recorded"))?;
     save(&key, &redact(report.signal))
 }
 

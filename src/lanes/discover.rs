@@ -4,7 +4,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::lanes::{GitCounts, LaneError, LaneId, LaneInfo, LaneSource, git, par, work, worktree};
+use crate::lanes::worktree::{self, canonical};
+use crate::lanes::{GitCounts, LaneError, LaneId, LaneInfo, LaneSource, git, par, work};
 
 /// Every lane of the repo at `repo`, sorted by label, with tmux liveness and git counts.
 ///
@@ -38,11 +39,10 @@ pub fn discover_with(
     } else {
         tmux_sessions()
     };
-    let par_paths: Vec<PathBuf> = sessions
+    let par: Vec<(String, PathBuf)> = sessions
         .iter()
-        .map(|s| canonical(&s.worktree_path))
+        .map(|s| (s.label.clone(), canonical(&s.worktree_path)))
         .collect();
-    let main = canonical(repo);
     // par 0.2 records no base; a later par that does is preferred (see `work`).
     let par_bases: Vec<(String, Option<String>)> = sessions
         .iter()
@@ -61,19 +61,9 @@ pub fn discover_with(
             git: GitCounts::default(),
         })
         .collect();
-    let with_par = !lanes.is_empty();
-    for w in worktree::list(repo)? {
-        let path = canonical(&w.path);
-        if par_paths.contains(&path) || (with_par && path == main) {
-            continue;
-        }
-        // A worktree named like a par lane keeps its own, distinct label.
-        let mut label = w.label;
-        while lanes.iter().any(|l| l.id.as_str() == label) {
-            label.push_str("-wt");
-        }
+    for w in worktree::beside_par(repo, &par, worktree::list(repo)?) {
         lanes.push(LaneInfo {
-            id: LaneId::new(label),
+            id: LaneId::new(w.label),
             branch: w.branch,
             worktree: w.path,
             source: LaneSource::Worktree,
@@ -160,10 +150,6 @@ pub fn find(repo: &Path, label: &str) -> Result<LaneInfo, LaneError> {
         .ok_or_else(|| LaneError::NoSuchLane {
             label: label.to_string(),
         })
-}
-
-fn canonical(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// What tmux says of a session's active pane.

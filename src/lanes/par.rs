@@ -11,7 +11,9 @@ use std::path::Path;
 use crate::lanes::LaneError;
 use crate::lanes::discover::{pane_end, session_alive, tmux_sessions};
 
-pub use state::{ParSession, backup_path, check_state, parse_state, read_state, state_path};
+pub use state::{
+    ParSession, backup_path, check_state, parse_state, read_all_states, read_state, state_path,
+};
 
 /// Whether an executable program is on `PATH` (without running it).
 pub fn on_path(program: &str) -> bool {

@@ -118,6 +118,13 @@ pub fn read_state(repo: &Path) -> Result<Vec<ParSession>, LaneError> {
     }
 }
 
+/// Every lane in par's state file, of every repository (missing file: none). par labels are
+/// unique across repositories, so a label alone finds its lane here.
+pub fn read_all_states() -> Result<Vec<ParSession>, LaneError> {
+    let path = state_path();
+    load(&path)?.map_or_else(|| Ok(Vec::new()), |text| parse_all(&text, &path))
+}
+
 /// Before par changes its state: the file is missing (par starts it) or parses. Refreshes the
 /// backup as a side effect.
 pub fn check_state() -> Result<(), LaneError> {

@@ -1,0 +1,152 @@
+//! `helios hook` as an agent runs it, against real git worktrees and a par state file written as
+//! par writes it: which lane a payload lands on (`HELIOS_LANE`, else the working directory), what
+//! is refused with nothing recorded.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+
+use serde_json::{Value, json};
+use support::World;
+
+/// Run `helios hook claude` in `dir` with `payload` on stdin and `HELIOS_LANE` as given.
+fn hook(world: &World, dir: &Path, lane: Option<&str>, payload: &[u8]) -> Output {
+    let mut c = world.helios();
+    c.args(["hook", "claude"])
+        .current_dir(dir)
+        .env_remove("HELIOS_LANE")
+        .env_remove("HELIOS_LANE_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(l) = lane {
+        c.env("HELIOS_LANE", l);
+    }
+    let mut child = c.spawn().unwrap();
+    // A hook that stops reading at its cap closes the pipe early: that write error is expected.
+    let _ = child.stdin.take().unwrap().write_all(payload);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+    out
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The lanes `lane.state` events were recorded for, oldest first.
+fn state_events(world: &World) -> Vec<String> {
+    let out = world.helios().args(["events", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    // One JSON object a line.
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["action"] == "lane.state")
+        .map(|e| e["lane"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// `(state, state_reason)` of a lane as `helios lane ls --json` shows it.
+fn state_of(world: &World, label: &str) -> (Value, Value) {
+    let out = world
+        .helios()
+        .args(["lane", "ls", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let lanes: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let l = lanes
+        .iter()
+        .find(|l| l["label"] == label)
+        .unwrap_or_else(|| panic!("no lane {label} in {lanes:#?}"));
+    (l["state"].clone(), l["state_reason"].clone())
+}
+
+/// Two par lanes, delta and gamma, each a real worktree of the world's repo, recorded in par's
+/// state file as par 0.2 records them (no par or tmux needed to read them).
+fn with_par_lanes(world: &World) -> (PathBuf, PathBuf) {
+    let mut sessions = serde_json::Map::new();
+    let mut dirs = Vec::new();
+    for label in ["delta", "gamma"] {
+        let wt = world.path(&format!("lanes/{label}"));
+        world.git(&["worktree", "add", "-q", wt.to_str().unwrap(), "-b", label]);
+        sessions.insert(
+            label.into(),
+            json!({"label": label, "repository_path": world.repo, "repository_name": "app",
+                   "worktree_path": wt, "tmux_session_name": format!("par-app-ab12-{label}"),
+                   "branch_name": label, "session_type": "session"}),
+        );
+        dirs.push(wt);
+    }
+    let state = world.path("data/par/global_state.json");
+    std::fs::create_dir_all(state.parent().unwrap()).unwrap();
+    std::fs::write(&state, json!({"sessions": sessions}).to_string()).unwrap();
+    (dirs.remove(0), dirs.remove(0))
+}
+
+#[test]
+fn helios_lane_chooses_the_lane_and_a_wrong_one_records_nothing() {
+    let world = World::new("app");
+    let (delta, _gamma) = with_par_lanes(&world);
+    let stop = |cwd: &Path| {
+        json!({"hook_event_name": "Stop", "cwd": cwd})
+            .to_string()
+            .into_bytes()
+    };
+    // From delta's worktree, and from outside any repo: gamma is the lane either way.
+    hook(&world, &delta, Some("gamma"), &stop(&delta));
+    let outside = world.path("home");
+    let write = json!({"hook_event_name": "PreToolUse", "cwd": outside, "tool_name": "Write",
+                       "tool_input": {"file_path": "notes.md", "content": "x"}});
+    let out = hook(
+        &world,
+        &outside,
+        Some("gamma"),
+        write.to_string().as_bytes(),
+    );
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+    assert_eq!(state_events(&world), ["gamma", "gamma"]);
+    assert_eq!(
+        state_of(&world, "gamma"),
+        (json!("working"), json!("Write(notes.md)"))
+    );
+    assert_eq!(state_of(&world, "delta").0, Value::Null);
+
+    // A label no lane may have, one no lane has, and the main checkout: one line each, nothing
+    // recorded.
+    let no_cwd = br#"{"hook_event_name":"Stop"}"#;
+    let errs: Vec<String> = [
+        (&delta, Some("a\u{1b}[31mred"), stop(&delta)),
+        (&delta, Some("nope"), stop(&delta)),
+        (&world.repo, None, no_cwd.to_vec()),
+    ]
+    .into_iter()
+    .map(|(dir, lane, payload)| stderr(&hook(&world, dir, lane, &payload)))
+    .collect();
+    assert!(!errs[0].contains('\u{1b}'), "{:?}", errs[0]);
+    assert!(
+        errs[0].contains(r#"HELIOS_LANE: lane label "a\x1b[31mred" is not allowed"#),
+        "{}",
+        errs[0]
+    );
+    assert!(
+        errs[1].contains("HELIOS_LANE=nope names no lane"),
+        "{}",
+        errs[1]
+    );
+    assert!(
+        errs[2].contains("the main checkout of app, not in one of its lanes"),
+        "{}",
+        errs[2]
+    );
+    for err in &errs {
+        assert!(err.ends_with("nothing was recorded\n"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    assert_eq!(state_events(&world), ["gamma", "gamma"]);
+}
