@@ -1,6 +1,6 @@
 //! `helios hook` as an agent runs it, against real git worktrees and a par state file written as
 //! par writes it: which lane a payload lands on (`HELIOS_LANE`, else the working directory), what
-//! is refused with nothing recorded.
+//! is refused with nothing recorded, and payloads of the sizes agents really send.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -149,4 +149,27 @@ fn helios_lane_chooses_the_lane_and_a_wrong_one_records_nothing() {
         assert_eq!(err.lines().count(), 1, "{err}");
     }
     assert_eq!(state_events(&world), ["gamma", "gamma"]);
+}
+
+#[test]
+fn a_payload_of_megabytes_is_read_and_a_runaway_one_refused() {
+    // No par lanes: the main checkout is the repo's one lane.
+    let world = World::new("app");
+    let write = |bytes: usize| {
+        json!({"hook_event_name": "PreToolUse", "cwd": ".", "tool_name": "Write",
+               "tool_input": {"file_path": "big.bin", "content": "x".repeat(bytes)}})
+        .to_string()
+    };
+    let out = hook(&world, &world.repo, None, write(5_000_000).as_bytes());
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+    assert_eq!(
+        state_of(&world, "app"),
+        (json!("working"), json!("Write(big.bin)"))
+    );
+
+    let out = hook(&world, &world.repo, None, write(33 << 20).as_bytes());
+    let err = stderr(&out);
+    assert!(err.contains("the payload on stdin is over 32 MiB"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(state_events(&world).len(), 1);
 }

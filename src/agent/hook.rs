@@ -11,8 +11,10 @@ use time::OffsetDateTime;
 
 use crate::agent::state::{Agent, ErrorKind, Signal, Source, Status, WaitKind, one_line};
 
-/// The largest payload read (a transcript is passed by path, never inline).
-pub const PAYLOAD_MAX: usize = 1 << 20;
+/// The largest payload read. A transcript is passed by path, but a tool's input is inline:
+/// Claude's PreToolUse for a Write carries the whole file (a 5 MB file is an ordinary one), so
+/// the cap is far above any real payload and only stops a runaway writer.
+pub const PAYLOAD_MAX: usize = 32 << 20;
 
 /// A payload helios cannot read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

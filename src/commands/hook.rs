@@ -65,7 +65,7 @@ pub fn redact(mut s: Signal) -> Signal {
 fn payload(args: &[String]) -> Result<Vec<u8>, String> {
     if let Some(last) = args.last() {
         if last.len() > PAYLOAD_MAX {
-            return Err(format!("the payload argument is over {PAYLOAD_MAX} bytes"));
+            return Err(too_large("argument"));
         }
         return Ok(last.as_bytes().to_vec());
     }
@@ -82,7 +82,14 @@ fn payload(args: &[String]) -> Result<Vec<u8>, String> {
         .read_to_end(&mut bytes)
         .map_err(|e| format!("reading the payload on stdin: {e}"))?;
     if bytes.len() > PAYLOAD_MAX {
-        return Err(format!("the payload on stdin is over {PAYLOAD_MAX} bytes"));
+        return Err(too_large("on stdin"));
     }
     Ok(bytes)
+}
+
+fn too_large(place: &str) -> String {
+    format!(
+        "the payload {place} is over {} MiB, far more than an agent's hook sends; nothing was recorded",
+        PAYLOAD_MAX >> 20
+    )
 }
