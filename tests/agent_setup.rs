@@ -20,6 +20,19 @@ fn run(world: &World, args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// The journalled `action` results (oldest first), of one lane or all.
+fn events(world: &World, lane: Option<&str>, action: &str) -> Vec<Value> {
+    let mut args = vec!["events", "--json"];
+    args.extend(lane.iter().flat_map(|l| ["--lane", l]));
+    let (ok, out, err) = run(world, &args);
+    assert!(ok, "{err}");
+    out.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["action"] == action)
+        .collect()
+}
+
 fn worktree(world: &World, label: &str) -> PathBuf {
     let (ok, out, err) = run(world, &["lane", "ls", "--json"]);
     assert!(ok, "{err}");
@@ -33,13 +46,30 @@ fn worktree(world: &World, label: &str) -> PathBuf {
     PathBuf::from(l["worktree"].as_str().unwrap())
 }
 
-#[test]
-fn claude_hooks_merge_with_the_users_settings_and_come_out_again() {
+/// A world with par lane `label` (tmux and par required), and the lane's worktree.
+fn world_with_lane(label: &str) -> (World, PathBuf) {
     require("tmux");
     require("par");
     let world = World::new("app");
-    assert!(run(&world, &["lane", "new", "one"]).0);
-    let wt = worktree(&world, "one");
+    assert!(run(&world, &["lane", "new", label]).0);
+    let wt = worktree(&world, label);
+    (world, wt)
+}
+
+/// `git status --porcelain` of a worktree, untracked files one by one.
+fn status(wt: &std::path::Path) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(wt)
+        .args(["status", "--porcelain", "--untracked-files=all"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn claude_hooks_merge_with_the_users_settings_and_come_out_again() {
+    let (world, wt) = world_with_lane("one");
     let file = wt.join(".claude/settings.local.json");
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     let users = r#"{"model": "opus", "hooks": {"Stop": [{"hooks": [{"type": "command", "command": "say done"}]}]}}"#;
@@ -64,13 +94,7 @@ fn claude_hooks_merge_with_the_users_settings_and_come_out_again() {
     assert!(ok, "{err}");
     assert!(out.contains("hooks installed"), "{out}");
     // Excluded in the repo's own list, so the lane has no unsaved work for it.
-    let status = std::process::Command::new("git")
-        .arg("-C")
-        .arg(file.parent().unwrap().parent().unwrap())
-        .args(["status", "--porcelain", "--untracked-files=all"])
-        .output()
-        .unwrap();
-    let status = String::from_utf8_lossy(&status.stdout);
+    let status = status(&wt);
     assert!(!status.contains("settings.local.json"), "{status}");
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(v["model"], "opus");
@@ -148,10 +172,110 @@ fn codex_notify_is_set_and_a_users_own_is_never_replaced() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("will not replace"), "{err}");
+    // Codex adds its JSON as the program's last argument, not its first.
+    assert!(err.contains("last argument"), "{err}");
+    assert!(!err.contains("\"$1\""), "{err}");
     assert_eq!(
         std::fs::read_to_string(&config).unwrap(),
         "notify = [\"notify-send\", \"codex\"]\n"
     );
+    // Both are journalled with their real result: the setup, then the refusal and its reason.
+    let events = events(&world, None, "agent.setup");
+    let results: Vec<&str> = events
+        .iter()
+        .map(|e| e["result"].as_str().unwrap())
+        .collect();
+    assert_eq!(results, ["ok", "error"], "{events:?}");
+    assert!(
+        events[0]["detail"]["files"][0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("config.toml")
+    );
+    assert!(
+        events[1]["detail"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("will not replace")
+    );
+}
+
+#[test]
+fn gemini_settings_in_a_lane_are_excluded_and_the_lane_removable() {
+    let (world, wt) = world_with_lane("one");
+    let (ok, out, err) = run(&world, &["agent", "setup", "gemini", "--lane", "one"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("hooks installed"), "{out}");
+    assert!(wt.join(".gemini/settings.json").exists());
+    let status = status(&wt);
+    assert!(status.trim().is_empty(), "{status}");
+    // The lane has no unsaved work for the file: it is removed without --force.
+    let (ok, out, err) = run(&world, &["lane", "rm", "one"]);
+    assert!(ok, "{out}{err}");
+}
+
+#[test]
+fn codex_setup_for_a_lane_says_it_wrote_the_users_own_config() {
+    let (world, _) = world_with_lane("one");
+    let home = world.path("codex");
+    let out = world
+        .helios()
+        .args(["agent", "setup", "codex", "--lane", "one"])
+        .env("CODEX_HOME", &home)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains(&format!(
+            "Codex takes `notify` from your user config, so this is {}",
+            home.join("config.toml").display()
+        )),
+        "{said}"
+    );
+    assert!(said.contains("every Codex session of yours"), "{said}");
+    // Journalled under the lane it was asked for.
+    assert_eq!(events(&world, Some("one"), "agent.setup").len(), 1);
+}
+
+/// PATH without any directory that holds `program`.
+fn path_without(program: &str) -> String {
+    let path = std::env::var_os("PATH").unwrap();
+    let dirs: Vec<PathBuf> = std::env::split_paths(&path)
+        .filter(|d| !d.join(program).exists())
+        .collect();
+    std::env::join_paths(dirs)
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn an_agent_that_is_not_installed_is_not_reported_started() {
+    require("tmux");
+    require("par");
+    let world = World::new("app");
+    let out = world
+        .helios()
+        .args(["lane", "new", "zeta", "--agent", "claude"])
+        .env("PATH", path_without("claude"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("claude is not on PATH") && err.contains("lane zeta was created"),
+        "{err}"
+    );
+    assert!(err.contains("helios lane send zeta --"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("started in lane"), "{stdout}");
+    let started = events(&world, Some("zeta"), "lane.agent_started");
+    assert_eq!(started.len(), 1, "{started:?}");
+    assert_eq!(started[0]["result"], "error", "{started:?}");
+    // The lane itself stays, as the message says.
+    worktree(&world, "zeta");
 }
 
 #[test]
@@ -159,11 +283,28 @@ fn a_new_lane_with_an_agent_has_its_hooks_and_the_agent_started_with_helios_lane
     require("tmux");
     require("par");
     let world = World::new("app");
-    let (ok, out, err) = run(
-        &world,
-        &[
+    // claude itself is not installed here: a stand-in on PATH is what helios checks for.
+    let bin = world.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("claude"), "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::set_permissions(
+        bin.join("claude"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let out = world
+        .helios()
+        .args([
             "lane", "new", "two", "--agent", "claude", "--", "--model", "opus",
-        ],
+        ])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let (ok, out, err) = (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
     );
     assert!(ok, "{out}{err}");
     assert!(out.contains("claude started in lane two"), "{out}");
@@ -172,7 +313,7 @@ fn a_new_lane_with_an_agent_has_its_hooks_and_the_agent_started_with_helios_lane
     let (ok, out, _) = run(&world, &["events", "--json"]);
     assert!(ok);
     assert!(out.contains("lane.agent_started"), "{out}");
-    // The command reached the lane's shell (claude itself is not installed here).
+    // The command reached the lane's shell.
     let session = {
         let (_, out, _) = run(&world, &["lane", "ls", "--json"]);
         let v: Value = serde_json::from_str(&out).unwrap();

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use fixture::state_with;
 use helios::app::{Action, AppState, Event};
-use helios::lanes::ops::LaneOps;
+use helios::lanes::ops::{LaneOps, SentAll};
 use helios::lanes::work::{Commit, Unsaved};
 use helios::lanes::{LaneError, LaneId, LaneInfo};
 use helios::runtime::{Engine, EngineCtx};
@@ -87,6 +87,8 @@ struct FakePar {
     start_error: Option<LaneError>,
     /// What `remove` reports as discarded.
     lost: Unsaved,
+    /// Each lane `send all` reaches, and its result there.
+    all: Vec<(String, Result<(), LaneError>)>,
 }
 
 impl FakePar {
@@ -112,6 +114,12 @@ impl LaneOps for FakePar {
             .unwrap()
             .push(format!("send {target} {text}"));
         Ok(())
+    }
+    fn send_each(&self, _: &Path, text: &str) -> Result<SentAll, LaneError> {
+        self.calls.lock().unwrap().push(format!("send all {text}"));
+        Ok(SentAll {
+            lanes: self.all.clone(),
+        })
     }
     fn remove(&self, _: &Path, lane: &LaneInfo, force: bool) -> Result<Unsaved, LaneError> {
         self.calls
@@ -428,6 +436,17 @@ async fn send_and_remove_go_to_par_for_par_lanes() {
             commit_count: 1,
             ..Unsaved::default()
         },
+        // b's session is gone: `send all` reaches a, and says (and journals) b's own result.
+        all: vec![
+            ("a".into(), Ok(())),
+            (
+                "b".into(),
+                Err(LaneError::SessionGone {
+                    label: "b".into(),
+                    session: "par-b".into(),
+                }),
+            ),
+        ],
         ..FakePar::default()
     });
     let mut rig = rig(state, Arc::clone(&par));
@@ -435,7 +454,13 @@ async fn send_and_remove_go_to_par_for_par_lanes() {
         target: helios::app::action::SendTarget::All,
         text: "cargo test".into(),
     });
-    assert_eq!(rig.done().await.as_deref(), Ok("sent to all"));
+    assert_eq!(
+        rig.done().await,
+        Err(
+            "sent to 1 of 2 lanes; not sent to b (its tmux session par-b is gone: `par open b` makes it again)"
+                .into()
+        )
+    );
     rig.engine.handle(Action::RemoveLane {
         lane: id("b"),
         force: true,
@@ -450,7 +475,8 @@ async fn send_and_remove_go_to_par_for_par_lanes() {
         rig.journalled(),
         [
             "action.requested ok all",
-            "lane.text_sent ok all",
+            "lane.text_sent ok a",
+            "lane.text_sent error b",
             "action.requested ok b",
             "lane.removed ok b"
         ]

@@ -262,17 +262,38 @@ fn results_follow_what_really_happened() {
         &world,
         &["lane", "send", "all", "--", "echo done > all.txt"],
     ));
-    assert!(err.contains("sent to 1 of 2 lanes"), "{err}");
-    assert!(err.contains("alpha"), "{err}");
+    // One plain line: what was sent, and each lane it was not sent to with why.
+    assert!(
+        err.contains(&format!(
+            "sent to 1 of 2 lanes; not sent to alpha (its tmux session {alpha} is gone: `par open alpha` makes it again)"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("nothing was sent"), "{err}");
     wait_until("the send to beta", WAIT, || {
         support::read(&marker).contains("done")
     });
-    assert!(recorded(
-        &world,
-        "lane.text_sent",
-        "all",
-        EventResult::Error
-    ));
+    // An event per lane with its own result, none for `all` but the request.
+    let sent_all: Vec<_> = events(&world)
+        .into_iter()
+        .filter(|(a, _, _)| a == "lane.text_sent")
+        .skip(1)
+        .collect();
+    assert_eq!(
+        sent_all,
+        [
+            (
+                "lane.text_sent".into(),
+                Some("alpha".into()),
+                EventResult::Error
+            ),
+            (
+                "lane.text_sent".into(),
+                Some("beta".into()),
+                EventResult::Ok
+            )
+        ]
+    );
 
     ok(&helios(
         &world,
@@ -429,12 +450,14 @@ fn a_send_to_a_lane_whose_program_ended_is_an_error() {
         &world,
         &["lane", "send", "all", "--", "echo done > all.txt"],
     ));
-    assert!(err.contains("sent to 1 of 2 lanes"), "{err}");
-    assert!(err.contains("lane alpha's program ended"), "{err}");
+    assert!(
+        err.contains("sent to 1 of 2 lanes; not sent to alpha (its program ended (exit 3)"),
+        "{err}"
+    );
     wait_until("the send to beta", WAIT, || {
         support::read(&beta_wt.join("all.txt")).contains("done")
     });
-    assert!(recorded(
+    assert!(!recorded(
         &world,
         "lane.text_sent",
         "all",

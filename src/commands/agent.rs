@@ -8,7 +8,9 @@ use anyhow::{Context as _, bail};
 use serde_json::{Value, json};
 
 use crate::agent::Agent;
+use crate::commands::lane::Recorder;
 use crate::commands::{Context, say};
+use crate::model::{AuditAction, AuditEvent};
 use crate::store::lane_state;
 use crate::store::sqlite::SqliteStore;
 use crate::text;
@@ -155,26 +157,42 @@ pub fn start_in_lane(
 ) -> Result<Value, String> {
     let lane = crate::lanes::discover::find(repo, label)
         .map_err(|e| crate::commands::lane::said(&e, repo))?;
+    let program = agent.name();
+    let mut words = vec![
+        format!("HELIOS_LANE={}", shell_words::quote(label)),
+        program.to_string(),
+    ];
+    words.extend(args.iter().map(|a| shell_words::quote(a).into_owned()));
+    let command = words.join(" ");
+    // The lane's shell would only print "command not found" into its pane, and par's send
+    // still succeed. Its PATH is not known from here: the tmux server par starts passes on
+    // the environment it was started with, so helios's own PATH stands in for it.
+    if !crate::lanes::par::on_path(program) {
+        return Err(format!(
+            "{program} is not on PATH (helios looked in its own, which the lane's shell normally gets too): lane {label} was created, but nothing was started in it; install {program} or put it on PATH, then run `helios lane send {label} -- {command}`"
+        ));
+    }
     let scope = match agent {
         Agent::Codex => Scope::User,
         Agent::Claude | Agent::Gemini => Scope::Worktrees(vec![lane.worktree.clone()]),
     };
     // Hooks that cannot be set up (a Codex notify of the user's own) leave the screen
     // fallback: the agent still starts, and the error says why its state is a guess.
-    let hooks = setup(agent, &scope, false, false).map_err(|e| format!("{e:#}"));
+    let mut files = Vec::new();
+    let hooks = setup(agent, &scope, false, false, &mut files).map_err(|e| format!("{e:#}"));
     if let Err(e) = &hooks {
         crate::commands::warn(format_args!(
             "helios: {e}; the lane's state will come from its screen"
         ));
     }
-    let mut words = vec![
-        format!("HELIOS_LANE={}", shell_words::quote(label)),
-        agent.name().to_string(),
-    ];
-    words.extend(args.iter().map(|a| shell_words::quote(a).into_owned()));
-    let command = words.join(" ");
     crate::lanes::par::send(repo, label, &command).map_err(|e| e.to_string())?;
-    Ok(json!({"agent": agent.name(), "command": command, "hooks": hooks.is_ok()}))
+    Ok(json!({
+        "agent": program,
+        "command": command,
+        "hooks": hooks.is_ok(),
+        "hooks_error": hooks.err(),
+        "hook_files": files,
+    }))
 }
 
 /// The hook command agents run: this helios binary, by absolute path (an agent's PATH may
@@ -202,6 +220,9 @@ const CLAUDE_EVENTS: &[(&str, bool)] = &[
     ("PreCompact", false),
 ];
 
+/// Gemini's settings file, the same path in a worktree and in the user's home.
+const GEMINI_FILE: &str = ".gemini/settings.json";
+
 /// The Gemini CLI events helios listens to, and whether each takes a tool matcher.
 const GEMINI_EVENTS: &[(&str, bool)] = &[
     ("SessionStart", false),
@@ -213,24 +234,85 @@ const GEMINI_EVENTS: &[(&str, bool)] = &[
     ("SessionEnd", false),
 ];
 
-/// `helios agent setup AGENT`: install (or `remove`) helios's hooks where the agent reads
-/// them, merged with what is there; `dry_run` shows the change only. Idempotent.
-pub fn setup(agent: Agent, scope: &Scope, dry_run: bool, remove: bool) -> anyhow::Result<ExitCode> {
-    let command = hook_command(agent);
-    let files: Vec<PathBuf> = match (agent, scope) {
-        (Agent::Claude, Scope::Worktrees(w)) => w
-            .iter()
-            .map(|d| d.join(".claude/settings.local.json"))
-            .collect(),
-        (Agent::Claude, Scope::User) => vec![home()?.join(".claude/settings.json")],
-        (Agent::Gemini, Scope::Worktrees(w)) => {
-            w.iter().map(|d| d.join(".gemini/settings.json")).collect()
-        }
-        (Agent::Gemini, Scope::User) => vec![home()?.join(".gemini/settings.json")],
-        // Codex reads `notify` from its own home only.
-        (Agent::Codex, _) => vec![codex_home()?.join("config.toml")],
+/// `helios agent setup AGENT [--lane L | --all | --user] [--dry-run] [--remove]`: the scope,
+/// then [`setup`], journalled as `agent.setup` (the request first, then the result with each
+/// file it changed, or its error). A dry run changes nothing and is not journalled.
+pub fn run_setup(
+    ctx: &Context,
+    agent: Agent,
+    lane: Option<&str>,
+    (all, user): (bool, bool),
+    dry_run: bool,
+    remove: bool,
+) -> anyhow::Result<ExitCode> {
+    if dry_run {
+        let scope = scope(ctx, lane, all, user)?;
+        return setup(agent, &scope, true, remove, &mut Vec::new());
+    }
+    let mut rec = Recorder::open(ctx)?;
+    let whose = match (lane, all, user) {
+        (_, _, true) => "user",
+        (Some(_), _, _) => "lane",
+        (None, true, _) => "every lane",
+        (None, false, _) => "this worktree",
     };
-    for file in files {
+    let asked = json!({"agent": agent.name(), "scope": whose, "remove": remove});
+    let action = AuditAction::AgentSetup;
+    rec.request(action, lane, &asked)?;
+    let mut files = Vec::new();
+    let result =
+        scope(ctx, lane, all, user).and_then(|s| setup(agent, &s, false, remove, &mut files));
+    let mut detail = asked;
+    detail["files"] = json!(files);
+    let error = result.as_ref().err().map(|e| format!("{e:#}"));
+    let ev = AuditEvent::of_result(
+        &rec.actor,
+        &rec.repo,
+        action.as_str(),
+        lane,
+        detail,
+        error.as_deref(),
+    );
+    rec.keep(&ev)?;
+    result
+}
+
+/// `helios agent setup AGENT`: install (or `remove`) helios's hooks where the agent reads
+/// them, merged with what is there; `dry_run` shows the change only. Idempotent. Each file it
+/// changed is added to `done` (with what it did), also when a later one fails.
+pub fn setup(
+    agent: Agent,
+    scope: &Scope,
+    dry_run: bool,
+    remove: bool,
+    done: &mut Vec<Value>,
+) -> anyhow::Result<ExitCode> {
+    let command = hook_command(agent);
+    // Each file with the worktree it belongs to (`None`: the user's own settings).
+    let files: Vec<(PathBuf, Option<&Path>)> = match (agent, scope) {
+        // Codex takes `notify` from its user config: a project's `.codex/config.toml` counts
+        // only once the project is trusted, which is itself recorded in the user config.
+        (Agent::Codex, _) => vec![(codex_home()?.join("config.toml"), None)],
+        (Agent::Claude, Scope::User) => vec![(home()?.join(".claude/settings.json"), None)],
+        (Agent::Gemini, Scope::User) => vec![(home()?.join(GEMINI_FILE), None)],
+        (Agent::Claude | Agent::Gemini, Scope::Worktrees(w)) => {
+            let rel = if agent == Agent::Claude {
+                ".claude/settings.local.json"
+            } else {
+                GEMINI_FILE
+            };
+            w.iter().map(|d| (d.join(rel), Some(d.as_path()))).collect()
+        }
+    };
+    if agent == Agent::Codex
+        && let (Scope::Worktrees(_), Some((file, _))) = (scope, files.first())
+    {
+        say(format_args!(
+            "note: Codex takes `notify` from your user config, so this is {}: every Codex session of yours runs it, not only this lane's (helios finds each session's lane from its directory)",
+            text::escape(&file.display().to_string())
+        ));
+    }
+    for (file, worktree) in files {
         let before = match std::fs::read_to_string(&file) {
             Ok(t) => Some(t),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -286,12 +368,14 @@ pub fn setup(agent: Agent, scope: &Scope, dry_run: bool, remove: bool) -> anyhow
         match &after {
             Some(text) => {
                 write_atomic(&file, text)?;
-                if agent == Agent::Claude && matches!(scope, Scope::Worktrees(_)) {
-                    exclude_locally(&file);
+                if let Some(w) = worktree {
+                    exclude_locally(w, &file);
                 }
             }
             None => std::fs::remove_file(&file).with_context(|| format!("removing {shown}"))?,
         }
+        let did = if remove { "removed" } else { "installed" };
+        done.push(json!({"file": file.display().to_string(), "hooks": did}));
         say(format_args!(
             "{}: {shown}",
             if remove {
@@ -401,7 +485,7 @@ pub fn codex_config(
         |v: &[String]| v.len() == 3 && v[1] == "hook" && v[2] == "codex" && v[0].contains("helios");
     match (&current, remove) {
         (Some(v), _) if !is_ours(v) => bail!(
-            "Codex already runs notify = {}; helios will not replace it. Make that program also run `{command} \"$1\"`, or remove it and run this again",
+            "Codex already runs notify = {}; helios will not replace it. Codex adds the event's JSON as that program's last argument: make it also run `{command} JSON` with that same JSON as the last argument (in a bash script: `{command} \"${{!#}}\"`), or remove it and run this again",
             crate::text::quote_all(v)
         ),
         (_, true) => {
@@ -436,15 +520,20 @@ fn codex_home() -> anyhow::Result<PathBuf> {
     }
 }
 
-/// Write through a temporary file and a rename, so an agent never reads half a file.
-/// Claude's local settings file in the repo's own exclude list (`info/exclude`, shared by
-/// every worktree, never committed), as Claude Code does for the file it makes: untracked, it
-/// made the lane count as unsaved work, and `lane rm` refused it. Best effort: logged.
-fn exclude_locally(file: &Path) {
-    const LINE: &str = ".claude/settings.local.json";
-    let Some(worktree) = file.parent().and_then(Path::parent) else {
-        return;
+/// A settings file helios writes into a lane's worktree, in the repo's own exclude list
+/// (`info/exclude`, shared by every worktree, never committed), as Claude Code does for the
+/// file it makes: untracked, it made the lane count as unsaved work, and `lane rm` refused it.
+/// Every agent's per-lane file goes through here. Best effort: logged.
+fn exclude_locally(worktree: &Path, file: &Path) {
+    let Some(line) = file
+        .strip_prefix(worktree)
+        .ok()
+        .and_then(Path::to_str)
+        .map(|l| l.replace(std::path::MAIN_SEPARATOR, "/"))
+    else {
+        return tracing::warn!("{}: not below its worktree, not excluded", file.display());
     };
+    let line = line.as_str();
     let out = crate::config::secrets::command("git")
         .arg("-C")
         .arg(worktree)
@@ -465,9 +554,9 @@ fn exclude_locally(file: &Path) {
     let text = match std::fs::read_to_string(&exclude) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return tracing::warn!("{}: {e}; {LINE} stays untracked", exclude.display()),
+        Err(e) => return tracing::warn!("{}: {e}; {line} stays untracked", exclude.display()),
     };
-    if text.lines().any(|l| l.trim() == LINE) {
+    if text.lines().any(|l| l.trim() == line) {
         return;
     }
     let sep = if text.is_empty() || text.ends_with('\n') {
@@ -476,12 +565,13 @@ fn exclude_locally(file: &Path) {
         "\n"
     };
     let written = std::fs::create_dir_all(common.join("info"))
-        .and_then(|()| std::fs::write(&exclude, format!("{text}{sep}{LINE}\n")));
+        .and_then(|()| std::fs::write(&exclude, format!("{text}{sep}{line}\n")));
     if let Err(e) = written {
-        tracing::warn!("{}: {e}; {LINE} stays untracked", exclude.display());
+        tracing::warn!("{}: {e}; {line} stays untracked", exclude.display());
     }
 }
 
+/// Write through a temporary file and a rename, so an agent never reads half a file.
 fn write_atomic(file: &Path, text: &str) -> anyhow::Result<()> {
     let dir = file.parent().context("a settings file has no directory")?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -583,5 +673,8 @@ mod tests {
         let theirs = "notify = [\"notify-send\", \"codex\"]\n";
         let err = codex_config(Some(theirs), cmd, false).unwrap_err();
         assert!(err.to_string().contains("will not replace"), "{err}");
+        // Codex appends the JSON to the program's own arguments: `$1` would be "codex" here.
+        assert!(err.to_string().contains("last argument"), "{err}");
+        assert!(!err.to_string().contains("\"$1\""), "{err}");
     }
 }

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::cli::LaneArgs;
 use crate::commands::{Context, say, warn};
+use crate::lanes::ops::LaneOps as _;
 use crate::lanes::work::{self, Unsaved};
 use crate::lanes::{LaneError, LaneSource, discover, par};
 use crate::model::AuditAction;
@@ -41,27 +42,19 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let _span = crate::telemetry::span(action.span_name(), lane.unwrap_or(""));
-    let actor = crate::config::actor::actor();
-    // Journal first: the request is durable before par runs, or par does not run.
+    let mut rec = Recorder {
+        store,
+        actor: crate::config::actor::actor(),
+        repo: repo.name.clone(),
+    };
     if !matches!(args, LaneArgs::Ls { .. } | LaneArgs::Explain { .. }) {
         // A send's request names its text, as the console's does.
         let asked = match &args {
             LaneArgs::Send { text, .. } => json!({ "text": text.join(" ") }),
             _ => json!({}),
         };
-        let req = journal::request_event(&actor, &repo.name, action.as_str(), lane, &asked);
-        if let Err(e) = store.append(&req) {
-            anyhow::bail!(
-                "{action} {} not done: the audit journal cannot record it ({e}); nothing was changed",
-                lane.unwrap_or("")
-            );
-        }
+        rec.request(action, lane, &asked)?;
     }
-    let mut rec = Recorder {
-        store,
-        actor,
-        repo: repo.name.clone(),
-    };
     let path = repo.path.as_path();
     match args {
         LaneArgs::Ls { json, .. } => {
@@ -192,10 +185,7 @@ fn refused_outside_a_repo(
         .unwrap_or_default();
     // Named as a repo is (its directory's name), the whole path in the detail: the events
     // table's REPO column is a name.
-    let name = dir.file_name().map_or_else(
-        || dir.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let name = dir_name(&dir);
     let ev = AuditEvent::new(
         &crate::config::actor::actor(),
         &name,
@@ -208,15 +198,58 @@ fn refused_outside_a_repo(
     Ok(())
 }
 
-/// Writes a lane command's results to the journal, as its actor, in its repo.
-struct Recorder {
+/// The name a directory is journalled under when it is no repo: its last part.
+fn dir_name(dir: &std::path::Path) -> String {
+    dir.file_name().map_or_else(
+        || dir.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Writes a command's request and results to the journal, as its actor, in its repo: the lane
+/// commands' and `agent setup`'s one path to the journal.
+pub(super) struct Recorder {
     store: SqliteStore,
-    actor: String,
-    repo: String,
+    /// Who acts (`user@host`, or a remote requester's).
+    pub(super) actor: String,
+    /// The repo's name, as events carry it.
+    pub(super) repo: String,
 }
 
 impl Recorder {
-    fn event(
+    /// The journal, opened before anything is done (an action that cannot be recorded is not
+    /// taken), for the repo helios works in or, outside one, the directory it was started in.
+    pub(super) fn open(ctx: &Context) -> anyhow::Result<Self> {
+        let store = SqliteStore::open(&SqliteStore::default_path())?;
+        let repo = match ctx.repo() {
+            Ok(r) => r.name.clone(),
+            Err(_) => dir_name(&std::env::current_dir().unwrap_or_default()),
+        };
+        Ok(Self {
+            store,
+            actor: crate::config::actor::actor(),
+            repo,
+        })
+    }
+
+    /// Journal the request first: it is durable before anything runs, or nothing runs.
+    pub(super) fn request(
+        &mut self,
+        action: AuditAction,
+        lane: Option<&str>,
+        asked: &Value,
+    ) -> anyhow::Result<()> {
+        let req = journal::request_event(&self.actor, &self.repo, action.as_str(), lane, asked);
+        if let Err(e) = self.store.append(&req) {
+            anyhow::bail!(
+                "{action} {} not done: the audit journal cannot record it ({e}); nothing was changed",
+                lane.unwrap_or("")
+            );
+        }
+        Ok(())
+    }
+
+    pub(super) fn event(
         &self,
         action: AuditAction,
         lane: Option<&str>,
@@ -241,7 +274,7 @@ impl Recorder {
         self.keep(&ev)
     }
 
-    fn keep(&mut self, ev: &AuditEvent) -> anyhow::Result<()> {
+    pub(super) fn keep(&mut self, ev: &AuditEvent) -> anyhow::Result<()> {
         keep_result(&mut self.store, ev)
     }
 }
@@ -366,17 +399,49 @@ fn send(
     text: &[String],
 ) -> anyhow::Result<ExitCode> {
     let text = text.join(" ");
-    // par::send checks the lane's session and its pane, then types the text through tmux.
-    let result = if target == "all" {
-        par::send(repo, "all", &text)
-    } else {
-        par_lane(repo, target, "send").and_then(|_| par::send(repo, target, &text))
+    let detail = json!({ "text": text, "via": "tmux" });
+    if target == "all" {
+        let line = send_all(rec, repo, &text, &detail)?.map_err(|e| anyhow::anyhow!("{e}"))?;
+        say(line);
+        return Ok(ExitCode::SUCCESS);
     }
-    .map(|()| json!({ "text": text, "via": "tmux" }))
-    .map_err(|e| said(&e, repo));
+    // par::send checks the lane's session and its pane, then types the text through tmux.
+    let result = par_lane(repo, target, "send")
+        .and_then(|_| par::send(repo, target, &text))
+        .map(|()| detail)
+        .map_err(|e| said(&e, repo));
     rec.record(AuditAction::LaneTextSent, Some(target), &result)?;
     result.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `send all` ([`crate::lanes::ops::SentAll`], as the console does it): an event per lane with
+/// its own result (`detail` plus its error), and the one line that says it. The outer error: a
+/// result that could not be journalled (the others still are).
+fn send_all(
+    rec: &mut Recorder,
+    repo: &std::path::Path,
+    text: &str,
+    detail: &Value,
+) -> anyhow::Result<Result<String, String>> {
+    let sent = match crate::lanes::ops::ParLanes.send_each(repo, text) {
+        Ok(s) => s,
+        Err(e) => {
+            // No lane was tried: the one result is the request's, under `all`.
+            let e = said(&e, repo);
+            rec.record(AuditAction::LaneTextSent, Some("all"), &Err(e.clone()))?;
+            return Ok(Err(e));
+        }
+    };
+    let action = AuditAction::LaneTextSent.as_str();
+    let mut unkept = Ok(());
+    for ev in sent.events(&rec.actor, &rec.repo, action, detail) {
+        let kept = rec.keep(&ev);
+        if unkept.is_ok() {
+            unkept = kept;
+        }
+    }
+    unkept.map(|()| sent.summary())
 }
 
 /// `lane attach` ([`crate::integrations::attach`]): inside tmux the client switches, inside
@@ -611,15 +676,22 @@ pub fn act_for(
             )),
             Err(e) => Err(format!("on {host}: {}", remote_said(&e, repo))),
         },
-        // `all`: every par lane of the repo here (no lane may be named so).
-        (LaneOp::Send { text }, None) if every => par::send(path, label, text)
-            .map(|()| {
-                (
-                    json!({ "text": text, "via": "tmux" }),
+        // `all`: every par lane of the repo here (no lane may be named so), journalled a
+        // lane at a time as the CLI and the console do.
+        (LaneOp::Send { text }, None) if every => {
+            let mut detail = json!({ "text": text, "via": "tmux" });
+            if let (Some(m), Some(v)) = (detail.as_object_mut(), via.as_object()) {
+                m.extend(v.clone());
+            }
+            return match send_all(&mut rec, path, text, &detail) {
+                Ok(Ok(_)) => reply(
+                    true,
                     format!("sent to every lane of {} on {host}", repo.name),
-                )
-            })
-            .map_err(|e| format!("on {host}: {e}")),
+                ),
+                Ok(Err(e)) => reply(false, format!("on {host}: {e}")),
+                Err(e) => reply(false, format!("on {host}: {e:#}")),
+            };
+        }
         (LaneOp::Send { text }, None) => par_lane(path, label, "send")
             .and_then(|_| par::send(path, label, text))
             .map(|()| {

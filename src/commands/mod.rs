@@ -225,6 +225,7 @@ fn journals(command: &CommandArgs) -> bool {
         CommandArgs::Wf(a) => !matches!(a, WfArgs::Ls { .. } | WfArgs::Show { .. }),
         CommandArgs::Share(a) => !matches!(a, ShareArgs::Ls { .. }),
         CommandArgs::Zellij(_) => true,
+        CommandArgs::Agent(crate::cli::AgentArgs::Setup { dry_run, .. }) => !dry_run,
         _ => false,
     }
 }
@@ -247,10 +248,14 @@ fn dispatch(ctx: &Context, command: CommandArgs) -> anyhow::Result<ExitCode> {
             user,
             dry_run,
             remove,
-        }) => {
-            let scope = agent::scope(ctx, lane.as_deref(), all, user)?;
-            agent::setup(agent.agent(), &scope, dry_run, remove)
-        }
+        }) => agent::run_setup(
+            ctx,
+            agent.agent(),
+            lane.as_deref(),
+            (all, user),
+            dry_run,
+            remove,
+        ),
         CommandArgs::Mcp => mcp::run(ctx),
         CommandArgs::Events(a) => events::run(ctx, &a),
         CommandArgs::Status(a) => status::run(ctx, &a),

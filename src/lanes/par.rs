@@ -167,24 +167,32 @@ fn shield_namesakes(session: &str, what: &str) -> Result<(), LaneError> {
     }
 }
 
-/// Type TEXT into a par lane of `repo`, then Enter ([`type_text`]); `all` means every par lane of `repo`
-/// (par's own `all` would reach every repository's lanes). A lane whose tmux session is gone
-/// is an error, as is one whose program ended (its dead pane would take the text and nothing
-/// read it), and any error par prints while exiting 0.
+/// Type TEXT into par lane `target` of `repo`, then Enter ([`type_text`]). A lane whose tmux
+/// session is gone is an error, as is one whose program ended (its dead pane would take the
+/// text and nothing read it), and any error par prints while exiting 0.
 pub fn send(repo: &Path, target: &str, text: &str) -> Result<(), LaneError> {
     ready()?;
     check_state()?;
     let lanes = read_state(repo)?;
-    if target != "all" {
-        let lane =
-            lanes
-                .iter()
-                .find(|s| s.label == target)
-                .ok_or_else(|| LaneError::NoSuchLane {
-                    label: target.to_string(),
-                })?;
-        return send_one(lane, text);
-    }
+    let lane = lanes
+        .iter()
+        .find(|s| s.label == target)
+        .ok_or_else(|| LaneError::NoSuchLane {
+            label: target.to_string(),
+        })?;
+    send_one(lane, text)
+}
+
+/// Each lane's label and its own result.
+pub type LaneResults = Vec<(String, Result<(), LaneError>)>;
+
+/// `send all`: TEXT typed into every par lane of `repo` as [`send`] does (par's own `all`
+/// would reach every repository's lanes); each lane's label and its own result, so each can be
+/// journalled and said. An error: no lane could be tried.
+pub fn send_each(repo: &Path, text: &str) -> Result<LaneResults, LaneError> {
+    ready()?;
+    check_state()?;
+    let lanes = read_state(repo)?;
     if lanes.is_empty() {
         return Err(LaneError::Failed {
             what: "lane send all".into(),
@@ -195,31 +203,28 @@ pub fn send(repo: &Path, target: &str, text: &str) -> Result<(), LaneError> {
         });
     }
     // One par process per lane, side by side: each is mostly Python starting up.
-    let failed: Vec<String> = std::thread::scope(|scope| {
+    Ok(std::thread::scope(|scope| {
         let runs: Vec<_> = lanes
             .iter()
-            .map(|lane| scope.spawn(move || send_one(lane, text)))
+            .map(|lane| {
+                (
+                    lane.label.clone(),
+                    scope.spawn(move || send_one(lane, text)),
+                )
+            })
             .collect();
         runs.into_iter()
-            .filter_map(|r| match r.join() {
-                Ok(Ok(())) => None,
-                Ok(Err(e)) => Some(e.to_string()),
-                Err(_) => Some("a send thread panicked".into()),
+            .map(|(label, run)| {
+                let result = run.join().unwrap_or_else(|_| {
+                    Err(LaneError::Failed {
+                        what: format!("lane send {label}"),
+                        message: "its send thread panicked".into(),
+                    })
+                });
+                (label, result)
             })
             .collect()
-    });
-    if failed.is_empty() {
-        return Ok(());
-    }
-    Err(LaneError::Failed {
-        what: "lane send all".into(),
-        message: format!(
-            "sent to {} of {} lanes; {}",
-            lanes.len() - failed.len(),
-            lanes.len(),
-            failed.join("; ")
-        ),
-    })
+    }))
 }
 
 fn send_one(lane: &ParSession, text: &str) -> Result<(), LaneError> {

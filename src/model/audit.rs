@@ -61,6 +61,21 @@ impl AuditEvent {
             detail,
         }
     }
+
+    /// An action's result: `detail` as it is when it worked; with `error` added when it failed.
+    pub fn of_result(
+        actor: &str,
+        repo: &str,
+        action: &str,
+        lane: Option<&str>,
+        mut detail: Value,
+        error: Option<&str>,
+    ) -> Self {
+        if let (Some(e), Some(m)) = (error, detail.as_object_mut()) {
+            m.insert("error".into(), Value::String(e.to_string()));
+        }
+        Self::new(actor, repo, action, lane, error.is_none(), detail)
+    }
 }
 
 /// Every action helios records, by name. The names are the wire format (journal rows, NATS
@@ -93,6 +108,8 @@ pub enum AuditAction {
     LaneState,
     /// `lane.agent_started`: an agent was started in a new lane with its hooks set up.
     LaneAgentStarted,
+    /// `agent.setup`: helios's hooks were installed in (or removed from) an agent's settings.
+    AgentSetup,
     /// `share.requested`: a share was asked for in the console.
     ShareRequested,
     /// `share.started`: a share started.
@@ -141,6 +158,7 @@ impl AuditAction {
         Self::LaneTerminal,
         Self::LaneState,
         Self::LaneAgentStarted,
+        Self::AgentSetup,
         Self::ShareRequested,
         Self::ShareStarted,
         Self::ShareStopped,
@@ -174,6 +192,7 @@ impl AuditAction {
             Self::LaneTerminal => "lane.terminal",
             Self::LaneState => "lane.state",
             Self::LaneAgentStarted => "lane.agent_started",
+            Self::AgentSetup => "agent.setup",
             Self::ShareRequested => "share.requested",
             Self::ShareStarted => "share.started",
             Self::ShareStopped => "share.stopped",
@@ -213,6 +232,7 @@ impl AuditAction {
             | Self::LaneState
             | Self::LaneAgentStarted
             | Self::LaneRestarted => "lane.action",
+            Self::AgentSetup => "agent.action",
             Self::ShareRequested
             | Self::ShareStarted
             | Self::ShareStopped

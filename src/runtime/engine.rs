@@ -487,6 +487,32 @@ impl<B: PtyBackend> Engine<B> {
         detail: serde_json::Value,
         run: impl FnOnce(&Path) -> Result<String, E> + Send + 'static,
     ) {
+        let (actor, repo_name) = (self.ctx.actor.clone(), self.state.repo.name.clone());
+        let (label, result_detail) = (lane.to_string(), detail.clone());
+        self.par_job(action, lane, detail, move |repo| {
+            let result = run(repo).map_err(|e| e.to_string());
+            let ev = AuditEvent::of_result(
+                &actor,
+                &repo_name,
+                action.as_str(),
+                Some(&label),
+                result_detail,
+                result.as_ref().err().map(String::as_str),
+            );
+            (result, vec![ev])
+        });
+    }
+
+    /// [`Self::par_task`] for a command that journals its own results (`send all`: one event
+    /// per lane): the request is journalled under `lane` first, then `run`'s events, and its
+    /// line reported back.
+    fn par_job(
+        &self,
+        action: AuditAction,
+        lane: LaneId,
+        detail: serde_json::Value,
+        run: impl FnOnce(&Path) -> (Result<String, String>, Vec<AuditEvent>) + Send + 'static,
+    ) {
         let repo = self.state.repo.path.clone();
         let events = self.ctx.events.clone();
         let journal = self.ctx.journal.clone();
@@ -509,20 +535,11 @@ impl<B: PtyBackend> Engine<B> {
                 return;
             }
             let span = crate::telemetry::span(action.span_name(), lane.as_str());
-            let result = run(&repo).map_err(|e| e.to_string());
+            let (result, results) = run(&repo);
             drop(span);
-            let mut detail = detail;
-            if let (Err(e), Some(map)) = (&result, detail.as_object_mut()) {
-                map.insert("error".into(), json!(e));
+            for ev in results {
+                journal.record(ev);
             }
-            journal.record(AuditEvent::new(
-                &actor,
-                &repo_name,
-                action.as_str(),
-                Some(lane.as_str()),
-                result.is_ok(),
-                detail,
-            ));
             let _ = events.send(Event::LaneCommandDone {
                 what: action.to_string(),
                 lane: Some(lane),

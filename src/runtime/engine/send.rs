@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::app::action::SendTarget;
 use crate::lanes::{LaneError, LaneId, LaneInfo};
-use crate::model::AuditAction;
+use crate::model::{AuditAction, AuditEvent};
 use crate::pty::PtyBackend;
 use crate::runtime::engine::Engine;
 
@@ -81,15 +81,40 @@ impl<B: PtyBackend> Engine<B> {
         if par_lanes.is_empty() {
             return;
         }
-        let (lane, par_target) = match target {
-            SendTarget::Lane(l) => (l.clone(), l.to_string()),
-            SendTarget::All => (LaneId::new("all"), "all".to_string()),
-        };
         let detail = json!({ "text": text, "via": "tmux" });
         let ops = Arc::clone(&self.ctx.lanes);
+        let SendTarget::Lane(lane) = target else {
+            // `all`: par's lanes of this repo, through the one `send all` the CLI runs too
+            // (`lanes::ops::SentAll`), journalled a lane at a time with its own result.
+            let (actor, repo_name) = (self.ctx.actor.clone(), self.state.repo.name.clone());
+            let action = AuditAction::LaneTextSent;
+            let asked = detail.clone();
+            return self.par_job(action, LaneId::new("all"), asked, move |repo| {
+                match ops.send_each(repo, &text) {
+                    Ok(sent) => {
+                        let evs = sent.events(&actor, &repo_name, action.as_str(), &detail);
+                        (sent.summary(), evs)
+                    }
+                    // No lane was tried: the one result is the request's, under `all`.
+                    Err(e) => {
+                        let e = e.to_string();
+                        let ev = AuditEvent::of_result(
+                            &actor,
+                            &repo_name,
+                            action.as_str(),
+                            Some("all"),
+                            detail,
+                            Some(&e),
+                        );
+                        (Err(e), vec![ev])
+                    }
+                }
+            });
+        };
+        let label = lane.to_string();
         self.par_task(AuditAction::LaneTextSent, lane, detail, move |repo| {
-            ops.send(repo, &par_target, &text)?;
-            Ok::<_, LaneError>(format!("sent to {par_target}"))
+            ops.send(repo, &label, &text)?;
+            Ok::<_, LaneError>(format!("sent to {label}"))
         });
     }
 
