@@ -471,10 +471,16 @@ pub fn codex_config(
     command: &str,
     remove: bool,
 ) -> anyhow::Result<Option<String>> {
-    let mut doc: toml_edit::DocumentMut = before
-        .unwrap_or("")
-        .parse()
-        .map_err(|e| anyhow::anyhow!("not valid TOML ({e}); fix it first"))?;
+    let text = before.unwrap_or("");
+    // One line: toml's own message draws the line with a caret under it.
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        let line = e
+            .span()
+            .and_then(|s| text.get(..s.start))
+            .map_or(1, |t| t.matches('\n').count() + 1);
+        let what = e.message().lines().next().unwrap_or("invalid TOML").trim();
+        anyhow::anyhow!("not valid TOML (line {line}: {what}); fix it first")
+    })?;
     let argv = shell_words::split(command)?;
     let current: Option<Vec<String>> = doc.get("notify").and_then(|n| n.as_array()).map(|a| {
         a.iter()
@@ -676,5 +682,11 @@ mod tests {
         // Codex appends the JSON to the program's own arguments: `$1` would be "codex" here.
         assert!(err.to_string().contains("last argument"), "{err}");
         assert!(!err.to_string().contains("\"$1\""), "{err}");
+        // A broken file is said in one line, with where.
+        let err = codex_config(Some("model = \"o3\"\nnotify = [\n"), cmd, false)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("not valid TOML (line 2"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
     }
 }
