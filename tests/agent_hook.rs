@@ -140,7 +140,7 @@ fn helios_lane_chooses_the_lane_and_a_wrong_one_records_nothing() {
         errs[1]
     );
     assert!(
-        errs[2].contains("the main checkout of app, not in one of its lanes"),
+        errs[2].contains("the main checkout of app, not one of its lanes"),
         "{}",
         errs[2]
     );

@@ -228,6 +228,7 @@ async fn a_lane_not_yet_seeded_keeps_its_stored_state() {
             hook: None,
             alert: None,
             acked: false,
+            recorded: None,
         }],
     });
     let status = |rig: &Rig| {

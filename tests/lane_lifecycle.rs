@@ -239,6 +239,7 @@ fn a_restart_keeps_each_lanes_stored_state_and_its_age() {
                 hook: None,
                 alert: None,
                 acked: false,
+                recorded: None,
             }],
         },
     );
@@ -292,6 +293,7 @@ fn a_par_lane_stored_as_exited_restarts_before_the_probe() {
                 hook: None,
                 alert: None,
                 acked: false,
+                recorded: None,
             }],
         },
     );

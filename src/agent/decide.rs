@@ -167,6 +167,50 @@ impl Inputs {
     }
 }
 
+/// How a recorded decision treated `hook`, when it saw that very hook (its evidence names the
+/// hook's source, at the hook's age then) and did not use it: the verdict it gave. `None` when
+/// it used it, or decided before the hook was known: a console's own record can come after a
+/// hook it had not read yet, and must not silence it.
+pub fn overruling<'a>(
+    state: &LaneState,
+    evidence: &'a [Evidence],
+    recorded: OffsetDateTime,
+    hook: Option<&Signal>,
+) -> Option<&'a str> {
+    let h = hook?;
+    if state.source.is_exact() || recorded <= h.at {
+        return None;
+    }
+    let age = (recorded - h.at).whole_seconds();
+    let source = h.source.to_string();
+    evidence
+        .iter()
+        .find(|e| {
+            e.source == source
+                && e.verdict != "used"
+                && e.age_secs.is_some_and(|a| (a - age).abs() <= 1)
+        })
+        .map(|e| e.verdict.as_str())
+}
+
+/// When a recorded decision overruled `hook` because of the lane's output after it, which a
+/// console that starts again cannot see: [`Inputs::overruled`]. (A shell in the foreground,
+/// the other reason, the next console sees for itself.)
+pub fn overruled_at(
+    state: &LaneState,
+    evidence: &[Evidence],
+    recorded: OffsetDateTime,
+    hook: Option<&Signal>,
+) -> Option<OffsetDateTime> {
+    overruling(state, evidence, recorded, hook)
+        .filter(|v| v.starts_with(BY_OUTPUT) || v.starts_with(BY_RECORD))
+        .map(|_| recorded)
+}
+
+/// The verdicts on a hook overruled by the lane's output, now or as recorded.
+const BY_OUTPUT: &str = "older than the lane's output";
+const BY_RECORD: &str = "older than the state recorded after it";
+
 /// Decide a lane's state.
 pub fn decide(i: &Inputs, t: Timing) -> Decision {
     let now = i.now.unwrap_or(OffsetDateTime::UNIX_EPOCH);
@@ -265,7 +309,7 @@ pub fn decide(i: &Inputs, t: Timing) -> Decision {
                 Source::Keys,
                 "interrupted by the user".into(),
                 at,
-                "Esc or Ctrl-C was typed into the working agent and the lane went quiet (Claude sends no Stop for an interrupt)".into(),
+                "Esc or Ctrl-C was typed into the working agent and the lane went quiet (agents send no Stop hook for an interrupt)".into(),
             );
         }
         if status != Status::Working
@@ -296,13 +340,17 @@ pub fn decide(i: &Inputs, t: Timing) -> Decision {
             verdict(
                 &mut ev,
                 &hook_src,
-                "older than the state recorded after it: the screen decides",
+                &format!("{BY_RECORD}: the screen decides"),
             );
             return from_screen(i, t, now, moving, ev, done);
         }
         if !later_output && !stale {
             verdict(&mut ev, &hook_src, "used");
-            verdict(&mut ev, "*", "a hook decides while it is fresh");
+            verdict(
+                &mut ev,
+                "*",
+                "a hook decides until the lane shows otherwise",
+            );
             return done(
                 ev,
                 status,
@@ -335,7 +383,7 @@ pub fn decide(i: &Inputs, t: Timing) -> Decision {
         verdict(
             &mut ev,
             &hook_src,
-            "older than the lane's output: the screen decides",
+            &format!("{BY_OUTPUT}: the screen decides"),
         );
     }
     from_screen(i, t, now, moving, ev, done)

@@ -191,7 +191,16 @@ impl Patterns {
                 best = Some((low, p, first));
             }
         }
-        let (_, p, first) = best?;
+        let (low, p, first) = best?;
+        // A shell prompt at the cursor, below the prompt: the program that drew it is gone
+        // (an agent's last screen stays above the shell it returned to).
+        if low < cursor_row
+            && rows
+                .get(cursor_row)
+                .is_some_and(|l| looks_like_shell_prompt(l))
+        {
+            return None;
+        }
         let status = match p.kind {
             Some(k) => Status::Waiting(k),
             None => Status::Done,
@@ -252,19 +261,20 @@ pub fn runs_instead(argv: &[&str]) -> Option<String> {
     let mut args = rest.iter();
     while let Some(a) = args.next() {
         match *a {
-            // The command string: named by its program (after any VAR=value words).
-            "-c" => {
-                let command = args.next()?;
-                let word = command
-                    .split_whitespace()
-                    .find(|w| !w.contains('=') || w.starts_with('='))?;
-                return Some(base(word).to_string());
+            // The command string (also in a bundle such as `-ec`): named by its program.
+            c if c.starts_with('-') && !c.starts_with("--") && c.ends_with('c') => {
+                return args.next().and_then(|c| command_name(c));
             }
             // Commands from standard input, or the end of the options with nothing after.
             "-s" | "--" if args.len() == 0 => return None,
             "--" => {}
-            // `-o option` and `+O option` take a word; other options are letters alone.
-            "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file" => {
+            // Options that take a word (bash, zsh, fish, nu; fish's `-C` is bash's noclobber);
+            // other options are letters alone.
+            "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file" | "--init-command"
+            | "--config" | "--env-config" => {
+                args.next();
+            }
+            "-C" if base(first).ends_with("fish") => {
                 args.next();
             }
             a if a.starts_with('-') || a.starts_with('+') => {}
@@ -272,6 +282,20 @@ pub fn runs_instead(argv: &[&str]) -> Option<String> {
         }
     }
     None
+}
+
+/// The program a shell's command string runs now: its last command (`cd /w && claude`
+/// runs `claude` once `cd` is done), past variable assignments and the words that only start
+/// another program (`exec`, `env`, `nohup`, `time`, `command`).
+fn command_name(command: &str) -> Option<String> {
+    let last = command
+        .split(['&', '|', ';', '\n'])
+        .rfind(|part| !part.trim().is_empty())?;
+    let word = last.split_whitespace().find(|w| {
+        (!w.contains('=') || w.starts_with('='))
+            && !matches!(*w, "exec" | "env" | "nohup" | "time" | "command")
+    })?;
+    Some(base(word).to_string())
 }
 
 /// The last part of a path.
@@ -421,6 +445,19 @@ mod tests {
     }
 
     #[test]
+    fn a_prompt_above_a_shell_prompt_is_over() {
+        let p = Patterns::builtin();
+        let exited = rows("╭────╮\n│ >  │\n╰────╯\n  ? for shortcuts\nuser@host:~/app$ ");
+        assert_eq!(p.read(&exited, end(&exited)), None);
+        // Aider's question waits on the cursor's row; answered, the output moves the cursor on.
+        let asked = rows("Run shell command? (Y)es/(N)o/(D)on't ask again [Yes]: ");
+        assert!(p.read(&asked, end(&asked)).is_some());
+        let answered =
+            rows("Run shell command? (Y)es/(N)o/(D)on't ask again [Yes]: y\nRunning pytest -q\n");
+        assert_eq!(p.read(&answered, end(&answered)), None);
+    }
+
+    #[test]
     fn a_shell_running_a_script_or_a_command_runs_that() {
         let runs = |a: &[&str]| runs_instead(a);
         assert_eq!(
@@ -436,6 +473,16 @@ mod tests {
             Some("claude")
         );
         assert_eq!(runs(&["bash", "--", "go.sh"]).as_deref(), Some("go.sh"));
+        // A command string runs its last command; a bundle `-ec` is `-c` too.
+        assert_eq!(
+            runs(&["sh", "-c", "cd /tmp && exec env A=1 python3 x.py"]).as_deref(),
+            Some("python3")
+        );
+        assert_eq!(
+            runs(&["bash", "-ec", "read -p go; sleep 1000"]).as_deref(),
+            Some("sleep")
+        );
+        assert_eq!(runs(&["fish", "--init-command", "set x 1"]), None);
         // A person's shell: interactive, a login shell, commands from standard input.
         for argv in [
             &["-bash"][..],

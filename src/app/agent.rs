@@ -33,6 +33,10 @@ pub struct AgentView {
     /// console overruled): the next decision records the one shown, even unchanged, so
     /// `helios lane ls` and the events say what the console does.
     pub unrecorded: bool,
+    /// The time of the lane's newest hook when the stored state was decided knowing it, and
+    /// overruled it: until this console has probed the lane, that hook is no news (no flag
+    /// and bell for a second).
+    pub overruled_hook: Option<OffsetDateTime>,
 }
 
 /// OSC 9;4 progress (ConEmu's semantics).
@@ -74,6 +78,9 @@ pub struct LoadedState {
     pub alert: Option<Signal>,
     /// The user looked at the lane since its stored state began.
     pub acked: bool,
+    /// When that state was last written (a console records an overruling state again, as
+    /// old as it is: its `since` can be older than the hook it overruled).
+    pub recorded: Option<OffsetDateTime>,
 }
 
 /// The clock moved: take the screens, then decide every lane again.
@@ -154,12 +161,16 @@ pub fn on_loaded(state: &mut AppState, loaded: Vec<LoadedState>) -> Vec<Effect> 
         let Some(l) = state.lane_mut(&s.lane) else {
             continue;
         };
-        // A state recorded from the lane itself (not by a hook) overrules every hook before it.
-        l.agent.inputs.overruled = s
-            .state
-            .as_ref()
-            .filter(|(st, ..)| !st.source.is_exact())
-            .map(|(st, ..)| st.since);
+        // A state recorded from the lane itself that overruled this hook keeps it overruled:
+        // for its later output always; for any reason until this console has probed the lane.
+        (l.agent.inputs.overruled, l.agent.overruled_hook) = match (&s.state, s.recorded) {
+            (Some((st, _, evidence)), Some(at)) => (
+                crate::agent::decide::overruled_at(st, evidence, at, s.hook.as_ref()),
+                crate::agent::decide::overruling(st, evidence, at, s.hook.as_ref())
+                    .and(s.hook.as_ref().map(|h| h.at)),
+            ),
+            _ => (None, None),
+        };
         // Only a par lane outlives a console: an owned lane's terminal is new in each one.
         if (l.agent.state.is_none() || l.agent.placeholder)
             && l.info.is_durable()
@@ -193,6 +204,11 @@ pub fn on_loaded(state: &mut AppState, loaded: Vec<LoadedState>) -> Vec<Effect> 
             l.agent.inputs.alert = Some(a);
         }
     }
+    // Stored states taken as they are change no decision, so nothing else re-sorts: a console
+    // that starts again must show the lanes that need you first at once.
+    // Stored states taken as they are change no decision, so nothing else re-sorts: a console
+    // that starts again must show the lanes that need you first at once.
+    crate::app::on_event::sort_lanes(&mut state.lanes);
     decide_all(state)
 }
 
@@ -316,7 +332,7 @@ pub fn decide(state: &mut AppState, id: &LaneId) -> Vec<Effect> {
             .hook
             .as_ref()
             .zip(l.agent.state.as_ref())
-            .is_some_and(|(h, stored)| h.at < stored.since);
+            .is_some_and(|(h, stored)| h.at < stored.since || l.agent.overruled_hook == Some(h.at));
     if stale_hook {
         return Vec::new();
     }

@@ -71,10 +71,13 @@ fn by_dir(dir: &Path, sessions: &[ParSession]) -> Result<LaneKey, String> {
         return Ok(key(&repo, &worktree, &label));
     }
     if worktree == repo {
+        let place = if canonical(dir) == repo {
+            format!("{} is", repo.display())
+        } else {
+            format!("{} is in {},", dir.display(), repo.display())
+        };
         return Err(format!(
-            "{} is in {}, the main checkout of {}, not in one of its lanes (beside par's lanes it is where you work, not an agent): run the agent in a lane's worktree, or set HELIOS_LANE to its lane's label",
-            dir.display(),
-            repo.display(),
+            "{place} the main checkout of {}, not one of its lanes (beside par's lanes it is where you work, not an agent): run the agent in a lane's worktree, or set HELIOS_LANE to its lane's label",
             name(&repo)
         ));
     }
@@ -253,7 +256,7 @@ mod tests {
         let par = [par_lane(tmp.path(), "delta")];
         let err = resolve(&repo.join("src"), None, &par).unwrap_err();
         assert!(
-            err.contains("the main checkout of app, not in one of its lanes"),
+            err.contains("the main checkout of app, not one of its lanes"),
             "{err}"
         );
         assert!(err.contains("HELIOS_LANE"), "{err}");

@@ -317,3 +317,45 @@ fn explanations_read_as_sentences() {
         "the agent said so through helios's MCP server (ask_human)"
     );
 }
+
+/// Only a record that saw the hook, at its age then, and did not use it overrules it: a
+/// console's record made before it read the hook must not silence the hook.
+#[test]
+fn a_record_overrules_only_the_hook_it_saw() {
+    let perm = Status::Waiting(WaitKind::Permission);
+    let h = hook(at(50), perm, "Bash(rm)");
+    let state = LaneState {
+        status: Status::Unknown,
+        since: at(10),
+        source: Source::Screen,
+        reason: "quiet 20s".into(),
+    };
+    let seen = |verdict: &str, age: i64| Evidence {
+        source: "hook:claude".into(),
+        said: "PermissionRequest: waiting: permission".into(),
+        age_secs: Some(age),
+        verdict: verdict.into(),
+    };
+    let overruled = [seen("older than the lane's output: the screen decides", 30)];
+    assert_eq!(
+        overruled_at(&state, &overruled, at(80), Some(&h)),
+        Some(at(80))
+    );
+    // Recorded without that hook in view (another, older one; or none), or using it.
+    assert_eq!(
+        overruled_at(&state, &[seen("older than x", 70)], at(80), Some(&h)),
+        None
+    );
+    assert_eq!(overruled_at(&state, &[], at(80), Some(&h)), None);
+    assert_eq!(
+        overruled_at(&state, &[seen("used", 30)], at(80), Some(&h)),
+        None
+    );
+    // A record before the hook, or one the hook made itself.
+    assert_eq!(overruled_at(&state, &overruled, at(40), Some(&h)), None);
+    let by_hook = LaneState {
+        source: Source::Hook(Agent::Claude),
+        ..state.clone()
+    };
+    assert_eq!(overruled_at(&by_hook, &overruled, at(80), Some(&h)), None);
+}

@@ -289,6 +289,7 @@ fn an_interrupt_between_ticks_follows_the_hook_before_it() {
                 }),
                 alert: None,
                 acked: false,
+                recorded: None,
             }],
         },
     );
@@ -336,6 +337,7 @@ fn a_stored_notification_waits_until_the_lane_prints_again() {
                     reason: "build finished".into(),
                 }),
                 acked: false,
+                recorded: None,
             }],
         },
     );
@@ -379,6 +381,7 @@ fn focus_acknowledges_done_but_not_waiting() {
                     hook: Some(hook(Status::Done, 1)),
                     alert: None,
                     acked: false,
+                    recorded: None,
                 },
                 crate::app::agent::LoadedState {
                     lane: id("b"),
@@ -386,6 +389,7 @@ fn focus_acknowledges_done_but_not_waiting() {
                     hook: Some(hook(Status::Waiting(WaitKind::Question), 1)),
                     alert: None,
                     acked: false,
+                    recorded: None,
                 },
             ],
         },
@@ -566,6 +570,7 @@ fn a_state_decided_before_the_load_keeps_the_stored_age() {
                 hook: None,
                 alert: None,
                 acked: false,
+                recorded: None,
             }],
         },
     );
@@ -592,6 +597,7 @@ fn a_lane_looked_at_before_a_restart_needs_no_human_again() {
                 hook: None,
                 alert: None,
                 acked,
+                recorded: None,
             }],
         }
     };

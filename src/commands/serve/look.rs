@@ -94,10 +94,14 @@ impl Looker {
                 .flatten();
             let mut inputs = inputs(seen, f, now, store, &key.worktree);
             // As a console's load: a state recorded from the lane overrules older hooks.
-            inputs.overruled = stored
-                .as_ref()
-                .filter(|s| !s.state.source.is_exact())
-                .map(|s| s.state.since);
+            inputs.overruled = stored.as_ref().and_then(|s| {
+                crate::agent::decide::overruled_at(
+                    &s.state,
+                    &s.evidence,
+                    s.updated,
+                    inputs.hook.as_ref(),
+                )
+            });
             let decision = decide(&inputs, Timing::default());
             // Written only when it says something new: a write a second per lane would hold
             // the journal's lock against the hooks.

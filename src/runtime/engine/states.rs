@@ -126,8 +126,9 @@ fn read_states(store: &SqliteStore, lanes: Vec<(LaneId, std::path::PathBuf)>) ->
             .inspect_err(|e| tracing::warn!("reading lane {lane}'s state: {e}"))
             .ok()
             .flatten()
-            .map(|s| (s.acked, (s.state, s.why, s.evidence)));
-        let (acked, state) = state.map_or((false, None), |(a, s)| (a, Some(s)));
+            .map(|s| (s.acked, s.updated, (s.state, s.why, s.evidence)));
+        let (acked, recorded, state) =
+            state.map_or((false, None, None), |(a, u, s)| (a, Some(u), Some(s)));
         let hook = lane_state::decisive_signal(store.conn(), &key)
             .inspect_err(|e| tracing::warn!("reading lane {lane}'s hook signals: {e}"))
             .ok()
@@ -142,6 +143,7 @@ fn read_states(store: &SqliteStore, lanes: Vec<(LaneId, std::path::PathBuf)>) ->
             hook,
             alert,
             acked,
+            recorded,
         });
     }
     loaded
