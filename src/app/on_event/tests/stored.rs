@@ -1,47 +1,87 @@
 //! A lane's state as the store keeps it, against the console's.
 
 use super::*;
+use crate::agent::decide::Evidence;
+use crate::agent::{Agent, LaneState, Process, Signal, Source, Status, WaitKind};
+
+const PERMISSION: Status = Status::Waiting(WaitKind::Permission);
+
+/// Claude's hook at `secs`, saying `PERMISSION` for `event`.
+fn permission_hook(secs: i64, event: &str, reason: &str) -> Signal {
+    Signal {
+        at: clock(secs),
+        source: Source::Hook(Agent::Claude),
+        status: Some(PERMISSION),
+        event: event.into(),
+        reason: reason.into(),
+    }
+}
+
+/// A state as stored: `status` since `secs`, decided from `source`.
+fn stored(status: Status, secs: i64, source: Source, reason: &str) -> LaneState {
+    LaneState {
+        status,
+        since: clock(secs),
+        source,
+        reason: reason.into(),
+    }
+}
+
+/// A lane's store as a console loads it: `state`, decided from `evidence` and written at
+/// `recorded`, and the lane's newest `hook`.
+fn loaded(
+    lane: &str,
+    state: LaneState,
+    evidence: Vec<Evidence>,
+    hook: Signal,
+    recorded: Option<i64>,
+) -> Event {
+    Event::LaneStatesLoaded {
+        lanes: vec![crate::app::agent::LoadedState {
+            lane: id(lane),
+            state: Some((state, String::new(), evidence)),
+            hook: Some(hook),
+            alert: None,
+            acked: false,
+            recorded: recorded.map(clock),
+        }],
+    }
+}
+
+/// The evidence of a decision that saw Claude's hook `age` seconds old and gave it `verdict`.
+fn saw_hook(age: i64, verdict: &str) -> Vec<Evidence> {
+    vec![Evidence {
+        source: "hook:claude".into(),
+        said: "Notification: waiting: permission".into(),
+        age_secs: Some(age),
+        verdict: verdict.into(),
+    }]
+}
+
+/// Effects that record a waiting state or ring the user's terminal.
+fn flags(fx: &[Effect]) -> bool {
+    fx.iter().any(|e| {
+        matches!(e, Effect::NotifyTerminal { .. })
+            || matches!(e, Effect::RecordLaneState { decision, .. } if matches!(decision.state.status, Status::Waiting(_)))
+    })
+}
 
 /// A new console loads a hook's `waiting` that an earlier console already overruled with
 /// `shell` (the shell came back): before its own process probe, it keeps the stored `shell`.
 /// Before, every console start decided `waiting` again (a bell, and two false `lane.state`).
 #[test]
 fn a_console_start_does_not_replay_a_hook_older_than_the_stored_state() {
-    use crate::agent::{Agent, LaneState, Signal, Source, Status, WaitKind};
     let mut s = state_with(&["a"]);
     s.clock = Some(clock(100));
-    let stored = LaneState {
-        status: Status::Shell,
-        since: clock(60),
-        source: Source::Process,
-        reason: "bash in the foreground, no agent".into(),
-    };
-    let fx = update(
-        &mut s,
-        Event::LaneStatesLoaded {
-            lanes: vec![crate::app::agent::LoadedState {
-                lane: id("a"),
-                state: Some((stored, String::new(), Vec::new())),
-                hook: Some(Signal {
-                    at: clock(50),
-                    source: Source::Hook(Agent::Claude),
-                    status: Some(Status::Waiting(WaitKind::Permission)),
-                    event: "PermissionRequest".into(),
-                    reason: "Bash(rm)".into(),
-                }),
-                alert: None,
-                acked: false,
-                recorded: None,
-            }],
-        },
-    );
+    let shell = stored(Status::Shell, 60, Source::Process, "bash in the foreground");
+    let hook = permission_hook(50, "PermissionRequest", "Bash(rm)");
+    let fx = update(&mut s, loaded("a", shell, Vec::new(), hook, None));
     let fx = [fx, look(&mut s, 100, &[], &[])].concat();
     assert_eq!(status(&s, "a"), Status::Shell);
     assert!(
-        !fx.iter().any(|e| matches!(
-            e,
-            Effect::RecordLaneState { .. } | Effect::NotifyTerminal { .. }
-        )),
+        !fx.iter()
+            .any(|e| matches!(e, Effect::RecordLaneState { .. }))
+            && !flags(&fx),
         "{fx:?}"
     );
 }
@@ -52,7 +92,6 @@ fn a_console_start_does_not_replay_a_hook_older_than_the_stored_state() {
 /// state did not change.
 #[test]
 fn a_hook_the_console_overrules_is_overruled_in_the_store_too() {
-    use crate::agent::{Agent, LaneState, Process, Signal, Source, Status, WaitKind};
     let mut s = state_with(&["a"]);
     s.clock = Some(clock(100));
     let shell = || Event::LaneProcesses {
@@ -60,32 +99,13 @@ fn a_hook_the_console_overrules_is_overruled_in_the_store_too() {
     };
     update(&mut s, shell());
     assert_eq!(status(&s, "a"), Status::Shell);
-    let waiting = Status::Waiting(WaitKind::Permission);
-    let hook = Signal {
-        at: clock(110),
-        source: Source::Hook(Agent::Claude),
-        status: Some(waiting),
-        event: "PermissionRequest".into(),
-        reason: "Bash(rm)".into(),
-    };
-    let stored = LaneState {
-        status: waiting,
-        since: clock(110),
-        source: hook.source,
-        reason: hook.reason.clone(),
-    };
+    let hook = permission_hook(110, "PermissionRequest", "Bash(rm)");
+    let waiting = stored(PERMISSION, 110, hook.source, &hook.reason);
     s.clock = Some(clock(111));
-    let loaded = |stored: LaneState, hook: Signal| Event::LaneStatesLoaded {
-        lanes: vec![crate::app::agent::LoadedState {
-            lane: id("a"),
-            state: Some((stored, String::new(), Vec::new())),
-            hook: Some(hook),
-            alert: None,
-            acked: false,
-            recorded: None,
-        }],
-    };
-    let fx = update(&mut s, loaded(stored.clone(), hook.clone()));
+    let fx = update(
+        &mut s,
+        loaded("a", waiting.clone(), Vec::new(), hook.clone(), None),
+    );
     assert_eq!(status(&s, "a"), Status::Shell);
     let recorded: Vec<_> = fx
         .iter()
@@ -102,9 +122,9 @@ fn a_hook_the_console_overrules_is_overruled_in_the_store_too() {
     // A store that agrees asks for nothing.
     let agreed = LaneState {
         status: Status::Shell,
-        ..stored
+        ..waiting
     };
-    let fx = update(&mut s, loaded(agreed, hook));
+    let fx = update(&mut s, loaded("a", agreed, Vec::new(), hook, None));
     assert!(
         !fx.iter()
             .any(|e| matches!(e, Effect::RecordLaneState { .. })),
@@ -121,44 +141,12 @@ fn a_hook_the_console_overrules_is_overruled_in_the_store_too() {
 /// before the hook was read, which must not silence it.)
 #[test]
 fn a_restart_does_not_bring_back_a_hook_the_screen_overruled() {
-    use crate::agent::{Agent, LaneState, Process, Signal, Source, Status, WaitKind};
     let mut s = state_with(&["a"]);
     s.clock = Some(clock(400));
-    let stored = LaneState {
-        status: Status::Unknown,
-        since: clock(10),
-        source: Source::Screen,
-        reason: "quiet 20s".into(),
-    };
-    let hook = Signal {
-        at: clock(50),
-        source: Source::Hook(Agent::Claude),
-        status: Some(Status::Waiting(WaitKind::Permission)),
-        event: "Notification".into(),
-        reason: "Claude needs your permission".into(),
-    };
-    let mut fx = update(
-        &mut s,
-        Event::LaneStatesLoaded {
-            lanes: vec![crate::app::agent::LoadedState {
-                lane: id("a"),
-                state: Some((
-                    stored,
-                    String::new(),
-                    vec![crate::agent::decide::Evidence {
-                        source: "hook:claude".into(),
-                        said: "Notification: waiting: permission".into(),
-                        age_secs: Some(30),
-                        verdict: "older than the lane's output: the screen decides".into(),
-                    }],
-                )),
-                hook: Some(hook),
-                alert: None,
-                acked: false,
-                recorded: Some(clock(80)),
-            }],
-        },
-    );
+    let quiet = stored(Status::Unknown, 10, Source::Screen, "quiet 20s");
+    let hook = permission_hook(50, "Notification", "Claude needs your permission");
+    let seen = saw_hook(30, "older than the lane's output: the screen decides");
+    let mut fx = update(&mut s, loaded("a", quiet, seen, hook, Some(80)));
     fx.extend(update(
         &mut s,
         Event::LaneProcesses {
@@ -167,51 +155,21 @@ fn a_restart_does_not_bring_back_a_hook_the_screen_overruled() {
     ));
     fx.extend(look(&mut s, 400, &[], &[]));
     fx.extend(look(&mut s, 401, &[], &[]));
-    assert_ne!(status(&s, "a"), Status::Waiting(WaitKind::Permission));
-    assert!(
-        !fx.iter().any(|e| matches!(
-            e,
-            Effect::RecordLaneState { decision, .. } if matches!(decision.state.status, Status::Waiting(_))
-        ) || matches!(e, Effect::NotifyTerminal { .. })),
-        "{fx:?}"
-    );
+    assert_ne!(status(&s, "a"), PERMISSION);
+    assert!(!flags(&fx), "{fx:?}");
 }
 
 /// A console that starts again shows the lanes that need you first at once: stored states are
 /// taken as they are, and no decision changes to sort the list.
 #[test]
 fn stored_states_sort_the_lanes_that_need_you_first() {
-    use crate::agent::{Agent, LaneState, Signal, Source, Status, WaitKind};
     let mut s = state_with(&["a", "b"]);
     s.clock = Some(clock(100));
-    let waiting = Status::Waiting(WaitKind::Permission);
-    let hook = Signal {
-        at: clock(90),
-        source: Source::Hook(Agent::Claude),
-        status: Some(waiting),
-        event: "PermissionRequest".into(),
-        reason: "Bash(rm)".into(),
-    };
-    let stored = LaneState {
-        status: waiting,
-        since: clock(90),
-        source: hook.source,
-        reason: hook.reason.clone(),
-    };
-    update(
-        &mut s,
-        Event::LaneStatesLoaded {
-            lanes: vec![crate::app::agent::LoadedState {
-                lane: id("b"),
-                state: Some((stored, String::new(), Vec::new())),
-                hook: Some(hook),
-                alert: None,
-                acked: false,
-                recorded: Some(clock(90)),
-            }],
-        },
-    );
-    assert_eq!(status(&s, "b"), waiting);
+    let hook = permission_hook(90, "PermissionRequest", "Bash(rm)");
+    let waiting = stored(PERMISSION, 90, hook.source, &hook.reason);
+    assert_eq!(s.lanes[0].id().as_str(), "a");
+    update(&mut s, loaded("b", waiting, Vec::new(), hook, Some(90)));
+    assert_eq!(status(&s, "b"), PERMISSION);
     assert_eq!(s.lanes[0].id().as_str(), "b");
 }
 
@@ -220,47 +178,18 @@ fn stored_states_sort_the_lanes_that_need_you_first() {
 /// not flag the lane (and ring) for the second before its own process probe.
 #[test]
 fn a_restart_before_the_probe_keeps_a_hook_the_shell_overruled_quiet() {
-    use crate::agent::{Agent, LaneState, Signal, Source, Status, WaitKind};
     let mut s = state_with(&["a"]);
     s.clock = Some(clock(400));
-    let stored = LaneState {
-        status: Status::Shell,
-        since: clock(10),
-        source: Source::Process,
-        reason: "bash in the foreground, no agent".into(),
-    };
-    let seen = crate::agent::decide::Evidence {
-        source: "hook:claude".into(),
-        said: "Notification: waiting: permission".into(),
-        age_secs: Some(1),
-        verdict: "older than the shell now in the foreground".into(),
-    };
-    let fx = update(
-        &mut s,
-        Event::LaneStatesLoaded {
-            lanes: vec![crate::app::agent::LoadedState {
-                lane: id("a"),
-                state: Some((stored, String::new(), vec![seen])),
-                hook: Some(Signal {
-                    at: clock(50),
-                    source: Source::Hook(Agent::Claude),
-                    status: Some(Status::Waiting(WaitKind::Permission)),
-                    event: "Notification".into(),
-                    reason: "Claude needs your permission".into(),
-                }),
-                alert: None,
-                acked: false,
-                recorded: Some(clock(51)),
-            }],
-        },
-    );
+    let shell = stored(Status::Shell, 10, Source::Process, "bash in the foreground");
+    let hook = permission_hook(50, "Notification", "Claude needs your permission");
+    let seen = saw_hook(1, "older than the shell now in the foreground");
+    let fx = update(&mut s, loaded("a", shell, seen, hook, Some(51)));
     let fx = [fx, look(&mut s, 400, &[], &[])].concat();
     assert_eq!(status(&s, "a"), Status::Shell);
     assert!(
-        !fx.iter().any(|e| matches!(
-            e,
-            Effect::RecordLaneState { .. } | Effect::NotifyTerminal { .. }
-        )),
+        !fx.iter()
+            .any(|e| matches!(e, Effect::RecordLaneState { .. }))
+            && !flags(&fx),
         "{fx:?}"
     );
 }
