@@ -9,8 +9,9 @@
 //!      then): `done`;
 //!    - the lane's own rows changed after a `done`/`waiting` hook (someone answered, a new turn
 //!      began without a hook): the screen decides, below;
-//!    - a state was recorded from the lane itself after the hook (a console before this one
-//!      overruled it, and this one cannot know the rows that changed then): the screen decides;
+//!    - a console before this one overruled it for the lane's output after it (its recorded
+//!      decision says so, and this one cannot know the rows that changed then): the screen
+//!      decides;
 //!    - it said `working` but nothing moved for `stale` since: `unknown`;
 //! 3. the screen: a shell in the foreground is `shell`; rows that changed within `settle` are
 //!    `working`; a known prompt (patterns.toml) is what it says; a bell or a notification
@@ -94,10 +95,9 @@ pub struct Inputs {
     pub answered: Option<OffsetDateTime>,
     /// The newest bell or OSC notification.
     pub alert: Option<Signal>,
-    /// When the state last recorded for the lane was decided from the lane itself (its
-    /// screen, its processes, the keys), not from a hook: a hook older than that had been
-    /// overruled already. A console that starts again has no history of the lane's rows, so
-    /// without this it took such a hook as fresh and flagged the lane again.
+    /// When a recorded decision overruled the lane's newest hook for the lane's output after
+    /// it ([`overruled_at`]). A console that starts again has no history of the lane's rows,
+    /// so without this it took such a hook as fresh and flagged the lane again.
     pub overruled: Option<OffsetDateTime>,
 }
 
