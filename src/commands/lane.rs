@@ -177,12 +177,7 @@ fn refused_outside_a_repo(
     lane: Option<&str>,
     e: &anyhow::Error,
 ) -> anyhow::Result<()> {
-    let dir = ctx
-        .global
-        .repo()
-        .cloned()
-        .or_else(|| std::env::current_dir().ok())
-        .unwrap_or_default();
+    let dir = asked_dir(ctx);
     // Named as a repo is (its directory's name), the whole path in the detail: the events
     // table's REPO column is a name.
     let name = dir_name(&dir);
@@ -196,6 +191,18 @@ fn refused_outside_a_repo(
     );
     store.append(&ev)?;
     Ok(())
+}
+
+/// The directory a command was asked about when it is no repo: `--repo`, else the working
+/// directory (one that is gone, say deleted under the shell, is logged and named empty).
+fn asked_dir(ctx: &Context) -> std::path::PathBuf {
+    if let Some(dir) = ctx.global.repo() {
+        return dir.clone();
+    }
+    std::env::current_dir().unwrap_or_else(|e| {
+        tracing::warn!("the working directory cannot be read ({e}): the event names no repo");
+        std::path::PathBuf::new()
+    })
 }
 
 /// The name a directory is journalled under when it is no repo: its last part.
@@ -223,7 +230,7 @@ impl Recorder {
         let store = SqliteStore::open(&SqliteStore::default_path())?;
         let repo = match ctx.repo() {
             Ok(r) => r.name.clone(),
-            Err(_) => dir_name(&std::env::current_dir().unwrap_or_default()),
+            Err(_) => dir_name(&asked_dir(ctx)),
         };
         Ok(Self {
             store,
