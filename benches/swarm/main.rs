@@ -8,7 +8,9 @@
 //! as `2000000,4000000` runs each), SWARM_SYSTEMS (helios,tmux,zellij; add helios-owned for
 //! helios-owned lanes, helios-attach for par lanes read through `tmux attach` clients,
 //! helios-control for par lanes read through tmux control mode, relay for the floor of a par
-//! lane: tmux's client behind a process that only copies bytes, with the tmux system),
+//! lane: tmux's client behind a process that only copies bytes, with the tmux system;
+//! relay-piped for the same floor with every flooding pane piped into `cat`, as helios pipes
+//! the par lanes behind the one in front),
 //! SWARM_CAT_MB (50), SWARM_STARTUPS (5), SWARM_OUT (write the tables to this file too),
 //! SWARM_HELIOS_BASE (the path of another helios build, measured on the same par lanes in the
 //! same run, each build with taps of its own, first; with SWARM_HELIOS_BASE_LAST set, second:
@@ -259,6 +261,7 @@ fn run_config(cfg: &Config) -> Result<(String, Vec<stats::Ratios>)> {
     let world = World::new()?;
     let mut rows: Vec<(String, Row)> = Vec::new();
     let mut relay = None;
+    let mut piped = None;
     if cfg.wants("tmux") {
         rows.push((
             "tmux".into(),
@@ -268,6 +271,9 @@ fn run_config(cfg: &Config) -> Result<(String, Vec<stats::Ratios>)> {
                 let echoes = tmux::echoes(&world, cfg)?;
                 if cfg.wants("relay") {
                     relay = Some(tmux::relay_echoes(&world, cfg));
+                }
+                if cfg.wants("relay-piped") {
+                    piped = Some(tmux::piped_relay_echoes(&world, cfg));
                 }
                 let _ = world.tmux("tmux-plain", &["kill-server"]);
                 let cat = summarize(&tmux::cat(&world, cfg)?);
@@ -281,18 +287,10 @@ fn run_config(cfg: &Config) -> Result<(String, Vec<stats::Ratios>)> {
         ));
     }
     if let Some(echoes) = relay {
-        let row = echoes.map_or_else(
-            |e| Row {
-                notes: vec![format!("the relay failed: {e:#}")],
-                ..Row::default()
-            },
-            |(echoes, notes)| Row {
-                echoes: Some(echoes),
-                notes,
-                ..Row::default()
-            },
-        );
-        rows.push(("floor: tmux + a relay".into(), row));
+        rows.push(("floor: tmux + a relay".into(), relay_row(echoes)));
+    }
+    if let Some(echoes) = piped {
+        rows.push(("floor, every lane piped".into(), relay_row(echoes)));
     }
     if cfg.wants("helios") {
         let mut more = Vec::new();
@@ -319,6 +317,21 @@ fn run_config(cfg: &Config) -> Result<(String, Vec<stats::Ratios>)> {
     let report = report(cfg, &rows);
     drop(world);
     Ok((report, ratios(&rows)))
+}
+
+/// A relay's row: its echoes and trace lines, or why it failed.
+fn relay_row(echoes: Result<(Echoes, Vec<String>)>) -> Row {
+    echoes.map_or_else(
+        |e| Row {
+            notes: vec![format!("the relay failed: {e:#}")],
+            ..Row::default()
+        },
+        |(echoes, notes)| Row {
+            echoes: Some(echoes),
+            notes,
+            ..Row::default()
+        },
+    )
 }
 
 /// Each measured system's same-run ratios to tmux (none without a tmux row).

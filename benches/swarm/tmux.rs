@@ -89,8 +89,33 @@ pub fn echoes(w: &World, cfg: &Config) -> Result<Echoes> {
 /// program between the terminal and a tmux client. CPU: the server, the relay and its client.
 /// Also the report lines of the relay's echo trace, split as helios's are.
 pub fn relay_echoes(w: &World, cfg: &Config) -> Result<(Echoes, Vec<String>)> {
+    relayed(w, cfg, "echo-trace-relay")
+}
+
+/// The floor again with every flooding pane piped (`pipe-pane -O` into `cat`), as helios pipes
+/// the par lanes behind the one in front: what the pipes alone cost tmux's loop, and so the
+/// echo, with nothing behind them but a reader. Its CPU leaves out the `cat`s.
+pub fn piped_relay_echoes(w: &World, cfg: &Config) -> Result<(Echoes, Vec<String>)> {
+    let front = w.tmux(DIR, &["display", "-p", "-t", "swarm:0.0", "#{pane_id}"])?;
+    let panes = w.tmux(
+        DIR,
+        &["list-panes", "-s", "-t", "swarm", "-F", "#{pane_id}"],
+    )?;
+    let piped: Vec<&str> = panes.lines().filter(|p| *p != front.trim()).collect();
+    for pane in &piped {
+        w.tmux(DIR, &["pipe-pane", "-O", "-t", pane, "cat > /dev/null"])?;
+    }
+    let out = relayed(w, cfg, "echo-trace-relay-piped");
+    for pane in &piped {
+        // `pipe-pane` without a command closes the pane's pipe.
+        w.tmux(DIR, &["pipe-pane", "-t", pane])?;
+    }
+    out
+}
+
+fn relayed(w: &World, cfg: &Config, trace: &str) -> Result<(Echoes, Vec<String>)> {
     let exe = std::env::current_exe()?;
-    let trace = w.path("echo-trace-relay");
+    let trace = w.path(trace);
     std::fs::create_dir_all(&trace)?;
     let mut cmd = w.pty_command(&exe, DIR);
     cmd.args(["--relay", "tmux", "attach", "-t", "swarm"]);
