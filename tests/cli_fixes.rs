@@ -2,12 +2,15 @@
 //! the repo it runs in (`--all` every repo's, with a REPO column); `config show` read back
 //! leaves NATS unconfigured; an explicit `--repo` that is no repo is an error; a config value of
 //! the wrong kind names its key and says "fix the value"; `layout write --out -` survives a
-//! closed stdout; "no lane X" names the repo looked in; a huge failed `serve` send is clipped.
+//! closed stdout; "no lane X" names the repo looked in; a huge failed `serve` send is clipped;
+//! `lane attach` from inside another tmux server attaches in the terminal.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "support/servers.rs"]
 mod servers;
 mod support;
+#[path = "support/tui.rs"]
+mod tui;
 
 use std::path::Path;
 use std::process::{Output, Stdio};
@@ -345,6 +348,35 @@ fn no_such_lane_names_the_repo_it_looked_in() {
             "{err}"
         );
     }
+}
+
+/// `lane attach` from inside another tmux server than the lanes' (the user's own tmux, or one
+/// started with `-L`): a client cannot switch across servers, so the lane is attached in this
+/// terminal as outside tmux. It ran `switch-client` and failed with tmux's "no current client".
+#[test]
+fn attach_from_inside_another_tmux_server_attaches_in_this_terminal() {
+    require("par");
+    require("tmux");
+    let world = World::new("across");
+    let out = world.helios().args(["lane", "new", "a"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let other = world.tmux(&["-L", "other", "new-session", "-d"]);
+    assert!(other.status.success(), "{other:?}");
+    let socket = stdout(&world.tmux(&["-L", "other", "display", "-p", "#{socket_path}"]));
+    let inside = format!("{},1,0", socket.trim());
+    let mut t = tui::Tui::run(&world, &["lane", "attach", "a"], &[("TMUX", &inside)]);
+    t.wait_for("tmux's status line", "[par-", Duration::from_secs(30));
+    t.keys(b"echo across-$((6*7))\r");
+    t.wait_for("the lane's shell", "across-42", Duration::from_secs(30));
+    // Detach: the lane's session lives on in the lanes' server.
+    t.keys(b"\x02d");
+    t.wait_for("tmux's detach", "[detached", Duration::from_secs(30));
+    let listed = world
+        .helios()
+        .args(["lane", "ls", "--json"])
+        .output()
+        .unwrap();
+    assert!(stdout(&listed).contains("\"a\""), "{}", stdout(&listed));
 }
 
 /// A 900 KB send through `helios serve` is typed (as one paste: stdin holds what no argument

@@ -451,7 +451,7 @@ fn send_all(
     unkept.map(|()| sent.summary())
 }
 
-/// `lane attach` ([`crate::integrations::attach`]): inside tmux the client switches, inside
+/// `lane attach` ([`crate::integrations::attach`]): inside the lanes' tmux the client switches, inside
 /// zellij a pane opens, else helios is replaced by `tmux attach`. An exec is recorded before it
 /// (nothing runs after it); the others after, with what really happened.
 fn attach(mut rec: Recorder, repo: &std::path::Path, name: &str) -> anyhow::Result<ExitCode> {

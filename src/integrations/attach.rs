@@ -1,5 +1,5 @@
 //! Attaching to a par lane's tmux session, the one implementation behind the console's `a` and
-//! `helios lane attach`: inside tmux the client switches to the session, inside zellij the
+//! `helios lane attach`: inside the lanes' tmux server the client switches to the session, inside zellij the
 //! session opens in a new pane, and elsewhere `tmux attach` runs in helios's terminal: the CLI
 //! replaces itself with it, the console lends it the terminal and comes back on detach
 //! (`runtime::hand_over`).
@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use crate::lanes::LaneError;
-use crate::model::lane::tmux_target;
+use crate::model::lane::{tmux_default_socket, tmux_target};
 
 /// How an attach reaches the session, from where helios runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,11 +23,13 @@ pub enum Via {
 
 impl Via {
     /// From `$TMUX` and `$ZELLIJ` (tmux first: tmux inside a zellij pane switches its client).
+    /// A client can only switch to a session of its own server: inside another tmux server
+    /// than the lanes' (`-L`, another `TMUX_TMPDIR`), the attach runs as outside tmux.
     pub fn from_env() -> Self {
-        Self::choose(
-            std::env::var_os("TMUX").is_some(),
-            std::env::var_os("ZELLIJ").is_some(),
-        )
+        let tmpdir = std::env::var("TMUX_TMPDIR").ok();
+        let lanes = tmux_default_socket(tmpdir.as_deref(), rustix::process::getuid().as_raw());
+        let in_lanes_tmux = std::env::var("TMUX").is_ok_and(|t| same_server(&t, &lanes));
+        Self::choose(in_lanes_tmux, std::env::var_os("ZELLIJ").is_some())
     }
 
     /// The choice for these surroundings.
@@ -47,6 +49,16 @@ impl Via {
             Self::Exec => "exec",
         }
     }
+}
+
+/// Whether `$TMUX` (`socket,pid,session`) names the server whose socket is `lanes`. tmux
+/// resolves its socket directory, so both sides are compared resolved when they can be.
+fn same_server(tmux_env: &str, lanes: &Path) -> bool {
+    let Some(socket) = tmux_env.split(',').next().filter(|s| !s.is_empty()) else {
+        return false;
+    };
+    let resolve = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    resolve(Path::new(socket)) == resolve(lanes)
 }
 
 /// `tmux attach-session` to `session` (exactly that session, never one whose name begins so).
@@ -106,6 +118,7 @@ pub fn attach(via: Via, lane: &str, worktree: &Path, session: &str) -> Result<St
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -114,5 +127,36 @@ mod tests {
         assert_eq!(Via::choose(true, false), Via::SwitchClient);
         assert_eq!(Via::choose(false, true), Via::Zellij);
         assert_eq!(Via::choose(false, false), Via::Exec);
+    }
+
+    #[test]
+    fn only_the_lanes_own_tmux_server_switches() {
+        let lanes = tmux_default_socket(Some("/run/x"), 1000);
+        assert_eq!(lanes, Path::new("/run/x/tmux-1000/default"));
+        assert!(same_server("/run/x/tmux-1000/default,4242,0", &lanes));
+        // The user's own tmux (default socket) or a named one (`-L work`) is another server.
+        assert!(!same_server("/tmp/tmux-1000/default,4242,0", &lanes));
+        assert!(!same_server("/run/x/tmux-1000/work,4242,0", &lanes));
+        assert!(!same_server("", &lanes));
+        assert_eq!(
+            tmux_default_socket(Some(""), 7),
+            Path::new("/tmp/tmux-7/default")
+        );
+        assert_eq!(
+            tmux_default_socket(None, 7),
+            Path::new("/tmp/tmux-7/default")
+        );
+    }
+
+    #[test]
+    fn a_symlinked_socket_directory_is_the_same_server() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::create_dir_all(real.join("tmux-5")).unwrap();
+        std::fs::write(real.join("tmux-5/default"), "").unwrap();
+        std::os::unix::fs::symlink(&real, dir.path().join("link")).unwrap();
+        let lanes = tmux_default_socket(dir.path().join("link").to_str(), 5);
+        let env = format!("{},1,0", real.join("tmux-5/default").display());
+        assert!(same_server(&env, &lanes));
     }
 }

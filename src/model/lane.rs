@@ -135,6 +135,13 @@ pub fn tmux_target(session: &str) -> String {
     format!("={session}")
 }
 
+/// The socket of the tmux server a plain `tmux` reaches outside tmux, the lanes' server: tmux's
+/// own rule, `$TMUX_TMPDIR` (when set and not empty, else `/tmp`), then `tmux-UID/default`.
+pub fn tmux_default_socket(tmpdir: Option<&str>, uid: u32) -> std::path::PathBuf {
+    let dir = tmpdir.filter(|d| !d.is_empty()).unwrap_or("/tmp");
+    std::path::Path::new(dir).join(format!("tmux-{uid}/default"))
+}
+
 /// The tmux target of the active pane of exactly session `session` (`=S:`): commands that take
 /// a pane (`pipe-pane`, `respawn-pane`, `display -p`) refuse a bare `=S`.
 pub fn tmux_pane_target(session: &str) -> String {

@@ -24,13 +24,20 @@ pub struct Tui {
 impl Tui {
     /// Start `helios` (the console) in the world's repo on a 30x160 screen, with `env` added.
     pub fn start(world: &World, env: &[(&str, &str)]) -> Self {
+        Self::run(world, &[], env)
+    }
+
+    /// Start `helios ARGS` the same way (a command that takes the terminal, `lane attach`).
+    pub fn run(world: &World, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut cmd = CommandBuilder::new(helios_bin());
+        cmd.args(args);
         let crate::support::Pty {
             child,
             mut reader,
             writer,
             master,
             tty,
-        } = crate::support::spawn_in_pty(world, CommandBuilder::new(helios_bin()), env, 30, 160);
+        } = crate::support::spawn_in_pty(world, cmd, env, 30, 160);
         let screen = Arc::new(Mutex::new(Parser::new(30, 160, 0)));
         let s = screen.clone();
         std::thread::spawn(move || {

@@ -244,5 +244,6 @@ fn tmux_socket() -> Option<String> {
         .ok()
         .filter(|d| !d.is_empty())?;
     let uid = rustix::process::getuid().as_raw();
-    Some(format!("{}/tmux-{uid}/default", dir.trim_end_matches('/')))
+    let socket = crate::model::lane::tmux_default_socket(Some(&dir), uid);
+    Some(socket.to_string_lossy().into_owned())
 }
