@@ -70,7 +70,7 @@ fn every_column_starts_in_line_with_its_header() {
     let names = [
         "LABEL",
         "BRANCH",
-        "STATUS",
+        "TMUX",
         "DIRTY",
         "BASE",
         "AHEAD/BEH",
@@ -90,7 +90,7 @@ fn every_column_starts_in_line_with_its_header() {
         let cells = [
             text::escape(l.id.as_str()).into_owned(),
             l.branch.clone().unwrap(),
-            "alive".into(),
+            "up".into(),
             l.git.dirty.to_string(),
             "main".into(),
             format!("+{}/-{}", l.git.ahead, l.git.behind),
@@ -116,4 +116,31 @@ fn every_column_starts_in_line_with_its_header() {
         }
         assert!(!row.contains('\u{1b}'), "{row:?}");
     }
+}
+
+/// A lane whose tmux session lives but whose agent ended: the session column says the
+/// session is up, and nothing on the row reads as if the agent were alive.
+#[test]
+fn the_tmux_column_says_the_session_is_up_beside_an_exited_agent() {
+    let lanes = vec![lane("a", "a", "/w/a", 0, 0)];
+    let states = vec![Some(LaneState {
+        status: Status::Exited(Some(3)),
+        since: time::OffsetDateTime::now_utc(),
+        source: Source::Process,
+        reason: String::new(),
+    })];
+    let mut out = Vec::new();
+    write_rows(&mut out, &lanes, &states, false).unwrap();
+    let table = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    let col = lines[0].find("TMUX").expect("a TMUX column");
+    assert!(!lines[0].contains("STATUS"), "{table}");
+    assert!(lines[1][col..].starts_with("up "), "{table}");
+    assert!(lines[1].contains("exited (3)"), "{table}");
+    assert!(!table.contains("alive"), "{table}");
+    // The JSON keeps its field and word: scripts and other hosts read them.
+    let mut out = Vec::new();
+    write_rows(&mut out, &lanes, &states, true).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(json[0]["status"], "alive");
 }

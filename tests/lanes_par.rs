@@ -97,7 +97,13 @@ fn lane_lifecycle_with_real_par_and_tmux() {
     }
     let human = ok(&helios(&world, &["lane", "ls"]));
     assert!(human.starts_with("LABEL"), "{human}");
-    assert!(human.contains("beta") && human.contains("alive"), "{human}");
+    assert!(human.lines().next().unwrap().contains(" TMUX "), "{human}");
+    assert!(
+        human
+            .lines()
+            .any(|l| l.starts_with("beta ") && l.contains("  up  ")),
+        "{human}"
+    );
 
     // Attach helios's own PTY to beta's real tmux session and watch its screen model.
     let beta = &lanes[1];

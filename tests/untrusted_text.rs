@@ -72,11 +72,15 @@ fn lane_ls_prints_hostile_names_escaped_and_aligned() {
         text.contains("👩\u{200d}💻"),
         "the emoji is kept for copying: {text}"
     );
-    // The STATUS column starts at the same display column on every line.
+    // The TMUX column starts at the same display column on every line (`none`: a plain
+    // worktree has no tmux session).
     let cols: Vec<usize> = text
         .lines()
         .map(|l| {
-            let at = l.find("STATUS").or_else(|| l.find("worktree")).unwrap();
+            let at = l
+                .find("TMUX")
+                .or_else(|| l.find("  none  ").map(|i| i + 2))
+                .unwrap();
             helios::text::width(&l[..at])
         })
         .collect();

@@ -71,7 +71,7 @@ pub fn write_all_hosts(
     writeln!(
         out,
         "{:<16} {:<14} {:<18} {:<9} {:<10} {:<8} DATA",
-        "HOST", "REPO", "LANE", "STATUS", "STATE", "SINCE"
+        "HOST", "REPO", "LANE", "TMUX", "STATE", "SINCE"
     )?;
     for r in &snap.rows {
         let f = fresh(r);
@@ -102,7 +102,7 @@ pub fn write_all_hosts(
                 r.host,
                 r.repo,
                 r.label,
-                r.status,
+                crate::model::lane::tmux_word(&r.status),
                 r.state.as_deref().unwrap_or("-"),
                 since,
             ))

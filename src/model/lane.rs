@@ -82,6 +82,12 @@ impl LaneInfo {
         }
     }
 
+    /// What `lane ls`'s TMUX column says of the lane's tmux session: [`tmux_word`] of its
+    /// status word.
+    pub fn tmux_word(&self) -> &'static str {
+        tmux_word(self.status_word())
+    }
+
     /// The host of a lane on another machine.
     pub fn remote_host(&self) -> Option<&str> {
         match &self.source {
@@ -102,6 +108,20 @@ impl LaneInfo {
     /// Whether the lane survives helios quitting (par lanes live in tmux).
     pub fn is_durable(&self) -> bool {
         matches!(self.source, LaneSource::Par { .. })
+    }
+}
+
+/// The word the lane tables' TMUX column shows for a status word (`--json`'s `status`, also
+/// what a remote host publishes): `up` (the session runs, whatever runs in it: the STATE
+/// column says that), `gone` (par knows the lane but its session is gone), `none` (a plain
+/// worktree: its shell lives only in the console), `remote`. `alive` read as if the agent were.
+/// A word a newer host sends shows as it is.
+pub fn tmux_word(status_word: &str) -> &str {
+    match status_word {
+        "alive" => "up",
+        "missing" => "gone",
+        "worktree" => "none",
+        other => other,
     }
 }
 

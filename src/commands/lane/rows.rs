@@ -101,7 +101,7 @@ pub fn write_rows(
             [
                 l.id.as_str().to_string(),
                 l.branch.clone().unwrap_or_else(|| "-".into()),
-                l.status_word().to_string(),
+                l.tmux_word().to_string(),
                 l.git.dirty.to_string(),
                 l.git.base.clone().unwrap_or_else(|| "-".into()),
                 format!("+{}/-{}", l.git.ahead, l.git.behind),
@@ -113,7 +113,7 @@ pub fn write_rows(
     let header = [
         "LABEL",
         "BRANCH",
-        "STATUS",
+        "TMUX",
         "DIRTY",
         "BASE",
         "AHEAD/BEH",
