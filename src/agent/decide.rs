@@ -147,6 +147,14 @@ pub struct Decision {
     pub evidence: Vec<Evidence>,
 }
 
+impl Decision {
+    /// Whether recording this decision over the stored `state` would tell nothing new
+    /// ([`LaneState::same_record`]): then the store is not written again.
+    pub fn restates(&self, state: &LaneState) -> bool {
+        self.state.same_record(state)
+    }
+}
+
 impl Inputs {
     /// When the rows last changed as far as helios knows: never earlier than its first look.
     fn changed_at(&self) -> Option<OffsetDateTime> {

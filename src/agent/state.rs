@@ -245,6 +245,18 @@ impl LaneState {
         self.status == other.status
     }
 
+    /// Whether `other` says what this state says, as `helios lane ls` shows it: the same
+    /// status, from the same signal, for the same reason; then the store needs no new record.
+    /// A reason that differs only in an age it quotes (`quiet 21s` and `quiet 22s`) is the
+    /// same reason, and the rule's wording and the evidence are left out (they change with
+    /// every look: the ages, a working lane's output that moves and pauses): a record for
+    /// those would be a write a second per lane.
+    pub fn same_record(&self, other: &Self) -> bool {
+        self.same_as(other)
+            && self.source == other.source
+            && without_ages(&self.reason) == without_ages(&other.reason)
+    }
+
     /// The flat record stored in SQLite, sent in `lane.state` events and printed by
     /// `helios lane ls --json`.
     pub fn to_record(&self) -> StateRecord {
@@ -256,6 +268,32 @@ impl LaneState {
             state_reason: self.reason.clone(),
         }
     }
+}
+
+/// `text` with every age it quotes (`21s`, `3m`, `2h`, `5d`: digits that begin a word, then
+/// the unit that ends it) as `#`.
+fn without_ages(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let starts_word = i == 0 || !chars[i - 1].is_alphanumeric();
+        let digits = chars[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let unit = chars
+            .get(i + digits)
+            .filter(|c| matches!(c, 's' | 'm' | 'h' | 'd'));
+        let ends_word = chars
+            .get(i + digits + 1)
+            .is_none_or(|c| !c.is_alphanumeric());
+        if starts_word && digits > 0 && unit.is_some() && ends_word {
+            out.push('#');
+            i += digits + 1;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// A [`LaneState`] as flat fields (`state`, `state_kind`, `state_since`, `state_source`,
@@ -422,6 +460,39 @@ mod tests {
         );
         assert_eq!(Status::parse("waiting", None), None);
         assert_eq!(Status::parse("sleeping", None), None);
+    }
+
+    #[test]
+    fn a_record_is_the_same_up_to_the_ages_its_reason_quotes() {
+        let at = OffsetDateTime::UNIX_EPOCH;
+        let st = |status, source, reason: &str| LaneState {
+            status,
+            since: at,
+            source,
+            reason: reason.into(),
+        };
+        let quiet = |r: &str| st(Status::Unknown, Source::Screen, r);
+        assert!(
+            quiet("quiet 21s, no known prompt").same_record(&quiet("quiet 22s, no known prompt"))
+        );
+        assert!(
+            quiet("quiet at least 3m, no known prompt")
+                .same_record(&quiet("quiet at least 4m, no known prompt"))
+        );
+        // A new reason or signal within the same state is a new record.
+        let hook = |r: &str| st(Status::Working, Source::Hook(Agent::Claude), r);
+        assert!(!hook("Edit(a.rs)").same_record(&hook("Bash(ls)")));
+        assert!(!hook("Edit(a1.rs)").same_record(&hook("Edit(a2.rs)")));
+        assert!(!hook("build 2s").same_record(&hook("build 2x")));
+        let shell = st(
+            Status::Shell,
+            Source::Process,
+            "bash in the foreground, no agent",
+        );
+        let from_hook = st(Status::Shell, Source::Hook(Agent::Claude), &shell.reason);
+        assert!(!shell.same_record(&from_hook));
+        assert!(!shell.same_record(&st(Status::Done, Source::Process, &shell.reason)));
+        assert!(shell.same_record(&shell.clone()));
     }
 
     #[test]

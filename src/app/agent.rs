@@ -29,9 +29,9 @@ pub struct AgentView {
     /// The state shown is the placeholder of a lane nothing was seen from yet: never recorded,
     /// and a state stored by an earlier console replaces it.
     pub placeholder: bool,
-    /// The store holds another state than the one shown (a hook recorded one that this
-    /// console overruled): the next decision records the one shown, even unchanged, so
-    /// `helios lane ls` and the events say what the console does.
+    /// The store holds another state than the one shown, or the same for another reason (a
+    /// hook recorded one that this console overruled): the next decision records the one
+    /// shown, even unchanged, so `helios lane ls` and the events say what the console does.
     pub unrecorded: bool,
     /// The time of the lane's newest hook when the stored state was decided knowing it, and
     /// overruled it: until this console has probed the lane, that hook is no news (no flag
@@ -190,10 +190,13 @@ pub fn on_loaded(state: &mut AppState, loaded: Vec<LoadedState>) -> Vec<Effect> 
             // Decided again before the load came (a par lane found gone at start is exited
             // anew): the state is the one stored, as old, and seen if it was.
             now.since = stored.since;
+            l.agent.unrecorded = !now.same_record(stored);
             l.agent.acked |= s.acked;
             refresh_attention(l);
         } else if let (Some(now), Some((stored, ..))) = (&l.agent.state, &s.state) {
-            l.agent.unrecorded = !l.agent.placeholder && !now.same_as(stored);
+            // Another state, or the same for another reason: `lane ls` would not say what the
+            // console shows.
+            l.agent.unrecorded = !l.agent.placeholder && !now.same_record(stored);
         }
         if s.hook.is_some() {
             l.agent.inputs.hook = s.hook;
@@ -352,13 +355,16 @@ pub fn decide(state: &mut AppState, id: &LaneId) -> Vec<Effect> {
     l.agent.why.clone_from(&d.why);
     l.agent.evidence.clone_from(&d.evidence);
     if let Some(s) = l.agent.state.as_mut().filter(|s| s.same_as(&d.state)) {
-        // The same state: a fresher reason (the next tool) shows, `since` stays.
+        // The same state: a fresher reason (the next tool) shows, `since` stays, and the store
+        // gets it too, so `lane ls` and `lane explain` give the reason the console shows.
+        let restated = d.restates(s);
         s.reason.clone_from(&d.state.reason);
         s.source = d.state.source;
-        if !std::mem::take(&mut l.agent.unrecorded) {
+        if !std::mem::take(&mut l.agent.unrecorded) && restated {
             return Vec::new();
         }
-        // The store says otherwise (an overruled hook): record the state shown, as old as it is.
+        // A new reason, or the store says otherwise (an overruled hook): record the state
+        // shown, as old as it is.
         let mut shown = d;
         shown.state = s.clone();
         return vec![Effect::RecordLaneState {

@@ -123,9 +123,10 @@ pub fn signals(
     Ok(out)
 }
 
-/// Record a decision: when the state changed (status or reason), replace it and append its
-/// `lane.state` event in the same transaction and return the event; when it is the same,
-/// refresh the explanation only and return `None`.
+/// Record a decision: when the status changed, replace the state and append its `lane.state`
+/// event in the same transaction and return the event; when only its reason or source
+/// changed, keep `since` and write the rest (reason, source, rule, evidence) and return
+/// `None`; when it says what the row says ([`Decision::restates`]), write nothing.
 pub fn transition(
     store: &SqliteStore,
     key: &LaneKey,
@@ -142,7 +143,14 @@ pub fn transition(
         let old = read_row(&tx, &key.worktree)?;
         let evidence = serde_json::to_string(&d.evidence).unwrap_or_else(|_| "[]".into());
         let now = OffsetDateTime::now_utc();
+        if old.as_ref().is_some_and(|o| d.restates(&o.state)) {
+            // Nothing `lane ls` shows changed: the row is not written again (several consoles
+            // and serve decide the same lane; a hook repeats itself).
+            return Ok(None);
+        }
         if old.as_ref().is_some_and(|o| o.state.same_as(&d.state)) {
+            // The same state for a new reason or from a new signal: the row holds the current
+            // ones, with the rule and evidence that gave them; `since` stays, and no event.
             tx.execute(
                 "UPDATE lane_states SET why = ?2, evidence = ?3, updated_at = ?4, repo = ?5, lane = ?6,
                    reason = ?7, source = ?8 WHERE worktree = ?1",
@@ -542,6 +550,45 @@ mod tests {
         );
         let stored = get(store.conn(), "/w/a").unwrap().unwrap();
         assert_eq!(stored.state.reason, "Edit(a.rs)");
+    }
+
+    /// A decision that says what the row says writes nothing (its evidence, with newer ages,
+    /// neither); one with a new reason writes it, keeping `since`, with no event.
+    #[test]
+    fn a_restated_decision_writes_nothing_and_a_new_reason_writes_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&tmp.path().join("h.db")).unwrap();
+        let at = OffsetDateTime::now_utc() - time::Duration::minutes(5);
+        let decision = |reason: &str, said: &str| Decision {
+            state: LaneState {
+                status: Status::Unknown,
+                since: at,
+                source: Source::Screen,
+                reason: reason.into(),
+            },
+            why: "quiet, no known prompt".into(),
+            evidence: vec![Evidence {
+                source: "screen".into(),
+                said: said.into(),
+                age_secs: None,
+                verdict: "used".into(),
+            }],
+        };
+        let first = decision("quiet 21s, no known prompt", "first");
+        assert!(transition(&store, &key(), &first, "me").unwrap().is_some());
+        let later = decision("quiet 22s, no known prompt", "later");
+        assert!(transition(&store, &key(), &later, "me").unwrap().is_none());
+        let row = get(store.conn(), "/w/a").unwrap().unwrap();
+        assert_eq!(row.state.reason, "quiet 21s, no known prompt");
+        assert_eq!(row.evidence, first.evidence);
+        let other = decision("hook said working 5m ago, no output since", "other");
+        let mut other = other;
+        other.state.since = OffsetDateTime::now_utc();
+        assert!(transition(&store, &key(), &other, "me").unwrap().is_none());
+        let row = get(store.conn(), "/w/a").unwrap().unwrap();
+        assert_eq!(row.state.reason, other.state.reason);
+        assert_eq!(row.evidence, other.evidence);
+        assert_eq!(row.state.since.unix_timestamp(), at.unix_timestamp());
     }
 
     /// A look at a lane is kept for the state it saw, and not for the next one.

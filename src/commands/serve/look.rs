@@ -105,9 +105,7 @@ impl Looker {
             let decision = decide(&inputs, Timing::default());
             // Written only when it says something new: a write a second per lane would hold
             // the journal's lock against the hooks.
-            if stored.is_some_and(|s| {
-                s.state.same_as(&decision.state) && s.state.reason == decision.state.reason
-            }) {
+            if stored.is_some_and(|s| decision.restates(&s.state)) {
                 continue;
             }
             // A new status is a `lane.state` event; a new reason within it only refreshes the

@@ -119,9 +119,11 @@ fn a_hook_the_console_overrules_is_overruled_in_the_store_too() {
     assert_eq!(recorded[0].since, clock(100), "as old as the state shown");
     // Recorded once: the next decision, with nothing new, records nothing.
     assert!(update(&mut s, shell()).is_empty());
-    // A store that agrees asks for nothing.
+    // A store that agrees (the state, its signal and reason) asks for nothing.
     let agreed = LaneState {
         status: Status::Shell,
+        source: Source::Process,
+        reason: recorded[0].reason.clone(),
         ..waiting
     };
     let fx = update(&mut s, loaded("a", agreed, Vec::new(), hook, None));
@@ -192,4 +194,87 @@ fn a_restart_before_the_probe_keeps_a_hook_the_shell_overruled_quiet() {
             && !flags(&fx),
         "{fx:?}"
     );
+}
+
+/// The recorded states of lane `a` among `fx`.
+fn recorded_of_a(fx: &[Effect]) -> Vec<LaneState> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::RecordLaneState { lane, decision } if lane.as_str() == "a" => {
+                Some(decision.state.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The same state for a new reason (a second permission prompt right after the first) is
+/// recorded, as old as the state, so `helios lane ls` and `lane explain` give the reason the
+/// console shows. Before, the store kept the first decision's reason for as long as the state
+/// lasted. Nothing new (a reason that only quotes a later age) records nothing.
+#[test]
+fn a_new_reason_within_the_same_state_is_recorded_and_only_then() {
+    use crate::agent::screen::ScreenMatch;
+    let mut s = state_with(&["a"]);
+    look(&mut s, 0, &[], &[]);
+    agents(&mut s);
+    let prompt = |reason: &str| {
+        vec![(
+            "a",
+            ScreenMatch {
+                status: PERMISSION,
+                pattern: "claude permission".into(),
+                reason: reason.into(),
+            },
+        )]
+    };
+    look(&mut s, 1, &["a"], &[]);
+    let first = recorded_of_a(&look(&mut s, 5, &[], &prompt("Bash(rm -rf build)")));
+    assert_eq!(first.len(), 1);
+    let since = first[0].since;
+    let fx = look(&mut s, 6, &[], &prompt("Bash(rm -rf dist)"));
+    let again = recorded_of_a(&fx);
+    assert_eq!(again.len(), 1, "{fx:?}");
+    assert_eq!(again[0].status, PERMISSION);
+    assert_eq!(again[0].reason, "Bash(rm -rf dist)");
+    assert_eq!(again[0].since, since, "the state did not begin again");
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::NotifyTerminal { .. }))
+    );
+    // The same again: nothing to record.
+    assert!(recorded_of_a(&look(&mut s, 7, &[], &prompt("Bash(rm -rf dist)"))).is_empty());
+    // A quiet lane's reason quotes its age: a new second is not a new reason.
+    look(&mut s, 8, &["a"], &[]);
+    assert!(!recorded_of_a(&look(&mut s, 40, &[], &[])).is_empty());
+    assert_eq!(status(&s, "a"), Status::Unknown);
+    assert!(recorded_of_a(&look(&mut s, 41, &[], &[])).is_empty());
+}
+
+/// A console loads a state stored for another reason than the one it shows (a restart, another
+/// console): it records its own, so the store agrees with it.
+#[test]
+fn a_stored_reason_other_than_the_one_shown_is_recorded_again() {
+    let mut s = state_with(&["a"]);
+    s.clock = Some(clock(100));
+    update(
+        &mut s,
+        Event::LaneProcesses {
+            lanes: vec![(id("a"), Process::Shell("bash".into()))],
+        },
+    );
+    let shown = s.lane(&id("a")).unwrap().agent.state.clone().unwrap();
+    assert_eq!(shown.status, Status::Shell);
+    let hook = permission_hook(50, "PermissionRequest", "Bash(rm)");
+    let other = stored(
+        Status::Shell,
+        60,
+        Source::Screen,
+        "a shell prompt at the cursor",
+    );
+    let fx = update(&mut s, loaded("a", other, Vec::new(), hook, None));
+    let recorded = recorded_of_a(&fx);
+    assert_eq!(recorded.len(), 1, "{fx:?}");
+    assert_eq!(recorded[0].reason, shown.reason);
+    assert_eq!(recorded[0].source, Source::Process);
 }
