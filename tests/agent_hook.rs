@@ -1,6 +1,7 @@
 //! `helios hook` as an agent runs it, against real git worktrees and a par state file written as
 //! par writes it: which lane a payload lands on (`HELIOS_LANE`, else the working directory), what
-//! is refused with nothing recorded, and payloads of the sizes agents really send.
+//! is refused with nothing recorded, payloads of the sizes agents really send, and what `lane ls`
+//! shows after an agent ended in a real par lane.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -172,4 +173,75 @@ fn a_payload_of_megabytes_is_read_and_a_runaway_one_refused() {
     assert!(err.contains("the payload on stdin is over 32 MiB"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert_eq!(state_events(&world).len(), 1);
+}
+
+/// The states `lane.state` events recorded for `label`, oldest first.
+fn states_recorded(world: &World, label: &str) -> Vec<String> {
+    let out = world.helios().args(["events", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["action"] == "lane.state" && e["lane"] == label)
+        .map(|e| {
+            e["detail"]["state"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect()
+}
+
+/// An agent says it ended (Claude's SessionEnd) and its lane's shell is back in the foreground:
+/// with no console running, `helios lane ls` and `lane explain` show `shell`, as a console does
+/// (the README's SessionEnd rule), decided by the same rules (`agent::decide`). Before, they
+/// kept the hook's `exited · session ended` for as long as no console ran.
+#[test]
+fn an_ended_agent_with_its_shell_back_is_shell_without_a_console() {
+    support::require("tmux");
+    support::require("par");
+    let world = World::new("app");
+    let out = world.helios().args(["lane", "new", "ag"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let out = world
+        .helios()
+        .args(["lane", "ls", "--json"])
+        .output()
+        .unwrap();
+    let lanes: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let wt = PathBuf::from(lanes[0]["worktree"].as_str().unwrap());
+    let end = json!({"hook_event_name": "SessionEnd", "reason": "prompt_input_exit", "cwd": wt});
+    hook(&world, &wt, None, end.to_string().as_bytes());
+    assert_eq!(
+        states_recorded(&world, "ag").last().map(String::as_str),
+        Some("exited"),
+        "the hook recorded the agent's end"
+    );
+    // The lane's shell, started by par, is its foreground: once it runs, that is what shows.
+    support::wait_until_or(
+        "lane ls to show the lane as shell",
+        std::time::Duration::from_secs(20),
+        || state_of(&world, "ag").0 == "shell",
+        || format!("{:?}", state_of(&world, "ag")),
+    );
+    assert!(
+        states_recorded(&world, "ag").ends_with(&["exited".into(), "shell".into()]),
+        "{:?}",
+        states_recorded(&world, "ag")
+    );
+    let out = world
+        .helios()
+        .args(["lane", "explain", "ag"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("lane ag: shell"), "{text}");
+    assert!(
+        text.contains("the agent's hook said it ended (SessionEnd)"),
+        "{text}"
+    );
+    // Looked at again with nothing new: nothing more is recorded.
+    let before = states_recorded(&world, "ag").len();
+    state_of(&world, "ag");
+    assert_eq!(states_recorded(&world, "ag").len(), before);
 }

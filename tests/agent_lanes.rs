@@ -155,6 +155,11 @@ fn helios_path() -> String {
     helios_bin().display().to_string()
 }
 
+/// Typed after a hook run from a lane's shell: a program takes the foreground, as the agent
+/// that sent the hook would be. A shell in the foreground is an agent gone (`shell`, as a
+/// console and `lane ls` decide), not the state the hook said.
+const AGENT_STAYS: &str = "exec cat";
+
 fn standin() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/agents/standin.py")
 }
@@ -174,21 +179,30 @@ fn each_agents_payload_through_the_real_hook_from_inside_real_lanes() {
     type_in(
         &world,
         "cl",
-        &format!("echo {} | {h} hook claude; echo rc=$?", shell_quote(claude)),
+        &format!(
+            "echo {} | {h} hook claude; echo rc=$?; {AGENT_STAYS}",
+            shell_quote(claude)
+        ),
     );
     // Codex notify: the JSON as the last argument.
     let codex = r#"{"type":"agent-turn-complete","thread-id":"t1","turn-id":"u1","cwd":".","input-messages":["fix"],"last-assistant-message":"Fixed the login bug."}"#;
     type_in(
         &world,
         "cx",
-        &format!("{h} hook codex {}; echo rc=$?", shell_quote(codex)),
+        &format!(
+            "{h} hook codex {}; echo rc=$?; {AGENT_STAYS}",
+            shell_quote(codex)
+        ),
     );
     // Gemini: the JSON on stdin.
     let gemini = r#"{"session_id":"g1","cwd":".","hook_event_name":"Notification","notification_type":"ToolPermission","message":"Allow execution of: 'make'?","details":{"tool_name":"run_shell_command","tool_input":{"command":"make deploy"}}}"#;
     type_in(
         &world,
         "gm",
-        &format!("echo {} | {h} hook gemini; echo rc=$?", shell_quote(gemini)),
+        &format!(
+            "echo {} | {h} hook gemini; echo rc=$?; {AGENT_STAYS}",
+            shell_quote(gemini)
+        ),
     );
 
     let cl = wait_state(&world, "cl", "waiting", Some("permission"));
@@ -211,11 +225,25 @@ fn each_agents_payload_through_the_real_hook_from_inside_real_lanes() {
             "{l}"
         );
     }
-    // Each change is a lane.state audit event.
+    // Each hook's state is a lane.state audit event (`lane ls` records the lanes' shells
+    // before, as a console would).
     let out = world.helios().args(["events", "--json"]).output().unwrap();
     ok(&out, "events");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(text.matches("\"lane.state\"").count(), 3, "{text}");
+    let mut hooked: Vec<String> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| {
+            e["action"] == "lane.state"
+                && e["detail"]["state_source"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with("hook:"))
+        })
+        .map(|e| format!("{} {}", e["lane"], e["detail"]["state"]))
+        .collect();
+    hooked.sort();
+    hooked.dedup();
+    assert_eq!(hooked.len(), 3, "one each: {hooked:?}\n{text}");
 
     // The hook's own contract: nothing on stdout, exit 0, even for garbage.
     let out = Command::new(helios_bin())

@@ -22,6 +22,8 @@ pub fn explain(ctx: &Context, name: &str, as_json: bool) -> anyhow::Result<ExitC
     let lane = crate::lanes::discover::find(&repo.path, name)
         .map_err(|e| anyhow::anyhow!(crate::commands::lane::said(&e, &repo.path)))?;
     let store = SqliteStore::open(&SqliteStore::default_path())?;
+    // As `lane ls`: the state a look decides now, not one the lane has left.
+    crate::commands::serve::look::look_once(&repo.name, std::slice::from_ref(&lane), &store);
     let key = crate::store::lane_state::worktree_key(&lane.worktree);
     let stored = lane_state::get(store.conn(), &key)?;
     let signals = lane_state::signals(store.conn(), &key, 10, false)?;

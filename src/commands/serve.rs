@@ -17,7 +17,7 @@ use crate::model::RepoInfo;
 use crate::model::fleet::{LaneReply, LaneRow};
 use crate::store::sqlite::SqliteStore;
 
-mod look;
+pub mod look;
 
 /// How often serve looks at its lanes' screens when no console runs here (a console's pace).
 const LOOK: Duration = Duration::from_secs(1);

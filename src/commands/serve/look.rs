@@ -2,6 +2,10 @@
 //! would and records what the rules decide (`agent::decide`), so an agent without hooks still
 //! shows `working`, `waiting`, `shell` or `exited` in every other console.
 //!
+//! `helios lane ls` and `lane explain` take one such look first when nothing else decides
+//! here ([`look_once`]), so they print what a console would show, not a state the lane has
+//! left (an agent's `exited` after its shell came back).
+//!
 //! A console reads each lane's screen from its own terminal; serve has none, so it asks tmux:
 //! one `list-panes -a` a look (the foreground program, a dead pane's status, and the window's
 //! last output time, which says the rows changed), and one `capture-pane` for a lane whose
@@ -104,8 +108,9 @@ impl Looker {
             });
             let decision = decide(&inputs, Timing::default());
             // Written only when it says something new: a write a second per lane would hold
-            // the journal's lock against the hooks.
-            if stored.is_some_and(|s| decision.restates(&s.state)) {
+            // the journal's lock against the hooks. Nothing seen yet (a first look at a quiet
+            // lane) is no news either: the stored state stands, as in a console that starts.
+            if decision.is_blind() || stored.is_some_and(|s| decision.restates(&s.state)) {
                 continue;
             }
             // A new status is a `lane.state` event; a new reason within it only refreshes the
@@ -118,6 +123,28 @@ impl Looker {
         self.seen.retain(|s, _| live.contains(s));
         changed
     }
+}
+
+/// One look at `lanes` (of the repo `repo`) for a command that prints their states (`lane ls`,
+/// `lane explain`): what the rules decide from it is recorded as serve records it, unless a
+/// console or serve on this host decides these lanes (they see more). What one look can tell
+/// stands (a dead pane: `exited`; a shell back in the foreground: `shell`; a hook; a prompt
+/// on the screen); what takes watching (output that moves, a quiet period) leaves the stored
+/// state as it is. Returns how many lanes' states or reasons changed.
+pub fn look_once(repo: &str, lanes: &[LaneInfo], store: &SqliteStore) -> usize {
+    let (patterns, warning) = crate::commands::console::load_patterns();
+    if let Some(w) = warning {
+        tracing::warn!("{w}");
+    }
+    let lanes: Vec<(String, LaneInfo)> = lanes
+        .iter()
+        .filter(|l| l.session_alive && l.session().is_some())
+        .map(|l| (repo.to_string(), l.clone()))
+        .collect();
+    if lanes.is_empty() {
+        return 0;
+    }
+    Looker::new(patterns, crate::config::actor::actor()).look(&lanes, store)
 }
 
 /// Take one look's news of a lane into what is known of it.
