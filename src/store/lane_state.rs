@@ -581,8 +581,8 @@ mod tests {
         let row = get(store.conn(), "/w/a").unwrap().unwrap();
         assert_eq!(row.state.reason, "quiet 21s, no known prompt");
         assert_eq!(row.evidence, first.evidence);
-        let other = decision("hook said working 5m ago, no output since", "other");
-        let mut other = other;
+        // A new reason (and a later `since`, which the row does not take: the state goes on).
+        let mut other = decision("hook said working 5m ago, no output since", "other");
         other.state.since = OffsetDateTime::now_utc();
         assert!(transition(&store, &key(), &other, "me").unwrap().is_none());
         let row = get(store.conn(), "/w/a").unwrap().unwrap();
