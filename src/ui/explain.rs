@@ -3,10 +3,16 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::ui::{Ctx, centered, shown};
+
+/// The column a signal's words start at, after its source.
+const SAID_AT: usize = 13;
+/// The column a signal's verdict starts at, after its arrow.
+const VERDICT_AT: usize = SAID_AT + 2;
 
 /// Draw the overlay over `area`.
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
@@ -19,17 +25,10 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
     else {
         return;
     };
-    let rect = centered(area, area.width.min(96), area.height.min(22));
-    frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border_active)
-        .title(Span::styled(
-            format!(" why: {} · any key closes ", shown(lane.id().as_str())),
-            theme.title,
-        ));
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
+    // As wide as the screen allows up to 96 columns, then four fifths of it (a 160-column
+    // terminal gets 128): the signals' lines are long, and a wide screen has the room.
+    let w = area.width.min(96.max(area.width / 5 * 4)).min(140);
+    let width = usize::from(w.saturating_sub(2));
     let age = |secs: i64| crate::agent::decide::short_age(secs);
     let mut lines = Vec::new();
     match crate::app::agent::explanation(lane) {
@@ -46,28 +45,66 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
             } else {
                 format!(" · {}", d.state.reason)
             };
-            lines.push(Line::styled(
-                shown(&format!("{}{reason}{since}", d.state.status.label())),
-                theme.attention,
-            ));
-            lines.push(Line::styled(
-                shown(&format!("decided by {}: {}", d.state.source, d.why)),
-                theme.text,
-            ));
+            let head = format!("{}{reason}{since}", d.state.status.label());
+            lines.extend(hanging(Vec::new(), &head, theme.attention, 2, width));
+            let decided = format!("decided by {}: {}", d.state.source, d.why);
+            lines.extend(hanging(Vec::new(), &decided, theme.text, 2, width));
             lines.push(Line::raw(""));
             lines.push(Line::styled("signals", theme.title));
             for e in &d.evidence {
-                let old = e.age_note();
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{:<12} ", shown(&e.source)), theme.key),
-                    Span::styled(shown(&format!("{}{old}", e.said)), theme.text),
-                ]));
-                lines.push(Line::styled(
-                    format!("             → {}", shown(&e.verdict)),
+                let source = Span::styled(
+                    format!("{:<w$} ", shown(&e.source), w = SAID_AT - 1),
+                    theme.key,
+                );
+                let said = format!("{}{}", e.said, e.age_note());
+                lines.extend(hanging(vec![source], &said, theme.text, SAID_AT, width));
+                let arrow = Span::styled(format!("{:>w$}→ ", "", w = SAID_AT), theme.dim);
+                lines.extend(hanging(
+                    vec![arrow],
+                    &e.verdict,
                     theme.dim,
+                    VERDICT_AT,
+                    width,
                 ));
             }
         }
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let rect = centered(area, w, h.clamp(5, area.height.max(5)));
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_active)
+        .title(Span::styled(
+            format!(" why: {} · any key closes ", shown(lane.id().as_str())),
+            theme.title,
+        ));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `text` ([`shown`]) after `first`, broken between words into rows of the columns `indent`
+/// leaves of `width`; every row after the first starts at column `indent`, so a wrapped line
+/// stays under the words it continues. `first` is `indent` wide, or empty for a line whose
+/// later rows hang under it.
+fn hanging<'a>(
+    first: Vec<Span<'a>>,
+    text: &str,
+    style: Style,
+    indent: usize,
+    width: usize,
+) -> Vec<Line<'a>> {
+    let rows = crate::app::help::wrap(&shown(text), width.saturating_sub(indent).max(8));
+    let mut first = Some(first);
+    rows.into_iter()
+        .map(|row| {
+            let mut spans = match first.take() {
+                Some(spans) => spans,
+                None => vec![Span::raw(" ".repeat(indent))],
+            };
+            spans.push(Span::styled(row, style));
+            Line::from(spans)
+        })
+        .collect()
 }
