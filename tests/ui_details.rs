@@ -38,3 +38,62 @@ fn explain_fits_the_terminal_and_wraps_under_its_words() {
         insta::assert_snapshot!(name, screen);
     }
 }
+
+/// An event of `action` on lane `a`, `secs` after a fixed time, with `detail`.
+fn event(
+    id: &str,
+    secs: i64,
+    action: &str,
+    ok: bool,
+    detail: serde_json::Value,
+) -> helios::store::AuditEvent {
+    let mut e = helios::store::AuditEvent::new("u@h", "demo", action, Some("a"), ok, detail);
+    e.id = id.into();
+    e.at = fixture::clock() + time::Duration::seconds(secs);
+    e
+}
+
+/// Each event row ends with its detail, as `helios events` prints it, cut to the column and
+/// escaped: an error's message from the bus cannot reach the terminal as control bytes.
+#[test]
+fn the_events_panel_shows_each_events_detail() {
+    let (mut st, _) = fixture::state_with(&["a"], (120, 12));
+    helios::app::update(
+        &mut st,
+        helios::app::Event::JournalHistory {
+            events: vec![
+                event("E1", 1, "lane.created", true, serde_json::json!({})),
+                event(
+                    "E2",
+                    2,
+                    "lane.text_sent",
+                    true,
+                    serde_json::json!({"text": "run the tests", "via": "pty"}),
+                ),
+                event(
+                    "E3",
+                    3,
+                    "lane.text_sent",
+                    false,
+                    serde_json::json!({"text": "x", "error": "no such lane \u{1b}[2J\u{1b}]52;c;aGk=\u{7}"}),
+                ),
+                event(
+                    "E4",
+                    4,
+                    "lane.state",
+                    true,
+                    serde_json::json!({"state": "working", "reason": "x".repeat(300)}),
+                ),
+            ],
+        },
+    );
+    run_keys(&mut st, &km(), "2");
+    let screens = FakeScreens::for_state(&st);
+    let screen = draw(&st, &km(), &screens);
+    assert!(
+        !screen.contains('\u{1b}') && !screen.contains('\u{7}'),
+        "{screen}"
+    );
+    assert!(screen.contains("DETAIL"), "{screen}");
+    insta::assert_snapshot!("events_detail_120x12", screen);
+}

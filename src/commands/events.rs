@@ -176,11 +176,7 @@ impl Printer {
 /// One human table row, with the event's repo after its time when `repo` is set.
 pub fn row(e: &AuditEvent, repo: bool) -> String {
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    let detail = match &e.detail {
-        serde_json::Value::Object(m) if m.is_empty() => String::new(),
-        serde_json::Value::Null => String::new(),
-        d => d.to_string(),
-    };
+    let detail = e.detail_text();
     // Every field can come from anyone who publishes to helios.events.>: escaped, and padded
     // by display width so a wide or escaped name does not push the columns out of line.
     let repo = if repo {

@@ -62,6 +62,17 @@ impl AuditEvent {
         }
     }
 
+    /// The detail as one line of compact JSON (`{"text":"hi","via":"pty"}`), empty when there
+    /// is none: the DETAIL column of `helios events` and of the console's events panel. Not
+    /// escaped: anyone who publishes to helios.events.> writes it.
+    pub fn detail_text(&self) -> String {
+        match &self.detail {
+            Value::Object(m) if m.is_empty() => String::new(),
+            Value::Null => String::new(),
+            d => d.to_string(),
+        }
+    }
+
     /// An action's result: `detail` as it is when it worked; with `error` added when it failed.
     pub fn of_result(
         actor: &str,

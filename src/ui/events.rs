@@ -61,14 +61,17 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         ]));
     let inner = block.inner(area);
     let inner_h = usize::from(inner.height.saturating_sub(1));
-    // Actions are short words (`lane.text_sent`); the names beside them are the long ones.
+    // Actions are short words (`lane.text_sent`); the names beside them are the long ones,
+    // and the detail (what was sent where, an error's message) the longest, last as in
+    // `helios events`.
     let widths = [
         Constraint::Length(8),
         Constraint::Length(22),
-        Constraint::Fill(1),
+        Constraint::Fill(2),
         Constraint::Length(5),
+        Constraint::Fill(2),
         Constraint::Fill(1),
-        Constraint::Fill(1),
+        Constraint::Fill(5),
     ];
     let cols = crate::ui::column_widths(&widths, inner);
     let fit = |s: &str, c: usize| crate::ui::fit(s, cols.get(c).copied().unwrap_or(0));
@@ -103,12 +106,17 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             }),
             Cell::from(fit(&e.actor, 4)),
             origin,
+            // The whole JSON is on `Enter`; a row shows what fits of it, escaped.
+            Cell::from(fit(&e.detail_text(), 6)),
         ])
         .style(style)
     });
     frame.render_widget(
         Table::new(rows, widths)
-            .header(Row::new(["TIME", "ACTION", "LANE", "RES", "ACTOR", "REPO"]).style(theme.dim))
+            .header(
+                Row::new(["TIME", "ACTION", "LANE", "RES", "ACTOR", "REPO", "DETAIL"])
+                    .style(theme.dim),
+            )
             .block(block),
         area,
     );
