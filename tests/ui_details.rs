@@ -97,3 +97,61 @@ fn the_events_panel_shows_each_events_detail() {
     assert!(screen.contains("DETAIL"), "{screen}");
     insta::assert_snapshot!("events_detail_120x12", screen);
 }
+
+/// A screen tick `secs` after the fixed clock, where the `changed` lanes printed.
+fn look(st: &mut helios::app::AppState, secs: i64, changed: &[&str]) {
+    let lanes = st
+        .lanes
+        .iter()
+        .map(|l| helios::app::agent::ScreenObservation {
+            lane: l.id().clone(),
+            changed: changed.contains(&l.id().as_str()),
+            screen: None,
+            shell_prompt: false,
+        })
+        .collect();
+    helios::app::update(
+        st,
+        helios::app::Event::LaneScreens {
+            at: fixture::clock() + time::Duration::seconds(secs),
+            lanes,
+        },
+    );
+}
+
+/// The lane list's second line of `lane`.
+fn list_line(screen: &str, lane: &str) -> String {
+    let mut rows = screen.lines().skip_while(|r| {
+        !r.contains(&format!("│● {lane} "))
+            && !r.contains(&format!("│? {lane} "))
+            && !r.contains(&format!("│○ {lane} "))
+    });
+    rows.nth(1).unwrap_or_default().to_string()
+}
+
+/// A lane that printed at 1 s and has been quiet since, looked at 80 s later.
+fn quiet_lane() -> helios::app::AppState {
+    let (mut st, _) = fixture::state_with(&["quiet"], (140, 12));
+    look(&mut st, 0, &[]);
+    look(&mut st, 1, &["quiet"]);
+    look(&mut st, 80, &[]);
+    st
+}
+
+/// A lane quiet past the quiet period is `unknown`, with one duration, in the list and on its
+/// pane's border: how long it has been quiet (its last output dates the state), not the
+/// state's own age and the quiet time in its reason beside it.
+#[test]
+fn an_unknown_lane_shows_one_duration() {
+    let st = quiet_lane();
+    let screen = draw(&st, &km(), &FakeScreens::for_state(&st));
+    let quiet = list_line(&screen, "quiet");
+    assert!(
+        quiet.contains("unknown · 1m · quiet, no known"),
+        "{quiet}\n{screen}"
+    );
+    assert!(
+        screen.contains("└ unknown · quiet, no known prompt · 1m ─"),
+        "{screen}"
+    );
+}

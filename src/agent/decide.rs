@@ -161,18 +161,6 @@ impl Inputs {
         self.last_change
             .map(|c| self.first_look.map_or(c, |f| c.max(f)))
     }
-
-    /// "3m", or "at least 3m" when the rows have not changed since helios first looked.
-    fn quiet_text(&self, now: OffsetDateTime) -> Option<String> {
-        let c = self.last_change?;
-        let at = self.changed_at()?;
-        let text = short_age((now - at).whole_seconds());
-        Some(if at > c {
-            format!("at least {text}")
-        } else {
-            text
-        })
-    }
 }
 
 /// How a recorded decision treated `hook`, when it saw that very hook (its evidence names the
@@ -378,13 +366,15 @@ pub fn decide(i: &Inputs, t: Timing) -> Decision {
         if stale {
             verdict(&mut ev, &hook_src, "stale: no hook and no output since");
             verdict(&mut ev, "*", "not enough to decide");
-            let age = (now - h.at).whole_seconds();
+            // Dated from the last sign of life, so the state's age is the one duration shown
+            // (`unknown · 6m · hook said working, no output since`).
+            let last = i.changed_at().map_or(h.at, |c| c.max(h.at));
             return done(
                 ev,
                 Status::Unknown,
                 h.source,
-                format!("hook said working {}, no output since", ago(age)),
-                now,
+                "hook said working, no output since".into(),
+                last,
                 "a `working` hook went stale: no newer hook and no output".into(),
             );
         }
@@ -514,12 +504,11 @@ fn from_screen(
                 ev,
                 Status::Unknown,
                 Source::Screen,
-                format!(
-                    "quiet {}, no known prompt",
-                    i.quiet_text(now)
-                        .unwrap_or_else(|| short_age(q.whole_seconds()))
-                ),
-                now,
+                // Dated from the last output, so the state's age says how long the lane has
+                // been quiet and is the one duration shown (`unknown · 3m · quiet, no known
+                // prompt`); a lane quiet since helios first looked is dated from that look.
+                "quiet, no known prompt".into(),
+                i.changed_at().unwrap_or(now - q),
                 "the lane is quiet and its screen shows no prompt helios knows: it may be thinking, stuck or waiting"
                     .into(),
             )

@@ -111,10 +111,10 @@ fn a_stale_working_hook_is_unknown_and_explained() {
     i.last_change = Some(at(1));
     let d = decide(&i, Timing::default());
     assert_eq!(d.state.status, Status::Unknown);
-    assert!(
-        d.state.reason.contains("no output since"),
-        "{}",
-        d.state.reason
+    // Dated from the last output after the hook: the state's age is the one duration shown.
+    assert_eq!(
+        (d.state.reason.as_str(), d.state.since),
+        ("hook said working, no output since", at(1))
     );
     assert!(d.evidence.iter().any(|e| e.verdict.starts_with("stale")));
 }
@@ -223,7 +223,12 @@ fn a_lane_unchanged_since_the_first_look_is_dated_from_it() {
     i.shell_prompt = false;
     let d = decide(&i, Timing::default());
     assert_eq!(d.state.status, Status::Unknown);
-    assert_eq!(d.state.reason, "quiet at least 1m, no known prompt");
+    // Dated from the first look: its age is how long helios has seen it quiet, the one
+    // duration the list shows (the reason carries none).
+    assert_eq!(
+        (d.state.reason.as_str(), d.state.since),
+        ("quiet, no known prompt", at(100))
+    );
     let screen = d.evidence.iter().find(|e| e.source == "screen").unwrap();
     assert!(
         screen
@@ -244,7 +249,7 @@ fn a_lane_unchanged_since_the_first_look_is_dated_from_it() {
     // A change after the first look is dated as it is.
     i.last_change = Some(at(130));
     let d = decide(&i, Timing::default());
-    assert_eq!(d.state.reason, "quiet 30s, no known prompt");
+    assert_eq!(d.state.since, at(130));
 }
 
 /// Just after a restart, a quiet lane with no prompt is not called `unknown` at once: the
@@ -261,7 +266,7 @@ fn a_quiet_lane_just_looked_at_keeps_its_stored_state_for_a_quiet_period() {
     let d = decide(&i, Timing::default());
     assert!(!d.is_blind());
     assert_eq!(d.state.status, Status::Unknown);
-    assert_eq!(d.state.reason, "quiet at least 21s, no known prompt");
+    assert_eq!(d.state.since, at(100));
     // Output after the first look decides at once.
     i.now = Some(at(105));
     i.last_change = Some(at(103));
