@@ -155,3 +155,26 @@ fn an_unknown_lane_shows_one_duration() {
         "{screen}"
     );
 }
+
+/// A lane created a moment ago, with no signal yet, shows its terminal's state as the README
+/// says (`running`, `idle`), not `unknown · no signal yet`.
+#[test]
+fn a_new_lane_shows_its_terminals_state_until_a_signal() {
+    let mut st = quiet_lane();
+    // `new` is made now: discovery lists it, and the next tick is helios's first look at it.
+    helios::app::update(
+        &mut st,
+        helios::app::Event::LanesDiscovered {
+            lanes: vec![fixture::info("quiet"), fixture::info("new")],
+        },
+    );
+    look(&mut st, 81, &[]);
+    let screen = draw(&st, &km(), &FakeScreens::for_state(&st));
+    let new = list_line(&screen, "new");
+    assert!(
+        new.split('│').nth(1).unwrap_or_default().trim() == "idle",
+        "{new}\n{screen}"
+    );
+    assert!(!screen.contains("no signal"), "{screen}");
+    insta::assert_snapshot!("quiet_and_new_lanes", screen);
+}

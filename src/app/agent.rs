@@ -39,6 +39,15 @@ pub struct AgentView {
     pub overruled_hook: Option<OffsetDateTime>,
 }
 
+impl AgentView {
+    /// The state to show: `None` before anything was seen from the lane (the placeholder),
+    /// when the lane shows its terminal's state instead (`running`, `idle`), as the README says
+    /// of a new lane; `unknown · no signal yet` read as a problem with a lane just made.
+    pub fn shown(&self) -> Option<&LaneState> {
+        self.state.as_ref().filter(|_| !self.placeholder)
+    }
+}
+
 /// OSC 9;4 progress (ConEmu's semantics).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress {
@@ -416,7 +425,7 @@ fn refresh_attention(l: &mut Lane) {
 /// `waiting: permission · Bash(rm -rf build) · 3m`; the reason is cut first, so the state and
 /// its age always show.
 pub fn summary(lane: &Lane, now: Option<OffsetDateTime>, width: usize) -> Option<String> {
-    let s = lane.agent.state.as_ref()?;
+    let s = lane.agent.shown()?;
     let head = s.status.label();
     let age = now.map(|n| crate::agent::decide::short_age((n - s.since).whole_seconds()));
     let fixed = crate::text::width(&head) + age.as_ref().map_or(0, |a| 3 + a.len());
@@ -436,7 +445,7 @@ pub fn summary(lane: &Lane, now: Option<OffsetDateTime>, width: usize) -> Option
 /// `permission · 3m · Bash(rm -rf build)`, `error: rate limit · 1m`, `working · 4s`.
 pub fn list_line(lane: &Lane, now: Option<OffsetDateTime>, width: usize) -> Option<String> {
     use crate::agent::WaitKind;
-    let s = lane.agent.state.as_ref()?;
+    let s = lane.agent.shown()?;
     let mut out = match s.status {
         Status::Waiting(WaitKind::Permission) => "permission".to_string(),
         Status::Waiting(WaitKind::Question) => "question".to_string(),

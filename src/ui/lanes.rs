@@ -176,7 +176,7 @@ pub fn attention_text(why: &Attention) -> String {
 
 /// The glyph of a lane that needs no human: working, a shell, unknown.
 fn state_glyph(lane: &Lane, theme: &Theme) -> (&'static str, ratatui::style::Style) {
-    match lane.agent.state.as_ref().map(|s| s.status) {
+    match lane.agent.shown().map(|s| s.status) {
         Some(Status::Working) => ("●", theme.ok),
         Some(Status::Shell) => ("$", theme.dim),
         Some(Status::Unknown) => ("?", theme.dim),
@@ -186,7 +186,7 @@ fn state_glyph(lane: &Lane, theme: &Theme) -> (&'static str, ratatui::style::Sty
 }
 
 fn state_style(lane: &Lane, theme: &Theme) -> ratatui::style::Style {
-    match lane.agent.state.as_ref().map(|s| s.status) {
+    match lane.agent.shown().map(|s| s.status) {
         Some(Status::Working) => theme.ok,
         _ => theme.dim,
     }
