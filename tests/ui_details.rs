@@ -178,3 +178,21 @@ fn a_new_lane_shows_its_terminals_state_until_a_signal() {
     assert!(!screen.contains("no signal"), "{screen}");
     insta::assert_snapshot!("quiet_and_new_lanes", screen);
 }
+
+/// `e` on a lane nothing was seen from yet does not call it unknown either: no state yet, and
+/// the signals still missing.
+#[test]
+fn explain_of_a_new_lane_says_it_has_no_state_yet() {
+    let (mut st, _) = fixture::state_with(&["new"], (100, 30));
+    look(&mut st, 0, &[]);
+    run_keys(&mut st, &km(), "e");
+    let screen = draw(&st, &km(), &FakeScreens::for_state(&st));
+    assert!(
+        screen.contains("no state yet: helios has seen nothing from this lane yet"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("signals") && !screen.contains("unknown"),
+        "{screen}"
+    );
+}

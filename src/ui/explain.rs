@@ -14,6 +14,10 @@ const SAID_AT: usize = 13;
 /// The column a signal's verdict starts at, after its arrow.
 const VERDICT_AT: usize = SAID_AT + 2;
 
+/// What the overlay says of a lane nothing was seen from yet (the list shows its terminal's
+/// state, `running` or `idle`).
+const NO_STATE: &str = "no state yet: helios has seen nothing from this lane yet";
+
 /// Draw the overlay over `area`.
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
     let theme = ctx.theme;
@@ -32,10 +36,14 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
     let age = |secs: i64| crate::agent::decide::short_age(secs);
     let mut lines = Vec::new();
     match crate::app::agent::explanation(lane) {
-        None => lines.push(Line::styled(
-            "unknown: nothing seen from this lane yet",
-            theme.dim,
-        )),
+        None => lines.push(Line::styled(NO_STATE, theme.dim)),
+        // The list shows the terminal's state meanwhile: the overlay does not call it unknown,
+        // and lists the signals still missing.
+        Some(d) if lane.agent.shown().is_none() => {
+            lines.push(Line::styled(NO_STATE, theme.dim));
+            lines.push(Line::raw(""));
+            signals(&mut lines, &d, ctx, width);
+        }
         Some(d) => {
             let since = ctx.state.clock.map_or(String::new(), |now| {
                 format!(" · for {}", age((now - d.state.since).whole_seconds()))
@@ -50,23 +58,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
             let decided = format!("decided by {}: {}", d.state.source, d.why);
             lines.extend(hanging(Vec::new(), &decided, theme.text, 2, width));
             lines.push(Line::raw(""));
-            lines.push(Line::styled("signals", theme.title));
-            for e in &d.evidence {
-                let source = Span::styled(
-                    format!("{:<w$} ", shown(&e.source), w = SAID_AT - 1),
-                    theme.key,
-                );
-                let said = format!("{}{}", e.said, e.age_note());
-                lines.extend(hanging(vec![source], &said, theme.text, SAID_AT, width));
-                let arrow = Span::styled(format!("{:>w$}→ ", "", w = SAID_AT), theme.dim);
-                lines.extend(hanging(
-                    vec![arrow],
-                    &e.verdict,
-                    theme.dim,
-                    VERDICT_AT,
-                    width,
-                ));
-            }
+            signals(&mut lines, &d, ctx, width);
         }
     }
     let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
@@ -82,6 +74,28 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The signals considered, each with what was made of it.
+fn signals(lines: &mut Vec<Line<'_>>, d: &crate::agent::Decision, ctx: &Ctx<'_>, width: usize) {
+    let theme = ctx.theme;
+    lines.push(Line::styled("signals", theme.title));
+    for e in &d.evidence {
+        let source = Span::styled(
+            format!("{:<w$} ", shown(&e.source), w = SAID_AT - 1),
+            theme.key,
+        );
+        let said = format!("{}{}", e.said, e.age_note());
+        lines.extend(hanging(vec![source], &said, theme.text, SAID_AT, width));
+        let arrow = Span::styled(format!("{:>w$}→ ", "", w = SAID_AT), theme.dim);
+        lines.extend(hanging(
+            vec![arrow],
+            &e.verdict,
+            theme.dim,
+            VERDICT_AT,
+            width,
+        ));
+    }
 }
 
 /// `text` ([`shown`]) after `first`, broken between words into rows of the columns `indent`
