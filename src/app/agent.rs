@@ -218,8 +218,6 @@ pub fn on_loaded(state: &mut AppState, loaded: Vec<LoadedState>) -> Vec<Effect> 
     }
     // Stored states taken as they are change no decision, so nothing else re-sorts: a console
     // that starts again must show the lanes that need you first at once.
-    // Stored states taken as they are change no decision, so nothing else re-sorts: a console
-    // that starts again must show the lanes that need you first at once.
     crate::app::on_event::sort_lanes(&mut state.lanes);
     decide_all(state)
 }
