@@ -379,6 +379,35 @@ fn attach_from_inside_another_tmux_server_attaches_in_this_terminal() {
     assert!(stdout(&listed).contains("\"a\""), "{}", stdout(&listed));
 }
 
+/// The console's `a` from inside another tmux server: the lane is attached in the console's
+/// terminal and `C-b d` brings the console back. tmux refused to nest ("sessions should be
+/// nested with care") while the hand-over kept `$TMUX`.
+#[test]
+fn the_consoles_attach_from_inside_another_tmux_server_comes_back_on_detach() {
+    require("par");
+    require("tmux");
+    let world = World::new("across2");
+    let out = world.helios().args(["lane", "new", "a"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let other = world.tmux(&["-L", "other", "new-session", "-d"]);
+    assert!(other.status.success(), "{other:?}");
+    let socket = stdout(&world.tmux(&["-L", "other", "display", "-p", "#{socket_path}"]));
+    let inside = format!("{},1,0", socket.trim());
+    let mut t = tui::Tui::start(&world, &[("TMUX", &inside)]);
+    t.wait_for("the console", " LANES ", Duration::from_secs(30));
+    t.wait_for("lane a listed", " a ", Duration::from_secs(30));
+    t.keys(b"a");
+    t.wait_for("tmux's status line", "[par-", Duration::from_secs(30));
+    t.keys(b"echo across-$((6*7))\r");
+    t.wait_for("the lane's shell", "across-42", Duration::from_secs(30));
+    t.keys(b"\x02d");
+    t.wait_for(
+        "the console back",
+        "back from lane a",
+        Duration::from_secs(30),
+    );
+}
+
 /// A 900 KB send through `helios serve` is typed (as one paste: stdin holds what no argument
 /// can); one that fails answers in one short line, and serve's log lines stay short.
 #[test]

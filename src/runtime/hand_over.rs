@@ -81,7 +81,12 @@ async fn wait<B: PtyBackend>(
     };
     let shown = argv.join(" ");
     let mut cmd = tokio::process::Command::from(crate::config::secrets::command(prog));
+    // The program takes this terminal as if helios were not in tmux: a `tmux attach` from a
+    // console inside another tmux server than the lanes' would refuse to nest ("sessions
+    // should be nested with care") and reach the wrong server's sessions otherwise.
     cmd.args(args)
+        .env_remove("TMUX")
+        .env_remove("TMUX_PANE")
         .stdin(std::process::Stdio::inherit())
         .stdout(std::process::Stdio::inherit())
         .stderr(std::process::Stdio::piped())
