@@ -82,7 +82,7 @@ fn the_events_panel_shows_each_events_detail() {
                     4,
                     "lane.state",
                     true,
-                    serde_json::json!({"state": "working", "reason": "x".repeat(300)}),
+                    serde_json::json!({"previous": "done", "state": "working", "state_source": "hook:claude", "state_reason": "x".repeat(300)}),
                 ),
             ],
         },

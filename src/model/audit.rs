@@ -36,6 +36,30 @@ pub struct AuditEvent {
     pub detail: Value,
 }
 
+/// `previous → state · source · reason` of a `lane.state` event's detail (the fields of the
+/// agent state's record), or `None` when it has no `state`.
+fn state_change(d: &Value) -> Option<String> {
+    let text = |k: &str| d.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let state = text("state")?;
+    let mut out = match text("previous") {
+        Some(p) => format!("{p} → "),
+        None => String::new(),
+    };
+    let now = match (state, text("state_kind")) {
+        ("exited", Some(code)) => format!("exited ({code})"),
+        (s, Some(kind)) => format!("{s}: {}", kind.replace('_', " ")),
+        (s, None) => s.to_string(),
+    };
+    out.push_str(&now);
+    for k in ["state_source", "state_reason"] {
+        if let Some(t) = text(k) {
+            out.push_str(" · ");
+            out.push_str(t);
+        }
+    }
+    Some(out)
+}
+
 impl AuditEvent {
     /// A new event stamped now with a fresh ULID.
     pub fn new(
@@ -65,7 +89,14 @@ impl AuditEvent {
     /// The detail as one line of compact JSON (`{"text":"hi","via":"pty"}`), empty when there
     /// is none: the DETAIL column of `helios events` and of the console's events panel. Not
     /// escaped: anyone who publishes to helios.events.> writes it.
+    /// A `lane.state` event reads as the change it records (`done → working · hook:claude ·
+    /// Bash(make)`): its JSON's first forty columns were the same on every row.
     pub fn detail_text(&self) -> String {
+        if self.action == "lane.state"
+            && let Some(change) = state_change(&self.detail)
+        {
+            return change;
+        }
         match &self.detail {
             Value::Object(m) if m.is_empty() => String::new(),
             Value::Null => String::new(),
@@ -289,6 +320,31 @@ pub struct EventQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_state_change_reads_as_the_change() {
+        let ev = |detail: Value| AuditEvent::new("me", "r", "lane.state", Some("a"), true, detail);
+        let d = serde_json::json!({"previous": "done", "state": "waiting", "state_kind": "permission",
+            "state_source": "hook:claude", "state_reason": "Bash(make)", "worktree": "/w/a"});
+        assert_eq!(
+            ev(d).detail_text(),
+            "done → waiting: permission · hook:claude · Bash(make)"
+        );
+        let first =
+            serde_json::json!({"state": "exited", "state_kind": "3", "state_source": "process"});
+        assert_eq!(ev(first).detail_text(), "exited (3) · process");
+        // Without a state it is the JSON, as any other event's.
+        assert_eq!(ev(serde_json::json!({"x": 1})).detail_text(), r#"{"x":1}"#);
+        let sent = AuditEvent::new(
+            "me",
+            "r",
+            "lane.text_sent",
+            None,
+            true,
+            serde_json::json!({"state": "x"}),
+        );
+        assert_eq!(sent.detail_text(), r#"{"state":"x"}"#);
+    }
 
     #[test]
     fn action_names_are_unique_and_read_back() {

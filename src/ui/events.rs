@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::app::events::{detail_lines, merged, selected_index};
 use crate::app::nats::Link;
 use crate::config::theme::Theme;
-use crate::model::EventResult;
+use crate::model::{AuditEvent, EventResult};
 use crate::ui::shown;
 
 /// Draw the events panel into `area`.
@@ -61,41 +61,48 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         ]));
     let inner = block.inner(area);
     let inner_h = usize::from(inner.height.saturating_sub(1));
-    // Actions are short words (`lane.text_sent`); the names beside them are the long ones,
-    // and the detail (what was sent where, an error's message) the longest, last as in
-    // `helios events`.
-    let widths = [
-        Constraint::Length(8),
-        Constraint::Length(22),
-        Constraint::Fill(2),
-        Constraint::Length(5),
-        Constraint::Fill(2),
-        Constraint::Fill(1),
-        Constraint::Fill(5),
-    ];
-    let cols = crate::ui::column_widths(&widths, inner);
-    let fit = |s: &str, c: usize| crate::ui::fit(s, cols.get(c).copied().unwrap_or(0));
     let selected = selected_index(state, &events);
     // The newest page, or the page that still shows the selected event.
     let skip = events
         .len()
         .saturating_sub(inner_h)
         .min(selected.unwrap_or(usize::MAX));
+    let page: Vec<_> = events.iter().enumerate().skip(skip).take(inner_h).collect();
+    // Names are as wide as the page's longest (within bounds), the repo only when the page is
+    // not all this repo's, and the detail (what changed, what was sent where, an error's
+    // message) gets the rest, as in `helios events`.
+    let widest = |head: &str, name: &dyn Fn(&AuditEvent) -> &str, max: usize| {
+        let w = page
+            .iter()
+            .map(|(_, e)| crate::text::width(&shown(name(e))));
+        let w = w.chain([head.len()]).max().unwrap_or(0).min(max);
+        Constraint::Length(u16::try_from(w).unwrap_or(u16::MAX))
+    };
+    let with_repo = page.iter().any(|(_, e)| &e.repo != own);
+    let mut heads = vec!["TIME", "ACTION", "LANE", "RES", "ACTOR"];
+    let mut widths = vec![
+        Constraint::Length(8),
+        widest("ACTION", &|e| &e.action, 22),
+        widest("LANE", &|e| e.lane.as_deref().unwrap_or("-"), 20),
+        Constraint::Length(5),
+        widest("ACTOR", &|e| &e.actor, 18),
+    ];
+    if with_repo {
+        heads.push("REPO");
+        widths.push(widest("REPO", &|e| &e.repo, 16));
+    }
+    heads.push("DETAIL");
+    widths.push(Constraint::Fill(1));
+    let cols = crate::ui::column_widths(&widths, inner);
+    let fit = |s: &str, c: usize| crate::ui::fit(s, cols.get(c).copied().unwrap_or(0));
     let fmt = time::macros::format_description!("[hour]:[minute]:[second]");
-    let rows = events.iter().enumerate().skip(skip).map(|(i, e)| {
+    let rows = page.into_iter().map(|(i, e)| {
         let style = match (Some(i) == selected, e.result) {
             (true, _) => theme.selected,
             (false, EventResult::Ok) => theme.text,
             (false, EventResult::Error) => theme.error,
         };
-        // Anyone who can publish to helios.events.> writes these fields. This repo's name is
-        // dimmed: the others stand out, and none reads as missing.
-        let origin = if &e.repo == own && Some(i) != selected {
-            Cell::from(Span::styled(fit(&e.repo, 5), theme.dim))
-        } else {
-            Cell::from(fit(&e.repo, 5))
-        };
-        Row::new(vec![
+        let mut cells = vec![
             Cell::from(e.at.format(&fmt).unwrap_or_default()),
             Cell::from(fit(&e.action, 1)),
             Cell::from(fit(e.lane.as_deref().unwrap_or("-"), 2)),
@@ -104,19 +111,24 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             } else {
                 "error"
             }),
+            // Anyone who can publish to helios.events.> writes these fields.
             Cell::from(fit(&e.actor, 4)),
-            origin,
-            // The whole JSON is on `Enter`; a row shows what fits of it, escaped.
-            Cell::from(fit(&e.detail_text(), 6)),
-        ])
-        .style(style)
+        ];
+        if with_repo {
+            // This repo's name is dimmed: the others stand out, and none reads as missing.
+            cells.push(if &e.repo == own && Some(i) != selected {
+                Cell::from(Span::styled(fit(&e.repo, 5), theme.dim))
+            } else {
+                Cell::from(fit(&e.repo, 5))
+            });
+        }
+        // The whole JSON is on `Enter`; a row shows what fits of it, escaped.
+        cells.push(Cell::from(fit(&e.detail_text(), cells.len())));
+        Row::new(cells).style(style)
     });
     frame.render_widget(
         Table::new(rows, widths)
-            .header(
-                Row::new(["TIME", "ACTION", "LANE", "RES", "ACTOR", "REPO", "DETAIL"])
-                    .style(theme.dim),
-            )
+            .header(Row::new(heads).style(theme.dim))
             .block(block),
         area,
     );
