@@ -408,6 +408,37 @@ fn the_consoles_attach_from_inside_another_tmux_server_comes_back_on_detach() {
     );
 }
 
+/// `lane send all` with no text is refused: Enter in every lane would answer each waiting
+/// permission menu with its highlighted default. To one lane by name it is a plain Enter.
+#[test]
+fn an_empty_send_to_all_lanes_is_refused() {
+    require("par");
+    require("tmux");
+    let world = World::new("emptyall");
+    let out = world.helios().args(["lane", "new", "a"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    for text in ["", "  "] {
+        let out = world
+            .helios()
+            .args(["lane", "send", "all", "--", text])
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            err.contains("no text") && err.contains("one lane by name"),
+            "{err}"
+        );
+    }
+    let one = world
+        .helios()
+        .args(["lane", "send", "a", "--", ""])
+        .output()
+        .unwrap();
+    assert!(one.status.success(), "{}", stderr(&one));
+}
+
 /// A 900 KB send through `helios serve` is typed (as one paste: stdin holds what no argument
 /// can); one that fails answers in one short line, and serve's log lines stay short.
 #[test]
