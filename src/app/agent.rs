@@ -358,10 +358,16 @@ pub fn decide(state: &mut AppState, id: &LaneId) -> Vec<Effect> {
         }
         return Vec::new();
     }
-    l.agent.placeholder = false;
+    // A placeholder is not a state that goes on: the first decision takes its own `since`.
+    let was_placeholder = std::mem::replace(&mut l.agent.placeholder, false);
     l.agent.why.clone_from(&d.why);
     l.agent.evidence.clone_from(&d.evidence);
-    if let Some(s) = l.agent.state.as_mut().filter(|s| s.same_as(&d.state)) {
+    if let Some(s) = l
+        .agent
+        .state
+        .as_mut()
+        .filter(|s| !was_placeholder && s.same_as(&d.state))
+    {
         // The same state: a fresher reason (the next tool) shows, `since` stays, and the store
         // gets it too, so `lane ls` and `lane explain` give the reason the console shows.
         let restated = d.restates(s);

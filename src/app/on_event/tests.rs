@@ -727,3 +727,20 @@ fn a_lane_just_created_is_selected() {
 }
 
 mod stored;
+
+/// A lane quiet since the first look turns `unknown` once the quiet period has passed, dated
+/// from that look: the state's one age is how long it has been quiet. The placeholder shown
+/// before (nothing seen yet, decided again at every look) is not when the state began; the
+/// list said `unknown · 1s` of a lane quiet for 20.
+#[test]
+fn a_quiet_new_lane_is_dated_from_the_first_look_not_from_its_placeholder() {
+    let mut s = state_with(&["a"]);
+    agents(&mut s);
+    for t in [0, 5, 10, 15, 19] {
+        look(&mut s, t, &[], &[]);
+    }
+    look(&mut s, 25, &[], &[]);
+    let st = s.lane(&id("a")).unwrap().agent.state.clone().unwrap();
+    assert_eq!(st.status, crate::agent::Status::Unknown);
+    assert_eq!(st.since, clock(0));
+}
