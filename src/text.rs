@@ -50,6 +50,20 @@ pub fn is_unsafe(c: char) -> bool {
     c.is_control() || is_bidi(c) || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
+/// A lane's cell as its tile draws it: `s` without the characters a terminal must not get raw
+/// ([`is_unsafe`]). A bidi override in a lane's output reversed what followed it on the user's
+/// screen; dropped, the cell shows what a terminal without bidi shows. Borrowed (no copy) when
+/// nothing is dropped, which is every cell but a few.
+pub fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.is_ascii() && !s.bytes().any(|b| b.is_ascii_control()) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    if !s.chars().any(is_unsafe) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(s.chars().filter(|&c| !is_unsafe(c)).collect())
+}
+
 /// Characters with no width of their own that glue or restyle the character before them.
 fn is_joiner(c: char) -> bool {
     matches!(
@@ -210,6 +224,15 @@ mod tests {
         assert_eq!(escape("\u{9b}31m"), "\\u{9b}31m");
         assert_eq!(escape("\x7f"), "\\x7f");
         assert_eq!(escape("\0"), "\\x00");
+    }
+
+    #[test]
+    fn a_cell_drops_what_must_not_reach_the_terminal() {
+        assert!(matches!(cell_text("a"), std::borrow::Cow::Borrowed("a")));
+        assert!(matches!(cell_text("é"), std::borrow::Cow::Borrowed("é")));
+        assert_eq!(cell_text("e\u{202e}"), "e");
+        assert_eq!(cell_text("\u{2066}x\u{2069}\u{1b}"), "x");
+        assert_eq!(cell_text("\u{200f}"), "");
     }
 
     #[test]

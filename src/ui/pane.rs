@@ -319,7 +319,7 @@ fn draw_rows(
             // frame starts with; so does a wide character cut by the view's right edge, which
             // would cover the border.
             if cell.has_contents() && !(cell.is_wide() && col + 1 == across) {
-                out.set_symbol(cell.contents());
+                out.set_symbol(&crate::text::cell_text(cell.contents()));
             }
             out.set_style(cell_style(cell));
         }
@@ -452,8 +452,28 @@ pub fn render_empty(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::pty::Rows;
+
+    /// A bidi override a lane prints never reaches the user's terminal: it reversed what
+    /// followed it there (titles and lists escaped it already; the tile did not).
+    #[test]
+    fn a_lanes_bidi_controls_are_not_drawn() {
+        let size = |n| std::num::NonZero::new(n).unwrap();
+        let mut p = vt::Parser::new(size(3), size(30), 0);
+        p.process("bidi \u{202e}evil\u{202c} end \u{2067}x\u{2069}".as_bytes());
+        let area = Rect::new(0, 0, 30, 3);
+        let mut buf = Buffer::empty(area);
+        draw_screen(p.screen(), Viewport { top: 0, left: 0 }, area, &mut buf);
+        let drawn: String = buf
+            .content()
+            .iter()
+            .map(ratatui::buffer::Cell::symbol)
+            .collect();
+        assert!(drawn.starts_with("bidi evil end x"), "{drawn:?}");
+        assert!(!drawn.chars().any(crate::text::is_unsafe), "{drawn:?}");
+    }
 
     #[test]
     fn changed_screen_rows_map_to_the_tile_rows_showing_them() {
