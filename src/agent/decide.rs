@@ -206,6 +206,35 @@ pub fn overruled_at(
 /// The verdicts on a hook overruled by the lane's output, now or as recorded.
 const BY_OUTPUT: &str = "older than the lane's output";
 const BY_RECORD: &str = "older than the state recorded after it";
+/// The verdicts on a hook overruled by keys typed through helios.
+const BY_INTERRUPT: &str = "superseded by the interrupt";
+const BY_ANSWER: &str = "superseded: the user answered through helios";
+
+impl Inputs {
+    /// Take in what a decision recorded earlier (by a console, serve or a look) knew and one
+    /// made now cannot see: that it overruled `hook` (the lane's newest) for the lane's output
+    /// after it ([`overruled_at`]), or for keys typed through helios, an interrupt or an
+    /// answer (the recorded state's `since` is when). A console that starts and serve's looker
+    /// both build their inputs from the store with this, so neither brings back a hook an
+    /// earlier decision overruled.
+    pub fn restore(
+        &mut self,
+        state: &LaneState,
+        evidence: &[Evidence],
+        recorded: OffsetDateTime,
+        hook: Option<&Signal>,
+    ) {
+        self.overruled = overruled_at(state, evidence, recorded, hook);
+        if state.source != Source::Keys {
+            return;
+        }
+        match overruling(state, evidence, recorded, hook) {
+            Some(BY_INTERRUPT) => self.interrupted = self.interrupted.max(Some(state.since)),
+            Some(BY_ANSWER) => self.answered = self.answered.max(Some(state.since)),
+            _ => {}
+        }
+    }
+}
 
 /// Decide a lane's state.
 pub fn decide(i: &Inputs, t: Timing) -> Decision {
@@ -296,7 +325,7 @@ pub fn decide(i: &Inputs, t: Timing) -> Decision {
             && i.last_change.is_none_or(|c| c <= at + INTERRUPT_GRACE && now - c >= t.settle)
             && now - at >= t.settle
         {
-            verdict(&mut ev, &hook_src, "superseded by the interrupt");
+            verdict(&mut ev, &hook_src, BY_INTERRUPT);
             verdict(&mut ev, "keys", "used");
             verdict(&mut ev, "screen", "used: no output since the interrupt");
             return done(
@@ -311,11 +340,7 @@ pub fn decide(i: &Inputs, t: Timing) -> Decision {
         if status != Status::Working
             && let Some(at) = i.answered.filter(|at| *at > h.at && now - *at < t.quiet)
         {
-            verdict(
-                &mut ev,
-                &hook_src,
-                "superseded: the user answered through helios",
-            );
+            verdict(&mut ev, &hook_src, BY_ANSWER);
             verdict(&mut ev, "keys", "used");
             return done(
                 ev,
@@ -593,6 +618,14 @@ fn evidence(i: &Inputs, now: OffsetDateTime) -> Vec<Evidence> {
         age_secs: i.changed_at().and_then(age),
         verdict: String::new(),
     });
+    ev.extend(keys_and_alerts(i, now));
+    ev
+}
+
+/// The keys typed through helios and the notifications, as evidence.
+fn keys_and_alerts(i: &Inputs, now: OffsetDateTime) -> Vec<Evidence> {
+    let age = |at: OffsetDateTime| Some((now - at).whole_seconds());
+    let mut ev = Vec::new();
     if let Some(at) = i.interrupted {
         ev.push(Evidence {
             source: "keys".into(),

@@ -172,14 +172,15 @@ pub fn on_loaded(state: &mut AppState, loaded: Vec<LoadedState>) -> Vec<Effect> 
         };
         // A state recorded from the lane itself that overruled this hook keeps it overruled:
         // for its later output always; for any reason until this console has probed the lane.
-        (l.agent.inputs.overruled, l.agent.overruled_hook) = match (&s.state, s.recorded) {
-            (Some((st, _, evidence)), Some(at)) => (
-                crate::agent::decide::overruled_at(st, evidence, at, s.hook.as_ref()),
+        // (Serve's looker restores its inputs with the same `Inputs::restore`.)
+        l.agent.inputs.overruled = None;
+        l.agent.overruled_hook = None;
+        if let (Some((st, _, evidence)), Some(at)) = (&s.state, s.recorded) {
+            l.agent.inputs.restore(st, evidence, at, s.hook.as_ref());
+            l.agent.overruled_hook =
                 crate::agent::decide::overruling(st, evidence, at, s.hook.as_ref())
-                    .and(s.hook.as_ref().map(|h| h.at)),
-            ),
-            _ => (None, None),
-        };
+                    .and(s.hook.as_ref().map(|h| h.at));
+        }
         // Only a par lane outlives a console: an owned lane's terminal is new in each one.
         if (l.agent.state.is_none() || l.agent.placeholder)
             && l.info.is_durable()

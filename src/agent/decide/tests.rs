@@ -364,3 +364,56 @@ fn a_record_overrules_only_the_hook_it_saw() {
     };
     assert_eq!(overruled_at(&by_hook, &overruled, at(80), Some(&h)), None);
 }
+
+/// The inputs of a console or a look that starts at `now`, with `hook` the newest and the
+/// decision `d` recorded at `recorded` restored from the store.
+fn restarted(now: i64, hook: &Signal, d: &Decision, recorded: i64) -> Inputs {
+    let mut i = inputs(now);
+    i.hook = Some(hook.clone());
+    // The made-up quiet hour of a first look.
+    i.last_change = Some(at(now - 3600));
+    i.first_look = Some(at(now));
+    i.restore(&d.state, &d.evidence, at(recorded), Some(hook));
+    i
+}
+
+/// The tryout: the user interrupted a working agent (Ctrl-C, no Stop hook) and the console
+/// recorded `done · interrupted by the user`. A console or a look that starts later has no
+/// keys of its own: restored from the record, the interrupt still supersedes the `working`
+/// hook. Before, both took the hook as fresh and decided `working` again.
+#[test]
+fn a_recorded_interrupt_stays_after_a_restart() {
+    let h = hook(at(40), Status::Working, "Bash(make)");
+    let mut i = inputs(60);
+    i.hook = Some(h.clone());
+    i.interrupted = Some(at(50));
+    i.last_change = Some(at(51));
+    let d = decide(&i, Timing::default());
+    assert_eq!(d.state.status, Status::Done);
+    let again = decide(&restarted(400, &h, &d, 60), Timing::default());
+    assert_eq!(again.state.status, Status::Done, "{again:?}");
+    assert_eq!(again.state.reason, "interrupted by the user");
+    assert_eq!(again.state.since, at(50));
+    assert!(again.restates(&d.state));
+    // A hook after the interrupt (a new prompt) decides again.
+    let newer = hook(at(70), Status::Working, "Bash(ls)");
+    let i = restarted(300, &newer, &d, 60);
+    assert_eq!(i.interrupted, None);
+    assert_eq!(decide(&i, Timing::default()).state.status, Status::Working);
+}
+
+/// An answer through helios to a waiting agent, recorded, holds after a restart as it did in
+/// the console that saw the keys (until the quiet period after it).
+#[test]
+fn a_recorded_answer_stays_after_a_restart() {
+    let h = hook(at(40), Status::Waiting(WaitKind::Permission), "Bash(rm)");
+    let mut i = inputs(52);
+    i.hook = Some(h.clone());
+    i.answered = Some(at(50));
+    i.last_change = Some(at(30));
+    let d = decide(&i, Timing::default());
+    assert_eq!(d.state.reason, "answered through helios");
+    let again = decide(&restarted(55, &h, &d, 52), Timing::default());
+    assert_eq!(again.state.status, Status::Working, "{again:?}");
+    assert_eq!(again.state.source, Source::Keys);
+}

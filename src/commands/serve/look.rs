@@ -19,7 +19,7 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use crate::agent::screen::{Patterns, ScreenMatch, is_shell, looks_like_shell_prompt};
-use crate::agent::{Inputs, LaneKey, Process, Timing, decide};
+use crate::agent::{Decision, Inputs, LaneKey, Process, Timing, decide};
 use crate::lanes::discover::Foreground;
 use crate::model::LaneInfo;
 use crate::store::lane_state;
@@ -83,30 +83,16 @@ impl Looker {
             let Some(session) = lane.session().filter(|_| lane.session_alive) else {
                 continue;
             };
-            live.push(session.to_string());
-            let seen = self.seen.entry(session.to_string()).or_default();
-            let f = fg.get(session);
-            observe(seen, f, now, || capture(session), &self.patterns);
             let key = LaneKey {
                 worktree: lane_state::worktree_key(&lane.worktree),
                 repo: repo.clone(),
                 lane: lane.id.to_string(),
             };
-            let stored = lane_state::get(store.conn(), &key.worktree)
-                .inspect_err(|e| tracing::warn!("reading lane {}'s state: {e}", key.lane))
-                .ok()
-                .flatten();
-            let mut inputs = inputs(seen, f, now, store, &key.worktree);
-            // As a console's load: a state recorded from the lane overrules older hooks.
-            inputs.overruled = stored.as_ref().and_then(|s| {
-                crate::agent::decide::overruled_at(
-                    &s.state,
-                    &s.evidence,
-                    s.updated,
-                    inputs.hook.as_ref(),
-                )
-            });
-            let decision = decide(&inputs, Timing::default());
+            live.push(session.to_string());
+            let seen = self.seen.entry(session.to_string()).or_default();
+            let f = fg.get(session);
+            observe(seen, f, now, || capture(session), &self.patterns);
+            let (decision, stored) = decide_lane(seen, f, now, store, &key);
             // Written only when it says something new: a write a second per lane would hold
             // the journal's lock against the hooks. Nothing seen yet (a first look at a quiet
             // lane) is no news either: the stored state stands, as in a console that starts.
@@ -173,6 +159,28 @@ fn observe(
             (patterns.read(&rows, cursor), looks_like_shell_prompt(line))
         });
     }
+}
+
+/// Decide a lane from what this look saw of it and what the store holds; returns the decision
+/// and the state stored before it.
+fn decide_lane(
+    seen: &Seen,
+    f: Option<&Foreground>,
+    now: OffsetDateTime,
+    store: &SqliteStore,
+    key: &LaneKey,
+) -> (Decision, Option<lane_state::StoredState>) {
+    let stored = lane_state::get(store.conn(), &key.worktree)
+        .inspect_err(|e| tracing::warn!("reading lane {}'s state: {e}", key.lane))
+        .ok()
+        .flatten();
+    let mut inputs = inputs(seen, f, now, store, &key.worktree);
+    // As a console's load: what the stored decision overruled stays overruled.
+    if let Some(s) = &stored {
+        let hook = inputs.hook.clone();
+        inputs.restore(&s.state, &s.evidence, s.updated, hook.as_ref());
+    }
+    (decide(&inputs, Timing::default()), stored)
 }
 
 /// The decision's inputs: what was seen, and the hook and notification signals in the store.
@@ -258,6 +266,7 @@ fn console_running(dir: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::agent::{Agent, Signal, Source, Status};
 
     fn fg(activity: u64, command: &str) -> Foreground {
         Foreground {
@@ -315,6 +324,59 @@ mod tests {
         observe(&mut seen, Some(&fg(101, "python3")), t2, prompt, &p);
         let (m, _) = seen.read.clone().unwrap_or_default();
         assert_eq!(m.map(|m| m.reason), Some("rm -rf build".to_string()));
+    }
+
+    /// A store in `dir` holding lane `a`'s working hook from 14s before `now`.
+    fn store_with_hook(dir: &Path, now: OffsetDateTime) -> (SqliteStore, LaneKey, Signal) {
+        let store = SqliteStore::open(&dir.join("h.db")).unwrap_or_else(|e| panic!("{e}"));
+        let key = LaneKey {
+            worktree: "/w/a".into(),
+            repo: "app".into(),
+            lane: "a".into(),
+        };
+        let hook = Signal {
+            at: now - time::Duration::seconds(14),
+            source: Source::Hook(Agent::Claude),
+            status: Some(Status::Working),
+            event: "PreToolUse".into(),
+            reason: "Bash(make)".into(),
+        };
+        lane_state::add_signal(&store, &key, &hook).unwrap_or_else(|e| panic!("{e}"));
+        (store, key, hook)
+    }
+
+    /// The tryout: a console recorded `done · interrupted by the user` over the agent's
+    /// `working` hook (Ctrl-C: no Stop hook comes). A look taken after it (`lane ls` with no
+    /// console) keeps it, as a console that starts again does. Before, the look decided the
+    /// hook's `working` and recorded it.
+    #[test]
+    fn a_look_keeps_an_interrupt_a_console_recorded() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let now = OffsetDateTime::now_utc();
+        let (store, key, hook) = store_with_hook(dir.path(), now);
+        // The console's decision, 2s after the interrupt, recorded now.
+        let console = decide(
+            &Inputs {
+                now: Some(now),
+                hook: Some(hook),
+                process: Process::Program("claude".into()),
+                last_change: Some(now - time::Duration::seconds(4)),
+                interrupted: Some(now - time::Duration::seconds(4)),
+                ..Inputs::default()
+            },
+            Timing::default(),
+        );
+        assert_eq!(console.state.status, Status::Done);
+        lane_state::transition(&store, &key, &console, "t").unwrap_or_else(|e| panic!("{e}"));
+        // A look later: a first look, the agent in the foreground, its screen quiet.
+        let later = now + time::Duration::seconds(6);
+        let mut seen = Seen::default();
+        let f = fg(100, "claude");
+        observe(&mut seen, Some(&f), later, || None, &Patterns::builtin());
+        let (d, stored) = decide_lane(&seen, Some(&f), later, &store, &key);
+        assert_eq!(d.state.status, Status::Done, "{d:?}");
+        assert_eq!(d.state.reason, "interrupted by the user");
+        assert!(stored.is_some_and(|s| d.restates(&s.state)));
     }
 
     #[test]

@@ -278,3 +278,39 @@ fn a_stored_reason_other_than_the_one_shown_is_recorded_again() {
     assert_eq!(recorded[0].reason, shown.reason);
     assert_eq!(recorded[0].source, Source::Process);
 }
+
+/// The tryout: the user interrupted a working agent with Ctrl-C in a console, which recorded
+/// `done · interrupted by the user`. A console that starts again, once it has probed the lane
+/// (the agent in the foreground) and looked at its quiet screen, keeps `done`: the interrupt is
+/// restored from the record (`Inputs::restore`, which serve's looker uses too). Before, the
+/// `working` hook the interrupt superseded came back.
+#[test]
+fn a_restart_does_not_bring_back_a_hook_the_user_interrupted() {
+    let mut s = state_with(&["a"]);
+    s.clock = Some(clock(400));
+    let done = stored(Status::Done, 60, Source::Keys, "interrupted by the user");
+    let hook = Signal {
+        at: clock(50),
+        source: Source::Hook(Agent::Claude),
+        status: Some(Status::Working),
+        event: "PreToolUse".into(),
+        reason: "Bash(make)".into(),
+    };
+    let seen = vec![Evidence {
+        source: "hook:claude".into(),
+        said: "PreToolUse: working · Bash(make)".into(),
+        age_secs: Some(14),
+        verdict: "superseded by the interrupt".into(),
+    }];
+    let mut fx = update(&mut s, loaded("a", done, seen, hook, Some(64)));
+    fx.extend(update(
+        &mut s,
+        Event::LaneProcesses {
+            lanes: vec![(id("a"), Process::Program("claude".into()))],
+        },
+    ));
+    fx.extend(look(&mut s, 400, &[], &[]));
+    fx.extend(look(&mut s, 401, &[], &[]));
+    assert_eq!(status(&s, "a"), Status::Done, "{fx:?}");
+    assert!(recorded_of_a(&fx).is_empty(), "{fx:?}");
+}
