@@ -112,11 +112,13 @@ fn helios_lane_chooses_the_lane_and_a_wrong_one_records_nothing() {
     );
     assert!(out.stderr.is_empty(), "{}", stderr(&out));
     assert_eq!(state_events(&world), ["gamma", "gamma"]);
+    // What the hooks recorded (`lane ls` would look first, and these lanes have no tmux
+    // session: see the end).
     assert_eq!(
-        state_of(&world, "gamma"),
-        (json!("working"), json!("Write(notes.md)"))
+        last_recorded(&world, "gamma"),
+        Some((json!("working"), json!("Write(notes.md)")))
     );
-    assert_eq!(state_of(&world, "delta").0, Value::Null);
+    assert_eq!(last_recorded(&world, "delta"), None);
 
     // A label no lane may have, one no lane has, and the main checkout: one line each, nothing
     // recorded.
@@ -150,6 +152,31 @@ fn helios_lane_chooses_the_lane_and_a_wrong_one_records_nothing() {
         assert_eq!(err.lines().count(), 1, "{err}");
     }
     assert_eq!(state_events(&world), ["gamma", "gamma"]);
+    // Neither lane has a tmux session: `lane ls` shows them as a console does, and records it.
+    assert_eq!(
+        state_of(&world, "gamma"),
+        (json!("exited"), json!("tmux session missing"))
+    );
+    assert_eq!(
+        state_of(&world, "delta"),
+        (json!("exited"), json!("tmux session missing"))
+    );
+}
+
+/// `(state, state_reason)` of the newest `lane.state` event recorded for `label`.
+fn last_recorded(world: &World, label: &str) -> Option<(Value, Value)> {
+    let out = world.helios().args(["events", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .rfind(|e| e["action"] == "lane.state" && e["lane"] == label)
+        .map(|e| {
+            (
+                e["detail"]["state"].clone(),
+                e["detail"]["state_reason"].clone(),
+            )
+        })
 }
 
 #[test]
@@ -244,4 +271,81 @@ fn an_ended_agent_with_its_shell_back_is_shell_without_a_console() {
     let before = states_recorded(&world, "ag").len();
     state_of(&world, "ag");
     assert_eq!(states_recorded(&world, "ag").len(), before);
+}
+
+/// The tryout: with no console running, a par lane whose tmux session was killed, and then
+/// every lane once tmux's server is gone, shows what a console shows, `exited · tmux session
+/// missing`, recorded by `lane ls`'s look and explained as the session being gone (not as a
+/// program that ended, and with no screen). Before, the look skipped such lanes: they kept
+/// their old state (`working · Bash(make)`), or an `exited` with no reason that `lane explain`
+/// called "the lane's program ended".
+#[test]
+fn a_lane_whose_tmux_session_is_gone_is_exited_with_it_missing() {
+    support::require("tmux");
+    support::require("par");
+    let world = World::new("app");
+    for label in ["ka", "kb"] {
+        let out = world
+            .helios()
+            .args(["lane", "new", label])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    let out = world
+        .helios()
+        .args(["lane", "ls", "--json"])
+        .output()
+        .unwrap();
+    let lanes: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let lane = |label: &str| lanes.iter().find(|l| l["label"] == label).unwrap().clone();
+    for label in ["ka", "kb"] {
+        let wt = PathBuf::from(lane(label)["worktree"].as_str().unwrap());
+        let make = json!({"hook_event_name": "PreToolUse", "cwd": wt, "tool_name": "Bash",
+                          "tool_input": {"command": "make"}});
+        hook(&world, &wt, None, make.to_string().as_bytes());
+        assert_eq!(last_recorded(&world, label).unwrap().0, "working");
+    }
+    let session = lane("ka")["session"].as_str().unwrap().to_string();
+    let out = world.tmux(&["kill-session", "-t", &format!("={session}")]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        state_of(&world, "ka"),
+        (json!("exited"), json!("tmux session missing"))
+    );
+    assert_ne!(
+        state_of(&world, "kb").0,
+        "exited",
+        "kb's session still runs"
+    );
+    assert_eq!(
+        last_recorded(&world, "ka"),
+        Some((json!("exited"), json!("tmux session missing")))
+    );
+    let out = world
+        .helios()
+        .args(["lane", "explain", "ka"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("lane ka: exited · tmux session missing"),
+        "{text}"
+    );
+    assert!(
+        text.contains("decided by process: the lane's tmux session is gone"),
+        "{text}"
+    );
+    assert!(!text.contains("program ended"), "{text}");
+    assert!(!text.contains("screen "), "{text}");
+    // tmux's server gone: every lane is.
+    world.tmux(&["kill-server"]);
+    assert_eq!(
+        state_of(&world, "kb"),
+        (json!("exited"), json!("tmux session missing"))
+    );
+    // Looked at again with nothing new: nothing more is recorded.
+    let before = states_recorded(&world, "kb").len();
+    state_of(&world, "kb");
+    assert_eq!(states_recorded(&world, "kb").len(), before);
 }

@@ -99,6 +99,9 @@ pub struct Inputs {
     /// it ([`overruled_at`]). A console that starts again has no history of the lane's rows,
     /// so without this it took such a hook as fresh and flagged the lane again.
     pub overruled: Option<OffsetDateTime>,
+    /// The lane's tmux session is gone (killed, or tmux's server ended): its program went
+    /// with it, and there is no screen to read.
+    pub gone: bool,
 }
 
 /// One signal as the explanation shows it.
@@ -124,6 +127,11 @@ impl Evidence {
         }
     }
 }
+
+/// The reason of a lane whose tmux session is gone (the state is `exited`, with no status).
+pub const SESSION_MISSING: &str = "tmux session missing";
+/// Why: [`Inputs::gone`].
+const SESSION_GONE: &str = "the lane's tmux session is gone";
 
 /// Why a lane nothing was seen from yet is `unknown`.
 const NOTHING_SEEN: &str = "nothing has been seen from this lane yet";
@@ -268,6 +276,18 @@ pub fn decide(i: &Inputs, t: Timing) -> Decision {
             })
             .collect(),
     };
+    if i.gone {
+        verdict(&mut ev, "process", "used");
+        verdict(&mut ev, "*", SESSION_GONE);
+        return done(
+            ev,
+            Status::Exited(None),
+            Source::Process,
+            SESSION_MISSING.into(),
+            now,
+            format!("{SESSION_GONE}: its program went with it"),
+        );
+    }
     if let Some(code) = i.exited {
         verdict(&mut ev, "process", "used");
         verdict(&mut ev, "*", "the lane's program ended");
@@ -587,10 +607,19 @@ fn evidence(i: &Inputs, now: OffsetDateTime) -> Vec<Evidence> {
     };
     ev.push(Evidence {
         source: "process".into(),
-        said: process,
+        said: if i.gone {
+            "none: its tmux session is gone".to_string()
+        } else {
+            process
+        },
         age_secs: None,
         verdict: String::new(),
     });
+    // A session that is gone has no screen: nothing to say of one.
+    if i.gone {
+        ev.extend(keys_and_alerts(i, now));
+        return ev;
+    }
     let screen = match (&i.screen, i.last_change) {
         (Some(m), _) => format!("shows `{}`: {}", m.pattern, m.reason),
         (None, Some(_)) if i.shell_prompt => "a shell prompt at the cursor".to_string(),

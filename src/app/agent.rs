@@ -248,10 +248,20 @@ pub fn on_alert(state: &mut AppState, lane: &LaneId, source: Source, text: Strin
     decide(state, lane)
 }
 
-/// The lane's program ended (or its tmux session is gone: `code` is `None`).
+/// The lane's program ended, with its status when known.
 pub fn on_exit(state: &mut AppState, lane: &LaneId, code: Option<i32>) -> Vec<Effect> {
     if let Some(l) = state.lane_mut(lane) {
         l.agent.inputs.exited = Some(code);
+    }
+    decide(state, lane)
+}
+
+/// A par lane's tmux session is gone: `exited · tmux session missing` until it is back (the
+/// rule `helios lane ls`'s look applies too, `agent::decide`).
+pub fn on_gone(state: &mut AppState, lane: &LaneId) -> Vec<Effect> {
+    if let Some(l) = state.lane_mut(lane) {
+        l.agent.inputs.gone = true;
+        l.agent.inputs.exited = Some(None);
     }
     decide(state, lane)
 }
@@ -464,13 +474,8 @@ pub fn list_line(lane: &Lane, now: Option<OffsetDateTime>, width: usize) -> Opti
         ));
     }
     let used = crate::text::width(&out);
-    // A par lane whose tmux session is gone has exited with no status: `lane ls` calls it
-    // missing, and so does the list.
-    let reason = if s.reason.is_empty() && lane.status == LaneStatus::Missing {
-        "tmux session missing"
-    } else {
-        s.reason.as_str()
-    };
+    // A par lane whose tmux session is gone says so in its reason (`agent::decide`).
+    let reason = s.reason.as_str();
     if !reason.is_empty() && used + 5 < width {
         out.push_str(" · ");
         out.push_str(&crate::text::truncate(reason, width - used - 3));

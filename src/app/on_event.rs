@@ -111,9 +111,12 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
                 Effect::LoadLaneStates,
             ];
             for id in gone {
-                effects.extend(crate::app::agent::on_exit(state, &id, None));
+                effects.extend(crate::app::agent::on_gone(state, &id));
             }
             for l in &mut state.lanes {
+                if l.status != LaneStatus::Missing {
+                    l.agent.inputs.gone = false;
+                }
                 if l.status != LaneStatus::Missing && l.status != LaneStatus::Exited {
                     l.agent.inputs.exited = None;
                 }

@@ -417,3 +417,31 @@ fn a_recorded_answer_stays_after_a_restart() {
     assert_eq!(again.state.status, Status::Working, "{again:?}");
     assert_eq!(again.state.source, Source::Keys);
 }
+
+/// A lane whose tmux session is gone is `exited · tmux session missing`, and its explanation
+/// says the session went, not that a program ended, and shows no screen (there is none).
+/// Before, it was `exited` for no reason, "decided by process: the lane's program ended".
+#[test]
+fn a_gone_session_is_exited_and_says_so() {
+    let mut i = inputs(100);
+    i.hook = Some(hook(at(10), Status::Working, "Bash(make)"));
+    i.last_change = Some(at(99));
+    i.first_look = Some(at(50));
+    i.gone = true;
+    let d = decide(&i, Timing::default());
+    assert_eq!(d.state.status, Status::Exited(None));
+    assert_eq!(d.state.reason, "tmux session missing");
+    assert_eq!(d.state.source, Source::Process);
+    assert!(d.why.contains("tmux session is gone"), "{}", d.why);
+    assert!(!d.why.contains("program ended"), "{}", d.why);
+    assert!(d.evidence.iter().all(|e| e.source != "screen"), "{d:?}");
+    let process = d.evidence.iter().find(|e| e.source == "process").unwrap();
+    assert_eq!(process.said, "none: its tmux session is gone");
+    assert_eq!(process.verdict, "used");
+    let hook = d
+        .evidence
+        .iter()
+        .find(|e| e.source == "hook:claude")
+        .unwrap();
+    assert_eq!(hook.verdict, "the lane's tmux session is gone");
+}

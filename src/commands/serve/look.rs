@@ -57,8 +57,9 @@ impl Looker {
         }
     }
 
-    /// Look at every par lane (repo name, lane) once and record each decision; returns how many
-    /// lanes' states or reasons changed.
+    /// Look at every par lane (repo name, lane) once and record each decision (a lane whose
+    /// tmux session is gone too: `exited · tmux session missing`); returns how many lanes'
+    /// states or reasons changed.
     pub fn look(&mut self, lanes: &[(String, LaneInfo)], store: &SqliteStore) -> usize {
         let up = console_running(&crate::store::wake::dir());
         if up != self.console_up {
@@ -80,7 +81,7 @@ impl Looker {
         let mut changed = 0;
         let mut live = Vec::new();
         for (repo, lane) in lanes {
-            let Some(session) = lane.session().filter(|_| lane.session_alive) else {
+            let Some(session) = lane.session() else {
                 continue;
             };
             let key = LaneKey {
@@ -88,11 +89,18 @@ impl Looker {
                 repo: repo.clone(),
                 lane: lane.id.to_string(),
             };
-            live.push(session.to_string());
-            let seen = self.seen.entry(session.to_string()).or_default();
-            let f = fg.get(session);
-            observe(seen, f, now, || capture(session), &self.patterns);
-            let (decision, stored) = decide_lane(seen, f, now, store, &key);
+            // A session that is gone has no screen and no foreground: the lane is decided
+            // from that alone (`exited · tmux session missing`, as in a console).
+            let looked = if lane.session_alive {
+                live.push(session.to_string());
+                let seen = self.seen.entry(session.to_string()).or_default();
+                let f = fg.get(session);
+                observe(seen, f, now, || capture(session), &self.patterns);
+                Some((&*seen, f))
+            } else {
+                None
+            };
+            let (decision, stored) = decide_lane(looked, now, store, &key);
             // Written only when it says something new: a write a second per lane would hold
             // the journal's lock against the hooks. Nothing seen yet (a first look at a quiet
             // lane) is no news either: the stored state stands, as in a console that starts.
@@ -114,9 +122,9 @@ impl Looker {
 /// One look at `lanes` (of the repo `repo`) for a command that prints their states (`lane ls`,
 /// `lane explain`): what the rules decide from it is recorded as serve records it, unless a
 /// console or serve on this host decides these lanes (they see more). What one look can tell
-/// stands (a dead pane: `exited`; a shell back in the foreground: `shell`; a hook; a prompt
-/// on the screen); what takes watching (output that moves, a quiet period) leaves the stored
-/// state as it is. Returns how many lanes' states or reasons changed.
+/// stands (a dead pane: `exited`; a session gone: `exited · tmux session missing`; a shell
+/// back in the foreground: `shell`; a hook; a prompt on the screen); what takes watching
+/// (output that moves, a quiet period) leaves the stored state as it is. Returns how many lanes' states or reasons changed.
 pub fn look_once(repo: &str, lanes: &[LaneInfo], store: &SqliteStore) -> usize {
     let (patterns, warning) = crate::commands::console::load_patterns();
     if let Some(w) = warning {
@@ -124,7 +132,7 @@ pub fn look_once(repo: &str, lanes: &[LaneInfo], store: &SqliteStore) -> usize {
     }
     let lanes: Vec<(String, LaneInfo)> = lanes
         .iter()
-        .filter(|l| l.session_alive && l.session().is_some())
+        .filter(|l| l.session().is_some())
         .map(|l| (repo.to_string(), l.clone()))
         .collect();
     if lanes.is_empty() {
@@ -161,11 +169,10 @@ fn observe(
     }
 }
 
-/// Decide a lane from what this look saw of it and what the store holds; returns the decision
-/// and the state stored before it.
+/// Decide a lane from what this look saw of it (`None`: its tmux session is gone) and what the
+/// store holds; returns the decision and the state stored before it.
 fn decide_lane(
-    seen: &Seen,
-    f: Option<&Foreground>,
+    looked: Option<(&Seen, Option<&Foreground>)>,
     now: OffsetDateTime,
     store: &SqliteStore,
     key: &LaneKey,
@@ -174,7 +181,13 @@ fn decide_lane(
         .inspect_err(|e| tracing::warn!("reading lane {}'s state: {e}", key.lane))
         .ok()
         .flatten();
-    let mut inputs = inputs(seen, f, now, store, &key.worktree);
+    let mut inputs = match looked {
+        Some((seen, f)) => inputs(seen, f, now, store, &key.worktree),
+        None => Inputs {
+            gone: true,
+            ..inputs(&Seen::default(), None, now, store, &key.worktree)
+        },
+    };
     // As a console's load: what the stored decision overruled stays overruled.
     if let Some(s) = &stored {
         let hook = inputs.hook.clone();
@@ -222,6 +235,7 @@ fn inputs(
         answered: None,
         alert,
         overruled: None,
+        gone: false,
     }
 }
 
@@ -373,10 +387,23 @@ mod tests {
         let mut seen = Seen::default();
         let f = fg(100, "claude");
         observe(&mut seen, Some(&f), later, || None, &Patterns::builtin());
-        let (d, stored) = decide_lane(&seen, Some(&f), later, &store, &key);
+        let (d, stored) = decide_lane(Some((&seen, Some(&f))), later, &store, &key);
         assert_eq!(d.state.status, Status::Done, "{d:?}");
         assert_eq!(d.state.reason, "interrupted by the user");
         assert!(stored.is_some_and(|s| d.restates(&s.state)));
+    }
+
+    /// A lane whose tmux session is gone is decided as a console decides it: `exited · tmux
+    /// session missing`. Before, the look skipped it and its old state (`working`) stood.
+    #[test]
+    fn a_look_at_a_gone_session_decides_it_missing() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let now = OffsetDateTime::now_utc();
+        let (store, key, _) = store_with_hook(dir.path(), now);
+        let (d, _) = decide_lane(None, now, &store, &key);
+        assert_eq!(d.state.status, Status::Exited(None));
+        assert_eq!(d.state.reason, "tmux session missing");
+        assert!(d.why.contains("tmux session is gone"), "{}", d.why);
     }
 
     #[test]

@@ -314,3 +314,36 @@ fn a_restart_does_not_bring_back_a_hook_the_user_interrupted() {
     assert_eq!(status(&s, "a"), Status::Done, "{fx:?}");
     assert!(recorded_of_a(&fx).is_empty(), "{fx:?}");
 }
+
+/// A par lane whose tmux session is gone is `exited · tmux session missing`, recorded with
+/// that reason and an explanation that says the session is gone (the rule `lane ls`'s look
+/// applies too). Before, the record had no reason and said the lane's program ended.
+#[test]
+fn a_gone_session_is_recorded_as_missing() {
+    let mut s = state_with(&["a"]);
+    look(&mut s, 0, &[], &[]);
+    agents(&mut s);
+    look(&mut s, 1, &["a"], &[]);
+    let mut gone = info("a", false);
+    gone.worktree = s.lane(&id("a")).unwrap().info.worktree.clone();
+    let fx = update(&mut s, Event::LanesDiscovered { lanes: vec![gone] });
+    let d = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::RecordLaneState { decision, .. } => Some(decision),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("nothing recorded: {fx:?}"));
+    assert_eq!(d.state.status, Status::Exited(None));
+    assert_eq!(d.state.reason, "tmux session missing");
+    assert!(d.why.contains("tmux session is gone"), "{}", d.why);
+    assert!(d.evidence.iter().all(|e| e.source != "screen"), "{d:?}");
+    // Back: the lane is no longer gone.
+    update(
+        &mut s,
+        Event::LanesDiscovered {
+            lanes: vec![info("a", true)],
+        },
+    );
+    assert!(!s.lane(&id("a")).unwrap().agent.inputs.gone);
+}
