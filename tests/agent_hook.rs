@@ -349,3 +349,56 @@ fn a_lane_whose_tmux_session_is_gone_is_exited_with_it_missing() {
     state_of(&world, "kb");
     assert_eq!(states_recorded(&world, "kb").len(), before);
 }
+
+/// A plain worktree lane's shell is a console's: with no console on the host nothing runs in
+/// the lane, so a state a console decided from that shell (`shell · bash in the foreground`)
+/// is not shown by `lane ls` or `lane explain` (a hook's word is: the agent may run in a
+/// terminal of the user's). Before, `lane ls` showed the shell of a console long gone.
+#[test]
+fn a_plain_lane_shows_no_shell_without_a_console() {
+    use helios::agent::{Decision, LaneKey, LaneState, Source, Status};
+    let world = World::new("app");
+    let wt = world.path("lanes/pl");
+    world.git(&["worktree", "add", "-q", wt.to_str().unwrap(), "-b", "pl"]);
+    // What a console recorded from the lane's shell before it quit.
+    let store =
+        helios::store::sqlite::SqliteStore::open(&world.path("state/helios/helios.db")).unwrap();
+    let key = LaneKey {
+        worktree: helios::store::lane_state::worktree_key(&wt),
+        repo: "app".into(),
+        lane: "pl".into(),
+    };
+    let shell = Decision {
+        state: LaneState {
+            status: Status::Shell,
+            since: time::OffsetDateTime::now_utc(),
+            source: Source::Process,
+            reason: "bash in the foreground, no agent".into(),
+        },
+        why: "no agent runs: an idle shell is not waiting".into(),
+        evidence: Vec::new(),
+    };
+    helios::store::lane_state::transition(&store, &key, &shell, "t").unwrap();
+    // And an agent's own hook in the main checkout, run in a terminal of the user's.
+    let write = json!({"hook_event_name": "PreToolUse", "cwd": world.repo, "tool_name": "Write",
+                       "tool_input": {"file_path": "notes.md", "content": "x"}});
+    hook(&world, &world.repo, None, write.to_string().as_bytes());
+    assert_eq!(state_of(&world, "pl").0, Value::Null);
+    assert_eq!(state_of(&world, "app").0, "working");
+    let out = world
+        .helios()
+        .args(["lane", "explain", "pl"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("lane pl: no state: a plain worktree lane's shell lives in a console"),
+        "{text}"
+    );
+    // A console up on the host (its wake socket, this live process standing in): its shell
+    // runs, and the state it decided shows.
+    let wake = world.path("run/helios/wake");
+    std::fs::create_dir_all(&wake).unwrap();
+    std::fs::write(wake.join(format!("{}.sock", std::process::id())), "").unwrap();
+    assert_eq!(state_of(&world, "pl").0, "shell");
+}

@@ -26,6 +26,11 @@ pub fn explain(ctx: &Context, name: &str, as_json: bool) -> anyhow::Result<ExitC
     crate::commands::serve::look::look_once(&repo.name, std::slice::from_ref(&lane), &store);
     let key = crate::store::lane_state::worktree_key(&lane.worktree);
     let stored = lane_state::get(store.conn(), &key)?;
+    // A plain lane's state decided from the shell of a console that has ended: not true now.
+    let no_terminal = stored
+        .as_ref()
+        .is_some_and(|s| crate::commands::serve::look::terminal_gone(&lane, &s.state));
+    let stored = stored.filter(|_| !no_terminal);
     let signals = lane_state::signals(store.conn(), &key, 10, false)?;
     let now = time::OffsetDateTime::now_utc();
     let age = |t: time::OffsetDateTime| (now - t).whole_seconds();
@@ -41,7 +46,7 @@ pub fn explain(ctx: &Context, name: &str, as_json: bool) -> anyhow::Result<ExitC
             "worktree": key,
             "session": lane.status_word(),
             "state": stored.as_ref().map(|s| s.state.to_record()),
-            "why": stored.as_ref().map(|s| &s.why),
+            "why": stored.as_ref().map(|s| s.why.as_str()).or(no_terminal.then_some(crate::commands::serve::look::NO_TERMINAL)),
             "decided_secs_ago": stored.as_ref().map(|s| age(s.updated)),
             "evidence": stored.as_ref().map(|s| &s.evidence),
             "signals": signals.iter().map(|s| json!({
@@ -53,6 +58,13 @@ pub fn explain(ctx: &Context, name: &str, as_json: bool) -> anyhow::Result<ExitC
             })).collect::<Vec<Value>>(),
         });
         crate::commands::out(&format!("{}\n", serde_json::to_string_pretty(&v)?));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if no_terminal {
+        say(format_args!(
+            "lane {name}: {}",
+            crate::commands::serve::look::NO_TERMINAL
+        ));
         return Ok(ExitCode::SUCCESS);
     }
     let Some(s) = stored else {

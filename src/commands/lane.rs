@@ -59,8 +59,7 @@ pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
     match args {
         LaneArgs::Ls { json, .. } => {
             let lanes = discover(path).map_err(|e| anyhow::anyhow!("{e}"))?;
-            crate::commands::serve::look::look_once(&repo.name, &lanes, &rec.store);
-            let states = crate::store::lane_state::states_of(&rec.store, &lanes);
+            let states = crate::commands::serve::look::states_shown(&repo.name, &lanes, &rec.store);
             write_rows(&mut std::io::stdout().lock(), &lanes, &states, json)?;
             Ok(ExitCode::SUCCESS)
         }

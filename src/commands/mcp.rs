@@ -138,8 +138,7 @@ impl HeliosMcp {
             Err(e) => return text_result(false, e.to_string()),
         };
         // As `lane ls --json`: what a look decides now, when nothing else decides here.
-        crate::commands::serve::look::look_once(&repo.name, &lanes, &store);
-        let states = crate::store::lane_state::states_of(&store, &lanes);
+        let states = crate::commands::serve::look::states_shown(&repo.name, &lanes, &store);
         let rows: Vec<_> = lanes
             .iter()
             .zip(&states)

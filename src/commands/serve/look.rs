@@ -141,6 +141,43 @@ pub fn look_once(repo: &str, lanes: &[LaneInfo], store: &SqliteStore) -> usize {
     Looker::new(patterns, crate::config::actor::actor()).look(&lanes, store)
 }
 
+/// Each lane's state as `lane ls` and the MCP `list_lanes` print it: [`look_once`], then the
+/// stored states, less those that describe a terminal gone with its console ([`still_true`]).
+pub fn states_shown(
+    repo: &str,
+    lanes: &[LaneInfo],
+    store: &SqliteStore,
+) -> Vec<Option<crate::agent::LaneState>> {
+    look_once(repo, lanes, store);
+    let up = console_running(&crate::store::wake::dir());
+    lane_state::states_of(store, lanes)
+        .into_iter()
+        .zip(lanes)
+        .map(|(s, l)| s.filter(|s| still_true(l, s, up)))
+        .collect()
+}
+
+/// Whether `state`, stored for `lane`, no longer says anything true of it because the terminal
+/// it was decided from ended with its console: `lane explain` says so instead of the state.
+pub fn terminal_gone(lane: &LaneInfo, state: &crate::agent::LaneState) -> bool {
+    !still_true(lane, state, console_running(&crate::store::wake::dir()))
+}
+
+/// What `lane explain` says of a lane whose state [`terminal_gone`].
+pub const NO_TERMINAL: &str =
+    "no state: a plain worktree lane's shell lives in a console, and none runs on this host";
+
+/// Whether `state`, stored for `lane`, still describes it (`console_up`: a console runs on this
+/// host). A plain worktree lane's terminal is the shell a console starts for it, and it ends
+/// with that console: while none runs, nothing runs in the lane, so a state decided from that
+/// terminal (its shell, its screen, keys typed into it) is not true any more. What an agent
+/// said itself (a hook, an MCP call) stands: it may run in a terminal of the user's.
+fn still_true(lane: &LaneInfo, state: &crate::agent::LaneState, console_up: bool) -> bool {
+    console_up
+        || !matches!(lane.source, crate::model::LaneSource::Worktree)
+        || state.source.is_exact()
+}
+
 /// Take one look's news of a lane into what is known of it.
 fn observe(
     seen: &mut Seen,
@@ -404,6 +441,40 @@ mod tests {
         assert_eq!(d.state.status, Status::Exited(None));
         assert_eq!(d.state.reason, "tmux session missing");
         assert!(d.why.contains("tmux session is gone"), "{}", d.why);
+    }
+
+    /// A plain worktree lane's `shell · bash in the foreground` was its console's shell: with
+    /// no console on the host it is shown as no state; a hook's word stands, and a par lane's
+    /// state (its tmux session outlives consoles) always does.
+    #[test]
+    fn a_plain_lane_state_from_its_terminal_ends_with_the_console() {
+        let state = |source| crate::agent::LaneState {
+            status: Status::Shell,
+            since: OffsetDateTime::UNIX_EPOCH,
+            source,
+            reason: "bash in the foreground, no agent".into(),
+        };
+        let lane = |source| LaneInfo {
+            id: crate::model::LaneId::new("pl"),
+            branch: None,
+            worktree: "/w/pl".into(),
+            source,
+            session_alive: false,
+            git: crate::model::GitCounts::default(),
+        };
+        let plain = lane(crate::model::LaneSource::Worktree);
+        let par = lane(crate::model::LaneSource::Par {
+            session: "par-app-1-pl".into(),
+        });
+        assert!(!still_true(&plain, &state(Source::Process), false));
+        assert!(!still_true(&plain, &state(Source::Screen), false));
+        assert!(still_true(&plain, &state(Source::Process), true));
+        assert!(still_true(
+            &plain,
+            &state(Source::Hook(Agent::Claude)),
+            false
+        ));
+        assert!(still_true(&par, &state(Source::Process), false));
     }
 
     #[test]
