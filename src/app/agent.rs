@@ -61,12 +61,28 @@ pub enum Progress {
     Paused(u8),
 }
 
+/// How long after helios resized a lane (or brought it to the front) the lane's output is taken
+/// for the redraw that follows rather than for its own: the program repaints for the new size
+/// on SIGWINCH, and a par lane's attach client draws the whole window when it starts. Without
+/// this a resize reset a waiting lane's age (`permission → working · 0s → permission`) and made
+/// a fresh hook lose to "the lane's output". The window is short: a lane that really works
+/// prints on past it, and keeps counting as working meanwhile (quiet for less than `quiet`).
+/// Timed rather than read from the screen's text: the redraw for a new width changes the text
+/// (reflowed lines, boxes drawn to the new width), so no comparison tells it from new output.
+pub const REPAINT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Whether output `at` is the redraw of a repaint helios caused at `repaint` ([`REPAINT`]).
+pub fn is_repaint(repaint: Option<std::time::Instant>, at: std::time::Instant) -> bool {
+    repaint.is_some_and(|r| at.checked_duration_since(r).is_some_and(|d| d < REPAINT))
+}
+
 /// One lane's screen at a clock tick.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScreenObservation {
     /// The lane.
     pub lane: LaneId,
-    /// Whether its own rows changed since the last tick (tmux's status bar excluded).
+    /// Whether its own rows changed since the last tick (tmux's status bar excluded, and a
+    /// redraw helios caused: [`REPAINT`]).
     pub changed: bool,
     /// The prompt its screen shows, read once its rows settled.
     pub screen: Option<ScreenMatch>,

@@ -27,6 +27,11 @@ pub enum Event {
     DiscoveryFailed { error: String },
     /// A lane's screen changed (the bytes are already in its screen model). Repeated notices merge.
     LaneOutput { lane: LaneId, at: Instant },
+    /// helios made the lane's terminal draw again without its program printing anything new:
+    /// it resized the lane, or brought it to the front (a par lane's attach client draws the
+    /// window, resized to the pane). Output until [`crate::app::agent::REPAINT`] after `at` is
+    /// taken for that redraw, not for the lane's own output.
+    LaneRepaint { lane: LaneId, at: Instant },
     /// A lane rang the bell.
     LaneBell { lane: LaneId },
     /// A lane's view is scrolled back as far as it goes: `rows`, less than asked.

@@ -132,8 +132,19 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
             state.flash(level, &text);
             Vec::new()
         }
-        Event::LaneOutput { lane, at } => {
+        Event::LaneRepaint { lane, at } => {
             if let Some(l) = state.lane_mut(&lane) {
+                l.repaint = Some(at);
+            }
+            Vec::new()
+        }
+        Event::LaneOutput { lane, at } => {
+            // The redraw that follows a resize or the attach client's first draw repaints what
+            // was there: no sign that the lane runs or printed (selecting a quiet lane showed
+            // it `running 0s`).
+            if let Some(l) = state.lane_mut(&lane)
+                && !crate::app::agent::is_repaint(l.repaint, at)
+            {
                 l.last_output = Some(at);
                 // Output means something runs again (a restarted attach or shell), except from
                 // an ended lane: a dead par pane's attach client draws it when it is selected,

@@ -80,8 +80,10 @@ pub struct Lane {
     pub info: LaneInfo,
     /// Live status.
     pub status: LaneStatus,
-    /// When the lane last printed anything.
+    /// When the lane last printed anything (a redraw helios caused aside: `repaint`).
     pub last_output: Option<Instant>,
+    /// When helios last made the lane draw again (`Event::LaneRepaint`).
+    pub repaint: Option<Instant>,
     /// Why the lane needs a human, if it does.
     pub attention: Option<Attention>,
     /// How far the view is scrolled back (0: live).
@@ -106,6 +108,7 @@ impl Lane {
             info,
             status,
             last_output: None,
+            repaint: None,
             attention: None,
             scroll: 0,
             search: None,

@@ -744,3 +744,44 @@ fn a_quiet_new_lane_is_dated_from_the_first_look_not_from_its_placeholder() {
     assert_eq!(st.status, crate::agent::Status::Unknown);
     assert_eq!(st.since, clock(0));
 }
+
+/// Output just after helios made the lane draw again (a resize, its attach client's first draw)
+/// is that redraw: the lane neither runs nor printed for it; output after the window does.
+#[test]
+fn a_redraw_after_a_repaint_is_no_output() {
+    let mut s = state_with(&["a"]);
+    let t0 = Instant::now();
+    let lane = |s: &AppState| {
+        let l = s.lane(&id("a")).unwrap();
+        (l.status, l.last_output)
+    };
+    update(
+        &mut s,
+        Event::LaneRepaint {
+            lane: id("a"),
+            at: t0,
+        },
+    );
+    let redraw = t0 + crate::app::agent::REPAINT / 2;
+    update(
+        &mut s,
+        Event::LaneOutput {
+            lane: id("a"),
+            at: redraw,
+        },
+    );
+    assert_eq!(lane(&s), (LaneStatus::Idle, None), "the redraw");
+    let later = t0 + crate::app::agent::REPAINT;
+    update(
+        &mut s,
+        Event::LaneOutput {
+            lane: id("a"),
+            at: later,
+        },
+    );
+    assert_eq!(
+        lane(&s),
+        (LaneStatus::Running, Some(later)),
+        "output after it"
+    );
+}
