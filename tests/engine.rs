@@ -32,6 +32,8 @@ struct Ptys {
     rows: HashMap<LaneId, Vec<String>>,
     /// Lanes whose screen is blank since it was made (a par lane before its seed).
     undrawn: Vec<LaneId>,
+    /// Lanes `resize` changes the size of, until taken (their program then redraws).
+    repainted: Option<Vec<LaneId>>,
     screens: helios::pty::Screens,
     /// What was written into each lane, in order.
     written: Vec<(LaneId, Vec<u8>)>,
@@ -47,7 +49,17 @@ impl helios::pty::PtyBackend for Ptys {
         self.written.push((lane.clone(), bytes));
         Ok(())
     }
-    fn resize(&mut self, _: &LaneId, _: u16, _: u16) {}
+    fn resize(&mut self, lane: &LaneId, _: u16, _: u16) {
+        if let Some(r) = &mut self.repainted {
+            r.push(lane.clone());
+        }
+    }
+    fn take_repainted(&mut self) -> Vec<LaneId> {
+        self.repainted
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
     fn set_scroll(&mut self, lane: &LaneId, rows: usize) {
         if let Some(s) = self.screens.get(lane) {
             s.set_scroll(rows);
@@ -673,6 +685,67 @@ async fn selecting_a_quiet_lane_is_no_change_of_its_screen() {
         rig.engine.tick(t0 + Duration::from_secs(s));
         assert_eq!(status(&rig), Some(Status::Unknown), "at {s} s");
     }
+}
+
+/// Resizing the console resizes the lane in front, whose program redraws for the new size: a
+/// lane waiting on a permission prompt keeps its state and its age (no `working · 0s` between),
+/// and only rows that change after the repaint are the lane's output again.
+#[tokio::test]
+async fn a_resize_repaints_a_waiting_lane_without_waking_it() {
+    use helios::agent::{Status, WaitKind};
+    let (state, _) = state_with(&["a"], (120, 40));
+    let mut rig = rig(state, Arc::default());
+    let permission = |width: usize| {
+        let bar = "─".repeat(width);
+        vec![
+            format!("╭{bar}╮"),
+            "│ Bash command".to_string(),
+            "│   rm -rf build".to_string(),
+            "│ Do you want to proceed?".to_string(),
+            "│ ❯ 1. Yes".to_string(),
+            format!("╰{bar}╯"),
+        ]
+    };
+    let state = |rig: &Rig| {
+        let l = rig.engine.state.lane(&id("a")).unwrap();
+        let s = l.agent.state.as_ref().unwrap();
+        (s.status, s.since)
+    };
+    rig.engine.handle(Action::Select { lane: id("a") });
+    rig.engine
+        .ptys
+        .rows
+        .insert(id("a"), vec!["compiling".into()]);
+    let t0 = Instant::now();
+    rig.engine.tick(t0);
+    rig.engine.ptys.rows.insert(id("a"), permission(60));
+    for s in 1..5 {
+        rig.engine.tick(t0 + Duration::from_secs(s));
+    }
+    let waiting = state(&rig);
+    assert_eq!(waiting.0, Status::Waiting(WaitKind::Permission));
+    // The console shrinks: the lane is resized and redraws its box to the new width.
+    rig.engine.ptys.repainted = Some(Vec::new());
+    rig.engine.handle(Event::Resized { cols: 80, rows: 24 });
+    let now = rig.engine.state.now;
+    rig.engine.handle(Event::LaneOutput {
+        lane: id("a"),
+        at: now,
+    });
+    rig.engine.ptys.rows.insert(id("a"), permission(40));
+    for s in 5..8 {
+        rig.engine.tick(t0 + Duration::from_secs(s));
+        assert_eq!(state(&rig), waiting, "at {s} s");
+    }
+    let l = rig.engine.state.lane(&id("a")).unwrap();
+    assert_eq!(l.last_output, None, "the redraw is no output");
+    // The lane prints after the repaint: that is output, and work.
+    rig.engine
+        .ptys
+        .rows
+        .insert(id("a"), vec!["compiling again".into()]);
+    rig.engine.tick(t0 + Duration::from_secs(8));
+    assert_eq!(state(&rig).0, Status::Working);
 }
 
 /// A program started in a helios-owned lane a moment ago (before the next process probe) is

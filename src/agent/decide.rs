@@ -76,7 +76,8 @@ pub struct Inputs {
     pub hook: Option<Signal>,
     /// What runs in the foreground.
     pub process: Process,
-    /// When the lane's own rows last changed (tmux's status bar excluded). Before the first
+    /// When the lane's own rows last changed (tmux's status bar and the redraw after a resize
+    /// excluded: `app::agent::REPAINT`). Before the first
     /// change seen it is an hour before `first_look`: quiet, for every rule.
     pub last_change: Option<OffsetDateTime>,
     /// When helios first looked at the lane's screen. A state read from a lane that has not

@@ -118,6 +118,12 @@ pub trait PtyBackend {
     fn write(&mut self, lane: &LaneId, bytes: Vec<u8>) -> Result<(), PtyError>;
     /// Resize a lane's PTY and screen model (no-op when unchanged), never below [`MIN_SIZE`].
     fn resize(&mut self, lane: &LaneId, rows: u16, cols: u16);
+    /// The lanes made to draw again since the last call without their program printing
+    /// anything new: resized (the program redraws on SIGWINCH, tmux reflows the pane), or
+    /// given an attach client (a par lane's, which draws the whole window as it starts).
+    fn take_repainted(&mut self) -> Vec<LaneId> {
+        Vec::new()
+    }
     /// Scroll a lane's view back `rows` lines (0: live).
     fn set_scroll(&mut self, lane: &LaneId, rows: usize);
     /// The lane the user works in (focused, else selected), told after every message; cheap

@@ -171,6 +171,8 @@ pub struct PortablePtys {
     prepare: Preparer,
     /// Keys typed into par lanes whose own attach client had not drawn yet, through tmux.
     early: HashMap<LaneId, Typist>,
+    /// Lanes resized or given an attach client since the engine last asked.
+    repainted: Vec<LaneId>,
 }
 
 impl std::fmt::Debug for PortablePtys {
@@ -195,6 +197,7 @@ impl PortablePtys {
             sizing: None,
             prepare: Preparer::default(),
             early: HashMap::new(),
+            repainted: Vec::new(),
         }
     }
 
@@ -625,6 +628,11 @@ impl PtyBackend for PortablePtys {
             // Its link, when it comes, starts at this size.
             Link::Pending { .. } => {}
         }
+        self.repainted.push(lane.clone());
+    }
+
+    fn take_repainted(&mut self) -> Vec<LaneId> {
+        std::mem::take(&mut self.repainted)
     }
 
     fn set_scroll(&mut self, lane: &LaneId, rows: usize) {

@@ -238,6 +238,9 @@ impl<B: PtyBackend> Engine<B> {
         self.apply_scroll();
         let front = self.state.focused.as_ref().or(self.state.selected.as_ref());
         self.ptys.set_front(front);
+        for lane in self.ptys.take_repainted() {
+            self.repainted(lane);
+        }
     }
 
     /// The 1 s tick: look at every lane (lane states), then advance the clock.

@@ -99,6 +99,7 @@ impl PortablePtys {
         let info = p.info.clone();
         match self.start(&info, size) {
             Ok((pty, screen)) => {
+                self.repainted.push(id.clone());
                 self.screens
                     .set_front(Some((id.clone(), screen.clone())), false);
                 self.attached = Some((id, pty, screen));

@@ -10,8 +10,8 @@ use time::OffsetDateTime;
 
 use crate::agent::screen::{Patterns, ScreenMatch, is_shell, looks_like_shell_prompt};
 use crate::agent::{Decision, Process};
-use crate::app::Event;
 use crate::app::agent::{LoadedState, ScreenObservation};
+use crate::app::{Event, update};
 use crate::lanes::LaneId;
 use crate::pty::PtyBackend;
 use crate::runtime::engine::Engine;
@@ -161,6 +161,14 @@ struct Seen {
     activity: Option<u64>,
     /// The lane was in front (focused or selected) at that look.
     front: bool,
+    /// When that look was.
+    looked: Option<std::time::Instant>,
+    /// The screen's (rows, columns) at the last snapshot, and when a look found them changed:
+    /// a window resized by someone else (another tmux client) repaints as helios's resizes do.
+    size: Option<(u16, u16)>,
+    resized: Option<std::time::Instant>,
+    /// The reading from before a repaint, shown until the repainted screen settles and is read.
+    kept: Option<(Option<ScreenMatch>, bool)>,
 }
 
 impl Default for Patterns {
@@ -170,6 +178,16 @@ impl Default for Patterns {
 }
 
 impl<B: PtyBackend> Engine<B> {
+    /// helios made `lane` draw again (resized it, brought it to the front): its output for a
+    /// moment is that redraw ([`crate::app::agent::REPAINT`]).
+    pub(crate) fn repainted(&mut self, lane: LaneId) {
+        // The clock a test gives the engine (its ticks' instants) may run ahead of the real one.
+        let at = std::time::Instant::now().max(self.state.now);
+        for e in update(&mut self.state, Event::LaneRepaint { lane, at }) {
+            self.execute(e);
+        }
+    }
+
     /// Look at every lane's screen and send what changed and what it shows.
     pub(crate) fn observe_screens(&mut self, now: std::time::Instant) {
         let at = self.watch.wall(now);
@@ -214,30 +232,59 @@ impl<B: PtyBackend> Engine<B> {
             } else {
                 None
             };
-            let mut changed = false;
+            let mut moved = false;
+            if snap.is_some() {
+                let mut size = None;
+                self.ptys
+                    .screens()
+                    .with_screen(id, &mut |s| size = Some(s.size()));
+                let size = size.map(|(r, c)| (r.get(), c.get()));
+                if seen.size.is_some() && seen.size != size {
+                    seen.resized = Some(now);
+                }
+                seen.size = size;
+            }
+            // Rows that change while a repaint may still be under way (since the last look) are
+            // that repaint, not the lane's output (`REPAINT`, where the rule is explained).
+            let repaint = lane.repaint.max(seen.resized).is_some_and(|r| {
+                seen.looked
+                    .is_none_or(|p| r + crate::app::agent::REPAINT > p)
+            });
+            seen.looked = Some(now);
             if let Some(snap) = snap {
                 let mut h = std::collections::hash_map::DefaultHasher::new();
                 snap.rows.hash(&mut h);
                 let hash = h.finish();
                 if seen.hash != Some(hash) {
-                    changed = seen.hash.is_some();
+                    moved = seen.hash.is_some();
                     seen.hash = Some(hash);
-                    seen.read = None;
+                    let read = seen.read.take();
+                    seen.kept = if repaint {
+                        read.or(seen.kept.take())
+                    } else {
+                        None
+                    };
                 }
                 // Read the prompt once the rows settled (unchanged for a tick).
-                if !changed && seen.read.is_none() {
+                if !moved && seen.read.is_none() {
                     let cursor = snap.rows.get(snap.cursor_row).map_or("", String::as_str);
                     seen.read = Some((
                         self.watch.patterns.read(&snap.rows, snap.cursor_row),
                         looks_like_shell_prompt(cursor),
                     ));
+                    seen.kept = None;
                 }
             } else if !unchanged && let Some(&act) = activity.get(id) {
                 // No screen here (the compact view): tmux's activity time says it printed.
-                changed = seen.activity.is_some_and(|a| act > a);
+                moved = seen.activity.is_some_and(|a| act > a);
                 seen.activity = Some(act);
             }
-            let (screen, shell_prompt) = seen.read.clone().unwrap_or((None, false));
+            let changed = moved && !repaint;
+            let (screen, shell_prompt) = seen
+                .read
+                .clone()
+                .or_else(|| seen.kept.clone())
+                .unwrap_or((None, false));
             obs.push(ScreenObservation {
                 lane: id.clone(),
                 changed,
