@@ -17,6 +17,7 @@ pub struct Tui {
     screen: Arc<Mutex<Parser>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
     /// The terminal's device (`/dev/pts/N`), as tmux names a client's.
     pub tty: String,
 }
@@ -41,7 +42,6 @@ impl Tui {
         let screen = Arc::new(Mutex::new(Parser::new(30, 160, 0)));
         let s = screen.clone();
         std::thread::spawn(move || {
-            let _master = master;
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
@@ -54,8 +54,26 @@ impl Tui {
             screen,
             writer,
             child,
+            master,
             tty,
         }
+    }
+
+    /// Resize the console's terminal (as a window resized), and the screen model with it.
+    pub fn resize(&mut self, rows: u16, cols: u16) {
+        self.master
+            .resize(portable_pty::PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        self.screen
+            .lock()
+            .unwrap()
+            .screen_mut()
+            .set_size(rows, cols);
     }
 
     /// The screen's text.
