@@ -34,6 +34,7 @@ struct Ptys {
     undrawn: Vec<LaneId>,
     /// Lanes `resize` changes the size of, until taken (their program then redraws).
     repainted: Option<Vec<LaneId>>,
+    front: Option<LaneId>,
     screens: helios::pty::Screens,
     /// What was written into each lane, in order.
     written: Vec<(LaneId, Vec<u8>)>,
@@ -53,6 +54,15 @@ impl helios::pty::PtyBackend for Ptys {
         if let Some(r) = &mut self.repainted {
             r.push(lane.clone());
         }
+    }
+    /// A par lane in front gets an attach client, which draws it.
+    fn set_front(&mut self, lane: Option<&LaneId>) {
+        if let (Some(r), Some(l)) = (&mut self.repainted, lane)
+            && self.front.as_ref() != Some(l)
+        {
+            r.push(l.clone());
+        }
+        self.front = lane.cloned();
     }
     fn take_repainted(&mut self) -> Vec<LaneId> {
         self.repainted
@@ -687,6 +697,10 @@ async fn selecting_a_quiet_lane_is_no_change_of_its_screen() {
     }
 }
 
+fn output(rig: &mut Rig, lane: &str, at: Instant) {
+    rig.engine.handle(Event::LaneOutput { lane: id(lane), at });
+}
+
 /// Resizing the console resizes the lane in front, whose program redraws for the new size: a
 /// lane waiting on a permission prompt keeps its state and its age (no `working · 0s` between),
 /// and only rows that change after the repaint are the lane's output again.
@@ -695,16 +709,10 @@ async fn a_resize_repaints_a_waiting_lane_without_waking_it() {
     use helios::agent::{Status, WaitKind};
     let (state, _) = state_with(&["a"], (120, 40));
     let mut rig = rig(state, Arc::default());
-    let permission = |width: usize| {
-        let bar = "─".repeat(width);
-        vec![
-            format!("╭{bar}╮"),
-            "│ Bash command".to_string(),
-            "│   rm -rf build".to_string(),
-            "│ Do you want to proceed?".to_string(),
-            "│ ❯ 1. Yes".to_string(),
-            format!("╰{bar}╯"),
-        ]
+    let permission = |w: usize| -> Vec<String> {
+        let (bar, ask) = ("─".repeat(w), "│ Do you want to proceed?\n│ ❯ 1. Yes");
+        let text = format!("╭{bar}╮\n│ Bash command\n│   rm -rf build\n{ask}\n╰{bar}╯");
+        text.lines().map(String::from).collect()
     };
     let state = |rig: &Rig| {
         let l = rig.engine.state.lane(&id("a")).unwrap();
@@ -728,10 +736,7 @@ async fn a_resize_repaints_a_waiting_lane_without_waking_it() {
     rig.engine.ptys.repainted = Some(Vec::new());
     rig.engine.handle(Event::Resized { cols: 80, rows: 24 });
     let now = rig.engine.state.now;
-    rig.engine.handle(Event::LaneOutput {
-        lane: id("a"),
-        at: now,
-    });
+    output(&mut rig, "a", now);
     rig.engine.ptys.rows.insert(id("a"), permission(40));
     for s in 5..8 {
         rig.engine.tick(t0 + Duration::from_secs(s));
@@ -740,12 +745,31 @@ async fn a_resize_repaints_a_waiting_lane_without_waking_it() {
     let l = rig.engine.state.lane(&id("a")).unwrap();
     assert_eq!(l.last_output, None, "the redraw is no output");
     // The lane prints after the repaint: that is output, and work.
-    rig.engine
-        .ptys
-        .rows
-        .insert(id("a"), vec!["compiling again".into()]);
+    rig.engine.ptys.rows.insert(id("a"), vec!["again".into()]);
     rig.engine.tick(t0 + Duration::from_secs(8));
     assert_eq!(state(&rig).0, Status::Working);
+}
+
+/// A lane come to the front is drawn by its attach client: that draw is no output (a quiet lane
+/// with no state yet showed `running 0s`); what it prints after the repaint is.
+#[tokio::test]
+async fn a_lane_come_to_the_front_is_drawn_not_running() {
+    use helios::app::state::LaneStatus;
+    let (state, _) = state_with(&["a", "b"], (120, 40));
+    let mut rig = rig(state, Arc::default());
+    rig.engine.ptys.repainted = Some(Vec::new());
+    rig.engine.handle(Action::Select { lane: id("b") });
+    let now = Instant::now().max(rig.engine.state.now);
+    let b = |rig: &Rig| {
+        let l = rig.engine.state.lane(&id("b")).unwrap();
+        (l.status, l.last_output)
+    };
+    let before = b(&rig);
+    output(&mut rig, "b", now);
+    assert_eq!(b(&rig), before, "the client's draw");
+    let later = now + helios::app::agent::REPAINT;
+    output(&mut rig, "b", later);
+    assert_eq!(b(&rig), (LaneStatus::Running, Some(later)));
 }
 
 /// A program started in a helios-owned lane a moment ago (before the next process probe) is
