@@ -203,6 +203,16 @@ fn a_payload_of_megabytes_is_read_and_a_runaway_one_refused() {
 }
 
 /// The states `lane.state` events recorded for `label`, oldest first.
+/// What `helios lane explain LABEL` prints.
+fn explain(world: &World, label: &str) -> String {
+    let out = world
+        .helios()
+        .args(["lane", "explain", label])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn states_recorded(world: &World, label: &str) -> Vec<String> {
     let out = world.helios().args(["events", "--json"]).output().unwrap();
     assert!(out.status.success(), "{out:?}");
@@ -256,12 +266,7 @@ fn an_ended_agent_with_its_shell_back_is_shell_without_a_console() {
         "{:?}",
         states_recorded(&world, "ag")
     );
-    let out = world
-        .helios()
-        .args(["lane", "explain", "ag"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = explain(&world, "ag");
     assert!(text.starts_with("lane ag: shell"), "{text}");
     assert!(
         text.contains("the agent's hook said it ended (SessionEnd)"),
@@ -322,12 +327,7 @@ fn a_lane_whose_tmux_session_is_gone_is_exited_with_it_missing() {
         last_recorded(&world, "ka"),
         Some((json!("exited"), json!("tmux session missing")))
     );
-    let out = world
-        .helios()
-        .args(["lane", "explain", "ka"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = explain(&world, "ka");
     assert!(
         text.starts_with("lane ka: exited · tmux session missing"),
         "{text}"
@@ -385,12 +385,7 @@ fn a_plain_lane_shows_no_shell_without_a_console() {
     hook(&world, &world.repo, None, write.to_string().as_bytes());
     assert_eq!(state_of(&world, "pl").0, Value::Null);
     assert_eq!(state_of(&world, "app").0, "working");
-    let out = world
-        .helios()
-        .args(["lane", "explain", "pl"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = explain(&world, "pl");
     assert!(
         text.starts_with("lane pl: no state: a plain worktree lane's shell lives in a console"),
         "{text}"

@@ -350,6 +350,17 @@ fn no_such_lane_names_the_repo_it_looked_in() {
     }
 }
 
+/// A par lane `a`, and another tmux server than the lanes' (`-L other`): the `$TMUX` of a
+/// program running inside it.
+fn lane_a_and_another_tmux(world: &World) -> String {
+    let out = world.helios().args(["lane", "new", "a"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let other = world.tmux(&["-L", "other", "new-session", "-d"]);
+    assert!(other.status.success(), "{other:?}");
+    let socket = stdout(&world.tmux(&["-L", "other", "display", "-p", "#{socket_path}"]));
+    format!("{},1,0", socket.trim())
+}
+
 /// `lane attach` from inside another tmux server than the lanes' (the user's own tmux, or one
 /// started with `-L`): a client cannot switch across servers, so the lane is attached in this
 /// terminal as outside tmux. It ran `switch-client` and failed with tmux's "no current client".
@@ -358,12 +369,7 @@ fn attach_from_inside_another_tmux_server_attaches_in_this_terminal() {
     require("par");
     require("tmux");
     let world = World::new("across");
-    let out = world.helios().args(["lane", "new", "a"]).output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let other = world.tmux(&["-L", "other", "new-session", "-d"]);
-    assert!(other.status.success(), "{other:?}");
-    let socket = stdout(&world.tmux(&["-L", "other", "display", "-p", "#{socket_path}"]));
-    let inside = format!("{},1,0", socket.trim());
+    let inside = lane_a_and_another_tmux(&world);
     let mut t = tui::Tui::run(&world, &["lane", "attach", "a"], &[("TMUX", &inside)]);
     t.wait_for("tmux's status line", "[par-", Duration::from_secs(30));
     t.keys(b"echo across-$((6*7))\r");
@@ -387,12 +393,7 @@ fn the_consoles_attach_from_inside_another_tmux_server_comes_back_on_detach() {
     require("par");
     require("tmux");
     let world = World::new("across2");
-    let out = world.helios().args(["lane", "new", "a"]).output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let other = world.tmux(&["-L", "other", "new-session", "-d"]);
-    assert!(other.status.success(), "{other:?}");
-    let socket = stdout(&world.tmux(&["-L", "other", "display", "-p", "#{socket_path}"]));
-    let inside = format!("{},1,0", socket.trim());
+    let inside = lane_a_and_another_tmux(&world);
     let mut t = tui::Tui::start(&world, &[("TMUX", &inside)]);
     t.wait_for("the console", " LANES ", Duration::from_secs(30));
     t.wait_for("lane a listed", " a ", Duration::from_secs(30));
