@@ -409,6 +409,67 @@ fn the_consoles_attach_from_inside_another_tmux_server_comes_back_on_detach() {
     );
 }
 
+/// `a` and `lane attach` on a lane whose tmux session is gone are refused with the fix, and
+/// recorded as errors. tmux ran anyway: "can't find session", recorded ok, and the console
+/// said it was back from a detach.
+#[test]
+fn attach_to_a_lane_whose_session_is_gone_is_refused() {
+    require("par");
+    require("tmux");
+    let world = World::new("goneattach");
+    let out = world.helios().args(["lane", "new", "a"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed: Value = serde_json::from_str(&stdout(
+        &world
+            .helios()
+            .args(["lane", "ls", "--json"])
+            .output()
+            .unwrap(),
+    ))
+    .unwrap();
+    let session = listed[0]["session"].as_str().unwrap().to_string();
+    assert!(
+        world
+            .tmux(&["kill-session", "-t", &format!("={session}")])
+            .status
+            .success()
+    );
+    let out = world
+        .helios()
+        .args(["lane", "attach", "a"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("is gone") && err.contains("par open a"),
+        "{err}"
+    );
+    let mut t = tui::Tui::start(&world, &[]);
+    t.wait_for("lane a listed", " a ", Duration::from_secs(30));
+    t.keys(b"a");
+    t.wait_for(
+        "the refusal",
+        "is gone: `par open a`",
+        Duration::from_secs(30),
+    );
+    let events = stdout(
+        &world
+            .helios()
+            .args(["events", "--json", "--lane", "a"])
+            .output()
+            .unwrap(),
+    );
+    let attached: Vec<Value> = events
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["action"] == "lane.attached")
+        .collect();
+    assert_eq!(attached.len(), 2, "{events}");
+    assert!(attached.iter().all(|e| e["result"] == "error"), "{events}");
+}
+
 /// `lane send all` with no text is refused: Enter in every lane would answer each waiting
 /// permission menu with its highlighted default. To one lane by name it is a plain Enter.
 #[test]

@@ -457,7 +457,17 @@ fn send_all(
 fn attach(mut rec: Recorder, repo: &std::path::Path, name: &str) -> anyhow::Result<ExitCode> {
     use crate::integrations::attach::{Via, attach};
     let via = Via::from_env();
-    let lane = par_lane(repo, name, "attach").map_err(|e| said(&e, repo));
+    let lane = par_lane(repo, name, "attach")
+        .and_then(|(session, worktree)| {
+            // tmux would only say it cannot find the session, after the attach was recorded.
+            let live = crate::lanes::discover::find(repo, name)?.session_alive;
+            if live {
+                Ok((session, worktree))
+            } else {
+                Err(crate::integrations::attach::gone(name, &session))
+            }
+        })
+        .map_err(|e| said(&e, repo));
     let detail = lane
         .as_ref()
         .map(|(session, _)| json!({"session": session, "via": via.as_str()}))

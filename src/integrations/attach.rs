@@ -61,6 +61,17 @@ fn same_server(tmux_env: &str, lanes: &Path) -> bool {
     resolve(Path::new(socket)) == resolve(lanes)
 }
 
+/// Why a lane whose tmux session is gone is not attached: tmux would only say it cannot find
+/// the session, and the attach was taken for a detach.
+pub fn gone(lane: &str, session: &str) -> LaneError {
+    LaneError::Failed {
+        what: format!("attaching to lane {lane}"),
+        message: format!(
+            "its tmux session {session} is gone: `par open {lane}` makes it again, `helios lane rm {lane}` removes the lane"
+        ),
+    }
+}
+
 /// `tmux attach-session` to `session` (exactly that session, never one whose name begins so).
 pub fn argv(session: &str) -> Vec<String> {
     vec![

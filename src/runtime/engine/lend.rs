@@ -68,6 +68,10 @@ impl<B: PtyBackend> Engine<B> {
             };
             return self.fail(AuditAction::LaneAttached, Some(&lane), &e.to_string());
         };
+        if !info.session_alive {
+            let e = crate::integrations::attach::gone(lane.as_str(), &session);
+            return self.fail(AuditAction::LaneAttached, Some(&lane), &e.to_string());
+        }
         let via = Via::from_env();
         if via == Via::Exec {
             // In this terminal, and back to the console when the user detaches.
