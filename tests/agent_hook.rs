@@ -163,20 +163,23 @@ fn helios_lane_chooses_the_lane_and_a_wrong_one_records_nothing() {
     );
 }
 
-/// `(state, state_reason)` of the newest `lane.state` event recorded for `label`.
-fn last_recorded(world: &World, label: &str) -> Option<(Value, Value)> {
+/// The details of the `lane.state` events recorded for `label`, oldest first.
+fn recorded(world: &World, label: &str) -> Vec<Value> {
     let out = world.helios().args(["events", "--json"]).output().unwrap();
     assert!(out.status.success(), "{out:?}");
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .rfind(|e| e["action"] == "lane.state" && e["lane"] == label)
-        .map(|e| {
-            (
-                e["detail"]["state"].clone(),
-                e["detail"]["state_reason"].clone(),
-            )
-        })
+        .filter(|e| e["action"] == "lane.state" && e["lane"] == label)
+        .map(|e| e["detail"].clone())
+        .collect()
+}
+
+/// `(state, state_reason)` of the newest `lane.state` event recorded for `label`.
+fn last_recorded(world: &World, label: &str) -> Option<(Value, Value)> {
+    recorded(world, label)
+        .pop()
+        .map(|d| (d["state"].clone(), d["state_reason"].clone()))
 }
 
 #[test]
@@ -202,7 +205,6 @@ fn a_payload_of_megabytes_is_read_and_a_runaway_one_refused() {
     assert_eq!(state_events(&world).len(), 1);
 }
 
-/// The states `lane.state` events recorded for `label`, oldest first.
 /// What `helios lane explain LABEL` prints.
 fn explain(world: &World, label: &str) -> String {
     let out = world
@@ -213,19 +215,11 @@ fn explain(world: &World, label: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The states `lane.state` events recorded for `label`, oldest first.
 fn states_recorded(world: &World, label: &str) -> Vec<String> {
-    let out = world.helios().args(["events", "--json"]).output().unwrap();
-    assert!(out.status.success(), "{out:?}");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|e| e["action"] == "lane.state" && e["lane"] == label)
-        .map(|e| {
-            e["detail"]["state"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string()
-        })
+    recorded(world, label)
+        .iter()
+        .map(|d| d["state"].as_str().unwrap().to_string())
         .collect()
 }
 

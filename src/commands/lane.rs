@@ -9,7 +9,7 @@ use crate::cli::LaneArgs;
 use crate::commands::{Context, say, warn};
 use crate::lanes::ops::LaneOps as _;
 use crate::lanes::work::{self, Unsaved};
-use crate::lanes::{LaneError, LaneSource, discover, par};
+use crate::lanes::{LaneError, LaneInfo, LaneSource, discover, par};
 use crate::model::AuditAction;
 use crate::model::AuditEvent;
 use crate::store::sqlite::SqliteStore;
@@ -458,11 +458,10 @@ fn attach(mut rec: Recorder, repo: &std::path::Path, name: &str) -> anyhow::Resu
     use crate::integrations::attach::{Via, attach};
     let via = Via::from_env();
     let lane = par_lane(repo, name, "attach")
-        .and_then(|(session, worktree)| {
+        .and_then(|(session, lane)| {
             // tmux would only say it cannot find the session, after the attach was recorded.
-            let live = crate::lanes::discover::find(repo, name)?.session_alive;
-            if live {
-                Ok((session, worktree))
+            if lane.session_alive {
+                Ok((session, lane.worktree))
             } else {
                 Err(crate::integrations::attach::gone(name, &session))
             }
@@ -579,18 +578,18 @@ fn remove_lane(repo: &std::path::Path, name: &str, force: bool) -> Result<Unsave
     work::remove(repo, &lane, force)
 }
 
-/// The par session and worktree of lane `name`, or the error saying why `what` cannot reach it.
+/// The par session of lane `name` and the lane, or the error saying why `what` cannot reach it.
 fn par_lane(
     repo: &std::path::Path,
     name: &str,
     what: &str,
-) -> Result<(String, std::path::PathBuf), LaneError> {
+) -> Result<(String, LaneInfo), LaneError> {
     if !par::installed() {
         return Err(LaneError::ParMissing);
     }
     let lane = crate::lanes::discover::find(repo, name)?;
-    match lane.source {
-        LaneSource::Par { session } => Ok((session, lane.worktree)),
+    match &lane.source {
+        LaneSource::Par { session } => Ok((session.clone(), lane)),
         LaneSource::Worktree | LaneSource::Remote { .. } => Err(LaneError::NotPar {
             label: name.to_string(),
             what: what.to_string(),

@@ -26,7 +26,7 @@ impl Via {
     /// A client can only switch to a session of its own server: inside another tmux server
     /// than the lanes' (`-L`, another `TMUX_TMPDIR`), the attach runs as outside tmux.
     pub fn from_env() -> Self {
-        let tmpdir = std::env::var("TMUX_TMPDIR").ok();
+        let tmpdir = std::env::var_os("TMUX_TMPDIR");
         let lanes = tmux_default_socket(tmpdir.as_deref(), rustix::process::getuid().as_raw());
         let in_lanes_tmux = std::env::var("TMUX").is_ok_and(|t| same_server(&t, &lanes));
         Self::choose(in_lanes_tmux, std::env::var_os("ZELLIJ").is_some())
@@ -142,7 +142,7 @@ mod tests {
 
     #[test]
     fn only_the_lanes_own_tmux_server_switches() {
-        let lanes = tmux_default_socket(Some("/run/x"), 1000);
+        let lanes = tmux_default_socket(Some("/run/x".as_ref()), 1000);
         assert_eq!(lanes, Path::new("/run/x/tmux-1000/default"));
         assert!(same_server("/run/x/tmux-1000/default,4242,0", &lanes));
         // The user's own tmux (default socket) or a named one (`-L work`) is another server.
@@ -150,7 +150,7 @@ mod tests {
         assert!(!same_server("/run/x/tmux-1000/work,4242,0", &lanes));
         assert!(!same_server("", &lanes));
         assert_eq!(
-            tmux_default_socket(Some(""), 7),
+            tmux_default_socket(Some("".as_ref()), 7),
             Path::new("/tmp/tmux-7/default")
         );
         assert_eq!(
@@ -166,7 +166,7 @@ mod tests {
         std::fs::create_dir_all(real.join("tmux-5")).unwrap();
         std::fs::write(real.join("tmux-5/default"), "").unwrap();
         std::os::unix::fs::symlink(&real, dir.path().join("link")).unwrap();
-        let lanes = tmux_default_socket(dir.path().join("link").to_str(), 5);
+        let lanes = tmux_default_socket(Some(dir.path().join("link").as_os_str()), 5);
         let env = format!("{},1,0", real.join("tmux-5/default").display());
         assert!(same_server(&env, &lanes));
     }

@@ -157,8 +157,10 @@ pub fn tmux_target(session: &str) -> String {
 
 /// The socket of the tmux server a plain `tmux` reaches outside tmux, the lanes' server: tmux's
 /// own rule, `$TMUX_TMPDIR` (when set and not empty, else `/tmp`), then `tmux-UID/default`.
-pub fn tmux_default_socket(tmpdir: Option<&str>, uid: u32) -> std::path::PathBuf {
-    let dir = tmpdir.filter(|d| !d.is_empty()).unwrap_or("/tmp");
+pub fn tmux_default_socket(tmpdir: Option<&std::ffi::OsStr>, uid: u32) -> std::path::PathBuf {
+    let dir = tmpdir
+        .filter(|d| !d.is_empty())
+        .unwrap_or(std::ffi::OsStr::new("/tmp"));
     std::path::Path::new(dir).join(format!("tmux-{uid}/default"))
 }
 

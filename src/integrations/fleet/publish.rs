@@ -240,9 +240,7 @@ pub fn row(
 /// This host's tmux socket when it is not the default one (`TMUX_TMPDIR` set, as for a tmux
 /// server of its own): a remote attach must reach the same server par uses.
 fn tmux_socket() -> Option<String> {
-    let dir = std::env::var("TMUX_TMPDIR")
-        .ok()
-        .filter(|d| !d.is_empty())?;
+    let dir = std::env::var_os("TMUX_TMPDIR").filter(|d| !d.is_empty())?;
     let uid = rustix::process::getuid().as_raw();
     let socket = crate::model::lane::tmux_default_socket(Some(&dir), uid);
     Some(socket.to_string_lossy().into_owned())
