@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::app::action::{Panel, PromptEdit, SendTarget};
 use crate::app::state::{Confirm, FlashLevel, LaneStatus, Mode, Prompt, PromptKind, View};
 use crate::app::{Action, AppState, Effect, nats, palette, share, temporal};
-use crate::model::AuditAction;
+use crate::model::{AuditAction, LaneId};
 
 /// Apply one action.
 pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
@@ -641,6 +641,12 @@ fn focus_selected(state: &mut AppState) -> Vec<Effect> {
         no_lane(state);
         return Vec::new();
     };
+    // A lane with nothing to show is refused before it is acknowledged: Enter that showed
+    // nothing must not take the lane off the needs-you queue.
+    if let Some(why) = state.lane(&id).and_then(|l| unfocusable(l, &id)) {
+        flash(state, FlashLevel::Error, &why);
+        return Vec::new();
+    }
     let mut effects = Vec::new();
     if let Some(lane) = state.lane_mut(&id) {
         effects.extend(crate::app::agent::acknowledge(lane));
@@ -648,40 +654,14 @@ fn focus_selected(state: &mut AppState) -> Vec<Effect> {
         lane.search = None;
     }
     crate::app::on_event::sort_lanes(&mut state.lanes);
-    // Keys into a lane with no session would each fail (and be journalled as failed writes).
-    if state
-        .lane(&id)
-        .is_some_and(|l| l.status == LaneStatus::Missing && l.remote.is_none())
-    {
-        let text = format!("lane {id}'s tmux session is gone: `par open {id}` makes it again");
-        flash(state, FlashLevel::Error, &text);
-        return effects;
-    }
     if state.compact {
         // The compact view is a zellij side pane with no lane terminals of its own: the lane
         // is shown in its zellij pane (focus is recorded when that worked).
         effects.push(Effect::FocusZellijPane { lane: id });
         return effects;
     }
-    if let Some(lane) = state.lane(&id).filter(|l| l.remote.is_some()) {
+    if state.lane(&id).is_some_and(|l| l.remote.is_some()) {
         // A remote lane's terminal opens on its first focus: `ssh -t HOST tmux attach`.
-        if !matches!(
-            lane.info.source,
-            crate::model::LaneSource::Remote {
-                session: Some(_),
-                ..
-            }
-        ) {
-            let host = lane.info.remote_host().unwrap_or_default().to_string();
-            flash(
-                state,
-                FlashLevel::Error,
-                &format!(
-                    "{id} is a plain worktree on {host}: it has no terminal to open from here"
-                ),
-            );
-            return Vec::new();
-        }
         effects.extend(crate::app::fleet::open(state, &id));
     }
     state.focused = Some(id.clone());
@@ -693,6 +673,31 @@ fn focus_selected(state: &mut AppState) -> Vec<Effect> {
         detail: json!({}),
     });
     effects
+}
+
+/// Why Enter cannot show `lane`, if it cannot: its tmux session is gone (keys into it would each
+/// fail, and be journalled as failed writes), or it is a plain worktree on another machine.
+fn unfocusable(lane: &crate::app::state::Lane, id: &LaneId) -> Option<String> {
+    if lane.status == LaneStatus::Missing && lane.remote.is_none() {
+        return Some(format!(
+            "lane {id}'s tmux session is gone: `par open {id}` makes it again, d removes the lane"
+        ));
+    }
+    if lane.remote.is_some()
+        && !matches!(
+            lane.info.source,
+            crate::model::LaneSource::Remote {
+                session: Some(_),
+                ..
+            }
+        )
+    {
+        let host = lane.info.remote_host().unwrap_or_default();
+        return Some(format!(
+            "{id} is a plain worktree on {host}: it has no terminal to open from here"
+        ));
+    }
+    None
 }
 
 fn open_prompt(state: &mut AppState, kind: PromptKind) -> Vec<Effect> {

@@ -607,8 +607,12 @@ fn a_lane_looked_at_before_a_restart_needs_no_human_again() {
     let ev = loaded(&s, true);
     update(&mut s, ev);
     assert_eq!(s.attention_count(), 0);
-    // Not seen: it still needs a human.
-    let mut s = lane_a_gone();
+    // Not seen: it still needs a human. (A lane whose program ended: Enter on a gone one is
+    // refused, `focus::enter_on_a_gone_session_is_refused_and_keeps_the_lane_queued`.)
+    let mut s = state_with(&["a"]);
+    look(&mut s, 0, &[], &[]);
+    let lanes = vec![(id("a"), crate::agent::Process::Dead(Some(3)))];
+    update(&mut s, Event::LaneProcesses { lanes });
     let ev = loaded(&s, false);
     update(&mut s, ev);
     assert_eq!(s.attention_count(), 1);
@@ -726,6 +730,7 @@ fn a_lane_just_created_is_selected() {
     assert_eq!(s.select_new, None);
 }
 
+mod focus;
 mod stored;
 
 /// A lane quiet since the first look turns `unknown` once the quiet period has passed, dated
