@@ -170,6 +170,15 @@ fn parse_lane(words: &[&str], state: &AppState) -> Result<Action, String> {
             };
             // Like `helios lane send NAME -- TEXT…`: the words joined by one space.
             let text = words.get(3..).unwrap_or_default().join(" ");
+            if text.is_empty() && words.len() <= 3 {
+                return Err("usage: lane send NAME|all TEXT…".into());
+            }
+            // Typed but empty (`""`): refused for all lanes with the CLI's own reason.
+            if target == SendTarget::All
+                && let Some(why) = crate::model::lane::send_all_refusal(&text)
+            {
+                return Err(format!("lane send all failed: {why}"));
+            }
             if text.is_empty() {
                 return Err("usage: lane send NAME|all TEXT…".into());
             }

@@ -190,12 +190,10 @@ pub type LaneResults = Vec<(String, Result<(), LaneError>)>;
 /// would reach every repository's lanes); each lane's label and its own result, so each can be
 /// journalled and said. An error: no lane could be tried.
 pub fn send_each(repo: &Path, text: &str) -> Result<LaneResults, LaneError> {
-    if text.trim().is_empty() {
-        // Only Enter would reach each lane, and Enter picks the highlighted answer of a
-        // permission menu: one keystroke would approve every pending prompt at once.
+    if let Some(why) = crate::model::lane::send_all_refusal(text) {
         return Err(LaneError::Failed {
             what: "lane send all".into(),
-            message: "no text: an empty line would press Enter in every lane, which answers each waiting prompt with its default; send it to one lane by name".into(),
+            message: why.into(),
         });
     }
     ready()?;

@@ -169,3 +169,13 @@ pub fn tmux_default_socket(tmpdir: Option<&std::ffi::OsStr>, uid: u32) -> std::p
 pub fn tmux_pane_target(session: &str) -> String {
     format!("={session}:")
 }
+
+/// Why `send all` refuses `text`, if it does: the one rule behind `helios lane send all` and
+/// the console's `:lane send all`. With no text only Enter would reach each lane, and Enter
+/// picks the highlighted answer of a permission menu: one keystroke would approve every
+/// pending prompt at once. To one lane by name an empty line is a plain Enter.
+pub fn send_all_refusal(text: &str) -> Option<&'static str> {
+    text.trim().is_empty().then_some(
+        "no text: an empty line would press Enter in every lane, which answers each waiting prompt with its default; send it to one lane by name",
+    )
+}
