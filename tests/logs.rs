@@ -4,8 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
+#[path = "support/tui.rs"]
+mod tui;
 
-use support::World;
+use std::time::Duration;
+
+use support::{World, free_port, read, wait_until_or};
+use tui::Tui;
 
 /// A command that fails inside helios (not in clap): a layout template that does not exist.
 const FAILING: [&str; 6] = ["layout", "write", "--template", "nosuch", "--out", "-"];
@@ -147,4 +152,46 @@ fn log_files_are_readable_by_the_user_only() {
     assert_eq!(mode(&file), 0o600);
     assert_eq!(mode(&world.path("new/logs")), 0o700);
     assert_eq!(mode(&world.path("new")), 0o700);
+}
+
+/// The console's log lines about NATS, one per line, with `--log-file log` at info and `args`.
+fn console_nats_log(world: &World, log: &std::path::Path, args: &[&str], until: &str) -> String {
+    let file = log.display().to_string();
+    let mut all = vec!["--log-file", file.as_str()];
+    all.extend_from_slice(args);
+    let _tui = Tui::run(world, &all, &[("HELIOS_LOG", "info")]);
+    wait_until_or(
+        "the console's log",
+        Duration::from_secs(20),
+        || read(log).contains(until),
+        || format!("no `{until}` in the log:\n{}", read(log)),
+    );
+    read(log)
+}
+
+/// NATS configured nowhere (no `[nats] url`, `--nats`, `NATS_URL` or credentials): the console
+/// tries no bus and says so at info, where it warned at every start that the built-in default
+/// address was unreachable. Events are still journaled. Configured and unreachable, it warns.
+#[test]
+fn a_console_without_nats_configured_says_the_bus_is_off_and_warns_of_nothing() {
+    let world = World::new("nobus");
+    // The NATS panel's quiet look at the default address (info) fails about as soon as a
+    // watch of it would have: by then that watch's warning would be in the log.
+    let log = console_nats_log(&world, &world.path("quiet.log"), &[], "NATS unreachable");
+    let off = log.lines().find(|l| l.contains("the bus is off"));
+    assert!(off.is_some_and(|l| l.contains("INFO")), "{log}");
+    let warned: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("WARN") && (l.contains("NATS") || l.contains("4222")))
+        .collect();
+    assert!(warned.is_empty(), "{log}");
+
+    let url = format!("nats://127.0.0.1:{}", free_port());
+    let log = console_nats_log(&world, &world.path("loud.log"), &["--nats", &url], "WARN");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("WARN") && l.contains(&url[7..])),
+        "{log}"
+    );
+    assert!(!log.contains("the bus is off"), "{log}");
 }

@@ -38,8 +38,16 @@ pub fn start(ctx: &Context, events: &EventSender, journal: &JournalHandle) -> In
             journal,
         ));
     }
-    // Every host's lanes (`helios serve` on each machine), pushed by a KV watch.
-    tokio::spawn(fleet::watch::run(ctx.config.nats.clone(), events.clone()));
+    // Every host's lanes (`helios serve` on each machine), pushed by a KV watch: only from a
+    // NATS the user configured. The built-in default nobody set is the NATS panel's alone
+    // (quietly); watching it warned at every start that a server nobody asked for is down.
+    if ctx.config.nats.is_configured() {
+        tokio::spawn(fleet::watch::run(ctx.config.nats.clone(), events.clone()));
+    } else {
+        tracing::info!(
+            "NATS is not configured (no [nats] url or creds, --nats, NATS_URL or --nats-creds): the bus is off; events are journaled (no forwarding) and other hosts' lanes are not watched"
+        );
+    }
     Integrations {
         nats: nats::start(ctx, events.clone(), journal.clone()),
         temporal: temporal::start(ctx, events.clone(), journal.clone()),
