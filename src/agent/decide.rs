@@ -413,8 +413,12 @@ pub fn decide(i: &Inputs, t: Timing) -> Decision {
             verdict(&mut ev, &hook_src, "stale: no hook and no output since");
             verdict(&mut ev, "*", "not enough to decide");
             // Dated from the last sign of life, so the state's age is the one duration shown
-            // (`unknown · 6m · hook said working, no output since`).
-            let last = i.changed_at().map_or(h.at, |c| c.max(h.at));
+            // (`unknown · 6m · hook said working, no output since`). helios's first look is
+            // none: a look long after the hook (`lane ls` with no console) said `0s`.
+            let seen_change = i
+                .last_change
+                .filter(|c| i.first_look.is_none_or(|f| *c >= f));
+            let last = seen_change.map_or(h.at, |c| c.max(h.at));
             return done(
                 ev,
                 Status::Unknown,

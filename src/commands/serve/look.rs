@@ -430,6 +430,36 @@ mod tests {
         assert!(stored.is_some_and(|s| d.restates(&s.state)));
     }
 
+    /// The tryout: a `working` hook from 10 minutes ago, and `helios lane ls` with no console
+    /// (one first look, the agent quiet): `unknown · hook said working, no output since`,
+    /// dated from the hook, the last sign of life, as a console that saw the hook go stale
+    /// dates it. Before, the look dated it from itself and `lane ls` said `0s`.
+    #[test]
+    fn a_look_dates_a_stale_hook_from_the_hook() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let now = OffsetDateTime::now_utc();
+        let (store, key, hook) = store_with_hook(dir.path(), now - time::Duration::minutes(10));
+        let mut seen = Seen::default();
+        let f = fg(100, "claude");
+        observe(&mut seen, Some(&f), now, || None, &Patterns::builtin());
+        let (d, _) = decide_lane(Some((&seen, Some(&f))), now, &store, &key);
+        assert_eq!(d.state.status, Status::Unknown, "{d:?}");
+        assert_eq!(d.state.reason, "hook said working, no output since");
+        assert_eq!(d.state.since, hook.at);
+        // Output the next look sees is a sign of life: the hook's `working` holds again.
+        let later = now + time::Duration::seconds(5);
+        observe(
+            &mut seen,
+            Some(&fg(101, "claude")),
+            later,
+            || None,
+            &Patterns::builtin(),
+        );
+        let (d, _) = decide_lane(Some((&seen, Some(&f))), later, &store, &key);
+        assert_eq!(d.state.status, Status::Working, "{d:?}");
+        assert_eq!(d.state.since, hook.at);
+    }
+
     /// A lane whose tmux session is gone is decided as a console decides it: `exited · tmux
     /// session missing`. Before, the look skipped it and its old state (`working`) stood.
     #[test]
