@@ -157,7 +157,8 @@ fn an_unknown_lane_shows_one_duration() {
 }
 
 /// A lane created a moment ago, with no signal yet, shows its terminal's state as the README
-/// says (`running`, `idle`), not `unknown · no signal yet`.
+/// says (`running`, `idle`), not `unknown · no signal yet`, with its age like every other row:
+/// quiet since helios first looked at it (before, `idle` had no age for its first 20 s).
 #[test]
 fn a_new_lane_shows_its_terminals_state_until_a_signal() {
     let mut st = quiet_lane();
@@ -169,14 +170,20 @@ fn a_new_lane_shows_its_terminals_state_until_a_signal() {
         },
     );
     look(&mut st, 81, &[]);
+    look(&mut st, 95, &[]);
     let screen = draw(&st, &km(), &FakeScreens::for_state(&st));
     let new = list_line(&screen, "new");
     assert!(
-        new.split('│').nth(1).unwrap_or_default().trim() == "idle",
+        new.split('│').nth(1).unwrap_or_default().trim() == "idle 14s",
         "{new}\n{screen}"
     );
     assert!(!screen.contains("no signal"), "{screen}");
     insta::assert_snapshot!("quiet_and_new_lanes", screen);
+    // Its first state, a quiet period after that look, is dated from it: the age goes on.
+    look(&mut st, 102, &[]);
+    let screen = draw(&st, &km(), &FakeScreens::for_state(&st));
+    let new = list_line(&screen, "new");
+    assert!(new.contains("unknown · 21s"), "{new}\n{screen}");
 }
 
 /// `e` on a lane nothing was seen from yet does not call it unknown either: no state yet, and

@@ -452,6 +452,22 @@ fn refresh_attention(l: &mut Lane) {
     };
 }
 
+/// How long a lane's terminal has been as it is, for a row that shows the terminal's word
+/// (`running`, `idle`) because no state is shown yet: since its last output, else since helios
+/// first looked at it. A new lane that printed nothing read `idle` with no age until its first
+/// state was decided (a quiet period), then `unknown` dated from that same first look.
+pub fn terminal_age_secs(
+    lane: &Lane,
+    now: std::time::Instant,
+    clock: Option<OffsetDateTime>,
+) -> Option<u64> {
+    if let Some(at) = lane.last_output {
+        return Some(now.saturating_duration_since(at).as_secs());
+    }
+    let (first, clock) = (lane.agent.inputs.first_look?, clock?);
+    Some(u64::try_from((clock - first).whole_seconds()).unwrap_or(0))
+}
+
 /// The state line shown for a lane, at most `width` columns:
 /// `waiting: permission · Bash(rm -rf build) · 3m`; the reason is cut first, so the state and
 /// its age always show.

@@ -134,8 +134,10 @@ fn second_line<'a>(lane: &Lane, ctx: &Ctx<'_>, width: usize) -> Line<'a> {
         };
         spans.push(Span::styled(word, style));
     }
-    if let (None, Some(at)) = (&line, lane.last_output) {
-        let secs = ctx.state.now.saturating_duration_since(at).as_secs();
+    if line.is_none()
+        && let Some(secs) =
+            crate::app::agent::terminal_age_secs(lane, ctx.state.now, ctx.state.clock)
+    {
         spans.push(Span::styled(format!(" {}", age(secs)), theme.dim));
     }
     spans.extend(counts);
