@@ -417,23 +417,7 @@ fn attach_to_a_lane_whose_session_is_gone_is_refused() {
     require("par");
     require("tmux");
     let world = World::new("goneattach");
-    let out = world.helios().args(["lane", "new", "a"]).output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let listed: Value = serde_json::from_str(&stdout(
-        &world
-            .helios()
-            .args(["lane", "ls", "--json"])
-            .output()
-            .unwrap(),
-    ))
-    .unwrap();
-    let session = listed[0]["session"].as_str().unwrap().to_string();
-    assert!(
-        world
-            .tmux(&["kill-session", "-t", &format!("={session}")])
-            .status
-            .success()
-    );
+    lane_a_whose_session_is_gone(&world);
     let out = world
         .helios()
         .args(["lane", "attach", "a"])
@@ -468,6 +452,50 @@ fn attach_to_a_lane_whose_session_is_gone_is_refused() {
         .collect();
     assert_eq!(attached.len(), 2, "{events}");
     assert!(attached.iter().all(|e| e["result"] == "error"), "{events}");
+}
+
+/// Par lane `a` in `world`, whose tmux session is then killed.
+fn lane_a_whose_session_is_gone(world: &World) {
+    let out = world.helios().args(["lane", "new", "a"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed: Value = serde_json::from_str(&stdout(
+        &world
+            .helios()
+            .args(["lane", "ls", "--json"])
+            .output()
+            .unwrap(),
+    ))
+    .unwrap();
+    let session = listed[0]["session"].as_str().unwrap().to_string();
+    assert!(
+        world
+            .tmux(&["kill-session", "-t", &format!("={session}")])
+            .status
+            .success()
+    );
+}
+
+/// Enter on a lane whose tmux session is gone shows nothing: it is refused with the fix on the
+/// status line, and the lane stays on the needs-you queue (`!`). Before, Enter acknowledged it
+/// first (`✗`, off the queue, the acknowledgement stored) and then refused it.
+#[test]
+fn enter_on_a_lane_whose_session_is_gone_keeps_it_on_the_queue() {
+    require("par");
+    require("tmux");
+    let world = World::new("goneenter");
+    lane_a_whose_session_is_gone(&world);
+    let mut t = tui::Tui::start(&world, &[]);
+    t.wait_for("lane a needing you", "! a ", Duration::from_secs(30));
+    t.keys(b"\r");
+    // The pane says how too; the status line's flash names the lane.
+    t.wait_for(
+        "the refusal",
+        "lane a's tmux session is gone: `par open a` makes it again",
+        Duration::from_secs(30),
+    );
+    let screen = t.contents();
+    assert!(screen.contains("! a "), "{screen}");
+    assert!(!screen.contains("✗ a "), "{screen}");
 }
 
 /// `lane send all` with no text is refused: Enter in every lane would answer each waiting
