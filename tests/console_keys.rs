@@ -1,6 +1,7 @@
 //! Keys a new user tries first, as a tryout of the release build found them: PgUp/PgDn move a
 //! page, `?` is the reference a keymap is written from, `S` on a lane that cannot be shared
-//! says so at once, and a lane larger than its tile shows the part around its cursor.
+//! says so at once, a lane larger than its tile shows the part around its cursor, and
+//! `:lane send all ""` says why it is refused.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod fixture;
@@ -304,4 +305,29 @@ fn enter_on_a_lane_whose_session_is_gone_says_how_to_bring_it_back() {
         flash.text.contains("`par open gone` makes it again"),
         "{flash:?}"
     );
+}
+
+/// `:lane send all ""` (or only blanks) is refused with the reason `helios lane send all -- ""`
+/// gives (`model::lane::send_all_refusal`), not the usage line: Enter in every lane would
+/// answer each waiting prompt with its default. Nothing is sent, and the palette stays open.
+#[test]
+fn palette_send_all_with_no_text_says_why_as_the_cli_does() {
+    let why = helios::model::lane::send_all_refusal("").unwrap();
+    for text in ["\"\"", "'  '"] {
+        let (mut st, _) = state_with(&["a", "b"], (100, 30));
+        let fx = run_keys(&mut st, &km(), &format!(":lane send all {text}<enter>"));
+        assert!(fx.is_empty(), "{fx:?}");
+        let flash = st.flash.clone().unwrap();
+        assert_eq!(flash.level, FlashLevel::Error);
+        assert_eq!(flash.text, format!("lane send all failed: {why}"));
+        assert!(
+            matches!(&st.mode, Mode::Prompt(p) if p.error.as_deref() == Some(flash.text.as_str())),
+            "{:?}",
+            st.mode
+        );
+    }
+    // With no text word at all it is the usage line still.
+    let (mut st, _) = state_with(&["a"], (100, 30));
+    run_keys(&mut st, &km(), ":lane send all<enter>");
+    assert!(st.flash.unwrap().text.starts_with("usage: lane send"));
 }

@@ -442,15 +442,6 @@ fn palette_sets_the_events_filter_and_shows_the_panel() {
 #[case::no_lane(":lane rm zzz<enter>", "no lane named `zzz`")]
 #[case::args(":grid 3<enter>", "`grid` takes no arguments")]
 #[case::unbalanced(":lane send a it's<enter>", "unbalanced quote in `lane send a it's`")]
-// As `helios lane send all -- ""` says (`model::lane::send_all_refusal`), not the usage line.
-#[case::send_all_empty(
-    ":lane send all \"\"<enter>",
-    "lane send all failed: no text: an empty"
-)]
-#[case::send_all_blank(
-    ":lane send all '  '<enter>",
-    "lane send all failed: no text: an empty"
-)]
 fn palette_errors_flash(#[case] script: &str, #[case] want: &str) {
     let (mut st, _) = state_with(&["a"], (100, 30));
     assert!(run_keys(&mut st, &km(), script).is_empty());
