@@ -203,3 +203,33 @@ fn explain_of_a_new_lane_says_it_has_no_state_yet() {
         "{screen}"
     );
 }
+
+/// On a terminal shorter than the explanation, the overlay scrolls: it says which lines show
+/// and how to see more, `j` moves it a line and `G` to its end, and a key that does not scroll
+/// closes it, as any key closes one that fits.
+#[test]
+fn explain_taller_than_the_terminal_scrolls() {
+    let mut st = busy_state((80, 10));
+    st.selected = Some(LaneId::new("auth-fix"));
+    run_keys(&mut st, &km(), "e");
+    let screens = FakeScreens::for_state(&st);
+    let first = draw(&st, &km(), &screens);
+    assert!(first.contains("why: auth-fix · esc closes"), "{first}");
+    assert!(first.contains(" 1–7 of "), "{first}");
+    assert!(first.contains("↓ more: j pgdn"), "{first}");
+    run_keys(&mut st, &km(), "j");
+    assert_eq!(st.mode, helios::app::state::Mode::Explain);
+    let moved = draw(&st, &km(), &screens);
+    assert!(moved.contains(" 2–8 of "), "{moved}");
+    run_keys(&mut st, &km(), "G");
+    let end = draw(&st, &km(), &screens);
+    assert!(end.contains("↑ k pgup"), "{end}");
+    insta::assert_snapshot!("explain_80x10_end", end);
+    run_keys(&mut st, &km(), "x");
+    assert_eq!(st.mode, helios::app::state::Mode::Normal);
+    // One that fits closes on any key, `j` too, and opens at its top again.
+    let mut st = busy_state((160, 40));
+    st.selected = Some(LaneId::new("auth-fix"));
+    run_keys(&mut st, &km(), "ej");
+    assert_eq!(st.mode, helios::app::state::Mode::Normal);
+}

@@ -64,6 +64,8 @@ pub enum Action {
     ToggleHelp,
     /// Open (or close) the explanation of the selected lane's state.
     ToggleExplain,
+    /// Scroll the explanation so that its line `top` is the first shown.
+    ExplainScroll { top: usize },
     /// Show (or hide) the status line's last messages, whole.
     ToggleMessages,
     /// A key bound to a command that needs a lane, with none selected: say so.

@@ -62,8 +62,9 @@ pub fn translate(
             }
             _ => None,
         },
-        // Any key closes the explanation.
-        Mode::Explain => Some(Action::ToggleExplain),
+        // Any key closes the explanation, but those that scroll it when it is taller than the
+        // screen (a lane with many signals on a small terminal).
+        Mode::Explain => Some(explain_key(&key, state).unwrap_or(Action::ToggleExplain)),
         Mode::Messages => {
             let len = crate::app::messages::rows(state).len();
             Some(
@@ -83,6 +84,17 @@ pub fn translate(
             )
         }
     }
+}
+
+/// A key in the explanation: a scroll when its rows do not fit the screen.
+fn explain_key(key: &KeyEvent, state: &AppState) -> Option<Action> {
+    let len = crate::app::explain::selected_rows(state)?.len();
+    if len <= crate::app::help::page(state.size) {
+        return None;
+    }
+    overlay_key(key, state, state.explain_top, len, |top| {
+        Action::ExplainScroll { top }
+    })
 }
 
 /// A key in a scrollable overlay over the main area (help, messages) of `len` lines: the

@@ -6,6 +6,7 @@ pub mod command;
 pub mod effect;
 pub mod event;
 pub mod events;
+pub mod explain;
 pub mod fleet;
 pub mod grid;
 pub mod help;

@@ -173,8 +173,13 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.mode = if state.mode == Mode::Explain || state.selected_visible().is_none() {
                 Mode::Normal
             } else {
+                state.explain_top = 0;
                 Mode::Explain
             };
+            Vec::new()
+        }
+        Action::ExplainScroll { top } => {
+            state.explain_top = top;
             Vec::new()
         }
         Action::ToggleMessages => {

@@ -54,6 +54,8 @@ pub struct AppState {
     pub share: crate::app::share::ShareState,
     /// The help overlay's first line shown.
     pub help_top: usize,
+    /// The first line of the explanation shown (it scrolls when taller than the screen).
+    pub explain_top: usize,
     /// The first row the messages overlay shows.
     pub messages_top: usize,
     /// The events panel's selection and JSON overlay.
@@ -288,6 +290,7 @@ impl AppState {
             temporal: crate::app::temporal::TemporalState::default(),
             share: crate::app::share::ShareState::default(),
             help_top: 0,
+            explain_top: 0,
             messages_top: 0,
             events: crate::app::events::EventsView::default(),
             clock: None,

@@ -62,20 +62,8 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
     let inner = block.inner(rect);
     let page = usize::from(inner.height);
     let top = clamp_top(ctx.state.help_top, all.len(), page);
-    if all.len() > page {
-        let last = (top + page).min(all.len());
-        let more = if last < all.len() {
-            " · ↓ more: j pgdn"
-        } else {
-            " · ↑ k pgup"
-        };
-        block = block.title_bottom(
-            Line::from(Span::styled(
-                format!(" {}–{last} of {}{more} ", top + 1, all.len()),
-                theme.warn,
-            ))
-            .right_aligned(),
-        );
+    if let Some(more) = more_title(top, page, all.len(), theme) {
+        block = block.title_bottom(more);
     }
     frame.render_widget(block, rect);
     let shown: Vec<Line> = all
@@ -85,4 +73,25 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx<'_>) {
         .map(|l| line(l, usize::from(inner.width), theme))
         .collect();
     frame.render_widget(Paragraph::new(shown), inner);
+}
+
+/// The bottom title of a scrolled overlay of `len` lines showing `page` from `top`: which lines
+/// show and the way to the rest; `None` when they all fit.
+pub fn more_title(top: usize, page: usize, len: usize, theme: &Theme) -> Option<Line<'static>> {
+    if len <= page {
+        return None;
+    }
+    let last = (top + page).min(len);
+    let more = if last < len {
+        " · ↓ more: j pgdn"
+    } else {
+        " · ↑ k pgup"
+    };
+    Some(
+        Line::from(Span::styled(
+            format!(" {}–{last} of {len}{more} ", top + 1),
+            theme.warn,
+        ))
+        .right_aligned(),
+    )
 }

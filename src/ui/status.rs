@@ -218,6 +218,7 @@ fn hints<'a>(ctx: &Ctx<'_>, room: usize) -> Vec<Span<'a>> {
             }
         }
         Mode::Help | Mode::Messages => fixed(SCROLL_HINTS),
+        Mode::Explain if crate::app::explain::scrolls(ctx.state) => fixed(SCROLL_HINTS),
         Mode::Explain => vec![("any key".into(), "closes".into())],
         Mode::Confirm(_) => vec![("y".into(), "yes".into()), ("n/esc".into(), "no".into())],
         _ if ctx.state.panel == Panel::Events && ctx.state.events.detail_top.is_some() => {
