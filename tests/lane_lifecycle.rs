@@ -205,7 +205,7 @@ fn a_restart_keeps_each_lanes_stored_state_and_its_age() {
         at: now,
         lanes: vec![ScreenObservation {
             lane: id("a"),
-            changed: false,
+            change: helios::app::hold::Change::None,
             screen,
             shell_prompt: false,
         }],

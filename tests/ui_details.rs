@@ -105,7 +105,7 @@ fn look(st: &mut helios::app::AppState, secs: i64, changed: &[&str]) {
         .iter()
         .map(|l| helios::app::agent::ScreenObservation {
             lane: l.id().clone(),
-            changed: changed.contains(&l.id().as_str()),
+            change: helios::app::hold::Change::seen(changed.contains(&l.id().as_str())),
             screen: None,
             shell_prompt: false,
         })

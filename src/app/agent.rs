@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use crate::agent::screen::ScreenMatch;
 use crate::agent::{Decision, Evidence, Inputs, LaneState, Process, Signal, Source, Status};
 use crate::app::Effect;
+use crate::app::hold::Change;
 use crate::app::state::{AppState, Attention, Lane, LaneStatus};
 use crate::model::LaneId;
 
@@ -71,6 +72,20 @@ pub enum Progress {
 /// (reflowed lines, boxes drawn to the new width), so no comparison tells it from new output.
 pub const REPAINT: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// Whether a change of the lane's rows (and its output) waits a look for the process probe
+/// ([`crate::app::hold`]): a par lane, whose window another tmux client can resize, in a state
+/// its output would end (not `working`).
+pub fn holds_change(lane: &Lane) -> bool {
+    lane.info.session().is_some()
+        && lane.info.session_alive
+        && lane.remote.is_none()
+        && lane
+            .agent
+            .state
+            .as_ref()
+            .is_some_and(|s| s.status != Status::Working)
+}
+
 /// Whether output `at` is the redraw of a repaint helios caused at `repaint` ([`REPAINT`]).
 pub fn is_repaint(repaint: Option<std::time::Instant>, at: std::time::Instant) -> bool {
     repaint.is_some_and(|r| at.checked_duration_since(r).is_some_and(|d| d < REPAINT))
@@ -82,8 +97,8 @@ pub struct ScreenObservation {
     /// The lane.
     pub lane: LaneId,
     /// Whether its own rows changed since the last tick (tmux's status bar excluded, and a
-    /// redraw helios caused: [`REPAINT`]).
-    pub changed: bool,
+    /// redraw helios caused: [`REPAINT`]), or a change held back ([`crate::app::hold`]).
+    pub change: crate::app::hold::Change,
     /// The prompt its screen shows, read once its rows settled.
     pub screen: Option<ScreenMatch>,
     /// Whether the cursor line looks like a shell prompt.
@@ -123,9 +138,23 @@ pub fn on_screens(
         let Some(l) = state.lane_mut(&o.lane) else {
             continue;
         };
+        // Output held back with the change is the lane's once the change counts, and the
+        // redraw's when it was one; output that changed no rows is the lane's a look late.
+        match o.change {
+            Change::Held => {}
+            Change::Redraw => l.held_output = None,
+            Change::None | Change::Now | Change::Since(_) => {
+                if let Some(t) = l.held_output.take() {
+                    l.last_output = Some(l.last_output.map_or(t, |o| o.max(t)));
+                    if l.status != LaneStatus::Exited {
+                        l.status = LaneStatus::Running;
+                    }
+                }
+            }
+        }
         let i = &mut l.agent.inputs;
-        if o.changed {
-            i.last_change = Some(at);
+        if let Some(t) = o.change.at(at) {
+            i.last_change = Some(i.last_change.map_or(t, |c| c.max(t)));
         } else if i.last_change.is_none() {
             // The first look at a screen is not a change: it only starts the quiet clock, so a
             // restarted console does not read old output as new work.

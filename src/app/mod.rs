@@ -10,6 +10,7 @@ pub mod explain;
 pub mod fleet;
 pub mod grid;
 pub mod help;
+pub mod hold;
 pub mod keymap;
 pub mod keys;
 pub mod messages;

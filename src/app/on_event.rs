@@ -142,17 +142,24 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
             // The redraw that follows a resize or the attach client's first draw repaints what
             // was there: no sign that the lane runs or printed (selecting a quiet lane showed
             // it `running 0s`).
-            if let Some(l) = state.lane_mut(&lane)
-                && !crate::app::agent::is_repaint(l.repaint, at)
-            {
-                l.last_output = Some(at);
-                // Output means something runs again (a restarted attach or shell), except from
-                // an ended lane: a dead par pane's attach client draws it when it is selected,
-                // and only the process probe says it runs again (a lane taken for running lost
-                // its exit at the next discovery, and was decided working, then exited anew).
-                if l.status != LaneStatus::Exited {
-                    l.status = LaneStatus::Running;
-                }
+            let Some(l) = state.lane_mut(&lane) else {
+                return Vec::new();
+            };
+            if crate::app::agent::is_repaint(l.repaint, at) {
+                return Vec::new();
+            }
+            // Maybe the redraw for another tmux client's resize: the next look tells.
+            if crate::app::agent::holds_change(l) {
+                l.held_output = Some(at);
+                return Vec::new();
+            }
+            l.last_output = Some(at);
+            // Output means something runs again (a restarted attach or shell), except from an
+            // ended lane: a dead par pane's attach client draws it when it is selected, and
+            // only the process probe says it runs again (a lane taken for running lost its
+            // exit at the next discovery, and was decided working, then exited anew).
+            if l.status != LaneStatus::Exited {
+                l.status = LaneStatus::Running;
             }
             Vec::new()
         }

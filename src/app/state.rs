@@ -86,6 +86,9 @@ pub struct Lane {
     pub last_output: Option<Instant>,
     /// When helios last made the lane draw again (`Event::LaneRepaint`).
     pub repaint: Option<Instant>,
+    /// The newest output not yet taken as the lane's: a par lane's while its screen change is
+    /// held back ([`crate::app::hold`]), until the next look says whether it was a redraw.
+    pub held_output: Option<Instant>,
     /// Why the lane needs a human, if it does.
     pub attention: Option<Attention>,
     /// How far the view is scrolled back (0: live).
@@ -111,6 +114,7 @@ impl Lane {
             status,
             last_output: None,
             repaint: None,
+            held_output: None,
             attention: None,
             scroll: 0,
             search: None,

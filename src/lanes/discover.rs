@@ -165,6 +165,9 @@ pub struct Foreground {
     /// tmux says the pane is dead (`pane_dead`), known even when how it ended is not yet: such
     /// a pane is not running either.
     pub pane_dead: bool,
+    /// The pane's size (rows, columns): another tmux client that resizes the lane's window
+    /// changes it, and the program's redraw for it is no output.
+    pub size: Option<(u16, u16)>,
 }
 
 /// The active pane of every tmux session, by session name: one `list-panes` for all.
@@ -173,7 +176,7 @@ pub fn session_foregrounds() -> std::collections::HashMap<String, Foreground> {
         "list-panes",
         "-a",
         "-F",
-        "#{window_active}#{pane_active}\t#{window_activity}\t#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}:#{pane_pid}\t#{session_name}\t#{pane_current_command}",
+        "#{window_active}#{pane_active}\t#{window_activity}\t#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}:#{pane_pid}\t#{pane_height}x#{pane_width}\t#{session_name}\t#{pane_current_command}",
     ])
     .map_or_else(std::collections::HashMap::new, |text| {
         parse_foregrounds(&text, zombie_status, running)
@@ -229,8 +232,9 @@ fn parse_foregrounds(
 ) -> std::collections::HashMap<String, Foreground> {
     let mut map = std::collections::HashMap::new();
     for line in text.lines() {
-        let mut parts = line.splitn(5, '\t');
-        if let (Some("11"), Some(activity), Some(dead), Some(session), Some(cmd)) = (
+        let mut parts = line.splitn(6, '\t');
+        if let (Some("11"), Some(activity), Some(dead), Some(size), Some(session), Some(cmd)) = (
+            parts.next(),
             parts.next(),
             parts.next(),
             parts.next(),
@@ -262,6 +266,9 @@ fn parse_foregrounds(
                     activity: activity.parse().unwrap_or(0),
                     dead,
                     pane_dead,
+                    size: size
+                        .split_once('x')
+                        .and_then(|(r, c)| Some((r.parse().ok()?, c.parse().ok()?))),
                 },
             );
         }
@@ -377,15 +384,15 @@ mod tests {
 
     #[test]
     fn active_panes_with_their_activity() {
-        let text = "11\t1700000000\t0:::7\tpar-a\tclaude\n\
-                    10\t1700000001\t0:::8\tpar-a\tbash\n\
-                    11\t1700000005\t1:3::9\tpar-b\tbash\tx\n\
-                    11\t9\t1::9:10\tpar-c\tsh\n\
-                    11\t9\t1:::11\tpar-d\tsh\n\
-                    11\t9\t1:::12\tpar-e\tsh\n\
-                    11\t9\t1:::13\tpar-f\tsh\n\
-                    11\t9\t0:::14\tpar-g\tbash\n\
-                    11\t9\t0:::15\tpar-h\tbash\n";
+        let text = "11\t1700000000\t0:::7\t30x100\tpar-a\tclaude\n\
+                    10\t1700000001\t0:::8\t30x100\tpar-a\tbash\n\
+                    11\t1700000005\t1:3::9\t30x100\tpar-b\tbash\tx\n\
+                    11\t9\t1::9:10\t30x100\tpar-c\tsh\n\
+                    11\t9\t1:::11\t30x100\tpar-d\tsh\n\
+                    11\t9\t1:::12\t30x100\tpar-e\tsh\n\
+                    11\t9\t1:::13\t30x100\tpar-f\tsh\n\
+                    11\t9\t0:::14\t30x100\tpar-g\tbash\n\
+                    11\t9\t0:::15\t30x100\tpar-h\tbash\n";
         // 11 is a zombie that exited 3, 12 one killed by signal 9, 13 is gone.
         let zombie = |pid| match pid {
             11 => Some(3 << 8),
@@ -404,6 +411,7 @@ mod tests {
         assert_eq!(m["par-a"].command, "claude");
         assert_eq!(m["par-a"].activity, 1_700_000_000);
         assert_eq!(m["par-a"].dead, None);
+        assert_eq!(m["par-a"].size, Some((30, 100)));
         assert_eq!(m["par-b"].command, "bash\tx");
         assert_eq!(m["par-b"].dead, Some(Some(3)));
         assert_eq!(m["par-c"].dead, Some(None));

@@ -8,7 +8,7 @@
 //! lane's screen is seeded again from `tmux capture-pane`. The lane in front is shown through a
 //! `tmux attach` client as before (portable.rs): keys, its cursor and tmux's status line.
 
-use std::io::{ErrorKind, Read};
+use std::io::{ErrorKind, Read, Write as _};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -155,6 +155,8 @@ pub(crate) struct Feed {
     /// Keys typed into the pane through tmux (a lane behind, and the lane in front until its
     /// attach client has drawn).
     typist: Typist,
+    /// Wakes the reader from its wait for output (a byte written here; [`Feed::reseed`]).
+    wake: UnixStream,
 }
 
 impl Feed {
@@ -194,6 +196,19 @@ impl Feed {
         self.resized.store(true, Ordering::Release);
     }
 
+    /// Another tmux client resized the lane's window (tmux says the pane has another size than
+    /// the screen): the program's redraw for it came already and was read at the old size, and
+    /// nothing may come after it, so the reader takes the pane from tmux again now.
+    pub(crate) fn reseed(&self) {
+        self.resized.store(true, Ordering::Release);
+        match (&self.wake).write(&[1]) {
+            // A full pipe has a wake in it already.
+            Ok(_) => {}
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Err(e) => tracing::debug!("waking a lane's feed reader: {e}"),
+        }
+    }
+
     /// Type `bytes` into the lane's pane (`tmux send-keys -H`, on the lane's writer thread).
     pub(crate) fn send_keys(&self, bytes: Vec<u8>) -> Result<(), ()> {
         self.typist.send(bytes)
@@ -224,13 +239,16 @@ pub(crate) fn spawn(
     let keep_r = keep.clone();
     let resized = Arc::new(AtomicBool::new(false));
     let resized_r = resized.clone();
+    let (wake, woken) = UnixStream::pair()?;
+    wake.set_nonblocking(true)?;
+    woken.set_nonblocking(true)?;
     let reader = std::thread::Builder::new()
         .name(format!("feed-read-{name}"))
         .spawn(move || {
             // A lane behind yields to the echo in front (shown by its own attach client).
             crate::config::priority::lower_this_thread();
             FED.fetch_add(1, Ordering::Relaxed);
-            let ended = read_loop(reader, &env, &target, &ctx, (&keep_r, &resized_r));
+            let ended = read_loop(reader, &env, &target, &ctx, (&keep_r, &resized_r, &woken));
             FED.fetch_sub(1, Ordering::Relaxed);
             ctx.exited.store(true, Ordering::Release);
             // A lane in front is shown by its attach client, which reports its own end.
@@ -243,6 +261,7 @@ pub(crate) fn spawn(
         keep,
         resized,
         typist,
+        wake,
     };
     Ok((feed, reader.thread().clone()))
 }
@@ -260,7 +279,7 @@ fn read_loop(
     env: &[(String, String)],
     target: &str,
     ctx: &ReaderCtx,
-    (keep, resized): (&AtomicU32, &AtomicBool),
+    (keep, resized, woken): (&AtomicU32, &AtomicBool, &UnixStream),
 ) -> bool {
     let mut buf = vec![0u8; 64 * 1024];
     let mut frames = Frames::default();
@@ -301,7 +320,7 @@ fn read_loop(
         // only to be dropped.
         if stale && let Some(t) = seeded {
             let due = next_seed(t, gap).saturating_duration_since(Instant::now());
-            if due.is_zero() || !hung_up(&stream, due) {
+            if due.is_zero() || !hung_up(&stream, woken, due) {
                 continue;
             }
         }
@@ -319,8 +338,13 @@ fn read_loop(
         } else {
             check.wait()
         };
-        if stream.set_read_timeout(wait).is_err() {
-            return true;
+        match wait_output(&stream, woken, wait) {
+            Wait::Woken => continue,
+            Wait::Timeout => {
+                quiet = !stale && check.wait().is_some();
+                continue;
+            }
+            Wait::Ready => {}
         }
         match stream.read(&mut buf) {
             Ok(0) => return !ctx.detached.load(Ordering::Acquire),
@@ -372,20 +396,69 @@ fn read_loop(
 }
 
 /// Wait up to `wait` for the tap to hang up or the console to close the feed (not for output);
-/// whether it did. A failed wait counts as a hang-up: the read that follows tells.
-fn hung_up(stream: &UnixStream, wait: Duration) -> bool {
+/// whether it did. A failed wait counts as a hang-up: the read that follows tells. A wake
+/// ([`Feed::reseed`]) ends the wait too, as no hang-up.
+fn hung_up(stream: &UnixStream, woken: &UnixStream, wait: Duration) -> bool {
     use rustix::event::{PollFd, PollFlags, Timespec, poll};
     let Ok(timeout) = Timespec::try_from(wait) else {
         return true;
     };
-    let mut fds = [PollFd::new(stream, PollFlags::RDHUP)];
+    let mut fds = [
+        PollFd::new(stream, PollFlags::RDHUP),
+        PollFd::new(woken, PollFlags::IN),
+    ];
     loop {
         match poll(&mut fds, Some(&timeout)) {
+            Ok(_) if !fds[1].revents().is_empty() => {
+                drain_wakes(woken);
+                return false;
+            }
             Ok(n) => return n > 0,
             Err(rustix::io::Errno::INTR) => {}
             Err(_) => return true,
         }
     }
+}
+
+/// What ended a wait for output.
+enum Wait {
+    /// The socket has something to read (output, or its end).
+    Ready,
+    /// The console woke the reader ([`Feed::reseed`]).
+    Woken,
+    /// Nothing came in time.
+    Timeout,
+}
+
+/// Wait up to `wait` (`None`: as long as it takes) for output or a wake. A failed wait is
+/// `Ready`: the read that follows tells what is wrong.
+fn wait_output(stream: &UnixStream, woken: &UnixStream, wait: Option<Duration>) -> Wait {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    let timeout = match wait.map(Timespec::try_from) {
+        Some(Ok(t)) => Some(t),
+        Some(Err(_)) | None => None,
+    };
+    let mut fds = [
+        PollFd::new(stream, PollFlags::IN | PollFlags::RDHUP),
+        PollFd::new(woken, PollFlags::IN),
+    ];
+    loop {
+        match poll(&mut fds, timeout.as_ref()) {
+            Ok(_) if !fds[1].revents().is_empty() => {
+                drain_wakes(woken);
+                return Wait::Woken;
+            }
+            Ok(0) => return Wait::Timeout,
+            Err(rustix::io::Errno::INTR) => {}
+            Ok(_) | Err(_) => return Wait::Ready,
+        }
+    }
+}
+
+/// Read every wake byte waiting (the wake socket does not block).
+fn drain_wakes(mut woken: &UnixStream) {
+    let mut buf = [0u8; 64];
+    while matches!(woken.read(&mut buf), Ok(n) if n > 0) {}
 }
 
 /// What a frame's notices may report: nothing but the output for a lane in front (its attach
@@ -644,11 +717,12 @@ mod tests {
     /// console closing the feed cuts the wait short.
     #[test]
     fn a_stale_wait_ends_on_a_hang_up_not_on_output() {
+        let (_wake, woken) = UnixStream::pair().unwrap();
         let (console, mut tap) = UnixStream::pair().unwrap();
         std::io::Write::write_all(&mut tap, b"a flood").unwrap();
-        assert!(!hung_up(&console, Duration::from_millis(20)));
+        assert!(!hung_up(&console, &woken, Duration::from_millis(20)));
         drop(tap);
-        assert!(hung_up(&console, Duration::from_secs(30)));
+        assert!(hung_up(&console, &woken, Duration::from_secs(30)));
 
         let (console, _tap) = UnixStream::pair().unwrap();
         console
@@ -656,7 +730,31 @@ mod tests {
             .unwrap()
             .shutdown(std::net::Shutdown::Both)
             .unwrap();
-        assert!(hung_up(&console, Duration::from_secs(30)));
+        assert!(hung_up(&console, &woken, Duration::from_secs(30)));
+    }
+
+    /// A wake ends a wait for output at once, and only once; output or a timeout end it too.
+    #[test]
+    fn a_wake_ends_the_wait_for_output() {
+        use std::io::Write as _;
+        let (mut wake, woken) = UnixStream::pair().unwrap();
+        woken.set_nonblocking(true).unwrap();
+        let (console, mut tap) = UnixStream::pair().unwrap();
+        let short = Some(Duration::from_millis(20));
+        assert!(matches!(
+            wait_output(&console, &woken, short),
+            Wait::Timeout
+        ));
+        wake.write_all(&[1, 1]).unwrap();
+        assert!(matches!(wait_output(&console, &woken, None), Wait::Woken));
+        assert!(matches!(
+            wait_output(&console, &woken, short),
+            Wait::Timeout
+        ));
+        wake.write_all(&[1]).unwrap();
+        assert!(!hung_up(&console, &woken, Duration::from_secs(30)));
+        tap.write_all(b"output").unwrap();
+        assert!(matches!(wait_output(&console, &woken, None), Wait::Ready));
     }
 
     #[test]

@@ -124,6 +124,9 @@ pub trait PtyBackend {
     fn take_repainted(&mut self) -> Vec<LaneId> {
         Vec::new()
     }
+    /// tmux says a par lane's pane is `size` (rows, columns) now: a lane whose screen is read
+    /// at another size (another tmux client resized its window) is taken from tmux again.
+    fn pane_size(&mut self, _lane: &LaneId, _size: (u16, u16)) {}
     /// Scroll a lane's view back `rows` lines (0: live).
     fn set_scroll(&mut self, lane: &LaneId, rows: usize);
     /// The lane the user works in (focused, else selected), told after every message; cheap

@@ -635,6 +635,19 @@ impl PtyBackend for PortablePtys {
         std::mem::take(&mut self.repainted)
     }
 
+    fn pane_size(&mut self, lane: &LaneId, size: (u16, u16)) {
+        // Only a fed screen has the pane's size; an attach client's tmux draws at its own.
+        if let Some(p) = self.ptys.get(lane)
+            && let Link::Feed(f) = &p.link
+            && self
+                .screens
+                .own(lane)
+                .is_some_and(|s| s.drawn() && !s.has_size(size.0, size.1))
+        {
+            f.reseed();
+        }
+    }
+
     fn set_scroll(&mut self, lane: &LaneId, rows: usize) {
         let Some(s) = self.screens.get(lane) else {
             return;

@@ -464,6 +464,12 @@ impl LaneScreen {
         self.bump_logged(&mut m);
     }
 
+    /// Whether the model has the size [`LaneScreen::set_size`] would give it for `rows`x`cols`.
+    pub fn has_size(&self, rows: u16, cols: u16) -> bool {
+        let (r, c) = model_size(rows, cols);
+        self.size() == (r.get(), c.get())
+    }
+
     /// Scroll the view back `rows` lines (0: live, which drops the history from tmux).
     pub fn set_scroll(&self, rows: usize) {
         let mut m = self.lock();

@@ -219,6 +219,8 @@ impl<B: PtyBackend> Engine<B> {
         }
         match &msg {
             Msg::Event(Event::LaneOutput { lane, .. }) => self.ptys.notice_handled(lane),
+            // The probe's sizes first: a resize it found makes the lane's output a redraw.
+            Msg::Event(Event::LaneProcesses { .. }) => self.panes_probed(),
             Msg::Event(Event::LanesDiscovered { .. } | Event::DiscoveryFailed { .. })
                 if std::mem::take(&mut self.discover_again) =>
             {

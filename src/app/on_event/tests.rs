@@ -87,7 +87,7 @@ fn look(
         .iter()
         .map(|l| crate::app::agent::ScreenObservation {
             lane: l.id().clone(),
-            changed: changed.contains(&l.id().as_str()),
+            change: crate::app::hold::Change::seen(changed.contains(&l.id().as_str())),
             screen: screens
                 .iter()
                 .find(|(n, _)| *n == l.id().as_str())

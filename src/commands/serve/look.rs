@@ -325,6 +325,7 @@ mod tests {
             activity,
             dead: None,
             pane_dead: false,
+            size: None,
         }
     }
 

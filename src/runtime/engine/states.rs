@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::hash::{Hash as _, Hasher as _};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use time::OffsetDateTime;
 
@@ -35,9 +35,12 @@ pub struct Watch {
     recorder: std::sync::OnceLock<std::sync::mpsc::Sender<RecordJob>>,
     /// The thread that reads lane states, started at the first read (see [`start_loader`]).
     loader: std::sync::OnceLock<std::sync::mpsc::Sender<Vec<(LaneId, std::path::PathBuf)>>>,
-    /// tmux's `window_activity` of each par lane, from the last probe: the compact view has
-    /// no lane screens, and a newer activity is its sign that the lane printed.
-    activity: Arc<std::sync::Mutex<HashMap<LaneId, u64>>>,
+    /// Each par lane's pane, from the last probe.
+    panes: Arc<std::sync::Mutex<HashMap<LaneId, Pane>>>,
+    /// The probes started, and the newest that has answered (numbered from 1): a change held
+    /// back waits for a probe started after it ([`crate::app::hold`]).
+    started: u64,
+    probed: Arc<AtomicU64>,
     /// The wall clock at the first tick, and that tick's instant: later ticks' wall time is
     /// derived from their instants, so the clock a test gives the engine is the one it uses.
     origin: Option<(std::time::Instant, OffsetDateTime)>,
@@ -51,6 +54,16 @@ impl Watch {
             .get_or_insert_with(|| (now, OffsetDateTime::now_utc()));
         w0 + now.saturating_duration_since(i0)
     }
+}
+
+/// What the probe learnt of a par lane's pane.
+#[derive(Debug, Clone, Copy)]
+struct Pane {
+    /// tmux's `window_activity`: the compact view has no lane screens, and a newer activity
+    /// is its sign that the lane printed.
+    activity: u64,
+    /// The pane's (rows, columns): another tmux client may resize the window.
+    size: Option<(u16, u16)>,
 }
 
 /// One lane-state write for the recorder thread.
@@ -163,10 +176,15 @@ struct Seen {
     front: bool,
     /// When that look was.
     looked: Option<std::time::Instant>,
-    /// The screen's (rows, columns) at the last snapshot, and when a look found them changed:
-    /// a window resized by someone else (another tmux client) repaints as helios's resizes do.
+    /// The screen's (rows, columns) at the last snapshot, and when a look found them changed
+    /// or the probe found the pane's changed: a window resized by someone else (another tmux
+    /// client) repaints as helios's resizes do.
     size: Option<(u16, u16)>,
     resized: Option<std::time::Instant>,
+    /// The pane's size the last probe saw (par lanes).
+    pane: Option<(u16, u16)>,
+    /// A change of the rows held back until a probe says whether it was such a repaint.
+    held: Option<crate::app::hold::Held>,
     /// The reading from before a repaint, shown until the repainted screen settles and is read.
     kept: Option<(Option<ScreenMatch>, bool)>,
 }
@@ -188,18 +206,54 @@ impl<B: PtyBackend> Engine<B> {
         }
     }
 
-    /// Look at every lane's screen and send what changed and what it shows.
-    pub(crate) fn observe_screens(&mut self, now: std::time::Instant) {
-        let at = self.watch.wall(now);
-        let activity = self
-            .watch
-            .activity
+    /// A probe answered: a par lane whose pane changed size since the last one was resized
+    /// (by another tmux client, or by helios), and its screen is taken from tmux again when it
+    /// is read at another size.
+    pub(crate) fn panes_probed(&mut self) {
+        let panes = self.panes();
+        let at = std::time::Instant::now().max(self.state.now);
+        for (id, pane) in panes {
+            let Some(size) = pane.size else {
+                continue;
+            };
+            let seen = self.watch.screens.entry(id.clone()).or_default();
+            let resized = seen.pane.is_some_and(|p| p != size);
+            seen.pane = Some(size);
+            if resized {
+                seen.resized = Some(at);
+                // Its output from now on is the redraw too (`running`, its age).
+                for e in update(
+                    &mut self.state,
+                    Event::LaneRepaint {
+                        lane: id.clone(),
+                        at,
+                    },
+                ) {
+                    self.execute(e);
+                }
+            }
+            self.ptys.pane_size(&id, size);
+        }
+    }
+
+    /// The par lanes' panes as the last probe saw them.
+    fn panes(&self) -> HashMap<LaneId, Pane> {
+        self.watch
+            .panes
             .lock()
             .map(|a| a.clone())
             .unwrap_or_else(|e| {
-                tracing::warn!("tmux activity map poisoned: {e}; taking its last value");
+                tracing::warn!("tmux pane map poisoned: {e}; taking its last value");
                 e.into_inner().clone()
-            });
+            })
+    }
+
+    /// Look at every lane's screen and send what changed and what it shows.
+    pub(crate) fn observe_screens(&mut self, now: std::time::Instant) {
+        let at = self.watch.wall(now);
+        let panes = self.panes();
+        let probed = self.watch.probed.load(Ordering::Acquire);
+        let mut holding = false;
         let mut obs = Vec::with_capacity(self.state.lanes.len());
         let front = self.state.focused.as_ref().or(self.state.selected.as_ref());
         for lane in &self.state.lanes {
@@ -251,6 +305,10 @@ impl<B: PtyBackend> Engine<B> {
                     .is_none_or(|p| r + crate::app::agent::REPAINT > p)
             });
             seen.looked = Some(now);
+            // A change may be held back a look ([`crate::app::hold`]): the reading from before
+            // it is kept meanwhile, as through a repaint.
+            let holdable = !self.state.compact && crate::app::agent::holds_change(lane);
+            let keep = repaint || holdable || seen.held.is_some();
             if let Some(snap) = snap {
                 let mut h = std::collections::hash_map::DefaultHasher::new();
                 snap.rows.hash(&mut h);
@@ -259,7 +317,7 @@ impl<B: PtyBackend> Engine<B> {
                     moved = seen.hash.is_some();
                     seen.hash = Some(hash);
                     let read = seen.read.take();
-                    seen.kept = if repaint {
+                    seen.kept = if keep {
                         read.or(seen.kept.take())
                     } else {
                         None
@@ -274,12 +332,28 @@ impl<B: PtyBackend> Engine<B> {
                     ));
                     seen.kept = None;
                 }
-            } else if !unchanged && let Some(&act) = activity.get(id) {
+            } else if !unchanged && let Some(pane) = panes.get(id) {
                 // No screen here (the compact view): tmux's activity time says it printed.
-                moved = seen.activity.is_some_and(|a| act > a);
-                seen.activity = Some(act);
+                moved = seen.activity.is_some_and(|a| pane.activity > a);
+                seen.activity = Some(pane.activity);
             }
-            let changed = moved && !repaint;
+            let look = crate::app::hold::Look {
+                moved: moved && !repaint,
+                resized: seen.resized,
+                probed,
+                next_probe: self.watch.started + 1,
+                holdable,
+            };
+            let (change, held) = crate::app::hold::judge(seen.held.take(), look, now, at);
+            seen.held = held;
+            holding |= held.is_some();
+            if matches!(
+                change,
+                crate::app::hold::Change::Now | crate::app::hold::Change::Since(_)
+            ) {
+                // The lane's own output: what it showed before is no reading of it.
+                seen.kept = None;
+            }
             let (screen, shell_prompt) = seen
                 .read
                 .clone()
@@ -287,7 +361,7 @@ impl<B: PtyBackend> Engine<B> {
                 .unwrap_or((None, false));
             obs.push(ScreenObservation {
                 lane: id.clone(),
-                changed,
+                change,
                 screen,
                 shell_prompt,
             });
@@ -301,8 +375,9 @@ impl<B: PtyBackend> Engine<B> {
         self.watch.screens.retain(|k, _| ids.contains(&k));
         self.handle(Event::LaneScreens { at, lanes: obs });
         self.watch.ticks = self.watch.ticks.wrapping_add(1);
-        // Without lane screens the probe is the only sign of output: every tick then.
-        if self.state.compact || self.watch.ticks.is_multiple_of(PROBE_EVERY) {
+        // Without lane screens the probe is the only sign of output: every tick then. A change
+        // held back waits for a probe: at once.
+        if self.state.compact || holding || self.watch.ticks.is_multiple_of(PROBE_EVERY) {
             self.probe_processes();
         }
     }
@@ -350,17 +425,25 @@ impl<B: PtyBackend> Engine<B> {
         }
         let events = self.ctx.events.clone();
         let flag = self.watch.probing.clone();
-        let activity = self.watch.activity.clone();
+        let panes = self.watch.panes.clone();
+        let probed = self.watch.probed.clone();
+        self.watch.started += 1;
+        let number = self.watch.started;
         let started = crate::config::priority::spawn_idle("lane-probe", move || {
             let fg = crate::lanes::discover::session_foregrounds();
-            flag.store(false, Ordering::Release);
-            if let Ok(mut a) = activity.lock() {
+            if let Ok(mut a) = panes.lock() {
                 a.clear();
-                a.extend(
-                    par.iter()
-                        .filter_map(|(id, s)| fg.get(s).map(|f| (id.clone(), f.activity))),
-                );
+                a.extend(par.iter().filter_map(|(id, s)| {
+                    let f = fg.get(s)?;
+                    let pane = Pane {
+                        activity: f.activity,
+                        size: f.size,
+                    };
+                    Some((id.clone(), pane))
+                }));
             }
+            probed.fetch_max(number, Ordering::AcqRel);
+            flag.store(false, Ordering::Release);
             let mut lanes = owned;
             lanes.extend(par.into_iter().map(|(id, session)| {
                 let p = match fg.get(&session) {
