@@ -351,11 +351,12 @@ async fn the_tick_reads_each_lanes_screen_into_its_state() {
         Some(Status::Shell),
         "a shell prompt, no agent"
     );
-    // Rows that change are work.
+    // Rows that change are work, a look later for a par lane that was not working (the
+    // change may be the redraw for another tmux client's resize: app::hold).
     set(&mut rig, "a", &["compiling 2"]);
     set(&mut rig, "b", &["compiling 2"]);
     rig.engine.tick(t0 + Duration::from_secs(1));
-    assert_eq!(status(&rig, "a"), Some(Status::Working));
+    assert_eq!(status(&rig, "a"), Some(Status::Unknown), "held a look");
     // a settles on Claude's permission box: waiting, with the line above the question.
     set(
         &mut rig,
@@ -370,7 +371,7 @@ async fn the_tick_reads_each_lanes_screen_into_its_state() {
         ],
     );
     rig.engine.tick(t0 + Duration::from_secs(2));
-    assert_eq!(status(&rig, "a"), Some(Status::Working), "still moving");
+    assert_eq!(status(&rig, "a"), Some(Status::Working), "moving on");
     rig.engine.tick(t0 + Duration::from_secs(4));
     assert_eq!(
         status(&rig, "a"),
@@ -744,9 +745,13 @@ async fn a_resize_repaints_a_waiting_lane_without_waking_it() {
     }
     let l = rig.engine.state.lane(&id("a")).unwrap();
     assert_eq!(l.last_output, None, "the redraw is no output");
-    // The lane prints after the repaint: that is output, and work.
+    // The lane prints after the repaint: that is output, and work (held a look or more until
+    // the process probe says the window kept its size, at most `MAX_LOOKS`).
     rig.engine.ptys.rows.insert(id("a"), vec!["again".into()]);
-    rig.engine.tick(t0 + Duration::from_secs(8));
+    let last = 8 + u64::from(helios::app::hold::MAX_LOOKS);
+    for s in 8..=last {
+        rig.engine.tick(t0 + Duration::from_secs(s));
+    }
     assert_eq!(state(&rig).0, Status::Working);
 }
 

@@ -9,9 +9,9 @@
 
 use time::OffsetDateTime;
 
-/// How many looks a change is held at most while no probe answers (a busy tmux): then it
-/// counts, as it did before changes were held.
-pub const MAX_LOOKS: u8 = 3;
+/// How many looks a change is held at most while no probe answers (a busy tmux; a probe
+/// answers in milliseconds, and a look is a second): at the next it counts, dated when seen.
+pub const MAX_LOOKS: u8 = 2;
 
 /// What a look makes of a lane's rows, for its state ([`crate::app::agent::ScreenObservation`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

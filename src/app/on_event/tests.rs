@@ -731,6 +731,7 @@ fn a_lane_just_created_is_selected() {
 }
 
 mod focus;
+mod held;
 mod stored;
 
 /// A lane quiet since the first look turns `unknown` once the quiet period has passed, dated

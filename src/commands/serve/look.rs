@@ -30,6 +30,9 @@ use crate::store::sqlite::SqliteStore;
 struct Seen {
     /// tmux's `window_activity` at the last look.
     activity: Option<u64>,
+    /// The pane's size at the last look: another tmux client that resized the window made
+    /// the program redraw, which is no output.
+    size: Option<(u16, u16)>,
     last_change: Option<OffsetDateTime>,
     first_look: Option<OffsetDateTime>,
     /// The screen as read once its rows settled: the prompt it shows, and whether the cursor
@@ -187,7 +190,15 @@ fn observe(
     patterns: &Patterns,
 ) {
     let Some(f) = f else { return };
-    let moved = seen.activity.is_some_and(|a| f.activity > a);
+    // Activity and size come from one `list-panes`: the window's activity since a resize is
+    // taken for the program's redraw (as a console takes it, README "A redraw is not output").
+    let resized = seen.size.is_some() && f.size.is_some() && seen.size != f.size;
+    seen.size = f.size.or(seen.size);
+    let moved = !resized && seen.activity.is_some_and(|a| f.activity > a);
+    if resized {
+        // Redrawn at another size: read again, once settled.
+        seen.read = None;
+    }
     if seen.activity.is_none() {
         // The first look is not a change: it only starts the quiet clock (as a console's).
         seen.last_change = Some(now - time::Duration::seconds(3600));
@@ -376,6 +387,27 @@ mod tests {
         observe(&mut seen, Some(&fg(101, "python3")), t2, prompt, &p);
         let (m, _) = seen.read.clone().unwrap_or_default();
         assert_eq!(m.map(|m| m.reason), Some("rm -rf build".to_string()));
+    }
+
+    /// Activity that came with a new pane size is the program's redraw for it (another tmux
+    /// client resized the window): no change; activity at the same size is one.
+    #[test]
+    fn activity_with_a_resize_is_no_change() {
+        let p = Patterns::builtin();
+        let t0 = OffsetDateTime::UNIX_EPOCH + time::Duration::days(20000);
+        let sized = |activity, rows, cols| Foreground {
+            size: Some((rows, cols)),
+            ..fg(activity, "claude")
+        };
+        let mut seen = Seen::default();
+        observe(&mut seen, Some(&sized(100, 30, 100)), t0, || None, &p);
+        let quiet = seen.last_change;
+        let t1 = t0 + time::Duration::seconds(2);
+        observe(&mut seen, Some(&sized(101, 20, 130)), t1, || None, &p);
+        assert_eq!(seen.last_change, quiet, "the redraw");
+        let t2 = t1 + time::Duration::seconds(2);
+        observe(&mut seen, Some(&sized(102, 20, 130)), t2, || None, &p);
+        assert_eq!(seen.last_change, Some(t2), "output");
     }
 
     /// A store in `dir` holding lane `a`'s working hook from 14s before `now`.
