@@ -41,6 +41,8 @@ pub struct Watch {
     /// back waits for a probe started after it ([`crate::app::hold`]).
     started: u64,
     probed: Arc<AtomicU64>,
+    /// The newest probe whose sizes the engine has taken ([`Engine::panes_probed`]).
+    taken: u64,
     /// The wall clock at the first tick, and that tick's instant: later ticks' wall time is
     /// derived from their instants, so the clock a test gives the engine is the one it uses.
     origin: Option<(std::time::Instant, OffsetDateTime)>,
@@ -210,6 +212,7 @@ impl<B: PtyBackend> Engine<B> {
     /// (by another tmux client, or by helios), and its screen is taken from tmux again when it
     /// is read at another size.
     pub(crate) fn panes_probed(&mut self) {
+        self.watch.taken = self.watch.probed.load(Ordering::Acquire);
         let panes = self.panes();
         let at = std::time::Instant::now().max(self.state.now);
         for (id, pane) in panes {
@@ -251,8 +254,12 @@ impl<B: PtyBackend> Engine<B> {
     /// Look at every lane's screen and send what changed and what it shows.
     pub(crate) fn observe_screens(&mut self, now: std::time::Instant) {
         let at = self.watch.wall(now);
+        // A probe that answered before its event was handled: its sizes count for this look.
+        if self.watch.probed.load(Ordering::Acquire) > self.watch.taken {
+            self.panes_probed();
+        }
         let panes = self.panes();
-        let probed = self.watch.probed.load(Ordering::Acquire);
+        let probed = self.watch.taken;
         let mut holding = false;
         let mut obs = Vec::with_capacity(self.state.lanes.len());
         let front = self.state.focused.as_ref().or(self.state.selected.as_ref());
