@@ -74,16 +74,19 @@ pub const REPAINT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Whether a change of the lane's rows (and its output) waits a look for the process probe
 /// ([`crate::app::hold`]): a par lane, whose window another tmux client can resize, in a state
-/// its output would end (not `working`).
+/// its output would end. Not `working`, which output keeps; not `shell` or `exited`, which the
+/// process decides whatever the screen does: holding those would only ask tmux for a probe
+/// every second while someone types at a shell (the echo's tmux server pays for each).
 pub fn holds_change(lane: &Lane) -> bool {
     lane.info.session().is_some()
         && lane.info.session_alive
         && lane.remote.is_none()
-        && lane
-            .agent
-            .state
-            .as_ref()
-            .is_some_and(|s| s.status != Status::Working)
+        && lane.agent.state.as_ref().is_some_and(|s| {
+            !matches!(
+                s.status,
+                Status::Working | Status::Shell | Status::Exited(_)
+            )
+        })
 }
 
 /// Whether output `at` is the redraw of a repaint helios caused at `repaint` ([`REPAINT`]).
