@@ -275,16 +275,30 @@ fn hints<'a>(ctx: &Ctx<'_>, room: usize) -> Vec<Span<'a>> {
     let mut used = 0;
     for (k, label) in pairs {
         let w = hint_width(&k, &label);
-        if used + w > room {
-            break;
-        }
-        used += w;
+        // The hint that does not fit whole is cut rather than dropped while its key and a few
+        // letters fit: at 80 columns focus mode's only hint (how to leave it) was dropped.
+        let label = if used + w > room {
+            let left = room.saturating_sub(used + hint_width(&k, ""));
+            if left < MIN_LABEL {
+                break;
+            }
+            crate::text::truncate(&label, left)
+        } else {
+            label
+        };
+        used += hint_width(&k, &label);
         out.push(Span::styled(" ", base));
         out.push(Span::styled(k, key));
         out.push(Span::styled(format!(" {label}"), base));
+        if used >= room {
+            break;
+        }
     }
     out
 }
+
+/// The fewest columns a cut hint's words keep (with its `…`); a hint with less room is left out.
+const MIN_LABEL: usize = 6;
 
 fn hint_width(key: &str, label: &str) -> usize {
     1 + crate::text::width(key) + 1 + crate::text::width(label)
