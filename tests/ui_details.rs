@@ -233,3 +233,18 @@ fn explain_taller_than_the_terminal_scrolls() {
     run_keys(&mut st, &km(), "ej");
     assert_eq!(st.mode, helios::app::state::Mode::Normal);
 }
+
+/// Focus mode at 80 columns still says how to leave it: the hint that does not fit whole is cut,
+/// not dropped (the status line showed ` FOCUS api` and nothing else, and a new user was stuck
+/// in the lane).
+#[test]
+fn focus_at_80_columns_says_how_to_leave() {
+    let mut st = busy_state((80, 24));
+    run_keys(&mut st, &km(), "<enter>");
+    assert_eq!(st.mode, helios::app::state::Mode::Focus);
+    let screen = draw(&st, &km(), &FakeScreens::for_state(&st));
+    let status = screen.lines().last().unwrap_or_default();
+    assert!(status.contains("FOCUS api"), "{status}");
+    assert!(status.contains("ctrl-g leave focus;"), "{status}");
+    assert!(status.contains('…'), "cut, and says so: {status}");
+}
