@@ -267,7 +267,7 @@ pub fn on_loaded(state: &mut AppState, loaded: Vec<LoadedState>) -> Vec<Effect> 
     }
     // Stored states taken as they are change no decision, so nothing else re-sorts: a console
     // that starts again must show the lanes that need you first at once.
-    crate::app::on_event::sort_lanes(&mut state.lanes);
+    crate::app::on_event::resort(state);
     decide_all(state)
 }
 
@@ -462,7 +462,7 @@ pub fn decide(state: &mut AppState, id: &LaneId) -> Vec<Effect> {
     {
         effects.push(Effect::NotifyTerminal { bytes });
     }
-    crate::app::on_event::sort_lanes(&mut state.lanes);
+    crate::app::on_event::resort(state);
     effects.push(Effect::RecordLaneState {
         lane: id.clone(),
         decision: Box::new(d),

@@ -9,6 +9,8 @@ use crate::model::{AuditAction, LaneId};
 
 /// Apply one action.
 pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
+    // Any key of the user's: the selection is theirs from now on (`on_event::resort`).
+    state.auto_pick = None;
     // A new keystroke replaces the last message; typing into a lane or a prompt keeps it readable.
     if !matches!(
         action,

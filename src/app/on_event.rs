@@ -401,13 +401,21 @@ pub fn settle_lanes(state: &mut AppState) {
         .take_if(|n| state.lanes.iter().any(|l| l.id() == n))
     {
         state.selected = Some(new);
+        state.auto_pick = None;
     }
+    let top = state.lanes.first().map(|l| l.id().clone());
+    if state.selected.is_none() {
+        // The console's own pick, at its start: the top row.
+        state.selected.clone_from(&top);
+        state.auto_pick.clone_from(&top);
+    }
+    follow_top(state);
     if state
         .selected
         .as_ref()
         .is_none_or(|s| state.lane(s).is_none())
     {
-        state.selected = state.lanes.first().map(|l| l.id().clone());
+        state.selected.clone_from(&top);
     }
     if state
         .focused
@@ -416,6 +424,34 @@ pub fn settle_lanes(state: &mut AppState) {
     {
         state.focused = None;
         state.mode = Mode::Normal;
+    }
+}
+
+/// Sort the lanes again after their states changed ([`sort_lanes`]), the console's own pick of
+/// a selection going with the top row ([`follow_top`]).
+pub fn resort(state: &mut AppState) {
+    sort_lanes(&mut state.lanes);
+    follow_top(state);
+}
+
+/// A selection the console made by itself, and nobody has moved since (any action clears
+/// `auto_pick`), goes to the top row once a lane that needs you is there, then stays: those
+/// come to the top as their states load, and a console that started on the first label
+/// alphabetically left Enter on a lane in the middle of the list. Lanes that need nobody
+/// moving about (a new one listed above) do not move it.
+fn follow_top(state: &mut AppState) {
+    if state.auto_pick.is_none() || state.auto_pick != state.selected {
+        // Moved since (a search, a new lane, anything but the console's own pick).
+        state.auto_pick = None;
+        return;
+    }
+    if let Some(top) = state
+        .lanes
+        .first()
+        .filter(|l| crate::app::agent::triage_key(l).is_some())
+    {
+        state.selected = Some(top.id().clone());
+        state.auto_pick = None;
     }
 }
 

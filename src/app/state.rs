@@ -46,6 +46,9 @@ pub struct AppState {
     pub removing: Option<LaneId>,
     /// A lane just created: selected when discovery first lists it.
     pub select_new: Option<LaneId>,
+    /// The lane the console selected by itself (the first in the list, nobody having moved
+    /// the selection since): it follows the top row until a lane that needs you is there.
+    pub auto_pick: Option<LaneId>,
     /// NATS panel state.
     pub nats: crate::app::nats::NatsState,
     /// Temporal panel state.
@@ -290,6 +293,7 @@ impl AppState {
             compact: false,
             removing: None,
             select_new: None,
+            auto_pick: None,
             nats: crate::app::nats::NatsState::default(),
             temporal: crate::app::temporal::TemporalState::default(),
             share: crate::app::share::ShareState::default(),

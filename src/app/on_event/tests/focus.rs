@@ -49,3 +49,34 @@ fn enter_on_a_gone_session_is_refused_and_keeps_the_lane_queued() {
     assert_eq!(s.mode, Mode::Focus);
     assert!(s.lane(&id("a")).unwrap().agent.acked);
 }
+
+/// A console that starts selects the top row, and while nobody has touched a key the selection
+/// goes with the top row as the lanes that need you come up (it stayed on the first label
+/// alphabetically, in the middle of the list, and Enter acted on a lane the user had not
+/// picked); once a lane that needs you is selected, or a key was pressed, it stays put.
+#[test]
+fn the_first_selection_follows_the_lanes_that_need_you_to_the_top() {
+    let mut s = state_with(&["a", "b", "c"]);
+    assert_eq!(s.selected, Some(id("a")));
+    look(&mut s, 0, &[], &[]);
+    agents(&mut s);
+    look(&mut s, 1, &["a", "b", "c"], &[]);
+    look(&mut s, 5, &[], &[]);
+    update(&mut s, Event::LaneBell { lane: id("c") });
+    assert_eq!(order(&s)[0], "c");
+    assert_eq!(s.selected, Some(id("c")), "the top row, which needs you");
+    // On a lane that needs you it stays, when another comes above it.
+    update(&mut s, Event::LaneBell { lane: id("b") });
+    assert_eq!(s.selected, Some(id("c")));
+
+    // A key first: the selection is the user's.
+    let mut s = state_with(&["a", "b", "c"]);
+    update(&mut s, Action::Select { lane: id("a") });
+    look(&mut s, 0, &[], &[]);
+    agents(&mut s);
+    look(&mut s, 1, &["a", "b", "c"], &[]);
+    look(&mut s, 5, &[], &[]);
+    update(&mut s, Event::LaneBell { lane: id("c") });
+    assert_eq!(order(&s)[0], "c");
+    assert_eq!(s.selected, Some(id("a")));
+}
