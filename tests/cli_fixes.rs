@@ -398,7 +398,19 @@ fn the_consoles_attach_from_inside_another_tmux_server_comes_back_on_detach() {
     t.wait_for("the console", " LANES ", Duration::from_secs(30));
     t.wait_for("lane a listed", " a ", Duration::from_secs(30));
     t.keys(b"a");
-    t.wait_for("tmux's status line", "[par-", Duration::from_secs(30));
+    // The nested client's own screen: tmux's status line without the console's. The lane's
+    // tile in the console shows tmux's status line too, and keys typed before the hand-over
+    // go into the pane through `send-keys`, where `C-b d` is two letters, not a detach (CI run
+    // 157 typed a `d` at the lane's prompt and waited for the console in vain).
+    wait_until_or(
+        "the nested tmux client",
+        Duration::from_secs(30),
+        || {
+            let shown = t.contents();
+            shown.contains("[par-") && !shown.contains(" LANES ")
+        },
+        || format!("helios shows:\n{}", t.contents()),
+    );
     t.keys(b"echo across-$((6*7))\r");
     t.wait_for("the lane's shell", "across-42", Duration::from_secs(30));
     t.keys(b"\x02d");
