@@ -50,11 +50,20 @@ pub async fn run(cfg: NatsConfig, events: EventSender, mut rx: UnboundedReceiver
         .build()
         .ok();
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
+    // The first failure is logged, the retries after it at debug: a server nobody started (the
+    // quiet default) wrote the same line every few seconds. (Once connected, the client
+    // reconnects by itself and the panel says when it cannot.)
+    let mut said = false;
     loop {
         let client = match connect(&cfg).await {
             Ok(c) => c,
             Err(e) => {
-                tracing::info!(url = %redact(&cfg.url), "NATS unreachable: {e}");
+                if said {
+                    tracing::debug!(url = %redact(&cfg.url), "NATS still unreachable: {e}");
+                } else {
+                    tracing::info!(url = %redact(&cfg.url), "NATS unreachable: {e}; retried quietly");
+                }
+                said = true;
                 if !send(
                     &events,
                     NatsEvent::Unreachable {
