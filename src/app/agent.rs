@@ -384,6 +384,9 @@ pub fn decide(state: &mut AppState, id: &LaneId) -> Vec<Effect> {
     let (Some(now), timing) = (state.clock, state.timing) else {
         return Vec::new();
     };
+    if state.removed.contains(id) {
+        return Vec::new();
+    }
     // A remote lane's state is its host's (app::fleet), never decided here.
     let Some(l) = state.lane_mut(id).filter(|l| l.remote.is_none()) else {
         return Vec::new();

@@ -120,6 +120,7 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::RemoveLane { lane, force } => {
             state.mode = Mode::Normal;
             state.flash(FlashLevel::Info, &format!("removing lane {lane}…"));
+            state.removed.push(lane.clone());
             vec![Effect::RemoveLane { lane, force }]
         }
         Action::SendLine { target, text } => {
@@ -317,8 +318,14 @@ fn no_lane(state: &mut AppState) {
 }
 
 fn prompt_send(state: &mut AppState) -> Vec<Effect> {
-    if state.selected_visible().is_none() {
+    let Some(id) = state.selected_visible().cloned() else {
         no_lane(state);
+        return Vec::new();
+    };
+    // Refused before the line is typed, as Enter and `a` refuse it: the prompt opened and the
+    // send failed only once the text was in.
+    if let Some(why) = state.lane(&id).and_then(|l| unfocusable(l, &id)) {
+        flash(state, FlashLevel::Error, &why);
         return Vec::new();
     }
     open_prompt(state, PromptKind::SendText)

@@ -281,6 +281,10 @@ pub fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
             }
             if result.is_ok() && what == crate::model::AuditAction::LaneCreated.to_string() {
                 state.select_new = lane;
+            } else if what == crate::model::AuditAction::LaneRemoved.to_string()
+                && let Some(id) = &lane
+            {
+                removed(state, id, result.is_ok());
             }
             vec![Effect::DiscoverLanes]
         }
@@ -380,6 +384,33 @@ fn unsaved_checked(
         question,
         on_yes: Box::new(on_yes),
     });
+}
+
+/// This console's removal of lane `id` ended. Removed, the lane leaves the list at once (the
+/// discovery that follows would drop it a moment later, the look deciding it meanwhile), and
+/// the selection goes to the lane that took its row, not back to the top; refused, it is
+/// decided again.
+fn removed(state: &mut AppState, id: &crate::model::LaneId, gone: bool) {
+    state.removed.retain(|r| r != id);
+    if !gone {
+        return;
+    }
+    let Some(i) = state
+        .lanes
+        .iter()
+        .position(|l| l.id() == id && l.remote.is_none())
+    else {
+        return;
+    };
+    state.lanes.remove(i);
+    if state.selected.as_ref() == Some(id) {
+        let next = state
+            .lanes
+            .get(i)
+            .or_else(|| state.lanes.get(i.checked_sub(1)?));
+        state.selected = next.map(|l| l.id().clone());
+    }
+    settle_lanes(state);
 }
 
 fn capitalise(s: &str) -> String {

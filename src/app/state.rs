@@ -46,6 +46,10 @@ pub struct AppState {
     pub removing: Option<LaneId>,
     /// A lane just created: selected when discovery first lists it.
     pub select_new: Option<LaneId>,
+    /// Lanes this console is removing: not decided again meanwhile (their sessions and worktrees
+    /// go away under the screen look, which recorded `unknown`, then `exited`, after the
+    /// `lane.removed` event).
+    pub removed: Vec<LaneId>,
     /// The lane the console selected by itself (the first in the list, nobody having moved
     /// the selection since): it follows the top row until a lane that needs you is there.
     pub auto_pick: Option<LaneId>,
@@ -293,6 +297,7 @@ impl AppState {
             compact: false,
             removing: None,
             select_new: None,
+            removed: Vec::new(),
             auto_pick: None,
             nats: crate::app::nats::NatsState::default(),
             temporal: crate::app::temporal::TemporalState::default(),

@@ -80,3 +80,96 @@ fn the_first_selection_follows_the_lanes_that_need_you_to_the_top() {
     assert_eq!(order(&s)[0], "c");
     assert_eq!(s.selected, Some(id("a")));
 }
+
+/// `s` on a lane whose tmux session is gone is refused before a line is typed, as Enter is:
+/// the prompt opened, and the send failed only once the text was in.
+#[test]
+fn send_to_a_gone_session_is_refused_before_the_prompt() {
+    let mut s = state_with(&["a"]);
+    update(
+        &mut s,
+        Event::LanesDiscovered {
+            lanes: vec![info("a", false)],
+        },
+    );
+    update(&mut s, Action::PromptSend);
+    assert_eq!(s.mode, Mode::Normal, "no prompt");
+    let flash = s.flash.as_ref().unwrap();
+    assert!(
+        flash.text.contains("tmux session is gone"),
+        "{}",
+        flash.text
+    );
+    // Back: the prompt opens.
+    update(
+        &mut s,
+        Event::LanesDiscovered {
+            lanes: vec![info("a", true)],
+        },
+    );
+    update(&mut s, Action::PromptSend);
+    assert!(matches!(s.mode, Mode::Prompt(_)), "{:?}", s.mode);
+}
+
+/// A lane this console removes is not decided while its session and worktree go away (the
+/// look recorded `unknown`, then `exited · tmux session missing`, after `lane.removed`), leaves
+/// the list once removed, and the selection goes to the lane that took its row.
+#[test]
+fn a_lane_being_removed_is_not_decided_and_its_neighbour_is_selected() {
+    let mut s = state_with(&["a", "b", "c"]);
+    look(&mut s, 0, &[], &[]);
+    agents(&mut s);
+    look(&mut s, 1, &["a", "b", "c"], &[]);
+    update(&mut s, Action::Select { lane: id("b") });
+    update(
+        &mut s,
+        Action::RemoveLane {
+            lane: id("b"),
+            force: false,
+        },
+    );
+    // par kills its session: the look would decide it exited.
+    let fx = update(
+        &mut s,
+        Event::LaneProcesses {
+            lanes: vec![(id("b"), crate::agent::Process::Dead(None))],
+        },
+    );
+    let recorded = |fx: &[Effect]| {
+        fx.iter()
+            .any(|e| matches!(e, Effect::RecordLaneState { lane, .. } if lane == &id("b")))
+    };
+    assert!(!recorded(&fx), "{fx:?}");
+    assert!(!recorded(&look(&mut s, 30, &[], &[])));
+    update(
+        &mut s,
+        Event::LaneCommandDone {
+            what: crate::model::AuditAction::LaneRemoved.to_string(),
+            lane: Some(id("b")),
+            result: Ok("lane b removed".into()),
+        },
+    );
+    assert_eq!(order(&s), ["a", "c"]);
+    assert_eq!(s.selected, Some(id("c")), "the row below, not the top");
+    assert!(s.removed.is_empty());
+
+    // A removal refused (unsaved work appeared): the lane is decided again.
+    let mut s = state_with(&["a"]);
+    update(
+        &mut s,
+        Action::RemoveLane {
+            lane: id("a"),
+            force: false,
+        },
+    );
+    update(
+        &mut s,
+        Event::LaneCommandDone {
+            what: crate::model::AuditAction::LaneRemoved.to_string(),
+            lane: Some(id("a")),
+            result: Err("lane a has unsaved work".into()),
+        },
+    );
+    assert!(s.removed.is_empty());
+    assert_eq!(order(&s), ["a"]);
+}
