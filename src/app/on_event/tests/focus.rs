@@ -58,11 +58,7 @@ fn enter_on_a_gone_session_is_refused_and_keeps_the_lane_queued() {
 fn the_first_selection_follows_the_lanes_that_need_you_to_the_top() {
     let mut s = state_with(&["a", "b", "c"]);
     assert_eq!(s.selected, Some(id("a")));
-    look(&mut s, 0, &[], &[]);
-    agents(&mut s);
-    look(&mut s, 1, &["a", "b", "c"], &[]);
-    look(&mut s, 5, &[], &[]);
-    update(&mut s, Event::LaneBell { lane: id("c") });
+    c_rings(&mut s);
     assert_eq!(order(&s)[0], "c");
     assert_eq!(s.selected, Some(id("c")), "the top row, which needs you");
     // On a lane that needs you it stays, when another comes above it.
@@ -72,13 +68,18 @@ fn the_first_selection_follows_the_lanes_that_need_you_to_the_top() {
     // A key first: the selection is the user's.
     let mut s = state_with(&["a", "b", "c"]);
     update(&mut s, Action::Select { lane: id("a") });
-    look(&mut s, 0, &[], &[]);
-    agents(&mut s);
-    look(&mut s, 1, &["a", "b", "c"], &[]);
-    look(&mut s, 5, &[], &[]);
-    update(&mut s, Event::LaneBell { lane: id("c") });
+    c_rings(&mut s);
     assert_eq!(order(&s)[0], "c");
     assert_eq!(s.selected, Some(id("a")));
+}
+
+/// Agents in lanes a, b and c that printed and went quiet; then c rings the bell (it needs you).
+fn c_rings(s: &mut AppState) {
+    look(s, 0, &[], &[]);
+    agents(s);
+    look(s, 1, &["a", "b", "c"], &[]);
+    look(s, 5, &[], &[]);
+    update(s, Event::LaneBell { lane: id("c") });
 }
 
 /// `s` on a lane whose tmux session is gone is refused before a line is typed, as Enter is:
