@@ -520,7 +520,9 @@ fn enter_on_a_lane_whose_session_is_gone_keeps_it_on_the_queue() {
 }
 
 /// `lane send all` with no text is refused: Enter in every lane would answer each waiting
-/// permission menu with its highlighted default. To one lane by name it is a plain Enter.
+/// permission menu with its highlighted default. A request that cannot be, as a bad argument
+/// is: exit 2, nothing journalled (nothing was tried), and no ERROR in the log, which is for
+/// helios's own failures. To one lane by name it is a plain Enter.
 #[test]
 fn an_empty_send_to_all_lanes_is_refused() {
     require("par");
@@ -528,20 +530,33 @@ fn an_empty_send_to_all_lanes_is_refused() {
     let world = World::new("emptyall");
     let out = world.helios().args(["lane", "new", "a"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
+    let log = world.path("refused.log");
     for text in ["", "  "] {
         let out = world
             .helios()
+            .arg("--log-file")
+            .arg(&log)
+            .env("HELIOS_LOG", "info")
             .args(["lane", "send", "all", "--", text])
             .output()
             .unwrap();
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_eq!(out.status.code(), Some(2), "{err}");
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
         assert!(
-            err.contains("no text") && err.contains("one lane by name"),
+            err.contains("refused: no text") && err.contains("one lane by name"),
             "{err}"
         );
     }
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("INFO") && logged.contains("lane send all refused"),
+        "{logged}"
+    );
+    assert!(!logged.contains("ERROR"), "{logged}");
+    let events = world.helios().args(["events", "--json"]).output().unwrap();
+    let events = String::from_utf8_lossy(&events.stdout);
+    assert!(!events.contains("lane.text_sent"), "{events}");
     let one = world
         .helios()
         .args(["lane", "send", "a", "--", ""])

@@ -319,7 +319,7 @@ fn palette_send_all_with_no_text_says_why_as_the_cli_does() {
         assert!(fx.is_empty(), "{fx:?}");
         let flash = st.flash.clone().unwrap();
         assert_eq!(flash.level, FlashLevel::Error);
-        assert_eq!(flash.text, format!("lane send all failed: {why}"));
+        assert_eq!(flash.text, format!("lane send all refused: {why}"));
         assert!(
             matches!(&st.mode, Mode::Prompt(p) if p.error.as_deref() == Some(flash.text.as_str())),
             "{:?}",

@@ -177,7 +177,7 @@ fn parse_lane(words: &[&str], state: &AppState) -> Result<Action, String> {
             if target == SendTarget::All
                 && let Some(why) = crate::model::lane::send_all_refusal(&text)
             {
-                return Err(format!("lane send all failed: {why}"));
+                return Err(format!("lane send all refused: {why}"));
             }
             if text.is_empty() {
                 return Err("usage: lane send NAME|all TEXT…".into());

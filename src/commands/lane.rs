@@ -21,6 +21,15 @@ pub use rows::{lane_json, write_lanes, write_rows};
 
 /// Run one `helios lane` subcommand.
 pub fn run(ctx: &Context, args: LaneArgs) -> anyhow::Result<ExitCode> {
+    // Refused before anything is asked, tried or journalled, here or on another host, as the
+    // palette refuses it: a request that cannot be, not a failure (exit 2, logged as the
+    // user's mistake rather than an error).
+    if let LaneArgs::Send { target, text, .. } = &args
+        && target == "all"
+        && let Some(why) = crate::model::lane::send_all_refusal(&text.join(" "))
+    {
+        return Err(super::Usage(format!("lane send all refused: {why}")).into());
+    }
     if let LaneArgs::Ls {
         json,
         all_hosts: true,

@@ -196,12 +196,14 @@ pub fn run_with_notice(cli: Cli, notice: Option<String>) -> ExitCode {
     let code = match result {
         Ok(code) => code,
         Err(e) => {
-            tracing::error!("{e:#}");
             // Errors carry lane names, paths and servers' words: escaped like everything else.
             tell(format_args!("helios: {e:#}"));
             if e.downcast_ref::<Usage>().is_some() {
+                // The user asked for what cannot be: nothing of helios failed.
+                tracing::info!("{e:#}");
                 ExitCode::from(2)
             } else {
+                tracing::error!("{e:#}");
                 ExitCode::FAILURE
             }
         }
