@@ -14,24 +14,44 @@ mod tui;
 use agents::{WAIT, looks, pane, recorded, rule, session, state_events, type_in, waiting_lanes};
 use support::{World, require, wait_until_or};
 
-#[test]
-fn another_client_resizing_a_lane_leaves_it_waiting() {
+/// The two lanes: one decided by its hooks, one by its screen.
+const LANES: [&str; 2] = ["hooked", "screen"];
+
+/// Each lane's recorded state (state, since, source…) and its count of `lane.state` events.
+type Kept = [([String; 5], usize); 2];
+
+/// A world with a console over the two [`LANES`], each a stand-in waiting on a permission
+/// prompt, looked at past `settle` (rows changing now would overrule the hooks); and what
+/// each lane had recorded then.
+fn two_waiting() -> (World, tui::Tui, Kept) {
     require("tmux");
     require("par");
     require("python3");
     let world = World::new("app");
-    let lanes = ["hooked", "screen"];
     let tui = waiting_lanes(&world, &[("hooked", true), ("screen", false)]);
     assert_eq!(recorded(&world, "hooked")[3], "hook:claude");
     assert_eq!(recorded(&world, "screen")[3], "screen");
-    // Past `settle`: rows changing now would overrule the hooks.
     looks(&tui, 3);
-    let before = lanes.map(|l| (recorded(&world, l), state_events(&world, l)));
+    let before = LANES.map(|l| (recorded(&world, l), state_events(&world, l)));
+    (world, tui, before)
+}
+
+/// Each lane's state, since, source and events are as they were.
+fn unchanged(world: &World, before: &Kept) {
+    for (l, (state, events)) in LANES.iter().zip(before) {
+        assert_eq!(&recorded(world, l), state, "{l}'s state, since and source");
+        assert_eq!(state_events(world, l), *events, "{l}'s lane.state events");
+    }
+}
+
+#[test]
+fn another_client_resizing_a_lane_leaves_it_waiting() {
+    let (world, tui, before) = two_waiting();
     let show = || format!("helios shows:\n{}", tui.contents());
 
     // Each lane's window resized from outside helios, one after the other: the lane in front
     // and the one behind; each stand-in redraws for its new width.
-    for (l, cols) in lanes.iter().zip([97, 131]) {
+    for (l, cols) in LANES.iter().zip([97, 131]) {
         let target = format!("={}:", session(&world, l));
         let out = world.tmux(&[
             "resize-window",
@@ -51,10 +71,7 @@ fn another_client_resizing_a_lane_leaves_it_waiting() {
         );
         looks(&tui, 3);
     }
-    for (l, (state, events)) in lanes.iter().zip(&before) {
-        assert_eq!(&recorded(&world, l), state, "{l}'s state, since and source");
-        assert_eq!(state_events(&world, l), *events, "{l}'s lane.state events");
-    }
+    unchanged(&world, &before);
     assert!(show().contains("permission · "), "{}", show());
 
     // Output afterwards is the lane's: answered, the screen-read stand-in works (and prints on
@@ -74,16 +91,9 @@ fn another_client_resizing_a_lane_leaves_it_waiting() {
 /// is the lane's output.
 #[test]
 fn attaching_from_outside_at_another_size_leaves_lanes_waiting() {
-    require("tmux");
-    require("par");
-    require("python3");
-    let world = World::new("app");
-    let lanes = ["hooked", "screen"];
-    let tui = waiting_lanes(&world, &[("hooked", true), ("screen", false)]);
-    looks(&tui, 3);
-    let before = lanes.map(|l| (recorded(&world, l), state_events(&world, l)));
-    let widths = lanes.map(|l| rule(&world, l));
-    for (i, l) in lanes.iter().enumerate() {
+    let (world, tui, before) = two_waiting();
+    let widths = LANES.map(|l| rule(&world, l));
+    for (i, l) in LANES.iter().enumerate() {
         let mut cmd = portable_pty::CommandBuilder::new("tmux");
         cmd.args(["attach-session", "-t", &format!("={}:", session(&world, l))]);
         let mut client = support::spawn_in_pty(&world, cmd, &[], 25, 90);
@@ -104,8 +114,5 @@ fn attaching_from_outside_at_another_size_leaves_lanes_waiting() {
         looks(&tui, 4);
         eprintln!("{l}: {:?} -> {:?}", widths[i], rule(&world, l));
     }
-    for (l, (state, events)) in lanes.iter().zip(&before) {
-        assert_eq!(&recorded(&world, l), state, "{l}'s state, since and source");
-        assert_eq!(state_events(&world, l), *events, "{l}'s lane.state events");
-    }
+    unchanged(&world, &before);
 }
