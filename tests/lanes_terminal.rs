@@ -146,6 +146,38 @@ fn an_owned_lane_answers_terminal_queries() {
     assert_answers(&got, &want);
 }
 
+/// What runs in an owned lane as the process probe reads it: the terminal's process group
+/// taken where the read is made (the loop), the program read from `/proc` on another thread
+/// (the probe's), as the console does; a shell given a script names the script.
+#[test]
+fn an_owned_lanes_foreground_is_read_on_another_thread() {
+    let world = World::new("app");
+    let (info, mut ptys, _rx) = owned_lane(&world);
+    let screen = ptys.screen(&info.id).unwrap();
+    let off_the_loop = |ptys: &PortablePtys| {
+        let read = ptys.foreground_read(&info.id);
+        std::thread::spawn(read).join().unwrap()
+    };
+    let script = world.path("work.sh");
+    std::fs::write(&script, "sleep 300\n").unwrap();
+    for (typed, runs) in [
+        ("sleep 300\r".to_string(), "sleep".to_string()),
+        (
+            format!("\x03sh {}\r", script.display()),
+            "work.sh".to_string(),
+        ),
+    ] {
+        ptys.write(&info.id, typed.into_bytes()).unwrap();
+        wait_until_or(
+            &format!("{runs} in the lane's foreground"),
+            WAIT,
+            || off_the_loop(&ptys).as_deref() == Some(runs.as_str()),
+            || format!("{:?}\n{}", off_the_loop(&ptys), screen.contents()),
+        );
+        assert_eq!(ptys.foreground(&info.id).as_deref(), Some(runs.as_str()));
+    }
+}
+
 #[test]
 fn keys_into_a_lane_that_reads_nothing_never_hold_the_console_and_all_arrive_in_order() {
     require("stty");

@@ -6,6 +6,7 @@ mod control;
 mod csi_cap;
 pub mod feed;
 mod fixups;
+mod foreground;
 mod keys;
 pub mod portable;
 mod reader;
@@ -107,6 +108,9 @@ pub enum PtyError {
     },
 }
 
+/// The rest of a lane's foreground read ([`PtyBackend::foreground_read`]), to run off the loop.
+pub type ForegroundRead = Box<dyn FnOnce() -> Option<String> + Send>;
+
 /// The OS boundary for lane terminals, so the runtime can be tested with a double.
 pub trait PtyBackend {
     /// Make sure every listed lane has a PTY (attach new ones, re-attach par lanes whose client
@@ -147,6 +151,14 @@ pub trait PtyBackend {
     /// or a par lane, whose foreground tmux reports).
     fn foreground(&self, _lane: &LaneId) -> Option<String> {
         None
+    }
+    /// [`foreground`](Self::foreground) in two parts: what must be read on the loop now (the
+    /// terminal's process group), and the rest to run on the probe's thread (the `/proc`
+    /// reads: on this machine, 50 lanes' took the loop 5-16 ms after it had been idle, and a
+    /// key that came meanwhile waited that long; BENCHMARKS.md, run 141).
+    fn foreground_read(&self, lane: &LaneId) -> ForegroundRead {
+        let now = self.foreground(lane);
+        Box::new(move || now)
     }
     /// The lane's input modes (DECCKM, bracketed paste).
     fn input_modes(&self, lane: &LaneId) -> InputModes;

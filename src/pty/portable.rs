@@ -471,6 +471,18 @@ impl PortablePtys {
     }
 }
 
+impl PortablePtys {
+    /// The process group in the foreground of a helios-owned lane's terminal (`None` for a
+    /// `tmux attach` client, whose foreground is tmux itself: tmux reports the lane's).
+    fn foreground_group(&self, lane: &LaneId) -> Option<i32> {
+        let pty = self.ptys.get(lane)?;
+        match &pty.link {
+            Link::Pty { master, .. } if !pty.attach => master.process_group_leader(),
+            _ => None,
+        }
+    }
+}
+
 /// Resize a lane's PTY; a failure leaves the old size (logged), and the next resize tries again.
 fn resize_pty(lane: &LaneId, master: &(dyn MasterPty + Send), rows: u16, cols: u16) {
     if let Err(e) = master.resize(PtySize {
@@ -727,24 +739,12 @@ impl PtyBackend for PortablePtys {
     }
 
     fn foreground(&self, lane: &LaneId) -> Option<String> {
-        let Link::Pty { master, .. } = &self.ptys.get(lane)?.link else {
-            return None;
-        };
-        if self.ptys.get(lane)?.attach {
-            // A `tmux attach` client: its foreground is tmux itself; tmux reports the lane's.
-            return None;
-        }
-        let pid = master.process_group_leader()?;
-        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
-        let comm = comm.trim();
-        // A shell given a script or a command (`bash go.sh`) runs that, not a prompt.
-        if crate::agent::screen::is_shell(comm)
-            && let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline"))
-            && let Some(runs) = crate::agent::screen::cmdline_runs(&cmdline)
-        {
-            return Some(runs);
-        }
-        Some(comm.to_string())
+        super::foreground::command_of(self.foreground_group(lane)?)
+    }
+
+    fn foreground_read(&self, lane: &LaneId) -> crate::pty::ForegroundRead {
+        let group = self.foreground_group(lane);
+        Box::new(move || super::foreground::command_of(group?))
     }
 
     fn input_modes(&self, lane: &LaneId) -> InputModes {

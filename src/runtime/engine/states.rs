@@ -389,8 +389,6 @@ impl<B: PtyBackend> Engine<B> {
         }
     }
 
-    /// Find what runs in each lane: the owned PTYs' foreground now, par lanes' from tmux on a
-    /// blocking thread (one `list-panes` for all of them).
     /// What runs in each helios-owned lane now, read from their PTYs and handled at once: the
     /// quit question must not miss a program started since the last probe (up to 2 s ago).
     pub(crate) fn look_at_owned(&mut self) {
@@ -409,6 +407,9 @@ impl<B: PtyBackend> Engine<B> {
         }
     }
 
+    /// Find what runs in each lane, on a thread at idle priority: owned lanes' foregrounds
+    /// (the loop takes only each terminal's process group, [`PtyBackend::foreground_read`])
+    /// and par lanes' from tmux (one `list-panes` for all of them).
     fn probe_processes(&mut self) {
         let mut owned = Vec::new();
         let mut par = Vec::new();
@@ -416,18 +417,10 @@ impl<B: PtyBackend> Engine<B> {
             match lane.info.session() {
                 Some(s) if lane.info.session_alive => par.push((lane.id().clone(), s.to_string())),
                 Some(_) => {}
-                None => owned.push((lane.id().clone(), self.ptys.foreground(lane.id()))),
+                None => owned.push((lane.id().clone(), self.ptys.foreground_read(lane.id()))),
             }
         }
-        let owned: Vec<(LaneId, Process)> = owned
-            .into_iter()
-            .map(|(id, c)| (id, c.map_or(Process::Unknown, classify)))
-            .collect();
-        if par.is_empty() {
-            self.handle(Event::LaneProcesses { lanes: owned });
-            return;
-        }
-        if self.watch.probing.swap(true, Ordering::AcqRel) {
+        if (owned.is_empty() && par.is_empty()) || self.watch.probing.swap(true, Ordering::AcqRel) {
             return;
         }
         let events = self.ctx.events.clone();
@@ -437,7 +430,16 @@ impl<B: PtyBackend> Engine<B> {
         self.watch.started += 1;
         let number = self.watch.started;
         let started = crate::config::priority::spawn_idle("lane-probe", move || {
-            let fg = crate::lanes::discover::session_foregrounds();
+            let mut lanes: Vec<(LaneId, Process)> = owned
+                .into_iter()
+                .map(|(id, read)| (id, read().map_or(Process::Unknown, classify)))
+                .collect();
+            // No tmux asked when there is no par lane to ask about.
+            let fg = if par.is_empty() {
+                HashMap::new()
+            } else {
+                crate::lanes::discover::session_foregrounds()
+            };
             if let Ok(mut a) = panes.lock() {
                 a.clear();
                 a.extend(par.iter().filter_map(|(id, s)| {
@@ -451,7 +453,6 @@ impl<B: PtyBackend> Engine<B> {
             }
             probed.fetch_max(number, Ordering::AcqRel);
             flag.store(false, Ordering::Release);
-            let mut lanes = owned;
             lanes.extend(par.into_iter().map(|(id, session)| {
                 let p = match fg.get(&session) {
                     Some(f) if f.dead.is_some() => Process::Dead(f.dead.flatten()),
