@@ -153,10 +153,34 @@ fn setup_owned(w: &World, cfg: &Config) -> Result<()> {
     Ok(())
 }
 
-/// helios on owned lanes: start-ups and echoes, as for par lanes.
-pub fn run_owned(w: &World, cfg: &Config) -> Result<Row> {
+/// helios on owned lanes: start-ups and echoes, as for par lanes (and the base's, named).
+pub fn run_owned(w: &World, cfg: &Config) -> Result<(Row, Vec<(String, Row)>)> {
     setup_owned(w, cfg)?;
-    measure(w, cfg, Lanes::Owned, &bin(), &[])
+    with_base(w, cfg, Lanes::Owned, "helios (owned lanes)")
+}
+
+/// The built helios measured on `lanes`, and the base build (SWARM_HELIOS_BASE) on the same
+/// lanes in the same run, its row named `NAME (base: PATH)`. The base first: the first console
+/// measured on fresh lanes has shown the worse idle tail (runs 69 and 71), and a change should
+/// not be credited with that. SWARM_HELIOS_BASE_LAST measures it second, to see what the order
+/// did.
+fn with_base(
+    w: &World,
+    cfg: &Config,
+    lanes: Lanes,
+    name: &str,
+) -> Result<(Row, Vec<(String, Row)>)> {
+    let mut more = Vec::new();
+    let base = base_bin().map(|b| (format!("{name} (base: {})", b.display()), b));
+    let base_last = std::env::var_os("SWARM_HELIOS_BASE_LAST").is_some();
+    if let Some((name, b)) = base.as_ref().filter(|_| !base_last) {
+        more.push((name.clone(), measure(w, cfg, lanes, b, &[])?));
+    }
+    let row = measure(w, cfg, lanes, &bin(), &[])?;
+    if let Some((name, b)) = base.as_ref().filter(|_| base_last) {
+        more.push((name.clone(), measure(w, cfg, lanes, b, &[])?));
+    }
+    Ok((row, more))
 }
 
 /// Everything on the screen that says the first full frame is drawn: the labels of the first
@@ -234,19 +258,7 @@ const MODES: [(&str, &str, &str); 2] = [
 pub fn run(w: &World, cfg: &Config) -> Result<(Row, Vec<(String, Row)>)> {
     setup(w, cfg)?;
     lanes_started(w, cfg)?;
-    let mut more = Vec::new();
-    // The base first: the first console measured on fresh lanes has shown the worse idle tail
-    // (runs 69 and 71), and a change should not be credited with that. SWARM_HELIOS_BASE_LAST
-    // measures it second, to see what the order did.
-    let base = base_bin().map(|b| (format!("helios (base: {})", b.display()), b));
-    let base_last = std::env::var_os("SWARM_HELIOS_BASE_LAST").is_some();
-    if let Some((name, b)) = base.as_ref().filter(|_| !base_last) {
-        more.push((name.clone(), measure(w, cfg, Lanes::Par, b, &[])?));
-    }
-    let mut row = measure(w, cfg, Lanes::Par, &bin(), &[])?;
-    if let Some((name, b)) = base.as_ref().filter(|_| base_last) {
-        more.push((name.clone(), measure(w, cfg, Lanes::Par, b, &[])?));
-    }
+    let (mut row, mut more) = with_base(w, cfg, Lanes::Par, "helios")?;
     for (system, mode, name) in MODES {
         if cfg.wants(system) {
             let conf = w.path(&format!("{mode}.toml"));

@@ -189,6 +189,24 @@ struct Row {
     notes: Vec<String>,
 }
 
+/// [`run_system`] for a helios measurement with more rows than its own (other builds, other
+/// ways of reading lanes): its row named `row`, then the others.
+fn run_helios(
+    name: &str,
+    row: &str,
+    f: impl FnOnce() -> Result<(Row, Vec<(String, Row)>)>,
+) -> Vec<(String, Row)> {
+    let mut more = Vec::new();
+    let own = run_system(name, || {
+        let (own, m) = f()?;
+        more = m;
+        Ok(own)
+    });
+    let mut rows = vec![(row.to_string(), own)];
+    rows.extend(more);
+    rows
+}
+
 fn run_system(name: &str, f: impl FnOnce() -> Result<Row>) -> Row {
     eprintln!("swarm: measuring {name}…");
     let t0 = Instant::now();
@@ -293,19 +311,13 @@ fn run_config(cfg: &Config) -> Result<(String, Vec<stats::Ratios>)> {
         rows.push(("floor, every lane piped".into(), relay_row(echoes)));
     }
     if cfg.wants("helios") {
-        let mut more = Vec::new();
-        let row = run_system("helios", || {
-            let (row, m) = helios::run(&world, cfg)?;
-            more = m;
-            Ok(row)
-        });
-        rows.push(("helios".into(), row));
-        rows.extend(more);
+        rows.extend(run_helios("helios", "helios", || helios::run(&world, cfg)));
     }
     if cfg.wants("helios-owned") {
-        rows.push((
-            "helios (owned lanes)".into(),
-            run_system("helios with owned lanes", || helios::run_owned(&world, cfg)),
+        rows.extend(run_helios(
+            "helios with owned lanes",
+            "helios (owned lanes)",
+            || helios::run_owned(&world, cfg),
         ));
     }
     if cfg.wants("zellij") {
