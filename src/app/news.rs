@@ -1,20 +1,34 @@
-//! Whether a background result brings anything new. The periodic lane re-read (every 5 s) and
-//! the process probe (every 2 s) mostly find what the state already holds; one that does is
-//! not applied and draws nothing (the engine passes it through), where it used to cost a
-//! whole frame of every tile just as an echo might be due (BENCHMARKS.md, "What holds the
-//! echoes past the first second").
+//! Whether a background result brings anything new. The periodic lane re-read (every 5 s), the
+//! process probe (every 2 s) and the platform monitors' retries (NATS and Temporal down, the
+//! share list) mostly find what the state already holds; one that does is not applied and
+//! draws nothing (the engine passes it through), where it used to cost a whole frame of every
+//! tile just as an echo might be due (BENCHMARKS.md, "What holds the echoes past the first
+//! second"; the monitors' repeats were a whole frame a second more, runs 141-142).
 
 use crate::agent::Process;
 use crate::app::Event;
+use crate::app::nats::{Link, NatsEvent};
+use crate::app::share::ShareEvent;
 use crate::app::state::{AppState, LaneStatus};
+use crate::app::temporal::{ConnState, TemporalEvent};
 use crate::model::{LaneId, LaneInfo};
 
-/// Whether applying `event` could change the state; `true` for every event but the two
+/// Whether applying `event` could change what a frame shows; `true` for every event but the
 /// periodic results.
 pub fn is_news(state: &AppState, event: &Event) -> bool {
     match event {
         Event::LanesDiscovered { lanes } => lanes_news(state, lanes),
         Event::LaneProcesses { lanes } => processes_news(state, lanes),
+        Event::Nats(NatsEvent::Unreachable { reason }) => {
+            !matches!(&state.nats.link, Link::Down { reason: was } if was == reason)
+        }
+        Event::Share(ShareEvent::Listed { shares }) => state.share.shares != *shares,
+        // A retry's time counts down in the panel; with nothing configured the panel says only
+        // that, and the failure again is no news.
+        Event::Temporal(TemporalEvent::Unreachable { reason, .. }) => {
+            !(state.temporal.quiet_default
+                && matches!(&state.temporal.conn, ConnState::Unreachable { reason: was, .. } if was == reason))
+        }
         _ => true,
     }
 }
@@ -131,6 +145,34 @@ mod tests {
             },
         );
         assert!(is_news(&s, &gone));
+    }
+
+    #[test]
+    fn a_monitor_failing_again_as_it_failed_is_no_news() {
+        let mut s = state();
+        let down = |why: &str| Event::Nats(NatsEvent::Unreachable { reason: why.into() });
+        assert!(is_news(&s, &down("refused")));
+        update(&mut s, down("refused"));
+        assert!(!is_news(&s, &down("refused")));
+        assert!(is_news(&s, &down("timed out")));
+
+        let listed = Event::Share(ShareEvent::Listed { shares: Vec::new() });
+        assert!(!is_news(&s, &listed), "no shares, none listed");
+
+        let at = Instant::now();
+        let temporal = |why: &str| {
+            Event::Temporal(TemporalEvent::Unreachable {
+                reason: why.into(),
+                at,
+                retry_secs: 5,
+            })
+        };
+        update(&mut s, temporal("refused"));
+        // Configured: the panel counts down to the next try, so each try is news.
+        assert!(is_news(&s, &temporal("refused")));
+        s.temporal.quiet_default = true;
+        assert!(!is_news(&s, &temporal("refused")));
+        assert!(is_news(&s, &temporal("timed out")));
     }
 
     #[test]
