@@ -26,8 +26,11 @@ pub fn is_news(state: &AppState, event: &Event) -> bool {
         // A retry's time counts down in the panel; with nothing configured the panel says only
         // that, and the failure again is no news.
         Event::Temporal(TemporalEvent::Unreachable { reason, .. }) => {
-            !(state.temporal.quiet_default
-                && matches!(&state.temporal.conn, ConnState::Unreachable { reason: was, .. } if was == reason))
+            let again = matches!(
+                &state.temporal.conn,
+                ConnState::Unreachable { reason: was, .. } if was == reason
+            );
+            !(state.temporal.quiet_default && again)
         }
         _ => true,
     }

@@ -469,9 +469,7 @@ impl PortablePtys {
         };
         Ok((link, reader.thread().clone()))
     }
-}
 
-impl PortablePtys {
     /// The process group in the foreground of a helios-owned lane's terminal (`None` for a
     /// `tmux attach` client, whose foreground is tmux itself: tmux reports the lane's).
     fn foreground_group(&self, lane: &LaneId) -> Option<i32> {
