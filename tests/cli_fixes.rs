@@ -554,8 +554,10 @@ fn an_empty_send_to_all_lanes_is_refused() {
         "{logged}"
     );
     assert!(!logged.contains("ERROR"), "{logged}");
-    let events = world.helios().args(["events", "--json"]).output().unwrap();
-    let events = String::from_utf8_lossy(&events.stdout);
+    let out = world.helios().args(["events", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let events = String::from_utf8_lossy(&out.stdout);
+    assert!(events.contains("lane.created"), "{events}");
     assert!(!events.contains("lane.text_sent"), "{events}");
     let one = world
         .helios()
