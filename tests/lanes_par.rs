@@ -274,12 +274,46 @@ fn watch_lane(world: &World, info: &LaneInfo, mode: TmuxClient) {
     wait_until("the lane's screen at 30x100", WAIT, || {
         screen.size() == (30, 100)
     });
-    // A console made tiny sizes the lane no smaller than helios's floor: tmux would rewrap the
-    // agent's history into a few columns and drop what passes its history-limit.
     let LaneSource::Par { session } = &info.source else {
         unreachable!()
     };
     let target = format!("={session}:");
+    // Before the resizes below: tmux hands a pane its new size a moment after the window's,
+    // and a shell whose prompt was printed in that moment redraws it over the line above when
+    // the size comes (bash's readline, in tmux's own pane too), which would take a flood's
+    // last line with it.
+    if mode == TmuxClient::Attach {
+        // Not in front, the lane's reader waits between reads while tmux keeps writing; the
+        // screen must still end at the lane's real state.
+        ptys.write(
+            &info.id,
+            b"seq 1 30000; echo flood-done-$((6*7))\r".to_vec(),
+        )
+        .unwrap();
+        wait_until_or(
+            "the end of a flood read at the background pace",
+            WAIT,
+            || screen.contents().contains("flood-done-42"),
+            || {
+                let pane = tmux(world, &["capture-pane", "-p", "-t", &target]);
+                format!(
+                    "helios's screen:\n{}\ntmux's pane:\n{}",
+                    screen.contents(),
+                    String::from_utf8_lossy(&pane.stdout)
+                )
+            },
+        );
+        assert!(screen.contents().lines().any(|l| l.trim() == "30000"));
+        // In front, it is read at once again.
+        ptys.set_front(Some(&info.id));
+        ptys.write(&info.id, b"echo front-$((6*7))\r".to_vec())
+            .unwrap();
+        wait_until("output of the lane in front", WAIT, || {
+            screen.contents().contains("front-42")
+        });
+    }
+    // A console made tiny sizes the lane no smaller than helios's floor: tmux would rewrap the
+    // agent's history into a few columns and drop what passes its history-limit.
     let width = || {
         let out = tmux(world, &["display", "-p", "-t", &target, "#{window_width}"]);
         String::from_utf8_lossy(&out.stdout).trim().to_string()
@@ -296,28 +330,6 @@ fn watch_lane(world: &World, info: &LaneInfo, mode: TmuxClient) {
     wait_until("the lane's window at 100 columns again", WAIT, || {
         width() == "100" && screen.size() == (30, 100)
     });
-    if mode == TmuxClient::Attach {
-        // Not in front, the lane's reader waits between reads while tmux keeps writing; the
-        // screen must still end at the lane's real state.
-        ptys.write(
-            &info.id,
-            b"seq 1 30000; echo flood-done-$((6*7))\r".to_vec(),
-        )
-        .unwrap();
-        wait_until(
-            "the end of a flood read at the background pace",
-            WAIT,
-            || screen.contents().contains("flood-done-42"),
-        );
-        assert!(screen.contents().lines().any(|l| l.trim() == "30000"));
-        // In front, it is read at once again.
-        ptys.set_front(Some(&info.id));
-        ptys.write(&info.id, b"echo front-$((6*7))\r".to_vec())
-            .unwrap();
-        wait_until("output of the lane in front", WAIT, || {
-            screen.contents().contains("front-42")
-        });
-    }
     if mode == TmuxClient::Control {
         // The pane's own output reaches helios: an OSC 9 notification, which tmux 3.3 does not
         // pass on to attached clients.
