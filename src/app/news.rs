@@ -7,9 +7,10 @@
 
 use crate::agent::Process;
 use crate::app::Event;
+use crate::app::agent::AgentView;
 use crate::app::nats::{Link, NatsEvent};
 use crate::app::share::ShareEvent;
-use crate::app::state::{AppState, LaneStatus};
+use crate::app::state::{AppState, Attention, LaneStatus};
 use crate::app::temporal::{ConnState, TemporalEvent};
 use crate::model::{LaneId, LaneInfo};
 
@@ -34,6 +35,23 @@ pub fn is_news(state: &AppState, event: &Event) -> bool {
         }
         _ => true,
     }
+}
+
+/// What a lane-state load can change on screen: the lanes' order, each one's agent state and
+/// attention, and the selection. The load comes every 5 s and mostly finds the states shown;
+/// the engine compares this before and after it, and draws nothing when it is the same.
+#[derive(Debug, PartialEq)]
+pub struct LanesShown(Vec<(LaneId, AgentView, Option<Attention>)>, Option<LaneId>);
+
+/// The lanes as a frame shows their states now.
+pub fn lanes_shown(state: &AppState) -> LanesShown {
+    let lanes = state.lanes.iter();
+    LanesShown(
+        lanes
+            .map(|l| (l.id().clone(), l.agent.clone(), l.attention.clone()))
+            .collect(),
+        state.selected.clone(),
+    )
 }
 
 /// A re-read is news unless it finds this machine's lanes as they are, each with the status
@@ -176,6 +194,55 @@ mod tests {
         s.temporal.quiet_default = true;
         assert!(!is_news(&s, &temporal("refused")));
         assert!(is_news(&s, &temporal("timed out")));
+    }
+
+    #[test]
+    fn a_load_that_finds_the_states_shown_shows_nothing_new() {
+        use crate::agent::{LaneState, Source, Status};
+        use crate::app::agent::LoadedState;
+        let mut s = state();
+        let start = time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+        update(&mut s, Event::Clock { at: start });
+        let load = |status: Status| Event::LaneStatesLoaded {
+            lanes: vec![LoadedState {
+                lane: LaneId::new("b"),
+                state: Some((
+                    LaneState {
+                        status,
+                        since: start,
+                        source: Source::Screen,
+                        reason: String::new(),
+                    },
+                    "stored".into(),
+                    Vec::new(),
+                )),
+                hook: None,
+                alert: None,
+                acked: false,
+                recorded: Some(start),
+            }],
+        };
+        let before = lanes_shown(&s);
+        update(
+            &mut s,
+            load(Status::Waiting(crate::agent::WaitKind::Permission)),
+        );
+        let waiting = lanes_shown(&s);
+        assert_ne!(
+            before, waiting,
+            "a stored state shown for the first time is news"
+        );
+        update(
+            &mut s,
+            load(Status::Waiting(crate::agent::WaitKind::Permission)),
+        );
+        assert_eq!(
+            lanes_shown(&s),
+            waiting,
+            "the same load again shows nothing new"
+        );
+        update(&mut s, crate::app::Action::SelectNext);
+        assert_ne!(lanes_shown(&s), waiting, "the selection is part of it");
     }
 
     #[test]

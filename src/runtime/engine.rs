@@ -183,6 +183,11 @@ impl<B: PtyBackend> Engine<B> {
                     .as_ref()
                     .and_then(|l| self.state.lane(l))
                     .is_some_and(|l| l.scroll == 0);
+        // A lane-state load (every 5 s) is news only if it changed what the lanes show.
+        let loaded = matches!(&msg, Msg::Event(Event::LaneStatesLoaded { .. })).then(|| {
+            let shown = crate::app::news::lanes_shown(&self.state);
+            (shown, self.urgent, self.chrome, self.dirty)
+        });
         self.urgent |= !passthrough
             && match &msg {
                 Msg::Event(Event::LaneOutput { lane, .. } | Event::LaneSeeded { lane }) => {
@@ -231,6 +236,11 @@ impl<B: PtyBackend> Engine<B> {
         self.clamp_scroll();
         let effects = update(&mut self.state, msg);
         self.dirty |= !passthrough;
+        if let Some((shown, urgent, chrome, dirty)) = loaded
+            && shown == crate::app::news::lanes_shown(&self.state)
+        {
+            (self.urgent, self.chrome, self.dirty) = (urgent, chrome, dirty);
+        }
         // Known before the effects run: lanes started by them ready the one in front first.
         let front = self.state.focused.as_ref().or(self.state.selected.as_ref());
         self.ptys.set_front(front);
