@@ -75,33 +75,51 @@ pub fn run_new_pane(cmd: &mut Command, lane: &str) -> anyhow::Result<()> {
 /// layouts name them): `zellij action list-panes --json`, then `focus-pane-id`. A lane without
 /// a pane gets one (`command` in `cwd`). What was done, for the status line.
 pub fn focus_lane_pane(lane: &str, cwd: &Path, command: &[String]) -> anyhow::Result<String> {
-    let mut list = crate::config::secrets::command("zellij");
-    list.args(["action", "list-panes", "--json"]);
-    let out = crate::integrations::share::proc::run_with_timeout(&mut list, ZELLIJ_TIMEOUT)
-        .ok_or_else(|| anyhow::anyhow!("zellij action list-panes did not answer within 10s"))?;
-    if !out.status.success() {
-        anyhow::bail!(
-            "zellij action list-panes failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
+    let out = action(&["list-panes", "--json"])?;
     // Layouts and new panes name a lane's pane by its shown title.
     let title = layout::pane_title(lane);
     let Some(id) = pane_named(&String::from_utf8_lossy(&out.stdout), &title) else {
         open_lane_pane(lane, cwd, command)?;
         return Ok(format!("opened {lane} in a new zellij pane"));
     };
-    let mut focus = crate::config::secrets::command("zellij");
-    focus.args(["action", "focus-pane-id", &id]);
-    let out = crate::integrations::share::proc::run_with_timeout(&mut focus, ZELLIJ_TIMEOUT)
-        .ok_or_else(|| anyhow::anyhow!("zellij action focus-pane-id did not answer within 10s"))?;
+    action(&["focus-pane-id", &id])?;
+    Ok(format!("focused {lane}'s zellij pane"))
+}
+
+/// What zellij 0.45.1 says when its check that the session is alive failed: the check
+/// connects and waits for the server's answer, and a busy server can miss it (CI saw it once
+/// in about forty runs, with the session alive).
+const NO_SESSION: &str = "There is no active session!";
+
+/// Run `zellij action ARGS` in the current session; its output when it succeeded. Tried once
+/// more, a moment later, when zellij found no session alive.
+fn action(args: &[&str]) -> anyhow::Result<std::process::Output> {
+    let what = args.join(" ");
+    let run = || {
+        let mut cmd = crate::config::secrets::command("zellij");
+        cmd.arg("action").args(args);
+        crate::integrations::share::proc::run_with_timeout(&mut cmd, ZELLIJ_TIMEOUT).ok_or_else(
+            || {
+                anyhow::anyhow!(
+                    "zellij action {what} did not answer within {}s",
+                    ZELLIJ_TIMEOUT.as_secs()
+                )
+            },
+        )
+    };
+    let mut out = run()?;
+    if !out.status.success() && String::from_utf8_lossy(&out.stderr).trim() == NO_SESSION {
+        tracing::info!("zellij action {what}: {NO_SESSION} (trying once more)");
+        std::thread::sleep(Duration::from_millis(200));
+        out = run()?;
+    }
     if !out.status.success() {
         anyhow::bail!(
-            "zellij action focus-pane-id {id} failed: {}",
+            "zellij action {what} failed: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }
-    Ok(format!("focused {lane}'s zellij pane"))
+    Ok(out)
 }
 
 /// The id (`terminal_N`) of the terminal pane titled `title` in `list-panes --json` output.
