@@ -30,11 +30,6 @@ pub struct Presenter {
     shown: Option<Buffer>,
     /// The frame's area as the state knows it; `None`: ask the terminal.
     area: Option<Rect>,
-    /// The cells the last frame may have drawn (the runs it compared); every other cell of the
-    /// frame's buffer is blank, so the next frame resets only these. `None`: reset them all.
-    /// Why: an idle console's once-a-second frame reset all 20,000 cells at 250x80 to draw
-    /// about 3,400 (perf: a quarter of the loop's time in `Buffer::reset`).
-    drawn: Option<Vec<(usize, usize)>>,
 }
 
 /// What drawing a frame tells the presenter.
@@ -82,17 +77,7 @@ impl Presenter {
         let blank = kept.is_none();
         let mut shown = kept.unwrap_or_else(|| Buffer::empty(area));
         let mut frame = terminal.get_frame();
-        match self.drawn.take() {
-            // A tile left unchanged is not drawn into the frame's buffer at all (ui::cache), so
-            // what the last frame left blank is blank still.
-            Some(last) if !blank => {
-                let buf = frame.buffer_mut();
-                for (from, to) in last {
-                    buf.content[from..to].iter_mut().for_each(Cell::reset);
-                }
-            }
-            _ => frame.buffer_mut().reset(),
-        }
+        frame.buffer_mut().reset();
         let drawn = render(&mut frame, blank);
         let unchanged = if blank { &[][..] } else { &drawn.unchanged[..] };
         let runs = runs(area, unchanged);
@@ -108,7 +93,6 @@ impl Presenter {
         written?;
         place_cursor(terminal, drawn.cursor)?;
         self.shown = Some(shown);
-        self.drawn = Some(runs);
         Ok(())
     }
 
@@ -353,16 +337,11 @@ mod tests {
 
     /// A buffer with narrow and wide characters, an emoji with VS16 and coloured blanks.
     fn scribble(rng: &mut Rng, area: Rect) -> Buffer {
-        scribble_with(rng, area, &["a", "bc", "界", "❤\u{fe0f}", " ", "x界y"])
-    }
-
-    /// A buffer of `texts` in three styles, placed at random.
-    fn scribble_with(rng: &mut Rng, area: Rect, texts: &[&str]) -> Buffer {
         let mut buf = Buffer::empty(area);
         for _ in 0..40 {
             let x = area.x + u16::try_from(rng.next(u64::from(area.width))).unwrap_or(0);
             let y = area.y + u16::try_from(rng.next(u64::from(area.height))).unwrap_or(0);
-            let text = texts[rng.next(texts.len() as u64) as usize];
+            let text = ["a", "bc", "界", "❤\u{fe0f}", " ", "x界y"][rng.next(6) as usize];
             let style = match rng.next(3) {
                 0 => Style::default(),
                 1 => Style::default().bg(Color::Blue),
@@ -425,59 +404,5 @@ mod tests {
         t.backend().assert_buffer_lines(["three ", "      "]);
         p.draw(&mut t, |_, _| Drawn::default()).unwrap();
         t.backend().assert_buffer_lines(["      ", "      "]);
-    }
-
-    /// Frames as the runtime draws them: a tile the last frame showed is claimed unchanged
-    /// and left out of the frame's buffer; the rest is drawn anew, sparsely (blank cells are
-    /// not written). Only what the last frame drew is reset, yet after every frame the
-    /// terminal shows exactly the frame a full reset and a full comparison would give. (Narrow
-    /// characters: a wide one across the tile's edge is not what a tile cache keeps.)
-    #[test]
-    fn resetting_only_what_the_last_frame_drew_leaves_no_stale_cell() {
-        let area = Rect::new(0, 0, 16, 6);
-        let tile = Rect::new(3, 1, 8, 4);
-        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
-        let mut t = Terminal::new(TestBackend::new(area.width, area.height)).unwrap();
-        let mut p = Presenter::default();
-        let narrow = ["a", "bc", " ", "xyz"];
-        let mut tile_cells = scribble_with(&mut rng, tile, &narrow);
-        for frame_no in 0..300 {
-            let chrome = scribble_with(&mut rng, area, &narrow);
-            let keep = frame_no > 0 && rng.next(3) > 0;
-            if !keep {
-                tile_cells = scribble_with(&mut rng, tile, &narrow);
-            }
-            let mut want = chrome.clone();
-            for y in tile.top()..tile.bottom() {
-                for x in tile.left()..tile.right() {
-                    want[(x, y)] = tile_cells[(x, y)].clone();
-                }
-            }
-            p.draw(&mut t, |f, blank| {
-                let buf = f.buffer_mut();
-                let kept = keep && !blank;
-                for (i, cell) in chrome.content.iter().enumerate() {
-                    let (x, y) = pos_of(area, i);
-                    if !tile.contains(Position::new(x, y)) && *cell != Cell::EMPTY {
-                        buf[(x, y)] = cell.clone();
-                    }
-                }
-                if !kept {
-                    for y in tile.top()..tile.bottom() {
-                        for x in tile.left()..tile.right() {
-                            if tile_cells[(x, y)] != Cell::EMPTY {
-                                buf[(x, y)] = tile_cells[(x, y)].clone();
-                            }
-                        }
-                    }
-                }
-                Drawn {
-                    cursor: None,
-                    unchanged: if kept { vec![tile] } else { Vec::new() },
-                }
-            })
-            .unwrap();
-            t.backend().assert_buffer(&want);
-        }
     }
 }
