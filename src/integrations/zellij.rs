@@ -86,9 +86,10 @@ pub fn focus_lane_pane(lane: &str, cwd: &Path, command: &[String]) -> anyhow::Re
     Ok(format!("focused {lane}'s zellij pane"))
 }
 
-/// What zellij 0.45.1 says when its check that the session is alive failed: the check
-/// connects and waits for the server's answer, and a busy server can miss it (CI saw it once
-/// in about forty runs, with the session alive).
+/// What zellij 0.45.1 says when its check that the session is alive failed. The check
+/// connects to the session's socket and takes anything but the server's `Connected` answer as
+/// no session (zellij-utils `assert_socket`); CI saw it once in about forty runs, of a
+/// session that was alive.
 const NO_SESSION: &str = "There is no active session!";
 
 /// Run `zellij action ARGS` in the current session; its output when it succeeded. Tried once
