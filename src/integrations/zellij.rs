@@ -53,22 +53,30 @@ pub fn run_new_pane(cmd: &mut Command, lane: &str) -> anyhow::Result<()> {
     if crate::integrations::share::proc::which("zellij").is_none() {
         anyhow::bail!("cannot open lane {lane} in a zellij pane: zellij is not on PATH");
     }
-    // A zellij client can hang on a session that is still starting; never wait forever.
-    let out = crate::integrations::share::proc::run_with_timeout(cmd, ZELLIJ_TIMEOUT).ok_or_else(
-        || {
-            anyhow::anyhow!(
-                "zellij action new-pane for lane {lane} did not answer within {}s",
-                ZELLIJ_TIMEOUT.as_secs()
-            )
-        },
-    )?;
+    let what = format!("new-pane for lane {lane}");
+    succeeded(run(cmd, &what)?, &what).map(drop)
+}
+
+/// Run `zellij action WHAT` (`cmd`), giving up after [`ZELLIJ_TIMEOUT`]: a zellij client can
+/// hang on a session that is still starting.
+fn run(cmd: &mut Command, what: &str) -> anyhow::Result<std::process::Output> {
+    crate::integrations::share::proc::run_with_timeout(cmd, ZELLIJ_TIMEOUT).ok_or_else(|| {
+        anyhow::anyhow!(
+            "zellij action {what} did not answer within {}s",
+            ZELLIJ_TIMEOUT.as_secs()
+        )
+    })
+}
+
+/// `out` if zellij succeeded, else its error as one line.
+fn succeeded(out: std::process::Output, what: &str) -> anyhow::Result<std::process::Output> {
     if !out.status.success() {
         anyhow::bail!(
-            "zellij action new-pane for lane {lane} failed: {}",
+            "zellij action {what} failed: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Focus lane `lane`'s pane in the current zellij session (the pane named after it, as the
@@ -96,31 +104,18 @@ const NO_SESSION: &str = "There is no active session!";
 /// more, a moment later, when zellij found no session alive.
 fn action(args: &[&str]) -> anyhow::Result<std::process::Output> {
     let what = args.join(" ");
-    let run = || {
+    let once = || {
         let mut cmd = crate::config::secrets::command("zellij");
         cmd.arg("action").args(args);
-        crate::integrations::share::proc::run_with_timeout(&mut cmd, ZELLIJ_TIMEOUT).ok_or_else(
-            || {
-                anyhow::anyhow!(
-                    "zellij action {what} did not answer within {}s",
-                    ZELLIJ_TIMEOUT.as_secs()
-                )
-            },
-        )
+        run(&mut cmd, &what)
     };
-    let mut out = run()?;
+    let mut out = once()?;
     if !out.status.success() && String::from_utf8_lossy(&out.stderr).trim() == NO_SESSION {
         tracing::info!("zellij action {what}: {NO_SESSION} (trying once more)");
         std::thread::sleep(Duration::from_millis(200));
-        out = run()?;
+        out = once()?;
     }
-    if !out.status.success() {
-        anyhow::bail!(
-            "zellij action {what} failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(out)
+    succeeded(out, &what)
 }
 
 /// The id (`terminal_N`) of the terminal pane titled `title` in `list-panes --json` output.
