@@ -12,7 +12,9 @@ pub mod frame_out;
 mod front;
 mod hand_over;
 mod input;
+mod periodic;
 pub mod present;
+mod typing;
 pub mod wake;
 
 use std::io::Write;
@@ -87,9 +89,6 @@ impl Frames {
     }
 }
 
-/// How often lanes are re-read from par and git.
-const DISCOVER_EVERY: u32 = 5;
-
 /// `user@host`, the actor of every event the console records (the one function, kept at this
 /// path for its callers).
 pub use crate::config::actor::actor;
@@ -128,7 +127,10 @@ pub async fn run<B: PtyBackend>(
     let mut sigtstp = signal(SignalKind::from_raw(rustix::process::Signal::TSTP.as_raw()))?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut ticks: u32 = 0;
+    // The tick and background results, which wait for an echo while the user types.
+    let mut work = periodic::Periodic::default();
+    // Set when that work ran at the end of a turn: one more turn carries out what it asked.
+    let mut ran = false;
     let mut frames = Frames::default();
     let mut engine_first: Vec<Event> = Vec::new();
     let mut front = front::Front::new();
@@ -145,6 +147,7 @@ pub async fn run<B: PtyBackend>(
         let next_frame = frames
             .next(engine.urgent)
             .map_or_else(tokio::time::Instant::now, tokio::time::Instant::from_std);
+        let waits = work.deadline().map(tokio::time::Instant::from_std);
         tokio::select! {
             biased;
             _ = sigterm.recv() => return Ok(Outcome::Quit),
@@ -160,17 +163,13 @@ pub async fn run<B: PtyBackend>(
                 Some(e) => engine_first.push(e),
                 None => return Ok(Outcome::Quit),
             },
-            now = tick.tick() => {
-                ticks = ticks.wrapping_add(1);
-                engine.tick(now.into_std());
-                crate::telemetry::echo::flush();
-                if ticks.is_multiple_of(DISCOVER_EVERY) {
-                    engine.rediscover();
-                }
-            },
+            _ = tick.tick() => work.tick_due = true,
             // After the tick: a lane in front that floods keeps this ready.
             ready = front.ready() => front_read = Some(front::read_ready(ready, &mut front_buf)),
             () = tokio::time::sleep_until(next_frame), if engine.dirty => {},
+            () = tokio::time::sleep_until(waits.unwrap_or_else(tokio::time::Instant::now)),
+                if waits.is_some() => {},
+            () = std::future::ready(()), if ran => {},
         }
         // Drain what is already waiting, keys first: a flooding lane must not delay an echo.
         if let Some(outcome) = after_read(input.try_recv(&mut keys))? {
@@ -188,6 +187,9 @@ pub async fn run<B: PtyBackend>(
         for t in keys.by_ref() {
             crate::telemetry::echo::step(Step::Key, Instant::now());
             if let Some(msg) = translate(engine, ui, t) {
+                if matches!(msg, Msg::Action(crate::app::Action::WriteFocused { .. })) {
+                    work.typing.key(Instant::now());
+                }
                 engine.handle(msg);
             }
             if engine.outcome.is_some() || engine.hand_over.is_some() {
@@ -201,6 +203,7 @@ pub async fn run<B: PtyBackend>(
         while let Ok(e) = events.try_recv() {
             io.push(e);
         }
+        work.sort(&mut io);
         // The focused lane's notice goes first among the IO events.
         let focused = engine.state.focused.clone();
         io.sort_by_key(
@@ -241,47 +244,63 @@ pub async fn run<B: PtyBackend>(
             }
             continue;
         }
-        if engine.dirty
-            && (engine.echo
-                || frames
-                    .next(engine.urgent)
-                    .is_none_or(|t| Instant::now() >= t))
-        {
-            engine.take_echo();
-            // When only the focused lane's screen changed (a keystroke's echo), its tile alone
-            // is redrawn; a whole frame follows at the background pace if other lanes printed.
-            // (Only for the focused lane's output: a frame owed to the others is a whole one.)
-            let start = Instant::now();
-            let focus_output = std::mem::take(&mut engine.focus_output);
-            if focus_output && draw_live(engine, ui)? {
-                crate::telemetry::echo::step(Step::Drawn, start);
-                frames.drawn(start, true);
-                if !engine.chrome {
-                    engine.dirty = engine.backdrop;
-                    engine.urgent = false;
-                    continue;
-                }
-                // Something besides the lane's screen changed too (the ages at a tick, a
-                // result, a layout): the echo went out first, into the tile the terminal
-                // shows, and the whole frame follows at once. A whole frame first held the
-                // echo back 0.5-0.8 ms (BENCHMARKS.md, run 127).
-            }
-            // Before a full frame is due, a keystroke's or the focused lane's frame redraws that
-            // lane only and shows the others as last drawn; the full frame follows on time.
-            let partial = !frames.full_due();
-            if partial {
-                ui.tiles.hold(engine.state.focused.clone());
-            }
-            draw(engine, ui)?;
-            crate::telemetry::echo::step(Step::Drawn, start);
-            let owed = partial && ui.tiles.release();
-            frames.drawn(start, partial);
-            engine.dirty = owed;
-            engine.urgent = false;
-            engine.chrome = false;
-            engine.backdrop = owed;
+        let echoed = draw_due(engine, ui, &mut frames)?;
+        ran = work.run(engine, echoed);
+        if let Some(outcome) = engine.outcome.take() {
+            return Ok(outcome);
         }
     }
+}
+
+/// Draw if a frame is due: the echo of a key at once, anything else at the frame pace.
+/// Returns whether a key's echo was drawn.
+fn draw_due<B: PtyBackend>(
+    engine: &mut Engine<B>,
+    ui: &mut Ui,
+    frames: &mut Frames,
+) -> anyhow::Result<bool> {
+    if !engine.dirty
+        || !engine.echo
+            && frames
+                .next(engine.urgent)
+                .is_some_and(|t| Instant::now() < t)
+    {
+        return Ok(false);
+    }
+    let echoed = engine.take_echo();
+    // When only the focused lane's screen changed (a keystroke's echo), its tile alone
+    // is redrawn; a whole frame follows at the background pace if other lanes printed.
+    // (Only for the focused lane's output: a frame owed to the others is a whole one.)
+    let start = Instant::now();
+    let focus_output = std::mem::take(&mut engine.focus_output);
+    if focus_output && draw_live(engine, ui)? {
+        crate::telemetry::echo::step(Step::Drawn, start);
+        frames.drawn(start, true);
+        if !engine.chrome {
+            engine.dirty = engine.backdrop;
+            engine.urgent = false;
+            return Ok(echoed);
+        }
+        // Something besides the lane's screen changed too (the ages at a tick, a
+        // result, a layout): the echo went out first, into the tile the terminal
+        // shows, and the whole frame follows at once. A whole frame first held the
+        // echo back 0.5-0.8 ms (BENCHMARKS.md, run 127).
+    }
+    // Before a full frame is due, a keystroke's or the focused lane's frame redraws that
+    // lane only and shows the others as last drawn; the full frame follows on time.
+    let partial = !frames.full_due();
+    if partial {
+        ui.tiles.hold(engine.state.focused.clone());
+    }
+    draw(engine, ui)?;
+    crate::telemetry::echo::step(Step::Drawn, start);
+    let owed = partial && ui.tiles.release();
+    frames.drawn(start, partial);
+    engine.dirty = owed;
+    engine.urgent = false;
+    engine.chrome = false;
+    engine.backdrop = owed;
+    Ok(echoed)
 }
 
 /// Whether a read of the terminal ends the console: when the terminal is gone (closed
