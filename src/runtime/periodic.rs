@@ -71,3 +71,59 @@ impl Periodic {
 fn is_lane_output(e: &Event) -> bool {
     matches!(e, Event::LaneOutput { .. } | Event::LaneSeeded { .. })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::LaneId;
+
+    fn output(lane: &str) -> Event {
+        Event::LaneOutput {
+            lane: LaneId::new(lane),
+            at: Instant::now(),
+        }
+    }
+
+    fn failed(n: u8) -> Event {
+        Event::DiscoveryFailed {
+            error: n.to_string(),
+        }
+    }
+
+    fn names(io: &[Event]) -> Vec<String> {
+        io.iter()
+            .map(|e| match e {
+                Event::LaneOutput { lane, .. } => lane.0.clone(),
+                Event::DiscoveryFailed { error } => error.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn results_wait_while_the_user_types_and_come_back_first_in_order() {
+        let mut p = Periodic::default();
+        let mut io = vec![failed(1), output("a")];
+        p.sort(&mut io);
+        assert_eq!(names(&io), ["1", "a"], "nobody typing: nothing waits");
+
+        p.typing.key(Instant::now());
+        let mut io = vec![failed(2), output("a"), failed(3)];
+        p.sort(&mut io);
+        assert_eq!(names(&io), ["a"], "a lane's output never waits");
+        let mut io = vec![output("b"), failed(4)];
+        p.sort(&mut io);
+        assert_eq!(names(&io), ["b"]);
+        assert!(
+            p.deadline().is_some(),
+            "the loop wakes for them at the latest"
+        );
+
+        // The user stopped typing a while ago: what waited comes first, in order.
+        p.typing = Typing::default();
+        let mut io = vec![failed(5), output("c")];
+        p.sort(&mut io);
+        assert_eq!(names(&io), ["2", "3", "4", "5", "c"]);
+        assert!(p.held.is_empty());
+    }
+}
