@@ -203,7 +203,7 @@ pub async fn run<B: PtyBackend>(
         while let Ok(e) = events.try_recv() {
             io.push(e);
         }
-        work.sort(&mut io);
+        work.sort(&mut io, Instant::now());
         // The focused lane's notice goes first among the IO events.
         let focused = engine.state.focused.clone();
         io.sort_by_key(
@@ -245,7 +245,7 @@ pub async fn run<B: PtyBackend>(
             continue;
         }
         let echoed = draw_due(engine, ui, &mut frames)?;
-        ran = work.run(engine, echoed);
+        ran = work.run(engine, echoed, Instant::now());
         if let Some(outcome) = engine.outcome.take() {
             return Ok(outcome);
         }

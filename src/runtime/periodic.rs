@@ -31,11 +31,11 @@ impl Periodic {
 
     /// Take the background results out of this turn's events while they must wait; put the
     /// ones that waited back in front of them (they came first) once they may run.
-    pub(super) fn sort(&mut self, io: &mut Vec<Event>) {
+    pub(super) fn sort(&mut self, io: &mut Vec<Event>, now: Instant) {
         if self.held.is_empty() && io.iter().all(is_lane_output) {
             return;
         }
-        if self.typing.may_run(Instant::now(), false) {
+        if self.typing.may_run(now, false) {
             io.splice(0..0, self.held.drain(..));
         } else {
             self.held.extend(io.extract_if(.., |e| !is_lane_output(e)));
@@ -45,8 +45,13 @@ impl Periodic {
     /// At the end of a turn (`echoed`: it drew a key's echo), run the tick and the results
     /// that waited if they may run now, so the frame they ask for comes next turn, after any
     /// key that came meanwhile. Returns whether anything ran.
-    pub(super) fn run<B: PtyBackend>(&mut self, engine: &mut Engine<B>, echoed: bool) -> bool {
-        if !self.tick_due && self.held.is_empty() || !self.typing.may_run(Instant::now(), echoed) {
+    pub(super) fn run<B: PtyBackend>(
+        &mut self,
+        engine: &mut Engine<B>,
+        echoed: bool,
+        now: Instant,
+    ) -> bool {
+        if !self.tick_due && self.held.is_empty() || !self.typing.may_run(now, echoed) {
             return false;
         }
         for e in self.held.drain(..) {
@@ -57,7 +62,7 @@ impl Periodic {
         }
         if std::mem::take(&mut self.tick_due) {
             self.ticks = self.ticks.wrapping_add(1);
-            engine.tick(Instant::now());
+            engine.tick(now);
             crate::telemetry::echo::flush();
             if self.ticks.is_multiple_of(DISCOVER_EVERY) {
                 engine.rediscover();
@@ -102,17 +107,18 @@ mod tests {
 
     #[test]
     fn results_wait_while_the_user_types_and_come_back_first_in_order() {
+        let t0 = Instant::now();
         let mut p = Periodic::default();
         let mut io = vec![failed(1), output("a")];
-        p.sort(&mut io);
+        p.sort(&mut io, t0);
         assert_eq!(names(&io), ["1", "a"], "nobody typing: nothing waits");
 
-        p.typing.key(Instant::now());
+        p.typing.key(t0);
         let mut io = vec![failed(2), output("a"), failed(3)];
-        p.sort(&mut io);
+        p.sort(&mut io, t0);
         assert_eq!(names(&io), ["a"], "a lane's output never waits");
         let mut io = vec![output("b"), failed(4)];
-        p.sort(&mut io);
+        p.sort(&mut io, t0 + std::time::Duration::from_millis(10));
         assert_eq!(names(&io), ["b"]);
         assert!(
             p.deadline().is_some(),
@@ -120,9 +126,8 @@ mod tests {
         );
 
         // The user stopped typing a while ago: what waited comes first, in order.
-        p.typing = Typing::default();
         let mut io = vec![failed(5), output("c")];
-        p.sort(&mut io);
+        p.sort(&mut io, t0 + std::time::Duration::from_secs(1));
         assert_eq!(names(&io), ["2", "3", "4", "5", "c"]);
         assert!(p.held.is_empty());
     }
